@@ -1,0 +1,94 @@
+import type { Ns } from './time.ts';
+
+/** One scheduled callback. Cancelled events stay in the heap and are skipped when popped. */
+export interface SimEvent {
+  readonly t: Ns;
+  readonly seq: number;
+  fn: (() => void) | null;
+  label: string;
+}
+
+/**
+ * Binary min-heap ordered by (time, insertion sequence): equal times run in the order they
+ * were scheduled, which is what makes a run replayable.
+ */
+export class EventQueue {
+  private heap: SimEvent[] = [];
+  private nextSeq = 0;
+  private live = 0;
+
+  get size(): number {
+    return this.live;
+  }
+
+  push(t: Ns, fn: () => void, label: string): SimEvent {
+    const ev: SimEvent = { t, seq: this.nextSeq++, fn, label };
+    const h = this.heap;
+    let i = h.length;
+    h.push(ev);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = h[p]!;
+      if (parent.t < t || (parent.t === t && parent.seq < ev.seq)) break;
+      h[i] = parent;
+      i = p;
+    }
+    h[i] = ev;
+    this.live++;
+    return ev;
+  }
+
+  cancel(ev: SimEvent): boolean {
+    if (ev.fn === null) return false;
+    ev.fn = null;
+    this.live--;
+    return true;
+  }
+
+  /** Earliest live event without removing it. */
+  peek(): SimEvent | undefined {
+    this.dropCancelled();
+    return this.heap[0];
+  }
+
+  pop(): SimEvent | undefined {
+    this.dropCancelled();
+    const ev = this.removeTop();
+    if (ev) this.live--;
+    return ev;
+  }
+
+  private dropCancelled(): void {
+    while (this.heap.length > 0 && this.heap[0]!.fn === null) this.removeTop();
+  }
+
+  private removeTop(): SimEvent | undefined {
+    const h = this.heap;
+    const top = h[0];
+    if (top === undefined) return undefined;
+    const last = h.pop()!;
+    const n = h.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        let c = l;
+        let child = h[l]!;
+        if (r < n) {
+          const rc = h[r]!;
+          if (rc.t < child.t || (rc.t === child.t && rc.seq < child.seq)) {
+            c = r;
+            child = rc;
+          }
+        }
+        if (last.t < child.t || (last.t === child.t && last.seq < child.seq)) break;
+        h[i] = child;
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
+}
