@@ -1,0 +1,108 @@
+/**
+ * What crosses the virtual wire: an IPv4 packet with a TCP or UDP header, as plain data.
+ * Headers are fields, not bytes, so the hot path never parses; the pcap tap serialises them into
+ * real IPv4/TCP/UDP bytes. Owned jointly by hw-sim/net (NIC, fabric, pcap) and kernel/net (TCP/UDP).
+ */
+
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+
+/** IPv4 address as an unsigned 32-bit integer (10.0.0.1 = 0x0a000001). */
+export type IpAddr = number;
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+
+export const IPV4_HEADER_BYTES = 20;
+export const TCP_HEADER_BYTES = 20;
+export const UDP_HEADER_BYTES = 8;
+/** Ethernet framing on the wire per frame: preamble+SFD 8, header 14, FCS 4, inter-frame gap 12. */
+export const ETH_WIRE_OVERHEAD_BYTES = 38;
+export const ETH_MIN_PAYLOAD_BYTES = 46;
+
+export interface TcpHeader {
+  sport: number;
+  dport: number;
+  /** Unsigned 32-bit sequence number. */
+  seq: number;
+  /** Unsigned 32-bit acknowledgement number (valid when ACK is set). */
+  ack: number;
+  /** Bit set of TCP_FIN | TCP_SYN | TCP_RST | TCP_PSH | TCP_ACK. */
+  flags: number;
+  /** Window field as sent (already shifted right by the sender's window scale). */
+  window: number;
+  /** SYN options. */
+  mss?: number;
+  wscale?: number;
+}
+
+export interface UdpHeader {
+  sport: number;
+  dport: number;
+}
+
+export interface Packet {
+  src: IpAddr;
+  dst: IpAddr;
+  proto: typeof IPPROTO_TCP | typeof IPPROTO_UDP;
+  /** IPv4 identification field. */
+  ipId: number;
+  ttl: number;
+  tcp?: TcpHeader;
+  udp?: UdpHeader;
+  /** The L4 payload. Receivers copy out what they keep; senders never mutate it after sending. */
+  payload: Uint8Array;
+  /**
+   * Segmentation offload: 0 means one frame; otherwise the payload goes on the wire as
+   * ceil(payload.length / gsoSize) frames of at most gsoSize payload bytes each (TSO/GSO).
+   */
+  gsoSize: number;
+  /**
+   * Set by the fabric when it flipped a bit in this packet. A single bit flip always changes the
+   * Internet checksum, so a receiver with checksum verification drops such a packet.
+   */
+  corrupt: boolean;
+}
+
+export function ipToString(a: IpAddr): string {
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
+
+export function parseIp(s: string): IpAddr {
+  const parts = s.split('.').map((p) => Number(p));
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
+    throw new Error(`not an IPv4 address: '${s}'`);
+  }
+  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+}
+
+export function l4HeaderBytes(p: Packet): number {
+  return p.proto === IPPROTO_TCP ? TCP_HEADER_BYTES + tcpOptionBytes(p.tcp) : UDP_HEADER_BYTES;
+}
+
+function tcpOptionBytes(h: TcpHeader | undefined): number {
+  if (!h) return 0;
+  let n = 0;
+  if (h.mss !== undefined) n += 4;
+  if (h.wscale !== undefined) n += 4; // 3 bytes + 1 NOP pad
+  return n;
+}
+
+/** Number of wire frames this packet becomes after segmentation offload. */
+export function frameCount(p: Packet): number {
+  return p.gsoSize > 0 && p.payload.length > p.gsoSize ? Math.ceil(p.payload.length / p.gsoSize) : 1;
+}
+
+/** Bytes the packet occupies on an Ethernet wire, all frames, with framing overhead. */
+export function wireBytes(p: Packet): number {
+  const frames = frameCount(p);
+  const hdr = IPV4_HEADER_BYTES + l4HeaderBytes(p);
+  const perFrameFixed = ETH_WIRE_OVERHEAD_BYTES + hdr;
+  const total = perFrameFixed * frames + p.payload.length;
+  // Short frames are padded to the Ethernet minimum.
+  const minFrame = ETH_WIRE_OVERHEAD_BYTES + ETH_MIN_PAYLOAD_BYTES;
+  return frames === 1 ? Math.max(total, minFrame) : total;
+}
