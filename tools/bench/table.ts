@@ -1,0 +1,30 @@
+/** Prints rows as an aligned text table (benchmarks print tables, never assert). */
+export function printTable(title: string, header: string[], rows: (string | number)[][]): void {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of cells.slice(1)) console.log(line(r));
+}
+
+export function formatNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (Math.abs(n) >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  return n.toFixed(Number.isInteger(n) ? 0 : 2);
+}
+
+/** Runs `fn` repeatedly for at least `minMs` of wall time; returns operations per second. */
+export function measure(fn: () => number, minMs = 700): number {
+  fn(); // warm-up
+  let ops = 0;
+  const start = process.hrtime.bigint();
+  let elapsed = 0;
+  while (elapsed < minMs) {
+    ops += fn();
+    elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  }
+  return ops / (elapsed / 1000);
+}
