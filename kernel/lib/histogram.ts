@@ -1,0 +1,169 @@
+/**
+ * HDR-style latency histogram over non-negative integer nanoseconds.
+ *
+ * Log-linear buckets: values below 256 are counted exactly; above, each power of two
+ * [2^m, 2^(m+1)) is split into 128 equal sub-buckets, so a bucket is at most 1/128 of its lower
+ * bound wide. Percentiles report the bucket midpoint (clamped to the observed min/max), so the
+ * relative error is at most 1/256 (< 0.4 %). Counts live in one preallocated Float64Array:
+ * record() allocates nothing.
+ */
+
+const LINEAR = 256; // values 0..255 have their own bucket
+const SUB = 128; // sub-buckets per power of two above LINEAR
+const SUB_BITS = 7;
+const MAX_MSB = 52; // largest safe integer is below 2^53
+const BUCKETS = LINEAR + (MAX_MSB - SUB_BITS) * SUB;
+const TWO32 = 4294967296;
+
+/** Index of the most significant set bit of a positive safe integer. */
+function msb(v: number): number {
+  if (v < TWO32) return 31 - Math.clz32(v);
+  return 63 - Math.clz32(Math.floor(v / TWO32));
+}
+
+/** Bucket index of a value; exported for tests of the bucket layout. */
+export function bucketIndex(v: number): number {
+  if (v < LINEAR) return v;
+  const shift = msb(v) - SUB_BITS; // ≥ 1
+  const sub = Math.floor(v / 2 ** shift); // in [128, 256)
+  return LINEAR + (shift - 1) * SUB + (sub - SUB);
+}
+
+/** Smallest value that falls in bucket `i`. */
+export function bucketLow(i: number): number {
+  if (i < LINEAR) return i;
+  const k = i - LINEAR;
+  const shift = Math.floor(k / SUB) + 1;
+  return (SUB + (k % SUB)) * 2 ** shift;
+}
+
+/** Width of bucket `i` (number of distinct integers it holds). */
+export function bucketWidth(i: number): number {
+  if (i < LINEAR) return 1;
+  return 2 ** (Math.floor((i - LINEAR) / SUB) + 1);
+}
+
+/** The percentiles every report shows. */
+export interface LatencySummary {
+  count: number;
+  min: number;
+  max: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+}
+
+export class Histogram {
+  private readonly counts = new Float64Array(BUCKETS);
+  private n = 0;
+  private sum = 0;
+  private lo = Number.POSITIVE_INFINITY;
+  private hi = 0;
+  /** Lowest and highest bucket touched, so scans skip the empty tail. */
+  private firstIdx = BUCKETS;
+  private lastIdx = -1;
+
+  /** Records `count` occurrences of `valueNs` (rounded to an integer ns, ≥ 0). */
+  record(valueNs: number, count = 1): void {
+    if (!(valueNs >= 0) || !Number.isFinite(valueNs)) {
+      throw new RangeError(`histogram: value must be a finite non-negative number of ns, got ${valueNs}`);
+    }
+    const v = valueNs > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : Math.round(valueNs);
+    const i = bucketIndex(v);
+    this.counts[i]! += count;
+    this.n += count;
+    this.sum += v * count;
+    if (v < this.lo) this.lo = v;
+    if (v > this.hi) this.hi = v;
+    if (i < this.firstIdx) this.firstIdx = i;
+    if (i > this.lastIdx) this.lastIdx = i;
+  }
+
+  /** Adds every observation of `other` into this histogram. */
+  merge(other: Histogram): this {
+    if (other.n === 0) return this;
+    for (let i = other.firstIdx; i <= other.lastIdx; i++) {
+      const c = other.counts[i]!;
+      if (c !== 0) this.counts[i]! += c;
+    }
+    this.n += other.n;
+    this.sum += other.sum;
+    if (other.lo < this.lo) this.lo = other.lo;
+    if (other.hi > this.hi) this.hi = other.hi;
+    if (other.firstIdx < this.firstIdx) this.firstIdx = other.firstIdx;
+    if (other.lastIdx > this.lastIdx) this.lastIdx = other.lastIdx;
+    return this;
+  }
+
+  reset(): void {
+    if (this.lastIdx >= 0) this.counts.fill(0, this.firstIdx, this.lastIdx + 1);
+    this.n = 0;
+    this.sum = 0;
+    this.lo = Number.POSITIVE_INFINITY;
+    this.hi = 0;
+    this.firstIdx = BUCKETS;
+    this.lastIdx = -1;
+  }
+
+  get count(): number {
+    return this.n;
+  }
+  /** Smallest recorded value (0 when empty). */
+  get min(): number {
+    return this.n === 0 ? 0 : this.lo;
+  }
+  get max(): number {
+    return this.hi;
+  }
+  get mean(): number {
+    return this.n === 0 ? 0 : this.sum / this.n;
+  }
+  get total(): number {
+    return this.sum;
+  }
+
+  /**
+   * Value at percentile `p` (0..100): the observation of rank ceil(p/100 · count) in sorted
+   * order, to within the bucket resolution. 0 when empty.
+   */
+  percentile(p: number): number {
+    if (!(p >= 0 && p <= 100)) throw new RangeError(`histogram: percentile must be in [0, 100], got ${p}`);
+    if (this.n === 0) return 0;
+    const rank = Math.max(1, Math.ceil((p / 100) * this.n));
+    let seen = 0;
+    for (let i = this.firstIdx; i <= this.lastIdx; i++) {
+      seen += this.counts[i]!;
+      if (seen >= rank) {
+        const mid = bucketLow(i) + (bucketWidth(i) - 1) / 2;
+        const v = Math.round(mid);
+        return v < this.lo ? this.lo : v > this.hi ? this.hi : v;
+      }
+    }
+    return this.hi;
+  }
+
+  summary(): LatencySummary {
+    return {
+      count: this.n,
+      min: this.min,
+      max: this.max,
+      mean: this.mean,
+      p50: this.percentile(50),
+      p90: this.percentile(90),
+      p99: this.percentile(99),
+      p999: this.percentile(99.9),
+    };
+  }
+
+  /** Non-empty buckets as [lowest value, count] pairs, for exporters. */
+  buckets(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (let i = this.firstIdx; i <= this.lastIdx; i++) {
+      const c = this.counts[i]!;
+      if (c !== 0) out.push([bucketLow(i), c]);
+    }
+    return out;
+  }
+}
