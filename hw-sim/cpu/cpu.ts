@@ -1,0 +1,99 @@
+/**
+ * CPU model: N cores, each running one piece of work at a time. `run(core, costNs, fn)` queues
+ * the work behind whatever the core already has; `fn` runs when the work completes. So CPU-heavy
+ * work (crypto, compression, copies) shows up as latency, and busy time gives utilisation.
+ */
+import type { Engine } from '../engine/engine.ts';
+import { assertNs, type Ns } from '../engine/time.ts';
+
+export interface CpuOptions {
+  cores: number;
+  /** Device name in the trace. Default `cpu`. */
+  name?: string;
+}
+
+export class Cpu {
+  readonly src: string;
+  readonly cores: number;
+  private readonly busyUntilNs: Ns[];
+  /** Work charged so far per core, including work queued to finish in the future. */
+  private readonly committedNs: Ns[];
+  private readonly jobs: number[];
+
+  constructor(private readonly engine: Engine, readonly host: string, opts: CpuOptions) {
+    this.src = `${host}/${opts.name ?? 'cpu'}`;
+    if (!Number.isInteger(opts.cores) || opts.cores < 1) {
+      throw new RangeError(`${this.src}: core count must be a positive integer, got ${opts.cores}`);
+    }
+    this.cores = opts.cores;
+    this.busyUntilNs = new Array<Ns>(opts.cores).fill(0);
+    this.committedNs = new Array<Ns>(opts.cores).fill(0);
+    this.jobs = new Array<number>(opts.cores).fill(0);
+  }
+
+  /**
+   * Charges `costNs` on `core` after the work already queued there; `fn` runs at completion.
+   * Returns the completion time.
+   */
+  run(core: number, costNs: Ns, fn: () => void, label = ''): Ns {
+    this.check(core);
+    assertNs(costNs, `${this.src}: cost of '${label}' on core ${core}`);
+    const now = this.engine.now;
+    const prev = this.busyUntilNs[core]!;
+    const start = prev > now ? prev : now;
+    const end = start + costNs;
+    this.busyUntilNs[core] = end;
+    this.committedNs[core]! += costNs;
+    this.jobs[core]!++;
+    this.engine.trace.emit(this.src, 'cpu.run', { core, label, cost: costNs, start, end });
+    this.engine.scheduleAt(end, fn, label);
+    return end;
+  }
+
+  /** Time the core becomes idle (≤ now when it is idle). */
+  busyUntil(core: number): Ns {
+    this.check(core);
+    return this.busyUntilNs[core]!;
+  }
+
+  /** Busy time of `core` up to now (queued work counts only for the part already executed). */
+  busyNs(core: number): Ns {
+    this.check(core);
+    // Work queued for the future is one contiguous stretch ending at busyUntil.
+    const ahead = this.busyUntilNs[core]! - this.engine.now;
+    return this.committedNs[core]! - (ahead > 0 ? ahead : 0);
+  }
+
+  /** Fraction of [sinceNs, now] the core was busy; pass the busyNs read at sinceNs for a window. */
+  utilisation(core: number, sinceNs: Ns = 0, busyAtSinceNs: Ns = 0): number {
+    const span = this.engine.now - sinceNs;
+    return span > 0 ? (this.busyNs(core) - busyAtSinceNs) / span : 0;
+  }
+
+  /** Work items submitted to the core so far. */
+  jobCount(core: number): number {
+    this.check(core);
+    return this.jobs[core]!;
+  }
+
+  /** The core that becomes idle first (lowest index on ties). */
+  leastLoaded(): number {
+    const now = this.engine.now;
+    let best = 0;
+    let bestAt = Math.max(this.busyUntilNs[0]!, now);
+    for (let i = 1; i < this.cores; i++) {
+      const at = Math.max(this.busyUntilNs[i]!, now);
+      if (at < bestAt) {
+        best = i;
+        bestAt = at;
+      }
+    }
+    return best;
+  }
+
+  private check(core: number): void {
+    if (!Number.isInteger(core) || core < 0 || core >= this.cores) {
+      throw new RangeError(`${this.src}: no core ${core} (cores 0..${this.cores - 1})`);
+    }
+  }
+}
