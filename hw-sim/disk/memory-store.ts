@@ -1,0 +1,51 @@
+import type { BlockStore, DoneCallback, ReadCallback, StatusCallback } from './block-store.ts';
+import { checkRange } from './block-store.ts';
+import { SparsePages } from './sparse-pages.ts';
+
+/**
+ * A sparse in-memory BlockStore that completes every call synchronously: the store behind
+ * `orion-sim serve` on real TCP, and a zero-latency store for unit tests. Nothing is volatile,
+ * so flush and FUA have nothing to do.
+ */
+export class MemoryStore implements BlockStore {
+  private readonly pages: SparsePages;
+
+  constructor(readonly size: number, pageSize = 65536) {
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`memory store size must be a non-negative integer, got ${size}`);
+    this.pages = new SparsePages(pageSize);
+  }
+
+  get allocatedBytes(): number {
+    return this.pages.allocatedPages * this.pages.pageSize;
+  }
+
+  read(offset: number, length: number, cb: ReadCallback): void {
+    const err = checkRange(this.size, offset, length);
+    if (err) return cb(err, null, null);
+    const out = new Uint8Array(length);
+    this.pages.read(offset, length, out);
+    cb(null, out, this.pages.extents(offset, length));
+  }
+  write(offset: number, data: Uint8Array, _fua: boolean, cb: DoneCallback): void {
+    const err = checkRange(this.size, offset, data.length);
+    if (!err) this.pages.write(offset, data);
+    cb(err);
+  }
+  flush(cb: DoneCallback): void {
+    cb(null);
+  }
+  trim(offset: number, length: number, _fua: boolean, cb: DoneCallback): void {
+    const err = checkRange(this.size, offset, length);
+    if (!err) this.pages.zero(offset, length, true);
+    cb(err);
+  }
+  zero(offset: number, length: number, mayTrim: boolean, _fua: boolean, cb: DoneCallback): void {
+    const err = checkRange(this.size, offset, length);
+    if (!err) this.pages.zero(offset, length, mayTrim);
+    cb(err);
+  }
+  blockStatus(offset: number, length: number, cb: StatusCallback): void {
+    const err = checkRange(this.size, offset, length);
+    cb(err, err ? null : this.pages.extents(offset, length));
+  }
+}

@@ -1,0 +1,105 @@
+import type { Extent } from './block-store.ts';
+
+/**
+ * Sparse byte storage: fixed-size pages allocated on first write, absent pages read as zeroes.
+ * The building block of the disk's durable media, its write cache overlay and the memory store.
+ */
+export class SparsePages {
+  private readonly pages = new Map<number, Uint8Array>();
+
+  constructor(readonly pageSize: number) {
+    if (!Number.isInteger(pageSize) || pageSize <= 0 || (pageSize & (pageSize - 1)) !== 0) {
+      throw new RangeError(`page size must be a power of two, got ${pageSize}`);
+    }
+  }
+
+  /** Pages currently allocated. */
+  get allocatedPages(): number {
+    return this.pages.size;
+  }
+
+  getPage(index: number): Uint8Array | undefined {
+    return this.pages.get(index);
+  }
+
+  /** Installs (or with null, removes) a whole page. */
+  setPage(index: number, page: Uint8Array | null): void {
+    if (page) this.pages.set(index, page);
+    else this.pages.delete(index);
+  }
+
+  pageIndexes(): IterableIterator<number> {
+    return this.pages.keys();
+  }
+
+  clear(): void {
+    this.pages.clear();
+  }
+
+  /** Copies `length` bytes at `offset` into `out` at `outOffset` (holes become zeroes). */
+  read(offset: number, length: number, out: Uint8Array, outOffset = 0): void {
+    forEachPageRun(offset, length, this.pageSize, (idx, inPage, n, done) => {
+      const page = this.pages.get(idx);
+      if (page) out.set(page.subarray(inPage, inPage + n), outOffset + done);
+      else out.fill(0, outOffset + done, outOffset + done + n);
+    });
+  }
+
+  /** Writes `data` at `offset`, allocating pages as needed. */
+  write(offset: number, data: Uint8Array): void {
+    forEachPageRun(offset, data.length, this.pageSize, (idx, inPage, n, done) => {
+      let page = this.pages.get(idx);
+      if (!page) {
+        page = new Uint8Array(this.pageSize);
+        this.pages.set(idx, page);
+      }
+      page.set(data.subarray(done, done + n), inPage);
+    });
+  }
+
+  /** Zeroes a range: whole pages are deallocated when `dealloc`, partial pages are zero-filled. */
+  zero(offset: number, length: number, dealloc: boolean): void {
+    forEachPageRun(offset, length, this.pageSize, (idx, inPage, n) => {
+      const page = this.pages.get(idx);
+      if (page) {
+        if (n === this.pageSize && dealloc) this.pages.delete(idx);
+        else page.fill(0, inPage, inPage + n);
+      } else if (!dealloc) {
+        this.pages.set(idx, new Uint8Array(this.pageSize));
+      }
+    });
+  }
+
+  /** Allocation of a range as merged extents (a page is data or hole; holes read as zeroes). */
+  extents(offset: number, length: number): Extent[] {
+    return extentsOf(offset, length, this.pageSize, (idx) => this.pages.has(idx));
+  }
+}
+
+/**
+ * Walks a byte range page by page: `fn(pageIndex, offsetInPage, bytesInPage, bytesBefore)`.
+ */
+export function forEachPageRun(offset: number, length: number, pageSize: number,
+  fn: (idx: number, inPage: number, n: number, done: number) => void): void {
+  let pos = offset;
+  const end = offset + length;
+  while (pos < end) {
+    const idx = Math.floor(pos / pageSize);
+    const inPage = pos - idx * pageSize;
+    const n = Math.min(pageSize - inPage, end - pos);
+    fn(idx, inPage, n, pos - offset);
+    pos += n;
+  }
+}
+
+/** Merged allocation extents of a range, given a per-page allocation test. */
+export function extentsOf(offset: number, length: number, pageSize: number, allocated: (idx: number) => boolean): Extent[] {
+  const out: Extent[] = [];
+  forEachPageRun(offset, length, pageSize, (idx, _inPage, n) => {
+    const hole = !allocated(idx);
+    const last = out[out.length - 1];
+    if (last && last.hole === hole) last.length += n;
+    else out.push({ length: n, hole, zero: hole });
+  });
+  return out;
+}
