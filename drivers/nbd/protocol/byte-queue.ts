@@ -1,0 +1,140 @@
+/**
+ * A cursor over a chain of received chunks. Chunks are kept by reference (never re-copied);
+ * headers are peeked in place, payloads leave as zero-copy views of the chunk they sit in or are
+ * copied once into a caller's buffer. The caller must not modify a chunk after pushing it.
+ */
+export class ByteQueue {
+  private chunks: Uint8Array[] = [];
+  /** Index of the first live chunk in `chunks`; consumed chunks are dropped lazily. */
+  private first = 0;
+  /** Read offset inside chunks[first]. */
+  private off = 0;
+  private avail = 0;
+
+  get length(): number {
+    return this.avail;
+  }
+
+  push(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.chunks.push(bytes);
+    this.avail += bytes.length;
+  }
+
+  /** Byte at `at` positions past the cursor; caller ensures at < length. */
+  u8(at: number): number {
+    let i = this.first;
+    let pos = this.off + at;
+    for (;;) {
+      const c = this.chunks[i]!;
+      if (pos < c.length) return c[pos]!;
+      pos -= c.length;
+      i++;
+    }
+  }
+
+  /** Big-endian u16 at `at`; caller ensures at + 2 <= length. */
+  u16(at: number): number {
+    const c = this.chunks[this.first]!;
+    const p = this.off + at;
+    if (p + 2 <= c.length) return (c[p]! << 8) | c[p + 1]!;
+    return (this.u8(at) << 8) | this.u8(at + 1);
+  }
+
+  /** Big-endian u32 at `at` (unsigned); caller ensures at + 4 <= length. */
+  u32(at: number): number {
+    const c = this.chunks[this.first]!;
+    const p = this.off + at;
+    if (p + 4 <= c.length) return ((c[p]! << 24) | (c[p + 1]! << 16) | (c[p + 2]! << 8) | c[p + 3]!) >>> 0;
+    return ((this.u8(at) << 24) | (this.u8(at + 1) << 16) | (this.u8(at + 2) << 8) | this.u8(at + 3)) >>> 0;
+  }
+
+  /** Big-endian u64 at `at` as a number (exact below 2^53). */
+  u64(at: number): number {
+    return this.u32(at) * 0x100000000 + this.u32(at + 4);
+  }
+
+  /** Big-endian u64 at `at`, exact. */
+  u64n(at: number): bigint {
+    return (BigInt(this.u32(at)) << 32n) | BigInt(this.u32(at + 4));
+  }
+
+  skip(n: number): void {
+    this.avail -= n;
+    let left = n;
+    while (left > 0) {
+      const c = this.chunks[this.first]!;
+      const inChunk = c.length - this.off;
+      if (left < inChunk) {
+        this.off += left;
+        return;
+      }
+      left -= inChunk;
+      this.dropFirst();
+    }
+  }
+
+  /** Consumes up to `max` bytes that lie in the current chunk and returns them as a view. */
+  view(max: number): Uint8Array {
+    const c = this.chunks[this.first]!;
+    const n = Math.min(max, c.length - this.off);
+    const v = c.subarray(this.off, this.off + n);
+    this.avail -= n;
+    this.off += n;
+    if (this.off === c.length) this.dropFirst();
+    return v;
+  }
+
+  /** Consumes `n` bytes into `dst` at `dstOff`; caller ensures n <= length. */
+  copyTo(dst: Uint8Array, dstOff: number, n: number): void {
+    let done = 0;
+    while (done < n) {
+      const v = this.view(n - done);
+      dst.set(v, dstOff + done);
+      done += v.length;
+    }
+  }
+
+  /** Consumes `n` bytes: a view when they sit in one chunk, else one fresh copy. */
+  take(n: number): Uint8Array {
+    const c = this.chunks[this.first];
+    if (n === 0) return new Uint8Array(0);
+    if (c !== undefined && c.length - this.off >= n) return this.view(n);
+    const out = new Uint8Array(n);
+    this.copyTo(out, 0, n);
+    return out;
+  }
+
+  /** Removes and returns every unread byte, as views of the chunks they sit in. */
+  drain(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    while (this.avail > 0) out.push(this.view(this.avail));
+    this.clear();
+    return out;
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.first = 0;
+    this.off = 0;
+    this.avail = 0;
+  }
+
+  private dropFirst(): void {
+    this.chunks[this.first] = EMPTY;
+    this.first++;
+    this.off = 0;
+    if (this.first === this.chunks.length) {
+      this.chunks.length = 0;
+      this.first = 0;
+      return;
+    }
+    // Compact now and then so the array does not grow without bound.
+    if (this.first >= 64 && this.first * 2 >= this.chunks.length) {
+      this.chunks = this.chunks.slice(this.first);
+      this.first = 0;
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);
