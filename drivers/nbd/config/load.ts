@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, formatKeyPath, type KeyPath } from './errors.ts';
+import { firstProblem } from './issues.ts';
+import { nbdSectionSchema, type NbdSectionParsed } from './schema.ts';
+import { locateKey, parseToml } from './toml.ts';
+import type { NbdConfig } from './types.ts';
+
+function normalise(s: NbdSectionParsed): NbdConfig {
+  const exports =
+    s.exports?.map((e) => ({ name: e.name, device: e.device, access: e.access })) ??
+    [...new Set(s.servers.map((sv) => sv.export))].map((n) => ({ name: n, device: undefined, access: 'rw' as const }));
+  return {
+    connectionMaxCount: s.connection_max_count,
+    connectionPoolSize: s.connection_pool_size,
+    connectionTimeoutNs: s.connection_timeout,
+    connectionRetryCount: s.connection_retry_count,
+    serverMaxCount: s.server_max_count,
+    serverLoadBalancing: s.server_load_balancing,
+    serverFailoverEnabled: s.server_failover_enabled,
+    serverHealthCheckIntervalNs: s.server_health_check_interval,
+    readAheadBytes: s.read_ahead_size,
+    writeBackCache: s.write_back_cache,
+    writeBackCacheBytes: s.write_back_cache_size,
+    localCacheBytes: s.local_cache_size,
+    compressionEnabled: s.compression_enabled,
+    tcpEnabled: s.tcp_enabled,
+    udpEnabled: s.udp_enabled,
+    connectionPooling: s.connection_pooling,
+    loadBalancing: s.load_balancing,
+    failoverEnabled: s.failover_enabled,
+    deadConnTimeoutNs: s.dead_conn_timeout,
+    requestTimeoutNs: s.request_timeout,
+    reconnect: { baseNs: s.reconnect.base, capNs: s.reconnect.cap, jitter: s.reconnect.jitter },
+    tls: s.tls && { pskHex: s.tls.psk.toLowerCase(), identity: s.tls.identity, required: s.tls.required },
+    servers: s.servers.map((sv) => ({ name: sv.name, address: sv.address, port: sv.port, export: sv.export })),
+    exports,
+  };
+}
+
+export interface ConfigSource {
+  /** File name for messages. */
+  file: string;
+  /** Full TOML text, to find the line of a bad key. */
+  text?: string;
+  /** Where the section sits in the document, e.g. ['nbd']. */
+  at?: KeyPath;
+}
+
+/**
+ * Validates an already parsed `[nbd]` table (e.g. from a scenario file) into an NbdConfig.
+ * Throws ConfigError naming the file, the key path and the reason (and the line when known).
+ */
+export function nbdConfigFromTable(section: unknown, src: ConfigSource): NbdConfig {
+  const at = src.at ?? ['nbd'];
+  const r = nbdSectionSchema.safeParse(section ?? {});
+  if (r.success) return normalise(r.data);
+  const p = firstProblem(r.error, section, at);
+  const line = src.text === undefined ? undefined : locateKey(src.text, p.path);
+  throw new ConfigError(src.file, formatKeyPath(p.path), p.reason, line);
+}
+
+/** Parses TOML text whose `[nbd]` section is the driver config; other top-level tables are ignored. */
+export function parseNbdConfig(text: string, file: string): NbdConfig {
+  const doc = parseToml(text);
+  if (!doc.ok) throw new ConfigError(file, '', doc.reason, doc.line, doc.column);
+  return nbdConfigFromTable(doc.doc['nbd'], { file, text, at: ['nbd'] });
+}
+
+/** Reads and parses a TOML file's `[nbd]` section. Tools only: the simulation path reads no files. */
+export function loadNbdConfig(path: string): NbdConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(path, '', `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  return parseNbdConfig(text, path);
+}
+
+/** The spec's defaults, as NbdConfig (no servers). */
+export function defaultNbdConfig(): NbdConfig {
+  return nbdConfigFromTable({}, { file: '<defaults>' });
+}
