@@ -1,0 +1,161 @@
+import { assign, setup } from 'xstate';
+import type { Rng } from '../../../hw-sim/engine/index.ts';
+
+/** Side effects the connection machine asks of its owner (ConnectionManager). */
+export interface ConnectionHooks {
+  openSocket(): void;
+  /** Starts the NBD handshake on the connected socket. */
+  startHandshake(): void;
+  /** Connection usable: requests may be sent on it. */
+  enterTransmission(): void;
+  /** Stop sending new requests; finish in-flight ones. */
+  beginDrain(): void;
+  /** Socket gone: requeue what was in flight, drop the socket. */
+  abandon(reason: string): void;
+  /** Send NBD_CMD_DISC and close in order. */
+  closeInOrder(): void;
+}
+
+export interface ConnectionInput {
+  hooks: ConnectionHooks;
+  rng: Rng;
+  /** connection_retry_count: reconnect attempts before the connection is dead. */
+  retryCount: number;
+  /** connection_timeout, ms: connect + handshake must finish within it. */
+  timeoutMs: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** Fraction of each delay drawn from `rng` (the rest is fixed). */
+  jitter: number;
+}
+
+export type ConnectionEvent =
+  | { type: 'START' }
+  | { type: 'SOCKET_UP' }
+  | { type: 'SOCKET_DOWN'; reason: string }
+  | { type: 'TLS_START' }
+  | { type: 'TLS_DONE' }
+  | { type: 'HANDSHAKE_OK' }
+  | { type: 'HANDSHAKE_REFUSED'; reason: string }
+  | { type: 'PROTOCOL_FATAL'; reason: string }
+  | { type: 'SHUTDOWN' }
+  | { type: 'DRAIN' }
+  | { type: 'DRAINED' }
+  | { type: 'REVIVE' }
+  | { type: 'KILL'; reason: string };
+
+export interface ConnectionContext extends ConnectionInput {
+  attempts: number;
+  backoffMs: number;
+  reason: string;
+}
+
+/**
+ * One NBD connection: connect → handshake → transmission → draining → closed | dead, with
+ * reconnects after capped exponential backoff with jitter. Events are connection lifecycle only.
+ */
+export const connectionMachine = setup({
+  types: {} as { context: ConnectionContext; events: ConnectionEvent; input: ConnectionInput },
+  guards: {
+    /** Checked after computeBackoff counted this failure: attempts beyond the allowance ⇒ dead. */
+    retriesExhausted: ({ context }) => context.attempts > context.retryCount,
+  },
+  delays: {
+    connectTimeout: ({ context }) => context.timeoutMs,
+    backoff: ({ context }) => context.backoffMs,
+  },
+  actions: {
+    openSocket: ({ context }) => context.hooks.openSocket(),
+    startHandshake: ({ context }) => context.hooks.startHandshake(),
+    enterTransmission: ({ context }) => context.hooks.enterTransmission(),
+    beginDrain: ({ context }) => context.hooks.beginDrain(),
+    closeInOrder: ({ context }) => context.hooks.closeInOrder(),
+    abandon: ({ context, event }) => context.hooks.abandon(reasonOf(event, context.reason)),
+    rememberReason: assign({ reason: ({ event, context }) => reasonOf(event, context.reason) }),
+    resetAttempts: assign({ attempts: 0 }),
+    /** Capped exponential delay; the `jitter` fraction of it is drawn from the named stream. */
+    computeBackoff: assign(({ context }) => {
+      const exp = Math.min(context.backoffCapMs, context.backoffBaseMs * 2 ** context.attempts);
+      return { attempts: context.attempts + 1, backoffMs: exp * (1 - context.jitter) + exp * context.jitter * context.rng.next() };
+    }),
+  },
+}).createMachine({
+  id: 'nbd-connection',
+  description: 'One TCP connection to one NBD server export.',
+  context: ({ input }) => ({ ...input, attempts: 0, backoffMs: 0, reason: '' }),
+  initial: 'idle',
+  states: {
+    idle: {
+      description: 'Created by the pool, not yet started.',
+      on: { START: 'connect', KILL: 'closed' },
+    },
+    connect: {
+      description: 'TCP connect in progress; bounded by connection_timeout.',
+      entry: 'openSocket',
+      on: {
+        SOCKET_UP: 'handshake',
+        SOCKET_DOWN: { target: 'backoff', actions: ['rememberReason', 'abandon'] },
+        KILL: { target: 'closed', actions: ['rememberReason', 'abandon'] },
+      },
+      after: { connectTimeout: { target: 'backoff', actions: [assign({ reason: 'connect timed out' }), 'abandon'] } },
+    },
+    handshake: {
+      description: 'NBD option haggling; STARTTLS first when the export requires it.',
+      entry: 'startHandshake',
+      initial: 'options',
+      states: {
+        options: { description: 'Fixed newstyle greeting and option exchange.', on: { TLS_START: 'tls' } },
+        tls: { description: 'STARTTLS accepted: simulated TLS exchange, then options again inside it.', on: { TLS_DONE: 'options' } },
+      },
+      on: {
+        HANDSHAKE_OK: { target: 'transmission', actions: 'resetAttempts' },
+        HANDSHAKE_REFUSED: { target: 'dead', actions: ['rememberReason', 'abandon'] },
+        SOCKET_DOWN: { target: 'backoff', actions: ['rememberReason', 'abandon'] },
+        PROTOCOL_FATAL: { target: 'backoff', actions: ['rememberReason', 'abandon'] },
+        KILL: { target: 'closed', actions: ['rememberReason', 'abandon'] },
+      },
+      after: { connectTimeout: { target: 'backoff', actions: [assign({ reason: 'handshake timed out' }), 'abandon'] } },
+    },
+    transmission: {
+      description: 'Requests and replies flow.',
+      entry: 'enterTransmission',
+      on: {
+        SOCKET_DOWN: { target: 'backoff', actions: ['rememberReason', 'abandon'] },
+        PROTOCOL_FATAL: { target: 'backoff', actions: ['rememberReason', 'abandon'] },
+        SHUTDOWN: 'draining',
+        DRAIN: 'draining',
+        KILL: { target: 'backoff', actions: ['rememberReason', 'abandon'] },
+      },
+    },
+    draining: {
+      description: 'Nothing new is sent; in-flight requests finish, then DISC.',
+      entry: 'beginDrain',
+      on: {
+        DRAINED: { target: 'closed', actions: 'closeInOrder' },
+        SOCKET_DOWN: { target: 'closed', actions: ['rememberReason', 'abandon'] },
+        PROTOCOL_FATAL: { target: 'closed', actions: ['rememberReason', 'abandon'] },
+        KILL: { target: 'closed', actions: ['rememberReason', 'abandon'] },
+      },
+      after: { connectTimeout: { target: 'closed', actions: [assign({ reason: 'drain timed out' }), 'abandon'] } },
+    },
+    backoff: {
+      description: 'Waiting a capped, jittered exponential delay before reconnecting.',
+      always: { guard: 'retriesExhausted', target: 'dead' },
+      entry: 'computeBackoff',
+      after: { backoff: 'connect' },
+      on: { KILL: 'closed', DRAIN: 'closed' },
+    },
+    dead: {
+      description: 'Retries exhausted or refused by the server; revived by a health check or a reset.',
+      on: { REVIVE: { target: 'connect', actions: 'resetAttempts' }, KILL: 'closed', DRAIN: 'closed' },
+    },
+    closed: {
+      description: 'Closed in order or removed; final.',
+      type: 'final',
+    },
+  },
+});
+
+function reasonOf(event: ConnectionEvent, fallback: string): string {
+  return 'reason' in event ? event.reason : fallback;
+}

@@ -1,0 +1,47 @@
+import type { AnyActorRef } from 'xstate';
+import type { NbdSocket } from '../ports.ts';
+import type { ExportInfo, Handshake, Transmission } from '../protocol-port.ts';
+import type { TlsChannel } from '../security/tls-channel.ts';
+
+/** Where a connection stands, mirrored from its statechart for the request path (no actor read per request). */
+export type ConnPhase = 'idle' | 'connect' | 'handshake' | 'transmission' | 'draining' | 'backoff' | 'dead' | 'closed';
+
+/**
+ * NbdConnection: the plain-data side of one connection. The statechart owns the lifecycle;
+ * this record holds what the request path touches (socket, session, counters).
+ */
+export class ConnectionSlot {
+  phase: ConnPhase = 'idle';
+  actor: AnyActorRef | null = null;
+  socket: NbdSocket | null = null;
+  handshake: Handshake | null = null;
+  transmission: Transmission | null = null;
+  tls: TlsChannel | null = null;
+  info: ExportInfo | null = null;
+  /** Requests sent and not yet replied to. */
+  outstanding = 0;
+  /** Bytes waiting in the tx buffer because the socket was full. */
+  backlog = 0;
+  /** Incarnation of the socket; bumps on every reconnect so late socket callbacks are ignored. */
+  incarnation = 0;
+  requestsSent = 0;
+  repliesReceived = 0;
+  bytesSent = 0;
+  bytesReceived = 0;
+  reconnects = 0;
+  errors = 0;
+  lastReason = '';
+  /** Virtual time the connection last entered transmission. */
+  upSince = 0;
+
+  constructor(
+    /** Index in the device's connection table. */
+    readonly index: number,
+    /** Index of the server it belongs to. */
+    readonly server: number,
+  ) {}
+
+  get usable(): boolean {
+    return this.phase === 'transmission';
+  }
+}

@@ -1,0 +1,73 @@
+import { Subject } from 'rxjs';
+import type { ConnectionSlot } from './connection-slot.ts';
+
+/** Policies this wave implements; 'least-outstanding' and 'latency-weighted' come next. */
+export type LbPolicy = 'single' | 'round-robin' | 'least-outstanding' | 'latency-weighted';
+export const LB_POLICIES: readonly LbPolicy[] = ['single', 'round-robin', 'least-outstanding', 'latency-weighted'];
+
+/** One choice; the same record is reused for every emission (read it during the callback). */
+export interface LbDecision {
+  t: number;
+  tag: number;
+  conn: number;
+  server: number;
+  policy: LbPolicy;
+}
+
+export interface ServerHealth {
+  server: number;
+  healthy: boolean;
+  live: number;
+  reason: string;
+}
+
+/**
+ * Chooses the connection for each request. 'single' sticks to the lowest usable connection of
+ * the first healthy server (failover moves it); 'round-robin' rotates over usable connections.
+ * The other policies are accepted and fall back to round-robin until they are built.
+ */
+export class LoadBalancer {
+  policy: LbPolicy;
+  readonly decisions$ = new Subject<LbDecision>();
+  readonly health$ = new Subject<ServerHealth>();
+  private cursor = 0;
+  private readonly decision: LbDecision = { t: 0, tag: 0, conn: 0, server: 0, policy: 'single' };
+  decisionsMade = 0;
+  /** Per-connection choice counts, for nbd-load-balancer-info. */
+  readonly picks: number[] = [];
+
+  constructor(policy: LbPolicy) {
+    this.policy = policy;
+  }
+
+  /** Index of the connection to use, or -1 when none can take a request now. */
+  pick(conns: readonly ConnectionSlot[], tag: number, now: number, backlogLimit: number): number {
+    const n = conns.length;
+    let chosen = -1;
+    if (this.policy === 'single') {
+      for (let i = 0; i < n; i++) {
+        const c = conns[i]!;
+        if (c.usable && c.backlog <= backlogLimit) { chosen = i; break; }
+      }
+    } else {
+      for (let k = 0; k < n; k++) {
+        const i = (this.cursor + k) % n;
+        const c = conns[i]!;
+        if (c.usable && c.backlog <= backlogLimit) { chosen = i; this.cursor = i + 1; break; }
+      }
+    }
+    if (chosen < 0) return -1;
+    this.decisionsMade++;
+    this.picks[chosen] = (this.picks[chosen] ?? 0) + 1;
+    if (this.decisions$.observed) {
+      const d = this.decision;
+      d.t = now; d.tag = tag; d.conn = chosen; d.server = conns[chosen]!.server; d.policy = this.policy;
+      this.decisions$.next(d);
+    }
+    return chosen;
+  }
+
+  reportHealth(h: ServerHealth): void {
+    this.health$.next(h);
+  }
+}

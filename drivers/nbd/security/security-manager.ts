@@ -1,0 +1,53 @@
+import type { Engine } from '../../../hw-sim/engine/index.ts';
+import type { NbdConfig } from '../config/index.ts';
+import { BlkOp } from '../ports.ts';
+import { TlsChannel, type TlsSink } from './tls-channel.ts';
+
+/**
+ * Security policy of one device: whether connections must STARTTLS, the PSK and identity they
+ * use, and the per-export permission checks applied to every request before it is sent.
+ */
+export class SecurityManager {
+  readonly tlsRequired: boolean;
+  readonly identity: string;
+  private readonly psk: Uint8Array | undefined;
+  private readonly readOnly = new Set<string>();
+  handshakes = 0;
+  handshakeFailures = 0;
+  denied = 0;
+
+  constructor(private readonly engine: Engine, private readonly host: string, cfg: NbdConfig) {
+    this.tlsRequired = cfg.tls?.required ?? false;
+    this.identity = cfg.tls?.identity ?? '';
+    this.psk = cfg.tls ? Buffer.from(cfg.tls.pskHex, 'hex') : undefined;
+    for (const e of cfg.exports) if (e.access === 'ro') this.readOnly.add(e.name);
+  }
+
+  /** True when connections should ask for STARTTLS. */
+  get useTls(): boolean {
+    return this.psk !== undefined;
+  }
+
+  /** A client TLS channel for one connection; its random comes from a named stream (never real randomness). */
+  clientChannel(conn: number, sink: TlsSink): TlsChannel {
+    if (!this.psk) throw new Error('security: no [nbd.tls] psk configured, cannot start TLS');
+    const rng = this.engine.rng.get(`${this.host}/nbd/tls/conn${conn}`);
+    const random = new Uint8Array(32);
+    for (let i = 0; i < 32; i++) random[i] = rng.int(256);
+    this.handshakes++;
+    return new TlsChannel({ role: 'client', identity: this.identity, psk: this.psk, seed: this.engine.seed, random }, sink);
+  }
+
+  /**
+   * Permission check per export: 0 when allowed, else the errno to fail with. A read-only
+   * export (configured "ro" or advertised READ_ONLY) refuses anything that changes data.
+   */
+  check(exportName: string, op: BlkOp, serverReadOnly: boolean): number {
+    const writes = op === BlkOp.WRITE || op === BlkOp.DISCARD || op === BlkOp.WRITE_ZEROES;
+    if (writes && (serverReadOnly || this.readOnly.has(exportName))) {
+      this.denied++;
+      return 1; // EPERM
+    }
+    return 0;
+  }
+}
