@@ -1,0 +1,257 @@
+/**
+ * Incremental, allocation-free decoder of the server → client transmission stream: simple replies
+ * and structured reply chunks. Bytes may be split at any boundary. next() returns an event kind
+ * and leaves the event's fields on the decoder (valid until the following next()); read data
+ * leaves as zero-copy views. It never throws: malformed input yields REPLY_EVENT.ERROR with a
+ * ProtocolError, after which the decoder stays failed.
+ *
+ * Validation here is what the bytes alone decide (magic, lengths, chunk types, DONE on NONE).
+ * What needs the request (cookie known, read bounds, DF, simple reply to a structured read) is
+ * checked by TransmissionSession.
+ */
+import { ByteQueue } from './byte-queue.ts';
+import { hard, hex32, ProtocolError } from './errors.ts';
+import {
+  NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_BLOCK_STATUS, NBD_REPLY_TYPE_ERROR, NBD_REPLY_TYPE_ERROR_OFFSET,
+  NBD_REPLY_TYPE_FLAG_ERROR, NBD_REPLY_TYPE_NONE, NBD_REPLY_TYPE_OFFSET_DATA, NBD_REPLY_TYPE_OFFSET_HOLE,
+  NBD_SIMPLE_REPLY_MAGIC, NBD_SIMPLE_REPLY_SIZE, NBD_STRUCTURED_REPLY_HEADER_SIZE, NBD_STRUCTURED_REPLY_MAGIC,
+} from './uapi.ts';
+import { get16, get32, get64, utf8String } from './wire.ts';
+
+export const REPLY_EVENT = {
+  /** More bytes are needed. */
+  NEED_MORE: 0,
+  /** Simple reply header: error, cookie. Call expectData(n) before next() if n data bytes follow. */
+  SIMPLE: 1,
+  /** Read data: `data` (a view), `dataPos` (position in this run of data), `dataRemaining` after it. */
+  DATA: 2,
+  /** NBD_REPLY_TYPE_NONE (DONE is always set). */
+  CHUNK_NONE: 3,
+  /** OFFSET_DATA header: `offset`, `length` data bytes follow as DATA events. */
+  CHUNK_OFFSET_DATA: 4,
+  /** OFFSET_HOLE: `offset`, `length` (the hole size). */
+  CHUNK_OFFSET_HOLE: 5,
+  /** BLOCK_STATUS: `contextId`, extentCount, extentLength(i), extentFlags(i). */
+  CHUNK_BLOCK_STATUS: 6,
+  /** Error chunk: `error`, `message`, `offset` (-1 unless ERROR_OFFSET), `knownType`. */
+  CHUNK_ERROR: 7,
+  /** Protocol violation: `protocolError` (verdict hard-disconnect); the decoder stays failed. */
+  ERROR: 8,
+} as const;
+export type ReplyEventKind = (typeof REPLY_EVENT)[keyof typeof REPLY_EVENT];
+
+/** Largest buffered (non-data) chunk payload: 2^20 block-status extents with slack. */
+export const MAX_BUFFERED_CHUNK = 4 + 8 * (1 << 21);
+
+const S_HEADER = 0;
+const S_DATA = 1;
+const S_FAILED = 2;
+
+export class ReplyDecoder {
+  readonly queue = new ByteQueue();
+  /** Whether NBD_OPT_STRUCTURED_REPLY was acknowledged; structured chunks are illegal otherwise. */
+  structured: boolean;
+
+  // ---- fields of the current event ----
+  cookieHi = 0;
+  cookieLo = 0;
+  /** Chunk flags (0 for simple replies). */
+  flags = 0;
+  /** Chunk type, or -1 for a simple reply. */
+  chunkType = -1;
+  error = 0;
+  offset = 0;
+  length = 0;
+  contextId = 0;
+  extentCount = 0;
+  message = '';
+  knownType = true;
+  data: Uint8Array = EMPTY;
+  dataPos = 0;
+  dataRemaining = 0;
+  protocolError: ProtocolError | null = null;
+
+  private state = S_HEADER;
+  private nextPos = 0;
+  private payload: Uint8Array = EMPTY;
+  private scratch: Uint8Array = new Uint8Array(256);
+
+  constructor(structured = false) {
+    this.structured = structured;
+  }
+
+  feed(bytes: Uint8Array): void {
+    this.queue.push(bytes);
+  }
+
+  /** True when the current chunk (or simple reply) carries NBD_REPLY_FLAG_DONE. */
+  get done(): boolean {
+    return this.chunkType === -1 || (this.flags & NBD_REPLY_FLAG_DONE) !== 0;
+  }
+
+  /** After SIMPLE: `n` bytes of read data follow this reply (0: none). */
+  expectData(n: number): void {
+    if (this.state === S_HEADER && n > 0) {
+      this.state = S_DATA;
+      this.nextPos = 0;
+      this.dataRemaining = n;
+    }
+  }
+
+  /** Marks the stream failed with an error found by the session (e.g. unknown cookie). */
+  fail(err: ProtocolError): void {
+    this.state = S_FAILED;
+    this.protocolError = err;
+  }
+
+  extentLength(i: number): number {
+    return get32(this.payload, 4 + 8 * i);
+  }
+
+  extentFlags(i: number): number {
+    return get32(this.payload, 8 + 8 * i);
+  }
+
+  next(): ReplyEventKind {
+    if (this.state === S_FAILED) return REPLY_EVENT.ERROR;
+    const q = this.queue;
+    if (this.state === S_DATA) {
+      if (q.length === 0) return REPLY_EVENT.NEED_MORE;
+      const v = q.view(this.dataRemaining);
+      this.data = v;
+      this.dataPos = this.nextPos;
+      this.nextPos += v.length;
+      this.dataRemaining -= v.length;
+      if (this.dataRemaining === 0) this.state = S_HEADER;
+      return REPLY_EVENT.DATA;
+    }
+    if (q.length < 4) return REPLY_EVENT.NEED_MORE;
+    const magic = q.u32(0);
+    if (magic === NBD_SIMPLE_REPLY_MAGIC) {
+      if (q.length < NBD_SIMPLE_REPLY_SIZE) return REPLY_EVENT.NEED_MORE;
+      this.error = q.u32(4);
+      this.cookieHi = q.u32(8);
+      this.cookieLo = q.u32(12);
+      this.flags = 0;
+      this.chunkType = -1;
+      this.offset = -1;
+      q.skip(NBD_SIMPLE_REPLY_SIZE);
+      return REPLY_EVENT.SIMPLE;
+    }
+    if (magic !== NBD_STRUCTURED_REPLY_MAGIC) {
+      return this.failWith(hard('bad-magic', 'reply.magic', `expected a reply magic, got ${hex32(magic)}`));
+    }
+    if (!this.structured) {
+      return this.failWith(hard('structured-not-negotiated', 'reply.magic', 'structured reply chunk without NBD_OPT_STRUCTURED_REPLY'));
+    }
+    if (q.length < NBD_STRUCTURED_REPLY_HEADER_SIZE) return REPLY_EVENT.NEED_MORE;
+    const type = q.u16(6);
+    const len = q.u32(16);
+    if (type === NBD_REPLY_TYPE_OFFSET_DATA) {
+      if (len < 9) return this.failWith(hard('bad-length', 'chunk(OFFSET_DATA).length', `must be ≥ 9, got ${len}`));
+      if (q.length < NBD_STRUCTURED_REPLY_HEADER_SIZE + 8) return REPLY_EVENT.NEED_MORE;
+      this.header(q, type);
+      this.offset = q.u64(20);
+      this.length = len - 8;
+      q.skip(NBD_STRUCTURED_REPLY_HEADER_SIZE + 8);
+      this.state = S_DATA;
+      this.nextPos = 0;
+      this.dataRemaining = this.length;
+      return REPLY_EVENT.CHUNK_OFFSET_DATA;
+    }
+    const lenProblem = bufferedLengthProblem(type, len);
+    if (lenProblem) return this.failWith(lenProblem);
+    if (q.length < NBD_STRUCTURED_REPLY_HEADER_SIZE + len) return REPLY_EVENT.NEED_MORE;
+    this.header(q, type);
+    q.skip(NBD_STRUCTURED_REPLY_HEADER_SIZE);
+    this.payload = this.gather(len);
+    return this.parseBuffered(type, len);
+  }
+
+  private header(q: ByteQueue, type: number): void {
+    this.flags = q.u16(4);
+    this.chunkType = type;
+    this.cookieHi = q.u32(8);
+    this.cookieLo = q.u32(12);
+    this.error = 0;
+    this.offset = -1;
+  }
+
+  private parseBuffered(type: number, len: number): ReplyEventKind {
+    const p = this.payload;
+    switch (type) {
+      case NBD_REPLY_TYPE_NONE:
+        if ((this.flags & NBD_REPLY_FLAG_DONE) === 0) {
+          return this.failWith(hard('bad-value', 'chunk(NONE).flags', 'NBD_REPLY_TYPE_NONE without NBD_REPLY_FLAG_DONE'));
+        }
+        return REPLY_EVENT.CHUNK_NONE;
+      case NBD_REPLY_TYPE_OFFSET_HOLE:
+        this.offset = get64(p, 0);
+        this.length = get32(p, 8);
+        if (this.length === 0) return this.failWith(hard('bad-value', 'chunk(OFFSET_HOLE).size', 'hole size must be nonzero'));
+        return REPLY_EVENT.CHUNK_OFFSET_HOLE;
+      case NBD_REPLY_TYPE_BLOCK_STATUS:
+        this.contextId = get32(p, 0);
+        this.extentCount = (len - 4) / 8;
+        return REPLY_EVENT.CHUNK_BLOCK_STATUS;
+      default: {
+        // Error category (bit 15): lengths were checked by bufferedLengthProblem.
+        this.error = get32(p, 0);
+        const msgLen = get16(p, 4);
+        const fixed = type === NBD_REPLY_TYPE_ERROR_OFFSET ? 14 : 6;
+        if (msgLen > len - fixed) {
+          return this.failWith(hard('bad-length', `chunk(type ${type}).message-length`, `${msgLen} exceeds ${len - fixed}`));
+        }
+        this.message = msgLen > 0 ? utf8String(p.subarray(6, 6 + msgLen)) : '';
+        this.knownType = type === NBD_REPLY_TYPE_ERROR || type === NBD_REPLY_TYPE_ERROR_OFFSET;
+        if (type === NBD_REPLY_TYPE_ERROR_OFFSET) this.offset = get64(p, 6 + msgLen);
+        if (this.knownType && this.error === 0) {
+          return this.failWith(hard('bad-value', 'chunk(ERROR).error', 'error chunk with error 0'));
+        }
+        return REPLY_EVENT.CHUNK_ERROR;
+      }
+    }
+  }
+
+  /** The whole payload as one view: in place when contiguous, else copied into scratch. */
+  private gather(len: number): Uint8Array {
+    const q = this.queue;
+    if (len === 0) return EMPTY;
+    const v = q.view(len);
+    if (v.length === len) return v;
+    if (this.scratch.length < len) this.scratch = new Uint8Array(Math.max(len, this.scratch.length * 2));
+    this.scratch.set(v, 0);
+    q.copyTo(this.scratch, v.length, len - v.length);
+    return this.scratch.subarray(0, len);
+  }
+
+  private failWith(err: ProtocolError): ReplyEventKind {
+    this.fail(err);
+    return REPLY_EVENT.ERROR;
+  }
+}
+
+/** Length rules of proto.md "Structured reply types" for chunks that are buffered whole. */
+function bufferedLengthProblem(type: number, len: number): ProtocolError | null {
+  const q = (rule: string): ProtocolError => hard('bad-length', `chunk(type ${type}).length`, `${rule}, got ${len}`);
+  switch (type) {
+    case NBD_REPLY_TYPE_NONE:
+      return len === 0 ? null : q('must be 0');
+    case NBD_REPLY_TYPE_OFFSET_HOLE:
+      return len === 12 ? null : q('must be 12');
+    case NBD_REPLY_TYPE_BLOCK_STATUS:
+      if (len > MAX_BUFFERED_CHUNK) return hard('payload-too-large', 'chunk(BLOCK_STATUS).length', `${len} bytes`);
+      return len >= 12 && (len - 4) % 8 === 0 ? null : q('must be 4 + 8n with n ≥ 1');
+    default:
+      break;
+  }
+  if ((type & NBD_REPLY_TYPE_FLAG_ERROR) === 0) {
+    return hard('unknown-chunk-type', 'chunk.type', `unknown or unexpected non-error chunk type ${type}`);
+  }
+  if (len > MAX_BUFFERED_CHUNK) return hard('payload-too-large', `chunk(type ${type}).length`, `${len} bytes`);
+  const fixed = type === NBD_REPLY_TYPE_ERROR_OFFSET ? 14 : 6;
+  if (len < fixed) return q(`must be ≥ ${fixed}`);
+  return null;
+}
+
+const EMPTY = new Uint8Array(0);

@@ -1,0 +1,180 @@
+/**
+ * Incremental decoder of the client → server stream (used by the NBD server): client flags,
+ * option requests, then transmission requests with WRITE data delivered as zero-copy views.
+ * Same contract as ReplyDecoder: next() returns an event kind, fields live on the decoder until
+ * the following next(), bytes may be split anywhere, nothing throws.
+ */
+import { ByteQueue } from './byte-queue.ts';
+import { hard, hex32, ProtocolError } from './errors.ts';
+import {
+  IHAVEOPT_HI, IHAVEOPT_LO, NBD_CMD_WRITE, NBD_OPTION_HEADER_SIZE, NBD_OPT_EXPORT_NAME,
+  NBD_REQUEST_MAGIC, NBD_REQUEST_SIZE,
+} from './uapi.ts';
+import { get16, get32, utf8String } from './wire.ts';
+
+export const REQUEST_EVENT = {
+  NEED_MORE: 0,
+  /** `clientFlags` (32 bits). */
+  CLIENT_FLAGS: 1,
+  /** `option`, `optionData` (a view; copy it to keep it). After EXPORT_NAME the phase is transmission. */
+  OPTION: 2,
+  /** Request header: `flags`, `type`, cookie, `offset`, `length`; a WRITE's data follows as WRITE_DATA. */
+  REQUEST: 3,
+  /** `data` (a view), `dataPos` within the write payload, `dataRemaining` after this view. */
+  WRITE_DATA: 4,
+  /** `protocolError`; the decoder stays failed. */
+  ERROR: 5,
+} as const;
+export type RequestEventKind = (typeof REQUEST_EVENT)[keyof typeof REQUEST_EVENT];
+
+export type ClientPhase = 'client-flags' | 'options' | 'transmission';
+
+export interface RequestDecoderLimits {
+  /** Largest option data accepted (default 1 MiB). */
+  maxOptionData?: number;
+  /** Largest WRITE payload accepted before hard-disconnecting (default 64 MiB). */
+  maxWritePayload?: number;
+}
+
+export class RequestDecoder {
+  readonly queue = new ByteQueue();
+  phase: ClientPhase = 'client-flags';
+
+  clientFlags = 0;
+  option = 0;
+  optionData: Uint8Array = EMPTY;
+  flags = 0;
+  type = 0;
+  cookieHi = 0;
+  cookieLo = 0;
+  offset = 0;
+  length = 0;
+  data: Uint8Array = EMPTY;
+  dataPos = 0;
+  dataRemaining = 0;
+  protocolError: ProtocolError | null = null;
+
+  private inData = false;
+  private nextPos = 0;
+  private readonly maxOptionData: number;
+  private readonly maxWritePayload: number;
+
+  constructor(limits: RequestDecoderLimits = {}) {
+    this.maxOptionData = limits.maxOptionData ?? 1 << 20;
+    this.maxWritePayload = limits.maxWritePayload ?? 64 << 20;
+  }
+
+  feed(bytes: Uint8Array): void {
+    this.queue.push(bytes);
+  }
+
+  /** After replying NBD_REP_ACK to NBD_OPT_GO. */
+  enterTransmission(): void {
+    this.phase = 'transmission';
+  }
+
+  next(): RequestEventKind {
+    if (this.protocolError) return REQUEST_EVENT.ERROR;
+    const q = this.queue;
+    if (this.inData) {
+      if (q.length === 0) return REQUEST_EVENT.NEED_MORE;
+      const v = q.view(this.dataRemaining);
+      this.data = v;
+      this.dataPos = this.nextPos;
+      this.nextPos += v.length;
+      this.dataRemaining -= v.length;
+      if (this.dataRemaining === 0) this.inData = false;
+      return REQUEST_EVENT.WRITE_DATA;
+    }
+    switch (this.phase) {
+      case 'client-flags':
+        if (q.length < 4) return REQUEST_EVENT.NEED_MORE;
+        this.clientFlags = q.u32(0);
+        q.skip(4);
+        this.phase = 'options';
+        return REQUEST_EVENT.CLIENT_FLAGS;
+      case 'options': {
+        if (q.length < 8) return REQUEST_EVENT.NEED_MORE;
+        if (q.u32(0) !== IHAVEOPT_HI || q.u32(4) !== IHAVEOPT_LO) {
+          return this.failWith(hard('bad-magic', 'option.magic', `expected IHAVEOPT, got ${hex32(q.u32(0))}${hex32(q.u32(4)).slice(2)}`));
+        }
+        if (q.length < NBD_OPTION_HEADER_SIZE) return REQUEST_EVENT.NEED_MORE;
+        const len = q.u32(12);
+        if (len > this.maxOptionData) return this.failWith(hard('payload-too-large', 'option.length', `${len} bytes`));
+        if (q.length < NBD_OPTION_HEADER_SIZE + len) return REQUEST_EVENT.NEED_MORE;
+        this.option = q.u32(8);
+        q.skip(NBD_OPTION_HEADER_SIZE);
+        this.optionData = q.take(len);
+        if (this.option === NBD_OPT_EXPORT_NAME) this.phase = 'transmission';
+        return REQUEST_EVENT.OPTION;
+      }
+      case 'transmission': {
+        if (q.length < 4) return REQUEST_EVENT.NEED_MORE;
+        const magic = q.u32(0);
+        if (magic !== NBD_REQUEST_MAGIC) {
+          return this.failWith(hard('bad-magic', 'request.magic', `expected 0x25609513, got ${hex32(magic)}`));
+        }
+        if (q.length < NBD_REQUEST_SIZE) return REQUEST_EVENT.NEED_MORE;
+        this.flags = q.u16(4);
+        this.type = q.u16(6);
+        this.cookieHi = q.u32(8);
+        this.cookieLo = q.u32(12);
+        this.offset = q.u64(16);
+        this.length = q.u32(24);
+        if (this.type === NBD_CMD_WRITE && this.length > this.maxWritePayload) {
+          return this.failWith(hard('payload-too-large', 'request(WRITE).length', `${this.length} bytes`));
+        }
+        q.skip(NBD_REQUEST_SIZE);
+        if (this.type === NBD_CMD_WRITE && this.length > 0) {
+          this.inData = true;
+          this.nextPos = 0;
+          this.dataRemaining = this.length;
+        }
+        return REQUEST_EVENT.REQUEST;
+      }
+    }
+  }
+
+  private failWith(err: ProtocolError): RequestEventKind {
+    this.protocolError = err;
+    return REQUEST_EVENT.ERROR;
+  }
+}
+
+/** NBD_OPT_INFO / NBD_OPT_GO data. Malformed ⇒ a 'fail-request' error (reply NBD_REP_ERR_INVALID). */
+export function parseInfoOptionData(data: Uint8Array): { name: string; infoRequests: number[] } | ProtocolError {
+  const bad = (d: string): ProtocolError => new ProtocolError('bad-length', 'fail-request', 'option(INFO/GO).data', d);
+  if (data.length < 6) return bad(`must be ≥ 6 bytes, got ${data.length}`);
+  const nameLen = get32(data, 0);
+  if (nameLen > data.length - 6) return bad(`name length ${nameLen} exceeds ${data.length - 6}`);
+  const name = utf8String(data.subarray(4, 4 + nameLen));
+  const n = get16(data, 4 + nameLen);
+  if (data.length !== 6 + nameLen + 2 * n) return bad(`${n} info requests do not fill ${data.length - 6 - nameLen} bytes`);
+  const infoRequests: number[] = [];
+  for (let i = 0; i < n; i++) infoRequests.push(get16(data, 6 + nameLen + 2 * i));
+  return { name, infoRequests };
+}
+
+/** NBD_OPT_LIST_META_CONTEXT / NBD_OPT_SET_META_CONTEXT data. */
+export function parseMetaContextOptionData(data: Uint8Array): { exportName: string; queries: string[] } | ProtocolError {
+  const bad = (d: string): ProtocolError => new ProtocolError('bad-length', 'fail-request', 'option(META_CONTEXT).data', d);
+  if (data.length < 8) return bad(`must be ≥ 8 bytes, got ${data.length}`);
+  const nameLen = get32(data, 0);
+  if (nameLen > data.length - 8) return bad(`name length ${nameLen} exceeds ${data.length - 8}`);
+  const exportName = utf8String(data.subarray(4, 4 + nameLen));
+  let p = 4 + nameLen;
+  const n = get32(data, p);
+  p += 4;
+  const queries: string[] = [];
+  for (let i = 0; i < n; i++) {
+    if (p + 4 > data.length) return bad(`query ${i} header past the end`);
+    const ql = get32(data, p);
+    if (p + 4 + ql > data.length) return bad(`query ${i} length ${ql} past the end`);
+    queries.push(utf8String(data.subarray(p + 4, p + 4 + ql)));
+    p += 4 + ql;
+  }
+  if (p !== data.length) return bad(`${data.length - p} trailing bytes`);
+  return { exportName, queries };
+}
+
+const EMPTY = new Uint8Array(0);
