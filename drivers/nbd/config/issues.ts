@@ -30,11 +30,15 @@ function describe(issue: z.core.$ZodIssue, doc: unknown): SchemaProblem {
       return { path, reason: `expected ${issue.expected}, got ${typeName(got)}` };
     }
     case 'invalid_value':
+      if (valueAt(doc, path) === undefined) return { path, reason: `missing required key (one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')})` };
       return { path, reason: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${typeName(valueAt(doc, path))}` };
     case 'invalid_union': {
-      const disc = (issue as { discriminator?: string }).discriminator;
+      const { discriminator: disc, options } = issue as { discriminator?: string; options?: unknown[] };
       if (disc !== undefined) {
-        return { path: [...path, disc], reason: `unknown ${disc} ${typeName(valueAt(doc, [...path, disc]))}` };
+        const at = path[path.length - 1] === disc ? path : [...path, disc];
+        const got = valueAt(doc, at);
+        const choices = options ? ` (expected one of ${options.map((o) => JSON.stringify(o)).join(', ')})` : '';
+        return { path: at, reason: `${got === undefined ? `missing required key "${disc}"` : `unknown ${disc} ${JSON.stringify(got)}`}${choices}` };
       }
       // Report the branch that got furthest: its first issue is the most specific.
       const branches = issue.errors.map((errs) => errs[0]).filter((e): e is z.core.$ZodIssue => e !== undefined);

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ConfigError, formatKeyPath } from '../../drivers/nbd/config/errors.ts';
+import { firstProblem } from '../../drivers/nbd/config/issues.ts';
+import { nbdConfigFromTable } from '../../drivers/nbd/config/load.ts';
+import { locateKey, parseToml } from '../../drivers/nbd/config/toml.ts';
+import type { NbdConfig } from '../../drivers/nbd/config/types.ts';
+import { scenarioDocumentSchema, type ScenarioDocument } from './document.ts';
+import { ScenarioError } from './errors.ts';
+import { lastHealTime } from './heal.ts';
+import { normaliseExpect, normaliseJobs, normaliseLinks, normaliseMachine, normaliseServers, normaliseTimeline, RefProblem } from './normalise.ts';
+import { CLIENT_HOST, type Scenario, type ServerSpec } from './types.ts';
+
+/** Without `[nbd] servers`, the driver attaches the first export of every [[server]]. */
+function nbdSection(doc: ScenarioDocument): Record<string, unknown> {
+  const section: Record<string, unknown> = { ...(doc.nbd ?? {}) };
+  if (section['servers'] === undefined) {
+    section['servers'] = doc.server.map((s) => ({ name: s.name, port: s.port, export: s.export[0]!.name }));
+  }
+  return section;
+}
+
+function checkNbdServers(nbd: NbdConfig, servers: readonly ServerSpec[]): void {
+  nbd.servers.forEach((s, i) => {
+    const host = servers.find((h) => h.name === s.name);
+    if (!host) throw new RefProblem(['nbd', 'servers', i, 'name'], `no [[server]] named "${s.name}"`);
+    if (!host.exports.some((e) => e.name === s.export)) {
+      throw new RefProblem(['nbd', 'servers', i, 'export'], `server "${s.name}" has no export "${s.export}"`);
+    }
+  });
+}
+
+/** Size of device nbdK: the export it maps to, as served by the first server that has it. */
+function deviceSizes(nbd: NbdConfig, servers: readonly ServerSpec[]): (device: string) => number | undefined {
+  return (device) => {
+    const exp = nbd.exports.find((e, k) => (e.device ?? `nbd${k}`) === device);
+    if (!exp) return undefined;
+    const via = nbd.servers.find((s) => s.export === exp.name);
+    const host = via && servers.find((h) => h.name === via.name);
+    return host?.exports.find((e) => e.name === exp.name)?.sizeBytes;
+  };
+}
+
+function build(doc: ScenarioDocument, file: string, text: string): Scenario {
+  const servers = normaliseServers(doc);
+  const nbd = nbdConfigFromTable(nbdSection(doc), { file, text, at: ['nbd'] });
+  checkNbdServers(nbd, servers);
+  const hosts = new Set([CLIENT_HOST, ...servers.map((s) => s.name)]);
+  // No [[link]] at all: every server gets a default link to the client.
+  const linkDoc = doc.link.length > 0 ? doc : { ...doc, link: servers.map((s) => defaultLink(s.name)) };
+  const links = normaliseLinks(linkDoc, hosts);
+  const timeline = normaliseTimeline(doc.at, servers, links);
+  const jobs = normaliseJobs(doc, deviceSizes(nbd, servers));
+  const expect = normaliseExpect(doc.expect, jobs);
+  const lastHealNs = lastHealTime(timeline);
+  if (expect.livenessNs !== undefined && lastHealNs === undefined) {
+    throw new RefProblem(['expect', 'liveness'], 'a fault in [[at]] never heals (crash without restart, partition without heal or duration), so liveness cannot be checked');
+  }
+  return {
+    file,
+    hash: createHash('sha256').update(text).digest('hex'),
+    name: doc.scenario.name,
+    description: doc.scenario.description,
+    seeds: doc.scenario.seeds,
+    machine: normaliseMachine(doc.machine),
+    servers,
+    links,
+    nbd,
+    jobs,
+    timeline,
+    lastHealNs: lastHealNs ?? 0,
+    expect,
+  };
+}
+
+function defaultLink(server: string): ScenarioDocument['link'][number] {
+  return { name: undefined, between: [CLIENT_HOST, server], rate: 25e9, delay: 20_000, jitter: 0, loss: 0, duplicate: 0, reorder: 0, corrupt: 0, mtu: 1500 };
+}
+
+/**
+ * Validates scenario TOML text into a normalised Scenario. Throws ScenarioError (file, key path
+ * such as `at[2].target`, reason, line when known) for syntax, schema and reference problems.
+ */
+export function parseScenario(text: string, file: string): Scenario {
+  const parsed = parseToml(text);
+  if (!parsed.ok) throw new ScenarioError(file, '', parsed.reason, parsed.line, parsed.column);
+  const r = scenarioDocumentSchema.safeParse(parsed.doc);
+  if (!r.success) {
+    const p = firstProblem(r.error, parsed.doc);
+    throw new ScenarioError(file, formatKeyPath(p.path), p.reason, locateKey(text, p.path));
+  }
+  try {
+    return build(r.data, file, text);
+  } catch (e) {
+    if (e instanceof RefProblem) throw new ScenarioError(file, formatKeyPath(e.path), e.reason, locateKey(text, e.path));
+    if (e instanceof ConfigError) throw new ScenarioError(e.file, e.keyPath, e.reason, e.line, e.column);
+    throw e;
+  }
+}
+
+/** Reads and validates a scenario file (tools only: the simulation path reads no files). */
+export function loadScenario(path: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ScenarioError(path, '', code === 'ENOENT' ? 'no such file' : `cannot read file (${code ?? String(e)})`);
+  }
+  return parseScenario(text, path);
+}

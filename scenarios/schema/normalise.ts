@@ -1,0 +1,216 @@
+import type { z } from 'zod';
+import type { ScenarioDocument } from './document.ts';
+import type { timelineSchema } from './timeline.ts';
+import {
+  CLIENT_HOST,
+  type Expectations,
+  type JobSpec,
+  type LinkSpec,
+  type MachineSpec,
+  type Percentile,
+  type ServerSpec,
+  type TimelineEvent,
+} from './types.ts';
+
+/** A dangling reference or inconsistency found after the schema passed. */
+export class RefProblem {
+  constructor(readonly path: (string | number)[], readonly reason: string) {}
+}
+
+const list = (xs: Iterable<string>) => [...xs].map((x) => `"${x}"`).join(', ');
+
+export function normaliseMachine(m: ScenarioDocument['machine']): MachineSpec {
+  return {
+    cores: m.cores,
+    nic: { rxRing: m.nic.rx_ring, txRing: m.nic.tx_ring, rateBps: m.nic.rate },
+    irqCoalescing: { delayNs: m.irq_coalescing.delay, frames: m.irq_coalescing.frames },
+  };
+}
+
+export function normaliseServers(doc: ScenarioDocument): ServerSpec[] {
+  const names = new Set<string>();
+  return doc.server.map((s, i) => {
+    if (s.name === CLIENT_HOST) throw new RefProblem(['server', i, 'name'], `"${CLIENT_HOST}" is the [machine]; pick another server name`);
+    if (names.has(s.name)) throw new RefProblem(['server', i, 'name'], `duplicate server name "${s.name}"`);
+    names.add(s.name);
+    const exportNames = new Set<string>();
+    s.export.forEach((e, k) => {
+      if (exportNames.has(e.name)) throw new RefProblem(['server', i, 'export', k, 'name'], `duplicate export "${e.name}"`);
+      exportNames.add(e.name);
+    });
+    const exports = s.export.map((e) => ({ name: e.name, sizeBytes: e.size, readOnly: e.read_only }));
+    const eio = s.faults.eio.map((r, k) => {
+      const exp = r.export ?? exports[0]!.name;
+      const target = exports.find((e) => e.name === exp);
+      const at = ['server', i, 'faults', 'eio', k];
+      if (!target) throw new RefProblem([...at, 'export'], `server "${s.name}" has no export "${exp}" (has ${list(exportNames)})`);
+      if (r.offset + r.length > target.sizeBytes) throw new RefProblem([...at, 'length'], `range ends at ${r.offset + r.length}, past the end of export "${exp}" (${target.sizeBytes} bytes)`);
+      return { export: exp, offsetBytes: r.offset, lengthBytes: r.length, ops: r.ops, rate: r.rate, error: r.error };
+    });
+    return {
+      name: s.name,
+      address: s.address,
+      port: s.port,
+      cores: s.cores,
+      disk: s.disk,
+      writeCache: s.write_cache,
+      multiConn: s.multi_conn,
+      exports,
+      tls: s.tls && { pskHex: s.tls.psk.toLowerCase(), identity: s.tls.identity, required: s.tls.required },
+      faults: { eio, extraLatencyNs: s.faults.extra_latency },
+    };
+  });
+}
+
+export function normaliseLinks(doc: ScenarioDocument, hosts: ReadonlySet<string>): LinkSpec[] {
+  const names = new Set<string>();
+  return doc.link.map((l, i) => {
+    l.between.forEach((h, k) => {
+      if (!hosts.has(h)) throw new RefProblem(['link', i, 'between', k], `unknown host "${h}" (hosts: ${list(hosts)})`);
+    });
+    if (l.between[0] === l.between[1]) throw new RefProblem(['link', i, 'between'], 'a link joins two different hosts');
+    const name = l.name ?? `${l.between[0]}<->${l.between[1]}`;
+    if (names.has(name)) throw new RefProblem(['link', i, l.name === undefined ? 'between' : 'name'], `duplicate link "${name}"`);
+    names.add(name);
+    return {
+      name,
+      between: l.between,
+      rateBps: l.rate,
+      delayNs: l.delay,
+      jitterNs: l.jitter,
+      loss: l.loss,
+      duplicate: l.duplicate,
+      reorder: l.reorder,
+      corrupt: l.corrupt,
+      mtu: l.mtu,
+    };
+  });
+}
+
+/** Resolves a timeline link reference: a link name or "a<->b" in either order. */
+function resolveLink(ref: string, links: readonly LinkSpec[], path: (string | number)[]): string {
+  const byName = links.find((l) => l.name === ref);
+  if (byName) return byName.name;
+  const pair = ref.split('<->').map((s) => s.trim());
+  if (pair.length === 2) {
+    const l = links.find((x) => (x.between[0] === pair[0] && x.between[1] === pair[1]) || (x.between[0] === pair[1] && x.between[1] === pair[0]));
+    if (l) return l.name;
+    throw new RefProblem(path, `no [[link]] between "${pair[0]}" and "${pair[1]}"`);
+  }
+  throw new RefProblem(path, `unknown link "${ref}" (links: ${list(links.map((l) => l.name))}; or write "a<->b")`);
+}
+
+type RawAt = z.output<typeof timelineSchema>;
+
+export function normaliseTimeline(raw: readonly RawAt[], servers: readonly ServerSpec[], links: readonly LinkSpec[]): TimelineEvent[] {
+  const server = (name: string, i: number): string => {
+    if (!servers.some((s) => s.name === name)) throw new RefProblem(['at', i, 'target'], `unknown server "${name}" (servers: ${list(servers.map((s) => s.name))})`);
+    return name;
+  };
+  const out = raw.map((a, i): TimelineEvent => {
+    const base = { index: i, atNs: a.time };
+    switch (a.action) {
+      case 'crash':
+      case 'restart':
+        return { ...base, action: a.action, server: server(a.target, i) };
+      case 'hang':
+        return { ...base, action: a.action, server: server(a.target, i), durationNs: a.duration };
+      case 'slow':
+        return { ...base, action: a.action, server: server(a.target, i), delayNs: a.delay, durationNs: a.duration };
+      case 'malformed':
+        return { ...base, action: a.action, server: server(a.target, i), count: a.count, kind: a.kind };
+      case 'disk-eio': {
+        const s = servers.find((x) => x.name === server(a.target, i))!;
+        const exp = s.exports.find((e) => e.name === (a.export ?? s.exports[0]!.name));
+        if (!exp) throw new RefProblem(['at', i, 'export'], `server "${s.name}" has no export "${a.export}"`);
+        if (a.offset + a.length > exp.sizeBytes) throw new RefProblem(['at', i, 'length'], `range ends at ${a.offset + a.length}, past the end of export "${exp.name}" (${exp.sizeBytes} bytes)`);
+        return { ...base, action: a.action, server: s.name, export: exp.name, offsetBytes: a.offset, lengthBytes: a.length, ops: a.ops, durationNs: a.duration };
+      }
+      case 'partition':
+      case 'link-down':
+        return { ...base, action: a.action, link: resolveLink(a.target, links, ['at', i, 'target']), durationNs: a.duration };
+      case 'heal':
+      case 'link-up':
+        return { ...base, action: a.action, link: resolveLink(a.target, links, ['at', i, 'target']) };
+      case 'set-link': {
+        const set: Record<string, number> = {};
+        const fields = [['rateBps', a.rate], ['delayNs', a.delay], ['jitterNs', a.jitter], ['loss', a.loss], ['duplicate', a.duplicate], ['reorder', a.reorder], ['corrupt', a.corrupt]] as const;
+        for (const [k, v] of fields) if (v !== undefined) set[k] = v;
+        if (Object.keys(set).length === 0) throw new RefProblem(['at', i], 'set-link needs at least one of rate, delay, jitter, loss, duplicate, reorder, corrupt');
+        return { ...base, action: a.action, link: resolveLink(a.target, links, ['at', i, 'target']), set };
+      }
+      case 'mgmt': {
+        const argv = typeof a.command === 'string' ? a.command.trim().split(/\s+/) : a.command;
+        if (!/^nbd-[a-z-]+$/.test(argv[0]!)) throw new RefProblem(['at', i, 'command'], `not a management command: "${argv[0]}" (they start with nbd-)`);
+        return { ...base, action: a.action, argv };
+      }
+    }
+  });
+  // Stable: same-time events keep file order.
+  return out.sort((x, y) => x.atNs - y.atNs || x.index - y.index);
+}
+
+/** Fills in each job's size from its export and checks it fits. */
+export function normaliseJobs(doc: ScenarioDocument, deviceSize: (device: string) => number | undefined): JobSpec[] {
+  const names = new Set<string>();
+  return doc.job.map((j, i) => {
+    if (names.has(j.name)) throw new RefProblem(['job', i, 'name'], `duplicate job name "${j.name}"`);
+    names.add(j.name);
+    const devSize = deviceSize(j.device);
+    if (devSize === undefined) throw new RefProblem(['job', i, 'device'], `no NBD device "${j.device}" (the [nbd] exports make nbd0, nbd1, ...)`);
+    const sizeBytes = j.size ?? devSize - j.offset;
+    if (j.offset + sizeBytes > devSize || sizeBytes <= 0) {
+      throw new RefProblem(['job', i, j.size === undefined ? 'offset' : 'size'], `offset ${j.offset} + size ${sizeBytes} does not fit ${j.device} (${devSize} bytes)`);
+    }
+    if (j.bs > sizeBytes) throw new RefProblem(['job', i, 'bs'], `block size ${j.bs} exceeds the job's size ${sizeBytes}`);
+    return {
+      name: j.name,
+      device: j.device,
+      rw: j.rw,
+      bsBytes: j.bs,
+      iodepth: j.iodepth,
+      numjobs: j.numjobs,
+      sizeBytes,
+      offsetBytes: j.offset,
+      runtimeNs: j.runtime,
+      ios: j.ios,
+      rwmixread: j.rwmixread,
+      fsyncEvery: j.fsync,
+      fua: j.fua,
+      verify: j.verify,
+      startNs: j.start,
+    };
+  });
+}
+
+export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly JobSpec[]): Expectations {
+  const perJob = <T>(v: T | { min: T; job?: string | undefined } | undefined, key: string) => {
+    if (v === undefined) return undefined;
+    const r = typeof v === 'object' && v !== null && 'min' in v ? { min: v.min, job: v.job } : { min: v as T, job: undefined };
+    if (r.job !== undefined && !jobs.some((j) => j.name === r.job)) throw new RefProblem(['expect', key, 'job'], `unknown job "${r.job}"`);
+    return r;
+  };
+  const latency: Expectations['latency'] = {};
+  for (const op of ['read', 'write', 'flush', 'trim'] as const) {
+    const p = e.latency[op];
+    if (!p) continue;
+    const out: Partial<Record<Percentile, number>> = {};
+    if (p.p50 !== undefined) out.p50 = p.p50;
+    if (p.p90 !== undefined) out.p90 = p.p90;
+    if (p.p99 !== undefined) out.p99 = p.p99;
+    const p999 = p['p99.9'] ?? p.p999;
+    if (p999 !== undefined) out['p99.9'] = p999;
+    if (p.max !== undefined) out.max = p.max;
+    latency[op] = out;
+  }
+  const bw = perJob(e.bandwidth, 'bandwidth');
+  return {
+    safety: e.safety,
+    livenessNs: e.liveness,
+    recoveryNs: e.recovery,
+    iops: perJob(e.iops, 'iops'),
+    bandwidth: bw && { minBps: bw.min, job: bw.job },
+    latency,
+    noErrors: e.no_errors,
+  };
+}

@@ -1,0 +1,139 @@
+import type { NbdConfig, Ns } from '../../drivers/nbd/config/types.ts';
+import type { RW_MODES } from './workload.ts';
+
+export type { Ns };
+
+/** Name of the client host ([machine]) in links and the timeline. */
+export const CLIENT_HOST = 'client';
+
+export interface MachineSpec {
+  readonly cores: number;
+  readonly nic: { readonly rxRing: number; readonly txRing: number; readonly rateBps: number | undefined };
+  readonly irqCoalescing: { readonly delayNs: Ns; readonly frames: number };
+}
+
+export type DiskOpName = 'read' | 'write' | 'flush' | 'trim' | 'zero';
+
+export interface EioRange {
+  readonly export: string;
+  readonly offsetBytes: number;
+  readonly lengthBytes: number;
+  readonly ops: readonly DiskOpName[];
+  readonly rate: number;
+  readonly error: 'EIO' | 'ENOSPC';
+}
+
+export interface ExportSpec {
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly readOnly: boolean;
+}
+
+export interface ServerSpec {
+  readonly name: string;
+  readonly address: string | undefined;
+  readonly port: number;
+  readonly cores: number;
+  readonly disk: 'ram' | 'nvme' | 'ssd' | 'hdd';
+  readonly writeCache: boolean;
+  readonly multiConn: boolean;
+  readonly exports: readonly ExportSpec[];
+  readonly tls: { readonly pskHex: string; readonly identity: string; readonly required: boolean } | undefined;
+  readonly faults: { readonly eio: readonly EioRange[]; readonly extraLatencyNs: Ns };
+}
+
+export interface Impairments {
+  readonly rateBps: number;
+  readonly delayNs: Ns;
+  readonly jitterNs: Ns;
+  readonly loss: number;
+  readonly duplicate: number;
+  readonly reorder: number;
+  readonly corrupt: number;
+}
+
+export interface LinkSpec extends Impairments {
+  /** Given name, or "a<->b" from `between`. */
+  readonly name: string;
+  readonly between: readonly [string, string];
+  readonly mtu: number;
+}
+
+export type RwMode = (typeof RW_MODES)[number];
+
+export interface JobSpec {
+  readonly name: string;
+  readonly device: string;
+  readonly rw: RwMode;
+  readonly bsBytes: number;
+  readonly iodepth: number;
+  readonly numjobs: number;
+  /** Resolved against the export when the file leaves it out. */
+  readonly sizeBytes: number;
+  readonly offsetBytes: number;
+  readonly runtimeNs: Ns | undefined;
+  readonly ios: number | undefined;
+  readonly rwmixread: number;
+  readonly fsyncEvery: number;
+  readonly fua: boolean;
+  readonly verify: boolean;
+  readonly startNs: Ns;
+}
+
+interface At<A extends string> {
+  /** Index in the file's `[[at]]` list (for messages); the timeline itself is sorted by time. */
+  readonly index: number;
+  readonly atNs: Ns;
+  readonly action: A;
+}
+
+export type TimelineEvent =
+  | (At<'crash' | 'restart'> & { readonly server: string })
+  | (At<'partition' | 'link-down'> & { readonly link: string; readonly durationNs: Ns | undefined })
+  | (At<'heal' | 'link-up'> & { readonly link: string })
+  | (At<'set-link'> & { readonly link: string; readonly set: Partial<Impairments> })
+  | (At<'disk-eio'> & {
+      readonly server: string;
+      readonly export: string;
+      readonly offsetBytes: number;
+      readonly lengthBytes: number;
+      readonly ops: readonly DiskOpName[];
+      readonly durationNs: Ns | undefined;
+    })
+  | (At<'slow'> & { readonly server: string; readonly delayNs: Ns; readonly durationNs: Ns | undefined })
+  | (At<'hang'> & { readonly server: string; readonly durationNs: Ns | undefined })
+  | (At<'malformed'> & { readonly server: string; readonly count: number; readonly kind: 'bad-magic' | 'bad-cookie' | 'short' | 'oversized' })
+  | (At<'mgmt'> & { readonly argv: readonly string[] });
+
+export type Percentile = 'p50' | 'p90' | 'p99' | 'p99.9' | 'max';
+export type LatencyOp = 'read' | 'write' | 'flush' | 'trim';
+
+export interface Expectations {
+  readonly safety: boolean;
+  readonly livenessNs: Ns | undefined;
+  readonly recoveryNs: Ns | undefined;
+  readonly iops: { readonly min: number; readonly job: string | undefined } | undefined;
+  readonly bandwidth: { readonly minBps: number; readonly job: string | undefined } | undefined;
+  readonly latency: Partial<Record<LatencyOp, Partial<Record<Percentile, Ns>>>>;
+  readonly noErrors: boolean;
+}
+
+/** A validated scenario: times in integer ns, sizes in bytes, rates in bit/s, references resolved. */
+export interface Scenario {
+  readonly file: string;
+  /** SHA-256 (hex) of the file's text: replay checks it against a trace header. */
+  readonly hash: string;
+  readonly name: string;
+  readonly description: string;
+  readonly seeds: readonly number[];
+  readonly machine: MachineSpec;
+  readonly servers: readonly ServerSpec[];
+  readonly links: readonly LinkSpec[];
+  readonly nbd: NbdConfig;
+  readonly jobs: readonly JobSpec[];
+  /** Sorted by time; events at the same time keep file order. */
+  readonly timeline: readonly TimelineEvent[];
+  /** When the last fault heals (crash→restart, partition end, heal, …); 0 without faults. */
+  readonly lastHealNs: Ns;
+  readonly expect: Expectations;
+}

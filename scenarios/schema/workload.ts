@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { duration, int, size } from '../../drivers/nbd/config/fields.ts';
+
+export const RW_MODES = ['read', 'write', 'randread', 'randwrite', 'rw', 'randrw', 'trim', 'randtrim'] as const;
+
+/** `[[job]]`: a fio-like workload on one NBD device of the client. */
+export const jobSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    device: z.string().regex(/^nbd[0-9]+$/, 'must be nbdN').default('nbd0'),
+    rw: z.enum(RW_MODES),
+    bs: size({ min: 512, max: 32 * 2 ** 20, multipleOf: 512 }).default(4096),
+    iodepth: int(1, 4096).default(1),
+    numjobs: int(1, 256).default(1),
+    /** Bytes of the device the job covers; default: the export from `offset` to its end. */
+    size: size({ min: 512, multipleOf: 512 }).optional(),
+    offset: size({ multipleOf: 512 }).default(0),
+    /** Stop after this much virtual time ... */
+    runtime: duration().optional(),
+    /** ... or after this many I/Os per job (one pass over `size` when neither is given). */
+    ios: int(1, Number.MAX_SAFE_INTEGER).optional(),
+    /** Percentage of reads in rw/randrw. */
+    rwmixread: int(0, 100).default(50),
+    /** Issue a FLUSH after every N writes (0 = never). */
+    fsync: int(0, 1_000_000).default(0),
+    /** Write with FUA. */
+    fua: z.boolean().default(false),
+    /** Write a content id per block and check every read against the writes (verify mode). */
+    verify: z.boolean().default(false),
+    /** Virtual time before the job starts. */
+    start: duration().default(0),
+  })
+  .superRefine((j, ctx) => {
+    if (j.size !== undefined && j.bs > j.size) ctx.addIssue({ code: 'custom', path: ['bs'], message: `block size ${j.bs} exceeds size ${j.size}` });
+    if (j.rwmixread !== 50 && j.rw !== 'rw' && j.rw !== 'randrw') {
+      ctx.addIssue({ code: 'custom', path: ['rwmixread'], message: `only applies to rw and randrw, not ${j.rw}` });
+    }
+  });
