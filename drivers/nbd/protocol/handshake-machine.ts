@@ -1,0 +1,306 @@
+/**
+ * The client side of the NBD handshake as a statechart, grouped the way libnbd groups its
+ * states: magic, newstyle flags, one state per option exchange, then ready / closed / dead.
+ * It is sans-I/O: it consumes decoded server messages as events and emits `send` (bytes for the
+ * peer) and `start-tls` (upgrade the transport now, then send TLS_READY or TLS_FAILED).
+ * Drive it through NbdHandshake (handshake.ts), which owns the decoder.
+ */
+import { and, assign, emit, enqueueActions, not, setup } from 'xstate';
+import type { OptionReply } from './decode-handshake-replies.ts';
+import { encodeClientFlags, encodeExportNameOption, encodeInfoOption, encodeMetaContextOption, encodeOption } from './encode-handshake.ts';
+import type {
+  ExportListing, FailureKind, HandshakeConfig, HandshakeEmitted, HandshakeEvent, HandshakeFailure, TlsMode,
+} from './handshake-types.ts';
+import {
+  NBD_DEFAULT_MAX_PAYLOAD, NBD_DEFAULT_MIN_BLOCK, NBD_DEFAULT_PREF_BLOCK, NBD_FLAG_C_FIXED_NEWSTYLE,
+  NBD_FLAG_C_NO_ZEROES, NBD_FLAG_FIXED_NEWSTYLE, NBD_FLAG_NO_ZEROES, NBD_INFO_BLOCK_SIZE, NBD_OPT_ABORT,
+  NBD_OPT_EXPORT_NAME, NBD_OPT_GO, NBD_OPT_LIST, NBD_OPT_NAMES, NBD_OPT_SET_META_CONTEXT, NBD_OPT_STARTTLS,
+  NBD_OPT_STRUCTURED_REPLY, NBD_REP_ERR_BLOCK_SIZE_REQD, NBD_REP_ERR_POLICY, NBD_REP_ERR_SHUTDOWN,
+  NBD_REP_ERR_TLS_REQD, NBD_REP_ERR_UNKNOWN, NBD_REP_ERR_UNSUP, NBD_REP_NAMES,
+} from './uapi.ts';
+
+export interface HandshakeContext {
+  exportName: string;
+  tls: TlsMode;
+  structuredWanted: boolean;
+  metaWanted: readonly string[];
+  list: boolean;
+  handshakeFlags: number;
+  clientFlags: number;
+  noZeroes: boolean;
+  /** The option whose reply is awaited (the decoder checks replies against it). */
+  currentOption: number;
+  tlsActive: boolean;
+  structured: boolean;
+  metaContexts: Record<string, number>;
+  haveExportInfo: boolean;
+  sizeBig: bigint;
+  transmissionFlags: number;
+  minBlock: number;
+  prefBlock: number;
+  maxPayload: number;
+  blockSizeAdvertised: boolean;
+  viaExportName: boolean;
+  description: string;
+  exports: ExportListing[];
+  failure: HandshakeFailure | null;
+}
+
+type Reply = Extract<HandshakeEvent, { type: 'OPTION_REPLY' }>;
+const reply = (e: HandshakeEvent): OptionReply | null => (e.type === 'OPTION_REPLY' ? (e as Reply).reply : null);
+const replyKind = (k: OptionReply['kind']) => ({ event }: { event: HandshakeEvent }) => reply(event)?.kind === k;
+const replyError = (t: number) => ({ event }: { event: HandshakeEvent }) => {
+  const r = reply(event);
+  return r?.kind === 'error' && r.replyType === t;
+};
+
+/** The bytes of the option request for `option` in this context. */
+function optionBytes(option: number, c: HandshakeContext): Uint8Array {
+  switch (option) {
+    case NBD_OPT_GO: return encodeInfoOption(NBD_OPT_GO, c.exportName, [NBD_INFO_BLOCK_SIZE]);
+    case NBD_OPT_EXPORT_NAME: return encodeExportNameOption(c.exportName);
+    case NBD_OPT_SET_META_CONTEXT: return encodeMetaContextOption(NBD_OPT_SET_META_CONTEXT, c.exportName, c.metaWanted);
+    default: return encodeOption(option);
+  }
+}
+
+const ERROR_KINDS: Record<number, FailureKind> = {
+  [NBD_REP_ERR_TLS_REQD]: 'tls-required', [NBD_REP_ERR_POLICY]: 'policy', [NBD_REP_ERR_UNKNOWN]: 'unknown-export',
+  [NBD_REP_ERR_BLOCK_SIZE_REQD]: 'block-size-required', [NBD_REP_ERR_SHUTDOWN]: 'shutdown',
+};
+
+/** A typed failure from the event that ended negotiation; `kind` overrides the derived one. */
+function failureOf(c: HandshakeContext, e: HandshakeEvent, kind?: FailureKind): HandshakeFailure {
+  const opt = NBD_OPT_NAMES[c.currentOption] ?? `option ${c.currentOption}`;
+  switch (e.type) {
+    case 'PROTOCOL_ERROR':
+      return { kind: 'protocol', message: e.error.message, option: c.currentOption, protocolError: e.error };
+    case 'EOF':
+      return { kind: kind ?? 'eof', message: `server closed the connection during ${opt}`, option: c.currentOption };
+    case 'TLS_FAILED':
+      return { kind: 'tls-failed', message: `TLS handshake failed: ${e.reason}` };
+    case 'OPTION_REPLY': {
+      const r = e.reply;
+      if (r.kind === 'error') {
+        const name = NBD_REP_NAMES[r.replyType] ?? `error reply 0x${r.replyType.toString(16)}`;
+        return {
+          kind: kind ?? ERROR_KINDS[r.replyType] ?? 'option-error', option: r.option, replyType: r.replyType,
+          message: `${opt} failed: ${name}${r.message ? ` (${r.message})` : ''}`,
+        };
+      }
+      return { kind: kind ?? 'protocol', option: r.option, message: `${opt}: unexpected ${r.kind} reply` };
+    }
+    default:
+      return { kind: kind ?? 'protocol', message: `unexpected ${e.type} during ${opt}` };
+  }
+}
+
+export const handshakeMachine = setup({
+  types: {
+    context: {} as HandshakeContext,
+    events: {} as HandshakeEvent,
+    input: {} as HandshakeConfig,
+    emitted: {} as HandshakeEmitted,
+  },
+  actions: {
+    recordGreeting: assign(({ event }) => (event.type === 'GREETING' ? { handshakeFlags: event.handshakeFlags } : {})),
+    sendClientFlags: enqueueActions(({ context, enqueue }) => {
+      const fixed = (context.handshakeFlags & NBD_FLAG_FIXED_NEWSTYLE) !== 0;
+      const noZeroes = (context.handshakeFlags & NBD_FLAG_NO_ZEROES) !== 0;
+      const clientFlags = (fixed ? NBD_FLAG_C_FIXED_NEWSTYLE : 0) | (noZeroes ? NBD_FLAG_C_NO_ZEROES : 0);
+      enqueue.assign({ clientFlags, noZeroes });
+      enqueue.emit({ type: 'send', bytes: encodeClientFlags(clientFlags) });
+    }),
+    sendOption: enqueueActions(({ context, enqueue }, params: { option: number }) => {
+      enqueue.assign({ currentOption: params.option });
+      enqueue.emit({ type: 'send', bytes: optionBytes(params.option, context) });
+    }),
+    startTls: emit({ type: 'start-tls' as const }),
+    // The server forgets all option state on STARTTLS (proto.md NBD_OPT_STARTTLS).
+    tlsUp: assign({ tlsActive: true, structured: false, metaContexts: {} }),
+    setStructured: assign({ structured: true }),
+    recordMetaContext: assign(({ context, event }) => {
+      const r = reply(event);
+      return r?.kind === 'meta-context' ? { metaContexts: { ...context.metaContexts, [r.name]: r.id } } : {};
+    }),
+    clearMetaContexts: assign({ metaContexts: {} }),
+    recordInfo: assign(({ event }) => {
+      const r = reply(event);
+      switch (r?.kind) {
+        case 'info-export': return { haveExportInfo: true, sizeBig: r.size, transmissionFlags: r.transmissionFlags };
+        case 'info-block-size': return { minBlock: r.min, prefBlock: r.pref, maxPayload: r.max, blockSizeAdvertised: true };
+        case 'info-description': return { description: r.description };
+        default: return {};
+      }
+    }),
+    recordExportNameReply: assign(({ event }) =>
+      event.type === 'EXPORT_NAME_REPLY'
+        ? { haveExportInfo: true, sizeBig: event.size, transmissionFlags: event.transmissionFlags, viaExportName: true }
+        : {}),
+    recordServer: assign(({ context, event }) => {
+      const r = reply(event);
+      return r?.kind === 'server' ? { exports: [...context.exports, { name: r.name, description: r.description }] } : {};
+    }),
+    fail: assign(({ context, event }, params: { kind?: FailureKind }) => ({ failure: failureOf(context, event, params.kind) })),
+  },
+  guards: {
+    fixedNewstyle: ({ context }) => (context.handshakeFlags & NBD_FLAG_FIXED_NEWSTYLE) !== 0,
+    tlsRequired: ({ context }) => context.tls === 'require',
+    wantTls: ({ context }) => context.tls !== 'off',
+    listMode: ({ context }) => context.list,
+    wantStructured: ({ context }) => context.structuredWanted,
+    wantMeta: ({ context }) => context.metaWanted.length > 0,
+    haveExportInfo: ({ context }) => context.haveExportInfo,
+    isAck: replyKind('ack'),
+    isError: replyKind('error'),
+    isServer: replyKind('server'),
+    isMetaContext: replyKind('meta-context'),
+    isInfo: ({ event }) => reply(event)?.kind.startsWith('info-') === true,
+    isUnsup: replyError(NBD_REP_ERR_UNSUP),
+    isShutdown: replyError(NBD_REP_ERR_SHUTDOWN),
+  },
+}).createMachine({
+  id: 'nbdHandshake',
+  context: ({ input }) => ({
+    exportName: input.exportName ?? '',
+    tls: input.tls ?? 'off',
+    structuredWanted: input.structuredReplies ?? true,
+    metaWanted: input.metaContexts ?? ['base:allocation'],
+    list: input.list ?? false,
+    handshakeFlags: 0, clientFlags: 0, noZeroes: false, currentOption: 0,
+    tlsActive: false, structured: false, metaContexts: {},
+    haveExportInfo: false, sizeBig: 0n, transmissionFlags: 0,
+    minBlock: NBD_DEFAULT_MIN_BLOCK, prefBlock: NBD_DEFAULT_PREF_BLOCK, maxPayload: NBD_DEFAULT_MAX_PAYLOAD,
+    blockSizeAdvertised: false, viaExportName: false, description: '', exports: [], failure: null,
+  }),
+  initial: 'magic',
+  on: {
+    PROTOCOL_ERROR: { target: '.dead', actions: { type: 'fail', params: {} } },
+    EOF: { target: '.dead', actions: { type: 'fail', params: {} } },
+  },
+  states: {
+    magic: {
+      description: 'Waiting for the greeting: NBDMAGIC, IHAVEOPT and the 16-bit handshake flags.',
+      tags: ['expect-greeting'],
+      on: { GREETING: { target: 'newstyle', actions: 'recordGreeting' } },
+    },
+    newstyle: {
+      description: 'Newstyle flags: reply C_FIXED_NEWSTYLE / C_NO_ZEROES as offered, then pick the first option.',
+      entry: 'sendClientFlags',
+      always: [
+        { guard: and([not('fixedNewstyle'), 'tlsRequired']), target: 'dead', actions: { type: 'fail', params: { kind: 'tls-unavailable' } } },
+        { guard: and([not('fixedNewstyle'), 'listMode']), target: 'dead', actions: { type: 'fail', params: { kind: 'not-fixed-newstyle' } } },
+        { guard: not('fixedNewstyle'), target: 'optExportName' },
+        { guard: 'wantTls', target: 'optStarttls' },
+        { target: 'negotiate' },
+      ],
+    },
+    optStarttls: {
+      description: 'NBD_OPT_STARTTLS sent first, so every later option travels encrypted.',
+      tags: ['expect-option'],
+      entry: { type: 'sendOption', params: { option: NBD_OPT_STARTTLS } },
+      on: {
+        OPTION_REPLY: [
+          { guard: 'isAck', target: 'tlsHandshake' },
+          { guard: 'isShutdown', target: 'optAbort', actions: { type: 'fail', params: {} } },
+          { guard: and(['isError', 'tlsRequired']), target: 'optAbort', actions: { type: 'fail', params: { kind: 'tls-unavailable' } } },
+          { guard: 'isError', target: 'negotiate' },
+          { target: 'dead', actions: { type: 'fail', params: {} } },
+        ],
+      },
+    },
+    tlsHandshake: {
+      description: 'STARTTLS acknowledged: the transport runs the TLS handshake and reports TLS_READY or TLS_FAILED.',
+      entry: 'startTls',
+      on: {
+        TLS_READY: { target: 'negotiate', actions: 'tlsUp' },
+        TLS_FAILED: { target: 'dead', actions: { type: 'fail', params: {} } },
+      },
+    },
+    negotiate: {
+      description: 'Choose the next option: LIST in list mode, else STRUCTURED_REPLY if wanted, else GO.',
+      always: [
+        { guard: 'listMode', target: 'optList' },
+        { guard: 'wantStructured', target: 'optStructuredReply' },
+        { target: 'optGo' },
+      ],
+    },
+    optStructuredReply: {
+      description: 'NBD_OPT_STRUCTURED_REPLY: on ACK the server must answer reads with structured chunks.',
+      tags: ['expect-option'],
+      entry: { type: 'sendOption', params: { option: NBD_OPT_STRUCTURED_REPLY } },
+      on: {
+        OPTION_REPLY: [
+          { guard: and(['isAck', 'wantMeta']), target: 'optSetMetaContext', actions: 'setStructured' },
+          { guard: 'isAck', target: 'optGo', actions: 'setStructured' },
+          { guard: 'isShutdown', target: 'optAbort', actions: { type: 'fail', params: {} } },
+          { guard: 'isError', target: 'optGo' },
+          { target: 'dead', actions: { type: 'fail', params: {} } },
+        ],
+      },
+    },
+    optSetMetaContext: {
+      description: 'NBD_OPT_SET_META_CONTEXT (base:allocation): collect context ids until ACK.',
+      tags: ['expect-option'],
+      entry: { type: 'sendOption', params: { option: NBD_OPT_SET_META_CONTEXT } },
+      on: {
+        OPTION_REPLY: [
+          { guard: 'isMetaContext', actions: 'recordMetaContext' },
+          { guard: 'isAck', target: 'optGo' },
+          { guard: 'isShutdown', target: 'optAbort', actions: [{ type: 'fail', params: {} }, 'clearMetaContexts'] },
+          { guard: 'isError', target: 'optGo', actions: 'clearMetaContexts' },
+          { target: 'dead', actions: { type: 'fail', params: {} } },
+        ],
+      },
+    },
+    optGo: {
+      description: 'NBD_OPT_GO with an NBD_INFO_BLOCK_SIZE request: INFO replies, then ACK enters transmission.',
+      tags: ['expect-option'],
+      entry: { type: 'sendOption', params: { option: NBD_OPT_GO } },
+      on: {
+        OPTION_REPLY: [
+          { guard: 'isInfo', actions: 'recordInfo' },
+          { guard: and(['isAck', 'haveExportInfo']), target: 'ready' },
+          { guard: 'isUnsup', target: 'optExportName' },
+          { guard: 'isError', target: 'optAbort', actions: { type: 'fail', params: {} } },
+          { target: 'dead', actions: { type: 'fail', params: {} } },
+        ],
+      },
+    },
+    optExportName: {
+      description: 'NBD_OPT_EXPORT_NAME (old servers, or GO unsupported): size and flags, or the server hangs up.',
+      tags: ['expect-export-name'],
+      entry: { type: 'sendOption', params: { option: NBD_OPT_EXPORT_NAME } },
+      on: {
+        EXPORT_NAME_REPLY: { target: 'ready', actions: 'recordExportNameReply' },
+        EOF: { target: 'dead', actions: { type: 'fail', params: { kind: 'unknown-export' } } },
+      },
+    },
+    optList: {
+      description: 'NBD_OPT_LIST: one SERVER reply per export, then ACK; then abort.',
+      tags: ['expect-option'],
+      entry: { type: 'sendOption', params: { option: NBD_OPT_LIST } },
+      on: {
+        OPTION_REPLY: [
+          { guard: 'isServer', actions: 'recordServer' },
+          { guard: 'isAck', target: 'optAbort' },
+          { guard: 'isError', target: 'optAbort', actions: { type: 'fail', params: {} } },
+          { target: 'dead', actions: { type: 'fail', params: {} } },
+        ],
+      },
+    },
+    optAbort: {
+      description: 'NBD_OPT_ABORT: the soft disconnect; the server may ACK or just close.',
+      tags: ['expect-option'],
+      entry: { type: 'sendOption', params: { option: NBD_OPT_ABORT } },
+      on: {
+        OPTION_REPLY: { target: 'closed' },
+        EOF: { target: 'closed' },
+        PROTOCOL_ERROR: { target: 'closed' },
+      },
+    },
+    ready: { description: 'Negotiated: the transmission phase starts on this connection.', type: 'final' },
+    closed: { description: 'Soft disconnect done: close the connection (failure says why, if any).', type: 'final' },
+    dead: { description: 'Hard disconnect: the peer broke the protocol, hung up, or TLS failed.', type: 'final' },
+  },
+});

@@ -1,0 +1,78 @@
+/** Inputs, outputs and events of the client handshake machine. */
+import type { OptionReply } from './decode-handshake-replies.ts';
+import type { ProtocolError } from './errors.ts';
+
+export type TlsMode = 'off' | 'prefer' | 'require';
+
+export interface HandshakeConfig {
+  /** Export to open (default '', the server's default export). */
+  exportName?: string;
+  /** STARTTLS: never, when the server agrees, or mandatory (default 'off'). */
+  tls?: TlsMode;
+  /** Ask for NBD_OPT_STRUCTURED_REPLY (default true). */
+  structuredReplies?: boolean;
+  /** Contexts for NBD_OPT_SET_META_CONTEXT (default ['base:allocation']; [] skips the option). */
+  metaContexts?: readonly string[];
+  /** List the server's exports with NBD_OPT_LIST, then NBD_OPT_ABORT, instead of opening one. */
+  list?: boolean;
+}
+
+export type FailureKind =
+  | 'tls-required' // NBD_REP_ERR_TLS_REQD
+  | 'policy' // NBD_REP_ERR_POLICY
+  | 'unknown-export' // NBD_REP_ERR_UNKNOWN, or the server hung up after NBD_OPT_EXPORT_NAME
+  | 'block-size-required' // NBD_REP_ERR_BLOCK_SIZE_REQD
+  | 'option-error' // any other option error reply
+  | 'tls-unavailable' // TLS required but the server refused STARTTLS or is not fixed newstyle
+  | 'tls-failed' // the transport's TLS handshake failed
+  | 'shutdown' // NBD_REP_ERR_SHUTDOWN
+  | 'not-fixed-newstyle' // cannot LIST on a server without fixed newstyle
+  | 'protocol' // a ProtocolError from the decoder or an unexpected reply
+  | 'eof'; // the server closed the connection
+
+export interface HandshakeFailure {
+  kind: FailureKind;
+  message: string;
+  option?: number;
+  replyType?: number;
+  protocolError?: ProtocolError;
+}
+
+export interface ExportListing {
+  name: string;
+  description: string;
+}
+
+/** What the handshake agreed: everything the transmission phase needs. */
+export interface NegotiatedExport {
+  exportName: string;
+  /** Export size; exact below 2^53 (see sizeBig). */
+  size: number;
+  sizeBig: bigint;
+  transmissionFlags: number;
+  minBlock: number;
+  prefBlock: number;
+  maxPayload: number;
+  /** Whether the server sent NBD_INFO_BLOCK_SIZE (else the proto.md defaults apply). */
+  blockSizeAdvertised: boolean;
+  structuredReplies: boolean;
+  /** Selected metadata contexts: name → id. */
+  metaContexts: Record<string, number>;
+  tls: boolean;
+  /** True when NBD_OPT_GO was unsupported and NBD_OPT_EXPORT_NAME was used. */
+  viaExportName: boolean;
+  /** NBD_INFO_DESCRIPTION, when sent. */
+  description: string;
+}
+
+export type HandshakeEvent =
+  | { type: 'GREETING'; handshakeFlags: number }
+  | { type: 'OPTION_REPLY'; reply: OptionReply }
+  | { type: 'EXPORT_NAME_REPLY'; size: bigint; transmissionFlags: number }
+  | { type: 'TLS_READY' }
+  | { type: 'TLS_FAILED'; reason: string }
+  | { type: 'PROTOCOL_ERROR'; error: ProtocolError }
+  | { type: 'EOF' };
+
+/** Requests to the host: write bytes to the peer; upgrade the transport to TLS now. */
+export type HandshakeEmitted = { type: 'send'; bytes: Uint8Array } | { type: 'start-tls' };
