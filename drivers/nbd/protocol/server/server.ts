@@ -1,0 +1,56 @@
+import type { Rng } from '../../../../hw-sim/engine/rng.ts';
+import { validateServerConfig, type ClientIdentity, type ServerConfig } from './config.ts';
+import { ServerFaults } from './faults.ts';
+import { ServerSession, type ServerIo } from './session.ts';
+
+export interface NbdServerOptions {
+  /** Trace source and RNG prefix, e.g. `server-a/nbd-server`. */
+  name: string;
+  /** Named RNG streams (engine.rng.get in the simulator, any seeded source in tools). */
+  rngOf: (name: string) => Rng;
+  /** A trace record per request (default true; off for benchmarks). */
+  traceRequests?: boolean;
+}
+
+/**
+ * One NBD server: its exports, its fault knobs and its live sessions. A host accepts a
+ * connection, gives it a ServerIo and calls `accept`; the session does the rest.
+ */
+export class NbdServer {
+  readonly faults: ServerFaults;
+  readonly sessions = new Set<ServerSession>();
+  private nextId = 1;
+
+  constructor(readonly config: ServerConfig, readonly opts: NbdServerOptions) {
+    validateServerConfig(config);
+    this.faults = new ServerFaults(opts.rngOf, opts.name);
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+
+  /** Starts a session on a new connection (sends the greeting at once). */
+  accept(io: ServerIo, who: ClientIdentity): ServerSession {
+    const s = new ServerSession(this, io, who, this.nextId++);
+    this.sessions.add(s);
+    s.start();
+    return s;
+  }
+
+  /** Called by a session when it closes. */
+  forget(s: ServerSession): void {
+    this.sessions.delete(s);
+  }
+
+  /** Hang knob: while on, nothing is read or answered; off again resumes reading. */
+  setHang(on: boolean): void {
+    this.faults.hang = on;
+    if (!on) for (const s of [...this.sessions]) s.kick();
+  }
+
+  /** Closes every session (server shutdown). */
+  closeAll(): void {
+    for (const s of [...this.sessions]) s.close('server shutdown');
+  }
+}

@@ -1,0 +1,176 @@
+import { ProtocolError } from '../errors.ts';
+import { REQUEST_EVENT, RequestDecoder } from '../decode-requests.ts';
+import { encodeGreeting } from '../encode-handshake.ts';
+import { NBD_FLAG_C_FIXED_NEWSTYLE, NBD_FLAG_C_NO_ZEROES, NBD_FLAG_FIXED_NEWSTYLE, NBD_FLAG_NO_ZEROES } from '../uapi.ts';
+import type { ClientIdentity, ServerExport } from './config.ts';
+import { handleOption } from './handshake.ts';
+import { beginRequest, finishWrite } from './commands.ts';
+import type { NbdServer } from './server.ts';
+
+/** What a session needs from its connection. In the simulator: a kernel socket; in tools: node:net. */
+export interface ServerIo {
+  /** Queues bytes to the client; the session never touches them again. */
+  send(bytes: Uint8Array): void;
+  /** Closes the connection (orderly). */
+  close(): void;
+  /** Upgrades the connection to TLS; the host calls `session.tlsReady(identity)` when done. */
+  startTls?(): void;
+  /** Runs `fn` after `delayNs` (virtual time in the simulator). */
+  schedule(delayNs: number, fn: () => void): void;
+  trace?(kind: string, data?: Record<string, unknown>): void;
+}
+
+export type SessionPhase = 'handshake' | 'tls-wait' | 'transmission' | 'closed';
+
+/** A WRITE whose payload is still arriving. */
+export interface PendingWrite {
+  flags: number;
+  cookieHi: number;
+  cookieLo: number;
+  offset: number;
+  length: number;
+  /** Filled as data arrives (null until the first view: a single view is used without a copy). */
+  payload: Uint8Array | null;
+  /** Bytes that will be discarded rather than written (the request already failed). */
+  error: number;
+}
+
+/**
+ * The server side of one NBD connection, sans-I/O: bytes in through `receive`, bytes out through
+ * `io.send`. Fixed newstyle handshake, then transmission serving from the export's BlockStore.
+ * Parsing is E4's RequestDecoder; this module only decides what to answer.
+ */
+export class ServerSession {
+  phase: SessionPhase = 'handshake';
+  readonly decoder = new RequestDecoder();
+  noZeroes = false;
+  structured = false;
+  tlsActive = false;
+  /** Export name SET_META_CONTEXT base:allocation was agreed for (null = none). */
+  metaExport: string | null = null;
+  export: ServerExport | null = null;
+  transmissionFlags = 0;
+  inFlight = 0;
+  pendingWrite: PendingWrite | null = null;
+  private discRequested = false;
+
+  constructor(readonly server: NbdServer, readonly io: ServerIo, readonly who: ClientIdentity, readonly id: number) {}
+
+  start(): void {
+    this.trace('session.open', { client: this.who.address });
+    this.io.send(encodeGreeting(NBD_FLAG_FIXED_NEWSTYLE | NBD_FLAG_NO_ZEROES));
+  }
+
+  /** Bytes from the client. */
+  receive(bytes: Uint8Array): void {
+    if (this.phase === 'closed') return;
+    this.decoder.feed(bytes);
+    this.pump();
+  }
+
+  /** The host finished the TLS upgrade; `identity` is the PSK user, for access lists. */
+  tlsReady(identity?: string): void {
+    if (this.phase !== 'tls-wait') return;
+    this.tlsActive = true;
+    if (identity !== undefined) this.who.tlsIdentity = identity;
+    this.phase = 'handshake';
+    this.trace('tls.ready', { identity: identity ?? null });
+    this.pump();
+  }
+
+  /** The client went away (or the host closes us). */
+  closed(): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.server.forget(this);
+    this.trace('session.closed', { inFlight: this.inFlight });
+  }
+
+  close(reason: string): void {
+    if (this.phase === 'closed') return;
+    this.trace('session.close', { reason });
+    this.closed();
+    this.io.close();
+  }
+
+  /** Hard disconnect after a protocol violation by the client. */
+  fail(err: ProtocolError): void {
+    this.trace('protocol.error', { code: err.code, where: err.where, message: err.message });
+    this.close(err.message);
+  }
+
+  trace(kind: string, data?: Record<string, unknown>): void {
+    this.io.trace?.(kind, data);
+  }
+
+  /** Sends handshake bytes now (the option phase is never delayed or corrupted). */
+  sendNow(bytes: Uint8Array): void {
+    if (this.phase !== 'closed') this.io.send(bytes);
+  }
+
+  /** A command finished (its reply is on its way): DISC waits for the last one. */
+  requestDone(): void {
+    this.inFlight--;
+    if (this.discRequested && this.inFlight === 0) this.close('NBD_CMD_DISC');
+  }
+
+  disconnectWhenIdle(): void {
+    this.discRequested = true;
+    if (this.inFlight === 0) this.close('NBD_CMD_DISC');
+  }
+
+  /** Processes buffered input (after the server's hang knob is cleared). */
+  kick(): void {
+    this.pump();
+  }
+
+  private pump(): void {
+    const d = this.decoder;
+    while (this.phase === 'handshake' || this.phase === 'transmission') {
+      if (this.server.faults.hang) return;
+      const ev = d.next();
+      switch (ev) {
+        case REQUEST_EVENT.NEED_MORE:
+          return;
+        case REQUEST_EVENT.ERROR:
+          this.fail(d.protocolError!);
+          return;
+        case REQUEST_EVENT.CLIENT_FLAGS:
+          this.onClientFlags(d.clientFlags);
+          break;
+        case REQUEST_EVENT.OPTION:
+          handleOption(this, d.option, d.optionData);
+          break;
+        case REQUEST_EVENT.REQUEST:
+          beginRequest(this, d);
+          break;
+        case REQUEST_EVENT.WRITE_DATA: {
+          const w = this.pendingWrite;
+          if (!w) break;
+          if (w.payload === null) w.payload = d.dataRemaining === 0 ? d.data : new Uint8Array(w.length);
+          if (w.payload !== d.data) w.payload.set(d.data, d.dataPos);
+          if (d.dataRemaining === 0) {
+            this.pendingWrite = null;
+            finishWrite(this, w);
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  private onClientFlags(flags: number): void {
+    // proto.md: a server that sees a client flag it does not know MUST close.
+    const known = NBD_FLAG_C_FIXED_NEWSTYLE | NBD_FLAG_C_NO_ZEROES;
+    if ((flags & ~known) !== 0) {
+      this.close(`unknown client flags 0x${flags.toString(16)}`);
+      return;
+    }
+    if (this.server.config.requireFixedNewstyle && (flags & NBD_FLAG_C_FIXED_NEWSTYLE) === 0) {
+      this.close('client does not speak fixed newstyle');
+      return;
+    }
+    this.noZeroes = (flags & NBD_FLAG_C_NO_ZEROES) !== 0;
+    this.trace('client.flags', { flags });
+  }
+}
