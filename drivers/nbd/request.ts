@@ -32,8 +32,8 @@ export class NbdRequest {
   /** Connection index it was last sent on (-1: none). */
   conn = -1;
   retries = 0;
-  /** Write epoch (writes) or the epoch a FLUSH covers (flushes); see FlushBarrier. */
-  epoch = 0;
+  /** Write epoch (writes) or the epoch a FLUSH covers (flushes), -1 when neither; see FlushBarrier. */
+  epoch = -1;
   errno = 0;
   /** Stage timestamps (virtual ns). */
   tQueued = 0;
@@ -80,7 +80,7 @@ export class RequestTable {
     r.conn = -1;
     r.retries = 0;
     r.errno = 0;
-    r.epoch = 0;
+    r.epoch = -1;
     r.tQueued = now;
     r.tSent = 0;
     r.tReplied = 0;

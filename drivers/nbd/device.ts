@@ -1,0 +1,259 @@
+import type { Actor } from 'xstate';
+import { createSimActor, type Engine, type EventHandle } from '../../hw-sim/engine/index.ts';
+import type { NbdConfig, NbdServerConfig } from './config/index.ts';
+import { IoPath } from './io-path.ts';
+import { deviceMachine, type DeviceStateName } from './machines/device-machine.ts';
+import { CacheManager } from './managers/cache-manager.ts';
+import { ConnectionManager, type ConnectionOwner } from './managers/connection-manager.ts';
+import type { ConnectionSlot } from './managers/connection-slot.ts';
+import { ErrorHandler } from './managers/error-handler.ts';
+import { LoadBalancer, type LbPolicy } from './managers/load-balancer.ts';
+import { NetworkManager } from './managers/network-manager.ts';
+import { PerformanceMonitor } from './managers/performance-monitor.ts';
+import { ProtocolManager } from './managers/protocol-manager.ts';
+import { Errno, type BlkRequest, type BlockDisk, type QueueRqResult, type SocketFactory, type StatsPublisher, type TimeoutVerdict } from './ports.ts';
+import type { ExportInfo, ProtocolEngine } from './protocol-port.ts';
+import { SecurityManager } from './security/security-manager.ts';
+
+export interface NbdDeviceOptions {
+  /** Device name, e.g. `nbd0`; trace source and stats-tree directory. */
+  name: string;
+  /** Host the driver runs on (RNG stream names). */
+  host: string;
+  config: NbdConfig;
+  sockets: SocketFactory;
+  protocol: ProtocolEngine;
+  stats?: StatsPublisher;
+  /** Tags of the tag set (all hardware queues). */
+  tags: number;
+  /** Largest request in bytes (max_hw_sectors × 512). */
+  maxIo: number;
+  /** Per-connection transmit buffer; default 1 MiB + maxIo. */
+  txBufferBytes?: number;
+  /** How often many times a request may be requeued after connection loss. */
+  maxRequeues?: number;
+}
+
+/**
+ * One NBD block device (nbdN): the device statechart, the managers, and the request path.
+ * The block layer calls queueRq/timeout; management commands call the methods below.
+ */
+export class NbdDevice implements ConnectionOwner {
+  readonly actor: Actor<typeof deviceMachine>;
+  readonly conns: ConnectionManager;
+  readonly network: NetworkManager;
+  readonly protocol: ProtocolManager;
+  readonly errors: ErrorHandler;
+  readonly perf: PerformanceMonitor;
+  readonly security: SecurityManager;
+  readonly cache: CacheManager;
+  readonly lb: LoadBalancer;
+  readonly io: IoPath;
+  info: ExportInfo | null = null;
+  private healthTimer: EventHandle | null = null;
+  private disk: BlockDisk | null = null;
+
+  constructor(private readonly engine: Engine, readonly opts: NbdDeviceOptions) {
+    const cfg = opts.config;
+    const name = opts.name;
+    this.actor = createSimActor(engine, deviceMachine, { name });
+    this.errors = new ErrorHandler(engine, `${name}/errors`, opts.maxRequeues ?? 8);
+    this.perf = new PerformanceMonitor(engine);
+    this.security = new SecurityManager(engine, opts.host, cfg);
+    this.cache = new CacheManager(cfg.localCacheBytes, cfg.readAheadBytes, cfg.writeBackCache ? cfg.writeBackCacheBytes : 0);
+    this.lb = new LoadBalancer(cfg.loadBalancing && cfg.serverLoadBalancing ? 'round-robin' : 'single');
+    this.network = new NetworkManager(engine, opts.txBufferBytes ?? (1 << 20) + opts.maxIo, () => this.io.pump());
+    this.protocol = new ProtocolManager(opts.protocol);
+    this.io = new IoPath(engine, {
+      src: name, tags: opts.tags, maxIo: opts.maxIo, backlogLimit: 1 << 20, deadConnTimeoutNs: cfg.deadConnTimeoutNs,
+    }, {
+      complete: (rq, e) => this.disk!.complete(rq, e), requeue: (rq) => this.disk!.requeue(rq),
+      kick: () => this.disk!.kick(), setCapacity: (b) => this.disk!.setCapacity(b),
+    }, this.lb, this.network, this.cache, this.perf, this.errors);
+    this.io.permission = (exp, op, ro) => this.security.check(exp, op, ro);
+    this.conns = new ConnectionManager(engine, name, cfg, opts.sockets, this.protocol, this.network, this.security, this);
+    this.io.conns = this.conns.slots;
+    this.actor.subscribe((snap) => this.onDeviceState(snap.value as DeviceStateName));
+    this.actor.start();
+    if (opts.stats) this.publish(opts.stats);
+  }
+
+  get state(): DeviceStateName {
+    return this.actor.getSnapshot().value as DeviceStateName;
+  }
+
+  get failureReason(): string {
+    return this.actor.getSnapshot().context.reason;
+  }
+
+  /** Binds the block layer's disk and starts connecting to the configured servers. */
+  attach(disk: BlockDisk): void {
+    this.disk = disk;
+    const servers = this.opts.config.servers;
+    if (servers.length === 0) throw new Error(`${this.opts.name}: [nbd] lists no servers`);
+    this.actor.send({ type: 'CONFIGURE', wanted: servers.length });
+    for (const s of servers) this.conns.addServer(s);
+    this.armHealthCheck();
+  }
+
+  queueRq(rq: BlkRequest): QueueRqResult {
+    return this.io.queueRq(rq);
+  }
+
+  timeout(rq: BlkRequest): TimeoutVerdict {
+    return this.io.timeout(rq, (conn, reason) => this.conns.send(conn, { type: 'KILL', reason }));
+  }
+
+  /** Orderly teardown: drain every connection, then disconnected. */
+  disconnect(): void {
+    this.actor.send({ type: 'DISCONNECT' });
+    this.conns.stopAll();
+    this.engine.cancel(this.healthTimer);
+  }
+
+  /** nbd-connection-reset: kill one connection (or all) so it reconnects; a failed device tries again. */
+  resetConnection(conn?: number): void {
+    if (this.state === 'failed') {
+      this.actor.send({ type: 'RESET' });
+      this.conns.reviveDead();
+      return;
+    }
+    if (conn === undefined) this.conns.killAll('reset by management command');
+    else this.conns.send(conn, { type: 'KILL', reason: 'reset by management command' });
+    this.conns.reviveDead();
+  }
+
+  removeConnection(conn: number): void {
+    this.conns.send(conn, { type: 'DRAIN' });
+  }
+
+  addServer(s: NbdServerConfig): void {
+    this.conns.addServer(s);
+    this.changed();
+  }
+
+  removeServer(name: string): void {
+    this.conns.removeServer(name);
+    this.changed();
+  }
+
+  setPolicy(p: LbPolicy): void {
+    this.lb.policy = p;
+  }
+
+  // ---- ConnectionOwner -------------------------------------------------------------------
+
+  up(_slot: ConnectionSlot): void {
+    this.perf.connects++;
+    this.io.pump();
+  }
+
+  lost(slot: ConnectionSlot, reason: string): void {
+    this.perf.disconnects++;
+    slot.errors++;
+    this.io.requeueConnection(slot, reason);
+    this.io.pump();
+  }
+
+  negotiated(slot: ConnectionSlot, info: ExportInfo): string {
+    if (this.info && info.size !== this.info.size) {
+      return `export size mismatch: conn${slot.index} offers ${info.size} bytes, the device has ${this.info.size}`;
+    }
+    if (!this.info) {
+      this.info = info;
+      const io = this.io;
+      io.exportName = info.name;
+      io.canFlush = info.canFlush; io.canFua = info.canFua; io.canTrim = info.canTrim;
+      io.canWriteZeroes = info.canWriteZeroes; io.canCache = info.canCache; io.readOnly = info.readOnly;
+      this.disk?.setCapacity(info.size);
+    }
+    return '';
+  }
+
+  refused(slot: ConnectionSlot, reason: string, errno: number): void {
+    this.errors.report('handshake', 'escalate', slot.index, slot.server, errno, reason);
+    // The device fails when no connection can carry I/O any more.
+    const others = this.conns.slots.some((c) => c !== slot && (c.usable || c.phase === 'connect' || c.phase === 'handshake' || c.phase === 'backoff'));
+    if (!others) this.actor.send({ type: 'FAIL', reason, errno });
+  }
+
+  bindReplies(slot: ConnectionSlot, info: ExportInfo): void {
+    this.protocol.beginTransmission(slot, info, this.io.replySink(
+      slot,
+      (reason) => {
+        this.errors.report('protocol', 'disconnect', slot.index, slot.server, 0, reason);
+        this.conns.send(slot.index, { type: 'PROTOCOL_FATAL', reason });
+      },
+      () => this.conns.send(slot.index, { type: 'SHUTDOWN' }),
+    ));
+  }
+
+  closing(slot: ConnectionSlot): void {
+    const tx = slot.transmission;
+    if (tx && slot.socket) {
+      const q = this.network.reserve(slot, 28);
+      const n = tx.encodeDisconnect(q.buf, q.tail);
+      this.network.commit(slot, q, n);
+      this.network.flush(slot);
+    }
+  }
+
+  changed(): void {
+    const live = this.conns.live;
+    const wanted = this.conns.wanted;
+    const st = this.state;
+    if (st === 'connecting' && this.conns.slots.some((c) => c.phase === 'handshake' || c.usable)) this.actor.send({ type: 'SOCKET_UP' });
+    if (this.state === 'negotiating' && live > 0) this.actor.send({ type: 'NEGOTIATED', size: this.info?.size ?? 0, live, wanted });
+    if (this.state === 'ready' || this.state === 'degraded') this.actor.send({ type: 'CONN_COUNT', live, wanted });
+    if (this.state === 'disconnecting' && this.conns.slots.every((c) => c.phase === 'closed' || c.phase === 'dead')) this.actor.send({ type: 'DRAINED' });
+    for (const c of this.conns.slots) if (c.phase === 'draining' && c.outstanding === 0) this.conns.send(c.index, { type: 'DRAINED' });
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private onDeviceState(st: DeviceStateName): void {
+    this.io.accepting = st === 'connecting' || st === 'negotiating' || st === 'ready' || st === 'degraded';
+    if (st === 'failed') {
+      this.io.failAll(this.actor.getSnapshot().context.errno || Errno.EIO);
+      this.conns.killAll(`device failed: ${this.failureReason}`);
+    }
+  }
+
+  /** server_health_check_interval: revive dead connections so a returning server is used again. */
+  private armHealthCheck(): void {
+    const every = this.opts.config.serverHealthCheckIntervalNs;
+    this.healthTimer = this.engine.schedule(every, () => {
+      this.healthTimer = null;
+      const st = this.state;
+      if (st === 'ready' || st === 'degraded') {
+        for (const s of this.conns.servers) {
+          const live = s.conns.filter((i) => this.conns.slots[i]!.usable).length;
+          this.lb.reportHealth({ server: s.index, healthy: live > 0, live, reason: live > 0 ? '' : 'no live connection' });
+        }
+        this.conns.reviveDead();
+      }
+      if (st !== 'disconnected' && st !== 'disconnecting') this.armHealthCheck();
+    }, 'nbd.health_check');
+  }
+
+  private publish(stats: StatsPublisher): void {
+    const p = `block/${this.opts.name}`;
+    stats.publish(`${p}/state`, () => this.state);
+    stats.publish(`${p}/reason`, () => this.failureReason);
+    stats.publish(`${p}/size`, () => this.info?.size ?? 0);
+    stats.publish(`${p}/inflight`, () => this.io.table.inflight);
+    stats.publish(`${p}/waiting`, () => this.io.waitingCount);
+    stats.publish(`${p}/completed`, () => this.io.completed);
+    stats.publish(`${p}/connections/live`, () => this.conns.live);
+    stats.publish(`${p}/connections/wanted`, () => this.conns.wanted);
+    stats.publish(`${p}/errors/requeued`, () => this.errors.requeued);
+    stats.publish(`${p}/errors/failed`, () => this.errors.failed);
+    stats.publish(`${p}/net/batches`, () => this.network.batches);
+    stats.publish(`${p}/net/short_sends`, () => this.network.shortSends);
+    stats.publish(`${p}/lb/policy`, () => this.lb.policy);
+    stats.publish(`${p}/lb/decisions`, () => this.lb.decisionsMade);
+    stats.publish(`${p}/cache/read_misses`, () => this.cache.stats().readMisses);
+    stats.publish(`${p}/cache/read_hits`, () => 0);
+    this.perf.publish(stats, `${p}/perf`);
+  }
+}

@@ -1,0 +1,320 @@
+import type { Engine, EventHandle } from '../../hw-sim/engine/index.ts';
+import {
+  NBD_CMD_CACHE, NBD_CMD_FLAG_FUA, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES,
+  NBD_REQUEST_SIZE,
+} from './protocol/uapi.ts';
+import { FlushBarrier } from './flush-barrier.ts';
+import type { CacheManager } from './managers/cache-manager.ts';
+import type { ConnectionSlot } from './managers/connection-slot.ts';
+import type { ErrorHandler } from './managers/error-handler.ts';
+import type { LoadBalancer } from './managers/load-balancer.ts';
+import type { NetworkManager } from './managers/network-manager.ts';
+import type { PerformanceMonitor } from './managers/performance-monitor.ts';
+import { BlkFlag, BlkOp, Errno, QueueRqResult, TimeoutVerdict, type BlkRequest, type BlockDisk, type ReplySink } from './index-types.ts';
+import { NbdRequest, RequestTable, RqState } from './request.ts';
+
+/** PerformanceMonitor op class of each NBD command (index into PERF_OPS). */
+const PERF_OP_OF_CMD = [0, 1, -1, 2, 3, 5, 4];
+
+export interface IoPathOptions {
+  src: string;
+  tags: number;
+  maxIo: number;
+  /** Bytes of backlog beyond which a connection takes no new request. */
+  backlogLimit: number;
+  deadConnTimeoutNs: number;
+}
+
+/**
+ * The request path: queueRq → cache → connection choice → encode → batch send; replies complete
+ * requests by cookie; dead connections' requests are requeued with a new cookie generation.
+ * Plain records and counters only: no actor, no machine event, no allocation per request.
+ */
+export class IoPath {
+  readonly table: RequestTable;
+  readonly barrier = new FlushBarrier();
+  /** Requests accepted but not on any connection (no live one, or FLUSH waiting), FIFO of tags. */
+  private readonly waiting: NbdRequest[] = [];
+  private deadConnTimer: EventHandle | null = null;
+  /** Set when queueRq answered BUSY: kick the block layer once a connection has room. */
+  private busy = false;
+  conns: readonly ConnectionSlot[] = [];
+  /** Device accepts I/O (ready or degraded or still connecting). */
+  accepting = false;
+  completed = 0;
+  /** Per-device flags of the negotiated export. */
+  canFlush = false; canFua = false; canTrim = false; canWriteZeroes = false; canCache = false; readOnly = false;
+  exportName = '';
+  permission: (exportName: string, op: BlkOp, serverReadOnly: boolean) => number = () => 0;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly opts: IoPathOptions,
+    private readonly disk: BlockDisk,
+    private readonly lb: LoadBalancer,
+    private readonly net: NetworkManager,
+    private readonly cache: CacheManager,
+    private readonly perf: PerformanceMonitor,
+    private readonly errors: ErrorHandler,
+  ) {
+    this.table = new RequestTable(opts.tags, opts.maxIo);
+  }
+
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  /** blk_mq_ops.queue_rq. */
+  queueRq(blk: BlkRequest): QueueRqResult {
+    if (!this.accepting) return QueueRqResult.ERROR;
+    if (blk.length > this.opts.maxIo) return QueueRqResult.ERROR;
+    const denied = this.permission(this.exportName, blk.op, this.readOnly);
+    if (denied !== 0) {
+      this.errors.report('permission', 'fail-request', -1, -1, Errno.EPERM, `${blk.op === BlkOp.WRITE ? 'write' : 'modification'} on read-only export '${this.exportName}'`);
+      return QueueRqResult.ERROR;
+    }
+    const now = this.engine.now;
+    const r = this.table.claim(blk, now);
+    if (!this.mapCommand(r, blk)) {
+      this.finish(r, 0, -1);
+      return QueueRqResult.OK;
+    }
+    if (r.cmd === NBD_CMD_READ && this.cache.tryRead(r)) {
+      this.finish(r, 0, -1);
+      return QueueRqResult.OK;
+    }
+    if (isWrite(r.cmd)) r.epoch = this.barrier.writeStarted();
+    else if (r.cmd === NBD_CMD_FLUSH) {
+      r.epoch = this.barrier.flushArrived();
+      if (!this.barrier.ready(r.epoch)) { this.park(r); return QueueRqResult.OK; }
+    }
+    if (this.waiting.length > 0) { this.park(r); this.pump(); return QueueRqResult.OK; }
+    const c = this.lb.pick(this.conns, r.tag, now, this.opts.backlogLimit);
+    if (c < 0) {
+      if (this.anyUsable()) {
+        this.unclaim(r);
+        this.busy = true;
+        return QueueRqResult.BUSY;
+      }
+      this.park(r);
+      return QueueRqResult.OK;
+    }
+    this.send(r, this.conns[c]!);
+    return QueueRqResult.OK;
+  }
+
+  /** Block-layer command → NBD command; false when there is nothing to send (complete at once). */
+  private mapCommand(r: NbdRequest, blk: BlkRequest): boolean {
+    r.cmdFlags = 0;
+    switch (blk.op) {
+      case BlkOp.READ: r.cmd = NBD_CMD_READ; return true;
+      case BlkOp.WRITE:
+        r.cmd = NBD_CMD_WRITE;
+        if ((blk.flags & BlkFlag.FUA) !== 0 && this.canFua) r.cmdFlags = NBD_CMD_FLAG_FUA;
+        return true;
+      case BlkOp.FLUSH: r.cmd = NBD_CMD_FLUSH; return this.canFlush;
+      case BlkOp.DISCARD: r.cmd = NBD_CMD_TRIM; return this.canTrim;
+      case BlkOp.WRITE_ZEROES:
+        if (this.canWriteZeroes) { r.cmd = NBD_CMD_WRITE_ZEROES; return true; }
+        r.cmd = NBD_CMD_WRITE;
+        r.payload.fill(0, 0, r.length);
+        return true;
+      case BlkOp.READAHEAD: r.cmd = NBD_CMD_CACHE; return this.canCache;
+      default: return false;
+    }
+  }
+
+  private send(r: NbdRequest, slot: ConnectionSlot): void {
+    const tx = slot.transmission!;
+    const hasPayload = r.cmd === NBD_CMD_WRITE;
+    const n = NBD_REQUEST_SIZE + (hasPayload ? r.length : 0);
+    const q = this.net.reserve(slot, n);
+    const at = q.tail;
+    tx.encodeRequest(q.buf, at, r.cmd, r.cmdFlags, r.cookie, r.offset, r.length);
+    if (hasPayload) q.buf.set(this.dataOf(r, r.length), at + NBD_REQUEST_SIZE);
+    tx.expect(r.cookie, r.cmd, r.length);
+    this.net.commit(slot, q, n);
+    r.state = RqState.SENT;
+    r.conn = slot.index;
+    r.tSent = this.engine.now;
+    slot.outstanding++;
+    slot.requestsSent++;
+    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.send', { tag: r.tag, cookie: r.cookie, cmd: r.cmd, off: r.offset, len: r.length, conn: slot.index });
+  }
+
+  /** Data area of a request: the block layer's buffer, or the tag's slab slot (emulated zeroes, no buffer). */
+  private dataOf(r: NbdRequest, len: number): Uint8Array {
+    const d = r.blk!.data;
+    if (d !== null && r.blk!.op !== BlkOp.WRITE_ZEROES) return d.length === len ? d : d.subarray(0, len);
+    return r.payload.subarray(0, len);
+  }
+
+  /** Reply sink of one connection (made once per transmission session, not per request). */
+  replySink(slot: ConnectionSlot, onFatal: (reason: string) => void, onShutdown: () => void): ReplySink {
+    return {
+      data: (cookie, at, bytes) => {
+        const r = this.table.byCookie(cookie);
+        if (r === undefined || r.conn !== slot.index) return;
+        const dst = r.blk!.data ?? r.payload;
+        dst.set(bytes, at);
+      },
+      hole: (cookie, at, length) => {
+        const r = this.table.byCookie(cookie);
+        if (r === undefined || r.conn !== slot.index) return;
+        (r.blk!.data ?? r.payload).fill(0, at, at + length);
+      },
+      done: (cookie, errno) => {
+        const r = this.table.byCookie(cookie);
+        if (r === undefined || r.conn !== slot.index) { onFatal(`reply for cookie ${cookie} not in flight on conn${slot.index}`); return; }
+        slot.outstanding--;
+        slot.repliesReceived++;
+        if (errno !== 0 && this.errors.retryableReply(errno) && this.errors.mayRequeue(r.retries)) {
+          this.errors.report('nbd-errno', 'requeue', slot.index, slot.server, errno, 'server shutting down', cookie);
+          this.requeue(r);
+          return;
+        }
+        if (errno !== 0) this.errors.report('nbd-errno', 'fail-request', slot.index, slot.server, errno, `server error ${errno}`, cookie);
+        if (r.cmd === NBD_CMD_READ && errno === 0) this.cache.fill(r);
+        this.finish(r, errno, slot.server);
+      },
+      fatal: onFatal,
+      shutdown: onShutdown,
+    };
+  }
+
+  /** Completes a request toward the block layer and frees its record. */
+  private finish(r: NbdRequest, errno: number, server: number): void {
+    const now = this.engine.now;
+    r.tReplied = now;
+    if (isWrite(r.cmd) && r.epoch >= 0) this.barrier.writeDone(r.epoch);
+    const op = PERF_OP_OF_CMD[r.cmd] ?? 0;
+    if (server >= 0) this.perf.record(op, r.conn, server, now - r.tQueued, r.length, now);
+    if (errno !== 0) this.perf.errors++;
+    const blk = r.blk!;
+    this.completed++;
+    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.done', { tag: r.tag, cookie: r.cookie, errno, lat: now - r.tQueued });
+    this.table.release(r);
+    this.disk.complete(blk, errno);
+    this.pump();
+  }
+
+  private unclaim(r: NbdRequest): void {
+    if (isWrite(r.cmd) && r.epoch >= 0) this.barrier.writeDone(r.epoch);
+    this.table.release(r);
+  }
+
+  private park(r: NbdRequest): void {
+    r.state = r.state === RqState.SENT ? RqState.REQUEUED : r.state;
+    this.waiting.push(r);
+    this.armDeadConnTimer();
+  }
+
+  /** Sends a request again on another connection under a new cookie generation. */
+  requeue(r: NbdRequest): void {
+    r.retries++;
+    this.table.regenerate(r);
+    r.state = RqState.REQUEUED;
+    r.conn = -1;
+    this.waiting.push(r);
+    this.armDeadConnTimer();
+  }
+
+  /** Everything in flight on a connection that died goes back to the waiting list, in tag order. */
+  requeueConnection(slot: ConnectionSlot, reason: string): void {
+    const recs = this.table.records;
+    let n = 0;
+    for (let i = 0; i < recs.length; i++) {
+      const r = recs[i]!;
+      if (r.state !== RqState.SENT || r.conn !== slot.index) continue;
+      n++;
+      if (this.errors.mayRequeue(r.retries)) this.requeue(r);
+      else {
+        this.errors.report('transport', 'fail-request', slot.index, slot.server, Errno.EIO, `requeued too often: ${reason}`, r.cookie);
+        this.finish(r, Errno.EIO, slot.server);
+      }
+    }
+    slot.outstanding = 0;
+    if (n > 0) this.errors.report('transport', 'requeue', slot.index, slot.server, 0, `${n} in-flight request(s) of a lost connection: ${reason}`);
+  }
+
+  /**
+   * Sends what waits, oldest first, while connections take it. A FLUSH stays until the writes it
+   * covers have been replied to; requests behind it may pass it (it covers only earlier writes).
+   */
+  pump(): void {
+    for (let i = 0; i < this.waiting.length;) {
+      const r = this.waiting[i]!;
+      if (r.cmd === NBD_CMD_FLUSH && !this.barrier.ready(r.epoch)) { i++; continue; }
+      const c = this.lb.pick(this.conns, r.tag, this.engine.now, this.opts.backlogLimit);
+      if (c < 0) break;
+      this.waiting.splice(i, 1);
+      this.send(r, this.conns[c]!);
+    }
+    if (this.waiting.length === 0) { this.engine.cancel(this.deadConnTimer); this.deadConnTimer = null; }
+    if (this.busy && this.anyRoom()) { this.busy = false; this.disk.kick(); }
+  }
+
+  /** blk_mq_ops.timeout: a sent request's connection is declared dead and it goes elsewhere; a waiting one may expire. */
+  timeout(blk: BlkRequest, killConnection: (conn: number, reason: string) => void): TimeoutVerdict {
+    const r = this.table.records[blk.tag];
+    if (r === undefined || r.blk !== blk) return TimeoutVerdict.DONE;
+    if (r.state === RqState.SENT) {
+      this.errors.report('timeout', 'reconnect', r.conn, this.conns[r.conn]?.server ?? -1, 0, `request cookie ${r.cookie} timed out`, r.cookie);
+      killConnection(r.conn, `request cookie ${r.cookie} timed out`);
+      return TimeoutVerdict.RESET_TIMER;
+    }
+    if (this.engine.now - r.tQueued >= this.opts.deadConnTimeoutNs) { this.expire(r); return TimeoutVerdict.DONE; }
+    return TimeoutVerdict.RESET_TIMER;
+  }
+
+  /** Fails every request of the waiting list that has waited dead_conn_timeout with no live connection. */
+  private checkDeadConn(): void {
+    this.deadConnTimer = null;
+    if (this.anyUsable()) { this.pump(); return; }
+    const now = this.engine.now;
+    for (let i = 0; i < this.waiting.length;) {
+      const r = this.waiting[i]!;
+      if (now - r.tQueued >= this.opts.deadConnTimeoutNs) { this.waiting.splice(i, 1); this.expire(r); } else i++;
+    }
+    this.armDeadConnTimer();
+  }
+
+  private expire(r: NbdRequest): void {
+    const i = this.waiting.indexOf(r);
+    if (i >= 0) this.waiting.splice(i, 1);
+    this.errors.report('dead-conn', 'fail-request', -1, -1, Errno.EIO, `no live connection for dead_conn_timeout`, r.cookie);
+    this.finish(r, Errno.EIO, -1);
+  }
+
+  private armDeadConnTimer(): void {
+    if (this.deadConnTimer !== null || this.waiting.length === 0 || this.anyUsable()) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const r of this.waiting) if (r.tQueued < oldest) oldest = r.tQueued;
+    const at = Math.max(this.engine.now, oldest + this.opts.deadConnTimeoutNs);
+    this.deadConnTimer = this.engine.scheduleAt(at, () => this.checkDeadConn(), 'nbd.dead_conn_timeout');
+  }
+
+  /** Fails everything (device failed or torn down). */
+  failAll(errno: number): void {
+    const recs = this.table.records;
+    this.waiting.length = 0;
+    for (let i = 0; i < recs.length; i++) {
+      const r = recs[i]!;
+      if (r.state !== RqState.FREE) this.finish(r, errno, -1);
+    }
+  }
+
+  private anyUsable(): boolean {
+    for (let i = 0; i < this.conns.length; i++) if (this.conns[i]!.usable) return true;
+    return false;
+  }
+
+  private anyRoom(): boolean {
+    for (let i = 0; i < this.conns.length; i++) { const c = this.conns[i]!; if (c.usable && c.backlog <= this.opts.backlogLimit) return true; }
+    return false;
+  }
+}
+
+function isWrite(cmd: number): boolean {
+  return cmd === NBD_CMD_WRITE || cmd === NBD_CMD_WRITE_ZEROES || cmd === NBD_CMD_TRIM;
+}

@@ -1,0 +1,269 @@
+import { BehaviorSubject } from 'rxjs';
+import type { Actor } from 'xstate';
+import { createSimActor, NS_PER_MS, type Engine } from '../../../hw-sim/engine/index.ts';
+import type { NbdConfig, NbdServerConfig } from '../config/index.ts';
+import { connectionMachine, type ConnectionHooks } from '../machines/connection-machine.ts';
+import type { SocketFactory } from '../ports.ts';
+import type { ExportInfo } from '../protocol-port.ts';
+import type { SecurityManager } from '../security/security-manager.ts';
+import { ConnectionSlot, type ConnPhase } from './connection-slot.ts';
+import type { NetworkManager } from './network-manager.ts';
+import type { ProtocolManager } from './protocol-manager.ts';
+
+/** What the pool tells its owner (the driver) about connections. */
+export interface ConnectionOwner {
+  /** A connection entered transmission. */
+  up(slot: ConnectionSlot): void;
+  /** A connection lost its socket: what was in flight on it must go elsewhere. */
+  lost(slot: ConnectionSlot, reason: string): void;
+  /** Handshake done; answers a refusal reason ('' to accept), e.g. an export size mismatch. */
+  negotiated(slot: ConnectionSlot, info: ExportInfo): string;
+  /** The server refused us (policy, TLS, unknown export): retrying will not help. */
+  refused(slot: ConnectionSlot, reason: string, errno: number): void;
+  /** Decoded reply traffic of a connection in transmission. */
+  bindReplies(slot: ConnectionSlot, info: ExportInfo): void;
+  /** A draining connection is closing (send DISC). */
+  closing(slot: ConnectionSlot): void;
+  /** Phases changed (for the device statechart's live count). */
+  changed(): void;
+}
+
+export interface ServerState {
+  readonly index: number;
+  readonly cfg: NbdServerConfig;
+  /** CAN_MULTI_CONN as advertised; undefined before the first handshake. */
+  multiConn: boolean | undefined;
+  removed: boolean;
+  conns: number[];
+}
+
+export interface ConnectionView {
+  conn: number;
+  server: string;
+  phase: ConnPhase;
+  outstanding: number;
+  reason: string;
+}
+
+/**
+ * The pool: `connection_pool_size` connections per server (one until the server advertises
+ * CAN_MULTI_CONN), never more than `connection_max_count` in all, each a connection statechart.
+ */
+export class ConnectionManager {
+  readonly slots: ConnectionSlot[] = [];
+  readonly servers: ServerState[] = [];
+  readonly connections$ = new BehaviorSubject<ConnectionView[]>([]);
+  private readonly actors: Array<Actor<typeof connectionMachine> | null> = [];
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly device: string,
+    private readonly cfg: NbdConfig,
+    private readonly sockets: SocketFactory,
+    private readonly protocol: ProtocolManager,
+    private readonly network: NetworkManager,
+    private readonly security: SecurityManager,
+    private readonly owner: ConnectionOwner,
+  ) {}
+
+  /** Connections the pool aims to keep in transmission. */
+  get wanted(): number {
+    let n = 0;
+    for (const s of this.servers) if (!s.removed) n += this.targetFor(s);
+    return Math.min(n, this.cfg.connectionMaxCount);
+  }
+
+  get live(): number {
+    let n = 0;
+    for (const c of this.slots) if (c.usable) n++;
+    return n;
+  }
+
+  addServer(cfg: NbdServerConfig): ServerState {
+    if (this.servers.filter((s) => !s.removed).length >= this.cfg.serverMaxCount) {
+      throw new RangeError(`${this.device}: server_max_count (${this.cfg.serverMaxCount}) reached, cannot add '${cfg.name}'`);
+    }
+    if (this.servers.some((s) => !s.removed && s.cfg.name === cfg.name)) throw new Error(`${this.device}: server '${cfg.name}' already attached`);
+    const s: ServerState = { index: this.servers.length, cfg, multiConn: undefined, removed: false, conns: [] };
+    this.servers.push(s);
+    this.grow(s);
+    return s;
+  }
+
+  /** Drains and closes every connection of a server. */
+  removeServer(name: string): ServerState {
+    const s = this.servers.find((x) => !x.removed && x.cfg.name === name);
+    if (!s) throw new Error(`${this.device}: no server named '${name}'`);
+    s.removed = true;
+    for (const i of s.conns) this.actors[i]?.send({ type: 'DRAIN' });
+    return s;
+  }
+
+  /** Opens connections for a server up to its target, within connection_max_count. */
+  grow(s: ServerState): void {
+    const target = this.targetFor(s);
+    while (s.conns.filter((i) => this.slots[i]!.phase !== 'closed').length < target && this.openCount() < this.cfg.connectionMaxCount) {
+      this.open(s);
+    }
+  }
+
+  /** Sends a lifecycle event to one connection's statechart. */
+  send(conn: number, ev: Parameters<Actor<typeof connectionMachine>['send']>[0]): void {
+    const a = this.actors[conn];
+    if (!a) throw new RangeError(`${this.device}: no connection ${conn}`);
+    a.send(ev);
+  }
+
+  /** Revives dead connections (health check, reset). */
+  reviveDead(): number {
+    let n = 0;
+    for (const c of this.slots) if (c.phase === 'dead' && !this.servers[c.server]!.removed) { this.actors[c.index]!.send({ type: 'REVIVE' }); n++; }
+    return n;
+  }
+
+  stopAll(): void {
+    for (const a of this.actors) a?.send({ type: 'DRAIN' });
+  }
+
+  killAll(reason: string): void {
+    for (const a of this.actors) a?.send({ type: 'KILL', reason });
+  }
+
+  private targetFor(s: ServerState): number {
+    if (!this.cfg.connectionPooling) return 1;
+    return s.multiConn === true ? this.cfg.connectionPoolSize : 1;
+  }
+
+  private openCount(): number {
+    let n = 0;
+    for (const c of this.slots) if (c.phase !== 'closed') n++;
+    return n;
+  }
+
+  private open(s: ServerState): void {
+    const slot = new ConnectionSlot(this.slots.length, s.index);
+    this.slots.push(slot);
+    s.conns.push(slot.index);
+    const actor = createSimActor(this.engine, connectionMachine, {
+      name: `${this.device}/conn${slot.index}`,
+      input: {
+        hooks: this.hooks(slot, s),
+        rng: this.engine.rng.get(`${this.device}/conn${slot.index}/reconnect`),
+        retryCount: this.cfg.connectionRetryCount,
+        timeoutMs: this.cfg.connectionTimeoutNs / NS_PER_MS,
+        backoffBaseMs: this.cfg.reconnect.baseNs / NS_PER_MS,
+        backoffCapMs: this.cfg.reconnect.capNs / NS_PER_MS,
+        jitter: this.cfg.reconnect.jitter,
+      },
+    });
+    this.actors.push(actor);
+    actor.subscribe((snap) => {
+      const v = snap.value;
+      const phase = (typeof v === 'string' ? v : Object.keys(v)[0]) as ConnPhase;
+      if (phase === slot.phase) return;
+      const was = slot.phase;
+      slot.phase = phase;
+      if (phase === 'transmission') { slot.upSince = this.engine.now; this.owner.up(slot); }
+      if (phase === 'backoff' && was !== 'backoff') slot.reconnects++;
+      this.publish();
+      this.owner.changed();
+    });
+    actor.start();
+    actor.send({ type: 'START' });
+  }
+
+  private hooks(slot: ConnectionSlot, s: ServerState): ConnectionHooks {
+    return {
+      openSocket: () => {
+        const inc = ++slot.incarnation;
+        const host = s.cfg.address ?? s.cfg.name;
+        const actor = (): Actor<typeof connectionMachine> => this.actors[slot.index]!;
+        slot.socket = this.sockets.connect(host, s.cfg.port, {
+          onConnect: () => { if (slot.incarnation === inc) actor().send({ type: 'SOCKET_UP' }); },
+          onData: (bytes) => {
+            if (slot.incarnation !== inc) return;
+            if (slot.tls) slot.tls.feed(bytes);
+            else this.protocol.received(slot, bytes);
+          },
+          onWritable: () => { if (slot.incarnation === inc) this.network.writable(slot); },
+          onClose: (errno) => {
+            if (slot.incarnation === inc) actor().send({ type: 'SOCKET_DOWN', reason: errno === 0 ? 'server closed the connection' : `socket error errno ${errno}` });
+          },
+        });
+      },
+      startHandshake: () => this.startHandshake(slot, s),
+      enterTransmission: () => {},
+      beginDrain: () => { if (slot.outstanding === 0) this.engine.schedule(0, () => this.actors[slot.index]!.send({ type: 'DRAINED' }), 'nbd.drained'); },
+      abandon: (reason) => {
+        slot.incarnation++;
+        slot.lastReason = reason;
+        const sock = slot.socket;
+        slot.socket = null;
+        slot.tls = null;
+        this.protocol.drop(slot);
+        this.network.reset(slot);
+        sock?.reset();
+        this.owner.lost(slot, reason);
+      },
+      closeInOrder: () => {
+        this.owner.closing(slot);
+        slot.incarnation++;
+        const sock = slot.socket;
+        slot.socket = null;
+        this.protocol.drop(slot);
+        this.network.reset(slot);
+        sock?.close();
+      },
+    };
+  }
+
+  private startHandshake(slot: ConnectionSlot, s: ServerState): void {
+    const actor = this.actors[slot.index]!;
+    const inc = slot.incarnation;
+    const live = (): boolean => slot.incarnation === inc;
+    this.protocol.startHandshake(slot, s.cfg.export, this.security.useTls, {
+      send: (bytes) => { if (live()) this.network.sendControl(slot, bytes); },
+      startTls: () => {
+        if (!live()) return;
+        actor.send({ type: 'TLS_START' });
+        slot.tls = this.security.clientChannel(slot.index, {
+          sendRaw: (b) => { if (live()) this.network.sendRaw(slot, b); },
+          established: () => { if (!live()) return; actor.send({ type: 'TLS_DONE' }); slot.handshake?.tlsEstablished(); },
+          failed: (reason) => {
+            if (!live()) return;
+            this.security.handshakeFailures++;
+            this.owner.refused(slot, reason, 13);
+            actor.send({ type: 'HANDSHAKE_REFUSED', reason });
+          },
+          appData: (b) => { if (live()) this.protocol.received(slot, b); },
+        });
+        slot.tls.start();
+      },
+      ready: (info) => {
+        if (!live()) return;
+        const refusal = this.owner.negotiated(slot, info);
+        if (refusal !== '') {
+          this.owner.refused(slot, refusal, 5);
+          actor.send({ type: 'HANDSHAKE_REFUSED', reason: refusal });
+          return;
+        }
+        const first = s.multiConn === undefined;
+        s.multiConn = info.canMultiConn;
+        this.owner.bindReplies(slot, info);
+        actor.send({ type: 'HANDSHAKE_OK' });
+        if (first) this.grow(s);
+      },
+      failed: (reason, errno) => {
+        if (!live()) return;
+        this.owner.refused(slot, reason, errno);
+        actor.send({ type: 'HANDSHAKE_REFUSED', reason });
+      },
+    });
+  }
+
+  private publish(): void {
+    this.connections$.next(this.slots.map((c) => ({
+      conn: c.index, server: this.servers[c.server]!.cfg.name, phase: c.phase, outstanding: c.outstanding, reason: c.lastReason,
+    })));
+  }
+}

@@ -1,0 +1,41 @@
+import type { ConnectionSlot } from './connection-slot.ts';
+import type { ExportInfo, HandshakeSink, ProtocolEngine, ReplySink } from '../protocol-port.ts';
+
+/**
+ * The protocol engine per connection: a handshake until the export is negotiated, then a
+ * transmission session. It routes received bytes to whichever is current and does no I/O.
+ */
+export class ProtocolManager {
+  handshakesStarted = 0;
+  handshakesDone = 0;
+
+  constructor(private readonly engine: ProtocolEngine) {}
+
+  startHandshake(slot: ConnectionSlot, exportName: string, tls: boolean, sink: HandshakeSink): void {
+    slot.transmission = null;
+    slot.info = null;
+    slot.handshake = this.engine.handshake({ exportName, tls, structuredReplies: true }, sink);
+    this.handshakesStarted++;
+    slot.handshake.start();
+  }
+
+  /** Handshake finished: from now on bytes are replies. */
+  beginTransmission(slot: ConnectionSlot, info: ExportInfo, sink: ReplySink): void {
+    slot.handshake = null;
+    slot.info = info;
+    slot.transmission = this.engine.transmission(info, sink);
+    this.handshakesDone++;
+  }
+
+  /** Plaintext bytes received on a connection (after TLS, if any). */
+  received(slot: ConnectionSlot, bytes: Uint8Array): void {
+    slot.bytesReceived += bytes.length;
+    if (slot.transmission) slot.transmission.feed(bytes);
+    else if (slot.handshake) slot.handshake.feed(bytes);
+  }
+
+  drop(slot: ConnectionSlot): void {
+    slot.handshake = null;
+    slot.transmission = null;
+  }
+}
