@@ -31,6 +31,7 @@ export interface IrqCoalescing {
 export interface IrqLineOptions {
   /** Higher is delivered first when several lines are due at one instant. Default 0. */
   priority?: number;
+  /** Omitted: keep what the device programmed; null: off. */
   coalesce?: IrqCoalescing | null;
   /** Name shown in the trace, e.g. `nic0-rx`. */
   name?: string;
@@ -106,7 +107,8 @@ export class InterruptController {
     s.handler = handler;
     if (opts.name !== undefined) s.name = opts.name;
     s.priority = opts.priority ?? 0;
-    this.setCoalescing(line, opts.coalesce ?? null);
+    // Coalescing may already be programmed by the device (e.g. a NIC's ethtool -C settings).
+    if (opts.coalesce !== undefined) this.setCoalescing(line, opts.coalesce);
   }
 
   /** Removes the handler; later deliveries on the line count as spurious. */

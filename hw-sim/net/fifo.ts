@@ -1,0 +1,45 @@
+/**
+ * Growable ring-buffer FIFO: O(1) push/shift without Array.prototype.shift's copying, and no
+ * allocation once it has grown to its working size. Used for packets in flight on the hot path.
+ */
+export class Fifo<T> {
+  private buf: Array<T | undefined>;
+  private head = 0;
+  private n = 0;
+
+  constructor(capacity = 16) {
+    this.buf = new Array<T | undefined>(capacity);
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  push(v: T): void {
+    if (this.n === this.buf.length) this.grow();
+    this.buf[(this.head + this.n) % this.buf.length] = v;
+    this.n++;
+  }
+
+  /** Removes and returns the oldest item; throws when empty (a bookkeeping bug). */
+  shift(): T {
+    if (this.n === 0) throw new Error('Fifo.shift on an empty queue');
+    const v = this.buf[this.head] as T;
+    this.buf[this.head] = undefined;
+    this.head = (this.head + 1) % this.buf.length;
+    this.n--;
+    return v;
+  }
+
+  peek(): T | undefined {
+    return this.n > 0 ? this.buf[this.head] : undefined;
+  }
+
+  private grow(): void {
+    const old = this.buf;
+    const next = new Array<T | undefined>(old.length * 2);
+    for (let i = 0; i < this.n; i++) next[i] = old[(this.head + i) % old.length];
+    this.buf = next;
+    this.head = 0;
+  }
+}

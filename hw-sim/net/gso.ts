@@ -1,0 +1,79 @@
+/**
+ * Segmentation offload helpers: how a Packet with gsoSize becomes wire frames.
+ * A TSO chunk of N frames keeps one Packet on the hot path; it is split only where a frame must
+ * be treated on its own (an impaired frame, a partial tail drop, a short rx ring).
+ */
+import {
+  ETH_MIN_PAYLOAD_BYTES, ETH_WIRE_OVERHEAD_BYTES, IPPROTO_TCP, IPV4_HEADER_BYTES, TCP_FIN, TCP_PSH, TCP_SYN,
+  frameCount, l4HeaderBytes, type Packet,
+} from './packet.ts';
+
+/** Payload bytes in frame `k` of `p` (k < frameCount(p)). */
+export function framePayloadBytes(p: Packet, k: number): number {
+  const n = p.payload.length;
+  if (frameCount(p) === 1) return n;
+  const off = k * p.gsoSize;
+  return n - off < p.gsoSize ? n - off : p.gsoSize;
+}
+
+/** Bytes one frame with `l3l4HeaderBytes` of headers and `payloadBytes` occupies on an Ethernet wire. */
+export function frameWireBytes(l3l4HeaderBytes: number, payloadBytes: number): number {
+  const l3 = l3l4HeaderBytes + payloadBytes;
+  return ETH_WIRE_OVERHEAD_BYTES + (l3 < ETH_MIN_PAYLOAD_BYTES ? ETH_MIN_PAYLOAD_BYTES : l3);
+}
+
+/** IPv4 total length of the largest frame of `p` (what the MTU limits). */
+export function maxFrameIpBytes(p: Packet): number {
+  return IPV4_HEADER_BYTES + l4HeaderBytes(p) + framePayloadBytes(p, 0);
+}
+
+/**
+ * Splits a segmentation-offload packet into its wire frames, as a NIC's TSO engine does: payload
+ * views (no copy), TCP seq advanced per frame, IP id incremented per frame, SYN and options only
+ * on the first frame, FIN and PSH only on the last. A one-frame packet is returned as is.
+ */
+export function splitGso(p: Packet): Packet[] {
+  const n = frameCount(p);
+  if (n === 1) return [p];
+  const out: Packet[] = new Array<Packet>(n);
+  const tcp = p.proto === IPPROTO_TCP ? p.tcp : undefined;
+  for (let k = 0; k < n; k++) {
+    const off = k * p.gsoSize;
+    const len = framePayloadBytes(p, k);
+    const f: Packet = {
+      src: p.src, dst: p.dst, proto: p.proto, ipId: (p.ipId + k) & 0xffff, ttl: p.ttl,
+      payload: p.payload.subarray(off, off + len), gsoSize: 0, corrupt: p.corrupt,
+    };
+    if (tcp) {
+      let flags = tcp.flags;
+      if (k > 0) flags &= ~TCP_SYN;
+      if (k < n - 1) flags &= ~(TCP_FIN | TCP_PSH);
+      f.tcp = { sport: tcp.sport, dport: tcp.dport, seq: (tcp.seq + off) >>> 0, ack: tcp.ack, flags, window: tcp.window };
+      if (k === 0 && tcp.mss !== undefined) f.tcp.mss = tcp.mss;
+      if (k === 0 && tcp.wscale !== undefined) f.tcp.wscale = tcp.wscale;
+    } else if (p.udp) {
+      f.udp = p.udp;
+    }
+    out[k] = f;
+  }
+  return out;
+}
+
+/** The first `k` frames of `p` as one packet (same gsoSize), for partial tail drops. */
+export function headFrames(p: Packet, k: number): Packet {
+  if (k >= frameCount(p)) return p;
+  const head: Packet = {
+    src: p.src, dst: p.dst, proto: p.proto, ipId: p.ipId, ttl: p.ttl,
+    payload: p.payload.subarray(0, k * p.gsoSize), gsoSize: k > 1 ? p.gsoSize : 0, corrupt: p.corrupt,
+  };
+  const tcp = p.tcp;
+  if (tcp) {
+    // The tail carried FIN/PSH; the head ends mid-stream.
+    head.tcp = { sport: tcp.sport, dport: tcp.dport, seq: tcp.seq, ack: tcp.ack, flags: tcp.flags & ~(TCP_FIN | TCP_PSH), window: tcp.window };
+    if (tcp.mss !== undefined) head.tcp.mss = tcp.mss;
+    if (tcp.wscale !== undefined) head.tcp.wscale = tcp.wscale;
+  } else if (p.udp) {
+    head.udp = p.udp;
+  }
+  return head;
+}

@@ -1,0 +1,260 @@
+/**
+ * Full-duplex point-to-point link between side 'a' and side 'b'.
+ *
+ * Each direction serialises: a packet occupies the wire for serialisationNs(wireBytes(p), rate)
+ * from when the wire is free, then arrives propagationNs (+ jitter) later. Jitter is a uniform
+ * integer in [0, jitterNs] per packet from `<host>/<link>/jitter`; it never reorders (arrival is
+ * clamped to the previous arrival); reordering is the `reorder` impairment.
+ *
+ * A TSO chunk is one event, delivered when its last frame has arrived. Impairments are decided
+ * at arrival (so a change at time t affects everything arriving after t), per frame: if no frame
+ * of a chunk is impaired the chunk is delivered whole; otherwise it is split with splitGso and
+ * each frame is dropped / corrupted / duplicated / delayed on its own. Taps see what is delivered
+ * (a capture at the receiving end of the wire), frame by frame.
+ */
+import type { Engine } from '../engine/engine.ts';
+import type { Rng } from '../engine/rng.ts';
+import { assertNs, serialisationNs, type Ns } from '../engine/time.ts';
+import { Fifo } from './fifo.ts';
+import { framePayloadBytes, frameWireBytes, splitGso } from './gso.ts';
+import { applyImpairments, corruptPacket, NO_IMPAIRMENTS, type Impairments } from './impairments.ts';
+import { IPV4_HEADER_BYTES, frameCount, l4HeaderBytes, wireBytes, type Packet } from './packet.ts';
+
+export type LinkSide = 'a' | 'b';
+export type LinkDirection = 'a->b' | 'b->a';
+
+/** Whatever sits at a link end: a NIC or a switch port. */
+export interface FrameReceiver {
+  /** `p` has fully arrived now; its first frame had fully arrived at `firstFrameNs` (≤ now). */
+  receive(p: Packet, firstFrameNs: Ns): void;
+}
+
+/** Sees every delivered packet; frame k's first bit left the sender at wireStartNs + Σ earlier frames. */
+export interface LinkTap {
+  onDeliver(link: Link, dir: LinkDirection, p: Packet, wireStartNs: Ns, delayNs: Ns): void;
+}
+
+export interface LinkConfig {
+  name: string;
+  /** Line rate in bits per second. */
+  rateBps: number;
+  propagationNs: Ns;
+  jitterNs?: Ns;
+  impairments?: Partial<Impairments>;
+}
+
+export interface LinkDirStats {
+  packets: number;
+  frames: number;
+  wireBytes: number;
+  deliveredFrames: number;
+  lost: number;
+  duplicated: number;
+  reordered: number;
+  corrupted: number;
+  /** Frames dropped by a partition or a down link. */
+  blocked: number;
+}
+
+const LOST = 1, DUP = 2, REORDER = 4, CORRUPT = 8;
+
+class Direction {
+  to: FrameReceiver | null = null;
+  busyUntil: Ns = 0;
+  lastArrival: Ns = 0;
+  readonly inflight = new Fifo<Packet>();
+  readonly starts = new Fifo<Ns>();
+  readonly delays = new Fifo<Ns>();
+  readonly stats: LinkDirStats = { packets: 0, frames: 0, wireBytes: 0, deliveredFrames: 0, lost: 0, duplicated: 0, reordered: 0, corrupted: 0, blocked: 0 };
+  onArrive: () => void = () => {};
+  constructor(readonly name: LinkDirection) {}
+}
+
+export class Link {
+  readonly src: string;
+  readonly name: string;
+  readonly rateBps: number;
+  readonly propagationNs: Ns;
+  readonly jitterNs: Ns;
+  private imp: Impairments;
+  private readonly ab = new Direction('a->b');
+  private readonly ba = new Direction('b->a');
+  private readonly rJitter: Rng;
+  private readonly rLoss: Rng;
+  private readonly rDup: Rng;
+  private readonly rReorder: Rng;
+  private readonly rCorrupt: Rng;
+  private readonly taps: LinkTap[] = [];
+  private readonly listeners: Array<(imp: Readonly<Impairments>) => void> = [];
+  private flags = new Uint8Array(64);
+
+  constructor(private readonly engine: Engine, readonly host: string, cfg: LinkConfig) {
+    this.name = cfg.name;
+    this.src = `${host}/${cfg.name}`;
+    if (!(cfg.rateBps > 0) || !Number.isFinite(cfg.rateBps)) throw new RangeError(`${this.src}: rateBps must be a positive number, got ${cfg.rateBps}`);
+    this.rateBps = cfg.rateBps;
+    this.propagationNs = assertNs(cfg.propagationNs, `${this.src}: propagationNs`);
+    this.jitterNs = assertNs(cfg.jitterNs ?? 0, `${this.src}: jitterNs`);
+    this.imp = applyImpairments(NO_IMPAIRMENTS, cfg.impairments ?? {}, this.src);
+    const r = engine.rng;
+    this.rJitter = r.get(`${this.src}/jitter`);
+    this.rLoss = r.get(`${this.src}/loss`);
+    this.rDup = r.get(`${this.src}/duplicate`);
+    this.rReorder = r.get(`${this.src}/reorder`);
+    this.rCorrupt = r.get(`${this.src}/corrupt`);
+    this.ab.onArrive = () => this.arrive(this.ab);
+    this.ba.onArrive = () => this.arrive(this.ba);
+  }
+
+  /** Connects the receiver at one end (it receives what the other end transmits). */
+  attach(side: LinkSide, rx: FrameReceiver): void {
+    (side === 'a' ? this.ba : this.ab).to = rx;
+  }
+
+  get impairments(): Readonly<Impairments> {
+    return this.imp;
+  }
+
+  /** Changes impairments now; unspecified fields keep their value. */
+  setImpairments(patch: Partial<Impairments>): void {
+    const wasUp = this.imp.up;
+    this.imp = applyImpairments(this.imp, patch, this.src);
+    this.engine.trace.emit(this.src, 'link.impair', { ...this.imp });
+    if (wasUp !== this.imp.up) for (const fn of this.listeners) fn(this.imp);
+  }
+
+  /** Called when the carrier (`up`) changes. */
+  onCarrierChange(fn: (imp: Readonly<Impairments>) => void): void {
+    this.listeners.push(fn);
+  }
+
+  addTap(tap: LinkTap): void {
+    this.taps.push(tap);
+  }
+
+  stats(dir: LinkDirection): Readonly<LinkDirStats> {
+    return dir === 'a->b' ? this.ab.stats : this.ba.stats;
+  }
+
+  /** Time the wire of `from`'s direction is busy until. */
+  busyUntil(from: LinkSide): Ns {
+    return (from === 'a' ? this.ab : this.ba).busyUntil;
+  }
+
+  /**
+   * Puts `p` on the wire from side `from`, no earlier than `earliestNs` (default now; a switch
+   * forwarding frame by frame may pass a time in the past: the first frame's arrival). Returns
+   * the time the last bit leaves the sender.
+   */
+  transmit(from: LinkSide, p: Packet, earliestNs: Ns = this.engine.now): Ns {
+    const d = from === 'a' ? this.ab : this.ba;
+    const now = this.engine.now;
+    const wb = wireBytes(p);
+    const ser = serialisationNs(wb, this.rateBps);
+    const frames = frameCount(p);
+    let start = earliestNs > d.busyUntil ? earliestNs : d.busyUntil;
+    if (start < now) {
+      // The last frame cannot leave before it has arrived here.
+      const lastSer = frames === 1 ? ser : serialisationNs(frameWireBytes(IPV4_HEADER_BYTES + l4HeaderBytes(p), framePayloadBytes(p, frames - 1)), this.rateBps);
+      const min = now - (ser - lastSer);
+      if (start < min) start = min;
+    }
+    const end = start + ser;
+    d.busyUntil = end;
+    let arrival = end + this.propagationNs;
+    if (this.jitterNs > 0) arrival += this.rJitter.int(this.jitterNs + 1);
+    if (arrival < d.lastArrival) arrival = d.lastArrival;
+    d.lastArrival = arrival;
+    d.inflight.push(p);
+    d.starts.push(start);
+    d.delays.push(arrival - end);
+    const st = d.stats;
+    st.packets++;
+    st.frames += frames;
+    st.wireBytes += wb;
+    this.engine.scheduleAt(arrival, d.onArrive, 'link.arrive');
+    return end;
+  }
+
+  private arrive(d: Direction): void {
+    const p = d.inflight.shift();
+    const start = d.starts.shift();
+    const delay = d.delays.shift();
+    const imp = this.imp;
+    const frames = frameCount(p);
+    if (!imp.up || imp.partition === 'both' || imp.partition === d.name) {
+      d.stats.blocked += frames;
+      this.engine.trace.emit(this.src, 'link.drop', { dir: d.name, why: imp.up ? 'partition' : 'down', frames });
+      return;
+    }
+    if (imp.loss === 0 && imp.duplicate === 0 && imp.reorder === 0 && imp.corrupt === 0) {
+      this.deliver(d, p, frames, start, delay);
+      return;
+    }
+    this.impair(d, p, frames, start, delay);
+  }
+
+  /** Per-frame impairment draws; the chunk is split only when some frame is impaired. */
+  private impair(d: Direction, p: Packet, frames: number, start: Ns, delay: Ns): void {
+    const imp = this.imp;
+    if (this.flags.length < frames) this.flags = new Uint8Array(frames * 2);
+    const flags = this.flags;
+    let any = 0;
+    for (let k = 0; k < frames; k++) {
+      let f = 0;
+      if (this.rLoss.chance(imp.loss)) f = LOST;
+      else {
+        if (this.rDup.chance(imp.duplicate)) f |= DUP;
+        if (this.rReorder.chance(imp.reorder)) f |= REORDER;
+        if (this.rCorrupt.chance(imp.corrupt)) f |= CORRUPT;
+      }
+      flags[k] = f;
+      any |= f;
+    }
+    if (any === 0) {
+      this.deliver(d, p, frames, start, delay);
+      return;
+    }
+    const parts = frames === 1 ? [p] : splitGso(p);
+    const st = d.stats;
+    let frameStart = start;
+    for (let k = 0; k < frames; k++) {
+      let q = parts[k]!;
+      const f = flags[k]!;
+      const fStart = frameStart;
+      frameStart += serialisationNs(frameWireBytes(IPV4_HEADER_BYTES + l4HeaderBytes(q), q.payload.length), this.rateBps);
+      if (f & LOST) {
+        st.lost++;
+        this.engine.trace.emit(this.src, 'link.drop', { dir: d.name, why: 'loss', frames: 1 });
+        continue;
+      }
+      if (f & CORRUPT) {
+        q = corruptPacket(q, this.rCorrupt);
+        st.corrupted++;
+      }
+      const copies = f & DUP ? 2 : 1;
+      if (f & DUP) st.duplicated++;
+      if (f & REORDER) {
+        st.reordered++;
+        const held = q;
+        // Delivered reorderDelayNs from now; frameStart is now this frame's end on the wire.
+        const heldDelay = this.engine.now + imp.reorderDelayNs - frameStart;
+        this.engine.schedule(imp.reorderDelayNs, () => {
+          for (let c = 0; c < copies; c++) this.deliver(d, held, 1, fStart, heldDelay);
+        }, 'link.reorder');
+      } else {
+        for (let c = 0; c < copies; c++) this.deliver(d, q, 1, fStart, delay);
+      }
+    }
+  }
+
+  private deliver(d: Direction, p: Packet, frames: number, start: Ns, delay: Ns): void {
+    d.stats.deliveredFrames += frames;
+    for (let i = 0; i < this.taps.length; i++) this.taps[i]!.onDeliver(this, d.name, p, start, delay);
+    const now = this.engine.now;
+    const firstFrameNs = frames === 1 ? now
+      : start + delay + serialisationNs(frameWireBytes(IPV4_HEADER_BYTES + l4HeaderBytes(p), p.gsoSize), this.rateBps);
+    this.engine.trace.emit(this.src, 'frame', { dir: d.name, seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames, corrupt: p.corrupt });
+    if (d.to) d.to.receive(p, firstFrameNs < now ? firstFrameNs : now);
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * Virtual NIC: one tx and one rx descriptor ring, TSO, DMA to/from host memory, interrupts
+ * through the interrupt controller (coalesced there), carrier from the attached link.
+ *
+ * Register-level API for the driver (drivers/net):
+ *
+ *   tx  txPost(p, cookie) → boolean   write a descriptor at the ring tail; false when the ring is
+ *                                     full (txRingSize descriptors posted and not yet reaped)
+ *       txDoorbell()                  hand every posted descriptor to the hardware
+ *       txReap(out?) → number         reclaim completed descriptors, oldest first; pushes their
+ *                                     cookies to `out`; frees their ring slots
+ *       txRingFree                    free tx slots
+ *   rx  rxPostBuffers(n) → number     give the NIC n free rx buffers (descriptors); returns how
+ *                                     many fitted in the ring
+ *       rxPoll(budget, out) → number  NAPI: move up to `budget` received packets to `out`; their
+ *                                     descriptors are consumed (repost buffers to refill)
+ *       rxReady / rxFree              packets waiting to be polled / free rx descriptors
+ *   irq txIrqLine is raised per tx completion, rxIrqLine per received packet (the controller
+ *       coalesces them; program it with setCoalescing, ethtool -C style); linkIrqLine (optional)
+ *       on a carrier change. A NAPI driver masks rxIrqLine in its handler, polls, and unmasks
+ *       when a poll returns less than its budget.
+ *   link `carrier` (the link's `up`); `attach(link, side)` is done by the fabric builder.
+ *
+ * Timing. Tx: the NIC fetches each packet from host memory by DMA (setup + bytes / bandwidth,
+ * serialised on the tx DMA channel), then the link serialises it; the descriptor completes when
+ * its last bit has left (in ring order). With carrier down the packet is dropped after its DMA.
+ * Rx: a packet needs one free descriptor per wire frame (a TSO/LRO chunk of N frames takes N);
+ * with fewer the tail frames are dropped as rx overruns. Accepted packets are DMA'd to host
+ * memory (serialised on the rx DMA channel), then become pollable and raise rxIrqLine.
+ * Packets are handed over by reference (receivers copy out what they keep), so DMA is timed by
+ * its cost model and no payload bytes are copied on the hot path.
+ */
+import type { Engine } from '../engine/engine.ts';
+import { type Ns } from '../engine/time.ts';
+import { checkDmaCostModel, dmaCostNs, type DmaCostModel } from '../dma/cost.ts';
+import type { InterruptController, IrqCoalescing } from '../irq/controller.ts';
+import { Fifo } from './fifo.ts';
+import { headFrames, maxFrameIpBytes } from './gso.ts';
+import type { FrameReceiver, Link, LinkSide } from './link.ts';
+import { IPV4_HEADER_BYTES, frameCount, l4HeaderBytes, type Packet } from './packet.ts';
+
+export interface NicConfig {
+  /** Device name in the trace. Default `nic0`. */
+  name?: string;
+  /** Largest IPv4 packet per wire frame. Default 1500. */
+  mtu?: number;
+  txRingSize: number;
+  rxRingSize: number;
+  /** Host memory ⇄ NIC transfer model. */
+  dma: DmaCostModel;
+  txIrqLine: number;
+  rxIrqLine: number;
+  linkIrqLine?: number;
+  txCoalesce?: IrqCoalescing | null;
+  rxCoalesce?: IrqCoalescing | null;
+}
+
+export interface NicQueueStats {
+  packets: number;
+  frames: number;
+  /** IPv4 bytes (headers + payload, all frames counted with their own headers). */
+  bytes: number;
+  drops: number;
+  /** rx: frames dropped for want of a free descriptor. */
+  overruns: number;
+}
+
+const newStats = (): NicQueueStats => ({ packets: 0, frames: 0, bytes: 0, drops: 0, overruns: 0 });
+
+export class Nic {
+  readonly src: string;
+  readonly mtu: number;
+  readonly stats: { readonly tx: NicQueueStats; readonly rx: NicQueueStats } = { tx: newStats(), rx: newStats() };
+  private link: Link | null = null;
+  private side: LinkSide = 'a';
+  // tx ring: slots [head, tail) are in use; [head, done) completed, [done, fetched) in flight,
+  // [fetched, tail) posted but not yet seen by the hardware.
+  private readonly txPkts: Array<Packet | null>;
+  private readonly txCookies: number[];
+  private txHead = 0;
+  private txDone = 0;
+  private txFetched = 0;
+  private txTail = 0;
+  private txDmaBusy: Ns = 0;
+  private txLastDone: Ns = 0;
+  private readonly txDropped = new Fifo<boolean>();
+  private readonly txDoneFn = (): void => this.txComplete();
+  // rx: free descriptors, packets being DMA'd then ready (one FIFO, the first rxReadyN ready).
+  private rxFreeN = 0;
+  private rxHeldFrames = 0;
+  private rxReadyN = 0;
+  private readonly rxQ = new Fifo<Packet>();
+  private rxDmaBusy: Ns = 0;
+  private readonly rxDoneFn = (): void => this.rxDmaDone();
+  /** The link delivers here. */
+  readonly port: FrameReceiver = { receive: (p) => this.receive(p) };
+
+  constructor(private readonly engine: Engine, readonly host: string, private readonly irq: InterruptController, private readonly cfg: NicConfig) {
+    this.src = `${host}/${cfg.name ?? 'nic0'}`;
+    this.mtu = cfg.mtu ?? 1500;
+    checkDmaCostModel(cfg.dma, `${this.src} dma`);
+    for (const k of ['txRingSize', 'rxRingSize'] as const) {
+      if (!Number.isInteger(cfg[k]) || cfg[k] < 1) throw new RangeError(`${this.src}: ${k} must be a positive integer, got ${cfg[k]}`);
+    }
+    if (!Number.isInteger(this.mtu) || this.mtu < 68) throw new RangeError(`${this.src}: mtu must be an integer ≥ 68, got ${this.mtu}`);
+    this.txPkts = new Array<Packet | null>(cfg.txRingSize).fill(null);
+    this.txCookies = new Array<number>(cfg.txRingSize).fill(0);
+    if (cfg.txCoalesce !== undefined) irq.setCoalescing(cfg.txIrqLine, cfg.txCoalesce);
+    if (cfg.rxCoalesce !== undefined) irq.setCoalescing(cfg.rxIrqLine, cfg.rxCoalesce);
+  }
+
+  /** Cables the NIC to one end of a link. */
+  attach(link: Link, side: LinkSide): void {
+    this.link = link;
+    this.side = side;
+    link.attach(side, this.port);
+    link.onCarrierChange((imp) => {
+      this.engine.trace.emit(this.src, 'nic.carrier', { up: imp.up });
+      if (this.cfg.linkIrqLine !== undefined) this.irq.raise(this.cfg.linkIrqLine);
+    });
+  }
+
+  get carrier(): boolean {
+    return this.link !== null && this.link.impairments.up;
+  }
+
+  /** Interrupt coalescing for tx or rx completions (ethtool -C). */
+  setCoalescing(queue: 'tx' | 'rx', c: IrqCoalescing | null): void {
+    this.irq.setCoalescing(queue === 'tx' ? this.cfg.txIrqLine : this.cfg.rxIrqLine, c);
+  }
+
+  // ---- tx ----
+
+  get txRingFree(): number {
+    return this.cfg.txRingSize - (this.txTail - this.txHead);
+  }
+
+  txPost(p: Packet, cookie = 0): boolean {
+    if (this.txTail - this.txHead >= this.cfg.txRingSize) return false;
+    const ipBytes = maxFrameIpBytes(p);
+    if (ipBytes > this.mtu) {
+      throw new RangeError(`${this.src}: tx frame of ${ipBytes} IPv4 bytes exceeds mtu ${this.mtu} (payload ${p.payload.length}, gsoSize ${p.gsoSize})`);
+    }
+    const slot = this.txTail % this.cfg.txRingSize;
+    this.txPkts[slot] = p;
+    this.txCookies[slot] = cookie;
+    this.txTail++;
+    return true;
+  }
+
+  txDoorbell(): void {
+    const now = this.engine.now;
+    while (this.txFetched < this.txTail) {
+      const p = this.txPkts[this.txFetched % this.cfg.txRingSize]!;
+      this.txFetched++;
+      const frames = frameCount(p);
+      const bytes = ipBytes(p, frames);
+      const dmaStart = this.txDmaBusy > now ? this.txDmaBusy : now;
+      const dmaEnd = dmaStart + dmaCostNs(this.cfg.dma, bytes);
+      this.txDmaBusy = dmaEnd;
+      const st = this.stats.tx;
+      let done: Ns;
+      if (this.link && this.link.impairments.up) {
+        done = this.link.transmit(this.side, p, dmaEnd);
+        st.packets++;
+        st.frames += frames;
+        st.bytes += bytes;
+        this.txDropped.push(false);
+      } else {
+        done = dmaEnd;
+        st.drops += frames;
+        this.txDropped.push(true);
+      }
+      // Completions are written back in ring order.
+      if (done < this.txLastDone) done = this.txLastDone;
+      this.txLastDone = done;
+      this.engine.scheduleAt(done, this.txDoneFn, 'nic.txdone');
+    }
+  }
+
+  txReap(out?: number[]): number {
+    let n = 0;
+    while (this.txHead < this.txDone) {
+      const slot = this.txHead % this.cfg.txRingSize;
+      if (out) out.push(this.txCookies[slot]!);
+      this.txPkts[slot] = null;
+      this.txHead++;
+      n++;
+    }
+    return n;
+  }
+
+  private txComplete(): void {
+    const dropped = this.txDropped.shift();
+    const p = this.txPkts[this.txDone % this.cfg.txRingSize]!;
+    this.txDone++;
+    this.engine.trace.emit(this.src, 'nic.tx', { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p), dropped });
+    this.irq.raise(this.cfg.txIrqLine);
+  }
+
+  // ---- rx ----
+
+  get rxFree(): number {
+    return this.rxFreeN;
+  }
+
+  get rxReady(): number {
+    return this.rxReadyN;
+  }
+
+  rxPostBuffers(n: number): number {
+    const room = this.cfg.rxRingSize - this.rxFreeN - this.rxHeldFrames;
+    const k = n < room ? n : room;
+    if (k > 0) this.rxFreeN += k;
+    return k > 0 ? k : 0;
+  }
+
+  rxPoll(budget: number, out: Packet[]): number {
+    let n = 0;
+    while (n < budget && this.rxReadyN > 0) {
+      const p = this.rxQ.shift();
+      this.rxReadyN--;
+      this.rxHeldFrames -= frameCount(p);
+      out.push(p);
+      n++;
+    }
+    return n;
+  }
+
+  private receive(p: Packet): void {
+    const st = this.stats.rx;
+    let frames = frameCount(p);
+    if (maxFrameIpBytes(p) > this.mtu) {
+      st.drops += frames;
+      this.engine.trace.emit(this.src, 'nic.rxdrop', { why: 'mtu', frames });
+      return;
+    }
+    let pkt = p;
+    if (frames > this.rxFreeN) {
+      const lost = frames - this.rxFreeN;
+      st.overruns += lost;
+      this.engine.trace.emit(this.src, 'nic.overrun', { frames: lost });
+      if (this.rxFreeN === 0) return;
+      pkt = headFrames(p, this.rxFreeN);
+      frames = this.rxFreeN;
+    }
+    this.rxFreeN -= frames;
+    this.rxHeldFrames += frames;
+    const bytes = ipBytes(pkt, frames);
+    const now = this.engine.now;
+    const start = this.rxDmaBusy > now ? this.rxDmaBusy : now;
+    const end = start + dmaCostNs(this.cfg.dma, bytes);
+    this.rxDmaBusy = end;
+    st.packets++;
+    st.frames += frames;
+    st.bytes += bytes;
+    this.rxQ.push(pkt);
+    this.engine.scheduleAt(end, this.rxDoneFn, 'nic.rxdma');
+  }
+
+  private rxDmaDone(): void {
+    this.rxReadyN++;
+    this.irq.raise(this.cfg.rxIrqLine);
+  }
+}
+
+function ipBytes(p: Packet, frames: number): number {
+  return frames * (IPV4_HEADER_BYTES + l4HeaderBytes(p)) + p.payload.length;
+}
