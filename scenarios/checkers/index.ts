@@ -1,0 +1,3 @@
+export * from './history.ts';
+export * from './safety.ts';
+export * from './liveness.ts';

@@ -1,0 +1,58 @@
+import type { Ns } from '../schema/types.ts';
+import type { History, OpRecord } from './history.ts';
+
+export interface LivenessViolation {
+  readonly opId: number;
+  readonly kind: OpRecord['kind'];
+  readonly issuedNs: Ns;
+  /** Undefined: it never completed. */
+  readonly completedNs: Ns | undefined;
+  /** By when it had to complete: max(issue, last heal) + limit. */
+  readonly deadlineNs: Ns;
+  readonly message: string;
+}
+
+export interface LivenessReport {
+  readonly ok: boolean;
+  readonly checked: number;
+  readonly violations: readonly LivenessViolation[];
+  /** Requests still in flight at the end whose deadline lies after the end: the run was too short to tell. */
+  readonly undecided: readonly number[];
+}
+
+export interface LivenessOptions {
+  /** When the last fault healed (Scenario.lastHealNs). */
+  readonly lastHealNs: Ns;
+  /** N: every request completes (successfully or not) within this long after the last heal. */
+  readonly limitNs: Ns;
+  /** Virtual time the run ended. */
+  readonly endNs: Ns;
+}
+
+/**
+ * Liveness: every request completes — with data or an error, but completes — by
+ * max(its issue time, the last fault's heal time) + N. A request still in flight past its
+ * deadline when the run ends is a violation; one whose deadline is after the end is undecided.
+ */
+export function checkLiveness(h: History, opts: LivenessOptions): LivenessReport {
+  const violations: LivenessViolation[] = [];
+  const undecided: number[] = [];
+  for (const op of h.ops) {
+    const deadline = Math.max(op.issuedNs, opts.lastHealNs) + opts.limitNs;
+    if (op.completedNs !== undefined && op.completedNs <= deadline) continue;
+    if (op.completedNs === undefined && deadline >= opts.endNs) {
+      undecided.push(op.id);
+      continue;
+    }
+    const what = op.completedNs === undefined ? `was still in flight at the end (${opts.endNs}ns)` : `completed at ${op.completedNs}ns`;
+    violations.push({
+      opId: op.id,
+      kind: op.kind,
+      issuedNs: op.issuedNs,
+      completedNs: op.completedNs,
+      deadlineNs: deadline,
+      message: `${op.kind} #${op.id} issued at ${op.issuedNs}ns ${what}, past its deadline ${deadline}ns (last heal ${opts.lastHealNs}ns + ${opts.limitNs}ns)`,
+    });
+  }
+  return { ok: violations.length === 0, checked: h.ops.length, violations, undecided };
+}

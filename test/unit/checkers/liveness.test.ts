@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { checkLiveness, type History, type OpRecord } from '../../../scenarios/checkers/index.ts';
+
+const op = (id: number, i: number, c: number | undefined, ok = true): OpRecord => ({
+  id, kind: 'read', offset: 0, length: 4096, issuedNs: i, completedNs: c, ok: ok && c !== undefined, seen: c === undefined ? undefined : [0],
+});
+const hist = (ops: OpRecord[]): History => ({ blockSize: 4096, ops, crashes: [] });
+// The last fault heals at 1000 ns; every request must complete within 500 ns after that (or after its issue).
+const opts = { lastHealNs: 1000, limitNs: 500, endNs: 10_000 };
+
+describe('liveness checker', () => {
+  it('passes when every request completes by max(issue, heal) + N, errors included', () => {
+    const rep = checkLiveness(hist([op(1, 0, 1500), op(2, 900, 1499, false), op(3, 2000, 2500), op(4, 5, 20)]), opts);
+    expect(rep).toEqual({ ok: true, checked: 4, violations: [], undecided: [] });
+  });
+
+  it('fails a request that completes after its deadline', () => {
+    const rep = checkLiveness(hist([op(1, 0, 1501), op(2, 3000, 3600)]), opts);
+    expect(rep.ok).toBe(false);
+    expect(rep.violations.map((v) => [v.opId, v.deadlineNs])).toEqual([[1, 1500], [2, 3500]]);
+    expect(rep.violations[0]!.message).toBe('read #1 issued at 0ns completed at 1501ns, past its deadline 1500ns (last heal 1000ns + 500ns)');
+  });
+
+  it('fails a request that never completed although its deadline passed before the end', () => {
+    const rep = checkLiveness(hist([op(1, 100, undefined)]), opts);
+    expect(rep.violations[0]).toMatchObject({ opId: 1, completedNs: undefined, deadlineNs: 1500 });
+    expect(rep.violations[0]!.message).toContain('still in flight at the end (10000ns)');
+  });
+
+  it('a request in flight whose deadline is after the end is undecided, not a violation', () => {
+    const rep = checkLiveness(hist([op(1, 9800, undefined)]), opts);
+    expect(rep).toMatchObject({ ok: true, undecided: [1] });
+  });
+});
