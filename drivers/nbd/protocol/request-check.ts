@@ -1,0 +1,100 @@
+/**
+ * The request a client sends, as data, and the rules that decide whether it may be sent at all:
+ * transmission flags (never send a command or flag the server did not advertise), block-size
+ * constraints, export bounds. A refused request never reaches the wire; the caller gets a typed
+ * errno instead.
+ */
+import type { NegotiatedExport } from './handshake-types.ts';
+import type { ProtocolError } from './errors.ts';
+import {
+  NBD_CMD_BLOCK_STATUS, NBD_CMD_CACHE, NBD_CMD_FLAG_DF, NBD_CMD_FLAG_FAST_ZERO, NBD_CMD_FLAG_FUA,
+  NBD_CMD_FLAG_NO_HOLE, NBD_CMD_FLAG_REQ_ONE, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE,
+  NBD_CMD_WRITE_ZEROES, NBD_FLAG_READ_ONLY, NBD_FLAG_SEND_CACHE, NBD_FLAG_SEND_DF, NBD_FLAG_SEND_FAST_ZERO,
+  NBD_FLAG_SEND_FLUSH, NBD_FLAG_SEND_FUA, NBD_FLAG_SEND_TRIM, NBD_FLAG_SEND_WRITE_ZEROES,
+} from './uapi.ts';
+
+/** One NBD command. Allocate once and reuse: the session writes results into it. */
+export interface NbdRequest {
+  type: number;
+  flags: number;
+  offset: number;
+  length: number;
+  /** READ: destination of exactly `length` bytes; WRITE: the `length` bytes to write. */
+  data: Uint8Array | null;
+  /** BLOCK_STATUS: receives (contextId, extent length, status flags) triples. */
+  extents?: number[] | undefined;
+  // ---- written by the session ----
+  /** Tag (low half of the cookie); -1 before submit lets the session choose a free one. */
+  tag: number;
+  /** NBD error value of the reply (0 = success). */
+  error: number;
+  /** Message from an error chunk, if any. */
+  message: string;
+  /** Set when an unknown error chunk failed this request (verdict fail-request). */
+  protocolError: ProtocolError | null;
+}
+
+export function newRequest(type: number, offset = 0, length = 0, data: Uint8Array | null = null, flags = 0): NbdRequest {
+  return { type, flags, offset, length, data, tag: -1, error: 0, message: '', protocolError: null };
+}
+
+export type SubmitErrno = 'EOPNOTSUPP' | 'EINVAL' | 'EPERM' | 'EOVERFLOW' | 'ESHUTDOWN' | 'EAGAIN';
+
+export interface SubmitError {
+  errno: SubmitErrno;
+  reason: string;
+}
+
+const ALLOWED_FLAGS: Record<number, number> = {
+  [NBD_CMD_READ]: NBD_CMD_FLAG_FUA | NBD_CMD_FLAG_DF,
+  [NBD_CMD_WRITE]: NBD_CMD_FLAG_FUA,
+  [NBD_CMD_FLUSH]: NBD_CMD_FLAG_FUA,
+  [NBD_CMD_TRIM]: NBD_CMD_FLAG_FUA,
+  [NBD_CMD_CACHE]: NBD_CMD_FLAG_FUA,
+  [NBD_CMD_WRITE_ZEROES]: NBD_CMD_FLAG_FUA | NBD_CMD_FLAG_NO_HOLE | NBD_CMD_FLAG_FAST_ZERO,
+  [NBD_CMD_BLOCK_STATUS]: NBD_CMD_FLAG_FUA | NBD_CMD_FLAG_REQ_ONE,
+};
+
+/** Transmission flag that must be set for each command (0: always allowed). */
+const NEEDS_FLAG: Record<number, number> = {
+  [NBD_CMD_READ]: 0, [NBD_CMD_WRITE]: 0, [NBD_CMD_FLUSH]: NBD_FLAG_SEND_FLUSH, [NBD_CMD_TRIM]: NBD_FLAG_SEND_TRIM,
+  [NBD_CMD_CACHE]: NBD_FLAG_SEND_CACHE, [NBD_CMD_WRITE_ZEROES]: NBD_FLAG_SEND_WRITE_ZEROES, [NBD_CMD_BLOCK_STATUS]: 0,
+};
+
+const err = (errno: SubmitErrno, reason: string): SubmitError => ({ errno, reason });
+
+/** Null when `r` may be sent on a connection that negotiated `x`; else why not. */
+export function checkRequest(x: NegotiatedExport, r: NbdRequest): SubmitError | null {
+  const tf = x.transmissionFlags;
+  const allowed = ALLOWED_FLAGS[r.type];
+  const needs = NEEDS_FLAG[r.type];
+  if (allowed === undefined || needs === undefined) return err('EINVAL', `command ${r.type} is not one this client sends`);
+  if ((tf & needs) !== needs) return err('EOPNOTSUPP', `server did not advertise the flag for command ${r.type}`);
+  if ((r.flags & ~allowed) !== 0) return err('EINVAL', `flags 0x${r.flags.toString(16)} not valid for command ${r.type}`);
+  if ((r.flags & NBD_CMD_FLAG_FUA) !== 0 && (tf & NBD_FLAG_SEND_FUA) === 0) return err('EOPNOTSUPP', 'FUA not advertised');
+  if ((r.flags & NBD_CMD_FLAG_DF) !== 0 && ((tf & NBD_FLAG_SEND_DF) === 0 || !x.structuredReplies)) {
+    return err('EOPNOTSUPP', 'DF not advertised');
+  }
+  if ((r.flags & NBD_CMD_FLAG_FAST_ZERO) !== 0 && (tf & NBD_FLAG_SEND_FAST_ZERO) === 0) {
+    return err('EOPNOTSUPP', 'FAST_ZERO not advertised');
+  }
+  const writes = r.type === NBD_CMD_WRITE || r.type === NBD_CMD_TRIM || r.type === NBD_CMD_WRITE_ZEROES;
+  if (writes && (tf & NBD_FLAG_READ_ONLY) !== 0) return err('EPERM', 'export is read-only');
+  if (r.type === NBD_CMD_BLOCK_STATUS && (!x.structuredReplies || Object.keys(x.metaContexts).length === 0)) {
+    return err('EOPNOTSUPP', 'no metadata context negotiated');
+  }
+  if (r.type === NBD_CMD_FLUSH) {
+    return r.offset === 0 && r.length === 0 ? null : err('EINVAL', 'FLUSH carries offset 0 and length 0');
+  }
+  if (!Number.isSafeInteger(r.offset) || r.offset < 0 || !Number.isInteger(r.length) || r.length < 0 || r.length > 0xffffffff) {
+    return err('EINVAL', `bad offset ${r.offset} / length ${r.length}`);
+  }
+  if (r.offset + r.length > x.size) return err('EINVAL', `range ${r.offset}+${r.length} beyond export size ${x.size}`);
+  if (r.offset % x.minBlock !== 0 || r.length % x.minBlock !== 0) {
+    return err('EINVAL', `range ${r.offset}+${r.length} not aligned to minimum block ${x.minBlock}`);
+  }
+  const payload = r.type === NBD_CMD_WRITE || r.type === NBD_CMD_READ;
+  if (payload && r.length > x.maxPayload) return err('EOVERFLOW', `length ${r.length} exceeds maximum payload ${x.maxPayload}`);
+  if (payload && (r.data === null || r.data.length < r.length)) return err('EINVAL', `data buffer shorter than ${r.length}`);
+  return null;
+}

@@ -1,0 +1,334 @@
+/**
+ * The client's transmission phase on one connection, sans-I/O: submit() encodes a request into a
+ * per-tag slot of a header slab (no allocation per request) and hands it to `send`; feed() takes
+ * the server's bytes, reassembles simple and structured replies (read data lands directly in the
+ * request's buffer, holes are zero-filled there) and completes requests. Cookies are
+ * generation (high u32) | tag (low u32): a reply from another generation or for a tag not in flight
+ * is a protocol violation. A plain class, not an actor: a request is data.
+ */
+import { hard, ProtocolError } from './errors.ts';
+import { ReplyDecoder, REPLY_EVENT } from './decode-replies.ts';
+import { encodeRequest } from './encode-transmission.ts';
+import type { NegotiatedExport } from './handshake-types.ts';
+import { checkRequest, type NbdRequest, type SubmitError } from './request-check.ts';
+import {
+  NBD_CMD_BLOCK_STATUS, NBD_CMD_DISC, NBD_CMD_FLAG_DF, NBD_CMD_FLAG_REQ_ONE, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE,
+  NBD_CMD_WRITE_ZEROES, NBD_EINVAL, NBD_EIO, NBD_ERROR_NAMES, NBD_ESHUTDOWN, NBD_REPLY_TYPE_ERROR_OFFSET,
+  NBD_REQUEST_SIZE,
+} from './uapi.ts';
+
+export type SessionState = 'open' | 'draining' | 'disconnected' | 'dead';
+
+export interface TransmissionHost {
+  /** Write bytes to the server in order. Header views stay untouched until their reply arrives. */
+  send(bytes: Uint8Array): void;
+  /** A request finished: req.error is 0 or an NBD error value. */
+  complete(req: NbdRequest): void;
+  /** The session left 'open': server shutdown (soft disconnect) or a protocol violation. */
+  stateChanged?(state: SessionState, why: ProtocolError | null): void;
+}
+
+export interface TransmissionOptions {
+  /** Connection generation: the high half of every cookie (u32). */
+  generation: number;
+  /** Tags available, i.e. most requests in flight (default 128). */
+  maxInFlight?: number;
+  /** Bytes received after the handshake (NbdHandshake.takeLeftover()). */
+  leftover?: readonly Uint8Array[];
+}
+
+/** Per-tag reassembly state, kept beside the request so NbdRequest stays plain data. */
+interface Slot {
+  req: NbdRequest | null;
+  /** Bytes of data/hole accounted for (structured reads). */
+  covered: number;
+  contentChunks: number;
+  errored: boolean;
+  /** Write sequence for writes, cover sequence for flushes. */
+  seq: number;
+}
+
+const WRITES = (t: number): boolean => t === NBD_CMD_WRITE || t === NBD_CMD_WRITE_ZEROES || t === NBD_CMD_TRIM;
+
+export class TransmissionSession {
+  readonly generation: number;
+  private readonly decoder: ReplyDecoder;
+  private readonly slab: Uint8Array;
+  private readonly headers: Uint8Array[] = [];
+  private readonly slots: Slot[] = [];
+  private readonly free: number[] = [];
+  private inFlightCount = 0;
+  private writeSeq = 0;
+  /** Flushes waiting for earlier writes: tag → writes still outstanding. */
+  private readonly heldFlushes = new Map<number, number>();
+  private sessionState: SessionState = 'open';
+  private failure: ProtocolError | null = null;
+
+  constructor(private readonly x: NegotiatedExport, private readonly host: TransmissionHost, opts: TransmissionOptions) {
+    this.generation = opts.generation >>> 0;
+    const n = opts.maxInFlight ?? 128;
+    this.slab = new Uint8Array((n + 1) * NBD_REQUEST_SIZE);
+    for (let t = 0; t <= n; t++) this.headers.push(this.slab.subarray(t * NBD_REQUEST_SIZE, (t + 1) * NBD_REQUEST_SIZE));
+    for (let t = n - 1; t >= 0; t--) {
+      this.free.push(t);
+    }
+    for (let t = 0; t < n; t++) this.slots.push({ req: null, covered: 0, contentChunks: 0, errored: false, seq: 0 });
+    this.decoder = new ReplyDecoder(x.structuredReplies);
+    for (const b of opts.leftover ?? []) this.decoder.feed(b);
+  }
+
+  get state(): SessionState {
+    return this.sessionState;
+  }
+
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  /** The violation that killed the session, if it is 'dead'. */
+  get protocolError(): ProtocolError | null {
+    return this.failure;
+  }
+
+  /** Sends `req` (or holds a FLUSH until the writes before it are answered). Null, or why not. */
+  submit(req: NbdRequest): SubmitError | null {
+    if (this.sessionState !== 'open') return { errno: 'ESHUTDOWN', reason: `session is ${this.sessionState}` };
+    const bad = checkRequest(this.x, req);
+    if (bad) return bad;
+    let tag = req.tag;
+    if (tag < 0) {
+      const t = this.free.pop();
+      if (t === undefined) return { errno: 'EAGAIN', reason: 'no free tag' };
+      tag = t;
+    } else if (tag >= this.slots.length || this.slots[tag]!.req !== null || !this.takeTag(tag)) {
+      return { errno: 'EAGAIN', reason: `tag ${tag} busy or out of range` };
+    }
+    const s = this.slots[tag]!;
+    s.req = req;
+    s.covered = 0;
+    s.contentChunks = 0;
+    s.errored = false;
+    req.tag = tag;
+    req.error = 0;
+    req.message = '';
+    req.protocolError = null;
+    this.inFlightCount++;
+    encodeRequest(this.headers[tag]!, 0, req.flags, req.type, this.generation, tag, req.offset, req.length);
+    if (WRITES(req.type)) s.seq = ++this.writeSeq;
+    if (req.type === NBD_CMD_FLUSH) {
+      s.seq = this.writeSeq;
+      const before = this.writesUpTo(this.writeSeq);
+      if (before > 0) {
+        this.heldFlushes.set(tag, before);
+        return null;
+      }
+    }
+    this.host.send(this.headers[tag]!);
+    if (req.type === NBD_CMD_WRITE && req.length > 0) this.host.send(req.data!.length === req.length ? req.data! : req.data!.subarray(0, req.length));
+    return null;
+  }
+
+  /** Soft disconnect: NBD_CMD_DISC now if nothing is in flight, else once the last reply is in. */
+  disconnect(): void {
+    if (this.sessionState !== 'open' && this.sessionState !== 'draining') return;
+    this.setState('draining', null);
+    this.maybeSendDisc();
+  }
+
+  /** Ends the session without DISC (connection lost); returns the requests still in flight. */
+  abort(): NbdRequest[] {
+    const out: NbdRequest[] = [];
+    for (const s of this.slots) if (s.req) out.push(s.req);
+    this.free.length = 0;
+    for (let t = this.slots.length - 1; t >= 0; t--) {
+      this.slots[t]!.req = null;
+      this.free.push(t);
+    }
+    this.inFlightCount = 0;
+    this.heldFlushes.clear();
+    if (this.sessionState !== 'dead') this.sessionState = 'disconnected';
+    return out;
+  }
+
+  /** Server bytes, split anywhere. Returns the ProtocolError that killed the session, if any. */
+  feed(bytes: Uint8Array): ProtocolError | null {
+    if (this.sessionState === 'dead') return this.failure;
+    this.decoder.feed(bytes);
+    const d = this.decoder;
+    for (;;) {
+      const ev = d.next();
+      if (ev === REPLY_EVENT.NEED_MORE) return null;
+      if (ev === REPLY_EVENT.ERROR) return this.die(d.protocolError!);
+      const problem = this.onEvent(ev);
+      if (problem) {
+        d.fail(problem);
+        return this.die(problem);
+      }
+    }
+  }
+
+  private onEvent(ev: number): ProtocolError | null {
+    const d = this.decoder;
+    if (ev === REPLY_EVENT.DATA) return this.onData();
+    if (d.cookieHi !== this.generation) {
+      return hard('stale-cookie', 'reply.cookie', `generation ${d.cookieHi} is not this connection's ${this.generation}`);
+    }
+    const tag = d.cookieLo;
+    const s = tag < this.slots.length ? this.slots[tag]! : null;
+    const req = s?.req;
+    if (!s || !req || this.heldFlushes.has(tag)) return hard('unknown-cookie', 'reply.cookie', `no request in flight with tag ${tag}`);
+    if (ev === REPLY_EVENT.SIMPLE) {
+      if (req.type === NBD_CMD_READ && this.x.structuredReplies) {
+        return hard('simple-reply-to-structured-read', 'reply', `simple reply to READ tag ${tag} after structured replies were negotiated`);
+      }
+      if (d.error !== 0) this.setError(req, d.error, '');
+      else if (req.type === NBD_CMD_READ && req.length > 0) {
+        d.expectData(req.length);
+        return null;
+      }
+      this.finish(tag);
+      return null;
+    }
+    return this.onChunk(ev, tag, s, req);
+  }
+
+  private onChunk(ev: number, tag: number, s: Slot, req: NbdRequest): ProtocolError | null {
+    const d = this.decoder;
+    switch (ev) {
+      case REPLY_EVENT.CHUNK_OFFSET_DATA:
+      case REPLY_EVENT.CHUNK_OFFSET_HOLE: {
+        if (req.type !== NBD_CMD_READ) return hard('unexpected-chunk-type', 'chunk.type', `content chunk for command ${req.type}`);
+        if (d.offset < req.offset || d.offset + d.length > req.offset + req.length) {
+          return hard('out-of-bounds', 'chunk.offset', `${d.offset}+${d.length} outside request ${req.offset}+${req.length}`);
+        }
+        s.covered += d.length;
+        if (s.covered > req.length) return hard('bad-value', 'chunk.offset', 'content chunks overlap');
+        if (++s.contentChunks > 1 && (req.flags & NBD_CMD_FLAG_DF) !== 0) {
+          return hard('fragmented', 'chunk', 'more than one content chunk for a DF read');
+        }
+        if (ev === REPLY_EVENT.CHUNK_OFFSET_HOLE) req.data!.fill(0, d.offset - req.offset, d.offset - req.offset + d.length);
+        // OFFSET_DATA completes after its last DATA event.
+        else return null;
+        break;
+      }
+      case REPLY_EVENT.CHUNK_BLOCK_STATUS: {
+        if (req.type !== NBD_CMD_BLOCK_STATUS) return hard('unexpected-chunk-type', 'chunk.type', `BLOCK_STATUS chunk for command ${req.type}`);
+        if (!this.knownContext(d.contextId)) return hard('bad-value', 'chunk.context', `context id ${d.contextId} was not negotiated`);
+        if ((req.flags & NBD_CMD_FLAG_REQ_ONE) !== 0 && d.extentCount !== 1) {
+          return hard('bad-value', 'chunk(BLOCK_STATUS)', `${d.extentCount} extents in reply to REQ_ONE`);
+        }
+        const ex = req.extents;
+        if (ex) for (let i = 0; i < d.extentCount; i++) ex.push(d.contextId, d.extentLength(i), d.extentFlags(i));
+        break;
+      }
+      case REPLY_EVENT.CHUNK_ERROR: {
+        if (d.chunkType === NBD_REPLY_TYPE_ERROR_OFFSET) {
+          if (req.type === NBD_CMD_FLUSH || d.offset < req.offset || d.offset >= req.offset + Math.max(req.length, 1)) {
+            return hard('out-of-bounds', 'chunk(ERROR_OFFSET).offset', `offset ${d.offset} outside request ${req.offset}+${req.length}`);
+          }
+        }
+        s.errored = true;
+        if (!d.knownType) {
+          req.protocolError = new ProtocolError('unknown-error-chunk', 'fail-request', 'chunk.type', `unknown error chunk type ${d.chunkType}`);
+        }
+        this.setError(req, d.error === 0 ? NBD_EINVAL : d.error, d.message);
+        break;
+      }
+      default:
+        break; // CHUNK_NONE
+    }
+    if (d.done) this.endStructured(tag, s, req);
+    return null;
+  }
+
+  private onData(): ProtocolError | null {
+    const d = this.decoder;
+    const s = this.slots[d.cookieLo]!;
+    const req = s.req!;
+    const at = d.chunkType === -1 ? d.dataPos : d.offset - req.offset + d.dataPos;
+    req.data!.set(d.data, at);
+    if (d.dataRemaining === 0) {
+      if (d.chunkType === -1) this.finish(d.cookieLo);
+      else if (d.done) this.endStructured(d.cookieLo, s, req);
+    }
+    return null;
+  }
+
+  /** DONE seen: a read that is neither complete nor errored fails with EIO. */
+  private endStructured(tag: number, s: Slot, req: NbdRequest): void {
+    if (req.type === NBD_CMD_READ && !s.errored && s.covered !== req.length) {
+      this.setError(req, NBD_EIO, `structured reply covered ${s.covered} of ${req.length} bytes`);
+    }
+    this.finish(tag);
+  }
+
+  private setError(req: NbdRequest, error: number, message: string): void {
+    if (req.error !== 0) return; // the first error wins
+    req.error = NBD_ERROR_NAMES[error] === undefined ? NBD_EINVAL : error;
+    req.message = message;
+    if (error === NBD_ESHUTDOWN && this.sessionState === 'open') this.setState('draining', null);
+  }
+
+  private finish(tag: number): void {
+    const s = this.slots[tag]!;
+    const req = s.req!;
+    s.req = null;
+    this.free.push(tag);
+    this.inFlightCount--;
+    if (WRITES(req.type) && this.heldFlushes.size > 0) this.releaseFlushes(s.seq);
+    this.host.complete(req);
+    this.maybeSendDisc();
+  }
+
+  /** A write with sequence `seq` was answered: flushes that cover it need one reply fewer. */
+  private releaseFlushes(seq: number): void {
+    for (const [tag, left] of this.heldFlushes) {
+      if (this.slots[tag]!.seq < seq) continue;
+      if (left > 1) this.heldFlushes.set(tag, left - 1);
+      else {
+        this.heldFlushes.delete(tag);
+        this.host.send(this.headers[tag]!);
+      }
+    }
+  }
+
+  private writesUpTo(seq: number): number {
+    let n = 0;
+    for (const s of this.slots) if (s.req && WRITES(s.req.type) && s.seq <= seq) n++;
+    return n;
+  }
+
+  private takeTag(tag: number): boolean {
+    const i = this.free.indexOf(tag);
+    if (i < 0) return false;
+    this.free[i] = this.free[this.free.length - 1]!;
+    this.free.pop();
+    return true;
+  }
+
+  private knownContext(id: number): boolean {
+    for (const k in this.x.metaContexts) if (this.x.metaContexts[k] === id) return true;
+    return false;
+  }
+
+  private maybeSendDisc(): void {
+    if (this.sessionState !== 'draining' || this.inFlightCount > 0) return;
+    const disc = this.headers[this.headers.length - 1]!;
+    encodeRequest(disc, 0, 0, NBD_CMD_DISC, this.generation, 0xffffffff, 0, 0);
+    this.host.send(disc);
+    this.setState('disconnected', null);
+  }
+
+  private die(e: ProtocolError): ProtocolError {
+    if (this.sessionState !== 'dead') {
+      this.failure = e;
+      this.setState('dead', e);
+    }
+    return e;
+  }
+
+  private setState(st: SessionState, why: ProtocolError | null): void {
+    this.sessionState = st;
+    this.host.stateChanged?.(st, why);
+  }
+}
