@@ -1,0 +1,11 @@
+export * from './errors.ts';
+export * from './clock.ts';
+export * from './device.ts';
+export * from './stats.ts';
+export * from './stack.ts';
+export * from './udp.ts';
+export * from './tcp/config.ts';
+export * from './tcp/state.ts';
+export * from './tcp/socket.ts';
+export * from './tcp/listener.ts';
+export type { NetRoute } from './tcp/host.ts';

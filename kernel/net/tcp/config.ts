@@ -1,0 +1,54 @@
+import { NS_PER_MS, NS_PER_S } from '../../../hw-sim/engine/index.ts';
+
+/** Tunables of the TCP implementation, per stack (sysctl-like); sockets copy them at creation. */
+export interface TcpConfig {
+  /** Send and receive buffer sizes in bytes (SO_SNDBUF / SO_RCVBUF). */
+  sndBuf: number;
+  rcvBuf: number;
+  /** Initial congestion window in segments (RFC 6928). */
+  initCwndSegs: number;
+  initialRtoNs: number;
+  minRtoNs: number;
+  maxRtoNs: number;
+  /** Delayed-ACK timeout; 0 acknowledges every segment at once. */
+  delayedAckNs: number;
+  /** SYN retransmissions before ETIMEDOUT (tcp_syn_retries). */
+  synRetries: number;
+  /** Data retransmissions before ETIMEDOUT (tcp_retries2). */
+  retries: number;
+  timeWaitNs: number;
+  keepIdleNs: number;
+  keepIntervalNs: number;
+  keepCount: number;
+  /** Listen backlog when listen() is given none. */
+  backlog: number;
+}
+
+export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = {
+  sndBuf: 1 << 20,
+  rcvBuf: 1 << 20,
+  initCwndSegs: 10,
+  initialRtoNs: NS_PER_S,
+  minRtoNs: 200 * NS_PER_MS,
+  maxRtoNs: 120 * NS_PER_S,
+  delayedAckNs: 40 * NS_PER_MS,
+  synRetries: 6,
+  retries: 15,
+  timeWaitNs: 60 * NS_PER_S,
+  keepIdleNs: 7200 * NS_PER_S,
+  keepIntervalNs: 75 * NS_PER_S,
+  keepCount: 9,
+  backlog: 128,
+};
+
+/** Merges overrides onto the defaults and rejects nonsense with the key that is wrong. */
+export function resolveTcpConfig(over: Partial<TcpConfig> | undefined): TcpConfig {
+  const c: TcpConfig = { ...DEFAULT_TCP_CONFIG, ...over };
+  for (const [k, v] of Object.entries(c)) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`tcp config '${k}' must be a non-negative integer, got ${v}`);
+  }
+  if (c.sndBuf < 1) throw new RangeError(`tcp config 'sndBuf' must be at least 1 byte`);
+  if (c.rcvBuf < 1) throw new RangeError(`tcp config 'rcvBuf' must be at least 1 byte`);
+  if (c.minRtoNs > c.maxRtoNs) throw new RangeError(`tcp config 'minRtoNs' exceeds 'maxRtoNs'`);
+  return c;
+}

@@ -1,0 +1,40 @@
+import { sendAck } from './output.ts';
+import type { TcpSocket } from './socket.ts';
+
+/**
+ * Hands in-order bytes to the owner: onData gets views of the ring (consumed as delivered);
+ * without onData, onReadable tells the owner to read(). Guarded against re-entry from callbacks.
+ */
+export function deliver(s: TcpSocket): void {
+  if (s.delivering) return;
+  s.delivering = true;
+  try {
+    const q = s.rcvq;
+    if (s.onData) {
+      for (;;) {
+        const cb = s.onData;
+        if (!cb || s.paused || q.readable === 0) break;
+        const chunk = q.peek();
+        q.consume(chunk.length);
+        cb(chunk);
+      }
+    } else if (s.onReadable && q.readable > 0) {
+      s.onReadable();
+    }
+  } finally {
+    s.delivering = false;
+  }
+  maybeWindowUpdate(s);
+}
+
+/**
+ * After the reader freed space: advertise it once the window grew by enough to matter (two
+ * segments or half the buffer), so a stalled sender resumes without silly small windows.
+ */
+export function maybeWindowUpdate(s: TcpSocket): void {
+  if (s.state === 'CLOSED' || s.state === 'SYN_SENT' || s.finReceived) return;
+  const right = s.rcvq.readOff + s.rcvq.capacity;
+  const grown = right - s.rcvAdvRight;
+  if (grown <= 0) return;
+  if (grown >= Math.min(s.rcvq.capacity >>> 1, 2 * s.rcvMss)) sendAck(s);
+}

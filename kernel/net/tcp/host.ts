@@ -1,0 +1,29 @@
+import type { Packet } from '../../../hw-sim/net/packet.ts';
+import type { NetClock } from '../clock.ts';
+import type { NetStats } from '../stats.ts';
+import type { TcpConfig } from './config.ts';
+import type { TcpSocket } from './socket.ts';
+
+/** Where a destination is reached from: the local address and the device's segment limits. */
+export interface NetRoute {
+  readonly localAddr: number;
+  readonly mtu: number;
+  readonly gsoMaxBytes: number;
+}
+
+/** What a TCP socket needs from its host's stack (kept narrow so TCP is testable alone). */
+export interface TcpHost {
+  readonly hostName: string;
+  readonly clock: NetClock;
+  readonly stats: NetStats;
+  readonly tcpConfig: TcpConfig;
+  trace(kind: string, data: Record<string, unknown>): void;
+  route(dst: number): NetRoute | undefined;
+  output(p: Packet): void;
+  newIss(): number;
+  /** Picks a free local port for an active open. */
+  ephemeralPort(): number;
+  /** Enters / leaves the connection table. */
+  hashConnection(s: TcpSocket): void;
+  unhashConnection(s: TcpSocket): void;
+}

@@ -1,0 +1,160 @@
+import { IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type Packet, type TcpHeader } from '../../../hw-sim/net/packet.ts';
+import type { TcpSocket } from './socket.ts';
+import { sendsData } from './state.ts';
+
+const EMPTY = new Uint8Array(0);
+
+/** Wire sequence number of a send-side stream offset (SYN = -1). */
+export function sndSeq(s: TcpSocket, off: number): number {
+  return (s.iss + 1 + off) >>> 0;
+}
+
+/** Wire sequence number of a receive-side stream offset. */
+export function rcvSeq(s: TcpSocket, off: number): number {
+  return (s.irs + 1 + off) >>> 0;
+}
+
+/** What we acknowledge: every byte in order, plus the peer's FIN once it arrived. */
+export function rcvNxtAll(s: TcpSocket): number {
+  return s.rcvq.rcvNxt + (s.finReceived ? 1 : 0);
+}
+
+/** Builds and sends one segment; every segment but the first SYN carries our ACK and window. */
+function emit(s: TcpSocket, off: number, payload: Uint8Array, flags: number, gsoSize: number): void {
+  const syn = (flags & TCP_SYN) !== 0;
+  let window: number;
+  if (syn) {
+    window = Math.min(s.rcvq.window, 65535);
+    s.rcvAdvRight = s.rcvq.rcvNxt + window;
+  } else {
+    window = Math.min(s.rcvq.window >>> s.rcvWscale, 65535);
+    s.rcvAdvRight = s.rcvq.rcvNxt + window * 2 ** s.rcvWscale;
+  }
+  if ((flags & TCP_ACK) !== 0) {
+    s.ackOwed = false;
+    s.rcvUnacked = 0;
+    s.delackTimer.stop();
+  }
+  const seq = sndSeq(s, off);
+  const ack = (flags & TCP_ACK) !== 0 ? rcvSeq(s, rcvNxtAll(s)) : 0;
+  const tcp: TcpHeader = syn
+    ? synHeader(s, seq, ack, flags, window)
+    : { sport: s.localPort, dport: s.remotePort, seq, ack, flags, window };
+  const p: Packet = { src: s.localAddr, dst: s.remoteAddr, proto: IPPROTO_TCP, ipId: 0, ttl: 64, tcp, payload, gsoSize, corrupt: false };
+  s.host.stats.tcpOutSegs += gsoSize > 0 ? Math.ceil(payload.length / gsoSize) : 1;
+  s.lastSendNs = s.host.clock.now();
+  s.host.output(p);
+}
+
+function synHeader(s: TcpSocket, seq: number, ack: number, flags: number, window: number): TcpHeader {
+  const h: TcpHeader = { sport: s.localPort, dport: s.remotePort, seq, ack, flags, window, mss: s.rcvMss };
+  // Offer window scaling on a SYN; answer it on a SYN-ACK only if the peer offered it.
+  if (s.state === 'SYN_SENT' || s.peerOfferedWscale) h.wscale = s.rcvWscale;
+  return h;
+}
+
+/** SYN (active open) or SYN-ACK (passive), first transmission or retransmission. */
+export function sendSyn(s: TcpSocket): void {
+  const flags = s.state === 'SYN_SENT' ? TCP_SYN : TCP_SYN | TCP_ACK;
+  if (s.sndMax >= 0) {
+    s.retransmits++;
+    s.host.stats.tcpRetransSegs++;
+    s.rttOff = -2;
+  } else {
+    s.rttOff = 0;
+    s.rttStartNs = s.host.clock.now();
+  }
+  emit(s, -1, EMPTY, flags, 0);
+  s.sndNxt = 0;
+  s.sndMax = 0;
+  s.persist = false;
+  if (!s.rtxTimer.armed) s.rtxTimer.arm(s.rtt.rtoNs);
+}
+
+export function sendAck(s: TcpSocket): void {
+  if (s.state === 'CLOSED' || s.state === 'SYN_SENT') return;
+  emit(s, s.sndNxt, EMPTY, TCP_ACK, 0);
+}
+
+/** A segment below the window (seq = snd.una - 1) that any live peer must answer with an ACK. */
+export function sendProbe(s: TcpSocket): void {
+  emit(s, s.sndUna - 1, EMPTY, TCP_ACK, 0);
+}
+
+export function sendRst(s: TcpSocket): void {
+  s.host.stats.tcpOutRsts++;
+  emit(s, s.sndNxt, EMPTY, TCP_RST | TCP_ACK, 0);
+}
+
+/** Sends [off, off + len) of the send queue, with FIN if it ends the stream after shutdown(). */
+function sendData(s: TcpSocket, off: number, len: number): number {
+  const end = off + len;
+  const dataEnd = s.sndq.end;
+  let flags = TCP_ACK;
+  if (end === dataEnd) flags |= TCP_PSH | (s.finQueued ? TCP_FIN : 0);
+  const payload = len > 0 ? s.sndq.view(off, len) : EMPTY;
+  if (off < s.sndMax) {
+    const segs = len > s.sndMss ? Math.ceil(len / s.sndMss) : 1;
+    s.retransmits += segs;
+    s.host.stats.tcpRetransSegs += segs;
+    if (s.rttOff > off) s.rttOff = -2; // Karn: never time a retransmitted segment.
+  } else if (s.rttOff === -2) {
+    s.rttOff = end;
+    s.rttStartNs = s.host.clock.now();
+  }
+  emit(s, off, payload, flags, len > s.sndMss ? s.sndMss : 0);
+  return (flags & TCP_FIN) !== 0 ? end + 1 : end;
+}
+
+/** Resends the first unacknowledged segment (fast retransmit, partial ACK). */
+export function retransmitHead(s: TcpSocket): void {
+  if (s.sndUna < 0) {
+    sendSyn(s);
+    return;
+  }
+  const dataEnd = s.sndq.end;
+  const len = s.sndUna >= dataEnd ? 0 : Math.min(s.sndMss, s.sndq.contiguous(s.sndUna), dataEnd - s.sndUna);
+  const next = sendData(s, s.sndUna, len);
+  if (s.sndNxt < next) s.sndNxt = next;
+  if (s.sndMax < next) s.sndMax = next;
+}
+
+/**
+ * Sends what the windows allow: MSS segmentation (one offload packet per maxSeg), Nagle, cork,
+ * sender-side silly-window avoidance, FIN after the last byte; then arms retransmit or persist.
+ */
+export function tcpOutput(s: TcpSocket): void {
+  if (!sendsData(s.state)) return;
+  const mss = s.sndMss;
+  const cc = s.cc;
+  if (s.sndMax === s.sndUna && s.host.clock.now() - s.lastSendNs > s.rtt.rtoNs) cc.onIdleRestart();
+  for (;;) {
+    const dataEnd = s.sndq.end;
+    const avail = dataEnd - s.sndNxt;
+    if (avail <= 0) {
+      if (s.finQueued && s.sndNxt === dataEnd) {
+        s.sndNxt = sendData(s, dataEnd, 0);
+        if (s.sndMax < s.sndNxt) s.sndMax = s.sndNxt;
+      }
+      break;
+    }
+    const room = s.sndUna + Math.min(s.sndWnd, cc.cwnd) - s.sndNxt;
+    const len = Math.min(avail, room, s.maxSeg, s.sndq.contiguous(s.sndNxt));
+    if (len <= 0) break;
+    if (len < mss) {
+      if (len === room && len < avail && len * 2 < s.maxSndWnd) break;
+      if (len === avail && !s.finQueued && (s.cork || (!s.noDelay && s.sndMax > s.sndUna))) break;
+    }
+    s.sndNxt = sendData(s, s.sndNxt, len);
+    if (s.sndMax < s.sndNxt) s.sndMax = s.sndNxt;
+  }
+  if (s.sndMax > s.sndUna) {
+    if (!s.rtxTimer.armed || s.persist) {
+      s.persist = false;
+      s.rtxTimer.arm(s.rtt.rtoNs);
+    }
+  } else if (s.sndq.end > s.sndNxt && s.sndWnd < Math.min(s.sndq.end - s.sndNxt, mss) && !s.rtxTimer.armed) {
+    s.persist = true;
+    s.rtxTimer.arm(s.rtt.rtoNs);
+  }
+}

@@ -1,0 +1,380 @@
+import { ipToString } from '../../../hw-sim/net/packet.ts';
+import { LazyTimer } from '../clock.ts';
+import { NetError, type NetErrorCode } from '../errors.ts';
+import type { TcpConfig } from './config.ts';
+import type { NetRoute, TcpHost } from './host.ts';
+import { NewReno } from './newreno.ts';
+import { RecvBuffer } from './recv-buffer.ts';
+import { RttEstimator } from './rtt.ts';
+import { SendQueue } from './send-queue.ts';
+import { isSynchronized, sendsData, type TcpState } from './state.ts';
+import { deliver, maybeWindowUpdate } from './deliver.ts';
+import { sendAck, sendRst, sendSyn, tcpOutput } from './output.ts';
+import { onKeepaliveTimer, onRtxTimer } from './timers.ts';
+import type { TcpListener } from './listener.ts';
+
+/** Per-socket options (setsockopt); unset ones come from the stack's TcpConfig. */
+export interface TcpSocketOptions {
+  noDelay?: boolean;
+  cork?: boolean;
+  sndBuf?: number;
+  rcvBuf?: number;
+  keepAlive?: boolean;
+  keepIdleNs?: number;
+  keepIntervalNs?: number;
+  keepCount?: number;
+}
+
+/** A snapshot for stats and tests (like struct tcp_info). */
+export interface TcpInfo {
+  state: TcpState;
+  cwnd: number;
+  ssthresh: number;
+  srttNs: number;
+  rttvarNs: number;
+  rtoNs: number;
+  sndMss: number;
+  sndWnd: number;
+  rcvWnd: number;
+  inFlight: number;
+  unsent: number;
+  retransmits: number;
+  inRecovery: boolean;
+}
+
+const MAX_WSCALE = 14;
+
+/**
+ * A TCP connection endpoint. Kernel code drives it through methods and hears back through the
+ * callback fields (set them before connect()/in onAccept). Sequence state is kept as stream
+ * offsets (SYN = -1, first data byte = 0) and wrapped to 32 bits only on the wire.
+ */
+export class TcpSocket {
+  state: TcpState = 'CLOSED';
+  localAddr = 0;
+  localPort = 0;
+  remoteAddr = 0;
+  remotePort = 0;
+  /** `a.b.c.d:p>e.f.g.h:q`, for trace records. */
+  label = '';
+
+  onConnect: (() => void) | null = null;
+  /** In-order bytes; the view is valid only during the call (copy what you keep). */
+  onData: ((chunk: Uint8Array) => void) | null = null;
+  /** Read-into mode (onData unset): bytes are waiting for read(). */
+  onReadable: (() => void) | null = null;
+  /** send() had accepted less than offered and there is room again. */
+  onWritable: (() => void) | null = null;
+  /** The peer closed its side (FIN): no more data will come. */
+  onEnd: (() => void) | null = null;
+  /** The connection failed: ECONNRESET, ETIMEDOUT or ECONNREFUSED. onClose follows. */
+  onError: ((err: NetError) => void) | null = null;
+  /** The socket is closed and released. */
+  onClose: (() => void) | null = null;
+
+  noDelay: boolean;
+  cork: boolean;
+  keepAlive: boolean;
+  keepIdleNs: number;
+  keepIntervalNs: number;
+  keepCount: number;
+
+  // Send side (stream offsets).
+  iss = 0;
+  sndUna = -1;
+  sndNxt = -1;
+  sndMax = -1;
+  sndWnd = 0;
+  sndWl1 = -2;
+  sndWl2 = -2;
+  maxSndWnd = 0;
+  /** Shift applied to window fields the peer sends. */
+  sndWscale = 0;
+  peerOfferedWscale = false;
+  sndMss = 536;
+  /** Largest segment handed to the device (TSO: a multiple of sndMss). */
+  maxSeg = 536;
+  readonly sndq: SendQueue;
+  finQueued = false;
+  writeBlocked = false;
+
+  // Receive side.
+  irs = 0;
+  rcvq: RecvBuffer;
+  /** Shift we apply to the window fields we send. */
+  rcvWscale = 0;
+  rcvMss = 536;
+  peerFinOff = -1;
+  finReceived = false;
+  rcvAdvRight = 0;
+  ackOwed = false;
+  rcvUnacked = 0;
+  paused = false;
+  delivering = false;
+
+  readonly rtt: RttEstimator;
+  readonly cc: NewReno;
+  /** Offset whose acknowledgement ends the running RTT sample; -2 when none runs. */
+  rttOff = -2;
+  rttStartNs = 0;
+  retransmits = 0;
+  persist = false;
+  probes = 0;
+  keepProbes = 0;
+  lastSendNs = 0;
+  lastRecvNs = 0;
+  userClosed = false;
+  released = false;
+  listener: TcpListener | null = null;
+
+  readonly rtxTimer: LazyTimer;
+  readonly delackTimer: LazyTimer;
+  readonly keepTimer: LazyTimer;
+  readonly closeTimer: LazyTimer;
+  readonly cfg: TcpConfig;
+
+  constructor(
+    readonly host: TcpHost,
+    opts: TcpSocketOptions = {},
+  ) {
+    const cfg = host.tcpConfig;
+    this.cfg = cfg;
+    this.noDelay = opts.noDelay ?? false;
+    this.cork = opts.cork ?? false;
+    this.keepAlive = opts.keepAlive ?? false;
+    this.keepIdleNs = opts.keepIdleNs ?? cfg.keepIdleNs;
+    this.keepIntervalNs = opts.keepIntervalNs ?? cfg.keepIntervalNs;
+    this.keepCount = opts.keepCount ?? cfg.keepCount;
+    this.sndq = new SendQueue(536, positive(opts.sndBuf ?? cfg.sndBuf, 'sndBuf'));
+    this.rcvq = new RecvBuffer(positive(opts.rcvBuf ?? cfg.rcvBuf, 'rcvBuf'));
+    this.rtt = new RttEstimator(cfg.initialRtoNs, cfg.minRtoNs, cfg.maxRtoNs);
+    this.cc = new NewReno(536, cfg.initCwndSegs);
+    const c = host.clock;
+    this.rtxTimer = new LazyTimer(c, () => onRtxTimer(this), 'tcp.rtx');
+    this.delackTimer = new LazyTimer(c, () => sendAck(this), 'tcp.delack');
+    this.keepTimer = new LazyTimer(c, () => onKeepaliveTimer(this), 'tcp.keepalive');
+    this.closeTimer = new LazyTimer(c, () => this.destroy(null), 'tcp.timewait');
+  }
+
+  /** Active open. Callbacks fire from the engine loop, never from inside this call. */
+  connect(addr: number, port: number, localPort = 0): void {
+    if (this.state !== 'CLOSED' || this.userClosed) throw new NetError('EISCONN', `socket ${this.label} is already in use`);
+    checkPort(port, 'connect');
+    const route = this.host.route(addr);
+    if (!route) throw new NetError('ENETUNREACH', `no route to ${ipToString(addr)}`);
+    this.localAddr = route.localAddr;
+    this.localPort = localPort || this.host.ephemeralPort();
+    this.remoteAddr = addr;
+    this.remotePort = port;
+    this.initConnection(route, this.host.newIss());
+    this.host.hashConnection(this);
+    this.host.stats.tcpActiveOpens++;
+    this.setState('SYN_SENT');
+    sendSyn(this);
+  }
+
+  /** Copies up to `len` bytes into the send buffer; returns how many (0 when full: wait for onWritable). */
+  send(data: Uint8Array, off = 0, len = data.length - off): number {
+    if (this.state === 'CLOSED') throw new NetError(this.userClosed ? 'EPIPE' : 'ENOTCONN', `send on closed socket ${this.label}`);
+    if (this.finQueued) throw new NetError('EPIPE', `send after shutdown on ${this.label}`);
+    if (off < 0 || len < 0 || off + len > data.length) throw new NetError('EINVAL', `send range ${off}+${len} outside a ${data.length}-byte buffer`);
+    const n = this.sndq.append(data, off, len);
+    if (n < len) this.writeBlocked = true;
+    if (sendsData(this.state)) tcpOutput(this);
+    return n;
+  }
+
+  /** Read-into API: copies up to `len` received bytes; returns the count (0: nothing yet). */
+  read(dst: Uint8Array, off = 0, len = dst.length - off): number {
+    const n = this.rcvq.read(dst, off, len);
+    if (n > 0) maybeWindowUpdate(this);
+    return n;
+  }
+
+  get readable(): number {
+    return this.rcvq.readable;
+  }
+
+  /** Room in the send buffer. */
+  get writable(): number {
+    return this.sndq.free;
+  }
+
+  /** Bytes sent and not yet acknowledged plus bytes not yet sent. */
+  get unacked(): number {
+    return this.sndq.used;
+  }
+
+  /** Stops / restarts onData delivery; while paused the receive window fills and closes. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    deliver(this);
+  }
+
+  /** Half-close (SHUT_WR): a FIN follows the data already queued. */
+  shutdown(): void {
+    if (this.finQueued || this.state === 'CLOSED') return;
+    // In SYN_SENT the FIN waits for the handshake (send() queues data there too).
+    this.finQueued = true;
+    if (this.state === 'ESTABLISHED' || this.state === 'SYN_RCVD') this.setState('FIN_WAIT_1');
+    else if (this.state === 'CLOSE_WAIT') this.setState('LAST_ACK');
+    tcpOutput(this);
+  }
+
+  /** Closes: FIN after queued data (or RST when received data was left unread). */
+  close(): void {
+    if (this.userClosed) return;
+    this.userClosed = true;
+    this.onData = null;
+    this.onReadable = null;
+    this.onWritable = null;
+    this.onEnd = null;
+    this.onConnect = null;
+    if (this.state === 'CLOSED') return;
+    if (this.state === 'SYN_SENT') {
+      this.destroy(null);
+      return;
+    }
+    if (this.rcvq.readable > 0) {
+      this.abort();
+      return;
+    }
+    this.shutdown();
+  }
+
+  /** Drops the connection with a RST; no error callback (the owner asked). */
+  abort(): void {
+    if (this.state === 'CLOSED') return;
+    if (this.state !== 'SYN_SENT' && this.state !== 'TIME_WAIT') sendRst(this);
+    this.destroy(null);
+  }
+
+  setNoDelay(on: boolean): void {
+    this.noDelay = on;
+    if (on && sendsData(this.state)) tcpOutput(this);
+  }
+
+  setCork(on: boolean): void {
+    this.cork = on;
+    if (!on && sendsData(this.state)) tcpOutput(this);
+  }
+
+  setKeepAlive(on: boolean, idleNs = this.keepIdleNs, intervalNs = this.keepIntervalNs, count = this.keepCount): void {
+    this.keepAlive = on;
+    this.keepIdleNs = positive(idleNs, 'keepIdleNs');
+    this.keepIntervalNs = positive(intervalNs, 'keepIntervalNs');
+    this.keepCount = positive(count, 'keepCount');
+    if (on && isSynchronized(this.state)) this.keepTimer.arm(this.keepIdleNs);
+    else this.keepTimer.stop();
+  }
+
+  setSendBufferSize(n: number): void {
+    this.sndq.limit = positive(n, 'sndBuf');
+  }
+
+  /** SO_RCVBUF: only before the connection exists (it fixes the window scale). */
+  setRecvBufferSize(n: number): void {
+    if (this.state !== 'CLOSED') throw new NetError('EINVAL', `receive buffer of ${this.label} cannot change after connect`);
+    this.rcvq = new RecvBuffer(positive(n, 'rcvBuf'));
+  }
+
+  info(): TcpInfo {
+    return {
+      state: this.state,
+      cwnd: this.cc.cwnd,
+      ssthresh: this.cc.ssthresh,
+      srttNs: this.rtt.srttNs,
+      rttvarNs: this.rtt.rttvarNs,
+      rtoNs: this.rtt.rtoNs,
+      sndMss: this.sndMss,
+      sndWnd: this.sndWnd,
+      rcvWnd: this.rcvq.window,
+      inFlight: Math.max(0, this.sndMax - this.sndUna),
+      unsent: Math.max(0, this.sndq.end - this.sndNxt),
+      retransmits: this.retransmits,
+      inRecovery: this.cc.inRecovery,
+    };
+  }
+
+  /** Sets identity, MSS, window scale and the initial sequence number (both opens). */
+  initConnection(route: NetRoute, iss: number): void {
+    this.label = `${ipToString(this.localAddr)}:${this.localPort}>${ipToString(this.remoteAddr)}:${this.remotePort}`;
+    this.iss = iss >>> 0;
+    this.rcvMss = route.mtu - 40;
+    this.sndMss = this.rcvMss;
+    this.maxSeg = segLimit(this.sndMss, route.gsoMaxBytes);
+    this.sndq.setChunkSize(this.maxSeg);
+    this.cc.mss = this.sndMss;
+    this.cc.cwnd = this.cc.initialWindow;
+    let ws = 0;
+    while (ws < MAX_WSCALE && this.rcvq.capacity >>> ws > 65535) ws++;
+    this.rcvWscale = ws;
+    this.lastRecvNs = this.host.clock.now();
+  }
+
+  /** Applies the peer's SYN options (both must offer window scaling for either to use it). */
+  applyPeerSyn(mss: number | undefined, wscale: number | undefined, gsoMaxBytes: number): void {
+    this.sndMss = Math.min(this.rcvMss, mss ?? 536);
+    this.maxSeg = segLimit(this.sndMss, gsoMaxBytes);
+    this.sndq.setChunkSize(this.maxSeg);
+    this.cc.mss = this.sndMss;
+    this.cc.cwnd = this.cc.initialWindow;
+    this.peerOfferedWscale = wscale !== undefined;
+    if (wscale === undefined) this.rcvWscale = 0;
+    this.sndWscale = wscale === undefined ? 0 : Math.min(wscale, MAX_WSCALE);
+  }
+
+  setState(to: TcpState): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    const wasOpen = from === 'ESTABLISHED' || from === 'CLOSE_WAIT';
+    const isOpen = to === 'ESTABLISHED' || to === 'CLOSE_WAIT';
+    if (isOpen && !wasOpen) this.host.stats.tcpEstablished++;
+    if (wasOpen && !isOpen) this.host.stats.tcpEstablished--;
+    this.host.trace('tcp.state', { conn: this.label, from, to });
+  }
+
+  /** Tears down; `err` (if any) goes to the owner before onClose. */
+  destroy(err: NetErrorCode | null, why = ''): void {
+    if (this.released) return;
+    this.released = true;
+    const wasListed = this.state !== 'CLOSED';
+    this.setState('CLOSED');
+    this.rtxTimer.cancel();
+    this.delackTimer.cancel();
+    this.keepTimer.cancel();
+    this.closeTimer.cancel();
+    if (wasListed) this.host.unhashConnection(this);
+    if (this.listener) this.listener.childGone(this);
+    this.listener = null;
+    const onError = this.onError;
+    const onClose = this.onClose;
+    this.onError = null;
+    this.onClose = null;
+    if (err) {
+      this.host.trace('tcp.error', { conn: this.label, code: err, why });
+      if (onError) onError(new NetError(err, `${why} on ${this.label}`));
+    }
+    if (onClose) onClose();
+  }
+}
+
+function segLimit(mss: number, gsoMaxBytes: number): number {
+  // An IPv4 packet is at most 65535 bytes: 20 IP + 20 TCP leaves 65495 for payload.
+  const cap = Math.min(gsoMaxBytes, 65495);
+  return gsoMaxBytes > 0 && cap >= 2 * mss ? Math.floor(cap / mss) * mss : mss;
+}
+
+function positive(n: number, what: string): number {
+  if (!Number.isSafeInteger(n) || n < 1) throw new NetError('EINVAL', `socket option '${what}' must be a positive integer, got ${n}`);
+  return n;
+}
+
+function checkPort(p: number, what: string): void {
+  if (!Number.isInteger(p) || p < 1 || p > 65535) throw new NetError('EINVAL', `${what}: port must be 1..65535, got ${p}`);
+}
