@@ -88,7 +88,8 @@ export class SocketStream {
       const fail = (e: Error) => {
         tls.off(readyEvent, ok);
         reject(e);
-        this.finish(e);
+        // After the rejection handlers: the session hears "TLS failed" before "closed".
+        setImmediate(() => this.finish(e));
       };
       const ok = () => {
         tls.off('error', fail);
