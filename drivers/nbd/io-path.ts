@@ -132,7 +132,7 @@ export class IoPath {
     const at = q.tail;
     tx.encodeRequest(q.buf, at, r.cmd, r.cmdFlags, r.cookie, r.offset, r.length);
     if (hasPayload) q.buf.set(this.dataOf(r, r.length), at + NBD_REQUEST_SIZE);
-    tx.expect(r.cookie, r.cmd, r.length);
+    tx.expect(r.cookie, r.cmd, r.offset, r.length);
     this.net.commit(slot, q, n);
     r.state = RqState.SENT;
     r.conn = slot.index;

@@ -44,6 +44,8 @@ export interface Handshake {
   start(): void;
   feed(bytes: Uint8Array): void;
   tlsEstablished(): void;
+  /** Bytes received past the end of the handshake (the start of the reply stream). */
+  takeLeftover(): Uint8Array[];
 }
 
 /** Outputs of the reply parser, per decoded piece. Called synchronously from `feed`. */
@@ -64,8 +66,8 @@ export interface ReplySink {
 export interface Transmission {
   /** Writes a request header (cmd: NBD_CMD_*, flags: NBD_CMD_FLAG_* of protocol/uapi.ts) into `out` at `at`; answers its length in bytes (28). */
   encodeRequest(out: Uint8Array, at: number, cmd: number, flags: number, cookie: number, offset: number, length: number): number;
-  /** Tells the parser a request with this cookie is outstanding (for READ: how many bytes). */
-  expect(cookie: number, cmd: number, length: number): void;
+  /** Tells the parser a request with this cookie is outstanding (READ replies are checked against offset/length). */
+  expect(cookie: number, cmd: number, offset: number, length: number): void;
   /** Forgets an outstanding cookie (its connection gave up on it). */
   forget(cookie: number): void;
   feed(bytes: Uint8Array): void;

@@ -21,10 +21,13 @@ export class ProtocolManager {
 
   /** Handshake finished: from now on bytes are replies. */
   beginTransmission(slot: ConnectionSlot, info: ExportInfo, sink: ReplySink): void {
+    const leftover = slot.handshake?.takeLeftover() ?? [];
     slot.handshake = null;
     slot.info = info;
-    slot.transmission = this.engine.transmission(info, sink);
+    const tx = this.engine.transmission(info, sink);
+    slot.transmission = tx;
     this.handshakesDone++;
+    for (const b of leftover) tx.feed(b);
   }
 
   /** Plaintext bytes received on a connection (after TLS, if any). */

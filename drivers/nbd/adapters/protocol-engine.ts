@@ -1,0 +1,80 @@
+import { createSimActor, type Engine } from '../../../hw-sim/engine/index.ts';
+import { NbdHandshake } from '../protocol/handshake.ts';
+import type { HandshakeFailure, NegotiatedExport } from '../protocol/handshake-types.ts';
+import {
+  NBD_FLAG_CAN_MULTI_CONN, NBD_FLAG_READ_ONLY, NBD_FLAG_SEND_CACHE, NBD_FLAG_SEND_FLUSH, NBD_FLAG_SEND_FUA,
+  NBD_FLAG_SEND_TRIM, NBD_FLAG_SEND_WRITE_ZEROES,
+} from '../protocol/uapi.ts';
+import { Errno } from '../ports.ts';
+import type { ExportInfo, Handshake, HandshakeOptions, HandshakeSink, ProtocolEngine, ReplySink, Transmission } from '../protocol-port.ts';
+import { DecoderTransmission } from './transmission.ts';
+
+/** The driver's ProtocolEngine over E4's sans-I/O handshake (traced on the engine clock) and reply decoder. */
+export class SimProtocolEngine implements ProtocolEngine {
+  private handshakes = 0;
+
+  constructor(private readonly engine: Engine, private readonly device: string) {}
+
+  handshake(opts: HandshakeOptions, sink: HandshakeSink): Handshake {
+    const name = `${this.device}/hs${this.handshakes++}`;
+    let hs: NbdHandshake | null = null;
+    hs = new NbdHandshake(
+      { exportName: opts.exportName, tls: opts.tls ? 'require' : 'off', structuredReplies: opts.structuredReplies },
+      {
+        send: (b) => sink.send(b),
+        startTls: () => sink.startTls(),
+        done: (status) => {
+          const h = hs!;
+          const r = h.result;
+          if (status === 'ready' && r) sink.ready(exportInfoOf(r));
+          else sink.failed(describeFailure(h.failure, status), errnoOfFailure(h.failure));
+        },
+      },
+      (machine, input) => createSimActor(this.engine, machine, { name, input }),
+    );
+    const h = hs;
+    return {
+      start: () => { h.start(); },
+      feed: (b) => h.feed(b),
+      tlsEstablished: () => h.tlsReady(),
+      takeLeftover: () => h.takeLeftover(),
+    };
+  }
+
+  transmission(info: ExportInfo, sink: ReplySink): Transmission {
+    return new DecoderTransmission(info, sink);
+  }
+}
+
+export function exportInfoOf(r: NegotiatedExport): ExportInfo {
+  const f = r.transmissionFlags;
+  return {
+    name: r.exportName,
+    size: r.size,
+    transmissionFlags: f,
+    canFlush: (f & NBD_FLAG_SEND_FLUSH) !== 0,
+    canFua: (f & NBD_FLAG_SEND_FUA) !== 0,
+    canTrim: (f & NBD_FLAG_SEND_TRIM) !== 0,
+    canWriteZeroes: (f & NBD_FLAG_SEND_WRITE_ZEROES) !== 0,
+    canCache: (f & NBD_FLAG_SEND_CACHE) !== 0,
+    canMultiConn: (f & NBD_FLAG_CAN_MULTI_CONN) !== 0,
+    readOnly: (f & NBD_FLAG_READ_ONLY) !== 0,
+    structuredReplies: r.structuredReplies,
+    minBlock: r.minBlock,
+    preferredBlock: r.prefBlock,
+    maxBlock: r.maxPayload,
+  };
+}
+
+function describeFailure(f: HandshakeFailure | null, status: string): string {
+  return f ? `handshake failed (${f.kind}): ${f.message}` : `handshake ended ${status}`;
+}
+
+function errnoOfFailure(f: HandshakeFailure | null): number {
+  switch (f?.kind) {
+    case 'policy': return Errno.EPERM;
+    case 'tls-required': case 'tls-unavailable': case 'tls-failed': return Errno.EACCES;
+    case 'shutdown': return Errno.ESHUTDOWN;
+    default: return Errno.EIO;
+  }
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { BlkFlag, BlkOp } from '../../../drivers/nbd/ports.ts';
+import { config, rig } from './harness.ts';
+
+const MiB = 1 << 20;
+
+function oneServer(multiConn = true) {
+  return config({
+    connectionPoolSize: 4, connectionMaxCount: 8, connectionTimeoutNs: 50_000_000,
+    servers: [{ name: 'srv', address: undefined, port: 10809, export: 'disk' }],
+    exports: [{ name: 'disk', device: undefined, access: 'rw' }],
+  });
+}
+
+describe('NbdDevice basic I/O against the simulated server', () => {
+  it('negotiates, opens the pool when the server allows multi-conn, and is ready', () => {
+    const r = rig(1, oneServer(), (n) => n.addServer('srv', { size: 8 * MiB }));
+    r.engine.runUntil(10_000_000);
+    expect(r.dev.state).toBe('ready');
+    expect(r.blk.capacity).toBe(8 * MiB);
+    expect(r.dev.conns.live).toBe(4);
+  });
+
+  it('keeps one connection when the server does not advertise CAN_MULTI_CONN', () => {
+    const r = rig(1, oneServer(), (n) => n.addServer('srv', { size: 8 * MiB, multiConn: false }));
+    r.engine.runUntil(10_000_000);
+    expect(r.dev.state).toBe('ready');
+    expect(r.dev.conns.live).toBe(1);
+    expect(r.net.connects).toBe(1);
+  });
+
+  it('reads back what it wrote, and a FLUSH makes it durable', () => {
+    const r = rig(2, oneServer(), (n) => n.addServer('srv', { size: 8 * MiB }));
+    r.engine.runUntil(10_000_000);
+    const data = new Uint8Array(8192).map((_, i) => (i * 7 + 3) & 0xff);
+    const w = r.blk.submit(BlkOp.WRITE, 65536, 8192, data)!;
+    r.engine.runUntil(20_000_000);
+    expect(r.blk.done.get(w)).toBe(0);
+    const f = r.blk.submit(BlkOp.FLUSH, 0, 0, null)!;
+    r.engine.runUntil(30_000_000);
+    expect(r.blk.done.get(f)).toBe(0);
+    const srv = r.net.servers.get('srv')!;
+    expect(Buffer.from(srv.disk.peekDurable(65536, 8192)).equals(Buffer.from(data))).toBe(true);
+    const out = new Uint8Array(8192);
+    const rd = r.blk.submit(BlkOp.READ, 65536, 8192, out)!;
+    r.engine.runUntil(40_000_000);
+    expect(r.blk.done.get(rd)).toBe(0);
+    expect(Buffer.from(out).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it('passes FUA through when advertised: the write is durable without a FLUSH', () => {
+    const r = rig(3, oneServer(), (n) => n.addServer('srv', { size: 8 * MiB }));
+    r.engine.runUntil(10_000_000);
+    const data = new Uint8Array(4096).fill(0x5a);
+    const w = r.blk.submit(BlkOp.WRITE, 0, 4096, data, BlkFlag.FUA)!;
+    r.engine.runUntil(20_000_000);
+    expect(r.blk.done.get(w)).toBe(0);
+    expect(r.net.servers.get('srv')!.disk.peekDurable(0, 4096)[100]).toBe(0x5a);
+  });
+
+  it('maps discard and write-zeroes to TRIM and WRITE_ZEROES', () => {
+    const r = rig(4, oneServer(), (n) => n.addServer('srv', { size: 8 * MiB }));
+    r.engine.runUntil(10_000_000);
+    r.blk.submit(BlkOp.WRITE, 0, 8192, new Uint8Array(8192).fill(9));
+    r.engine.runUntil(20_000_000);
+    const z = r.blk.submit(BlkOp.WRITE_ZEROES, 0, 4096, null)!;
+    const d = r.blk.submit(BlkOp.DISCARD, 4096, 4096, null)!;
+    const ra = r.blk.submit(BlkOp.READAHEAD, 0, 65536, null)!;
+    r.engine.runUntil(30_000_000);
+    expect([r.blk.done.get(z), r.blk.done.get(d), r.blk.done.get(ra)]).toEqual([0, 0, 0]);
+    expect(r.net.servers.get('srv')!.disk.peek(0, 4096).every((b) => b === 0)).toBe(true);
+  });
+});
