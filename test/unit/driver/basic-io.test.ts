@@ -4,7 +4,7 @@ import { config, rig } from './harness.ts';
 
 const MiB = 1 << 20;
 
-function oneServer(multiConn = true) {
+function oneServer() {
   return config({
     connectionPoolSize: 4, connectionMaxCount: 8, connectionTimeoutNs: 50_000_000,
     servers: [{ name: 'srv', address: undefined, port: 10809, export: 'disk' }],
