@@ -1,0 +1,64 @@
+/**
+ * Per-disk counters and latency histograms, published under `block/<disk>/` in the stats tree.
+ * Latency stages per op: `total` (queued → completed), `wait` (queued → issued to the driver),
+ * `service` (issued → completed).
+ */
+import { Histogram } from '../lib/histogram.ts';
+import type { Counter, StatsProvider, StatsTree, StatValue } from '../core/stats.ts';
+import { REQ_OP_NAMES } from './types.ts';
+
+export const LATENCY_STAGES = ['total', 'wait', 'service'] as const;
+export type LatencyStage = (typeof LATENCY_STAGES)[number];
+const SUMMARY_KEYS = ['count', 'min', 'max', 'mean', 'p50', 'p90', 'p99', 'p999'] as const;
+
+export class BlkStats {
+  readonly ios: Counter[];
+  readonly bytes: Counter[];
+  readonly errors: Counter[];
+  readonly mergesBack: Counter;
+  readonly mergesFront: Counter;
+  readonly requeues: Counter;
+  readonly busy: Counter;
+  readonly timeouts: Counter;
+  readonly stale: Counter;
+  readonly tagWaits: Counter;
+  /** [op][stage] */
+  readonly latency: Histogram[][];
+
+  constructor(stats: StatsTree, readonly prefix: string) {
+    this.ios = REQ_OP_NAMES.map((op) => stats.counter(`${prefix}/${op}/ios`));
+    this.bytes = REQ_OP_NAMES.map((op) => stats.counter(`${prefix}/${op}/bytes`));
+    this.errors = REQ_OP_NAMES.map((op) => stats.counter(`${prefix}/${op}/errors`));
+    this.mergesBack = stats.counter(`${prefix}/merges/back`);
+    this.mergesFront = stats.counter(`${prefix}/merges/front`);
+    this.requeues = stats.counter(`${prefix}/requeues`);
+    this.busy = stats.counter(`${prefix}/busy`);
+    this.timeouts = stats.counter(`${prefix}/timeouts`);
+    this.stale = stats.counter(`${prefix}/stale_completions`);
+    this.tagWaits = stats.counter(`${prefix}/tag_waits`);
+    this.latency = REQ_OP_NAMES.map(() => LATENCY_STAGES.map(() => new Histogram()));
+    stats.provider(`${prefix}/latency`, this.latencyProvider());
+  }
+
+  histogram(op: number, stage: LatencyStage): Histogram {
+    return this.latency[op]![LATENCY_STAGES.indexOf(stage)]!;
+  }
+
+  private latencyProvider(): StatsProvider {
+    return {
+      list: () => {
+        const out: string[] = [];
+        for (const op of REQ_OP_NAMES) for (const st of LATENCY_STAGES) for (const k of SUMMARY_KEYS) out.push(`${op}/${st}/${k}`);
+        return out;
+      },
+      read: (leaf: string): StatValue | undefined => {
+        const [op, st, k] = leaf.split('/');
+        const oi = REQ_OP_NAMES.indexOf(op as (typeof REQ_OP_NAMES)[number]);
+        const si = LATENCY_STAGES.indexOf(st as LatencyStage);
+        if (oi < 0 || si < 0 || !SUMMARY_KEYS.includes(k as (typeof SUMMARY_KEYS)[number])) return undefined;
+        const s = this.latency[oi]![si]!.summary();
+        return s[k as keyof typeof s];
+      },
+    };
+  }
+}

@@ -1,0 +1,11 @@
+export * from './types.ts';
+export * from './bio.ts';
+export * from './request.ts';
+export * from './hw-queue.ts';
+export * from './queue.ts';
+export * from './gendisk.ts';
+export * from './api.ts';
+export * from './blk-stats.ts';
+export { MqDeadlineScheduler, DEADLINE_DEFAULTS } from './sched/mq-deadline.ts';
+export { NoneScheduler } from './sched/none.ts';
+export type { IoScheduler } from './sched/scheduler.ts';

@@ -1,0 +1,81 @@
+/**
+ * Bio → request merging: a bio joins a request still waiting (in a plug or the scheduler) when
+ * it is adjacent — back merge (request ends where the bio starts) or front merge (bio ends where
+ * the request starts) — has the same op, carries no flag that forbids merging, and the result
+ * stays within max_sectors and max_segments. Waiting requests are indexed by start and end
+ * sector per op, so finding a partner is two map lookups.
+ */
+import type { Bio } from './bio.ts';
+import { RQ_STATE, type Request } from './request.ts';
+import { REQ_NOMERGE_FLAGS, REQ_OP, type QueueLimits } from './types.ts';
+
+export const MERGE_NONE = 0;
+export const MERGE_BACK = 1;
+export const MERGE_FRONT = 2;
+
+export class MergeIndex {
+  /** [READ, WRITE] maps: end sector → request, start sector → request. */
+  private readonly byEnd = [new Map<number, Request>(), new Map<number, Request>()];
+  private readonly byStart = [new Map<number, Request>(), new Map<number, Request>()];
+
+  constructor(private readonly limits: QueueLimits) {}
+
+  /** Adds a waiting request if it may take merges. */
+  add(rq: Request): void {
+    if (!mergeableRq(rq)) return;
+    this.byEnd[rq.op]!.set(rq.endSector, rq);
+    this.byStart[rq.op]!.set(rq.sector, rq);
+  }
+
+  /** Drops a request that stops waiting (dispatched). */
+  remove(rq: Request): void {
+    if (!mergeableRq(rq)) return;
+    const e = this.byEnd[rq.op]!;
+    if (e.get(rq.endSector) === rq) e.delete(rq.endSector);
+    const s = this.byStart[rq.op]!;
+    if (s.get(rq.sector) === rq) s.delete(rq.sector);
+  }
+
+  /** Tries to merge `bio` into a waiting request; returns the kind of merge done. */
+  tryMerge(bio: Bio): number {
+    if (!mergeableBio(bio)) return MERGE_NONE;
+    const sectors = bio.sectors;
+    const back = this.byEnd[bio.op]!.get(bio.sector);
+    if (back && this.fits(back, sectors)) {
+      this.byEnd[bio.op]!.delete(back.endSector);
+      back.bios[back.nrBios++] = bio;
+      back.nrSectors += sectors;
+      this.byEnd[bio.op]!.set(back.endSector, back);
+      return MERGE_BACK;
+    }
+    const front = this.byStart[bio.op]!.get(bio.endSector);
+    if (front && this.fits(front, sectors)) {
+      this.byStart[bio.op]!.delete(front.sector);
+      for (let i = front.nrBios; i > 0; i--) front.bios[i] = front.bios[i - 1]!;
+      front.bios[0] = bio;
+      front.nrBios++;
+      front.sector = bio.sector;
+      front.nrSectors += sectors;
+      this.byStart[bio.op]!.set(front.sector, front);
+      front.hctx.sched.repositioned(front);
+      return MERGE_FRONT;
+    }
+    return MERGE_NONE;
+  }
+
+  private fits(rq: Request, sectors: number): boolean {
+    return (
+      rq.state === RQ_STATE.QUEUED &&
+      rq.nrBios < this.limits.maxSegments &&
+      rq.nrSectors + sectors <= this.limits.maxSectors
+    );
+  }
+}
+
+function mergeableBio(bio: Bio): boolean {
+  return (bio.op === REQ_OP.READ || bio.op === REQ_OP.WRITE) && (bio.flags & REQ_NOMERGE_FLAGS) === 0 && bio.seqSteps === 0;
+}
+
+function mergeableRq(rq: Request): boolean {
+  return (rq.op === REQ_OP.READ || rq.op === REQ_OP.WRITE) && (rq.flags & REQ_NOMERGE_FLAGS) === 0 && rq.flushOwner === null;
+}

@@ -1,0 +1,440 @@
+/**
+ * The request queue of one disk (blk-mq): bio submission (flush sequencing, merging, plugging,
+ * request allocation with tag waits), dispatch to the driver with BUSY retry, completion through
+ * the BLOCK softirq, requeue and timeouts. Every request stage is stamped and traced.
+ */
+import type { Engine } from '../../hw-sim/engine/engine.ts';
+import type { Ns } from '../../hw-sim/engine/time.ts';
+import type { CpuContext } from '../core/cpu-context.ts';
+import type { KernelLog } from '../core/klog.ts';
+import type { StatsTree } from '../core/stats.ts';
+import type { KernelTimer } from '../core/timers.ts';
+import { EINVAL, EIO, ENXIO, EOPNOTSUPP, ETIMEDOUT } from '../lib/errno.ts';
+import type { Bio } from './bio.ts';
+import { BlkStats } from './blk-stats.ts';
+import { HwQueue } from './hw-queue.ts';
+import { MERGE_BACK, MERGE_NONE, MergeIndex } from './merge.ts';
+import { FLUSH_STEP, RQ_STATE, type Request } from './request.ts';
+import { MqDeadlineScheduler } from './sched/mq-deadline.ts';
+import { NoneScheduler } from './sched/none.ts';
+import type { IoScheduler } from './sched/scheduler.ts';
+import { RqTimeouts } from './timeout.ts';
+import {
+  BLK_EH, BLK_STS, REQ_FUA, REQ_OP, REQ_OP_NAMES, REQ_PREFLUSH, SECTOR_SIZE,
+  type BlkMqOps, type MqDeadlineTunables, type QueueLimits, type SchedulerName,
+} from './types.ts';
+
+/** What a queue needs from its kernel. */
+export interface BlockHost {
+  readonly engine: Engine;
+  readonly ctx: CpuContext;
+  readonly stats: StatsTree;
+  readonly log: KernelLog;
+  readonly cores: number;
+  /** Trace source prefix, the host name. */
+  readonly host: string;
+  timer(fn: () => void, label: string): KernelTimer;
+  /** Queues a completed request for the BLOCK softirq of the current core. */
+  raiseBlockCompletion(rq: Request): void;
+}
+
+export interface QueueConfig {
+  name: string;
+  ops: BlkMqOps;
+  capacitySectors: number;
+  nrHwQueues: number;
+  queueDepth: number;
+  limits: QueueLimits;
+  scheduler: SchedulerName;
+  deadline: Partial<MqDeadlineTunables>;
+  /** Scheduler requests per hardware queue (ignored with `none`). */
+  nrRequests: number;
+  timeoutNs: Ns;
+  busyRetryNs: Ns;
+}
+
+/** A submitter's plug: requests gather here (and merge) until finishPlug. */
+export interface BlkPlug {
+  readonly list: Request[];
+}
+
+const PLUG_MAX = 32;
+
+export class RequestQueue {
+  readonly name: string;
+  readonly ops: BlkMqOps;
+  readonly limits: QueueLimits;
+  readonly hctxs: HwQueue[] = [];
+  /** Software queue (CPU) → hardware queue index. */
+  readonly cpuToHctx: number[] = [];
+  readonly stats: BlkStats;
+  capacitySectors: number;
+  timeoutNs: Ns;
+  busyRetryNs: Ns;
+  dead = false;
+  private readonly merges: MergeIndex;
+  private readonly timeouts: RqTimeouts;
+  private readonly src: string;
+  private nextRqId = 1;
+
+  constructor(private readonly k: BlockHost, cfg: QueueConfig) {
+    this.name = cfg.name;
+    this.ops = cfg.ops;
+    this.limits = cfg.limits;
+    this.capacitySectors = cfg.capacitySectors;
+    this.timeoutNs = cfg.timeoutNs;
+    this.busyRetryNs = cfg.busyRetryNs;
+    this.src = `${k.host}/blk/${cfg.name}`;
+    this.merges = new MergeIndex(cfg.limits);
+    this.stats = new BlkStats(k.stats, `block/${cfg.name}`);
+    for (let i = 0; i < cfg.nrHwQueues; i++) {
+      const sched: IoScheduler = cfg.scheduler === 'mq-deadline' ? new MqDeadlineScheduler(cfg.deadline) : new NoneScheduler();
+      const pool = cfg.scheduler === 'none' ? cfg.queueDepth : Math.max(cfg.nrRequests, cfg.queueDepth);
+      const h = new HwQueue(this, i, cfg.queueDepth, pool, cfg.limits.maxSegments, sched);
+      if (cfg.ops.initRequest) for (const rq of h.rqs) cfg.ops.initRequest(rq);
+      this.hctxs.push(h);
+    }
+    for (let c = 0; c < k.cores; c++) this.cpuToHctx.push(c % cfg.nrHwQueues);
+    this.timeouts = new RqTimeouts((fn, l) => k.timer(fn, l), `${cfg.name}/rq-timeout`, () => k.engine.now, this.hctxs, (rq) => this.handleTimeout(rq));
+  }
+
+  // ---- submission ------------------------------------------------------------------------
+
+  /** submit_bio from `cpu`, optionally into a plug. The bio ends through its endIo. */
+  submitBio(bio: Bio, cpu: number, plug: BlkPlug | null = null): void {
+    const now = this.k.engine.now;
+    bio.submitNs = now;
+    bio.status = 0;
+    bio.cpu = cpu;
+    const err = this.checkBio(bio);
+    if (err !== 0) return this.endBioLater(bio, err);
+    const l = this.limits;
+    if (bio.op === REQ_OP.FLUSH) {
+      if (!l.writeCache) return this.endBioLater(bio, 0); // nothing volatile to flush
+      bio.seqSteps = FLUSH_STEP.PRE;
+    } else if (bio.op === REQ_OP.WRITE && l.writeCache && (bio.flags & (REQ_PREFLUSH | REQ_FUA)) !== 0) {
+      bio.seqSteps = FLUSH_STEP.DATA | (bio.flags & REQ_PREFLUSH ? FLUSH_STEP.PRE : 0) | (bio.flags & REQ_FUA && !l.fua ? FLUSH_STEP.POST : 0);
+    } else {
+      bio.seqSteps = 0;
+    }
+    const merged = this.merges.tryMerge(bio);
+    if (merged !== MERGE_NONE) {
+      if (merged === MERGE_BACK) this.stats.mergesBack.value++;
+      else this.stats.mergesFront.value++;
+      const tr = this.k.engine.trace;
+      if (tr.enabled) tr.emit(this.src, 'bio.merge', { kind: merged === MERGE_BACK ? 'back' : 'front', sector: bio.sector, bytes: bio.bytes });
+      return;
+    }
+    this.startBio(this.hctxs[this.cpuToHctx[cpu] ?? 0]!, bio, plug);
+  }
+
+  startPlug(): BlkPlug {
+    return { list: [] };
+  }
+
+  /** blk_finish_plug: hands the plugged requests to the schedulers and runs the queues. */
+  finishPlug(plug: BlkPlug): void {
+    const list = plug.list;
+    if (list.length === 0) return;
+    for (let i = 0; i < list.length; i++) this.insert(list[i]!);
+    list.length = 0;
+    for (const h of this.hctxs) if (h.hasWork) this.runHwQueue(h);
+  }
+
+  private checkBio(bio: Bio): number {
+    if (this.dead) return ENXIO;
+    const l = this.limits;
+    if (bio.op === REQ_OP.DISCARD && !l.discard) return EOPNOTSUPP;
+    if (bio.op === REQ_OP.WRITE_ZEROES && !l.writeZeroes) return EOPNOTSUPP;
+    if (bio.op === REQ_OP.FLUSH) return 0;
+    if (bio.bytes <= 0 || bio.bytes % l.logicalBlockSize !== 0 || (bio.sector * SECTOR_SIZE) % l.logicalBlockSize !== 0) return EINVAL;
+    if (bio.sector < 0 || bio.endSector > this.capacitySectors) return EIO;
+    if ((bio.op === REQ_OP.READ || bio.op === REQ_OP.WRITE) && (!bio.data || bio.data.length < bio.bytes)) return EINVAL;
+    return 0;
+  }
+
+  /** Gets a request for the next step of `bio`, or parks the bio until one frees. */
+  private startBio(h: HwQueue, bio: Bio, plug: BlkPlug | null): void {
+    const rq = h.allocRq();
+    if (!rq) {
+      this.stats.tagWaits.value++;
+      h.waiters.pushBack(bio);
+      return;
+    }
+    this.initRq(rq, bio);
+    if (plug) {
+      plug.list.push(rq);
+      this.merges.add(rq);
+      if (plug.list.length >= PLUG_MAX) this.finishPlug(plug);
+      return;
+    }
+    this.insert(rq);
+    this.runHwQueue(h);
+  }
+
+  private initRq(rq: Request, bio: Bio): void {
+    const steps = bio.seqSteps;
+    const step = steps & -steps; // lowest pending step
+    rq.id = this.nextRqId++;
+    rq.cpu = bio.cpu;
+    rq.errno = 0;
+    rq.queuedNs = this.k.engine.now;
+    rq.dispatchedNs = -1;
+    rq.requeues = 0;
+    rq.timeouts = 0;
+    rq.flushOwner = step !== 0 ? bio : null;
+    rq.flushStep = step;
+    if (step === FLUSH_STEP.PRE || step === FLUSH_STEP.POST) {
+      rq.op = REQ_OP.FLUSH;
+      rq.flags = 0;
+      rq.sector = 0;
+      rq.nrSectors = 0;
+      rq.nrBios = 0;
+    } else {
+      const l = this.limits;
+      rq.op = bio.op;
+      // PREFLUSH became its own request (or there is no cache); FUA goes down only if honoured.
+      rq.flags = bio.flags & ~REQ_PREFLUSH & (l.writeCache && l.fua ? ~0 : ~REQ_FUA);
+      rq.sector = bio.sector;
+      rq.nrSectors = bio.sectors;
+      rq.bios[0] = bio;
+      rq.nrBios = 1;
+    }
+    rq.state = RQ_STATE.QUEUED;
+    const tr = this.k.engine.trace;
+    if (tr.enabled) tr.emit(this.src, 'rq.queue', { rq: rq.id, op: REQ_OP_NAMES[rq.op], sector: rq.sector, sectors: rq.nrSectors, flags: rq.flags, hctx: rq.hctx.index, cpu: rq.cpu });
+  }
+
+  /** Into the scheduler (or straight onto the dispatch list for flushes). */
+  private insert(rq: Request): void {
+    const h = rq.hctx;
+    if (rq.op === REQ_OP.FLUSH) {
+      this.merges.remove(rq);
+      rq.state = RQ_STATE.DISPATCH;
+      h.dispatchList.pushBack(rq);
+      return;
+    }
+    h.sched.insert(rq, this.k.engine.now);
+    this.merges.add(rq);
+  }
+
+  // ---- dispatch --------------------------------------------------------------------------
+
+  /** blk_mq_run_hw_queue: issues waiting requests until the driver is full or says BUSY. */
+  runHwQueue(h: HwQueue): void {
+    if (h.running) {
+      h.rerun = true;
+      return;
+    }
+    if (h.stopped || h.busyWait) return;
+    h.running = true;
+    let pendingCommit = false;
+    do {
+      h.rerun = false;
+      for (;;) {
+        let rq = h.dispatchList.peekFront();
+        if (rq) {
+          if (!h.getDriverTag(rq)) break;
+          h.dispatchList.popFront();
+        } else {
+          if (h.sched.count === 0 || (!h.sharedTags && h.freeTagCount === 0)) break;
+          rq = h.sched.dispatch(this.k.engine.now) ?? undefined;
+          if (!rq) break;
+          this.merges.remove(rq);
+          h.getDriverTag(rq);
+        }
+        const last = h.dispatchList.length === 0 && (h.sched.count === 0 || (!h.sharedTags && h.freeTagCount === 0));
+        const sts = this.issue(h, rq, last);
+        if (sts === BLK_STS.BUSY) break;
+        if (sts === BLK_STS.OK) pendingCommit = !last;
+      }
+    } while (h.rerun && !h.busyWait && !h.stopped);
+    h.running = false;
+    if (pendingCommit && this.ops.commitRqs) this.ops.commitRqs(h);
+  }
+
+  private issue(h: HwQueue, rq: Request, last: boolean): number {
+    const now = this.k.engine.now;
+    const tr = this.k.engine.trace;
+    if (rq.dispatchedNs < 0) {
+      rq.dispatchedNs = now;
+      if (tr.enabled) tr.emit(this.src, 'rq.dispatch', { rq: rq.id, tag: rq.tag, hctx: h.index });
+    }
+    rq.state = RQ_STATE.INFLIGHT;
+    rq.issuedNs = now;
+    rq.deadlineNs = now + this.timeoutNs;
+    rq.gen++;
+    h.inflight++;
+    h.dispatched++;
+    this.timeouts.watch(rq);
+    if (tr.enabled) tr.emit(this.src, 'rq.issue', { rq: rq.id, tag: rq.tag, gen: rq.gen, op: REQ_OP_NAMES[rq.op], sector: rq.sector, sectors: rq.nrSectors, flags: rq.flags, last });
+    const sts = this.ops.queueRq(h, rq, last);
+    if (sts === BLK_STS.OK) return sts;
+    if (sts === BLK_STS.BUSY) {
+      if (rq.state === RQ_STATE.INFLIGHT) {
+        rq.state = RQ_STATE.DISPATCH;
+        h.inflight--;
+        h.dispatchList.pushFront(rq);
+      }
+      this.stats.busy.value++;
+      if (tr.enabled) tr.emit(this.src, 'rq.busy', { rq: rq.id, tag: rq.tag });
+      h.busyWait = true;
+      if (!h.retryPending) {
+        h.retryPending = true;
+        this.k.engine.schedule(this.busyRetryNs, h.retryFn, 'blk.busy-retry');
+      }
+      return sts;
+    }
+    if (rq.state === RQ_STATE.INFLIGHT) this.endRequest(rq, EIO);
+    return BLK_STS.ERROR;
+  }
+
+  // ---- completion ------------------------------------------------------------------------
+
+  /** blk_mq_complete_request: the driver is done; the end runs in the BLOCK softirq. */
+  complete(rq: Request, errno: number): boolean {
+    if (rq.state !== RQ_STATE.INFLIGHT) {
+      this.stats.stale.value++;
+      const tr = this.k.engine.trace;
+      if (tr.enabled) tr.emit(this.src, 'rq.stale', { rq: rq.id, state: rq.state });
+      return false;
+    }
+    rq.state = RQ_STATE.COMPLETING;
+    rq.errno = errno;
+    rq.completedNs = this.k.engine.now;
+    rq.hctx.inflight--;
+    this.k.raiseBlockCompletion(rq);
+    return true;
+  }
+
+  /** blk_mq_requeue_request: the driver gives an in-flight request back to be issued again. */
+  requeue(rq: Request, kick = true): boolean {
+    if (rq.state !== RQ_STATE.INFLIGHT) return false;
+    const h = rq.hctx;
+    rq.state = RQ_STATE.DISPATCH;
+    h.inflight--;
+    rq.requeues++;
+    this.stats.requeues.value++;
+    h.dispatchList.pushBack(rq);
+    const tr = this.k.engine.trace;
+    if (tr.enabled) tr.emit(this.src, 'rq.requeue', { rq: rq.id, tag: rq.tag, requeues: rq.requeues });
+    if (kick) this.kick(h);
+    return true;
+  }
+
+  /** Runs the queue from a fresh event (never re-entering the driver's own call). */
+  kick(h: HwQueue): void {
+    if (h.kickPending) return;
+    h.kickPending = true;
+    this.k.engine.schedule(0, h.kickFn, 'blk.kick');
+  }
+
+  /** blk_mq_end_request: final accounting, bio completion, request and tag release. */
+  endRequest(rq: Request, errno: number): void {
+    const h = rq.hctx;
+    const now = this.k.engine.now;
+    if (rq.state === RQ_STATE.INFLIGHT) {
+      h.inflight--;
+      rq.completedNs = now;
+    } else if (rq.state !== RQ_STATE.COMPLETING) {
+      throw new Error(`${this.src}: request ${rq.id} ended in state ${rq.state}`);
+    }
+    rq.errno = errno;
+    const op = rq.op;
+    const st = this.stats;
+    st.ios[op]!.value++;
+    st.bytes[op]!.value += rq.bytes;
+    if (errno !== 0) st.errors[op]!.value++;
+    const lat = st.latency[op]!;
+    lat[0]!.record(rq.completedNs - rq.queuedNs);
+    lat[1]!.record(rq.issuedNs - rq.queuedNs);
+    lat[2]!.record(rq.completedNs - rq.issuedNs);
+    const tr = this.k.engine.trace;
+    if (tr.enabled) {
+      tr.emit(this.src, 'rq.complete', {
+        rq: rq.id, tag: rq.tag, op: REQ_OP_NAMES[op], err: errno, queued: rq.queuedNs, dispatched: rq.dispatchedNs, issued: rq.issuedNs, completed: rq.completedNs,
+      });
+    }
+    const owner = rq.flushOwner;
+    if (owner) {
+      owner.seqSteps &= ~rq.flushStep;
+      this.freeRq(rq);
+      if (errno !== 0 || owner.seqSteps === 0) this.endBio(owner, errno);
+      else this.startBio(h, owner, null);
+    } else {
+      for (let i = 0; i < rq.nrBios; i++) this.endBio(rq.bios[i]!, errno);
+      this.freeRq(rq);
+    }
+    while (h.waiters.length > 0 && h.freeRqCount > 0) this.startBio(h, h.waiters.popFront()!, null);
+    h.busyWait = false;
+    if (h.hasWork) this.runHwQueue(h);
+  }
+
+  private freeRq(rq: Request): void {
+    for (let i = 0; i < rq.nrBios; i++) rq.bios[i] = null;
+    rq.nrBios = 0;
+    rq.flushOwner = null;
+    rq.state = RQ_STATE.FREE;
+    rq.hctx.freeRq(rq);
+  }
+
+  private endBio(bio: Bio, errno: number): void {
+    bio.status = errno;
+    bio.doneNs = this.k.engine.now;
+    bio.endIo?.(bio);
+  }
+
+  /** Ends a bio that never became a request, from a fresh event (no recursion into endIo). */
+  private endBioLater(bio: Bio, errno: number): void {
+    this.k.engine.schedule(0, () => this.endBio(bio, errno), 'blk.bio-end');
+  }
+
+  private handleTimeout(rq: Request): void {
+    rq.timeouts++;
+    this.stats.timeouts.value++;
+    const tr = this.k.engine.trace;
+    if (tr.enabled) tr.emit(this.src, 'rq.timeout', { rq: rq.id, tag: rq.tag, op: REQ_OP_NAMES[rq.op], issued: rq.issuedNs });
+    this.k.log.ratelimited(`${this.name}/timeout`, 'warning', this.name, `request ${rq.id} (tag ${rq.tag}) timed out after ${this.k.engine.now - rq.issuedNs} ns`);
+    const act = this.ops.timeout ? this.ops.timeout(rq) : BLK_EH.DONE;
+    if (rq.state !== RQ_STATE.INFLIGHT) return;
+    if (act === BLK_EH.RESET_TIMER) rq.deadlineNs = this.k.engine.now + this.timeoutNs;
+    else this.complete(rq, ETIMEDOUT);
+  }
+
+  // ---- control ---------------------------------------------------------------------------
+
+  /** blk_mq_stop_hw_queues: no dispatch until started again. */
+  stopHwQueues(): void {
+    for (const h of this.hctxs) h.stopped = true;
+  }
+
+  startHwQueues(): void {
+    for (const h of this.hctxs) {
+      h.stopped = false;
+      this.kick(h);
+    }
+  }
+
+  /** Finds the request holding driver tag `tag` on hardware queue `hctx`. */
+  tagToRq(hctx: number, tag: number): Request | null {
+    return this.hctxs[hctx]?.tagToRq(tag) ?? null;
+  }
+
+  get inflight(): number {
+    let n = 0;
+    for (const h of this.hctxs) n += h.inflight;
+    return n;
+  }
+
+  /** Requests allocated and not yet with the driver. */
+  get queued(): number {
+    let n = 0;
+    for (const h of this.hctxs) n += h.sched.count + h.dispatchList.length;
+    return n;
+  }
+
+  shutdown(): void {
+    this.dead = true;
+    this.timeouts.stop();
+  }
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { REQ_FUA, REQ_OP } from '../../../kernel/block/types.ts';
+import { ManualDriver, addDisk, makeKernel, submit, type BioResult } from './helpers.ts';
+import { blkMqComplete } from '../../../kernel/block/api.ts';
+
+const KiB4 = 4096; // 8 sectors
+
+describe('blk-mq merging', () => {
+  it('back-merges adjacent bios in a plug into one request', () => {
+    const { engine, kernel } = makeKernel();
+    const drv = new ManualDriver();
+    const disk = addDisk(kernel, drv);
+    const res = new Map<string, BioResult>();
+    const plug = disk.startPlug();
+    submit(disk, res, 'a', REQ_OP.WRITE, 0, KiB4, 0, { plug });
+    submit(disk, res, 'b', REQ_OP.WRITE, 8, KiB4, 0, { plug });
+    submit(disk, res, 'c', REQ_OP.WRITE, 16, KiB4, 0, { plug });
+    expect(drv.seen).toHaveLength(0); // plugged
+    disk.finishPlug(plug);
+    expect(drv.seen).toHaveLength(1);
+    expect(drv.seen[0]).toMatchObject({ op: 'write', sector: 0, sectors: 24, bios: 3 });
+    expect(kernel.stats.num('block/vda/merges/back')).toBe(2);
+    blkMqComplete(drv.held[0]!, 0);
+    engine.run();
+    expect([...res.values()].map((r) => r.status)).toEqual([0, 0, 0]);
+  });
+
+  it('front-merges a bio that ends where a waiting request starts', () => {
+    const { kernel } = makeKernel();
+    const drv = new ManualDriver();
+    const disk = addDisk(kernel, drv);
+    const res = new Map<string, BioResult>();
+    const plug = disk.startPlug();
+    submit(disk, res, 'c', REQ_OP.READ, 16, KiB4, 0, { plug });
+    submit(disk, res, 'b', REQ_OP.READ, 8, KiB4, 0, { plug });
+    submit(disk, res, 'a', REQ_OP.READ, 0, KiB4, 0, { plug });
+    disk.finishPlug(plug);
+    expect(drv.seen).toEqual([expect.objectContaining({ op: 'read', sector: 0, sectors: 24, bios: 3 })]);
+    expect(kernel.stats.num('block/vda/merges/front')).toBe(2);
+    // bios are kept in sector order inside the request
+    expect(drv.held[0]!.bios.slice(0, 3).map((b) => b!.sector)).toEqual([0, 8, 16]);
+  });
+
+  it('does not merge non-adjacent bios, different ops, or FUA writes', () => {
+    const { kernel } = makeKernel();
+    const drv = new ManualDriver();
+    const disk = addDisk(kernel, drv, { limits: { writeCache: true, fua: true } });
+    const res = new Map<string, BioResult>();
+    const plug = disk.startPlug();
+    submit(disk, res, 'a', REQ_OP.WRITE, 0, KiB4, 0, { plug });
+    submit(disk, res, 'gap', REQ_OP.WRITE, 16, KiB4, 0, { plug }); // hole at 8..16
+    submit(disk, res, 'read', REQ_OP.READ, 8, KiB4, 0, { plug }); // adjacent but a read
+    submit(disk, res, 'fua', REQ_OP.WRITE, 24, KiB4, REQ_FUA, { plug }); // adjacent to 'gap' but FUA
+    disk.finishPlug(plug);
+    expect(drv.seen.map((s) => [s.op, s.sector, s.sectors])).toEqual([
+      ['write', 0, 8],
+      ['write', 16, 8],
+      ['read', 8, 8],
+      ['write', 24, 8],
+    ]);
+  });
+
+  it('respects max_sectors and max_segments', () => {
+    for (const limits of [{ maxSectors: 16 }, { maxSegments: 2 }]) {
+      const { kernel } = makeKernel();
+      const drv = new ManualDriver();
+      const disk = addDisk(kernel, drv, { limits });
+      const res = new Map<string, BioResult>();
+      const plug = disk.startPlug();
+      for (let i = 0; i < 3; i++) submit(disk, res, `b${i}`, REQ_OP.WRITE, i * 8, KiB4, 0, { plug });
+      disk.finishPlug(plug);
+      expect(drv.seen.map((s) => [s.sector, s.sectors, s.bios])).toEqual([
+        [0, 16, 2],
+        [16, 8, 1],
+      ]);
+    }
+  });
+
+  it('merges into requests waiting in the scheduler while the driver is full (no plug)', () => {
+    const { engine, kernel } = makeKernel();
+    const drv = new ManualDriver();
+    const disk = addDisk(kernel, drv, { queueDepth: 1, scheduler: 'mq-deadline' });
+    const res = new Map<string, BioResult>();
+    submit(disk, res, 'first', REQ_OP.WRITE, 1000, KiB4); // takes the only driver tag
+    submit(disk, res, 'a', REQ_OP.WRITE, 0, KiB4);
+    submit(disk, res, 'b', REQ_OP.WRITE, 8, KiB4);
+    expect(drv.seen).toHaveLength(1);
+    blkMqComplete(drv.take(drv.held[0]!), 0);
+    engine.run();
+    expect(drv.seen[1]).toMatchObject({ sector: 0, sectors: 16, bios: 2 });
+    expect(res.get('first')?.status).toBe(0);
+  });
+});
