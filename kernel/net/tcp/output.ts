@@ -142,7 +142,7 @@ export function tcpOutput(s: TcpSocket): void {
     const len = Math.min(avail, room, s.maxSeg, s.sndq.contiguous(s.sndNxt));
     if (len <= 0) break;
     if (len < mss) {
-      if (len === room && len < avail && len * 2 < s.maxSndWnd) break;
+      if (len === room && len < avail && len * 2 < s.maxSndWnd && !s.swsOverride) break;
       if (len === avail && !s.finQueued && (s.cork || (!s.noDelay && s.sndMax > s.sndUna))) break;
     }
     s.sndNxt = sendData(s, s.sndNxt, len);

@@ -119,6 +119,7 @@ export class TcpSocket {
   rttStartNs = 0;
   retransmits = 0;
   persist = false;
+  swsOverride = false;
   probes = 0;
   keepProbes = 0;
   lastSendNs = 0;

@@ -48,6 +48,13 @@ function onPersistTimer(s: TcpSocket): void {
     return;
   }
   s.probes++;
+  if (s.sndWnd > 0) {
+    // RFC 1122 4.2.3.4 override timeout: send the small window rather than wait for more.
+    s.swsOverride = true;
+    tcpOutput(s);
+    s.swsOverride = false;
+    if (s.sndMax > s.sndUna) return;
+  }
   sendProbe(s);
   s.rtxTimer.arm(Math.min(s.rtt.rtoNs * 2 ** Math.min(s.probes, 30), s.cfg.maxRtoNs));
 }

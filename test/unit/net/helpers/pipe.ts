@@ -29,6 +29,8 @@ export class PipeEnd implements NetDevice {
   busyUntil = 0;
   /** When false every frame is dropped (a dead peer or cut cable). */
   up = true;
+  /** Per-frame hook: return false to drop this frame (targeted losses in tests). */
+  filter: ((f: Packet) => boolean) | null = null;
   framesSent = 0;
   readonly mtu: number;
   readonly gsoMaxBytes: number;
@@ -58,6 +60,7 @@ export class PipeEnd implements NetDevice {
     if (this.tap) this.tap(this.name, f, start);
     const c = this.cfg;
     if (!this.up || !this.peer.up) return;
+    if (this.filter && !this.filter(f)) return;
     if (c.loss && this.rng.chance(c.loss)) return;
     const copies = c.dup && this.rng.chance(c.dup) ? 2 : 1;
     for (let k = 0; k < copies; k++) {
