@@ -9,3 +9,4 @@ export * from './tcp/state.ts';
 export * from './tcp/socket.ts';
 export * from './tcp/listener.ts';
 export type { NetRoute } from './tcp/host.ts';
+export * from './kernel-glue.ts';

@@ -1,0 +1,66 @@
+import type { Kernel } from '../core/kernel.ts';
+import type { StatsProvider, StatsTree, StatValue } from '../core/stats.ts';
+import type { NetClock } from './clock.ts';
+import { NetStack, type NetStackOptions } from './stack.ts';
+
+/** Net stack timers on the host's timer device (kernel time, traced by the device). */
+export function kernelNetClock(k: Kernel): NetClock {
+  const dev = k.hw.timer;
+  return {
+    now: () => dev.now(),
+    schedule: (delayNs, fn, label) => dev.arm(delayNs, fn, label),
+    cancel: (h) => {
+      dev.cancel(h as number);
+    },
+  };
+}
+
+/** The stack of one kernel: its timers, its RNG streams, its counters under `net/`. */
+export function createKernelNetStack(k: Kernel, opts: Omit<NetStackOptions, 'engine' | 'host' | 'clock'> = {}): NetStack {
+  const stack = new NetStack({ ...opts, host: k.host, engine: k.engine, clock: kernelNetClock(k) });
+  publishNetStats(k.stats, stack);
+  return stack;
+}
+
+const CONN_LEAVES = ['state', 'cwnd', 'ssthresh', 'srtt_ns', 'rto_ns', 'snd_wnd', 'rcv_wnd', 'in_flight', 'unsent', 'retransmits'] as const;
+
+/**
+ * Mounts the stack's counters at `prefix` (`net/tcp/retrans_segs`, ...) and each open
+ * connection's state at `net/tcp/conn/<local>><remote>/<leaf>` (cwnd, srtt_ns, ...).
+ */
+export function publishNetStats(tree: StatsTree, stack: NetStack, prefix = 'net'): void {
+  const provider: StatsProvider = {
+    list: () => {
+      const out = stack.stats.entries().map(([k]) => k);
+      for (const s of stack.connections()) for (const leaf of CONN_LEAVES) out.push(`tcp/conn/${s.label}/${leaf}`);
+      return out;
+    },
+    read: (leaf) => {
+      if (leaf.startsWith('tcp/conn/')) return connLeaf(stack, leaf.slice(9));
+      for (const [k, v] of stack.stats.entries()) if (k === leaf) return v;
+      return undefined;
+    },
+  };
+  tree.provider(prefix, provider);
+}
+
+function connLeaf(stack: NetStack, rest: string): StatValue | undefined {
+  const cut = rest.lastIndexOf('/');
+  const label = rest.slice(0, cut);
+  const s = stack.connections().find((c) => c.label === label);
+  if (!s) return undefined;
+  const i = s.info();
+  switch (rest.slice(cut + 1)) {
+    case 'state': return i.state;
+    case 'cwnd': return i.cwnd;
+    case 'ssthresh': return i.ssthresh;
+    case 'srtt_ns': return Math.round(i.srttNs);
+    case 'rto_ns': return i.rtoNs;
+    case 'snd_wnd': return i.sndWnd;
+    case 'rcv_wnd': return i.rcvWnd;
+    case 'in_flight': return i.inFlight;
+    case 'unsent': return i.unsent;
+    case 'retransmits': return i.retransmits;
+    default: return undefined;
+  }
+}
