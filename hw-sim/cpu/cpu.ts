@@ -45,7 +45,8 @@ export class Cpu {
     this.busyUntilNs[core] = end;
     this.committedNs[core]! += costNs;
     this.jobs[core]!++;
-    this.engine.trace.emit(this.src, 'cpu.run', { core, label, cost: costNs, start, end });
+    const tr = this.engine.trace;
+    if (tr.enabled) tr.emit(this.src, 'cpu.run', { core, label, cost: costNs, start, end });
     this.engine.scheduleAt(end, fn, label);
     return end;
   }

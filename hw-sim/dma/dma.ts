@@ -155,7 +155,8 @@ export class DmaEngine {
     } else {
       ch.stats.errors++;
     }
-    this.engine.trace.emit(this.src, 'dma.complete', { ch: ch.index, bytes: f.bytes, status });
+    const tr = this.engine.trace;
+    if (tr.enabled) tr.emit(this.src, 'dma.complete', { ch: ch.index, bytes: f.bytes, status });
     f.d.onComplete?.(status, f.d);
     if (this.irq && this.cfg.irqLine !== undefined) this.irq.raise(this.cfg.irqLine);
   }

@@ -230,7 +230,8 @@ export class InterruptController {
       return;
     }
     st.delivered++;
-    this.engine.trace.emit(this.src, 'irq.deliver', { line: s.line, name: s.name, events });
+    const tr = this.engine.trace;
+    if (tr.enabled) tr.emit(this.src, 'irq.deliver', { line: s.line, name: s.name, events });
     s.handler(s.line, events);
   }
 }

@@ -254,7 +254,8 @@ export class Link {
     const now = this.engine.now;
     const firstFrameNs = frames === 1 ? now
       : start + delay + serialisationNs(frameWireBytes(IPV4_HEADER_BYTES + l4HeaderBytes(p), p.gsoSize), this.rateBps);
-    this.engine.trace.emit(this.src, 'frame', { dir: d.name, seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames, corrupt: p.corrupt });
+    const tr = this.engine.trace;
+    if (tr.enabled) tr.emit(this.src, 'frame', { dir: d.name, seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames, corrupt: p.corrupt });
     if (d.to) d.to.receive(p, firstFrameNs < now ? firstFrameNs : now);
   }
 }

@@ -194,7 +194,8 @@ export class Nic {
     const dropped = this.txDropped.shift();
     const p = this.txPkts[this.txDone % this.cfg.txRingSize]!;
     this.txDone++;
-    this.engine.trace.emit(this.src, 'nic.tx', { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p), dropped });
+    const tr = this.engine.trace;
+    if (tr.enabled) tr.emit(this.src, 'nic.tx', { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p), dropped });
     this.irq.raise(this.cfg.txIrqLine);
   }
 

@@ -86,14 +86,16 @@ export class TimerDevice {
     e.run = () => this.fire(e);
     this.live.set(id, e);
     this.stats.armed++;
-    this.engine.trace.emit(this.src, 'timer.arm', { id, label, at: e.next, period: periodNs });
+    const tr = this.engine.trace;
+    if (tr.enabled) tr.emit(this.src, 'timer.arm', { id, label, at: e.next, period: periodNs });
     e.handle = this.engine.scheduleAt(e.next, e.run, label);
     return id;
   }
 
   private fire(e: TimerEntry): void {
     this.stats.fired++;
-    this.engine.trace.emit(this.src, 'timer.fire', { id: e.id, label: e.label });
+    const tr = this.engine.trace;
+    if (tr.enabled) tr.emit(this.src, 'timer.fire', { id: e.id, label: e.label });
     if (e.periodNs > 0) {
       e.next += e.periodNs;
       e.handle = this.engine.scheduleAt(e.next, e.run, e.label);
