@@ -83,7 +83,8 @@ export class BridgeClient {
           stream.upgradeClient(opts.psk!).then(() => hs.tlsReady(), (e: Error) => hs.tlsFailed(e.message));
         },
         done: (status) => {
-          if (status === 'dead') return fail(handshakeError(hs.failure, opts));
+          // 'closed' without a listing asked for means the server refused (option error, then ABORT).
+          if (status === 'dead' || (status === 'closed' && !opts.list)) return fail(handshakeError(hs.failure, opts));
           settled = true;
           clearTimeout(timer);
           client = new BridgeClient(stream, hs.result, hs.exports);
