@@ -64,6 +64,30 @@ describe('NIC', () => {
     expect(nic.txReap()).toBe(1);
   });
 
+  it('a carrier change raises the link IRQ; completions stay in ring order across a flap', () => {
+    const { e, irq, nic, link } = single({ linkIrqLine: 3 });
+    const linkIrq: boolean[] = [];
+    irq.requestLine(3, () => linkIrq.push(nic.carrier));
+    const txIrq: Array<[number, number]> = [];
+    irq.requestLine(1, (_l, n) => txIrq.push([e.now, n]));
+    nic.txPost(udp(1000), 1);
+    nic.txDoorbell(); // DMA 1528, wire until 10056
+    e.schedule(2_000, () => link.setImpairments({ up: false }));
+    e.schedule(2_000, () => {
+      nic.txPost(udp(1000), 2); // dropped after its DMA at 3528, but completes after slot 1
+      nic.txDoorbell();
+    });
+    e.schedule(50_000, () => link.setImpairments({ up: true }));
+    e.run();
+    expect(linkIrq).toEqual([false, true]);
+    // Both completions are written back at 10056 and raise the line twice at one instant: one delivery.
+    expect(txIrq).toEqual([[10_056, 2]]);
+    const cookies: number[] = [];
+    nic.txReap(cookies);
+    expect(cookies).toEqual([1, 2]);
+    expect(nic.stats.tx).toMatchObject({ packets: 1, drops: 1 });
+  });
+
   it('rx: no free descriptor ⇒ drop counted as overrun; a chunk keeps the frames that fit', () => {
     const { e, nic, link } = single();
     expect(nic.rxPostBuffers(2)).toBe(2);
