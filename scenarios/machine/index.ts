@@ -1,0 +1,3 @@
+export * from './config.ts';
+export * from './host.ts';
+export * from './machine.ts';
