@@ -31,6 +31,11 @@ export class Fifo<T> {
     return v;
   }
 
+  /** The i-th oldest item (0 = head), or undefined. */
+  at(i: number): T | undefined {
+    return i >= 0 && i < this.n ? this.buf[(this.head + i) % this.buf.length] : undefined;
+  }
+
   peek(): T | undefined {
     return this.n > 0 ? this.buf[this.head] : undefined;
   }

@@ -260,6 +260,11 @@ export class Nic {
   }
 
   private rxDmaDone(): void {
+    const tr = this.engine.trace;
+    if (tr.enabled) {
+      const p = this.rxQ.at(this.rxReadyN)!;
+      tr.emit(this.src, 'nic.rx', { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p) });
+    }
     this.rxReadyN++;
     this.irq.raise(this.cfg.rxIrqLine);
   }
