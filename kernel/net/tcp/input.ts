@@ -215,9 +215,10 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
     const hadGap = q.hasOutOfOrder;
     const before = q.rcvNxt;
     const advanced = q.store(p.payload, off);
-    if (off > before || hadGap || off < before) ackNow = true;
+    // Out of order, filling a gap, or a duplicate: the sender needs to hear at once.
+    if (off !== before || hadGap) ackNow = true;
     s.rcvUnacked += advanced;
-    if (advanced > 0 || off > before) s.ackOwed = true;
+    s.ackOwed = true;
   }
   if (fin && off + len <= q.readOff + q.capacity) s.peerFinOff = off + len;
   let ended = false;
@@ -233,11 +234,10 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
   if (s.rcvUnacked >= 2 * s.rcvMss || s.cfg.delayedAckNs === 0) ackNow = true;
   deliver(s);
   if (isClosed(s)) return;
+  // Delivery may have sent an ACK already (window update, or data the owner sent in reply).
   if (s.ackOwed) {
     if (ackNow) sendAck(s);
     else if (!s.delackTimer.armed) s.delackTimer.arm(s.cfg.delayedAckNs);
-  } else if (ackNow && len > 0) {
-    sendAck(s);
   }
   if (ended && s.onEnd) s.onEnd();
 }
