@@ -1,0 +1,113 @@
+/**
+ * The seam between the orion-sim CLI (tools/cli) and the simulator: the CLI validates input,
+ * formats output and runs seeds in parallel; a Runner builds the machine from a Scenario, runs
+ * it on the engine with one seed and checks the expectations. The lead plugs the real runner in
+ * by exporting `runner: Runner` from scenarios/runner/index.ts.
+ *
+ * Everything here is synchronous and deterministic: same scenario + seed + options ⇒ same
+ * RunResult and digest.
+ */
+import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
+import type { LivenessViolation } from '../checkers/liveness.ts';
+import type { SafetyViolation } from '../checkers/safety.ts';
+import type { LatencyOp, Ns, Percentile, Scenario } from '../schema/types.ts';
+
+export interface RunOptions {
+  /** Stop at this virtual time even if jobs are still running. */
+  readonly untilNs?: Ns;
+  /** Every trace record, in order (for --trace FILE and --check-determinism). */
+  readonly onTrace?: (r: TraceRecord) => void;
+  /** Every IPv4 packet put on a wire, with its virtual time (for --pcap FILE). */
+  readonly onPacket?: (tNs: Ns, packet: Uint8Array) => void;
+  /** Swarm testing: the seed also draws the fault mix and rates. */
+  readonly swarm?: boolean;
+  /** Test hook: a deliberately broken driver build (e.g. drop one acknowledged write). */
+  readonly faultInjection?: string;
+}
+
+/** One `[expect]` line: what was measured against what was allowed. */
+export interface ExpectationResult {
+  /** e.g. "latency.write.p99", "iops", "safety", "liveness". */
+  readonly name: string;
+  readonly ok: boolean;
+  /** Measured value: ns for latencies, IOPS, bit/s, violation count ... */
+  readonly actual: number | string | boolean | null;
+  readonly limit: number | string | boolean | null;
+  /** Unit of actual/limit for humans: 'ns', 'iops', 'bit/s', 'count'. */
+  readonly unit?: string;
+}
+
+export interface LatencySummary {
+  readonly count: number;
+  readonly percentiles: Partial<Record<Percentile, Ns>>;
+}
+
+export interface JobResult {
+  readonly name: string;
+  readonly ios: number;
+  readonly errors: number;
+  readonly iops: number;
+  readonly bandwidthBps: number;
+  readonly latency: Partial<Record<LatencyOp, LatencySummary>>;
+}
+
+/** A timeline event as applied. */
+export interface AppliedFault {
+  readonly atNs: Ns;
+  readonly description: string;
+}
+
+/** Output of a management command: structured data plus a table for humans. */
+export interface MgmtOutput {
+  readonly command: readonly string[];
+  readonly data: unknown;
+  readonly table?: { readonly columns: readonly string[]; readonly rows: readonly (readonly (string | number | boolean | null)[])[] };
+}
+
+export interface RunResult {
+  readonly scenario: string;
+  readonly seed: number;
+  /** SHA-256 over every trace record of the run. */
+  readonly digest: string;
+  readonly virtualTimeNs: Ns;
+  /** Engine events executed. */
+  readonly events: number;
+  /** Every expectation held and no safety/liveness violation. */
+  readonly passed: boolean;
+  readonly expectations: readonly ExpectationResult[];
+  readonly jobs: readonly JobResult[];
+  readonly faults: readonly AppliedFault[];
+  readonly safetyViolations: readonly SafetyViolation[];
+  readonly livenessViolations: readonly LivenessViolation[];
+  /** Outputs of `mgmt` timeline events, in order. */
+  readonly mgmt: readonly (MgmtOutput & { readonly atNs: Ns })[];
+}
+
+/**
+ * A paused simulation for the stepper and `mgmt`: the CLI drives it one engine event at a time.
+ */
+export interface SimSession {
+  /** Current virtual time. */
+  readonly now: Ns;
+  /** Trace records emitted so far. */
+  readonly records: number;
+  /** Runs the next engine event; returns the records it emitted, or undefined when nothing is left. */
+  step(): readonly TraceRecord[] | undefined;
+  /** Names of the statecharts that can be named in "continue to the next state change of M". */
+  machines(): readonly string[];
+  /**
+   * Snapshot for `show`: every statechart's state, blk-mq queues and tags, in-flight NBD commands
+   * by cookie, NIC rings, TCP windows — sections of plain JSON data.
+   */
+  show(): Readonly<Record<string, unknown>>;
+  /** Runs a management command at the current point. Throws Error with a message on a bad command. */
+  mgmt(argv: readonly string[]): MgmtOutput;
+  /** Runs to the end and checks expectations, as runScenario would. */
+  finish(): RunResult;
+}
+
+export interface Runner {
+  runScenario(scenario: Scenario, seed: number, opts?: RunOptions): RunResult;
+  /** Optional until the stepper is wired: open a paused session at time 0. */
+  openSession?(scenario: Scenario, seed: number, opts?: RunOptions): SimSession;
+}

@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import type { CliContext } from './context.ts';
+
+/** One subcommand, in its own file, listed in commands/index.ts. */
+export interface CommandModule {
+  readonly name: string;
+  register(program: Command, ctx: CliContext): void;
+}
+
+/** Wraps an action so its result becomes the exit status; errors propagate to main(). */
+export function action<A extends unknown[]>(ctx: CliContext, fn: (...args: A) => Promise<number> | number): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    ctx.exitCode = await fn(...args);
+  };
+}

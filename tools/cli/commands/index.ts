@@ -1,0 +1,19 @@
+import type { CommandModule } from '../command.ts';
+import { mgmtCommand } from './mgmt.ts';
+import { replayCommand } from './replay.ts';
+import { runCommand } from './run.ts';
+import { stepCommand } from './step.ts';
+import { sweepCommand } from './sweep.ts';
+import { traceCommand } from './trace.ts';
+import { validateCommand } from './validate.ts';
+
+/** Every orion-sim subcommand, in help order. E5 adds probe and serve here. */
+export const commands: readonly CommandModule[] = [
+  runCommand,
+  sweepCommand,
+  replayCommand,
+  stepCommand,
+  mgmtCommand,
+  traceCommand,
+  validateCommand,
+];

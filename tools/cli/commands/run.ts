@@ -1,0 +1,61 @@
+import { loadScenario } from '../../../scenarios/schema/load.ts';
+import { action, type CommandModule } from '../command.ts';
+import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.ts';
+import { renderSummary, runJson } from '../format/summary.ts';
+import { durationArg, replayCommand, seedArg } from '../options.ts';
+import { checkDeterminism, runOnce } from '../run-once.ts';
+
+interface RunFlags {
+  seed?: number;
+  until?: number;
+  trace?: string;
+  pcap?: string;
+  json?: boolean;
+  swarm?: boolean;
+  checkDeterminism?: boolean;
+}
+
+/** `run SCENARIO [--seed N] [--until T] [--trace FILE] [--pcap FILE] [--json] [--check-determinism]`. */
+export const runCommand: CommandModule = {
+  name: 'run',
+  register(program, ctx) {
+    program
+      .command('run')
+      .description('run a scenario with one seed; exit 0 when every expectation holds, 1 when one fails')
+      .argument('<scenario>', 'scenario TOML file')
+      .option('--seed <n>', 'seed (default: the first of [scenario] seeds)', seedArg)
+      .option('--until <time>', 'stop at this virtual time, e.g. 2.5s', durationArg)
+      .option('--trace <file>', 'write every trace record (JSONL) to FILE')
+      .option('--pcap <file>', 'write every packet on the virtual wires to FILE (pcap)')
+      .option('--json', 'print one JSON object instead of the summary')
+      .option('--swarm', 'let the seed also draw the fault mix and rates')
+      .option('--check-determinism', 'run twice and name the first trace record that differs')
+      .action(
+        action(ctx, async (file: string, f: RunFlags) => {
+          const s = loadScenario(file);
+          const seed = f.seed ?? s.seeds[0]!;
+          const runner = await ctx.loadRunner();
+          if (f.checkDeterminism) {
+            if (f.trace !== undefined || f.pcap !== undefined) throw new UsageError('--check-determinism', 'cannot be combined with --trace or --pcap');
+            const diff = checkDeterminism(runner, s, seed, f.swarm === true, f.until);
+            if (diff === undefined) {
+              ctx.io.stdout(`deterministic: seed ${seed} gives the same records and digest twice\n`);
+              return EXIT_OK;
+            }
+            ctx.io.stdout(`NOT deterministic at seed ${seed}: ${diff}\n`);
+            ctx.io.stderr(`replay: ${replayCommand(file, seed, f.swarm, f.until)} --check-determinism\n`);
+            return EXIT_FAILED;
+          }
+          const r = await runOnce(runner, s, { seed, untilNs: f.until, trace: f.trace, pcap: f.pcap, swarm: f.swarm, version: ctx.version });
+          const replay = replayCommand(file, seed, f.swarm, f.until);
+          if (f.json) ctx.io.stdout(`${JSON.stringify(runJson(r, replay))}\n`);
+          else ctx.io.stdout(renderSummary(r, replay));
+          if (!r.passed) {
+            if (f.json) ctx.io.stderr(`replay: ${replay}\n`);
+            return EXIT_FAILED;
+          }
+          return EXIT_OK;
+        }),
+      );
+  },
+};

@@ -1,0 +1,65 @@
+import { loadScenario } from '../../../scenarios/schema/load.ts';
+import { action, type CommandModule } from '../command.ts';
+import { EXIT_FAILED, EXIT_OK } from '../errors.ts';
+import { positiveIntArg, replayCommand } from '../options.ts';
+import { parseSeedRange, parseShard, shardSeeds, type Shard } from '../seeds.ts';
+import { runSeeds } from '../sweep/pool.ts';
+import { createProgress } from '../sweep/progress.ts';
+
+interface SweepFlags {
+  seeds?: number[];
+  jobs: number;
+  shard?: Shard;
+  swarm?: boolean;
+  json?: boolean;
+}
+
+/** `sweep SCENARIO --seeds A..B [--jobs N] [--shard I/N] [--swarm] [--json]`. */
+export const sweepCommand: CommandModule = {
+  name: 'sweep',
+  register(program, ctx) {
+    program
+      .command('sweep')
+      .description('run many seeds in parallel; exit 1 if any seed fails, listing their replay commands')
+      .argument('<scenario>', 'scenario TOML file')
+      .option('--seeds <A..B>', 'inclusive seed range (default: the [scenario] seeds)', parseSeedRange)
+      .option('--jobs <n>', 'worker threads', positiveIntArg, 1)
+      .option('--shard <I/N>', 'run only shard I of N (seed s is in shard (s mod N) + 1)', parseShard)
+      .option('--swarm', 'let each seed also draw the fault mix and rates')
+      .option('--json', 'print one JSON object at the end')
+      .action(
+        action(ctx, async (file: string, f: SweepFlags) => {
+          const s = loadScenario(file);
+          const seeds = shardSeeds(f.seeds ?? s.seeds, f.shard);
+          const swarm = f.swarm === true;
+          const progress = createProgress(ctx.io, seeds.length, f.json === true);
+          const started = Date.now();
+          let results;
+          try {
+            results = await runSeeds(ctx, s, seeds, { jobs: f.jobs, swarm }, progress.seedDone);
+          } finally {
+            progress.stop();
+          }
+          const failed = results.filter((r) => !r.passed);
+          const wallS = (Date.now() - started) / 1000;
+          const shard = f.shard ? ` (shard ${f.shard.index}/${f.shard.count})` : '';
+          if (f.json) {
+            ctx.io.stdout(`${JSON.stringify({
+              scenario: s.name,
+              shard: f.shard ?? null,
+              seeds: results.length,
+              passed: results.length - failed.length,
+              failed: failed.map((r) => ({ seed: r.seed, failures: r.failures, replay: replayCommand(file, r.seed, swarm) })),
+              results,
+            })}\n`);
+          } else {
+            ctx.io.stdout(`${s.name}${shard}: ${results.length} seeds, ${results.length - failed.length} passed, ${failed.length} failed, ${wallS.toFixed(1)}s wall\n`);
+            for (const r of failed) {
+              ctx.io.stdout(`FAIL seed ${r.seed}: ${r.failures.join('; ')}\n  replay: ${replayCommand(file, r.seed, swarm)}\n`);
+            }
+          }
+          return failed.length > 0 ? EXIT_FAILED : EXIT_OK;
+        }),
+      );
+  },
+};

@@ -1,0 +1,30 @@
+import { writeFileSync } from 'node:fs';
+import { Option } from 'commander';
+import { EXPORT_FORMATS, exportTrace, type ExportFormat } from '../../trace/export.ts';
+import { readTrace } from '../../trace/format.ts';
+import { action, type CommandModule } from '../command.ts';
+import { EXIT_OK } from '../errors.ts';
+
+/** `trace export TRACE --format perfetto|jsonl|pcap [-o FILE]`. */
+export const traceCommand: CommandModule = {
+  name: 'trace',
+  register(program, ctx) {
+    const trace = program.command('trace').description('work with trace files written by `run --trace`');
+    trace
+      .command('export')
+      .description('convert a trace: Perfetto/Chrome JSON (ui.perfetto.dev), JSONL, or pcap of its packet bytes')
+      .argument('<trace>', 'trace file (JSONL) from `run --trace`')
+      .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).makeOptionMandatory())
+      .option('-o, --output <file>', 'write here instead of stdout')
+      .action(
+        action(ctx, (file: string, opts: { format: ExportFormat; output?: string }) => {
+          const t = readTrace(file);
+          const out = exportTrace(t, opts.format, file);
+          if (opts.output !== undefined) writeFileSync(opts.output, out);
+          else if (typeof out === 'string') ctx.io.stdout(out.endsWith('\n') ? out : `${out}\n`);
+          else ctx.io.stdoutBytes(out);
+          return EXIT_OK;
+        }),
+      );
+  },
+};

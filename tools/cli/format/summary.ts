@@ -1,0 +1,61 @@
+import type { RunResult } from '../../../scenarios/runner/types.ts';
+import type { LatencyOp, Percentile } from '../../../scenarios/schema/types.ts';
+import { renderTable } from './table.ts';
+import { formatCount, formatNs, formatRate, formatValue } from './units.ts';
+
+const OPS: readonly LatencyOp[] = ['read', 'write', 'flush', 'trim'];
+const PCTS: readonly Percentile[] = ['p50', 'p99', 'p99.9'];
+
+/** The `run` summary: jobs, expectations (actual vs limit), faults applied, digest, verdict. */
+export function renderSummary(r: RunResult, replay: string): string {
+  let out = `scenario ${r.scenario}  seed ${r.seed}  virtual time ${formatNs(r.virtualTimeNs)}  events ${r.events}\n`;
+  out += `digest ${r.digest}\n`;
+  if (r.jobs.length > 0) {
+    const ops = OPS.filter((op) => r.jobs.some((j) => j.latency[op] !== undefined));
+    const cols = ['job', 'ios', 'errors', 'IOPS', 'bandwidth', ...ops.flatMap((op) => PCTS.map((p) => `${op} ${p}`))];
+    const rows = r.jobs.map((j) => [
+      j.name, j.ios, j.errors, formatCount(j.iops), formatRate(j.bandwidthBps),
+      ...ops.flatMap((op) => PCTS.map((p) => {
+        const v = j.latency[op]?.percentiles[p];
+        return v === undefined ? null : formatNs(v);
+      })),
+    ]);
+    out += `\njobs\n${renderTable(cols, rows)}`;
+  }
+  if (r.expectations.length > 0) {
+    const rows = r.expectations.map((e) => [e.ok ? 'ok' : 'FAIL', e.name, formatValue(e.actual, e.unit), formatValue(e.limit, e.unit)]);
+    out += `\nexpectations\n${renderTable(['', 'name', 'actual', 'limit'], rows)}`;
+  }
+  if (r.faults.length > 0) {
+    out += `\nfaults applied\n${renderTable(['at', 'fault'], r.faults.map((f) => [formatNs(f.atNs), f.description]))}`;
+  }
+  for (const m of r.mgmt) {
+    out += `\n${m.command.join(' ')} at ${formatNs(m.atNs)}\n${m.table ? renderTable(m.table.columns, m.table.rows) : `  ${JSON.stringify(m.data)}\n`}`;
+  }
+  const violations = [...r.safetyViolations.map((v) => `safety: ${v.message}`), ...r.livenessViolations.map((v) => `liveness: ${v.message}`)];
+  if (violations.length > 0) {
+    const shown = violations.slice(0, 10).map((v) => `  ${v}\n`).join('');
+    out += `\nviolations (${violations.length})\n${shown}${violations.length > 10 ? `  … ${violations.length - 10} more (use --json)\n` : ''}`;
+  }
+  out += `\n${r.passed ? 'PASSED' : 'FAILED'}\n`;
+  if (!r.passed) out += `replay: ${replay}\n`;
+  return out;
+}
+
+/** The `--json` object: the documented contract plus faults, violations and the replay line. */
+export function runJson(r: RunResult, replay: string): Record<string, unknown> {
+  return {
+    scenario: r.scenario,
+    seed: r.seed,
+    digest: r.digest,
+    virtualTimeNs: r.virtualTimeNs,
+    events: r.events,
+    passed: r.passed,
+    expectations: r.expectations.map((e) => ({ name: e.name, ok: e.ok, actual: e.actual, limit: e.limit })),
+    jobs: r.jobs,
+    faults: r.faults,
+    violations: { safety: r.safetyViolations, liveness: r.livenessViolations },
+    mgmt: r.mgmt,
+    replay: r.passed ? undefined : replay,
+  };
+}

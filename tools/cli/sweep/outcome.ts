@@ -1,0 +1,39 @@
+import type { RunResult, Runner } from '../../../scenarios/runner/types.ts';
+import type { Scenario } from '../../../scenarios/schema/types.ts';
+
+/** What a sweep keeps of one seed's run: small and structured-clone safe (crosses threads). */
+export interface SeedOutcome {
+  readonly seed: number;
+  readonly passed: boolean;
+  readonly digest: string;
+  readonly virtualTimeNs: number;
+  readonly events: number;
+  /** Failed expectation names and violation messages; the error when the run threw. */
+  readonly failures: readonly string[];
+  readonly error?: string;
+}
+
+export function outcomeOf(r: RunResult): SeedOutcome {
+  return {
+    seed: r.seed,
+    passed: r.passed,
+    digest: r.digest,
+    virtualTimeNs: r.virtualTimeNs,
+    events: r.events,
+    failures: [
+      ...r.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${String(e.actual)} (limit ${String(e.limit)})`),
+      ...r.safetyViolations.slice(0, 3).map((v) => `safety: ${v.message}`),
+      ...r.livenessViolations.slice(0, 3).map((v) => `liveness: ${v.message}`),
+    ],
+  };
+}
+
+/** Runs one seed; a throw from the simulation is a failed seed, not a failed sweep. */
+export function runSeed(runner: Runner, s: Scenario, seed: number, swarm: boolean): SeedOutcome {
+  try {
+    return outcomeOf(runner.runScenario(s, seed, swarm ? { swarm } : {}));
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    return { seed, passed: false, digest: '', virtualTimeNs: 0, events: 0, failures: [`threw: ${error}`], error };
+  }
+}

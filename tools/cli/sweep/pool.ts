@@ -1,0 +1,46 @@
+import { Piscina } from 'piscina';
+import type { Scenario } from '../../../scenarios/schema/types.ts';
+import type { CliContext } from '../context.ts';
+import { runSeed, type SeedOutcome } from './outcome.ts';
+import type { SweepTask } from './worker.ts';
+
+const WORKER = new URL('./worker.ts', import.meta.url).href;
+
+/**
+ * Runs the seeds, `jobs` at a time: in this thread for one job, else in a piscina pool of
+ * worker threads. Calls `done` as each seed finishes (any order); resolves with the outcomes
+ * sorted by seed, so the report does not depend on scheduling.
+ */
+export async function runSeeds(
+  ctx: CliContext,
+  s: Scenario,
+  seeds: readonly number[],
+  o: { jobs: number; swarm: boolean },
+  done: (r: SeedOutcome) => void,
+): Promise<SeedOutcome[]> {
+  const out: SeedOutcome[] = [];
+  if (o.jobs <= 1 || seeds.length <= 1) {
+    const runner = await ctx.loadRunner();
+    for (const seed of seeds) {
+      const r = runSeed(runner, s, seed, o.swarm);
+      out.push(r);
+      done(r);
+      // Let the progress bar repaint between seeds.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } else {
+    const pool = new Piscina<SweepTask, SeedOutcome>({ filename: WORKER, maxThreads: o.jobs, minThreads: Math.min(o.jobs, seeds.length) });
+    try {
+      await Promise.all(
+        seeds.map(async (seed) => {
+          const r = await pool.run({ runnerModule: ctx.runnerModule, scenarioFile: s.file, seed, swarm: o.swarm });
+          out.push(r);
+          done(r);
+        }),
+      );
+    } finally {
+      await pool.destroy();
+    }
+  }
+  return out.sort((a, b) => a.seed - b.seed);
+}

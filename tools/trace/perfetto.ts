@@ -1,0 +1,106 @@
+import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
+import type { TraceHeader } from './format.ts';
+
+/** One Chrome trace-event (the JSON format ui.perfetto.dev and chrome://tracing open). */
+export interface ChromeEvent {
+  name: string;
+  ph: 'M' | 'i' | 'b' | 'e' | 'n' | 'B' | 'E';
+  ts?: number;
+  pid: number;
+  tid?: number;
+  cat?: string;
+  id?: string;
+  s?: 't' | 'p' | 'g';
+  args?: Record<string, unknown>;
+}
+
+export interface ChromeTrace {
+  traceEvents: ChromeEvent[];
+  displayTimeUnit: 'ns';
+  metadata: Record<string, unknown>;
+}
+
+/** Where a request's lifecycle begins and ends (kernel/block emits rq.queue … rq.complete). */
+const RQ_BEGIN = new Set(['rq.queue', 'rq.submit', 'bio.submit']);
+const RQ_END = new Set(['rq.complete', 'rq.end', 'rq.fail', 'bio.complete']);
+
+/** ns → µs, the unit of `ts`; kept fractional so ns ordering survives. */
+const us = (t: number): number => t / 1000;
+
+/**
+ * Converts trace records to Chrome trace JSON: a process per host (the first segment of `src`,
+ * e.g. `client` in `client/nic0`), a thread per device or connection (the rest of `src`),
+ * every record an instant event on its thread, every statechart `state` record a slice that
+ * lasts until the machine's next state, and every request (rq.queue … rq.complete, keyed by
+ * src and `data.rq`) an async slice with its intermediate rq.* records as steps.
+ */
+export function toChromeTrace(header: TraceHeader | undefined, records: Iterable<TraceRecord>): ChromeTrace {
+  const events: ChromeEvent[] = [];
+  const pids = new Map<string, number>();
+  const tids = new Map<string, { pid: number; tid: number }>();
+  const openState = new Set<string>();
+  const openRq = new Map<string, string>();
+
+  const track = (src: string): { pid: number; tid: number } => {
+    const known = tids.get(src);
+    if (known) return known;
+    const slash = src.indexOf('/');
+    const host = slash < 0 ? src : src.slice(0, slash);
+    const thread = slash < 0 ? '(host)' : src.slice(slash + 1);
+    let pid = pids.get(host);
+    if (pid === undefined) {
+      pid = pids.size + 1;
+      pids.set(host, pid);
+      events.push({ name: 'process_name', ph: 'M', pid, args: { name: host } });
+    }
+    const t = { pid, tid: tids.size + 1 };
+    tids.set(src, t);
+    events.push({ name: 'thread_name', ph: 'M', pid, tid: t.tid, args: { name: thread } });
+    return t;
+  };
+
+  let lastT = 0;
+  for (const r of records) {
+    const { pid, tid } = track(r.src);
+    const ts = us(r.t);
+    lastT = r.t;
+    const args = { seq: r.seq, ...(r.data ?? {}) };
+    if (r.kind === 'state') {
+      if (openState.has(r.src)) events.push({ name: 'state', ph: 'E', ts, pid, tid });
+      const value = r.data?.['value'];
+      events.push({ name: typeof value === 'string' ? value : JSON.stringify(value), ph: 'B', ts, pid, tid, cat: 'state', args });
+      openState.add(r.src);
+      continue;
+    }
+    events.push({ name: r.kind, ph: 'i', s: 't', ts, pid, tid, cat: r.kind.split('.')[0]!, args });
+    const rq = r.data?.['rq'];
+    if (!r.kind.startsWith('rq.') && !r.kind.startsWith('bio.')) continue;
+    if (typeof rq !== 'number' && typeof rq !== 'string') continue;
+    const id = `${r.src}#${rq}`;
+    if (RQ_BEGIN.has(r.kind)) {
+      const op = r.data?.['op'];
+      const name = `${typeof op === 'string' ? op : 'rq'} ${rq}`;
+      openRq.set(id, name);
+      events.push({ name, ph: 'b', ts, pid, tid, cat: 'request', id, args });
+    } else if (openRq.has(id)) {
+      const name = openRq.get(id)!;
+      if (RQ_END.has(r.kind)) {
+        events.push({ name, ph: 'e', ts, pid, tid, cat: 'request', id, args });
+        openRq.delete(id);
+      } else {
+        events.push({ name: r.kind, ph: 'n', ts, pid, tid, cat: 'request', id, args });
+      }
+    }
+  }
+  // Close what is still open at the end of the trace, so every slice has an end.
+  const end = us(lastT);
+  for (const src of openState) {
+    const { pid, tid } = tids.get(src)!;
+    events.push({ name: 'state', ph: 'E', ts: end, pid, tid });
+  }
+  for (const [id, name] of openRq) {
+    const { pid, tid } = tids.get(id.slice(0, id.lastIndexOf('#')))!;
+    events.push({ name, ph: 'e', ts: end, pid, tid, cat: 'request', id, args: { unfinished: true } });
+  }
+  return { traceEvents: events, displayTimeUnit: 'ns', metadata: header ? { ...header } : {} };
+}
