@@ -36,7 +36,7 @@ const mutation = fc.oneof(
 type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
 
 function mutate(b: Uint8Array, ms: readonly Mutation[]): Uint8Array {
-  let out = b.slice();
+  let out: Uint8Array = b.slice();
   for (const m of ms) {
     const at = out.length === 0 ? 0 : m.at % out.length;
     if (m.kind === 'flip') { if (out.length) out[at] = m.value; }
