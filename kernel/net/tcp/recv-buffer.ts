@@ -2,10 +2,14 @@
  * The receive buffer: a ring of SO_RCVBUF bytes addressed by stream offset. In-order data sits in
  * [readOff, rcvNxt); out-of-order data is copied straight to its place beyond rcvNxt and tracked
  * as intervals, so reassembly needs no per-segment allocation. Everything the receive window
- * admits fits in the ring by construction.
+ * admits fits in the ring by construction. Storage starts small and grows on demand, so an idle
+ * socket with a large SO_RCVBUF costs little memory.
  */
+const INITIAL_BYTES = 16 * 1024;
+
 export class RecvBuffer {
-  private readonly ring: Uint8Array;
+  /** Physical storage: grows (powers of two) up to `capacity` as the data in it needs. */
+  private ring: Uint8Array;
   /** Stream offset of the first unread byte. */
   readOff = 0;
   /** Stream offset of the first byte not yet received in order. */
@@ -14,7 +18,7 @@ export class RecvBuffer {
   private ooo: number[] = [];
 
   constructor(readonly capacity: number) {
-    this.ring = new Uint8Array(capacity);
+    this.ring = new Uint8Array(Math.min(capacity, INITIAL_BYTES));
   }
 
   /** In-order bytes waiting for the reader. */
@@ -61,10 +65,11 @@ export class RecvBuffer {
   /** Copies up to `len` unread bytes to dst; returns the count. */
   read(dst: Uint8Array, dstOff: number, len: number): number {
     const n = Math.min(len, this.readable);
+    const size = this.ring.length;
     let done = 0;
     while (done < n) {
-      const pos = (this.readOff + done) % this.capacity;
-      const k = Math.min(n - done, this.capacity - pos);
+      const pos = (this.readOff + done) % size;
+      const k = Math.min(n - done, size - pos);
       dst.set(this.ring.subarray(pos, pos + k), dstOff + done);
       done += k;
     }
@@ -74,8 +79,9 @@ export class RecvBuffer {
 
   /** The longest contiguous view of unread bytes (valid until the next store or consume). */
   peek(): Uint8Array {
-    const pos = this.readOff % this.capacity;
-    const n = Math.min(this.readable, this.capacity - pos);
+    const size = this.ring.length;
+    const pos = this.readOff % size;
+    const n = Math.min(this.readable, size - pos);
     return this.ring.subarray(pos, pos + n);
   }
 
@@ -85,13 +91,32 @@ export class RecvBuffer {
   }
 
   private copyIn(src: Uint8Array, srcOff: number, off: number, len: number): void {
+    if (off + len - this.readOff > this.ring.length) this.grow(off + len - this.readOff);
+    const size = this.ring.length;
     let done = 0;
     while (done < len) {
-      const pos = (off + done) % this.capacity;
-      const k = Math.min(len - done, this.capacity - pos);
+      const pos = (off + done) % size;
+      const k = Math.min(len - done, size - pos);
       this.ring.set(src.subarray(srcOff + done, srcOff + done + k), pos);
       done += k;
     }
+  }
+
+  /** Re-lays [readOff, highest stored byte) into a ring of at least `need` bytes. */
+  private grow(need: number): void {
+    let size = this.ring.length;
+    while (size < need) size *= 2;
+    if (size > this.capacity) size = this.capacity;
+    const old = this.ring;
+    const next = new Uint8Array(size);
+    const end = this.highestOff;
+    for (let o = this.readOff; o < end; ) {
+      const pos = o % old.length;
+      const k = Math.min(end - o, old.length - pos, size - (o % size));
+      next.set(old.subarray(pos, pos + k), o % size);
+      o += k;
+    }
+    this.ring = next;
   }
 
   private mergeFront(): void {

@@ -36,6 +36,7 @@ describe('TCP over a clean pipe', () => {
     expect(a.connections()).toHaveLength(0);
     expect(b.connections()).toHaveLength(0);
     expect(a.stats.tcpRetransSegs + b.stats.tcpRetransSegs).toBe(0);
+    expect(a.stats.tcpDupAcks + b.stats.tcpDupAcks).toBe(0);
   });
 
   it('a connect to a port nobody listens on fails with ECONNREFUSED', () => {
