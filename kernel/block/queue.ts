@@ -362,12 +362,35 @@ export class RequestQueue {
       if (errno !== 0 || owner.seqSteps === 0) this.endBio(owner, errno);
       else this.startBio(h, owner, null);
     } else {
-      for (let i = 0; i < rq.nrBios; i++) this.endBio(rq.bios[i]!, errno);
+      // Free the request before ending its bios: a submitter that issues its next bio from
+      // endIo then finds the tag free, so tags in use never exceed the bios in flight.
+      const n = rq.nrBios;
+      const bios = this.scratch(this.endDepth++);
+      for (let i = 0; i < n; i++) bios[i] = rq.bios[i]!;
       this.freeRq(rq);
+      for (let i = 0; i < n; i++) {
+        const b = bios[i]!;
+        bios[i] = null;
+        this.endBio(b, errno);
+      }
+      this.endDepth--;
     }
     while (h.waiters.length > 0 && h.freeRqCount > 0) this.startBio(h, h.waiters.popFront()!, null);
     h.busyWait = false;
     if (h.hasWork) this.runHwQueue(h);
+  }
+
+  /** Bio lists for endRequest, one per nesting level (endIo may end another request). */
+  private readonly scratchBios: (Bio | null)[][] = [];
+  private endDepth = 0;
+
+  private scratch(depth: number): (Bio | null)[] {
+    let a = this.scratchBios[depth];
+    if (!a) {
+      a = new Array<Bio | null>(this.limits.maxSegments).fill(null);
+      this.scratchBios[depth] = a;
+    }
+    return a;
   }
 
   private freeRq(rq: Request): void {

@@ -58,6 +58,10 @@ export class DriverModel {
     for (const dev of this.devices.values()) if (!dev.driver && matches(drv, dev)) this.probe(drv, dev);
   }
 
+  hasDriver(name: string): boolean {
+    return this.drivers.has(name);
+  }
+
   unregisterDriver(name: string): void {
     const drv = this.drivers.get(name);
     if (!drv) return;

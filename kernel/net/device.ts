@@ -15,6 +15,16 @@ export interface NetDevice {
    * queued and retries when the driver calls `NetInterface.wake()`.
    */
   xmit(p: Packet): boolean;
+  /**
+   * True when the driver calls `NetInterface.txComplete` as packets leave: TCP then limits the
+   * bytes each socket keeps queued below it (TCP small queues). False/absent: no limit.
+   */
+  readonly reportsTxCompletion?: boolean;
+}
+
+/** Who is told when a transmitted packet has left the device (a TCP socket). */
+export interface TxOwner {
+  onTxDone(bytes: number): void;
 }
 
 /** The stack's side of a registered device: what the driver calls. */
@@ -25,4 +35,6 @@ export interface NetInterface {
   receive(p: Packet): void;
   /** The tx ring has room again. */
   wake(): void;
+  /** `n` packets (in the order they were handed over) have left the device. */
+  txComplete(n: number): void;
 }

@@ -1,5 +1,5 @@
 import type { Packet } from '../../hw-sim/net/packet.ts';
-import type { NetDevice, NetInterface } from './device.ts';
+import type { NetDevice, NetInterface, TxOwner } from './device.ts';
 import type { NetRoute } from './tcp/host.ts';
 import type { NetStats } from './stats.ts';
 
@@ -10,6 +10,11 @@ import type { NetStats } from './stats.ts';
 export class Iface implements NetInterface, NetRoute {
   private txq: Packet[] = [];
   private txHead = 0;
+  /** Owners and sizes of packets handed down and not yet completed, in order (TSQ). */
+  private owners: (TxOwner | null)[] = [];
+  private ownerBytes: number[] = [];
+  private ownersHead = 0;
+  private readonly tracksCompletion: boolean;
 
   constructor(
     readonly device: NetDevice,
@@ -18,7 +23,14 @@ export class Iface implements NetInterface, NetRoute {
     private readonly txQueueLen: number,
     private readonly stats: NetStats,
     private readonly input: (p: Packet) => void,
-  ) {}
+  ) {
+    this.tracksCompletion = device.reportsTxCompletion === true;
+  }
+
+  /** Whether sockets get tx completions through this interface. */
+  get completesTx(): boolean {
+    return this.tracksCompletion;
+  }
 
   get localAddr(): number {
     return this.addr;
@@ -41,13 +53,45 @@ export class Iface implements NetInterface, NetRoute {
     this.input(p);
   }
 
-  transmit(p: Packet): void {
-    if (this.txHead === this.txq.length && this.device.xmit(p)) return;
+  transmit(p: Packet, owner: TxOwner | null): void {
+    if (this.txHead === this.txq.length && this.device.xmit(p)) {
+      this.track(p, owner);
+      return;
+    }
     if (this.queued >= this.txQueueLen) {
       this.stats.ipTxQueueDrops++;
+      if (owner) owner.onTxDone(p.payload.length);
       return;
     }
     this.txq.push(p);
+    this.track(p, owner);
+  }
+
+  txComplete(n: number): void {
+    const o = this.owners;
+    const b = this.ownerBytes;
+    for (let i = 0; i < n && this.ownersHead < o.length; i++) {
+      const owner = o[this.ownersHead];
+      const bytes = b[this.ownersHead]!;
+      o[this.ownersHead] = null;
+      this.ownersHead++;
+      if (owner) owner.onTxDone(bytes);
+    }
+    if (this.ownersHead === o.length) {
+      o.length = 0;
+      b.length = 0;
+      this.ownersHead = 0;
+    } else if (this.ownersHead > 4096) {
+      this.owners = o.slice(this.ownersHead);
+      this.ownerBytes = b.slice(this.ownersHead);
+      this.ownersHead = 0;
+    }
+  }
+
+  private track(p: Packet, owner: TxOwner | null): void {
+    if (!this.tracksCompletion) return;
+    this.owners.push(owner);
+    this.ownerBytes.push(p.payload.length);
   }
 
   wake(): void {

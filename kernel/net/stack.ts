@@ -1,7 +1,7 @@
 import type { Engine, Rng } from '../../hw-sim/engine/index.ts';
 import { IPPROTO_TCP, parseIp, type IpAddr, type Packet } from '../../hw-sim/net/packet.ts';
 import { engineNetClock, type NetClock } from './clock.ts';
-import type { NetDevice, NetInterface } from './device.ts';
+import type { NetDevice, NetInterface, TxOwner } from './device.ts';
 import { NetError } from './errors.ts';
 import { Iface } from './interface.ts';
 import { NetStats } from './stats.ts';
@@ -130,10 +130,11 @@ export class NetStack implements TcpHost, UdpHost {
     return undefined;
   }
 
-  output(p: Packet): void {
+  output(p: Packet, owner?: TxOwner): void {
     const iface = this.route(p.dst) as Iface | undefined;
     if (!iface) {
       this.stats.ipNoRoute++;
+      if (owner) owner.onTxDone(p.payload.length);
       return;
     }
     p.ipId = this.ipId;
@@ -141,9 +142,10 @@ export class NetStack implements TcpHost, UdpHost {
     this.stats.ipOutPackets++;
     if (this.isLocal(p.dst)) {
       this.clock.schedule(0, () => this.input(p), 'ip.loopback');
+      if (owner) owner.onTxDone(p.payload.length);
       return;
     }
-    iface.transmit(p);
+    iface.transmit(p, owner ?? null);
   }
 
   newIss(): number {

@@ -22,6 +22,11 @@ export interface TcpConfig {
   keepCount: number;
   /** Listen backlog when listen() is given none. */
   backlog: number;
+  /**
+   * TCP small queues (tcp_limit_output_bytes): payload bytes a socket may have queued in the
+   * qdisc and the NIC ring before it waits for tx completions. Only with devices that report them.
+   */
+  tsqBytes: number;
 }
 
 export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = {
@@ -39,6 +44,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = {
   keepIntervalNs: 75 * NS_PER_S,
   keepCount: 9,
   backlog: 128,
+  tsqBytes: 256 * 1024,
 };
 
 /** Merges overrides onto the defaults and rejects nonsense with the key that is wrong. */

@@ -1,5 +1,6 @@
 import type { Packet } from '../../../hw-sim/net/packet.ts';
 import type { NetClock } from '../clock.ts';
+import type { TxOwner } from '../device.ts';
 import type { NetStats } from '../stats.ts';
 import type { TcpConfig } from './config.ts';
 import type { TcpSocket } from './socket.ts';
@@ -9,6 +10,8 @@ export interface NetRoute {
   readonly localAddr: number;
   readonly mtu: number;
   readonly gsoMaxBytes: number;
+  /** The device reports tx completions, so per-socket queueing below TCP can be limited. */
+  readonly completesTx: boolean;
 }
 
 /** What a TCP socket needs from its host's stack (kept narrow so TCP is testable alone). */
@@ -19,7 +22,8 @@ export interface TcpHost {
   readonly tcpConfig: TcpConfig;
   trace(kind: string, data: Record<string, unknown>): void;
   route(dst: number): NetRoute | undefined;
-  output(p: Packet): void;
+  /** Sends `p`; `owner` (a socket) hears when it left the device (TCP small queues). */
+  output(p: Packet, owner?: TxOwner): void;
   newIss(): number;
   /** Picks a free local port for an active open. */
   ephemeralPort(): number;

@@ -43,7 +43,12 @@ function emit(s: TcpSocket, off: number, payload: Uint8Array, flags: number, gso
   const p: Packet = { src: s.localAddr, dst: s.remoteAddr, proto: IPPROTO_TCP, ipId: 0, ttl: 64, tcp, payload, gsoSize, corrupt: false };
   s.host.stats.tcpOutSegs += gsoSize > 0 ? Math.ceil(payload.length / gsoSize) : 1;
   s.lastSendNs = s.host.clock.now();
-  s.host.output(p);
+  if (payload.length > 0 && s.tsqLimit > 0) {
+    s.txQueued += payload.length;
+    s.host.output(p, s);
+  } else {
+    s.host.output(p);
+  }
 }
 
 function synHeader(s: TcpSocket, seq: number, ack: number, flags: number, window: number): TcpHeader {
@@ -141,6 +146,10 @@ export function tcpOutput(s: TcpSocket): void {
     const room = s.sndUna + Math.min(s.sndWnd, cc.cwnd) - s.sndNxt;
     const len = Math.min(avail, room, s.maxSeg, s.sndq.contiguous(s.sndNxt));
     if (len <= 0) break;
+    if (s.tsqLimit > 0 && s.txQueued >= s.tsqLimit) {
+      s.tsqThrottled = true; // resumed from onTxDone
+      break;
+    }
     if (len < mss) {
       if (len === room && len < avail && len * 2 < s.maxSndWnd && !s.swsOverride) break;
       if (len === avail && !s.finQueued && (s.cork || (!s.noDelay && s.sndMax > s.sndUna))) break;

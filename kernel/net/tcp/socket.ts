@@ -1,5 +1,6 @@
 import { ipToString } from '../../../hw-sim/net/packet.ts';
 import { LazyTimer } from '../clock.ts';
+import type { TxOwner } from '../device.ts';
 import { NetError, type NetErrorCode } from '../errors.ts';
 import type { TcpConfig } from './config.ts';
 import type { NetRoute, TcpHost } from './host.ts';
@@ -49,7 +50,7 @@ const MAX_WSCALE = 14;
  * callback fields (set them before connect()/in onAccept). Sequence state is kept as stream
  * offsets (SYN = -1, first data byte = 0) and wrapped to 32 bits only on the wire.
  */
-export class TcpSocket {
+export class TcpSocket implements TxOwner {
   state: TcpState = 'CLOSED';
   localAddr = 0;
   localPort = 0;
@@ -96,6 +97,11 @@ export class TcpSocket {
   maxSeg = 536;
   readonly sndq: SendQueue;
   finQueued = false;
+  /** Payload bytes handed to the device and not yet completed (TCP small queues). */
+  txQueued = 0;
+  /** 0 when the device does not report completions. */
+  tsqLimit = 0;
+  tsqThrottled = false;
   writeBlocked = false;
 
   // Receive side.
@@ -311,6 +317,7 @@ export class TcpSocket {
     this.sndq.setChunkSize(this.maxSeg);
     this.cc.mss = this.sndMss;
     this.cc.cwnd = this.cc.initialWindow;
+    this.tsqLimit = route.completesTx ? Math.max(this.cfg.tsqBytes, 2 * 65536) : 0;
     let ws = 0;
     while (ws < MAX_WSCALE && this.rcvq.capacity >>> ws > 65535) ws++;
     this.rcvWscale = ws;
@@ -327,6 +334,15 @@ export class TcpSocket {
     this.peerOfferedWscale = wscale !== undefined;
     if (wscale === undefined) this.rcvWscale = 0;
     this.sndWscale = wscale === undefined ? 0 : Math.min(wscale, MAX_WSCALE);
+  }
+
+  /** A packet of ours left the NIC: below the TSQ limit again, send more. */
+  onTxDone(bytes: number): void {
+    this.txQueued -= bytes;
+    if (this.tsqThrottled && this.txQueued < this.tsqLimit) {
+      this.tsqThrottled = false;
+      tcpOutput(this);
+    }
   }
 
   setState(to: TcpState): void {

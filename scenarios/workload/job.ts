@@ -1,0 +1,170 @@
+/**
+ * One job instance: `iodepth` slots, each with its own bio and buffer, reused for every I/O.
+ * A slot issues its next I/O from its completion, so the job keeps `iodepth` I/Os in flight
+ * until it has issued `ios` or its runtime is over.
+ */
+import type { Ns } from '../../hw-sim/engine/time.ts';
+import type { Rng } from '../../hw-sim/engine/rng.ts';
+import { Bio } from '../../kernel/block/bio.ts';
+import type { GenDisk } from '../../kernel/block/gendisk.ts';
+import { REQ_OP } from '../../kernel/block/types.ts';
+import type { OpHook } from './history.ts';
+import { OpStats } from './report.ts';
+import type { Job } from './spec.ts';
+import { CHUNK, type Verifier } from './verify.ts';
+
+const KIND_READ = 0;
+const KIND_WRITE = 1;
+const KIND_FLUSH = 2;
+const KIND_NAMES = ['read', 'write', 'flush'] as const;
+
+interface Slot {
+  readonly bio: Bio;
+  readonly buf: Uint8Array;
+  readonly snap: Float64Array;
+  kind: number;
+  offset: number;
+  cid: number;
+  busy: boolean;
+}
+
+/** What a job needs from the run it belongs to. */
+export interface JobHost {
+  now(): Ns;
+  readonly verifier: Verifier | null;
+  nextContentId(): number;
+  readonly onOp: OpHook | null;
+  jobFinished(j: JobInstance): void;
+}
+
+export class JobInstance {
+  readonly stats = [new OpStats(), new OpStats(), new OpStats()];
+  lastCompletionNs: Ns = 0;
+  finished = false;
+  private readonly slots: Slot[] = [];
+  private issued = 0;
+  private writesSinceFlush = 0;
+  private cursor: number;
+  private stopAt = Number.POSITIVE_INFINITY;
+  private busySlots = 0;
+  private readonly blocks: number;
+  private readonly endIo = (bio: Bio): void => this.complete(bio.owner as Slot);
+
+  constructor(
+    private readonly host: JobHost,
+    private readonly disk: GenDisk,
+    readonly job: Job,
+    /** Global job number written into verify headers. */
+    readonly id: number,
+    readonly instance: number,
+    private readonly cpu: number,
+    private readonly offsets: Rng,
+    private readonly mix: Rng,
+  ) {
+    this.cursor = job.offset;
+    this.blocks = job.size / job.bs;
+    for (let i = 0; i < job.iodepth; i++) {
+      const buf = new Uint8Array(job.bs);
+      const s: Slot = { bio: new Bio(), buf, snap: new Float64Array(job.bs / CHUNK), kind: 0, offset: 0, cid: -1, busy: false };
+      s.bio.owner = s;
+      s.bio.endIo = this.endIo;
+      this.slots.push(s);
+    }
+  }
+
+  start(): void {
+    if (this.job.runtimeNs > 0) this.stopAt = this.host.now() + this.job.runtimeNs;
+    for (const s of this.slots) this.issue(s);
+    if (this.busySlots === 0) this.finish();
+  }
+
+  private more(): boolean {
+    if (this.job.ios > 0 && this.issued >= this.job.ios) return false;
+    return this.host.now() < this.stopAt;
+  }
+
+  private issue(s: Slot): void {
+    const j = this.job;
+    if (j.fsyncEvery > 0 && this.writesSinceFlush >= j.fsyncEvery) {
+      this.writesSinceFlush = 0;
+      this.submit(s, KIND_FLUSH, 0);
+      return;
+    }
+    if (!this.more()) return;
+    this.issued++;
+    let kind: number;
+    if (j.rw === 'read' || j.rw === 'randread') kind = KIND_READ;
+    else if (j.rw === 'write' || j.rw === 'randwrite') kind = KIND_WRITE;
+    else kind = this.mix.next() * 100 < j.rwmixread ? KIND_READ : KIND_WRITE;
+    let offset: number;
+    if (j.rw === 'read' || j.rw === 'write') {
+      offset = this.cursor;
+      this.cursor += j.bs;
+      if (this.cursor >= j.offset + j.size) this.cursor = j.offset;
+    } else {
+      offset = j.offset + this.offsets.int(this.blocks) * j.bs;
+    }
+    if (kind === KIND_WRITE) this.writesSinceFlush++;
+    this.submit(s, kind, offset);
+  }
+
+  private submit(s: Slot, kind: number, offset: number): void {
+    const now = this.host.now();
+    const v = this.host.verifier;
+    const bs = this.job.bs;
+    s.kind = kind;
+    s.offset = offset;
+    s.cid = -1;
+    if (kind === KIND_FLUSH) {
+      s.bio.set(REQ_OP.FLUSH, 0, 0, null);
+    } else if (kind === KIND_WRITE) {
+      s.cid = v && this.job.verify ? v.beginWrite(s.buf, offset, bs, this.id, now) : this.host.nextContentId();
+      s.bio.set(REQ_OP.WRITE, offset / 512, bs, s.buf);
+    } else {
+      if (v && this.job.verify) v.beginRead(offset, bs, s.snap);
+      s.bio.set(REQ_OP.READ, offset / 512, bs, s.buf);
+    }
+    if (!s.busy) {
+      s.busy = true;
+      this.busySlots++;
+    }
+    this.disk.submitBio(s.bio, this.cpu);
+  }
+
+  private complete(s: Slot): void {
+    const bio = s.bio;
+    const now = this.host.now();
+    const ok = bio.status === 0;
+    const st = this.stats[s.kind]!;
+    st.ios++;
+    st.bytes += bio.bytes;
+    if (!ok) st.errors++;
+    st.lat.record(now - bio.submitNs);
+    this.lastCompletionNs = now;
+    const v = this.host.verifier;
+    const verify = v !== null && this.job.verify;
+    let observed: Float64Array | null = null;
+    if (verify && s.kind === KIND_WRITE) v.endWrite(s.cid, now, ok);
+    else if (verify && s.kind === KIND_READ && ok) {
+      observed = this.host.onOp ? new Float64Array(s.snap.length) : null;
+      v.endRead(s.buf, s.offset, bio.bytes, s.snap, observed, now);
+    }
+    const hook = this.host.onOp;
+    if (hook) {
+      hook({
+        job: this.job.name, instance: this.instance, kind: KIND_NAMES[s.kind]!, offset: s.offset, length: bio.bytes,
+        issueNs: bio.submitNs, completeNs: now, errno: bio.status, contentId: s.cid, observed: observed ? Array.from(observed) : null,
+      });
+    }
+    s.busy = false;
+    this.busySlots--;
+    this.issue(s);
+    if (this.busySlots === 0) this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.host.jobFinished(this);
+  }
+}

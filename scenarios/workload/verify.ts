@@ -1,0 +1,164 @@
+/**
+ * Verify mode: every 512-byte chunk a job writes starts with a header naming the write
+ * (magic, job, content id, chunk offset, CRC32 of the rest), so a read proves which write it saw.
+ *
+ * A read is correct when each chunk is either zeros and no write to it had completed before the
+ * read was issued, or an intact chunk of a write w to that offset that was not superseded when
+ * the read was issued: w is superseded by any write w' that completed before the read was issued
+ * and was itself issued after w completed. With S = the latest issue time of the writes to the
+ * chunk completed before the read's issue, that is: w still in flight, or w.done ≥ S.
+ */
+import { crc32 } from 'node:zlib';
+import type { Ns } from '../../hw-sim/engine/time.ts';
+
+export const CHUNK = 512;
+export const HEADER_BYTES = 32;
+const MAGIC = 0x4f525646; // 'ORVF'
+
+const TWO32 = 4294967296;
+
+function putU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v & 255;
+  b[at + 1] = (v >>> 8) & 255;
+  b[at + 2] = (v >>> 16) & 255;
+  b[at + 3] = (v >>> 24) & 255;
+}
+
+function getU32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+
+/** Non-negative integer below 2^53 as two little-endian u32 halves. */
+function putU64(b: Uint8Array, at: number, v: number): void {
+  putU32(b, at, v % TWO32);
+  putU32(b, at + 4, Math.floor(v / TWO32));
+}
+
+function getU64(b: Uint8Array, at: number): number {
+  return getU32(b, at) + getU32(b, at + 4) * TWO32;
+}
+
+/** Fills the chunk at `at` of `buf` for write `cid` of job `job` at device offset `off`. */
+export function fillChunk(buf: Uint8Array, at: number, job: number, cid: number, off: number): void {
+  const seed = (cid * 131 + (off / CHUNK) * 7) & 255;
+  for (let i = HEADER_BYTES; i < CHUNK; i++) buf[at + i] = (seed + i) & 255;
+  putU32(buf, at, MAGIC);
+  putU32(buf, at + 4, job);
+  putU64(buf, at + 8, cid);
+  putU64(buf, at + 16, off);
+  putU32(buf, at + 28, 0);
+  putU32(buf, at + 24, chunkCrc(buf, at));
+}
+
+function chunkCrc(buf: Uint8Array, at: number): number {
+  const head = crc32(buf.subarray(at, at + 24));
+  return crc32(buf.subarray(at + HEADER_BYTES, at + CHUNK), head);
+}
+
+/** Writes known to the verifier, by content id. */
+class WriteLog {
+  offset = new Float64Array(1024);
+  bytes = new Float64Array(1024);
+  job = new Int32Array(1024);
+  issue = new Float64Array(1024);
+  done = new Float64Array(1024);
+  n = 0;
+
+  add(offset: number, bytes: number, job: number, issue: Ns): number {
+    if (this.n === this.offset.length) this.grow();
+    const i = this.n++;
+    this.offset[i] = offset;
+    this.bytes[i] = bytes;
+    this.job[i] = job;
+    this.issue[i] = issue;
+    this.done[i] = -1;
+    return i;
+  }
+
+  private grow(): void {
+    const g = <T extends Float64Array | Int32Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.offset = g(this.offset);
+    this.bytes = g(this.bytes);
+    this.job = g(this.job);
+    this.issue = g(this.issue);
+    this.done = g(this.done);
+  }
+}
+
+export class Verifier {
+  private readonly writes = new WriteLog();
+  /** Per chunk: latest issue time of the completed writes covering it (-1: none). */
+  private readonly lastDoneIssue = new Map<number, number>();
+  checked = 0;
+  violations = 0;
+  readonly messages: string[] = [];
+
+  /** Registers a write about to be issued and fills its buffer; returns its content id. */
+  beginWrite(buf: Uint8Array, offset: number, bytes: number, job: number, now: Ns): number {
+    const cid = this.writes.add(offset, bytes, job, now);
+    for (let c = 0; c < bytes; c += CHUNK) fillChunk(buf, c, job, cid, offset + c);
+    return cid;
+  }
+
+  endWrite(cid: number, now: Ns, ok: boolean): void {
+    const w = this.writes;
+    w.done[cid] = now;
+    if (!ok) return; // a failed write may or may not have landed: S is left as it was
+    const issue = w.issue[cid]!;
+    const off = w.offset[cid]!;
+    for (let c = 0; c < w.bytes[cid]!; c += CHUNK) {
+      const k = (off + c) / CHUNK;
+      if ((this.lastDoneIssue.get(k) ?? -1) < issue) this.lastDoneIssue.set(k, issue);
+    }
+  }
+
+  /** Snapshot of S for each chunk of a read about to be issued. */
+  beginRead(offset: number, bytes: number, snap: Float64Array): void {
+    for (let c = 0, i = 0; c < bytes; c += CHUNK, i++) snap[i] = this.lastDoneIssue.get((offset + c) / CHUNK) ?? -1;
+  }
+
+  /**
+   * Checks a completed read; fills `observed` (content id per chunk, -1 for zeros, -2 for
+   * garbage) and returns the number of bad chunks.
+   */
+  endRead(buf: Uint8Array, offset: number, bytes: number, snap: Float64Array, observed: Float64Array | null, now: Ns): number {
+    let bad = 0;
+    for (let c = 0, i = 0; c < bytes; c += CHUNK, i++) {
+      this.checked++;
+      const why = this.checkChunk(buf, c, offset + c, snap[i]!);
+      const cid = why === null ? this.lastCid : why === 'zero' ? -1 : -2;
+      if (observed) observed[i] = cid;
+      if (why !== null && why !== 'zero') {
+        bad++;
+        this.violations++;
+        if (this.messages.length < 20) this.messages.push(`read at ${now} ns, chunk ${offset + c}: ${why}`);
+      }
+    }
+    return bad;
+  }
+
+  private lastCid = -1;
+
+  /** null when the chunk is an acceptable write (its id in lastCid), 'zero' for acceptable zeros, else the reason. */
+  private checkChunk(buf: Uint8Array, at: number, off: number, s: number): string | null {
+    if (getU32(buf, at) !== MAGIC) {
+      for (let i = 0; i < CHUNK; i++) if (buf[at + i] !== 0) return 'neither zeros nor a verify header';
+      return s < 0 ? 'zero' : 'zeros, but a write to it had completed before the read was issued';
+    }
+    if (getU32(buf, at + 24) !== chunkCrc(buf, at)) return 'CRC mismatch';
+    const cid = getU64(buf, at + 8);
+    const w = this.writes;
+    if (cid >= w.n) return `unknown content id ${cid}`;
+    if (getU64(buf, at + 16) !== off) return `chunk of offset ${getU64(buf, at + 16)} found at ${off}`;
+    if (getU32(buf, at + 4) !== w.job[cid]) return `job id ${getU32(buf, at + 4)} does not match write ${cid}`;
+    if (off < w.offset[cid]! || off >= w.offset[cid]! + w.bytes[cid]!) return `write ${cid} never covered this offset`;
+    const done = w.done[cid]!;
+    if (done >= 0 && done < s) return `stale data: write ${cid} (done at ${done}) was superseded by a write issued at ${s}`;
+    this.lastCid = cid;
+    return null;
+  }
+}
