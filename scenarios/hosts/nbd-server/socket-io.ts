@@ -1,0 +1,59 @@
+import type { TcpSocket } from '../../../kernel/net/tcp/socket.ts';
+
+/**
+ * Ordered output on a kernel TCP socket: what send() does not accept now waits here and goes
+ * out on onWritable, so a session can hand over replies without caring about the send buffer.
+ */
+export class SocketWriter {
+  private readonly pending: Uint8Array[] = [];
+  private head = 0;
+  /** Offset into pending[head] already accepted by the socket. */
+  private off = 0;
+  private closing = false;
+
+  constructor(private readonly sock: TcpSocket) {
+    sock.onWritable = () => this.drain();
+  }
+
+  /** Bytes buffered here (not yet in the socket). */
+  get backlog(): number {
+    let n = -this.off;
+    for (let i = this.head; i < this.pending.length; i++) n += this.pending[i]!.length;
+    return n;
+  }
+
+  write(bytes: Uint8Array): void {
+    if (bytes.length === 0 || this.sock.state === 'CLOSED') return;
+    if (this.head === this.pending.length) {
+      const n = this.sock.send(bytes);
+      if (n === bytes.length) return;
+      this.pending.push(bytes);
+      this.off = n;
+      return;
+    }
+    this.pending.push(bytes);
+  }
+
+  /** Closes (FIN) once everything written has been handed to the socket. */
+  end(): void {
+    this.closing = true;
+    if (this.head === this.pending.length) this.sock.close();
+  }
+
+  private drain(): void {
+    while (this.head < this.pending.length) {
+      if (this.sock.state === 'CLOSED') return;
+      const b = this.pending[this.head]!;
+      const n = this.sock.send(b, this.off, b.length - this.off);
+      this.off += n;
+      if (this.off < b.length) return;
+      this.pending[this.head++] = EMPTY;
+      this.off = 0;
+    }
+    this.pending.length = 0;
+    this.head = 0;
+    if (this.closing) this.sock.close();
+  }
+}
+
+const EMPTY = new Uint8Array(0);
