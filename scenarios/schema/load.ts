@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { ConfigError, formatKeyPath } from '../../drivers/nbd/config/errors.ts';
 import { firstProblem } from '../../drivers/nbd/config/issues.ts';
 import { nbdConfigFromTable } from '../../drivers/nbd/config/load.ts';
+import { readInputText } from '../../drivers/nbd/config/read.ts';
 import { locateKey, parseToml } from '../../drivers/nbd/config/toml.ts';
 import type { NbdConfig } from '../../drivers/nbd/config/types.ts';
 import { scenarioDocumentSchema, type ScenarioDocument } from './document.ts';
@@ -100,12 +100,5 @@ export function parseScenario(text: string, file: string): Scenario {
 
 /** Reads and validates a scenario file (tools only: the simulation path reads no files). */
 export function loadScenario(path: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ScenarioError(path, '', code === 'ENOENT' ? 'no such file' : `cannot read file (${code ?? String(e)})`);
-  }
-  return parseScenario(text, path);
+  return parseScenario(readInputText(path, (reason) => new ScenarioError(path, '', reason)), path);
 }

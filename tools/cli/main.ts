@@ -42,7 +42,8 @@ export async function main(argv: readonly string[], opts: ContextOptions = {}): 
     if (e instanceof CommanderError) {
       // --help and --version exit through here too.
       if (e.exitCode === 0) return EXIT_OK;
-      if (e.code === 'commander.help' || e.code === 'commander.helpDisplayed') return EXIT_OK;
+      // No subcommand: commander printed the help; that is still a usage error.
+      if (e.code === 'commander.help') return EXIT_USAGE;
       ctx.io.stderr(`orion-sim: ${commanderLine(e)}\n`);
       return EXIT_USAGE;
     }

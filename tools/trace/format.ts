@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { serialiseRecord, type TraceRecord } from '../../hw-sim/engine/trace.ts';
 import { InputError } from '../../drivers/nbd/config/errors.ts';
+import { readInputText } from '../../drivers/nbd/config/read.ts';
 
 /**
  * A trace file is JSONL: a header line, then one record per line, `{t, seq, src, kind, data}`.
@@ -52,14 +52,7 @@ function isRecord(v: unknown): v is TraceRecord {
 
 /** Reads and checks a trace file; a bad line is an InputError naming the file and the line. */
 export function readTrace(path: string): TraceFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(path, '', code === 'ENOENT' ? 'no such file' : `cannot read file (${code ?? String(e)})`);
-  }
-  const lines = text.split('\n');
+  const lines = readInputText(path, (reason) => new InputError(path, '', reason)).split('\n');
   const parse = (i: number): unknown => {
     try {
       return JSON.parse(lines[i]!);

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError, formatKeyPath, type KeyPath } from './errors.ts';
 import { firstProblem } from './issues.ts';
+import { readInputText } from './read.ts';
 import { nbdSectionSchema, type NbdSectionParsed } from './schema.ts';
 import { locateKey, parseToml } from './toml.ts';
 import type { NbdConfig } from './types.ts';
@@ -68,13 +68,7 @@ export function parseNbdConfig(text: string, file: string): NbdConfig {
 
 /** Reads and parses a TOML file's `[nbd]` section. Tools only: the simulation path reads no files. */
 export function loadNbdConfig(path: string): NbdConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError(path, '', `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  return parseNbdConfig(text, path);
+  return parseNbdConfig(readInputText(path, (reason) => new ConfigError(path, '', reason)), path);
 }
 
 /** The spec's defaults, as NbdConfig (no servers). */
