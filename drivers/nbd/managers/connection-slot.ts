@@ -41,7 +41,8 @@ export class ConnectionSlot {
     readonly server: number,
   ) {}
 
+  /** Can take a request now (the phase mirror lags inside a transition, so the session decides too). */
   get usable(): boolean {
-    return this.phase === 'transmission';
+    return this.phase === 'transmission' && this.transmission !== null && this.socket !== null;
   }
 }

@@ -30,6 +30,8 @@ class FakeConn implements NbdSocket {
   serverTls: TlsChannel | null = null;
   inFlightBytes = 0;
   blocked = false;
+  /** This connection alone drops everything, both ways. */
+  partitioned = false;
 
   constructor(readonly net: FakeNet, readonly srv: SimServer, readonly ev: SocketEvents) {}
 
@@ -44,7 +46,7 @@ class FakeConn implements NbdSocket {
     this.net.engine.schedule(ONE_WAY_NS, () => {
       this.inFlightBytes -= n;
       if (this.blocked && this.open) { this.blocked = false; this.ev.onWritable(); }
-      if (!this.open || this.srv.partitioned || !this.srv.up) return;
+      if (!this.open || this.partitioned || this.srv.partitioned || !this.srv.up) return;
       if (this.serverTls) this.serverTls.feed(copy);
       else this.session?.receive(copy);
     }, 'fake.c2s');
@@ -68,7 +70,7 @@ class FakeConn implements NbdSocket {
   deliver(bytes: Uint8Array): void {
     const copy = bytes.slice();
     this.net.engine.schedule(ONE_WAY_NS, () => {
-      if (this.open && !this.srv.partitioned) this.ev.onData(copy);
+      if (this.open && !this.partitioned && !this.srv.partitioned) this.ev.onData(copy);
     }, 'fake.s2c');
   }
 
@@ -146,6 +148,12 @@ export class FakeNet implements SocketFactory {
     this.servers.get(name)!.up = true;
   }
 
+  /** Partitions one established connection of a server (both directions). */
+  partitionConn(name: string, index: number, on: boolean): void {
+    const c = [...this.servers.get(name)!.sockets][index];
+    if (c) c.partitioned = on;
+  }
+
   /** RST one connection from the server side. */
   rst(name: string, index = 0): void {
     const c = [...this.servers.get(name)!.sockets][index];
@@ -161,8 +169,14 @@ export class FakeBlock implements BlockDisk {
   capacity = 0;
   completions = 0;
   errors = 0;
+  /** Completions of a request already completed (must stay 0). */
+  doubles = 0;
   onComplete: ((rq: BlkRequest, errno: number) => void) | null = null;
   device!: NbdDevice;
+  /** Per-request timeout like blk-mq's (0: none). */
+  timeoutNs = 0;
+  engine: Engine | null = null;
+  private readonly timers = new Map<BlkRequest, ReturnType<Engine['schedule']>>();
 
   constructor(readonly tags: number) {
     for (let t = tags - 1; t >= 0; t--) this.free.push(t);
@@ -176,13 +190,28 @@ export class FakeBlock implements BlockDisk {
     return rq;
   }
 
+  private armTimer(rq: BlkRequest): void {
+    if (this.timeoutNs === 0 || !this.engine) return;
+    const e = this.engine;
+    e.cancel(this.timers.get(rq));
+    this.timers.set(rq, e.schedule(this.timeoutNs, () => {
+      this.timers.delete(rq);
+      if (this.done.has(rq)) return;
+      if (this.device.timeout(rq) === 0) this.armTimer(rq);
+    }, 'fake.blk.timeout'));
+  }
+
   private dispatch(rq: BlkRequest): void {
+    this.armTimer(rq);
     const r = this.device.queueRq(rq);
     if (r === QueueRqResult.BUSY) this.busy.push(rq);
     else if (r === QueueRqResult.ERROR) this.complete(rq, 5);
   }
 
   complete(rq: BlkRequest, error: number): void {
+    if (this.done.has(rq)) { this.doubles++; return; }
+    this.engine?.cancel(this.timers.get(rq));
+    this.timers.delete(rq);
     this.free.push(rq.tag);
     this.completions++;
     if (error !== 0) this.errors++;
@@ -214,6 +243,8 @@ export function rig(seed: number, cfg: NbdConfig, servers: (net: FakeNet) => voi
   servers(net);
   const tags = opts.tags ?? 64;
   const blk = new FakeBlock(tags);
+  blk.engine = engine;
+  blk.timeoutNs = cfg.requestTimeoutNs;
   const dev = new NbdDevice(engine, {
     name: 'nbd0', host: 'client', config: cfg, sockets: net, protocol: new SimProtocolEngine(engine, 'nbd0'),
     tags, maxIo: 128 * 1024,
