@@ -45,6 +45,7 @@ export class NicDriver implements NetDevice, Napi {
   readonly mtu: number;
   readonly gsoMaxBytes: number;
   readonly weight: number;
+  readonly reportsTxCompletion = true;
   scheduled = false;
   readonly iface: NetInterface;
   readonly stats: NicDriverStats = { txPackets: 0, txRingFull: 0, txReaped: 0, rxPackets: 0, polls: 0, pollsExhausted: 0 };
@@ -127,6 +128,7 @@ export class NicDriver implements NetDevice, Napi {
     const n = this.nic.txReap();
     if (n === 0) return;
     this.stats.txReaped += n;
+    this.iface.txComplete(n);
     if (this.txStopped) {
       this.txStopped = false;
       this.iface.wake();
