@@ -8,15 +8,15 @@
 import { and, assign, emit, enqueueActions, not, setup } from 'xstate';
 import type { OptionReply } from './decode-handshake-replies.ts';
 import { encodeClientFlags, encodeExportNameOption, encodeInfoOption, encodeMetaContextOption, encodeOption } from './encode-handshake.ts';
+import { failureOf } from './handshake-failure.ts';
 import type {
   ExportListing, FailureKind, HandshakeConfig, HandshakeEmitted, HandshakeEvent, HandshakeFailure, TlsMode,
 } from './handshake-types.ts';
 import {
   NBD_DEFAULT_MAX_PAYLOAD, NBD_DEFAULT_MIN_BLOCK, NBD_DEFAULT_PREF_BLOCK, NBD_FLAG_C_FIXED_NEWSTYLE,
   NBD_FLAG_C_NO_ZEROES, NBD_FLAG_FIXED_NEWSTYLE, NBD_FLAG_NO_ZEROES, NBD_INFO_BLOCK_SIZE, NBD_OPT_ABORT,
-  NBD_OPT_EXPORT_NAME, NBD_OPT_GO, NBD_OPT_LIST, NBD_OPT_NAMES, NBD_OPT_SET_META_CONTEXT, NBD_OPT_STARTTLS,
-  NBD_OPT_STRUCTURED_REPLY, NBD_REP_ERR_BLOCK_SIZE_REQD, NBD_REP_ERR_POLICY, NBD_REP_ERR_SHUTDOWN,
-  NBD_REP_ERR_TLS_REQD, NBD_REP_ERR_UNKNOWN, NBD_REP_ERR_UNSUP, NBD_REP_NAMES,
+  NBD_OPT_EXPORT_NAME, NBD_OPT_GO, NBD_OPT_LIST, NBD_OPT_SET_META_CONTEXT, NBD_OPT_STARTTLS,
+  NBD_OPT_STRUCTURED_REPLY, NBD_REP_ERR_SHUTDOWN, NBD_REP_ERR_UNSUP,
 } from './uapi.ts';
 
 export interface HandshakeContext {
@@ -61,37 +61,6 @@ function optionBytes(option: number, c: HandshakeContext): Uint8Array {
     case NBD_OPT_EXPORT_NAME: return encodeExportNameOption(c.exportName);
     case NBD_OPT_SET_META_CONTEXT: return encodeMetaContextOption(NBD_OPT_SET_META_CONTEXT, c.exportName, c.metaWanted);
     default: return encodeOption(option);
-  }
-}
-
-const ERROR_KINDS: Record<number, FailureKind> = {
-  [NBD_REP_ERR_TLS_REQD]: 'tls-required', [NBD_REP_ERR_POLICY]: 'policy', [NBD_REP_ERR_UNKNOWN]: 'unknown-export',
-  [NBD_REP_ERR_BLOCK_SIZE_REQD]: 'block-size-required', [NBD_REP_ERR_SHUTDOWN]: 'shutdown',
-};
-
-/** A typed failure from the event that ended negotiation; `kind` overrides the derived one. */
-function failureOf(c: HandshakeContext, e: HandshakeEvent, kind?: FailureKind): HandshakeFailure {
-  const opt = NBD_OPT_NAMES[c.currentOption] ?? `option ${c.currentOption}`;
-  switch (e.type) {
-    case 'PROTOCOL_ERROR':
-      return { kind: 'protocol', message: e.error.message, option: c.currentOption, protocolError: e.error };
-    case 'EOF':
-      return { kind: kind ?? 'eof', message: `server closed the connection during ${opt}`, option: c.currentOption };
-    case 'TLS_FAILED':
-      return { kind: 'tls-failed', message: `TLS handshake failed: ${e.reason}` };
-    case 'OPTION_REPLY': {
-      const r = e.reply;
-      if (r.kind === 'error') {
-        const name = NBD_REP_NAMES[r.replyType] ?? `error reply 0x${r.replyType.toString(16)}`;
-        return {
-          kind: kind ?? ERROR_KINDS[r.replyType] ?? 'option-error', option: r.option, replyType: r.replyType,
-          message: `${opt} failed: ${name}${r.message ? ` (${r.message})` : ''}`,
-        };
-      }
-      return { kind: kind ?? 'protocol', option: r.option, message: `${opt}: unexpected ${r.kind} reply` };
-    }
-    default:
-      return { kind: kind ?? 'protocol', message: `unexpected ${e.type} during ${opt}` };
   }
 }
 
@@ -141,7 +110,7 @@ export const handshakeMachine = setup({
       const r = reply(event);
       return r?.kind === 'server' ? { exports: [...context.exports, { name: r.name, description: r.description }] } : {};
     }),
-    fail: assign(({ context, event }, params: { kind?: FailureKind }) => ({ failure: failureOf(context, event, params.kind) })),
+    fail: assign(({ context, event }, params: { kind?: FailureKind }) => ({ failure: failureOf(context.currentOption, event, params.kind) })),
   },
   guards: {
     fixedNewstyle: ({ context }) => (context.handshakeFlags & NBD_FLAG_FIXED_NEWSTYLE) !== 0,

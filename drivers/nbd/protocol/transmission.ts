@@ -10,6 +10,7 @@ import { hard, ProtocolError } from './errors.ts';
 import { ReplyDecoder, REPLY_EVENT } from './decode-replies.ts';
 import { encodeRequest } from './encode-transmission.ts';
 import type { NegotiatedExport } from './handshake-types.ts';
+import { FlushGate } from './flush-gate.ts';
 import { checkRequest, type NbdRequest, type SubmitError } from './request-check.ts';
 import {
   NBD_CMD_BLOCK_STATUS, NBD_CMD_DISC, NBD_CMD_FLAG_DF, NBD_CMD_FLAG_REQ_ONE, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE,
@@ -44,8 +45,6 @@ interface Slot {
   covered: number;
   contentChunks: number;
   errored: boolean;
-  /** Write sequence for writes, cover sequence for flushes. */
-  seq: number;
 }
 
 const WRITES = (t: number): boolean => t === NBD_CMD_WRITE || t === NBD_CMD_WRITE_ZEROES || t === NBD_CMD_TRIM;
@@ -58,9 +57,8 @@ export class TransmissionSession {
   private readonly slots: Slot[] = [];
   private readonly free: number[] = [];
   private inFlightCount = 0;
-  private writeSeq = 0;
-  /** Flushes waiting for earlier writes: tag → writes still outstanding. */
-  private readonly heldFlushes = new Map<number, number>();
+  private readonly flushes: FlushGate;
+  private readonly release = (tag: number): void => this.host.send(this.headers[tag]!);
   private sessionState: SessionState = 'open';
   private failure: ProtocolError | null = null;
 
@@ -72,7 +70,8 @@ export class TransmissionSession {
     for (let t = n - 1; t >= 0; t--) {
       this.free.push(t);
     }
-    for (let t = 0; t < n; t++) this.slots.push({ req: null, covered: 0, contentChunks: 0, errored: false, seq: 0 });
+    for (let t = 0; t < n; t++) this.slots.push({ req: null, covered: 0, contentChunks: 0, errored: false });
+    this.flushes = new FlushGate(n);
     this.decoder = new ReplyDecoder(x.structuredReplies);
     for (const b of opts.leftover ?? []) this.decoder.feed(b);
   }
@@ -114,15 +113,8 @@ export class TransmissionSession {
     req.protocolError = null;
     this.inFlightCount++;
     encodeRequest(this.headers[tag]!, 0, req.flags, req.type, this.generation, tag, req.offset, req.length);
-    if (WRITES(req.type)) s.seq = ++this.writeSeq;
-    if (req.type === NBD_CMD_FLUSH) {
-      s.seq = this.writeSeq;
-      const before = this.writesUpTo(this.writeSeq);
-      if (before > 0) {
-        this.heldFlushes.set(tag, before);
-        return null;
-      }
-    }
+    if (WRITES(req.type)) this.flushes.wrote(tag);
+    else if (req.type === NBD_CMD_FLUSH && !this.flushes.flush(tag)) return null;
     this.host.send(this.headers[tag]!);
     if (req.type === NBD_CMD_WRITE && req.length > 0) this.host.send(req.data!.length === req.length ? req.data! : req.data!.subarray(0, req.length));
     return null;
@@ -145,7 +137,7 @@ export class TransmissionSession {
       this.free.push(t);
     }
     this.inFlightCount = 0;
-    this.heldFlushes.clear();
+    this.flushes.clear();
     if (this.sessionState !== 'dead') this.sessionState = 'disconnected';
     return out;
   }
@@ -176,7 +168,7 @@ export class TransmissionSession {
     const tag = d.cookieLo;
     const s = tag < this.slots.length ? this.slots[tag]! : null;
     const req = s?.req;
-    if (!s || !req || this.heldFlushes.has(tag)) return hard('unknown-cookie', 'reply.cookie', `no request in flight with tag ${tag}`);
+    if (!s || !req || this.flushes.isHeld(tag)) return hard('unknown-cookie', 'reply.cookie', `no request in flight with tag ${tag}`);
     if (ev === REPLY_EVENT.SIMPLE) {
       if (req.type === NBD_CMD_READ && this.x.structuredReplies) {
         return hard('simple-reply-to-structured-read', 'reply', `simple reply to READ tag ${tag} after structured replies were negotiated`);
@@ -275,27 +267,9 @@ export class TransmissionSession {
     s.req = null;
     this.free.push(tag);
     this.inFlightCount--;
-    if (WRITES(req.type) && this.heldFlushes.size > 0) this.releaseFlushes(s.seq);
+    this.flushes.answered(tag, this.release);
     this.host.complete(req);
     this.maybeSendDisc();
-  }
-
-  /** A write with sequence `seq` was answered: flushes that cover it need one reply fewer. */
-  private releaseFlushes(seq: number): void {
-    for (const [tag, left] of this.heldFlushes) {
-      if (this.slots[tag]!.seq < seq) continue;
-      if (left > 1) this.heldFlushes.set(tag, left - 1);
-      else {
-        this.heldFlushes.delete(tag);
-        this.host.send(this.headers[tag]!);
-      }
-    }
-  }
-
-  private writesUpTo(seq: number): number {
-    let n = 0;
-    for (const s of this.slots) if (s.req && WRITES(s.req.type) && s.seq <= seq) n++;
-    return n;
   }
 
   private takeTag(tag: number): boolean {
