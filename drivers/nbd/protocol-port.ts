@@ -44,6 +44,8 @@ export interface Handshake {
   start(): void;
   feed(bytes: Uint8Array): void;
   tlsEstablished(): void;
+  /** The server closed the connection mid-handshake (may end it with a reason, e.g. after ABORT). */
+  eof(): void;
   /** Bytes received past the end of the handshake (the start of the reply stream). */
   takeLeftover(): Uint8Array[];
 }

@@ -37,6 +37,7 @@ export class SimProtocolEngine implements ProtocolEngine {
       start: () => { h.start(); },
       feed: (b) => h.feed(b),
       tlsEstablished: () => h.tlsReady(),
+      eof: () => h.eof(),
       takeLeftover: () => h.takeLeftover(),
     };
   }

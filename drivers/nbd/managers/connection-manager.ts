@@ -187,6 +187,7 @@ export class ConnectionManager {
           },
           onWritable: () => { if (slot.incarnation === inc) this.network.writable(slot); },
           onClose: (errno) => {
+            if (slot.incarnation === inc) slot.handshake?.eof();
             if (slot.incarnation === inc) actor().send({ type: 'SOCKET_DOWN', reason: errno === 0 ? 'server closed the connection' : `socket error errno ${errno}` });
           },
         });
@@ -232,8 +233,8 @@ export class ConnectionManager {
           failed: (reason) => {
             if (!live()) return;
             this.security.handshakeFailures++;
-            this.owner.refused(slot, reason, 13);
             actor.send({ type: 'HANDSHAKE_REFUSED', reason });
+            this.owner.refused(slot, reason, 13);
           },
           appData: (b) => { if (live()) this.protocol.received(slot, b); },
         });
@@ -243,8 +244,8 @@ export class ConnectionManager {
         if (!live()) return;
         const refusal = this.owner.negotiated(slot, info);
         if (refusal !== '') {
-          this.owner.refused(slot, refusal, 5);
           actor.send({ type: 'HANDSHAKE_REFUSED', reason: refusal });
+          this.owner.refused(slot, refusal, 5);
           return;
         }
         const first = s.multiConn === undefined;
@@ -255,8 +256,8 @@ export class ConnectionManager {
       },
       failed: (reason, errno) => {
         if (!live()) return;
-        this.owner.refused(slot, reason, errno);
         actor.send({ type: 'HANDSHAKE_REFUSED', reason });
+        this.owner.refused(slot, reason, errno);
       },
     });
   }
