@@ -62,16 +62,17 @@ describe('TlsChannel', () => {
   function pair(clientPsk: string, serverPsk: string) {
     const log: string[] = [];
     const got: Uint8Array[] = [];
-    let client!: TlsChannel;
-    let server!: TlsChannel;
+    const ends: { client?: TlsChannel; server?: TlsChannel } = {};
     const sink = (who: string, peer: () => TlsChannel): TlsSink => ({
       sendRaw: (b) => peer().feed(b),
       established: () => log.push(`${who} up`),
       failed: (reason) => log.push(`${who} failed: ${reason}`),
       appData: (b) => got.push(b),
     });
-    client = new TlsChannel({ role: 'client', identity: 'orion', psk: Buffer.from(clientPsk, 'hex'), seed: 1, random: new Uint8Array(32).fill(1) }, sink('client', () => server));
-    server = new TlsChannel({ role: 'server', identity: '', seed: 1, random: new Uint8Array(32).fill(2), lookupPsk: (id) => (id === 'orion' ? Buffer.from(serverPsk, 'hex') : undefined) }, sink('server', () => client));
+    const client = new TlsChannel({ role: 'client', identity: 'orion', psk: Buffer.from(clientPsk, 'hex'), seed: 1, random: new Uint8Array(32).fill(1) }, sink('client', () => ends.server!));
+    const server = new TlsChannel({ role: 'server', identity: '', seed: 1, random: new Uint8Array(32).fill(2), lookupPsk: (id) => (id === 'orion' ? Buffer.from(serverPsk, 'hex') : undefined) }, sink('server', () => ends.client!));
+    ends.client = client;
+    ends.server = server;
     server.start();
     client.start();
     return { client, server, log, got };
