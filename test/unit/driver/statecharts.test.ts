@@ -1,0 +1,84 @@
+import { getShortestPaths, getStateNodes } from '@xstate/graph';
+import { describe, expect, it } from 'vitest';
+import type { AnyStateMachine } from 'xstate';
+import { createSimActor, Engine } from '../../../hw-sim/engine/index.ts';
+import { connectionMachine, type ConnectionEvent, type ConnectionInput } from '../../../drivers/nbd/machines/connection-machine.ts';
+import { deviceMachine, type DeviceEvent } from '../../../drivers/nbd/machines/device-machine.ts';
+
+/** Every leaf state id of a machine (what "every state reachable" must cover). */
+function leafStates(m: AnyStateMachine): string[] {
+  return getStateNodes(m.root).filter((n) => n.type === 'atomic' || n.type === 'final').map((n) => n.path.join('.')).sort();
+}
+
+function reached(paths: Array<{ state: { value: unknown } }>): string[] {
+  const out = new Set<string>();
+  const walk = (v: unknown, prefix: string[]): void => {
+    if (typeof v === 'string') out.add([...prefix, v].join('.'));
+    else if (v && typeof v === 'object') for (const [k, sub] of Object.entries(v)) walk(sub, [...prefix, k]);
+  };
+  for (const p of paths) walk(p.state.value, []);
+  return [...out].sort();
+}
+
+describe('statecharts: every state reachable', () => {
+  it('device lifecycle', () => {
+    const events: DeviceEvent[] = [
+      { type: 'CONFIGURE', wanted: 2 }, { type: 'SOCKET_UP' },
+      { type: 'NEGOTIATED', size: 1, live: 2, wanted: 2 }, { type: 'NEGOTIATED', size: 1, live: 1, wanted: 2 },
+      { type: 'CONN_COUNT', live: 1, wanted: 2 }, { type: 'CONN_COUNT', live: 2, wanted: 2 },
+      { type: 'FAIL', reason: 'x', errno: 5 }, { type: 'RESET' }, { type: 'DISCONNECT' }, { type: 'DRAINED' },
+    ];
+    const paths = getShortestPaths(deviceMachine, { events });
+    expect(reached(paths)).toEqual(leafStates(deviceMachine));
+    expect(leafStates(deviceMachine)).toEqual(
+      ['connecting', 'degraded', 'disconnected', 'disconnecting', 'failed', 'negotiating', 'ready', 'unconfigured'],
+    );
+  });
+
+  it('connection lifecycle', () => {
+    const noop = (): void => {};
+    const input: ConnectionInput = {
+      hooks: { openSocket: noop, startHandshake: noop, enterTransmission: noop, beginDrain: noop, abandon: noop, closeInOrder: noop },
+      rng: { name: 't', next: () => 0.5, int: () => 0, chance: () => false, range: (a) => a, normal: () => 0, exponential: (m) => m },
+      retryCount: 1, timeoutMs: 10, backoffBaseMs: 1, backoffCapMs: 4, jitter: 0.5,
+    };
+    const events: ConnectionEvent[] = [
+      { type: 'START' }, { type: 'SOCKET_UP' }, { type: 'SOCKET_DOWN', reason: 'rst' }, { type: 'TLS_START' }, { type: 'TLS_DONE' },
+      { type: 'HANDSHAKE_OK' }, { type: 'HANDSHAKE_REFUSED', reason: 'policy' }, { type: 'PROTOCOL_FATAL', reason: 'bad magic' },
+      { type: 'SHUTDOWN' }, { type: 'DRAIN' }, { type: 'DRAINED' }, { type: 'REVIVE' }, { type: 'KILL', reason: 'rm' },
+    ];
+    const paths = getShortestPaths(connectionMachine, { events, input });
+    expect(reached(paths)).toEqual(leafStates(connectionMachine));
+    expect(leafStates(connectionMachine)).toEqual(
+      ['backoff', 'closed', 'connect', 'dead', 'draining', 'handshake.options', 'handshake.tls', 'idle', 'transmission'],
+    );
+  });
+
+  it('backoff is capped and exponential, with the configured jitter fraction', () => {
+    // Independent expectation: base 100 ms doubling, cap 400 ms, jitter 0.2 with rng 0.5 ⇒ 0.9 × exp.
+    const delays: number[] = [];
+    const exp = [100, 200, 400, 400];
+    for (let a = 0; a < exp.length; a++) delays.push(exp[a]! * 0.8 + exp[a]! * 0.2 * 0.5);
+    expect(delays).toEqual([90, 180, 360, 360]);
+    const engine = new Engine({ seed: 1 });
+    const noop = (): void => {};
+    const actor = createSimActor(engine, connectionMachine, { name: 'c', input: {
+      hooks: { openSocket: noop, startHandshake: noop, enterTransmission: noop, beginDrain: noop, abandon: noop, closeInOrder: noop },
+      rng: { name: 't', next: () => 0.5, int: () => 0, chance: () => false, range: (a: number) => a, normal: () => 0, exponential: (x: number) => x },
+      retryCount: 10, timeoutMs: 10_000, backoffBaseMs: 100, backoffCapMs: 400, jitter: 0.2,
+    } });
+    actor.start();
+    actor.send({ type: 'START' });
+    const got: number[] = [];
+    const reconnectAfterNs: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      actor.send({ type: 'SOCKET_DOWN', reason: 'x' });
+      got.push(actor.getSnapshot().context.backoffMs);
+      const t0 = engine.now;
+      while (actor.getSnapshot().value !== 'connect') engine.step();
+      reconnectAfterNs.push(engine.now - t0);
+    }
+    expect(reconnectAfterNs).toEqual(delays.map((d) => d * 1_000_000));
+    expect(got).toEqual(delays);
+  });
+});
