@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { InputError } from '../../drivers/nbd/config/errors.ts';
 
 export const EXIT_OK = 0;
@@ -29,6 +30,6 @@ export class RunError extends Error {
 export function describeError(e: unknown): { line: string; code: number } {
   if (e instanceof InputError || e instanceof UsageError) return { line: `orion-sim: ${e.message}`, code: EXIT_USAGE };
   if (e instanceof RunError) return { line: `orion-sim: ${e.message}`, code: EXIT_FAILED };
-  const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+  const msg = (e instanceof Error ? e.message : typeof e === 'object' && e !== null && 'message' in e ? String(e.message) : inspect(e)).split('\n')[0]!;
   return { line: `orion-sim: internal error: ${msg} (ORION_SIM_DEBUG=1 shows the stack)`, code: EXIT_FAILED };
 }

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.ts';
 import { createContext, type ContextOptions, type CliContext } from './context.ts';
@@ -49,7 +50,7 @@ export async function main(argv: readonly string[], opts: ContextOptions = {}): 
     }
     const d = describeError(e);
     ctx.io.stderr(`${d.line}\n`);
-    if (process.env['ORION_SIM_DEBUG'] === '1' && e instanceof Error && e.stack) ctx.io.stderr(`${e.stack}\n`);
+    if (process.env['ORION_SIM_DEBUG'] === '1') ctx.io.stderr(`${e instanceof Error ? e.stack : inspect(e)}\n`);
     return d.code;
   }
 }

@@ -4,7 +4,7 @@ import type { CliContext } from '../context.ts';
 import { runSeed, type SeedOutcome } from './outcome.ts';
 import type { SweepTask } from './worker.ts';
 
-const WORKER = new URL('./worker.ts', import.meta.url).href;
+const WORKER = new URL('./boot.mjs', import.meta.url).href;
 
 /**
  * Runs the seeds, `jobs` at a time: in this thread for one job, else in a piscina pool of
