@@ -34,7 +34,9 @@ export class TcpListener {
 
   /** The next established connection, or undefined. */
   accept(): TcpSocket | undefined {
-    return this.queue.shift();
+    const s = this.queue.shift();
+    if (s) s.listener = null;
+    return s;
   }
 
   get queued(): number {
@@ -86,16 +88,19 @@ export class TcpListener {
 
   childEstablished(s: TcpSocket): void {
     this.halfOpen.delete(s);
-    s.listener = null;
     if (this.onAccept) {
+      s.listener = null;
       this.onAccept(s);
       return;
     }
+    // Stays linked to the listener while queued, so a reset before accept() unqueues it.
     this.queue.push(s);
     if (this.onAcceptable) this.onAcceptable();
   }
 
   childGone(s: TcpSocket): void {
     this.halfOpen.delete(s);
+    const i = this.queue.indexOf(s);
+    if (i >= 0) this.queue.splice(i, 1);
   }
 }
