@@ -1,13 +1,16 @@
 /**
- * Per-disk counters and latency histograms, published under `block/<disk>/` in the stats tree.
- * Latency stages per op: `total` (queued → completed), `wait` (queued → issued to the driver),
- * `service` (issued → completed).
+ * Per-disk counters and latency histograms, published under `block/<disk>/` in the stats tree
+ * (`block/<disk>/latency/<op>/<stage>/p99` …). Latency stages per op, hop by hop:
+ * `alloc` (bio submitted → request allocated: waiting for a free tag), `queue` (allocated →
+ * dispatched: plug and I/O scheduler), `dispatch` (dispatched → last issue to the driver: BUSY
+ * retries and requeues), `service` (last issue → completed by the driver), `total` (bio
+ * submitted → completed).
  */
 import { Histogram } from '../lib/histogram.ts';
 import type { Counter, StatsProvider, StatsTree, StatValue } from '../core/stats.ts';
 import { REQ_OP_NAMES } from './types.ts';
 
-export const LATENCY_STAGES = ['total', 'wait', 'service'] as const;
+export const LATENCY_STAGES = ['total', 'alloc', 'queue', 'dispatch', 'service'] as const;
 export type LatencyStage = (typeof LATENCY_STAGES)[number];
 const SUMMARY_KEYS = ['count', 'min', 'max', 'mean', 'p50', 'p90', 'p99', 'p999'] as const;
 

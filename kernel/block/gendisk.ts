@@ -25,7 +25,7 @@ export interface AddDiskOptions {
   deadline?: Partial<MqDeadlineTunables>;
   /** Scheduler requests per hardware queue. Default 2 × queueDepth. */
   nrRequests?: number;
-  /** Per-request timeout. Default 30 s. */
+  /** Per-request timeout. Default 30 s; 0 turns timeouts off. */
   timeoutNs?: Ns;
   /** Delay before retrying after BUSY when no completion comes first. Default 3 ms. */
   busyRetryNs?: Ns;
@@ -60,6 +60,11 @@ export class GenDisk {
   finishPlug(plug: BlkPlug): void {
     this.queue.finishPlug(plug);
   }
+}
+
+function nonNegativeInt(v: number, what: string): number {
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${what} must be a non-negative integer, got ${v}`);
+  return v;
 }
 
 function positiveInt(v: number, what: string): number {
@@ -103,7 +108,7 @@ export class BlockLayer {
       scheduler: o.scheduler ?? 'none',
       deadline: o.deadline ?? {},
       nrRequests: positiveInt(o.nrRequests ?? 2 * depth, `disk ${o.name}: nrRequests`),
-      timeoutNs: positiveInt(o.timeoutNs ?? 30_000_000_000, `disk ${o.name}: timeoutNs`),
+      timeoutNs: nonNegativeInt(o.timeoutNs ?? 30_000_000_000, `disk ${o.name}: timeoutNs`),
       busyRetryNs: o.busyRetryNs ?? 3_000_000,
     };
     if (cfg.scheduler !== 'none' && cfg.scheduler !== 'mq-deadline') throw new Error(`disk ${o.name}: unknown scheduler '${String(cfg.scheduler)}'`);

@@ -69,6 +69,7 @@ export class RequestQueue {
   readonly cpuToHctx: number[] = [];
   readonly stats: BlkStats;
   capacitySectors: number;
+  /** Per-request timeout; 0 turns timeouts off. May be changed at any time (new issues use it). */
   timeoutNs: Ns;
   busyRetryNs: Ns;
   dead = false;
@@ -178,6 +179,7 @@ export class RequestQueue {
     rq.id = this.nextRqId++;
     rq.cpu = bio.cpu;
     rq.errno = 0;
+    rq.startNs = bio.submitNs;
     rq.queuedNs = this.k.engine.now;
     rq.dispatchedNs = -1;
     rq.requeues = 0;
@@ -262,11 +264,15 @@ export class RequestQueue {
     }
     rq.state = RQ_STATE.INFLIGHT;
     rq.issuedNs = now;
-    rq.deadlineNs = now + this.timeoutNs;
     rq.gen++;
     h.inflight++;
     h.dispatched++;
-    this.timeouts.watch(rq);
+    if (this.timeoutNs > 0) {
+      rq.deadlineNs = now + this.timeoutNs;
+      this.timeouts.watch(rq);
+    } else {
+      rq.deadlineNs = Number.MAX_SAFE_INTEGER; // timeouts off
+    }
     if (tr.enabled) tr.emit(this.src, 'rq.issue', { rq: rq.id, tag: rq.tag, gen: rq.gen, op: REQ_OP_NAMES[rq.op], sector: rq.sector, sectors: rq.nrSectors, flags: rq.flags, last });
     const sts = this.ops.queueRq(h, rq, last);
     if (sts === BLK_STS.OK) return sts;
@@ -346,13 +352,15 @@ export class RequestQueue {
     st.bytes[op]!.value += rq.bytes;
     if (errno !== 0) st.errors[op]!.value++;
     const lat = st.latency[op]!;
-    lat[0]!.record(rq.completedNs - rq.queuedNs);
-    lat[1]!.record(rq.issuedNs - rq.queuedNs);
-    lat[2]!.record(rq.completedNs - rq.issuedNs);
+    lat[0]!.record(rq.completedNs - rq.startNs);
+    lat[1]!.record(rq.queuedNs - rq.startNs);
+    lat[2]!.record(rq.dispatchedNs - rq.queuedNs);
+    lat[3]!.record(rq.issuedNs - rq.dispatchedNs);
+    lat[4]!.record(rq.completedNs - rq.issuedNs);
     const tr = this.k.engine.trace;
     if (tr.enabled) {
       tr.emit(this.src, 'rq.complete', {
-        rq: rq.id, tag: rq.tag, op: REQ_OP_NAMES[op], err: errno, queued: rq.queuedNs, dispatched: rq.dispatchedNs, issued: rq.issuedNs, completed: rq.completedNs,
+        rq: rq.id, tag: rq.tag, op: REQ_OP_NAMES[op], err: errno, start: rq.startNs, queued: rq.queuedNs, dispatched: rq.dispatchedNs, issued: rq.issuedNs, completed: rq.completedNs,
       });
     }
     const owner = rq.flushOwner;
@@ -375,8 +383,10 @@ export class RequestQueue {
       }
       this.endDepth--;
     }
-    while (h.waiters.length > 0 && h.freeRqCount > 0) this.startBio(h, h.waiters.popFront()!, null);
+    // A completion restarts a queue stopped by BUSY (SCHED_RESTART); a BUSY from the requests
+    // started below for parked bios stands until the next completion or the retry timer.
     h.busyWait = false;
+    while (h.waiters.length > 0 && h.freeRqCount > 0) this.startBio(h, h.waiters.popFront()!, null);
     if (h.hasWork) this.runHwQueue(h);
   }
 
@@ -420,7 +430,7 @@ export class RequestQueue {
     this.k.log.ratelimited(`${this.name}/timeout`, 'warning', this.name, `request ${rq.id} (tag ${rq.tag}) timed out after ${this.k.engine.now - rq.issuedNs} ns`);
     const act = this.ops.timeout ? this.ops.timeout(rq) : BLK_EH.DONE;
     if (rq.state !== RQ_STATE.INFLIGHT) return;
-    if (act === BLK_EH.RESET_TIMER) rq.deadlineNs = this.k.engine.now + this.timeoutNs;
+    if (act === BLK_EH.RESET_TIMER) rq.deadlineNs = this.timeoutNs > 0 ? this.k.engine.now + this.timeoutNs : Number.MAX_SAFE_INTEGER;
     else this.complete(rq, ETIMEDOUT);
   }
 

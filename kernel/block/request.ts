@@ -41,6 +41,9 @@ export class Request {
   errno = 0;
   /** Submitting core. */
   cpu = 0;
+  /** Submission time of the bio that created the request. */
+  startNs: Ns = 0;
+  /** Allocated (tag taken). */
   queuedNs: Ns = 0;
   dispatchedNs: Ns = -1;
   issuedNs: Ns = 0;

@@ -8,7 +8,8 @@
  * demand, e.g. histogram percentiles).
  */
 
-export type StatValue = number | string;
+/** Numbers for counters and gauges; strings for names (scheduler, state); booleans for flags. */
+export type StatValue = number | string | boolean;
 
 /** A mutable numeric cell. Bumping it costs one property write. */
 export class Counter {

@@ -191,6 +191,7 @@ function enterTimeWait(s: TcpSocket): void {
   s.rtxTimer.stop();
   s.keepTimer.stop();
   s.closeTimer.arm(s.cfg.timeWaitNs);
+  s.notifyClosed();
 }
 
 /** The data and FIN half: store (in or out of order), acknowledge, deliver. */
@@ -222,6 +223,7 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
   }
   if (fin && off + len <= q.readOff + q.capacity) s.peerFinOff = off + len;
   let ended = false;
+  let toTimeWait = false;
   if (s.peerFinOff >= 0 && !s.finReceived && q.rcvNxt === s.peerFinOff) {
     s.finReceived = true;
     ended = true;
@@ -229,7 +231,7 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
     s.ackOwed = true;
     if (s.state === 'ESTABLISHED') s.setState('CLOSE_WAIT');
     else if (s.state === 'FIN_WAIT_1') s.setState('CLOSING');
-    else if (s.state === 'FIN_WAIT_2') enterTimeWait(s);
+    else if (s.state === 'FIN_WAIT_2') toTimeWait = true; // after the owner heard the end
   }
   if (s.rcvUnacked >= 2 * s.rcvMss || s.cfg.delayedAckNs === 0) ackNow = true;
   deliver(s);
@@ -240,6 +242,7 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
     else if (!s.delackTimer.armed) s.delackTimer.arm(s.cfg.delayedAckNs);
   }
   if (ended && s.onEnd) s.onEnd();
+  if (toTimeWait && s.state === 'FIN_WAIT_2') enterTimeWait(s);
 }
 
 /** Re-reads the state after a callback (which may have closed the socket). */

@@ -70,7 +70,10 @@ export class TcpSocket implements TxOwner {
   onEnd: (() => void) | null = null;
   /** The connection failed: ECONNRESET, ETIMEDOUT or ECONNREFUSED. onClose follows. */
   onError: ((err: NetError) => void) | null = null;
-  /** The socket is closed and released. */
+  /**
+   * The connection is over: both sides closed (entering TIME_WAIT, whose wait is the kernel's
+   * business), or it was reset, timed out or aborted. Fires once, after onError if any.
+   */
   onClose: (() => void) | null = null;
 
   noDelay: boolean;
@@ -370,13 +373,19 @@ export class TcpSocket implements TxOwner {
     if (this.listener) this.listener.childGone(this);
     this.listener = null;
     const onError = this.onError;
-    const onClose = this.onClose;
     this.onError = null;
-    this.onClose = null;
     if (err) {
       this.host.trace('tcp.error', { conn: this.label, code: err, why });
       if (onError) onError(new NetError(err, `${why} on ${this.label}`));
     }
+    this.notifyClosed();
+  }
+
+  /** Calls onClose once. */
+  notifyClosed(): void {
+    const onClose = this.onClose;
+    this.onClose = null;
+    this.onError = null;
     if (onClose) onClose();
   }
 }

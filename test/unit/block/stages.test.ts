@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { blkMqComplete, blkMqKick } from '../../../kernel/block/api.ts';
+import { BLK_STS, REQ_OP } from '../../../kernel/block/types.ts';
+import { ManualDriver, addDisk, makeKernel, submit, type BioResult } from './helpers.ts';
+
+describe('request stages', () => {
+  it('publishes hop-by-hop latency per op in the stats tree and stamps the trace', () => {
+    const { engine, kernel } = makeKernel();
+    const drv = new ManualDriver(() => engine.now);
+    const disk = addDisk(kernel, drv, { queueDepth: 1, busyRetryNs: 40_000 });
+    const res = new Map<string, BioResult>();
+    const recs: Array<{ kind: string; data: Record<string, unknown> }> = [];
+    engine.trace.subscribe((r) => {
+      if (r.kind.startsWith('rq.')) recs.push({ kind: r.kind, data: r.data as Record<string, unknown> });
+    });
+    submit(disk, res, 'a', REQ_OP.READ, 0, 4096); // issued at 0
+    submit(disk, res, 'b', REQ_OP.READ, 80, 4096); // waits for the only tag
+    engine.runUntil(10_000);
+    drv.busyNext = 1; // b's first issue (at 10 µs) is refused; retried 40 µs later
+    blkMqComplete(drv.take(drv.held[0]!), 0);
+    engine.runUntil(100_000);
+    blkMqComplete(drv.take(drv.held[0]!), 0);
+    engine.run();
+    expect(res.size).toBe(2);
+    const b = drv.seen.filter((s) => s.sector === 80).map((s) => s.t);
+    expect(b).toHaveLength(2);
+    const [firstTry, issued] = b as [number, number];
+    expect(issued - firstTry).toBe(40_000);
+    const s = kernel.stats;
+    // b: submitted at 0, allocated when a completes (firstTry), dispatched then, issued 40 µs later,
+    // completed at 100 µs
+    expect(s.num('block/vda/latency/read/alloc/max')).toBe(firstTry);
+    expect(s.num('block/vda/latency/read/dispatch/max')).toBe(40_000);
+    expect(s.num('block/vda/latency/read/service/max')).toBe(100_000 - issued);
+    expect(s.num('block/vda/latency/read/total/count')).toBe(2);
+    expect(s.num('block/vda/latency/read/total/max')).toBe(100_000);
+    expect(s.num('block/vda/read/ios')).toBe(2);
+    expect(s.num('block/vda/read/bytes')).toBe(8192);
+    expect(s.list('block/vda/latency/read/total')).toHaveLength(8);
+    const kinds = recs.filter((r) => r.data['rq'] === recs.find((x) => x.kind === 'rq.busy')!.data['rq']).map((r) => r.kind);
+    expect(kinds).toEqual(['rq.queue', 'rq.dispatch', 'rq.issue', 'rq.busy', 'rq.issue', 'rq.complete']);
+  });
+});
+
+describe('queue control', () => {
+  it('timeoutNs 0 turns request timeouts off', () => {
+    const { engine, kernel } = makeKernel();
+    const drv = new ManualDriver();
+    const disk = addDisk(kernel, drv, { timeoutNs: 0 });
+    const res = new Map<string, BioResult>();
+    submit(disk, res, 'a', REQ_OP.READ, 0, 4096);
+    engine.runUntil(100_000_000_000);
+    expect(res.size).toBe(0);
+    expect(kernel.stats.num('block/vda/timeouts')).toBe(0);
+  });
+
+  it('stopped hardware queues hold requests until started; a kick re-runs a queue', () => {
+    const { engine, kernel } = makeKernel();
+    const drv = new ManualDriver();
+    const disk = addDisk(kernel, drv);
+    const res = new Map<string, BioResult>();
+    disk.queue.stopHwQueues();
+    submit(disk, res, 'a', REQ_OP.WRITE, 0, 4096);
+    engine.run();
+    expect(drv.seen).toHaveLength(0);
+    expect(kernel.stats.num('block/vda/queued')).toBe(1);
+    disk.queue.startHwQueues();
+    engine.runUntil(1_000); // not run(): that would reach the 30 s request timeout
+    expect(drv.seen).toHaveLength(1);
+    expect(kernel.stats.num('block/vda/inflight')).toBe(1);
+    // a driver that said BUSY can ask for a re-run when its resource frees
+    drv.onQueue = () => BLK_STS.BUSY;
+    submit(disk, res, 'b', REQ_OP.WRITE, 100, 4096);
+    drv.onQueue = null;
+    blkMqKick(disk.queue.hctxs[0]!);
+    engine.runUntil(engine.now + 1);
+    expect(drv.held.map((r) => r.sector)).toEqual([0, 100]);
+  });
+
+  it('rejects bad bios with an errno and never reaches the driver', () => {
+    const { engine, kernel } = makeKernel();
+    const drv = new ManualDriver();
+    const disk = addDisk(kernel, drv, { capacitySectors: 64 });
+    const res = new Map<string, BioResult>();
+    submit(disk, res, 'beyond', REQ_OP.READ, 60, 4096);
+    submit(disk, res, 'odd', REQ_OP.READ, 0, 100);
+    submit(disk, res, 'discard', REQ_OP.DISCARD, 0, 4096);
+    engine.run();
+    expect(res.get('beyond')?.status).toBe(5); // EIO
+    expect(res.get('odd')?.status).toBe(22); // EINVAL
+    expect(res.get('discard')?.status).toBe(95); // EOPNOTSUPP
+    expect(drv.seen).toHaveLength(0);
+  });
+});
