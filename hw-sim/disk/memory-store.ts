@@ -6,13 +6,19 @@ import { SparsePages } from './sparse-pages.ts';
  * A sparse in-memory BlockStore that completes every call synchronously: the store behind
  * `orion-sim serve` on real TCP, and a zero-latency store for unit tests. Nothing is volatile,
  * so flush and FUA have nothing to do.
+ *
+ * A read inside one page returns a view of the page (or of a shared zero page), not a copy:
+ * the caller must use it before it writes that range again (a server sends it at once; a read
+ * racing an overlapping write has no defined result in NBD anyway).
  */
 export class MemoryStore implements BlockStore {
   private readonly pages: SparsePages;
+  private readonly zeroPage: Uint8Array;
 
-  constructor(readonly size: number, pageSize = 65536) {
+  constructor(readonly size: number, pageSize = 262144) {
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`memory store size must be a non-negative integer, got ${size}`);
     this.pages = new SparsePages(pageSize);
+    this.zeroPage = new Uint8Array(pageSize);
   }
 
   get allocatedBytes(): number {
@@ -22,6 +28,14 @@ export class MemoryStore implements BlockStore {
   read(offset: number, length: number, cb: ReadCallback): void {
     const err = checkRange(this.size, offset, length);
     if (err) return cb(err, null, null);
+    const ps = this.pages.pageSize;
+    const idx = Math.floor(offset / ps);
+    const inPage = offset - idx * ps;
+    if (length > 0 && inPage + length <= ps) {
+      const page = this.pages.getPage(idx);
+      const hole = page === undefined;
+      return cb(null, (page ?? this.zeroPage).subarray(inPage, inPage + length), [{ length, hole, zero: hole }]);
+    }
     const out = new Uint8Array(length);
     this.pages.read(offset, length, out);
     cb(null, out, this.pages.extents(offset, length));

@@ -35,9 +35,22 @@ export class SocketStream {
     this.listen(this.sock);
   }
 
+  /** Writes; everything written in one tick leaves in one writev (cork now, uncork next tick). */
   write(bytes: Uint8Array): void {
-    if (!this.closed) this.sock.write(bytes);
+    if (this.closed) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.sock.cork();
+      process.nextTick(this.uncorkFn);
+    }
+    this.sock.write(bytes);
   }
+
+  private corked = false;
+  private readonly uncorkFn = () => {
+    this.corked = false;
+    this.sock.uncork();
+  };
 
   close(): void {
     if (this.closed) return;

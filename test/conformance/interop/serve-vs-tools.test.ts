@@ -43,16 +43,16 @@ describe('our serve checked by the real tools', () => {
   });
 
   it('qemu-io pattern write/read, then nbdinfo --map shows data where written and holes elsewhere', async () => {
-    const w = await run('qemu-io', ['-f', 'raw', '-c', 'write -P 0xa5 1M 128k', '-c', 'read -P 0xa5 1M 128k', '-c', 'read -P 0 0 64k', uri('io')]);
+    const w = await run('qemu-io', ['-f', 'raw', '-c', 'write -P 0xa5 1M 256k', '-c', 'read -P 0xa5 1M 256k', '-c', 'read -P 0 0 64k', uri('io')]);
     expect(w.code, w.stderr + w.stdout).toBe(0);
-    expect(w.stdout).toContain('wrote 131072/131072 bytes at offset 1048576');
+    expect(w.stdout).toContain('wrote 262144/262144 bytes at offset 1048576');
     expect(w.stdout).not.toMatch(/Pattern verification failed/);
     const m = await run('nbdinfo', ['--map', uri('io')]);
     expect(m.code, m.stderr).toBe(0);
     const rows = m.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
-    // hole 0..1M, data 1M..1M+128K, hole to the end (8M)
+    // hole 0..1M, data 1M..1M+256K, hole to the end (8M); the store allocates 256 KiB pages
     expect(rows.map((r) => [Number(r[0]), Number(r[1]), Number(r[2])])).toEqual([
-      [0, MiB, 3], [MiB, 131072, 0], [MiB + 131072, 8 * MiB - MiB - 131072, 3],
+      [0, MiB, 3], [MiB, 262144, 0], [MiB + 262144, 8 * MiB - MiB - 262144, 3],
     ]);
   });
 
