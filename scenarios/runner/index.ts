@@ -1,0 +1,21 @@
+/**
+ * The simulator runner behind the orion-sim CLI: `runner.runScenario(scenario, seed, opts)`
+ * builds the world, runs it and checks it; `runner.openSession` gives the stepper a paused run.
+ */
+import type { Scenario } from '../schema/types.ts';
+import { resultOf, runWorld } from './run.ts';
+import { openSession } from './session.ts';
+import type { RunOptions, RunResult, Runner } from './types.ts';
+import { buildWorld } from './world.ts';
+
+export function runScenario(scenario: Scenario, seed: number, opts: RunOptions = {}): RunResult {
+  const w = buildWorld(scenario, seed, opts);
+  runWorld(w, opts.untilNs);
+  return resultOf(w);
+}
+
+export const runner: Runner = { runScenario, openSession };
+
+export { buildWorld, type World } from './world.ts';
+export { FAULT_INJECTIONS } from './world.ts';
+export type * from './types.ts';

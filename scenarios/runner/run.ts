@@ -1,0 +1,57 @@
+/**
+ * Running a built world to its end and turning it into a RunResult: jobs, checkers,
+ * expectations, faults applied, digest.
+ */
+import { checkLiveness } from '../checkers/liveness.ts';
+import { checkSafety } from '../checkers/safety.ts';
+import type { Ns } from '../schema/types.ts';
+import { evaluate, jobResultOf } from './expect.ts';
+import type { JobResult, RunResult } from './types.ts';
+import type { World } from './world.ts';
+
+/** Steps the engine until the jobs and the timeline are done, `untilNs`, or the deadline. */
+export function runWorld(w: World, untilNs?: Ns): void {
+  const e = w.engine;
+  const stopAt = untilNs ?? w.deadlineNs;
+  // Check for the end between events; the workload finishing does not empty the queue (timers).
+  for (;;) {
+    if (w.finished() && untilNs === undefined) return;
+    const next = e.nextEventTime();
+    if (next === undefined || next > stopAt) {
+      if (untilNs !== undefined) e.runUntil(untilNs);
+      return;
+    }
+    e.step();
+  }
+}
+
+export function resultOf(w: World): RunResult {
+  const s = w.scenario;
+  const endNs = w.engine.now;
+  const jobs: JobResult[] = [];
+  for (const wl of w.workloads) for (const j of wl.report().jobs) jobs.push(jobResultOf(j));
+  const tap = w.disks.values().next().value;
+  const history = tap ? tap.history() : { blockSize: 512, ops: [], crashes: [] };
+  const safety = checkSafety(history);
+  const liveness = s.expect.livenessNs !== undefined
+    ? checkLiveness(history, { lastHealNs: s.lastHealNs, limitNs: s.expect.livenessNs, endNs })
+    : undefined;
+  const dev = w.nbd.device;
+  const deviceFailure = dev.state === 'failed' ? `failed: ${dev.failureReason}` : undefined;
+  const expectations = evaluate(s.expect, jobs, { safety, liveness, history, lastHealNs: s.lastHealNs, deviceFailure });
+  w.engine.trace.emit('runner', 'run.end', { jobs: jobs.length, ok: expectations.every((x) => x.ok) });
+  return {
+    scenario: s.name,
+    seed: w.seed,
+    digest: w.engine.trace.digest(),
+    virtualTimeNs: endNs,
+    events: w.engine.eventsRun,
+    passed: expectations.every((x) => x.ok) && safety.ok && (liveness?.ok ?? true),
+    expectations,
+    jobs,
+    faults: w.timeline.faults,
+    safetyViolations: safety.violations,
+    livenessViolations: liveness?.violations ?? [],
+    mgmt: w.timeline.mgmt,
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * The `[[at]]` timeline: each event scheduled on the engine at its virtual time and applied to
+ * the machine (hosts, cables, server programs, disks) or the driver (management commands).
+ * Every applied fault is a trace record (`runner/fault.<action>`) and a line in the result.
+ */
+import type { Engine } from '../../hw-sim/engine/engine.ts';
+import type { Link } from '../../hw-sim/net/link.ts';
+import type { Misbehaviour } from '../../drivers/nbd/protocol/server/faults.ts';
+import type { NbdServerProgram } from '../hosts/nbd-server/program.ts';
+import type { Machine } from '../machine/machine.ts';
+import { CLIENT_HOST, type Ns, type Scenario, type TimelineEvent } from '../schema/types.ts';
+import type { AppliedFault, MgmtOutput } from './types.ts';
+import { addEio } from './servers.ts';
+
+export interface TimelineTarget {
+  readonly engine: Engine;
+  readonly machine: Machine;
+  readonly servers: ReadonlyMap<string, NbdServerProgram>;
+  /** Tells the history a server lost power. */
+  crashed(atNs: Ns, server: string): void;
+  mgmt(argv: readonly string[]): MgmtOutput;
+}
+
+export interface TimelineLog {
+  readonly faults: AppliedFault[];
+  readonly mgmt: (MgmtOutput & { readonly atNs: Ns })[];
+}
+
+const MALFORMED: Readonly<Record<string, Misbehaviour>> = {
+  'bad-magic': 'bad-magic', 'bad-cookie': 'wrong-cookie', short: 'truncated-reply', oversized: 'unsolicited-reply',
+};
+
+const ms = (ns: Ns): string => `${(ns / 1e6).toFixed(3).replace(/\.?0+$/, '')}ms`;
+
+/** Schedules every timeline event; the log fills as they apply. */
+export function scheduleTimeline(s: Scenario, t: TimelineTarget): TimelineLog {
+  const log: TimelineLog = { faults: [], mgmt: [] };
+  const apply = (what: string, data: Record<string, unknown>, fn: () => void): void => {
+    fn();
+    log.faults.push({ atNs: t.engine.now, description: what });
+    t.engine.trace.emit('runner', `fault.${String(data['action'])}`, data);
+  };
+  const later = (durationNs: Ns | undefined, what: string, fn: () => void): void => {
+    if (durationNs === undefined) return;
+    t.engine.schedule(durationNs, () => apply(what, { action: 'heal', what }, fn), 'runner.heal');
+  };
+  for (const ev of s.timeline) {
+    t.engine.scheduleAt(ev.atNs, () => {
+      if (ev.action === 'mgmt') {
+        const out = runMgmt(t, ev.argv);
+        log.mgmt.push({ ...out, atNs: t.engine.now });
+        t.engine.trace.emit('runner', 'mgmt', { argv: ev.argv.join(' ') });
+        return;
+      }
+      applyEvent(s, t, ev, apply, later);
+    }, `runner.at.${ev.action}`);
+  }
+  return log;
+}
+
+function runMgmt(t: TimelineTarget, argv: readonly string[]): MgmtOutput {
+  try {
+    return t.mgmt(argv);
+  } catch (e) {
+    return { command: argv, data: { error: (e as Error).message } };
+  }
+}
+
+type Apply = (what: string, data: Record<string, unknown>, fn: () => void) => void;
+type Later = (durationNs: Ns | undefined, what: string, fn: () => void) => void;
+
+function applyEvent(s: Scenario, t: TimelineTarget, ev: Exclude<TimelineEvent, { action: 'mgmt' }>, apply: Apply, later: Later): void {
+  const data: Record<string, unknown> = { action: ev.action, index: ev.index };
+  switch (ev.action) {
+    case 'crash': {
+      const prog = program(t, ev.server);
+      const cable = t.machine.host(ev.server).link;
+      apply(`crash server ${ev.server} (power loss: unflushed writes lost)`, { ...data, server: ev.server }, () => {
+        prog.crash();
+        cable.setImpairments({ up: false });
+        t.crashed(t.engine.now, ev.server);
+      });
+      return;
+    }
+    case 'restart': {
+      const prog = program(t, ev.server);
+      const cable = t.machine.host(ev.server).link;
+      apply(`restart server ${ev.server}`, { ...data, server: ev.server }, () => {
+        cable.setImpairments({ up: true });
+        prog.start();
+      });
+      return;
+    }
+    case 'partition':
+    case 'link-down': {
+      const cable = cableOf(s, t, ev.link);
+      const patch = ev.action === 'partition' ? { partition: 'both' as const } : { up: false };
+      const undo = ev.action === 'partition' ? { partition: 'none' as const } : { up: true };
+      const dur = ev.durationNs === undefined ? '' : ` for ${ms(ev.durationNs)}`;
+      apply(`${ev.action} ${ev.link}${dur}`, { ...data, link: ev.link }, () => cable.setImpairments(patch));
+      later(ev.durationNs, `${ev.action === 'partition' ? 'heal' : 'link-up'} ${ev.link}`, () => cable.setImpairments(undo));
+      return;
+    }
+    case 'heal':
+    case 'link-up': {
+      const cable = cableOf(s, t, ev.link);
+      apply(`${ev.action} ${ev.link}`, { ...data, link: ev.link }, () => cable.setImpairments(ev.action === 'heal' ? { partition: 'none' } : { up: true }));
+      return;
+    }
+    case 'set-link': {
+      const cable = cableOf(s, t, ev.link);
+      const { loss, duplicate, reorder, corrupt } = ev.set;
+      const patch = {
+        ...(loss !== undefined ? { loss } : {}), ...(duplicate !== undefined ? { duplicate } : {}),
+        ...(reorder !== undefined ? { reorder } : {}), ...(corrupt !== undefined ? { corrupt } : {}),
+      };
+      const fixed = ['rateBps', 'delayNs', 'jitterNs'].filter((k) => k in ev.set);
+      const note = fixed.length > 0 ? ` (ignored: ${fixed.join(', ')} are fixed once a cable is built)` : '';
+      apply(`set ${ev.link} ${JSON.stringify(patch)}${note}`, { ...data, link: ev.link, ...patch }, () => cable.setImpairments(patch));
+      return;
+    }
+    case 'disk-eio': {
+      const prog = program(t, ev.server);
+      let disarm = (): void => {};
+      const dur = ev.durationNs === undefined ? '' : ` for ${ms(ev.durationNs)}`;
+      apply(`EIO on ${ev.server}/${ev.export} [${ev.offsetBytes}, +${ev.lengthBytes}) ${ev.ops.join(',') || 'all ops'}${dur}`, { ...data, server: ev.server }, () => {
+        disarm = addEio(prog, { export: ev.export, offsetBytes: ev.offsetBytes, lengthBytes: ev.lengthBytes, ops: ev.ops, rate: 1, error: 'EIO' });
+      });
+      later(ev.durationNs, `EIO range on ${ev.server}/${ev.export} cleared`, () => disarm());
+      return;
+    }
+    case 'slow': {
+      const f = program(t, ev.server).server.faults;
+      const before = f.delayNs;
+      apply(`slow server ${ev.server}: +${ms(ev.delayNs)} per reply`, { ...data, server: ev.server, delayNs: ev.delayNs }, () => { f.delayNs = ev.delayNs; });
+      later(ev.durationNs, `server ${ev.server} back to normal speed`, () => { f.delayNs = before; });
+      return;
+    }
+    case 'hang': {
+      const srv = program(t, ev.server).server;
+      apply(`hang server ${ev.server} (requests swallowed)`, { ...data, server: ev.server }, () => srv.setHang(true));
+      later(ev.durationNs, `server ${ev.server} answers again`, () => srv.setHang(false));
+      return;
+    }
+    case 'malformed': {
+      const f = program(t, ev.server).server.faults;
+      const kind = MALFORMED[ev.kind] ?? 'bad-magic';
+      apply(`malformed replies from ${ev.server}: ${ev.count} × ${ev.kind}`, { ...data, server: ev.server, kind }, () => f.misbehave(kind, ev.count));
+      return;
+    }
+  }
+}
+
+function program(t: TimelineTarget, server: string): NbdServerProgram {
+  const p = t.servers.get(server);
+  if (!p) throw new Error(`timeline: no NBD server on host '${server}'`);
+  return p;
+}
+
+/** The cable a scenario link acts on: the server end's (the client's cable is shared by all). */
+function cableOf(s: Scenario, t: TimelineTarget, name: string): Link {
+  const spec = s.links.find((l) => l.name === name);
+  if (!spec) throw new Error(`timeline: no link '${name}'`);
+  const end = spec.between[0] === CLIENT_HOST ? spec.between[1] : spec.between[0];
+  return t.machine.host(end).link;
+}

@@ -1,0 +1,54 @@
+/**
+ * A scenario's topology as a machine description. The fabric is a star (every host cabled to one
+ * switch), so a scenario link `client<->X` becomes server X's cable: its rate, delay, jitter and
+ * impairments; the client's cable runs at the fastest scenario rate with no delay and no
+ * impairments. A fault on link `client<->X` therefore acts on X's cable only.
+ */
+import type { MachineConfig, HostConfig } from '../machine/config.ts';
+import { CLIENT_HOST, type LinkSpec, type Scenario } from '../schema/types.ts';
+
+/** Hold-back of a reordered frame: a few packet times on a fast link. */
+export const REORDER_DELAY_NS = 30_000;
+
+/** Default cable when a server has no `[[link]]`: 25 GbE, 20 µs. */
+const DEFAULT_RATE = 25e9;
+const DEFAULT_DELAY_NS = 20_000;
+
+export function clientIp(): string {
+  return '10.0.0.1';
+}
+
+export function serverIp(i: number): string {
+  return `10.0.0.${10 + i}`;
+}
+
+/** The link spec that cables `server` (the one naming it), if any. */
+export function linkOfServer(s: Scenario, server: string): LinkSpec | undefined {
+  return s.links.find((l) => l.between.includes(server));
+}
+
+export function machineConfigOf(s: Scenario): MachineConfig {
+  const m = s.machine;
+  const coalesce = m.irqCoalescing.frames > 0 || m.irqCoalescing.delayNs > 0
+    ? { maxEvents: Math.max(1, m.irqCoalescing.frames), maxDelayNs: m.irqCoalescing.delayNs }
+    : null;
+  const fastest = Math.max(m.nic.rateBps ?? 0, ...s.links.map((l) => l.rateBps), DEFAULT_RATE);
+  const nic = { rxRingSize: m.nic.rxRing, txRingSize: m.nic.txRing, rxCoalesce: coalesce };
+  const hosts: HostConfig[] = [{
+    name: CLIENT_HOST, role: 'client', ip: clientIp(), cores: m.cores, nic,
+    link: { rateBps: fastest, propagationNs: 0 },
+  }];
+  s.servers.forEach((srv, i) => {
+    const l = linkOfServer(s, srv.name);
+    hosts.push({
+      name: srv.name, role: 'server', ip: srv.address ?? serverIp(i), cores: srv.cores, nic,
+      link: l
+        ? {
+          rateBps: l.rateBps, propagationNs: l.delayNs, jitterNs: l.jitterNs,
+          impairments: { loss: l.loss, duplicate: l.duplicate, reorder: l.reorder, reorderDelayNs: REORDER_DELAY_NS, corrupt: l.corrupt },
+        }
+        : { rateBps: DEFAULT_RATE, propagationNs: DEFAULT_DELAY_NS },
+    });
+  });
+  return { hosts };
+}
