@@ -1,7 +1,9 @@
 import type { CommandModule } from '../command.ts';
 import { mgmtCommand } from './mgmt.ts';
+import { probeCommand } from './probe.ts';
 import { replayCommand } from './replay.ts';
 import { runCommand } from './run.ts';
+import { serveCommand } from './serve.ts';
 import { stepCommand } from './step.ts';
 import { sweepCommand } from './sweep.ts';
 import { traceCommand } from './trace.ts';
@@ -16,4 +18,6 @@ export const commands: readonly CommandModule[] = [
   mgmtCommand,
   traceCommand,
   validateCommand,
+  probeCommand,
+  serveCommand,
 ];
