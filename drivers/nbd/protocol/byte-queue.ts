@@ -59,9 +59,10 @@ export class ByteQueue {
     return (BigInt(this.u32(at)) << 32n) | BigInt(this.u32(at + 4));
   }
 
+  /** Drops `n` bytes (at most what is queued). */
   skip(n: number): void {
-    this.avail -= n;
-    let left = n;
+    let left = Math.min(n, this.avail);
+    this.avail -= left;
     while (left > 0) {
       const c = this.chunks[this.first]!;
       const inChunk = c.length - this.off;
@@ -76,6 +77,7 @@ export class ByteQueue {
 
   /** Consumes up to `max` bytes that lie in the current chunk and returns them as a view. */
   view(max: number): Uint8Array {
+    if (this.avail === 0 || max <= 0) return EMPTY;
     const c = this.chunks[this.first]!;
     const n = Math.min(max, c.length - this.off);
     const v = c.subarray(this.off, this.off + n);
@@ -85,8 +87,9 @@ export class ByteQueue {
     return v;
   }
 
-  /** Consumes `n` bytes into `dst` at `dstOff`; caller ensures n <= length. */
+  /** Consumes `n` bytes (at most what is queued) into `dst` at `dstOff`. */
   copyTo(dst: Uint8Array, dstOff: number, n: number): void {
+    n = Math.min(n, this.avail);
     let done = 0;
     while (done < n) {
       const v = this.view(n - done);
@@ -95,10 +98,11 @@ export class ByteQueue {
     }
   }
 
-  /** Consumes `n` bytes: a view when they sit in one chunk, else one fresh copy. */
+  /** Consumes `n` bytes (at most what is queued): a view when they sit in one chunk, else a copy. */
   take(n: number): Uint8Array {
+    n = Math.min(n, this.avail);
     const c = this.chunks[this.first];
-    if (n === 0) return new Uint8Array(0);
+    if (n === 0) return EMPTY;
     if (c !== undefined && c.length - this.off >= n) return this.view(n);
     const out = new Uint8Array(n);
     this.copyTo(out, 0, n);
