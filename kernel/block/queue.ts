@@ -291,7 +291,9 @@ export class RequestQueue {
       }
       return sts;
     }
-    if (rq.state === RQ_STATE.INFLIGHT) this.endRequest(rq, EIO);
+    // Ended through the softirq like any completion: a submitter that retries from endIo then
+    // cannot spin inside one instant against a driver that refuses everything.
+    if (rq.state === RQ_STATE.INFLIGHT) this.complete(rq, EIO);
     return BLK_STS.ERROR;
   }
 

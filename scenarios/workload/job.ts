@@ -20,6 +20,8 @@ const KIND_NAMES = ['read', 'write', 'flush'] as const;
 
 interface Slot {
   readonly bio: Bio;
+  /** Reissue after an error backoff (bound once). */
+  retry: () => void;
   readonly buf: Uint8Array;
   readonly snap: Float64Array;
   kind: number;
@@ -31,6 +33,8 @@ interface Slot {
 /** What a job needs from the run it belongs to. */
 export interface JobHost {
   now(): Ns;
+  /** Runs `fn` after `delayNs` of virtual time. */
+  later(delayNs: Ns, fn: () => void): void;
   readonly verifier: Verifier | null;
   nextContentId(): number;
   readonly onOp: OpHook | null;
@@ -47,6 +51,9 @@ export class JobInstance {
   private cursor: number;
   private stopAt = Number.POSITIVE_INFINITY;
   private busySlots = 0;
+  /** Stopped by an error (continueOnError off). */
+  failed = false;
+  private pendingRetries = 0;
   private readonly blocks: number;
   private readonly endIo = (bio: Bio): void => this.complete(bio.owner as Slot);
 
@@ -65,7 +72,12 @@ export class JobInstance {
     this.blocks = job.size / job.bs;
     for (let i = 0; i < job.iodepth; i++) {
       const buf = new Uint8Array(job.bs);
-      const s: Slot = { bio: new Bio(), buf, snap: new Float64Array(job.bs / CHUNK), kind: 0, offset: 0, cid: -1, busy: false };
+      const s: Slot = { bio: new Bio(), retry: () => {}, buf, snap: new Float64Array(job.bs / CHUNK), kind: 0, offset: 0, cid: -1, busy: false };
+      s.retry = () => {
+        this.pendingRetries--;
+        this.issue(s);
+        if (this.busySlots === 0 && this.pendingRetries === 0) this.finish();
+      };
       s.bio.owner = s;
       s.bio.endIo = this.endIo;
       this.slots.push(s);
@@ -79,6 +91,7 @@ export class JobInstance {
   }
 
   private more(): boolean {
+    if (this.failed) return false;
     if (this.job.ios > 0 && this.issued >= this.job.ios) return false;
     return this.host.now() < this.stopAt;
   }
@@ -156,10 +169,19 @@ export class JobInstance {
         issueNs: bio.submitNs, completeNs: now, errno: bio.status, contentId: s.cid, observed: observed ? Array.from(observed) : null,
       });
     }
+    if (!ok && this.job.continueOnError && this.more()) {
+      // Keep the slot busy through the backoff so the job does not finish meanwhile.
+      this.host.later(this.job.errorBackoffNs, s.retry);
+      s.busy = false;
+      this.busySlots--;
+      this.pendingRetries++;
+      return;
+    }
+    if (!ok && !this.job.continueOnError) this.failed = true;
     s.busy = false;
     this.busySlots--;
     this.issue(s);
-    if (this.busySlots === 0) this.finish();
+    if (this.busySlots === 0 && this.pendingRetries === 0) this.finish();
   }
 
   private finish(): void {

@@ -31,6 +31,12 @@ export interface JobSpec {
   cpu?: number;
   /** Start only when every instance of the named job has finished (fio stonewall). */
   after?: string;
+  /**
+   * Keep going after a failed I/O, reissuing from that slot after `errorBackoffNs` (default
+   * 1 ms). Default false: like fio, an instance stops issuing at its first error.
+   */
+  continueOnError?: boolean;
+  errorBackoffNs?: Ns;
 }
 
 /** A job with every default applied and every size in bytes. */
@@ -49,6 +55,8 @@ export interface Job {
   readonly verify: boolean;
   readonly cpu: number | undefined;
   readonly after: string | undefined;
+  readonly continueOnError: boolean;
+  readonly errorBackoffNs: Ns;
 }
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -94,5 +102,7 @@ export function resolveJob(s: JobSpec, deviceBytes: number): Job {
     verify: s.verify ?? false,
     cpu: s.cpu,
     after: s.after,
+    continueOnError: s.continueOnError ?? false,
+    errorBackoffNs: s.errorBackoffNs ?? 1_000_000,
   };
 }

@@ -63,6 +63,10 @@ export class Workload implements JobHost {
     return this.k.now();
   }
 
+  later(delayNs: Ns, fn: () => void): void {
+    this.k.engine.schedule(delayNs, fn, 'workload.retry');
+  }
+
   nextContentId(): number {
     return this.contentIds++;
   }
