@@ -17,7 +17,8 @@ export const mgmtCommand: CommandModule = {
       .requiredOption('--at <time>', 'virtual time, e.g. 2.5s', durationArg)
       .option('--seed <n>', 'seed (default: the first [scenario] seed)', seedArg)
       .option('--json', 'print the command\'s structured data as JSON')
-      .passThroughOptions()
+      // The management command's own --flags are operands, not orion-sim options.
+      .allowUnknownOption()
       .action(
         action(ctx, async (file: string, command: string[], f: { at: number; seed?: number; json?: boolean }) => {
           if (!/^nbd-[a-z-]+$/.test(command[0]!)) throw new UsageError(command[0]!, 'not a management command (they start with nbd-)');
