@@ -1,6 +1,7 @@
 import type { Actor } from 'xstate';
 import { createSimActor, type Engine, type EventHandle } from '../../hw-sim/engine/index.ts';
 import type { NbdConfig, NbdServerConfig } from './config/index.ts';
+import { DeviceStats } from './device-stats.ts';
 import { IoPath } from './io-path.ts';
 import { deviceMachine, type DeviceStateName } from './machines/device-machine.ts';
 import { CacheManager } from './managers/cache-manager.ts';
@@ -51,6 +52,8 @@ export class NbdDevice implements ConnectionOwner {
   readonly io: IoPath;
   info: ExportInfo | null = null;
   private healthTimer: EventHandle | null = null;
+  private readonly statsOut: DeviceStats | null;
+  healthChecks = 0;
   private disk: BlockDisk | null = null;
 
   constructor(private readonly engine: Engine, readonly opts: NbdDeviceOptions) {
@@ -75,7 +78,7 @@ export class NbdDevice implements ConnectionOwner {
     this.io.conns = this.conns.slots;
     this.actor.subscribe((snap) => this.onDeviceState(snap.value as DeviceStateName));
     this.actor.start();
-    if (opts.stats) this.publish(opts.stats);
+    this.statsOut = opts.stats ? new DeviceStats(this, opts.stats) : null;
   }
 
   get state(): DeviceStateName {
@@ -94,6 +97,13 @@ export class NbdDevice implements ConnectionOwner {
     this.actor.send({ type: 'CONFIGURE', wanted: servers.length });
     for (const s of servers) this.conns.addServer(s);
     this.armHealthCheck();
+  }
+
+  /** Slab slot of a tag: where data of requests without a contiguous buffer lands. */
+  payloadOf(tag: number): Uint8Array {
+    const r = this.io.table.records[tag];
+    if (!r) throw new RangeError(`${this.opts.name}: tag ${tag} outside the tag set of ${this.opts.tags}`);
+    return r.payload;
   }
 
   queueRq(rq: BlkRequest): QueueRqResult {
@@ -199,6 +209,7 @@ export class NbdDevice implements ConnectionOwner {
   }
 
   changed(): void {
+    this.statsOut?.publishDynamic();
     const live = this.conns.live;
     const wanted = this.conns.wanted;
     const st = this.state;
@@ -224,6 +235,7 @@ export class NbdDevice implements ConnectionOwner {
     const every = this.opts.config.serverHealthCheckIntervalNs;
     this.healthTimer = this.engine.schedule(every, () => {
       this.healthTimer = null;
+      this.healthChecks++;
       const st = this.state;
       if (st === 'ready' || st === 'degraded') {
         for (const s of this.conns.servers) {
@@ -236,24 +248,5 @@ export class NbdDevice implements ConnectionOwner {
     }, 'nbd.health_check');
   }
 
-  private publish(stats: StatsPublisher): void {
-    const p = `block/${this.opts.name}`;
-    stats.publish(`${p}/state`, () => this.state);
-    stats.publish(`${p}/reason`, () => this.failureReason);
-    stats.publish(`${p}/size`, () => this.info?.size ?? 0);
-    stats.publish(`${p}/inflight`, () => this.io.table.inflight);
-    stats.publish(`${p}/waiting`, () => this.io.waitingCount);
-    stats.publish(`${p}/completed`, () => this.io.completed);
-    stats.publish(`${p}/connections/live`, () => this.conns.live);
-    stats.publish(`${p}/connections/wanted`, () => this.conns.wanted);
-    stats.publish(`${p}/errors/requeued`, () => this.errors.requeued);
-    stats.publish(`${p}/errors/failed`, () => this.errors.failed);
-    stats.publish(`${p}/net/batches`, () => this.network.batches);
-    stats.publish(`${p}/net/short_sends`, () => this.network.shortSends);
-    stats.publish(`${p}/lb/policy`, () => this.lb.policy);
-    stats.publish(`${p}/lb/decisions`, () => this.lb.decisionsMade);
-    stats.publish(`${p}/cache/read_misses`, () => this.cache.stats().readMisses);
-    stats.publish(`${p}/cache/read_hits`, () => 0);
-    this.perf.publish(stats, `${p}/perf`);
-  }
+
 }
