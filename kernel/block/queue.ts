@@ -7,7 +7,7 @@ import type { Engine } from '../../hw-sim/engine/engine.ts';
 import type { Ns } from '../../hw-sim/engine/time.ts';
 import type { CpuContext } from '../core/cpu-context.ts';
 import type { KernelLog } from '../core/klog.ts';
-import type { StatsTree } from '../core/stats.ts';
+import type { Counter, StatsTree } from '../core/stats.ts';
 import type { KernelTimer } from '../core/timers.ts';
 import { EINVAL, EIO, ENXIO, EOPNOTSUPP, ETIMEDOUT } from '../lib/errno.ts';
 import type { Bio } from './bio.ts';
@@ -73,6 +73,8 @@ export class RequestQueue {
   timeoutNs: Ns;
   busyRetryNs: Ns;
   dead = false;
+  /** Bios submitted per software queue (CPU). */
+  private readonly ctxSubmitted: Counter[] = [];
   private readonly merges: MergeIndex;
   private readonly timeouts: RqTimeouts;
   private readonly src: string;
@@ -95,7 +97,10 @@ export class RequestQueue {
       if (cfg.ops.initRequest) for (const rq of h.rqs) cfg.ops.initRequest(rq);
       this.hctxs.push(h);
     }
-    for (let c = 0; c < k.cores; c++) this.cpuToHctx.push(c % cfg.nrHwQueues);
+    for (let c = 0; c < k.cores; c++) {
+      this.cpuToHctx.push(c % cfg.nrHwQueues);
+      this.ctxSubmitted.push(k.stats.counter(`block/${cfg.name}/cpu/${c}/submitted`));
+    }
     this.timeouts = new RqTimeouts((fn, l) => k.timer(fn, l), `${cfg.name}/rq-timeout`, () => k.engine.now, this.hctxs, (rq) => this.handleTimeout(rq));
   }
 
@@ -103,8 +108,10 @@ export class RequestQueue {
 
   /** submit_bio from `cpu`, optionally into a plug. The bio ends through its endIo. */
   submitBio(bio: Bio, cpu: number, plug: BlkPlug | null = null): void {
-    const now = this.k.engine.now;
-    bio.submitNs = now;
+    const hq = this.cpuToHctx[cpu];
+    if (hq === undefined) throw new RangeError(`${this.src}: bio submitted from cpu ${cpu}, which this host does not have`);
+    this.ctxSubmitted[cpu]!.value++;
+    bio.submitNs = this.k.engine.now;
     bio.status = 0;
     bio.cpu = cpu;
     const err = this.checkBio(bio);
@@ -126,7 +133,7 @@ export class RequestQueue {
       if (tr.enabled) tr.emit(this.src, 'bio.merge', { kind: merged === MERGE_BACK ? 'back' : 'front', sector: bio.sector, bytes: bio.bytes });
       return;
     }
-    this.startBio(this.hctxs[this.cpuToHctx[cpu] ?? 0]!, bio, plug);
+    this.startBio(this.hctxs[hq]!, bio, plug);
   }
 
   startPlug(): BlkPlug {
@@ -158,6 +165,9 @@ export class RequestQueue {
   private startBio(h: HwQueue, bio: Bio, plug: BlkPlug | null): void {
     const rq = h.allocRq();
     if (!rq) {
+      // A submitter about to sleep flushes its plug (blk_flush_plug on schedule): the plugged
+      // requests hold tags, and only their completion can free one.
+      if (plug && plug.list.length > 0) this.finishPlug(plug);
       this.stats.tagWaits.value++;
       h.waiters.pushBack(bio);
       return;

@@ -50,7 +50,8 @@ export class DriverModel {
     for (const [p, spec] of Object.entries(drv.params ?? {})) {
       const key = `${drv.name}.${p}`;
       this.specs.set(key, spec);
-      if (!this.params.has(key)) this.params.set(key, validate(key, spec, spec.default));
+      const pre = this.params.get(key); // set before load, like a modprobe option
+      this.params.set(key, validate(key, spec, pre ?? spec.default));
       this.stats.gauge(`module/${drv.name}/parameters/${p}`, () => toStat(this.params.get(key)!));
     }
     this.drivers.set(drv.name, drv);

@@ -183,6 +183,10 @@ export class NetStack implements TcpHost, UdpHost {
 
   private input(p: Packet): void {
     this.stats.ipInPackets++;
+    if (!this.isLocal(p.dst)) {
+      this.stats.ipInAddrErrors++; // not ours, and hosts do not forward
+      return;
+    }
     const tcp = p.proto === IPPROTO_TCP;
     if (p.corrupt) {
       // The checksum does not match: drop silently, the sender's retransmission recovers it.

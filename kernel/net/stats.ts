@@ -3,6 +3,7 @@ export class NetStats {
   ipInPackets = 0;
   ipOutPackets = 0;
   ipNoRoute = 0;
+  ipInAddrErrors = 0;
   ipTxQueueDrops = 0;
   tcpInSegs = 0;
   tcpOutSegs = 0;
@@ -27,6 +28,7 @@ export class NetStats {
       ['ip/in_packets', this.ipInPackets],
       ['ip/out_packets', this.ipOutPackets],
       ['ip/no_route', this.ipNoRoute],
+      ['ip/in_addr_errors', this.ipInAddrErrors],
       ['ip/tx_queue_drops', this.ipTxQueueDrops],
       ['tcp/in_segs', this.tcpInSegs],
       ['tcp/out_segs', this.tcpOutSegs],

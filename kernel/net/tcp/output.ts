@@ -144,15 +144,19 @@ export function tcpOutput(s: TcpSocket): void {
       break;
     }
     const room = s.sndUna + Math.min(s.sndWnd, cc.cwnd) - s.sndNxt;
-    const len = Math.min(avail, room, s.maxSeg, s.sndq.contiguous(s.sndNxt));
+    let len = Math.min(avail, room, s.maxSeg, s.sndq.contiguous(s.sndNxt));
     if (len <= 0) break;
     if (s.tsqLimit > 0 && s.txQueued >= s.tsqLimit) {
       s.tsqThrottled = true; // resumed from onTxDone
       break;
     }
-    if (len < mss) {
-      if (len === room && len < avail && len * 2 < s.maxSndWnd && !s.swsOverride) break;
-      if (len === avail && !s.finQueued && (s.cork || (!s.noDelay && s.sndMax > s.sndUna))) break;
+    // Cork, and Nagle while data is unacknowledged, hold back a partial last segment (an
+    // offload packet ending in one sends only its full segments).
+    if (len === avail && !s.finQueued && (s.cork || (!s.noDelay && s.sndMax > s.sndUna))) {
+      if (len < mss) break;
+      len -= len % mss;
+    } else if (len < mss && len === room && len < avail && len * 2 < s.maxSndWnd && !s.swsOverride) {
+      break; // sender-side silly window avoidance
     }
     s.sndNxt = sendData(s, s.sndNxt, len);
     if (s.sndMax < s.sndNxt) s.sndMax = s.sndNxt;

@@ -92,3 +92,33 @@ describe('queue control', () => {
     expect(drv.seen).toHaveLength(0);
   });
 });
+
+describe('software to hardware queue mapping and plugs', () => {
+  it('maps each CPU to hardware queue cpu mod nr_hw_queues and counts bios per CPU', () => {
+    const { kernel } = makeKernel(1, 4);
+    const drv = new ManualDriver();
+    const disk = addDisk(kernel, drv, { nrHwQueues: 2 });
+    const res = new Map<string, BioResult>();
+    for (let cpu = 0; cpu < 4; cpu++) submit(disk, res, `c${cpu}`, REQ_OP.READ, cpu * 100, 4096, 0, { cpu });
+    expect(drv.seen.map((s) => s.hctx)).toEqual([0, 1, 0, 1]);
+    expect(kernel.stats.num('block/vda/cpu/3/submitted')).toBe(1);
+    expect(() => submit(disk, res, 'x', REQ_OP.READ, 0, 4096, 0, { cpu: 4 })).toThrow(/cpu 4/);
+  });
+
+  it('a plug that holds every tag is flushed when the next bio must wait', () => {
+    const { engine, kernel } = makeKernel();
+    const drv = new ManualDriver();
+    drv.onQueue = (rq) => {
+      engine.schedule(1_000, () => blkMqComplete(rq, 0));
+      return BLK_STS.OK;
+    };
+    const disk = addDisk(kernel, drv, { queueDepth: 2 });
+    const res = new Map<string, BioResult>();
+    const plug = disk.startPlug();
+    for (let i = 0; i < 5; i++) submit(disk, res, `b${i}`, REQ_OP.READ, i * 100, 4096, 0, { plug });
+    expect(drv.seen).toHaveLength(2); // the third bio found no tag: the plug went out
+    disk.finishPlug(plug);
+    engine.run();
+    expect(res.size).toBe(5);
+  });
+});
