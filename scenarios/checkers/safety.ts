@@ -184,8 +184,11 @@ function checkBlock(block: number, r: OpRecord, seen: number, writes: readonly S
     }
   }
   const live = (s: Source) => s.completedNs === undefined || !s.acked || !cut || s.completedNs >= cut.issuedNs;
+  // Fast path, no allocation: some write that could be current holds what the read saw.
+  if (!cut && seen === INITIAL_CONTENT) return undefined;
+  for (const s of writes) if (s.issuedNs < readDone && live(s) && (s.content === undefined || s.content === seen)) return undefined;
+
   const candidates = [INITIAL, ...writes].filter((s) => s.issuedNs < readDone && (s.op === undefined ? !cut : live(s)));
-  if (candidates.some((s) => s.content === undefined || s.content === seen)) return undefined;
 
   const from = [INITIAL, ...writes].find((s) => s.content === seen);
   let kind: SafetyViolationKind;
