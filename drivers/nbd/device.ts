@@ -85,6 +85,11 @@ export class NbdDevice implements ConnectionOwner {
     return this.actor.getSnapshot().value as DeviceStateName;
   }
 
+  /** Virtual time now (for management commands). */
+  get now(): number {
+    return this.engine.now;
+  }
+
   get failureReason(): string {
     return this.actor.getSnapshot().context.reason;
   }

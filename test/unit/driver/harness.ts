@@ -2,6 +2,7 @@
 // (fixed one-way delay, ordered delivery, optional send-buffer limit, partitions, RST), and an
 // in-test block layer that hands out tags and collects completions.
 import { Engine } from '../../../hw-sim/engine/index.ts';
+import type { StatsTree } from '../../../kernel/core/stats.ts';
 import { VirtualDisk } from '../../../hw-sim/disk/disk.ts';
 import { defaultNbdConfig, type NbdConfig } from '../../../drivers/nbd/config/index.ts';
 import { NbdServer, type ServerSession } from '../../../drivers/nbd/protocol/server/index.ts';
@@ -237,7 +238,7 @@ export function config(over: Partial<NbdConfig>): NbdConfig {
   return { ...defaultNbdConfig(), ...over };
 }
 
-export function rig(seed: number, cfg: NbdConfig, servers: (net: FakeNet) => void, opts: { trace?: boolean; tags?: number } = {}): Rig {
+export function rig(seed: number, cfg: NbdConfig, servers: (net: FakeNet) => void, opts: { trace?: boolean; tags?: number; stats?: StatsTree } = {}): Rig {
   const engine = new Engine({ seed, trace: opts.trace ?? true });
   const net = new FakeNet(engine);
   servers(net);
@@ -248,6 +249,7 @@ export function rig(seed: number, cfg: NbdConfig, servers: (net: FakeNet) => voi
   const dev = new NbdDevice(engine, {
     name: 'nbd0', host: 'client', config: cfg, sockets: net, protocol: new SimProtocolEngine(engine, 'nbd0'),
     tags, maxIo: 128 * 1024,
+    ...(opts.stats ? { stats: { publish: (p: string, read: () => string | number | boolean) => opts.stats!.gauge(p, read), unpublish: (p: string) => opts.stats!.remove(p) } } : {}),
   });
   blk.device = dev;
   dev.attach(blk);
