@@ -6,7 +6,7 @@
  * written); -1 = bytes that are no verify chunk at all.
  */
 import type { Engine } from '../../hw-sim/engine/engine.ts';
-import type { Bio, BioEndIo } from '../../kernel/block/bio.ts';
+import { Bio, type BioEndIo } from '../../kernel/block/bio.ts';
 import { GenDisk } from '../../kernel/block/gendisk.ts';
 import type { BlkPlug } from '../../kernel/block/queue.ts';
 import { REQ_FUA, REQ_OP } from '../../kernel/block/types.ts';
@@ -81,6 +81,36 @@ export class HistoryTap extends GenDisk {
       out.push({ offset: op.offset, length: op.length });
     }
     return out.sort((a, b) => a.offset - b.offset);
+  }
+
+  /**
+   * Reads back every extent ever written, `depth` at a time, then calls `done`: a lost write
+   * that no later read happened to touch still shows up in the history.
+   */
+  readBack(depth: number, done: () => void): void {
+    const todo = this.writtenExtents();
+    let next = 0;
+    let busy = 0;
+    const issue = (bio: Bio): void => {
+      const x = todo[next++]!;
+      busy++;
+      bio.set(REQ_OP.READ, x.offset / 512, x.length, bio.data && bio.data.length === x.length ? bio.data : new Uint8Array(x.length));
+      this.submitBio(bio);
+    };
+    const end: BioEndIo = (bio) => {
+      busy--;
+      if (next < todo.length) issue(bio);
+      else if (busy === 0) done();
+    };
+    if (todo.length === 0) {
+      done();
+      return;
+    }
+    for (let i = 0; i < depth && next < todo.length; i++) {
+      const bio = new Bio();
+      bio.endIo = end;
+      issue(bio);
+    }
   }
 
   get inFlight(): number {

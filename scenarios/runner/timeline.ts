@@ -19,6 +19,8 @@ export interface TimelineTarget {
   /** Tells the history a server lost power. */
   crashed(atNs: Ns, server: string): void;
   mgmt(argv: readonly string[]): MgmtOutput;
+  /** Swarm: whether this event happens in this run (default: all do). */
+  enabled?: (ev: TimelineEvent) => boolean;
 }
 
 export interface TimelineLog {
@@ -50,6 +52,10 @@ export function scheduleTimeline(s: Scenario, t: TimelineTarget): TimelineLog {
         const out = runMgmt(t, ev.argv);
         log.mgmt.push({ ...out, atNs: t.engine.now });
         t.engine.trace.emit('runner', 'mgmt', { argv: ev.argv.join(' ') });
+        return;
+      }
+      if (t.enabled && !t.enabled(ev)) {
+        log.faults.push({ atNs: t.engine.now, description: `(swarm: ${ev.action} #${ev.index} not drawn)` });
         return;
       }
       applyEvent(s, t, ev, apply, later);

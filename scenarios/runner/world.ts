@@ -16,6 +16,7 @@ import { attachNbdClient, type ClientNbd } from './client-nbd.ts';
 import { HistoryTap } from './history-tap.ts';
 import { runMgmtCommand } from './mgmt.ts';
 import { startServers } from './servers.ts';
+import { drawSwarm } from './swarm.ts';
 import { scheduleTimeline, type TimelineLog } from './timeline.ts';
 import { machineConfigOf } from './topology.ts';
 import type { RunOptions } from './types.ts';
@@ -23,8 +24,10 @@ import type { RunOptions } from './types.ts';
 /** Test hooks (a deliberately broken driver build) the runner knows by name. */
 export const FAULT_INJECTIONS = ['drop-acked-write'] as const;
 
-/** Writes the broken driver lets through before it drops one (so it drops one mid-run). */
-const DROP_AFTER_WRITES = 100;
+/** The broken driver drops the write at this fraction of the writes the jobs will issue (late, so few later writes can hide it). */
+const DROP_AT = 0.85;
+/** Queue depth of the read-back of written blocks after verify jobs. */
+const READ_BACK_DEPTH = 16;
 
 export interface World {
   readonly scenario: Scenario;
@@ -60,9 +63,10 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
   const resolve = (name: string): number | undefined => (machine.hosts.has(name) ? machine.host(name).ip : undefined);
   let writes = 0;
   let dropped = false;
+  const dropAfter = Math.floor(DROP_AT * expectedWrites(s));
   const dropWrite = opts.faultInjection === 'drop-acked-write'
     ? (): boolean => {
-      if (dropped || ++writes <= DROP_AFTER_WRITES) return false;
+      if (dropped || ++writes <= dropAfter) return false;
       dropped = true;
       return true;
     }
@@ -90,8 +94,9 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     list.push(j);
     byDevice.set(j.device, list);
   }
+  const enabled = opts.swarm ? drawSwarm(s, engine, machine) : undefined;
   const tl = scheduleTimeline(s, {
-    engine, machine, servers,
+    engine, machine, servers, ...(enabled ? { enabled } : {}),
     crashed: (at, server) => { for (const t of disks.values()) t.crash(at, server); },
     mgmt: (argv) => runMgmtCommand(nbd.device, client.kernel, argv),
   });
@@ -106,7 +111,13 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
         jobsLeft--;
         return;
       }
-      const w = new Workload(client.kernel, tap, jobs.map(toWorkloadJob), { onDone: () => { jobsLeft--; } });
+      const verify = jobs.some((j) => j.verify);
+      const w = new Workload(client.kernel, tap, jobs.map(toWorkloadJob), {
+        onDone: () => {
+          if (!verify) jobsLeft--;
+          else tap.readBack(READ_BACK_DEPTH, () => { jobsLeft--; });
+        },
+      });
       workloads.push(w);
       w.start();
     }), 'runner.jobs.start');
@@ -117,6 +128,16 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     scenario: s, seed, engine, machine, client, servers, nbd, disks, workloads, timeline: tl, deadlineNs,
     finished: () => jobsLeft === 0 && engine.now >= lastEventNs,
   };
+}
+
+/** Writes the jobs are expected to issue (ios × write share), for placing the broken driver's drop. */
+function expectedWrites(s: Scenario): number {
+  let n = 0;
+  for (const j of s.jobs) {
+    const share = j.rw.includes('write') ? 1 : j.rw === 'randrw' || j.rw === 'rw' ? (100 - j.rwmixread) / 100 : 0;
+    n += (j.ios ?? 0) * j.numjobs * share;
+  }
+  return n > 0 ? n : 100;
 }
 
 /** Calls `fn(true)` once the device is up with a capacity, or `fn(false)` if it fails first. */
