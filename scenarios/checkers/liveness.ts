@@ -18,6 +18,11 @@ export interface LivenessReport {
   readonly violations: readonly LivenessViolation[];
   /** Requests still in flight at the end whose deadline lies after the end: the run was too short to tell. */
   readonly undecided: readonly number[];
+  /**
+   * The longest wait measured from max(issue, last heal) to completion (to the end for requests
+   * never completed): the "actual" to set against the limit.
+   */
+  readonly worstNs: Ns;
 }
 
 export interface LivenessOptions {
@@ -37,8 +42,12 @@ export interface LivenessOptions {
 export function checkLiveness(h: History, opts: LivenessOptions): LivenessReport {
   const violations: LivenessViolation[] = [];
   const undecided: number[] = [];
+  let worst = 0;
   for (const op of h.ops) {
-    const deadline = Math.max(op.issuedNs, opts.lastHealNs) + opts.limitNs;
+    const from = Math.max(op.issuedNs, opts.lastHealNs);
+    const waited = (op.completedNs ?? opts.endNs) - from;
+    if (waited > worst) worst = waited;
+    const deadline = from + opts.limitNs;
     if (op.completedNs !== undefined && op.completedNs <= deadline) continue;
     if (op.completedNs === undefined && deadline >= opts.endNs) {
       undecided.push(op.id);
@@ -54,5 +63,5 @@ export function checkLiveness(h: History, opts: LivenessOptions): LivenessReport
       message: `${op.kind} #${op.id} issued at ${op.issuedNs}ns ${what}, past its deadline ${deadline}ns (last heal ${opts.lastHealNs}ns + ${opts.limitNs}ns)`,
     });
   }
-  return { ok: violations.length === 0, checked: h.ops.length, violations, undecided };
+  return { ok: violations.length === 0, checked: h.ops.length, violations, undecided, worstNs: worst };
 }

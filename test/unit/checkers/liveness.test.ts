@@ -11,7 +11,8 @@ const opts = { lastHealNs: 1000, limitNs: 500, endNs: 10_000 };
 describe('liveness checker', () => {
   it('passes when every request completes by max(issue, heal) + N, errors included', () => {
     const rep = checkLiveness(hist([op(1, 0, 1500), op(2, 900, 1499, false), op(3, 2000, 2500), op(4, 5, 20)]), opts);
-    expect(rep).toEqual({ ok: true, checked: 4, violations: [], undecided: [] });
+    // Longest wait: op 3, 2000 → 2500 (op 1 waited 1500 - 1000 = 500 too).
+    expect(rep).toEqual({ ok: true, checked: 4, violations: [], undecided: [], worstNs: 500 });
   });
 
   it('fails a request that completes after its deadline', () => {
@@ -29,6 +30,6 @@ describe('liveness checker', () => {
 
   it('a request in flight whose deadline is after the end is undecided, not a violation', () => {
     const rep = checkLiveness(hist([op(1, 9800, undefined)]), opts);
-    expect(rep).toMatchObject({ ok: true, undecided: [1] });
+    expect(rep).toMatchObject({ ok: true, undecided: [1], worstNs: 200 });
   });
 });
