@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildMachine, type Machine } from '../../../scenarios/machine/index.ts';
 import { NbdServerProgram } from '../../../scenarios/hosts/nbd-server/index.ts';
-import { NbdHandshake } from '../../../drivers/nbd/protocol/handshake.ts';
-import { TransmissionSession } from '../../../drivers/nbd/protocol/transmission.ts';
-import { newRequest, type NbdRequest } from '../../../drivers/nbd/protocol/request-check.ts';
-import type { TcpSocket } from '../../../kernel/net/index.ts';
+import { newRequest } from '../../../drivers/nbd/protocol/request-check.ts';
+import { SimClient } from './sim-client.ts';
 
 const MiB = 1 << 20;
 const CMD = { READ: 0, WRITE: 1, FLUSH: 3 };
@@ -17,42 +15,6 @@ function machine(seed = 1): Machine {
       { name: 'server-a', role: 'server', ip: '10.0.0.2', link },
     ],
   }, { seed });
-}
-
-/** E4's client on a client-host kernel socket: handshake, then a transmission session. */
-class SimClient {
-  session: TransmissionSession | null = null;
-  readonly done: NbdRequest[] = [];
-  readonly sock: TcpSocket;
-  private readonly hs: NbdHandshake;
-
-  constructor(m: Machine, exportName: string) {
-    const sock = m.client!.net.tcpSocket({ noDelay: true });
-    this.sock = sock;
-    this.hs = new NbdHandshake({ exportName }, {
-      send: (b) => { sock.send(b); },
-      done: (status) => {
-        if (status !== 'ready') return;
-        this.session = new TransmissionSession(this.hs.result!, {
-          send: (b) => { sock.send(b); },
-          complete: (r) => this.done.push(r),
-        }, { generation: 1, leftover: this.hs.takeLeftover() });
-      },
-    });
-    sock.onData = (chunk) => {
-      const c = chunk.slice();
-      if (this.session) this.session.feed(c);
-      else this.hs.feed(c);
-    };
-    sock.onConnect = () => this.hs.start();
-    sock.connect(m.host('server-a').ip, 10809);
-  }
-
-  submit(r: NbdRequest): NbdRequest {
-    const bad = this.session!.submit(r);
-    if (bad) throw new Error(bad.reason);
-    return r;
-  }
 }
 
 const fill = (n: number, b: number) => new Uint8Array(n).fill(b);
