@@ -8,6 +8,7 @@
  */
 import { Histogram } from '../lib/histogram.ts';
 import type { Counter, StatsProvider, StatsTree, StatValue } from '../core/stats.ts';
+import type { Request } from './request.ts';
 import { REQ_OP_NAMES } from './types.ts';
 
 export const LATENCY_STAGES = ['total', 'alloc', 'queue', 'dispatch', 'service'] as const;
@@ -41,6 +42,20 @@ export class BlkStats {
     this.tagWaits = stats.counter(`${prefix}/tag_waits`);
     this.latency = REQ_OP_NAMES.map(() => LATENCY_STAGES.map(() => new Histogram()));
     stats.provider(`${prefix}/latency`, this.latencyProvider());
+  }
+
+  /** Counts an ended request and records its stage latencies. */
+  account(rq: Request, errno: number): void {
+    const op = rq.op;
+    this.ios[op]!.value++;
+    this.bytes[op]!.value += rq.bytes;
+    if (errno !== 0) this.errors[op]!.value++;
+    const lat = this.latency[op]!;
+    lat[0]!.record(rq.completedNs - rq.startNs);
+    lat[1]!.record(rq.queuedNs - rq.startNs);
+    lat[2]!.record(rq.dispatchedNs - rq.queuedNs);
+    lat[3]!.record(rq.issuedNs - rq.dispatchedNs);
+    lat[4]!.record(rq.completedNs - rq.issuedNs);
   }
 
   histogram(op: number, stage: LatencyStage): Histogram {

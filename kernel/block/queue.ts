@@ -3,60 +3,23 @@
  * request allocation with tag waits), dispatch to the driver with BUSY retry, completion through
  * the BLOCK softirq, requeue and timeouts. Every request stage is stamped and traced.
  */
-import type { Engine } from '../../hw-sim/engine/engine.ts';
 import type { Ns } from '../../hw-sim/engine/time.ts';
-import type { CpuContext } from '../core/cpu-context.ts';
-import type { KernelLog } from '../core/klog.ts';
-import type { Counter, StatsTree } from '../core/stats.ts';
-import type { KernelTimer } from '../core/timers.ts';
-import { EINVAL, EIO, ENXIO, EOPNOTSUPP, ETIMEDOUT } from '../lib/errno.ts';
+import type { Counter } from '../core/stats.ts';
+import { EIO, ENXIO, ETIMEDOUT } from '../lib/errno.ts';
+import { checkBio, flushPlan, initRequest } from './prep.ts';
 import type { Bio } from './bio.ts';
 import { BlkStats } from './blk-stats.ts';
 import { HwQueue } from './hw-queue.ts';
 import { MERGE_BACK, MERGE_NONE, MergeIndex } from './merge.ts';
-import { FLUSH_STEP, RQ_STATE, type Request } from './request.ts';
+import { RQ_STATE, type Request } from './request.ts';
 import { MqDeadlineScheduler } from './sched/mq-deadline.ts';
 import { NoneScheduler } from './sched/none.ts';
 import type { IoScheduler } from './sched/scheduler.ts';
 import { RqTimeouts } from './timeout.ts';
-import {
-  BLK_EH, BLK_STS, REQ_FUA, REQ_OP, REQ_OP_NAMES, REQ_PREFLUSH, SECTOR_SIZE,
-  type BlkMqOps, type MqDeadlineTunables, type QueueLimits, type SchedulerName,
-} from './types.ts';
+import type { BlkPlug, BlockHost, QueueConfig } from './queue-config.ts';
+import { BLK_EH, BLK_STS, REQ_OP, REQ_OP_NAMES, type BlkMqOps, type QueueLimits } from './types.ts';
 
-/** What a queue needs from its kernel. */
-export interface BlockHost {
-  readonly engine: Engine;
-  readonly ctx: CpuContext;
-  readonly stats: StatsTree;
-  readonly log: KernelLog;
-  readonly cores: number;
-  /** Trace source prefix, the host name. */
-  readonly host: string;
-  timer(fn: () => void, label: string): KernelTimer;
-  /** Queues a completed request for the BLOCK softirq of the current core. */
-  raiseBlockCompletion(rq: Request): void;
-}
-
-export interface QueueConfig {
-  name: string;
-  ops: BlkMqOps;
-  capacitySectors: number;
-  nrHwQueues: number;
-  queueDepth: number;
-  limits: QueueLimits;
-  scheduler: SchedulerName;
-  deadline: Partial<MqDeadlineTunables>;
-  /** Scheduler requests per hardware queue (ignored with `none`). */
-  nrRequests: number;
-  timeoutNs: Ns;
-  busyRetryNs: Ns;
-}
-
-/** A submitter's plug: requests gather here (and merge) until finishPlug. */
-export interface BlkPlug {
-  readonly list: Request[];
-}
+export type { BlkPlug, BlockHost, QueueConfig } from './queue-config.ts';
 
 const PLUG_MAX = 32;
 
@@ -114,17 +77,11 @@ export class RequestQueue {
     bio.submitNs = this.k.engine.now;
     bio.status = 0;
     bio.cpu = cpu;
-    const err = this.checkBio(bio);
+    const err = this.dead ? ENXIO : checkBio(this.limits, this.capacitySectors, bio);
     if (err !== 0) return this.endBioLater(bio, err);
-    const l = this.limits;
-    if (bio.op === REQ_OP.FLUSH) {
-      if (!l.writeCache) return this.endBioLater(bio, 0); // nothing volatile to flush
-      bio.seqSteps = FLUSH_STEP.PRE;
-    } else if (bio.op === REQ_OP.WRITE && l.writeCache && (bio.flags & (REQ_PREFLUSH | REQ_FUA)) !== 0) {
-      bio.seqSteps = FLUSH_STEP.DATA | (bio.flags & REQ_PREFLUSH ? FLUSH_STEP.PRE : 0) | (bio.flags & REQ_FUA && !l.fua ? FLUSH_STEP.POST : 0);
-    } else {
-      bio.seqSteps = 0;
-    }
+    const plan = flushPlan(this.limits, bio);
+    if (plan < 0) return this.endBioLater(bio, 0); // nothing volatile to flush
+    bio.seqSteps = plan;
     const merged = this.merges.tryMerge(bio);
     if (merged !== MERGE_NONE) {
       if (merged === MERGE_BACK) this.stats.mergesBack.value++;
@@ -147,18 +104,6 @@ export class RequestQueue {
     for (let i = 0; i < list.length; i++) this.insert(list[i]!);
     list.length = 0;
     for (const h of this.hctxs) if (h.hasWork) this.runHwQueue(h);
-  }
-
-  private checkBio(bio: Bio): number {
-    if (this.dead) return ENXIO;
-    const l = this.limits;
-    if (bio.op === REQ_OP.DISCARD && !l.discard) return EOPNOTSUPP;
-    if (bio.op === REQ_OP.WRITE_ZEROES && !l.writeZeroes) return EOPNOTSUPP;
-    if (bio.op === REQ_OP.FLUSH) return 0;
-    if (bio.bytes <= 0 || bio.bytes % l.logicalBlockSize !== 0 || (bio.sector * SECTOR_SIZE) % l.logicalBlockSize !== 0) return EINVAL;
-    if (bio.sector < 0 || bio.endSector > this.capacitySectors) return EIO;
-    if ((bio.op === REQ_OP.READ || bio.op === REQ_OP.WRITE) && (!bio.data || bio.data.length < bio.bytes)) return EINVAL;
-    return 0;
   }
 
   /** Gets a request for the next step of `bio`, or parks the bio until one frees. */
@@ -184,35 +129,7 @@ export class RequestQueue {
   }
 
   private initRq(rq: Request, bio: Bio): void {
-    const steps = bio.seqSteps;
-    const step = steps & -steps; // lowest pending step
-    rq.id = this.nextRqId++;
-    rq.cpu = bio.cpu;
-    rq.errno = 0;
-    rq.startNs = bio.submitNs;
-    rq.queuedNs = this.k.engine.now;
-    rq.dispatchedNs = -1;
-    rq.requeues = 0;
-    rq.timeouts = 0;
-    rq.flushOwner = step !== 0 ? bio : null;
-    rq.flushStep = step;
-    if (step === FLUSH_STEP.PRE || step === FLUSH_STEP.POST) {
-      rq.op = REQ_OP.FLUSH;
-      rq.flags = 0;
-      rq.sector = 0;
-      rq.nrSectors = 0;
-      rq.nrBios = 0;
-    } else {
-      const l = this.limits;
-      rq.op = bio.op;
-      // PREFLUSH became its own request (or there is no cache); FUA goes down only if honoured.
-      rq.flags = bio.flags & ~REQ_PREFLUSH & (l.writeCache && l.fua ? ~0 : ~REQ_FUA);
-      rq.sector = bio.sector;
-      rq.nrSectors = bio.sectors;
-      rq.bios[0] = bio;
-      rq.nrBios = 1;
-    }
-    rq.state = RQ_STATE.QUEUED;
+    initRequest(rq, bio, this.limits, this.nextRqId++, this.k.engine.now);
     const tr = this.k.engine.trace;
     if (tr.enabled) tr.emit(this.src, 'rq.queue', { rq: rq.id, op: REQ_OP_NAMES[rq.op], sector: rq.sector, sectors: rq.nrSectors, flags: rq.flags, hctx: rq.hctx.index, cpu: rq.cpu });
   }
@@ -359,16 +276,7 @@ export class RequestQueue {
     }
     rq.errno = errno;
     const op = rq.op;
-    const st = this.stats;
-    st.ios[op]!.value++;
-    st.bytes[op]!.value += rq.bytes;
-    if (errno !== 0) st.errors[op]!.value++;
-    const lat = st.latency[op]!;
-    lat[0]!.record(rq.completedNs - rq.startNs);
-    lat[1]!.record(rq.queuedNs - rq.startNs);
-    lat[2]!.record(rq.dispatchedNs - rq.queuedNs);
-    lat[3]!.record(rq.issuedNs - rq.dispatchedNs);
-    lat[4]!.record(rq.completedNs - rq.issuedNs);
+    this.stats.account(rq, errno);
     const tr = this.k.engine.trace;
     if (tr.enabled) {
       tr.emit(this.src, 'rq.complete', {
