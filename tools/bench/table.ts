@@ -28,3 +28,41 @@ export function measure(fn: () => number, minMs = 700): number {
   }
   return ops / (elapsed / 1000);
 }
+
+/** Totals of one measured loop: how many runs, the summed counters, and the wall seconds. */
+export interface Measured {
+  runs: number;
+  totals: number[];
+  seconds: number;
+}
+
+/**
+ * Like `measure`, for runs that count several things at once (requests, events, bytes): runs
+ * `fn` (after one warm-up) until `minMs` of wall time and sums each counter it returns.
+ */
+export function measureCounts(fn: () => number[], minMs = 700): Measured {
+  fn();
+  let totals: number[] = [];
+  let runs = 0;
+  const start = process.hrtime.bigint();
+  let elapsed = 0;
+  while (elapsed < minMs) {
+    const c = fn();
+    if (runs === 0) totals = c.slice();
+    else for (let i = 0; i < c.length; i++) totals[i] = (totals[i] ?? 0) + c[i]!;
+    runs++;
+    elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  }
+  return { runs, totals, seconds: elapsed / 1000 };
+}
+
+/** Per wall second of counter `i` of a measured loop. */
+export function perSecond(m: Measured, i: number): number {
+  return (m.totals[i] ?? 0) / m.seconds;
+}
+
+/** `measured / goal` as a verdict cell: '1.23× ✓' when at or above the goal, '0.80× ✗' below. */
+export function versusGoal(measured: number, goal: number): string {
+  const r = measured / goal;
+  return `${r.toFixed(2)}× ${r >= 1 ? '✓' : '✗'}`;
+}
