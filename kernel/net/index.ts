@@ -10,3 +10,4 @@ export * from './tcp/socket.ts';
 export * from './tcp/listener.ts';
 export type { NetRoute } from './tcp/host.ts';
 export * from './kernel-glue.ts';
+export * from './tcp/options.ts';

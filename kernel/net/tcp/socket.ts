@@ -10,38 +10,12 @@ import { RttEstimator } from './rtt.ts';
 import { SendQueue } from './send-queue.ts';
 import { isSynchronized, sendsData, type TcpState } from './state.ts';
 import { deliver, maybeWindowUpdate } from './deliver.ts';
+import { checkPort, positive, segLimit, type TcpInfo, type TcpSocketOptions } from './options.ts';
 import { sendAck, sendRst, sendSyn, tcpOutput } from './output.ts';
 import { onKeepaliveTimer, onRtxTimer } from './timers.ts';
 import type { TcpListener } from './listener.ts';
 
-/** Per-socket options (setsockopt); unset ones come from the stack's TcpConfig. */
-export interface TcpSocketOptions {
-  noDelay?: boolean;
-  cork?: boolean;
-  sndBuf?: number;
-  rcvBuf?: number;
-  keepAlive?: boolean;
-  keepIdleNs?: number;
-  keepIntervalNs?: number;
-  keepCount?: number;
-}
-
-/** A snapshot for stats and tests (like struct tcp_info). */
-export interface TcpInfo {
-  state: TcpState;
-  cwnd: number;
-  ssthresh: number;
-  srttNs: number;
-  rttvarNs: number;
-  rtoNs: number;
-  sndMss: number;
-  sndWnd: number;
-  rcvWnd: number;
-  inFlight: number;
-  unsent: number;
-  retransmits: number;
-  inRecovery: boolean;
-}
+export type { TcpInfo, TcpSocketOptions } from './options.ts';
 
 const MAX_WSCALE = 14;
 
@@ -388,19 +362,4 @@ export class TcpSocket implements TxOwner {
     this.onError = null;
     if (onClose) onClose();
   }
-}
-
-function segLimit(mss: number, gsoMaxBytes: number): number {
-  // An IPv4 packet is at most 65535 bytes: 20 IP + 20 TCP leaves 65495 for payload.
-  const cap = Math.min(gsoMaxBytes, 65495);
-  return gsoMaxBytes > 0 && cap >= 2 * mss ? Math.floor(cap / mss) * mss : mss;
-}
-
-function positive(n: number, what: string): number {
-  if (!Number.isSafeInteger(n) || n < 1) throw new NetError('EINVAL', `socket option '${what}' must be a positive integer, got ${n}`);
-  return n;
-}
-
-function checkPort(p: number, what: string): void {
-  if (!Number.isInteger(p) || p < 1 || p > 65535) throw new NetError('EINVAL', `${what}: port must be 1..65535, got ${p}`);
 }
