@@ -1,11 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, writeFileSync } from 'node:fs';
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { RunOptions, RunResult, Runner } from '../../scenarios/runner/types.ts';
 import type { Scenario } from '../../scenarios/schema/types.ts';
 import { serialiseRecord } from '../../hw-sim/engine/trace.ts';
 import { firstDifference } from '../trace/format.ts';
 import { PcapBuilder } from '../trace/pcap.ts';
-import { TraceWriter } from '../trace/writer.ts';
+import { openOutput, TraceWriter } from '../trace/writer.ts';
 import { RunError } from './errors.ts';
 import { replayCommand } from './options.ts';
 
@@ -19,12 +19,13 @@ export interface RunOnceOptions {
 }
 
 /** Runs one seed with the file outputs (--trace, --pcap) attached. */
-export async function runOnce(runner: Runner, s: Scenario, o: RunOnceOptions): Promise<RunResult> {
+export function runOnce(runner: Runner, s: Scenario, o: RunOnceOptions): RunResult {
   const writer = o.trace === undefined ? undefined : new TraceWriter(o.trace, {
     orion_trace: 1, scenario: s.file, scenarioHash: s.hash, seed: o.seed, version: o.version,
     ...(o.swarm ? { swarm: true } : {}), ...(o.untilNs !== undefined ? { untilNs: o.untilNs } : {}),
   });
-  const pcap = o.pcap === undefined ? undefined : new PcapBuilder();
+  const pcapFd = o.pcap === undefined ? undefined : openOutput(o.pcap);
+  const pcap = pcapFd === undefined ? undefined : new PcapBuilder();
   const opts: RunOptions = {
     ...(o.untilNs !== undefined ? { untilNs: o.untilNs } : {}),
     ...(writer ? { onTrace: writer.write } : {}),
@@ -37,8 +38,11 @@ export async function runOnce(runner: Runner, s: Scenario, o: RunOnceOptions): P
   } catch (e) {
     throw new RunError(`the simulation threw at seed ${o.seed}: ${e instanceof Error ? e.message : String(e)}; replay: ${replayCommand(s.file, o.seed, o.swarm, o.untilNs)}`);
   } finally {
-    await writer?.close();
-    if (pcap && o.pcap !== undefined) writeFileSync(o.pcap, pcap.toBuffer());
+    writer?.close();
+    if (pcap && pcapFd !== undefined) {
+      writeFileSync(pcapFd, pcap.toBuffer());
+      closeSync(pcapFd);
+    }
   }
   return result;
 }

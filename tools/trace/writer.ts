@@ -1,14 +1,30 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { InputError } from '../../drivers/nbd/config/errors.ts';
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import { headerLine, recordLine, type TraceHeader } from './format.ts';
 
-/** Streams a JSONL trace to a file, buffering lines so a record costs no syscall. */
-export class TraceWriter {
-  private readonly out: WriteStream;
-  private buf = '';
+/** Opens a file for writing; failure is an InputError naming the file. */
+export function openOutput(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(path, '', code === 'ENOENT' ? 'cannot create file: no such directory' : `cannot write file (${code ?? String(e)})`);
+  }
+}
 
+/**
+ * Writes a JSONL trace as the run goes. The run is one synchronous loop, so writes are
+ * synchronous too (an async stream would hold the whole trace in memory until the run ends);
+ * lines are batched so a record costs no syscall.
+ */
+export class TraceWriter {
+  private readonly fd: number;
+  private buf: string;
+
+  /** Opens the file now, so an unwritable path is bad input before the run starts. */
   constructor(path: string, header: TraceHeader) {
-    this.out = createWriteStream(path);
+    this.fd = openOutput(path);
     this.buf = headerLine(header);
   }
 
@@ -18,15 +34,12 @@ export class TraceWriter {
   };
 
   private flush(): void {
-    this.out.write(this.buf);
+    if (this.buf.length > 0) writeSync(this.fd, this.buf);
     this.buf = '';
   }
 
-  close(): Promise<void> {
+  close(): void {
     this.flush();
-    return new Promise((resolve, reject) => {
-      this.out.once('error', reject);
-      this.out.end(() => resolve());
-    });
+    closeSync(this.fd);
   }
 }

@@ -122,6 +122,12 @@ describe('exit 2: bad input, one line, file + key + reason', () => {
     expectUsage(await cli(['run']), "orion-sim: missing required argument 'scenario'");
   });
 
+  it('an output file that cannot be written', async () => {
+    const f = join(scratch({ 's.toml': scenarioText() }), 's.toml');
+    expectUsage(await cli(['run', f, '--trace', '/nonexistent-dir/t.jsonl']), 'orion-sim: /nonexistent-dir/t.jsonl: cannot create file: no such directory');
+    expectUsage(await cli(['run', f, '--pcap', '/nonexistent-dir/w.pcap']), 'orion-sim: /nonexistent-dir/w.pcap: cannot create file: no such directory');
+  });
+
   it('no subcommand prints the help and is a usage error', async () => {
     const r = await cli([]);
     expect(r.code).toBe(2);

@@ -46,7 +46,7 @@ export const runCommand: CommandModule = {
             ctx.io.stderr(`replay: ${replayCommand(file, seed, f.swarm, f.until)} --check-determinism\n`);
             return EXIT_FAILED;
           }
-          const r = await runOnce(runner, s, { seed, untilNs: f.until, trace: f.trace, pcap: f.pcap, swarm: f.swarm, version: ctx.version });
+          const r = runOnce(runner, s, { seed, untilNs: f.until, trace: f.trace, pcap: f.pcap, swarm: f.swarm, version: ctx.version });
           const replay = replayCommand(file, seed, f.swarm, f.until);
           if (f.json) ctx.io.stdout(`${JSON.stringify(runJson(r, replay))}\n`);
           else ctx.io.stdout(renderSummary(r, replay));

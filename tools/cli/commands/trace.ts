@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, writeFileSync } from 'node:fs';
 import { Option } from 'commander';
 import { EXPORT_FORMATS, exportTrace, type ExportFormat } from '../../trace/export.ts';
 import { readTrace } from '../../trace/format.ts';
+import { openOutput } from '../../trace/writer.ts';
 import { action, type CommandModule } from '../command.ts';
 import { EXIT_OK } from '../errors.ts';
 
@@ -20,7 +21,11 @@ export const traceCommand: CommandModule = {
         action(ctx, (file: string, opts: { format: ExportFormat; output?: string }) => {
           const t = readTrace(file);
           const out = exportTrace(t, opts.format, file);
-          if (opts.output !== undefined) writeFileSync(opts.output, out);
+          if (opts.output !== undefined) {
+            const fd = openOutput(opts.output);
+            writeFileSync(fd, out);
+            closeSync(fd);
+          }
           else if (typeof out === 'string') ctx.io.stdout(out.endsWith('\n') ? out : `${out}\n`);
           else ctx.io.stdoutBytes(out);
           return EXIT_OK;
