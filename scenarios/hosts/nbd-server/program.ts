@@ -9,6 +9,7 @@ import type { TcpListener } from '../../../kernel/net/tcp/listener.ts';
 import type { TcpSocket } from '../../../kernel/net/tcp/socket.ts';
 import { NbdServer, type BlockSizes, type ServerSession, type TlsMode } from '../../../drivers/nbd/protocol/server/index.ts';
 import { NBD_DEFAULT_PORT } from '../../../drivers/nbd/protocol/uapi.ts';
+import { TlsChannel } from '../../../drivers/nbd/security/tls-channel.ts';
 import type { Host } from '../../machine/host.ts';
 import { SocketWriter } from './socket-io.ts';
 
@@ -25,10 +26,19 @@ export interface NbdExportSpec {
   allow?: readonly string[];
 }
 
+/** A TLS pre-shared key the server accepts: the client's identity and the key bytes (or hex). */
+export interface ServerPsk {
+  identity: string;
+  psk: Uint8Array | string;
+}
+
 export interface NbdServerProgramOptions {
   exports: readonly NbdExportSpec[];
   port?: number;
+  /** STARTTLS: 'optional' or 'require' run the simulated TLS-PSK of drivers/nbd/security with `tlsKeys`. */
   tls?: TlsMode;
+  /** Keys for TLS; an identity not listed (or a wrong key) fails the TLS handshake. */
+  tlsKeys?: readonly ServerPsk[];
   defaultExport?: string;
   noStructuredReplies?: boolean;
   /** A trace record per request (default true). */
@@ -43,10 +53,13 @@ export class NbdServerProgram {
   private listener: TcpListener | null = null;
   private readonly conns = new Map<ServerSession, TcpSocket>();
   private readonly src: string;
+  private readonly keys: Map<string, Uint8Array>;
+  private crashed = false;
 
   constructor(readonly host: Host, opts: NbdServerProgramOptions) {
     const engine = host.kernel.engine;
     this.src = `${host.name}/nbd-server`;
+    this.keys = new Map((opts.tlsKeys ?? []).map((k) => [k.identity, typeof k.psk === 'string' ? hexBytes(k.psk, k.identity) : k.psk]));
     this.port = opts.port ?? NBD_DEFAULT_PORT;
     const exports = opts.exports.map((e) => {
       const disk = new VirtualDisk(engine, {
@@ -77,9 +90,14 @@ export class NbdServerProgram {
     return this.conns.size;
   }
 
-  /** Listens on the port (a program start, or a restart after a crash). */
+  /** Listens on the port (a program start, or a restart after a crash: a fresh process, not hung). */
   start(): void {
     if (this.listener) return;
+    if (this.crashed) {
+      this.crashed = false;
+      this.server.setHang(false);
+      this.server.faults.clearMisbehaviour();
+    }
     const l = this.host.net.listen(this.port, { noDelay: true });
     l.onAccept = (s) => this.accept(s);
     this.listener = l;
@@ -109,6 +127,7 @@ export class NbdServerProgram {
     }
     this.conns.clear();
     for (const d of this.disks.values()) d.crash();
+    this.crashed = true;
     this.trace('crash');
   }
 
@@ -116,19 +135,34 @@ export class NbdServerProgram {
     const engine = this.host.kernel.engine;
     const writer = new SocketWriter(sock);
     const connSrc = `${this.src}/${ipToString(sock.remoteAddr)}:${sock.remotePort}`;
+    // After STARTTLS: the simulated TLS-PSK channel (drivers/nbd/security), records on the socket.
+    let tls: TlsChannel | null = null;
     let session: ServerSession | null = null;
     session = this.server.accept({
-      send: (b) => writer.write(b),
+      send: (b) => writer.write(tls?.open ? tls.seal(b) : b),
       close: () => writer.end(),
-      // No real cryptography in the simulator: the upgrade is instant and the identity is empty.
-      startTls: () => { engine.schedule(0, () => session?.tlsReady(), 'nbd-server.tls'); },
+      startTls: () => {
+        tls = this.tlsChannel(connSrc, {
+          sendRaw: (b) => writer.write(b),
+          established: () => session?.tlsReady(tls!.identity),
+          failed: (reason) => {
+            engine.trace.emit(connSrc, 'nbd.tls.failed', { reason });
+            session?.close(reason);
+          },
+          appData: (b) => session?.receive(b),
+        });
+        tls.start();
+      },
       schedule: (ns, fn) => { engine.schedule(ns, fn, 'nbd-server.delay'); },
       trace: (kind, data) => engine.trace.emit(connSrc, `nbd.${kind}`, data),
     }, { address: ipToString(sock.remoteAddr) });
     const s = session;
     this.conns.set(s, sock);
-    // The view is only valid during the call; the decoder keeps chunks by reference.
-    sock.onData = (chunk) => s.receive(chunk.slice());
+    // The view is only valid during the call; the decoders keep chunks by reference.
+    sock.onData = (chunk) => {
+      if (tls) tls.feed(chunk.slice());
+      else s.receive(chunk.slice());
+    };
     sock.onEnd = () => {
       s.closed();
       writer.end();
@@ -140,7 +174,22 @@ export class NbdServerProgram {
     };
   }
 
+  private tlsChannel(connSrc: string, sink: ConstructorParameters<typeof TlsChannel>[1]): TlsChannel {
+    const engine = this.host.kernel.engine;
+    const rng = engine.rng.get(`${connSrc}/tls-random`);
+    const random = new Uint8Array(32);
+    for (let i = 0; i < 32; i++) random[i] = rng.int(256);
+    return new TlsChannel({ role: 'server', identity: '', lookupPsk: (id) => this.keys.get(id), seed: engine.seed, random }, sink);
+  }
+
   private trace(kind: string, data?: Record<string, unknown>): void {
     this.host.kernel.engine.trace.emit(this.src, `nbd.${kind}`, data);
   }
+}
+
+function hexBytes(hex: string, identity: string): Uint8Array {
+  if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw new RangeError(`nbd-server: PSK of identity '${identity}' must be hex digits`);
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }

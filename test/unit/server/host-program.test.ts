@@ -79,3 +79,64 @@ describe('NBD server program on a simulated host', () => {
     expect(run(9)).toBe(run(9));
   });
 });
+
+describe('NBD server program with TLS-PSK (simulated TLS of drivers/nbd/security)', () => {
+  const key = Uint8Array.from({ length: 32 }, (_, i) => i);
+  const setup = () => {
+    const m = machine(5);
+    const prog = new NbdServerProgram(m.host('server-a'), {
+      exports: [{ name: 'vol', size: MiB, disk: 'ram' }], tls: 'require', tlsKeys: [{ identity: 'orion', psk: key }],
+    });
+    prog.start();
+    return m;
+  };
+
+  it('the right key: STARTTLS, GO and data over encrypted records', () => {
+    const m = setup();
+    const c = new SimClient(m, 'vol', { tls: { identity: 'orion', psk: key } });
+    m.engine.run();
+    expect(c.status).toBe('ready');
+    expect(c.hs.result!.tls).toBe(true);
+    c.submit(newRequest(CMD.WRITE, 0, 4096, fill(4096, 9)));
+    const r = c.submit(newRequest(CMD.READ, 0, 4096, new Uint8Array(4096)));
+    m.engine.run();
+    expect(r.error).toBe(0);
+    expect(r.data!.every((b) => b === 9)).toBe(true);
+  });
+
+  it('a wrong key or unknown identity fails the handshake with the reason', () => {
+    const m = setup();
+    const wrong = new SimClient(m, 'vol', { tls: { identity: 'orion', psk: new Uint8Array(32).fill(0xff) } });
+    m.engine.run();
+    expect(wrong.status).toBe('dead');
+    expect(wrong.hs.failure?.kind).toBe('tls-failed');
+    expect(wrong.hs.failure?.message).toMatch(/Finished does not verify|wrong PSK/);
+    const m2 = setup();
+    const stranger = new SimClient(m2, 'vol', { tls: { identity: 'mallory', psk: key } });
+    m2.engine.run();
+    expect(stranger.status).toBe('dead');
+  });
+
+  it('without STARTTLS the client is told TLS is required', () => {
+    const m = setup();
+    const c = new SimClient(m, 'vol');
+    m.engine.run();
+    expect(c.status).not.toBe('ready');
+    expect(c.hs.failure?.kind).toBe('tls-required');
+  });
+});
+
+describe('NBD server program restart', () => {
+  it('a restart after a crash comes back un-hung', () => {
+    const m = machine(6);
+    const prog = new NbdServerProgram(m.host('server-a'), { exports: [{ name: 'vol', size: MiB, disk: 'ram' }] });
+    prog.start();
+    prog.server.setHang(true);
+    prog.crash();
+    prog.start();
+    expect(prog.server.faults.hang).toBe(false);
+    const c = new SimClient(m, 'vol');
+    m.engine.run();
+    expect(c.status).toBe('ready');
+  });
+});

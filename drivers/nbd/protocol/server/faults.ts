@@ -40,6 +40,10 @@ export class ServerFaults {
     return this.armed.length > 0 ? this.armed.shift() : undefined;
   }
 
+  clearMisbehaviour(): void {
+    this.armed = [];
+  }
+
   clear(): void {
     this.io.clear();
     this.delayNs = 0;
