@@ -3,6 +3,9 @@ import type { StatsProvider, StatsTree, StatValue } from '../core/stats.ts';
 import type { NetClock } from './clock.ts';
 import { NetStack, type NetStackOptions } from './stack.ts';
 
+/** memcpy bandwidth of one core for socket-buffer copies (~10 GB/s). */
+export const DEFAULT_COPY_BYTES_PER_SECOND = 10_000_000_000;
+
 /** Net stack timers on the host's timer device (kernel time, traced by the device). */
 export function kernelNetClock(k: Kernel): NetClock {
   const dev = k.hw.timer;
@@ -16,8 +19,10 @@ export function kernelNetClock(k: Kernel): NetClock {
 }
 
 /** The stack of one kernel: its timers, its RNG streams, its counters under `net/`. */
-export function createKernelNetStack(k: Kernel, opts: Omit<NetStackOptions, 'engine' | 'host' | 'clock'> = {}): NetStack {
-  const stack = new NetStack({ ...opts, host: k.host, engine: k.engine, clock: kernelNetClock(k) });
+export function createKernelNetStack(k: Kernel, opts: Omit<NetStackOptions, 'engine' | 'host' | 'clock' | 'cpu'> & { copyBytesPerSecond?: number } = {}): NetStack {
+  // Copies are charged to the core the code runs on, paid before its next softirq round.
+  const cpu = { charge: (ns: number) => k.softirq.charge(k.ctx.cpu, ns), copyBytesPerSecond: opts.copyBytesPerSecond ?? DEFAULT_COPY_BYTES_PER_SECOND };
+  const stack = new NetStack({ ...opts, host: k.host, engine: k.engine, clock: kernelNetClock(k), cpu });
   publishNetStats(k.stats, stack);
   return stack;
 }

@@ -24,6 +24,8 @@ export interface NetStackOptions {
   txQueueLen?: number;
   /** Initial sequence numbers; defaults to the `<host>/tcp/iss` stream. */
   iss?: () => number;
+  /** CPU accounting: socket-buffer copies cost bytes / copyBytesPerSecond, charged here. */
+  cpu?: { charge(ns: number): void; copyBytesPerSecond: number };
 }
 
 interface Route {
@@ -54,6 +56,8 @@ export class NetStack implements TcpHost, UdpHost {
   private ipId = 0;
   private readonly issFn: () => number;
   private readonly txQueueLen: number;
+  private readonly charge: ((ns: number) => void) | null;
+  private readonly copyNsPerByte: number;
 
   constructor(opts: NetStackOptions) {
     this.hostName = opts.host;
@@ -64,6 +68,8 @@ export class NetStack implements TcpHost, UdpHost {
     this.txQueueLen = opts.txQueueLen ?? 1000;
     const rng: Rng = opts.engine.rng.get(`${opts.host}/tcp/iss`);
     this.issFn = opts.iss ?? (() => rng.int(0x100000000));
+    this.charge = opts.cpu ? opts.cpu.charge : null;
+    this.copyNsPerByte = opts.cpu ? 1e9 / opts.cpu.copyBytesPerSecond : 0;
   }
 
   /** Registers a device with an address; adds the connected route. The driver keeps the result. */
@@ -146,6 +152,10 @@ export class NetStack implements TcpHost, UdpHost {
       return;
     }
     iface.transmit(p, owner ?? null);
+  }
+
+  chargeCopy(bytes: number): void {
+    if (this.charge !== null && bytes > 0) this.charge(Math.ceil(bytes * this.copyNsPerByte));
   }
 
   newIss(): number {

@@ -25,6 +25,8 @@ export interface TcpHost {
   /** Sends `p`; `owner` (a socket) hears when it left the device (TCP small queues). */
   output(p: Packet, owner?: TxOwner): void;
   newIss(): number;
+  /** Charges the CPU for copying `bytes` between user and socket buffers (no-op without a CPU). */
+  chargeCopy(bytes: number): void;
   /** Picks a free local port for an active open. */
   ephemeralPort(): number;
   /** Enters / leaves the connection table. */

@@ -216,6 +216,7 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
     const hadGap = q.hasOutOfOrder;
     const before = q.rcvNxt;
     const advanced = q.store(p.payload, off);
+    s.host.chargeCopy(len);
     // Out of order, filling a gap, or a duplicate: the sender needs to hear at once.
     if (off !== before || hadGap) ackNow = true;
     s.rcvUnacked += advanced;

@@ -163,6 +163,7 @@ export class TcpSocket implements TxOwner {
     if (this.finQueued) throw new NetError('EPIPE', `send after shutdown on ${this.label}`);
     if (off < 0 || len < 0 || off + len > data.length) throw new NetError('EINVAL', `send range ${off}+${len} outside a ${data.length}-byte buffer`);
     const n = this.sndq.append(data, off, len);
+    this.host.chargeCopy(n);
     if (n < len) this.writeBlocked = true;
     if (sendsData(this.state)) tcpOutput(this);
     return n;

@@ -44,6 +44,10 @@ describe('machine builder', () => {
     expect(ks.num('net/dev/nic0/napi_polls')).toBeGreaterThan(0);
     expect(ks.num('net/tcp/in_segs')).toBeGreaterThanOrEqual(Math.ceil(2_000_000 / 1460));
     expect(m.client!.kernel.stats.num('net/tcp/retrans_segs')).toBe(0);
+    // CPU model: copying 2 MB into socket buffers at 10 GB/s alone is 200 µs of core time, on
+    // top of 1 µs per received packet; all of it lands on core 0 (IRQs, softirq).
+    const rxPackets = ks.num('net/dev/nic0/rx_packets');
+    expect(ks.num('cpu/0/busy_ns')).toBeGreaterThanOrEqual(200_000 + rxPackets * 1000);
   });
 
   it('same seed ⇒ same trace digest over the real fabric, also with loss; another seed differs', () => {
