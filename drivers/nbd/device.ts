@@ -66,7 +66,7 @@ export class NbdDevice implements ConnectionOwner {
     this.cache = new CacheManager(cfg.localCacheBytes, cfg.readAheadBytes, cfg.writeBackCache ? cfg.writeBackCacheBytes : 0);
     this.lb = new LoadBalancer(cfg.loadBalancing && cfg.serverLoadBalancing ? 'round-robin' : 'single');
     this.network = new NetworkManager(engine, opts.txBufferBytes ?? (1 << 20) + opts.maxIo, () => this.io.pump());
-    this.protocol = new ProtocolManager(opts.protocol);
+    this.protocol = new ProtocolManager(opts.protocol, opts.tags);
     this.io = new IoPath(engine, {
       src: name, tags: opts.tags, maxIo: opts.maxIo, backlogLimit: 1 << 20, deadConnTimeoutNs: cfg.deadConnTimeoutNs,
     }, {
@@ -193,22 +193,20 @@ export class NbdDevice implements ConnectionOwner {
   }
 
   bindReplies(slot: ConnectionSlot, info: ExportInfo): void {
-    this.protocol.beginTransmission(slot, info, this.io.replySink(
+    const sink = this.io.replySink(
       slot,
       (reason) => {
         this.errors.report('protocol', 'disconnect', slot.index, slot.server, 0, reason);
         this.conns.send(slot.index, { type: 'PROTOCOL_FATAL', reason });
       },
       () => this.conns.send(slot.index, { type: 'SHUTDOWN' }),
-    ));
+    );
+    this.protocol.beginTransmission(slot, info, sink, (b) => this.network.append(slot, b));
   }
 
   closing(slot: ConnectionSlot): void {
-    const tx = slot.transmission;
-    if (tx && slot.socket) {
-      const q = this.network.reserve(slot, 28);
-      const n = tx.encodeDisconnect(q.buf, q.tail);
-      this.network.commit(slot, q, n);
+    if (slot.transmission && slot.socket) {
+      slot.transmission.disconnect();
       this.network.flush(slot);
     }
   }

@@ -1,7 +1,6 @@
 import type { Engine, EventHandle } from '../../hw-sim/engine/index.ts';
 import {
   NBD_CMD_CACHE, NBD_CMD_FLAG_FUA, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES,
-  NBD_REQUEST_SIZE,
 } from './protocol/uapi.ts';
 import { FlushBarrier } from './flush-barrier.ts';
 import type { CacheManager } from './managers/cache-manager.ts';
@@ -27,7 +26,8 @@ export interface IoPathOptions {
 
 /**
  * The request path: queueRq → cache → connection choice → encode → batch send; replies complete
- * requests by cookie; dead connections' requests are requeued with a new cookie generation.
+ * requests by tag; a dead connection's requests are requeued on a live one (whose session has
+ * its own cookie generation, so a late reply to the old send can never complete them twice).
  * Plain records and counters only: no actor, no machine event, no allocation per request.
  */
 export class IoPath {
@@ -125,55 +125,45 @@ export class IoPath {
   }
 
   private send(r: NbdRequest, slot: ConnectionSlot): void {
-    const tx = slot.transmission!;
-    const hasPayload = r.cmd === NBD_CMD_WRITE;
-    const n = NBD_REQUEST_SIZE + (hasPayload ? r.length : 0);
-    const q = this.net.reserve(slot, n);
-    const at = q.tail;
-    tx.encodeRequest(q.buf, at, r.cmd, r.cmdFlags, r.cookie, r.offset, r.length);
-    if (hasPayload) q.buf.set(this.dataOf(r, r.length), at + NBD_REQUEST_SIZE);
-    tx.expect(r.cookie, r.cmd, r.offset, r.length);
-    this.net.commit(slot, q, n);
     r.state = RqState.SENT;
     r.conn = slot.index;
     r.tSent = this.engine.now;
+    r.sends++;
+    r.generation = slot.generation;
+    r.cookie = slot.generation * 0x1_0000_0000 + r.tag;
     slot.outstanding++;
     slot.requestsSent++;
-    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.send', { tag: r.tag, cookie: r.cookie, cmd: r.cmd, off: r.offset, len: r.length, conn: slot.index });
+    this.net.countRequest(slot);
+    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.send', { tag: r.tag, cmd: r.cmd, off: r.offset, len: r.length, conn: slot.index, sends: r.sends });
+    const refused = slot.transmission!.submit(r.tag, r.cmd, r.cmdFlags, r.offset, r.length, this.dataOf(r));
+    if (refused !== 0) {
+      slot.outstanding--;
+      this.errors.report('nbd-errno', 'fail-request', slot.index, slot.server, refused, `request not sendable on this export`, r.tag);
+      this.finish(r, refused, slot.server);
+    }
   }
 
   /** Data area of a request: the block layer's buffer, or the tag's slab slot (emulated zeroes, no buffer). */
-  private dataOf(r: NbdRequest, len: number): Uint8Array {
+  private dataOf(r: NbdRequest): Uint8Array | null {
+    if (r.cmd !== NBD_CMD_READ && r.cmd !== NBD_CMD_WRITE) return null;
     const d = r.blk!.data;
-    if (d !== null && r.blk!.op !== BlkOp.WRITE_ZEROES) return d.length === len ? d : d.subarray(0, len);
-    return r.payload.subarray(0, len);
+    return d !== null && r.blk!.op !== BlkOp.WRITE_ZEROES ? d : r.payload;
   }
 
   /** Reply sink of one connection (made once per transmission session, not per request). */
   replySink(slot: ConnectionSlot, onFatal: (reason: string) => void, onShutdown: () => void): ReplySink {
     return {
-      data: (cookie, at, bytes) => {
-        const r = this.table.byCookie(cookie);
-        if (r === undefined || r.conn !== slot.index) return;
-        const dst = r.blk!.data ?? r.payload;
-        dst.set(bytes, at);
-      },
-      hole: (cookie, at, length) => {
-        const r = this.table.byCookie(cookie);
-        if (r === undefined || r.conn !== slot.index) return;
-        (r.blk!.data ?? r.payload).fill(0, at, at + length);
-      },
-      done: (cookie, errno) => {
-        const r = this.table.byCookie(cookie);
-        if (r === undefined || r.conn !== slot.index) { onFatal(`reply for cookie ${cookie} not in flight on conn${slot.index}`); return; }
+      done: (tag, errno) => {
+        const r = this.table.records[tag];
+        if (r === undefined || r.state !== RqState.SENT || r.conn !== slot.index) { onFatal(`reply for tag ${tag} not in flight on conn${slot.index}`); return; }
         slot.outstanding--;
         slot.repliesReceived++;
         if (errno !== 0 && this.errors.retryableReply(errno) && this.errors.mayRequeue(r.retries)) {
-          this.errors.report('nbd-errno', 'requeue', slot.index, slot.server, errno, 'server shutting down', cookie);
+          this.errors.report('nbd-errno', 'requeue', slot.index, slot.server, errno, 'server shutting down', tag);
           this.requeue(r);
           return;
         }
-        if (errno !== 0) this.errors.report('nbd-errno', 'fail-request', slot.index, slot.server, errno, `server error ${errno}`, cookie);
+        if (errno !== 0) this.errors.report('nbd-errno', 'fail-request', slot.index, slot.server, errno, `server error ${errno}`, tag);
         if (r.cmd === NBD_CMD_READ && errno === 0) this.cache.fill(r);
         this.finish(r, errno, slot.server);
       },
@@ -192,7 +182,7 @@ export class IoPath {
     if (errno !== 0) this.perf.errors++;
     const blk = r.blk!;
     this.completed++;
-    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.done', { tag: r.tag, cookie: r.cookie, errno, lat: now - r.tQueued });
+    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.done', { tag: r.tag, errno, lat: now - r.tQueued });
     this.table.release(r);
     this.disk.complete(blk, errno);
     this.pump();
@@ -209,10 +199,9 @@ export class IoPath {
     this.armDeadConnTimer();
   }
 
-  /** Sends a request again on another connection under a new cookie generation. */
+  /** Sends a request again later, on whichever connection is live then. */
   requeue(r: NbdRequest): void {
     r.retries++;
-    this.table.regenerate(r);
     r.state = RqState.REQUEUED;
     r.conn = -1;
     this.waiting.push(r);
@@ -229,7 +218,7 @@ export class IoPath {
       n++;
       if (this.errors.mayRequeue(r.retries)) this.requeue(r);
       else {
-        this.errors.report('transport', 'fail-request', slot.index, slot.server, Errno.EIO, `requeued too often: ${reason}`, r.cookie);
+        this.errors.report('transport', 'fail-request', slot.index, slot.server, Errno.EIO, `requeued too often: ${reason}`, r.tag);
         this.finish(r, Errno.EIO, slot.server);
       }
     }
@@ -259,8 +248,8 @@ export class IoPath {
     const r = this.table.records[blk.tag];
     if (r === undefined || r.blk !== blk) return TimeoutVerdict.DONE;
     if (r.state === RqState.SENT) {
-      this.errors.report('timeout', 'reconnect', r.conn, this.conns[r.conn]?.server ?? -1, 0, `request cookie ${r.cookie} timed out`, r.cookie);
-      killConnection(r.conn, `request cookie ${r.cookie} timed out`);
+      this.errors.report('timeout', 'reconnect', r.conn, this.conns[r.conn]?.server ?? -1, 0, `request tag ${r.tag} timed out`, r.tag);
+      killConnection(r.conn, `request tag ${r.tag} timed out`);
       return TimeoutVerdict.RESET_TIMER;
     }
     if (this.engine.now - r.tQueued >= this.opts.deadConnTimeoutNs) { this.expire(r); return TimeoutVerdict.DONE; }
@@ -282,7 +271,7 @@ export class IoPath {
   private expire(r: NbdRequest): void {
     const i = this.waiting.indexOf(r);
     if (i >= 0) this.waiting.splice(i, 1);
-    this.errors.report('dead-conn', 'fail-request', -1, -1, Errno.EIO, `no live connection for dead_conn_timeout`, r.cookie);
+    this.errors.report('dead-conn', 'fail-request', -1, -1, Errno.EIO, `no live connection for dead_conn_timeout`, r.tag);
     this.finish(r, Errno.EIO, -1);
   }
 

@@ -50,40 +50,43 @@ export interface Handshake {
   takeLeftover(): Uint8Array[];
 }
 
-/** Outputs of the reply parser, per decoded piece. Called synchronously from `feed`. */
+/** What a transmission session reports, per request and per connection. Called synchronously from `feed`. */
 export interface ReplySink {
-  /** Read data for `cookie`, landing at byte `at` of the request; valid only during the call. */
-  data(cookie: number, at: number, bytes: Uint8Array): void;
-  /** A hole: `length` zero bytes at byte `at` of the request. */
-  hole(cookie: number, at: number, length: number): void;
-  /** Final reply for `cookie`; errno 0 = success (error chunks of structured replies folded in). */
-  done(cookie: number, errno: number): void;
+  /** The reply for the request of driver tag `tag` is complete (READ data already in its buffer); errno 0 = success. */
+  done(tag: number, errno: number): void;
   /** Stream is broken (bad magic, unknown cookie, ...): hard disconnect per the spec. */
   fatal(reason: string): void;
   /** Server said ESHUTDOWN: finish in-flight, send nothing new (soft disconnect). */
   shutdown(): void;
 }
 
-/** The transmission phase of one connection. */
+/** The transmission phase of one connection (cookies, reply reassembly and validation live inside). */
 export interface Transmission {
-  /** Writes a request header (cmd: NBD_CMD_*, flags: NBD_CMD_FLAG_* of protocol/uapi.ts) into `out` at `at`; answers its length in bytes (28). */
-  encodeRequest(out: Uint8Array, at: number, cmd: number, flags: number, cookie: number, offset: number, length: number): number;
-  /** Tells the parser a request with this cookie is outstanding (READ replies are checked against offset/length). */
-  expect(cookie: number, cmd: number, offset: number, length: number): void;
-  /** Forgets an outstanding cookie (its connection gave up on it). */
-  forget(cookie: number): void;
+  /**
+   * Sends a request: cmd NBD_CMD_*, flags NBD_CMD_FLAG_* of protocol/uapi.ts. `data` is the source
+   * of a WRITE or the destination of a READ (at least `length` bytes). Answers 0, or the errno
+   * the request fails with when it may not be sent (flag not advertised, out of bounds, ...).
+   */
+  submit(tag: number, cmd: number, flags: number, offset: number, length: number, data: Uint8Array | null): number;
   feed(bytes: Uint8Array): void;
-  /** Encodes NBD_CMD_DISC into `out`; answers the length. */
-  encodeDisconnect(out: Uint8Array, at: number): number;
+  /** Soft disconnect: NBD_CMD_DISC once nothing is in flight. */
+  disconnect(): void;
+  /** Connection lost: forget everything in flight (the driver requeues it). */
+  abort(): void;
+}
+
+export interface TransmissionOptions {
+  /** High half of every cookie on this connection: unique per connection incarnation, so a stale reply is rejected. */
+  generation: number;
+  /** Driver tags (requests in flight at most); the low half of every cookie. */
+  tags: number;
+  /** Takes the session's bytes, in order. */
+  send(bytes: Uint8Array): void;
 }
 
 /** Creates handshakes and transmission sessions; one per device. */
 export interface ProtocolEngine {
   handshake(opts: HandshakeOptions, sink: HandshakeSink): Handshake;
-  transmission(info: ExportInfo, sink: ReplySink): Transmission;
+  transmission(info: ExportInfo, sink: ReplySink, opts: TransmissionOptions): Transmission;
 }
 
-/** cookie = generation << 32 | tag, kept exact in a double (generation < 2^21). */
-export const cookieOf = (generation: number, tag: number): number => generation * 0x1_0000_0000 + tag;
-export const tagOfCookie = (cookie: number): number => cookie % 0x1_0000_0000;
-export const generationOfCookie = (cookie: number): number => Math.floor(cookie / 0x1_0000_0000);

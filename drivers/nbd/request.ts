@@ -1,8 +1,4 @@
 import type { BlkRequest } from './ports.ts';
-import { cookieOf, tagOfCookie } from './protocol-port.ts';
-
-/** Generations wrap here so a cookie stays an exact integer in a double. */
-const GENERATIONS = 1 << 20;
 
 /** Where a request is in its life; plain numbers, no actor per request. */
 export const RqState = {
@@ -11,7 +7,7 @@ export const RqState = {
   QUEUED: 1,
   /** Header (and payload) handed to a connection's socket. */
   SENT: 2,
-  /** Its connection died; waiting to be sent again on a live one. */
+  /** Its connection died; waiting to be sent again on a live one (new connection, new cookie generation). */
   REQUEUED: 3,
 } as const;
 
@@ -21,6 +17,9 @@ export const RqState = {
  */
 export class NbdRequest {
   state: number = RqState.FREE;
+  /** Times this record has been issued to a connection for the current request. */
+  sends = 0;
+  /** Wire cookie of the last send: its connection's generation << 32 | tag. */
   cookie = 0;
   generation = 0;
   /** NBD_CMD_* sent on the wire. */
@@ -76,7 +75,7 @@ export class RequestTable {
     r.blk = blk;
     r.offset = blk.offset;
     r.length = blk.length;
-    this.regenerate(r);
+    r.sends = 0;
     r.conn = -1;
     r.retries = 0;
     r.errno = 0;
@@ -86,18 +85,6 @@ export class RequestTable {
     r.tReplied = 0;
     this.inflight++;
     return r;
-  }
-
-  /** The in-flight record a cookie names, or undefined (unknown or stale generation). */
-  byCookie(cookie: number): NbdRequest | undefined {
-    const r = this.records[tagOfCookie(cookie)];
-    return r !== undefined && r.state === RqState.SENT && r.cookie === cookie ? r : undefined;
-  }
-
-  /** Gives the next send of `r` a fresh cookie generation, so a late reply to the old one is stale. */
-  regenerate(r: NbdRequest): void {
-    r.generation = (r.generation + 1) % GENERATIONS;
-    r.cookie = cookieOf(r.generation, r.tag);
   }
 
   release(r: NbdRequest): void {

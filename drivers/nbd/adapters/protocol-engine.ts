@@ -6,14 +6,17 @@ import {
   NBD_FLAG_SEND_TRIM, NBD_FLAG_SEND_WRITE_ZEROES,
 } from '../protocol/uapi.ts';
 import { Errno } from '../ports.ts';
-import type { ExportInfo, Handshake, HandshakeOptions, HandshakeSink, ProtocolEngine, ReplySink, Transmission } from '../protocol-port.ts';
-import { DecoderTransmission } from './transmission.ts';
+import type { ExportInfo, Handshake, HandshakeOptions, HandshakeSink, ProtocolEngine, ReplySink, Transmission, TransmissionOptions } from '../protocol-port.ts';
+import { SessionTransmission } from './transmission.ts';
 
 /** The driver's ProtocolEngine over E4's sans-I/O handshake (traced on the engine clock) and reply decoder. */
 export class SimProtocolEngine implements ProtocolEngine {
   private handshakes = 0;
+  /** The handshake's full result behind each ExportInfo handed out. */
+  private readonly negotiated = new WeakMap<ExportInfo, NegotiatedExport>();
 
-  constructor(private readonly engine: Engine, private readonly device: string) {}
+  /** `minTags`: sessions hold at least this many requests in flight (the driver passes its own tag count per session too). */
+  constructor(private readonly engine: Engine, private readonly device: string, private readonly minTags = 0) {}
 
   handshake(opts: HandshakeOptions, sink: HandshakeSink): Handshake {
     const name = `${this.device}/hs${this.handshakes++}`;
@@ -26,7 +29,11 @@ export class SimProtocolEngine implements ProtocolEngine {
         done: (status) => {
           const h = hs!;
           const r = h.result;
-          if (status === 'ready' && r) sink.ready(exportInfoOf(r));
+          if (status === 'ready' && r) {
+            const info = exportInfoOf(r);
+            this.negotiated.set(info, r);
+            sink.ready(info);
+          }
           else sink.failed(describeFailure(h.failure, status), errnoOfFailure(h.failure));
         },
       },
@@ -42,8 +49,10 @@ export class SimProtocolEngine implements ProtocolEngine {
     };
   }
 
-  transmission(info: ExportInfo, sink: ReplySink): Transmission {
-    return new DecoderTransmission(info, sink);
+  transmission(info: ExportInfo, sink: ReplySink, opts: TransmissionOptions): Transmission {
+    const x = this.negotiated.get(info);
+    if (!x) throw new Error(`${this.device}: transmission for an export this engine did not negotiate`);
+    return new SessionTransmission(x, sink, opts.generation, Math.max(opts.tags, this.minTags), opts.send);
   }
 }
 

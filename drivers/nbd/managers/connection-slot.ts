@@ -22,6 +22,8 @@ export class ConnectionSlot {
   outstanding = 0;
   /** Bytes waiting in the tx buffer because the socket was full. */
   backlog = 0;
+  /** Cookie generation of the current transmission session (high half of its cookies). */
+  generation = 0;
   /** Incarnation of the socket; bumps on every reconnect so late socket callbacks are ignored. */
   incarnation = 0;
   requestsSent = 0;

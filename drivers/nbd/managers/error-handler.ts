@@ -16,8 +16,8 @@ export interface ErrorRecord {
   /** Errno given to the block layer, when a request failed. */
   errno: number;
   reason: string;
-  /** Cookie of the request concerned (0: a connection-level failure). */
-  cookie: number;
+  /** Tag of the request concerned (-1: a connection-level failure). */
+  tag: number;
 }
 
 /** NBD error values are Linux errno values (proto.md "Error values"); unknown ones become EIO. */
@@ -45,11 +45,11 @@ export class ErrorHandler {
 
   constructor(private readonly engine: Engine, private readonly src: string, readonly maxRequeues: number) {}
 
-  report(cls: ErrorClass, action: ErrorAction, conn: number, server: number, errno: number, reason: string, cookie = 0): void {
+  report(cls: ErrorClass, action: ErrorAction, conn: number, server: number, errno: number, reason: string, tag = -1): void {
     this.counts[cls]++;
     if (action === 'requeue') this.requeued++;
     if (action === 'fail-request') this.failed++;
-    const rec: ErrorRecord = { t: this.engine.now, class: cls, action, conn, server, errno, reason, cookie };
+    const rec: ErrorRecord = { t: this.engine.now, class: cls, action, conn, server, errno, reason, tag };
     this.engine.trace.emit(this.src, 'error', rec as unknown as Record<string, unknown>);
     this.errors$.next(rec);
   }

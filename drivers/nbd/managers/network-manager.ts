@@ -66,27 +66,27 @@ export class NetworkManager {
     return (this.tx[slot.index] ??= new TxQueue(this.txBufferBytes));
   }
 
-  /** Space for a request header (and payload) of `n` bytes; answers the buffer and offset to write at. */
-  reserve(slot: ConnectionSlot, n: number): TxQueue {
+  /**
+   * Queues transmission bytes (request headers, WRITE payloads, DISC); everything queued during
+   * one engine event leaves in one send at the end of it (corking small requests).
+   */
+  append(slot: ConnectionSlot, bytes: Uint8Array): void {
     const q = this.queue(slot);
-    q.reserve(n);
-    return q;
-  }
-
-  /** Marks `n` bytes written at the tail as one request and arranges the batch send. */
-  commit(slot: ConnectionSlot, q: TxQueue, n: number): void {
-    q.tail += n;
-    q.requests++;
+    q.reserve(bytes.length);
+    q.buf.set(bytes, q.tail);
+    q.tail += bytes.length;
     slot.backlog = q.pending;
     if (q.flushEvent === null) q.flushEvent = this.engine.schedule(0, () => this.flush(slot), 'nbd.tx.batch');
   }
 
-  /** Sends bytes that are not requests (handshake, DISC) through the same ordering. */
+  /** One more request went into the current batch (for frames$). */
+  countRequest(slot: ConnectionSlot): void {
+    this.queue(slot).requests++;
+  }
+
+  /** Handshake bytes: sent at once, in order with anything queued. */
   sendControl(slot: ConnectionSlot, bytes: Uint8Array): void {
-    const q = this.reserve(slot, bytes.length);
-    q.buf.set(bytes, q.tail);
-    q.tail += bytes.length;
-    slot.backlog = q.pending;
+    this.append(slot, bytes);
     this.flush(slot);
   }
 
@@ -166,5 +166,3 @@ function sealedBytes(q: TxQueue): number {
   for (let i = 0; i < q.sealed.length; i++) n += q.sealed[i]!.length;
   return n;
 }
-
-export type { TxQueue };

@@ -8,8 +8,10 @@ import type { ExportInfo, HandshakeSink, ProtocolEngine, ReplySink } from '../pr
 export class ProtocolManager {
   handshakesStarted = 0;
   handshakesDone = 0;
+  /** Cookie generation of the next transmission session (one per connection incarnation). */
+  private generation = 1;
 
-  constructor(private readonly engine: ProtocolEngine) {}
+  constructor(private readonly engine: ProtocolEngine, private readonly tags: number) {}
 
   startHandshake(slot: ConnectionSlot, exportName: string, tls: boolean, sink: HandshakeSink): void {
     slot.transmission = null;
@@ -20,11 +22,13 @@ export class ProtocolManager {
   }
 
   /** Handshake finished: from now on bytes are replies. */
-  beginTransmission(slot: ConnectionSlot, info: ExportInfo, sink: ReplySink): void {
+  beginTransmission(slot: ConnectionSlot, info: ExportInfo, sink: ReplySink, send: (bytes: Uint8Array) => void): void {
     const leftover = slot.handshake?.takeLeftover() ?? [];
     slot.handshake = null;
     slot.info = info;
-    const tx = this.engine.transmission(info, sink);
+    slot.generation = this.generation;
+    this.generation = (this.generation + 1) % 0x1_0000_0000;
+    const tx = this.engine.transmission(info, sink, { generation: slot.generation, tags: this.tags, send });
     slot.transmission = tx;
     this.handshakesDone++;
     for (const b of leftover) tx.feed(b);
@@ -37,7 +41,9 @@ export class ProtocolManager {
     else if (slot.handshake) slot.handshake.feed(bytes);
   }
 
+  /** Connection gone: the session forgets what was in flight (the driver requeues it). */
   drop(slot: ConnectionSlot): void {
+    slot.transmission?.abort();
     slot.handshake = null;
     slot.transmission = null;
   }
