@@ -16,7 +16,7 @@ export function snapshotWorld(w: World, states: ReadonlyMap<string, unknown>): R
   const k = w.client.kernel;
   const inflight = dev.io.table.records
     .filter((r) => r.state !== 0)
-    .map((r) => ({ cookie: r.cookie, generation: r.generation, cmd: r.cmd, offset: r.offset, length: r.length, conn: r.conn, retries: r.retries }));
+    .map(scalarFields);
   const nics: Record<string, unknown> = {};
   for (const [name, h] of w.machine.hosts) nics[name] = { tx: { ...h.nic.stats.tx }, rx: { ...h.nic.stats.rx } };
   const tcp: Record<string, unknown> = {};
@@ -35,6 +35,13 @@ export function snapshotWorld(w: World, states: ReadonlyMap<string, unknown>): R
     nics,
     tcp,
   };
+}
+
+/** The number and string fields of a record (cookie, cmd, offset, conn, stage times ...), whatever the driver keeps. */
+function scalarFields(r: object): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const [k, v] of Object.entries(r)) if (typeof v === 'number' || typeof v === 'string') out[k] = v;
+  return out;
 }
 
 export function openSession(scenario: Scenario, seed: number, opts: RunOptions = {}): SimSession {

@@ -1,0 +1,31 @@
+// The 200-seed swarm sweep of fault-mix: every seed also draws its fault mix and link rates;
+// no seed may show a safety or liveness violation. Seeds are sharded over two worker threads.
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import type { SwarmOutcome } from './swarm-worker.ts';
+
+const FILE = join(import.meta.dirname, '../../../scenarios/fault-mix.toml');
+const SEEDS = 200;
+
+function shard(seeds: number[]): Promise<SwarmOutcome[]> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./swarm-worker.ts', import.meta.url), { workerData: { file: FILE, seeds }, execArgv: ['--import', 'tsx'] });
+    w.once('message', (m: SwarmOutcome[]) => resolve(m));
+    w.once('error', reject);
+    w.once('exit', (code) => { if (code !== 0) reject(new Error(`swarm worker exited with ${code}`)); });
+  });
+}
+
+describe('swarm sweep of fault-mix', () => {
+  it(`${SEEDS} seeds, zero violations`, async () => {
+    const n = Math.max(1, Math.min(2, cpus().length));
+    const parts: number[][] = Array.from({ length: n }, () => []);
+    for (let seed = 1; seed <= SEEDS; seed++) parts[seed % n]!.push(seed);
+    const results = (await Promise.all(parts.map(shard))).flat().sort((a, b) => a.seed - b.seed);
+    expect(results.map((r) => r.seed)).toEqual(Array.from({ length: SEEDS }, (_, i) => i + 1));
+    const bad = results.filter((r) => !r.passed).map((r) => ({ seed: r.seed, failed: r.failed, first: r.firstViolation, replay: `orion-sim run scenarios/fault-mix.toml --seed ${r.seed} --swarm` }));
+    expect(bad).toEqual([]);
+  });
+});
