@@ -24,12 +24,16 @@ export interface ChromeTrace {
 const RQ_BEGIN = new Set(['rq.queue', 'rq.submit', 'bio.submit']);
 const RQ_END = new Set(['rq.complete', 'rq.end', 'rq.fail', 'bio.complete']);
 
+const DRIVER_DEVICE = /^nbd[0-9]+$/;
+const CLIENT = 'client';
+
 /** ns → µs, the unit of `ts`; kept fractional so ns ordering survives. */
 const us = (t: number): number => t / 1000;
 
 /**
  * Converts trace records to Chrome trace JSON: a process per host (the first segment of `src`,
- * e.g. `client` in `client/nic0`), a thread per device or connection (the rest of `src`),
+ * e.g. `client` in `client/nic0`; driver sources `nbdN/...` belong to the client), a thread per
+ * device or connection (the rest of `src`),
  * every record an instant event on its thread, every statechart `state` record a slice that
  * lasts until the machine's next state, and every request (rq.queue … rq.complete, keyed by
  * src and `data.rq`) an async slice with its intermediate rq.* records as steps.
@@ -45,8 +49,13 @@ export function toChromeTrace(header: TraceHeader | undefined, records: Iterable
     const known = tids.get(src);
     if (known) return known;
     const slash = src.indexOf('/');
-    const host = slash < 0 ? src : src.slice(0, slash);
-    const thread = slash < 0 ? '(host)' : src.slice(slash + 1);
+    let host = slash < 0 ? src : src.slice(0, slash);
+    let thread = slash < 0 ? '(host)' : src.slice(slash + 1);
+    // The NBD driver's devices (nbd0/conn1, ...) live on the client but name no host.
+    if (DRIVER_DEVICE.test(host)) {
+      host = CLIENT;
+      thread = src;
+    }
     let pid = pids.get(host);
     if (pid === undefined) {
       pid = pids.size + 1;

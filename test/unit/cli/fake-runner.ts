@@ -46,6 +46,7 @@ function build(s: Scenario, seed: number, opts: RunOptions, latencies: number[])
   if (opts.onTrace) e.trace.subscribe(opts.onTrace);
   const rng = e.rng.get('client/fake/latency');
   e.schedule(0, () => e.trace.emit(DEVICE, 'state', { value: 'connecting', event: 'start' }), 'boot');
+  e.schedule(500, () => e.trace.emit('nbd0/conn0', 'state', { value: 'transmission', event: 'connected' }), 'conn');
   e.schedule(1000, () => e.trace.emit(DEVICE, 'state', { value: 'ready', event: 'connected' }), 'ready');
   const drift = s.description.includes('nondeterministic') ? leak++ : 0;
   let rq = 0;

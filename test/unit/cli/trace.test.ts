@@ -39,6 +39,9 @@ describe('trace export', () => {
     expect(procs).toEqual(['client', 'scenario']);
     const threads = ev.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args!['name']);
     expect(threads).toEqual(expect.arrayContaining(['nbd0/device', 'nbd0', 'nic0', 'timeline']));
+    // A driver source without a host prefix is a track of the client.
+    const conn = ev.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args!['name'] === 'nbd0/conn0')!;
+    expect(conn.pid).toBe(ev.find((e) => e.ph === 'M' && e.name === 'process_name' && e.args!['name'] === 'client')!.pid);
     // Request 0 is queued at 2000 ns and completes 10-15 µs later: an async slice b … e, ts in µs.
     const begin = ev.find((e) => e.ph === 'b' && e.id === 'client/nbd0#0')!;
     const end = ev.find((e) => e.ph === 'e' && e.id === 'client/nbd0#0')!;
@@ -48,7 +51,7 @@ describe('trace export', () => {
     // Every async begin has an end, every state slice B an E.
     expect(ev.filter((e) => e.ph === 'b').length).toBe(ev.filter((e) => e.ph === 'e').length);
     expect(ev.filter((e) => e.ph === 'B').length).toBe(ev.filter((e) => e.ph === 'E').length);
-    expect(ev.filter((e) => e.ph === 'B').map((e) => e.name)).toEqual(['connecting', 'ready']);
+    expect(ev.filter((e) => e.ph === 'B').map((e) => e.name)).toEqual(['connecting', 'transmission', 'ready']);
   });
 
   it('jsonl: the same trace back, line for line', async () => {
