@@ -1,7 +1,7 @@
 // Block layer only: 4 KiB randread on the RAM disk (E2's kernel/block + drivers/ramdisk +
 // scenarios/workload), simulated I/Os per wall second, trace off and on.
 import { runRamdiskRandread } from '../../scenarios/workload/ramdisk-bench.ts';
-import { measureCounts, perSecond, printTable } from './table.ts';
+import { cpuShare, measureCounts, perSecond, printTable } from './table.ts';
 
 const IOS = 20_000;
 
@@ -17,12 +17,12 @@ export function benchBlk(): void {
       });
       const wallIops = perSecond(m, 0);
       const simIops = (IOS * 1e9) / simNs;
-      rows.push([`QD${iodepth} trace ${trace ? 'on' : 'off'}`, wallIops, perSecond(m, 1), simIops, `${(wallIops / simIops).toFixed(3)}×`]);
+      rows.push([`QD${iodepth} trace ${trace ? 'on' : 'off'}`, wallIops, perSecond(m, 1), simIops, `${(wallIops / simIops).toFixed(3)}×`, cpuShare(m)]);
     }
   }
   printTable(
     `Block layer: 4 KiB randread on the RAM disk (5 µs + 0.1 ns/B service, 4 hw queues), ${IOS / 1000}k I/Os per run`,
-    ['run', 'sim I/Os per wall s', 'events per wall s', 'sim IOPS (virtual)', 'wall/virtual'],
+    ['run', 'sim I/Os per wall s', 'events per wall s', 'sim IOPS (virtual)', 'wall/virtual', 'CPU share'],
     rows,
   );
 }

@@ -1,19 +1,25 @@
 // `npm run bench`: simulator speed, printed as tables. Wall-clock numbers live here only.
-// `npm run bench -- <suite>` runs one suite.
+// `npm run bench -- <suite>` runs one suite; `--profile` adds the suite's top functions by self time.
 import { benchBlk } from './blk.bench.ts';
 import { benchEngine } from './engine.bench.ts';
+import { profiled } from './profile.ts';
+import { benchTcp } from './tcp.bench.ts';
 
 const suites: [string, () => void | Promise<void>][] = [
   ['engine', benchEngine],
   ['blk', benchBlk],
+  ['tcp', benchTcp],
 ];
 
-const only = process.argv[2];
+const args = process.argv.slice(2);
+const profile = args.includes('--profile');
+const only = args.find((a) => !a.startsWith('--'));
 if (only && !suites.some(([name]) => name === only)) {
   console.error(`bench: no suite '${only}' (suites: ${suites.map(([n]) => n).join(', ')})`);
   process.exit(2);
 }
 for (const [name, run] of suites) {
   if (only && only !== name) continue;
-  await run();
+  if (profile) await profiled(name, run);
+  else await run();
 }

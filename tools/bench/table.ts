@@ -34,6 +34,8 @@ export interface Measured {
   runs: number;
   totals: number[];
   seconds: number;
+  /** CPU seconds this process spent meanwhile (user + system): wall/CPU shows contention. */
+  cpuSeconds: number;
 }
 
 /**
@@ -44,6 +46,7 @@ export function measureCounts(fn: () => number[], minMs = 700): Measured {
   fn();
   let totals: number[] = [];
   let runs = 0;
+  const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
   let elapsed = 0;
   while (elapsed < minMs) {
@@ -53,7 +56,13 @@ export function measureCounts(fn: () => number[], minMs = 700): Measured {
     runs++;
     elapsed = Number(process.hrtime.bigint() - start) / 1e6;
   }
-  return { runs, totals, seconds: elapsed / 1000 };
+  const cpu = process.cpuUsage(cpu0);
+  return { runs, totals, seconds: elapsed / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** Share of one core this process got while measuring: below ~0.9 the wall numbers are contended. */
+export function cpuShare(m: Measured): string {
+  return `${Math.round((100 * m.cpuSeconds) / m.seconds)} %`;
 }
 
 /** Per wall second of counter `i` of a measured loop. */
@@ -65,4 +74,12 @@ export function perSecond(m: Measured, i: number): number {
 export function versusGoal(measured: number, goal: number): string {
   const r = measured / goal;
   return `${r.toFixed(2)}× ${r >= 1 ? '✓' : '✗'}`;
+}
+
+/** Bytes as B/kB/MB/GB (decimal units, as link rates and nbdcopy report them). */
+export function formatBytes(n: number): string {
+  if (Math.abs(n) >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (Math.abs(n) >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${Math.round(n)} B`;
 }

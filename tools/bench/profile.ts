@@ -1,0 +1,60 @@
+// `npm run bench -- <suite> --profile`: V8's sampling profiler around the suite only (not the
+// tsx start-up), then the functions with the most self time as file:function.
+import { Session } from 'node:inspector/promises';
+import { relative } from 'node:path';
+import { printTable } from './table.ts';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+}
+
+export interface CpuProfile {
+  nodes: ProfileNode[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** Self time per function (file:function), in µs, heaviest first. */
+export function selfTimes(p: CpuProfile): { where: string; us: number }[] {
+  const whereOf = new Map<number, string>();
+  for (const n of p.nodes) {
+    const f = n.callFrame;
+    const file = f.url ? relative(process.cwd(), f.url.replace(/^file:\/\//, '')) : '';
+    whereOf.set(n.id, `${file ? `${file}:` : ''}${f.functionName || '(anonymous)'}`);
+  }
+  const us = new Map<string, number>();
+  const samples = p.samples ?? [];
+  const deltas = p.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    const where = whereOf.get(samples[i]!) ?? '?';
+    us.set(where, (us.get(where) ?? 0) + (deltas[i] ?? 0));
+  }
+  return [...us.entries()].map(([where, t]) => ({ where, us: t })).sort((a, b) => b.us - a.us);
+}
+
+export function printProfile(title: string, p: CpuProfile, top = 25): void {
+  const rows = selfTimes(p);
+  const total = rows.reduce((s, r) => s + r.us, 0);
+  printTable(
+    `${title}: self time, top ${Math.min(top, rows.length)} of ${rows.length} functions (${(total / 1e6).toFixed(2)} s sampled)`,
+    ['function', 'self ms', 'share'],
+    rows.slice(0, top).map((r) => [r.where, (r.us / 1000).toFixed(1), `${((100 * r.us) / total).toFixed(1)} %`]),
+  );
+}
+
+/** Runs `fn` under the CPU profiler and prints where the time went. */
+export async function profiled(name: string, fn: () => void | Promise<void>, top = 25): Promise<void> {
+  const s = new Session();
+  s.connect();
+  await s.post('Profiler.enable');
+  await s.post('Profiler.setSamplingInterval', { interval: 200 });
+  await s.post('Profiler.start');
+  try {
+    await fn();
+  } finally {
+    const { profile } = await s.post('Profiler.stop');
+    s.disconnect();
+    printProfile(`Profile of '${name}'`, profile as CpuProfile, top);
+  }
+}
