@@ -235,7 +235,7 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
     else if (s.state === 'FIN_WAIT_2') toTimeWait = true; // after the owner heard the end
   }
   if (s.rcvUnacked >= 2 * s.rcvMss || s.cfg.delayedAckNs === 0) ackNow = true;
-  deliver(s);
+  if (len > 0 || ended) deliver(s);
   if (isClosed(s)) return;
   // Delivery may have sent an ACK already (window update, or data the owner sent in reply).
   if (s.ackOwed) {
