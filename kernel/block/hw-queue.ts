@@ -100,15 +100,27 @@ export class HwQueue {
     return true;
   }
 
+  /**
+   * Gives back a driver tag of a request that goes back to waiting (BUSY, requeue), as
+   * blk-mq does: otherwise a requeued request could hold the last tag while the request ahead
+   * of it on the dispatch list waits for one. With `none` the tag belongs to the request.
+   */
+  putDriverTag(rq: Request): void {
+    if (!this.sharedTags) this.releaseTag(rq);
+  }
+
   /** Returns the request (and its driver tag) to the pools. */
   freeRq(rq: Request): void {
-    if (rq.tag >= 0) {
-      this.tagRqs[rq.tag] = null;
-      this.freeTags.push(rq.tag);
-      this.tagsInUse--;
-      rq.tag = -1;
-    }
+    this.releaseTag(rq);
     this.freeRqs.push(rq.index);
+  }
+
+  private releaseTag(rq: Request): void {
+    if (rq.tag < 0) return;
+    this.tagRqs[rq.tag] = null;
+    this.freeTags.push(rq.tag);
+    this.tagsInUse--;
+    rq.tag = -1;
   }
 
   /** Work waiting to be dispatched. */

@@ -204,13 +204,14 @@ export class RequestQueue {
     const sts = this.ops.queueRq(h, rq, last);
     if (sts === BLK_STS.OK) return sts;
     if (sts === BLK_STS.BUSY) {
+      if (tr.enabled) tr.emit(this.src, 'rq.busy', { rq: rq.id, tag: rq.tag });
       if (rq.state === RQ_STATE.INFLIGHT) {
         rq.state = RQ_STATE.DISPATCH;
         h.inflight--;
+        h.putDriverTag(rq);
         h.dispatchList.pushFront(rq);
       }
       this.stats.busy.value++;
-      if (tr.enabled) tr.emit(this.src, 'rq.busy', { rq: rq.id, tag: rq.tag });
       h.busyWait = true;
       if (!h.retryPending) {
         h.retryPending = true;
@@ -250,9 +251,11 @@ export class RequestQueue {
     h.inflight--;
     rq.requeues++;
     this.stats.requeues.value++;
+    const tag = rq.tag;
+    h.putDriverTag(rq);
     h.dispatchList.pushBack(rq);
     const tr = this.k.engine.trace;
-    if (tr.enabled) tr.emit(this.src, 'rq.requeue', { rq: rq.id, tag: rq.tag, requeues: rq.requeues });
+    if (tr.enabled) tr.emit(this.src, 'rq.requeue', { rq: rq.id, tag, requeues: rq.requeues });
     if (kick) this.kick(h);
     return true;
   }
