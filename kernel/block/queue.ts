@@ -108,6 +108,7 @@ export class RequestQueue {
 
   /** Gets a request for the next step of `bio`, or parks the bio until one frees. */
   private startBio(h: HwQueue, bio: Bio, plug: BlkPlug | null): void {
+    if (this.dead) return this.endBioLater(bio, ENXIO);
     const rq = h.allocRq();
     if (!rq) {
       // A submitter about to sleep flushes its plug (blk_flush_plug on schedule): the plugged
@@ -389,8 +390,28 @@ export class RequestQueue {
     return n;
   }
 
+  /**
+   * The disk goes away (del_gendisk): new bios fail with ENXIO, and so do requests not yet with
+   * the driver and bios waiting for a tag. Requests the driver holds are its to end.
+   */
   shutdown(): void {
     this.dead = true;
     this.timeouts.stop();
+    const now = this.k.engine.now;
+    for (const h of this.hctxs) {
+      h.stopped = true;
+      for (;;) {
+        const rq = h.dispatchList.popFront() ?? h.sched.dispatch(Number.MAX_SAFE_INTEGER);
+        if (!rq) break;
+        this.merges.remove(rq);
+        if (rq.dispatchedNs < 0) rq.dispatchedNs = now;
+        rq.issuedNs = now;
+        rq.completedNs = now;
+        rq.errno = ENXIO;
+        rq.state = RQ_STATE.COMPLETING;
+        this.k.raiseBlockCompletion(rq);
+      }
+      while (h.waiters.length > 0) this.endBioLater(h.waiters.popFront()!, ENXIO);
+    }
   }
 }

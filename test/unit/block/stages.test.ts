@@ -122,3 +122,29 @@ describe('software to hardware queue mapping and plugs', () => {
     expect(res.size).toBe(5);
   });
 });
+
+describe('disk removal', () => {
+  it('fails queued requests, parked bios and new bios with ENXIO; the driver ends what it holds', () => {
+    const { engine, kernel } = makeKernel();
+    const drv = new ManualDriver();
+    const disk = addDisk(kernel, drv, { queueDepth: 1, scheduler: 'mq-deadline', nrRequests: 2 });
+    const res = new Map<string, BioResult>();
+    submit(disk, res, 'held', REQ_OP.READ, 0, 4096); // with the driver
+    submit(disk, res, 'queued', REQ_OP.READ, 100, 4096); // in the scheduler
+    submit(disk, res, 'parked', REQ_OP.READ, 200, 4096); // no request left: waits
+    submit(disk, res, 'parked2', REQ_OP.READ, 300, 4096);
+    kernel.block.delDisk('vda');
+    submit(disk, res, 'late', REQ_OP.READ, 0, 4096);
+    engine.runUntil(1_000_000);
+    expect(res.get('queued')?.status).toBe(6);
+    expect(res.get('parked')?.status).toBe(6);
+    expect(res.get('parked2')?.status).toBe(6);
+    expect(res.get('late')?.status).toBe(6);
+    expect(res.has('held')).toBe(false);
+    blkMqComplete(drv.take(drv.held[0]!), 5);
+    engine.runUntil(2_000_000);
+    expect(res.get('held')?.status).toBe(5);
+    expect(kernel.block.listDisks()).toEqual([]);
+    expect(kernel.stats.list('block/vda')).toEqual([]);
+  });
+});
