@@ -19,8 +19,15 @@ class TxQueue {
   tail = 0;
   requests = 0;
   flushEvent: EventHandle | null = null;
-  /** TLS records waiting for socket room (TLS connections only). */
+  /** TLS records waiting for their CPU time to pass or for socket room (TLS connections only). */
   sealed: Uint8Array[] = [];
+  /** Virtual time each sealed record is ready (encryption done on the CPU). */
+  sealedAt: number[] = [];
+  /** The connection's TLS work is serialised: when the CPU is free for the next record. */
+  cpuFreeAt = 0;
+  /** TLS CPU time already charged (TlsChannel.cpuNs at the last record). */
+  cpuCharged = 0;
+  wake: EventHandle | null = null;
   constructor(size: number) {
     this.buf = new Uint8Array(size);
   }
@@ -93,7 +100,7 @@ export class NetworkManager {
   /** Bytes that bypass TLS sealing (the TLS handshake itself). */
   sendRaw(slot: ConnectionSlot, bytes: Uint8Array): void {
     const q = this.queue(slot);
-    q.sealed.push(bytes);
+    this.pushRecord(slot, q, bytes);
     this.pushSealed(slot, q);
   }
 
@@ -110,6 +117,11 @@ export class NetworkManager {
     q.flushEvent = null;
     q.head = q.tail = q.requests = 0;
     q.sealed.length = 0;
+    q.sealedAt.length = 0;
+    this.engine.cancel(q.wake);
+    q.wake = null;
+    q.cpuFreeAt = 0;
+    q.cpuCharged = 0;
     slot.backlog = 0;
   }
 
@@ -125,7 +137,7 @@ export class NetworkManager {
       q.requests = 0;
       this.batches++;
       if (slot.tls?.open) {
-        q.sealed.push(slot.tls.seal(q.buf.subarray(q.head, q.tail)));
+        this.pushRecord(slot, q, slot.tls.seal(q.buf.subarray(q.head, q.tail)));
         q.head = q.tail = 0;
       } else {
         const sent = sock.send(q.buf.subarray(q.head, q.tail));
@@ -146,9 +158,26 @@ export class NetworkManager {
     if (before > 0 && slot.backlog === 0) this.onDrained(slot);
   }
 
+  /**
+   * Queues a TLS record behind the CPU time it cost (handshake key schedule and MACs, AES-GCM per
+   * byte): records leave in order, each once the connection's TLS work before it is done.
+   */
+  private pushRecord(slot: ConnectionSlot, q: TxQueue, rec: Uint8Array): void {
+    const spent = slot.tls ? slot.tls.cpuNs - q.cpuCharged : 0;
+    q.cpuCharged += spent;
+    const at = Math.max(this.engine.now, q.cpuFreeAt) + spent;
+    q.cpuFreeAt = at;
+    q.sealed.push(rec);
+    q.sealedAt.push(at);
+  }
+
   private pushSealed(slot: ConnectionSlot, q: TxQueue): void {
     const sock = slot.socket;
     while (sock && q.sealed.length > 0) {
+      if (q.sealedAt[0]! > this.engine.now) {
+        if (q.wake === null) q.wake = this.engine.scheduleAt(q.sealedAt[0]!, () => { q.wake = null; this.flush(slot); }, 'nbd.tls.cpu');
+        return;
+      }
       const rec = q.sealed[0]!;
       const sent = sock.send(rec);
       if (sent < rec.length) {
@@ -157,6 +186,7 @@ export class NetworkManager {
         return;
       }
       q.sealed.shift();
+      q.sealedAt.shift();
     }
   }
 }

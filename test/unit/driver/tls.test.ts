@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BlkOp } from '../../../drivers/nbd/ports.ts';
-import { TlsChannel, type TlsSink } from '../../../drivers/nbd/security/tls-channel.ts';
-import { config, rig } from './harness.ts';
+import { TLS_HANDSHAKE_CPU_NS, TlsChannel, type TlsSink } from '../../../drivers/nbd/security/tls-channel.ts';
+import { config, ONE_WAY_NS, rig } from './harness.ts';
 import { BS } from './workload.ts';
 
 const MiB = 1 << 20;
@@ -35,6 +35,22 @@ describe('STARTTLS in the simulator', () => {
     const slot = r.dev.conns.slots.find((c) => c.usable)!;
     expect(slot.tls?.open).toBe(true);
     expect(slot.tls!.bytesSealed).toBeGreaterThan(BS);
+  });
+
+  it('the TLS exchange costs round trips and CPU time: ready later than without TLS', () => {
+    const readyAt = (tls: boolean): number => {
+      const cfg = config(tls ? { ...base, connectionPoolSize: 1, tls: { pskHex: PSK, identity: 'orion', required: true } } : { ...base, connectionPoolSize: 1 });
+      const r = rig(44, cfg, tls ? tlsServer(PSK) : (n) => n.addServer('srv', { size: 4 * MiB }));
+      let t = -1;
+      r.engine.trace.subscribe((rec) => { if (t < 0 && rec.src === 'nbd0' && rec.kind === 'state' && (rec.data as { value: string }).value === 'ready') t = rec.t; });
+      r.engine.runUntil(20 * MS);
+      return t;
+    };
+    const plain = readyAt(false);
+    const tls = readyAt(true);
+    // STARTTLS option + ACK, ClientHello → ServerHello, Finished: two more round trips of the
+    // fake wire (2 × 40 µs), plus the client's key schedule (TLS_HANDSHAKE_CPU_NS) before Finished.
+    expect(tls - plain).toBeGreaterThanOrEqual(2 * 2 * ONE_WAY_NS + TLS_HANDSHAKE_CPU_NS);
   });
 
   it('TLS-required server, wrong PSK ⇒ the device fails with a clear reason and no data moves', () => {
