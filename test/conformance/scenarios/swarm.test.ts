@@ -11,7 +11,10 @@ const SEEDS = 200;
 
 function shard(seeds: number[]): Promise<SwarmOutcome[]> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./swarm-worker.ts', import.meta.url), { workerData: { file: FILE, seeds }, execArgv: ['--import', 'tsx'] });
+    // The worker registers tsx itself (loader flags in execArgv do not reach worker threads on Node 20).
+    const url = new URL('./swarm-worker.ts', import.meta.url).href;
+    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); })`;
+    const w = new Worker(boot, { eval: true, workerData: { file: FILE, seeds } });
     w.once('message', (m: SwarmOutcome[]) => resolve(m));
     w.once('error', reject);
     w.once('exit', (code) => { if (code !== 0) reject(new Error(`swarm worker exited with ${code}`)); });
