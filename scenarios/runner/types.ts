@@ -108,6 +108,8 @@ export interface SimSession {
 
 export interface Runner {
   runScenario(scenario: Scenario, seed: number, opts?: RunOptions): RunResult;
+  /** Names RunOptions.faultInjection accepts, so the CLI can reject a typo as bad input. */
+  readonly faultInjections?: readonly string[];
   /** Optional until the stepper is wired: open a paused session at time 0. */
   openSession?(scenario: Scenario, seed: number, opts?: RunOptions): SimSession;
 }

@@ -7,36 +7,32 @@ import { firstDifference } from '../trace/format.ts';
 import { PcapBuilder } from '../trace/pcap.ts';
 import { openOutput, TraceWriter } from '../trace/writer.ts';
 import { RunError } from './errors.ts';
-import { replayCommand } from './options.ts';
+import { replayCommand, variantOptions, type RunVariant } from './options.ts';
 
-export interface RunOnceOptions {
+export interface RunOnceOptions extends RunVariant {
   seed: number;
-  untilNs?: number;
-  trace?: string;
-  pcap?: string;
-  swarm?: boolean;
+  trace?: string | undefined;
+  pcap?: string | undefined;
   version: string;
 }
 
 /** Runs one seed with the file outputs (--trace, --pcap) attached. */
 export function runOnce(runner: Runner, s: Scenario, o: RunOnceOptions): RunResult {
+  const variant = variantOptions(o);
   const writer = o.trace === undefined ? undefined : new TraceWriter(o.trace, {
-    orion_trace: 1, scenario: s.file, scenarioHash: s.hash, seed: o.seed, version: o.version,
-    ...(o.swarm ? { swarm: true } : {}), ...(o.untilNs !== undefined ? { untilNs: o.untilNs } : {}),
+    orion_trace: 1, scenario: s.file, scenarioHash: s.hash, seed: o.seed, version: o.version, ...variant,
   });
   const pcapFd = o.pcap === undefined ? undefined : openOutput(o.pcap);
   const pcap = pcapFd === undefined ? undefined : new PcapBuilder();
   const opts: RunOptions = {
-    ...(o.untilNs !== undefined ? { untilNs: o.untilNs } : {}),
+    ...variant,
     ...(writer ? { onTrace: writer.write } : {}),
     ...(pcap ? { onPacket: (t: number, p: Uint8Array) => pcap.add(t, p) } : {}),
-    ...(o.swarm ? { swarm: true } : {}),
   };
-  let result: RunResult;
   try {
-    result = runner.runScenario(s, o.seed, opts);
+    return runner.runScenario(s, o.seed, opts);
   } catch (e) {
-    throw new RunError(`the simulation threw at seed ${o.seed}: ${e instanceof Error ? e.message : String(e)}; replay: ${replayCommand(s.file, o.seed, o.swarm, o.untilNs)}`);
+    throw new RunError(`the simulation threw at seed ${o.seed}: ${e instanceof Error ? e.message : String(e)}; replay: ${replayCommand(s.file, o.seed, o)}`);
   } finally {
     writer?.close();
     if (pcap && pcapFd !== undefined) {
@@ -44,17 +40,13 @@ export function runOnce(runner: Runner, s: Scenario, o: RunOnceOptions): RunResu
       closeSync(pcapFd);
     }
   }
-  return result;
 }
 
 /** Runs a seed twice with every record kept; names the first record that differs, if any. */
-export function checkDeterminism(runner: Runner, s: Scenario, seed: number, swarm: boolean, untilNs?: number): string | undefined {
+export function checkDeterminism(runner: Runner, s: Scenario, seed: number, v: RunVariant): string | undefined {
   const runs: TraceRecord[][] = [[], []];
   const digests: string[] = [];
-  for (const recs of runs) {
-    const r = runner.runScenario(s, seed, { onTrace: (x) => recs.push(x), ...(swarm ? { swarm } : {}), ...(untilNs !== undefined ? { untilNs } : {}) });
-    digests.push(r.digest);
-  }
+  for (const recs of runs) digests.push(runner.runScenario(s, seed, { ...variantOptions(v), onTrace: (x) => recs.push(x) }).digest);
   const i = firstDifference(runs[0]!, runs[1]!);
   if (i < 0 && digests[0] === digests[1]) return undefined;
   if (i < 0) return `the two runs emitted the same records but their digests differ (${digests[0]} vs ${digests[1]})`;

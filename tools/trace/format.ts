@@ -20,6 +20,8 @@ export interface TraceHeader {
   readonly swarm?: boolean;
   /** Set when the run stopped early (`run --until`). */
   readonly untilNs?: number;
+  /** Set for a deliberately broken build (`run --inject HOOK`). */
+  readonly faultInjection?: string;
 }
 
 export interface TraceFile {

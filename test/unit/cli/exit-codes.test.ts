@@ -62,6 +62,15 @@ describe('exit 1: a failed run', () => {
     expect(r.err).toMatch(/^replay: npx tsx tools\/bin\/orion-sim\.ts run .* --seed 1\n$/);
   });
 
+  it('--inject: a deliberately broken build fails, and the replay line repeats the hook', async () => {
+    const file = join(scratch({ 's.toml': scenarioText() }), 's.toml');
+    const r = await cli(['run', file, '--inject', 'drop-acked-write']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`replay: npx tsx tools/bin/orion-sim.ts run ${file} --seed 1 --inject drop-acked-write\n`);
+    const bad = await cli(['run', file, '--inject', 'drop-everything']);
+    expect([bad.code, bad.err]).toEqual([2, 'orion-sim: --inject: unknown hook "drop-everything" (known: drop-acked-write)\n']);
+  });
+
   it('the simulation throwing is a failed run with a replay line, not a stack trace', async () => {
     const dir = scratch({ 's.toml': scenarioText('throw-seeds=1') });
     const r = await cli(['run', join(dir, 's.toml')]);

@@ -4,6 +4,7 @@
  *   "fail-seeds=3,5"   those seeds fail an expectation and report a safety violation
  *   "throw-seeds=9"    those seeds throw from inside the simulation
  *   "nondeterministic" each run differs from the last (a module-level counter leaks in)
+ * and the fault injection "drop-acked-write" makes every seed fail.
  */
 import { Engine } from '../../../hw-sim/engine/engine.ts';
 import type { TraceRecord } from '../../../hw-sim/engine/trace.ts';
@@ -70,9 +71,9 @@ function build(s: Scenario, seed: number, opts: RunOptions, latencies: number[])
   return e;
 }
 
-function result(s: Scenario, seed: number, e: Engine, latencies: number[]): RunResult {
+function result(s: Scenario, seed: number, e: Engine, latencies: number[], opts: RunOptions = {}): RunResult {
   if (seedsIn(s.description, 'throw-seeds').includes(seed)) throw new Error(`fake simulator bug at seed ${seed}`);
-  const fail = seedsIn(s.description, 'fail-seeds').includes(seed);
+  const fail = seedsIn(s.description, 'fail-seeds').includes(seed) || opts.faultInjection === 'drop-acked-write';
   const sorted = [...latencies].sort((a, b) => a - b);
   const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
   const expectations = [
@@ -106,12 +107,13 @@ function mgmt(argv: readonly string[]) {
 }
 
 export const runner: Runner = {
+  faultInjections: ['drop-acked-write'],
   runScenario(s, seed, opts = {}) {
     const latencies: number[] = [];
     const e = build(s, seed, opts, latencies);
     if (opts.untilNs !== undefined) e.runUntil(opts.untilNs);
     else e.run();
-    return result(s, seed, e, latencies);
+    return result(s, seed, e, latencies, opts);
   },
   openSession(s, seed): SimSession {
     const latencies: number[] = [];

@@ -29,6 +29,14 @@ describe('sweep', () => {
     expect(o.results[0]!.digest).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('--inject fails every seed and puts the hook in each replay line', async () => {
+    const f = join(scratch({ 's.toml': scenarioText() }), 's.toml');
+    const r = await cli(['sweep', f, '--seeds', '1..2', '--inject', 'drop-acked-write', '--json']);
+    expect(r.code).toBe(1);
+    const o = JSON.parse(r.out) as { failed: { seed: number; replay: string }[] };
+    expect(o.failed.map((x) => x.replay)).toEqual([1, 2].map((s) => `npx tsx tools/bin/orion-sim.ts run ${f} --seed ${s} --inject drop-acked-write`));
+  });
+
   it('the default seeds are the scenario\'s', async () => {
     const r = await cli(['sweep', join(scratch({ 's.toml': scenarioText() }), 's.toml'), '--json']);
     expect((JSON.parse(r.out) as { results: { seed: number }[] }).results.map((x) => x.seed)).toEqual([1, 2]);

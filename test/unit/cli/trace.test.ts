@@ -115,6 +115,14 @@ describe('replay', () => {
     expect(r.out).toMatch(/^replay DIVERGED at record #4:\n {2}trace: {2}\d+ 4 \S+ tampered-/);
   });
 
+  it('replays a run with a fault injection from its header', async () => {
+    const dir = scratch({ 's.toml': scenarioText() });
+    const trace = join(dir, 't.jsonl');
+    expect((await cli(['run', join(dir, 's.toml'), '--inject', 'drop-acked-write', '--trace', trace])).code).toBe(1);
+    expect(readTrace(trace).header.faultInjection).toBe('drop-acked-write');
+    expect((await cli(['replay', trace])).code).toBe(0);
+  });
+
   it('a changed scenario file is bad input (exit 2)', async () => {
     const { scenario, trace } = await traced();
     writeFileSync(scenario, `${readFileSync(scenario, 'utf8')}\n# edited\n`);

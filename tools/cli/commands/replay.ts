@@ -31,6 +31,7 @@ export const replayCommand: CommandModule = {
               onTrace: (r) => records.push(r),
               ...(h.swarm ? { swarm: true } : {}),
               ...(h.untilNs !== undefined ? { untilNs: h.untilNs } : {}),
+              ...(h.faultInjection !== undefined ? { faultInjection: h.faultInjection } : {}),
             });
           } catch (e) {
             throw new RunError(`the replay threw after ${records.length} records: ${e instanceof Error ? e.message : String(e)}`);

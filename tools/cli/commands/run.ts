@@ -2,7 +2,7 @@ import { loadScenario } from '../../../scenarios/schema/load.ts';
 import { action, type CommandModule } from '../command.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.ts';
 import { renderSummary, runJson } from '../format/summary.ts';
-import { durationArg, replayCommand, seedArg } from '../options.ts';
+import { checkInjection, durationArg, replayCommand, seedArg } from '../options.ts';
 import { checkDeterminism, runOnce } from '../run-once.ts';
 
 interface RunFlags {
@@ -13,6 +13,7 @@ interface RunFlags {
   json?: boolean;
   swarm?: boolean;
   checkDeterminism?: boolean;
+  inject?: string;
 }
 
 /** `run SCENARIO [--seed N] [--until T] [--trace FILE] [--pcap FILE] [--json] [--check-determinism]`. */
@@ -30,24 +31,27 @@ export const runCommand: CommandModule = {
       .option('--json', 'print one JSON object instead of the summary')
       .option('--swarm', 'let the seed also draw the fault mix and rates')
       .option('--check-determinism', 'run twice and name the first trace record that differs')
+      .option('--inject <hook>', 'test hook: a deliberately broken driver build (e.g. drop-acked-write)')
       .action(
         action(ctx, async (file: string, f: RunFlags) => {
           const s = loadScenario(file);
           const seed = f.seed ?? s.seeds[0]!;
           const runner = await ctx.loadRunner();
+          checkInjection(f.inject, runner.faultInjections);
+          const variant = { swarm: f.swarm, untilNs: f.until, faultInjection: f.inject };
           if (f.checkDeterminism) {
             if (f.trace !== undefined || f.pcap !== undefined) throw new UsageError('--check-determinism', 'cannot be combined with --trace or --pcap');
-            const diff = checkDeterminism(runner, s, seed, f.swarm === true, f.until);
+            const diff = checkDeterminism(runner, s, seed, variant);
             if (diff === undefined) {
               ctx.io.stdout(`deterministic: seed ${seed} gives the same records and digest twice\n`);
               return EXIT_OK;
             }
             ctx.io.stdout(`NOT deterministic at seed ${seed}: ${diff}\n`);
-            ctx.io.stderr(`replay: ${replayCommand(file, seed, f.swarm, f.until)} --check-determinism\n`);
+            ctx.io.stderr(`replay: ${replayCommand(file, seed, variant)} --check-determinism\n`);
             return EXIT_FAILED;
           }
-          const r = runOnce(runner, s, { seed, untilNs: f.until, trace: f.trace, pcap: f.pcap, swarm: f.swarm, version: ctx.version });
-          const replay = replayCommand(file, seed, f.swarm, f.until);
+          const r = runOnce(runner, s, { ...variant, seed, trace: f.trace, pcap: f.pcap, version: ctx.version });
+          const replay = replayCommand(file, seed, variant);
           if (f.json) ctx.io.stdout(`${JSON.stringify(runJson(r, replay))}\n`);
           else ctx.io.stdout(renderSummary(r, replay));
           if (!r.passed) {

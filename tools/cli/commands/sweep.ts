@@ -1,7 +1,7 @@
 import { loadScenario } from '../../../scenarios/schema/load.ts';
 import { action, type CommandModule } from '../command.ts';
 import { EXIT_FAILED, EXIT_OK } from '../errors.ts';
-import { positiveIntArg, replayCommand } from '../options.ts';
+import { checkInjection, positiveIntArg, replayCommand } from '../options.ts';
 import { parseSeedRange, parseShard, shardSeeds, type Shard } from '../seeds.ts';
 import { runSeeds } from '../sweep/pool.ts';
 import { createProgress } from '../sweep/progress.ts';
@@ -12,6 +12,7 @@ interface SweepFlags {
   shard?: Shard;
   swarm?: boolean;
   json?: boolean;
+  inject?: string;
 }
 
 /** `sweep SCENARIO --seeds A..B [--jobs N] [--shard I/N] [--swarm] [--json]`. */
@@ -27,16 +28,18 @@ export const sweepCommand: CommandModule = {
       .option('--shard <I/N>', 'run only shard I of N (seed s is in shard (s mod N) + 1)', parseShard)
       .option('--swarm', 'let each seed also draw the fault mix and rates')
       .option('--json', 'print one JSON object at the end')
+      .option('--inject <hook>', 'test hook: a deliberately broken driver build (e.g. drop-acked-write)')
       .action(
         action(ctx, async (file: string, f: SweepFlags) => {
           const s = loadScenario(file);
           const seeds = shardSeeds(f.seeds ?? s.seeds, f.shard);
-          const swarm = f.swarm === true;
+          if (f.inject !== undefined) checkInjection(f.inject, (await ctx.loadRunner()).faultInjections);
+          const variant = { swarm: f.swarm === true, faultInjection: f.inject };
           const progress = createProgress(ctx.io, seeds.length, f.json === true);
           const started = Date.now();
           let results;
           try {
-            results = await runSeeds(ctx, s, seeds, { jobs: f.jobs, swarm }, progress.seedDone);
+            results = await runSeeds(ctx, s, seeds, f.jobs, variant, progress.seedDone);
           } finally {
             progress.stop();
           }
@@ -49,13 +52,13 @@ export const sweepCommand: CommandModule = {
               shard: f.shard ?? null,
               seeds: results.length,
               passed: results.length - failed.length,
-              failed: failed.map((r) => ({ seed: r.seed, failures: r.failures, replay: replayCommand(file, r.seed, swarm) })),
+              failed: failed.map((r) => ({ seed: r.seed, failures: r.failures, replay: replayCommand(file, r.seed, variant) })),
               results,
             })}\n`);
           } else {
             ctx.io.stdout(`${s.name}${shard}: ${results.length} seeds, ${results.length - failed.length} passed, ${failed.length} failed, ${wallS.toFixed(1)}s wall\n`);
             for (const r of failed) {
-              ctx.io.stdout(`FAIL seed ${r.seed}: ${r.failures.join('; ')}\n  replay: ${replayCommand(file, r.seed, swarm)}\n`);
+              ctx.io.stdout(`FAIL seed ${r.seed}: ${r.failures.join('; ')}\n  replay: ${replayCommand(file, r.seed, variant)}\n`);
             }
           }
           return failed.length > 0 ? EXIT_FAILED : EXIT_OK;

@@ -1,5 +1,6 @@
 import type { RunResult, Runner } from '../../../scenarios/runner/types.ts';
 import type { Scenario } from '../../../scenarios/schema/types.ts';
+import { variantOptions, type RunVariant } from '../options.ts';
 
 /** What a sweep keeps of one seed's run: small and structured-clone safe (crosses threads). */
 export interface SeedOutcome {
@@ -29,9 +30,9 @@ export function outcomeOf(r: RunResult): SeedOutcome {
 }
 
 /** Runs one seed; a throw from the simulation is a failed seed, not a failed sweep. */
-export function runSeed(runner: Runner, s: Scenario, seed: number, swarm: boolean): SeedOutcome {
+export function runSeed(runner: Runner, s: Scenario, seed: number, v: RunVariant): SeedOutcome {
   try {
-    return outcomeOf(runner.runScenario(s, seed, swarm ? { swarm } : {}));
+    return outcomeOf(runner.runScenario(s, seed, variantOptions(v)));
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     return { seed, passed: false, digest: '', virtualTimeNs: 0, events: 0, failures: [`threw: ${error}`], error };

@@ -1,6 +1,7 @@
 import { Piscina } from 'piscina';
 import type { Scenario } from '../../../scenarios/schema/types.ts';
 import type { CliContext } from '../context.ts';
+import type { RunVariant } from '../options.ts';
 import { runSeed, type SeedOutcome } from './outcome.ts';
 import type { SweepTask } from './worker.ts';
 
@@ -15,25 +16,26 @@ export async function runSeeds(
   ctx: CliContext,
   s: Scenario,
   seeds: readonly number[],
-  o: { jobs: number; swarm: boolean },
+  jobs: number,
+  variant: RunVariant,
   done: (r: SeedOutcome) => void,
 ): Promise<SeedOutcome[]> {
   const out: SeedOutcome[] = [];
-  if (o.jobs <= 1 || seeds.length <= 1) {
+  if (jobs <= 1 || seeds.length <= 1) {
     const runner = await ctx.loadRunner();
     for (const seed of seeds) {
-      const r = runSeed(runner, s, seed, o.swarm);
+      const r = runSeed(runner, s, seed, variant);
       out.push(r);
       done(r);
       // Let the progress bar repaint between seeds.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } else {
-    const pool = new Piscina<SweepTask, SeedOutcome>({ filename: WORKER, maxThreads: o.jobs, minThreads: Math.min(o.jobs, seeds.length) });
+    const pool = new Piscina<SweepTask, SeedOutcome>({ filename: WORKER, maxThreads: jobs, minThreads: Math.min(jobs, seeds.length) });
     try {
       await Promise.all(
         seeds.map(async (seed) => {
-          const r = await pool.run({ runnerModule: ctx.runnerModule, scenarioFile: s.file, seed, swarm: o.swarm });
+          const r = await pool.run({ runnerModule: ctx.runnerModule, scenarioFile: s.file, seed, variant });
           out.push(r);
           done(r);
         }),
