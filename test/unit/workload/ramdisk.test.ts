@@ -141,6 +141,24 @@ describe('RAM disk', () => {
     }
   });
 
+  it('sequential jobs walk their range in order and wrap', () => {
+    const ops: OpRecord[] = [];
+    run(host(1), [{ name: 's', rw: 'write', bs: '4k', offset: '8k', size: '16k', iodepth: 1, ios: 6 }], (o) => ops.push(o));
+    expect(ops.map((o) => o.offset / 4096)).toEqual([2, 3, 4, 5, 2, 3]);
+  });
+
+  it('numjobs × several hardware queues × mq-deadline keeps data exact', () => {
+    const k = host(9, { nrHwQueues: 2, scheduler: 'mq-deadline', queueDepth: 8, model: { latencyNs: 2_000, perByteNs: 0.25, queues: 3 } });
+    const r = run(k, [{ name: 'm', rw: 'randrw', bs: '8k', size: '128k', iodepth: 6, numjobs: 4, ios: 500, verify: true }]);
+    expect(r.verify.violations).toBe(0);
+    expect(r.jobs[0]!.read.ios + r.jobs[0]!.write.ios).toBe(2_000);
+    for (const h of [0, 1]) {
+      expect(k.kernel.stats.num(`block/ram0/hctx/${h}/max_tags_in_use`)).toBeLessThanOrEqual(8);
+      expect(k.kernel.stats.num(`block/ram0/hctx/${h}/dispatched`)).toBeGreaterThan(0);
+    }
+    expect(k.kernel.stats.num('block/ram0/latency/read/total/p99')).toBeGreaterThan(0);
+  });
+
   it('same seed gives the same trace digest; a different seed a different one', () => {
     const digest = (seed: number) => {
       const k = host(seed, { model: MODEL });
