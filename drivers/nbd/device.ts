@@ -74,6 +74,7 @@ export class NbdDevice implements ConnectionOwner {
       kick: () => this.disk!.kick(), setCapacity: (b) => this.disk!.setCapacity(b),
     }, this.lb, this.network, this.cache, this.perf, this.errors);
     this.io.permission = (exp, op, ro) => this.security.check(exp, op, ro);
+    this.io.connIdle = (slot) => this.conns.send(slot.index, { type: 'DRAINED' });
     this.conns = new ConnectionManager(engine, name, cfg, opts.sockets, this.protocol, this.network, this.security, this);
     this.io.conns = this.conns.slots;
     this.actor.subscribe((snap) => this.onDeviceState(snap.value as DeviceStateName));

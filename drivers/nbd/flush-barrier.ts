@@ -32,12 +32,13 @@ export class FlushBarrier {
   }
 
   /**
-   * A FLUSH arrives; answers the epoch it covers. Throws when too many FLUSHes wait at once
-   * for the ring to tell epochs apart (more than ring size − 1 unsettled epochs).
+   * A FLUSH arrives; answers the epoch it covers. Throws when more epochs would be unsettled
+   * at once than the ring has counters.
    */
   flushArrived(): number {
     const covers = this.current;
-    if (covers - this.settled >= this.mask) throw new RangeError(`flush barrier: ${covers - this.settled} unsettled epochs exceed the ring of ${this.mask + 1}`);
+    // Epochs settled+1 .. covers+1 will hold counters at once; the ring must tell them apart.
+    if (covers - this.settled > this.mask) throw new RangeError(`flush barrier: ${covers + 1 - this.settled} unsettled epochs exceed the ring of ${this.mask + 1}`);
     this.current++;
     this.advance();
     return covers;

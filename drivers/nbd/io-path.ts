@@ -46,6 +46,8 @@ export class IoPath {
   canFlush = false; canFua = false; canTrim = false; canWriteZeroes = false; canCache = false; readOnly = false;
   exportName = '';
   permission: (exportName: string, op: BlkOp, serverReadOnly: boolean) => number = () => 0;
+  /** A draining connection has nothing in flight any more. */
+  connIdle: (slot: ConnectionSlot) => void = () => {};
 
   constructor(
     private readonly engine: Engine,
@@ -158,6 +160,7 @@ export class IoPath {
         if (r === undefined || r.state !== RqState.SENT || r.conn !== slot.index) { onFatal(`reply for tag ${tag} not in flight on conn${slot.index}`); return; }
         slot.outstanding--;
         slot.repliesReceived++;
+        if (slot.outstanding === 0 && slot.phase === 'draining') this.connIdle(slot);
         if (errno !== 0 && this.errors.retryableReply(errno) && this.errors.mayRequeue(r.retries)) {
           this.errors.report('nbd-errno', 'requeue', slot.index, slot.server, errno, 'server shutting down', tag);
           this.requeue(r);
