@@ -39,18 +39,22 @@ export class SocketStream {
   write(bytes: Uint8Array): void {
     if (this.closed) return;
     if (!this.corked) {
-      this.corked = true;
+      this.corked = this.sock;
       this.sock.cork();
       process.nextTick(this.uncorkFn);
     }
     this.sock.write(bytes);
   }
 
-  private corked = false;
-  private readonly uncorkFn = () => {
-    this.corked = false;
-    this.sock.uncork();
-  };
+  private corked: Socket | null = null;
+  private readonly uncorkFn = () => this.flush();
+
+  /** Sends what the current tick corked. */
+  private flush(): void {
+    const s = this.corked;
+    this.corked = null;
+    s?.uncork();
+  }
 
   close(): void {
     if (this.closed) return;
@@ -65,6 +69,7 @@ export class SocketStream {
 
   /** Client STARTTLS: TLS-PSK over the same socket. Resolves when the TLS handshake is done. */
   upgradeClient(psk: PskEntry, servername = 'localhost'): Promise<void> {
+    this.flush();
     this.unlisten(this.sock);
     const tls = tlsConnect({
       socket: this.raw,
@@ -79,6 +84,8 @@ export class SocketStream {
 
   /** Server STARTTLS: TLS-PSK over the same socket; resolves with the client's PSK identity. */
   upgradeServer(keys: readonly PskEntry[]): Promise<string> {
+    // The STARTTLS ACK must leave in clear before the TLS layer takes the socket.
+    this.flush();
     this.unlisten(this.sock);
     let identity = '';
     const tls = new TLSSocket(this.raw, {
