@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { BlkOp } from '../../../drivers/nbd/ports.ts';
+import type { ErrorRecord } from '../../../drivers/nbd/managers/error-handler.ts';
+import type { PerfSnapshot } from '../../../drivers/nbd/managers/performance-monitor.ts';
+import { config, rig } from './harness.ts';
+import { BS, VerifyWorkload } from './workload.ts';
+
+const MS = 1_000_000;
+const cfg = config({
+  connectionPoolSize: 2, connectionMaxCount: 4, connectionTimeoutNs: 50 * MS,
+  reconnect: { baseNs: 10 * MS, capNs: 80 * MS, jitter: 0.2 },
+  servers: [{ name: 'srv', address: undefined, port: 10809, export: 'disk' }],
+  exports: [{ name: 'disk', device: undefined, access: 'rw' }],
+});
+
+describe('manager streams', () => {
+  it('metrics$ ticks once per window of virtual time and counts what completed', () => {
+    const r = rig(71, cfg, (n) => n.addServer('srv', { size: 1 << 22 }));
+    const snaps: PerfSnapshot[] = [];
+    const sub = r.dev.perf.metrics$.subscribe((s) => snaps.push(s));
+    r.engine.runUntil(10 * MS);
+    for (let i = 0; i < 5; i++) r.blk.submit(BlkOp.READ, i * BS, BS, new Uint8Array(BS));
+    r.engine.runUntil(3500 * MS);
+    sub.unsubscribe();
+    expect(snaps.map((s) => s.t)).toEqual([1000 * MS, 2000 * MS, 3000 * MS]);
+    expect(snaps[0]!.ops.read.count).toBe(5);
+    expect(snaps[0]!.connects).toBe(2);
+  });
+
+  it('connections$, errors$, frames$ and decisions$ report as things happen', () => {
+    const r = rig(72, cfg, (n) => n.addServer('srv', { size: 1 << 22 }));
+    const phases: string[] = [];
+    const errors: ErrorRecord[] = [];
+    let frames = 0;
+    let decisions = 0;
+    r.dev.conns.connections$.subscribe((v) => { if (v[1]) phases.push(v[1].phase); });
+    r.dev.errors.errors$.subscribe((e) => errors.push(e));
+    r.dev.network.frames$.subscribe(() => frames++);
+    r.dev.lb.decisions$.subscribe(() => decisions++);
+    r.engine.runUntil(10 * MS);
+    const w = new VerifyWorkload(r, 64, 8, 200);
+    w.start();
+    r.engine.runUntil(r.engine.now + 100_000);
+    r.net.rst('srv', 1);
+    r.engine.runUntil(r.engine.now + 200 * MS);
+    expect(w.res.completed).toBe(200);
+    expect(decisions).toBeGreaterThanOrEqual(200);
+    expect(frames).toBeGreaterThan(0);
+    expect(phases).toEqual(expect.arrayContaining(['connect', 'handshake', 'transmission', 'backoff']));
+    expect(phases.at(-1)).toBe('transmission');
+    expect(errors.some((e) => e.class === 'transport' && e.conn === 1)).toBe(true);
+  });
+});
