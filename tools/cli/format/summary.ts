@@ -1,3 +1,4 @@
+import type { SafetyViolation } from '../../../scenarios/checkers/safety.ts';
 import type { RunResult } from '../../../scenarios/runner/types.ts';
 import type { LatencyOp, Percentile } from '../../../scenarios/schema/types.ts';
 import { renderTable } from './table.ts';
@@ -32,13 +33,39 @@ export function renderSummary(r: RunResult, replay: string): string {
   for (const m of r.mgmt) {
     out += `\n${m.command.join(' ')} at ${formatNs(m.atNs)}\n${m.table ? renderTable(m.table.columns, m.table.rows) : `  ${JSON.stringify(m.data)}\n`}`;
   }
-  const violations = [...r.safetyViolations.map((v) => `safety: ${v.message}`), ...r.livenessViolations.map((v) => `liveness: ${v.message}`)];
+  const violations = [...groupBlocks(r.safetyViolations).map((m) => `safety: ${m}`), ...r.livenessViolations.map((v) => `liveness: ${v.message}`)];
   if (violations.length > 0) {
     const shown = violations.slice(0, 10).map((v) => `  ${v}\n`).join('');
     out += `\nviolations (${violations.length})\n${shown}${violations.length > 10 ? `  … ${violations.length - 10} more (use --json)\n` : ''}`;
   }
   out += `\n${r.passed ? 'PASSED' : 'FAILED'}\n`;
   if (!r.passed) out += `replay: ${replay}\n`;
+  return out;
+}
+
+/**
+ * One line per run of adjacent blocks that went wrong the same way (one multi-block read usually
+ * fails on all its blocks at once): "blocks 600-607: read #465 ...".
+ */
+export function groupBlocks(vs: readonly SafetyViolation[]): string[] {
+  const out: string[] = [];
+  let first = -1;
+  let last = -1;
+  let rest = '';
+  const flush = () => {
+    if (first >= 0) out.push(first === last ? `block ${first}: ${rest}` : `blocks ${first}-${last}: ${rest}`);
+  };
+  for (const v of vs) {
+    const r = v.message.replace(/^block \d+: /, '');
+    if (first >= 0 && r === rest && v.block === last + 1) {
+      last = v.block;
+      continue;
+    }
+    flush();
+    first = last = v.block;
+    rest = r;
+  }
+  flush();
   return out;
 }
 
