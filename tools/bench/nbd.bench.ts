@@ -1,0 +1,42 @@
+// Full stack, 4 KiB randread QD32 (issue 6): workload → blk-mq → NBD driver → kernel TCP → NIC →
+// switch → server host → NBD server → virtual disk, and back. Requests per wall second.
+import { buildNbdStack, runRandread } from './nbd-stack.ts';
+import { measureCounts, printTable, versusGoal } from './table.ts';
+
+const IOS = 20_000;
+const QD = 32;
+const GOAL_OFF = 100_000;
+const GOAL_ON = 50_000;
+
+export function benchNbd(): void {
+  const rows: (string | number)[][] = [];
+  for (const connections of [4, 1]) {
+    for (const trace of [false, true]) {
+      let simNs = 0;
+      const m = measureCounts(() => {
+        // The build and the connect are not timed: each run gets a fresh, connected stack.
+        const s = buildNbdStack({ trace, connections });
+        const e0 = s.engine.eventsRun;
+        const cpu0 = process.cpuUsage();
+        const t0 = process.hrtime.bigint();
+        const r = runRandread(s, IOS, QD);
+        const ns = Number(process.hrtime.bigint() - t0);
+        const cpu = process.cpuUsage(cpu0);
+        simNs = r.endNs - r.startNs;
+        return [r.jobs[0]!.read.ios, s.engine.eventsRun - e0, ns, (cpu.user + cpu.system) * 1000];
+      }, 1500);
+      const [reqs = 0, events = 0, wallNs = 1, cpuNs = 1] = m.totals;
+      const wall = reqs / (wallNs / 1e9);
+      const goal = trace ? GOAL_ON : GOAL_OFF;
+      rows.push([
+        `${connections} conn, trace ${trace ? 'on' : 'off'}`, goal, wall, versusGoal(wall, goal),
+        events / (wallNs / 1e9), (IOS * 1e9) / simNs, reqs / (cpuNs / 1e9), `${Math.round((100 * cpuNs) / wallNs)} %`,
+      ]);
+    }
+  }
+  printTable(
+    `NBD full stack (scenarios/machine + runner's client-nbd + nbd-server program): 4 KiB randread QD${QD}, ${IOS / 1000}k requests per run`,
+    ['run', 'goal req/s', 'req per wall s', 'vs goal', 'events per wall s', 'sim IOPS (virtual)', 'req per CPU s', 'CPU share'],
+    rows,
+  );
+}
