@@ -138,6 +138,11 @@ function deliver(s: ServerSession, pieces: Uint8Array[]): void {
       }
     }
   }
-  for (const p of pieces) s.io.send(p);
+  let bytes = 0;
+  for (const p of pieces) {
+    s.io.send(p);
+    bytes += p.length;
+  }
+  if (s.server.opts.traceRequests !== false) s.trace('reply', { cookieHi: get32(pieces[0]!, 8), cookieLo: get32(pieces[0]!, 12), bytes });
   s.requestDone();
 }
