@@ -3,6 +3,7 @@
  * checkers: each expectation becomes { name, ok, actual, limit, unit }.
  */
 import type { LatencySummary as HistSummary } from '../../kernel/lib/histogram.ts';
+import { evaluateExpectations } from '../checkers/expectations.ts';
 import type { History } from '../checkers/history.ts';
 import type { LivenessReport } from '../checkers/liveness.ts';
 import type { SafetyReport } from '../checkers/safety.ts';
@@ -43,65 +44,33 @@ export function jobResultOf(j: JobReport): JobResult {
   };
 }
 
-export interface Verdicts {
-  readonly safety: SafetyReport;
-  readonly liveness: LivenessReport | undefined;
-  readonly history: History;
-  readonly lastHealNs: Ns;
-  /** Set when the run could not start (e.g. the device failed): a failed expectation of its own. */
-  readonly deviceFailure: string | undefined;
-}
-
-function pick(jobs: readonly JobResult[], job: string | undefined, f: (j: JobResult) => number): number {
-  const sel = job === undefined ? jobs : jobs.filter((j) => j.name === job);
-  return sel.reduce((a, j) => a + f(j), 0);
-}
-
-/** Recovery: from the last heal to the first request completed successfully after it. */
-export function recoveryNs(h: History, lastHealNs: Ns): Ns | null {
-  let first = Number.POSITIVE_INFINITY;
-  for (const op of h.ops) {
-    if (op.ok && op.completedNs !== undefined && op.completedNs >= lastHealNs && op.completedNs < first) first = op.completedNs;
-  }
-  return Number.isFinite(first) ? first - lastHealNs : null;
-}
-
-export function evaluate(e: Expectations, jobs: readonly JobResult[], v: Verdicts): ExpectationResult[] {
-  const out: ExpectationResult[] = [];
-  if (v.deviceFailure !== undefined) out.push({ name: 'device', ok: false, actual: v.deviceFailure, limit: 'ready' });
-  if (e.safety) out.push({ name: 'safety', ok: v.safety.ok, actual: v.safety.violations.length, limit: 0, unit: 'count' });
-  if (e.livenessNs !== undefined && v.liveness) {
-    out.push({ name: 'liveness', ok: v.liveness.ok, actual: v.liveness.violations.length, limit: 0, unit: 'count' });
-  }
-  if (e.recoveryNs !== undefined) {
-    const r = recoveryNs(v.history, v.lastHealNs);
-    out.push({ name: 'recovery', ok: r !== null && r <= e.recoveryNs, actual: r, limit: e.recoveryNs, unit: 'ns' });
-  }
-  if (e.iops) {
-    const a = pick(jobs, e.iops.job, (j) => j.iops);
-    out.push({ name: e.iops.job ? `iops.${e.iops.job}` : 'iops', ok: a >= e.iops.min, actual: Math.round(a), limit: e.iops.min, unit: 'iops' });
-  }
-  if (e.bandwidth) {
-    const a = pick(jobs, e.bandwidth.job, (j) => j.bandwidthBps);
-    out.push({ name: e.bandwidth.job ? `bandwidth.${e.bandwidth.job}` : 'bandwidth', ok: a >= e.bandwidth.minBps, actual: Math.round(a), limit: e.bandwidth.minBps, unit: 'bit/s' });
-  }
-  for (const op of ['read', 'write', 'flush', 'trim'] as const) {
-    const limits = e.latency[op];
-    if (!limits) continue;
-    for (const p of PCTS) {
-      const limit = limits[p];
-      if (limit === undefined) continue;
-      let worst: number | null = null;
-      for (const j of jobs) {
-        const x = j.latency[op]?.percentiles[p];
-        if (x !== undefined && (worst === null || x > worst)) worst = x;
-      }
-      out.push({ name: `latency.${op}.${p}`, ok: worst !== null && worst <= limit, actual: worst, limit, unit: 'ns' });
+/** Per healed fault: from the heal to the next request completed successfully (none: null). */
+export function recoveryTimes(h: History, healsNs: readonly Ns[]): Ns[] {
+  const done: Ns[] = [];
+  for (const op of h.ops) if (op.ok && op.completedNs !== undefined) done.push(op.completedNs);
+  done.sort((a, b) => a - b);
+  const out: Ns[] = [];
+  for (const heal of healsNs) {
+    let lo = 0;
+    let hi = done.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (done[mid]! < heal) lo = mid + 1;
+      else hi = mid;
     }
+    // A heal nothing followed counts as never recovered.
+    out.push(lo < done.length ? done[lo]! - heal : Number.POSITIVE_INFINITY);
   }
-  if (e.noErrors) {
-    const errs = jobs.reduce((a, j) => a + j.errors, 0);
-    out.push({ name: 'no_errors', ok: errs === 0, actual: errs, limit: 0, unit: 'count' });
-  }
+  return out;
+}
+
+/** `[expect]` through the checkers' evaluation, plus the device's own verdict when it failed. */
+export function evaluate(e: Expectations, jobs: readonly JobResult[], m: {
+  safety: SafetyReport; liveness: LivenessReport | undefined; history: History; healsNs: readonly Ns[]; deviceFailure: string | undefined;
+}): ExpectationResult[] {
+  const errors = m.history.ops.reduce((a, op) => a + (op.completedNs !== undefined && !op.ok ? 1 : 0), 0);
+  const out = evaluateExpectations(e, { jobs, safety: m.safety, liveness: m.liveness, recoveryNs: recoveryTimes(m.history, m.healsNs), errors });
+  // A failed device is never a pass by default: nothing ran, so nothing else could fail.
+  if (m.deviceFailure !== undefined) out.unshift({ name: 'device', ok: false, actual: m.deviceFailure, limit: 'ready' });
   return out;
 }

@@ -6,7 +6,7 @@ import type { Scenario } from '../schema/types.ts';
 import { resultOf, runWorld } from './run.ts';
 import { openSession } from './session.ts';
 import type { RunOptions, RunResult, Runner } from './types.ts';
-import { buildWorld } from './world.ts';
+import { buildWorld, FAULT_INJECTIONS } from './world.ts';
 
 export function runScenario(scenario: Scenario, seed: number, opts: RunOptions = {}): RunResult {
   const w = buildWorld(scenario, seed, opts);
@@ -14,8 +14,8 @@ export function runScenario(scenario: Scenario, seed: number, opts: RunOptions =
   return resultOf(w);
 }
 
-export const runner: Runner = { runScenario, openSession };
+export const runner: Runner = { runScenario, openSession, faultInjections: FAULT_INJECTIONS };
 
 export { buildWorld, type World } from './world.ts';
-export { FAULT_INJECTIONS } from './world.ts';
+export { FAULT_INJECTIONS };
 export type * from './types.ts';

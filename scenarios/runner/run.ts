@@ -38,7 +38,7 @@ export function resultOf(w: World): RunResult {
     : undefined;
   const dev = w.nbd.device;
   const deviceFailure = dev.state === 'failed' ? `failed: ${dev.failureReason}` : undefined;
-  const expectations = evaluate(s.expect, jobs, { safety, liveness, history, lastHealNs: s.lastHealNs, deviceFailure });
+  const expectations = evaluate(s.expect, jobs, { safety, liveness, history, healsNs: w.timeline.healsNs, deviceFailure });
   w.engine.trace.emit('runner', 'run.end', { jobs: jobs.length, ok: expectations.every((x) => x.ok) });
   return {
     scenario: s.name,

@@ -26,7 +26,11 @@ export interface TimelineTarget {
 export interface TimelineLog {
   readonly faults: AppliedFault[];
   readonly mgmt: (MgmtOutput & { readonly atNs: Ns })[];
+  /** When each fault healed (partition/link/EIO/slow/hang ended, server restarted): recovery is measured from these. */
+  readonly healsNs: Ns[];
 }
+
+const HEALS: ReadonlySet<unknown> = new Set(['heal', 'link-up', 'restart']);
 
 const MALFORMED: Readonly<Record<string, Misbehaviour>> = {
   'bad-magic': 'bad-magic', 'bad-cookie': 'wrong-cookie', short: 'truncated-reply', oversized: 'unsolicited-reply',
@@ -36,10 +40,11 @@ const ms = (ns: Ns): string => `${(ns / 1e6).toFixed(3).replace(/\.?0+$/, '')}ms
 
 /** Schedules every timeline event; the log fills as they apply. */
 export function scheduleTimeline(s: Scenario, t: TimelineTarget): TimelineLog {
-  const log: TimelineLog = { faults: [], mgmt: [] };
+  const log: TimelineLog = { faults: [], mgmt: [], healsNs: [] };
   const apply = (what: string, data: Record<string, unknown>, fn: () => void): void => {
     fn();
     log.faults.push({ atNs: t.engine.now, description: what });
+    if (HEALS.has(data['action'])) log.healsNs.push(t.engine.now);
     t.engine.trace.emit('runner', `fault.${String(data['action'])}`, data);
   };
   const later = (durationNs: Ns | undefined, what: string, fn: () => void): void => {
