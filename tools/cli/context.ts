@@ -11,6 +11,8 @@ export interface CliIo {
   readonly stdin: NodeJS.ReadableStream;
   /** stderr is a terminal: show progress bars and prompts. */
   readonly isTTY: boolean;
+  /** The terminal stream progress bars draw on (stderr). */
+  readonly terminal: NodeJS.WritableStream;
 }
 
 export interface CliContext {
@@ -54,6 +56,7 @@ export function processIo(): CliIo {
     stdoutBytes: (b) => void process.stdout.write(b),
     stdin: process.stdin,
     isTTY: process.stderr.isTTY === true,
+    terminal: process.stderr,
   };
 }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import type { CliIo } from '../../../tools/cli/context.ts';
 import { main } from '../../../tools/cli/main.ts';
 import { runner } from './fake-runner.ts';
@@ -26,6 +26,16 @@ export async function cli(argv: string[], o: { stdin?: string; tty?: boolean } =
     stdoutBytes: (b) => void chunks.push(Buffer.from(b)),
     stdin: Readable.from([o.stdin ?? '']),
     isTTY: o.tty ?? false,
+    // A pretend terminal: what a progress bar draws lands in `err`.
+    terminal: Object.assign(
+      new Writable({
+        write(chunk: Buffer | string, _enc, cb) {
+          err += chunk.toString();
+          cb();
+        },
+      }),
+      { isTTY: o.tty ?? false, columns: 100 },
+    ),
   };
   const code = await main(argv, { io, runner, runnerModule: FAKE_RUNNER });
   return { code, out, err, bytes: Buffer.concat(chunks) };

@@ -37,6 +37,15 @@ describe('sweep', () => {
     expect(o.failed.map((x) => x.replay)).toEqual([1, 2].map((s) => `npx tsx tools/bin/orion-sim.ts run ${f} --seed ${s} --inject drop-acked-write`));
   });
 
+  it('on a terminal: a progress bar on stderr instead of lines, the report on stdout', async () => {
+    const f = join(scratch({ 's.toml': scenarioText('fail-seeds=2') }), 's.toml');
+    const r = await cli(['sweep', f, '--seeds', '1..3'], { tty: true });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/sweep \[[█░]+\] 3\/3 seeds \| 1 failed/);
+    expect(r.out).not.toContain('[1/3]');
+    expect(r.out).toMatch(/^cli-test: 3 seeds, 2 passed, 1 failed/);
+  });
+
   it('the default seeds are the scenario\'s', async () => {
     const r = await cli(['sweep', join(scratch({ 's.toml': scenarioText() }), 's.toml'), '--json']);
     expect((JSON.parse(r.out) as { results: { seed: number }[] }).results.map((x) => x.seed)).toEqual([1, 2]);

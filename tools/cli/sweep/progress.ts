@@ -12,7 +12,7 @@ export function createProgress(io: CliIo, total: number, quiet: boolean): Progre
   if (quiet) return { seedDone: () => {}, stop: () => {} };
   if (io.isTTY) {
     const bar = new SingleBar(
-      { format: 'sweep [{bar}] {value}/{total} seeds | {failed} failed | eta {eta_formatted}', hideCursor: true },
+      { format: 'sweep [{bar}] {value}/{total} seeds | {failed} failed | eta {eta_formatted}', hideCursor: true, stream: io.terminal },
       Presets.shades_classic,
     );
     let failed = 0;
