@@ -9,7 +9,7 @@ import { sweepCommand } from './sweep.ts';
 import { traceCommand } from './trace.ts';
 import { validateCommand } from './validate.ts';
 
-/** Every orion-sim subcommand, in help order. E5 adds probe and serve here. */
+/** Every orion-sim subcommand, in help order (probe and serve talk to real NBD peers over TCP). */
 export const commands: readonly CommandModule[] = [
   runCommand,
   sweepCommand,
