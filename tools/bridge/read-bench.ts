@@ -13,6 +13,8 @@ export interface ReadBenchOptions extends ClientOptions {
   requestSize?: number;
   /** Bytes to read (default: the whole export). */
   bytes?: number;
+  /** Write non-zero data over the range first: a sparse export reads as holes (no data moves). */
+  fill?: boolean;
 }
 
 export interface ReadBenchResult {
@@ -35,6 +37,7 @@ export async function readBench(opts: ReadBenchOptions): Promise<ReadBenchResult
     if (nConn > 1 && (x.transmissionFlags & 256) === 0) throw new NbdClientError('submit', 'server does not advertise NBD_FLAG_CAN_MULTI_CONN');
     const total = Math.min(opts.bytes ?? x.size, x.size);
     const size = Math.min(reqSize, x.maxPayload);
+    if (opts.fill) await fillRange(clients[0]!, total, size);
     let next = 0;
     const t0 = process.hrtime.bigint();
     await Promise.all(clients.map((c) => new Promise<void>((resolve, reject) => {
@@ -62,4 +65,21 @@ export async function readBench(opts: ReadBenchOptions): Promise<ReadBenchResult
   } finally {
     await Promise.all(clients.map((c) => c.close()));
   }
+}
+
+/** Writes a non-zero pattern over [0, total) with 16 writes in flight. */
+async function fillRange(c: BridgeClient, total: number, size: number): Promise<void> {
+  const chunk = new Uint8Array(size);
+  for (let i = 0; i < size; i++) chunk[i] = (i * 131 + 1) & 0xff || 1;
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const off = next;
+      const len = Math.min(size, total - off);
+      next += len;
+      await c.write(off, len === size ? chunk : chunk.subarray(0, len));
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  await c.flush();
 }
