@@ -70,6 +70,16 @@ export function tcpInput(s: TcpSocket, p: Packet): void {
   receiveData(s, p, off, len, flags);
 }
 
+/**
+ * Duplicate ACKs that signal a loss: 3, or with fewer than four segments out and nothing new to
+ * send, one less than the segments out (early retransmit, RFC 5827), so a small request whose
+ * first segment is lost recovers in an RTT instead of waiting for the timer.
+ */
+function dupThresh(s: TcpSocket): number {
+  const out = Math.ceil((s.sndMax - s.sndUna) / s.sndMss);
+  return out < 4 && s.sndq.end <= s.sndNxt ? Math.max(1, out - 1) : 3;
+}
+
 function ackOffset(s: TcpSocket, ack: number): number {
   return s.sndUna + ((ack - sndSeq(s, s.sndUna)) | 0);
 }
@@ -137,7 +147,7 @@ function processAck(s: TcpSocket, off: number, len: number, flags: number, ack: 
   if (ackOff === s.sndUna) {
     if (len === 0 && (flags & TCP_FIN) === 0 && !wndChanged && s.sndMax > s.sndUna) {
       s.host.stats.tcpDupAcks++;
-      if (s.cc.onDupAck(s.sndUna, s.sndMax)) {
+      if (s.cc.onDupAck(s.sndUna, s.sndMax, dupThresh(s))) {
         s.host.stats.tcpFastRetransmits++;
         s.host.trace('tcp.fast_retransmit', { conn: s.label, una: s.sndUna, cwnd: s.cc.cwnd });
         retransmitHead(s);

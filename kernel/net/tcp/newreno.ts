@@ -51,17 +51,18 @@ export class NewReno {
   }
 
   /**
-   * A duplicate ACK. Returns true when this is the third and fast retransmit should fire;
-   * inside recovery each further duplicate inflates the window by one segment.
+   * A duplicate ACK. Returns true when it is the `thresh`-th (3, or fewer under early
+   * retransmit) and fast retransmit should fire; inside recovery each further duplicate
+   * inflates the window by one segment.
    */
-  onDupAck(sndUna: number, sndMax: number): boolean {
+  onDupAck(sndUna: number, sndMax: number, thresh = 3): boolean {
     this.dupAcks++;
     if (this.inRecovery) {
       this.cwnd += this.mss;
       return false;
     }
     // RFC 6582 4.1: only a fresh loss, not duplicates of what the last recovery already resent.
-    if (this.dupAcks === 3 && sndUna >= this.recover) {
+    if (this.dupAcks === thresh && sndUna >= this.recover) {
       this.ssthresh = Math.max(Math.floor((sndMax - sndUna) / 2), 2 * this.mss);
       this.recover = sndMax;
       this.inRecovery = true;

@@ -95,6 +95,41 @@ describe('fast retransmit', () => {
   });
 });
 
+describe('early retransmit (RFC 5827)', () => {
+  it('three segments out, the first lost, nothing more to send: two duplicate ACKs suffice', () => {
+    const h = twoHosts({ tcp: { delayedAckNs: 0 } });
+    let dataFrames = 0;
+    let lostSeq = -1;
+    let retransmitAt = -1;
+    h.wireA.filter = (f: Packet) => {
+      if (f.payload.length === 0) return true;
+      dataFrames++;
+      if (dataFrames === 2) {
+        lostSeq = f.tcp!.seq;
+        return false;
+      }
+      if (f.tcp!.seq === lostSeq) retransmitAt = h.engine.now;
+      return true;
+    };
+    h.b.listen(80).onAccept = (s) => {
+      s.onData = () => {};
+    };
+    const c = h.a.tcpSocket({ noDelay: true });
+    c.connect(ADDR_B, 80);
+    h.engine.runUntil(S);
+    c.send(pattern(100)); // a first exchange: the peer's full window is known
+    h.engine.runUntil(2 * S);
+    c.send(pattern(3 * 1460)); // one offload packet of three segments
+    h.engine.run();
+    // Two duplicates come back one RTT (~2 x 10 µs + serialisation) after the send, far
+    // before the 200 ms minimum RTO.
+    expect(retransmitAt - 2 * S).toBeGreaterThan(20_000);
+    expect(retransmitAt - 2 * S).toBeLessThan(100_000);
+    expect(h.a.stats.tcpFastRetransmits).toBe(1);
+    expect(h.a.stats.tcpTimeouts).toBe(0);
+  });
+});
+
 describe('flow control', () => {
   it('a receiver that stops reading stalls the sender at the advertised window, and it resumes', () => {
     const rcvBuf = 65_536;
