@@ -70,13 +70,14 @@ export class IoPath {
   queueRq(blk: BlkRequest): QueueRqResult {
     if (!this.accepting) return QueueRqResult.ERROR;
     if (blk.length > this.opts.maxIo) return QueueRqResult.ERROR;
-    const denied = this.permission(this.exportName, blk.op, this.readOnly);
-    if (denied !== 0) {
-      this.errors.report('permission', 'fail-request', -1, -1, Errno.EPERM, `${blk.op === BlkOp.WRITE ? 'write' : 'modification'} on read-only export '${this.exportName}'`);
-      return QueueRqResult.ERROR;
-    }
     const now = this.engine.now;
     const r = this.table.claim(blk, now);
+    const denied = this.permission(this.exportName, blk.op, this.readOnly);
+    if (denied !== 0) {
+      this.errors.report('permission', 'fail-request', -1, -1, denied, `${blk.op === BlkOp.WRITE ? 'write' : 'modification'} on read-only export '${this.exportName}'`, r.tag);
+      this.finish(r, denied, -1);
+      return QueueRqResult.OK;
+    }
     if (!this.mapCommand(r, blk)) {
       this.finish(r, 0, -1);
       return QueueRqResult.OK;

@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import type { ConnectionSlot } from './connection-slot.ts';
 
-/** Policies this wave implements; 'least-outstanding' and 'latency-weighted' come next. */
+/** Connection-choice policies; 'latency-weighted' is accepted and runs as round-robin until it is built. */
 export type LbPolicy = 'single' | 'round-robin' | 'least-outstanding' | 'latency-weighted';
 export const LB_POLICIES: readonly LbPolicy[] = ['single', 'round-robin', 'least-outstanding', 'latency-weighted'];
 
@@ -22,9 +22,9 @@ export interface ServerHealth {
 }
 
 /**
- * Chooses the connection for each request. 'single' sticks to the lowest usable connection of
- * the first healthy server (failover moves it); 'round-robin' rotates over usable connections.
- * The other policies are accepted and fall back to round-robin until they are built.
+ * Chooses the connection for each request. 'single' sticks to the lowest usable connection (of
+ * the first server that has one: failover moves it); 'round-robin' rotates over usable
+ * connections; 'least-outstanding' takes the one with fewest requests in flight (ties rotate).
  */
 export class LoadBalancer {
   policy: LbPolicy;
@@ -49,6 +49,14 @@ export class LoadBalancer {
         const c = conns[i]!;
         if (c.usable && c.backlog <= backlogLimit) { chosen = i; break; }
       }
+    } else if (this.policy === 'least-outstanding') {
+      let best = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < n; k++) {
+        const i = (this.cursor + k) % n;
+        const c = conns[i]!;
+        if (c.usable && c.backlog <= backlogLimit && c.outstanding < best) { best = c.outstanding; chosen = i; }
+      }
+      if (chosen >= 0) this.cursor = chosen + 1;
     } else {
       for (let k = 0; k < n; k++) {
         const i = (this.cursor + k) % n;

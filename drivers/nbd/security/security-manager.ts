@@ -1,6 +1,6 @@
 import type { Engine } from '../../../hw-sim/engine/index.ts';
 import type { NbdConfig } from '../config/index.ts';
-import { BlkOp } from '../ports.ts';
+import { BlkOp, Errno } from '../ports.ts';
 import { TlsChannel, type TlsSink } from './tls-channel.ts';
 
 /**
@@ -46,7 +46,7 @@ export class SecurityManager {
     const writes = op === BlkOp.WRITE || op === BlkOp.DISCARD || op === BlkOp.WRITE_ZEROES;
     if (writes && (serverReadOnly || this.readOnly.has(exportName))) {
       this.denied++;
-      return 1; // EPERM
+      return Errno.EPERM;
     }
     return 0;
   }

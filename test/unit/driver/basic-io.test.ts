@@ -71,3 +71,63 @@ describe('NbdDevice basic I/O against the simulated server', () => {
     expect(r.net.servers.get('srv')!.disk.peek(0, 4096).every((b) => b === 0)).toBe(true);
   });
 });
+
+describe('pool limits, policies, permissions', () => {
+  const two = (over: Partial<Parameters<typeof config>[0]> = {}) => config({
+    connectionPoolSize: 16, connectionMaxCount: 6, connectionTimeoutNs: 50_000_000,
+    servers: [{ name: 'a', address: undefined, port: 10809, export: 'disk' }, { name: 'b', address: undefined, port: 10809, export: 'disk' }],
+    exports: [{ name: 'disk', device: undefined, access: 'rw' }],
+    ...over,
+  });
+  const servers = (n: import('./harness.ts').FakeNet) => { n.addServer('a', { size: 8 * MiB }); n.addServer('b', { size: 8 * MiB }); };
+
+  it('never opens more than connection_max_count in total', () => {
+    const r = rig(5, two(), servers);
+    r.engine.runUntil(10_000_000);
+    expect(r.dev.conns.live).toBe(6);
+    expect(r.net.connects).toBe(6);
+  });
+
+  it('single policy fails over to the other server when the first one crashes', () => {
+    const r = rig(6, two({ loadBalancing: false, connectionPoolSize: 1 }), servers);
+    r.engine.runUntil(10_000_000);
+    expect(r.dev.lb.policy).toBe('single');
+    const w1 = r.blk.submit(BlkOp.WRITE, 0, 4096, new Uint8Array(4096).fill(1))!;
+    r.engine.runUntil(20_000_000);
+    expect(r.blk.done.get(w1)).toBe(0);
+    expect(r.net.servers.get('a')!.disk.peek(0, 1)[0]).toBe(1);
+    r.net.crash('a');
+    r.engine.runUntil(21_000_000);
+    const w2 = r.blk.submit(BlkOp.WRITE, 4096, 4096, new Uint8Array(4096).fill(2))!;
+    r.engine.runUntil(30_000_000);
+    expect(r.blk.done.get(w2)).toBe(0);
+    expect(r.net.servers.get('b')!.disk.peek(4096, 1)[0]).toBe(2);
+  });
+
+  it('least-outstanding spreads a burst evenly', () => {
+    const r = rig(7, two({ connectionMaxCount: 4, connectionPoolSize: 2 }), servers);
+    r.engine.runUntil(10_000_000);
+    r.dev.setPolicy('least-outstanding');
+    for (let i = 0; i < 40; i++) r.blk.submit(BlkOp.READ, i * 4096, 4096, new Uint8Array(4096));
+    expect(r.dev.conns.slots.map((c) => c.outstanding)).toEqual([10, 10, 10, 10]);
+    r.engine.runUntil(20_000_000);
+    expect(r.blk.completions).toBe(40);
+  });
+
+  it('a read-only export refuses writes with EPERM before anything is sent', () => {
+    const r = rig(8, config({
+      connectionPoolSize: 1, connectionTimeoutNs: 50_000_000,
+      servers: [{ name: 'srv', address: undefined, port: 10809, export: 'disk' }],
+      exports: [{ name: 'disk', device: undefined, access: 'ro' }],
+    }), (n) => n.addServer('srv', { size: 8 * MiB }));
+    r.engine.runUntil(10_000_000);
+    const sent = r.dev.conns.slots[0]!.requestsSent;
+    const w = r.blk.submit(BlkOp.WRITE, 0, 4096, new Uint8Array(4096))!;
+    expect(r.blk.done.get(w)).toBe(1); // EPERM
+    expect(r.dev.security.denied).toBe(1);
+    expect(r.dev.conns.slots[0]!.requestsSent).toBe(sent);
+    const rd = r.blk.submit(BlkOp.READ, 0, 4096, new Uint8Array(4096))!;
+    r.engine.runUntil(20_000_000);
+    expect(r.blk.done.get(rd)).toBe(0);
+  });
+});
