@@ -131,7 +131,8 @@ export class NbdDevice implements ConnectionOwner {
   resetConnection(conn?: number): void {
     if (this.state === 'failed') {
       this.actor.send({ type: 'RESET' });
-      this.conns.reviveDead();
+      this.conns.reopen();
+      this.changed();
       return;
     }
     if (conn === undefined) this.conns.killAll('reset by management command');

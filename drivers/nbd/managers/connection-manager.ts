@@ -121,6 +121,11 @@ export class ConnectionManager {
     return n;
   }
 
+  /** Opens fresh connections up to each server's target (after a failure closed them all). */
+  reopen(): void {
+    for (const s of this.servers) if (!s.removed) this.grow(s);
+  }
+
   stopAll(): void {
     for (const a of this.actors) a?.send({ type: 'DRAIN' });
   }

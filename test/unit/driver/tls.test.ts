@@ -64,6 +64,11 @@ describe('STARTTLS in the simulator', () => {
     expect(r.blk.done.get(w)).toBe(5);
     expect(r.net.servers.get('srv')!.disk.peek(0, BS).every((b) => b === 0)).toBe(true);
     expect(r.dev.conns.slots.every((c) => c.requestsSent === 0)).toBe(true);
+    // The operator fixes the key on the server and resets the device: it comes up.
+    r.net.servers.get('srv')!.tlsPsk = Buffer.from(PSK.replace('00', 'ff'), 'hex');
+    r.dev.resetConnection();
+    r.engine.runUntil(r.engine.now + 20 * MS);
+    expect(r.dev.state).toBe('ready');
   });
 
   it('a TLS-required server refuses a client without TLS (NBD_REP_ERR_TLS_REQD)', () => {
