@@ -50,6 +50,30 @@ describe('machine builder', () => {
     expect(ks.num('cpu/0/busy_ns')).toBeGreaterThanOrEqual(200_000 + rxPackets * 1000);
   });
 
+  it('publishes per-connection state in the stats tree and traces connections, not segments', () => {
+    const m = buildMachine(twoHostConfig(0), { seed: 4 });
+    const tcpRecords: string[] = [];
+    m.engine.trace.subscribe((r) => {
+      if (r.src.endsWith('/tcp')) tcpRecords.push(r.kind);
+    });
+    const server = m.host('server-a');
+    server.net.listen(80).onAccept = (s) => {
+      s.onData = () => {};
+    };
+    const c = m.client!.net.tcpSocket();
+    c.connect(server.ip, 80);
+    writeAll(c, pattern(1_000_000));
+    m.engine.runUntil(100_000_000);
+    const ks = m.client!.kernel.stats;
+    const base = `net/tcp/conn/${c.label}`;
+    expect(ks.list(base)).toEqual(['cwnd', 'in_flight', 'rcv_wnd', 'retransmits', 'rto_ns', 'snd_wnd', 'srtt_ns', 'ssthresh', 'state', 'unsent'].map((l) => `${base}/${l}`));
+    expect(ks.read(`${base}/state`)).toBe('ESTABLISHED');
+    expect(ks.num(`${base}/cwnd`)).toBe(c.info().cwnd);
+    expect(ks.num('net/tcp/established')).toBe(1);
+    // ~700 segments went each way; the TCP trace holds only the four state changes.
+    expect(tcpRecords).toEqual(['tcp.state', 'tcp.state', 'tcp.state', 'tcp.state']);
+  });
+
   it('same seed ⇒ same trace digest over the real fabric, also with loss; another seed differs', () => {
     const d1 = transfer(11, 300_000, 0.01).m.engine.trace.digest();
     const d2 = transfer(11, 300_000, 0.01).m.engine.trace.digest();
