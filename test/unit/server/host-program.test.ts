@@ -140,3 +140,23 @@ describe('NBD server program restart', () => {
     expect(c.status).toBe('ready');
   });
 });
+
+describe('NBD server program back-pressure', () => {
+  it('a reply larger than the socket send buffer is queued and arrives whole', () => {
+    const m = machine(7);
+    const prog = new NbdServerProgram(m.host('server-a'), { exports: [{ name: 'vol', size: 16 * MiB, disk: 'ram' }] });
+    prog.start();
+    const c = new SimClient(m, 'vol');
+    m.engine.run();
+    const data = Uint8Array.from({ length: 8 * MiB }, (_, i) => (i * 7) & 0xff);
+    // Write in 1 MiB pieces (the client socket takes what fits), then read 8 MiB back in one reply.
+    for (let i = 0; i < 8; i++) {
+      c.submit(newRequest(CMD.WRITE, i * MiB, MiB, data.subarray(i * MiB, (i + 1) * MiB)));
+      m.engine.run();
+    }
+    const r = c.submit(newRequest(CMD.READ, 0, 8 * MiB, new Uint8Array(8 * MiB)));
+    m.engine.run();
+    expect(r.error).toBe(0);
+    expect(Buffer.compare(Buffer.from(r.data!), Buffer.from(data))).toBe(0);
+  });
+});

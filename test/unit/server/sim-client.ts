@@ -5,6 +5,7 @@ import { TransmissionSession } from '../../../drivers/nbd/protocol/transmission.
 import type { NbdRequest } from '../../../drivers/nbd/protocol/request-check.ts';
 import { TlsChannel } from '../../../drivers/nbd/security/tls-channel.ts';
 import type { TcpSocket } from '../../../kernel/net/index.ts';
+import { SocketWriter } from '../../../scenarios/hosts/nbd-server/socket-io.ts';
 
 export interface SimClientOptions {
   structuredReplies?: boolean;
@@ -25,7 +26,9 @@ export class SimClient {
   constructor(m: Machine, exportName: string, opts: SimClientOptions = {}) {
     const sock = m.client!.net.tcpSocket({ noDelay: true });
     this.sock = sock;
-    const send = (b: Uint8Array) => { sock.send(this.tls?.open ? this.tls.seal(b) : b); };
+    // The send buffer takes what fits; the writer keeps the rest until onWritable.
+    const writer = new SocketWriter(sock);
+    const send = (b: Uint8Array) => writer.write(this.tls?.open ? this.tls.seal(b) : b);
     const input = (c: Uint8Array) => {
       if (this.session) this.session.feed(c);
       else this.hs.feed(c);
@@ -35,7 +38,7 @@ export class SimClient {
       startTls: () => {
         const t = opts.tls!;
         this.tls = new TlsChannel({ role: 'client', identity: t.identity, psk: t.psk, seed: m.engine.seed, random: new Uint8Array(32).fill(7) }, {
-          sendRaw: (b) => { sock.send(b); },
+          sendRaw: (b) => writer.write(b),
           established: () => this.hs.tlsReady(),
           failed: (reason) => this.hs.tlsFailed(reason),
           appData: input,
