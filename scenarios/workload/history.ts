@@ -5,7 +5,7 @@ export interface OpRecord {
   /** Job group name and instance (0..numjobs-1). */
   job: string;
   instance: number;
-  kind: 'read' | 'write' | 'flush';
+  kind: 'read' | 'write' | 'flush' | 'trim';
   /** Bytes on the device (0 for flush). */
   offset: number;
   length: number;

@@ -10,13 +10,14 @@ import type { GenDisk } from '../../kernel/block/gendisk.ts';
 import { REQ_OP } from '../../kernel/block/types.ts';
 import type { OpHook } from './history.ts';
 import { OpStats } from './report.ts';
-import type { Job } from './spec.ts';
+import { isSequential, type Job } from './spec.ts';
 import { CHUNK, type Verifier } from './verify.ts';
 
 const KIND_READ = 0;
 const KIND_WRITE = 1;
 const KIND_FLUSH = 2;
-const KIND_NAMES = ['read', 'write', 'flush'] as const;
+const KIND_TRIM = 3;
+const KIND_NAMES = ['read', 'write', 'flush', 'trim'] as const;
 
 interface Slot {
   readonly bio: Bio;
@@ -42,7 +43,7 @@ export interface JobHost {
 }
 
 export class JobInstance {
-  readonly stats = [new OpStats(), new OpStats(), new OpStats()];
+  readonly stats = [new OpStats(), new OpStats(), new OpStats(), new OpStats()];
   lastCompletionNs: Ns = 0;
   finished = false;
   private readonly slots: Slot[] = [];
@@ -55,6 +56,7 @@ export class JobInstance {
   failed = false;
   private pendingRetries = 0;
   private readonly blocks: number;
+  private readonly sequential: boolean;
   private readonly endIo = (bio: Bio): void => this.complete(bio.owner as Slot);
 
   constructor(
@@ -70,6 +72,7 @@ export class JobInstance {
   ) {
     this.cursor = job.offset;
     this.blocks = job.size / job.bs;
+    this.sequential = isSequential(job.rw);
     for (let i = 0; i < job.iodepth; i++) {
       const buf = new Uint8Array(job.bs);
       const s: Slot = { bio: new Bio(), retry: () => {}, buf, snap: new Float64Array(job.bs / CHUNK), kind: 0, offset: 0, cid: -1, busy: false };
@@ -108,9 +111,10 @@ export class JobInstance {
     let kind: number;
     if (j.rw === 'read' || j.rw === 'randread') kind = KIND_READ;
     else if (j.rw === 'write' || j.rw === 'randwrite') kind = KIND_WRITE;
+    else if (j.rw === 'trim' || j.rw === 'randtrim') kind = KIND_TRIM;
     else kind = this.mix.next() * 100 < j.rwmixread ? KIND_READ : KIND_WRITE;
     let offset: number;
-    if (j.rw === 'read' || j.rw === 'write') {
+    if (this.sequential) {
       offset = this.cursor;
       this.cursor += j.bs;
       if (this.cursor >= j.offset + j.size) this.cursor = j.offset;
@@ -130,8 +134,13 @@ export class JobInstance {
     s.cid = -1;
     if (kind === KIND_FLUSH) {
       s.bio.set(REQ_OP.FLUSH, 0, 0, null);
+    } else if (kind === KIND_TRIM) {
+      v?.beginTrim(offset, bs);
+      s.bio.set(REQ_OP.DISCARD, offset / 512, bs, null);
     } else if (kind === KIND_WRITE) {
-      s.cid = v && this.job.verify ? v.beginWrite(s.buf, offset, bs, this.id, now) : this.host.nextContentId();
+      if (!v) s.cid = this.host.nextContentId();
+      else if (this.job.verify) s.cid = v.beginWrite(s.buf, offset, bs, this.id, now);
+      else s.cid = v.beginOpaqueWrite(offset, bs, this.id, now); // content the verifier cannot recognise
       s.bio.set(REQ_OP.WRITE, offset / 512, bs, s.buf);
     } else {
       if (v && this.job.verify) v.beginRead(offset, bs, s.snap);
@@ -157,7 +166,8 @@ export class JobInstance {
     const v = this.host.verifier;
     const verify = v !== null && this.job.verify;
     let observed: Float64Array | null = null;
-    if (verify && s.kind === KIND_WRITE) v.endWrite(s.cid, now, ok);
+    if (s.kind === KIND_TRIM || (s.kind === KIND_WRITE && !this.job.verify)) v?.endTrim(s.offset, bio.bytes, now);
+    else if (verify && s.kind === KIND_WRITE) v.endWrite(s.cid, now, ok);
     else if (verify && s.kind === KIND_READ && ok) {
       observed = this.host.onOp ? new Float64Array(s.snap.length) : null;
       v.endRead(s.buf, s.offset, bio.bytes, s.snap, observed, now);

@@ -2,7 +2,7 @@
 import type { Ns } from '../../hw-sim/engine/time.ts';
 import { Histogram, type LatencySummary } from '../../kernel/lib/histogram.ts';
 
-export const OP_KINDS = ['read', 'write', 'flush'] as const;
+export const OP_KINDS = ['read', 'write', 'flush', 'trim'] as const;
 export type OpKind = (typeof OP_KINDS)[number];
 
 export interface OpReport {
@@ -17,6 +17,8 @@ export interface OpReport {
 
 export interface VerifyReport {
   chunksChecked: number;
+  /** Chunks a read could not judge: a trim had left their content undefined. */
+  chunksUnchecked: number;
   violations: number;
   /** The first few violations, human readable. */
   messages: string[];
@@ -30,6 +32,8 @@ export interface JobReport {
   read: OpReport;
   write: OpReport;
   flush: OpReport;
+  /** Discards (rw = trim / randtrim). */
+  trim: OpReport;
 }
 
 export interface WorkloadReport {
@@ -79,6 +83,6 @@ export function formatReport(r: WorkloadReport): string {
       );
     }
   }
-  lines.push(`verify: ${r.verify.chunksChecked} chunks checked, ${r.verify.violations} violations`);
+  lines.push(`verify: ${r.verify.chunksChecked} chunks checked, ${r.verify.chunksUnchecked} unchecked after trims, ${r.verify.violations} violations`);
   return lines.join('\n');
 }

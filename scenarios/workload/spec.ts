@@ -4,7 +4,7 @@
  */
 import type { Ns } from '../../hw-sim/engine/time.ts';
 
-export const RW_MODES = ['read', 'write', 'randread', 'randwrite', 'randrw'] as const;
+export const RW_MODES = ['read', 'write', 'randread', 'randwrite', 'rw', 'randrw', 'trim', 'randtrim'] as const;
 export type RwMode = (typeof RW_MODES)[number];
 
 export interface JobSpec {
@@ -17,7 +17,7 @@ export interface JobSpec {
   /** Bytes of the device this job covers, from `offset`. Default: to the end of the device. */
   size?: number | string;
   offset?: number | string;
-  /** Percentage of reads in randrw. Default 50. */
+  /** Percentage of reads in rw and randrw. Default 50. */
   rwmixread?: number;
   /** Stop issuing after this long. */
   runtimeNs?: Ns;
@@ -78,6 +78,11 @@ function positiveInt(v: number, what: string): number {
 }
 
 /** Applies defaults and checks a job against a device of `deviceBytes`. Errors name the job and key. */
+/** Sequential modes walk their range in order; the others draw offsets at random. */
+export function isSequential(rw: RwMode): boolean {
+  return rw === 'read' || rw === 'write' || rw === 'rw' || rw === 'trim';
+}
+
 export function resolveJob(s: JobSpec, deviceBytes: number): Job {
   const w = `job '${s.name}'`;
   if (!RW_MODES.includes(s.rw)) throw new RangeError(`${w}: rw must be one of ${RW_MODES.join(', ')}, got '${String(s.rw)}'`);

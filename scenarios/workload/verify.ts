@@ -7,6 +7,10 @@
  * the read was issued: w is superseded by any write w' that completed before the read was issued
  * and was itself issued after w completed. With S = the latest issue time of the writes to the
  * chunk completed before the read's issue, that is: w still in flight, or w.done ≥ S.
+ *
+ * Trims and writes without verify headers ("opaque" operations) leave a chunk's content
+ * undefined: reads of it are not judged (counted as unchecked) while one is in flight, and after
+ * one completed until a verify write issued after that completion has completed.
  */
 import { crc32 } from 'node:zlib';
 import type { Ns } from '../../hw-sim/engine/time.ts';
@@ -93,7 +97,11 @@ export class Verifier {
   private readonly writes = new WriteLog();
   /** Per chunk: latest issue time of the completed writes covering it (-1: none). */
   private readonly lastDoneIssue = new Map<number, number>();
+  /** Per chunk: opaque operations in flight, and the latest completion of one. */
+  private readonly opaqueInFlight = new Map<number, number>();
+  private readonly opaqueDone = new Map<number, number>();
   checked = 0;
+  unchecked = 0;
   violations = 0;
   readonly messages: string[] = [];
 
@@ -116,9 +124,38 @@ export class Verifier {
     }
   }
 
-  /** Snapshot of S for each chunk of a read about to be issued. */
+  /** Registers a write that carries no headers (a job without verify); returns its content id. */
+  beginOpaqueWrite(offset: number, bytes: number, job: number, now: Ns): number {
+    this.beginTrim(offset, bytes);
+    return this.writes.add(offset, bytes, job, now);
+  }
+
+  /** A trim or a write without headers is issued over the range. */
+  beginTrim(offset: number, bytes: number): void {
+    for (let c = 0; c < bytes; c += CHUNK) {
+      const k = (offset + c) / CHUNK;
+      this.opaqueInFlight.set(k, (this.opaqueInFlight.get(k) ?? 0) + 1);
+    }
+  }
+
+  endTrim(offset: number, bytes: number, now: Ns): void {
+    for (let c = 0; c < bytes; c += CHUNK) {
+      const k = (offset + c) / CHUNK;
+      const n = (this.opaqueInFlight.get(k) ?? 1) - 1;
+      if (n > 0) this.opaqueInFlight.set(k, n);
+      else this.opaqueInFlight.delete(k);
+      this.opaqueDone.set(k, now);
+    }
+  }
+
+  /** Snapshot of S for each chunk of a read about to be issued (-2: content undefined). */
   beginRead(offset: number, bytes: number, snap: Float64Array): void {
-    for (let c = 0, i = 0; c < bytes; c += CHUNK, i++) snap[i] = this.lastDoneIssue.get((offset + c) / CHUNK) ?? -1;
+    for (let c = 0, i = 0; c < bytes; c += CHUNK, i++) {
+      const k = (offset + c) / CHUNK;
+      const s = this.lastDoneIssue.get(k) ?? -1;
+      const od = this.opaqueDone.get(k);
+      snap[i] = this.opaqueInFlight.has(k) || (od !== undefined && s <= od) ? -2 : s;
+    }
   }
 
   /**
@@ -128,10 +165,15 @@ export class Verifier {
   endRead(buf: Uint8Array, offset: number, bytes: number, snap: Float64Array, observed: Float64Array | null, now: Ns): number {
     let bad = 0;
     for (let c = 0, i = 0; c < bytes; c += CHUNK, i++) {
-      this.checked++;
-      const why = this.checkChunk(buf, c, offset + c, snap[i]!);
+      const skip = snap[i] === -2 || this.opaqueInFlight.has((offset + c) / CHUNK);
+      const why = this.checkChunk(buf, c, offset + c, skip ? -1 : snap[i]!);
       const cid = why === null ? this.lastCid : why === 'zero' ? -1 : -2;
       if (observed) observed[i] = cid;
+      if (skip) {
+        this.unchecked++;
+        continue;
+      }
+      this.checked++;
       if (why !== null && why !== 'zero') {
         bad++;
         this.violations++;

@@ -8,7 +8,7 @@ import type { Kernel } from '../../kernel/core/kernel.ts';
 import type { GenDisk } from '../../kernel/block/gendisk.ts';
 import type { OpHook } from './history.ts';
 import { JobInstance, type JobHost } from './job.ts';
-import { OpStats, type JobReport, type WorkloadReport } from './report.ts';
+import { OP_KINDS, OpStats, type JobReport, type WorkloadReport } from './report.ts';
 import { resolveJob, type Job, type JobSpec } from './spec.ts';
 import { Verifier } from './verify.ts';
 
@@ -99,7 +99,7 @@ export class Workload implements JobHost {
     }
     if (this.running === 0) {
       const r = this.report();
-      const t = r.jobs.map((x) => ({ job: x.name, read: x.read.ios, write: x.write.ios, flush: x.flush.ios, p99: x.read.lat.p99 + x.write.lat.p99 }));
+      const t = r.jobs.map((x) => ({ job: x.name, read: x.read.ios, write: x.write.ios, flush: x.flush.ios, trim: x.trim.ios }));
       this.k.engine.trace.emit(this.src, 'workload.done', { jobs: t, violations: r.verify.violations });
       this.opts.onDone?.(r);
     }
@@ -109,22 +109,25 @@ export class Workload implements JobHost {
     const jobs: JobReport[] = [];
     let end = this.startNs;
     for (const j of this.jobs) {
-      const merged = [new OpStats(), new OpStats(), new OpStats()];
+      const merged = OP_KINDS.map(() => new OpStats());
       const start = this.groupStart.get(j.name) ?? this.startNs;
       let last = start;
       for (const inst of this.instances) {
         if (inst.job !== j) continue;
-        for (let k = 0; k < 3; k++) merged[k]!.merge(inst.stats[k]!);
+        for (let k = 0; k < merged.length; k++) merged[k]!.merge(inst.stats[k]!);
         if (inst.lastCompletionNs > last) last = inst.lastCompletionNs;
       }
       const span = last - start;
       if (last > end) end = last;
-      jobs.push({ name: j.name, numjobs: j.numjobs, runtimeNs: span, read: merged[0]!.report(span), write: merged[1]!.report(span), flush: merged[2]!.report(span) });
+      jobs.push({
+        name: j.name, numjobs: j.numjobs, runtimeNs: span,
+        read: merged[0]!.report(span), write: merged[1]!.report(span), flush: merged[2]!.report(span), trim: merged[3]!.report(span),
+      });
     }
     const v = this.verifier;
     return {
       startNs: this.startNs, endNs: end, jobs,
-      verify: { chunksChecked: v?.checked ?? 0, violations: v?.violations ?? 0, messages: v ? [...v.messages] : [] },
+      verify: { chunksChecked: v?.checked ?? 0, chunksUnchecked: v?.unchecked ?? 0, violations: v?.violations ?? 0, messages: v ? [...v.messages] : [] },
     };
   }
 }

@@ -170,3 +170,29 @@ describe('RAM disk', () => {
     expect(digest(12)).not.toBe(a);
   });
 });
+
+describe('RAM disk: mixed sequential and trim jobs', () => {
+  it('rw mixes reads and writes over a sequential walk', () => {
+    const ops: OpRecord[] = [];
+    const k = host(4);
+    run(k, [{ name: 'rw', rw: 'rw', rwmixread: 25, bs: '4k', size: '32k', iodepth: 1, ios: 400, verify: true }], (o) => ops.push(o));
+    expect(ops.slice(0, 10).map((o) => o.offset / 4096)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 0, 1]);
+    const reads = ops.filter((o) => o.kind === 'read').length;
+    expect(reads / 400).toBeGreaterThan(0.18);
+    expect(reads / 400).toBeLessThan(0.32);
+  });
+
+  it('trims reach the device as discards; reads of trimmed chunks are not judged', () => {
+    const k = host(6, { model: { latencyNs: 1_000, perByteNs: 0, queues: 2 } });
+    const r = run(k, [
+      { name: 'w', rw: 'randwrite', bs: '4k', size: '64k', iodepth: 4, ios: 300, verify: true },
+      { name: 't', rw: 'randtrim', bs: '4k', size: '64k', iodepth: 2, ios: 100 },
+      { name: 'r', rw: 'randread', bs: '4k', size: '64k', iodepth: 4, ios: 300, verify: true },
+    ]);
+    expect(r.jobs.find((j) => j.name === 't')!.trim.ios).toBe(100);
+    expect(k.kernel.stats.num('block/ram0/discard/ios')).toBe(100);
+    expect(r.verify.violations).toBe(0);
+    expect(r.verify.chunksUnchecked).toBeGreaterThan(0);
+    expect(r.verify.chunksChecked + r.verify.chunksUnchecked).toBe(300 * 8);
+  });
+});

@@ -75,6 +75,31 @@ describe('verifier rules', () => {
   });
 });
 
+describe('verifier after trims', () => {
+  it('does not judge a trimmed chunk until a later verified write has completed', () => {
+    const v = new Verifier();
+    const a = new Uint8Array(BS);
+    v.endWrite(v.beginWrite(a, 0, BS, 1, 10), 20, true);
+    v.beginTrim(0, BS);
+    const read = (data: Uint8Array) => {
+      const snap = new Float64Array(2);
+      v.beginRead(0, BS, snap);
+      return v.endRead(data, 0, BS, snap, null, 1000);
+    };
+    expect(read(new Uint8Array(BS))).toBe(0); // trim in flight: zeros or A, not judged
+    v.endTrim(0, BS, 30);
+    expect(read(new Uint8Array(BS))).toBe(0);
+    expect(read(a)).toBe(0);
+    expect(v.unchecked).toBe(6);
+    const b = new Uint8Array(BS);
+    v.endWrite(v.beginWrite(b, 0, BS, 1, 40), 50, true); // issued after the trim completed
+    expect(read(b)).toBe(0);
+    expect(read(new Uint8Array(BS))).toBe(2);
+    expect(read(a)).toBe(2);
+    expect(v.checked).toBe(6);
+  });
+});
+
 describe('job spec', () => {
   it('parses sizes and applies defaults', () => {
     expect(parseSize('4k', 'bs')).toBe(4096);
