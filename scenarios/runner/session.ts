@@ -30,7 +30,7 @@ export function snapshotWorld(w: World, states: ReadonlyMap<string, unknown>): R
     time: w.engine.now,
     statecharts: Object.fromEntries(states),
     device: { name: dev.opts.name, state: dev.state, reason: dev.failureReason },
-    blk: k.stats.snapshot('block/'),
+    blk: k.stats.snapshot('block'),
     nbdInflight: inflight,
     nics,
     tcp,
