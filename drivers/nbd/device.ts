@@ -31,8 +31,10 @@ export interface NbdDeviceOptions {
   maxIo: number;
   /** Per-connection transmit buffer; default 1 MiB + maxIo. */
   txBufferBytes?: number;
-  /** How often many times a request may be requeued after connection loss. */
+  /** How many times a request may be requeued after connection loss (default 8). */
   maxRequeues?: number;
+  /** Unsent bytes beyond which a connection takes no new request (back-pressure); default 1 MiB. */
+  backlogLimitBytes?: number;
 }
 
 /**
@@ -68,7 +70,7 @@ export class NbdDevice implements ConnectionOwner {
     this.network = new NetworkManager(engine, opts.txBufferBytes ?? (1 << 20) + opts.maxIo, () => this.io.pump());
     this.protocol = new ProtocolManager(opts.protocol, opts.tags);
     this.io = new IoPath(engine, {
-      src: name, tags: opts.tags, maxIo: opts.maxIo, backlogLimit: 1 << 20, deadConnTimeoutNs: cfg.deadConnTimeoutNs,
+      src: name, tags: opts.tags, maxIo: opts.maxIo, backlogLimit: opts.backlogLimitBytes ?? 1 << 20, deadConnTimeoutNs: cfg.deadConnTimeoutNs,
     }, {
       complete: (rq, e) => this.disk!.complete(rq, e), requeue: (rq) => this.disk!.requeue(rq),
       kick: () => this.disk!.kick(), setCapacity: (b) => this.disk!.setCapacity(b),

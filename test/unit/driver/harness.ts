@@ -205,7 +205,7 @@ export class FakeBlock implements BlockDisk {
   private dispatch(rq: BlkRequest): void {
     this.armTimer(rq);
     const r = this.device.queueRq(rq);
-    if (r === QueueRqResult.BUSY) this.busy.push(rq);
+    if (r === QueueRqResult.BUSY) { this.busyAnswers++; this.busy.push(rq); }
     else if (r === QueueRqResult.ERROR) this.complete(rq, 5);
   }
 
@@ -220,7 +220,10 @@ export class FakeBlock implements BlockDisk {
     this.onComplete?.(rq, error);
   }
   requeue(rq: BlkRequest): void { this.busy.push(rq); }
+  kicks = 0;
+  busyAnswers = 0;
   kick(): void {
+    this.kicks++;
     const list = this.busy.splice(0);
     for (const rq of list) this.dispatch(rq);
   }
@@ -238,9 +241,10 @@ export function config(over: Partial<NbdConfig>): NbdConfig {
   return { ...defaultNbdConfig(), ...over };
 }
 
-export function rig(seed: number, cfg: NbdConfig, servers: (net: FakeNet) => void, opts: { trace?: boolean; tags?: number; stats?: StatsTree } = {}): Rig {
+export function rig(seed: number, cfg: NbdConfig, servers: (net: FakeNet) => void, opts: { trace?: boolean; tags?: number; stats?: StatsTree; sndbuf?: number; backlogLimit?: number } = {}): Rig {
   const engine = new Engine({ seed, trace: opts.trace ?? true });
   const net = new FakeNet(engine);
+  if (opts.sndbuf !== undefined) net.sndbuf = opts.sndbuf;
   servers(net);
   const tags = opts.tags ?? 64;
   const blk = new FakeBlock(tags);
@@ -249,6 +253,7 @@ export function rig(seed: number, cfg: NbdConfig, servers: (net: FakeNet) => voi
   const dev = new NbdDevice(engine, {
     name: 'nbd0', host: 'client', config: cfg, sockets: net, protocol: new SimProtocolEngine(engine, 'nbd0'),
     tags, maxIo: 128 * 1024,
+    ...(opts.backlogLimit !== undefined ? { backlogLimitBytes: opts.backlogLimit } : {}),
     ...(opts.stats ? { stats: { publish: (p: string, read: () => string | number | boolean) => opts.stats!.gauge(p, read), unpublish: (p: string) => opts.stats!.remove(p) } } : {}),
   });
   blk.device = dev;
