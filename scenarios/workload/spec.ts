@@ -31,6 +31,8 @@ export interface JobSpec {
   cpu?: number;
   /** Start only when every instance of the named job has finished (fio stonewall). */
   after?: string;
+  /** Wait this long after the workload starts (or after `after` finished) before starting. */
+  startDelayNs?: Ns;
   /**
    * Keep going after a failed I/O, reissuing from that slot after `errorBackoffNs` (default
    * 1 ms). Default false: like fio, an instance stops issuing at its first error.
@@ -55,6 +57,7 @@ export interface Job {
   readonly verify: boolean;
   readonly cpu: number | undefined;
   readonly after: string | undefined;
+  readonly startDelayNs: Ns;
   readonly continueOnError: boolean;
   readonly errorBackoffNs: Ns;
 }
@@ -70,6 +73,11 @@ export function parseSize(v: number | string, what: string): number {
   const m = /^\s*(\d+)\s*([kmgt]?)(i?b)?\s*$/i.exec(v);
   if (!m) throw new RangeError(`${what}: cannot read size '${v}' (examples: 4096, 4k, 1m)`);
   return Number(m[1]) * UNITS[m[2]!.toLowerCase()]!;
+}
+
+function nonNegative(v: number, what: string): number {
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${what} must be a non-negative integer, got ${v}`);
+  return v;
 }
 
 function positiveInt(v: number, what: string): number {
@@ -95,11 +103,9 @@ export function resolveJob(s: JobSpec, deviceBytes: number): Job {
   if (offset + size > deviceBytes) throw new RangeError(`${w}: offset + size = ${offset + size} is beyond the device (${deviceBytes} bytes)`);
   const rwmixread = s.rwmixread ?? 50;
   if (!(rwmixread >= 0 && rwmixread <= 100)) throw new RangeError(`${w}: rwmixread must be in [0, 100], got ${rwmixread}`);
-  const runtimeNs = s.runtimeNs ?? 0;
-  if (!Number.isSafeInteger(runtimeNs) || runtimeNs < 0) throw new RangeError(`${w}: runtimeNs must be a non-negative integer, got ${runtimeNs}`);
+  const runtimeNs = nonNegative(s.runtimeNs ?? 0, `${w}: runtimeNs`);
   const ios = s.ios ?? (runtimeNs > 0 ? 0 : Math.floor(size / bs));
-  const fsyncEvery = s.fsyncEvery ?? 0;
-  if (!Number.isSafeInteger(fsyncEvery) || fsyncEvery < 0) throw new RangeError(`${w}: fsyncEvery must be a non-negative integer, got ${fsyncEvery}`);
+  const fsyncEvery = nonNegative(s.fsyncEvery ?? 0, `${w}: fsyncEvery`);
   return {
     name: s.name, rw: s.rw, bs, offset, size: size - (size % bs), rwmixread, runtimeNs, ios, fsyncEvery,
     iodepth: positiveInt(s.iodepth ?? 1, `${w}: iodepth`),
@@ -107,6 +113,7 @@ export function resolveJob(s: JobSpec, deviceBytes: number): Job {
     verify: s.verify ?? false,
     cpu: s.cpu,
     after: s.after,
+    startDelayNs: nonNegative(s.startDelayNs ?? 0, `${w}: startDelayNs`),
     continueOnError: s.continueOnError ?? false,
     errorBackoffNs: s.errorBackoffNs ?? 1_000_000,
   };

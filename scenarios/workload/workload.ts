@@ -27,6 +27,7 @@ export class Workload implements JobHost {
   private startNs: Ns = 0;
   /** Start time of each job group (groups with `after` start late). */
   private readonly groupStart = new Map<string, Ns>();
+  private readonly delayed = new Set<string>();
   private running = 0;
   private contentIds = 0;
   private started = false;
@@ -82,6 +83,11 @@ export class Workload implements JobHost {
   }
 
   private startGroup(j: Job): void {
+    if (j.startDelayNs > 0 && !this.delayed.has(j.name)) {
+      this.delayed.add(j.name);
+      this.k.engine.schedule(j.startDelayNs, () => this.startGroup(j), 'workload.job.delay');
+      return;
+    }
     this.groupStart.set(j.name, this.k.now());
     this.k.engine.trace.emit(this.src, 'workload.job.start', { job: j.name });
     for (const inst of this.instances) if (inst.job === j) inst.start();

@@ -38,3 +38,22 @@ describe('workload errors', () => {
     expect(kernel.stats.num('block/bad0/write/errors')).toBe(r.errors);
   });
 });
+
+describe('job start', () => {
+  it('startDelayNs delays a job relative to the workload start', () => {
+    const engine = new Engine({ seed: 1 });
+    const kernel = new Kernel(engine, 'c', createHostHardware(engine, 'c', { cores: 1 }));
+    const disk = kernel.block.addDisk({ name: 'ok0', capacitySectors: 2048, ops: { queueRq: () => BLK_STS.ERROR } });
+    const firstIssue = new Map<string, number>();
+    const w = new Workload(kernel, disk, [
+      { name: 'now', rw: 'read', bs: 512, ios: 1 },
+      { name: 'later', rw: 'read', bs: 512, ios: 1, startDelayNs: 5_000 },
+    ], { onOp: (o) => { if (!firstIssue.has(o.job)) firstIssue.set(o.job, o.issueNs); } });
+    engine.runUntil(1_000);
+    w.start();
+    engine.run();
+    expect(firstIssue.get('now')).toBe(1_000);
+    expect(firstIssue.get('later')).toBe(6_000);
+    expect(() => new Workload(kernel, disk, [{ name: 'x', rw: 'read', bs: 512, startDelayNs: -1 }])).toThrow(/job 'x': startDelayNs/);
+  });
+});
