@@ -168,4 +168,32 @@ describe('server handshake', () => {
     expect(() => new Conn({ exports: [{ name: 'x', store: new MemoryStore(1), blockSize: { min: 3, pref: 4096, max: 4096 } }] }))
       .toThrow(/exports\[0\] \('x'\): blockSize.min 3/);
   });
+
+  it('optional TLS: options work in clear, STARTTLS is still offered', () => {
+    const c = new Conn(cfg({ tls: 'optional' })).handshakeStart();
+    expect(c.go('disk', OPT.INFO).optReply().type).toBe(REP.INFO);
+    c.take();
+    const ack = new Conn(cfg({ tls: 'optional' })).handshakeStart().option(OPT.STARTTLS).optReply();
+    expect(ack.type).toBe(REP.ACK);
+  });
+
+  it('an old-style server: structured replies refused with ERR_UNSUP, no DF flag', () => {
+    const c = new Conn(cfg({ noStructuredReplies: true })).handshakeStart();
+    expect(c.option(OPT.STRUCTURED_REPLY).optReply().type).toBe(ERR.UNSUP);
+    const g = c.go('disk').optReply().data;
+    g.u16();
+    g.u64();
+    expect(g.u16()).toBe(RW_FLAGS);
+  });
+
+  it('options with data they must not carry get ERR_INVALID', () => {
+    const c = new Conn(cfg()).handshakeStart();
+    expect(c.option(OPT.LIST, Uint8Array.of(1)).optReply().type).toBe(ERR.INVALID);
+    expect(c.option(OPT.STRUCTURED_REPLY, Uint8Array.of(1)).optReply().type).toBe(ERR.INVALID);
+  });
+
+  it('requireFixedNewstyle closes on a client without C_FIXED_NEWSTYLE', () => {
+    expect(new Conn(cfg({ requireFixedNewstyle: true })).handshakeStart(2).closed).toBe(true);
+    expect(new Conn(cfg()).handshakeStart(2).closed).toBe(false);
+  });
 });
