@@ -1,6 +1,6 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../../../hw-sim/net/packet.ts';
 import { deliver } from './deliver.ts';
-import { rcvNxtAll, rcvSeq, retransmitHead, sendAck, sendSyn, sndSeq, tcpOutput } from './output.ts';
+import { limitedTransmit, rcvNxtAll, rcvSeq, retransmitHead, sendAck, sendSyn, sndSeq, tcpOutput } from './output.ts';
 import type { TcpSocket } from './socket.ts';
 import { replyRst } from './reset.ts';
 import { receivesData } from './state.ts';
@@ -151,6 +151,8 @@ function processAck(s: TcpSocket, off: number, len: number, flags: number, ack: 
         s.host.stats.tcpFastRetransmits++;
         s.host.trace('tcp.fast_retransmit', { conn: s.label, una: s.sndUna, cwnd: s.cc.cwnd });
         retransmitHead(s);
+      } else if (!s.cc.inRecovery && s.cc.dupAcks <= 2) {
+        limitedTransmit(s);
       }
     }
     tcpOutput(s);

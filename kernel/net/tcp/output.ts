@@ -111,6 +111,19 @@ function sendData(s: TcpSocket, off: number, len: number): number {
   return (flags & TCP_FIN) !== 0 ? end + 1 : end;
 }
 
+/**
+ * Limited transmit (RFC 3042): on the first two duplicate ACKs, one new segment beyond the
+ * congestion window (the peer's window permitting) keeps ACKs coming for fast retransmit.
+ */
+export function limitedTransmit(s: TcpSocket): void {
+  const avail = s.sndq.end - s.sndNxt;
+  if (avail <= 0 || s.sndNxt < s.sndMax) return;
+  const len = Math.min(avail, s.sndUna + s.sndWnd - s.sndNxt, s.sndMss, s.sndq.contiguous(s.sndNxt));
+  if (len <= 0) return;
+  s.sndNxt = sendData(s, s.sndNxt, len);
+  s.sndMax = s.sndNxt;
+}
+
 /** Resends the first unacknowledged segment (fast retransmit, partial ACK). */
 export function retransmitHead(s: TcpSocket): void {
   if (s.sndUna < 0) {

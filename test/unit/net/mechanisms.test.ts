@@ -95,6 +95,33 @@ describe('fast retransmit', () => {
   });
 });
 
+describe('limited transmit (RFC 3042)', () => {
+  it('the first two duplicate ACKs each release one new segment beyond the window', () => {
+    const h = twoHosts({ tcp: { delayedAckNs: 0, initCwndSegs: 4 } });
+    const dataSegs: number[] = []; // segment index (relative sequence / MSS) of each data frame
+    let base = -1;
+    h.wireA.filter = (f: Packet) => {
+      if (f.payload.length === 0) return true;
+      if (base < 0) base = f.tcp!.seq;
+      dataSegs.push(((f.tcp!.seq - base) >>> 0) / 1460);
+      return dataSegs.length !== 1; // the very first data segment is lost
+    };
+    h.b.listen(80).onAccept = (s) => {
+      s.onData = () => {};
+    };
+    const c = h.a.tcpSocket({ noDelay: true });
+    c.connect(ADDR_B, 80);
+    h.engine.runUntil(S);
+    c.send(pattern(8 * 1460));
+    h.engine.run();
+    // cwnd 4: segments 0-3 go; 0 is lost; the duplicates for 1 and 2 release segments 4 and 5;
+    // the third duplicate (for 3) retransmits 0.
+    expect(dataSegs.slice(0, 7)).toEqual([0, 1, 2, 3, 4, 5, 0]);
+    expect(h.a.stats.tcpFastRetransmits).toBe(1);
+    expect(h.a.stats.tcpTimeouts).toBe(0);
+  });
+});
+
 describe('early retransmit (RFC 5827)', () => {
   it('three segments out, the first lost, nothing more to send: two duplicate ACKs suffice', () => {
     const h = twoHosts({ tcp: { delayedAckNs: 0 } });
