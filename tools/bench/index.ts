@@ -2,6 +2,7 @@
 // `npm run bench -- <suite>` runs one suite; `--profile` adds the suite's top functions by self time.
 import { benchBlk } from './blk.bench.ts';
 import { benchEngine } from './engine.bench.ts';
+import { benchInterop } from './interop.bench.ts';
 import { benchNbd } from './nbd.bench.ts';
 import { profiled } from './profile.ts';
 import { benchTcp } from './tcp.bench.ts';
@@ -11,6 +12,7 @@ const suites: [string, () => void | Promise<void>][] = [
   ['blk', benchBlk],
   ['tcp', benchTcp],
   ['nbd', benchNbd],
+  ['interop', benchInterop],
 ];
 
 const args = process.argv.slice(2);

@@ -7,6 +7,7 @@ import { printTable } from './table.ts';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string };
+  children?: number[];
 }
 
 export interface CpuProfile {
@@ -18,7 +19,9 @@ export interface CpuProfile {
 /** Self time per function (file:function), in µs, heaviest first. */
 export function selfTimes(p: CpuProfile): { where: string; us: number }[] {
   const whereOf = new Map<number, string>();
+  const skip = inspectorNodes(p);
   for (const n of p.nodes) {
+    if (skip.has(n.id)) continue;
     const f = n.callFrame;
     const file = f.url ? relative(process.cwd(), f.url.replace(/^file:\/\//, '')) : '';
     whereOf.set(n.id, `${file ? `${file}:` : ''}${f.functionName || '(anonymous)'}`);
@@ -27,10 +30,25 @@ export function selfTimes(p: CpuProfile): { where: string; us: number }[] {
   const samples = p.samples ?? [];
   const deltas = p.timeDeltas ?? [];
   for (let i = 0; i < samples.length; i++) {
-    const where = whereOf.get(samples[i]!) ?? '?';
+    const where = whereOf.get(samples[i]!);
+    if (where === undefined) continue;
     us.set(where, (us.get(where) ?? 0) + (deltas[i] ?? 0));
   }
   return [...us.entries()].map(([where, t]) => ({ where, us: t })).sort((a, b) => b.us - a.us);
+}
+
+/** Nodes under the inspector's own calls (Profiler.stop): the profiler, not the code profiled. */
+function inspectorNodes(p: CpuProfile): Set<number> {
+  const byId = new Map<number, ProfileNode>();
+  for (const n of p.nodes) byId.set(n.id, n);
+  const out = new Set<number>();
+  const mark = (id: number): void => {
+    if (out.has(id)) return;
+    out.add(id);
+    for (const c of byId.get(id)?.children ?? []) mark(c);
+  };
+  for (const n of p.nodes) if (n.callFrame.url === 'node:inspector' || n.callFrame.url === 'node:inspector/promises') mark(n.id);
+  return out;
 }
 
 export function printProfile(title: string, p: CpuProfile, top = 25): void {
