@@ -54,8 +54,10 @@ export class FaultSet {
       if (rule.ops ? !rule.ops.includes(op) : op === 'status') continue;
       const from = rule.from ?? 0;
       const to = rule.to ?? Number.MAX_SAFE_INTEGER;
-      // Flush has no range: it matches any rule whose op list names it.
-      if (op !== 'flush' && (offset + Math.max(length, 1) <= from || offset >= to)) continue;
+      if (op === 'flush') {
+        // Flush has no range: it fails when the rule names it, or the rule covers the whole device.
+        if (!rule.ops && (rule.from !== undefined || rule.to !== undefined)) continue;
+      } else if (offset + Math.max(length, 1) <= from || offset >= to) continue;
       if (rule.rate !== undefined && rule.rate < 1 && !this.rngOf(rule.stream ?? this.defaultStream).chance(rule.rate)) continue;
       return rule.error;
     }

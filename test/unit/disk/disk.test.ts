@@ -178,6 +178,23 @@ describe('VirtualDisk faults', () => {
     expect(run()).toEqual(a);
   });
 
+  it('flush fails only for rules that name it or cover the whole device', () => {
+    const { engine, disk } = setup();
+    const errs: (BlockError | null)[] = [];
+    const ranged = disk.faults.add({ error: 'EIO', from: 0, to: 4096 });
+    disk.flush((e) => errs.push(e));
+    engine.run();
+    disk.faults.remove(ranged);
+    disk.faults.add({ error: 'EIO', ops: ['flush'], from: 0, to: 4096 });
+    disk.flush((e) => errs.push(e));
+    engine.run();
+    disk.faults.clear();
+    disk.faults.add({ error: 'ENOSPC' });
+    disk.flush((e) => errs.push(e));
+    engine.run();
+    expect(errs).toEqual([null, 'EIO', 'ENOSPC']);
+  });
+
   it('a failed write changes nothing', () => {
     const { engine, disk } = setup();
     disk.faults.add({ error: 'EIO' });
