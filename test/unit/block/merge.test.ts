@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { REQ_FUA, REQ_OP } from '../../../kernel/block/types.ts';
+import fc from 'fast-check';
+import { BLK_STS, REQ_FUA, REQ_OP } from '../../../kernel/block/types.ts';
 import { ManualDriver, addDisk, makeKernel, submit, type BioResult } from './helpers.ts';
 import { blkMqComplete } from '../../../kernel/block/api.ts';
 
@@ -89,5 +90,50 @@ describe('blk-mq merging', () => {
     engine.run();
     expect(drv.seen[1]).toMatchObject({ sector: 0, sectors: 16, bios: 2 });
     expect(res.get('first')?.status).toBe(0);
+  });
+});
+
+describe('blk-mq merging (property)', () => {
+  it('requests are contiguous runs of whole bios within the limits, and cover every bio once', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          maxSectors: fc.integer({ min: 8, max: 64 }),
+          maxSegments: fc.integer({ min: 1, max: 6 }),
+          bios: fc.array(fc.record({ block: fc.integer({ min: 0, max: 20 }), write: fc.boolean() }), { minLength: 1, maxLength: 40 }),
+        }),
+        ({ maxSectors, maxSegments, bios }) => {
+          const { kernel } = makeKernel();
+          const reqs: Array<{ op: number; sector: number; sectors: number; parts: Array<[number, number]> }> = [];
+          const disk = addDisk(kernel, {
+            queueRq(_h, rq) {
+              const parts: Array<[number, number]> = [];
+              for (let i = 0; i < rq.nrBios; i++) parts.push([rq.bios[i]!.sector, rq.bios[i]!.sectors]);
+              reqs.push({ op: rq.op, sector: rq.sector, sectors: rq.nrSectors, parts });
+              return BLK_STS.OK;
+            },
+          }, { queueDepth: 64, limits: { maxSectors, maxSegments } });
+          const res = new Map<string, BioResult>();
+          const plug = disk.startPlug();
+          bios.forEach((b, i) => submit(disk, res, `b${i}`, b.write ? REQ_OP.WRITE : REQ_OP.READ, b.block * 8, 4096, 0, { plug }));
+          disk.finishPlug(plug);
+          const seen: string[] = [];
+          for (const r of reqs) {
+            expect(r.sectors).toBeLessThanOrEqual(Math.max(8, maxSectors));
+            expect(r.parts.length).toBeLessThanOrEqual(maxSegments);
+            let at = r.sector;
+            for (const [s, n] of r.parts) {
+              expect(s).toBe(at); // bios in order, no gap, no overlap
+              at += n;
+              seen.push(`${r.op}:${s}`);
+            }
+            expect(at).toBe(r.sector + r.sectors);
+          }
+          const want = bios.map((b) => `${b.write ? REQ_OP.WRITE : REQ_OP.READ}:${b.block * 8}`);
+          expect(seen.sort()).toEqual(want.sort());
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
