@@ -24,6 +24,12 @@ if (only && !suites.some(([name]) => name === only)) {
 }
 for (const [name, run] of suites) {
   if (only && only !== name) continue;
-  if (profile) await profiled(name, run);
-  else await run();
+  try {
+    if (profile) await profiled(name, run);
+    else await run();
+  } catch (e) {
+    // One suite's missing tool or broken stack must not hide the other tables.
+    console.error(`\nbench '${name}' did not run: ${(e as Error).message}`);
+    process.exitCode = 1;
+  }
 }
