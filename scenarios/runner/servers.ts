@@ -13,7 +13,7 @@ export function startServers(machine: Machine, specs: readonly ServerSpec[]): Ma
     const host = machine.host(spec.name);
     const prog = new NbdServerProgram(host, {
       port: spec.port,
-      ...(spec.tls ? { tls: spec.tls.required ? 'require' : 'optional' } : {}),
+      ...(spec.tls ? { tls: spec.tls.required ? 'require' : 'optional', tlsKeys: [{ identity: spec.tls.identity, psk: spec.tls.pskHex }] } : {}),
       exports: spec.exports.map((e) => ({
         name: e.name, size: e.sizeBytes, disk: spec.disk, writeCache: spec.writeCache, readOnly: e.readOnly, multiConn: spec.multiConn,
       })),

@@ -14,7 +14,7 @@ const EXPECTED_FAILURE = 'tls-wrong-key.toml';
 describe('scenario library', () => {
   it('holds the spec targets and the fault scenarios', () => {
     for (const f of ['smoke', 'perf-seq-read', 'perf-randwrite-4k', 'perf-latency', 'fault-loss', 'fault-reorder-dup', 'fault-link-flap',
-      'fault-partition-heal', 'fault-crash-flush', 'fault-eio', 'fault-slow', 'fault-hang', 'fault-malformed', 'fault-mix', 'tls-wrong-key']) {
+      'fault-partition-heal', 'fault-crash-flush', 'fault-eio', 'fault-slow', 'fault-hang', 'fault-malformed', 'fault-mix', 'tls-psk', 'tls-wrong-key']) {
       expect(FILES).toContain(`${f}.toml`);
     }
   });
@@ -45,7 +45,7 @@ describe('scenario library', () => {
     expect(r.passed).toBe(false);
     const dev = r.expectations.find((e) => e.name === 'device');
     expect(dev?.ok).toBe(false);
-    expect(String(dev?.actual)).toMatch(/TLS/i);
+    expect(String(dev?.actual)).toMatch(/TLS.*wrong PSK/i);
     expect(r.jobs.reduce((a, j) => a + j.ios, 0)).toBe(0);
     // Fails fast: within a few connection timeouts, not at the run's deadline.
     expect(r.virtualTimeNs).toBeLessThan(1_000_000_000);

@@ -40,6 +40,17 @@ describe('runner options', () => {
     for (let i = 1; i < c2s.length; i++) expect(c2s[i]!.t).toBeGreaterThanOrEqual(c2s[i - 1]!.t);
   });
 
+  it('TLS-PSK: verify headers are on the wire in clear text without TLS and never with it', () => {
+    const magic = Buffer.from('FVRO'); // the workload's verify magic 0x4f525646, little-endian
+    const sees = (file: string): boolean => {
+      let seen = false;
+      runScenario(loadScenario(join(DIR, file)), 1, { onPacket: (_t, p) => { if (!seen && Buffer.from(p).includes(magic)) seen = true; }, untilNs: 3_000_000 });
+      return seen;
+    };
+    expect(sees('smoke.toml')).toBe(true);
+    expect(sees('tls-psk.toml')).toBe(false);
+  });
+
   it('--until stops at that virtual time with requests still undecided, not failed', () => {
     const r = runScenario(smoke, 1, { untilNs: 20_000_000 });
     expect(r.virtualTimeNs).toBe(20_000_000);
