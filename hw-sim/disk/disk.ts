@@ -17,6 +17,22 @@ export interface VirtualDiskOptions {
   writeCache?: boolean;
 }
 
+/** Counters of one disk since it was built (for management commands and checkers). */
+export interface DiskStats {
+  reads: number;
+  writes: number;
+  flushes: number;
+  trims: number;
+  zeroes: number;
+  statusQueries: number;
+  bytesRead: number;
+  bytesWritten: number;
+  errors: number;
+  crashes: number;
+  /** Sum of service times (submit to completion) in ns, over completed requests. */
+  busyNs: number;
+}
+
 /** One request in the disk: waiting for a slot, then in service until its completion event. */
 interface DiskRequest {
   op: DiskOp;
@@ -53,6 +69,9 @@ export class VirtualDisk implements BlockStore {
   private waitHead = 0;
   private readonly inService = new Set<DiskRequest>();
   private busFreeAt = 0;
+  readonly stats: DiskStats = {
+    reads: 0, writes: 0, flushes: 0, trims: 0, zeroes: 0, statusQueries: 0, bytesRead: 0, bytesWritten: 0, errors: 0, crashes: 0, busyNs: 0,
+  };
 
   constructor(private readonly engine: Engine, opts: VirtualDiskOptions) {
     if (!Number.isSafeInteger(opts.size) || opts.size < 0) throw new RangeError(`disk '${opts.name}': size must be a non-negative integer, got ${opts.size}`);
@@ -112,6 +131,7 @@ export class VirtualDisk implements BlockStore {
     this.waitHead = 0;
     this.cache.clear();
     this.busFreeAt = this.engine.now;
+    this.stats.crashes++;
     this.engine.trace.emit(this.name, 'disk.crash', { lostDirtyPages: lost, droppedRequests: dropped });
   }
 
@@ -186,6 +206,7 @@ export class VirtualDisk implements BlockStore {
           break;
       }
     }
+    this.count(r);
     if (this.engine.trace.enabled) {
       this.engine.trace.emit(this.name, 'disk.done', { op: r.op, off: r.offset, len: r.length, err: r.error, ns: this.engine.now - r.submittedAt });
     }
@@ -201,6 +222,23 @@ export class VirtualDisk implements BlockStore {
     if (r.onRead) r.onRead(r.error, data, extents);
     else if (r.onStatus) r.onStatus(r.error, extents);
     else r.done!(r.error);
+  }
+
+  private count(r: DiskRequest): void {
+    const st = this.stats;
+    st.busyNs += this.engine.now - r.submittedAt;
+    if (r.error !== null) {
+      st.errors++;
+      return;
+    }
+    switch (r.op) {
+      case 'read': st.reads++; st.bytesRead += r.length; break;
+      case 'write': st.writes++; st.bytesWritten += r.length; break;
+      case 'flush': st.flushes++; break;
+      case 'trim': st.trims++; break;
+      case 'zero': st.zeroes++; break;
+      case 'status': st.statusQueries++; break;
+    }
   }
 
   private pageView(idx: number): Uint8Array | undefined {

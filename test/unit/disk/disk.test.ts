@@ -204,6 +204,19 @@ describe('VirtualDisk faults', () => {
   });
 });
 
+describe('VirtualDisk stats', () => {
+  it('counts completed ops, bytes and errors', () => {
+    const { engine, disk } = setup();
+    disk.write(0, fill(1000, 1), false, () => {});
+    disk.read(0, 300, () => {});
+    disk.read(2 << 20, 1, () => {}); // past the end: an error
+    disk.flush(() => {});
+    engine.run();
+    const s = disk.stats;
+    expect([s.writes, s.bytesWritten, s.reads, s.bytesRead, s.flushes, s.errors]).toEqual([1, 1000, 1, 300, 1, 1]);
+  });
+});
+
 describe('VirtualDisk trace', () => {
   it('records submit and done with the service time', () => {
     const { engine, disk } = setup();
