@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { BLK_STS, REQ_FUA, REQ_OP } from '../../../kernel/block/types.ts';
 import { ManualDriver, addDisk, makeKernel, submit, type BioResult } from './helpers.ts';
 import { blkMqComplete } from '../../../kernel/block/api.ts';
+import { rqCopyIn, rqCopyOut, type Request } from '../../../kernel/block/request.ts';
 
 const KiB4 = 4096; // 8 sectors
 
@@ -135,5 +136,36 @@ describe('blk-mq merging (property)', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('request data helpers', () => {
+  it('rqCopyOut gathers a merged write bio by bio; rqCopyIn scatters a read', () => {
+    const { kernel } = makeKernel();
+    const drv = new ManualDriver();
+    const disk = addDisk(kernel, drv);
+    const res = new Map<string, BioResult>();
+    const plug = disk.startPlug();
+    const a = new Uint8Array(512).fill(1);
+    const b = new Uint8Array(1024).fill(2);
+    submit(disk, res, 'a', REQ_OP.WRITE, 0, 512, 0, { plug, data: a });
+    submit(disk, res, 'b', REQ_OP.WRITE, 1, 1024, 0, { plug, data: b });
+    const ra = new Uint8Array(512);
+    const rb = new Uint8Array(1024);
+    submit(disk, res, 'ra', REQ_OP.READ, 100, 512, 0, { plug, data: ra });
+    submit(disk, res, 'rb', REQ_OP.READ, 101, 1024, 0, { plug, data: rb });
+    disk.finishPlug(plug);
+    const [w, r] = drv.held as [Request, Request];
+    const out = new Uint8Array(1536 + 4);
+    expect(rqCopyOut(w, out, 4)).toBe(1536);
+    expect(Array.from(out.subarray(0, 6))).toEqual([0, 0, 0, 0, 1, 1]);
+    expect(out[4 + 511]).toBe(1);
+    expect(out[4 + 512]).toBe(2);
+    expect(out[4 + 1535]).toBe(2);
+    const src = new Uint8Array(1536).map((_, i) => i & 255);
+    expect(rqCopyIn(r, src)).toBe(1536);
+    expect(ra[5]).toBe(5);
+    expect(rb[0]).toBe(512 & 255);
+    expect(rb[1023]).toBe(1535 & 255);
   });
 });
