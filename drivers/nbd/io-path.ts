@@ -182,7 +182,10 @@ export class IoPath {
     r.tReplied = now;
     if (isWrite(r.cmd) && r.epoch >= 0) this.barrier.writeDone(r.epoch);
     const op = PERF_OP_OF_CMD[r.cmd] ?? 0;
-    if (server >= 0) this.perf.record(op, r.conn, server, now - r.tQueued, r.length, now);
+    if (server >= 0) {
+      this.perf.record(op, r.conn, server, now - r.tQueued, r.length, now);
+      this.lb.observe(r.conn, now - r.tSent);
+    }
     if (errno !== 0) this.perf.errors++;
     const blk = r.blk!;
     this.completed++;

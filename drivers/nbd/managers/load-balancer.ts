@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import type { ConnectionSlot } from './connection-slot.ts';
 
-/** Connection-choice policies; 'latency-weighted' is accepted and runs as round-robin until it is built. */
+/** Connection-choice policies. */
 export type LbPolicy = 'single' | 'round-robin' | 'least-outstanding' | 'latency-weighted';
 export const LB_POLICIES: readonly LbPolicy[] = ['single', 'round-robin', 'least-outstanding', 'latency-weighted'];
 
@@ -24,7 +24,8 @@ export interface ServerHealth {
 /**
  * Chooses the connection for each request. 'single' sticks to the lowest usable connection (of
  * the first server that has one: failover moves it); 'round-robin' rotates over usable
- * connections; 'least-outstanding' takes the one with fewest requests in flight (ties rotate).
+ * connections; 'least-outstanding' takes the one with fewest requests in flight (ties rotate);
+ * 'latency-weighted' weighs that count by each connection's smoothed latency.
  */
 export class LoadBalancer {
   policy: LbPolicy;
@@ -35,6 +36,14 @@ export class LoadBalancer {
   decisionsMade = 0;
   /** Per-connection choice counts, for nbd-load-balancer-info. */
   readonly picks: number[] = [];
+  /** Per-connection smoothed latency (EWMA, ns), for latency-weighted. */
+  readonly latency: number[] = [];
+
+  /** A request on `conn` completed after `ns`: folds it into the smoothed latency (weight 1/8, like TCP's SRTT). */
+  observe(conn: number, ns: number): void {
+    const prev = this.latency[conn];
+    this.latency[conn] = prev === undefined ? ns : prev + (ns - prev) / 8;
+  }
 
   constructor(policy: LbPolicy) {
     this.policy = policy;
@@ -49,12 +58,17 @@ export class LoadBalancer {
         const c = conns[i]!;
         if (c.usable && c.backlog <= backlogLimit) { chosen = i; break; }
       }
-    } else if (this.policy === 'least-outstanding') {
+    } else if (this.policy === 'least-outstanding' || this.policy === 'latency-weighted') {
+      // Least outstanding; latency-weighted scales it by the connection's smoothed latency,
+      // so a slow server gets proportionally fewer requests.
+      const weighted = this.policy === 'latency-weighted';
       let best = Number.POSITIVE_INFINITY;
       for (let k = 0; k < n; k++) {
         const i = (this.cursor + k) % n;
         const c = conns[i]!;
-        if (c.usable && c.backlog <= backlogLimit && c.outstanding < best) { best = c.outstanding; chosen = i; }
+        if (!c.usable || c.backlog > backlogLimit) continue;
+        const cost = weighted ? (c.outstanding + 1) * (this.latency[i] ?? 0) : c.outstanding;
+        if (cost < best) { best = cost; chosen = i; }
       }
       if (chosen >= 0) this.cursor = chosen + 1;
     } else {

@@ -114,6 +114,21 @@ describe('pool limits, policies, permissions', () => {
     expect(r.blk.completions).toBe(40);
   });
 
+  it('latency-weighted sends fewer requests to the slow server', () => {
+    const r = rig(9, two({ connectionMaxCount: 2, connectionPoolSize: 1 }), servers);
+    r.engine.runUntil(10_000_000);
+    r.net.servers.get('b')!.server.faults.delayNs = 400_000;
+    r.dev.setPolicy('latency-weighted');
+    let left = 400;
+    r.blk.onComplete = () => { if (left-- > 0) r.blk.submit(BlkOp.READ, (left % 64) * 4096, 4096, new Uint8Array(4096)); };
+    for (let i = 0; i < 8; i++) r.blk.submit(BlkOp.READ, i * 4096, 4096, new Uint8Array(4096));
+    r.engine.runUntil(2_000_000_000);
+    const [a, b] = r.dev.conns.slots.map((c) => c.repliesReceived);
+    // Server b answers ~10x slower (400 µs extra vs ~40 µs of wire): it should get far fewer.
+    expect(a! + b!).toBeGreaterThan(400);
+    expect(b!).toBeLessThan(a! / 3);
+  });
+
   it('a read-only export refuses writes with EPERM before anything is sent', () => {
     const r = rig(8, config({
       connectionPoolSize: 1, connectionTimeoutNs: 50_000_000,
