@@ -68,7 +68,7 @@ export async function probe(url: string, opts: ProbeOptions, io: ProbeOutput): P
       try {
         if (opts.map) rep.map = await mapExport(c, x.size, x.minBlock);
         if (write) {
-          await c.write(write.offset, new Uint8Array(write.length).fill(write.byte));
+          await chunked(write.offset, write.length, x.maxPayload, (off, len) => c.write(off, new Uint8Array(len).fill(write.byte)));
           results.push({ command: 'write', offset: write.offset, length: write.length, byte: write.byte, result: 'ok' });
         }
         if (opts.flush) {
@@ -76,7 +76,8 @@ export async function probe(url: string, opts: ProbeOptions, io: ProbeOutput): P
           results.push({ command: 'flush', result: 'ok' });
         }
         if (read) {
-          const data = await c.read(read.offset, read.length);
+          const data = new Uint8Array(read.length);
+          await chunked(read.offset, read.length, x.maxPayload, (off, len) => c.read(off, len, 0, data.subarray(off - read.offset, off - read.offset + len)));
           results.push({
             command: 'read', offset: read.offset, length: read.length, result: 'ok',
             sha256: createHash('sha256').update(data).digest('hex'),
@@ -109,6 +110,11 @@ export async function probe(url: string, opts: ProbeOptions, io: ProbeOutput): P
     }
     throw e;
   }
+}
+
+/** Runs `fn` over [offset, offset+length) in pieces of at most `max` bytes (the server's maximum payload). */
+async function chunked(offset: number, length: number, max: number, fn: (off: number, len: number) => Promise<unknown>): Promise<void> {
+  for (let done = 0; done < length; done += max) await fn(offset + done, Math.min(max, length - done));
 }
 
 interface MapEntry {
