@@ -3,7 +3,7 @@
  * complete it (success or errno), give it back for re-issue, or end it at once.
  */
 import type { HwQueue } from './hw-queue.ts';
-import type { Request } from './request.ts';
+import { RQ_STATE, type Request } from './request.ts';
 
 /**
  * blk_mq_complete_request: `errno` 0 for success. Ends the request in the BLOCK softirq of the
@@ -19,9 +19,14 @@ export function blkMqRequeue(rq: Request, kick = true): boolean {
   return rq.hctx.q.requeue(rq, kick);
 }
 
-/** blk_mq_end_request: ends an in-flight request now, without the softirq hop. */
-export function blkMqEndRequest(rq: Request, errno: number): void {
+/**
+ * blk_mq_end_request: ends an in-flight request now, without the softirq hop. Returns false
+ * (a stale call, counted) when the request is not in flight.
+ */
+export function blkMqEndRequest(rq: Request, errno: number): boolean {
+  if (rq.state !== RQ_STATE.INFLIGHT) return rq.hctx.q.complete(rq, errno); // counts it as stale
   rq.hctx.q.endRequest(rq, errno);
+  return true;
 }
 
 /** blk_mq_tag_to_rq: the request holding driver tag `tag`, or null. */

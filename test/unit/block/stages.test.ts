@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blkMqComplete, blkMqKick } from '../../../kernel/block/api.ts';
+import { blkMqComplete, blkMqEndRequest, blkMqKick } from '../../../kernel/block/api.ts';
 import { BLK_STS, REQ_OP } from '../../../kernel/block/types.ts';
 import { ManualDriver, addDisk, makeKernel, submit, type BioResult } from './helpers.ts';
 
@@ -146,5 +146,21 @@ describe('disk removal', () => {
     expect(res.get('held')?.status).toBe(5);
     expect(kernel.block.listDisks()).toEqual([]);
     expect(kernel.stats.list('block/vda')).toEqual([]);
+  });
+});
+
+describe('ending a request at once', () => {
+  it('blkMqEndRequest ends without the softirq hop; a second call is a harmless stale call', () => {
+    const { engine, kernel } = makeKernel();
+    const drv = new ManualDriver();
+    const disk = addDisk(kernel, drv);
+    const res = new Map<string, BioResult>();
+    submit(disk, res, 'a', REQ_OP.READ, 0, 4096);
+    const rq = drv.take(drv.held[0]!);
+    expect(blkMqEndRequest(rq, 5)).toBe(true);
+    expect(res.get('a')?.status).toBe(5); // synchronously
+    expect(blkMqEndRequest(rq, 0)).toBe(false);
+    expect(kernel.stats.num('block/vda/stale_completions')).toBe(1);
+    engine.run();
   });
 });
