@@ -59,6 +59,27 @@ export function printProfile(title: string, p: CpuProfile, top = 25): void {
     ['function', 'self ms', 'share'],
     rows.slice(0, top).map((r) => [r.where, (r.us / 1000).toFixed(1), `${((100 * r.us) / total).toFixed(1)} %`]),
   );
+  const areas = byArea(rows);
+  printTable(
+    `${title}: self time by area (first two folders of the file; node internals, GC and natives apart)`,
+    ['area', 'self ms', 'share'],
+    areas.map((r) => [r.where, (r.us / 1000).toFixed(1), `${((100 * r.us) / total).toFixed(1)} %`]),
+  );
+}
+
+/** Sums self time per area: `kernel/net`, `drivers/nbd`, … ; `node:` and bare natives by kind. */
+export function byArea(rows: readonly { where: string; us: number }[]): { where: string; us: number }[] {
+  const us = new Map<string, number>();
+  for (const r of rows) {
+    const file = r.where.includes(':') ? r.where.slice(0, r.where.lastIndexOf(':')) : '';
+    let area: string;
+    if (!file) area = r.where.startsWith('(') ? r.where : '(native)';
+    else if (file.startsWith('node:')) area = '(node internals)';
+    else if (file.startsWith('node_modules/')) area = `node_modules/${file.split('/')[1] ?? ''}`;
+    else area = file.split('/').slice(0, 2).join('/');
+    us.set(area, (us.get(area) ?? 0) + r.us);
+  }
+  return [...us.entries()].map(([where, t]) => ({ where, us: t })).sort((a, b) => b.us - a.us);
 }
 
 /** Runs `fn` under the CPU profiler and prints where the time went. */
