@@ -67,6 +67,7 @@ export class NbdDevice implements ConnectionOwner {
     this.security = new SecurityManager(engine, opts.host, cfg);
     this.cache = new CacheManager(cfg.localCacheBytes, cfg.readAheadBytes, cfg.writeBackCache ? cfg.writeBackCacheBytes : 0);
     this.lb = new LoadBalancer(cfg.loadBalancing && cfg.serverLoadBalancing ? 'round-robin' : 'single');
+    this.lb.failover = cfg.failoverEnabled && cfg.serverFailoverEnabled;
     this.network = new NetworkManager(engine, opts.txBufferBytes ?? (1 << 20) + opts.maxIo, () => this.io.pump());
     this.protocol = new ProtocolManager(opts.protocol, opts.tags);
     this.io = new IoPath(engine, {

@@ -300,13 +300,17 @@ export class IoPath {
     }
   }
 
+  /** A connection the load balancer may use is in transmission. */
   private anyUsable(): boolean {
-    for (let i = 0; i < this.conns.length; i++) if (this.conns[i]!.usable) return true;
+    for (let i = 0; i < this.conns.length; i++) { const c = this.conns[i]!; if (c.usable && this.lb.allowed(c)) return true; }
     return false;
   }
 
   private anyRoom(): boolean {
-    for (let i = 0; i < this.conns.length; i++) { const c = this.conns[i]!; if (c.usable && c.backlog <= this.opts.backlogLimit) return true; }
+    for (let i = 0; i < this.conns.length; i++) {
+      const c = this.conns[i]!;
+      if (c.usable && this.lb.allowed(c) && c.backlog <= this.opts.backlogLimit) return true;
+    }
     return false;
   }
 }

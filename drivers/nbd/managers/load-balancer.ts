@@ -45,8 +45,18 @@ export class LoadBalancer {
     this.latency[conn] = prev === undefined ? ns : prev + (ns - prev) / 8;
   }
 
+  /** failover_enabled: with 'single', may requests move off the primary server when it has no usable connection? */
+  failover = true;
+  /** Server index 'single' prefers (the first configured). */
+  primary = 0;
+
   constructor(policy: LbPolicy) {
     this.policy = policy;
+  }
+
+  /** Whether requests may go to this connection at all under the policy (failover off pins 'single' to the primary). */
+  allowed(c: ConnectionSlot): boolean {
+    return this.failover || this.policy !== 'single' || c.server === this.primary;
   }
 
   /** Index of the connection to use, or -1 when none can take a request now. */
@@ -56,6 +66,7 @@ export class LoadBalancer {
     if (this.policy === 'single') {
       for (let i = 0; i < n; i++) {
         const c = conns[i]!;
+        if (!this.allowed(c)) continue;
         if (c.usable && c.backlog <= backlogLimit) { chosen = i; break; }
       }
     } else if (this.policy === 'least-outstanding' || this.policy === 'latency-weighted') {

@@ -104,6 +104,17 @@ describe('pool limits, policies, permissions', () => {
     expect(r.net.servers.get('b')!.disk.peek(4096, 1)[0]).toBe(2);
   });
 
+  it('with failover disabled, single policy waits for the primary server instead of moving', () => {
+    const r = rig(10, two({ loadBalancing: false, failoverEnabled: false, connectionPoolSize: 1, deadConnTimeoutNs: 50_000_000 }), servers);
+    r.engine.runUntil(10_000_000);
+    r.net.crash('a');
+    r.engine.runUntil(11_000_000);
+    const w = r.blk.submit(BlkOp.WRITE, 0, 4096, new Uint8Array(4096).fill(3))!;
+    r.engine.runUntil(100_000_000);
+    expect(r.blk.done.get(w)).toBe(5); // EIO after dead_conn_timeout
+    expect(r.net.servers.get('b')!.disk.peek(0, 1)[0]).toBe(0);
+  });
+
   it('least-outstanding spreads a burst evenly', () => {
     const r = rig(7, two({ connectionMaxCount: 4, connectionPoolSize: 2 }), servers);
     r.engine.runUntil(10_000_000);
