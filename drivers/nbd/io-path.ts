@@ -1,7 +1,5 @@
 import type { Engine, EventHandle } from '../../hw-sim/engine/index.ts';
-import {
-  NBD_CMD_CACHE, NBD_CMD_FLAG_FUA, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES,
-} from './protocol/uapi.ts';
+import { NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES } from './protocol/uapi.ts';
 import { FlushBarrier } from './flush-barrier.ts';
 import type { CacheManager } from './managers/cache-manager.ts';
 import type { ConnectionSlot } from './managers/connection-slot.ts';
@@ -9,11 +7,11 @@ import type { ErrorHandler } from './managers/error-handler.ts';
 import type { LoadBalancer } from './managers/load-balancer.ts';
 import type { NetworkManager } from './managers/network-manager.ts';
 import type { PerformanceMonitor } from './managers/performance-monitor.ts';
-import { BlkFlag, BlkOp, Errno, QueueRqResult, TimeoutVerdict, type BlkRequest, type BlockDisk, type ReplySink } from './index-types.ts';
+import { BlkOp, Errno, QueueRqResult, TimeoutVerdict, type BlkRequest, type BlockDisk, type ReplySink } from './index-types.ts';
+import { mapCommand, type ExportCaps } from './command-map.ts';
 import { NbdRequest, RequestTable, RqState } from './request.ts';
 
-/** PerformanceMonitor op class of each NBD command (index into PERF_OPS). */
-const PERF_OP_OF_CMD = [0, 1, -1, 2, 3, 5, 4];
+import { PERF_OP_OF_CMD } from './command-map.ts';
 
 export interface IoPathOptions {
   src: string;
@@ -30,7 +28,7 @@ export interface IoPathOptions {
  * its own cookie generation, so a late reply to the old send can never complete them twice).
  * Plain records and counters only: no actor, no machine event, no allocation per request.
  */
-export class IoPath {
+export class IoPath implements ExportCaps {
   readonly table: RequestTable;
   readonly barrier = new FlushBarrier();
   /** Requests accepted but not on any connection (no live one, or FLUSH waiting), FIFO of tags. */
@@ -78,7 +76,7 @@ export class IoPath {
       this.finish(r, denied, -1);
       return QueueRqResult.OK;
     }
-    if (!this.mapCommand(r, blk)) {
+    if (!mapCommand(r, blk, this)) {
       this.finish(r, 0, -1);
       return QueueRqResult.OK;
     }
@@ -104,27 +102,6 @@ export class IoPath {
     }
     this.send(r, this.conns[c]!);
     return QueueRqResult.OK;
-  }
-
-  /** Block-layer command → NBD command; false when there is nothing to send (complete at once). */
-  private mapCommand(r: NbdRequest, blk: BlkRequest): boolean {
-    r.cmdFlags = 0;
-    switch (blk.op) {
-      case BlkOp.READ: r.cmd = NBD_CMD_READ; return true;
-      case BlkOp.WRITE:
-        r.cmd = NBD_CMD_WRITE;
-        if ((blk.flags & BlkFlag.FUA) !== 0 && this.canFua) r.cmdFlags = NBD_CMD_FLAG_FUA;
-        return true;
-      case BlkOp.FLUSH: r.cmd = NBD_CMD_FLUSH; return this.canFlush;
-      case BlkOp.DISCARD: r.cmd = NBD_CMD_TRIM; return this.canTrim;
-      case BlkOp.WRITE_ZEROES:
-        if (this.canWriteZeroes) { r.cmd = NBD_CMD_WRITE_ZEROES; return true; }
-        r.cmd = NBD_CMD_WRITE;
-        r.payload.fill(0, 0, r.length);
-        return true;
-      case BlkOp.READAHEAD: r.cmd = NBD_CMD_CACHE; return this.canCache;
-      default: return false;
-    }
   }
 
   private send(r: NbdRequest, slot: ConnectionSlot): void {
