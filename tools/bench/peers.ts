@@ -3,7 +3,10 @@
  * nbdcopy timed as a child process. Wall-clock and async (tools/ only).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -26,23 +29,17 @@ export function requireTool(name: string, pkg: string): void {
   if (r.status !== 0) throw new Error(`interop bench: '${name}' is not on PATH (apt-get install ${pkg})`);
 }
 
-function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = 10_000): Promise<void> {
+/** Waits for `file` to exist: nbdkit writes its pid file once it listens (no probe connection). */
+function waitForFile(file: string, child: ChildProcess, what: string, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      if (child.exitCode !== null) return reject(new Error(`${what} exited with ${child.exitCode} before listening on ${port}`));
-      const c = connect({ host: LOOPBACK, port });
-      c.once('connect', () => {
-        c.destroy();
-        resolve();
-      });
-      c.once('error', () => {
-        c.destroy();
-        if (Date.now() > until) reject(new Error(`${what} did not listen on ${LOOPBACK}:${port} within ${timeoutMs} ms`));
-        else setTimeout(attempt, 20);
-      });
+    const poll = (): void => {
+      if (existsSync(file)) return resolve();
+      if (child.exitCode !== null) return reject(new Error(`${what} exited with ${child.exitCode} before it was ready`));
+      if (Date.now() > until) return reject(new Error(`${what} was not ready within ${timeoutMs} ms`));
+      setTimeout(poll, 10);
     };
-    attempt();
+    poll();
   });
 }
 
@@ -55,16 +52,29 @@ export interface Peer {
 /** `nbdkit memory SIZE` in the foreground on a free loopback port. */
 export async function startNbdkitMemory(sizeBytes: number): Promise<Peer> {
   const port = await freePort();
-  const child = spawn('nbdkit', ['-f', '--exit-with-parent', '-i', LOOPBACK, '-p', String(port), 'memory', String(sizeBytes)], {
+  const dir = mkdtempSync(join(tmpdir(), 'orion-bench-nbdkit-'));
+  const pidFile = join(dir, 'pid');
+  const child = spawn('nbdkit', ['-f', '--exit-with-parent', '-P', pidFile, '-i', LOOPBACK, '-p', String(port), 'memory', String(sizeBytes)], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  await waitForPort(port, child, 'nbdkit');
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    await waitForFile(pidFile, child, `nbdkit on port ${port}`);
+  } catch (e) {
+    child.kill('SIGKILL');
+    cleanup();
+    throw e;
+  }
   return {
     port,
     url: `nbd://${LOOPBACK}:${port}`,
     stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
+      const done = (): void => {
+        cleanup();
+        resolve();
+      };
+      if (child.exitCode !== null) return done();
+      child.once('exit', done);
       child.kill('SIGTERM');
     }),
   };
