@@ -11,21 +11,22 @@ export interface ExportCaps {
   readonly canCache: boolean;
 }
 
-/** PerformanceMonitor op class of each NBD command (index into PERF_OPS), indexed by NBD_CMD_*. */
-export const PERF_OP_OF_CMD: readonly number[] = [0, 1, -1, 2, 3, 5, 4];
-
 /**
  * Block-layer command → NBD command and flags, as the export allows: FUA passed through when
- * advertised, discard → TRIM, write-zeroes → WRITE_ZEROES (else a WRITE of zeroes from the slab),
+ * advertised (else emulated by a FLUSH after the write's reply, when the server has a cache), discard → TRIM, write-zeroes → WRITE_ZEROES (else a WRITE of zeroes from the slab),
  * read-ahead → CACHE. Answers false when there is nothing to send (complete at once).
  */
 export function mapCommand(r: NbdRequest, blk: BlkRequest, x: ExportCaps): boolean {
   r.cmdFlags = 0;
+  r.postFlush = false;
   switch (blk.op) {
     case BlkOp.READ: r.cmd = NBD_CMD_READ; return true;
     case BlkOp.WRITE:
       r.cmd = NBD_CMD_WRITE;
-      if ((blk.flags & BlkFlag.FUA) !== 0 && x.canFua) r.cmdFlags = NBD_CMD_FLAG_FUA;
+      if ((blk.flags & BlkFlag.FUA) !== 0) {
+        if (x.canFua) r.cmdFlags = NBD_CMD_FLAG_FUA;
+        else r.postFlush = x.canFlush;
+      }
       return true;
     case BlkOp.FLUSH: r.cmd = NBD_CMD_FLUSH; return x.canFlush;
     case BlkOp.DISCARD: r.cmd = NBD_CMD_TRIM; return x.canTrim;

@@ -11,7 +11,6 @@ import { BlkOp, Errno, QueueRqResult, TimeoutVerdict, type BlkRequest, type Bloc
 import { mapCommand, type ExportCaps } from './command-map.ts';
 import { NbdRequest, RequestTable, RqState } from './request.ts';
 
-import { PERF_OP_OF_CMD } from './command-map.ts';
 
 export interface IoPathOptions {
   src: string;
@@ -146,6 +145,7 @@ export class IoPath implements ExportCaps {
         }
         if (errno !== 0) this.errors.report('nbd-errno', 'fail-request', slot.index, slot.server, errno, `server error ${errno}`, tag);
         if (r.cmd === NBD_CMD_READ && errno === 0) this.cache.fill(r);
+        if (errno === 0 && r.postFlush && slot.usable) { this.flushAfterWrite(r, slot); return; }
         this.finish(r, errno, slot.server);
       },
       fatal: onFatal,
@@ -153,18 +153,33 @@ export class IoPath implements ExportCaps {
     };
   }
 
+  /**
+   * FUA asked for but not advertised: the write is acknowledged only after a FLUSH that covers it
+   * (sent once the write's reply is in, so the server's FLUSH includes it).
+   */
+  private flushAfterWrite(r: NbdRequest, slot: ConnectionSlot): void {
+    if (r.epoch >= 0) this.barrier.writeDone(r.epoch);
+    r.epoch = -1;
+    r.postFlush = false;
+    r.cmd = NBD_CMD_FLUSH;
+    r.cmdFlags = 0;
+    r.offset = 0;
+    r.length = 0;
+    this.send(r, slot);
+  }
+
   /** Completes a request toward the block layer and frees its record. */
   private finish(r: NbdRequest, errno: number, server: number): void {
     const now = this.engine.now;
     r.tReplied = now;
     if (isWrite(r.cmd) && r.epoch >= 0) this.barrier.writeDone(r.epoch);
-    const op = PERF_OP_OF_CMD[r.cmd] ?? 0;
+    const blk = r.blk!;
     if (server >= 0) {
-      this.perf.record(op, r.conn, server, now - r.tQueued, r.length, now);
+      // BlkOp values are the PerformanceMonitor's op classes (read, write, flush, trim, write-zeroes, cache).
+      this.perf.record(blk.op, r.conn, server, now - r.tQueued, blk.length, now);
       this.lb.observe(r.conn, now - r.tSent);
     }
     if (errno !== 0) this.perf.errors++;
-    const blk = r.blk!;
     this.completed++;
     if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.done', { tag: r.tag, errno, lat: now - r.tQueued });
     this.table.release(r);

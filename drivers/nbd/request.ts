@@ -34,6 +34,8 @@ export class NbdRequest {
   /** Write epoch (writes) or the epoch a FLUSH covers (flushes), -1 when neither; see FlushBarrier. */
   epoch = -1;
   errno = 0;
+  /** FUA without NBD_FLAG_SEND_FUA: follow the write with a FLUSH before completing. */
+  postFlush = false;
   /** Stage timestamps (virtual ns). */
   tQueued = 0;
   tSent = 0;

@@ -5,7 +5,7 @@ import { Histogram, type LatencySummary } from '../../../kernel/lib/histogram.ts
 import { ThroughputMeter, type Rates } from '../../../kernel/lib/throughput.ts';
 import type { StatsPublisher } from '../ports.ts';
 
-/** Operation classes measured separately. */
+/** Operation classes measured separately, in BlkOp order (BlkOp.READ = 0 … READAHEAD = 5). */
 export const PERF_OPS = ['read', 'write', 'flush', 'trim', 'write-zeroes', 'cache'] as const;
 export type PerfOp = (typeof PERF_OPS)[number];
 

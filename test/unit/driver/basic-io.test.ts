@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BlkFlag, BlkOp } from '../../../drivers/nbd/ports.ts';
+import type { ProtocolEngine } from '../../../drivers/nbd/protocol-port.ts';
+import { NBD_CMD_FLUSH, NBD_CMD_WRITE } from '../../../drivers/nbd/protocol/uapi.ts';
 import { config, rig } from './harness.ts';
 
 const MiB = 1 << 20;
@@ -56,6 +58,22 @@ describe('NbdDevice basic I/O against the simulated server', () => {
     r.engine.runUntil(20_000_000);
     expect(r.blk.done.get(w)).toBe(0);
     expect(r.net.servers.get('srv')!.disk.peekDurable(0, 4096)[100]).toBe(0x5a);
+  });
+
+  it('emulates FUA with a FLUSH after the write when the server does not advertise it', () => {
+    const r = rig(3, oneServer(), (n) => n.addServer('srv', { size: 8 * MiB }));
+    // Hide SEND_FUA from the driver: it must not rely on FUA, and must still make the write durable.
+    const engine = (r.dev.protocol as unknown as { engine: ProtocolEngine }).engine;
+    const handshake = engine.handshake.bind(engine);
+    engine.handshake = (opts, sink) => handshake(opts, { ...sink, ready: (info) => { (info as { canFua: boolean }).canFua = false; sink.ready(info); } });
+    r.engine.runUntil(10_000_000);
+    const cmds: number[] = [];
+    r.engine.trace.subscribe((rec) => { if (rec.kind === 'rq.send') cmds.push((rec.data as { cmd: number }).cmd); });
+    const w = r.blk.submit(BlkOp.WRITE, 0, 4096, new Uint8Array(4096).fill(0x6b), BlkFlag.FUA)!;
+    r.engine.runUntil(20_000_000);
+    expect(r.blk.done.get(w)).toBe(0);
+    expect(cmds).toEqual([NBD_CMD_WRITE, NBD_CMD_FLUSH]);
+    expect(r.net.servers.get('srv')!.disk.peekDurable(0, 4096)[7]).toBe(0x6b);
   });
 
   it('maps discard and write-zeroes to TRIM and WRITE_ZEROES', () => {
