@@ -12,12 +12,18 @@ export type PerfOp = (typeof PERF_OPS)[number];
 export interface PerfSnapshot {
   t: number;
   ops: Record<PerfOp, LatencySummary>;
+  /** Since the monitor started. */
   read: Rates;
   write: Rates;
+  /** Over the last complete window. */
+  readWindow: Rates;
+  writeWindow: Rates;
   errors: number;
   errorsPerSec: number;
   connects: number;
   disconnects: number;
+  connectsPerSec: number;
+  disconnectsPerSec: number;
   connections: Array<{ conn: number; latency: LatencySummary }>;
   servers: Array<{ server: number; latency: LatencySummary }>;
 }
@@ -67,10 +73,14 @@ export class PerformanceMonitor {
       ops,
       read: this.readMeter.total(now),
       write: this.writeMeter.total(now),
+      readWindow: this.readMeter.lastWindow(now),
+      writeWindow: this.writeMeter.lastWindow(now),
       errors: this.errors,
       errorsPerSec: span > 0 ? this.errors / span : 0,
       connects: this.connects,
       disconnects: this.disconnects,
+      connectsPerSec: span > 0 ? this.connects / span : 0,
+      disconnectsPerSec: span > 0 ? this.disconnects / span : 0,
       connections: this.byConn.flatMap((h, conn) => (h ? [{ conn, latency: h.summary() }] : [])),
       servers: this.byServer.flatMap((h, server) => (h ? [{ server, latency: h.summary() }] : [])),
     };
@@ -90,6 +100,8 @@ export class PerformanceMonitor {
     stats.publish(`${prefix}/read/bytes_per_sec`, () => this.readMeter.total(this.engine.now).bytesPerSec);
     stats.publish(`${prefix}/write/iops`, () => this.writeMeter.total(this.engine.now).iops);
     stats.publish(`${prefix}/write/bytes_per_sec`, () => this.writeMeter.total(this.engine.now).bytesPerSec);
+    stats.publish(`${prefix}/read/window_iops`, () => this.readMeter.lastWindow(this.engine.now).iops);
+    stats.publish(`${prefix}/write/window_iops`, () => this.writeMeter.lastWindow(this.engine.now).iops);
     stats.publish(`${prefix}/errors`, () => this.errors);
     stats.publish(`${prefix}/connects`, () => this.connects);
     stats.publish(`${prefix}/disconnects`, () => this.disconnects);

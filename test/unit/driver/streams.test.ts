@@ -25,6 +25,9 @@ describe('manager streams', () => {
     expect(snaps.map((s) => s.t)).toEqual([1000 * MS, 2000 * MS, 3000 * MS]);
     expect(snaps[0]!.ops.read.count).toBe(5);
     expect(snaps[0]!.connects).toBe(2);
+    // The 5 reads finished in the first second: that window saw 5 ops, the next one none.
+    expect(snaps[0]!.readWindow.ops).toBe(5);
+    expect(snaps[1]!.readWindow.ops).toBe(0);
   });
 
   it('connections$, errors$, frames$ and decisions$ report as things happen', () => {
