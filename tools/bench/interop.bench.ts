@@ -4,6 +4,7 @@
 // skips holes). Rounds interleave the readers so machine load hits them alike; best and median.
 import { startServe, type RunningServer } from '../bridge/serve.ts';
 import { sweep, type SweepOptions } from './nbd-reader.ts';
+import { ringSweep } from './ring-reader.ts';
 import { LOOPBACK, requireTool, startNbdkitMemory, timeNbdcopyToNull } from './peers.ts';
 import { formatBytes, printTable, versusGoal } from './table.ts';
 
@@ -46,7 +47,7 @@ export async function benchInterop(): Promise<void> {
   requireTool('nbdkit', 'nbdkit');
   requireTool('nbdcopy', 'libnbd-bin');
   const serve: RunningServer = await startServe({ port: 0, exports: [{ name: 'bench', size: TOTAL }] });
-  const times = { ours: [] as number[], copyKit: [] as number[], copyServe: [] as number[] };
+  const times = { ours: [] as number[], ring: [] as number[], copyKit: [] as number[], copyServe: [] as number[] };
   let fillServe = 0;
   try {
     fillServe = (await sweep(opts(serve.port, 'bench'), true)).seconds;
@@ -54,6 +55,7 @@ export async function benchInterop(): Promise<void> {
     for (let i = 0; i < ROUNDS; i++) {
       times.copyKit.push(await onNbdkit((_port, url) => timeNbdcopyToNull(url)));
       times.ours.push(await onNbdkit((port) => ourRead(port)));
+      times.ring.push(await onNbdkit(async (port) => (await ringSweep(opts(port))).seconds));
       times.copyServe.push(await timeNbdcopyToNull(serveUrl));
     }
   } finally {
@@ -62,6 +64,7 @@ export async function benchInterop(): Promise<void> {
   const kit = stats(times.copyKit);
   const ours = stats(times.ours);
   const srv = stats(times.copyServe);
+  const ring = stats(times.ring);
   const rate = (s: number): string => `${formatBytes(TOTAL / s)}/s`;
   const size = TOTAL >= GIB ? `${TOTAL / GIB} GiB` : `${TOTAL / (1 << 20)} MiB`;
   const row = (name: string, t: { best: number; median: number }, goal?: number): string[] => [
@@ -71,7 +74,11 @@ export async function benchInterop(): Promise<void> {
   printTable(
     `Interop on loopback: reading ${size} from nbdkit memory, ${SHAPE.connections} connections, ${SHAPE.inFlight} in flight, ${SHAPE.requestBytes >> 10} KiB requests; best of ${ROUNDS}. Goal ≥ 0.8× nbdcopy`,
     ['reader', ...header.slice(1)],
-    [row('nbdcopy (libnbd)', kit), row(`our client (tools/bridge)${multiConn ? '' : ' — server offered no multi-conn'}`, ours, 0.8)],
+    [
+      row('nbdcopy (libnbd)', kit),
+      row(`our client (tools/bridge)${multiConn ? '' : ' — server offered no multi-conn'}`, ours, 0.8),
+      row('bench ring reader (E4 sessions, onread ring)', ring, 0.8),
+    ],
   );
   printTable(
     `Interop on loopback: nbdcopy (its defaults) reading ${size} from our serve vs from nbdkit memory; best of ${ROUNDS}. Goal ≥ 0.7×`,

@@ -32,15 +32,15 @@ export async function sweep(o: SweepOptions, write = false): Promise<SweepResult
   const info = clients[0]!.info;
   if (!info) throw new Error(`nbd reader: ${o.host}:${o.port} opened no export`);
   if (info.size < o.totalBytes) throw new Error(`nbd reader: export is ${info.size} bytes, want ${o.totalBytes}`);
-  const pattern = new Uint8Array(o.requestBytes);
-  for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 167 + 13) & 0xff || 1;
   let next = 0;
   const slot = async (c: BridgeClient): Promise<void> => {
-    const buf = write ? pattern : new Uint8Array(o.requestBytes);
+    const buf = new Uint8Array(o.requestBytes);
+    if (write) fillPattern(buf, 0);
     while (next < o.totalBytes) {
       const off = next;
       const len = Math.min(o.requestBytes, o.totalBytes - off);
       next += len;
+      if (write) stampOffsets(buf, off);
       const r = await c.submit(newRequest(write ? NBD_CMD_WRITE : NBD_CMD_READ, off, len, len === buf.length ? buf : buf.subarray(0, len)));
       if (r.error !== 0) throw new Error(`nbd reader: ${write ? 'write' : 'read'} at ${off} failed with NBD error ${r.error}`);
     }
@@ -52,4 +52,23 @@ export async function sweep(o: SweepOptions, write = false): Promise<SweepResult
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   await Promise.all(clients.map((c) => c.close()));
   return { bytes: o.totalBytes, seconds, multiConn: (info.transmissionFlags & NBD_FLAG_CAN_MULTI_CONN) !== 0 };
+}
+
+/** The fill: a non-zero byte pattern with every 4 KiB block's first byte stamped by its index. */
+export function fillPattern(buf: Uint8Array, offset: number): void {
+  for (let i = 0; i < buf.length; i++) buf[i] = (i * 167 + 13) & 0xff || 1;
+  stampOffsets(buf, offset);
+}
+
+function stampOffsets(buf: Uint8Array, offset: number): void {
+  for (let j = 0; j < buf.length; j += 4096) buf[j] = ((offset + j) / 4096) & 0xff || 1;
+}
+
+/** Offset of the first byte of `data` (read at `offset`) that differs from the fill, or -1. */
+export function checkPattern(offset: number, data: Uint8Array): number {
+  for (let i = 0; i < data.length; i++) {
+    const want = i % 4096 === 0 ? ((offset + i) / 4096) & 0xff || 1 : (i * 167 + 13) & 0xff || 1;
+    if (data[i] !== want) return offset + i;
+  }
+  return -1;
 }
