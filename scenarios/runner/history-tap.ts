@@ -43,7 +43,11 @@ export class HistoryTap extends GenDisk {
     super(inner.name, inner.queue, ctx, inner.driverData);
   }
 
+  /** Jobs asked for FUA writes (`fua = true`): every write bio gets REQ_FUA on its way down. */
+  fuaWrites = false;
+
   override submitBio(bio: Bio, cpu?: number, plug: BlkPlug | null = null): void {
+    if (this.fuaWrites && bio.op === REQ_OP.WRITE) bio.flags |= REQ_FUA;
     const kind = kindOf(bio);
     const p: Pending = {
       id: this.nextId++, kind, offset: bio.sector * 512, length: bio.bytes, issuedNs: this.engine.now,

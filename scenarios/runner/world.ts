@@ -102,6 +102,8 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
   });
   for (const [device, jobs] of byDevice) {
     const tap = tapOf(device);
+    // The workload engine has no FUA knob: the tap sets REQ_FUA when every job on the device asks for it.
+    tap.fuaWrites = jobs.every((j) => j.fua);
     jobsLeft++;
     // One workload per device so content ids stay unique on it; it starts with its earliest job.
     const startNs = Math.min(...jobs.map((j) => j.startNs));
