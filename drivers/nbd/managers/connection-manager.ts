@@ -232,6 +232,8 @@ export class ConnectionManager {
       startTls: () => {
         if (!live()) return;
         actor.send({ type: 'TLS_START' });
+        slot.rxCpuCharged = 0;
+        slot.rxCpuFreeAt = 0;
         slot.tls = this.security.clientChannel(slot.index, {
           sendRaw: (b) => { if (live()) this.network.sendRaw(slot, b); },
           established: () => { if (!live()) return; actor.send({ type: 'TLS_DONE' }); slot.handshake?.tlsEstablished(); },
@@ -241,7 +243,7 @@ export class ConnectionManager {
             actor.send({ type: 'HANDSHAKE_REFUSED', reason });
             this.owner.refused(slot, reason, 13);
           },
-          appData: (b) => { if (live()) this.protocol.received(slot, b); },
+          appData: (b) => { if (live()) this.openedRecord(slot, inc, b); },
         });
         slot.tls.start();
       },
@@ -265,6 +267,19 @@ export class ConnectionManager {
         this.owner.refused(slot, reason, errno);
       },
     });
+  }
+
+  /**
+   * A decrypted TLS record: handed to the protocol once the CPU has opened it (records are
+   * opened one after another, so the order is kept).
+   */
+  private openedRecord(slot: ConnectionSlot, inc: number, plain: Uint8Array): void {
+    const tls = slot.tls!;
+    const cost = tls.rxCpuNs - slot.rxCpuCharged;
+    slot.rxCpuCharged = tls.rxCpuNs;
+    const at = Math.max(this.engine.now, slot.rxCpuFreeAt) + cost;
+    slot.rxCpuFreeAt = at;
+    this.engine.scheduleAt(at, () => { if (slot.incarnation === inc) this.protocol.received(slot, plain); }, 'nbd.tls.open');
   }
 
   private publish(): void {

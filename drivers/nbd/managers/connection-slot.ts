@@ -17,6 +17,9 @@ export class ConnectionSlot {
   handshake: Handshake | null = null;
   transmission: Transmission | null = null;
   tls: TlsChannel | null = null;
+  /** Receive-side TLS CPU: charged so far, and when the CPU is free to open the next record. */
+  rxCpuCharged = 0;
+  rxCpuFreeAt = 0;
   info: ExportInfo | null = null;
   /** Requests sent and not yet replied to. */
   outstanding = 0;

@@ -25,7 +25,7 @@ class TxQueue {
   sealedAt: number[] = [];
   /** The connection's TLS work is serialised: when the CPU is free for the next record. */
   cpuFreeAt = 0;
-  /** TLS CPU time already charged (TlsChannel.cpuNs at the last record). */
+  /** Send-side TLS CPU time already charged (cpuNs − rxCpuNs at the last record). */
   cpuCharged = 0;
   wake: EventHandle | null = null;
   constructor(size: number) {
@@ -163,7 +163,7 @@ export class NetworkManager {
    * byte): records leave in order, each once the connection's TLS work before it is done.
    */
   private pushRecord(slot: ConnectionSlot, q: TxQueue, rec: Uint8Array): void {
-    const spent = slot.tls ? slot.tls.cpuNs - q.cpuCharged : 0;
+    const spent = slot.tls ? slot.tls.cpuNs - slot.tls.rxCpuNs - q.cpuCharged : 0;
     q.cpuCharged += spent;
     const at = Math.max(this.engine.now, q.cpuFreeAt) + spent;
     q.cpuFreeAt = at;

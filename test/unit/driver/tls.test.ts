@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BlkOp } from '../../../drivers/nbd/ports.ts';
-import { TLS_HANDSHAKE_CPU_NS, TlsChannel, type TlsSink } from '../../../drivers/nbd/security/tls-channel.ts';
+import { TLS_HANDSHAKE_CPU_NS, TLS_NS_PER_BYTE, TlsChannel, type TlsSink } from '../../../drivers/nbd/security/tls-channel.ts';
 import { config, ONE_WAY_NS, rig } from './harness.ts';
 import { BS } from './workload.ts';
 
@@ -35,6 +35,8 @@ describe('STARTTLS in the simulator', () => {
     const slot = r.dev.conns.slots.find((c) => c.usable)!;
     expect(slot.tls?.open).toBe(true);
     expect(slot.tls!.bytesSealed).toBeGreaterThan(BS);
+    // Opening the 4 KiB read reply cost CPU time at TLS_NS_PER_BYTE, charged before delivery.
+    expect(slot.tls!.rxCpuNs).toBeGreaterThanOrEqual(BS * TLS_NS_PER_BYTE);
   });
 
   it('the TLS exchange costs round trips and CPU time: ready later than without TLS', () => {
