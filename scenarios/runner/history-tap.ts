@@ -38,6 +38,8 @@ export class HistoryTap extends GenDisk {
   /** Reads are checked only when every write carries verify content. */
   private checkable = true;
   private readonly onEnd: BioEndIo = (bio) => this.ended(bio);
+  /** Virtual time of the last completion (progress, for the runner's stuck-run deadline). */
+  lastCompletionNs = 0;
 
   constructor(private readonly engine: Engine, readonly inner: GenDisk, ctx: CpuContext) {
     super(inner.name, inner.queue, ctx, inner.driverData);
@@ -125,6 +127,7 @@ export class HistoryTap extends GenDisk {
     const p = this.pending.get(bio);
     if (!p) return;
     this.pending.delete(bio);
+    this.lastCompletionNs = this.engine.now;
     const ok = bio.status === 0;
     const rec: OpRecord = {
       id: p.id, kind: p.kind, offset: p.offset, length: p.length, issuedNs: p.issuedNs, completedNs: this.engine.now, ok,

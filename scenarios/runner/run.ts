@@ -12,11 +12,12 @@ import type { World } from './world.ts';
 /** Steps the engine until the jobs and the timeline are done, `untilNs`, or the deadline. */
 export function runWorld(w: World, untilNs?: Ns): void {
   const e = w.engine;
-  const stopAt = untilNs ?? w.deadlineNs;
   // Check for the end between events; the workload finishing does not empty the queue (timers).
+  let stopAt = untilNs ?? w.deadlineNs();
   for (;;) {
     if (w.finished() && untilNs === undefined) return;
     const next = e.nextEventTime();
+    if (next !== undefined && next > stopAt && untilNs === undefined) stopAt = w.deadlineNs();
     if (next === undefined || next > stopAt) {
       if (untilNs !== undefined) e.runUntil(untilNs);
       return;

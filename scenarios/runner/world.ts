@@ -41,14 +41,19 @@ export interface World {
   readonly disks: ReadonlyMap<string, HistoryTap>;
   readonly workloads: readonly Workload[];
   readonly timeline: TimelineLog;
-  /** Virtual time after which the run stops even if jobs are stuck. */
-  readonly deadlineNs: Ns;
+  /**
+   * Virtual time after which a run whose jobs are stuck stops: past the timeline, the jobs'
+   * runtimes and the last completed request by the liveness limit and a grace period.
+   */
+  deadlineNs(): Ns;
   /** Jobs finished and every timeline event (heals included) applied. */
   finished(): boolean;
 }
 
 /** How long past the last fault (or the last timeline event) a stuck run may go on. */
 const GRACE_NS = 1_000_000_000;
+/** Without a liveness limit: how long no request may complete before the run is declared stuck. */
+const STALL_NS = 5_000_000_000;
 
 export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): World {
   if (opts.faultInjection !== undefined && !(FAULT_INJECTIONS as readonly string[]).includes(opts.faultInjection)) {
@@ -125,7 +130,13 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     }), 'runner.jobs.start');
   }
   const lastEventNs = s.timeline.reduce((m, e) => Math.max(m, e.atNs + ('durationNs' in e && e.durationNs !== undefined ? e.durationNs : 0)), 0);
-  const deadlineNs = Math.max(lastEventNs, s.lastHealNs) + (s.expect.livenessNs ?? 0) + GRACE_NS;
+  const planned = Math.max(lastEventNs, s.lastHealNs, ...s.jobs.map((j) => j.startNs + (j.runtimeNs ?? 0)));
+  const patience = (s.expect.livenessNs ?? STALL_NS) + GRACE_NS;
+  const deadlineNs = (): Ns => {
+    let last = 0;
+    for (const t of disks.values()) if (t.lastCompletionNs > last) last = t.lastCompletionNs;
+    return Math.max(planned, last) + patience;
+  };
   return {
     scenario: s, seed, engine, machine, client, servers, nbd, disks, workloads, timeline: tl, deadlineNs,
     finished: () => jobsLeft === 0 && engine.now >= lastEventNs,
