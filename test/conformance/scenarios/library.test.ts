@@ -14,7 +14,7 @@ const EXPECTED_FAILURE = 'tls-wrong-key.toml';
 describe('scenario library', () => {
   it('holds the spec targets and the fault scenarios', () => {
     for (const f of ['smoke', 'perf-seq-read', 'perf-randwrite-4k', 'perf-randread-4k', 'perf-latency', 'fault-loss', 'fault-reorder-dup', 'fault-link-flap',
-      'fault-partition-heal', 'fault-crash-flush', 'fault-crash-fua', 'fault-eio', 'fault-slow', 'fault-hang', 'fault-malformed', 'fault-mix', 'tls-psk', 'tls-wrong-key']) {
+      'fault-partition-heal', 'fault-crash-flush', 'fault-crash-fua', 'fault-eio', 'fault-slow', 'fault-hang', 'fault-malformed', 'fault-mix', 'tls-psk', 'tls-wrong-key', 'mgmt-during-io']) {
       expect(FILES).toContain(`${f}.toml`);
     }
   });
