@@ -28,6 +28,8 @@ export interface TimelineLog {
   readonly mgmt: (MgmtOutput & { readonly atNs: Ns })[];
   /** When each fault healed (partition/link/EIO/slow/hang ended, server restarted): recovery is measured from these. */
   readonly healsNs: Ns[];
+  /** Management commands of the timeline that failed (bad command or arguments). */
+  readonly mgmtErrors: string[];
 }
 
 const HEALS: ReadonlySet<unknown> = new Set(['heal', 'link-up', 'restart']);
@@ -40,7 +42,7 @@ const ms = (ns: Ns): string => `${(ns / 1e6).toFixed(3).replace(/\.?0+$/, '')}ms
 
 /** Schedules every timeline event; the log fills as they apply. */
 export function scheduleTimeline(s: Scenario, t: TimelineTarget): TimelineLog {
-  const log: TimelineLog = { faults: [], mgmt: [], healsNs: [] };
+  const log: TimelineLog = { faults: [], mgmt: [], healsNs: [], mgmtErrors: [] };
   const apply = (what: string, data: Record<string, unknown>, fn: () => void): void => {
     fn();
     log.faults.push({ atNs: t.engine.now, description: what });
@@ -54,7 +56,7 @@ export function scheduleTimeline(s: Scenario, t: TimelineTarget): TimelineLog {
   for (const ev of s.timeline) {
     t.engine.scheduleAt(ev.atNs, () => {
       if (ev.action === 'mgmt') {
-        const out = runMgmt(t, ev.argv);
+        const out = runMgmt(t, ev.argv, log.mgmtErrors);
         log.mgmt.push({ ...out, atNs: t.engine.now });
         t.engine.trace.emit('runner', 'mgmt', { argv: ev.argv.join(' ') });
         return;
@@ -69,11 +71,13 @@ export function scheduleTimeline(s: Scenario, t: TimelineTarget): TimelineLog {
   return log;
 }
 
-function runMgmt(t: TimelineTarget, argv: readonly string[]): MgmtOutput {
+function runMgmt(t: TimelineTarget, argv: readonly string[], errors: string[]): MgmtOutput {
   try {
     return t.mgmt(argv);
   } catch (e) {
-    return { command: argv, data: { error: (e as Error).message } };
+    const message = (e as Error).message;
+    errors.push(`[[at]] ${ms(t.engine.now)} ${argv.join(' ')}: ${message}`);
+    return { command: argv, data: { error: message } };
   }
 }
 

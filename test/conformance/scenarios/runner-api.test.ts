@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serialiseRecord, type TraceRecord } from '../../../hw-sim/engine/trace.ts';
-import { loadScenario } from '../../../scenarios/schema/index.ts';
+import { readFileSync } from 'node:fs';
+import { loadScenario, parseScenario } from '../../../scenarios/schema/index.ts';
 import { runner, runScenario } from '../../../scenarios/runner/index.ts';
 
 const DIR = join(import.meta.dirname, '../../../scenarios');
@@ -70,6 +71,15 @@ describe('runner options', () => {
       draws.add(JSON.stringify(recs[0]?.data));
     }
     expect(draws.size).toBeGreaterThan(1);
+  });
+
+  it('a timeline management command that fails fails the run, naming the command and the time', () => {
+    const text = readFileSync(join(DIR, 'perf-latency.toml'), 'utf8') + '\n[[at]]\ntime = "1ms"\naction = "mgmt"\ncommand = "nbd-connection-reset 99x"\n';
+    const r = runScenario(parseScenario(text, 'bad-mgmt.toml'), 1);
+    const m = r.expectations.find((e) => e.name === 'mgmt');
+    expect(m?.ok).toBe(false);
+    expect(String(m?.actual)).toMatch(/^\[\[at\]\] 1ms nbd-connection-reset 99x: /);
+    expect(r.passed).toBe(false);
   });
 
   it('lists its broken-driver hooks for the CLI', () => {
