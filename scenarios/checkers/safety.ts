@@ -177,10 +177,12 @@ function checkBlock(block: number, r: OpRecord, seen: number, writes: readonly S
   for (const w of writes) {
     if (!w.acked || w.completedNs! >= r.issuedNs) continue;
     const crash = firstCrashAfter(w.completedNs!);
-    if (crash < r.issuedNs && w.durableNs > crash) continue;
+    // A crash before the read completed may have come before the read reached the disk: an
+    // unflushed write lost in it no longer rules out older data.
+    if (crash < readDone && w.durableNs > crash) continue;
     if (!cut || w.issuedNs > cut.issuedNs) {
       cut = w;
-      cutCrash = crash < r.issuedNs ? crash : NEVER;
+      cutCrash = crash < readDone ? crash : NEVER;
     }
   }
   const live = (s: Source) => s.completedNs === undefined || !s.acked || !cut || s.completedNs >= cut.issuedNs;

@@ -40,6 +40,10 @@ describe('safety checker: histories that must pass', () => {
     ], [30])],
     ['a failed FLUSH makes nothing durable', hist([w(1, 0, [11], 0, 10), f(2, 15, 20, false), r(3, 0, [0], 40, 50)], [30])],
     ['a FLUSH completing after the crash makes nothing durable before it', hist([w(1, 0, [11], 0, 10), f(2, 15, 35), r(3, 0, [0], 40, 50)], [30])],
+    // The read was issued before the crash but may have reached the disk after it (swarm seed 36).
+    ['a read spanning a crash may see the durable data the crash rolled back to', hist([
+      w(1, 0, [11], 0, 10), w(2, 0, [12], 12, 14), r(3, 0, [0], 20, 50),
+    ], [30])],
     ['a write acked after the crash (retried) is not subject to it', hist([w(1, 0, [11], 0, 40), r(2, 0, [11], 50, 60)], [30])],
     ['trimmed blocks may read as anything until rewritten', hist([w(1, 0, [11], 0, 10), trim(2, 0, 1, 20, 30), r(3, 0, [0], 40, 50), r(4, 0, [11], 60, 70)])],
   ])('%s', (_name, h) => {
