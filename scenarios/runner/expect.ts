@@ -64,13 +64,33 @@ export function recoveryTimes(h: History, healsNs: readonly Ns[]): Ns[] {
   return out;
 }
 
-/** `[expect]` through the checkers' evaluation, plus the device's own verdict when it failed. */
+/** How the device ended: its state and, when it failed, why. */
+export interface DeviceOutcome {
+  readonly state: string;
+  readonly reason: string;
+}
+
+/** `[expect]` through the checkers' evaluation, plus the device's own verdict. */
 export function evaluate(e: Expectations, jobs: readonly JobResult[], m: {
-  safety: SafetyReport; liveness: LivenessReport | undefined; history: History; healsNs: readonly Ns[]; deviceFailure: string | undefined;
+  safety: SafetyReport; liveness: LivenessReport | undefined; history: History; healsNs: readonly Ns[]; device: DeviceOutcome;
 }): ExpectationResult[] {
   const errors = m.history.ops.reduce((a, op) => a + (op.completedNs !== undefined && !op.ok ? 1 : 0), 0);
   const out = evaluateExpectations(e, { jobs, safety: m.safety, liveness: m.liveness, recoveryNs: recoveryTimes(m.history, m.healsNs), errors });
-  // A failed device is never a pass by default: nothing ran, so nothing else could fail.
-  if (m.deviceFailure !== undefined) out.unshift({ name: 'device', ok: false, actual: m.deviceFailure, limit: 'ready' });
+  const verdict = deviceVerdict(e, m.device);
+  if (verdict) out.unshift(verdict);
   return out;
+}
+
+/**
+ * A failed device is never a pass by default (nothing ran, so nothing else could fail); with
+ * `[expect] device = "failed"` it is the one outcome that passes, its reason containing `reason`.
+ */
+export function deviceVerdict(e: Expectations, d: DeviceOutcome): ExpectationResult | undefined {
+  const failed = d.state === 'failed';
+  const actual = failed ? `failed: ${d.reason}` : d.state;
+  const want = e.device;
+  if (!want) return failed ? { name: 'device', ok: false, actual, limit: 'ready' } : undefined;
+  const reasonOk = want.reason === undefined || d.reason.toLowerCase().includes(want.reason.toLowerCase());
+  const limit = want.reason === undefined ? 'failed' : `failed: …${want.reason}…`;
+  return { name: 'device', ok: failed && reasonOk, actual, limit };
 }

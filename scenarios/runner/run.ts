@@ -38,8 +38,8 @@ export function resultOf(w: World): RunResult {
     ? checkLiveness(history, { lastHealNs: s.lastHealNs, limitNs: s.expect.livenessNs, endNs })
     : undefined;
   const dev = w.nbd.device;
-  const deviceFailure = dev.state === 'failed' ? `failed: ${dev.failureReason}` : undefined;
-  const expectations = evaluate(s.expect, jobs, { safety, liveness, history, healsNs: w.timeline.healsNs, deviceFailure });
+  const device = { state: dev.state, reason: dev.failureReason };
+  const expectations = evaluate(s.expect, jobs, { safety, liveness, history, healsNs: w.timeline.healsNs, device });
   const mgmtErrors = w.timeline.mgmtErrors;
   if (mgmtErrors.length > 0) expectations.push({ name: 'mgmt', ok: false, actual: mgmtErrors[0]!, limit: 'every command succeeds' });
   w.engine.trace.emit('runner', 'run.end', { jobs: jobs.length, ok: expectations.every((x) => x.ok) });

@@ -13,6 +13,19 @@ const percentiles = z.strictObject({
 const perJob = <T extends z.ZodType>(value: T) =>
   z.union([value, z.strictObject({ min: value, job: z.string().optional() })]);
 
+const deviceState = z.enum(['ready', 'failed']);
+
+/**
+ * `device = "failed"` (or `{ state = "failed", reason = "wrong PSK" }`): the run is an expected
+ * failure — it passes only if the device ends failed, with `reason` in its failure reason.
+ */
+const deviceSchema = z.union([
+  deviceState,
+  z.strictObject({ state: deviceState, reason: z.string().min(1).optional() }).refine((d) => d.reason === undefined || d.state === 'failed', {
+    message: 'reason only applies to state = "failed"', path: ['reason'],
+  }),
+]);
+
 /** `[expect]`: what must hold for the run to pass. */
 export const expectSchema = z.strictObject({
   /** Zero safety violations (reads return acknowledged data; flushed data survives a crash). */
@@ -33,4 +46,6 @@ export const expectSchema = z.strictObject({
     .default({}),
   /** No request fails (errno) during the run. */
   no_errors: z.boolean().default(false),
+  /** How the NBD device ends: "ready" (default) or an expected failure. */
+  device: deviceSchema.optional(),
 });

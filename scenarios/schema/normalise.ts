@@ -204,6 +204,7 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     latency[op] = out;
   }
   const bw = perJob(e.bandwidth, 'bandwidth');
+  const dev = typeof e.device === 'string' ? { state: e.device, reason: undefined } : e.device;
   return {
     safety: e.safety,
     livenessNs: e.liveness,
@@ -212,5 +213,6 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     bandwidth: bw && { minBps: bw.min, job: bw.job },
     latency,
     noErrors: e.no_errors,
+    ...(dev?.state === 'failed' ? { device: { state: 'failed' as const, reason: dev.reason } } : {}),
   };
 }

@@ -108,6 +108,12 @@ export type TimelineEvent =
 export type Percentile = 'p50' | 'p90' | 'p99' | 'p99.9' | 'max';
 export type LatencyOp = 'read' | 'write' | 'flush' | 'trim';
 
+/** An expected device failure: the device must end failed, its reason containing `reason`. */
+export interface DeviceFailureExpectation {
+  readonly state: 'failed';
+  readonly reason: string | undefined;
+}
+
 export interface Expectations {
   readonly safety: boolean;
   readonly livenessNs: Ns | undefined;
@@ -116,6 +122,8 @@ export interface Expectations {
   readonly bandwidth: { readonly minBps: number; readonly job: string | undefined } | undefined;
   readonly latency: Partial<Record<LatencyOp, Partial<Record<Percentile, Ns>>>>;
   readonly noErrors: boolean;
+  /** Set when the scenario expects the device to fail (`[expect] device = "failed"`); absent: it must not. */
+  readonly device?: DeviceFailureExpectation | undefined;
 }
 
 /** A validated scenario: times in integer ns, sizes in bytes, rates in bit/s, references resolved. */

@@ -1,6 +1,7 @@
 // Every scenario file runs with its fixed seeds and meets its expectations; the first seed of
-// each runs twice and must give the same digest. tls-wrong-key is the one scenario whose point
-// is a failure: it must fail, clearly, with no data moved.
+// each runs twice and must give the same digest. A scenario whose point is a failure says so in
+// its [expect] (device = "failed", e.g. tls-wrong-key): it passes through the same path when the
+// device fails clearly, fast, with no data moved.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,6 @@ import { runScenario } from '../../../scenarios/runner/index.ts';
 
 const DIR = join(import.meta.dirname, '../../../scenarios');
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.toml')).sort();
-const EXPECTED_FAILURE = 'tls-wrong-key.toml';
 
 describe('scenario library', () => {
   it('holds the spec targets and the fault scenarios', () => {
@@ -19,9 +19,14 @@ describe('scenario library', () => {
     }
   });
 
-  for (const file of FILES.filter((f) => f !== EXPECTED_FAILURE)) {
+  it('tls-wrong-key is an expected failure in its own [expect]', () => {
+    expect(loadScenario(join(DIR, 'tls-wrong-key.toml')).expect.device).toEqual({ state: 'failed', reason: 'wrong PSK' });
+  });
+
+  for (const file of FILES) {
     it(`${file}: every fixed seed passes; same seed ⇒ same digest`, () => {
       const s = loadScenario(join(DIR, file));
+      const expectsFailure = s.expect.device?.state === 'failed';
       expect(s.seeds.length).toBeGreaterThan(0);
       const digests: string[] = [];
       for (const seed of s.seeds) {
@@ -29,8 +34,18 @@ describe('scenario library', () => {
         const failed = r.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${String(e.actual)} vs ${String(e.limit)}`);
         expect({ seed, failed, safety: r.safetyViolations.slice(0, 2).map((v) => v.message), liveness: r.livenessViolations.length }).toEqual({ seed, failed: [], safety: [], liveness: 0 });
         expect(r.passed).toBe(true);
-        expect(r.jobs.length).toBeGreaterThan(0);
-        expect(r.jobs.reduce((a, j) => a + j.ios, 0)).toBeGreaterThan(0);
+        if (expectsFailure) {
+          // The device failed for the stated reason, no data moved, and it failed fast: within a
+          // few connection timeouts, not at the run's deadline.
+          const dev = r.expectations.find((e) => e.name === 'device');
+          expect(dev?.ok).toBe(true);
+          expect(String(dev?.actual)).toMatch(file === 'tls-wrong-key.toml' ? /^failed: .*TLS.*wrong PSK/i : /^failed: /);
+          expect(r.jobs.reduce((a, j) => a + j.ios, 0)).toBe(0);
+          expect(r.virtualTimeNs).toBeLessThan(1_000_000_000);
+        } else {
+          expect(r.jobs.length).toBeGreaterThan(0);
+          expect(r.jobs.reduce((a, j) => a + j.ios, 0)).toBeGreaterThan(0);
+        }
         digests.push(r.digest);
       }
       const again = runScenario(s, s.seeds[0]!);
@@ -38,17 +53,4 @@ describe('scenario library', () => {
       if (s.seeds.length > 1) expect(new Set(digests).size).toBe(s.seeds.length);
     });
   }
-
-  it(`${EXPECTED_FAILURE}: the device fails with a TLS reason, no data moves, deterministically`, () => {
-    const s = loadScenario(join(DIR, EXPECTED_FAILURE));
-    const r = runScenario(s, s.seeds[0]!);
-    expect(r.passed).toBe(false);
-    const dev = r.expectations.find((e) => e.name === 'device');
-    expect(dev?.ok).toBe(false);
-    expect(String(dev?.actual)).toMatch(/TLS.*wrong PSK/i);
-    expect(r.jobs.reduce((a, j) => a + j.ios, 0)).toBe(0);
-    // Fails fast: within a few connection timeouts, not at the run's deadline.
-    expect(r.virtualTimeNs).toBeLessThan(1_000_000_000);
-    expect(runScenario(s, s.seeds[0]!).digest).toBe(r.digest);
-  });
 });

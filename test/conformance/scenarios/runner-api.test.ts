@@ -82,6 +82,27 @@ describe('runner options', () => {
     expect(r.passed).toBe(false);
   });
 
+  it('an expected device failure passes only when the device fails, for the stated reason', () => {
+    const wrongKey = readFileSync(join(DIR, 'tls-wrong-key.toml'), 'utf8');
+    const asIs = runScenario(parseScenario(wrongKey, 'wrong-key.toml'), 1);
+    expect(asIs.passed).toBe(true);
+    expect(asIs.expectations[0]).toMatchObject({ name: 'device', ok: true });
+    // The same failure with another reason asked for: not the failure the scenario expects.
+    const other = runScenario(parseScenario(wrongKey.replace('reason = "wrong PSK"', 'reason = "connection refused"'), 'other.toml'), 1);
+    expect(other.passed).toBe(false);
+    expect(other.expectations[0]).toMatchObject({ name: 'device', ok: false, limit: 'failed: …connection refused…' });
+    expect(String(other.expectations[0]!.actual)).toMatch(/^failed: .*wrong PSK/);
+    // Without the expectation, the failed device fails the run.
+    const plain = runScenario(parseScenario(wrongKey.replace(/^device = .*$/m, ''), 'plain.toml'), 1);
+    expect(plain.passed).toBe(false);
+    expect(plain.expectations[0]).toMatchObject({ name: 'device', ok: false, limit: 'ready' });
+    // A device that comes up when failure was expected fails the run.
+    const psk = readFileSync(join(DIR, 'tls-psk.toml'), 'utf8').replace('[expect]', '[expect]\ndevice = "failed"');
+    const up = runScenario(parseScenario(psk, 'up.toml'), 1, { untilNs: 5_000_000 });
+    expect(up.passed).toBe(false);
+    expect(up.expectations[0]).toMatchObject({ name: 'device', ok: false, actual: 'ready', limit: 'failed' });
+  });
+
   it('lists its broken-driver hooks for the CLI', () => {
     expect(runner.faultInjections).toEqual(['drop-acked-write']);
   });

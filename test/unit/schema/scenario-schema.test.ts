@@ -108,6 +108,14 @@ p99 = "10ms"
     });
   });
 
+  it('[expect] device: an expected failure, with an optional reason substring', () => {
+    expect(parseScenario(BASE, 's.toml').expect.device).toBeUndefined();
+    expect(parseScenario(`${BASE}\n[expect]\ndevice = "ready"\n`, 's.toml').expect.device).toBeUndefined();
+    expect(parseScenario(`${BASE}\n[expect]\ndevice = "failed"\n`, 's.toml').expect.device).toEqual({ state: 'failed', reason: undefined });
+    expect(parseScenario(`${BASE}\n[expect]\ndevice = { state = "failed", reason = "wrong PSK" }\n`, 's.toml').expect.device)
+      .toEqual({ state: 'failed', reason: 'wrong PSK' });
+  });
+
   it('the same text always hashes the same, a different text differently', () => {
     expect(parseScenario(BASE, 'x').hash).toBe(parseScenario(BASE, 'y').hash);
     expect(parseScenario(`${BASE}\n# c\n`, 'x').hash).not.toBe(parseScenario(BASE, 'x').hash);
@@ -196,6 +204,13 @@ describe('bad scenarios: file, key path, reason, line', () => {
 
   it('liveness cannot be asked for when a fault never heals', () => {
     expect(fail(`${BASE}\n[[at]]\ntime = "1s"\naction = "crash"\ntarget = "a"\n[expect]\nliveness = "1s"\n`).keyPath).toBe('expect.liveness');
+  });
+
+  it('a bad [expect] device', () => {
+    expect(fail(`${BASE}\n[expect]\ndevice = "broken"\n`).keyPath).toBe('expect.device');
+    const e = fail(`${BASE}\n[expect]\ndevice = { state = "ready", reason = "x" }\n`);
+    expect([e.keyPath, e.reason]).toEqual(['expect.device.reason', 'reason only applies to state = "failed"']);
+    expect(fail(`${BASE}\n[expect]\ndevice = { state = "failed", why = "x" }\n`).keyPath).toBe('expect.device.why');
   });
 
   it('a missing required key', () => {
