@@ -78,6 +78,7 @@ export class NbdDevice implements ConnectionOwner {
     }, this.lb, this.network, this.cache, this.perf, this.errors);
     this.io.permission = (exp, op, ro) => this.security.check(exp, op, ro);
     this.io.connIdle = (slot) => this.conns.send(slot.index, { type: 'DRAINED' });
+    this.io.watch = () => this.armSilenceWatch();
     this.conns = new ConnectionManager(engine, name, cfg, opts.sockets, this.protocol, this.network, this.security, this);
     this.io.conns = this.conns.slots;
     this.actor.subscribe((snap) => this.onDeviceState(snap.value as DeviceStateName));
@@ -236,6 +237,31 @@ export class NbdDevice implements ConnectionOwner {
       this.io.failAll(this.actor.getSnapshot().context.errno || Errno.EIO);
       this.conns.killAll(`device failed: ${this.failureReason}`);
     }
+  }
+
+  /**
+   * dead_conn_timeout as a silence detector: a connection with requests in flight that has
+   * received nothing for that long is declared dead (its requests move to live connections)
+   * without waiting for the block layer's longer request timeout. One timer per device, running
+   * only while something is in flight; the request path only stamps `lastRxAt`.
+   */
+  private armSilenceWatch(): void {
+    const limit = this.opts.config.deadConnTimeoutNs;
+    this.io.watching = true;
+    this.engine.schedule(Math.max(1, Math.floor(limit / 4)), () => {
+      const now = this.engine.now;
+      let busy = false;
+      for (const c of this.conns.slots) {
+        if (!c.usable || c.outstanding === 0) continue;
+        if (now - c.lastRxAt >= limit) {
+          const reason = `silent for ${limit} ns with ${c.outstanding} request(s) in flight`;
+          this.errors.report('dead-conn', 'reconnect', c.index, c.server, 0, reason);
+          this.conns.send(c.index, { type: 'KILL', reason });
+        } else busy = true;
+      }
+      if (busy) this.armSilenceWatch();
+      else this.io.watching = false;
+    }, 'nbd.silence_watch');
   }
 
   /** server_health_check_interval: revive dead connections so a returning server is used again. */

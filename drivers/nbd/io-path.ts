@@ -45,6 +45,10 @@ export class IoPath implements ExportCaps {
   permission: (exportName: string, op: BlkOp, serverReadOnly: boolean) => number = () => 0;
   /** A draining connection has nothing in flight any more. */
   connIdle: (slot: ConnectionSlot) => void = () => {};
+  /** The silence watchdog is armed (see watch). */
+  watching = false;
+  /** Arms the silence watchdog; set by the device (it owns the connections). */
+  watch: () => void = () => {};
 
   constructor(
     private readonly engine: Engine,
@@ -110,6 +114,7 @@ export class IoPath implements ExportCaps {
     r.sends++;
     r.generation = slot.generation;
     r.cookie = slot.generation * 0x1_0000_0000 + r.tag;
+    if (slot.outstanding === 0) { slot.lastRxAt = r.tSent; if (!this.watching) this.watch(); }
     slot.outstanding++;
     slot.requestsSent++;
     this.net.countRequest(slot);

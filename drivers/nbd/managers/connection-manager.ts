@@ -187,6 +187,7 @@ export class ConnectionManager {
           onConnect: () => { if (slot.incarnation === inc) actor().send({ type: 'SOCKET_UP' }); },
           onData: (bytes) => {
             if (slot.incarnation !== inc) return;
+            slot.lastRxAt = this.engine.now;
             if (slot.tls) slot.tls.feed(bytes);
             else this.protocol.received(slot, bytes);
           },

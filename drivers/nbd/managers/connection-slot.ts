@@ -36,6 +36,8 @@ export class ConnectionSlot {
   reconnects = 0;
   errors = 0;
   lastReason = '';
+  /** Virtual time bytes last arrived (reset when a request goes out on an idle connection). */
+  lastRxAt = 0;
   /** Virtual time the connection last entered transmission. */
   upSince = 0;
 

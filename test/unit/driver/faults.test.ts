@@ -47,6 +47,24 @@ describe('a connection killed mid-flight', () => {
   });
 });
 
+describe('a silent connection', () => {
+  it('is declared dead after dead_conn_timeout of silence with requests in flight, before the block-layer timeout', () => {
+    const cfg = config({ ...pool4, requestTimeoutNs: 30_000 * MS, deadConnTimeoutNs: 100 * MS });
+    const r = rig(36, cfg, (n) => n.addServer('srv', { size: 4 * MiB }));
+    r.engine.runUntil(10 * MS);
+    const w = new VerifyWorkload(r, 512, 32, 1500);
+    w.start();
+    r.engine.runUntil(r.engine.now + 300_000);
+    r.net.partitionConn('srv', 0, true);
+    const t0 = r.engine.now;
+    r.engine.runUntil(t0 + 1000 * MS);
+    // Silence is checked every dead_conn_timeout / 4: detected within 1.25 × 100 ms, then requeued.
+    expect(w.res).toMatchObject({ submitted: 1500, completed: 1500, errors: 0, mismatches: 0 });
+    expect(r.dev.errors.counts['dead-conn']).toBeGreaterThanOrEqual(1);
+    expect(r.dev.errors.counts.timeout).toBe(0);
+  });
+});
+
 describe('a single-connection device whose server is gone', () => {
   const single = config({ ...pool4, connectionPoolSize: 1, connectionRetryCount: 2 });
 
