@@ -83,6 +83,17 @@ export interface RunResult {
   readonly mgmt: readonly (MgmtOutput & { readonly atNs: Ns })[];
 }
 
+/** One section of the stepper's `show`: a small table for people, and where its full data is in `show()`. */
+export interface ShowSection {
+  /** What `show NAME` selects, e.g. "statecharts", "blk", "nbd", "nics", "tcp". */
+  readonly name: string;
+  /** Key of the same data in SimSession.show() (for `show --json NAME`). */
+  readonly raw: string;
+  /** One line above the table (may carry a summary, e.g. the device state). */
+  readonly title: string;
+  readonly table: { readonly columns: readonly string[]; readonly rows: readonly (readonly (string | number | boolean | null)[])[] };
+}
+
 /**
  * A paused simulation for the stepper and `mgmt`: the CLI drives it one engine event at a time.
  */
@@ -100,6 +111,8 @@ export interface SimSession {
    * by cookie, NIC rings, TCP windows — sections of plain JSON data.
    */
   show(): Readonly<Record<string, unknown>>;
+  /** The same state as a few small tables for `show` (optional: without it the stepper prints show() as JSON). */
+  view?(): readonly ShowSection[];
   /** Runs a management command at the current point. Throws Error with a message on a bad command. */
   mgmt(argv: readonly string[]): MgmtOutput;
   /** Runs to the end and checks expectations, as runScenario would. */

@@ -2,6 +2,7 @@ import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { MgmtOutput, SimSession } from '../../scenarios/runner/types.ts';
 import { parseDuration } from '../../drivers/nbd/config/units.ts';
 import { renderTable } from './format/table.ts';
+import { showText } from './show.ts';
 import { formatNs } from './format/units.ts';
 
 export const STEPPER_HELP = `commands:
@@ -10,7 +11,8 @@ export const STEPPER_HELP = `commands:
   until [src=S] [kind=K]  run until a record matches (* is a wildcard)                     (u)
   state MACHINE         run until MACHINE's next state change (see \`machines\`)
   back [N]              go back N events (default 1) by re-running from the start          (b)
-  show [SECTION]        statecharts, blk-mq queues and tags, in-flight NBD commands, NIC rings, TCP windows
+  show [SECTION]        tables: statecharts, blk (blk-mq queues, tags), nbd (commands in flight by cookie),
+                        nics (rings), tcp (windows); show --json [SECTION] or show raw: the full data
   machines              list the statecharts
   mgmt COMMAND...       run a management command here (or type nbd-... directly)
   where                 current virtual time, events and records                            (w)
@@ -101,12 +103,9 @@ export class Stepper {
         this.out(`back at event ${this.events}, ${formatNs(this.session.now)}\n`);
         return true;
       }
-      case 'show': {
-        const all = this.session.show();
-        if (args[0] !== undefined && !(args[0] in all)) throw new Error(`no section "${args[0]}" (sections: ${Object.keys(all).join(', ')})`);
-        this.out(`${JSON.stringify(args[0] === undefined ? all : all[args[0]], null, 2)}\n`);
+      case 'show':
+        this.out(showText(this.session, args));
         return true;
-      }
       case 'machines':
         this.out(`${this.session.machines().join('\n')}\n`);
         return true;
