@@ -10,6 +10,7 @@ export class NetStats {
   tcpRetransSegs = 0;
   tcpFastRetransmits = 0;
   tcpTimeouts = 0;
+  tcpLossProbes = 0;
   tcpDupAcks = 0;
   tcpChecksumDrops = 0;
   tcpOutRsts = 0;
@@ -35,6 +36,7 @@ export class NetStats {
       ['tcp/retrans_segs', this.tcpRetransSegs],
       ['tcp/fast_retransmits', this.tcpFastRetransmits],
       ['tcp/timeouts', this.tcpTimeouts],
+      ['tcp/loss_probes', this.tcpLossProbes],
       ['tcp/dup_acks', this.tcpDupAcks],
       ['tcp/checksum_drops', this.tcpChecksumDrops],
       ['tcp/out_rsts', this.tcpOutRsts],

@@ -4,6 +4,7 @@ import { limitedTransmit, rcvNxtAll, rcvSeq, retransmitHead, sendAck, sendSyn, s
 import type { TcpSocket } from './socket.ts';
 import { replyRst } from './reset.ts';
 import { receivesData } from './state.ts';
+import { armProbe } from './probe.ts';
 
 /** Processes one segment addressed to this connection (any state but LISTEN). */
 export function tcpInput(s: TcpSocket, p: Packet): void {
@@ -69,6 +70,9 @@ export function tcpInput(s: TcpSocket, p: Packet): void {
   }
   receiveData(s, p, off, len, flags);
 }
+
+/** In-order segments acknowledged at once after out-of-order or duplicate data. */
+const QUICKACKS = 16;
 
 /**
  * Duplicate ACKs that signal a loss: 3, or with fewer than four segments out and nothing new to
@@ -151,6 +155,7 @@ function processAck(s: TcpSocket, off: number, len: number, flags: number, ack: 
         s.host.stats.tcpFastRetransmits++;
         s.host.trace('tcp.fast_retransmit', { conn: s.label, una: s.sndUna, cwnd: s.cc.cwnd });
         retransmitHead(s);
+        armProbe(s);
       } else if (!s.cc.inRecovery && s.cc.dupAcks <= 2) {
         limitedTransmit(s);
       }
@@ -169,6 +174,8 @@ function processAck(s: TcpSocket, off: number, len: number, flags: number, ack: 
   if (phase === 'partial') retransmitHead(s);
   if (s.sndMax > s.sndUna) s.rtxTimer.arm(s.rtt.rtoNs);
   else if (!s.persist) s.rtxTimer.stop();
+  s.probeSent = false;
+  armProbe(s);
   if (s.finQueued && ackOff === s.sndq.end + 1 && !ourFinAcked(s)) return false;
   if (s.writeBlocked && s.sndq.free > 0 && !s.finQueued) {
     s.writeBlocked = false;
@@ -229,8 +236,15 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
     const before = q.rcvNxt;
     const advanced = q.store(p.payload, off);
     s.host.chargeCopy(len);
-    // Out of order, filling a gap, or a duplicate: the sender needs to hear at once.
-    if (off !== before || hadGap) ackNow = true;
+    // Out of order, filling a gap, or a duplicate: the sender needs to hear at once, and for
+    // the next segments too while it recovers (Linux's quickack mode, TCP_MAX_QUICKACKS).
+    if (off !== before || hadGap) {
+      ackNow = true;
+      s.quickAcks = QUICKACKS;
+    } else if (s.quickAcks > 0) {
+      s.quickAcks--;
+      ackNow = true;
+    }
     s.rcvUnacked += advanced;
     s.ackOwed = true;
   }

@@ -28,8 +28,12 @@ export class NewReno {
     this.dupAcks = 0;
     if (this.inRecovery) {
       if (ackOff >= this.recover) {
+        // Full ACK: deflate to ssthresh (RFC 6582 3.2 step 3, option 2, as Linux does). Option 1,
+        // min(ssthresh, FlightSize + SMSS), collapses to one segment when the full ACK leaves
+        // nothing outstanding, and one segment then waits out the peer's delayed-ACK timer.
         this.inRecovery = false;
-        this.cwnd = Math.max(Math.min(this.ssthresh, flightBefore - acked + this.mss), this.mss);
+        this.cwnd = this.ssthresh;
+        this.caAcked = 0;
         return 'full';
       }
       // Partial ACK: deflate by what was acknowledged, add back one segment (RFC 6582 3.2.3).

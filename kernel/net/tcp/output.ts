@@ -1,6 +1,7 @@
 import { IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type Packet, type TcpHeader } from '../../../hw-sim/net/packet.ts';
 import type { TcpSocket } from './socket.ts';
 import { sendsData } from './state.ts';
+import { armProbe } from './probe.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -98,6 +99,7 @@ function sendData(s: TcpSocket, off: number, len: number): number {
   let flags = TCP_ACK;
   if (end === dataEnd) flags |= TCP_PSH | (s.finQueued ? TCP_FIN : 0);
   const payload = len > 0 ? s.sndq.view(off, len) : EMPTY;
+  if (len > 0 && len % s.sndMss !== 0) s.sndSmallEnd = end;
   if (off < s.sndMax) {
     const segs = len > s.sndMss ? Math.ceil(len / s.sndMss) : 1;
     s.retransmits += segs;
@@ -112,16 +114,21 @@ function sendData(s: TcpSocket, off: number, len: number): number {
 }
 
 /**
- * Limited transmit (RFC 3042): on the first two duplicate ACKs, one new segment beyond the
- * congestion window (the peer's window permitting) keeps ACKs coming for fast retransmit.
+ * One new segment beyond the congestion window, the peer's window permitting: limited transmit
+ * (RFC 3042) on the first two duplicate ACKs, and the tail loss probe. Returns whether it sent.
  */
-export function limitedTransmit(s: TcpSocket): void {
+export function sendNewSegment(s: TcpSocket): boolean {
   const avail = s.sndq.end - s.sndNxt;
-  if (avail <= 0 || s.sndNxt < s.sndMax) return;
+  if (avail <= 0 || s.sndNxt < s.sndMax) return false;
   const len = Math.min(avail, s.sndUna + s.sndWnd - s.sndNxt, s.sndMss, s.sndq.contiguous(s.sndNxt));
-  if (len <= 0) return;
+  if (len <= 0) return false;
   s.sndNxt = sendData(s, s.sndNxt, len);
   s.sndMax = s.sndNxt;
+  return true;
+}
+
+export function limitedTransmit(s: TcpSocket): void {
+  sendNewSegment(s);
 }
 
 /** Resends the first unacknowledged segment (fast retransmit, partial ACK). */
@@ -130,9 +137,21 @@ export function retransmitHead(s: TcpSocket): void {
     sendSyn(s);
     return;
   }
+  retransmitAt(s, s.sndUna);
+}
+
+/** Resends the last segment sent (the tail loss probe when there is nothing new). */
+export function retransmitTail(s: TcpSocket): void {
   const dataEnd = s.sndq.end;
-  const len = s.sndUna >= dataEnd ? 0 : Math.min(s.sndMss, s.sndq.contiguous(s.sndUna), dataEnd - s.sndUna);
-  const next = sendData(s, s.sndUna, len);
+  const top = s.sndMax > dataEnd ? dataEnd : s.sndMax;
+  retransmitAt(s, Math.max(s.sndUna, top - s.sndMss));
+}
+
+/** Resends up to one segment from `off` (with the FIN if it reaches the end after shutdown). */
+function retransmitAt(s: TcpSocket, off: number): void {
+  const dataEnd = s.sndq.end;
+  const len = off >= dataEnd ? 0 : Math.min(s.sndMss, s.sndq.contiguous(off), dataEnd - off);
+  const next = sendData(s, off, len);
   if (s.sndNxt < next) s.sndNxt = next;
   if (s.sndMax < next) s.sndMax = next;
 }
@@ -163,13 +182,18 @@ export function tcpOutput(s: TcpSocket): void {
       s.tsqThrottled = true; // resumed from onTxDone
       break;
     }
-    // Cork, and Nagle while data is unacknowledged, hold back a partial last segment (an
-    // offload packet ending in one sends only its full segments).
-    if (len === avail && !s.finQueued && (s.cork || (!s.noDelay && s.sndMax > s.sndUna))) {
+    // Cork, and Nagle while a small segment is unacknowledged (Minshall's variant, as Linux:
+    // full segments in flight do not hold back the tail of a bulk write for an ACK that the
+    // peer may delay), hold back a partial last segment (an offload packet ending in one sends
+    // only its full segments).
+    if (len === avail && !s.finQueued && (s.cork || (!s.noDelay && s.sndSmallEnd > s.sndUna))) {
       if (len < mss) break;
       len -= len % mss;
-    } else if (len < mss && len === room && len < avail && len * 2 < s.maxSndWnd && !s.swsOverride) {
-      break; // sender-side silly window avoidance
+    } else if (len === room && len < avail) {
+      // Window-limited: send whole segments only. A byte-counted cwnd (deflated by partial
+      // ACKs) would otherwise end packets in a few-byte frame, each costing a frame and an ACK.
+      if (len > mss) len -= len % mss;
+      else if (len < mss && len * 2 < s.maxSndWnd && !s.swsOverride) break; // sender-side SWS avoidance
     }
     s.sndNxt = sendData(s, s.sndNxt, len);
     if (s.sndMax < s.sndNxt) s.sndMax = s.sndNxt;
@@ -179,6 +203,7 @@ export function tcpOutput(s: TcpSocket): void {
       s.persist = false;
       s.rtxTimer.arm(s.rtt.rtoNs);
     }
+    if (!s.probeTimer.armed) armProbe(s);
   } else if (s.sndq.end > s.sndNxt && s.sndWnd < Math.min(s.sndq.end - s.sndNxt, mss) && !s.rtxTimer.armed) {
     s.persist = true;
     s.rtxTimer.arm(s.rtt.rtoNs);

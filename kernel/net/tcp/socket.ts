@@ -13,6 +13,7 @@ import { deliver, maybeWindowUpdate } from './deliver.ts';
 import { checkPort, positive, segLimit, type TcpInfo, type TcpSocketOptions } from './options.ts';
 import { sendAck, sendRst, sendSyn, tcpOutput } from './output.ts';
 import { onKeepaliveTimer, onRtxTimer } from './timers.ts';
+import { onProbeTimer } from './probe.ts';
 import type { TcpListener } from './listener.ts';
 
 export type { TcpInfo, TcpSocketOptions } from './options.ts';
@@ -74,6 +75,8 @@ export class TcpSocket implements TxOwner {
   maxSeg = 536;
   readonly sndq: SendQueue;
   finQueued = false;
+  /** End of the last segment sent shorter than the MSS (Nagle waits while it is unacknowledged). */
+  sndSmallEnd = -1;
   /** Payload bytes handed to the device and not yet completed (TCP small queues). */
   txQueued = 0;
   /** 0 when the device does not report completions. */
@@ -92,6 +95,8 @@ export class TcpSocket implements TxOwner {
   rcvAdvRight = 0;
   ackOwed = false;
   rcvUnacked = 0;
+  /** Segments still to acknowledge without delay (quickack mode after a loss). */
+  quickAcks = 0;
   paused = false;
   delivering = false;
 
@@ -101,6 +106,8 @@ export class TcpSocket implements TxOwner {
   rttOff = -2;
   rttStartNs = 0;
   retransmits = 0;
+  /** A loss probe went out and no ACK has moved SND.UNA since (one probe per episode). */
+  probeSent = false;
   persist = false;
   swsOverride = false;
   probes = 0;
@@ -112,6 +119,8 @@ export class TcpSocket implements TxOwner {
   listener: TcpListener | null = null;
 
   readonly rtxTimer: LazyTimer;
+  /** Loss probe timeout (probe.ts): fires well before the RTO on a stalled tail or recovery. */
+  readonly probeTimer: LazyTimer;
   readonly delackTimer: LazyTimer;
   readonly keepTimer: LazyTimer;
   readonly closeTimer: LazyTimer;
@@ -135,6 +144,7 @@ export class TcpSocket implements TxOwner {
     this.cc = new NewReno(536, cfg.initCwndSegs);
     const c = host.clock;
     this.rtxTimer = new LazyTimer(c, () => onRtxTimer(this), 'tcp.rtx');
+    this.probeTimer = new LazyTimer(c, () => onProbeTimer(this), 'tcp.probe');
     this.delackTimer = new LazyTimer(c, () => sendAck(this), 'tcp.delack');
     this.keepTimer = new LazyTimer(c, () => onKeepaliveTimer(this), 'tcp.keepalive');
     this.closeTimer = new LazyTimer(c, () => this.destroy(null), 'tcp.timewait');
@@ -341,6 +351,7 @@ export class TcpSocket implements TxOwner {
     const wasListed = this.state !== 'CLOSED';
     this.setState('CLOSED');
     this.rtxTimer.cancel();
+    this.probeTimer.cancel();
     this.delackTimer.cancel();
     this.keepTimer.cancel();
     this.closeTimer.cancel();

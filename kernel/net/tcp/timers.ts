@@ -29,6 +29,7 @@ export function onRtxTimer(s: TcpSocket): void {
     s.rtxTimer.arm(s.rtt.rtoNs);
     return;
   }
+  s.probeTimer.stop();
   s.cc.onTimeout(s.sndMax - s.sndUna, s.sndMax, first);
   s.rttOff = -2;
   s.sndNxt = s.sndUna;
