@@ -198,7 +198,12 @@ export class ConnectionManager {
           },
         });
       },
-      startHandshake: () => this.startHandshake(slot, s),
+      // The handshake is an actor of its own: create it outside this machine's action (xstate
+      // warns when an actor's initial assign runs inside another actor's custom action).
+      startHandshake: () => {
+        const inc = slot.incarnation;
+        this.engine.schedule(0, () => { if (slot.incarnation === inc && slot.phase === 'handshake') this.startHandshake(slot, s); }, 'nbd.handshake');
+      },
       enterTransmission: () => {},
       beginDrain: () => { if (slot.outstanding === 0) this.engine.schedule(0, () => this.actors[slot.index]!.send({ type: 'DRAINED' }), 'nbd.drained'); },
       abandon: (reason) => {
