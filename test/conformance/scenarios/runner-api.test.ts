@@ -52,6 +52,20 @@ describe('runner options', () => {
     expect(sees('tls-psk.toml')).toBe(false);
   });
 
+  it('tls-psk: the server holds the scenario\'s key, so TLS with the right key comes up on both ends and the run passes', () => {
+    const recs: TraceRecord[] = [];
+    const r = runScenario(loadScenario(join(DIR, 'tls-psk.toml')), 1, { onTrace: (x) => { if (/tls/i.test(x.kind) || /tls|TLS/.test(JSON.stringify(x.data))) recs.push(x); } });
+    expect(r.passed).toBe(true);
+    expect(r.expectations.find((e) => e.name === 'device')).toBeUndefined();
+    expect(r.jobs.reduce((a, j) => a + j.ios, 0)).toBe(100);
+    // The server side: STARTTLS asked for, the PSK identity found, the session encrypted; never a failure.
+    expect(recs.some((x) => x.src.startsWith('a/nbd-server/') && x.kind === 'nbd.option' && x.data?.['option'] === 'NBD_OPT_STARTTLS')).toBe(true);
+    expect(recs.filter((x) => x.src.startsWith('a/nbd-server/') && x.kind === 'nbd.tls.ready').map((x) => x.data)).toEqual([{ identity: 'orion' }]);
+    expect(recs.filter((x) => x.kind === 'nbd.tls.failed')).toEqual([]);
+    // The client side: the connection went through its TLS handshake state and out again with TLS done.
+    expect(recs.some((x) => x.src === 'nbd0/conn0' && x.kind === 'state' && x.data?.['event'] === 'TLS_DONE')).toBe(true);
+  });
+
   it('--until stops at that virtual time with requests still undecided, not failed', () => {
     const r = runScenario(smoke, 1, { untilNs: 20_000_000 });
     expect(r.virtualTimeNs).toBe(20_000_000);
