@@ -1,10 +1,11 @@
 // Real TCP on loopback (issue 5), side by side in one run: 1 GiB read from `nbdkit memory` by our
-// client (E5's BridgeClient, multi-conn, 64 in flight) and by nbdcopy; and nbdcopy reading from
-// our `serve` vs from nbdkit. One nbdkit per measurement; every export filled first (nbdcopy
-// skips holes). Rounds interleave the readers so machine load hits them alike; best and median.
+// client (tools/bridge's readBench on BridgeClient: multi-conn, 64 in flight, records reused) and
+// by nbdcopy; and nbdcopy reading from our `serve` vs from nbdkit. One nbdkit per measurement;
+// every export filled first (nbdcopy skips holes). Rounds interleave the readers so machine load
+// hits them alike; best and median.
+import { readBench } from '../bridge/read-bench.ts';
 import { startServe, type RunningServer } from '../bridge/serve.ts';
 import { sweep, type SweepOptions } from './nbd-reader.ts';
-import { ringSweep } from './ring-reader.ts';
 import { LOOPBACK, requireTool, startNbdkitMemory, timeNbdcopyToNull } from './peers.ts';
 import { formatBytes, printTable, versusGoal } from './table.ts';
 
@@ -33,7 +34,9 @@ async function onNbdkit(fn: (port: number, url: string) => Promise<number>): Pro
 }
 
 async function ourRead(port: number): Promise<number> {
-  const r = await sweep(opts(port));
+  const r = await readBench({
+    host: LOOPBACK, port, connections: SHAPE.connections, inFlight: SHAPE.inFlight, requestSize: SHAPE.requestBytes, bytes: TOTAL,
+  });
   multiConn &&= r.multiConn;
   return r.seconds;
 }
@@ -47,7 +50,7 @@ export async function benchInterop(): Promise<void> {
   requireTool('nbdkit', 'nbdkit');
   requireTool('nbdcopy', 'libnbd-bin');
   const serve: RunningServer = await startServe({ port: 0, exports: [{ name: 'bench', size: TOTAL }] });
-  const times = { ours: [] as number[], ring: [] as number[], copyKit: [] as number[], copyServe: [] as number[] };
+  const times = { ours: [] as number[], copyKit: [] as number[], copyServe: [] as number[] };
   let fillServe = 0;
   try {
     fillServe = (await sweep(opts(serve.port, 'bench'), true)).seconds;
@@ -55,7 +58,6 @@ export async function benchInterop(): Promise<void> {
     for (let i = 0; i < ROUNDS; i++) {
       times.copyKit.push(await onNbdkit((_port, url) => timeNbdcopyToNull(url)));
       times.ours.push(await onNbdkit((port) => ourRead(port)));
-      times.ring.push(await onNbdkit(async (port) => (await ringSweep(opts(port))).seconds));
       times.copyServe.push(await timeNbdcopyToNull(serveUrl));
     }
   } finally {
@@ -64,7 +66,6 @@ export async function benchInterop(): Promise<void> {
   const kit = stats(times.copyKit);
   const ours = stats(times.ours);
   const srv = stats(times.copyServe);
-  const ring = stats(times.ring);
   const rate = (s: number): string => `${formatBytes(TOTAL / s)}/s`;
   const size = TOTAL >= GIB ? `${TOTAL / GIB} GiB` : `${TOTAL / (1 << 20)} MiB`;
   const row = (name: string, t: { best: number; median: number }, goal?: number): string[] => [
@@ -77,7 +78,6 @@ export async function benchInterop(): Promise<void> {
     [
       row('nbdcopy (libnbd)', kit),
       row(`our client (tools/bridge)${multiConn ? '' : ' — server offered no multi-conn'}`, ours, 0.8),
-      row('bench ring reader (E4 sessions, onread ring)', ring, 0.8),
     ],
   );
   printTable(

@@ -1,8 +1,9 @@
 /**
  * E4's sans-I/O NBD client (NbdHandshake + TransmissionSession) on a node:net socket, with a
- * Promise API for tools (probe, interop tests, bench). No protocol logic lives here.
+ * Promise API for tools (probe, interop tests) and a callback API (`issue`) for loops that reuse
+ * their request records (read-bench). Read data lands in the request's buffer straight from the
+ * socket when it can (SocketStream targets). No protocol logic lives here.
  */
-import { connect as netConnect } from 'node:net';
 import { NbdHandshake } from '../../drivers/nbd/protocol/handshake.ts';
 import type { ExportListing, HandshakeFailure, NegotiatedExport } from '../../drivers/nbd/protocol/handshake-types.ts';
 import { newRequest, type NbdRequest } from '../../drivers/nbd/protocol/request-check.ts';
@@ -49,9 +50,12 @@ export interface Extent {
   flags: number;
 }
 
+/** Completion of a request issued with `issue`: the error is set when the connection died first. */
+export type RequestDone = (req: NbdRequest, failed: NbdClientError | null) => void;
+
 export class BridgeClient {
   private session: TransmissionSession | null = null;
-  private readonly waiting = new Map<NbdRequest, { resolve: (r: NbdRequest) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<NbdRequest, RequestDone>();
   private deadReason: NbdClientError | null = null;
 
   private constructor(private readonly stream: SocketStream, readonly info: NegotiatedExport | null, readonly exports: readonly ExportListing[]) {}
@@ -59,8 +63,8 @@ export class BridgeClient {
   /** Connects and negotiates; resolves when the export is open (or the listing is done). */
   static connect(opts: ClientOptions): Promise<BridgeClient> {
     return new Promise((resolve, reject) => {
-      const raw = netConnect({ host: opts.host, port: opts.port });
-      const stream = new SocketStream(raw);
+      const stream = SocketStream.connect(opts.host, opts.port);
+      const raw = stream.raw;
       let settled = false;
       let client: BridgeClient | null = null;
       const fail = (e: NbdClientError) => {
@@ -94,7 +98,11 @@ export class BridgeClient {
         },
       });
       stream.attach({
-        onData: (b) => (client?.session ? client.onData(b) : hs.feed(b)),
+        // Ring views are reused: the handshake keeps what it is fed, so it gets a copy.
+        onData: (b) => (client?.session ? client.session.feed(b) : hs.feed(b.slice())),
+        target: () => client?.session?.dataTarget() ?? null,
+        onDataInPlace: (n) => client?.session?.feedInPlace(n),
+        onRecycle: () => client?.session?.detachInput(),
         onClose: (e) => {
           if (client) client.onClosed(e);
           else hs.eof();
@@ -109,17 +117,26 @@ export class BridgeClient {
     return this.session?.inFlight ?? 0;
   }
 
+  /**
+   * Sends a request without a Promise: `done` runs when its reply is in (req.error may be
+   * non-zero), or with the error that killed the connection. Returns why it was refused, or null.
+   * A caller may reuse `req` (and its buffer) for its next request once `done` ran.
+   */
+  issue(req: NbdRequest, done: RequestDone): NbdClientError | null {
+    if (this.deadReason) return this.deadReason;
+    if (!this.session) return new NbdClientError('closed', 'no export is open');
+    this.waiting.set(req, done);
+    const bad = this.session.submit(req);
+    if (!bad) return null;
+    this.waiting.delete(req);
+    return new NbdClientError('submit', `${bad.errno}: ${bad.reason}`);
+  }
+
   /** Sends a request; resolves with it when the reply is in (req.error may be non-zero). */
   submit(req: NbdRequest): Promise<NbdRequest> {
-    if (this.deadReason) return Promise.reject(this.deadReason);
-    if (!this.session) return Promise.reject(new NbdClientError('closed', 'no export is open'));
     return new Promise((resolve, reject) => {
-      this.waiting.set(req, { resolve, reject });
-      const bad = this.session!.submit(req);
-      if (bad) {
-        this.waiting.delete(req);
-        reject(new NbdClientError('submit', `${bad.errno}: ${bad.reason}`));
-      }
+      const refused = this.issue(req, (r, failed) => (failed ? reject(failed) : resolve(r)));
+      if (refused) reject(refused);
     });
   }
 
@@ -181,10 +198,10 @@ export class BridgeClient {
     this.session = new TransmissionSession(this.info!, {
       send: (b) => this.stream.write(b),
       complete: (req) => {
-        const w = this.waiting.get(req);
-        if (!w) return;
+        const done = this.waiting.get(req);
+        if (!done) return;
         this.waiting.delete(req);
-        w.resolve(req);
+        done(req, null);
       },
       stateChanged: (st, why) => {
         if (st === 'disconnected') {
@@ -198,10 +215,6 @@ export class BridgeClient {
     }, { generation: opts.generation ?? 1, maxInFlight: opts.maxInFlight ?? 128, leftover });
   }
 
-  private onData(b: Uint8Array): void {
-    this.session!.feed(b);
-  }
-
   private onClosed(e?: Error): void {
     this.session?.abort();
     this.kill(new NbdClientError('closed', `connection closed${e ? `: ${e.message}` : ''}`));
@@ -210,8 +223,10 @@ export class BridgeClient {
 
   private kill(e: NbdClientError): void {
     if (!this.deadReason) this.deadReason = e;
-    for (const w of this.waiting.values()) w.reject(this.deadReason);
+    const failed = this.deadReason;
+    const done = [...this.waiting];
     this.waiting.clear();
+    for (const [req, cb] of done) cb(req, failed);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * A cursor over a chain of received chunks. Chunks are kept by reference (never re-copied);
  * headers are peeked in place, payloads leave as zero-copy views of the chunk they sit in or are
- * copied once into a caller's buffer. The caller must not modify a chunk after pushing it.
+ * copied once into a caller's buffer. The caller must not modify a chunk after pushing it, unless
+ * it calls detach() first (which copies what is still unread).
  */
 export class ByteQueue {
   private chunks: Uint8Array[] = [];
@@ -115,6 +116,18 @@ export class ByteQueue {
     while (this.avail > 0) out.push(this.view(this.avail));
     this.clear();
     return out;
+  }
+
+  /**
+   * Copies the unread bytes into one buffer of the queue's own, so the chunks pushed so far may be
+   * reused by their owner (a receive ring about to wrap). At most one copy of what is left.
+   */
+  detach(): void {
+    if (this.avail === 0) return this.clear();
+    const own = new Uint8Array(this.avail);
+    this.copyTo(own, 0, this.avail);
+    this.clear();
+    this.push(own);
   }
 
   clear(): void {

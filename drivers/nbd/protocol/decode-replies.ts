@@ -98,6 +98,34 @@ export class ReplyDecoder {
     }
   }
 
+  /**
+   * Read-data bytes expected next while nothing is queued (0 otherwise): the caller may read up to
+   * that many bytes from the transport straight into their destination and report them with
+   * dataInPlace(), saving a copy.
+   */
+  get awaitingData(): number {
+    return this.state === S_DATA && this.queue.length === 0 ? this.dataRemaining : 0;
+  }
+
+  /** Position, within the current run of read data, of the next data byte. */
+  get dataNext(): number {
+    return this.nextPos;
+  }
+
+  /** `n` (≤ awaitingData) data bytes were placed by the caller: like a DATA event with no view. */
+  dataInPlace(n: number): void {
+    this.data = EMPTY;
+    this.dataPos = this.nextPos;
+    this.nextPos += n;
+    this.dataRemaining -= n;
+    if (this.dataRemaining === 0) this.state = S_HEADER;
+  }
+
+  /** Copies the bytes still queued, so the buffers fed so far may be reused (see ByteQueue.detach). */
+  detachInput(): void {
+    this.queue.detach();
+  }
+
   /** Marks the stream failed with an error found by the session (e.g. unknown cookie). */
   fail(err: ProtocolError): void {
     this.state = S_FAILED;

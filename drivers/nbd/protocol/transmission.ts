@@ -233,12 +233,38 @@ export class TransmissionSession {
     return null;
   }
 
+  /**
+   * Where the next bytes from the server go when they can only be read data (a reply's payload
+   * is under way and nothing is buffered): a view of the reading request's buffer, at most the
+   * rest of the payload. Read into it and call feedInPlace(n); null when not in read data.
+   */
+  dataTarget(): Uint8Array | null {
+    const d = this.decoder;
+    const n = d.awaitingData;
+    if (n === 0 || this.sessionState === 'dead') return null;
+    const req = this.slots[d.cookieLo]!.req!;
+    const at = (d.chunkType === -1 ? 0 : d.offset - req.offset) + d.dataNext;
+    return req.data!.subarray(at, at + n);
+  }
+
+  /** `n` bytes were read into the view dataTarget() returned. */
+  feedInPlace(n: number): ProtocolError | null {
+    if (this.sessionState === 'dead') return this.failure;
+    this.decoder.dataInPlace(n);
+    return this.onData();
+  }
+
+  /** Copies buffered, undecoded input so the caller may reuse the buffers it fed (a receive ring). */
+  detachInput(): void {
+    this.decoder.detachInput();
+  }
+
   private onData(): ProtocolError | null {
     const d = this.decoder;
     const s = this.slots[d.cookieLo]!;
     const req = s.req!;
     const at = d.chunkType === -1 ? d.dataPos : d.offset - req.offset + d.dataPos;
-    req.data!.set(d.data, at);
+    if (d.data.length > 0) req.data!.set(d.data, at);
     if (d.dataRemaining === 0) {
       if (d.chunkType === -1) this.finish(d.cookieLo);
       else if (d.done) this.endStructured(d.cookieLo, s, req);
