@@ -28,6 +28,26 @@ export function deliver(s: TcpSocket): void {
 }
 
 /**
+ * The receive fast path: an in-order segment for an owner that reads through onData while
+ * nothing is buffered goes to onData as the segment's own view, with no copy through the ring
+ * (as a reader waiting in recvmsg gets skb → user). Returns false when the segment must be
+ * stored instead. The view is valid only during the call, as every onData view.
+ */
+export function deliverDirect(s: TcpSocket, payload: Uint8Array, off: number): boolean {
+  const q = s.rcvq;
+  const cb = s.onData;
+  if (cb === null || s.paused || s.delivering || off !== q.rcvNxt || q.readable > 0 || q.hasOutOfOrder || payload.length > q.window) return false;
+  q.skip(payload.length);
+  s.delivering = true;
+  try {
+    cb(payload);
+  } finally {
+    s.delivering = false;
+  }
+  return true;
+}
+
+/**
  * After the reader freed space: advertise it once the window grew by enough to matter (two
  * segments or half the buffer), so a stalled sender resumes without silly small windows.
  */

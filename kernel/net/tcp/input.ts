@@ -1,5 +1,5 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../../../hw-sim/net/packet.ts';
-import { deliver } from './deliver.ts';
+import { deliver, deliverDirect } from './deliver.ts';
 import { limitedTransmit, rcvNxtAll, rcvSeq, retransmitHead, sendAck, sendSyn, sndSeq, tcpOutput } from './output.ts';
 import type { TcpSocket } from './socket.ts';
 import { replyRst } from './reset.ts';
@@ -234,7 +234,6 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
     }
     const hadGap = q.hasOutOfOrder;
     const before = q.rcvNxt;
-    const advanced = q.store(p.payload, off);
     s.host.chargeCopy(len);
     // Out of order, filling a gap, or a duplicate: the sender needs to hear at once, and for
     // the next segments too while it recovers (Linux's quickack mode, TCP_MAX_QUICKACKS).
@@ -245,8 +244,14 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
       s.quickAcks--;
       ackNow = true;
     }
-    s.rcvUnacked += advanced;
+    // Owed before the owner hears of the bytes: a reply sent from onData carries the ACK.
     s.ackOwed = true;
+    if (deliverDirect(s, p.payload, off)) {
+      if (isClosed(s)) return;
+      if (s.ackOwed) s.rcvUnacked += len;
+    } else {
+      s.rcvUnacked += q.store(p.payload, off);
+    }
   }
   if (fin && off + len <= q.readOff + q.capacity) s.peerFinOff = off + len;
   let ended = false;

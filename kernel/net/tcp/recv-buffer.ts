@@ -62,6 +62,18 @@ export class RecvBuffer {
     return 0;
   }
 
+  /**
+   * Accounts `len` in-order bytes the owner took straight from the segment (nothing buffered,
+   * nothing out of order): the stream moves on without the bytes passing through the ring.
+   */
+  skip(len: number): void {
+    if (this.rcvNxt !== this.readOff || this.ooo.length > 0 || len > this.capacity) {
+      throw new RangeError(`cannot skip ${len} bytes with ${this.readable} buffered and ${this.ooo.length / 2} gaps`);
+    }
+    this.rcvNxt += len;
+    this.readOff = this.rcvNxt;
+  }
+
   /** Copies up to `len` unread bytes to dst; returns the count. */
   read(dst: Uint8Array, dstOff: number, len: number): number {
     const n = Math.min(len, this.readable);
