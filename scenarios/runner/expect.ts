@@ -30,15 +30,17 @@ function latencyOf(s: HistSummary): LatencySummary {
 }
 
 export function jobResultOf(j: JobReport): JobResult {
-  const ios = j.read.ios + j.write.ios + j.flush.ios;
+  const ios = j.read.ios + j.write.ios + j.flush.ios + j.trim.ios;
   const span = j.runtimeNs / 1e9;
   const latency: Partial<Record<LatencyOp, LatencySummary>> = {};
   if (j.read.ios > 0) latency.read = latencyOf(j.read.lat);
   if (j.write.ios > 0) latency.write = latencyOf(j.write.lat);
   if (j.flush.ios > 0) latency.flush = latencyOf(j.flush.lat);
+  if (j.trim.ios > 0) latency.trim = latencyOf(j.trim.lat);
+  // IOPS count reads, writes and trims (as fio does); bandwidth only the bytes that moved as data.
   return {
-    name: j.name, ios, errors: j.read.errors + j.write.errors + j.flush.errors,
-    iops: span > 0 ? (j.read.ios + j.write.ios) / span : 0,
+    name: j.name, ios, errors: j.read.errors + j.write.errors + j.flush.errors + j.trim.errors,
+    iops: span > 0 ? (j.read.ios + j.write.ios + j.trim.ios) / span : 0,
     bandwidthBps: span > 0 ? ((j.read.bytes + j.write.bytes) * 8) / span : 0,
     latency,
   };
@@ -72,7 +74,7 @@ export interface DeviceOutcome {
 
 /** `[expect]` through the checkers' evaluation, plus the device's own verdict. */
 export function evaluate(e: Expectations, jobs: readonly JobResult[], m: {
-  safety: SafetyReport; liveness: LivenessReport | undefined; history: History; healsNs: readonly Ns[]; device: DeviceOutcome;
+  safety: SafetyReport; liveness: LivenessReport | undefined; history: History; healsNs: readonly Ns[]; device: DeviceOutcome | undefined;
 }): ExpectationResult[] {
   const errors = m.history.ops.reduce((a, op) => a + (op.completedNs !== undefined && !op.ok ? 1 : 0), 0);
   const out = evaluateExpectations(e, { jobs, safety: m.safety, liveness: m.liveness, recoveryNs: recoveryTimes(m.history, m.healsNs), errors });
@@ -85,10 +87,11 @@ export function evaluate(e: Expectations, jobs: readonly JobResult[], m: {
  * A failed device is never a pass by default (nothing ran, so nothing else could fail); with
  * `[expect] device = "failed"` it is the one outcome that passes, its reason containing `reason`.
  */
-export function deviceVerdict(e: Expectations, d: DeviceOutcome): ExpectationResult | undefined {
+export function deviceVerdict(e: Expectations, d: DeviceOutcome | undefined): ExpectationResult | undefined {
+  const want = e.device;
+  if (!d) return want ? { name: 'device', ok: false, actual: 'no NBD device', limit: 'failed' } : undefined;
   const failed = d.state === 'failed';
   const actual = failed ? `failed: ${d.reason}` : d.state;
-  const want = e.device;
   if (!want) return failed ? { name: 'device', ok: false, actual, limit: 'ready' } : undefined;
   const reasonOk = want.reason === undefined || d.reason.toLowerCase().includes(want.reason.toLowerCase());
   const limit = want.reason === undefined ? 'failed' : `failed: …${want.reason}…`;

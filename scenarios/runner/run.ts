@@ -37,8 +37,8 @@ export function resultOf(w: World): RunResult {
   const liveness = s.expect.livenessNs !== undefined
     ? checkLiveness(history, { lastHealNs: s.lastHealNs, limitNs: s.expect.livenessNs, endNs })
     : undefined;
-  const dev = w.nbd.device;
-  const device = { state: dev.state, reason: dev.failureReason };
+  const dev = w.nbd?.device;
+  const device = dev && { state: dev.state, reason: dev.failureReason };
   const expectations = evaluate(s.expect, jobs, { safety, liveness, history, healsNs: w.timeline.healsNs, device });
   const mgmtErrors = w.timeline.mgmtErrors;
   if (mgmtErrors.length > 0) expectations.push({ name: 'mgmt', ok: false, actual: mgmtErrors[0]!, limit: 'every command succeeds' });

@@ -33,7 +33,10 @@ export function openSession(scenario: Scenario, seed: number, opts: RunOptions =
     machines: () => [...statechartsOf(w, traced).keys()],
     show: () => snapshotWorld(w, traced),
     view: () => viewWorld(w, traced),
-    mgmt: (argv: readonly string[]): MgmtOutput => runMgmtCommand(w.nbd.device, w.client.kernel, argv),
+    mgmt: (argv: readonly string[]): MgmtOutput => {
+      if (!w.nbd) throw new Error('no NBD device in this scenario (it has no [[server]])');
+      return runMgmtCommand(w.nbd.device, w.client.kernel, argv);
+    },
     finish() {
       runWorld(w, opts.untilNs);
       return resultOf(w);

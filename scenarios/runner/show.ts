@@ -14,7 +14,8 @@ import type { World } from './world.ts';
 export function statechartsOf(w: World, traced: ReadonlyMap<string, unknown>): Map<string, string> {
   const out = new Map<string, string>();
   for (const [name, v] of traced) out.set(name, stateText(v));
-  const dev = w.nbd.device;
+  const dev = w.nbd?.device;
+  if (!dev) return sortedByName(out);
   out.set(dev.opts.name, stateText(dev.actor.getSnapshot().value));
   // A connection's phase mirrors its statechart's top-level state; keep the traced (nested) value when it agrees.
   for (const slot of dev.conns.slots) {
@@ -22,7 +23,11 @@ export function statechartsOf(w: World, traced: ReadonlyMap<string, unknown>): M
     const seen = out.get(name);
     if (seen === undefined || seen.split('.')[0] !== slot.phase) out.set(name, slot.phase);
   }
-  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return sortedByName(out);
+}
+
+function sortedByName(m: Map<string, string>): Map<string, string> {
+  return new Map([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** `"ready"`, or a nested value `{ handshake: "options" }` as `handshake.options`. */
@@ -37,7 +42,7 @@ export function stateText(v: unknown): string {
 
 /** Everything `show --json` prints, as plain JSON data. */
 export function snapshotWorld(w: World, traced: ReadonlyMap<string, unknown>): Record<string, unknown> {
-  const dev = w.nbd.device;
+  const dev = w.nbd?.device;
   const k = w.client.kernel;
   const nics: Record<string, unknown> = {};
   for (const [name, h] of w.machine.hosts) {
@@ -53,7 +58,7 @@ export function snapshotWorld(w: World, traced: ReadonlyMap<string, unknown>): R
   return {
     time: w.engine.now,
     statecharts: Object.fromEntries(statechartsOf(w, traced)),
-    device: { name: dev.opts.name, state: dev.state, reason: dev.failureReason },
+    device: dev ? { name: dev.opts.name, state: dev.state, reason: dev.failureReason } : null,
     blk: k.stats.snapshot('block'),
     nbdInflight: inflightOf(w).map(scalarFields),
     nics,
@@ -69,7 +74,7 @@ function scalarFields(r: object): Record<string, number | string> {
 }
 
 function inflightOf(w: World): NbdRequest[] {
-  return w.nbd.device.io.table.records.filter((r) => r.state !== RqState.FREE);
+  return w.nbd ? w.nbd.device.io.table.records.filter((r) => r.state !== RqState.FREE) : [];
 }
 
 const RQ_STATE_NAMES: Readonly<Record<number, string>> = { [RqState.QUEUED]: 'queued', [RqState.SENT]: 'sent', [RqState.REQUEUED]: 'requeued' };
@@ -77,7 +82,8 @@ const RQ_STATE_NAMES: Readonly<Record<number, string>> = { [RqState.QUEUED]: 'qu
 /** `show`: one small table per section, in the order a request travels (statecharts first). */
 export function viewWorld(w: World, traced: ReadonlyMap<string, unknown>): ShowSection[] {
   const now = w.engine.now;
-  const dev = w.nbd.device;
+  const dev = w.nbd?.device;
+  const devName = dev ? dev.opts.name : 'no NBD device';
   const charts = [...statechartsOf(w, traced)].map(([name, state]) => [name, state]);
   const k = w.client.kernel;
   const hctxRows: (string | number)[][] = [];
@@ -107,15 +113,15 @@ export function viewWorld(w: World, traced: ReadonlyMap<string, unknown>): ShowS
       tcpRows.push([name, s.label, i.state, i.cwnd, i.sndWnd, i.rcvWnd, i.inFlight, i.srttNs > 0 ? formatNs(i.srttNs) : '-']);
     }
   }
-  const failed = dev.state === 'failed' ? ` (failed: ${dev.failureReason})` : '';
+  const failed = dev?.state === 'failed' ? ` (failed: ${dev.failureReason})` : '';
   return [
-    { name: 'statecharts', raw: 'statecharts', title: `statecharts — device ${dev.opts.name} ${dev.state}${failed}`, table: { columns: ['machine', 'state'], rows: charts } },
+    { name: 'statecharts', raw: 'statecharts', title: dev ? `statecharts — device ${devName} ${dev.state}${failed}` : 'statecharts — no NBD device', table: { columns: ['machine', 'state'], rows: charts } },
     {
       name: 'blk', raw: 'blk', title: `blk-mq — in flight: ${diskRows.map(([d, n, q]) => `${d} ${n} (${q} queued)`).join(', ') || 'no disks'}`,
       table: { columns: ['disk', 'hctx', 'depth', 'tags', 'dispatched', 'waiting', 'inflight'], rows: hctxRows },
     },
     {
-      name: 'nbd', raw: 'nbdInflight', title: `NBD commands in flight on ${dev.opts.name}: ${cmds.length}`,
+      name: 'nbd', raw: 'nbdInflight', title: dev ? `NBD commands in flight on ${devName}: ${cmds.length}` : 'NBD commands in flight: none (no NBD device)',
       table: { columns: ['cookie', 'cmd', 'offset', 'length', 'conn', 'state', 'age'], rows: cmds },
     },
     { name: 'nics', raw: 'nics', title: 'NIC rings', table: { columns: ['host', 'tx free', 'tx packets', 'tx drops', 'rx free', 'rx packets', 'rx drops'], rows: nicRows } },

@@ -10,10 +10,11 @@ import type { NbdServerProgram } from '../hosts/nbd-server/program.ts';
 import { buildMachine, type Machine } from '../machine/machine.ts';
 import type { Host } from '../machine/host.ts';
 import { CLIENT_HOST, type Ns, type Scenario } from '../schema/types.ts';
-import { Workload } from '../workload/workload.ts';
-import type { JobSpec as WorkloadJob } from '../workload/spec.ts';
+import type { Workload } from '../workload/workload.ts';
+import { isRamDevice } from '../schema/workload.ts';
 import { attachNbdClient, type ClientNbd } from './client-nbd.ts';
 import { HistoryTap } from './history-tap.ts';
+import { startJobs } from './jobs.ts';
 import { runMgmtCommand } from './mgmt.ts';
 import { startServers } from './servers.ts';
 import { drawSwarm } from './swarm.ts';
@@ -26,8 +27,6 @@ export const FAULT_INJECTIONS = ['drop-acked-write'] as const;
 
 /** The broken driver drops the write at this fraction of the writes the jobs will issue (late, so few later writes can hide it). */
 const DROP_AT = 0.85;
-/** Queue depth of the read-back of written blocks after verify jobs. */
-const READ_BACK_DEPTH = 16;
 
 export interface World {
   readonly scenario: Scenario;
@@ -36,8 +35,9 @@ export interface World {
   readonly machine: Machine;
   readonly client: Host;
   readonly servers: ReadonlyMap<string, NbdServerProgram>;
-  readonly nbd: ClientNbd;
-  /** The tapped block device per device name (nbd0 ...). */
+  /** The NBD driver on the client; undefined in a scenario without servers (RAM disks only). */
+  readonly nbd: ClientNbd | undefined;
+  /** The tapped block device per device name (nbd0, ram0 ...). */
   readonly disks: ReadonlyMap<string, HistoryTap>;
   readonly workloads: readonly Workload[];
   readonly timeline: TimelineLog;
@@ -78,7 +78,8 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     : undefined;
   const exportName = s.nbd.exports[0]?.device ?? 'nbd0';
   const depth = Math.max(32, ...s.jobs.map((j) => j.iodepth * j.numjobs * 2));
-  const nbd = attachNbdClient(engine, client, {
+  // No servers: no network device to attach (jobs run on RAM disks).
+  const nbd = s.servers.length === 0 ? undefined : attachNbdClient(engine, client, {
     name: exportName, config: s.nbd, queueDepth: Math.min(depth, 256), resolve, ...(dropWrite ? { dropWrite } : {}),
   });
   const disks = new Map<string, HistoryTap>();
@@ -91,44 +92,17 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     disks.set(name, t);
     return t;
   };
-  const workloads: Workload[] = [];
-  let jobsLeft = 0;
-  const byDevice = new Map<string, Scenario['jobs'][number][]>();
-  for (const j of s.jobs) {
-    const list = byDevice.get(j.device) ?? [];
-    list.push(j);
-    byDevice.set(j.device, list);
-  }
   const enabled = opts.swarm ? drawSwarm(s, engine, machine) : undefined;
   const tl = scheduleTimeline(s, {
     engine, machine, servers, ...(enabled ? { enabled } : {}),
-    crashed: (at, server) => { for (const t of disks.values()) t.crash(at, server); },
-    mgmt: (argv) => runMgmtCommand(nbd.device, client.kernel, argv),
+    // A server crash reaches the NBD devices only, never a RAM disk of the client.
+    crashed: (at, server) => { for (const [name, t] of disks) if (!isRamDevice(name)) t.crash(at, server); },
+    mgmt: (argv) => {
+      if (!nbd) throw new Error('no NBD device in this scenario (it has no [[server]])');
+      return runMgmtCommand(nbd.device, client.kernel, argv);
+    },
   });
-  for (const [device, jobs] of byDevice) {
-    const tap = tapOf(device);
-    // The workload engine has no FUA knob: the tap sets REQ_FUA when every job on the device asks for it.
-    tap.fuaWrites = jobs.every((j) => j.fua);
-    jobsLeft++;
-    // One workload per device so content ids stay unique on it; it starts with its earliest job.
-    const startNs = Math.min(...jobs.map((j) => j.startNs));
-    engine.scheduleAt(startNs, () => whenReady(nbd, (ok) => {
-      if (!ok) {
-        // The device failed before any I/O (e.g. TLS refused): nothing runs, the result says why.
-        jobsLeft--;
-        return;
-      }
-      const verify = jobs.some((j) => j.verify);
-      const w = new Workload(client.kernel, tap, jobs.map(toWorkloadJob), {
-        onDone: () => {
-          if (!verify) jobsLeft--;
-          else tap.readBack(READ_BACK_DEPTH, () => { jobsLeft--; });
-        },
-      });
-      workloads.push(w);
-      w.start();
-    }), 'runner.jobs.start');
-  }
+  const jobs = startJobs(s, { engine, client, nbd, tapOf });
   const lastEventNs = s.timeline.reduce((m, e) => Math.max(m, e.atNs + ('durationNs' in e && e.durationNs !== undefined ? e.durationNs : 0)), 0);
   const planned = Math.max(lastEventNs, s.lastHealNs, ...s.jobs.map((j) => j.startNs + (j.runtimeNs ?? 0)));
   const patience = (s.expect.livenessNs ?? STALL_NS) + GRACE_NS;
@@ -138,8 +112,8 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     return Math.max(planned, last) + patience;
   };
   return {
-    scenario: s, seed, engine, machine, client, servers, nbd, disks, workloads, timeline: tl, deadlineNs,
-    finished: () => jobsLeft === 0 && engine.now >= lastEventNs,
+    scenario: s, seed, engine, machine, client, servers, nbd, disks, workloads: jobs.workloads, timeline: tl, deadlineNs,
+    finished: () => jobs.left() === 0 && engine.now >= lastEventNs,
   };
 }
 
@@ -151,42 +125,6 @@ function expectedWrites(s: Scenario): number {
     n += (j.ios ?? 0) * j.numjobs * share;
   }
   return n > 0 ? n : 100;
-}
-
-/** Calls `fn(true)` once the device is up with a capacity, or `fn(false)` if it fails first. */
-function whenReady(nbd: ClientNbd, fn: (ok: boolean) => void): void {
-  const dev = nbd.device;
-  let done = false;
-  const check = (): void => {
-    if (done) return;
-    const st = dev.state;
-    if ((st === 'ready' || st === 'degraded') && nbd.disk.capacityBytes > 0) {
-      done = true;
-      fn(true);
-    } else if (st === 'failed' || st === 'disconnected') {
-      done = true;
-      fn(false);
-    }
-  };
-  check();
-  if (!done) {
-    const sub = dev.actor.subscribe(() => {
-      check();
-      if (done) sub.unsubscribe();
-    });
-  }
-}
-
-const WORKLOAD_RW: readonly string[] = ['read', 'write', 'randread', 'randwrite', 'randrw'];
-
-function toWorkloadJob(j: Scenario['jobs'][number]): WorkloadJob {
-  const rw = j.rw;
-  if (!WORKLOAD_RW.includes(rw)) throw new Error(`job '${j.name}': rw '${rw}' is not supported by the workload engine yet (use ${WORKLOAD_RW.join(', ')})`);
-  return {
-    name: j.name, rw: rw as WorkloadJob['rw'], bs: j.bsBytes, iodepth: j.iodepth, numjobs: j.numjobs, size: j.sizeBytes, offset: j.offsetBytes,
-    rwmixread: j.rwmixread, fsyncEvery: j.fsyncEvery, verify: j.verify,
-    ...(j.runtimeNs !== undefined ? { runtimeNs: j.runtimeNs } : {}), ...(j.ios !== undefined ? { ios: j.ios } : {}),
-  };
 }
 
 /** pcap records from the client's cable → (time, IPv4 packet) for the CLI's --pcap. */

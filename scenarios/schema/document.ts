@@ -19,7 +19,8 @@ export const scenarioDocumentSchema = z.strictObject({
     nic: { rx_ring: 1024, tx_ring: 1024, rate: undefined },
     irq_coalescing: { delay: 0, frames: 1 },
   }),
-  server: z.array(serverSchema).min(1, 'a scenario needs at least one [[server]]'),
+  /** None: no network and no NBD device; jobs then run on RAM disks (device = "ramN"). */
+  server: z.array(serverSchema).default([]),
   link: z.array(linkSchema).default([]),
   nbd: z.record(z.string(), z.unknown()).optional(),
   job: z.array(jobSchema).default([]),

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ScenarioDocument } from './document.ts';
 import type { timelineSchema } from './timeline.ts';
+import { isRamDevice, ramDiskBytes } from './workload.ts';
 import {
   CLIENT_HOST,
   type Expectations,
@@ -156,8 +157,10 @@ export function normaliseJobs(doc: ScenarioDocument, deviceSize: (device: string
   return doc.job.map((j, i) => {
     if (names.has(j.name)) throw new RefProblem(['job', i, 'name'], `duplicate job name "${j.name}"`);
     names.add(j.name);
-    const devSize = deviceSize(j.device);
-    if (devSize === undefined) throw new RefProblem(['job', i, 'device'], `no NBD device "${j.device}" (the [nbd] exports make nbd0, nbd1, ...)`);
+    const devSize = isRamDevice(j.device) ? ramDiskBytes(doc.job, j.device) : deviceSize(j.device);
+    if (devSize === undefined) throw new RefProblem(['job', i, 'device'], `no NBD device "${j.device}" (the [nbd] exports make nbd0, nbd1, ...; ram0, ram1, ... are RAM disks)`);
+    const other = doc.job.find((o) => o.device === j.device && o.fua !== j.fua);
+    if (other) throw new RefProblem(['job', i, 'fua'], `jobs on ${j.device} disagree on fua ("${other.name}" has fua = ${other.fua}): FUA is set per device, not per job`);
     const sizeBytes = j.size ?? devSize - j.offset;
     if (j.offset + sizeBytes > devSize || sizeBytes <= 0) {
       throw new RefProblem(['job', i, j.size === undefined ? 'offset' : 'size'], `offset ${j.offset} + size ${sizeBytes} does not fit ${j.device} (${devSize} bytes)`);

@@ -3,11 +3,27 @@ import { duration, int, size } from '../../drivers/nbd/config/fields.ts';
 
 export const RW_MODES = ['read', 'write', 'randread', 'randwrite', 'rw', 'randrw', 'trim', 'randtrim'] as const;
 
+/** A RAM disk on the client (drivers/ramdisk): at least this big, larger when a job reaches further. */
+export const RAMDISK_MIN_BYTES = 64 * 2 ** 20;
+
+/** `ram0`, `ram1`, …: a client RAM disk instead of an NBD device (the block layer without the network). */
+export function isRamDevice(device: string): boolean {
+  return /^ram[0-9]+$/.test(device);
+}
+
+/** Capacity of RAM disk `device`: RAMDISK_MIN_BYTES, or the furthest end of a job on it. */
+export function ramDiskBytes(jobs: readonly { device: string; offset: number; size?: number | undefined }[], device: string): number {
+  let end = RAMDISK_MIN_BYTES;
+  for (const j of jobs) if (j.device === device) end = Math.max(end, j.offset + (j.size ?? 0));
+  return end;
+}
+
 /** `[[job]]`: a fio-like workload on one NBD device of the client. */
 export const jobSchema = z
   .strictObject({
     name: z.string().min(1),
-    device: z.string().regex(/^nbd[0-9]+$/, 'must be nbdN').default('nbd0'),
+    /** nbdN (an NBD device of the [nbd] exports) or ramN (a RAM disk on the client). */
+    device: z.string().regex(/^(nbd|ram)[0-9]+$/, 'must be nbdN or ramN').default('nbd0'),
     rw: z.enum(RW_MODES),
     bs: size({ min: 512, max: 32 * 2 ** 20, multipleOf: 512 }).default(4096),
     iodepth: int(1, 4096).default(1),
@@ -23,7 +39,10 @@ export const jobSchema = z
     rwmixread: int(0, 100).default(50),
     /** Issue a FLUSH after every N writes (0 = never). */
     fsync: int(0, 1_000_000).default(0),
-    /** Write with FUA. */
+    /**
+     * Write with FUA. The workload engine has no per-job FUA, so the runner sets REQ_FUA on every
+     * write of a device: all jobs on one device must agree (checked in normalise).
+     */
     fua: z.boolean().default(false),
     /** Write a content id per block and check every read against the writes (verify mode). */
     verify: z.boolean().default(false),

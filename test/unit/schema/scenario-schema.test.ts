@@ -116,6 +116,16 @@ p99 = "10ms"
       .toEqual({ state: 'failed', reason: 'wrong PSK' });
   });
 
+  it('jobs on RAM disks need no server; a RAM disk is 64 MiB unless a job reaches further', () => {
+    const s = parseScenario('[scenario]\nname = "r"\n[[job]]\nname = "j"\ndevice = "ram0"\nrw = "randtrim"\nios = 5\nstart = "1ms"\n', 'r.toml');
+    expect(s.servers).toEqual([]);
+    expect(s.nbd.servers).toEqual([]);
+    expect(s.jobs[0]).toMatchObject({ device: 'ram0', rw: 'randtrim', sizeBytes: 64 * 2 ** 20, startNs: 1e6 });
+    expect(fail(BASE.replace('bs = "4KiB"', 'device = "sda"')).reason).toBe('must be nbdN or ramN');
+    // No server: an NBD job has no device.
+    expect(fail('[scenario]\nname = "r"\n[[job]]\nname = "j"\nrw = "read"\n').keyPath).toBe('job[0].device');
+  });
+
   it('the same text always hashes the same, a different text differently', () => {
     expect(parseScenario(BASE, 'x').hash).toBe(parseScenario(BASE, 'y').hash);
     expect(parseScenario(`${BASE}\n# c\n`, 'x').hash).not.toBe(parseScenario(BASE, 'x').hash);
