@@ -7,12 +7,13 @@ import { NbdServerProgram } from '../hosts/nbd-server/program.ts';
 import type { Machine } from '../machine/machine.ts';
 import type { EioRange, ServerSpec } from '../schema/types.ts';
 
-export function startServers(machine: Machine, specs: readonly ServerSpec[]): Map<string, NbdServerProgram> {
+export function startServers(machine: Machine, specs: readonly ServerSpec[], o: { traceRequests?: boolean } = {}): Map<string, NbdServerProgram> {
   const out = new Map<string, NbdServerProgram>();
   for (const spec of specs) {
     const host = machine.host(spec.name);
     const prog = new NbdServerProgram(host, {
       port: spec.port,
+      ...(o.traceRequests === false ? { traceRequests: false } : {}),
       ...(spec.tls ? { tls: spec.tls.required ? 'require' : 'optional', tlsKeys: [{ identity: spec.tls.identity, psk: spec.tls.pskHex }] } : {}),
       exports: spec.exports.map((e) => ({
         name: e.name, size: e.sizeBytes, disk: spec.disk, writeCache: spec.writeCache, readOnly: e.readOnly, multiConn: spec.multiConn,

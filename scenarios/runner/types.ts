@@ -13,6 +13,11 @@ import type { SafetyViolation } from '../checkers/safety.ts';
 import type { LatencyOp, Ns, Percentile, Scenario } from '../schema/types.ts';
 
 export interface RunOptions {
+  /**
+   * Trace records on (default). Off for benchmarks: no records, so no onTrace calls, no digest
+   * worth comparing, and the server programs skip their per-request records.
+   */
+  readonly trace?: boolean;
   /** Stop at this virtual time even if jobs are still running. */
   readonly untilNs?: Ns;
   /** Every trace record, in order (for --trace FILE and --check-determinism). */

@@ -59,12 +59,13 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
   if (opts.faultInjection !== undefined && !(FAULT_INJECTIONS as readonly string[]).includes(opts.faultInjection)) {
     throw new Error(`faultInjection: unknown hook '${opts.faultInjection}' (known: ${FAULT_INJECTIONS.join(', ')})`);
   }
-  const engine = new Engine({ seed, trace: true });
+  const trace = opts.trace ?? true;
+  const engine = new Engine({ seed, trace });
   if (opts.onTrace) engine.trace.subscribe(opts.onTrace);
   const machine = buildMachine(machineConfigOf(s), { engine });
   const client = machine.host(CLIENT_HOST);
   if (opts.onPacket) client.link.addTap(new PcapWriter(packetSink(opts.onPacket)));
-  const servers = startServers(machine, s.servers);
+  const servers = startServers(machine, s.servers, { traceRequests: trace });
   const resolve = (name: string): number | undefined => (machine.hosts.has(name) ? machine.host(name).ip : undefined);
   let writes = 0;
   let dropped = false;

@@ -1,19 +1,18 @@
 /**
- * The full NBD stack for the bench, built the way scenarios/runner builds a world but with the
- * trace switchable and no history tap: client host (workload → blk-mq → NBD driver E7 → kernel
- * TCP → NIC) ⇄ switch ⇄ server host (NIC → kernel TCP → NBD server program E5 → virtual disk).
+ * The full NBD stack for the bench, built by the scenario runner's buildWorld (trace switchable,
+ * no jobs, so no history tap on the request path): client host (workload → blk-mq → NBD driver
+ * → kernel TCP → NIC) ⇄ switch ⇄ server host (NIC → kernel TCP → NBD server program → virtual disk).
  */
-import { Engine } from '../../hw-sim/engine/engine.ts';
+import type { Engine } from '../../hw-sim/engine/engine.ts';
 import type { VirtualDisk } from '../../hw-sim/disk/disk.ts';
-import { defaultNbdConfig } from '../../drivers/nbd/config/index.ts';
-import { NbdServerProgram } from '../../scenarios/hosts/nbd-server/program.ts';
-import { buildMachine, type Machine, type MachineConfig } from '../../scenarios/machine/index.ts';
-import { attachNbdClient, type ClientNbd } from '../../scenarios/runner/client-nbd.ts';
+import type { Machine } from '../../scenarios/machine/index.ts';
+import type { ClientNbd } from '../../scenarios/runner/client-nbd.ts';
+import { buildWorld } from '../../scenarios/runner/world.ts';
+import { parseScenario } from '../../scenarios/schema/index.ts';
 import { Workload } from '../../scenarios/workload/workload.ts';
 import type { WorkloadReport } from '../../scenarios/workload/report.ts';
 
 export const EXPORT_BYTES = 64 << 20;
-const PORT = 10809;
 
 export interface NbdStack {
   engine: Engine;
@@ -27,14 +26,37 @@ export interface NbdStackOptions {
   seed?: number;
 }
 
-function machineConfig(): MachineConfig {
-  const nic = { rxRingSize: 1024, txRingSize: 1024, rxCoalesce: { maxEvents: 16, maxDelayNs: 20_000 } };
-  return {
-    hosts: [
-      { name: 'client', role: 'client', ip: '10.0.0.1', cores: 4, nic, link: { rateBps: 25e9, propagationNs: 0 } },
-      { name: 'a', role: 'server', ip: '10.0.0.10', cores: 4, nic, link: { rateBps: 25e9, propagationNs: 20_000 } },
-    ],
-  };
+/** One RAM-backed server on a 25 GbE, 20 µs cable; `connections` round-robin connections. */
+function scenarioText(connections: number): string {
+  return `[scenario]
+name = "nbd-bench"
+
+[machine]
+cores = 4
+nic = { rx_ring = 1024, tx_ring = 1024 }
+irq_coalescing = { delay = "20us", frames = 16 }
+
+[[server]]
+name = "a"
+cores = 4
+disk = "ram"
+multi_conn = true
+[[server.export]]
+name = "disk0"
+size = ${EXPORT_BYTES}
+
+[[link]]
+between = ["client", "a"]
+rate = "25Gbit"
+delay = "20us"
+
+[nbd]
+connection_pool_size = ${connections}
+connection_max_count = ${Math.max(connections, 8)}
+# Round-robin over the pool; single would keep every request on the first connection.
+load_balancing = ${connections > 1}
+server_load_balancing = ${connections > 1}
+`;
 }
 
 /** Writes a non-zero pattern over the whole disk, so reads return data chunks, not holes. */
@@ -55,26 +77,10 @@ function fill(engine: Engine, disk: VirtualDisk): void {
 
 /** Builds and connects; returns once the device is ready with its capacity known. */
 export function buildNbdStack(o: NbdStackOptions): NbdStack {
-  const engine = new Engine({ seed: o.seed ?? 1, trace: o.trace });
-  const machine = buildMachine(machineConfig(), { engine });
-  const server = new NbdServerProgram(machine.host('a'), {
-    port: PORT, traceRequests: o.trace,
-    exports: [{ name: 'disk0', size: EXPORT_BYTES, disk: 'ram', multiConn: true }],
-  });
-  fill(engine, server.disks.get('disk0')!);
-  server.start();
-  const config = {
-    ...defaultNbdConfig(),
-    connectionPoolSize: o.connections,
-    connectionMaxCount: Math.max(o.connections, 8),
-    // Round-robin over the pool; 'single' would keep every request on the first connection.
-    loadBalancing: o.connections > 1,
-    serverLoadBalancing: o.connections > 1,
-    servers: [{ name: 'a', address: undefined, port: PORT, export: 'disk0' }],
-    exports: [],
-  };
-  const resolve = (name: string): number | undefined => (machine.hosts.has(name) ? machine.host(name).ip : undefined);
-  const nbd = attachNbdClient(engine, machine.host('client'), { name: 'nbd0', config, queueDepth: 64, resolve });
+  const w = buildWorld(parseScenario(scenarioText(o.connections), 'nbd-bench.toml'), o.seed ?? 1, { trace: o.trace });
+  const { engine, machine } = w;
+  const nbd = w.nbd!;
+  fill(engine, w.servers.get('a')!.disks.get('disk0')!);
   const limit = engine.now + 1e9;
   while (!(nbd.device.state === 'ready' && nbd.disk.capacityBytes > 0 && nbd.device.conns.live === o.connections)) {
     const next = engine.nextEventTime();

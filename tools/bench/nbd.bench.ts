@@ -35,7 +35,7 @@ export function benchNbd(): void {
     }
   }
   printTable(
-    `NBD full stack (scenarios/machine + runner's client-nbd + nbd-server program): 4 KiB randread QD${QD}, ${IOS / 1000}k requests per run`,
+    `NBD full stack (the scenario runner's buildWorld: machine, NBD driver, nbd-server program): 4 KiB randread QD${QD}, ${IOS / 1000}k requests per run`,
     ['run', 'goal req/s', 'req per wall s', 'vs goal', 'events per wall s', 'sim IOPS (virtual)', 'req per CPU s', 'CPU share'],
     rows,
   );

@@ -66,6 +66,16 @@ describe('runner options', () => {
     expect(recs.some((x) => x.src === 'nbd0/conn0' && x.kind === 'state' && x.data?.['event'] === 'TLS_DONE')).toBe(true);
   });
 
+  it('trace off: no record reaches the sink, and the run itself is the same (jobs, verdict, time, events)', () => {
+    let seen = 0;
+    const off = runScenario(smoke, 1, { trace: false, onTrace: () => { seen++; } });
+    const on = runScenario(smoke, 1);
+    expect(seen).toBe(0);
+    expect(off.passed).toBe(true);
+    expect([off.virtualTimeNs, off.events, off.jobs, off.expectations]).toEqual([on.virtualTimeNs, on.events, on.jobs, on.expectations]);
+    expect(off.digest).not.toBe(on.digest);
+  });
+
   it('--until stops at that virtual time with requests still undecided, not failed', () => {
     const r = runScenario(smoke, 1, { untilNs: 20_000_000 });
     expect(r.virtualTimeNs).toBe(20_000_000);
