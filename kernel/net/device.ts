@@ -24,7 +24,8 @@ export interface NetDevice {
 
 /** Who is told when a transmitted packet has left the device (a TCP socket). */
 export interface TxOwner {
-  onTxDone(bytes: number): void;
+  /** `p` (of `bytes` payload bytes) is done: sent, or dropped before the device. */
+  onTxDone(bytes: number, p: Packet): void;
 }
 
 /** The stack's side of a registered device: what the driver calls. */

@@ -12,7 +12,7 @@ export class Iface implements NetInterface, NetRoute {
   private txHead = 0;
   /** Owners and sizes of packets handed down and not yet completed, in order (TSQ). */
   private owners: (TxOwner | null)[] = [];
-  private ownerBytes: number[] = [];
+  private ownerPkts: (Packet | null)[] = [];
   private ownersHead = 0;
   private readonly tracksCompletion: boolean;
 
@@ -60,7 +60,7 @@ export class Iface implements NetInterface, NetRoute {
     }
     if (this.queued >= this.txQueueLen) {
       this.stats.ipTxQueueDrops++;
-      if (owner) owner.onTxDone(p.payload.length);
+      if (owner) owner.onTxDone(p.payload.length, p);
       return;
     }
     this.txq.push(p);
@@ -69,21 +69,22 @@ export class Iface implements NetInterface, NetRoute {
 
   txComplete(n: number): void {
     const o = this.owners;
-    const b = this.ownerBytes;
+    const ps = this.ownerPkts;
     for (let i = 0; i < n && this.ownersHead < o.length; i++) {
       const owner = o[this.ownersHead];
-      const bytes = b[this.ownersHead]!;
+      const p = ps[this.ownersHead]!;
       o[this.ownersHead] = null;
+      ps[this.ownersHead] = null;
       this.ownersHead++;
-      if (owner) owner.onTxDone(bytes);
+      if (owner) owner.onTxDone(p.payload.length, p);
     }
     if (this.ownersHead === o.length) {
       o.length = 0;
-      b.length = 0;
+      ps.length = 0;
       this.ownersHead = 0;
     } else if (this.ownersHead > 4096) {
       this.owners = o.slice(this.ownersHead);
-      this.ownerBytes = b.slice(this.ownersHead);
+      this.ownerPkts = ps.slice(this.ownersHead);
       this.ownersHead = 0;
     }
   }
@@ -91,7 +92,7 @@ export class Iface implements NetInterface, NetRoute {
   private track(p: Packet, owner: TxOwner | null): void {
     if (!this.tracksCompletion) return;
     this.owners.push(owner);
-    this.ownerBytes.push(p.payload.length);
+    this.ownerPkts.push(p);
   }
 
   wake(): void {

@@ -140,7 +140,7 @@ export class NetStack implements TcpHost, UdpHost {
     const iface = this.route(p.dst) as Iface | undefined;
     if (!iface) {
       this.stats.ipNoRoute++;
-      if (owner) owner.onTxDone(p.payload.length);
+      if (owner) owner.onTxDone(p.payload.length, p);
       return;
     }
     p.ipId = this.ipId;
@@ -148,7 +148,7 @@ export class NetStack implements TcpHost, UdpHost {
     this.stats.ipOutPackets++;
     if (this.isLocal(p.dst)) {
       this.clock.schedule(0, () => this.input(p), 'ip.loopback');
-      if (owner) owner.onTxDone(p.payload.length);
+      if (owner) owner.onTxDone(p.payload.length, p);
       return;
     }
     iface.transmit(p, owner ?? null);

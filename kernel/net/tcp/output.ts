@@ -46,6 +46,8 @@ function emit(s: TcpSocket, off: number, payload: Uint8Array, flags: number, gso
   s.lastSendNs = s.host.clock.now();
   if (payload.length > 0 && s.tsqLimit > 0) {
     s.txQueued += payload.length;
+    // Before output: a packet dropped on the way down is reported done at once.
+    s.trackTx(p, s.sndq.lastChunk!);
     s.host.output(p, s);
   } else {
     s.host.output(p);
@@ -101,6 +103,7 @@ function sendData(s: TcpSocket, off: number, len: number): number {
   const payload = len > 0 ? s.sndq.view(off, len) : EMPTY;
   if (len > 0 && len % s.sndMss !== 0) s.sndSmallEnd = end;
   if (off < s.sndMax) {
+    if (len > 0) s.sndq.markResent(off);
     const segs = len > s.sndMss ? Math.ceil(len / s.sndMss) : 1;
     s.retransmits += segs;
     s.host.stats.tcpRetransSegs += segs;

@@ -1,18 +1,56 @@
 /**
  * The send buffer as a list of chunks (the skb queue). Bytes are copied in once by send(); a
- * chunk is never written below its fill mark and never reused, so a packet payload can be a view
- * into it: the NIC, the wire and the pcap tap read it after we sent it without it ever changing.
- * Offsets are stream offsets (0 = first data byte), not wrapped sequence numbers.
+ * packet payload is a view into a chunk, read by the NIC, the wire and the pcap tap after we
+ * sent it. Offsets are stream offsets (0 = first data byte), not wrapped sequence numbers.
+ *
+ * Chunk buffers are recycled through a small pool instead of allocating 64 KiB per 64 KiB sent.
+ * The invariant "a payload on the wire never changes" holds because a chunk's buffer is taken
+ * back only when all three are true:
+ *   1. every byte of it is acknowledged (release);
+ *   2. every packet made from it has been reported done by the device (unref, from the TX
+ *      completion; a packet dropped before the device is done at once);
+ *   3. none of its bytes was ever sent twice (markResent). With a single transmission per byte,
+ *      the cumulative ACK proves that transmission reached the peer, so no older copy can still
+ *      be travelling; after a retransmission the first copy may be, so such a chunk is left to
+ *      the garbage collector, never reused.
+ * Pooling is off unless the device reports completions (`pooling`), as 2 needs them.
+ * What the stack cannot see: a frame the fabric duplicates on one hop and holds back (reorder)
+ * on a later hop can arrive after its twin was acknowledged; the receiver drops it unread as an
+ * old duplicate, but a capture at that link would show the reused bytes.
  */
+
+/** One chunk of the send buffer and what still refers to it. */
+export interface SendChunk {
+  readonly buf: Uint8Array;
+  /** Stream offset of buf[0]. */
+  readonly start: number;
+  /** Packets made from this chunk that the device has not completed. */
+  refs: number;
+  /** Some byte of it was transmitted more than once. */
+  resent: boolean;
+  acked: boolean;
+  /** The buffer went back to the pool (once only). */
+  recycled: boolean;
+}
+
+/** Free buffers kept for reuse: what is in flight between ACK and TX completion, with room. */
+const POOL_MAX = 16;
+
 export class SendQueue {
-  private chunks: Uint8Array[] = [];
-  /** Stream offsets of each chunk's first byte (parallel to chunks). */
-  private starts: number[] = [];
+  private chunks: SendChunk[] = [];
   private head = 0;
   /** Stream offset one past the last byte queued. */
   private endOff = 0;
   /** Stream offset below which bytes are acknowledged and released. */
   private ackedOff = 0;
+  private readonly pool: Uint8Array[] = [];
+  /** Reuse buffers (only with a device that reports TX completions). */
+  pooling = false;
+  /** Buffers allocated and taken from the pool, for tests and stats. */
+  allocated = 0;
+  reused = 0;
+  /** The chunk the last view() came from (the packet being built). */
+  lastChunk: SendChunk | null = null;
 
   constructor(
     /** Chunk size: the largest offload packet, a multiple of the MSS. */
@@ -45,15 +83,14 @@ export class SendQueue {
     while (done < n) {
       const last = this.chunks.length - 1;
       let tail = last >= this.head ? this.chunks[last] : undefined;
-      let fill = tail ? this.endOff - this.starts[last]! : 0;
-      if (!tail || fill === tail.length) {
-        tail = new Uint8Array(this.chunkSize);
+      let fill = tail ? this.endOff - tail.start : 0;
+      if (!tail || fill === tail.buf.length) {
+        tail = { buf: this.takeBuffer(), start: this.endOff, refs: 0, resent: false, acked: false, recycled: false };
         this.chunks.push(tail);
-        this.starts.push(this.endOff);
         fill = 0;
       }
-      const k = Math.min(n - done, tail.length - fill);
-      tail.set(src.subarray(off + done, off + done + k), fill);
+      const k = Math.min(n - done, tail.buf.length - fill);
+      tail.buf.set(src.subarray(off + done, off + done + k), fill);
       done += k;
       this.endOff += k;
     }
@@ -62,18 +99,30 @@ export class SendQueue {
 
   /** Contiguous bytes available at `off` within one chunk, up to the end of data. */
   contiguous(off: number): number {
-    const i = this.find(off);
-    if (i < 0) return 0;
-    const start = this.starts[i]!;
-    return Math.min(this.chunks[i]!.length - (off - start), this.endOff - off);
+    const c = this.find(off);
+    if (c === null) return 0;
+    return Math.min(c.buf.length - (off - c.start), this.endOff - off);
   }
 
-  /** A view of `len` bytes at `off` (within one chunk: call contiguous() first). */
+  /** A view of `len` bytes at `off` (within one chunk: call contiguous() first); sets lastChunk. */
   view(off: number, len: number): Uint8Array {
-    const i = this.find(off);
-    if (i < 0) throw new RangeError(`send queue has no byte at offset ${off}`);
-    const rel = off - this.starts[i]!;
-    return this.chunks[i]!.subarray(rel, rel + len);
+    const c = this.find(off);
+    if (c === null) throw new RangeError(`send queue has no byte at offset ${off}`);
+    this.lastChunk = c;
+    const rel = off - c.start;
+    return c.buf.subarray(rel, rel + len);
+  }
+
+  /** The bytes at `off` are going out again: their chunk is never reused (an old copy may fly). */
+  markResent(off: number): void {
+    const c = this.find(off);
+    if (c !== null) c.resent = true;
+  }
+
+  /** The device is done with one packet made from `c`. */
+  unref(c: SendChunk): void {
+    c.refs--;
+    this.recycle(c);
   }
 
   /** Releases everything below `off` (acknowledged). */
@@ -82,24 +131,43 @@ export class SendQueue {
     this.ackedOff = Math.min(off, this.endOff);
     while (this.head < this.chunks.length) {
       const c = this.chunks[this.head]!;
-      const start = this.starts[this.head]!;
-      if (start + c.length > this.ackedOff || start + c.length > this.endOff) break;
+      const end = c.start + c.buf.length;
+      if (end > this.ackedOff || end > this.endOff) break;
+      c.acked = true;
+      this.recycle(c);
       this.head++;
     }
     if (this.head > 64 && this.head * 2 > this.chunks.length) {
       this.chunks = this.chunks.slice(this.head);
-      this.starts = this.starts.slice(this.head);
       this.head = 0;
     }
   }
 
-  private find(off: number): number {
-    if (off < this.ackedOff || off >= this.endOff) return -1;
-    // Usually the segment at the head or near it; chunks are few (sndbuf / 64 KiB).
-    for (let i = this.head; i < this.chunks.length; i++) {
-      const start = this.starts[i]!;
-      if (off >= start && off < start + this.chunks[i]!.length) return i;
+  private takeBuffer(): Uint8Array {
+    while (this.pool.length > 0) {
+      const b = this.pool.pop()!;
+      if (b.length === this.chunkSize) {
+        this.reused++;
+        return b;
+      }
     }
-    return -1;
+    this.allocated++;
+    return new Uint8Array(this.chunkSize);
+  }
+
+  private recycle(c: SendChunk): void {
+    if (!this.pooling || !c.acked || c.refs > 0 || c.resent || c.recycled) return;
+    c.recycled = true;
+    if (this.pool.length < POOL_MAX) this.pool.push(c.buf);
+  }
+
+  private find(off: number): SendChunk | null {
+    if (off < this.ackedOff || off >= this.endOff) return null;
+    // Usually the chunk at the head or near it; chunks are few (sndbuf / 64 KiB).
+    for (let i = this.head; i < this.chunks.length; i++) {
+      const c = this.chunks[i]!;
+      if (off >= c.start && off < c.start + c.buf.length) return c;
+    }
+    return null;
   }
 }

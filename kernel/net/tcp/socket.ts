@@ -1,4 +1,4 @@
-import { ipToString } from '../../../hw-sim/net/packet.ts';
+import { ipToString, type Packet } from '../../../hw-sim/net/packet.ts';
 import { LazyTimer } from '../clock.ts';
 import type { TxOwner } from '../device.ts';
 import { NetError, type NetErrorCode } from '../errors.ts';
@@ -7,7 +7,8 @@ import type { NetRoute, TcpHost } from './host.ts';
 import { NewReno } from './newreno.ts';
 import { RecvBuffer } from './recv-buffer.ts';
 import { RttEstimator } from './rtt.ts';
-import { SendQueue } from './send-queue.ts';
+import { SendQueue, type SendChunk } from './send-queue.ts';
+import { TxInFlight } from './tx-inflight.ts';
 import { isSynchronized, sendsData, type TcpState } from './state.ts';
 import { deliver, maybeWindowUpdate } from './deliver.ts';
 import { checkPort, positive, segLimit, type TcpInfo, type TcpSocketOptions } from './options.ts';
@@ -81,6 +82,8 @@ export class TcpSocket implements TxOwner {
   txQueued = 0;
   /** 0 when the device does not report completions. */
   tsqLimit = 0;
+  /** Data packets the device has not completed, and the chunks they read. */
+  private readonly txInFlight = new TxInFlight();
   tsqThrottled = false;
   writeBlocked = false;
 
@@ -306,6 +309,7 @@ export class TcpSocket implements TxOwner {
     this.cc.mss = this.sndMss;
     this.cc.cwnd = this.cc.initialWindow;
     this.tsqLimit = route.completesTx ? Math.max(this.cfg.tsqBytes, 2 * 65536) : 0;
+    this.sndq.pooling = route.completesTx;
     let ws = 0;
     while (ws < MAX_WSCALE && this.rcvq.capacity >>> ws > 65535) ws++;
     this.rcvWscale = ws;
@@ -324,9 +328,16 @@ export class TcpSocket implements TxOwner {
     this.sndWscale = wscale === undefined ? 0 : Math.min(wscale, MAX_WSCALE);
   }
 
+  /** A data packet reading `c` goes to the device (before output: a drop completes it at once). */
+  trackTx(p: Packet, c: SendChunk): void {
+    this.txInFlight.push(p, c);
+  }
+
   /** A packet of ours left the NIC: below the TSQ limit again, send more. */
-  onTxDone(bytes: number): void {
+  onTxDone(bytes: number, p: Packet): void {
     this.txQueued -= bytes;
+    const c = this.txInFlight.done(p);
+    if (c !== null) this.sndq.unref(c);
     if (this.tsqThrottled && this.txQueued < this.tsqLimit) {
       this.tsqThrottled = false;
       tcpOutput(this);

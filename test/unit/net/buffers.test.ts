@@ -62,4 +62,40 @@ describe('SendQueue (chunked send buffer)', () => {
     expect(q.append(data, 20_000, 30_000)).toBe(9000);
     expect(firstDiff(q.view(20_000, q.contiguous(20_000)), data.subarray(20_000, 20_000 + q.contiguous(20_000)))).toBe(-1);
   });
+
+  it('reuses a chunk buffer only once it is acknowledged, done by the device and never resent', () => {
+    const q = new SendQueue(1000, 10_000);
+    q.pooling = true;
+    const a = pattern(3000, 1);
+    const b = pattern(1000, 2);
+    expect(q.append(a, 0, 3000)).toBe(3000); // three chunks: [0,1000) [1000,2000) [2000,3000)
+    expect(q.allocated).toBe(3);
+    const v0 = q.view(0, 1000);
+    const c0 = q.lastChunk!;
+    c0.refs++; // a packet reading chunk 0 is still in the NIC (TxInFlight.push does this)
+    const v1 = q.view(1000, 1000);
+    q.markResent(1000); // chunk 1 went out twice: its first copy may still be on the wire
+    q.release(3000); // all acknowledged: only chunk 2 is free to reuse
+    q.append(b, 0, 1000);
+    expect([q.allocated, q.reused]).toEqual([3, 1]);
+    expect(firstDiff(v0, a.subarray(0, 1000))).toBe(-1);
+    expect(firstDiff(v1, a.subarray(1000, 2000))).toBe(-1);
+    q.unref(c0); // the device is done with it
+    q.append(b, 0, 1000);
+    expect([q.allocated, q.reused]).toEqual([3, 2]);
+    q.append(b, 0, 1000); // chunk 1 never comes back
+    expect([q.allocated, q.reused]).toEqual([4, 2]);
+    expect(firstDiff(v1, a.subarray(1000, 2000))).toBe(-1);
+  });
+
+  it('without TX completions from the device nothing is reused', () => {
+    const q = new SendQueue(1000, 10_000);
+    const a = pattern(3000, 1);
+    q.append(a, 0, 3000);
+    const v = q.view(0, 1000);
+    q.release(3000);
+    q.append(a, 0, 3000);
+    expect([q.allocated, q.reused]).toEqual([6, 0]);
+    expect(firstDiff(v, a.subarray(0, 1000))).toBe(-1);
+  });
 });
