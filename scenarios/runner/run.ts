@@ -2,9 +2,8 @@
  * Running a built world to its end and turning it into a RunResult: jobs, checkers,
  * expectations, faults applied, digest.
  */
-import { checkLiveness } from '../checkers/liveness.ts';
-import { checkSafety } from '../checkers/safety.ts';
 import type { Ns } from '../schema/types.ts';
+import { checkDevices } from './checks.ts';
 import { evaluate, jobResultOf } from './expect.ts';
 import type { JobResult, RunResult } from './types.ts';
 import type { World } from './world.ts';
@@ -31,12 +30,7 @@ export function resultOf(w: World): RunResult {
   const endNs = w.engine.now;
   const jobs: JobResult[] = [];
   for (const wl of w.workloads) for (const j of wl.report().jobs) jobs.push(jobResultOf(j));
-  const tap = w.disks.values().next().value;
-  const history = tap ? tap.history() : { blockSize: 512, ops: [], crashes: [] };
-  const safety = checkSafety(history);
-  const liveness = s.expect.livenessNs !== undefined
-    ? checkLiveness(history, { lastHealNs: s.lastHealNs, limitNs: s.expect.livenessNs, endNs })
-    : undefined;
+  const { safety, liveness, history } = checkDevices(s, w.disks, endNs);
   const dev = w.nbd?.device;
   const device = dev && { state: dev.state, reason: dev.failureReason };
   const expectations = evaluate(s.expect, jobs, { safety, liveness, history, healsNs: w.timeline.healsNs, device });

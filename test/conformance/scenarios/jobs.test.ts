@@ -82,6 +82,39 @@ describe('RAM-disk jobs (device = "ramN")', () => {
   });
 });
 
+describe('every device is checked', () => {
+  const text = `${NBD_BASE}
+[[job]]
+name = "local"
+device = "ram0"
+rw = "randread"
+size = "1MiB"
+ios = 50
+verify = true
+
+[[job]]
+name = "net"
+rw = "randwrite"
+size = "8MiB"
+iodepth = 4
+ios = 300
+verify = true
+`;
+
+  it('an NBD device and a RAM disk in one run: both run, the run passes', () => {
+    const r = runScenario(parseScenario(text, 'both.toml'), 1);
+    expect(r.passed).toBe(true);
+    expect(r.jobs.map((j) => [j.name, j.ios])).toEqual([['local', 50], ['net', 300]]);
+  });
+
+  it('a lost write on the NBD device fails safety even when the RAM disk comes first, naming the device', () => {
+    const r = runScenario(parseScenario(text, 'both.toml'), 1, { faultInjection: 'drop-acked-write' });
+    expect(r.passed).toBe(false);
+    expect(r.safetyViolations.length).toBeGreaterThan(0);
+    for (const v of r.safetyViolations) expect(v.message).toMatch(/^nbd0: block \d+: /);
+  });
+});
+
 describe('per-job start', () => {
   it('on a RAM disk (ready at 0): a job starts exactly at its start time', () => {
     const { recs } = traced(RAM_ONLY, (x) => x.kind === 'workload.job.start');
