@@ -174,7 +174,7 @@ function processAck(s: TcpSocket, off: number, len: number, flags: number, ack: 
   if (phase === 'partial') retransmitHead(s);
   if (s.sndMax > s.sndUna) s.rtxTimer.arm(s.rtt.rtoNs);
   else if (!s.persist) s.rtxTimer.stop();
-  s.probeSent = false;
+  s.lossProbes = 0;
   armProbe(s);
   if (s.finQueued && ackOff === s.sndq.end + 1 && !ourFinAcked(s)) return false;
   if (s.writeBlocked && s.sndq.free > 0 && !s.finQueued) {

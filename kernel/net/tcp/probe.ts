@@ -14,23 +14,28 @@ const PTO_SLACK_NS = 2_000_000;
  * Loss probes: without them every loss NewReno cannot see from three duplicate ACKs waits for
  * the retransmission timer (200 ms at least, against a 50 µs path). Two cases:
  *
- * - Open state, tail loss probe (RFC 8985 7): 2·SRTT + 2 ms after the last progress, resend the last
- *   segment. Its ACK repairs a lost ACK or a lost tail.
+ * - Open state, tail loss probe (RFC 8985 7): a probe timeout (PTO = 2·SRTT + 2 ms) after the
+ *   last progress, resend the last segment. Its ACK repairs a lost ACK or a lost tail.
  * - In recovery, a lost retransmission: NewReno resends the head on entry and on each partial
- *   ACK; when neither progress nor a partial ACK follows within 2·SRTT, the resent head was lost
+ *   ACK; when neither progress nor a partial ACK follows within the PTO, the resent head was lost
  *   too, so resend it once more (what RACK's per-segment send times detect, RFC 8985 6.2).
  *
- * One probe per episode: the next needs an ACK that moves SND.UNA. The PTO is never armed when
- * it would not come before the RTO (a lone segment waits the peer's worst-case delayed ACK).
+ * A probe can be lost too: each probe without an ACK moving SND.UNA doubles the next timeout,
+ * and probing stops once the timeout would not come before the RTO (a lone segment also waits
+ * the peer's worst-case delayed ACK). In Open state the probe is the last segment rather than
+ * new data (RFC 8985 prefers new data): a receiver that has it answers a duplicate at once,
+ * while a lone new in-order segment waits out its delayed-ACK timer, and the usual stall here
+ * is the one stretch ACK of a TSO burst lost.
  */
 export function armProbe(s: TcpSocket): void {
   const flight = s.sndMax - s.sndUna;
-  if (flight <= 0 || s.persist || s.probeSent || s.rtt.srttNs === 0 || s.rtt.backoff > 0) {
+  if (flight <= 0 || s.persist || s.rtt.srttNs === 0 || s.rtt.backoff > 0) {
     s.probeTimer.stop();
     return;
   }
   let pto = Math.ceil(2 * s.rtt.srttNs) + PTO_SLACK_NS;
   if (flight <= s.sndMss && !s.cc.inRecovery) pto += WORST_CASE_DELACK_NS;
+  pto *= 2 ** s.lossProbes;
   if (pto >= s.rtt.rtoNs) {
     s.probeTimer.stop();
     return;
@@ -39,16 +44,11 @@ export function armProbe(s: TcpSocket): void {
 }
 
 export function onProbeTimer(s: TcpSocket): void {
-  if (!sendsData(s.state) || s.sndMax <= s.sndUna || s.persist || s.probeSent) return;
-  s.probeSent = true;
+  if (!sendsData(s.state) || s.sndMax <= s.sndUna || s.persist) return;
+  s.lossProbes++;
   s.host.stats.tcpLossProbes++;
   s.host.trace('tcp.loss_probe', { conn: s.label, una: s.sndUna, nxt: s.sndNxt, recovery: s.cc.inRecovery });
-  if (s.cc.inRecovery) {
-    retransmitHead(s);
-    return;
-  }
-  // The last segment rather than new data (RFC 8985 prefers new data): a receiver that has it
-  // already answers a duplicate at once, while a lone new in-order segment waits out its
-  // delayed-ACK timer, and the usual stall here is the one stretch ACK of a TSO burst lost.
-  retransmitTail(s);
+  if (s.cc.inRecovery) retransmitHead(s);
+  else retransmitTail(s);
+  armProbe(s);
 }

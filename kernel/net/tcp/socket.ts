@@ -109,8 +109,8 @@ export class TcpSocket implements TxOwner {
   rttOff = -2;
   rttStartNs = 0;
   retransmits = 0;
-  /** A loss probe went out and no ACK has moved SND.UNA since (one probe per episode). */
-  probeSent = false;
+  /** Loss probes sent since an ACK last moved SND.UNA (each doubles the next probe timeout). */
+  lossProbes = 0;
   persist = false;
   swsOverride = false;
   probes = 0;
