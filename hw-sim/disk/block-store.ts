@@ -18,7 +18,10 @@ export interface Extent {
 }
 
 export type DoneCallback = (err: BlockError | null) => void;
-/** `extents` (when the store knows its allocation) tell which parts of `data` are holes. */
+/**
+ * `extents` (when the store knows its allocation) tell which parts of `data` are holes. Both may
+ * be the store's reused buffers: they are valid during the callback only (copy what you keep).
+ */
 export type ReadCallback = (err: BlockError | null, data: Uint8Array | null, extents: readonly Extent[] | null) => void;
 export type StatusCallback = (err: BlockError | null, extents: readonly Extent[] | null) => void;
 
@@ -35,6 +38,13 @@ export interface BlockStore {
   /** Range reads as zeroes afterwards; `mayTrim` lets the store deallocate (NBD: no NO_HOLE). */
   zero(offset: number, length: number, mayTrim: boolean, fua: boolean, cb: DoneCallback): void;
   blockStatus(offset: number, length: number, cb: StatusCallback): void;
+  /**
+   * Optional, for stores that complete writes at once and have no volatile cache (the memory
+   * store): copies one piece of a WRITE payload into place now. A server streams a payload through
+   * it as the pieces arrive, with no buffer per request, and answers after the last one. The
+   * caller checked the whole range with checkRange first.
+   */
+  writePiece?(offset: number, piece: Uint8Array): void;
 }
 
 /** Checks a request range against the store size; returns an error or null. */

@@ -2,8 +2,9 @@ import type { Engine, EventHandle } from '../engine/engine.ts';
 import type { BlockError, BlockStore, DoneCallback, Extent, ReadCallback, StatusCallback } from './block-store.ts';
 import { checkRange } from './block-store.ts';
 import { FaultSet } from './faults.ts';
+import type { Rng } from '../engine/rng.ts';
+import { CachedMedia } from './cached-media.ts';
 import { diskPreset, type DiskOp, type ServiceTimeModel } from './presets.ts';
-import { extentsOf, forEachPageRun, SparsePages } from './sparse-pages.ts';
 
 export interface VirtualDiskOptions {
   /** Trace source and RNG prefix, e.g. `server-a/disk0`. */
@@ -33,7 +34,7 @@ export interface DiskStats {
   busyNs: number;
 }
 
-/** One request in the disk: waiting for a slot, then in service until its completion event. */
+/** One request in the disk: waiting for a slot, then in service until its completion event. Records are reused. */
 interface DiskRequest {
   op: DiskOp;
   offset: number;
@@ -47,13 +48,19 @@ interface DiskRequest {
   submittedAt: number;
   error: BlockError | null;
   event: EventHandle | null;
+  /** The completion event's function, made once per record. */
+  fire: () => void;
 }
 
 /**
- * A virtual disk: sparse durable media under a volatile page cache, with service times from a
- * model and injectable faults. Writes land in the cache at completion; FLUSH moves the cache to
- * the media, FUA writes go to both. `crash()` (power loss) drops the cache and every request in
- * the disk, so exactly the writes completed since the last FLUSH (and not FUA) are lost.
+ * A virtual disk: sparse durable media under a volatile page cache (CachedMedia), with service
+ * times from a model and injectable faults. Writes land in the cache at completion; FLUSH moves
+ * the cache to the media, FUA writes go to both. `crash()` (power loss) drops the cache and every
+ * request in the disk, so exactly the writes completed since the last FLUSH (and not FUA) are lost.
+ *
+ * A read completes with a view of the disk's pooled read buffer and extents in reused records:
+ * both are valid during the callback only (a server sends them at once; the kernel's TCP send
+ * queue copies on send). Callers that keep them copy them.
  */
 export class VirtualDisk implements BlockStore {
   readonly name: string;
@@ -62,13 +69,16 @@ export class VirtualDisk implements BlockStore {
   readonly pageSize: number;
   readonly writeCache: boolean;
   readonly faults: FaultSet;
-  private readonly media: SparsePages;
-  /** Dirty pages over the media: a page copy, or null for a deallocated page. */
-  private readonly cache = new Map<number, Uint8Array | null>();
+  private readonly store: CachedMedia;
   private readonly waiting: DiskRequest[] = [];
   private waitHead = 0;
   private readonly inService = new Set<DiskRequest>();
+  private readonly freeRecords: DiskRequest[] = [];
   private busFreeAt = 0;
+  private jitterRng: Rng | null = null;
+  /** Pooled read buffer and the last view of it handed out (reads of one size reuse the view). */
+  private readPool = new Uint8Array(0);
+  private readView = new Uint8Array(0);
   readonly stats: DiskStats = {
     reads: 0, writes: 0, flushes: 0, trims: 0, zeroes: 0, statusQueries: 0, bytesRead: 0, bytesWritten: 0, errors: 0, crashes: 0, busyNs: 0,
   };
@@ -82,7 +92,7 @@ export class VirtualDisk implements BlockStore {
     if (!(this.model.bandwidth > 0)) throw new RangeError(`disk '${opts.name}': bandwidth must be > 0`);
     this.pageSize = opts.pageSize ?? 4096;
     this.writeCache = opts.writeCache ?? true;
-    this.media = new SparsePages(this.pageSize);
+    this.store = new CachedMedia(this.pageSize, this.writeCache);
     this.faults = new FaultSet((n) => engine.rng.get(n), `${opts.name}/faults`);
   }
 
@@ -95,16 +105,17 @@ export class VirtualDisk implements BlockStore {
   }
   /** Pages written since the last flush (lost on a crash). */
   get dirtyPages(): number {
-    return this.cache.size;
+    return this.store.dirtyPages;
   }
   /** Bytes allocated on the durable media. */
   get allocatedBytes(): number {
-    return this.media.allocatedPages * this.pageSize;
+    return this.store.allocatedBytes;
   }
 
   read(offset: number, length: number, cb: ReadCallback): void {
     this.submit(this.request('read', offset, length, null, false, false, null, cb, null));
   }
+  /** `data` is kept by reference until the write completes (it is applied then). */
   write(offset: number, data: Uint8Array, fua: boolean, cb: DoneCallback): void {
     this.submit(this.request('write', offset, data.length, data, fua, false, cb, null, null));
   }
@@ -123,13 +134,16 @@ export class VirtualDisk implements BlockStore {
 
   /** Power loss: the cache and every queued or in-service request vanish without completing. */
   crash(): void {
-    const lost = this.cache.size;
+    const lost = this.store.drop();
     const dropped = this.inService.size + this.queued;
-    for (const r of this.inService) this.engine.cancel(r.event);
+    for (const r of this.inService) {
+      this.engine.cancel(r.event);
+      this.release(r);
+    }
     this.inService.clear();
+    for (let i = this.waitHead; i < this.waiting.length; i++) this.release(this.waiting[i]!);
     this.waiting.length = 0;
     this.waitHead = 0;
-    this.cache.clear();
     this.busFreeAt = this.engine.now;
     this.stats.crashes++;
     this.engine.trace.emit(this.name, 'disk.crash', { lostDirtyPages: lost, droppedRequests: dropped });
@@ -138,20 +152,50 @@ export class VirtualDisk implements BlockStore {
   /** The current contents (cache over media), without service time: for checkers and tests. */
   peek(offset: number, length: number): Uint8Array {
     const out = new Uint8Array(length);
-    this.copyOut(offset, length, out);
+    this.store.read(offset, length, out);
     return out;
   }
 
   /** What the media holds (what survives a crash), without service time. */
   peekDurable(offset: number, length: number): Uint8Array {
     const out = new Uint8Array(length);
-    this.media.read(offset, length, out);
+    this.store.readDurable(offset, length, out);
     return out;
   }
 
   private request(op: DiskOp, offset: number, length: number, data: Uint8Array | null, fua: boolean, mayTrim: boolean,
     done: DoneCallback | null, onRead: ReadCallback | null, onStatus: StatusCallback | null): DiskRequest {
-    return { op, offset, length, data, fua, mayTrim, done, onRead, onStatus, submittedAt: this.engine.now, error: null, event: null };
+    let r = this.freeRecords.pop();
+    if (r === undefined) {
+      const rec: DiskRequest = {
+        op, offset, length, data, fua, mayTrim, done, onRead, onStatus, submittedAt: 0, error: null, event: null, fire: () => this.complete(rec),
+      };
+      r = rec;
+    } else {
+      r.op = op;
+      r.offset = offset;
+      r.length = length;
+      r.data = data;
+      r.fua = fua;
+      r.mayTrim = mayTrim;
+      r.done = done;
+      r.onRead = onRead;
+      r.onStatus = onStatus;
+    }
+    r.submittedAt = this.engine.now;
+    r.error = null;
+    r.event = null;
+    return r;
+  }
+
+  /** Back to the pool, holding on to nothing of its caller's. */
+  private release(r: DiskRequest): void {
+    r.data = null;
+    r.done = null;
+    r.onRead = null;
+    r.onStatus = null;
+    r.event = null;
+    this.freeRecords.push(r);
   }
 
   private submit(r: DiskRequest): void {
@@ -166,7 +210,8 @@ export class VirtualDisk implements BlockStore {
     if (r.error === null) r.error = this.faults.check(r.op, r.offset, r.length);
     let latency = m.latencyNs[r.op];
     if (m.jitter > 0 && latency > 0) {
-      latency = Math.max(0, Math.round(latency * (1 + m.jitter * this.engine.rng.get(`${this.name}/jitter`).normal())));
+      this.jitterRng ??= this.engine.rng.get(`${this.name}/jitter`);
+      latency = Math.max(0, Math.round(latency * (1 + m.jitter * this.jitterRng.normal())));
     }
     let doneAt = this.engine.now + latency;
     const bytes = r.error === null && (r.op === 'read' || r.op === 'write') ? r.length : 0;
@@ -176,33 +221,33 @@ export class VirtualDisk implements BlockStore {
       this.busFreeAt = doneAt;
     }
     this.inService.add(r);
-    r.event = this.engine.scheduleAt(doneAt, () => this.complete(r), 'disk.complete');
+    r.event = this.engine.scheduleAt(doneAt, r.fire, 'disk.complete');
   }
 
   private complete(r: DiskRequest): void {
     this.inService.delete(r);
     r.event = null;
     let data: Uint8Array | null = null;
-    let extents: Extent[] | null = null;
+    let extents: readonly Extent[] | null = null;
     if (r.error === null) {
       switch (r.op) {
         case 'read':
-          data = new Uint8Array(r.length);
-          this.copyOut(r.offset, r.length, data);
-          extents = this.extents(r.offset, r.length);
+          data = this.readBuffer(r.length);
+          this.store.read(r.offset, r.length, data);
+          extents = this.store.extents(r.offset, r.length);
           break;
         case 'write':
-          this.applyWrite(r.offset, r.data!, r.fua);
+          this.store.write(r.offset, r.data!, r.fua);
           break;
         case 'flush':
-          this.flushCache();
+          this.store.flush();
           break;
         case 'trim':
         case 'zero':
-          this.applyZero(r.offset, r.length, r.mayTrim, r.fua);
+          this.store.zero(r.offset, r.length, r.mayTrim, r.fua);
           break;
         case 'status':
-          extents = this.extents(r.offset, r.length);
+          extents = this.store.extents(r.offset, r.length);
           break;
       }
     }
@@ -219,9 +264,23 @@ export class VirtualDisk implements BlockStore {
       }
       this.start(next);
     }
-    if (r.onRead) r.onRead(r.error, data, extents);
-    else if (r.onStatus) r.onStatus(r.error, extents);
-    else r.done!(r.error);
+    const { onRead, onStatus, done, error } = r;
+    this.release(r);
+    if (onRead) onRead(error, data, extents);
+    else if (onStatus) onStatus(error, extents);
+    else done!(error);
+  }
+
+  /** A view of `length` bytes of the pooled read buffer (valid until the next read completes). */
+  private readBuffer(length: number): Uint8Array {
+    if (this.readView.length === length) return this.readView;
+    if (this.readPool.length < length) {
+      let n = Math.max(this.readPool.length, this.pageSize);
+      while (n < length) n *= 2;
+      this.readPool = new Uint8Array(n);
+    }
+    this.readView = this.readPool.subarray(0, length);
+    return this.readView;
   }
 
   private count(r: DiskRequest): void {
@@ -239,58 +298,5 @@ export class VirtualDisk implements BlockStore {
       case 'zero': st.zeroes++; break;
       case 'status': st.statusQueries++; break;
     }
-  }
-
-  private pageView(idx: number): Uint8Array | undefined {
-    const c = this.cache.get(idx);
-    if (c !== undefined) return c ?? undefined;
-    return this.cache.has(idx) ? undefined : this.media.getPage(idx);
-  }
-
-  private extents(offset: number, length: number): Extent[] {
-    return extentsOf(offset, length, this.pageSize, (idx) => this.pageView(idx) !== undefined);
-  }
-
-  private copyOut(offset: number, length: number, out: Uint8Array): void {
-    forEachPageRun(offset, length, this.pageSize, (idx, inPage, n, done) => {
-      const page = this.pageView(idx);
-      if (page) out.set(page.subarray(inPage, inPage + n), done);
-      else out.fill(0, done, done + n);
-    });
-  }
-
-  /** A cache page to modify: the dirty copy, or a fresh copy of the current view. */
-  private dirtyPage(idx: number): Uint8Array {
-    const c = this.cache.get(idx);
-    if (c) return c;
-    const page = new Uint8Array(this.pageSize);
-    if (!this.cache.has(idx)) {
-      const durable = this.media.getPage(idx);
-      if (durable) page.set(durable);
-    }
-    this.cache.set(idx, page);
-    return page;
-  }
-
-  private applyWrite(offset: number, data: Uint8Array, fua: boolean): void {
-    if (!this.writeCache || fua) this.media.write(offset, data);
-    if (!this.writeCache) return;
-    forEachPageRun(offset, data.length, this.pageSize, (idx, inPage, n, done) => {
-      this.dirtyPage(idx).set(data.subarray(done, done + n), inPage);
-    });
-  }
-
-  private applyZero(offset: number, length: number, dealloc: boolean, fua: boolean): void {
-    if (!this.writeCache || fua) this.media.zero(offset, length, dealloc);
-    if (!this.writeCache) return;
-    forEachPageRun(offset, length, this.pageSize, (idx, inPage, n) => {
-      if (n === this.pageSize && dealloc) this.cache.set(idx, null);
-      else this.dirtyPage(idx).fill(0, inPage, inPage + n);
-    });
-  }
-
-  private flushCache(): void {
-    for (const [idx, page] of this.cache) this.media.setPage(idx, page);
-    this.cache.clear();
   }
 }

@@ -1,4 +1,4 @@
-import type { BlockStore, DoneCallback, ReadCallback, StatusCallback } from './block-store.ts';
+import type { BlockStore, DoneCallback, Extent, ReadCallback, StatusCallback } from './block-store.ts';
 import { checkRange } from './block-store.ts';
 import { SparsePages } from './sparse-pages.ts';
 
@@ -9,11 +9,14 @@ import { SparsePages } from './sparse-pages.ts';
  *
  * A read inside one page returns a view of the page (or of a shared zero page), not a copy:
  * the caller must use it before it writes that range again (a server sends it at once; a read
- * racing an overlapping write has no defined result in NBD anyway).
+ * racing an overlapping write has no defined result in NBD anyway). Writes may come piece by
+ * piece (writePiece), straight into the pages.
  */
 export class MemoryStore implements BlockStore {
   private readonly pages: SparsePages;
   private readonly zeroPage: Uint8Array;
+  /** The extent list of a read inside one page, reused (valid during the callback). */
+  private readonly oneExtent: Extent[] = [{ length: 0, hole: false, zero: false }];
 
   constructor(readonly size: number, pageSize = 262144) {
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`memory store size must be a non-negative integer, got ${size}`);
@@ -34,11 +37,18 @@ export class MemoryStore implements BlockStore {
     if (length > 0 && inPage + length <= ps) {
       const page = this.pages.getPage(idx);
       const hole = page === undefined;
-      return cb(null, (page ?? this.zeroPage).subarray(inPage, inPage + length), [{ length, hole, zero: hole }]);
+      const one = this.oneExtent;
+      one[0]!.length = length;
+      one[0]!.hole = hole;
+      one[0]!.zero = hole;
+      return cb(null, (page ?? this.zeroPage).subarray(inPage, inPage + length), one);
     }
     const out = new Uint8Array(length);
     this.pages.read(offset, length, out);
     cb(null, out, this.pages.extents(offset, length));
+  }
+  writePiece(offset: number, piece: Uint8Array): void {
+    this.pages.write(offset, piece);
   }
   write(offset: number, data: Uint8Array, _fua: boolean, cb: DoneCallback): void {
     const err = checkRange(this.size, offset, data.length);

@@ -77,19 +77,47 @@ export class SparsePages {
 }
 
 /**
+ * A byte range walked page by page without a callback (for per-request paths):
+ * `for (c.start(offset, length); c.next();)` then `c.idx`, `c.inPage`, `c.n`, `c.done`.
+ */
+export class PageRun {
+  /** Page index, offset in that page, bytes in it, bytes of the range before it. */
+  idx = 0;
+  inPage = 0;
+  n = 0;
+  done = 0;
+  private pos = 0;
+  private end = 0;
+  private offset = 0;
+
+  constructor(readonly pageSize: number) {}
+
+  start(offset: number, length: number): void {
+    this.offset = this.pos = offset;
+    this.end = offset + length;
+    this.n = 0;
+  }
+
+  /** Moves to the next page of the range; false once past its end. */
+  next(): boolean {
+    this.pos += this.n;
+    if (this.pos >= this.end) return false;
+    const ps = this.pageSize;
+    this.idx = Math.floor(this.pos / ps);
+    this.inPage = this.pos - this.idx * ps;
+    this.n = Math.min(ps - this.inPage, this.end - this.pos);
+    this.done = this.pos - this.offset;
+    return true;
+  }
+}
+
+/**
  * Walks a byte range page by page: `fn(pageIndex, offsetInPage, bytesInPage, bytesBefore)`.
  */
 export function forEachPageRun(offset: number, length: number, pageSize: number,
   fn: (idx: number, inPage: number, n: number, done: number) => void): void {
-  let pos = offset;
-  const end = offset + length;
-  while (pos < end) {
-    const idx = Math.floor(pos / pageSize);
-    const inPage = pos - idx * pageSize;
-    const n = Math.min(pageSize - inPage, end - pos);
-    fn(idx, inPage, n, pos - offset);
-    pos += n;
-  }
+  const c = new PageRun(pageSize);
+  for (c.start(offset, length); c.next();) fn(c.idx, c.inPage, c.n, c.done);
 }
 
 /** Merged allocation extents of a range, given a per-page allocation test. */

@@ -36,6 +36,9 @@ export function startServe(opts: ServeOptions): Promise<RunningServer> {
     sockets.add(stream);
     let session: ServerSession | null = null;
     session = server.accept({
+      // Valid during the call only: SocketStream copies small pieces (reply headers from the
+      // session's scratch); larger ones are the memory store's pages or fresh buffers, which
+      // stay put while node holds them.
       send: (b) => stream.write(b),
       close: () => stream.close(),
       schedule: (ns, fn) => { setTimeout(fn, Math.ceil(ns / 1e6)); },

@@ -158,10 +158,11 @@ export class NbdServerProgram {
     }, { address: ipToString(sock.remoteAddr) });
     const s = session;
     this.conns.set(s, sock);
-    // The view is only valid during the call; the decoders keep chunks by reference.
+    // The view is only valid during the call: the session copies what it leaves undecoded
+    // (receive's `transient`); the TLS channel keeps what it is fed, so it gets a copy.
     sock.onData = (chunk) => {
       if (tls) tls.feed(chunk.slice());
-      else s.receive(chunk.slice());
+      else s.receive(chunk, true);
     };
     sock.onEnd = () => {
       s.closed();

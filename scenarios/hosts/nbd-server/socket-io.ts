@@ -1,8 +1,9 @@
 import type { TcpSocket } from '../../../kernel/net/tcp/socket.ts';
 
 /**
- * Ordered output on a kernel TCP socket: what send() does not accept now waits here and goes
- * out on onWritable, so a session can hand over replies without caring about the send buffer.
+ * Ordered output on a kernel TCP socket: what send() does not accept now waits here (copied: the
+ * server's reply headers and read data are reused buffers) and goes out on onWritable, so a
+ * session can hand over replies without caring about the send buffer.
  */
 export class SocketWriter {
   private readonly pending: Uint8Array[] = [];
@@ -27,11 +28,11 @@ export class SocketWriter {
     if (this.head === this.pending.length) {
       const n = this.sock.send(bytes);
       if (n === bytes.length) return;
-      this.pending.push(bytes);
-      this.off = n;
+      this.pending.push(bytes.slice(n));
+      this.off = 0;
       return;
     }
-    this.pending.push(bytes);
+    this.pending.push(bytes.slice());
   }
 
   /** Closes (FIN) once everything written has been handed to the socket. */

@@ -7,11 +7,12 @@ import {
   NBD_CMD_WRITE_ZEROES, NBD_EINVAL, NBD_ENOSPC, NBD_EPERM, NBD_REPLY_FLAG_DONE, NBD_STATE_HOLE, NBD_STATE_ZERO,
 } from '../uapi.ts';
 import type { DiskOp } from '../../../../hw-sim/disk/presets.ts';
-import type { BlockError, Extent } from '../../../../hw-sim/disk/block-store.ts';
+import type { Extent } from '../../../../hw-sim/disk/block-store.ts';
 import { DEFAULT_MAX_PAYLOAD } from './config.ts';
 import { BASE_ALLOCATION_ID } from './handshake.ts';
 import { nbdErrno, replyRead, replyStatus, transmit } from './replies.ts';
-import type { PendingWrite, ServerSession } from './session.ts';
+import type { RequestCompletions, ServerRequest } from './request.ts';
+import type { ServerSession } from './session.ts';
 
 /** Fault-injection op of each command (CACHE and DISC have none). */
 function diskOp(type: number): DiskOp | null {
@@ -47,61 +48,102 @@ function precheck(s: ServerSession, type: number, flags: number, offset: number,
   return 0;
 }
 
-/** A request header arrived; a WRITE waits for its data (finishWrite). */
+/** Store completions of every request record: reply (unless the session closed meanwhile), then recycle. */
+export const COMPLETIONS: RequestCompletions = {
+  read(r, e, data, extents) {
+    const s = r.session;
+    if (s.phase !== 'closed') {
+      if (e !== null || !data) replyStatus(s, r.cookieHi, r.cookieLo, e === null ? NBD_EINVAL : nbdErrno(e));
+      else replyRead(s, r.cookieHi, r.cookieLo, r.offset, data, extents, (r.flags & NBD_CMD_FLAG_DF) !== 0);
+    }
+    s.requests.give(r);
+  },
+  status(r, e, extents) {
+    const s = r.session;
+    if (s.phase !== 'closed') {
+      if (e !== null || !extents) replyStatus(s, r.cookieHi, r.cookieLo, e === null ? NBD_EINVAL : nbdErrno(e));
+      else replyBlockStatus(s, r.cookieHi, r.cookieLo, extents, (r.flags & NBD_CMD_FLAG_REQ_ONE) !== 0);
+    }
+    s.requests.give(r);
+  },
+  done(r, e) {
+    const s = r.session;
+    if (s.phase !== 'closed') replyStatus(s, r.cookieHi, r.cookieLo, e === null ? 0 : nbdErrno(e));
+    s.requests.give(r);
+  },
+};
+
+/** A request header arrived; a WRITE waits for its data (writeData, then finishWrite). */
 export function beginRequest(s: ServerSession, d: RequestDecoder): void {
-  const { type, flags, cookieHi: hi, cookieLo: lo, offset, length } = d;
+  const type = d.type;
+  const flags = d.flags;
+  const offset = d.offset;
+  const length = d.length;
   if (s.server.opts.traceRequests !== false) {
-    s.trace('request', { cmd: NBD_CMD_NAMES[type] ?? type, flags, cookieHi: hi, cookieLo: lo, offset, length });
+    s.trace('request', { cmd: NBD_CMD_NAMES[type] ?? type, flags, cookieHi: d.cookieHi, cookieLo: d.cookieLo, offset, length });
   }
   if (type === NBD_CMD_DISC) return s.disconnectWhenIdle();
   s.inFlight++;
   const known = type === NBD_CMD_READ || type === NBD_CMD_WRITE || type === NBD_CMD_FLUSH || type === NBD_CMD_TRIM ||
     type === NBD_CMD_WRITE_ZEROES || type === NBD_CMD_CACHE || type === NBD_CMD_BLOCK_STATUS;
   const err = known ? precheck(s, type, flags, offset, length) : NBD_EINVAL;
-  if (type === NBD_CMD_WRITE) {
-    const w: PendingWrite = { flags, cookieHi: hi, cookieLo: lo, offset, length, payload: null, error: err };
-    if (length === 0) finishWrite(s, w);
-    else s.pendingWrite = w;
-    return;
-  }
-  if (err !== 0) return replyStatus(s, hi, lo, err);
+  if (err !== 0 && type !== NBD_CMD_WRITE) return replyStatus(s, d.cookieHi, d.cookieLo, err);
+  // Advisory: nothing to prefetch in these stores.
+  if (type === NBD_CMD_CACHE) return replyStatus(s, d.cookieHi, d.cookieLo, 0);
   const store = s.export!.store;
+  const r = s.requests.take();
+  r.type = type;
+  r.flags = flags;
+  r.cookieHi = d.cookieHi;
+  r.cookieLo = d.cookieLo;
+  r.offset = offset;
+  r.length = length;
+  r.error = err;
   const fua = (flags & NBD_CMD_FLAG_FUA) !== 0;
-  const done = (e: BlockError | null) => {
-    if (s.phase !== 'closed') replyStatus(s, hi, lo, e === null ? 0 : nbdErrno(e));
-  };
   switch (type) {
+    case NBD_CMD_WRITE:
+      r.streamed = err === 0 && store.writePiece !== undefined;
+      r.payload = err === 0 && !r.streamed && length > 0 ? new Uint8Array(length) : null;
+      if (length === 0) return finishWrite(s, r);
+      s.pendingWrite = r;
+      return;
     case NBD_CMD_READ:
-      return store.read(offset, length, (e, data, extents) => {
-        if (s.phase === 'closed') return;
-        if (e !== null || !data) return replyStatus(s, hi, lo, e === null ? NBD_EINVAL : nbdErrno(e));
-        replyRead(s, hi, lo, offset, data, extents, (flags & NBD_CMD_FLAG_DF) !== 0);
-      });
+      return store.read(offset, length, r.onRead);
     case NBD_CMD_FLUSH:
-      return store.flush(done);
+      return store.flush(r.onDone);
     case NBD_CMD_TRIM:
-      return store.trim(offset, length, fua, done);
+      return store.trim(offset, length, fua, r.onDone);
     case NBD_CMD_WRITE_ZEROES:
-      return store.zero(offset, length, (flags & NBD_CMD_FLAG_NO_HOLE) === 0, fua, done);
-    case NBD_CMD_CACHE:
-      // Advisory: nothing to prefetch in these stores.
-      return replyStatus(s, hi, lo, 0);
+      return store.zero(offset, length, (flags & NBD_CMD_FLAG_NO_HOLE) === 0, fua, r.onDone);
     case NBD_CMD_BLOCK_STATUS:
-      return store.blockStatus(offset, length, (e, extents) => {
-        if (s.phase === 'closed') return;
-        if (e !== null || !extents) return replyStatus(s, hi, lo, e === null ? NBD_EINVAL : nbdErrno(e));
-        replyBlockStatus(s, hi, lo, extents, (flags & NBD_CMD_FLAG_REQ_ONE) !== 0);
-      });
+      return store.blockStatus(offset, length, r.onStatus);
+  }
+}
+
+/**
+ * A piece of a WRITE's payload (a view valid during the call only): straight into the store's
+ * pages when it takes pieces, else into the request's payload buffer; dropped if the request failed.
+ */
+export function writeData(s: ServerSession, w: ServerRequest, d: RequestDecoder): void {
+  if (w.error === 0) {
+    if (w.payload !== null) w.payload.set(d.data, d.dataPos);
+    else if (w.streamed) s.export!.store.writePiece!(w.offset + d.dataPos, d.data);
+  }
+  if (d.dataRemaining === 0) {
+    s.pendingWrite = null;
+    finishWrite(s, w);
   }
 }
 
 /** The last byte of a WRITE's payload arrived. */
-export function finishWrite(s: ServerSession, w: PendingWrite): void {
-  if (w.error !== 0) return replyStatus(s, w.cookieHi, w.cookieLo, w.error);
-  const data = w.payload ?? new Uint8Array(0);
-  s.export!.store.write(w.offset, data, (w.flags & NBD_CMD_FLAG_FUA) !== 0, (e) => {
-    if (s.phase !== 'closed') replyStatus(s, w.cookieHi, w.cookieLo, e === null ? 0 : nbdErrno(e));
-  });
+function finishWrite(s: ServerSession, w: ServerRequest): void {
+  if (w.error !== 0 || w.streamed) {
+    // Streamed pieces are in place already: the store has nothing volatile and completes at once.
+    replyStatus(s, w.cookieHi, w.cookieLo, w.error);
+    s.requests.give(w);
+    return;
+  }
+  s.export!.store.write(w.offset, w.payload ?? EMPTY, (w.flags & NBD_CMD_FLAG_FUA) !== 0, w.onDone);
 }
 
 function replyBlockStatus(s: ServerSession, hi: number, lo: number, extents: readonly Extent[], one: boolean): void {
@@ -114,3 +156,5 @@ function replyBlockStatus(s: ServerSession, hi: number, lo: number, extents: rea
   }
   transmit(s, [encodeChunkBlockStatus(NBD_REPLY_FLAG_DONE, hi, lo, BASE_ALLOCATION_ID, pairs)]);
 }
+
+const EMPTY = new Uint8Array(0);

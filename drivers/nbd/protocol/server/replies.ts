@@ -30,17 +30,47 @@ export function nbdErrno(e: BlockError): number {
   }
 }
 
+/**
+ * A session's reply scratch: header bytes and the list of pieces, rewritten by every reply. The
+ * pieces are handed to `io.send` at once (a delayed reply copies them first), so one set serves
+ * all replies; views for the one-chunk shapes are made once.
+ */
+export class ReplyScratch {
+  headers = new Uint8Array(64);
+  readonly pieces: Uint8Array[] = [];
+  simple = this.headers.subarray(0, NBD_SIMPLE_REPLY_SIZE);
+  none = this.headers.subarray(0, NBD_STRUCTURED_REPLY_HEADER_SIZE);
+  dataHeader = this.headers.subarray(0, DATA_HEADER_SIZE);
+
+  /** Room for `n` chunk headers of 32 bytes. */
+  reserve(n: number): Uint8Array {
+    if (this.headers.length < 32 * n) {
+      this.headers = new Uint8Array(32 * n);
+      this.simple = this.headers.subarray(0, NBD_SIMPLE_REPLY_SIZE);
+      this.none = this.headers.subarray(0, NBD_STRUCTURED_REPLY_HEADER_SIZE);
+      this.dataHeader = this.headers.subarray(0, DATA_HEADER_SIZE);
+    }
+    this.pieces.length = 0;
+    return this.headers;
+  }
+}
+
+/** OFFSET_DATA chunk header with its offset field; OFFSET_HOLE adds the hole size. */
+const DATA_HEADER_SIZE = NBD_STRUCTURED_REPLY_HEADER_SIZE + 8;
+const HOLE_CHUNK_SIZE = DATA_HEADER_SIZE + 4;
+
 /** A reply with no data: simple, or a structured NONE / ERROR chunk. */
 export function replyStatus(s: ServerSession, hi: number, lo: number, error: number): void {
+  const x = s.replies;
   if (!s.structured) {
-    const b = new Uint8Array(NBD_SIMPLE_REPLY_SIZE);
-    encodeSimpleReply(b, 0, error, hi, lo);
-    return transmit(s, [b]);
+    encodeSimpleReply(x.reserve(1), 0, error, hi, lo);
+    x.pieces.push(x.simple);
+    return transmit(s, x.pieces);
   }
   if (error !== 0) return transmit(s, [encodeChunkError(NBD_REPLY_FLAG_DONE, hi, lo, error, NBD_ERROR_NAMES[error] ?? '')]);
-  const b = new Uint8Array(NBD_STRUCTURED_REPLY_HEADER_SIZE);
-  encodeChunkNone(b, 0, hi, lo);
-  transmit(s, [b]);
+  encodeChunkNone(x.reserve(1), 0, hi, lo);
+  x.pieces.push(x.none);
+  transmit(s, x.pieces);
 }
 
 /**
@@ -49,38 +79,49 @@ export function replyStatus(s: ServerSession, hi: number, lo: number, error: num
  */
 export function replyRead(s: ServerSession, hi: number, lo: number, offset: number, data: Uint8Array,
   extents: readonly Extent[] | null, df: boolean): void {
+  const x = s.replies;
   if (!s.structured) {
-    const b = new Uint8Array(NBD_SIMPLE_REPLY_SIZE);
-    encodeSimpleReply(b, 0, 0, hi, lo);
-    return transmit(s, data.length > 0 ? [b, data] : [b]);
+    encodeSimpleReply(x.reserve(1), 0, 0, hi, lo);
+    x.pieces.push(x.simple);
+    if (data.length > 0) x.pieces.push(data);
+    return transmit(s, x.pieces);
   }
   if (data.length === 0) return replyStatus(s, hi, lo, 0);
   const runs = df || !extents || extents.length === 0 ? null : extents;
-  const n = runs ? runs.length : 1;
-  const headers = new Uint8Array(32 * n);
-  const pieces: Uint8Array[] = [];
+  if (runs === null || (runs.length === 1 && !runs[0]!.hole)) {
+    encodeChunkOffsetDataHeader(x.reserve(1), 0, NBD_REPLY_FLAG_DONE, hi, lo, offset, data.length);
+    x.pieces.push(x.dataHeader, data);
+    return transmit(s, x.pieces);
+  }
+  const n = runs.length;
+  const headers = x.reserve(n);
   let pos = 0;
   for (let i = 0; i < n; i++) {
-    const len = runs ? runs[i]!.length : data.length;
+    const len = runs[i]!.length;
     const flags = i === n - 1 ? NBD_REPLY_FLAG_DONE : 0;
     const h = i * 32;
-    if (runs && runs[i]!.hole) {
+    if (runs[i]!.hole) {
       encodeChunkOffsetHole(headers, h, flags, hi, lo, offset + pos, len);
-      pieces.push(headers.subarray(h, h + 32));
+      x.pieces.push(headers.subarray(h, h + HOLE_CHUNK_SIZE));
     } else {
       encodeChunkOffsetDataHeader(headers, h, flags, hi, lo, offset + pos, len);
-      pieces.push(headers.subarray(h, h + 28), data.subarray(pos, pos + len));
+      x.pieces.push(headers.subarray(h, h + DATA_HEADER_SIZE), data.subarray(pos, pos + len));
     }
     pos += len;
   }
-  transmit(s, pieces);
+  transmit(s, x.pieces);
 }
 
-/** Sends a reply's pieces, after the delay knob, unless hung; applies an armed misbehaviour. */
+/**
+ * Sends a reply's pieces, after the delay knob, unless hung; applies an armed misbehaviour. The
+ * pieces may be reused scratch and pooled read data: a delayed reply takes copies.
+ */
 export function transmit(s: ServerSession, pieces: Uint8Array[]): void {
   const f = s.server.faults;
-  if (f.delayNs > 0) s.io.schedule(f.delayNs, () => deliver(s, pieces));
-  else deliver(s, pieces);
+  if (f.delayNs > 0) {
+    const own = pieces.map((p) => p.slice());
+    s.io.schedule(f.delayNs, () => deliver(s, own));
+  } else deliver(s, pieces);
 }
 
 function deliver(s: ServerSession, pieces: Uint8Array[]): void {

@@ -4,12 +4,18 @@ import { encodeGreeting } from '../encode-handshake.ts';
 import { NBD_FLAG_C_FIXED_NEWSTYLE, NBD_FLAG_C_NO_ZEROES, NBD_FLAG_FIXED_NEWSTYLE, NBD_FLAG_NO_ZEROES } from '../uapi.ts';
 import type { ClientIdentity, ServerExport } from './config.ts';
 import { handleOption } from './handshake.ts';
-import { beginRequest, finishWrite } from './commands.ts';
+import { beginRequest, COMPLETIONS, writeData } from './commands.ts';
+import { ReplyScratch } from './replies.ts';
+import { RequestPool, type ServerRequest } from './request.ts';
 import type { NbdServer } from './server.ts';
 
 /** What a session needs from its connection. In the simulator: a kernel socket; in tools: node:net. */
 export interface ServerIo {
-  /** Queues bytes to the client; the session never touches them again. */
+  /**
+   * Queues bytes to the client. Valid during the call only: reply headers come from the
+   * session's reused scratch and read data may be the store's pooled buffer, so copy what is not
+   * sent at once (a kernel socket's send() copies what it accepts).
+   */
   send(bytes: Uint8Array): void;
   /** Closes the connection (orderly). */
   close(): void;
@@ -21,19 +27,6 @@ export interface ServerIo {
 }
 
 export type SessionPhase = 'handshake' | 'tls-wait' | 'transmission' | 'closed';
-
-/** A WRITE whose payload is still arriving. */
-export interface PendingWrite {
-  flags: number;
-  cookieHi: number;
-  cookieLo: number;
-  offset: number;
-  length: number;
-  /** Filled as data arrives (null until the first view: a single view is used without a copy). */
-  payload: Uint8Array | null;
-  /** Bytes that will be discarded rather than written (the request already failed). */
-  error: number;
-}
 
 /**
  * The server side of one NBD connection, sans-I/O: bytes in through `receive`, bytes out through
@@ -51,7 +44,11 @@ export class ServerSession {
   export: ServerExport | null = null;
   transmissionFlags = 0;
   inFlight = 0;
-  pendingWrite: PendingWrite | null = null;
+  /** The WRITE whose payload is arriving. */
+  pendingWrite: ServerRequest | null = null;
+  readonly requests: RequestPool = new RequestPool(this, COMPLETIONS);
+  /** Reply headers and piece list, reused by every reply. */
+  readonly replies = new ReplyScratch();
   private discRequested = false;
 
   constructor(readonly server: NbdServer, readonly io: ServerIo, readonly who: ClientIdentity, readonly id: number) {}
@@ -61,11 +58,16 @@ export class ServerSession {
     this.io.send(encodeGreeting(NBD_FLAG_FIXED_NEWSTYLE | NBD_FLAG_NO_ZEROES));
   }
 
-  /** Bytes from the client. */
-  receive(bytes: Uint8Array): void {
+  /**
+   * Bytes from the client. The decoder keeps undecoded bytes by reference; a host whose buffer
+   * is reused after the call (a socket's receive view) passes `transient`, and only what is left
+   * undecoded is copied (usually nothing, or part of a header).
+   */
+  receive(bytes: Uint8Array, transient = false): void {
     if (this.phase === 'closed') return;
     this.decoder.feed(bytes);
     this.pump();
+    if (transient) this.decoder.queue.detach();
   }
 
   /** The host finished the TLS upgrade; `identity` is the PSK user, for access lists. */
@@ -144,17 +146,9 @@ export class ServerSession {
         case REQUEST_EVENT.REQUEST:
           beginRequest(this, d);
           break;
-        case REQUEST_EVENT.WRITE_DATA: {
-          const w = this.pendingWrite;
-          if (!w) break;
-          if (w.payload === null) w.payload = d.dataRemaining === 0 ? d.data : new Uint8Array(w.length);
-          if (w.payload !== d.data) w.payload.set(d.data, d.dataPos);
-          if (d.dataRemaining === 0) {
-            this.pendingWrite = null;
-            finishWrite(this, w);
-          }
+        case REQUEST_EVENT.WRITE_DATA:
+          if (this.pendingWrite) writeData(this, this.pendingWrite, d);
           break;
-        }
       }
     }
   }

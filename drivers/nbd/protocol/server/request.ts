@@ -1,0 +1,55 @@
+import type { BlockError, DoneCallback, Extent, ReadCallback, StatusCallback } from '../../../../hw-sim/disk/block-store.ts';
+import type { ServerSession } from './session.ts';
+
+/** What a request's store completion leads to; commands.ts provides it (no import cycle). */
+export interface RequestCompletions {
+  read(r: ServerRequest, err: BlockError | null, data: Uint8Array | null, extents: readonly Extent[] | null): void;
+  status(r: ServerRequest, err: BlockError | null, extents: readonly Extent[] | null): void;
+  done(r: ServerRequest, err: BlockError | null): void;
+}
+
+/**
+ * One transmission request inside the server, from its header to its reply. Records are pooled
+ * per session and their store callbacks are made once per record, so a request costs no
+ * closure (and no tsx `__name` wrapper) on the hot path.
+ */
+export class ServerRequest {
+  type = 0;
+  flags = 0;
+  cookieHi = 0;
+  cookieLo = 0;
+  offset = 0;
+  length = 0;
+  /** The NBD error decided before the store (checks, injected faults), or 0. */
+  error = 0;
+  /** WRITE: the payload goes piece by piece into the store (BlockStore.writePiece). */
+  streamed = false;
+  /** WRITE payload kept for a store that applies it later (the virtual disk); else null. */
+  payload: Uint8Array | null = null;
+
+  readonly onRead: ReadCallback;
+  readonly onStatus: StatusCallback;
+  readonly onDone: DoneCallback;
+
+  constructor(readonly session: ServerSession, on: RequestCompletions) {
+    this.onRead = (err, data, extents) => on.read(this, err, data, extents);
+    this.onStatus = (err, extents) => on.status(this, err, extents);
+    this.onDone = (err) => on.done(this, err);
+  }
+}
+
+/** A session's free request records. */
+export class RequestPool {
+  private readonly free: ServerRequest[] = [];
+
+  constructor(private readonly session: ServerSession, private readonly on: RequestCompletions) {}
+
+  take(): ServerRequest {
+    return this.free.pop() ?? new ServerRequest(this.session, this.on);
+  }
+
+  give(r: ServerRequest): void {
+    r.payload = null;
+    this.free.push(r);
+  }
+}
