@@ -76,8 +76,11 @@ describe('TCP loss recovery at 1 % random loss, 10 Gbit/s, 25 µs one way', () =
       m.engine.run();
       const st = m.client!.net.stats;
       expect(got).toBe(BYTES);
-      expect(st.tcpFastRetransmits).toBeGreaterThan(20);
-      expect(st.tcpTimeouts * 10).toBeLessThanOrEqual(st.tcpFastRetransmits);
+      // ~58 frames lost each way: repaired by retransmissions that are not timeouts (one long
+      // NewReno recovery may repair many of them through partial ACKs after one fast retransmit).
+      expect(st.tcpFastRetransmits).toBeGreaterThan(0);
+      expect(st.tcpRetransSegs).toBeGreaterThan(20);
+      expect(st.tcpTimeouts * 10).toBeLessThanOrEqual(st.tcpRetransSegs);
     }
   });
 });
