@@ -9,6 +9,9 @@
  *   s.shutdown() (FIN), s.close(), s.abort() (RST); failures: s.onError(NetError{code}) then onClose
  *
  * Sequence numbers live as stream offsets inside TCP and are wrapped to 32 bits on the wire only.
+ * Loss recovery is NewReno plus loss probes (tcp/probe.ts: tail loss probe, lost retransmission
+ * in recovery), so random loss costs RTTs, not 200 ms timeouts. Send-queue chunk buffers are
+ * pooled under the rule in tcp/send-queue.ts; in-order data for an onData owner skips the ring.
  * Timers go through NetClock (the kernel's timer device under createKernelNetStack). Counters
  * are in NetStats, published under `net/` in the kernel stats tree.
  */
