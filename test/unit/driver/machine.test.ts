@@ -52,10 +52,14 @@ safety = true
 `;
 }
 
-function run(text: string, seed = 1): { w: World; r: ReturnType<typeof resultOf> } {
+/** Every scenario here has a server, so the world has an NBD device. */
+type NbdWorld = World & { nbd: NonNullable<World['nbd']> };
+
+function run(text: string, seed = 1): { w: NbdWorld; r: ReturnType<typeof resultOf> } {
   const w = buildWorld(parseScenario(text, 'driver-machine.toml'), seed);
+  if (!w.nbd) throw new Error('scenario built no NBD device');
   runWorld(w);
-  return { w, r: resultOf(w) };
+  return { w: w as NbdWorld, r: resultOf(w) };
 }
 
 describe('NBD driver on the simulated machine', () => {
