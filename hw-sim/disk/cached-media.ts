@@ -107,6 +107,7 @@ export class CachedMedia {
   }
 
   private pageView(idx: number): Uint8Array | undefined {
+    if (this.cache.size === 0) return this.media.getPage(idx);
     const c = this.cache.get(idx);
     if (c !== undefined) return c ?? undefined;
     return this.cache.has(idx) ? undefined : this.media.getPage(idx);
@@ -116,7 +117,7 @@ export class CachedMedia {
   private dirtyPage(idx: number, whole: boolean): Uint8Array {
     const c = this.cache.get(idx);
     if (c) return c;
-    const page = new Uint8Array(this.pageSize);
+    const page = this.media.alloc.page();
     if (!whole && !this.cache.has(idx)) {
       const durable = this.media.getPage(idx);
       if (durable) page.set(durable);

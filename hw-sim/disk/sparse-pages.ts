@@ -1,16 +1,43 @@
 import type { Extent } from './block-store.ts';
 
+/** Pages are carved from slabs of at least this size: one allocation per slab, not per page. */
+const SLAB_BYTES = 256 << 10;
+
+/**
+ * Zeroed pages carved from shared slabs. Allocating every 4 KiB page as its own ArrayBuffer cost
+ * more than filling it; a slab lives on while any of its pages does.
+ */
+export class PageAllocator {
+  private slab: ArrayBuffer | null = null;
+  private next = 0;
+  private readonly perSlab: number;
+
+  constructor(readonly pageSize: number) {
+    this.perSlab = Math.max(1, Math.floor(SLAB_BYTES / pageSize));
+  }
+
+  page(): Uint8Array {
+    if (this.slab === null || this.next === this.perSlab) {
+      this.slab = new ArrayBuffer(this.pageSize * this.perSlab);
+      this.next = 0;
+    }
+    return new Uint8Array(this.slab, this.pageSize * this.next++, this.pageSize);
+  }
+}
+
 /**
  * Sparse byte storage: fixed-size pages allocated on first write, absent pages read as zeroes.
  * The building block of the disk's durable media, its write cache overlay and the memory store.
  */
 export class SparsePages {
   private readonly pages = new Map<number, Uint8Array>();
+  readonly alloc: PageAllocator;
 
   constructor(readonly pageSize: number) {
     if (!Number.isInteger(pageSize) || pageSize <= 0 || (pageSize & (pageSize - 1)) !== 0) {
       throw new RangeError(`page size must be a power of two, got ${pageSize}`);
     }
+    this.alloc = new PageAllocator(pageSize);
   }
 
   /** Pages currently allocated. */
@@ -50,7 +77,7 @@ export class SparsePages {
     forEachPageRun(offset, data.length, this.pageSize, (idx, inPage, n, done) => {
       let page = this.pages.get(idx);
       if (!page) {
-        page = new Uint8Array(this.pageSize);
+        page = this.alloc.page();
         this.pages.set(idx, page);
       }
       page.set(data.subarray(done, done + n), inPage);
@@ -65,7 +92,7 @@ export class SparsePages {
         if (n === this.pageSize && dealloc) this.pages.delete(idx);
         else page.fill(0, inPage, inPage + n);
       } else if (!dealloc) {
-        this.pages.set(idx, new Uint8Array(this.pageSize));
+        this.pages.set(idx, this.alloc.page());
       }
     });
   }
