@@ -226,7 +226,6 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
   }
   const q = s.rcvq;
   let ackNow = false;
-  let extraDupAcks = 0;
   if (len > 0) {
     if (s.userClosed) {
       // Data for an owner that closed: nobody will read it (Linux answers with RST).
@@ -241,7 +240,6 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
     if (off !== before || hadGap) {
       ackNow = true;
       s.quickAcks = QUICKACKS;
-      if (off > before && p.gsoSize > 0) extraDupAcks = Math.ceil(len / p.gsoSize) - 1;
     } else if (s.quickAcks > 0) {
       s.quickAcks--;
       ackNow = true;
@@ -275,9 +273,6 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
     if (ackNow) sendAck(s);
     else if (!s.delackTimer.armed) s.delackTimer.arm(s.cfg.delayedAckNs);
   }
-  // An offload packet stands for its wire frames: out of order, each frame would have drawn its
-  // own duplicate ACK (RFC 5681 4.2), and NewReno counts them to size recovery.
-  if (extraDupAcks > 0 && !s.finReceived) for (let i = 0; i < extraDupAcks; i++) sendAck(s);
   if (ended && s.onEnd) s.onEnd();
   if (toTimeWait && s.state === 'FIN_WAIT_2') enterTimeWait(s);
 }
