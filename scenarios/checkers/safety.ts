@@ -128,9 +128,9 @@ const INITIAL: Source = { op: undefined, content: INITIAL_CONTENT, issuedNs: -1,
  * current — the latest write acknowledged before the read was issued, any write overlapping
  * the read, or (after a crash) any earlier write not overwritten by a durable one. A write W
  * is overwritten for a read R when another write W2 was issued after W was acknowledged and W2
- * was acknowledged before R was issued — and, if a server crashed in between, W2 was durable
- * (FUA, or acknowledged before a successful FLUSH was issued and that FLUSH completed) before
- * the crash. Failed writes may or may not have landed, so they are never ruled out. Trimmed
+ * was acknowledged before R was issued — and, if a server crashed after W2 was issued (after
+ * its ack, for FUA) and before R completed, W2 was durable (FUA, or acknowledged before a
+ * successful FLUSH was issued and that FLUSH completed) before the crash. Failed writes may or may not have landed, so they are never ruled out. Trimmed
  * blocks may read as anything until the next write.
  */
 export function checkSafety(h: History): SafetyReport {
@@ -176,7 +176,10 @@ function checkBlock(block: number, r: OpRecord, seen: number, writes: readonly S
   let cutCrash = NEVER;
   for (const w of writes) {
     if (!w.acked || w.completedNs! >= r.issuedNs) continue;
-    const crash = firstCrashAfter(w.completedNs!);
+    // A plain write whose reply arrives after a crash may still have been served before it (the
+    // reply was on the wire) and lost with the volatile cache: every crash after its issue counts.
+    // A FUA write was durable when the server replied, whichever side of the crash that was.
+    const crash = firstCrashAfter(w.op?.kind === 'fua-write' ? w.completedNs! : w.issuedNs);
     // A crash before the read completed may have come before the read reached the disk: an
     // unflushed write lost in it no longer rules out older data.
     if (crash < readDone && w.durableNs > crash) continue;

@@ -44,6 +44,10 @@ describe('safety checker: histories that must pass', () => {
     ['a read spanning a crash may see the durable data the crash rolled back to', hist([
       w(1, 0, [11], 0, 10), w(2, 0, [12], 12, 14), r(3, 0, [0], 20, 50),
     ], [30])],
+    // fault-mix: the server replied just before losing power; the ack reached the client 2 µs later.
+    ['an unflushed write whose ack arrives after the crash may have been lost by it', hist([
+      w(1, 0, [11], 0, 10), f(2, 12, 15), w(3, 0, [12], 20, 35), r(4, 0, [11], 40, 50),
+    ], [30])],
     ['a write acked after the crash (retried) is not subject to it', hist([w(1, 0, [11], 0, 40), r(2, 0, [11], 50, 60)], [30])],
     ['trimmed blocks may read as anything until rewritten', hist([w(1, 0, [11], 0, 10), trim(2, 0, 1, 20, 30), r(3, 0, [0], 40, 50), r(4, 0, [11], 60, 70)])],
   ])('%s', (_name, h) => {
@@ -79,6 +83,13 @@ describe('safety checker: histories that must fail', () => {
     expect(v).toMatchObject({ kind: 'lost-durable-write', block: 0, crashNs: 30, seen: 0 });
     expect(v.overwrittenBy?.id).toBe(1);
     expect(v.message).toContain('durable before the crash at 30ns');
+  });
+
+  it('a FUA write acked after a crash survived it (durable when the server replied)', () => {
+    const rep = checkSafety(hist([w(1, 0, [11], 0, 10), f(2, 12, 15), w(3, 0, [12], 20, 35, { fua: true }), r(4, 0, [11], 40, 50)], [30]));
+    expect(rep.ok).toBe(false);
+    expect(rep.violations[0]).toMatchObject({ block: 0, readId: 4, seen: 11 });
+    expect(rep.violations[0]!.overwrittenBy).toMatchObject({ id: 3, content: 12 });
   });
 
   it('a FUA write is lost by a crash', () => {
