@@ -48,6 +48,9 @@ describe('safety checker: histories that must pass', () => {
     ['an unflushed write whose ack arrives after the crash may have been lost by it', hist([
       w(1, 0, [11], 0, 10), f(2, 12, 15), w(3, 0, [12], 20, 35), r(4, 0, [11], 40, 50),
     ], [30])],
+    ['... even when a FLUSH after its ack completed', hist([
+      w(1, 0, [11], 0, 10), f(2, 12, 14), w(3, 0, [12], 20, 35), f(4, 36, 38), r(5, 0, [11], 50, 60),
+    ], [30])],
     ['a write acked after the crash (retried) is not subject to it', hist([w(1, 0, [11], 0, 40), r(2, 0, [11], 50, 60)], [30])],
     ['trimmed blocks may read as anything until rewritten', hist([w(1, 0, [11], 0, 10), trim(2, 0, 1, 20, 30), r(3, 0, [0], 40, 50), r(4, 0, [11], 60, 70)])],
   ])('%s', (_name, h) => {
@@ -100,6 +103,11 @@ describe('safety checker: histories that must fail', () => {
 
   it('a flushed write overwritten by an unflushed one: the crash may drop the second, never the first', () => {
     const h = hist([w(1, 0, [11], 0, 10), f(2, 10, 15), w(3, 0, [12], 20, 25), r(4, 0, [0], 40, 50)], [30]);
+    expect(checkSafety(h).violations.map((v) => [v.kind, v.overwrittenBy?.id])).toEqual([['lost-durable-write', 1]]);
+  });
+
+  it('a write whose ack straddles the crash may be lost, the flushed one before it never', () => {
+    const h = hist([w(1, 0, [11], 0, 10), f(2, 12, 14), w(3, 0, [12], 20, 35), r(4, 0, [0], 50, 60)], [30]);
     expect(checkSafety(h).violations.map((v) => [v.kind, v.overwrittenBy?.id])).toEqual([['lost-durable-write', 1]]);
   });
 
