@@ -79,9 +79,20 @@ export function sendSyn(s: TcpSocket): void {
   if (!s.rtxTimer.armed) s.rtxTimer.arm(s.rtt.rtoNs);
 }
 
+/**
+ * The sequence number of a segment without data: snd.max, not snd.nxt. After a timeout snd.nxt
+ * is rewound to snd.una while the peer may already hold everything up to snd.max; a pure ACK
+ * below its rcv.nxt would be dropped unread and both ends could retransmit for ever. Clamped to
+ * the right edge of the peer's window, as Linux's tcp_acceptable_seq.
+ */
+function acceptableSeq(s: TcpSocket): number {
+  const wndEnd = s.sndUna + s.sndWnd;
+  return s.sndMax <= wndEnd ? Math.max(s.sndMax, s.sndNxt) : Math.max(wndEnd, s.sndNxt);
+}
+
 export function sendAck(s: TcpSocket): void {
   if (s.state === 'CLOSED' || s.state === 'SYN_SENT') return;
-  emit(s, s.sndNxt, EMPTY, TCP_ACK, 0);
+  emit(s, acceptableSeq(s), EMPTY, TCP_ACK, 0);
 }
 
 /** A segment below the window (seq = snd.una - 1) that any live peer must answer with an ACK. */
@@ -91,7 +102,7 @@ export function sendProbe(s: TcpSocket): void {
 
 export function sendRst(s: TcpSocket): void {
   s.host.stats.tcpOutRsts++;
-  emit(s, s.sndNxt, EMPTY, TCP_RST | TCP_ACK, 0);
+  emit(s, acceptableSeq(s), EMPTY, TCP_RST | TCP_ACK, 0);
 }
 
 /** Sends [off, off + len) of the send queue, with FIN if it ends the stream after shutdown(). */
