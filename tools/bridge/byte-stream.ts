@@ -39,7 +39,7 @@ export interface StreamEvents {
 const RING_BYTES = 4 << 20;
 const RING_READ = 16 << 10;
 /** Smallest destination view read into directly. */
-export const DIRECT_MIN = 16 << 10;
+const DIRECT_MIN = 16 << 10;
 /** Writes up to this size are copied into the staging chunk; longer ones go by reference. */
 const STAGE_MAX = 1024;
 const STAGE_CHUNK = 64 << 10;
@@ -98,7 +98,10 @@ export class SocketStream {
     return this.raw.remoteAddress ?? 'unknown';
   }
 
-  /** Starts delivering events (data buffered in the socket until then). */
+  /**
+   * Starts delivering events. An accepted socket buffers data until then; a stream from
+   * connect() reads at once, so attach it before returning to the event loop.
+   */
   attach(events: StreamEvents): void {
     this.events = events;
     this.listen(this.sock);
@@ -110,9 +113,9 @@ export class SocketStream {
    * of one poll leave in one writev: on loopback every send also runs the peer's receive path,
    * and small sends were a quarter of the client's time. An accepted (server) stream uncorks
    * after the current tick: replies leave at once, which kept nbdcopy's pipeline fuller in the
-   * bench. Up to STAGE_MAX bytes are copied at once;
-   * longer pieces are sent by reference and must stay unchanged until written (the sessions
-   * hand over payloads that stay put until their reply, and the memory store's pages).
+   * bench. Up to STAGE_MAX bytes are copied at once; longer pieces are sent by reference and
+   * must stay unchanged until written (the sessions hand over payloads that stay put until
+   * their reply, and the memory store's pages).
    */
   write(bytes: Uint8Array): void {
     if (this.closed) return;

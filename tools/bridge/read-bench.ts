@@ -86,7 +86,7 @@ function sweepReads(clients: readonly BridgeClient[], depth: number, size: numbe
       if (refused) fail(refused);
     };
     // One completion function per connection, made once: nothing is allocated per request.
-    const onDone = (_c: BridgeClient, i: number) => (r: NbdRequest, dead: NbdClientError | null): void => {
+    const onDone = (i: number) => (r: NbdRequest, dead: NbdClientError | null): void => {
       active--;
       if (dead) return fail(dead);
       if (r.error !== 0) return fail(new NbdClientError('command', `READ at ${r.offset} failed: ${NBD_ERROR_NAMES[r.error] ?? r.error}`, r.error));
@@ -99,7 +99,7 @@ function sweepReads(clients: readonly BridgeClient[], depth: number, size: numbe
       }
       issue(i, r);
     };
-    const doneOn = clients.map(onDone);
+    const doneOn = clients.map((_c, i) => onDone(i));
     for (let i = 0; i < depth; i++) issue(i % clients.length, newRequest(NBD_CMD_READ, 0, 0, new Uint8Array(size)));
     if (active === 0 && !failed) resolve();
   });
