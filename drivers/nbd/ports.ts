@@ -89,6 +89,7 @@ export interface NbdSocket {
 
 export interface SocketEvents {
   onConnect(): void;
+  /** Received bytes: a view valid only during the call (a receive buffer the socket reuses). */
   onData(bytes: Uint8Array): void;
   /** Room in the send buffer again after a short send. */
   onWritable(): void;

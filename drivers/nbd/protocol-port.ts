@@ -68,6 +68,7 @@ export interface Transmission {
    * the request fails with when it may not be sent (flag not advertised, out of bounds, ...).
    */
   submit(tag: number, cmd: number, flags: number, offset: number, length: number, data: Uint8Array | null): number;
+  /** Received bytes, valid only during the call: what is left undecoded is copied. */
   feed(bytes: Uint8Array): void;
   /** Soft disconnect: NBD_CMD_DISC once nothing is in flight. */
   disconnect(): void;

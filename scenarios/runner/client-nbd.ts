@@ -37,8 +37,8 @@ export class KernelSockets implements SocketFactory {
     const s = this.host.net.tcpSocket({ noDelay: true });
     let errno = 0;
     s.onConnect = () => ev.onConnect();
-    // The view is valid only during the call; the reply decoder keeps chunks by reference.
-    s.onData = (chunk) => ev.onData(chunk.slice());
+    // The view is valid only during the call, as SocketEvents.onData says.
+    s.onData = (chunk) => ev.onData(chunk);
     s.onWritable = () => ev.onWritable();
     s.onEnd = () => s.close();
     s.onError = (e: NetError) => { errno = ERRNO_OF[e.code] ?? Errno.EIO; };

@@ -39,6 +39,8 @@ export class SessionTransmission implements Transmission {
 
   feed(bytes: Uint8Array): void {
     this.session.feed(bytes);
+    // The caller reuses `bytes`: keep only a copy of the undecoded tail.
+    this.session.detachInput();
   }
 
   disconnect(): void {

@@ -188,7 +188,8 @@ export class ConnectionManager {
           onData: (bytes) => {
             if (slot.incarnation !== inc) return;
             slot.lastRxAt = this.engine.now;
-            if (slot.tls) slot.tls.feed(bytes);
+            // The TLS channel keeps what it is given: it gets a copy of the transient view.
+            if (slot.tls) slot.tls.feed(bytes.slice());
             else this.protocol.received(slot, bytes);
           },
           onWritable: () => { if (slot.incarnation === inc) this.network.writable(slot); },

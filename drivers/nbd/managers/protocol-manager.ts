@@ -34,11 +34,14 @@ export class ProtocolManager {
     for (const b of leftover) tx.feed(b);
   }
 
-  /** Plaintext bytes received on a connection (after TLS, if any). */
+  /**
+   * Plaintext bytes received on a connection (after TLS, if any), valid only during the call:
+   * the session copies what it leaves undecoded; the handshake, which keeps its input, gets a copy.
+   */
   received(slot: ConnectionSlot, bytes: Uint8Array): void {
     slot.bytesReceived += bytes.length;
     if (slot.transmission) slot.transmission.feed(bytes);
-    else if (slot.handshake) slot.handshake.feed(bytes);
+    else if (slot.handshake) slot.handshake.feed(bytes.slice());
   }
 
   /** Connection gone: the session forgets what was in flight (the driver requeues it). */
