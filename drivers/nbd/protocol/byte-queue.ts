@@ -5,9 +5,12 @@
  * it calls detach() first (which copies what is still unread).
  */
 export class ByteQueue {
-  private chunks: Uint8Array[] = [];
+  /** Grows to its working size and is never shrunk, so pushing allocates nothing. */
+  private readonly chunks: Uint8Array[] = [];
   /** Index of the first live chunk in `chunks`; consumed chunks are dropped lazily. */
   private first = 0;
+  /** End of the live chunks (slots past it hold EMPTY). */
+  private end = 0;
   /** Read offset inside chunks[first]. */
   private off = 0;
   private avail = 0;
@@ -18,7 +21,9 @@ export class ByteQueue {
 
   push(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    this.chunks.push(bytes);
+    if (this.end === this.chunks.length) this.chunks.push(bytes);
+    else this.chunks[this.end] = bytes;
+    this.end++;
     this.avail += bytes.length;
   }
 
@@ -131,8 +136,9 @@ export class ByteQueue {
   }
 
   clear(): void {
-    this.chunks = [];
+    for (let i = this.first; i < this.end; i++) this.chunks[i] = EMPTY;
     this.first = 0;
+    this.end = 0;
     this.off = 0;
     this.avail = 0;
   }
@@ -141,15 +147,19 @@ export class ByteQueue {
     this.chunks[this.first] = EMPTY;
     this.first++;
     this.off = 0;
-    if (this.first === this.chunks.length) {
-      this.chunks.length = 0;
+    if (this.first === this.end) {
       this.first = 0;
+      this.end = 0;
       return;
     }
     // Compact now and then so the array does not grow without bound.
-    if (this.first >= 64 && this.first * 2 >= this.chunks.length) {
-      this.chunks = this.chunks.slice(this.first);
+    if (this.first >= 64 && this.first * 2 >= this.end) {
+      const c = this.chunks;
+      const live = this.end - this.first;
+      c.copyWithin(0, this.first, this.end);
+      for (let i = live; i < this.end; i++) c[i] = EMPTY;
       this.first = 0;
+      this.end = live;
     }
   }
 }
