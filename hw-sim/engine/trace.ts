@@ -1,6 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Ns } from './time.ts';
 
+/** Bytes of the digest's input buffered before they go to the hash. */
+const BUF_BYTES = 1 << 16;
+/** Integers up to this are written digit by digit; anything else through String(). */
+const MAX_DIGITS_INT = Number.MAX_SAFE_INTEGER;
+
 /** Data carried by a record: plain JSON values only, so the digest is the same on any machine. */
 export type TraceData = Record<string, unknown> | undefined;
 
@@ -25,8 +30,8 @@ export class TraceBus {
   enabled = true;
   private seq = 0;
   private readonly subscribers: TraceSubscriber[] = [];
-  private hash: Hash = createHash('sha256');
-  private pending = '';
+  private readonly hash: Hash = createHash('sha256');
+  private readonly lines = new LineHasher(this.hash);
 
   constructor(private readonly now: () => Ns) {}
 
@@ -46,26 +51,194 @@ export class TraceBus {
   emit(src: string, kind: string, data?: TraceData): void {
     if (!this.enabled) return;
     const r: TraceRecord = { t: this.now(), seq: this.seq++, src, kind, data };
-    this.pending += serialiseRecord(r);
-    if (this.pending.length > 65536) this.flushHash();
+    this.lines.line(r.t, r.seq, src, kind, data);
     for (let i = 0; i < this.subscribers.length; i++) this.subscribers[i]!(r);
   }
 
   /** Hex SHA-256 over every record so far. Reading it does not end the digest. */
   digest(): string {
-    this.flushHash();
+    this.lines.flush();
     return this.hash.copy().digest('hex');
-  }
-
-  private flushHash(): void {
-    if (this.pending.length > 0) {
-      this.hash.update(this.pending);
-      this.pending = '';
-    }
   }
 }
 
-/** Canonical one-line form of a record: what the digest covers and what JSONL traces hold. */
+/**
+ * Canonical one-line form of a record: what the digest covers and what JSONL traces hold. The
+ * bus hashes the same bytes without building this string (LineHasher).
+ */
 export function serialiseRecord(r: TraceRecord): string {
   return `${r.t} ${r.seq} ${r.src} ${r.kind} ${r.data === undefined ? '' : JSON.stringify(r.data)}\n`;
+}
+
+/**
+ * The digest's input written straight as UTF-8 bytes: exactly serialiseRecord's line, without a
+ * string per record. Flat data of numbers, booleans, null and printable-ASCII strings is written
+ * byte by byte; any other value (nested, needing escapes, non-ASCII) goes through JSON.stringify
+ * for that value, so the bytes never differ.
+ */
+class LineHasher {
+  /** Grows (never flushes) within a line, so a line can always be rewound to a point in it. */
+  private buf = Buffer.allocUnsafe(BUF_BYTES);
+  private at = 0;
+
+  constructor(private readonly hash: Hash) {}
+
+  /** Feeds the canonical line of one record to the hash. */
+  line(t: number, seq: number, src: string, kind: string, data: TraceData): void {
+    if (this.at > BUF_BYTES - 1024) this.flush();
+    const start = this.at;
+    this.num(t, false);
+    this.byte(32);
+    this.num(seq, false);
+    this.byte(32);
+    this.raw(src);
+    this.byte(32);
+    this.raw(kind);
+    this.byte(32);
+    if (data !== undefined) {
+      try {
+        if (typeof data.toJSON === 'function' || Array.isArray(data)) this.text(JSON.stringify(data));
+        else this.object(data);
+      } catch (e) {
+        // Unserialisable data (a bigint): no line, as when the line was built as a string.
+        this.at = start;
+        throw e;
+      }
+    }
+    this.byte(10);
+  }
+
+  /** Hands the buffered bytes to the hash. */
+  flush(): void {
+    if (this.at === 0) return;
+    this.hash.update(this.buf.subarray(0, this.at));
+    this.at = 0;
+  }
+
+  private byte(c: number): void {
+    if (this.at === this.buf.length) this.room(1);
+    this.buf[this.at++] = c;
+  }
+
+  /** Makes room for `n` more bytes. */
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.at + n));
+    next.set(this.buf.subarray(0, this.at));
+    this.buf = next;
+  }
+
+  private object(d: Record<string, unknown>): void {
+    const start = this.at;
+    this.byte(123);
+    let first = true;
+    for (const k in d) {
+      if (!Object.prototype.hasOwnProperty.call(d, k)) continue;
+      const v = d[k];
+      const ty = typeof v;
+      if (v === undefined || ty === 'function' || ty === 'symbol') continue;
+      if (ty === 'object' && v !== null) return this.whole(d, start);
+      if (!first) this.byte(44);
+      first = false;
+      this.str(k);
+      this.byte(58);
+      if (ty === 'number') this.num(v as number, true);
+      else if (ty === 'string') this.str(v as string);
+      else if (ty === 'boolean') this.text(v ? 'true' : 'false');
+      else if (v === null) this.text('null');
+      else return this.whole(d, start); // bigint: JSON.stringify throws, as it always did
+    }
+    this.byte(125);
+  }
+
+  /** Data the byte writer does not do (nested values, bigint): rewinds and uses JSON.stringify. */
+  private whole(d: Record<string, unknown>, start: number): void {
+    this.at = start;
+    this.text(JSON.stringify(d));
+  }
+
+  /** A number as JSON writes it (`json`) or as a template literal does (they differ only off finite numbers). */
+  private num(n: number, json: boolean): void {
+    if (Number.isInteger(n) && n >= -MAX_DIGITS_INT && n <= MAX_DIGITS_INT) {
+      this.room(24);
+      if (n < 0) {
+        this.buf[this.at++] = 45;
+        n = -n;
+      }
+      if (n < 10) {
+        this.buf[this.at++] = 48 + n;
+        return;
+      }
+      let p = this.at + digitCount(n);
+      this.at = p;
+      const b = this.buf;
+      while (n > 0x7fffffff) {
+        const q = Math.floor(n / 10);
+        b[--p] = 48 + (n - q * 10);
+        n = q;
+      }
+      while (n > 0) {
+        const q = (n / 10) | 0;
+        b[--p] = 48 + (n - q * 10);
+        n = q;
+      }
+      return;
+    }
+    this.text(json && !Number.isFinite(n) ? 'null' : String(n));
+  }
+
+  /** A JSON string: plain printable ASCII byte by byte, anything else through JSON.stringify. */
+  private str(s: string): void {
+    const n = s.length;
+    this.room(n + 2);
+    const b = this.buf;
+    const start = this.at;
+    let o = start;
+    b[o++] = 34;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 34 || c === 92) {
+        this.at = start;
+        return this.text(JSON.stringify(s));
+      }
+      b[o++] = c;
+    }
+    b[o++] = 34;
+    this.at = o;
+  }
+
+  /** Text as is (src, kind): ASCII byte by byte, else UTF-8 encoded. */
+  private raw(s: string): void {
+    const n = s.length;
+    this.room(n);
+    const b = this.buf;
+    const start = this.at;
+    let o = start;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        this.at = start;
+        return this.text(s);
+      }
+      b[o++] = c;
+    }
+    this.at = o;
+  }
+
+  /** Any text, UTF-8 encoded (lone surrogates as U+FFFD, as hashing the string did). */
+  private text(s: string): void {
+    this.room(3 * s.length);
+    this.at += this.buf.write(s, this.at, 'utf8');
+  }
+}
+
+/** Decimal digits of a positive safe integer. */
+function digitCount(n: number): number {
+  if (n < 1e8) {
+    if (n < 1e4) return n < 100 ? (n < 10 ? 1 : 2) : n < 1000 ? 3 : 4;
+    return n < 1e6 ? (n < 1e5 ? 5 : 6) : n < 1e7 ? 7 : 8;
+  }
+  let d = 9;
+  for (let m = 1e9; n >= m && d < 16; m *= 10) d++;
+  return d;
 }

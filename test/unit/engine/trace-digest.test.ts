@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { TraceBus, type TraceData } from '../../../hw-sim/engine/trace.ts';
+
+/** The digest as documented: SHA-256 over `t seq src kind json(data)\n` per record. */
+function expected(records: [number, string, string, TraceData][]): string {
+  const h = createHash('sha256');
+  records.forEach(([t, src, kind, data], seq) => {
+    h.update(`${t} ${seq} ${src} ${kind} ${data === undefined ? '' : JSON.stringify(data)}\n`);
+  });
+  return h.digest('hex');
+}
+
+function digestOf(records: [number, string, string, TraceData][]): string {
+  let now = 0;
+  const bus = new TraceBus(() => now);
+  for (const [t, src, kind, data] of records) {
+    now = t;
+    bus.emit(src, kind, data);
+  }
+  return bus.digest();
+}
+
+describe('trace digest (bytes written without a string per record)', () => {
+  it('equals SHA-256 over the canonical lines for every kind of value', () => {
+    const recs: [number, string, string, TraceData][] = [
+      [0, 'client/nic0', 'nic.tx', { seq: 2266185033, bytes: 896, frames: 1, dropped: false }],
+      [9, 'a/irq', 'irq.lost', { line: 11 }],
+      [10, 'x', 'empty', {}],
+      [11, 'x', 'none', undefined],
+      [2 ** 40 + 7, 'x', 'big', { n: Number.MAX_SAFE_INTEGER, m: -Number.MAX_SAFE_INTEGER, huge: 1e21, tiny: 5e-7 }],
+      [12, 'x', 'odd numbers', { neg: -42, zero: -0, frac: 0.1 + 0.2, nan: NaN, inf: -Infinity, pow: 2 ** 31, below: 2 ** 31 - 1 }],
+      [13, 'x', 'strings', { plain: 'nic0-rx', quote: 'say "hi"', slash: 'a\\b', ctl: 'tab\there\n', del: '\x7f', uni: 'héllo ✓ 😀', lone: '\ud800x', empty: '' }],
+      [14, 'x', 'skipped', { a: undefined, f: () => 1, b: 2, s: Symbol('s') } as unknown as TraceData],
+      [15, 'x', 'nested', { ok: 1, arr: [1, 'two', null, undefined], obj: { deep: { er: true } } }],
+      [16, 'x', 'null and bools', { n: null, t: true, f: false }],
+      [17, 'x', 'integer keys', { b: 1, 2: 'two', a: 3, 1: 'one' }],
+      [18, 'host-ü/dev', 'kind✓', { why: 'non-ASCII source and kind' }],
+      [19, 'x', 'date', { at: new Date(0) }],
+      [20, 'x', 'long', { s: 'y'.repeat(200_000), n: 1 }],
+      [21, 'x', 'key "quoted"', { 'k"ey': 1, 'ключ': 2 }],
+    ];
+    expect(digestOf(recs)).toBe(expected(recs));
+  });
+
+  it('stays equal across many records (the buffer is handed to the hash in pieces)', () => {
+    const recs: [number, string, string, TraceData][] = [];
+    for (let i = 0; i < 20_000; i++) {
+      recs.push([i * 1_000_003, `host${i % 7}/dev`, i % 3 === 0 ? 'tx' : 'rx', i % 5 === 0 ? undefined : { i, half: i / 2, tag: `t${i % 11}` }]);
+    }
+    expect(digestOf(recs)).toBe(expected(recs));
+  });
+
+  it('a bigint in the data throws as JSON.stringify does, and the digest is unaffected', () => {
+    let now = 0;
+    const bus = new TraceBus(() => now);
+    bus.emit('x', 'first', { a: 1 });
+    expect(() => bus.emit('x', 'bad', { a: 1, b: 2n } as unknown as TraceData)).toThrow(TypeError);
+    now = 5;
+    bus.emit('x', 'after', { c: 3 });
+    // The failed emit took a sequence number (seq 1) but wrote no line.
+    const h = createHash('sha256');
+    h.update('0 0 x first {"a":1}\n');
+    h.update('5 2 x after {"c":3}\n');
+    expect(bus.digest()).toBe(h.digest('hex'));
+  });
+});
