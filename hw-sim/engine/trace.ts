@@ -165,23 +165,15 @@ class LineHasher {
         this.buf[this.at++] = 45;
         n = -n;
       }
-      if (n < 10) {
-        this.buf[this.at++] = 48 + n;
+      if (n < 0x80000000) {
+        this.at = writeSmall(this.buf, this.at, n);
         return;
       }
-      let p = this.at + digitCount(n);
-      this.at = p;
-      const b = this.buf;
-      while (n > 0x7fffffff) {
-        const q = Math.floor(n / 10);
-        b[--p] = 48 + (n - q * 10);
-        n = q;
-      }
-      while (n > 0) {
-        const q = (n / 10) | 0;
-        b[--p] = 48 + (n - q * 10);
-        n = q;
-      }
+      // Above 2^31: the low 8 digits and the rest separately, each small enough for int math.
+      const hi = Math.floor(n / 1e8);
+      const at = writeSmall(this.buf, this.at, hi);
+      writeDigits(this.buf, at + 8, n - hi * 1e8, 8);
+      this.at = at + 8;
       return;
     }
     this.text(json && !Number.isFinite(n) ? 'null' : String(n));
@@ -232,13 +224,36 @@ class LineHasher {
   }
 }
 
-/** Decimal digits of a positive safe integer. */
+/** Decimal digits of an integer in [0, 2^31). */
 function digitCount(n: number): number {
-  if (n < 1e8) {
-    if (n < 1e4) return n < 100 ? (n < 10 ? 1 : 2) : n < 1000 ? 3 : 4;
-    return n < 1e6 ? (n < 1e5 ? 5 : 6) : n < 1e7 ? 7 : 8;
+  if (n < 1e5) return n < 100 ? (n < 10 ? 1 : 2) : n < 1e3 ? 3 : n < 1e4 ? 4 : 5;
+  return n < 1e7 ? (n < 1e6 ? 6 : 7) : n < 1e8 ? 8 : n < 1e9 ? 9 : 10;
+}
+
+/** "00".."99" as ASCII pairs. */
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = 48 + ((i / 10) | 0);
+  PAIRS[2 * i + 1] = 48 + (i % 10);
+}
+
+/** Writes integer n in [0, 2^31) at `at`; returns the end. */
+function writeSmall(b: Uint8Array, at: number, n: number): number {
+  const end = at + digitCount(n);
+  writeDigits(b, end, n, end - at);
+  return end;
+}
+
+/** Writes the low `count` decimal digits of n in [0, 2^31) so that they end at `end`, zero-padded. */
+function writeDigits(b: Uint8Array, end: number, n: number, count: number): void {
+  let p = end;
+  const stop = end - count;
+  while (p - stop >= 2) {
+    const q = (n / 100) | 0;
+    const r = 2 * (n - q * 100);
+    b[--p] = PAIRS[r + 1]!;
+    b[--p] = PAIRS[r]!;
+    n = q;
   }
-  let d = 9;
-  for (let m = 1e9; n >= m && d < 16; m *= 10) d++;
-  return d;
+  if (p > stop) b[--p] = 48 + (n % 10);
 }

@@ -28,7 +28,7 @@ describe('trace digest (bytes written without a string per record)', () => {
       [9, 'a/irq', 'irq.lost', { line: 11 }],
       [10, 'x', 'empty', {}],
       [11, 'x', 'none', undefined],
-      [2 ** 40 + 7, 'x', 'big', { n: Number.MAX_SAFE_INTEGER, m: -Number.MAX_SAFE_INTEGER, huge: 1e21, tiny: 5e-7 }],
+      [2 ** 40 + 7, 'x', 'big', { n: Number.MAX_SAFE_INTEGER, m: -Number.MAX_SAFE_INTEGER, huge: 1e21, tiny: 5e-7, zeros: 5_000_000_001, round: 1e15, padded: 12_00000_0070 }],
       [12, 'x', 'odd numbers', { neg: -42, zero: -0, frac: 0.1 + 0.2, nan: NaN, inf: -Infinity, pow: 2 ** 31, below: 2 ** 31 - 1 }],
       [13, 'x', 'strings', { plain: 'nic0-rx', quote: 'say "hi"', slash: 'a\\b', ctl: 'tab\there\n', del: '\x7f', uni: 'héllo ✓ 😀', lone: '\ud800x', empty: '' }],
       [14, 'x', 'skipped', { a: undefined, f: () => 1, b: 2, s: Symbol('s') } as unknown as TraceData],
