@@ -3,10 +3,11 @@
  * it is adjacent — back merge (request ends where the bio starts) or front merge (bio ends where
  * the request starts) — has the same op, carries no flag that forbids merging, and the result
  * stays within max_sectors and max_segments. Waiting requests are indexed by start and end
- * sector per op, so finding a partner is two map lookups.
+ * sector per op (SectorMap: nothing allocated per request), so finding a partner is two lookups.
  */
 import type { Bio } from './bio.ts';
 import { RQ_STATE, type Request } from './request.ts';
+import { SectorMap } from './sector-map.ts';
 import { REQ_NOMERGE_FLAGS, REQ_OP, type QueueLimits } from './types.ts';
 
 export const MERGE_NONE = 0;
@@ -15,8 +16,8 @@ export const MERGE_FRONT = 2;
 
 export class MergeIndex {
   /** [READ, WRITE] maps: end sector → request, start sector → request. */
-  private readonly byEnd = [new Map<number, Request>(), new Map<number, Request>()];
-  private readonly byStart = [new Map<number, Request>(), new Map<number, Request>()];
+  private readonly byEnd = [new SectorMap(), new SectorMap()];
+  private readonly byStart = [new SectorMap(), new SectorMap()];
 
   constructor(private readonly limits: QueueLimits) {}
 
