@@ -37,7 +37,8 @@ export class Cpu {
    */
   run(core: number, costNs: Ns, fn: () => void, label = ''): Ns {
     this.check(core);
-    assertNs(costNs, `${this.src}: cost of '${label}' on core ${core}`);
+    // The message is built only for a bad cost (a template literal per call allocates).
+    if (!Number.isSafeInteger(costNs) || costNs < 0) assertNs(costNs, `${this.src}: cost of '${label}' on core ${core}`);
     const now = this.engine.now;
     const prev = this.busyUntilNs[core]!;
     const start = prev > now ? prev : now;
