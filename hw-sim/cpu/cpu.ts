@@ -48,7 +48,8 @@ export class Cpu {
     this.jobs[core]!++;
     const tr = this.engine.trace;
     if (tr.enabled) tr.emit(this.src, 'cpu.run', { core, label, cost: costNs, start, end });
-    this.engine.scheduleAt(end, fn, label);
+    // schedule(delay), not scheduleAt: scheduleAt builds its check's message on every call.
+    this.engine.schedule(end - now, fn, label);
     return end;
   }
 

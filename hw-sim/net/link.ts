@@ -172,7 +172,8 @@ export class Link {
     st.packets++;
     st.frames += frames;
     st.wireBytes += wb;
-    this.engine.scheduleAt(arrival, d.onArrive, 'link.arrive');
+    // By delay: engine.scheduleAt builds its check's message on every call (an allocation per packet).
+    this.engine.schedule(arrival - now, d.onArrive, 'link.arrive');
     return end;
   }
 

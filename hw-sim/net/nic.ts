@@ -174,7 +174,8 @@ export class Nic {
       // Completions are written back in ring order.
       if (done < this.txLastDone) done = this.txLastDone;
       this.txLastDone = done;
-      this.engine.scheduleAt(done, this.txDoneFn, 'nic.txdone');
+      // By delay: engine.scheduleAt builds its check's message on every call (an allocation per packet).
+      this.engine.schedule(done - now, this.txDoneFn, 'nic.txdone');
     }
   }
 
@@ -256,7 +257,7 @@ export class Nic {
     st.frames += frames;
     st.bytes += bytes;
     this.rxQ.push(pkt);
-    this.engine.scheduleAt(end, this.rxDoneFn, 'nic.rxdma');
+    this.engine.schedule(end - now, this.rxDoneFn, 'nic.rxdma');
   }
 
   private rxDmaDone(): void {
