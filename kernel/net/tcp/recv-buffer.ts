@@ -5,6 +5,8 @@
  * admits fits in the ring by construction. Storage starts small and grows on demand, so an idle
  * socket with a large SO_RCVBUF costs little memory.
  */
+import { copyBytes } from '../copy-bytes.ts';
+
 const INITIAL_BYTES = 16 * 1024;
 
 export class RecvBuffer {
@@ -109,7 +111,7 @@ export class RecvBuffer {
     while (done < len) {
       const pos = (off + done) % size;
       const k = Math.min(len - done, size - pos);
-      this.ring.set(src.subarray(srcOff + done, srcOff + done + k), pos);
+      copyBytes(this.ring, pos, src, srcOff + done, k);
       done += k;
     }
   }

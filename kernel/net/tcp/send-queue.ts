@@ -34,6 +34,8 @@ export interface SendChunk {
 }
 
 /** Free buffers kept for reuse: what is in flight between ACK and TX completion, with room. */
+import { copyBytes } from '../copy-bytes.ts';
+
 const POOL_MAX = 16;
 
 export class SendQueue {
@@ -90,7 +92,7 @@ export class SendQueue {
         fill = 0;
       }
       const k = Math.min(n - done, tail.buf.length - fill);
-      tail.buf.set(src.subarray(off + done, off + done + k), fill);
+      copyBytes(tail.buf, fill, src, off + done, k);
       done += k;
       this.endOff += k;
     }
