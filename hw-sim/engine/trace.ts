@@ -97,7 +97,7 @@ class LineHasher {
     this.byte(32);
     if (data !== undefined) {
       try {
-        if (typeof data.toJSON === 'function' || Array.isArray(data)) this.text(JSON.stringify(data));
+        if (data === null || typeof data !== 'object' || typeof data.toJSON === 'function' || Array.isArray(data)) this.text(JSON.stringify(data));
         else this.object(data);
       } catch (e) {
         // Unserialisable data (a bigint): no line, as when the line was built as a string.
@@ -144,8 +144,8 @@ class LineHasher {
       this.byte(58);
       if (ty === 'number') this.num(v as number, true);
       else if (ty === 'string') this.str(v as string);
-      else if (ty === 'boolean') this.text(v ? 'true' : 'false');
-      else if (v === null) this.text('null');
+      else if (ty === 'boolean') this.ascii(v ? TRUE : FALSE);
+      else if (v === null) this.ascii(NULL);
       else return this.whole(d, start); // bigint: JSON.stringify throws, as it always did
     }
     this.byte(125);
@@ -177,6 +177,12 @@ class LineHasher {
       return;
     }
     this.text(json && !Number.isFinite(n) ? 'null' : String(n));
+  }
+
+  /** Bytes known to be ASCII. */
+  private ascii(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    for (let i = 0; i < bytes.length; i++) this.buf[this.at++] = bytes[i]!;
   }
 
   /** A JSON string: plain printable ASCII byte by byte, anything else through JSON.stringify. */
@@ -229,6 +235,10 @@ function digitCount(n: number): number {
   if (n < 1e5) return n < 100 ? (n < 10 ? 1 : 2) : n < 1e3 ? 3 : n < 1e4 ? 4 : 5;
   return n < 1e7 ? (n < 1e6 ? 6 : 7) : n < 1e8 ? 8 : n < 1e9 ? 9 : 10;
 }
+
+const TRUE = new TextEncoder().encode('true');
+const FALSE = new TextEncoder().encode('false');
+const NULL = new TextEncoder().encode('null');
 
 /** "00".."99" as ASCII pairs. */
 const PAIRS = new Uint8Array(200);

@@ -39,6 +39,9 @@ describe('trace digest (bytes written without a string per record)', () => {
       [19, 'x', 'date', { at: new Date(0) }],
       [20, 'x', 'long', { s: 'y'.repeat(200_000), n: 1 }],
       [21, 'x', 'key "quoted"', { 'k"ey': 1, 'ключ': 2 }],
+      [22, 'x', 'not an object', null as unknown as TraceData],
+      [23, 'x', 'an array', [1, 'a'] as unknown as TraceData],
+      [24, 'x', 'a number', 7 as unknown as TraceData],
     ];
     expect(digestOf(recs)).toBe(expected(recs));
   });
