@@ -80,6 +80,10 @@ class LineHasher {
   /** Grows (never flushes) within a line, so a line can always be rewound to a point in it. */
   private buf = Buffer.allocUnsafe(BUF_BYTES);
   private at = 0;
+  /** The last line's t and where its digits sit in `buf` (lastTLen 0: not in the buffer). */
+  private lastT = -1;
+  private lastTAt = 0;
+  private lastTLen = 0;
 
   constructor(private readonly hash: Hash) {}
 
@@ -87,7 +91,22 @@ class LineHasher {
   line(t: number, seq: number, src: string, kind: string, data: TraceData): void {
     if (this.at > BUF_BYTES - 1024) this.flush();
     const start = this.at;
-    this.num(t, false);
+    // Records of one event share t; the previous line's t bytes are reused.
+    if (t === this.lastT && this.lastTLen > 0) {
+      const n = this.lastTLen;
+      this.room(n);
+      const b = this.buf;
+      const from = this.lastTAt;
+      const to = this.at;
+      for (let i = 0; i < n; i++) b[to + i] = b[from + i]!;
+      this.lastTAt = to;
+      this.at = to + n;
+    } else {
+      this.lastTAt = this.at;
+      this.num(t, false);
+      this.lastT = t;
+      this.lastTLen = this.at - this.lastTAt;
+    }
     this.byte(32);
     this.num(seq, false);
     this.byte(32);
@@ -102,6 +121,7 @@ class LineHasher {
       } catch (e) {
         // Unserialisable data (a bigint): no line, as when the line was built as a string.
         this.at = start;
+        this.lastTLen = 0;
         throw e;
       }
     }
@@ -113,6 +133,7 @@ class LineHasher {
     if (this.at === 0) return;
     this.hash.update(this.buf.subarray(0, this.at));
     this.at = 0;
+    this.lastTLen = 0;
   }
 
   private byte(c: number): void {
