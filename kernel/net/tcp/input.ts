@@ -127,7 +127,7 @@ function sampleRtt(s: TcpSocket, ackOff: number): void {
 function updateWindow(s: TcpSocket, segOff: number, ackOff: number, field: number, syn: boolean): boolean {
   if (segOff > s.sndWl1 || (segOff === s.sndWl1 && ackOff >= s.sndWl2)) {
     // The window field of a SYN segment is never scaled.
-    const w = syn ? field : field * 2 ** s.sndWscale;
+    const w = syn ? field : field * (1 << s.sndWscale); // wscale ≤ 14: a shift, not Math.pow
     const changed = w !== s.sndWnd;
     s.sndWnd = w;
     s.sndWl1 = segOff;

@@ -29,7 +29,7 @@ function emit(s: TcpSocket, off: number, payload: Uint8Array, flags: number, gso
     s.rcvAdvRight = s.rcvq.rcvNxt + window;
   } else {
     window = Math.min(s.rcvq.window >>> s.rcvWscale, 65535);
-    s.rcvAdvRight = s.rcvq.rcvNxt + window * 2 ** s.rcvWscale;
+    s.rcvAdvRight = s.rcvq.rcvNxt + window * (1 << s.rcvWscale);
   }
   if ((flags & TCP_ACK) !== 0) {
     s.ackOwed = false;
