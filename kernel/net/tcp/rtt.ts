@@ -19,7 +19,9 @@ export class RttEstimator {
   }
 
   get rtoNs(): number {
-    return Math.min(this.baseRtoNs * 2 ** this.backoff, this.maxRtoNs);
+    // Read on every ACK; without backoff (the usual case) no Math.pow.
+    const rto = this.backoff === 0 ? this.baseRtoNs : this.baseRtoNs * 2 ** this.backoff;
+    return rto < this.maxRtoNs ? rto : this.maxRtoNs;
   }
 
   /** One RTT measurement from a segment that was not retransmitted (Karn). */
