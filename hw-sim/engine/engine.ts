@@ -62,8 +62,11 @@ export class Engine {
 
   /** Runs `fn` at absolute virtual time `t` (not in the past). */
   scheduleAt(t: Ns, fn: () => void, label = ''): EventHandle {
-    assertNs(t, `time of '${label}'`);
-    if (t < this.t) throw new RangeError(`cannot schedule '${label}' at ${t} ns: it is already ${this.t} ns`);
+    // Checked inline so the error message is built only when it is needed (hot path).
+    if (!Number.isSafeInteger(t) || t < this.t) {
+      assertNs(t, `time of '${label}'`);
+      throw new RangeError(`cannot schedule '${label}' at ${t} ns: it is already ${this.t} ns`);
+    }
     return this.queue.push(t, fn, label);
   }
 
