@@ -47,7 +47,7 @@ export class Cpu {
     this.committedNs[core]! += costNs;
     this.jobs[core]!++;
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emit(this.src, 'cpu.run', { core, label, cost: costNs, start, end });
+    if (tr.enabled) tr.emit(this.src, 'cpu.run', { core, label, cost: costNs, start }); // end = start + cost
     // schedule(delay), not scheduleAt: scheduleAt builds its check's message on every call.
     this.engine.schedule(end - now, fn, label);
     return end;

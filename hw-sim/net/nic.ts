@@ -196,7 +196,9 @@ export class Nic {
     const p = this.txPkts[this.txDone % this.cfg.txRingSize]!;
     this.txDone++;
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emit(this.src, 'nic.tx', { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p), dropped });
+    if (tr.enabled) tr.emit(this.src, 'nic.tx', dropped
+      ? { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p), dropped: true }
+      : { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p) });
     this.irq.raise(this.cfg.txIrqLine);
   }
 

@@ -201,7 +201,7 @@ export class RequestQueue {
     } else {
       rq.deadlineNs = Number.MAX_SAFE_INTEGER; // timeouts off
     }
-    if (tr.enabled) tr.emit(this.src, 'rq.issue', { rq: rq.id, tag: rq.tag, gen: rq.gen, op: REQ_OP_NAMES[rq.op], sector: rq.sector, sectors: rq.nrSectors, flags: rq.flags, last });
+    if (tr.enabled) tr.emit(this.src, 'rq.issue', { rq: rq.id, tag: rq.tag, gen: rq.gen, sector: rq.sector, sectors: rq.nrSectors, last }); // op, flags: in rq.queue
     const sts = this.ops.queueRq(h, rq, last);
     if (sts === BLK_STS.OK) return sts;
     if (sts === BLK_STS.BUSY) {
