@@ -52,6 +52,7 @@ export interface JobResult {
   readonly ios: number;
   readonly errors: number;
   readonly iops: number;
+  /** Bits per second, like every rate in a scenario (link rates, `[expect] bandwidth`). */
   readonly bandwidthBps: number;
   readonly latency: Partial<Record<LatencyOp, LatencySummary>>;
 }
