@@ -1,4 +1,4 @@
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../../../hw-sim/net/packet.ts';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, frameCount, type Packet } from '../../../hw-sim/net/packet.ts';
 import { deliver, deliverDirect } from './deliver.ts';
 import { limitedTransmit, rcvNxtAll, rcvSeq, retransmitHead, sendAck, sendSyn, sndSeq, tcpOutput } from './output.ts';
 import type { TcpSocket } from './socket.ts';
@@ -226,6 +226,7 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
   }
   const q = s.rcvq;
   let ackNow = false;
+  let extraDupAcks = 0;
   if (len > 0) {
     if (s.userClosed) {
       // Data for an owner that closed: nobody will read it (Linux answers with RST).
@@ -240,6 +241,9 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
     if (off !== before || hadGap) {
       ackNow = true;
       s.quickAcks = QUICKACKS;
+      // A GRO/TSO packet beyond rcv.nxt stands for its wire frames: each would have drawn its own
+      // duplicate ACK (RFC 5681 4.2; Linux counts a GRO'd packet per segment).
+      if (off > before) extraDupAcks = frameCount(p) - 1;
     } else if (s.quickAcks > 0) {
       s.quickAcks--;
       ackNow = true;
@@ -273,6 +277,8 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
     if (ackNow) sendAck(s);
     else if (!s.delackTimer.armed) s.delackTimer.arm(s.cfg.delayedAckNs);
   }
+  // The remaining frames' duplicate ACKs: NewReno counts them to enter and size recovery.
+  for (let i = 0; i < extraDupAcks && !s.finReceived && !isClosed(s); i++) sendAck(s);
   if (ended && s.onEnd) s.onEnd();
   if (toTimeWait && s.state === 'FIN_WAIT_2') enterTimeWait(s);
 }
