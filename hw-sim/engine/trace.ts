@@ -50,9 +50,14 @@ export class TraceBus {
 
   emit(src: string, kind: string, data?: TraceData): void {
     if (!this.enabled) return;
-    const r: TraceRecord = { t: this.now(), seq: this.seq++, src, kind, data };
-    this.lines.line(r.t, r.seq, src, kind, data);
-    for (let i = 0; i < this.subscribers.length; i++) this.subscribers[i]!(r);
+    const t = this.now();
+    const seq = this.seq++;
+    this.lines.line(t, seq, src, kind, data);
+    // No record object unless someone reads it: the digest alone needs none.
+    const subs = this.subscribers;
+    if (subs.length === 0) return;
+    const r: TraceRecord = { t, seq, src, kind, data };
+    for (let i = 0; i < subs.length; i++) subs[i]!(r);
   }
 
   /** Hex SHA-256 over every record so far. Reading it does not end the digest. */
@@ -73,8 +78,9 @@ export function serialiseRecord(r: TraceRecord): string {
 /**
  * The digest's input written straight as UTF-8 bytes: exactly serialiseRecord's line, without a
  * string per record. Flat data of numbers, booleans, null and printable-ASCII strings is written
- * byte by byte; any other value (nested, needing escapes, non-ASCII) goes through JSON.stringify
- * for that value, so the bytes never differ.
+ * byte by byte; any other data (nested, needing escapes, non-ASCII) goes through JSON.stringify
+ * for the whole object, so the bytes never differ. The writers take and return the write position
+ * (a local, not a field), and room is reserved once per header and once per field.
  */
 class LineHasher {
   /** Grows (never flushes) within a line, so a line can always be rewound to a point in it. */
@@ -90,30 +96,32 @@ class LineHasher {
   /** Feeds the canonical line of one record to the hash. */
   line(t: number, seq: number, src: string, kind: string, data: TraceData): void {
     if (this.at > BUF_BYTES - 1024) this.flush();
+    // The header: two numbers (≤ 24 bytes each), src and kind (≤ 3 bytes a UTF-16 unit), 4 spaces.
+    this.room(56 + 3 * (src.length + kind.length));
+    const b = this.buf;
     const start = this.at;
+    let o = start;
     // Records of one event share t; the previous line's t bytes are reused.
     if (t === this.lastT && this.lastTLen > 0) {
       const n = this.lastTLen;
-      this.room(n);
-      const b = this.buf;
       const from = this.lastTAt;
-      const to = this.at;
-      for (let i = 0; i < n; i++) b[to + i] = b[from + i]!;
-      this.lastTAt = to;
-      this.at = to + n;
+      for (let i = 0; i < n; i++) b[o + i] = b[from + i]!;
+      this.lastTAt = o;
+      o += n;
     } else {
-      this.lastTAt = this.at;
-      this.num(t, false);
+      this.lastTAt = o;
+      o = writeNum(b, o, t, false);
       this.lastT = t;
-      this.lastTLen = this.at - this.lastTAt;
+      this.lastTLen = o - start;
     }
-    this.byte(32);
-    this.num(seq, false);
-    this.byte(32);
-    this.raw(src);
-    this.byte(32);
-    this.raw(kind);
-    this.byte(32);
+    b[o++] = 32;
+    o = writeNum(b, o, seq, false);
+    b[o++] = 32;
+    o = writeRaw(b, o, src);
+    b[o++] = 32;
+    o = writeRaw(b, o, kind);
+    b[o++] = 32;
+    this.at = o;
     if (data !== undefined) {
       try {
         if (data === null || typeof data !== 'object' || typeof data.toJSON === 'function' || Array.isArray(data)) this.text(JSON.stringify(data));
@@ -125,7 +133,8 @@ class LineHasher {
         throw e;
       }
     }
-    this.byte(10);
+    this.room(1);
+    this.buf[this.at++] = 10;
   }
 
   /** Hands the buffered bytes to the hash. */
@@ -134,11 +143,6 @@ class LineHasher {
     this.hash.update(this.buf.subarray(0, this.at));
     this.at = 0;
     this.lastTLen = 0;
-  }
-
-  private byte(c: number): void {
-    if (this.at === this.buf.length) this.room(1);
-    this.buf[this.at++] = c;
   }
 
   /** Makes room for `n` more bytes. */
@@ -151,97 +155,44 @@ class LineHasher {
 
   private object(d: Record<string, unknown>): void {
     const start = this.at;
-    this.byte(123);
+    let b = this.buf;
+    let o = start;
     let first = true;
     for (const k in d) {
       if (!Object.prototype.hasOwnProperty.call(d, k)) continue;
       const v = d[k];
       const ty = typeof v;
       if (v === undefined || ty === 'function' || ty === 'symbol') continue;
-      if (ty === 'object' && v !== null) return this.whole(d, start);
-      if (!first) this.byte(44);
+      // `{` or `,`, the quoted key, `:`, and a number (≤ 24), a literal, or a quoted string.
+      const need = k.length + 28 + (ty === 'string' ? (v as string).length : 0);
+      if (o + need > b.length) {
+        this.at = o;
+        this.room(need);
+        b = this.buf;
+      }
+      b[o++] = first ? 123 : 44;
       first = false;
-      this.str(k);
-      this.byte(58);
-      if (ty === 'number') this.num(v as number, true);
-      else if (ty === 'string') this.str(v as string);
-      else if (ty === 'boolean') this.ascii(v ? TRUE : FALSE);
-      else if (v === null) this.ascii(NULL);
-      else return this.whole(d, start); // bigint: JSON.stringify throws, as it always did
+      o = writeStr(b, o, k);
+      if (o < 0) return this.whole(d, start);
+      b[o++] = 58;
+      if (ty === 'number') o = writeNum(b, o, v as number, true);
+      else if (ty === 'string') {
+        o = writeStr(b, o, v as string);
+        if (o < 0) return this.whole(d, start);
+      } else if (ty === 'boolean') o = writeAscii(b, o, v ? TRUE : FALSE);
+      else if (v === null) o = writeAscii(b, o, NULL);
+      else return this.whole(d, start); // nested or bigint: JSON.stringify writes it or throws, as it always did
     }
-    this.byte(125);
+    this.at = o;
+    this.room(2);
+    if (first) this.buf[this.at++] = 123;
+    this.buf[this.at++] = 125;
   }
 
-  /** Data the byte writer does not do (nested values, bigint): rewinds and uses JSON.stringify. */
+  /** Data the byte writer does not do (nested, escapes, bigint): rewinds and uses JSON.stringify. */
   private whole(d: Record<string, unknown>, start: number): void {
     this.at = start;
     this.text(JSON.stringify(d));
-  }
-
-  /** A number as JSON writes it (`json`) or as a template literal does (they differ only off finite numbers). */
-  private num(n: number, json: boolean): void {
-    if (Number.isInteger(n) && n >= -MAX_DIGITS_INT && n <= MAX_DIGITS_INT) {
-      this.room(24);
-      if (n < 0) {
-        this.buf[this.at++] = 45;
-        n = -n;
-      }
-      if (n < 0x80000000) {
-        this.at = writeSmall(this.buf, this.at, n);
-        return;
-      }
-      // Above 2^31: the low 8 digits and the rest separately, each small enough for int math.
-      const hi = Math.floor(n / 1e8);
-      const at = writeSmall(this.buf, this.at, hi);
-      writeDigits(this.buf, at + 8, n - hi * 1e8, 8);
-      this.at = at + 8;
-      return;
-    }
-    this.text(json && !Number.isFinite(n) ? 'null' : String(n));
-  }
-
-  /** Bytes known to be ASCII. */
-  private ascii(bytes: Uint8Array): void {
-    this.room(bytes.length);
-    for (let i = 0; i < bytes.length; i++) this.buf[this.at++] = bytes[i]!;
-  }
-
-  /** A JSON string: plain printable ASCII byte by byte, anything else through JSON.stringify. */
-  private str(s: string): void {
-    const n = s.length;
-    this.room(n + 2);
-    const b = this.buf;
-    const start = this.at;
-    let o = start;
-    b[o++] = 34;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x20 || c > 0x7e || c === 34 || c === 92) {
-        this.at = start;
-        return this.text(JSON.stringify(s));
-      }
-      b[o++] = c;
-    }
-    b[o++] = 34;
-    this.at = o;
-  }
-
-  /** Text as is (src, kind): ASCII byte by byte, else UTF-8 encoded. */
-  private raw(s: string): void {
-    const n = s.length;
-    this.room(n);
-    const b = this.buf;
-    const start = this.at;
-    let o = start;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0x7f) {
-        this.at = start;
-        return this.text(s);
-      }
-      b[o++] = c;
-    }
-    this.at = o;
   }
 
   /** Any text, UTF-8 encoded (lone surrogates as U+FFFD, as hashing the string did). */
@@ -251,15 +202,88 @@ class LineHasher {
   }
 }
 
-/** Decimal digits of an integer in [0, 2^31). */
-function digitCount(n: number): number {
-  if (n < 1e5) return n < 100 ? (n < 10 ? 1 : 2) : n < 1e3 ? 3 : n < 1e4 ? 4 : 5;
-  return n < 1e7 ? (n < 1e6 ? 6 : 7) : n < 1e8 ? 8 : n < 1e9 ? 9 : 10;
+/**
+ * A number at `o` (room for 24 bytes reserved) as JSON writes it (`json`) or as a template literal
+ * does (they differ only off finite numbers); returns the end.
+ */
+function writeNum(b: Buffer, o: number, n: number, json: boolean): number {
+  // A uint32 (and -0, written "0" by both): most numbers in records (times, sizes, TCP sequences).
+  if (n >>> 0 === n) return writeU32(b, o, n);
+  if (Number.isInteger(n) && n >= -MAX_DIGITS_INT && n <= MAX_DIGITS_INT) {
+    if (n < 0) {
+      b[o++] = 45;
+      n = -n;
+      if (n <= 0xffffffff) return writeU32(b, o, n);
+    }
+    // Above 2^32: the low 8 digits and the rest separately, each small enough for int math.
+    const hi = Math.floor(n / 1e8);
+    const at = writeSmall(b, o, hi);
+    writeDigits(b, at + 8, n - hi * 1e8, 8);
+    return at + 8;
+  }
+  // Fractions, huge and non-finite numbers: as the runtime writes them (ASCII).
+  const s = json && !Number.isFinite(n) ? 'null' : String(n);
+  for (let i = 0; i < s.length; i++) b[o++] = s.charCodeAt(i);
+  return o;
+}
+
+/** Writes integer n in [0, 2^32) at `o`, two digits a step; returns the end. */
+function writeU32(b: Buffer, o: number, n: number): number {
+  const end = o + (n < 0x80000000 ? digitCount(n) : 10);
+  let p = end;
+  while (n >= 100) {
+    const q = (n / 100) >>> 0;
+    const r = 2 * (n - q * 100);
+    b[--p] = PAIRS[r + 1]!;
+    b[--p] = PAIRS[r]!;
+    n = q;
+  }
+  if (n >= 10) {
+    b[--p] = PAIRS[2 * n + 1]!;
+    b[--p] = PAIRS[2 * n]!;
+  } else b[--p] = 48 + n;
+  return end;
+}
+
+/** A JSON string of printable ASCII at `o` (room reserved); -1 if it needs escapes or is not ASCII. */
+function writeStr(b: Buffer, o: number, s: string): number {
+  const n = s.length;
+  b[o++] = 34;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 34 || c === 92) return -1;
+    b[o++] = c;
+  }
+  b[o++] = 34;
+  return o;
+}
+
+/** Text as is (src, kind) at `o` (room for 3 bytes a unit reserved): ASCII byte by byte, else UTF-8 encoded. */
+function writeRaw(b: Buffer, o: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return o - i + b.write(s, o - i, 'utf8');
+    b[o++] = c;
+  }
+  return o;
+}
+
+/** Bytes known to be ASCII (a JSON literal) at `o` (room reserved); returns the end. */
+function writeAscii(b: Buffer, o: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) b[o + i] = bytes[i]!;
+  return o + bytes.length;
 }
 
 const TRUE = new TextEncoder().encode('true');
 const FALSE = new TextEncoder().encode('false');
 const NULL = new TextEncoder().encode('null');
+
+/** Decimal digits of an integer in [0, 2^31). */
+function digitCount(n: number): number {
+  if (n < 1e5) return n < 100 ? (n < 10 ? 1 : 2) : n < 1e3 ? 3 : n < 1e4 ? 4 : 5;
+  return n < 1e7 ? (n < 1e6 ? 6 : 7) : n < 1e8 ? 8 : n < 1e9 ? 9 : 10;
+}
 
 /** "00".."99" as ASCII pairs. */
 const PAIRS = new Uint8Array(200);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TraceBus, type TraceData } from '../../../hw-sim/engine/trace.ts';
+import { serialiseRecord, TraceBus, type TraceData } from '../../../hw-sim/engine/trace.ts';
 
 /** The digest as documented: SHA-256 over `t seq src kind json(data)\n` per record. */
 function expected(records: [number, string, string, TraceData][]): string {
@@ -42,6 +43,9 @@ describe('trace digest (bytes written without a string per record)', () => {
       [22, 'x', 'not an object', null as unknown as TraceData],
       [23, 'x', 'an array', [1, 'a'] as unknown as TraceData],
       [24, 'x', 'a number', 7 as unknown as TraceData],
+      // Around the uint32 and int32 edges the digit writer switches paths.
+      [2 ** 32 - 1, 'x', 'u32 edges', { max: 2 ** 32 - 1, over: 2 ** 32, i31: 2 ** 31, nearBillion: 999_999_999, billion: 1e9, ten: 10, nine: 9, hundred: 100 }],
+      [2 ** 32, 'x', 'negative edges', { min32: -(2 ** 31), negU32: -(2 ** 32 - 1), negOver: -(2 ** 32 + 1), minusOne: -1, fracNeg: -0.5, bigNeg: -1e300 }],
     ];
     expect(digestOf(recs)).toBe(expected(recs));
   });
@@ -67,5 +71,38 @@ describe('trace digest (bytes written without a string per record)', () => {
     h.update('0 0 x first {"a":1}\n');
     h.update('5 2 x after {"c":3}\n');
     expect(bus.digest()).toBe(h.digest('hex'));
+  });
+
+  it('hashes exactly serialiseRecord of every record, for random flat and nested data', () => {
+    const key = fc.oneof(fc.constantFrom('seq', 'bytes', 'tag', 'a', '0', '12'), fc.string({ maxLength: 6 }));
+    const flat = fc.oneof(
+      fc.integer(),
+      fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
+      fc.integer({ min: 0, max: 2 ** 33 }),
+      fc.constantFrom(0, -0, 2 ** 31, 2 ** 32, 2 ** 32 - 1, -(2 ** 32), Number.MAX_SAFE_INTEGER, NaN, Infinity, -Infinity),
+      fc.double(),
+      fc.string({ maxLength: 12 }),
+      fc.string({ unit: 'grapheme', maxLength: 6 }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+    );
+    const value = fc.oneof({ weight: 6, arbitrary: flat }, { weight: 1, arbitrary: fc.array(flat, { maxLength: 3 }) }, { weight: 1, arbitrary: fc.dictionary(key, flat, { maxKeys: 3 }) });
+    const data = fc.option(fc.dictionary(key, value, { maxKeys: 8 }), { nil: undefined, freq: 8 });
+    const record = fc.tuple(fc.nat({ max: 2 ** 45 }), fc.constantFrom('client/nic0', 'a/irq', 'höst/dev'), fc.constantFrom('nic.tx', 'rq.complete', 'kïnd'), data);
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 40 }), (recs) => {
+        let now = 0;
+        const bus = new TraceBus(() => now);
+        const h = createHash('sha256');
+        bus.subscribe((r) => h.update(serialiseRecord(r)));
+        for (const [t, src, kind, d] of recs) {
+          now = t;
+          bus.emit(src, kind, d as TraceData);
+        }
+        expect(bus.digest()).toBe(h.digest('hex'));
+      }),
+      { numRuns: 300, seed: 15 },
+    );
   });
 });
