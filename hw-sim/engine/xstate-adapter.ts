@@ -1,12 +1,9 @@
-import { createActor, type Actor, type AnyActorLogic, type AnyActorRef, type InspectionEvent } from 'xstate';
-
-/** xstate's Clock interface (not exported from the package root). */
-export interface Clock {
-  setTimeout(fn: (...args: any[]) => void, timeout: number): any;
-  clearTimeout(id: any): void;
-}
+import { createActor, type Actor, type ActorOptions, type AnyActorLogic, type AnyActorRef, type InspectionEvent } from 'xstate';
 import type { Engine } from './engine.ts';
 import { NS_PER_MS } from './time.ts';
+
+/** xstate's clock type, taken from its actor options (the package root does not export it). */
+export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
 
 /** An xstate clock on the engine: `after` transitions and delayed events fire in virtual time. */
 export function engineClock(engine: Engine): Clock {
