@@ -1,3 +1,4 @@
+import { Bugs, NO_BUGS } from './bugs.ts';
 import { EventQueue, type SimEvent } from './event-queue.ts';
 import { RngStreams } from './rng.ts';
 import { assertNs, type Ns } from './time.ts';
@@ -9,6 +10,8 @@ export interface EngineOptions {
   seed: number | string;
   /** Trace records on (default) or off (benchmarks). */
   trace?: boolean;
+  /** Injected bugs (test-only, see bugs.ts); none by default. */
+  bugs?: Bugs;
 }
 
 /**
@@ -23,8 +26,11 @@ export class Engine {
   private stopped = false;
   readonly rng: RngStreams;
   readonly trace: TraceBus;
+  /** The injected bugs of this run: any layer asks `engine.bugs.has(name)`. */
+  readonly bugs: Bugs;
 
   constructor(opts: EngineOptions) {
+    this.bugs = opts.bugs ?? NO_BUGS;
     this.rng = new RngStreams(opts.seed);
     this.trace = new TraceBus(() => this.t);
     this.trace.enabled = opts.trace ?? true;

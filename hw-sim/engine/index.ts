@@ -5,3 +5,4 @@ export * from './trace.ts';
 export * from './engine.ts';
 export * from './rx-scheduler.ts';
 export * from './xstate-adapter.ts';
+export * from './bugs.ts';

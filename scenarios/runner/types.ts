@@ -26,7 +26,7 @@ export interface RunOptions {
   readonly onPacket?: (tNs: Ns, packet: Uint8Array) => void;
   /** Swarm testing: the seed also draws the fault mix and rates. */
   readonly swarm?: boolean;
-  /** Test hook: a deliberately broken driver build (e.g. drop one acknowledged write). */
+  /** Test hook: one bug of the catalogue hw-sim/engine/bugs.ts switched on (e.g. drop-acked-write). */
   readonly faultInjection?: string;
 }
 

@@ -3,6 +3,7 @@
  * switch), the NBD server program on every server host, the NBD driver on the client, the
  * workloads on their block devices behind the history tap, and the timeline scheduled.
  */
+import { BUG_NAMES, Bugs, isBugName } from '../../hw-sim/engine/bugs.ts';
 import { Engine } from '../../hw-sim/engine/engine.ts';
 import { PcapWriter, type PcapSink } from '../../hw-sim/net/pcap.ts';
 import type { GenDisk } from '../../kernel/block/gendisk.ts';
@@ -22,8 +23,8 @@ import { scheduleTimeline, type TimelineLog } from './timeline.ts';
 import { machineConfigOf } from './topology.ts';
 import type { RunOptions } from './types.ts';
 
-/** Test hooks (a deliberately broken driver build) the runner knows by name. */
-export const FAULT_INJECTIONS = ['drop-acked-write'] as const;
+/** Test hooks (a deliberately broken build) the runner knows by name: the bug catalogue. */
+export const FAULT_INJECTIONS = BUG_NAMES;
 
 /** The broken driver drops the write at this fraction of the writes the jobs will issue (late, so few later writes can hide it). */
 const DROP_AT = 0.85;
@@ -56,11 +57,12 @@ const GRACE_NS = 1_000_000_000;
 const STALL_NS = 5_000_000_000;
 
 export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): World {
-  if (opts.faultInjection !== undefined && !(FAULT_INJECTIONS as readonly string[]).includes(opts.faultInjection)) {
+  if (opts.faultInjection !== undefined && !isBugName(opts.faultInjection)) {
     throw new Error(`faultInjection: unknown hook '${opts.faultInjection}' (known: ${FAULT_INJECTIONS.join(', ')})`);
   }
   const trace = opts.trace ?? true;
-  const engine = new Engine({ seed, trace });
+  const bugs = new Bugs(opts.faultInjection !== undefined ? [opts.faultInjection] : []);
+  const engine = new Engine({ seed, trace, bugs });
   if (opts.onTrace) engine.trace.subscribe(opts.onTrace);
   const machine = buildMachine(machineConfigOf(s), { engine });
   const client = machine.host(CLIENT_HOST);
@@ -70,7 +72,7 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
   let writes = 0;
   let dropped = false;
   const dropAfter = Math.floor(DROP_AT * expectedWrites(s));
-  const dropWrite = opts.faultInjection === 'drop-acked-write'
+  const dropWrite = engine.bugs.has('drop-acked-write')
     ? (): boolean => {
       if (dropped || ++writes <= dropAfter) return false;
       dropped = true;

@@ -1,0 +1,87 @@
+/**
+ * The catalogue of injectable bugs: test-only flags, each a small deliberate defect at one spot of
+ * one layer, and the scenario (or sweep) that must catch it. A run gets its set of bugs in its
+ * options; the engine holds it, so any layer checks a flag with `engine.bugs.has('early-ack')`.
+ *
+ * Every guarantee the simulator claims has an entry here, and `npm run mutants` (tools/mutants)
+ * proves each entry is killed: with the bug on, at least one of its killers fails.
+ *
+ * Adding a bug: append an entry (name, layer, what it breaks, its killers), put one
+ * `if (engine.bugs.has('name'))` at the spot, and make sure a killer fails with it.
+ */
+
+export type BugLayer = 'driver' | 'protocol' | 'block' | 'server' | 'disk' | 'net' | 'workload';
+
+/** A run that must fail with the bug on: a scenario file under scenarios/, its seeds, swarm or not. */
+export interface BugKiller {
+  /** File name under scenarios/, e.g. 'fault-mix.toml'. */
+  readonly scenario: string;
+  /** Seeds to try (the first failing one is the kill); default: the scenario's own seeds. */
+  readonly seeds?: readonly number[];
+  /** Run with swarm on (the seed also draws the fault mix). */
+  readonly swarm?: boolean;
+}
+
+export interface BugSpec {
+  readonly name: string;
+  readonly layer: BugLayer;
+  /** What the defect does, in the words of the code it breaks. */
+  readonly description: string;
+  /** Runs expected to fail with the bug on. */
+  readonly killers: readonly BugKiller[];
+}
+
+/** The catalogue. Names are kebab-case and stable: CLI `--inject NAME` and trace headers use them. */
+export const BUGS = [
+  {
+    name: 'drop-acked-write',
+    layer: 'driver',
+    description: 'the driver acknowledges one write (late in the run) to the block layer without ever sending it',
+    killers: [{ scenario: 'fault-mix.toml' }],
+  },
+] as const satisfies readonly BugSpec[];
+
+export type BugName = (typeof BUGS)[number]['name'];
+
+export const BUG_NAMES: readonly BugName[] = BUGS.map((b) => b.name);
+
+export function isBugName(name: string): name is BugName {
+  return (BUG_NAMES as readonly string[]).includes(name);
+}
+
+export function bugSpec(name: BugName): BugSpec {
+  return BUGS.find((b) => b.name === name)!;
+}
+
+/**
+ * The bugs switched on in one run. `has` is a set lookup; with none on (every normal run) it is
+ * one size check, so hooks cost nothing on the hot path.
+ */
+export class Bugs {
+  private readonly on: ReadonlySet<string>;
+
+  constructor(names: Iterable<string> = []) {
+    const set = new Set<string>();
+    for (const n of names) {
+      if (!isBugName(n)) throw new Error(`unknown bug '${n}' (known: ${BUG_NAMES.join(', ')})`);
+      set.add(n);
+    }
+    this.on = set;
+  }
+
+  has(name: BugName): boolean {
+    return this.on.size !== 0 && this.on.has(name);
+  }
+
+  /** The bugs switched on, in catalogue order. */
+  list(): BugName[] {
+    return BUG_NAMES.filter((n) => this.on.has(n));
+  }
+
+  get any(): boolean {
+    return this.on.size !== 0;
+  }
+}
+
+/** No bugs: what every run outside the mutants test uses. */
+export const NO_BUGS = new Bugs();
