@@ -4,7 +4,7 @@
  * Every applied fault is a trace record (`runner/fault.<action>`) and a line in the result.
  */
 import type { Engine } from '../../hw-sim/engine/engine.ts';
-import type { Link } from '../../hw-sim/net/link.ts';
+import type { Link, LinkDirection } from '../../hw-sim/net/link.ts';
 import type { Misbehaviour } from '../../drivers/nbd/protocol/server/faults.ts';
 import type { NbdServerProgram } from '../hosts/nbd-server/program.ts';
 import type { Machine } from '../machine/machine.ts';
@@ -109,10 +109,13 @@ function applyEvent(s: Scenario, t: TimelineTarget, ev: Exclude<TimelineEvent, {
     case 'partition':
     case 'link-down': {
       const cable = cableOf(s, t, ev.link);
-      const patch = ev.action === 'partition' ? { partition: 'both' as const } : { up: false };
+      const dir = ev.action === 'partition' ? ev.direction : undefined;
+      const patch = ev.action === 'partition' ? { partition: dir ? cableDirection(s, ev.link, dir.from) : 'both' as const } : { up: false };
       const undo = ev.action === 'partition' ? { partition: 'none' as const } : { up: true };
       const dur = ev.durationNs === undefined ? '' : ` for ${ms(ev.durationNs)}`;
-      apply(`${ev.action} ${ev.link}${dur}`, { ...data, link: ev.link }, () => cable.setImpairments(patch));
+      const way = dir ? ` (${dir.from}->${dir.to} only)` : '';
+      const dirData = dir ? { direction: `${dir.from}->${dir.to}` } : {};
+      apply(`${ev.action} ${ev.link}${way}${dur}`, { ...data, link: ev.link, ...dirData }, () => cable.setImpairments(patch));
       later(ev.durationNs, `${ev.action === 'partition' ? 'heal' : 'link-up'} ${ev.link}`, () => cable.setImpairments(undo));
       return;
     }
@@ -174,8 +177,16 @@ function program(t: TimelineTarget, server: string): NbdServerProgram {
 
 /** The cable a scenario link acts on: the server end's (the client's cable is shared by all). */
 function cableOf(s: Scenario, t: TimelineTarget, name: string): Link {
+  return t.machine.host(cableEnd(s, name)).link;
+}
+
+function cableEnd(s: Scenario, name: string): string {
   const spec = s.links.find((l) => l.name === name);
   if (!spec) throw new Error(`timeline: no link '${name}'`);
-  const end = spec.between[0] === CLIENT_HOST ? spec.between[1] : spec.between[0];
-  return t.machine.host(end).link;
+  return spec.between[0] === CLIENT_HOST ? spec.between[1] : spec.between[0];
+}
+
+/** The cable's direction for traffic leaving `from`: the host's NIC is side a, the switch side b. */
+function cableDirection(s: Scenario, name: string, from: string): LinkDirection {
+  return from === cableEnd(s, name) ? 'a->b' : 'b->a';
 }

@@ -101,6 +101,16 @@ function resolveLink(ref: string, links: readonly LinkSpec[], path: (string | nu
   throw new RefProblem(path, `unknown link "${ref}" (links: ${list(links.map((l) => l.name))}; or write "a<->b")`);
 }
 
+/** A partition's direction "x->y": both ends of the link, in either order. */
+function resolveDirection(ref: string, link: LinkSpec, path: (string | number)[]): { from: string; to: string } {
+  const [from, to, ...rest] = ref.split('->').map((s) => s.trim());
+  const ends = link.between;
+  if (rest.length > 0 || !from || !to || from === to || !ends.includes(from) || !ends.includes(to)) {
+    throw new RefProblem(path, `direction "${ref}" must be "${ends[0]}->${ends[1]}" or "${ends[1]}->${ends[0]}" (the ends of link "${link.name}")`);
+  }
+  return { from, to };
+}
+
 type RawAt = z.output<typeof timelineSchema>;
 
 export function normaliseTimeline(raw: readonly RawAt[], servers: readonly ServerSpec[], links: readonly LinkSpec[]): TimelineEvent[] {
@@ -127,7 +137,11 @@ export function normaliseTimeline(raw: readonly RawAt[], servers: readonly Serve
         if (a.offset + a.length > exp.sizeBytes) throw new RefProblem(['at', i, 'length'], `range ends at ${a.offset + a.length}, past the end of export "${exp.name}" (${exp.sizeBytes} bytes)`);
         return { ...base, action: a.action, server: s.name, export: exp.name, offsetBytes: a.offset, lengthBytes: a.length, ops: a.ops, durationNs: a.duration };
       }
-      case 'partition':
+      case 'partition': {
+        const link = resolveLink(a.target, links, ['at', i, 'target']);
+        const direction = a.direction === undefined ? undefined : resolveDirection(a.direction, links.find((l) => l.name === link)!, ['at', i, 'direction']);
+        return { ...base, action: a.action, link, durationNs: a.duration, ...(direction ? { direction } : {}) };
+      }
       case 'link-down':
         return { ...base, action: a.action, link: resolveLink(a.target, links, ['at', i, 'target']), durationNs: a.duration };
       case 'heal':

@@ -15,7 +15,8 @@ const at = <A extends string, S extends z.core.$ZodLooseShape>(action: A, shape:
 export const timelineSchema = z.discriminatedUnion('action', [
   at('crash', { target: server }),
   at('restart', { target: server }),
-  at('partition', { target: link, duration: heldFor }),
+  /** `direction = "a->client"`: only traffic from a to the client is dropped (default both ways). */
+  at('partition', { target: link, duration: heldFor, direction: z.string().min(1).optional() }),
   at('heal', { target: link }),
   at('link-down', { target: link, duration: heldFor }),
   at('link-up', { target: link }),

@@ -89,7 +89,12 @@ interface At<A extends string> {
 
 export type TimelineEvent =
   | (At<'crash' | 'restart'> & { readonly server: string })
-  | (At<'partition' | 'link-down'> & { readonly link: string; readonly durationNs: Ns | undefined })
+  | (At<'partition' | 'link-down'> & {
+      readonly link: string;
+      readonly durationNs: Ns | undefined;
+      /** A one-way partition: only traffic from `from` to `to` is dropped (absent: both ways). */
+      readonly direction?: { readonly from: string; readonly to: string };
+    })
   | (At<'heal' | 'link-up'> & { readonly link: string })
   | (At<'set-link'> & { readonly link: string; readonly set: Partial<Impairments> })
   | (At<'disk-eio'> & {
