@@ -20,7 +20,7 @@ export const NBD_SIMPLE_REPLY_MAGIC = 0x67446698;
 /** Older name of NBD_SIMPLE_REPLY_MAGIC. */
 export const NBD_REPLY_MAGIC = NBD_SIMPLE_REPLY_MAGIC;
 export const NBD_STRUCTURED_REPLY_MAGIC = 0x668e33ef;
-/** Reserved for the experimental EXTENDED_HEADERS extension (not negotiated by this engine). */
+/** Magics of the EXTENDED_HEADERS extension (32-byte requests and replies). */
 export const NBD_EXTENDED_REQUEST_MAGIC = 0x21e41c71;
 export const NBD_EXTENDED_REPLY_MAGIC = 0x6e8a278c;
 
@@ -74,12 +74,35 @@ export const NBD_OPT_LIST_META_CONTEXT = 9;
 export const NBD_OPT_SET_META_CONTEXT = 10;
 export const NBD_OPT_EXTENDED_HEADERS = 11;
 
+// ---- Orion private options (docs/nbd-extensions.md): 'ORN' + index, refused by standard servers --
+
+export const NBD_OPT_ORION_COMPRESSION = 0x4f524e01;
+export const NBD_OPT_ORION_CHECKSUM = 0x4f524e02;
+/** Reserved for the UDP transport extension. */
+export const NBD_OPT_ORION_UDP_TRANSPORT = 0x4f524e03;
+/** Every private option, in the order a client sends them. */
+export const NBD_OPT_ORION_ALL: readonly number[] = [NBD_OPT_ORION_COMPRESSION, NBD_OPT_ORION_CHECKSUM, NBD_OPT_ORION_UDP_TRANSPORT];
+/** Most algorithms one private option may offer. */
+export const NBD_ORION_MAX_ALGORITHMS = 16;
+
+export const NBD_ORION_COMPRESS_LZ4 = 1;
+export const NBD_ORION_COMPRESS_DEFLATE = 2;
+export const NBD_ORION_CHECKSUM_CRC32C = 1;
+
+/** Payload frame (16 bytes before every payload once compression or checksums are in force). */
+export const NBD_ORION_FRAME_SIZE = 16;
+export const NBD_ORION_FRAME_COMPRESSED = 1 << 0;
+/** Error value of a WRITE whose checksum did not match (sent only when checksums are in force). */
+export const NBD_ORION_EBADMSG = 74;
+
 // ---- Option reply types ---------------------------------------------------------------------
 
 export const NBD_REP_ACK = 1;
 export const NBD_REP_SERVER = 2;
 export const NBD_REP_INFO = 3;
 export const NBD_REP_META_CONTEXT = 4;
+/** Orion private success reply: the algorithm the server picked (16 bits), then NBD_REP_ACK. */
+export const NBD_REP_ORION_CHOSEN = 0x4f524e01;
 
 /** Bit 31 marks every option error reply. */
 export const NBD_REP_FLAG_ERROR = 0x80000000;
@@ -168,6 +191,8 @@ export const NBD_EXPORT_NAME_REPLY_ZEROES = 124;
 export const NBD_REQUEST_SIZE = 28;
 export const NBD_SIMPLE_REPLY_SIZE = 16;
 export const NBD_STRUCTURED_REPLY_HEADER_SIZE = 20;
+export const NBD_EXTENDED_REQUEST_SIZE = 32;
+export const NBD_EXTENDED_REPLY_SIZE = 32;
 /** Default block sizes when the server sends no NBD_INFO_BLOCK_SIZE (proto.md "Size constraints"). */
 export const NBD_DEFAULT_MIN_BLOCK = 1;
 export const NBD_DEFAULT_PREF_BLOCK = 4096;
@@ -189,11 +214,12 @@ export const NBD_OPT_NAMES: Readonly<Record<number, string>> = {
   [NBD_OPT_PEEK_EXPORT]: 'NBD_OPT_PEEK_EXPORT', [NBD_OPT_STARTTLS]: 'NBD_OPT_STARTTLS', [NBD_OPT_INFO]: 'NBD_OPT_INFO',
   [NBD_OPT_GO]: 'NBD_OPT_GO', [NBD_OPT_STRUCTURED_REPLY]: 'NBD_OPT_STRUCTURED_REPLY',
   [NBD_OPT_LIST_META_CONTEXT]: 'NBD_OPT_LIST_META_CONTEXT', [NBD_OPT_SET_META_CONTEXT]: 'NBD_OPT_SET_META_CONTEXT',
-  [NBD_OPT_EXTENDED_HEADERS]: 'NBD_OPT_EXTENDED_HEADERS',
+  [NBD_OPT_EXTENDED_HEADERS]: 'NBD_OPT_EXTENDED_HEADERS', [NBD_OPT_ORION_COMPRESSION]: 'NBD_OPT_ORION_COMPRESSION',
+  [NBD_OPT_ORION_CHECKSUM]: 'NBD_OPT_ORION_CHECKSUM', [NBD_OPT_ORION_UDP_TRANSPORT]: 'NBD_OPT_ORION_UDP_TRANSPORT',
 };
 export const NBD_REP_NAMES: Readonly<Record<number, string>> = {
   [NBD_REP_ACK]: 'NBD_REP_ACK', [NBD_REP_SERVER]: 'NBD_REP_SERVER', [NBD_REP_INFO]: 'NBD_REP_INFO',
-  [NBD_REP_META_CONTEXT]: 'NBD_REP_META_CONTEXT', [NBD_REP_ERR_UNSUP]: 'NBD_REP_ERR_UNSUP',
+  [NBD_REP_META_CONTEXT]: 'NBD_REP_META_CONTEXT', [NBD_REP_ORION_CHOSEN]: 'NBD_REP_ORION_CHOSEN', [NBD_REP_ERR_UNSUP]: 'NBD_REP_ERR_UNSUP',
   [NBD_REP_ERR_POLICY]: 'NBD_REP_ERR_POLICY', [NBD_REP_ERR_INVALID]: 'NBD_REP_ERR_INVALID',
   [NBD_REP_ERR_PLATFORM]: 'NBD_REP_ERR_PLATFORM', [NBD_REP_ERR_TLS_REQD]: 'NBD_REP_ERR_TLS_REQD',
   [NBD_REP_ERR_UNKNOWN]: 'NBD_REP_ERR_UNKNOWN', [NBD_REP_ERR_SHUTDOWN]: 'NBD_REP_ERR_SHUTDOWN',
