@@ -1,4 +1,4 @@
-import type { Extent } from './block-store.ts';
+import type { Extent } from './disk-io.ts';
 import { PageRun, SparsePages } from './sparse-pages.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Engine, EventHandle } from '../engine/engine.ts';
-import type { BlockError, BlockStore, DoneCallback, Extent, ReadCallback, StatusCallback } from './block-store.ts';
-import { checkRange } from './block-store.ts';
+import type { BlockError, DoneCallback, Extent, ReadCallback, StatusCallback } from './disk-io.ts';
+import { checkRange } from './disk-io.ts';
 import { FaultSet } from './faults.ts';
 import type { Rng } from '../engine/rng.ts';
 import { CachedMedia } from './cached-media.ts';
@@ -62,7 +62,7 @@ interface DiskRequest {
  * both are valid during the callback only (a server sends them at once; the kernel's TCP send
  * queue copies on send). Callers that keep them copy them.
  */
-export class VirtualDisk implements BlockStore {
+export class VirtualDisk {
   readonly name: string;
   readonly size: number;
   readonly model: ServiceTimeModel;

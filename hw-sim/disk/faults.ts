@@ -1,5 +1,5 @@
 import type { Rng } from '../engine/rng.ts';
-import type { BlockError } from './block-store.ts';
+import type { BlockError } from './disk-io.ts';
 import type { DiskOp } from './presets.ts';
 
 /**

@@ -1,6 +1,5 @@
-export * from './block-store.ts';
+export * from './disk-io.ts';
 export * from './sparse-pages.ts';
 export * from './presets.ts';
 export * from './faults.ts';
 export * from './disk.ts';
-export * from './memory-store.ts';

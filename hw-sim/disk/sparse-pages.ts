@@ -1,4 +1,4 @@
-import type { Extent } from './block-store.ts';
+import type { Extent } from './disk-io.ts';
 
 /** Pages are carved from slabs of at least this size: one allocation per slab, not per page. */
 const SLAB_BYTES = 256 << 10;

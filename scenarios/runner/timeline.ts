@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../../hw-sim/engine/engine.ts';
 import type { Link, LinkDirection } from '../../hw-sim/net/link.ts';
-import type { Misbehaviour } from '../../drivers/nbd/protocol/server/faults.ts';
+import type { Misbehaviour } from '../hosts/nbd-server/protocol/faults.ts';
 import type { NbdServerProgram } from '../hosts/nbd-server/program.ts';
 import type { Machine } from '../machine/machine.ts';
 import { CLIENT_HOST, type Ns, type Scenario, type TimelineEvent } from '../schema/types.ts';

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { ConfigError, formatKeyPath } from '../../drivers/nbd/config/errors.ts';
 import { firstProblem } from '../../drivers/nbd/config/issues.ts';
 import { nbdConfigFromTable } from '../../drivers/nbd/config/load.ts';
-import { readInputText } from '../../drivers/nbd/config/read.ts';
-import { locateKey, parseToml } from '../../drivers/nbd/config/toml.ts';
+import { readInputText } from './read.ts';
+import { locateKey, parseToml } from './toml.ts';
 import type { NbdConfig } from '../../drivers/nbd/config/types.ts';
 import { scenarioDocumentSchema, type ScenarioDocument } from './document.ts';
 import { ScenarioError } from './errors.ts';
@@ -43,7 +43,7 @@ function deviceSizes(nbd: NbdConfig, servers: readonly ServerSpec[]): (device: s
 
 function build(doc: ScenarioDocument, file: string, text: string): Scenario {
   const servers = normaliseServers(doc);
-  const nbd = nbdConfigFromTable(nbdSection(doc), { file, text, at: ['nbd'] });
+  const nbd = nbdConfigFromTable(nbdSection(doc), { file, locate: (path) => locateKey(text, path), at: ['nbd'] });
   checkNbdServers(nbd, servers);
   const hosts = new Set([CLIENT_HOST, ...servers.map((s) => s.name)]);
   // No [[link]] at all: every server gets a default link to the client.

@@ -1,8 +1,8 @@
 /** `serve`: the simulator's NBD server program on a real TCP port, serving in-memory exports. */
 import { createServer, type Server } from 'node:net';
-import { MemoryStore } from '../../hw-sim/disk/memory-store.ts';
+import { MemoryStore } from '../../scenarios/hosts/nbd-server/store/memory-store.ts';
 import { RngStreams } from '../../hw-sim/engine/rng.ts';
-import { NbdServer, type ServerExport, type ServerSession, type TlsMode } from '../../drivers/nbd/protocol/server/index.ts';
+import { NbdServer, type ServerExport, type ServerSession, type TlsMode } from '../../scenarios/hosts/nbd-server/protocol/index.ts';
 import { SocketStream } from './byte-stream.ts';
 import { readPskFile } from './psk.ts';
 

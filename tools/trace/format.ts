@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { serialiseRecord, type TraceRecord } from '../../hw-sim/engine/trace.ts';
 import { InputError } from '../../drivers/nbd/config/errors.ts';
-import { readInputText } from '../../drivers/nbd/config/read.ts';
+import { readInputText } from '../../scenarios/schema/read.ts';
 
 /**
  * A trace file is JSONL: a header line, then one record per line, `{t, seq, src, kind, data}`.

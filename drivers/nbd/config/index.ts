@@ -2,5 +2,4 @@ export * from './errors.ts';
 export * from './types.ts';
 export * from './units.ts';
 export { NBD_LIMITS, NBD_DEFAULT_PORT, nbdSectionSchema } from './schema.ts';
-export { nbdConfigFromTable, parseNbdConfig, loadNbdConfig, defaultNbdConfig, type ConfigSource } from './load.ts';
-export { parseToml, locateKey, type TomlTable, type TomlParse } from './toml.ts';
+export { nbdConfigFromTable, defaultNbdConfig, type ConfigSource } from './load.ts';

@@ -1,8 +1,6 @@
 import { ConfigError, formatKeyPath, type KeyPath } from './errors.ts';
 import { firstProblem } from './issues.ts';
-import { readInputText } from './read.ts';
 import { nbdSectionSchema, type NbdSectionParsed } from './schema.ts';
-import { locateKey, parseToml } from './toml.ts';
 import type { NbdConfig } from './types.ts';
 
 function normalise(s: NbdSectionParsed): NbdConfig {
@@ -40,8 +38,8 @@ function normalise(s: NbdSectionParsed): NbdConfig {
 export interface ConfigSource {
   /** File name for messages. */
   file: string;
-  /** Full TOML text, to find the line of a bad key. */
-  text?: string;
+  /** Finds the line of a key path in the source text (the caller parsed the file), when known. */
+  locate?: (path: KeyPath) => number | undefined;
   /** Where the section sits in the document, e.g. ['nbd']. */
   at?: KeyPath;
 }
@@ -55,20 +53,8 @@ export function nbdConfigFromTable(section: unknown, src: ConfigSource): NbdConf
   const r = nbdSectionSchema.safeParse(section ?? {});
   if (r.success) return normalise(r.data);
   const p = firstProblem(r.error, section, at);
-  const line = src.text === undefined ? undefined : locateKey(src.text, p.path);
+  const line = src.locate?.(p.path);
   throw new ConfigError(src.file, formatKeyPath(p.path), p.reason, line);
-}
-
-/** Parses TOML text whose `[nbd]` section is the driver config; other top-level tables are ignored. */
-export function parseNbdConfig(text: string, file: string): NbdConfig {
-  const doc = parseToml(text);
-  if (!doc.ok) throw new ConfigError(file, '', doc.reason, doc.line, doc.column);
-  return nbdConfigFromTable(doc.doc['nbd'], { file, text, at: ['nbd'] });
-}
-
-/** Reads and parses a TOML file's `[nbd]` section. Tools only: the simulation path reads no files. */
-export function loadNbdConfig(path: string): NbdConfig {
-  return parseNbdConfig(readInputText(path, (reason) => new ConfigError(path, '', reason)), path);
 }
 
 /** The spec's defaults, as NbdConfig (no servers). */

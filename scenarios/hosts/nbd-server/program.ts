@@ -1,13 +1,13 @@
 /**
  * The NBD server program of a simulated server host: the sans-I/O server session
- * (drivers/nbd/protocol/server) on the host's kernel TCP sockets, serving exports from virtual
+ * (./protocol) on the host's kernel TCP sockets, serving exports from virtual
  * disks (hw-sim/disk). Fault knobs live on `server.faults`; crash and restart are host events.
  */
 import { VirtualDisk, type ServiceTimeModel } from '../../../hw-sim/disk/index.ts';
 import { ipToString } from '../../../hw-sim/net/packet.ts';
 import type { TcpListener } from '../../../kernel/net/tcp/listener.ts';
 import type { TcpSocket } from '../../../kernel/net/tcp/socket.ts';
-import { NbdServer, type BlockSizes, type ServerSession, type TlsMode } from '../../../drivers/nbd/protocol/server/index.ts';
+import { NbdServer, type BlockSizes, type ServerSession, type TlsMode } from './protocol/index.ts';
 import { NBD_DEFAULT_PORT } from '../../../drivers/nbd/protocol/uapi.ts';
 import { TlsChannel } from '../../../drivers/nbd/security/tls-channel.ts';
 import type { Host } from '../../machine/host.ts';

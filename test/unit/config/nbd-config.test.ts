@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultNbdConfig, parseNbdConfig } from '../../../drivers/nbd/config/index.ts';
+import { ConfigError, defaultNbdConfig } from '../../../drivers/nbd/config/index.ts';
+import { parseNbdConfig } from '../../../scenarios/schema/nbd-file.ts';
 
 function fail(text: string): ConfigError {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { locateKey, parseToml } from '../../../drivers/nbd/config/toml.ts';
+import { locateKey, parseToml } from '../../../scenarios/schema/toml.ts';
 
 const DOC = `# comment
 title = "x"

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../../hw-sim/engine/index.ts';
-import { DISK_PRESETS, MemoryStore, VirtualDisk, type BlockError, type Extent, type ServiceTimeModel } from '../../../hw-sim/disk/index.ts';
+import { DISK_PRESETS, VirtualDisk, type BlockError, type Extent, type ServiceTimeModel } from '../../../hw-sim/disk/index.ts';
+import { MemoryStore } from '../../../scenarios/hosts/nbd-server/store/index.ts';
 
 /** 100 µs per op, 1 byte/ns channel, two slots, no jitter: times are easy to derive by hand. */
 const SIMPLE: ServiceTimeModel = {

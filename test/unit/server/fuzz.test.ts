@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../../hw-sim/disk/index.ts';
+import { MemoryStore } from '../../../scenarios/hosts/nbd-server/store/index.ts';
 import { encodeClientFlags, encodeInfoOption, encodeMetaContextOption, encodeOption } from '../../../drivers/nbd/protocol/encode-handshake.ts';
 import { encodeRequest } from '../../../drivers/nbd/protocol/encode-transmission.ts';
 import { Conn } from './harness.ts';

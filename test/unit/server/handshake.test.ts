@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../../hw-sim/disk/index.ts';
-import type { ServerConfig } from '../../../drivers/nbd/protocol/server/index.ts';
+import { MemoryStore } from '../../../scenarios/hosts/nbd-server/store/index.ts';
+import type { ServerConfig } from '../../../scenarios/hosts/nbd-server/protocol/index.ts';
 import { Conn, Reader } from './harness.ts';
 
 // Values from proto.md, written out by hand.

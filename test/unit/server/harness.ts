@@ -1,6 +1,6 @@
 /** A fake connection around one ServerSession: client bytes in, server bytes collected. */
 import { Engine } from '../../../hw-sim/engine/index.ts';
-import { NbdServer, type ServerConfig, type ServerSession } from '../../../drivers/nbd/protocol/server/index.ts';
+import { NbdServer, type ServerConfig, type ServerSession } from '../../../scenarios/hosts/nbd-server/protocol/index.ts';
 import {
   encodeClientFlags, encodeExportNameOption, encodeInfoOption, encodeMetaContextOption, encodeOption,
 } from '../../../drivers/nbd/protocol/encode-handshake.ts';

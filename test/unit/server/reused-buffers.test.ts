@@ -2,7 +2,8 @@
 // streamed into store pages, reply headers and disk read buffers reused between replies.
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../../hw-sim/engine/index.ts';
-import { MemoryStore, VirtualDisk, type BlockStore, type ServiceTimeModel } from '../../../hw-sim/disk/index.ts';
+import { VirtualDisk, type ServiceTimeModel } from '../../../hw-sim/disk/index.ts';
+import { MemoryStore, type BlockStore } from '../../../scenarios/hosts/nbd-server/store/index.ts';
 import { encodeRequest } from '../../../drivers/nbd/protocol/encode-transmission.ts';
 import { Conn, Reader } from './harness.ts';
 

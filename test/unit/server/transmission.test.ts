@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../../hw-sim/engine/index.ts';
-import { MemoryStore, VirtualDisk, type BlockStore, type ServiceTimeModel } from '../../../hw-sim/disk/index.ts';
-import type { ServerConfig } from '../../../drivers/nbd/protocol/server/index.ts';
+import { VirtualDisk, type ServiceTimeModel } from '../../../hw-sim/disk/index.ts';
+import { MemoryStore, type BlockStore } from '../../../scenarios/hosts/nbd-server/store/index.ts';
+import type { ServerConfig } from '../../../scenarios/hosts/nbd-server/protocol/index.ts';
 import { Conn, Reader } from './harness.ts';
 
 // Values from proto.md, written out by hand.

@@ -1,13 +1,13 @@
 /** The transmission phase, server side: check each request, run it on the export's store, reply. */
-import type { RequestDecoder } from '../decode-requests.ts';
-import { encodeChunkBlockStatus } from '../encode-transmission.ts';
+import type { RequestDecoder } from '../../../../drivers/nbd/protocol/decode-requests.ts';
+import { encodeChunkBlockStatus } from '../../../../drivers/nbd/protocol/encode-transmission.ts';
 import {
   NBD_CMD_BLOCK_STATUS, NBD_CMD_CACHE, NBD_CMD_DISC, NBD_CMD_FLAG_DF, NBD_CMD_FLAG_FUA, NBD_CMD_FLAG_NO_HOLE,
   NBD_CMD_FLAG_REQ_ONE, NBD_CMD_FLUSH, NBD_CMD_NAMES, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE,
   NBD_CMD_WRITE_ZEROES, NBD_EINVAL, NBD_ENOSPC, NBD_EPERM, NBD_REPLY_FLAG_DONE, NBD_STATE_HOLE, NBD_STATE_ZERO,
-} from '../uapi.ts';
+} from '../../../../drivers/nbd/protocol/uapi.ts';
 import type { DiskOp } from '../../../../hw-sim/disk/presets.ts';
-import type { Extent } from '../../../../hw-sim/disk/block-store.ts';
+import type { Extent } from '../../../../hw-sim/disk/disk-io.ts';
 import { DEFAULT_MAX_PAYLOAD } from './config.ts';
 import { BASE_ALLOCATION_ID } from './handshake.ts';
 import { nbdErrno, replyRead, replyStatus, transmit } from './replies.ts';

@@ -1,5 +1,5 @@
 import { parse, TomlError } from 'smol-toml';
-import type { KeyPath } from './errors.ts';
+import type { KeyPath } from '../../drivers/nbd/config/errors.ts';
 
 export type TomlTable = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import type { BlockStore } from '../../../../hw-sim/disk/block-store.ts';
+import type { BlockStore } from '../store/block-store.ts';
 
 /** Block-size constraints a server advertises with NBD_INFO_BLOCK_SIZE (proto.md "Size constraints"). */
 export interface BlockSizes {

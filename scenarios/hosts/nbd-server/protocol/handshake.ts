@@ -1,10 +1,10 @@
 /** The option phase of the fixed newstyle handshake, server side: what to answer to each option. */
-import type { ProtocolError } from '../errors.ts';
-import { parseInfoOptionData, parseMetaContextOptionData } from '../decode-requests.ts';
+import type { ProtocolError } from '../../../../drivers/nbd/protocol/errors.ts';
+import { parseInfoOptionData, parseMetaContextOptionData } from '../../../../drivers/nbd/protocol/decode-requests.ts';
 import {
   encodeExportNameReply, encodeRepAck, encodeRepError, encodeRepInfoBlockSize, encodeRepInfoDescription,
   encodeRepInfoExport, encodeRepInfoName, encodeRepMetaContext, encodeRepServer,
-} from '../encode-handshake.ts';
+} from '../../../../drivers/nbd/protocol/encode-handshake.ts';
 import {
   NBD_FLAG_CAN_MULTI_CONN, NBD_FLAG_HAS_FLAGS, NBD_FLAG_READ_ONLY, NBD_FLAG_ROTATIONAL, NBD_FLAG_SEND_CACHE,
   NBD_FLAG_SEND_DF, NBD_FLAG_SEND_FAST_ZERO, NBD_FLAG_SEND_FLUSH, NBD_FLAG_SEND_FUA, NBD_FLAG_SEND_TRIM,
@@ -12,8 +12,8 @@ import {
   NBD_OPT_EXPORT_NAME, NBD_OPT_GO, NBD_OPT_INFO, NBD_OPT_LIST, NBD_OPT_LIST_META_CONTEXT, NBD_OPT_NAMES,
   NBD_OPT_SET_META_CONTEXT, NBD_OPT_STARTTLS, NBD_OPT_STRUCTURED_REPLY, NBD_REP_ERR_INVALID, NBD_REP_ERR_POLICY,
   NBD_REP_ERR_TLS_REQD, NBD_REP_ERR_UNKNOWN, NBD_REP_ERR_UNSUP,
-} from '../uapi.ts';
-import { utf8String } from '../wire.ts';
+} from '../../../../drivers/nbd/protocol/uapi.ts';
+import { utf8String } from '../../../../drivers/nbd/protocol/wire.ts';
 import { allowed, findExport, type ServerExport } from './config.ts';
 import type { ServerSession } from './session.ts';
 

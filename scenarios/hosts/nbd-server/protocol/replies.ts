@@ -5,13 +5,13 @@
 import {
   encodeChunkError, encodeChunkHeader, encodeChunkNone, encodeChunkOffsetDataHeader, encodeChunkOffsetHole,
   encodeSimpleReply,
-} from '../encode-transmission.ts';
+} from '../../../../drivers/nbd/protocol/encode-transmission.ts';
 import {
   NBD_EINVAL, NBD_EIO, NBD_ENOSPC, NBD_EOVERFLOW, NBD_EPERM, NBD_ERROR_NAMES, NBD_REPLY_FLAG_DONE,
   NBD_SIMPLE_REPLY_SIZE, NBD_STRUCTURED_REPLY_HEADER_SIZE,
-} from '../uapi.ts';
-import { get32 } from '../wire.ts';
-import type { BlockError, Extent } from '../../../../hw-sim/disk/block-store.ts';
+} from '../../../../drivers/nbd/protocol/uapi.ts';
+import { get32 } from '../../../../drivers/nbd/protocol/wire.ts';
+import type { BlockError, Extent } from '../../../../hw-sim/disk/disk-io.ts';
 import type { ServerSession } from './session.ts';
 
 /** A chunk type no version of the spec defines, with the error bit clear (a hard error for clients). */

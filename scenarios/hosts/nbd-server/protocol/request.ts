@@ -1,4 +1,4 @@
-import type { BlockError, DoneCallback, Extent, ReadCallback, StatusCallback } from '../../../../hw-sim/disk/block-store.ts';
+import type { BlockError, DoneCallback, Extent, ReadCallback, StatusCallback } from '../../../../hw-sim/disk/disk-io.ts';
 import type { ServerSession } from './session.ts';
 
 /** What a request's store completion leads to; commands.ts provides it (no import cycle). */

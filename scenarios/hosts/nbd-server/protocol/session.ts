@@ -1,7 +1,7 @@
-import { ProtocolError } from '../errors.ts';
-import { REQUEST_EVENT, RequestDecoder } from '../decode-requests.ts';
-import { encodeGreeting } from '../encode-handshake.ts';
-import { NBD_FLAG_C_FIXED_NEWSTYLE, NBD_FLAG_C_NO_ZEROES, NBD_FLAG_FIXED_NEWSTYLE, NBD_FLAG_NO_ZEROES } from '../uapi.ts';
+import { ProtocolError } from '../../../../drivers/nbd/protocol/errors.ts';
+import { REQUEST_EVENT, RequestDecoder } from '../../../../drivers/nbd/protocol/decode-requests.ts';
+import { encodeGreeting } from '../../../../drivers/nbd/protocol/encode-handshake.ts';
+import { NBD_FLAG_C_FIXED_NEWSTYLE, NBD_FLAG_C_NO_ZEROES, NBD_FLAG_FIXED_NEWSTYLE, NBD_FLAG_NO_ZEROES } from '../../../../drivers/nbd/protocol/uapi.ts';
 import type { ClientIdentity, ServerExport } from './config.ts';
 import { handleOption } from './handshake.ts';
 import { beginRequest, COMPLETIONS, writeData } from './commands.ts';

@@ -1,6 +1,6 @@
 import type { BlockStore, DoneCallback, Extent, ReadCallback, StatusCallback } from './block-store.ts';
 import { checkRange } from './block-store.ts';
-import { SparsePages } from './sparse-pages.ts';
+import { SparsePages } from '../../../../hw-sim/disk/sparse-pages.ts';
 
 /**
  * A sparse in-memory BlockStore that completes every call synchronously: the store behind

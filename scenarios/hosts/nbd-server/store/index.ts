@@ -1,0 +1,2 @@
+export * from './block-store.ts';
+export * from './memory-store.ts';
