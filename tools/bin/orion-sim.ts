@@ -1,5 +1,6 @@
-#!/usr/bin/env -S npx tsx
-// The orion-sim command: `npx tsx tools/bin/orion-sim.ts ...` or `npm start -- ...`.
+#!/usr/bin/env node
+// The orion-sim command. `npx orion-sim` runs its bundle, dist/orion-sim.js (tools/bin/build.mjs
+// keeps this first line there); `npx tsx tools/bin/orion-sim.ts` runs the TypeScript directly.
 import { main } from '../cli/main.ts';
 
 // `orion-sim trace export ... | head`: a closed pipe ends the output, it is not an error.

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Runner } from '../../scenarios/runner/types.ts';
 import { RunError } from './errors.ts';
+import { PACKAGE_JSON, RUNNER_MODULE } from './paths.ts';
 
 /** Where the CLI writes and reads; tests pass buffers instead of the process streams. */
 export interface CliIo {
@@ -26,7 +27,7 @@ export interface CliContext {
   exitCode: number;
 }
 
-export const DEFAULT_RUNNER_MODULE = new URL('../../scenarios/runner/index.ts', import.meta.url).href;
+export const DEFAULT_RUNNER_MODULE = RUNNER_MODULE;
 
 /** Imports a runner module and checks that it exports `runner` with runScenario. */
 export async function importRunner(spec: string): Promise<Runner> {
@@ -35,7 +36,7 @@ export async function importRunner(spec: string): Promise<Runner> {
     mod = (await import(spec)) as { runner?: Runner };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('runner/index.ts')) {
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(spec)) {
       throw new RunError('the simulator runner is not wired yet: scenarios/runner/index.ts must export `runner: Runner`');
     }
     throw e;
@@ -45,7 +46,7 @@ export async function importRunner(spec: string): Promise<Runner> {
 }
 
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  const pkg = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version?: string };
   return pkg.version ?? '0.0.0';
 }
 

@@ -47,7 +47,7 @@ export function replayCommand(scenarioFile: string, seed: number, v: RunVariant 
     ...(v.untilNs !== undefined ? ['--until', `${v.untilNs}ns`] : []),
     ...(v.faultInjection !== undefined ? ['--inject', v.faultInjection] : []),
   ];
-  return ['npx', 'tsx', 'tools/bin/orion-sim.ts', 'run', scenarioFile, '--seed', String(seed), ...extra]
+  return ['npx', 'orion-sim', 'run', scenarioFile, '--seed', String(seed), ...extra]
     .map(shellQuote)
     .join(' ');
 }

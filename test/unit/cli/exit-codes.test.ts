@@ -45,7 +45,7 @@ describe('exit 1: a failed run', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/FAIL +latency\.read\.p99 +20\.000ms +10\.000ms/);
     expect(r.out).toContain('violations (1)\n  safety: block 7: read #3 returned stale data\n');
-    expect(r.out).toContain(`FAILED\nreplay: npx tsx tools/bin/orion-sim.ts run ${file} --seed 2\n`);
+    expect(r.out).toContain(`FAILED\nreplay: npx orion-sim run ${file} --seed 2\n`);
   });
 
   it('--json prints the documented object; failing adds the replay line on stderr', async () => {
@@ -59,14 +59,14 @@ describe('exit 1: a failed run', () => {
       { name: 'latency.read.p99', ok: false, actual: 20_000_000, limit: 10_000_000 },
       { name: 'safety', ok: false, actual: 1, limit: 0 },
     ]);
-    expect(r.err).toMatch(/^replay: npx tsx tools\/bin\/orion-sim\.ts run .* --seed 1\n$/);
+    expect(r.err).toMatch(/^replay: npx orion-sim run .* --seed 1\n$/);
   });
 
   it('--inject: a deliberately broken build fails, and the replay line repeats the hook', async () => {
     const file = join(scratch({ 's.toml': scenarioText() }), 's.toml');
     const r = await cli(['run', file, '--inject', 'drop-acked-write']);
     expect(r.code).toBe(1);
-    expect(r.out).toContain(`replay: npx tsx tools/bin/orion-sim.ts run ${file} --seed 1 --inject drop-acked-write\n`);
+    expect(r.out).toContain(`replay: npx orion-sim run ${file} --seed 1 --inject drop-acked-write\n`);
     const bad = await cli(['run', file, '--inject', 'drop-everything']);
     expect([bad.code, bad.err]).toEqual([2, 'orion-sim: --inject: unknown hook "drop-everything" (known: drop-acked-write)\n']);
   });
@@ -75,7 +75,7 @@ describe('exit 1: a failed run', () => {
     const dir = scratch({ 's.toml': scenarioText('throw-seeds=1') });
     const r = await cli(['run', join(dir, 's.toml')]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^orion-sim: the simulation threw at seed 1: fake simulator bug at seed 1; replay: npx tsx .* --seed 1\n$/);
+    expect(r.err).toMatch(/^orion-sim: the simulation threw at seed 1: fake simulator bug at seed 1; replay: npx orion-sim run .* --seed 1\n$/);
   });
 
   it('--check-determinism names the first record that differs', async () => {

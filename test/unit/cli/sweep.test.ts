@@ -14,7 +14,7 @@ describe('sweep', () => {
       '[1/6] seed 1: pass', '[2/6] seed 2: pass', '[3/6] seed 3: FAIL', '[4/6] seed 4: pass', '[5/6] seed 5: FAIL', '[6/6] seed 6: FAIL',
     ]);
     expect(lines[6]).toMatch(/^cli-test: 6 seeds, 3 passed, 3 failed, [0-9.]+s wall$/);
-    expect(r.out).toContain(`FAIL seed 3: latency.read.p99: 20000000 (limit 10000000); safety: 1 (limit 0); safety: block 7: read #3 returned stale data\n  replay: npx tsx tools/bin/orion-sim.ts run ${f} --seed 3\n`);
+    expect(r.out).toContain(`FAIL seed 3: latency.read.p99: 20000000 (limit 10000000); safety: 1 (limit 0); safety: block 7: read #3 returned stale data\n  replay: npx orion-sim run ${f} --seed 3\n`);
     expect(r.out).toContain('FAIL seed 6: threw: fake simulator bug at seed 6\n');
   });
 
@@ -34,7 +34,7 @@ describe('sweep', () => {
     const r = await cli(['sweep', f, '--seeds', '1..2', '--inject', 'drop-acked-write', '--json']);
     expect(r.code).toBe(1);
     const o = JSON.parse(r.out) as { failed: { seed: number; replay: string }[] };
-    expect(o.failed.map((x) => x.replay)).toEqual([1, 2].map((s) => `npx tsx tools/bin/orion-sim.ts run ${f} --seed ${s} --inject drop-acked-write`));
+    expect(o.failed.map((x) => x.replay)).toEqual([1, 2].map((s) => `npx orion-sim run ${f} --seed ${s} --inject drop-acked-write`));
   });
 
   it('on a terminal: a progress bar on stderr instead of lines, the report on stdout', async () => {

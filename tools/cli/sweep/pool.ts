@@ -5,7 +5,7 @@ import type { RunVariant } from '../options.ts';
 import { runSeed, type SeedOutcome } from './outcome.ts';
 import type { SweepTask } from './worker.ts';
 
-const WORKER = new URL('./boot.mjs', import.meta.url).href;
+import { SWEEP_WORKER as WORKER } from '../paths.ts';
 
 /**
  * Runs the seeds, `jobs` at a time: in this thread for one job, else in a piscina pool of
