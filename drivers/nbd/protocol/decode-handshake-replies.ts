@@ -11,7 +11,7 @@ import {
   NBD_REP_MAGIC_HI, NBD_REP_MAGIC_LO, NBD_GREETING_SIZE, NBD_OPTION_REPLY_HEADER_SIZE, NBD_REP_ACK,
   NBD_REP_FLAG_ERROR, NBD_REP_INFO, NBD_REP_META_CONTEXT, NBD_REP_SERVER, NBD_INFO_BLOCK_SIZE,
   NBD_INFO_DESCRIPTION, NBD_INFO_EXPORT, NBD_INFO_NAME, NBD_EXPORT_NAME_REPLY_SIZE,
-  NBD_EXPORT_NAME_REPLY_ZEROES,
+  NBD_EXPORT_NAME_REPLY_ZEROES, NBD_REP_ORION_CHOSEN,
 } from './uapi.ts';
 import { get16, get32, get64n, utf8String } from './wire.ts';
 
@@ -25,6 +25,8 @@ export type OptionReply =
   /** An information type this client does not know: the spec says ignore it. */
   | { kind: 'info-unknown'; option: number; infoType: number }
   | { kind: 'meta-context'; option: number; id: number; name: string }
+  /** NBD_REP_ORION_CHOSEN: the algorithm picked for a private option (docs/nbd-extensions.md). */
+  | { kind: 'chosen'; option: number; algorithm: number }
   | { kind: 'error'; option: number; replyType: number; message: string };
 
 export type HandshakeMessage =
@@ -144,6 +146,9 @@ export function parseOptionReply(option: number, replyType: number, data: Uint8A
     case NBD_REP_META_CONTEXT:
       if (len < 4) return hard('bad-length', 'option-reply(META_CONTEXT).length', `must be ≥ 4, got ${len}`);
       return { kind: 'meta-context', option, id: get32(data, 0), name: utf8String(data.subarray(4)) };
+    case NBD_REP_ORION_CHOSEN:
+      if (len !== 2) return hard('bad-length', 'option-reply(ORION_CHOSEN).length', `must be 2, got ${len}`);
+      return { kind: 'chosen', option, algorithm: get16(data, 0) };
     default:
       return hard('unknown-reply-type', 'option-reply.type', `unknown non-error reply type ${hex32(replyType)}`);
   }

@@ -7,7 +7,7 @@ import {
   NBD_GREETING_SIZE, NBD_OPTION_HEADER_SIZE, NBD_OPTION_REPLY_HEADER_SIZE, NBD_REP_ACK,
   NBD_REP_INFO, NBD_REP_META_CONTEXT, NBD_REP_SERVER, NBD_INFO_BLOCK_SIZE, NBD_INFO_DESCRIPTION,
   NBD_INFO_EXPORT, NBD_INFO_NAME, NBD_EXPORT_NAME_REPLY_SIZE, NBD_EXPORT_NAME_REPLY_ZEROES,
-  NBD_OPT_EXPORT_NAME,
+  NBD_OPT_EXPORT_NAME, NBD_REP_ORION_CHOSEN,
 } from './uapi.ts';
 import { put16, put32, put64n, utf8Bytes } from './wire.ts';
 
@@ -160,4 +160,19 @@ export function encodeMetaContextOption(option: number, exportName: string, quer
     p += 4 + q.length;
   }
   return encodeOption(option, data);
+}
+
+/** Data of an Orion private option (docs/nbd-extensions.md): 16-bit count, then 16-bit algorithm ids. */
+export function encodeAlgorithmList(algorithms: readonly number[]): Uint8Array {
+  const b = new Uint8Array(2 + 2 * algorithms.length);
+  put16(b, 0, algorithms.length);
+  for (let i = 0; i < algorithms.length; i++) put16(b, 2 + 2 * i, algorithms[i]!);
+  return b;
+}
+
+/** NBD_REP_ORION_CHOSEN: the 16-bit algorithm the server picked. */
+export function encodeRepChosen(option: number, algorithm: number): Uint8Array {
+  const d = new Uint8Array(2);
+  put16(d, 0, algorithm);
+  return encodeOptionReply(option, NBD_REP_ORION_CHOSEN, d);
 }

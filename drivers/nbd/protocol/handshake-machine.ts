@@ -9,13 +9,14 @@ import { and, assign, emit, enqueueActions, not, setup } from 'xstate';
 import type { OptionReply } from './decode-handshake-replies.ts';
 import { encodeClientFlags, encodeExportNameOption, encodeInfoOption, encodeMetaContextOption, encodeOption } from './encode-handshake.ts';
 import { failureOf } from './handshake-failure.ts';
+import { privateOptionBytes, privateOptions, recordExtensionReply, startOutcome, type PrivateOption } from './handshake-extensions.ts';
 import type {
-  ExportListing, FailureKind, HandshakeConfig, HandshakeEmitted, HandshakeEvent, HandshakeFailure, TlsMode,
+  ExportListing, ExtensionOutcome, FailureKind, HandshakeConfig, HandshakeEmitted, HandshakeEvent, HandshakeFailure, TlsMode,
 } from './handshake-types.ts';
 import {
   NBD_DEFAULT_MAX_PAYLOAD, NBD_DEFAULT_MIN_BLOCK, NBD_DEFAULT_PREF_BLOCK, NBD_FLAG_C_FIXED_NEWSTYLE,
   NBD_FLAG_C_NO_ZEROES, NBD_FLAG_FIXED_NEWSTYLE, NBD_FLAG_NO_ZEROES, NBD_INFO_BLOCK_SIZE, NBD_OPT_ABORT,
-  NBD_OPT_EXPORT_NAME, NBD_OPT_GO, NBD_OPT_LIST, NBD_OPT_SET_META_CONTEXT, NBD_OPT_STARTTLS,
+  NBD_OPT_EXPORT_NAME, NBD_OPT_EXTENDED_HEADERS, NBD_OPT_GO, NBD_OPT_LIST, NBD_OPT_SET_META_CONTEXT, NBD_OPT_STARTTLS,
   NBD_OPT_STRUCTURED_REPLY, NBD_REP_ERR_SHUTDOWN, NBD_REP_ERR_UNSUP,
 } from './uapi.ts';
 
@@ -25,6 +26,12 @@ export interface HandshakeContext {
   structuredWanted: boolean;
   metaWanted: readonly string[];
   list: boolean;
+  extendedWanted: boolean;
+  /** Private options to send before GO, and how many were sent. */
+  privateQueue: readonly PrivateOption[];
+  privateSent: number;
+  extended: boolean;
+  extensions: ExtensionOutcome[];
   handshakeFlags: number;
   clientFlags: number;
   noZeroes: boolean;
@@ -84,10 +91,24 @@ export const handshakeMachine = setup({
       enqueue.assign({ currentOption: params.option });
       enqueue.emit({ type: 'send', bytes: optionBytes(params.option, context) });
     }),
+    sendExtendedHeaders: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ currentOption: NBD_OPT_EXTENDED_HEADERS, extensions: startOutcome(context.extensions, NBD_OPT_EXTENDED_HEADERS) });
+      enqueue.emit({ type: 'send', bytes: encodeOption(NBD_OPT_EXTENDED_HEADERS) });
+    }),
+    sendPrivate: enqueueActions(({ context, enqueue }) => {
+      const p = context.privateQueue[context.privateSent]!;
+      enqueue.assign({ currentOption: p.option, privateSent: context.privateSent + 1, extensions: startOutcome(context.extensions, p.option) });
+      enqueue.emit({ type: 'send', bytes: privateOptionBytes(p) });
+    }),
+    recordExtension: assign(({ context, event }) => {
+      const offered = context.currentOption === NBD_OPT_EXTENDED_HEADERS ? [] : context.privateQueue[context.privateSent - 1]!.algorithms;
+      return { extensions: recordExtensionReply(context.extensions, offered, reply(event)!)! };
+    }),
     startTls: emit({ type: 'start-tls' as const }),
     // The server forgets all option state on STARTTLS (proto.md NBD_OPT_STARTTLS).
     tlsUp: assign({ tlsActive: true, structured: false, metaContexts: {} }),
     setStructured: assign({ structured: true }),
+    setExtended: assign({ extended: true, structured: true }),
     recordMetaContext: assign(({ context, event }) => {
       const r = reply(event);
       return r?.kind === 'meta-context' ? { metaContexts: { ...context.metaContexts, [r.name]: r.id } } : {};
@@ -118,6 +139,14 @@ export const handshakeMachine = setup({
     wantTls: ({ context }) => context.tls !== 'off',
     listMode: ({ context }) => context.list,
     wantStructured: ({ context }) => context.structuredWanted,
+    wantExtended: ({ context }) => context.extendedWanted,
+    morePrivate: ({ context }) => context.privateSent < context.privateQueue.length,
+    validExtensionReply: ({ context, event }) => {
+      const r = reply(event);
+      if (!r) return false;
+      const offered = context.currentOption === NBD_OPT_EXTENDED_HEADERS ? [] : context.privateQueue[context.privateSent - 1]!.algorithms;
+      return recordExtensionReply(context.extensions, offered, r) !== null;
+    },
     wantMeta: ({ context }) => context.metaWanted.length > 0,
     haveExportInfo: ({ context }) => context.haveExportInfo,
     isAck: replyKind('ack'),
@@ -136,6 +165,8 @@ export const handshakeMachine = setup({
     structuredWanted: input.structuredReplies ?? true,
     metaWanted: input.metaContexts ?? ['base:allocation'],
     list: input.list ?? false,
+    extendedWanted: input.extendedHeaders ?? false,
+    privateQueue: privateOptions(input.extensions), privateSent: 0, extended: false, extensions: [],
     handshakeFlags: 0, clientFlags: 0, noZeroes: false, currentOption: 0,
     tlsActive: false, structured: false, metaContexts: {},
     haveExportInfo: false, sizeBig: 0n, transmissionFlags: 0,
@@ -187,12 +218,46 @@ export const handshakeMachine = setup({
       },
     },
     negotiate: {
-      description: 'Choose the next option: LIST in list mode, else STRUCTURED_REPLY if wanted, else GO.',
+      description: 'Choose the next option: LIST in list mode, else EXTENDED_HEADERS or STRUCTURED_REPLY if wanted, else the private options and GO.',
       always: [
         { guard: 'listMode', target: 'optList' },
+        { guard: 'wantExtended', target: 'optExtendedHeaders' },
         { guard: 'wantStructured', target: 'optStructuredReply' },
-        { target: 'optGo' },
+        { target: 'privateOrGo' },
       ],
+    },
+    optExtendedHeaders: {
+      description: 'NBD_OPT_EXTENDED_HEADERS: on ACK 32-byte headers (and structured replies); refused, ask for STRUCTURED_REPLY.',
+      tags: ['expect-option'],
+      entry: 'sendExtendedHeaders',
+      on: {
+        OPTION_REPLY: [
+          { guard: not('validExtensionReply'), target: 'dead', actions: { type: 'fail', params: {} } },
+          { guard: and(['isAck', 'wantMeta']), target: 'optSetMetaContext', actions: ['recordExtension', 'setExtended'] },
+          { guard: 'isAck', target: 'privateOrGo', actions: ['recordExtension', 'setExtended'] },
+          { guard: 'isShutdown', target: 'optAbort', actions: { type: 'fail', params: {} } },
+          { guard: and(['isError', 'wantStructured']), target: 'optStructuredReply', actions: 'recordExtension' },
+          { target: 'privateOrGo', actions: 'recordExtension' },
+        ],
+      },
+    },
+    privateOrGo: {
+      description: 'Send the next private option (docs/nbd-extensions.md), or GO when none is left.',
+      always: [{ guard: 'morePrivate', target: 'optPrivate' }, { target: 'optGo' }],
+    },
+    optPrivate: {
+      description: 'An Orion private option: CHOSEN then ACK grants it; any error (a standard server: ERR_UNSUP) goes on without it.',
+      tags: ['expect-option'],
+      entry: 'sendPrivate',
+      on: {
+        OPTION_REPLY: [
+          { guard: not('validExtensionReply'), target: 'dead', actions: { type: 'fail', params: {} } },
+          { guard: 'isShutdown', target: 'optAbort', actions: { type: 'fail', params: {} } },
+          { guard: 'isAck', target: 'privateOrGo', actions: 'recordExtension' },
+          { guard: 'isError', target: 'privateOrGo', actions: 'recordExtension' },
+          { actions: 'recordExtension' },
+        ],
+      },
     },
     optStructuredReply: {
       description: 'NBD_OPT_STRUCTURED_REPLY: on ACK the server must answer reads with structured chunks.',
@@ -201,9 +266,9 @@ export const handshakeMachine = setup({
       on: {
         OPTION_REPLY: [
           { guard: and(['isAck', 'wantMeta']), target: 'optSetMetaContext', actions: 'setStructured' },
-          { guard: 'isAck', target: 'optGo', actions: 'setStructured' },
+          { guard: 'isAck', target: 'privateOrGo', actions: 'setStructured' },
           { guard: 'isShutdown', target: 'optAbort', actions: { type: 'fail', params: {} } },
-          { guard: 'isError', target: 'optGo' },
+          { guard: 'isError', target: 'privateOrGo' },
           { target: 'dead', actions: { type: 'fail', params: {} } },
         ],
       },
@@ -215,9 +280,9 @@ export const handshakeMachine = setup({
       on: {
         OPTION_REPLY: [
           { guard: 'isMetaContext', actions: 'recordMetaContext' },
-          { guard: 'isAck', target: 'optGo' },
+          { guard: 'isAck', target: 'privateOrGo' },
           { guard: 'isShutdown', target: 'optAbort', actions: [{ type: 'fail', params: {} }, 'clearMetaContexts'] },
-          { guard: 'isError', target: 'optGo', actions: 'clearMetaContexts' },
+          { guard: 'isError', target: 'privateOrGo', actions: 'clearMetaContexts' },
           { target: 'dead', actions: { type: 'fail', params: {} } },
         ],
       },

@@ -15,6 +15,28 @@ export interface HandshakeConfig {
   metaContexts?: readonly string[];
   /** List the server's exports with NBD_OPT_LIST, then NBD_OPT_ABORT, instead of opening one. */
   list?: boolean;
+  /** Ask for NBD_OPT_EXTENDED_HEADERS before structured replies (default false). */
+  extendedHeaders?: boolean;
+  /** Orion private extensions to ask for (docs/nbd-extensions.md); each is optional. */
+  extensions?: ExtensionRequest;
+}
+
+/** Algorithms offered per private option, most preferred first; absent or [] = not asked. */
+export interface ExtensionRequest {
+  compression?: readonly number[];
+  checksum?: readonly number[];
+  /** Send the reserved NBD_OPT_ORION_UDP_TRANSPORT (no data): only to see a server refuse it. */
+  udpTransport?: boolean;
+}
+
+/** What the server answered to one private option (or to NBD_OPT_EXTENDED_HEADERS). */
+export interface ExtensionOutcome {
+  option: number;
+  granted: boolean;
+  /** The algorithm picked (NBD_REP_ORION_CHOSEN), 0 when none. */
+  algorithm: number;
+  /** The error reply type when refused, else 0. */
+  replyType: number;
 }
 
 export type FailureKind =
@@ -63,6 +85,14 @@ export interface NegotiatedExport {
   viaExportName: boolean;
   /** NBD_INFO_DESCRIPTION, when sent. */
   description: string;
+  /** NBD_OPT_EXTENDED_HEADERS was acknowledged: 32-byte requests and replies. */
+  extendedHeaders: boolean;
+  /** Compression algorithm in force (NBD_ORION_COMPRESS_*), 0 when off. */
+  compression: number;
+  /** Checksum algorithm in force (NBD_ORION_CHECKSUM_*), 0 when off. */
+  checksum: number;
+  /** Every extension option sent, with the server's answer, in order. */
+  extensions: ExtensionOutcome[];
 }
 
 export type HandshakeEvent =

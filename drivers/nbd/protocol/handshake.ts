@@ -7,7 +7,9 @@
 import { createActor, type Actor } from 'xstate';
 import { HandshakeReplyDecoder } from './decode-handshake-replies.ts';
 import { hard, ProtocolError } from './errors.ts';
+import { grantedAlgorithm } from './handshake-extensions.ts';
 import { handshakeMachine } from './handshake-machine.ts';
+import { NBD_OPT_ORION_CHECKSUM, NBD_OPT_ORION_COMPRESSION } from './uapi.ts';
 import type { HandshakeConfig, HandshakeEvent, HandshakeFailure, NegotiatedExport, ExportListing } from './handshake-types.ts';
 
 export type HandshakeActor = Actor<typeof handshakeMachine>;
@@ -104,6 +106,11 @@ export class NbdHandshake {
       maxPayload: c.maxPayload, blockSizeAdvertised: c.blockSizeAdvertised, structuredReplies: c.structured,
       metaContexts: { ...c.metaContexts }, tls: c.tlsActive, viaExportName: c.viaExportName,
       description: c.description,
+      // EXPORT_NAME ends negotiation without GO: the server forgets the extensions (docs/nbd-extensions.md).
+      extendedHeaders: c.extended && !c.viaExportName,
+      compression: c.viaExportName ? 0 : grantedAlgorithm(c.extensions, NBD_OPT_ORION_COMPRESSION),
+      checksum: c.viaExportName ? 0 : grantedAlgorithm(c.extensions, NBD_OPT_ORION_CHECKSUM),
+      extensions: c.extensions.map((o) => ({ ...o })),
     };
   }
 

@@ -52,7 +52,7 @@ describe('handshake against scripted servers', () => {
     expect(h.result).toEqual({
       exportName: '', size: 0x40000000, sizeBig: 0x40000000n, transmissionFlags: 0x018d, minBlock: 512, prefBlock: 4096,
       maxPayload: 0x100000, blockSizeAdvertised: true, structuredReplies: true, metaContexts: { 'base:allocation': 5 },
-      tls: false, viaExportName: false, description: 'hi',
+      tls: false, viaExportName: false, description: 'hi', extendedHeaders: false, compression: 0, checksum: 0, extensions: [],
     });
     expect(h.takeLeftover()).toEqual([]);
   });
@@ -166,6 +166,7 @@ function eventsFor(s: Snap): P.HandshakeEvent[] {
     R({ kind: 'ack', option: o }), err(P.NBD_REP_ERR_UNSUP), err(P.NBD_REP_ERR_POLICY), err(P.NBD_REP_ERR_SHUTDOWN),
     R({ kind: 'server', option: o, name: 'a', description: '' }),
     R({ kind: 'meta-context', option: o, id: 1, name: 'base:allocation' }),
+    R({ kind: 'chosen', option: o, algorithm: 1 }),
     R({ kind: 'info-export', option: o, size: 4096n, transmissionFlags: 1 }),
     { type: 'EXPORT_NAME_REPLY', size: 4096n, transmissionFlags: 1 },
     { type: 'TLS_READY' }, { type: 'TLS_FAILED', reason: 'x' },
@@ -176,7 +177,8 @@ function eventsFor(s: Snap): P.HandshakeEvent[] {
 
 const serialize = (s: Snap): string => {
   const c = s.context;
-  return JSON.stringify([s.value, c.handshakeFlags, c.tlsActive, c.structured, c.haveExportInfo, c.failure?.kind ?? '']);
+  return JSON.stringify([s.value, c.handshakeFlags, c.tlsActive, c.structured, c.haveExportInfo, c.failure?.kind ?? '',
+    c.privateSent, c.extended, c.extensions]);
 };
 
 function allNodes(node: AnyStateNode): AnyStateNode[] {
@@ -196,6 +198,8 @@ describe('handshake machine coverage (@xstate/graph)', () => {
     const reached = new Set<string>();
     const configs: P.HandshakeConfig[] = [
       {}, { tls: 'prefer' }, { tls: 'require' }, { list: true }, { structuredReplies: false }, { metaContexts: [] },
+      { extendedHeaders: true }, { extendedHeaders: true, structuredReplies: false, metaContexts: [] },
+      { extensions: { compression: [1], checksum: [1] } },
     ];
     let paths = 0;
     for (const input of configs) {
@@ -221,14 +225,14 @@ describe('handshake machine coverage (@xstate/graph)', () => {
         }
       }
     }
-    expect(declared.size).toBe(42);
+    expect(declared.size).toBe(56);
     const missing = [...declared].filter((t) => !taken.has(t))
       .map((t) => { const d = t as { source: AnyStateNode; eventType: string; target?: AnyStateNode[] }; return `${d.source.id} --${d.eventType}--> ${d.target?.map((x) => x.id).join(',')}`; });
     expect(missing).toEqual([]);
     const stateNames = nodes.slice(1).map((n) => n.key);
     // Transient states (newstyle, negotiate) are passed through, so they show up as transition
     // sources above rather than as resting snapshots here.
-    expect(stateNames.filter((n) => !reached.has(n)).sort()).toEqual(['negotiate', 'newstyle']);
+    expect(stateNames.filter((n) => !reached.has(n)).sort()).toEqual(['negotiate', 'newstyle', 'privateOrGo']);
     expect(paths).toBeGreaterThan(50);
   });
 });

@@ -9,7 +9,7 @@ import { concat, hex } from './helpers.ts';
 function exportWith(structuredReplies: boolean): P.NegotiatedExport {
   return {
     exportName: '', size: 1 << 20, sizeBig: 1n << 20n, transmissionFlags: P.NBD_FLAG_HAS_FLAGS, minBlock: 1, prefBlock: 4096,
-    maxPayload: 65536, blockSizeAdvertised: false, structuredReplies, metaContexts: {}, tls: false, viaExportName: false, description: '',
+    maxPayload: 65536, blockSizeAdvertised: false, structuredReplies, metaContexts: {}, tls: false, viaExportName: false, description: '', extendedHeaders: false, compression: 0, checksum: 0, extensions: [],
   };
 }
 

@@ -23,7 +23,7 @@ export function exportFor(structured: boolean): P.NegotiatedExport {
   return {
     exportName: '', size: 1 << 20, sizeBig: 1n << 20n, transmissionFlags: 0x0ded, minBlock: 512, prefBlock: 4096,
     maxPayload: 1 << 16, blockSizeAdvertised: true, structuredReplies: structured,
-    metaContexts: structured ? { 'base:allocation': 1 } : {}, tls: false, viaExportName: false, description: '',
+    metaContexts: structured ? { 'base:allocation': 1 } : {}, tls: false, viaExportName: false, description: '', extendedHeaders: false, compression: 0, checksum: 0, extensions: [],
   };
 }
 

@@ -11,7 +11,7 @@ function exportWith(over: Partial<P.NegotiatedExport> = {}): P.NegotiatedExport 
   return {
     exportName: '', size: 1 << 20, sizeBig: 1n << 20n, transmissionFlags: ALL_FLAGS, minBlock: 512, prefBlock: 4096,
     maxPayload: 65536, blockSizeAdvertised: true, structuredReplies: true, metaContexts: { 'base:allocation': 9 },
-    tls: false, viaExportName: false, description: '', ...over,
+    tls: false, viaExportName: false, description: '', extendedHeaders: false, compression: 0, checksum: 0, extensions: [], ...over,
   };
 }
 
