@@ -5,7 +5,7 @@
  * socket when it can (SocketStream targets). No protocol logic lives here.
  */
 import { NbdHandshake } from '../../drivers/nbd/protocol/handshake.ts';
-import type { ExportListing, HandshakeFailure, NegotiatedExport } from '../../drivers/nbd/protocol/handshake-types.ts';
+import type { ExportListing, ExtensionRequest, HandshakeFailure, NegotiatedExport } from '../../drivers/nbd/protocol/handshake-types.ts';
 import { newRequest, type NbdRequest } from '../../drivers/nbd/protocol/request-check.ts';
 import { TransmissionSession } from '../../drivers/nbd/protocol/transmission.ts';
 import {
@@ -29,6 +29,10 @@ export interface ClientOptions {
   maxInFlight?: number;
   /** Give up connecting/negotiating after this long (default 10 s). */
   timeoutMs?: number;
+  /** Ask for NBD_OPT_EXTENDED_HEADERS (docs/nbd-extensions.md). */
+  extendedHeaders?: boolean;
+  /** Orion private options to ask for. */
+  extensions?: ExtensionRequest;
 }
 
 /** Why a connection or a command failed: what the probe CLI reports. */
@@ -81,6 +85,8 @@ export class BridgeClient {
         tls: opts.psk ? 'require' : 'off',
         structuredReplies: opts.structuredReplies ?? true,
         list: opts.list ?? false,
+        extendedHeaders: opts.extendedHeaders ?? false,
+        ...(opts.extensions ? { extensions: opts.extensions } : {}),
       }, {
         send: (b) => stream.write(b),
         startTls: () => {

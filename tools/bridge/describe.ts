@@ -3,7 +3,8 @@ import type { NegotiatedExport } from '../../drivers/nbd/protocol/handshake-type
 import {
   NBD_FLAG_CAN_MULTI_CONN, NBD_FLAG_READ_ONLY, NBD_FLAG_ROTATIONAL, NBD_FLAG_SEND_CACHE, NBD_FLAG_SEND_DF,
   NBD_FLAG_SEND_FAST_ZERO, NBD_FLAG_SEND_FLUSH, NBD_FLAG_SEND_FUA, NBD_FLAG_SEND_TRIM, NBD_FLAG_SEND_WRITE_ZEROES,
-  NBD_STATE_HOLE, NBD_STATE_ZERO,
+  NBD_STATE_HOLE, NBD_STATE_ZERO, NBD_OPT_EXTENDED_HEADERS, NBD_OPT_ORION_CHECKSUM, NBD_OPT_ORION_COMPRESSION,
+  NBD_OPT_ORION_UDP_TRANSPORT, NBD_ORION_CHECKSUM_CRC32C, NBD_ORION_COMPRESS_DEFLATE, NBD_ORION_COMPRESS_LZ4, NBD_REP_NAMES,
 } from '../../drivers/nbd/protocol/uapi.ts';
 
 /** The boolean properties nbdinfo lists, in its order, with the flag behind each. */
@@ -68,4 +69,36 @@ export function formatExport(r: ExportReport): string {
 export function mapLine(offset: number, length: number, flags: number): string {
   const desc = [flags & NBD_STATE_HOLE ? 'hole' : '', flags & NBD_STATE_ZERO ? 'zero' : ''].filter(Boolean).join(',') || 'data';
   return `${String(offset).padStart(10)}  ${String(length).padStart(10)}  ${String(flags).padStart(3)}  ${desc}\n`;
+}
+
+/** What probe asks every server for (all Orion extensions, every algorithm). */
+export const PROBE_EXTENSIONS = {
+  compression: [NBD_ORION_COMPRESS_LZ4, NBD_ORION_COMPRESS_DEFLATE], checksum: [NBD_ORION_CHECKSUM_CRC32C], udpTransport: true,
+};
+
+const EXTENSION_NAMES: Record<number, string> = {
+  [NBD_OPT_EXTENDED_HEADERS]: 'extended-headers', [NBD_OPT_ORION_COMPRESSION]: 'compression',
+  [NBD_OPT_ORION_CHECKSUM]: 'checksum', [NBD_OPT_ORION_UDP_TRANSPORT]: 'udp-transport',
+};
+const ALGORITHM_NAMES: Record<number, Record<number, string>> = {
+  [NBD_OPT_ORION_COMPRESSION]: { [NBD_ORION_COMPRESS_LZ4]: 'lz4', [NBD_ORION_COMPRESS_DEFLATE]: 'deflate' },
+  [NBD_OPT_ORION_CHECKSUM]: { [NBD_ORION_CHECKSUM_CRC32C]: 'crc32c' },
+};
+
+/** Each extension asked for → the algorithm granted, true (granted, no algorithm), or the refusal. */
+export function extensionReport(x: NegotiatedExport): Record<string, string | boolean> {
+  const r: Record<string, string | boolean> = {};
+  for (const o of x.extensions) {
+    const name = EXTENSION_NAMES[o.option] ?? `option-0x${o.option.toString(16)}`;
+    if (o.granted) r[name] = ALGORITHM_NAMES[o.option]?.[o.algorithm] ?? (o.algorithm === 0 ? true : String(o.algorithm));
+    else r[name] = `refused (${NBD_REP_NAMES[o.replyType] ?? `0x${o.replyType.toString(16)}`})`;
+  }
+  return r;
+}
+
+/** `extensions: compression=lz4 checksum=refused (NBD_REP_ERR_UNSUP) ...`, or '' when none was asked. */
+export function extensionsLine(x: NegotiatedExport): string {
+  const r = extensionReport(x);
+  const parts = Object.entries(r).map(([k, v]) => `${k}=${v === true ? 'yes' : String(v)}`);
+  return parts.length > 0 ? `extensions: ${parts.join(' ')}` : '';
 }

@@ -1,7 +1,7 @@
 /** `probe`: connect with our client, print what nbdinfo prints, optionally run commands. */
 import { createHash } from 'node:crypto';
 import { BridgeClient, NbdClientError } from './client.ts';
-import { exportReport, formatExport, mapLine, protocolLine, type ExportReport } from './describe.ts';
+import { exportReport, extensionReport, extensionsLine, formatExport, mapLine, PROBE_EXTENSIONS, protocolLine, type ExportReport } from './describe.ts';
 import { parseFill, parseNbdUrl, parseRange, UsageError } from './args.ts';
 import { pickPsk, readPskFile, type PskEntry } from './psk.ts';
 
@@ -54,13 +54,17 @@ export async function probe(url: string, opts: ProbeOptions, io: ProbeOutput): P
     const reports: ExportReport[] = [];
     const results: Record<string, unknown>[] = [];
     let protocol = '';
+    let extensionText = '';
+    let extensions: Record<string, string | boolean> = {};
     let tls = false;
     let structured = false;
     const names = opts.list ? (await BridgeClient.connect({ ...base, list: true })).exports.map((e) => e.name) : [target.exportName];
     for (const name of names) {
-      const c = await BridgeClient.connect({ ...base, exportName: name });
+      const c = await BridgeClient.connect({ ...base, exportName: name, extensions: PROBE_EXTENSIONS });
       const x = c.info!;
       protocol = protocolLine(x);
+      extensionText = extensionsLine(x);
+      extensions = extensionReport(x);
       tls = x.tls;
       structured = x.structuredReplies;
       const rep = exportReport(x, uriOf(name));
@@ -89,10 +93,10 @@ export async function probe(url: string, opts: ProbeOptions, io: ProbeOutput): P
       }
     }
     if (opts.json) {
-      io.out(JSON.stringify({ protocol: 'newstyle-fixed', TLS: tls, structured, exports: reports, commands: results }, null, 2) + '\n');
+      io.out(JSON.stringify({ protocol: 'newstyle-fixed', TLS: tls, structured, extensions, exports: reports, commands: results }, null, 2) + '\n');
     } else {
       const mapOnly = opts.map && !opts.list;
-      if (!mapOnly) io.out(protocol + '\n');
+      if (!mapOnly) io.out(protocol + '\n' + (extensionText ? extensionText + '\n' : ''));
       for (const r of reports) {
         if (mapOnly) {
           for (const m of r.map as MapEntry[]) io.out(mapLine(m.offset, m.length, m.type));

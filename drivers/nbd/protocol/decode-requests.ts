@@ -8,7 +8,7 @@ import { ByteQueue } from './byte-queue.ts';
 import { hard, hex32, ProtocolError } from './errors.ts';
 import {
   IHAVEOPT_HI, IHAVEOPT_LO, NBD_CMD_WRITE, NBD_OPTION_HEADER_SIZE, NBD_OPT_EXPORT_NAME,
-  NBD_REQUEST_MAGIC, NBD_REQUEST_SIZE,
+  NBD_ORION_MAX_ALGORITHMS, NBD_REQUEST_MAGIC, NBD_REQUEST_SIZE,
 } from './uapi.ts';
 import { get16, get32, utf8String } from './wire.ts';
 
@@ -178,3 +178,15 @@ export function parseMetaContextOptionData(data: Uint8Array): { exportName: stri
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Data of an Orion private option: 16-bit count n (1..16), then n 16-bit algorithm ids. */
+export function parseAlgorithmList(data: Uint8Array): number[] | ProtocolError {
+  const bad = (d: string): ProtocolError => new ProtocolError('bad-length', 'fail-request', 'option(ORION).data', d);
+  if (data.length < 2) return bad(`must be ≥ 2 bytes, got ${data.length}`);
+  const n = get16(data, 0);
+  if (n === 0 || n > NBD_ORION_MAX_ALGORITHMS) return bad(`${n} algorithms: must be 1 to ${NBD_ORION_MAX_ALGORITHMS}`);
+  if (data.length !== 2 + 2 * n) return bad(`${n} algorithms do not fill ${data.length - 2} bytes`);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(get16(data, 2 + 2 * i));
+  return out;
+}

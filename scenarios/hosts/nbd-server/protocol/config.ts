@@ -37,6 +37,17 @@ export interface ServerConfig {
   requireFixedNewstyle?: boolean;
   /** Refuse NBD_OPT_STRUCTURED_REPLY with ERR_UNSUP (behave like an old server); default false. */
   noStructuredReplies?: boolean;
+  /**
+   * Orion private extensions this server grants (docs/nbd-extensions.md): the algorithms it
+   * implements per extension. Absent: the option is refused with NBD_REP_ERR_UNSUP, as a
+   * standard server does.
+   */
+  extensions?: ServerExtensions;
+}
+
+export interface ServerExtensions {
+  compression?: readonly number[];
+  checksum?: readonly number[];
 }
 
 /** Who is on the other end, for access lists. */

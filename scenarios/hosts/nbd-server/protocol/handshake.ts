@@ -15,6 +15,7 @@ import {
 } from '../../../../drivers/nbd/protocol/uapi.ts';
 import { utf8String } from '../../../../drivers/nbd/protocol/wire.ts';
 import { allowed, findExport, type ServerExport } from './config.ts';
+import { handlePrivateOption, isPrivateOption } from './extensions.ts';
 import type { ServerSession } from './session.ts';
 
 /** The context id this server gives base:allocation. */
@@ -65,6 +66,7 @@ export function handleOption(s: ServerSession, option: number, data: Uint8Array)
     case NBD_OPT_SET_META_CONTEXT:
       return metaContext(s, option, data);
     default:
+      if (isPrivateOption(option)) return handlePrivateOption(s, option, data);
       return replyError(s, option, NBD_REP_ERR_UNSUP, `option ${option} is not supported`);
   }
 }
@@ -112,6 +114,9 @@ function exportName(s: ServerSession, name: string): void {
   if (!e) return s.close(`NBD_OPT_EXPORT_NAME: no export named '${name}'`);
   if (!allowed(e, s.who)) return s.close(`NBD_OPT_EXPORT_NAME: access to export '${e.name}' denied`);
   const flags = transmissionFlagsFor(s, e);
+  // EXPORT_NAME ends negotiation without GO: private extensions are not in force.
+  s.compression = 0;
+  s.checksum = 0;
   s.sendNow(encodeExportNameReply(BigInt(e.store.size), flags, s.noZeroes));
   enterTransmission(s, e, flags);
 }

@@ -39,6 +39,9 @@ export class ServerSession {
   noZeroes = false;
   structured = false;
   tlsActive = false;
+  /** Orion extensions granted (docs/nbd-extensions.md): algorithm ids, 0 = off. */
+  compression = 0;
+  checksum = 0;
   /** Export name SET_META_CONTEXT base:allocation was agreed for (null = none). */
   metaExport: string | null = null;
   export: ServerExport | null = null;
@@ -74,6 +77,9 @@ export class ServerSession {
   tlsReady(identity?: string): void {
     if (this.phase !== 'tls-wait') return;
     this.tlsActive = true;
+    // The client renegotiates every option after STARTTLS.
+    this.compression = 0;
+    this.checksum = 0;
     if (identity !== undefined) this.who.tlsIdentity = identity;
     this.phase = 'handshake';
     this.trace('tls.ready', { identity: identity ?? null });
