@@ -1,4 +1,5 @@
 import type { Extent } from './disk-io.ts';
+import { fillPrefill, type PrefillKind } from './prefill.ts';
 import { PageRun, SparsePages } from './sparse-pages.ts';
 
 /**
@@ -6,6 +7,9 @@ import { PageRun, SparsePages } from './sparse-pages.ts';
  * the cache (and on the media too when FUA or write-through); flush moves the cache to the media;
  * drop() is the power loss. Per-request paths walk pages in plain loops (no callback per page)
  * and fill reused extent records: they run once per disk completion.
+ *
+ * With the `pattern` prefill, a media page never written reads as the prefill pattern (generated
+ * on demand, nothing allocated); a page deallocated by a trim is remembered as a hole.
  */
 export class CachedMedia {
   private readonly media: SparsePages;
@@ -15,10 +19,18 @@ export class CachedMedia {
   private readonly extentPool: Extent[] = [];
   private readonly extentList: Extent[] = [];
   private readonly run: PageRun;
+  private readonly pattern: boolean;
+  /** Pattern prefill: media pages deallocated since (they read as zeros, not as the pattern). */
+  private readonly holes = new Set<number>();
+  /** Pattern prefill: the last generated pattern page and its index. */
+  private readonly patternPage: Uint8Array;
+  private patternIdx = -1;
 
-  constructor(readonly pageSize: number, private readonly writeCache: boolean) {
+  constructor(readonly pageSize: number, private readonly writeCache: boolean, prefill: PrefillKind = 'zeros') {
     this.media = new SparsePages(pageSize);
     this.run = new PageRun(pageSize);
+    this.pattern = prefill === 'pattern';
+    this.patternPage = new Uint8Array(this.pattern ? pageSize : 0);
   }
 
   /** Pages written since the last flush (lost on a crash). */
@@ -43,7 +55,12 @@ export class CachedMedia {
 
   /** What the media holds (what survives a crash). */
   readDurable(offset: number, length: number, out: Uint8Array): void {
-    this.media.read(offset, length, out);
+    const c = this.run;
+    for (c.start(offset, length); c.next();) {
+      const page = this.mediaPage(c.idx);
+      if (page) out.set(page.subarray(c.inPage, c.inPage + c.n), c.done);
+      else out.fill(0, c.done, c.done + c.n);
+    }
   }
 
   /**
@@ -55,7 +72,7 @@ export class CachedMedia {
     list.length = 0;
     const c = this.run;
     for (c.start(offset, length); c.next();) {
-      const hole = this.pageView(c.idx) === undefined;
+      const hole = !this.allocated(c.idx);
       const last = list.length > 0 ? list[list.length - 1]! : null;
       if (last !== null && last.hole === hole) last.length += c.n;
       else {
@@ -74,7 +91,10 @@ export class CachedMedia {
   }
 
   write(offset: number, data: Uint8Array, fua: boolean): void {
-    if (!this.writeCache || fua) this.media.write(offset, data);
+    if (!this.writeCache || fua) {
+      this.materialise(offset, data.length);
+      this.media.write(offset, data);
+    }
     if (!this.writeCache) return;
     const c = this.run;
     for (c.start(offset, data.length); c.next();) {
@@ -84,7 +104,11 @@ export class CachedMedia {
 
   /** Zeroes a range; whole pages are deallocated when `dealloc`. */
   zero(offset: number, length: number, dealloc: boolean, fua: boolean): void {
-    if (!this.writeCache || fua) this.media.zero(offset, length, dealloc);
+    if (!this.writeCache || fua) {
+      this.materialise(offset, length);
+      this.media.zero(offset, length, dealloc);
+      if (this.pattern) this.markHoles(offset, length);
+    }
     if (!this.writeCache) return;
     const c = this.run;
     for (c.start(offset, length); c.next();) {
@@ -95,7 +119,13 @@ export class CachedMedia {
 
   /** Makes every cached page durable. */
   flush(): void {
-    for (const [idx, page] of this.cache) this.media.setPage(idx, page);
+    for (const [idx, page] of this.cache) {
+      this.media.setPage(idx, page);
+      if (this.pattern) {
+        if (page) this.holes.delete(idx);
+        else this.holes.add(idx);
+      }
+    }
     this.cache.clear();
   }
 
@@ -107,10 +137,51 @@ export class CachedMedia {
   }
 
   private pageView(idx: number): Uint8Array | undefined {
-    if (this.cache.size === 0) return this.media.getPage(idx);
+    if (this.cache.size === 0) return this.mediaPage(idx);
     const c = this.cache.get(idx);
     if (c !== undefined) return c ?? undefined;
-    return this.cache.has(idx) ? undefined : this.media.getPage(idx);
+    return this.cache.has(idx) ? undefined : this.mediaPage(idx);
+  }
+
+  /** Whether a page holds data (cache over media), without generating a pattern page. */
+  private allocated(idx: number): boolean {
+    if (this.cache.size > 0) {
+      const c = this.cache.get(idx);
+      if (c !== undefined) return c !== null;
+      if (this.cache.has(idx)) return false;
+    }
+    return this.media.getPage(idx) !== undefined || (this.pattern && !this.holes.has(idx));
+  }
+
+  /** The durable page (a generated pattern page, valid until the next call, for a never-written one). */
+  private mediaPage(idx: number): Uint8Array | undefined {
+    const page = this.media.getPage(idx);
+    if (page !== undefined || !this.pattern || this.holes.has(idx)) return page;
+    if (this.patternIdx !== idx) {
+      fillPrefill(this.patternPage, 0, idx * this.pageSize, this.pageSize);
+      this.patternIdx = idx;
+    }
+    return this.patternPage;
+  }
+
+  /** Pattern prefill: gives never-written media pages of a range their pattern before a partial update. */
+  private materialise(offset: number, length: number): void {
+    if (!this.pattern) return;
+    const c = this.run;
+    for (c.start(offset, length); c.next();) {
+      if (this.media.getPage(c.idx) !== undefined || this.holes.has(c.idx)) continue;
+      const page = this.media.alloc.page();
+      fillPrefill(page, 0, c.idx * this.pageSize, this.pageSize);
+      this.media.setPage(c.idx, page);
+    }
+  }
+
+  /** Pattern prefill: whole pages a dealloc-zero removed from the media are holes now. */
+  private markHoles(offset: number, length: number): void {
+    const c = this.run;
+    for (c.start(offset, length); c.next();) {
+      if (this.media.getPage(c.idx) === undefined) this.holes.add(c.idx);
+    }
   }
 
   /** A cache page to modify: the dirty copy, or a fresh copy of the current view (none needed when `whole` is overwritten). */
@@ -119,7 +190,7 @@ export class CachedMedia {
     if (c) return c;
     const page = this.media.alloc.page();
     if (!whole && !this.cache.has(idx)) {
-      const durable = this.media.getPage(idx);
+      const durable = this.mediaPage(idx);
       if (durable) page.set(durable);
     }
     this.cache.set(idx, page);

@@ -5,6 +5,7 @@ import { FaultSet } from './faults.ts';
 import type { Rng } from '../engine/rng.ts';
 import { CachedMedia } from './cached-media.ts';
 import { diskPreset, type DiskOp, type ServiceTimeModel } from './presets.ts';
+import type { PrefillKind } from './prefill.ts';
 
 export interface VirtualDiskOptions {
   /** Trace source and RNG prefix, e.g. `server-a/disk0`. */
@@ -16,6 +17,8 @@ export interface VirtualDiskOptions {
   pageSize?: number;
   /** Volatile write cache in front of the media (default true); false = write-through. */
   writeCache?: boolean;
+  /** What never-written pages hold: zeros (holes, default) or the prefill pattern (data). */
+  prefill?: PrefillKind;
 }
 
 /** Counters of one disk since it was built (for management commands and checkers). */
@@ -92,7 +95,7 @@ export class VirtualDisk {
     if (!(this.model.bandwidth > 0)) throw new RangeError(`disk '${opts.name}': bandwidth must be > 0`);
     this.pageSize = opts.pageSize ?? 4096;
     this.writeCache = opts.writeCache ?? true;
-    this.store = new CachedMedia(this.pageSize, this.writeCache);
+    this.store = new CachedMedia(this.pageSize, this.writeCache, opts.prefill ?? 'zeros');
     this.faults = new FaultSet((n) => engine.rng.get(n), `${opts.name}/faults`);
   }
 

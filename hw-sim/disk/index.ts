@@ -3,3 +3,4 @@ export * from './sparse-pages.ts';
 export * from './presets.ts';
 export * from './faults.ts';
 export * from './disk.ts';
+export * from './prefill.ts';

@@ -12,6 +12,8 @@ export interface Measured {
   readonly recoveryNs: readonly Ns[];
   /** Requests that completed with an error. */
   readonly errors: number;
+  /** IPv4 bytes through the client's NIC (received, sent); undefined without a NIC. */
+  readonly wire?: { readonly rx: number; readonly tx: number } | undefined;
 }
 
 const OPS: readonly LatencyOp[] = ['read', 'write', 'flush', 'trim'];
@@ -58,6 +60,14 @@ export function evaluateExpectations(e: Expectations, m: Measured): ExpectationR
   if (e.safety) {
     const actual = m.safety ? m.safety.violations.length : null;
     out.push({ name: 'safety', ok: m.safety !== undefined && m.safety.ok, actual, limit: 0, unit: 'count' });
+  }
+  if (e.wireBytes) {
+    for (const dir of ['rx', 'tx'] as const) {
+      const limit = e.wireBytes[dir];
+      if (limit === undefined) continue;
+      const actual = m.wire ? m.wire[dir] : null;
+      out.push({ name: `wire_bytes.${dir}`, ok: actual !== null && actual >= limit, actual, limit, unit: 'bytes' });
+    }
   }
   if (e.noErrors) out.push({ name: 'no_errors', ok: m.errors === 0, actual: m.errors, limit: 0, unit: 'count' });
   return out;

@@ -75,9 +75,10 @@ export interface DeviceOutcome {
 /** `[expect]` through the checkers' evaluation, plus the device's own verdict. */
 export function evaluate(e: Expectations, jobs: readonly JobResult[], m: {
   safety: SafetyReport; liveness: LivenessReport | undefined; history: History; healsNs: readonly Ns[]; device: DeviceOutcome | undefined;
+  wire?: { rx: number; tx: number } | undefined;
 }): ExpectationResult[] {
   const errors = m.history.ops.reduce((a, op) => a + (op.completedNs !== undefined && !op.ok ? 1 : 0), 0);
-  const out = evaluateExpectations(e, { jobs, safety: m.safety, liveness: m.liveness, recoveryNs: recoveryTimes(m.history, m.healsNs), errors });
+  const out = evaluateExpectations(e, { jobs, safety: m.safety, liveness: m.liveness, recoveryNs: recoveryTimes(m.history, m.healsNs), errors, wire: m.wire });
   const verdict = deviceVerdict(e, m.device);
   if (verdict) out.unshift(verdict);
   return out;

@@ -13,6 +13,7 @@ import { REQ_FUA, REQ_OP } from '../../kernel/block/types.ts';
 import type { CpuContext } from '../../kernel/core/cpu-context.ts';
 import type { CrashRecord, History, OpKind, OpRecord } from '../checkers/history.ts';
 import { CHUNK, fillChunk } from '../workload/verify.ts';
+import { isPrefillChunk } from '../../hw-sim/disk/prefill.ts';
 
 export const HISTORY_BLOCK = CHUNK;
 const MAGIC = 0x4f525646;
@@ -40,6 +41,12 @@ export class HistoryTap extends GenDisk {
   private readonly onEnd: BioEndIo = (bio) => this.ended(bio);
   /** Virtual time of the last completion (progress, for the runner's stuck-run deadline). */
   lastCompletionNs = 0;
+
+  /**
+   * The device starts with the prefill pattern (hw-sim/disk/prefill.ts): a pattern chunk at its
+   * own offset is the initial content, and zeros are not.
+   */
+  prefilled = false;
 
   constructor(private readonly engine: Engine, readonly inner: GenDisk, ctx: CpuContext) {
     super(inner.name, inner.queue, ctx, inner.driverData);
@@ -153,6 +160,7 @@ export class HistoryTap extends GenDisk {
 
   private chunkContent(data: Uint8Array, at: number, devOff: number): number {
     if (u32(data, at) !== MAGIC) {
+      if (this.prefilled) return isPrefillChunk(data, at, devOff) ? 0 : GARBAGE;
       for (let i = 0; i < CHUNK; i++) if (data[at + i] !== 0) return GARBAGE;
       return 0;
     }

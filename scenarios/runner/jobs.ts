@@ -69,6 +69,7 @@ export function startJobs(s: Scenario, ctx: JobsContext): JobsRun {
           else tap.readBack(READ_BACK_DEPTH, () => { left--; });
         },
       });
+      if (w.verifier) w.verifier.prefilled = tap.prefilled;
       workloads.push(w);
       w.start();
     };

@@ -33,7 +33,9 @@ export function resultOf(w: World): RunResult {
   const { safety, liveness, history } = checkDevices(s, w.disks, endNs);
   const dev = w.nbd?.device;
   const device = dev && { state: dev.state, reason: dev.failureReason };
-  const expectations = evaluate(s.expect, jobs, { safety, liveness, history, healsNs: w.timeline.healsNs, device });
+  const nic = w.client.nic.stats;
+  const wire = { rx: nic.rx.bytes, tx: nic.tx.bytes };
+  const expectations = evaluate(s.expect, jobs, { safety, liveness, history, healsNs: w.timeline.healsNs, device, wire });
   const mgmtErrors = w.timeline.mgmtErrors;
   if (mgmtErrors.length > 0) expectations.push({ name: 'mgmt', ok: false, actual: mgmtErrors[0]!, limit: 'every command succeeds' });
   w.engine.trace.emit('runner', 'run.end', { jobs: jobs.length, ok: expectations.every((x) => x.ok) });

@@ -16,7 +16,7 @@ export function startServers(machine: Machine, specs: readonly ServerSpec[], o: 
       ...(o.traceRequests === false ? { traceRequests: false } : {}),
       ...(spec.tls ? { tls: spec.tls.required ? 'require' : 'optional', tlsKeys: [{ identity: spec.tls.identity, psk: spec.tls.pskHex }] } : {}),
       exports: spec.exports.map((e) => ({
-        name: e.name, size: e.sizeBytes, disk: spec.disk, writeCache: spec.writeCache, readOnly: e.readOnly, multiConn: spec.multiConn,
+        name: e.name, size: e.sizeBytes, disk: spec.disk, writeCache: spec.writeCache, readOnly: e.readOnly, prefill: e.prefill, multiConn: spec.multiConn,
       })),
     });
     for (const r of spec.faults.eio) addEio(prog, r);

@@ -92,6 +92,7 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     const d: GenDisk | undefined = client.kernel.block.disk(name);
     if (!d) throw new Error(`job device '${name}': no such block device on the client (have ${client.kernel.block.listDisks().join(', ')})`);
     t = new HistoryTap(engine, d, client.kernel.ctx);
+    t.prefilled = !isRamDevice(name) && prefillOf(s, name) === 'pattern';
     disks.set(name, t);
     return t;
   };
@@ -118,6 +119,14 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     scenario: s, seed, engine, machine, client, servers, nbd, disks, workloads: jobs.workloads, timeline: tl, deadlineNs,
     finished: () => jobs.left() === 0 && engine.now >= lastEventNs,
   };
+}
+
+/** What NBD device `device` holds before its first write: the prefill of the export it maps to. */
+function prefillOf(s: Scenario, device: string): 'zeros' | 'pattern' {
+  const exp = s.nbd.exports.find((e, k) => (e.device ?? `nbd${k}`) === device);
+  if (!exp) return 'zeros';
+  const served = s.servers.flatMap((h) => h.exports.filter((e) => e.name === exp.name));
+  return served.some((e) => e.prefill === 'pattern') ? 'pattern' : 'zeros';
 }
 
 /** Writes the jobs are expected to issue (ios × write share), for placing the broken driver's drop. */

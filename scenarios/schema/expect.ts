@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, rate } from '../../drivers/nbd/config/fields.ts';
+import { duration, rate, size } from '../../drivers/nbd/config/fields.ts';
 
 const percentiles = z.strictObject({
   p50: duration().optional(),
@@ -44,6 +44,12 @@ export const expectSchema = z.strictObject({
       trim: percentiles.optional(),
     })
     .default({}),
+  /**
+   * Bytes that must cross the client's NIC (IPv4 bytes, headers included, from its counters):
+   * `rx` into the client, `tx` out of it. Proves a throughput figure moved real data.
+   */
+  wire_bytes: z.strictObject({ rx: size({ min: 1 }).optional(), tx: size({ min: 1 }).optional() })
+    .refine((w) => w.rx !== undefined || w.tx !== undefined, { message: 'give rx, tx or both' }).optional(),
   /** No request fails (errno) during the run. */
   no_errors: z.boolean().default(false),
   /** How the NBD device ends: "ready" (default) or an expected failure. */

@@ -39,7 +39,7 @@ export function normaliseServers(doc: ScenarioDocument): ServerSpec[] {
       if (exportNames.has(e.name)) throw new RefProblem(['server', i, 'export', k, 'name'], `duplicate export "${e.name}"`);
       exportNames.add(e.name);
     });
-    const exports = s.export.map((e) => ({ name: e.name, sizeBytes: e.size, readOnly: e.read_only }));
+    const exports = s.export.map((e) => ({ name: e.name, sizeBytes: e.size, readOnly: e.read_only, prefill: e.prefill }));
     const eio = s.faults.eio.map((r, k) => {
       const exp = r.export ?? exports[0]!.name;
       const target = exports.find((e) => e.name === exp);
@@ -230,6 +230,7 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     bandwidth: bw && { minBps: bw.min, job: bw.job },
     latency,
     noErrors: e.no_errors,
+    ...(e.wire_bytes ? { wireBytes: { rx: e.wire_bytes.rx, tx: e.wire_bytes.tx } } : {}),
     ...(dev?.state === 'failed' ? { device: { state: 'failed' as const, reason: dev.reason } } : {}),
   };
 }

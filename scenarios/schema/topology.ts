@@ -40,6 +40,8 @@ const exportSchema = z.strictObject({
   name: z.string(),
   size: size({ min: 512, multipleOf: 512 }),
   read_only: z.boolean().default(false),
+  /** What the export holds before its first write: "zeros" (holes) or "pattern" (data naming its own offset). */
+  prefill: z.enum(['zeros', 'pattern']).default('zeros'),
 });
 
 /** `[[server]]`: a server host running the NBD server program on its own kernel. */

@@ -27,6 +27,8 @@ export interface ExportSpec {
   readonly name: string;
   readonly sizeBytes: number;
   readonly readOnly: boolean;
+  /** What the export holds before its first write. */
+  readonly prefill: 'zeros' | 'pattern';
 }
 
 export interface ServerSpec {
@@ -127,6 +129,8 @@ export interface Expectations {
   readonly bandwidth: { readonly minBps: number; readonly job: string | undefined } | undefined;
   readonly latency: Partial<Record<LatencyOp, Partial<Record<Percentile, Ns>>>>;
   readonly noErrors: boolean;
+  /** Minimum IPv4 bytes through the client's NIC, per direction. */
+  readonly wireBytes?: { readonly rx: number | undefined; readonly tx: number | undefined } | undefined;
   /** Set when the scenario expects the device to fail (`[expect] device = "failed"`); absent: it must not. */
   readonly device?: DeviceFailureExpectation | undefined;
 }

@@ -14,6 +14,7 @@
  */
 import { crc32 } from 'node:zlib';
 import type { Ns } from '../../hw-sim/engine/time.ts';
+import { isPrefillChunk } from '../../hw-sim/disk/prefill.ts';
 
 export const CHUNK = 512;
 export const HEADER_BYTES = 32;
@@ -100,6 +101,8 @@ export class Verifier {
   /** Per chunk: opaque operations in flight, and the latest completion of one. */
   private readonly opaqueInFlight = new Map<number, number>();
   private readonly opaqueDone = new Map<number, number>();
+  /** The device starts with the prefill pattern: a pattern chunk is its initial content, as zeros are otherwise. */
+  prefilled = false;
   checked = 0;
   unchecked = 0;
   violations = 0;
@@ -188,6 +191,7 @@ export class Verifier {
   /** null when the chunk is an acceptable write (its id in lastCid), 'zero' for acceptable zeros, else the reason. */
   private checkChunk(buf: Uint8Array, at: number, off: number, s: number): string | null {
     if (getU32(buf, at) !== MAGIC) {
+      if (this.prefilled && isPrefillChunk(buf, at, off)) return s < 0 ? 'zero' : 'the prefill pattern, but a write to it had completed before the read was issued';
       for (let i = 0; i < CHUNK; i++) if (buf[at + i] !== 0) return 'neither zeros nor a verify header';
       return s < 0 ? 'zero' : 'zeros, but a write to it had completed before the read was issued';
     }

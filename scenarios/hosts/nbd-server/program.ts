@@ -3,7 +3,7 @@
  * (./protocol) on the host's kernel TCP sockets, serving exports from virtual
  * disks (hw-sim/disk). Fault knobs live on `server.faults`; crash and restart are host events.
  */
-import { VirtualDisk, type ServiceTimeModel } from '../../../hw-sim/disk/index.ts';
+import { VirtualDisk, type PrefillKind, type ServiceTimeModel } from '../../../hw-sim/disk/index.ts';
 import { ipToString } from '../../../hw-sim/net/packet.ts';
 import type { TcpListener } from '../../../kernel/net/tcp/listener.ts';
 import type { TcpSocket } from '../../../kernel/net/tcp/socket.ts';
@@ -20,6 +20,8 @@ export interface NbdExportSpec {
   /** Disk preset (ram, nvme, ssd, hdd) or a model; default nvme. */
   disk?: string | ServiceTimeModel;
   writeCache?: boolean;
+  /** What the export holds before its first write (default zeros). */
+  prefill?: PrefillKind;
   readOnly?: boolean;
   multiConn?: boolean;
   blockSize?: BlockSizes;
@@ -65,6 +67,7 @@ export class NbdServerProgram {
       const disk = new VirtualDisk(engine, {
         name: `${host.name}/disk-${e.name || 'default'}`, size: e.size,
         ...(e.disk !== undefined ? { model: e.disk } : {}), ...(e.writeCache !== undefined ? { writeCache: e.writeCache } : {}),
+        ...(e.prefill !== undefined ? { prefill: e.prefill } : {}),
       });
       this.disks.set(e.name, disk);
       host.attachDisk(`nbd-export-${e.name || 'default'}`, disk);
