@@ -32,7 +32,7 @@ describe('prefill pattern', () => {
     expect(b[511]).toBe(25);
     expect(isPrefillChunk(b, 0, 4096)).toBe(true);
     expect(isPrefillChunk(b, 0, 4608)).toBe(false);
-    b[300] ^= 1;
+    b[300] = b[300]! ^ 1;
     expect(isPrefillChunk(b, 0, 4096)).toBe(false);
   });
 
