@@ -1,6 +1,6 @@
-import { NBD_CMD_CACHE, NBD_CMD_FLAG_FUA, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES } from './protocol/uapi.ts';
-import { BlkFlag, BlkOp, type BlkRequest } from './ports.ts';
-import type { NbdRequest } from './request.ts';
+import { REQ_FUA, REQ_OP } from '../../kernel/block/types.ts';
+import { NBD_CMD_FLAG_FUA, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES } from './protocol/uapi.ts';
+import type { NbdCmd } from './request.ts';
 
 /** What the negotiated export allows (transmission flags). */
 export interface ExportCaps {
@@ -12,30 +12,35 @@ export interface ExportCaps {
 }
 
 /**
- * Block-layer command → NBD command and flags, as the export allows: FUA passed through when
- * advertised (else emulated by a FLUSH after the write's reply, when the server has a cache), discard → TRIM, write-zeroes → WRITE_ZEROES (else a WRITE of zeroes from the slab),
- * read-ahead → CACHE. Answers false when there is nothing to send (complete at once).
+ * REQ_OP → NBD command and flags, as the export allows (nbd.c's nbd_send_cmd): REQ_FUA passed
+ * through when advertised (else emulated by a FLUSH after the write's reply, when the server has a
+ * cache), DISCARD → TRIM, WRITE_ZEROES → WRITE_ZEROES (else a WRITE of zeroes from the bounce
+ * buffer). Answers false when there is nothing to send (complete at once).
  */
-export function mapCommand(r: NbdRequest, blk: BlkRequest, x: ExportCaps): boolean {
-  r.cmdFlags = 0;
-  r.postFlush = false;
-  switch (blk.op) {
-    case BlkOp.READ: r.cmd = NBD_CMD_READ; return true;
-    case BlkOp.WRITE:
-      r.cmd = NBD_CMD_WRITE;
-      if ((blk.flags & BlkFlag.FUA) !== 0) {
-        if (x.canFua) r.cmdFlags = NBD_CMD_FLAG_FUA;
-        else r.postFlush = x.canFlush;
+export function mapCommand(c: NbdCmd, x: ExportCaps, maxIo: number): boolean {
+  const rq = c.rq;
+  c.flags = 0;
+  c.postFlush = false;
+  switch (rq.op) {
+    case REQ_OP.READ: c.type = NBD_CMD_READ; return true;
+    case REQ_OP.WRITE:
+      c.type = NBD_CMD_WRITE;
+      if ((rq.flags & REQ_FUA) !== 0) {
+        if (x.canFua) c.flags = NBD_CMD_FLAG_FUA;
+        else c.postFlush = x.canFlush;
       }
       return true;
-    case BlkOp.FLUSH: r.cmd = NBD_CMD_FLUSH; return x.canFlush;
-    case BlkOp.DISCARD: r.cmd = NBD_CMD_TRIM; return x.canTrim;
-    case BlkOp.WRITE_ZEROES:
-      if (x.canWriteZeroes) { r.cmd = NBD_CMD_WRITE_ZEROES; return true; }
-      r.cmd = NBD_CMD_WRITE;
-      r.payload.fill(0, 0, r.length);
+    case REQ_OP.FLUSH: c.type = NBD_CMD_FLUSH; return x.canFlush;
+    case REQ_OP.DISCARD: c.type = NBD_CMD_TRIM; return x.canTrim;
+    case REQ_OP.WRITE_ZEROES: {
+      if (x.canWriteZeroes) { c.type = NBD_CMD_WRITE_ZEROES; return true; }
+      c.type = NBD_CMD_WRITE;
+      const b = (c.bounce ??= new Uint8Array(maxIo));
+      b.fill(0, 0, c.length);
+      c.data = b.length === c.length ? b : b.subarray(0, c.length);
+      c.bounced = true;
       return true;
-    case BlkOp.READAHEAD: r.cmd = NBD_CMD_CACHE; return x.canCache;
+    }
     default: return false;
   }
 }

@@ -1,5 +1,5 @@
 import type { NbdDevice } from './device.ts';
-import type { StatsPublisher } from './ports.ts';
+import type { StatsTree } from '../../kernel/core/stats.ts';
 
 /**
  * Everything management commands read about a device, in the kernel stats tree under
@@ -7,7 +7,7 @@ import type { StatsPublisher } from './ports.ts';
  * balancer, errors and latency percentiles. Values are read on demand; nothing is copied per request.
  */
 export class DeviceStats {
-  constructor(private readonly dev: NbdDevice, private readonly stats: StatsPublisher) {
+  constructor(private readonly dev: NbdDevice, private readonly stats: StatsTree) {
     this.publishStatic(stats);
   }
 
@@ -21,78 +21,78 @@ export class DeviceStats {
     for (; this.publishedServers < this.dev.conns.servers.length; this.publishedServers++) {
       const s = this.dev.conns.servers[this.publishedServers]!;
       const q = `${p}/server/${s.index}`;
-      stats.publish(`${q}/name`, () => s.cfg.name);
-      stats.publish(`${q}/address`, () => s.cfg.address ?? s.cfg.name);
-      stats.publish(`${q}/port`, () => s.cfg.port);
-      stats.publish(`${q}/export`, () => s.cfg.export);
-      stats.publish(`${q}/multi_conn`, () => (s.multiConn === undefined ? 'unknown' : s.multiConn));
-      stats.publish(`${q}/removed`, () => s.removed);
-      stats.publish(`${q}/connections`, () => s.conns.length);
-      stats.publish(`${q}/live`, () => s.conns.filter((i) => this.dev.conns.slots[i]!.usable).length);
-      stats.publish(`${q}/lat_p50_ns`, () => this.dev.perf.byServer[s.index]?.percentile(50) ?? 0);
-      stats.publish(`${q}/lat_p99_ns`, () => this.dev.perf.byServer[s.index]?.percentile(99) ?? 0);
-      stats.publish(`${q}/completed`, () => this.dev.perf.byServer[s.index]?.count ?? 0);
+      stats.gauge(`${q}/name`, () => s.cfg.name);
+      stats.gauge(`${q}/address`, () => s.cfg.address ?? s.cfg.name);
+      stats.gauge(`${q}/port`, () => s.cfg.port);
+      stats.gauge(`${q}/export`, () => s.cfg.export);
+      stats.gauge(`${q}/multi_conn`, () => (s.multiConn === undefined ? 'unknown' : s.multiConn));
+      stats.gauge(`${q}/removed`, () => s.removed);
+      stats.gauge(`${q}/connections`, () => s.conns.length);
+      stats.gauge(`${q}/live`, () => s.conns.filter((i) => this.dev.conns.slots[i]!.usable).length);
+      stats.gauge(`${q}/lat_p50_ns`, () => this.dev.perf.byServer[s.index]?.percentile(50) ?? 0);
+      stats.gauge(`${q}/lat_p99_ns`, () => this.dev.perf.byServer[s.index]?.percentile(99) ?? 0);
+      stats.gauge(`${q}/completed`, () => this.dev.perf.byServer[s.index]?.count ?? 0);
     }
     for (; this.publishedConns < this.dev.conns.slots.length; this.publishedConns++) {
       const c = this.dev.conns.slots[this.publishedConns]!;
       const q = `${p}/conn/${c.index}`;
-      stats.publish(`${q}/server`, () => this.dev.conns.servers[c.server]!.cfg.name);
-      stats.publish(`${q}/state`, () => c.phase);
-      stats.publish(`${q}/outstanding`, () => c.outstanding);
-      stats.publish(`${q}/sent`, () => c.requestsSent);
-      stats.publish(`${q}/replies`, () => c.repliesReceived);
-      stats.publish(`${q}/bytes_sent`, () => c.bytesSent);
-      stats.publish(`${q}/bytes_received`, () => c.bytesReceived);
-      stats.publish(`${q}/backlog`, () => c.backlog);
-      stats.publish(`${q}/reconnects`, () => c.reconnects);
-      stats.publish(`${q}/errors`, () => c.errors);
-      stats.publish(`${q}/tls`, () => c.tls?.open ?? false);
-      stats.publish(`${q}/reason`, () => c.lastReason);
-      stats.publish(`${q}/lb_picks`, () => this.dev.lb.picks[c.index] ?? 0);
-      stats.publish(`${q}/lat_p50_ns`, () => this.dev.perf.byConn[c.index]?.percentile(50) ?? 0);
-      stats.publish(`${q}/lat_p99_ns`, () => this.dev.perf.byConn[c.index]?.percentile(99) ?? 0);
+      stats.gauge(`${q}/server`, () => this.dev.conns.servers[c.server]!.cfg.name);
+      stats.gauge(`${q}/state`, () => c.phase);
+      stats.gauge(`${q}/outstanding`, () => c.outstanding);
+      stats.gauge(`${q}/sent`, () => c.requestsSent);
+      stats.gauge(`${q}/replies`, () => c.repliesReceived);
+      stats.gauge(`${q}/bytes_sent`, () => c.bytesSent);
+      stats.gauge(`${q}/bytes_received`, () => c.bytesReceived);
+      stats.gauge(`${q}/backlog`, () => c.backlog);
+      stats.gauge(`${q}/reconnects`, () => c.reconnects);
+      stats.gauge(`${q}/errors`, () => c.errors);
+      stats.gauge(`${q}/tls`, () => c.tls?.open ?? false);
+      stats.gauge(`${q}/reason`, () => c.lastReason);
+      stats.gauge(`${q}/lb_picks`, () => this.dev.lb.picks[c.index] ?? 0);
+      stats.gauge(`${q}/lat_p50_ns`, () => this.dev.perf.byConn[c.index]?.percentile(50) ?? 0);
+      stats.gauge(`${q}/lat_p99_ns`, () => this.dev.perf.byConn[c.index]?.percentile(99) ?? 0);
     }
   }
 
   /** Device-wide values, published once at creation. */
-  private publishStatic(stats: StatsPublisher): void {
+  private publishStatic(stats: StatsTree): void {
     const p = `block/${this.dev.opts.name}`;
-    stats.publish(`${p}/state`, () => this.dev.state);
-    stats.publish(`${p}/reason`, () => this.dev.failureReason);
-    stats.publish(`${p}/size`, () => this.dev.info?.size ?? 0);
-    stats.publish(`${p}/inflight`, () => this.dev.io.table.inflight);
-    stats.publish(`${p}/waiting`, () => this.dev.io.waitingCount);
-    stats.publish(`${p}/completed`, () => this.dev.io.completed);
-    stats.publish(`${p}/connections/live`, () => this.dev.conns.live);
-    stats.publish(`${p}/connections/wanted`, () => this.dev.conns.wanted);
-    stats.publish(`${p}/errors/requeued`, () => this.dev.errors.requeued);
-    stats.publish(`${p}/errors/failed`, () => this.dev.errors.failed);
-    stats.publish(`${p}/net/batches`, () => this.dev.network.batches);
-    stats.publish(`${p}/net/short_sends`, () => this.dev.network.shortSends);
-    stats.publish(`${p}/lb/policy`, () => this.dev.lb.policy);
-    stats.publish(`${p}/lb/decisions`, () => this.dev.lb.decisionsMade);
+    stats.gauge(`${p}/state`, () => this.dev.state);
+    stats.gauge(`${p}/reason`, () => this.dev.failureReason);
+    stats.gauge(`${p}/size`, () => this.dev.info?.size ?? 0);
+    stats.gauge(`${p}/inflight`, () => this.dev.io.inflight);
+    stats.gauge(`${p}/waiting`, () => this.dev.io.waitingCount);
+    stats.gauge(`${p}/completed`, () => this.dev.io.completed);
+    stats.gauge(`${p}/connections/live`, () => this.dev.conns.live);
+    stats.gauge(`${p}/connections/wanted`, () => this.dev.conns.wanted);
+    stats.gauge(`${p}/errors/requeued`, () => this.dev.errors.requeued);
+    stats.gauge(`${p}/errors/failed`, () => this.dev.errors.failed);
+    stats.gauge(`${p}/net/batches`, () => this.dev.network.batches);
+    stats.gauge(`${p}/net/short_sends`, () => this.dev.network.shortSends);
+    stats.gauge(`${p}/lb/policy`, () => this.dev.lb.policy);
+    stats.gauge(`${p}/lb/decisions`, () => this.dev.lb.decisionsMade);
     const cache = this.dev.cache;
-    stats.publish(`${p}/cache/mode`, () => cache.stats().mode);
-    stats.publish(`${p}/cache/read_hits`, () => cache.stats().readHits);
-    stats.publish(`${p}/cache/read_misses`, () => cache.stats().readMisses);
-    stats.publish(`${p}/cache/read_ahead_hits`, () => cache.stats().readAheadHits);
-    stats.publish(`${p}/cache/dirty_bytes`, () => cache.stats().dirtyBytes);
-    stats.publish(`${p}/cache/capacity_bytes`, () => cache.capacityBytes);
-    stats.publish(`${p}/cache/read_ahead_bytes`, () => cache.readAheadBytes);
-    stats.publish(`${p}/cache/write_back_bytes`, () => cache.writeBackBytes);
-    stats.publish(`${p}/cache/flushes`, () => cache.stats().flushes);
-    stats.publish(`${p}/net/bytes_sent`, () => this.dev.conns.slots.reduce((n, c) => n + c.bytesSent, 0));
-    stats.publish(`${p}/net/bytes_received`, () => this.dev.conns.slots.reduce((n, c) => n + c.bytesReceived, 0));
-    stats.publish(`${p}/net/backlog_bytes`, () => this.dev.conns.slots.reduce((n, c) => n + c.backlog, 0));
-    stats.publish(`${p}/net/tls_handshakes`, () => this.dev.security.handshakes);
-    stats.publish(`${p}/net/tls_failures`, () => this.dev.security.handshakeFailures);
-    stats.publish(`${p}/errors/transport`, () => this.dev.errors.counts.transport);
-    stats.publish(`${p}/errors/protocol`, () => this.dev.errors.counts.protocol);
-    stats.publish(`${p}/errors/timeout`, () => this.dev.errors.counts.timeout);
-    stats.publish(`${p}/errors/nbd_errno`, () => this.dev.errors.counts['nbd-errno']);
-    stats.publish(`${p}/errors/dead_conn`, () => this.dev.errors.counts['dead-conn']);
-    stats.publish(`${p}/errors/handshake`, () => this.dev.errors.counts.handshake);
-    stats.publish(`${p}/lb/health_checks`, () => this.dev.healthChecks);
+    stats.gauge(`${p}/cache/mode`, () => cache.stats().mode);
+    stats.gauge(`${p}/cache/read_hits`, () => cache.stats().readHits);
+    stats.gauge(`${p}/cache/read_misses`, () => cache.stats().readMisses);
+    stats.gauge(`${p}/cache/read_ahead_hits`, () => cache.stats().readAheadHits);
+    stats.gauge(`${p}/cache/dirty_bytes`, () => cache.stats().dirtyBytes);
+    stats.gauge(`${p}/cache/capacity_bytes`, () => cache.capacityBytes);
+    stats.gauge(`${p}/cache/read_ahead_bytes`, () => cache.readAheadBytes);
+    stats.gauge(`${p}/cache/write_back_bytes`, () => cache.writeBackBytes);
+    stats.gauge(`${p}/cache/flushes`, () => cache.stats().flushes);
+    stats.gauge(`${p}/net/bytes_sent`, () => this.dev.conns.slots.reduce((n, c) => n + c.bytesSent, 0));
+    stats.gauge(`${p}/net/bytes_received`, () => this.dev.conns.slots.reduce((n, c) => n + c.bytesReceived, 0));
+    stats.gauge(`${p}/net/backlog_bytes`, () => this.dev.conns.slots.reduce((n, c) => n + c.backlog, 0));
+    stats.gauge(`${p}/net/tls_handshakes`, () => this.dev.security.handshakes);
+    stats.gauge(`${p}/net/tls_failures`, () => this.dev.security.handshakeFailures);
+    stats.gauge(`${p}/errors/transport`, () => this.dev.errors.counts.transport);
+    stats.gauge(`${p}/errors/protocol`, () => this.dev.errors.counts.protocol);
+    stats.gauge(`${p}/errors/timeout`, () => this.dev.errors.counts.timeout);
+    stats.gauge(`${p}/errors/nbd_errno`, () => this.dev.errors.counts['nbd-errno']);
+    stats.gauge(`${p}/errors/dead_conn`, () => this.dev.errors.counts['dead-conn']);
+    stats.gauge(`${p}/errors/handshake`, () => this.dev.errors.counts.handshake);
+    stats.gauge(`${p}/lb/health_checks`, () => this.dev.healthChecks);
     this.dev.perf.publish(stats, `${p}/perf`);
   }
 }

@@ -1,5 +1,11 @@
 import type { Actor } from 'xstate';
 import { createSimActor, type Engine, type EventHandle } from '../../hw-sim/engine/index.ts';
+import type { Kernel } from '../../kernel/core/kernel.ts';
+import type { GenDisk } from '../../kernel/block/gendisk.ts';
+import type { Request } from '../../kernel/block/request.ts';
+import type { TimeoutAction } from '../../kernel/block/types.ts';
+import { EIO } from '../../kernel/lib/errno.ts';
+import { SimProtocolEngine } from './adapters/protocol-engine.ts';
 import type { NbdConfig, NbdServerConfig } from './config/index.ts';
 import { DeviceStats } from './device-stats.ts';
 import { IoPath } from './io-path.ts';
@@ -12,19 +18,17 @@ import { LoadBalancer, type LbPolicy } from './managers/load-balancer.ts';
 import { NetworkManager } from './managers/network-manager.ts';
 import { PerformanceMonitor } from './managers/performance-monitor.ts';
 import { ProtocolManager } from './managers/protocol-manager.ts';
-import { Errno, type BlkRequest, type BlockDisk, type QueueRqResult, type SocketFactory, type StatsPublisher, type TimeoutVerdict } from './ports.ts';
 import type { ExportInfo, ProtocolEngine } from './protocol-port.ts';
 import { SecurityManager } from './security/security-manager.ts';
+import type { SocketFactory } from './socket.ts';
 
 export interface NbdDeviceOptions {
   /** Device name, e.g. `nbd0`; trace source and stats-tree directory. */
   name: string;
-  /** Host the driver runs on (RNG stream names). */
-  host: string;
   config: NbdConfig;
   sockets: SocketFactory;
-  protocol: ProtocolEngine;
-  stats?: StatsPublisher;
+  /** Default: the simulator's protocol engine (handshake actors on the engine clock). */
+  protocol?: ProtocolEngine;
   /** Tags of the tag set (all hardware queues). */
   tags: number;
   /** Largest request in bytes (max_hw_sectors × 512). */
@@ -35,11 +39,13 @@ export interface NbdDeviceOptions {
   maxRequeues?: number;
   /** Unsent bytes beyond which a connection takes no new request (back-pressure); default 1 MiB. */
   backlogLimitBytes?: number;
+  /** Injected bug drop-acked-write (hw-sim/engine/bugs.ts): acknowledge this write without sending it. */
+  dropWrite?: (offset: number, length: number) => boolean;
 }
 
 /**
  * One NBD block device (nbdN): the device statechart, the managers, and the request path.
- * The block layer calls queueRq/timeout; management commands call the methods below.
+ * blk-mq calls the io path's ops (driver.ts binds them); management commands call the methods below.
  */
 export class NbdDevice implements ConnectionOwner {
   readonly actor: Actor<typeof deviceMachine>;
@@ -54,27 +60,28 @@ export class NbdDevice implements ConnectionOwner {
   readonly io: IoPath;
   info: ExportInfo | null = null;
   private healthTimer: EventHandle | null = null;
-  private readonly statsOut: DeviceStats | null;
+  private readonly statsOut: DeviceStats;
   healthChecks = 0;
-  private disk: BlockDisk | null = null;
+  private disk: GenDisk | null = null;
+  private readonly engine: Engine;
 
-  constructor(private readonly engine: Engine, readonly opts: NbdDeviceOptions) {
+  constructor(readonly kernel: Kernel, readonly opts: NbdDeviceOptions) {
+    const engine = kernel.engine;
+    this.engine = engine;
     const cfg = opts.config;
     const name = opts.name;
     this.actor = createSimActor(engine, deviceMachine, { name });
     this.errors = new ErrorHandler(engine, `${name}/errors`, opts.maxRequeues ?? 8);
     this.perf = new PerformanceMonitor(engine);
-    this.security = new SecurityManager(engine, opts.host, cfg);
+    this.security = new SecurityManager(engine, kernel.host, cfg);
     this.cache = new CacheManager(cfg.localCacheBytes, cfg.readAheadBytes, cfg.writeBackCache ? cfg.writeBackCacheBytes : 0);
     this.lb = new LoadBalancer(cfg.loadBalancing && cfg.serverLoadBalancing ? 'round-robin' : 'single');
     this.lb.failover = cfg.failoverEnabled && cfg.serverFailoverEnabled;
     this.network = new NetworkManager(engine, opts.txBufferBytes ?? (1 << 20) + opts.maxIo, () => this.io.pump());
-    this.protocol = new ProtocolManager(opts.protocol, opts.tags);
+    this.protocol = new ProtocolManager(opts.protocol ?? new SimProtocolEngine(engine, name), opts.tags);
     this.io = new IoPath(engine, {
-      src: name, tags: opts.tags, maxIo: opts.maxIo, backlogLimit: opts.backlogLimitBytes ?? 1 << 20, deadConnTimeoutNs: cfg.deadConnTimeoutNs,
-    }, {
-      complete: (rq, e) => this.disk!.complete(rq, e), requeue: (rq) => this.disk!.requeue(rq),
-      kick: () => this.disk!.kick(), setCapacity: (b) => this.disk!.setCapacity(b),
+      src: name, maxIo: opts.maxIo, backlogLimit: opts.backlogLimitBytes ?? 1 << 20, deadConnTimeoutNs: cfg.deadConnTimeoutNs,
+      ...(opts.dropWrite ? { dropWrite: opts.dropWrite } : {}),
     }, this.lb, this.network, this.cache, this.perf, this.errors);
     this.io.permission = (exp, op, ro) => this.security.check(exp, op, ro);
     this.io.connIdle = (slot) => this.conns.send(slot.index, { type: 'DRAINED' });
@@ -83,7 +90,7 @@ export class NbdDevice implements ConnectionOwner {
     this.io.conns = this.conns.slots;
     this.actor.subscribe((snap) => this.onDeviceState(snap.value as DeviceStateName));
     this.actor.start();
-    this.statsOut = opts.stats ? new DeviceStats(this, opts.stats) : null;
+    this.statsOut = new DeviceStats(this, kernel.stats);
   }
 
   get state(): DeviceStateName {
@@ -99,9 +106,10 @@ export class NbdDevice implements ConnectionOwner {
     return this.actor.getSnapshot().context.reason;
   }
 
-  /** Binds the block layer's disk and starts connecting to the configured servers. */
-  attach(disk: BlockDisk): void {
+  /** Binds the gendisk registered for this device and starts connecting to the configured servers. */
+  attach(disk: GenDisk): void {
     this.disk = disk;
+    this.io.disk = disk;
     const servers = this.opts.config.servers;
     if (servers.length === 0) throw new Error(`${this.opts.name}: [nbd] lists no servers`);
     this.actor.send({ type: 'CONFIGURE', wanted: servers.length });
@@ -109,18 +117,8 @@ export class NbdDevice implements ConnectionOwner {
     this.armHealthCheck();
   }
 
-  /** Slab slot of a tag: where data of requests without a contiguous buffer lands. */
-  payloadOf(tag: number): Uint8Array {
-    const r = this.io.table.records[tag];
-    if (!r) throw new RangeError(`${this.opts.name}: tag ${tag} outside the tag set of ${this.opts.tags}`);
-    return r.payload;
-  }
-
-  queueRq(rq: BlkRequest): QueueRqResult {
-    return this.io.queueRq(rq);
-  }
-
-  timeout(rq: BlkRequest): TimeoutVerdict {
+  /** blk_mq_ops.timeout. */
+  timeout(rq: Request): TimeoutAction {
     return this.io.timeout(rq, (conn, reason) => this.conns.send(conn, { type: 'KILL', reason }));
   }
 
@@ -186,7 +184,7 @@ export class NbdDevice implements ConnectionOwner {
       io.exportName = info.name;
       io.canFlush = info.canFlush; io.canFua = info.canFua; io.canTrim = info.canTrim;
       io.canWriteZeroes = info.canWriteZeroes; io.canCache = info.canCache; io.readOnly = info.readOnly;
-      this.disk?.setCapacity(info.size);
+      if (this.disk) this.disk.capacitySectors = Math.floor(info.size / 512);
     }
     return '';
   }
@@ -218,7 +216,7 @@ export class NbdDevice implements ConnectionOwner {
   }
 
   changed(): void {
-    this.statsOut?.publishDynamic();
+    this.statsOut.publishDynamic();
     const live = this.conns.live;
     const wanted = this.conns.wanted;
     const st = this.state;
@@ -234,7 +232,7 @@ export class NbdDevice implements ConnectionOwner {
   private onDeviceState(st: DeviceStateName): void {
     this.io.accepting = st === 'connecting' || st === 'negotiating' || st === 'ready' || st === 'degraded';
     if (st === 'failed') {
-      this.io.failAll(this.actor.getSnapshot().context.errno || Errno.EIO);
+      this.io.failAll(this.actor.getSnapshot().context.errno || EIO);
       this.conns.killAll(`device failed: ${this.failureReason}`);
     }
   }

@@ -1,4 +1,10 @@
 import type { Engine, EventHandle } from '../../hw-sim/engine/index.ts';
+import { blkMqComplete, blkMqKick } from '../../kernel/block/api.ts';
+import type { GenDisk } from '../../kernel/block/gendisk.ts';
+import type { HwQueue } from '../../kernel/block/hw-queue.ts';
+import { rqCopyIn, rqCopyOut, type Request } from '../../kernel/block/request.ts';
+import { BLK_EH, BLK_STS, REQ_OP, type BlkStatus, type TimeoutAction } from '../../kernel/block/types.ts';
+import { EIO, errnoOf } from '../../kernel/lib/errno.ts';
 import { NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES } from './protocol/uapi.ts';
 import { FlushBarrier } from './flush-barrier.ts';
 import type { CacheManager } from './managers/cache-manager.ts';
@@ -7,34 +13,53 @@ import type { ErrorHandler } from './managers/error-handler.ts';
 import type { LoadBalancer } from './managers/load-balancer.ts';
 import type { NetworkManager } from './managers/network-manager.ts';
 import type { PerformanceMonitor } from './managers/performance-monitor.ts';
-import { BlkOp, Errno, QueueRqResult, TimeoutVerdict, type BlkRequest, type BlockDisk, type ReplySink } from './index-types.ts';
 import { mapCommand, type ExportCaps } from './command-map.ts';
-import { NbdRequest, RequestTable, RqState } from './request.ts';
+import { cmdOf, NbdCmd, RqState } from './request.ts';
 
 
 export interface IoPathOptions {
   src: string;
-  tags: number;
   maxIo: number;
   /** Bytes of backlog beyond which a connection takes no new request. */
   backlogLimit: number;
   deadConnTimeoutNs: number;
+  /** Injected bug drop-acked-write: answer true to acknowledge a write without sending it. */
+  dropWrite?: (offset: number, length: number) => boolean;
+}
+
+/** What a connection's transmission session reports about replies and its own state. */
+export interface ReplySink {
+  /** The reply of a command is complete (READ data already in place); `error` is the NBD error (0 = success). */
+  done(c: NbdCmd, error: number): void;
+  /** Stream is broken (bad magic, unknown cookie, ...): hard disconnect per the spec. */
+  fatal(reason: string): void;
+  /** Server said ESHUTDOWN: finish in-flight, send nothing new (soft disconnect). */
+  shutdown(): void;
 }
 
 /**
- * The request path: queueRq → cache → connection choice → encode → batch send; replies complete
- * requests by tag; a dead connection's requests are requeued on a live one (whose session has
- * its own cookie generation, so a late reply to the old send can never complete them twice).
- * Plain records and counters only: no actor, no machine event, no allocation per request.
+ * The request path, as blk-mq ops: queue_rq → cache → connection choice → encode → send; replies
+ * complete requests by their PDU; a dead connection's requests are requeued on a live one (whose
+ * session has its own cookie generation, so a late reply to the old send can never complete them
+ * twice). Per-request state is the request's PDU (NbdCmd); no allocation per request.
  */
 export class IoPath implements ExportCaps {
-  readonly table: RequestTable;
+  /** Every PDU, one per preallocated blk-mq request (made by initRequest). */
+  readonly cmds: NbdCmd[] = [];
+  /** Commands the driver holds (not FREE). */
+  inflight = 0;
   readonly barrier = new FlushBarrier();
-  /** Requests accepted but not on any connection (no live one, or FLUSH waiting), FIFO of tags. */
-  private readonly waiting: NbdRequest[] = [];
+  /** Commands accepted but not on any connection (no live one, or FLUSH waiting), oldest first. */
+  private readonly waiting: NbdCmd[] = [];
   private deadConnTimer: EventHandle | null = null;
   /** Set when queueRq answered BUSY: kick the block layer once a connection has room. */
   private busy = false;
+  /** blkMqKick calls after BUSY (back-pressure released). */
+  kicks = 0;
+  /** Writes acknowledged by the drop-acked-write bug without being sent. */
+  dropped = 0;
+  private hctx: HwQueue | null = null;
+  disk: GenDisk | null = null;
   conns: readonly ConnectionSlot[] = [];
   /** Device accepts I/O (ready or degraded or still connecting). */
   accepting = false;
@@ -42,7 +67,7 @@ export class IoPath implements ExportCaps {
   /** Per-device flags of the negotiated export. */
   canFlush = false; canFua = false; canTrim = false; canWriteZeroes = false; canCache = false; readOnly = false;
   exportName = '';
-  permission: (exportName: string, op: BlkOp, serverReadOnly: boolean) => number = () => 0;
+  permission: (exportName: string, op: number, serverReadOnly: boolean) => number = () => 0;
   /** A draining connection has nothing in flight any more. */
   connIdle: (slot: ConnectionSlot) => void = () => {};
   /** The silence watchdog is armed (see watch). */
@@ -53,103 +78,144 @@ export class IoPath implements ExportCaps {
   constructor(
     private readonly engine: Engine,
     private readonly opts: IoPathOptions,
-    private readonly disk: BlockDisk,
     private readonly lb: LoadBalancer,
     private readonly net: NetworkManager,
     private readonly cache: CacheManager,
     private readonly perf: PerformanceMonitor,
     private readonly errors: ErrorHandler,
-  ) {
-    this.table = new RequestTable(opts.tags, opts.maxIo);
-  }
+  ) {}
 
   get waitingCount(): number {
     return this.waiting.length;
   }
 
+  /** blk_mq_ops.init_request: the request's PDU. */
+  initRequest(rq: Request): void {
+    const c = new NbdCmd(rq);
+    rq.pdu = c;
+    this.cmds.push(c);
+  }
+
   /** blk_mq_ops.queue_rq. */
-  queueRq(blk: BlkRequest): QueueRqResult {
-    if (!this.accepting) return QueueRqResult.ERROR;
-    if (blk.length > this.opts.maxIo) return QueueRqResult.ERROR;
+  queueRq(hctx: HwQueue, rq: Request, _last: boolean): BlkStatus {
+    this.hctx = hctx;
+    if (!this.accepting) return BLK_STS.ERROR;
+    const length = rq.op === REQ_OP.FLUSH ? 0 : rq.bytes;
+    if (length > this.opts.maxIo) return BLK_STS.ERROR;
+    if (this.opts.dropWrite && rq.op === REQ_OP.WRITE && this.opts.dropWrite(rq.offset, length)) {
+      this.dropped++;
+      this.engine.trace.emit(this.opts.src, 'fault.drop-acked-write', { offset: rq.offset, length });
+      blkMqComplete(rq, 0);
+      return BLK_STS.OK;
+    }
     const now = this.engine.now;
-    const r = this.table.claim(blk, now);
-    const denied = this.permission(this.exportName, blk.op, this.readOnly);
+    const r = this.claim(rq, length, now);
+    const denied = this.permission(this.exportName, rq.op, this.readOnly);
     if (denied !== 0) {
-      this.errors.report('permission', 'fail-request', -1, -1, denied, `${blk.op === BlkOp.WRITE ? 'write' : 'modification'} on read-only export '${this.exportName}'`, r.tag);
+      this.errors.report('permission', 'fail-request', -1, -1, denied, `${rq.op === REQ_OP.WRITE ? 'write' : 'modification'} on read-only export '${this.exportName}'`, rq.tag);
       this.finish(r, denied, -1);
-      return QueueRqResult.OK;
+      return BLK_STS.OK;
     }
-    if (!mapCommand(r, blk, this)) {
+    if (!mapCommand(r, this, this.opts.maxIo)) {
       this.finish(r, 0, -1);
-      return QueueRqResult.OK;
+      return BLK_STS.OK;
     }
-    if (r.cmd === NBD_CMD_READ && this.cache.tryRead(r)) {
+    if (r.type === NBD_CMD_READ && this.cache.tryRead(r)) {
       this.finish(r, 0, -1);
-      return QueueRqResult.OK;
+      return BLK_STS.OK;
     }
-    if (isWrite(r.cmd)) r.epoch = this.barrier.writeStarted();
-    else if (r.cmd === NBD_CMD_FLUSH) {
+    if (isWrite(r.type)) r.epoch = this.barrier.writeStarted();
+    else if (r.type === NBD_CMD_FLUSH) {
       r.epoch = this.barrier.flushArrived();
-      if (!this.barrier.ready(r.epoch)) { this.park(r); return QueueRqResult.OK; }
+      if (!this.barrier.ready(r.epoch)) { this.park(r); return BLK_STS.OK; }
     }
-    if (this.waiting.length > 0) { this.park(r); this.pump(); return QueueRqResult.OK; }
-    const c = this.lb.pick(this.conns, r.tag, now, this.opts.backlogLimit);
+    if (this.waiting.length > 0) { this.park(r); this.pump(); return BLK_STS.OK; }
+    const c = this.lb.pick(this.conns, rq.tag, now, this.opts.backlogLimit);
     if (c < 0) {
       if (this.anyUsable()) {
         this.unclaim(r);
         this.busy = true;
-        return QueueRqResult.BUSY;
+        return BLK_STS.BUSY;
       }
       this.park(r);
-      return QueueRqResult.OK;
+      return BLK_STS.OK;
     }
     this.send(r, this.conns[c]!);
-    return QueueRqResult.OK;
+    return BLK_STS.OK;
   }
 
-  private send(r: NbdRequest, slot: ConnectionSlot): void {
+  /**
+   * Takes the PDU of a request for a new use. Data goes straight from and to the bio's buffer
+   * when the request is one bio; merged bios go through the PDU's bounce buffer.
+   */
+  private claim(rq: Request, length: number, now: number): NbdCmd {
+    const c = cmdOf(rq);
+    if (c.state !== RqState.FREE) throw new Error(`${this.opts.src}: request tag ${rq.tag} is already in flight (cookie ${c.cookie})`);
+    c.state = RqState.QUEUED;
+    c.offset = rq.offset;
+    c.length = length;
+    c.sends = 0;
+    c.conn = -1;
+    c.retries = 0;
+    c.error = 0;
+    c.epoch = -1;
+    c.tQueued = now;
+    c.tSent = 0;
+    c.tReplied = 0;
+    c.bounced = false;
+    c.data = null;
+    this.inflight++;
+    if (rq.op === REQ_OP.READ || rq.op === REQ_OP.WRITE) {
+      const b0 = rq.nrBios === 1 ? rq.bios[0] : null;
+      if (b0 && b0.data && b0.data.length === length) c.data = b0.data;
+      else {
+        c.bounced = true;
+        const b = (c.bounce ??= new Uint8Array(this.opts.maxIo));
+        c.data = b.length === length ? b : b.subarray(0, length);
+        if (rq.op === REQ_OP.WRITE) rqCopyOut(rq, b);
+      }
+    }
+    return c;
+  }
+
+  private send(r: NbdCmd, slot: ConnectionSlot): void {
     r.state = RqState.SENT;
     r.conn = slot.index;
     r.tSent = this.engine.now;
     r.sends++;
     r.generation = slot.generation;
-    r.cookie = slot.generation * 0x1_0000_0000 + r.tag;
+    const tag = r.rq.tag;
+    r.cookie = slot.generation * 0x1_0000_0000 + tag;
     if (slot.outstanding === 0) { slot.lastRxAt = r.tSent; if (!this.watching) this.watch(); }
     slot.outstanding++;
     slot.requestsSent++;
     this.net.countRequest(slot);
-    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.send', { tag: r.tag, cmd: r.cmd, off: r.offset, len: r.length, conn: slot.index, sends: r.sends });
-    const refused = slot.transmission!.submit(r.tag, r.cmd, r.cmdFlags, r.offset, r.length, this.dataOf(r));
-    if (refused !== 0) {
+    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.send', { tag, cmd: r.type, off: r.offset, len: r.length, conn: slot.index, sends: r.sends });
+    r.tag = tag;
+    const bad = slot.transmission!.submit(r);
+    if (bad !== null) {
       slot.outstanding--;
-      this.errors.report('nbd-errno', 'fail-request', slot.index, slot.server, refused, `request not sendable on this export`, r.tag);
-      this.finish(r, refused, slot.server);
+      const errno = errnoOf(bad.errno);
+      this.errors.report('nbd-errno', 'fail-request', slot.index, slot.server, errno, `request not sendable on this export: ${bad.reason}`, tag);
+      this.finish(r, errno, slot.server);
     }
-  }
-
-  /** Data area of a request: the block layer's buffer, or the tag's slab slot (emulated zeroes, no buffer). */
-  private dataOf(r: NbdRequest): Uint8Array | null {
-    if (r.cmd !== NBD_CMD_READ && r.cmd !== NBD_CMD_WRITE) return null;
-    const d = r.blk!.data;
-    return d !== null && r.blk!.op !== BlkOp.WRITE_ZEROES ? d : r.payload;
   }
 
   /** Reply sink of one connection (made once per transmission session, not per request). */
   replySink(slot: ConnectionSlot, onFatal: (reason: string) => void, onShutdown: () => void): ReplySink {
     return {
-      done: (tag, errno) => {
-        const r = this.table.records[tag];
-        if (r === undefined || r.state !== RqState.SENT || r.conn !== slot.index) { onFatal(`reply for tag ${tag} not in flight on conn${slot.index}`); return; }
+      done: (r, errno) => {
+        if (r.state !== RqState.SENT || r.conn !== slot.index) { onFatal(`reply for tag ${r.tag} not in flight on conn${slot.index}`); return; }
         slot.outstanding--;
         slot.repliesReceived++;
         if (slot.outstanding === 0 && slot.phase === 'draining') this.connIdle(slot);
         if (errno !== 0 && this.errors.retryableReply(errno) && this.errors.mayRequeue(r.retries)) {
-          this.errors.report('nbd-errno', 'requeue', slot.index, slot.server, errno, 'server shutting down', tag);
+          this.errors.report('nbd-errno', 'requeue', slot.index, slot.server, errno, 'server shutting down', r.tag);
           this.requeue(r);
           return;
         }
-        if (errno !== 0) this.errors.report('nbd-errno', 'fail-request', slot.index, slot.server, errno, `server error ${errno}`, tag);
-        if (r.cmd === NBD_CMD_READ && errno === 0) this.cache.fill(r);
+        if (errno !== 0) this.errors.report('nbd-errno', 'fail-request', slot.index, slot.server, errno, `server error ${errno}`, r.tag);
+        if (r.type === NBD_CMD_READ && errno === 0) this.cache.fill(r);
         if (errno === 0 && r.postFlush && slot.usable) { this.flushAfterWrite(r, slot); return; }
         this.finish(r, errno, slot.server);
       },
@@ -162,49 +228,56 @@ export class IoPath implements ExportCaps {
    * FUA asked for but not advertised: the write is acknowledged only after a FLUSH that covers it
    * (sent once the write's reply is in, so the server's FLUSH includes it).
    */
-  private flushAfterWrite(r: NbdRequest, slot: ConnectionSlot): void {
+  private flushAfterWrite(r: NbdCmd, slot: ConnectionSlot): void {
     if (r.epoch >= 0) this.barrier.writeDone(r.epoch);
     r.epoch = -1;
     r.postFlush = false;
-    r.cmd = NBD_CMD_FLUSH;
-    r.cmdFlags = 0;
+    r.type = NBD_CMD_FLUSH;
+    r.flags = 0;
     r.offset = 0;
     r.length = 0;
     this.send(r, slot);
   }
 
-  /** Completes a request toward the block layer and frees its record. */
-  private finish(r: NbdRequest, errno: number, server: number): void {
+  /** Completes a request toward the block layer and frees its PDU. */
+  private finish(r: NbdCmd, errno: number, server: number): void {
     const now = this.engine.now;
     r.tReplied = now;
-    if (isWrite(r.cmd) && r.epoch >= 0) this.barrier.writeDone(r.epoch);
-    const blk = r.blk!;
+    if (isWrite(r.type) && r.epoch >= 0) this.barrier.writeDone(r.epoch);
+    const rq = r.rq;
     if (server >= 0) {
-      // BlkOp values are the PerformanceMonitor's op classes (read, write, flush, trim, write-zeroes, cache).
-      this.perf.record(blk.op, r.conn, server, now - r.tQueued, blk.length, now);
+      // REQ_OP values are the PerformanceMonitor's op classes (read, write, flush, trim, write-zeroes).
+      this.perf.record(rq.op, r.conn, server, now - r.tQueued, rq.op === REQ_OP.FLUSH ? 0 : rq.bytes, now);
       this.lb.observe(r.conn, now - r.tSent);
     }
     if (errno !== 0) this.perf.errors++;
     this.completed++;
-    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.done', { tag: r.tag, errno, lat: now - r.tQueued });
-    this.table.release(r);
-    this.disk.complete(blk, errno);
+    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.done', { tag: rq.tag, errno, lat: now - r.tQueued });
+    if (errno === 0 && r.bounced && rq.op === REQ_OP.READ) rqCopyIn(rq, r.bounce!);
+    this.release(r);
+    blkMqComplete(rq, errno);
     this.pump();
   }
 
-  private unclaim(r: NbdRequest): void {
-    if (isWrite(r.cmd) && r.epoch >= 0) this.barrier.writeDone(r.epoch);
-    this.table.release(r);
+  private release(r: NbdCmd): void {
+    if (r.state === RqState.FREE) return;
+    r.state = RqState.FREE;
+    this.inflight--;
   }
 
-  private park(r: NbdRequest): void {
+  private unclaim(r: NbdCmd): void {
+    if (isWrite(r.type) && r.epoch >= 0) this.barrier.writeDone(r.epoch);
+    this.release(r);
+  }
+
+  private park(r: NbdCmd): void {
     r.state = r.state === RqState.SENT ? RqState.REQUEUED : r.state;
     this.waiting.push(r);
     this.armDeadConnTimer();
   }
 
   /** Sends a request again later, on whichever connection is live then. */
-  requeue(r: NbdRequest): void {
+  requeue(r: NbdCmd): void {
     r.retries++;
     r.state = RqState.REQUEUED;
     r.conn = -1;
@@ -214,7 +287,7 @@ export class IoPath implements ExportCaps {
 
   /** Everything in flight on a connection that died goes back to the waiting list, in tag order. */
   requeueConnection(slot: ConnectionSlot, reason: string): void {
-    const recs = this.table.records;
+    const recs = this.cmds;
     let n = 0;
     for (let i = 0; i < recs.length; i++) {
       const r = recs[i]!;
@@ -222,8 +295,8 @@ export class IoPath implements ExportCaps {
       n++;
       if (this.errors.mayRequeue(r.retries)) this.requeue(r);
       else {
-        this.errors.report('transport', 'fail-request', slot.index, slot.server, Errno.EIO, `requeued too often: ${reason}`, r.tag);
-        this.finish(r, Errno.EIO, slot.server);
+        this.errors.report('transport', 'fail-request', slot.index, slot.server, EIO, `requeued too often: ${reason}`, r.tag);
+        this.finish(r, EIO, slot.server);
       }
     }
     slot.outstanding = 0;
@@ -237,27 +310,27 @@ export class IoPath implements ExportCaps {
   pump(): void {
     for (let i = 0; i < this.waiting.length;) {
       const r = this.waiting[i]!;
-      if (r.cmd === NBD_CMD_FLUSH && !this.barrier.ready(r.epoch)) { i++; continue; }
+      if (r.type === NBD_CMD_FLUSH && !this.barrier.ready(r.epoch)) { i++; continue; }
       const c = this.lb.pick(this.conns, r.tag, this.engine.now, this.opts.backlogLimit);
       if (c < 0) break;
       this.waiting.splice(i, 1);
       this.send(r, this.conns[c]!);
     }
     if (this.waiting.length === 0) { this.engine.cancel(this.deadConnTimer); this.deadConnTimer = null; }
-    if (this.busy && this.anyRoom()) { this.busy = false; this.disk.kick(); }
+    if (this.busy && this.anyRoom() && this.hctx) { this.busy = false; this.kicks++; blkMqKick(this.hctx); }
   }
 
   /** blk_mq_ops.timeout: a sent request's connection is declared dead and it goes elsewhere; a waiting one may expire. */
-  timeout(blk: BlkRequest, killConnection: (conn: number, reason: string) => void): TimeoutVerdict {
-    const r = this.table.records[blk.tag];
-    if (r === undefined || r.blk !== blk) return TimeoutVerdict.DONE;
+  timeout(rq: Request, killConnection: (conn: number, reason: string) => void): TimeoutAction {
+    const r = cmdOf(rq);
+    if (r.state === RqState.FREE) return BLK_EH.DONE;
     if (r.state === RqState.SENT) {
       this.errors.report('timeout', 'reconnect', r.conn, this.conns[r.conn]?.server ?? -1, 0, `request tag ${r.tag} timed out`, r.tag);
       killConnection(r.conn, `request tag ${r.tag} timed out`);
-      return TimeoutVerdict.RESET_TIMER;
+      return BLK_EH.RESET_TIMER;
     }
-    if (this.engine.now - r.tQueued >= this.opts.deadConnTimeoutNs) { this.expire(r); return TimeoutVerdict.DONE; }
-    return TimeoutVerdict.RESET_TIMER;
+    if (this.engine.now - r.tQueued >= this.opts.deadConnTimeoutNs) { this.expire(r); return BLK_EH.DONE; }
+    return BLK_EH.RESET_TIMER;
   }
 
   /** Fails every request of the waiting list that has waited dead_conn_timeout with no live connection. */
@@ -272,11 +345,11 @@ export class IoPath implements ExportCaps {
     this.armDeadConnTimer();
   }
 
-  private expire(r: NbdRequest): void {
+  private expire(r: NbdCmd): void {
     const i = this.waiting.indexOf(r);
     if (i >= 0) this.waiting.splice(i, 1);
-    this.errors.report('dead-conn', 'fail-request', -1, -1, Errno.EIO, `no live connection for dead_conn_timeout`, r.tag);
-    this.finish(r, Errno.EIO, -1);
+    this.errors.report('dead-conn', 'fail-request', -1, -1, EIO, `no live connection for dead_conn_timeout`, r.tag);
+    this.finish(r, EIO, -1);
   }
 
   private armDeadConnTimer(): void {
@@ -289,7 +362,7 @@ export class IoPath implements ExportCaps {
 
   /** Fails everything (device failed or torn down). */
   failAll(errno: number): void {
-    const recs = this.table.records;
+    const recs = this.cmds;
     this.waiting.length = 0;
     for (let i = 0; i < recs.length; i++) {
       const r = recs[i]!;

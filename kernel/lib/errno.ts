@@ -5,11 +5,13 @@ export const EIO = 5;
 export const ENXIO = 6;
 export const EAGAIN = 11;
 export const ENOMEM = 12;
+export const EACCES = 13;
 export const EBUSY = 16;
 export const ENODEV = 19;
 export const EINVAL = 22;
 export const ENOSPC = 28;
 export const EPIPE = 32;
+export const EOVERFLOW = 75;
 export const EOPNOTSUPP = 95;
 export const ECONNRESET = 104;
 export const ENOTCONN = 107;
@@ -18,10 +20,17 @@ export const ETIMEDOUT = 110;
 export const ECONNREFUSED = 111;
 
 const NAMES: Record<number, string> = {
-  0: 'OK', 1: 'EPERM', 2: 'ENOENT', 5: 'EIO', 6: 'ENXIO', 11: 'EAGAIN', 12: 'ENOMEM', 16: 'EBUSY',
-  19: 'ENODEV', 22: 'EINVAL', 28: 'ENOSPC', 32: 'EPIPE', 95: 'EOPNOTSUPP', 104: 'ECONNRESET',
+  0: 'OK', 1: 'EPERM', 2: 'ENOENT', 5: 'EIO', 6: 'ENXIO', 11: 'EAGAIN', 12: 'ENOMEM', 13: 'EACCES', 16: 'EBUSY',
+  19: 'ENODEV', 22: 'EINVAL', 28: 'ENOSPC', 32: 'EPIPE', 75: 'EOVERFLOW', 95: 'EOPNOTSUPP', 104: 'ECONNRESET',
   107: 'ENOTCONN', 108: 'ESHUTDOWN', 110: 'ETIMEDOUT', 111: 'ECONNREFUSED',
 };
+
+const BY_NAME: Record<string, number> = Object.fromEntries(Object.entries(NAMES).map(([n, name]) => [name, Number(n)]));
+
+/** The errno of a symbolic name (`ECONNRESET` → 104); `fallback` when the name is unknown. */
+export function errnoOf(name: string, fallback = EIO): number {
+  return BY_NAME[name] ?? fallback;
+}
 
 /** Symbolic name of an errno, e.g. `EIO`, or `E<n>` when unknown. */
 export function errnoName(e: number): string {

@@ -4,9 +4,9 @@
  * statecharts, blk-mq hardware queues, NBD commands in flight by cookie, NIC rings, TCP windows.
  */
 import { formatNs } from '../../hw-sim/engine/time.ts';
-import { RqState, type NbdRequest } from '../../drivers/nbd/request.ts';
+import { RqState, type NbdCmd } from '../../drivers/nbd/request.ts';
 import { NBD_CMD_NAMES } from '../../drivers/nbd/protocol/uapi.ts';
-import { BlkOp } from '../../drivers/nbd/ports.ts';
+import { REQ_OP_NAMES } from '../../kernel/block/types.ts';
 import type { ShowSection } from './types.ts';
 import type { World } from './world.ts';
 
@@ -73,8 +73,8 @@ function scalarFields(r: object): Record<string, number | string> {
   return out;
 }
 
-function inflightOf(w: World): NbdRequest[] {
-  return w.nbd ? w.nbd.device.io.table.records.filter((r) => r.state !== RqState.FREE) : [];
+function inflightOf(w: World): NbdCmd[] {
+  return w.nbd ? w.nbd.device.io.cmds.filter((r) => r.state !== RqState.FREE) : [];
 }
 
 const RQ_STATE_NAMES: Readonly<Record<number, string>> = { [RqState.QUEUED]: 'queued', [RqState.SENT]: 'sent', [RqState.REQUEUED]: 'requeued' };
@@ -93,11 +93,11 @@ export function viewWorld(w: World, traced: ReadonlyMap<string, unknown>): ShowS
     diskRows.push([name, q.inflight, q.queued]);
     for (const h of q.hctxs) hctxRows.push([name, h.index, h.depth, h.tagsInUse, h.dispatched, h.waiters.length, h.inflight]);
   }
-  const cmds = inflightOf(w).sort((a, b) => a.tQueued - b.tQueued || a.tag - b.tag).map((r) => {
+  const cmds = inflightOf(w).sort((a, b) => a.tQueued - b.tQueued || a.rq.tag - b.rq.tag).map((r) => {
     // Not sent yet: no cookie, and the command is still the block op's.
     const unsent = r.sends === 0;
     return [
-      unsent ? '-' : `0x${r.cookie.toString(16).padStart(16, '0')}`, unsent ? blkOpName(r.blk?.op) : cmdName(r.cmd),
+      unsent ? '-' : `0x${r.cookie.toString(16).padStart(16, '0')}`, unsent ? `(${REQ_OP_NAMES[r.rq.op]})` : cmdName(r.type),
       r.offset, r.length, r.conn < 0 ? '-' : r.conn, RQ_STATE_NAMES[r.state] ?? String(r.state), formatNs(now - r.tQueued),
     ];
   });
@@ -130,12 +130,6 @@ export function viewWorld(w: World, traced: ReadonlyMap<string, unknown>): ShowS
       table: { columns: ['host', 'connection', 'state', 'cwnd', 'snd_wnd', 'rcv_wnd', 'in flight', 'srtt'], rows: tcpRows },
     },
   ];
-}
-
-const BLK_OP_NAMES: readonly string[] = Object.keys(BlkOp).map((k) => k.toLowerCase());
-
-function blkOpName(op: number | undefined): string {
-  return op === undefined ? '-' : `(${BLK_OP_NAMES[op] ?? op})`;
 }
 
 function cmdName(cmd: number): string {

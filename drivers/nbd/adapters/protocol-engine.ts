@@ -5,9 +5,9 @@ import {
   NBD_FLAG_CAN_MULTI_CONN, NBD_FLAG_READ_ONLY, NBD_FLAG_SEND_CACHE, NBD_FLAG_SEND_FLUSH, NBD_FLAG_SEND_FUA,
   NBD_FLAG_SEND_TRIM, NBD_FLAG_SEND_WRITE_ZEROES,
 } from '../protocol/uapi.ts';
-import { Errno } from '../ports.ts';
-import type { ExportInfo, Handshake, HandshakeOptions, HandshakeSink, ProtocolEngine, ReplySink, Transmission, TransmissionOptions } from '../protocol-port.ts';
-import { SessionTransmission } from './transmission.ts';
+import { EACCES, EIO, EPERM, ESHUTDOWN } from '../../../kernel/lib/errno.ts';
+import { TransmissionSession, type TransmissionHost } from '../protocol/transmission.ts';
+import type { ExportInfo, Handshake, HandshakeOptions, HandshakeSink, ProtocolEngine } from '../protocol-port.ts';
 
 /** The driver's ProtocolEngine over E4's sans-I/O handshake (traced on the engine clock) and reply decoder. */
 export class SimProtocolEngine implements ProtocolEngine {
@@ -49,10 +49,10 @@ export class SimProtocolEngine implements ProtocolEngine {
     };
   }
 
-  transmission(info: ExportInfo, sink: ReplySink, opts: TransmissionOptions): Transmission {
+  transmission(info: ExportInfo, host: TransmissionHost, generation: number, tags: number): TransmissionSession {
     const x = this.negotiated.get(info);
     if (!x) throw new Error(`${this.device}: transmission for an export this engine did not negotiate`);
-    return new SessionTransmission(x, sink, opts.generation, Math.max(opts.tags, this.minTags), opts.send);
+    return new TransmissionSession(x, host, { generation, maxInFlight: Math.max(tags, this.minTags) });
   }
 }
 
@@ -82,9 +82,9 @@ function describeFailure(f: HandshakeFailure | null, status: string): string {
 
 function errnoOfFailure(f: HandshakeFailure | null): number {
   switch (f?.kind) {
-    case 'policy': return Errno.EPERM;
-    case 'tls-required': case 'tls-unavailable': case 'tls-failed': return Errno.EACCES;
-    case 'shutdown': return Errno.ESHUTDOWN;
-    default: return Errno.EIO;
+    case 'policy': return EPERM;
+    case 'tls-required': case 'tls-unavailable': case 'tls-failed': return EACCES;
+    case 'shutdown': return ESHUTDOWN;
+    default: return EIO;
   }
 }

@@ -1,5 +1,5 @@
 import { Subject } from 'rxjs';
-import type { NbdRequest } from '../request.ts';
+import type { NbdCmd } from '../request.ts';
 
 export interface CacheHit {
   t: number;
@@ -42,18 +42,18 @@ export class CacheManager {
   ) {}
 
   /** Serves a READ locally when it can; answers true if it did (never, when pass-through). */
-  tryRead(_r: NbdRequest): boolean {
+  tryRead(_r: NbdCmd): boolean {
     this.readMisses++;
     return false;
   }
 
   /** A WRITE is about to go out; a write-back cache would absorb it and answer true. */
-  absorbWrite(_r: NbdRequest): boolean {
+  absorbWrite(_r: NbdCmd): boolean {
     return false;
   }
 
   /** Reply data of a READ arrived; a read cache would keep it. */
-  fill(_r: NbdRequest): void {}
+  fill(_r: NbdCmd): void {}
 
   /** Writes dirty data back; answers the bytes written (0: nothing is ever dirty). */
   flush(now: number): number {

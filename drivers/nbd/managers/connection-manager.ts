@@ -3,7 +3,7 @@ import type { Actor } from 'xstate';
 import { createSimActor, NS_PER_MS, type Engine } from '../../../hw-sim/engine/index.ts';
 import type { NbdConfig, NbdServerConfig } from '../config/index.ts';
 import { connectionMachine, type ConnectionHooks } from '../machines/connection-machine.ts';
-import type { SocketFactory } from '../ports.ts';
+import type { SocketFactory } from '../socket.ts';
 import type { ExportInfo } from '../protocol-port.ts';
 import type { SecurityManager } from '../security/security-manager.ts';
 import { ConnectionSlot, type ConnPhase } from './connection-slot.ts';

@@ -1,6 +1,7 @@
 import type { AnyActorRef } from 'xstate';
-import type { NbdSocket } from '../ports.ts';
-import type { ExportInfo, Handshake, Transmission } from '../protocol-port.ts';
+import type { TransmissionSession } from '../protocol/transmission.ts';
+import type { ExportInfo, Handshake } from '../protocol-port.ts';
+import type { NbdSocket } from '../socket.ts';
 import type { TlsChannel } from '../security/tls-channel.ts';
 
 /** Where a connection stands, mirrored from its statechart for the request path (no actor read per request). */
@@ -15,7 +16,7 @@ export class ConnectionSlot {
   actor: AnyActorRef | null = null;
   socket: NbdSocket | null = null;
   handshake: Handshake | null = null;
-  transmission: Transmission | null = null;
+  transmission: TransmissionSession | null = null;
   tls: TlsChannel | null = null;
   /** Receive-side TLS CPU: charged so far, and when the CPU is free to open the next record. */
   rxCpuCharged = 0;

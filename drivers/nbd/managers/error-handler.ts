@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs';
 import type { Engine } from '../../../hw-sim/engine/index.ts';
-import { Errno } from '../ports.ts';
+import { EINVAL, EIO, ENOMEM, ENOSPC, EOPNOTSUPP, EOVERFLOW, EPERM, ESHUTDOWN } from '../../../kernel/lib/errno.ts';
 
 /** Failure classes. */
 export type ErrorClass = 'transport' | 'protocol' | 'nbd-errno' | 'timeout' | 'dead-conn' | 'handshake' | 'permission';
@@ -23,11 +23,11 @@ export interface ErrorRecord {
 /** NBD error values are Linux errno values (proto.md "Error values"); unknown ones become EIO. */
 export function errnoOfNbd(nbdError: number): number {
   switch (nbdError) {
-    case Errno.EPERM: case Errno.EIO: case Errno.ENOMEM: case Errno.EINVAL: case Errno.ENOSPC:
-    case Errno.EOVERFLOW: case Errno.ENOTSUP: case Errno.ESHUTDOWN:
+    case EPERM: case EIO: case ENOMEM: case EINVAL: case ENOSPC:
+    case EOVERFLOW: case EOPNOTSUPP: case ESHUTDOWN:
       return nbdError;
     default:
-      return Errno.EIO;
+      return EIO;
   }
 }
 
@@ -61,6 +61,6 @@ export class ErrorHandler {
 
   /** ESHUTDOWN is the server leaving, not a failure of the data: send it elsewhere. */
   retryableReply(errno: number): boolean {
-    return errno === Errno.ESHUTDOWN;
+    return errno === ESHUTDOWN;
   }
 }

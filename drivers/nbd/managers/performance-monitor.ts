@@ -3,10 +3,10 @@ import type { Engine } from '../../../hw-sim/engine/index.ts';
 import { EngineScheduler } from '../../../hw-sim/engine/index.ts';
 import { Histogram, type LatencySummary } from '../../../kernel/lib/histogram.ts';
 import { ThroughputMeter, type Rates } from '../../../kernel/lib/throughput.ts';
-import type { StatsPublisher } from '../ports.ts';
+import type { StatsTree } from '../../../kernel/core/stats.ts';
 
-/** Operation classes measured separately, in BlkOp order (BlkOp.READ = 0 … READAHEAD = 5). */
-export const PERF_OPS = ['read', 'write', 'flush', 'trim', 'write-zeroes', 'cache'] as const;
+/** Operation classes measured separately, in REQ_OP order (REQ_OP.READ = 0 … WRITE_ZEROES = 4). */
+export const PERF_OPS = ['read', 'write', 'flush', 'trim', 'write-zeroes'] as const;
 export type PerfOp = (typeof PERF_OPS)[number];
 
 export interface PerfSnapshot {
@@ -87,23 +87,23 @@ export class PerformanceMonitor {
   }
 
   /** Publishes the per-op percentiles and rates under `prefix` (e.g. `block/nbd0/perf`). */
-  publish(stats: StatsPublisher, prefix: string): void {
+  publish(stats: StatsTree, prefix: string): void {
     PERF_OPS.forEach((name, i) => {
       const h = this.byOp[i]!;
-      stats.publish(`${prefix}/${name}/count`, () => h.count);
-      stats.publish(`${prefix}/${name}/p50_ns`, () => h.percentile(50));
-      stats.publish(`${prefix}/${name}/p99_ns`, () => h.percentile(99));
-      stats.publish(`${prefix}/${name}/p999_ns`, () => h.percentile(99.9));
-      stats.publish(`${prefix}/${name}/max_ns`, () => h.max);
+      stats.gauge(`${prefix}/${name}/count`, () => h.count);
+      stats.gauge(`${prefix}/${name}/p50_ns`, () => h.percentile(50));
+      stats.gauge(`${prefix}/${name}/p99_ns`, () => h.percentile(99));
+      stats.gauge(`${prefix}/${name}/p999_ns`, () => h.percentile(99.9));
+      stats.gauge(`${prefix}/${name}/max_ns`, () => h.max);
     });
-    stats.publish(`${prefix}/read/iops`, () => this.readMeter.total(this.engine.now).iops);
-    stats.publish(`${prefix}/read/bytes_per_sec`, () => this.readMeter.total(this.engine.now).bytesPerSec);
-    stats.publish(`${prefix}/write/iops`, () => this.writeMeter.total(this.engine.now).iops);
-    stats.publish(`${prefix}/write/bytes_per_sec`, () => this.writeMeter.total(this.engine.now).bytesPerSec);
-    stats.publish(`${prefix}/read/window_iops`, () => this.readMeter.lastWindow(this.engine.now).iops);
-    stats.publish(`${prefix}/write/window_iops`, () => this.writeMeter.lastWindow(this.engine.now).iops);
-    stats.publish(`${prefix}/errors`, () => this.errors);
-    stats.publish(`${prefix}/connects`, () => this.connects);
-    stats.publish(`${prefix}/disconnects`, () => this.disconnects);
+    stats.gauge(`${prefix}/read/iops`, () => this.readMeter.total(this.engine.now).iops);
+    stats.gauge(`${prefix}/read/bytes_per_sec`, () => this.readMeter.total(this.engine.now).bytesPerSec);
+    stats.gauge(`${prefix}/write/iops`, () => this.writeMeter.total(this.engine.now).iops);
+    stats.gauge(`${prefix}/write/bytes_per_sec`, () => this.writeMeter.total(this.engine.now).bytesPerSec);
+    stats.gauge(`${prefix}/read/window_iops`, () => this.readMeter.lastWindow(this.engine.now).iops);
+    stats.gauge(`${prefix}/write/window_iops`, () => this.writeMeter.lastWindow(this.engine.now).iops);
+    stats.gauge(`${prefix}/errors`, () => this.errors);
+    stats.gauge(`${prefix}/connects`, () => this.connects);
+    stats.gauge(`${prefix}/disconnects`, () => this.disconnects);
   }
 }

@@ -1,5 +1,7 @@
 import type { ConnectionSlot } from './connection-slot.ts';
-import type { ExportInfo, HandshakeSink, ProtocolEngine, ReplySink } from '../protocol-port.ts';
+import type { ReplySink } from '../io-path.ts';
+import type { ExportInfo, HandshakeSink, ProtocolEngine } from '../protocol-port.ts';
+import type { NbdCmd } from '../request.ts';
 
 /**
  * The protocol engine per connection: a handshake until the export is negotiated, then a
@@ -28,10 +30,19 @@ export class ProtocolManager {
     slot.info = info;
     slot.generation = this.generation;
     this.generation = (this.generation + 1) % 0x1_0000_0000;
-    const tx = this.engine.transmission(info, sink, { generation: slot.generation, tags: this.tags, send });
+    const tx = this.engine.transmission(info, {
+      send,
+      // The driver submits only its PDUs, so every request the session completes is one.
+      complete: (req) => sink.done(req as NbdCmd, req.error),
+      stateChanged: (st, why) => {
+        if (st === 'dead') sink.fatal(why?.message ?? 'transmission session died');
+        else if (st === 'draining' && why === null) sink.shutdown();
+      },
+    }, slot.generation, this.tags);
     slot.transmission = tx;
     this.handshakesDone++;
     for (const b of leftover) tx.feed(b);
+    tx.detachInput();
   }
 
   /**
@@ -40,8 +51,12 @@ export class ProtocolManager {
    */
   received(slot: ConnectionSlot, bytes: Uint8Array): void {
     slot.bytesReceived += bytes.length;
-    if (slot.transmission) slot.transmission.feed(bytes);
-    else if (slot.handshake) slot.handshake.feed(bytes.slice());
+    const tx = slot.transmission;
+    if (tx) {
+      tx.feed(bytes);
+      // `bytes` is the socket's reused buffer: the session keeps a copy of what it left undecoded.
+      tx.detachInput();
+    } else if (slot.handshake) slot.handshake.feed(bytes.slice());
   }
 
   /** Connection gone: the session forgets what was in flight (the driver requeues it). */

@@ -1,4 +1,4 @@
-import type { StatValue } from '../ports.ts';
+import type { StatValue } from '../../../kernel/core/stats.ts';
 import type { Cell, MgmtContext, MgmtOutput } from './types.ts';
 
 /** `block/<dev>` of the context's device. */

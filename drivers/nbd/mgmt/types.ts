@@ -1,5 +1,5 @@
 import type { NbdDevice } from '../device.ts';
-import type { StatValue } from '../ports.ts';
+import type { StatValue } from '../../../kernel/core/stats.ts';
 
 export type Cell = string | number | boolean | null;
 

@@ -55,7 +55,8 @@ export class TransmissionSession {
   private readonly slab: Uint8Array;
   private readonly headers: Uint8Array[] = [];
   private readonly slots: Slot[] = [];
-  private readonly free: number[] = [];
+  /** Where the search for a free tag starts when the caller brings none (tools; the driver brings blk-mq's). */
+  private nextTag = 0;
   private inFlightCount = 0;
   private readonly flushes: FlushGate;
   private readonly release = (tag: number): void => this.host.send(this.headers[tag]!);
@@ -67,9 +68,6 @@ export class TransmissionSession {
     const n = opts.maxInFlight ?? 128;
     this.slab = new Uint8Array((n + 1) * NBD_REQUEST_SIZE);
     for (let t = 0; t <= n; t++) this.headers.push(this.slab.subarray(t * NBD_REQUEST_SIZE, (t + 1) * NBD_REQUEST_SIZE));
-    for (let t = n - 1; t >= 0; t--) {
-      this.free.push(t);
-    }
     for (let t = 0; t < n; t++) this.slots.push({ req: null, covered: 0, contentChunks: 0, errored: false });
     this.flushes = new FlushGate(n);
     this.decoder = new ReplyDecoder(x.structuredReplies);
@@ -96,10 +94,9 @@ export class TransmissionSession {
     if (bad) return bad;
     let tag = req.tag;
     if (tag < 0) {
-      const t = this.free.pop();
-      if (t === undefined) return { errno: 'EAGAIN', reason: 'no free tag' };
-      tag = t;
-    } else if (tag >= this.slots.length || this.slots[tag]!.req !== null || !this.takeTag(tag)) {
+      tag = this.freeTag();
+      if (tag < 0) return { errno: 'EAGAIN', reason: 'no free tag' };
+    } else if (tag >= this.slots.length || this.slots[tag]!.req !== null) {
       return { errno: 'EAGAIN', reason: `tag ${tag} busy or out of range` };
     }
     const s = this.slots[tag]!;
@@ -131,11 +128,7 @@ export class TransmissionSession {
   abort(): NbdRequest[] {
     const out: NbdRequest[] = [];
     for (const s of this.slots) if (s.req) out.push(s.req);
-    this.free.length = 0;
-    for (let t = this.slots.length - 1; t >= 0; t--) {
-      this.slots[t]!.req = null;
-      this.free.push(t);
-    }
+    for (const s of this.slots) s.req = null;
     this.inFlightCount = 0;
     this.flushes.clear();
     if (this.sessionState !== 'dead') this.sessionState = 'disconnected';
@@ -291,19 +284,23 @@ export class TransmissionSession {
     const s = this.slots[tag]!;
     const req = s.req!;
     s.req = null;
-    this.free.push(tag);
     this.inFlightCount--;
     this.flushes.answered(tag, this.release);
     this.host.complete(req);
     this.maybeSendDisc();
   }
 
-  private takeTag(tag: number): boolean {
-    const i = this.free.indexOf(tag);
-    if (i < 0) return false;
-    this.free[i] = this.free[this.free.length - 1]!;
-    this.free.pop();
-    return true;
+  /** The next tag with nothing in flight, round robin from the last one given; -1 when all are busy. */
+  private freeTag(): number {
+    const n = this.slots.length;
+    for (let k = 0; k < n; k++) {
+      const t = (this.nextTag + k) % n;
+      if (this.slots[t]!.req === null) {
+        this.nextTag = (t + 1) % n;
+        return t;
+      }
+    }
+    return -1;
   }
 
   private knownContext(id: number): boolean {

@@ -1,6 +1,7 @@
 import type { Engine } from '../../../hw-sim/engine/index.ts';
 import type { NbdConfig } from '../config/index.ts';
-import { BlkOp, Errno } from '../ports.ts';
+import { REQ_OP } from '../../../kernel/block/types.ts';
+import { EPERM } from '../../../kernel/lib/errno.ts';
 import { TlsChannel, type TlsSink } from './tls-channel.ts';
 
 /**
@@ -42,11 +43,11 @@ export class SecurityManager {
    * Permission check per export: 0 when allowed, else the errno to fail with. A read-only
    * export (configured "ro" or advertised READ_ONLY) refuses anything that changes data.
    */
-  check(exportName: string, op: BlkOp, serverReadOnly: boolean): number {
-    const writes = op === BlkOp.WRITE || op === BlkOp.DISCARD || op === BlkOp.WRITE_ZEROES;
+  check(exportName: string, op: number, serverReadOnly: boolean): number {
+    const writes = op === REQ_OP.WRITE || op === REQ_OP.DISCARD || op === REQ_OP.WRITE_ZEROES;
     if (writes && (serverReadOnly || this.readOnly.has(exportName))) {
       this.denied++;
-      return Errno.EPERM;
+      return EPERM;
     }
     return 0;
   }

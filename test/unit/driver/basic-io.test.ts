@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BlkFlag, BlkOp } from '../../../drivers/nbd/ports.ts';
+import { REQ_FUA, REQ_OP } from '../../../kernel/block/types.ts';
 import type { ProtocolEngine } from '../../../drivers/nbd/protocol-port.ts';
 import { NBD_CMD_FLUSH, NBD_CMD_WRITE } from '../../../drivers/nbd/protocol/uapi.ts';
 import { config, rig } from './harness.ts';
@@ -35,16 +35,16 @@ describe('NbdDevice basic I/O against the simulated server', () => {
     const r = rig(2, oneServer(), (n) => n.addServer('srv', { size: 8 * MiB }));
     r.engine.runUntil(10_000_000);
     const data = new Uint8Array(8192).map((_, i) => (i * 7 + 3) & 0xff);
-    const w = r.blk.submit(BlkOp.WRITE, 65536, 8192, data)!;
+    const w = r.blk.submit(REQ_OP.WRITE, 65536, 8192, data)!;
     r.engine.runUntil(20_000_000);
     expect(r.blk.done.get(w)).toBe(0);
-    const f = r.blk.submit(BlkOp.FLUSH, 0, 0, null)!;
+    const f = r.blk.submit(REQ_OP.FLUSH, 0, 0, null)!;
     r.engine.runUntil(30_000_000);
     expect(r.blk.done.get(f)).toBe(0);
     const srv = r.net.servers.get('srv')!;
     expect(Buffer.from(srv.disk.peekDurable(65536, 8192)).equals(Buffer.from(data))).toBe(true);
     const out = new Uint8Array(8192);
-    const rd = r.blk.submit(BlkOp.READ, 65536, 8192, out)!;
+    const rd = r.blk.submit(REQ_OP.READ, 65536, 8192, out)!;
     r.engine.runUntil(40_000_000);
     expect(r.blk.done.get(rd)).toBe(0);
     expect(Buffer.from(out).equals(Buffer.from(data))).toBe(true);
@@ -54,7 +54,7 @@ describe('NbdDevice basic I/O against the simulated server', () => {
     const r = rig(3, oneServer(), (n) => n.addServer('srv', { size: 8 * MiB }));
     r.engine.runUntil(10_000_000);
     const data = new Uint8Array(4096).fill(0x5a);
-    const w = r.blk.submit(BlkOp.WRITE, 0, 4096, data, BlkFlag.FUA)!;
+    const w = r.blk.submit(REQ_OP.WRITE, 0, 4096, data, REQ_FUA)!;
     r.engine.runUntil(20_000_000);
     expect(r.blk.done.get(w)).toBe(0);
     expect(r.net.servers.get('srv')!.disk.peekDurable(0, 4096)[100]).toBe(0x5a);
@@ -69,7 +69,7 @@ describe('NbdDevice basic I/O against the simulated server', () => {
     r.engine.runUntil(10_000_000);
     const cmds: number[] = [];
     r.engine.trace.subscribe((rec) => { if (rec.kind === 'rq.send') cmds.push((rec.data as { cmd: number }).cmd); });
-    const w = r.blk.submit(BlkOp.WRITE, 0, 4096, new Uint8Array(4096).fill(0x6b), BlkFlag.FUA)!;
+    const w = r.blk.submit(REQ_OP.WRITE, 0, 4096, new Uint8Array(4096).fill(0x6b), REQ_FUA)!;
     r.engine.runUntil(20_000_000);
     expect(r.blk.done.get(w)).toBe(0);
     expect(cmds).toEqual([NBD_CMD_WRITE, NBD_CMD_FLUSH]);
@@ -79,13 +79,12 @@ describe('NbdDevice basic I/O against the simulated server', () => {
   it('maps discard and write-zeroes to TRIM and WRITE_ZEROES', () => {
     const r = rig(4, oneServer(), (n) => n.addServer('srv', { size: 8 * MiB }));
     r.engine.runUntil(10_000_000);
-    r.blk.submit(BlkOp.WRITE, 0, 8192, new Uint8Array(8192).fill(9));
+    r.blk.submit(REQ_OP.WRITE, 0, 8192, new Uint8Array(8192).fill(9));
     r.engine.runUntil(20_000_000);
-    const z = r.blk.submit(BlkOp.WRITE_ZEROES, 0, 4096, null)!;
-    const d = r.blk.submit(BlkOp.DISCARD, 4096, 4096, null)!;
-    const ra = r.blk.submit(BlkOp.READAHEAD, 0, 65536, null)!;
+    const z = r.blk.submit(REQ_OP.WRITE_ZEROES, 0, 4096, null)!;
+    const d = r.blk.submit(REQ_OP.DISCARD, 4096, 4096, null)!;
     r.engine.runUntil(30_000_000);
-    expect([r.blk.done.get(z), r.blk.done.get(d), r.blk.done.get(ra)]).toEqual([0, 0, 0]);
+    expect([r.blk.done.get(z), r.blk.done.get(d)]).toEqual([0, 0]);
     expect(r.net.servers.get('srv')!.disk.peek(0, 4096).every((b) => b === 0)).toBe(true);
   });
 });
@@ -110,13 +109,13 @@ describe('pool limits, policies, permissions', () => {
     const r = rig(6, two({ loadBalancing: false, connectionPoolSize: 1 }), servers);
     r.engine.runUntil(10_000_000);
     expect(r.dev.lb.policy).toBe('single');
-    const w1 = r.blk.submit(BlkOp.WRITE, 0, 4096, new Uint8Array(4096).fill(1))!;
+    const w1 = r.blk.submit(REQ_OP.WRITE, 0, 4096, new Uint8Array(4096).fill(1))!;
     r.engine.runUntil(20_000_000);
     expect(r.blk.done.get(w1)).toBe(0);
     expect(r.net.servers.get('a')!.disk.peek(0, 1)[0]).toBe(1);
     r.net.crash('a');
     r.engine.runUntil(21_000_000);
-    const w2 = r.blk.submit(BlkOp.WRITE, 4096, 4096, new Uint8Array(4096).fill(2))!;
+    const w2 = r.blk.submit(REQ_OP.WRITE, 4096, 4096, new Uint8Array(4096).fill(2))!;
     r.engine.runUntil(30_000_000);
     expect(r.blk.done.get(w2)).toBe(0);
     expect(r.net.servers.get('b')!.disk.peek(4096, 1)[0]).toBe(2);
@@ -127,7 +126,7 @@ describe('pool limits, policies, permissions', () => {
     r.engine.runUntil(10_000_000);
     r.net.crash('a');
     r.engine.runUntil(11_000_000);
-    const w = r.blk.submit(BlkOp.WRITE, 0, 4096, new Uint8Array(4096).fill(3))!;
+    const w = r.blk.submit(REQ_OP.WRITE, 0, 4096, new Uint8Array(4096).fill(3))!;
     r.engine.runUntil(100_000_000);
     expect(r.blk.done.get(w)).toBe(5); // EIO after dead_conn_timeout
     expect(r.net.servers.get('b')!.disk.peek(0, 1)[0]).toBe(0);
@@ -137,7 +136,7 @@ describe('pool limits, policies, permissions', () => {
     const r = rig(7, two({ connectionMaxCount: 4, connectionPoolSize: 2 }), servers);
     r.engine.runUntil(10_000_000);
     r.dev.setPolicy('least-outstanding');
-    for (let i = 0; i < 40; i++) r.blk.submit(BlkOp.READ, i * 4096, 4096, new Uint8Array(4096));
+    for (let i = 0; i < 40; i++) r.blk.submit(REQ_OP.READ, i * 4096, 4096, new Uint8Array(4096));
     expect(r.dev.conns.slots.map((c) => c.outstanding)).toEqual([10, 10, 10, 10]);
     r.engine.runUntil(20_000_000);
     expect(r.blk.completions).toBe(40);
@@ -149,8 +148,8 @@ describe('pool limits, policies, permissions', () => {
     r.net.servers.get('b')!.server.faults.delayNs = 400_000;
     r.dev.setPolicy('latency-weighted');
     let left = 400;
-    r.blk.onComplete = () => { if (left-- > 0) r.blk.submit(BlkOp.READ, (left % 64) * 4096, 4096, new Uint8Array(4096)); };
-    for (let i = 0; i < 8; i++) r.blk.submit(BlkOp.READ, i * 4096, 4096, new Uint8Array(4096));
+    r.blk.onComplete = () => { if (left-- > 0) r.blk.submit(REQ_OP.READ, (left % 64) * 4096, 4096, new Uint8Array(4096)); };
+    for (let i = 0; i < 8; i++) r.blk.submit(REQ_OP.READ, i * 4096, 4096, new Uint8Array(4096));
     r.engine.runUntil(2_000_000_000);
     const [a, b] = r.dev.conns.slots.map((c) => c.repliesReceived);
     // Server b answers ~10x slower (400 µs extra vs ~40 µs of wire): it should get far fewer.
@@ -166,11 +165,12 @@ describe('pool limits, policies, permissions', () => {
     }), (n) => n.addServer('srv', { size: 8 * MiB }));
     r.engine.runUntil(10_000_000);
     const sent = r.dev.conns.slots[0]!.requestsSent;
-    const w = r.blk.submit(BlkOp.WRITE, 0, 4096, new Uint8Array(4096))!;
+    const w = r.blk.submit(REQ_OP.WRITE, 0, 4096, new Uint8Array(4096))!;
+    r.engine.runUntil(r.engine.now + 100_000); // the completion's BLOCK softirq
     expect(r.blk.done.get(w)).toBe(1); // EPERM
     expect(r.dev.security.denied).toBe(1);
     expect(r.dev.conns.slots[0]!.requestsSent).toBe(sent);
-    const rd = r.blk.submit(BlkOp.READ, 0, 4096, new Uint8Array(4096))!;
+    const rd = r.blk.submit(REQ_OP.READ, 0, 4096, new Uint8Array(4096))!;
     r.engine.runUntil(20_000_000);
     expect(r.blk.done.get(rd)).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BlkOp } from '../../../drivers/nbd/ports.ts';
+import { REQ_OP } from '../../../kernel/block/types.ts';
 import { config, rig } from './harness.ts';
 import { BS, fillPattern, VerifyWorkload } from './workload.ts';
 
@@ -75,7 +75,7 @@ describe('a single-connection device whose server is gone', () => {
     r.net.crash('srv');
     r.engine.runUntil(r.engine.now + 1 * MS);
     const t0 = r.engine.now;
-    const rd = r.blk.submit(BlkOp.READ, 0, BS, new Uint8Array(BS))!;
+    const rd = r.blk.submit(REQ_OP.READ, 0, BS, new Uint8Array(BS))!;
     r.engine.runUntil(t0 + 150 * MS);
     expect(r.blk.done.has(rd)).toBe(false);
     expect(r.dev.state).toBe('degraded');
@@ -86,7 +86,7 @@ describe('a single-connection device whose server is gone', () => {
     expect(r.dev.state).toBe('ready');
     const buf = new Uint8Array(BS);
     fillPattern(buf, 3, 1);
-    const w = r.blk.submit(BlkOp.WRITE, 3 * BS, BS, buf)!;
+    const w = r.blk.submit(REQ_OP.WRITE, 3 * BS, BS, buf)!;
     r.engine.runUntil(r.engine.now + 10 * MS);
     expect(r.blk.done.get(w)).toBe(0);
   });
@@ -119,7 +119,7 @@ describe('server crash after a FLUSH reply', () => {
     w.stop();
     // Snapshot of the writes acknowledged when the FLUSH is issued.
     const ackedAtFlush = Int32Array.from(w.acked);
-    const f = r.blk.submit(BlkOp.FLUSH, 0, 0, null)!;
+    const f = r.blk.submit(REQ_OP.FLUSH, 0, 0, null)!;
     while (!r.blk.done.has(f)) r.engine.step();
     expect(r.blk.done.get(f)).toBe(0);
     r.net.crash('srv');
@@ -134,7 +134,7 @@ describe('server crash after a FLUSH reply', () => {
       const v = ackedAtFlush[b]!;
       if (v === 0) continue;
       const out = new Uint8Array(BS);
-      const rq = r.blk.submit(BlkOp.READ, b * BS, BS, out)!;
+      const rq = r.blk.submit(REQ_OP.READ, b * BS, BS, out)!;
       r.engine.runUntil(r.engine.now + 2 * MS);
       expect(r.blk.done.get(rq)).toBe(0);
       const want = new Uint8Array(BS);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FlushBarrier } from '../../../drivers/nbd/flush-barrier.ts';
-import { BlkOp } from '../../../drivers/nbd/ports.ts';
+import { REQ_OP } from '../../../kernel/block/types.ts';
 import { NBD_CMD_FLUSH, NBD_CMD_WRITE } from '../../../drivers/nbd/protocol/uapi.ts';
 import { config, rig } from './harness.ts';
 import { BS } from './workload.ts';
@@ -60,14 +60,15 @@ describe('FLUSH across connections', () => {
       if (rec.src === 'nbd0' && (rec.kind === 'rq.send' || rec.kind === 'rq.done')) evs.push({ t: rec.t, kind: rec.kind, ...(rec.data as { tag: number }) });
     });
     const writes = [];
-    for (let i = 0; i < 8; i++) writes.push(r.blk.submit(BlkOp.WRITE, i * BS, BS, new Uint8Array(BS).fill(i + 1))!);
-    const flush = r.blk.submit(BlkOp.FLUSH, 0, 0, null)!;
+    for (let i = 0; i < 8; i++) writes.push(r.blk.submit(REQ_OP.WRITE, i * BS, BS, new Uint8Array(BS).fill(i + 1))!);
+    const flush = r.blk.submit(REQ_OP.FLUSH, 0, 0, null)!;
     r.engine.runUntil(r.engine.now + 10 * MS);
     expect(r.blk.done.get(flush)).toBe(0);
     const sentWrites = evs.filter((e) => e.kind === 'rq.send' && e.cmd === NBD_CMD_WRITE);
     expect(new Set(sentWrites.map((e) => e.conn)).size).toBe(4);
     const flushSend = evs.find((e) => e.kind === 'rq.send' && e.cmd === NBD_CMD_FLUSH)!;
-    const writeTags = new Set(writes.map((w) => w.tag));
+    const writeTags = new Set(sentWrites.map((e) => e.tag));
+    expect(writeTags.size).toBe(writes.length);
     const lastWriteDone = Math.max(...evs.filter((e) => e.kind === 'rq.done' && writeTags.has(e.tag)).map((e) => e.t));
     expect(flushSend.t).toBeGreaterThanOrEqual(lastWriteDone);
     expect(evs.indexOf(flushSend)).toBeGreaterThan(evs.findLastIndex((e) => e.kind === 'rq.done' && writeTags.has(e.tag)));
@@ -87,7 +88,7 @@ describe('orderly disconnect', () => {
     });
     const r = rig(62, cfg, (n) => n.addServer('srv', { size: 1 << 22 }));
     r.engine.runUntil(10 * MS);
-    const rd = r.blk.submit(BlkOp.READ, 0, BS, new Uint8Array(BS))!;
+    const rd = r.blk.submit(REQ_OP.READ, 0, BS, new Uint8Array(BS))!;
     r.dev.disconnect();
     expect(r.dev.state).toBe('disconnecting');
     r.engine.runUntil(r.engine.now + 10 * MS);

@@ -1,16 +1,19 @@
-// Test harness: the driver against E5's real NBD server sessions over an in-test socket model
-// (fixed one-way delay, ordered delivery, optional send-buffer limit, partitions, RST), and an
-// in-test block layer that hands out tags and collects completions.
+// Test harness: the driver on a real kernel (blk-mq, driver model), against the real NBD server
+// sessions over an in-test socket model (fixed one-way delay, ordered delivery, optional
+// send-buffer limit, partitions, RST).
 import { Engine } from '../../../hw-sim/engine/index.ts';
-import type { StatsTree } from '../../../kernel/core/stats.ts';
 import { VirtualDisk } from '../../../hw-sim/disk/disk.ts';
 import { defaultNbdConfig, type NbdConfig } from '../../../drivers/nbd/config/index.ts';
 import { NbdServer, type ServerSession } from '../../../scenarios/hosts/nbd-server/protocol/index.ts';
 import type { ServerConfig } from '../../../scenarios/hosts/nbd-server/protocol/index.ts';
-import { NbdDevice } from '../../../drivers/nbd/device.ts';
-import { SimProtocolEngine } from '../../../drivers/nbd/adapters/protocol-engine.ts';
+import type { NbdDevice } from '../../../drivers/nbd/device.ts';
+import { createNbd } from '../../../drivers/nbd/driver.ts';
 import { TlsChannel } from '../../../drivers/nbd/security/tls-channel.ts';
-import { BlkOp, QueueRqResult, type BlkRequest, type BlockDisk, type NbdSocket, type SocketEvents, type SocketFactory } from '../../../drivers/nbd/ports.ts';
+import type { NbdSocket, SocketEvents, SocketFactory } from '../../../drivers/nbd/socket.ts';
+import { Bio } from '../../../kernel/block/bio.ts';
+import type { GenDisk } from '../../../kernel/block/gendisk.ts';
+import type { ReqOp } from '../../../kernel/block/types.ts';
+import { Kernel, createHostHardware } from '../../../kernel/core/kernel.ts';
 
 export const ONE_WAY_NS = 20_000;
 
@@ -162,78 +165,49 @@ export class FakeNet implements SocketFactory {
   }
 }
 
-/** The block layer's side: tags, completions, BUSY requeue on kick. */
-export class FakeBlock implements BlockDisk {
-  readonly free: number[] = [];
-  readonly done = new Map<BlkRequest, number>();
-  readonly busy: BlkRequest[] = [];
-  capacity = 0;
+/**
+ * The submitter's side of the real block layer (kernel/block): bios into the NBD gendisk, and
+ * what came back. `done` maps each bio to the errno it ended with.
+ */
+export class Blk {
+  readonly done = new Map<Bio, number>();
   completions = 0;
   errors = 0;
-  /** Completions of a request already completed (must stay 0). */
+  /** endIo calls of a bio already ended (must stay 0). */
   doubles = 0;
-  onComplete: ((rq: BlkRequest, errno: number) => void) | null = null;
-  device!: NbdDevice;
-  /** Per-request timeout like blk-mq's (0: none). */
-  timeoutNs = 0;
-  engine: Engine | null = null;
-  private readonly timers = new Map<BlkRequest, ReturnType<Engine['schedule']>>();
+  onComplete: ((bio: Bio, errno: number) => void) | null = null;
+  disk!: GenDisk;
 
-  constructor(readonly tags: number) {
-    for (let t = tags - 1; t >= 0; t--) this.free.push(t);
+  get capacity(): number {
+    return this.disk.capacityBytes;
   }
 
-  submit(op: BlkOp, offset: number, length: number, data: Uint8Array | null, flags = 0): BlkRequest | null {
-    const tag = this.free.pop();
-    if (tag === undefined) return null;
-    const rq: BlkRequest = { tag, op, offset, length, flags, data };
-    this.dispatch(rq);
-    return rq;
+  /** queue_rq answers BUSY (blk-mq's counter). */
+  get busyAnswers(): number {
+    return this.disk.queue.stats.busy.value;
   }
 
-  private armTimer(rq: BlkRequest): void {
-    if (this.timeoutNs === 0 || !this.engine) return;
-    const e = this.engine;
-    e.cancel(this.timers.get(rq));
-    this.timers.set(rq, e.schedule(this.timeoutNs, () => {
-      this.timers.delete(rq);
-      if (this.done.has(rq)) return;
-      if (this.device.timeout(rq) === 0) this.armTimer(rq);
-    }, 'fake.blk.timeout'));
+  submit(op: ReqOp, offset: number, length: number, data: Uint8Array | null, flags = 0): Bio {
+    const bio = new Bio().set(op, offset / 512, length, data, flags);
+    bio.endIo = (b) => this.end(b);
+    this.disk.submitBio(bio, 0);
+    return bio;
   }
 
-  private dispatch(rq: BlkRequest): void {
-    this.armTimer(rq);
-    const r = this.device.queueRq(rq);
-    if (r === QueueRqResult.BUSY) { this.busyAnswers++; this.busy.push(rq); }
-    else if (r === QueueRqResult.ERROR) this.complete(rq, 5);
-  }
-
-  complete(rq: BlkRequest, error: number): void {
-    if (this.done.has(rq)) { this.doubles++; return; }
-    this.engine?.cancel(this.timers.get(rq));
-    this.timers.delete(rq);
-    this.free.push(rq.tag);
+  private end(b: Bio): void {
+    if (this.done.has(b)) { this.doubles++; return; }
     this.completions++;
-    if (error !== 0) this.errors++;
-    this.done.set(rq, error);
-    this.onComplete?.(rq, error);
+    if (b.status !== 0) this.errors++;
+    this.done.set(b, b.status);
+    this.onComplete?.(b, b.status);
   }
-  requeue(rq: BlkRequest): void { this.busy.push(rq); }
-  kicks = 0;
-  busyAnswers = 0;
-  kick(): void {
-    this.kicks++;
-    const list = this.busy.splice(0);
-    for (const rq of list) this.dispatch(rq);
-  }
-  setCapacity(bytes: number): void { this.capacity = bytes; }
 }
 
 export interface Rig {
   engine: Engine;
+  kernel: Kernel;
   net: FakeNet;
-  blk: FakeBlock;
+  blk: Blk;
   dev: NbdDevice;
 }
 
@@ -241,22 +215,18 @@ export function config(over: Partial<NbdConfig>): NbdConfig {
   return { ...defaultNbdConfig(), ...over };
 }
 
-export function rig(seed: number, cfg: NbdConfig, servers: (net: FakeNet) => void, opts: { trace?: boolean; tags?: number; stats?: StatsTree; sndbuf?: number; backlogLimit?: number } = {}): Rig {
+/** The driver on a real kernel (blk-mq, driver model, stats tree) over the in-test network. */
+export function rig(seed: number, cfg: NbdConfig, servers: (net: FakeNet) => void, opts: { trace?: boolean; tags?: number; sndbuf?: number; backlogLimit?: number } = {}): Rig {
   const engine = new Engine({ seed, trace: opts.trace ?? true });
+  const kernel = new Kernel(engine, 'client', createHostHardware(engine, 'client', { cores: 2 }));
   const net = new FakeNet(engine);
   if (opts.sndbuf !== undefined) net.sndbuf = opts.sndbuf;
   servers(net);
-  const tags = opts.tags ?? 64;
-  const blk = new FakeBlock(tags);
-  blk.engine = engine;
-  blk.timeoutNs = cfg.requestTimeoutNs;
-  const dev = new NbdDevice(engine, {
-    name: 'nbd0', host: 'client', config: cfg, sockets: net, protocol: new SimProtocolEngine(engine, 'nbd0'),
-    tags, maxIo: 128 * 1024,
+  const blk = new Blk();
+  const { device, disk } = createNbd(kernel, 'nbd0', {
+    config: cfg, sockets: net, queueDepth: opts.tags ?? 64,
     ...(opts.backlogLimit !== undefined ? { backlogLimitBytes: opts.backlogLimit } : {}),
-    ...(opts.stats ? { stats: { publish: (p: string, read: () => string | number | boolean) => opts.stats!.gauge(p, read), unpublish: (p: string) => opts.stats!.remove(p) } } : {}),
   });
-  blk.device = dev;
-  dev.attach(blk);
-  return { engine, net, blk, dev };
+  blk.disk = disk;
+  return { engine, kernel, net, blk, dev: device };
 }

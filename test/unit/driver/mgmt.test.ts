@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StatsTree } from '../../../kernel/core/stats.ts';
 import { MGMT_COMMAND_NAMES, renderJson, renderTable, runMgmt, type MgmtContext } from '../../../drivers/nbd/mgmt/index.ts';
-import { BlkOp } from '../../../drivers/nbd/ports.ts';
+import { REQ_OP } from '../../../kernel/block/types.ts';
 import { config, rig } from './harness.ts';
 import { BS } from './workload.ts';
 
@@ -14,8 +13,8 @@ const cfg = config({
 });
 
 function setup() {
-  const stats = new StatsTree();
-  const r = rig(51, cfg, (n) => { n.addServer('a', { size: 4 * MiB }); n.addServer('b', { size: 4 * MiB }); }, { stats });
+  const r = rig(51, cfg, (n) => { n.addServer('a', { size: 4 * MiB }); n.addServer('b', { size: 4 * MiB }); });
+  const stats = r.kernel.stats;
   r.engine.runUntil(10 * MS);
   const ctx: MgmtContext = { device: r.dev, stats };
   return { r, ctx, stats };
@@ -62,8 +61,8 @@ describe('management commands', () => {
 
   it('cache commands tell the truth about a pass-through cache; perf and network stats count the I/O', () => {
     const { r, ctx } = setup();
-    for (let i = 0; i < 10; i++) r.blk.submit(BlkOp.READ, i * BS, BS, new Uint8Array(BS));
-    r.blk.submit(BlkOp.WRITE, 0, BS, new Uint8Array(BS).fill(1));
+    for (let i = 0; i < 10; i++) r.blk.submit(REQ_OP.READ, i * BS, BS, new Uint8Array(BS));
+    r.blk.submit(REQ_OP.WRITE, 0, BS, new Uint8Array(BS).fill(1));
     r.engine.runUntil(r.engine.now + 10 * MS);
     const cs = runMgmt(ctx, ['nbd-cache-stats']).data as Record<string, unknown>;
     expect(cs).toMatchObject({ mode: 'pass-through', read_hits: 0, read_misses: 10, dirty_bytes: 0 });

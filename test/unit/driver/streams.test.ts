@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BlkOp } from '../../../drivers/nbd/ports.ts';
+import { REQ_OP } from '../../../kernel/block/types.ts';
 import type { ErrorRecord } from '../../../drivers/nbd/managers/error-handler.ts';
 import type { PerfSnapshot } from '../../../drivers/nbd/managers/performance-monitor.ts';
 import { config, rig } from './harness.ts';
@@ -19,7 +19,7 @@ describe('manager streams', () => {
     const snaps: PerfSnapshot[] = [];
     const sub = r.dev.perf.metrics$.subscribe((s) => snaps.push(s));
     r.engine.runUntil(10 * MS);
-    for (let i = 0; i < 5; i++) r.blk.submit(BlkOp.READ, i * BS, BS, new Uint8Array(BS));
+    for (let i = 0; i < 5; i++) r.blk.submit(REQ_OP.READ, i * BS, BS, new Uint8Array(BS));
     r.engine.runUntil(3500 * MS);
     sub.unsubscribe();
     expect(snaps.map((s) => s.t)).toEqual([1000 * MS, 2000 * MS, 3000 * MS]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BlkOp } from '../../../drivers/nbd/ports.ts';
+import { REQ_OP } from '../../../kernel/block/types.ts';
 import { TLS_HANDSHAKE_CPU_NS, TLS_NS_PER_BYTE, TlsChannel, type TlsSink } from '../../../drivers/nbd/security/tls-channel.ts';
 import { config, ONE_WAY_NS, rig } from './harness.ts';
 import { BS } from './workload.ts';
@@ -24,11 +24,11 @@ describe('STARTTLS in the simulator', () => {
     r.engine.runUntil(20 * MS);
     expect(r.dev.state).toBe('ready');
     const data = new Uint8Array(BS).fill(0xab);
-    const w = r.blk.submit(BlkOp.WRITE, 0, BS, data)!;
+    const w = r.blk.submit(REQ_OP.WRITE, 0, BS, data)!;
     r.engine.runUntil(30 * MS);
     expect(r.blk.done.get(w)).toBe(0);
     const out = new Uint8Array(BS);
-    const rd = r.blk.submit(BlkOp.READ, 0, BS, out)!;
+    const rd = r.blk.submit(REQ_OP.READ, 0, BS, out)!;
     r.engine.runUntil(40 * MS);
     expect(r.blk.done.get(rd)).toBe(0);
     expect(out.every((b) => b === 0xab)).toBe(true);
@@ -62,7 +62,7 @@ describe('STARTTLS in the simulator', () => {
     r.engine.runUntil(20 * MS);
     expect(r.dev.state).toBe('failed');
     expect(r.dev.failureReason).toMatch(/wrong PSK/);
-    const w = r.blk.submit(BlkOp.WRITE, 0, BS, new Uint8Array(BS).fill(1))!;
+    const w = r.blk.submit(REQ_OP.WRITE, 0, BS, new Uint8Array(BS).fill(1))!;
     r.engine.runUntil(30 * MS);
     expect(r.blk.done.get(w)).toBe(5);
     expect(r.net.servers.get('srv')!.disk.peek(0, BS).every((b) => b === 0)).toBe(true);

@@ -1,6 +1,7 @@
 // A small fio-like verify workload for driver tests: random 4 KiB reads and writes at a fixed
 // queue depth over distinct blocks; every read is checked against the last acknowledged write.
-import { BlkOp, type BlkRequest } from '../../../drivers/nbd/ports.ts';
+import { REQ_OP } from '../../../kernel/block/types.ts';
+import type { Bio } from '../../../kernel/block/bio.ts';
 import type { Rig } from './harness.ts';
 
 export const BS = 4096;
@@ -27,8 +28,8 @@ export class VerifyWorkload {
   /** Last acknowledged version per block (0 = never written: zeroes). */
   readonly acked: Int32Array;
   private readonly inflight = new Set<number>();
-  private readonly meta = new Map<BlkRequest, { block: number; version: number; buf: Uint8Array }>();
-  private readonly seen = new Set<BlkRequest>();
+  private readonly meta = new Map<Bio, { block: number; version: number; buf: Uint8Array }>();
+  private readonly seen = new Set<Bio>();
   private nextVersion = 1;
   readonly res: VerifyResult = { submitted: 0, completed: 0, errors: 0, mismatches: 0, doubleCompletions: 0, writesAcked: 0 };
   private left: number;
@@ -60,7 +61,7 @@ export class VerifyWorkload {
     const buf = new Uint8Array(BS);
     const version = isRead ? 0 : this.nextVersion++;
     if (!isRead) fillPattern(buf, b, version);
-    const rq = this.r.blk.submit(isRead ? BlkOp.READ : BlkOp.WRITE, b * BS, BS, buf);
+    const rq = this.r.blk.submit(isRead ? REQ_OP.READ : REQ_OP.WRITE, b * BS, BS, buf);
     if (!rq) return;
     this.left--;
     this.inflight.add(b);
@@ -68,7 +69,7 @@ export class VerifyWorkload {
     this.res.submitted++;
   }
 
-  private onComplete(rq: BlkRequest, errno: number): void {
+  private onComplete(rq: Bio, errno: number): void {
     if (this.seen.has(rq)) { this.res.doubleCompletions++; return; }
     this.seen.add(rq);
     const m = this.meta.get(rq);
@@ -76,7 +77,7 @@ export class VerifyWorkload {
     this.res.completed++;
     this.inflight.delete(m.block);
     if (errno !== 0) this.res.errors++;
-    else if (rq.op === BlkOp.WRITE) { this.acked[m.block] = m.version; this.res.writesAcked++; }
+    else if (rq.op === REQ_OP.WRITE) { this.acked[m.block] = m.version; this.res.writesAcked++; }
     else {
       const v = this.acked[m.block]!;
       for (let i = 0; i < BS; i++) {

@@ -1,0 +1,71 @@
+/**
+ * The driver's sockets: a kernel TCP socket as the driver uses it (Linux's nbd drives a
+ * `struct socket`), opened from the host's net stack. Server names resolve to host addresses.
+ * Unit tests may give the driver another SocketFactory (an in-test network).
+ */
+import { parseIp } from '../../hw-sim/net/packet.ts';
+import { EIO, errnoOf } from '../../kernel/lib/errno.ts';
+import type { NetError } from '../../kernel/net/errors.ts';
+import type { NetStack } from '../../kernel/net/stack.ts';
+import type { TcpSocket } from '../../kernel/net/tcp/socket.ts';
+
+/** A connected socket: callbacks, never Promises. */
+export interface NbdSocket {
+  /**
+   * Queues bytes; answers the number of bytes accepted (less than asked: the send buffer is
+   * full, wait for onWritable). The caller may reuse `bytes` after the call returns.
+   */
+  send(bytes: Uint8Array): number;
+  /** Holds small sends back until uncork (TCP_CORK). */
+  cork(): void;
+  uncork(): void;
+  close(): void;
+  /** Aborts with RST. */
+  reset(): void;
+}
+
+export interface SocketEvents {
+  onConnect(): void;
+  /** Received bytes: a view valid only during the call (a receive buffer the socket reuses). */
+  onData(bytes: Uint8Array): void;
+  /** Room in the send buffer again after a short send. */
+  onWritable(): void;
+  /** Closed; `errno` 0 for an orderly close. */
+  onClose(errno: number): void;
+}
+
+/** Opens sockets from the client host. */
+export interface SocketFactory {
+  connect(host: string, port: number, events: SocketEvents): NbdSocket;
+}
+
+/** Kernel TCP sockets of one host's net stack. */
+export class KernelSockets implements SocketFactory {
+  constructor(private readonly net: NetStack, private readonly resolve: (name: string) => number | undefined) {}
+
+  connect(name: string, port: number, ev: SocketEvents): NbdSocket {
+    const addr = this.resolve(name) ?? parseIp(name);
+    const s = this.net.tcpSocket({ noDelay: true });
+    let errno = 0;
+    s.onConnect = () => ev.onConnect();
+    // The view is valid only during the call, as SocketEvents.onData says.
+    s.onData = (chunk) => ev.onData(chunk);
+    s.onWritable = () => ev.onWritable();
+    s.onEnd = () => s.close();
+    s.onError = (e: NetError) => { errno = errnoOf(e.code, EIO); };
+    s.onClose = () => ev.onClose(errno);
+    s.connect(addr, port);
+    return new KernelSocket(s);
+  }
+}
+
+class KernelSocket implements NbdSocket {
+  constructor(private readonly s: TcpSocket) {}
+  send(bytes: Uint8Array): number {
+    return this.s.state === 'CLOSED' ? 0 : this.s.send(bytes);
+  }
+  cork(): void { this.s.setCork(true); }
+  uncork(): void { this.s.setCork(false); }
+  close(): void { this.s.close(); }
+  reset(): void { this.s.abort(); }
+}
