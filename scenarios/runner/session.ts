@@ -37,6 +37,15 @@ export function openSession(scenario: Scenario, seed: number, opts: RunOptions =
       if (!w.nbd) throw new Error('no NBD device in this scenario (it has no [[server]])');
       return runMgmtCommand(w.nbd.device, w.client.kernel, argv);
     },
+    nextEventTime: () => w.engine.nextEventTime(),
+    advanceTo(t) {
+      const next = w.engine.nextEventTime();
+      if (next !== undefined && next <= t) throw new Error(`advanceTo: an event is pending at ${next} ns, before ${t} ns`);
+      w.engine.runUntil(t);
+    },
+    finished: () => w.finished(),
+    deadlineNs: () => w.deadlineNs(),
+    inject: (ev) => w.timeline.inject(ev),
     finish() {
       runWorld(w, opts.untilNs);
       return resultOf(w);

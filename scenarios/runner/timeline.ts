@@ -30,6 +30,8 @@ export interface TimelineLog {
   readonly healsNs: Ns[];
   /** Management commands of the timeline that failed (bad command or arguments). */
   readonly mgmtErrors: string[];
+  /** Applies one more event now (the stepper's `fork`), as if the timeline had it at this time. */
+  inject(ev: TimelineEvent): void;
 }
 
 const HEALS: ReadonlySet<unknown> = new Set(['heal', 'link-up', 'restart']);
@@ -42,7 +44,7 @@ const ms = (ns: Ns): string => `${(ns / 1e6).toFixed(3).replace(/\.?0+$/, '')}ms
 
 /** Schedules every timeline event; the log fills as they apply. */
 export function scheduleTimeline(s: Scenario, t: TimelineTarget): TimelineLog {
-  const log: TimelineLog = { faults: [], mgmt: [], healsNs: [], mgmtErrors: [] };
+  const log: TimelineLog = { faults: [], mgmt: [], healsNs: [], mgmtErrors: [], inject: (ev) => at(ev, false) };
   const apply = (what: string, data: Record<string, unknown>, fn: () => void): void => {
     fn();
     log.faults.push({ atNs: t.engine.now, description: what });
@@ -53,21 +55,20 @@ export function scheduleTimeline(s: Scenario, t: TimelineTarget): TimelineLog {
     if (durationNs === undefined) return;
     t.engine.schedule(durationNs, () => apply(what, { action: 'heal', what }, fn), 'runner.heal');
   };
-  for (const ev of s.timeline) {
-    t.engine.scheduleAt(ev.atNs, () => {
-      if (ev.action === 'mgmt') {
-        const out = runMgmt(t, ev.argv, log.mgmtErrors);
-        log.mgmt.push({ ...out, atNs: t.engine.now });
-        t.engine.trace.emit('runner', 'mgmt', { argv: ev.argv.join(' ') });
-        return;
-      }
-      if (t.enabled && !t.enabled(ev)) {
-        log.faults.push({ atNs: t.engine.now, description: `(swarm: ${ev.action} #${ev.index} not drawn)` });
-        return;
-      }
-      applyEvent(s, t, ev, apply, later);
-    }, `runner.at.${ev.action}`);
+  function at(ev: TimelineEvent, drawn: boolean): void {
+    if (ev.action === 'mgmt') {
+      const out = runMgmt(t, ev.argv, log.mgmtErrors);
+      log.mgmt.push({ ...out, atNs: t.engine.now });
+      t.engine.trace.emit('runner', 'mgmt', { argv: ev.argv.join(' ') });
+      return;
+    }
+    if (drawn && t.enabled && !t.enabled(ev)) {
+      log.faults.push({ atNs: t.engine.now, description: `(swarm: ${ev.action} #${ev.index} not drawn)` });
+      return;
+    }
+    applyEvent(s, t, ev, apply, later);
   }
+  for (const ev of s.timeline) t.engine.scheduleAt(ev.atNs, () => at(ev, true), `runner.at.${ev.action}`);
   return log;
 }
 

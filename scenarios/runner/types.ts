@@ -10,7 +10,7 @@
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { LivenessViolation } from '../checkers/liveness.ts';
 import type { SafetyViolation } from '../checkers/safety.ts';
-import type { LatencyOp, Ns, Percentile, Scenario } from '../schema/types.ts';
+import type { LatencyOp, Ns, Percentile, Scenario, TimelineEvent } from '../schema/types.ts';
 
 export interface RunOptions {
   /**
@@ -123,6 +123,16 @@ export interface SimSession {
   mgmt(argv: readonly string[]): MgmtOutput;
   /** Runs to the end and checks expectations, as runScenario would. */
   finish(): RunResult;
+  /** Virtual time of the next pending event (undefined: nothing left). */
+  nextEventTime?(): Ns | undefined;
+  /** Moves the clock to `t` (no event may be pending before it). */
+  advanceTo?(t: Ns): void;
+  /** The jobs are done and the timeline applied: the run's end. */
+  finished?(): boolean;
+  /** When a run that never finishes is stopped. */
+  deadlineNs?(): Ns;
+  /** Applies a fault or management command now (the stepper's `fork`). */
+  inject?(ev: TimelineEvent): void;
 }
 
 export interface Runner {

@@ -1,29 +1,39 @@
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
-import type { MgmtOutput, SimSession } from '../../scenarios/runner/types.ts';
+import type { MgmtOutput } from '../../scenarios/runner/types.ts';
+import type { Scenario } from '../../scenarios/schema/types.ts';
 import { parseDuration } from '../../drivers/nbd/config/units.ts';
 import { renderTable } from './format/table.ts';
 import { showText } from './show.ts';
 import { formatNs } from './format/units.ts';
+import { FORK_HELP, parseFork } from './stepper/fork.ts';
+import { Replayer, type Stop } from './stepper/replay.ts';
+import { patternMatcher, watchMatcher, type Breakpoint } from './stepper/watch.ts';
 
 export const STEPPER_HELP = `commands:
   next [N]              run the next N engine events (default 1) and print their records   (n)
-  continue TIME         run until virtual time TIME, e.g. 2.5ms                            (c)
+  continue [TIME]       run until virtual time TIME (e.g. 2.5ms; the clock stops exactly there),
+                        or without TIME to the next breakpoint or watchpoint hit            (c)
   until [src=S] [kind=K]  run until a record matches (* is a wildcard)                     (u)
   state MACHINE         run until MACHINE's next state change (see \`machines\`)
-  back [N]              go back N events (default 1) by re-running from the start          (b)
+  break [src=S] [kind=K]  a breakpoint: continue / reverse-continue stop at matching records
+  watch lba A[..B] | watch cookie C | watch state MACHINE
+                        a watchpoint: any record touching sectors A..B (client request, driver,
+                        server, disk), carrying NBD cookie C, or a state change of MACHINE
+  breakpoints           list breakpoints and watchpoints; delete N removes one
+  reverse-continue      back to the previous event that hit a breakpoint or watchpoint     (rc)
+  reverse-until [src=S] [kind=K]  back to the previous event with a matching record        (ru)
+  back [N]              go back N events (default 1)                                        (b)
+  skip-to TIME          jump to virtual time TIME, forward or back, printing nothing
+  fork ACTION k=v...    apply a fault or management command now and continue in that future
+                        (${FORK_HELP})
   show [SECTION]        tables: statecharts, blk (blk-mq queues, tags), nbd (commands in flight by cookie),
                         nics (rings), tcp (windows); show --json [SECTION] or show raw: the full data
   machines              list the statecharts
   mgmt COMMAND...       run a management command here (or type nbd-... directly)
   where                 current virtual time, events and records                            (w)
   finish                run to the end and print the verdict
-  help, quit
+  help, quit            (Ctrl-C stops the command that is running, not the stepper)
 `;
-
-/** A glob with `*` only, anchored. */
-function glob(p: string): RegExp {
-  return new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-}
 
 export function formatRecord(r: TraceRecord): string {
   return `[${formatNs(r.t).padStart(12)}] #${r.seq} ${r.src} ${r.kind}${r.data === undefined ? '' : ` ${JSON.stringify(r.data)}`}`;
@@ -33,94 +43,133 @@ export function formatMgmt(m: MgmtOutput): string {
   return m.table ? renderTable(m.table.columns, m.table.rows) : `${JSON.stringify(m.data, null, 2)}\n`;
 }
 
+const STOPPED: Record<Stop['why'], string> = {
+  hit: '', time: '', count: '', interrupted: 'interrupted; ',
+  end: 'stopped at the end of the run (jobs done, timeline applied); ', deadline: 'no match before the run\'s deadline; ', empty: 'nothing left to run; ',
+};
+
 /**
- * The interactive stepper's logic, one command line at a time, over a SimSession. `back`
- * re-opens the session and replays to an earlier event: the run is deterministic, so that is
- * exactly the earlier state.
+ * The interactive stepper's logic, one command line at a time, over a SimSession. Going back
+ * re-executes from the start (the run is deterministic, so that is exactly the earlier state),
+ * with the events every breakpoint hit indexed as they pass (replay.ts).
  */
 export class Stepper {
-  private session: SimSession;
-  private events = 0;
-  private ended = false;
+  private readonly r: Replayer;
+  private nextId = 1;
 
-  constructor(private readonly open: () => SimSession, private readonly out: (s: string) => void) {
-    this.session = open();
+  constructor(open: Replayer['open'], private readonly out: (s: string) => void, private readonly scenario?: Scenario) {
+    this.r = new Replayer(open, out);
   }
 
   get now(): number {
-    return this.session.now;
+    return this.r.session.now;
   }
 
-  /** Runs one command line; returns false on quit. Throws Error for a bad command. */
-  exec(line: string): boolean {
+  /** Stops the command that is running (Ctrl-C); the stepper stays. */
+  interrupt(): void {
+    this.r.interrupted = true;
+  }
+
+  /** Runs one command line; resolves false on quit. Throws Error for a bad command. */
+  async exec(line: string): Promise<boolean> {
     const words = line.trim().split(/\s+/).filter((w) => w !== '');
     const [cmd, ...args] = words;
     if (cmd === undefined || cmd.startsWith('#')) return true;
+    this.r.interrupted = false;
+    const s = this.r.session;
     switch (cmd) {
       case 'n':
       case 'next': {
         const n = args[0] === undefined ? 1 : this.count(args[0]);
-        for (let i = 0; i < n && this.stepOnce((r) => this.out(`${formatRecord(r)}\n`)); i++);
+        await this.r.forward({ maxEvents: n, each: (r) => this.out(`${formatRecord(r)}\n`) });
         return true;
       }
       case 'c':
       case 'continue': {
-        if (args[0] === undefined) throw new Error('continue needs a virtual time, e.g. `continue 2.5ms`');
-        const t = parseDuration(args[0]);
-        if (!t.ok) throw new Error(t.reason);
-        this.runWhile(() => this.session.now < t.value, () => false);
+        if (args[0] === undefined) {
+          if (this.r.breakpoints.length === 0) throw new Error('continue needs a virtual time (e.g. `continue 2.5ms`) or a breakpoint (break / watch)');
+          this.report(await this.r.forward({ stop: this.r.breakpoints }));
+          return true;
+        }
+        this.report(await this.r.forward({ untilNs: this.time(args[0]) }));
         return true;
       }
       case 'u':
-      case 'until': {
-        let src: RegExp | undefined;
-        let kind: RegExp | undefined;
-        for (const a of args) {
-          const m = /^(src|kind)=(.+)$/.exec(a);
-          if (!m) throw new Error(`until takes src=PATTERN and/or kind=PATTERN, not "${a}"`);
-          if (m[1] === 'src') src = glob(m[2]!);
-          else kind = glob(m[2]!);
-        }
-        if (!src && !kind) throw new Error('until needs src=PATTERN and/or kind=PATTERN');
-        this.runWhile(() => true, (r) => (!src || src.test(r.src)) && (!kind || kind.test(r.kind)));
+      case 'until':
+        this.report(await this.r.forward({ stop: [this.temp(patternMatcher(args, 'until'))] }));
+        return true;
+      case 'state':
+        if (args[0] === undefined) throw new Error('state needs a machine name (see `machines`)');
+        this.report(await this.r.forward({ stop: [this.temp(watchMatcher(['state', args[0]], () => s.machines()))] }));
+        return true;
+      case 'break':
+        this.add(patternMatcher(args, 'break'), 'breakpoint');
+        return true;
+      case 'watch':
+        this.add(watchMatcher(args, () => s.machines()), 'watchpoint');
+        return true;
+      case 'breakpoints':
+      case 'info':
+        this.out(this.r.breakpoints.length === 0 ? 'no breakpoints or watchpoints\n' : this.r.breakpoints.map((b) => `${b.id}: ${b.label}\n`).join(''));
+        return true;
+      case 'delete': {
+        const id = this.count(args[0] ?? '');
+        const i = this.r.breakpoints.findIndex((b) => b.id === id);
+        if (i < 0) throw new Error(`no breakpoint ${id}`);
+        this.r.breakpoints.splice(i, 1);
         return true;
       }
-      case 'state': {
-        const m = args[0];
-        if (m === undefined) throw new Error('state needs a machine name (see `machines`)');
-        if (!this.session.machines().includes(m)) throw new Error(`no statechart "${m}" (machines: ${this.session.machines().join(', ')})`);
-        this.runWhile(() => true, (r) => r.kind === 'state' && r.src === m);
+      case 'rc':
+      case 'reverse-continue':
+        if (this.r.breakpoints.length === 0) throw new Error('reverse-continue needs a breakpoint or watchpoint (break / watch)');
+        this.report(await this.r.reverse(this.r.breakpoints));
         return true;
-      }
+      case 'ru':
+      case 'reverse-until':
+        this.report(await this.r.reverse([this.temp(patternMatcher(args, 'reverse-until'))]));
+        return true;
       case 'b':
       case 'back': {
         const n = args[0] === undefined ? 1 : this.count(args[0]);
-        const target = Math.max(0, this.events - n);
-        this.session = this.open();
-        this.events = 0;
-        this.ended = false;
-        while (this.events < target && this.stepOnce(() => {}));
-        this.out(`back at event ${this.events}, ${formatNs(this.session.now)}\n`);
+        await this.r.goTo(Math.max(0, this.r.pos - n));
+        this.out(`back at event ${this.r.pos}, ${formatNs(this.r.session.now)}\n`);
+        return true;
+      }
+      case 'skip-to': {
+        if (args[0] === undefined) throw new Error('skip-to needs a virtual time, e.g. `skip-to 40ms`');
+        const t = this.time(args[0]);
+        if (t >= s.now) {
+          const stop = await this.r.forward({ untilNs: t, quiet: true });
+          if (stop.why !== 'time') this.report(stop);
+        }
+        else await this.r.goToTime(t);
+        this.out(`at ${formatNs(this.r.session.now)}, event ${this.r.pos}\n`);
+        return true;
+      }
+      case 'fork': {
+        if (!this.scenario) throw new Error('fork needs the scenario (not available here)');
+        const ev = parseFork(this.scenario, args);
+        this.r.fork(ev, args.join(' '));
+        this.out(`forked at ${formatNs(s.now)}, event ${this.r.pos}: ${args.join(' ')} applies with the next events (back before this point undoes it)\n`);
         return true;
       }
       case 'show':
-        this.out(showText(this.session, args));
+        this.out(showText(s, args));
         return true;
       case 'machines':
-        this.out(`${this.session.machines().join('\n')}\n`);
+        this.out(`${s.machines().join('\n')}\n`);
         return true;
       case 'mgmt':
         if (args.length === 0) throw new Error('mgmt needs a command, e.g. `mgmt nbd-connection-info`');
-        this.out(formatMgmt(this.session.mgmt(args)));
+        this.out(formatMgmt(s.mgmt(args)));
         return true;
       case 'w':
       case 'where':
-        this.out(`${formatNs(this.session.now)}, event ${this.events}, ${this.session.records} records${this.ended ? ', simulation ended' : ''}\n`);
+        this.out(`${formatNs(s.now)}, event ${this.r.pos}, ${s.records} records${this.r.ended ? ', simulation ended' : ''}\n`);
         return true;
       case 'finish': {
-        const r = this.session.finish();
-        this.ended = true;
-        this.out(`${r.passed ? 'PASSED' : 'FAILED'} at ${formatNs(r.virtualTimeNs)}, digest ${r.digest}\n`);
+        const res = this.r.finish();
+        this.out(`${res.passed ? 'PASSED' : 'FAILED'} at ${formatNs(res.virtualTimeNs)}, digest ${res.digest}\n`);
         return true;
       }
       case 'help':
@@ -133,7 +182,7 @@ export class Stepper {
         return false;
       default:
         if (cmd.startsWith('nbd-')) {
-          this.out(formatMgmt(this.session.mgmt(words)));
+          this.out(formatMgmt(s.mgmt(words)));
           return true;
         }
         throw new Error(`unknown command "${cmd}" (try help)`);
@@ -145,28 +194,25 @@ export class Stepper {
     return Number(v);
   }
 
-  /** One engine event; false when the simulation has nothing left. */
-  private stepOnce(each: (r: TraceRecord) => void): boolean {
-    if (this.ended) return false;
-    const recs = this.session.step();
-    if (recs === undefined) {
-      this.ended = true;
-      this.out(`simulation ended at ${formatNs(this.session.now)}\n`);
-      return false;
-    }
-    this.events++;
-    for (const r of recs) each(r);
-    return true;
+  private time(v: string): number {
+    const t = parseDuration(v);
+    if (!t.ok) throw new Error(t.reason);
+    return t.value;
   }
 
-  /** Steps while `cond` holds, stopping after the event whose records include a `stop` match. */
-  private runWhile(cond: () => boolean, stop: (r: TraceRecord) => boolean): void {
-    const from = this.events;
-    let hit: TraceRecord | undefined;
-    while (hit === undefined && cond()) {
-      if (!this.stepOnce((r) => { if (hit === undefined && stop(r)) hit = r; })) break;
-    }
-    if (hit) this.out(`${formatRecord(hit)}\n`);
-    this.out(`ran ${this.events - from} events; now ${formatNs(this.session.now)}, event ${this.events}\n`);
+  private temp(m: Pick<Breakpoint, 'label' | 'match'>): Breakpoint {
+    return { id: 0, ...m, hits: [], known: -1 };
+  }
+
+  private add(m: Pick<Breakpoint, 'label' | 'match'>, what: string): void {
+    const b: Breakpoint = { id: this.nextId++, ...m, hits: [], known: this.r.pos === 0 ? 0 : -1 };
+    this.r.breakpoints.push(b);
+    this.out(`${what} ${b.id}: ${b.label}\n`);
+  }
+
+  private report(stop: Stop): void {
+    if (stop.hit) this.out(`${stop.by && stop.by.id > 0 ? `${stop.by.id} (${stop.by.label}): ` : ''}${formatRecord(stop.hit)}\n`);
+    const why = stop.back && stop.why === 'empty' ? 'no earlier hit; ' : STOPPED[stop.why];
+    this.out(`${why}${stop.back ? 'back' : 'ran'} ${stop.events} events; now ${formatNs(this.r.session.now)}, event ${this.r.pos}\n`);
   }
 }

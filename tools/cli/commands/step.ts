@@ -30,22 +30,32 @@ export const stepCommand: CommandModule = {
           const s = loadScenario(header ? header.scenario : target);
           const seed = f.seed ?? header?.seed ?? s.seeds[0]!;
           const open = requireSessions(await ctx.loadRunner());
-          const stepper = new Stepper(() => open(s, seed), ctx.io.stdout);
+          const stepper = new Stepper(() => open(s, seed), ctx.io.stdout, s);
           ctx.io.stdout(`stepping ${s.name} seed ${seed}; \`help\` lists commands\n`);
           const rl = createInterface({ input: ctx.io.stdin, terminal: false });
           const prompt = () => ctx.io.isTTY && ctx.io.stderr(`(orion-sim ${formatNs(stepper.now)}) `);
           let bad = 0;
+          let running = false;
+          // Ctrl-C stops the command that is running; at the prompt it says how to leave.
+          const onInterrupt = (): void => {
+            if (running) stepper.interrupt();
+            else ctx.io.stdout('(Ctrl-C stops a running command; `quit` leaves the stepper)\n');
+          };
+          process.on('SIGINT', onInterrupt);
           prompt();
           for await (const line of rl) {
             try {
-              if (!stepper.exec(line)) break;
+              running = true;
+              if (!(await stepper.exec(line))) break;
             } catch (e) {
               bad++;
               ctx.io.stdout(`error: ${e instanceof Error ? e.message : String(e)}\n`);
               if (ctx.io.isTTY) ctx.io.stdout(STEPPER_HELP);
             }
+            running = false;
             prompt();
           }
+          process.off('SIGINT', onInterrupt);
           rl.close();
           // In a pipe a bad command line is bad input: scripts should notice.
           return bad > 0 && !ctx.io.isTTY ? EXIT_USAGE : EXIT_OK;
