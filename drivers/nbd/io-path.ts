@@ -293,6 +293,7 @@ export class IoPath implements ExportCaps {
       const r = recs[i]!;
       if (r.state !== RqState.SENT || r.conn !== slot.index) continue;
       n++;
+      if (this.engine.bugs.has('lost-requeue')) continue; // injected: forgets what was in flight
       if (this.errors.mayRequeue(r.retries)) this.requeue(r);
       else {
         this.errors.report('transport', 'fail-request', slot.index, slot.server, EIO, `requeued too often: ${reason}`, r.tag);

@@ -39,6 +39,12 @@ export const BUGS = [
     description: 'the driver acknowledges one write (late in the run) to the block layer without ever sending it',
     killers: [{ scenario: 'fault-mix.toml' }],
   },
+  {
+    name: 'lost-requeue',
+    layer: 'driver',
+    description: 'a dead connection\'s in-flight requests are forgotten instead of requeued: they never complete',
+    killers: [{ scenario: 'fault-partition-heal.toml' }, { scenario: 'fault-mix.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

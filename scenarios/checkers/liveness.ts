@@ -32,12 +32,19 @@ export interface LivenessOptions {
   readonly limitNs: Ns;
   /** Virtual time the run ended. */
   readonly endNs: Ns;
+  /**
+   * The run ended at its deadline with work left (the runner advanced the clock to it): nothing
+   * more will complete, so every request still in flight is a violation, never undecided.
+   */
+  readonly stalled?: boolean;
 }
 
 /**
  * Liveness: every request completes — with data or an error, but completes — by
  * max(its issue time, the last fault's heal time) + N. A request still in flight past its
- * deadline when the run ends is a violation; one whose deadline is after the end is undecided.
+ * deadline when the run ends is a violation; one whose deadline is after the end is undecided,
+ * unless the run stalled (it ran to its deadline and nothing more could happen): then every
+ * request in flight is a violation.
  */
 export function checkLiveness(h: History, opts: LivenessOptions): LivenessReport {
   const violations: LivenessViolation[] = [];
@@ -49,18 +56,22 @@ export function checkLiveness(h: History, opts: LivenessOptions): LivenessReport
     if (waited > worst) worst = waited;
     const deadline = from + opts.limitNs;
     if (op.completedNs !== undefined && op.completedNs <= deadline) continue;
-    if (op.completedNs === undefined && deadline >= opts.endNs) {
+    if (op.completedNs === undefined && deadline >= opts.endNs && opts.stalled !== true) {
       undecided.push(op.id);
       continue;
     }
-    const what = op.completedNs === undefined ? `was still in flight at the end (${opts.endNs}ns)` : `completed at ${op.completedNs}ns`;
+    const what = op.completedNs === undefined
+      ? `was still in flight ${opts.stalled === true ? 'when the run stalled' : 'at the end'} (${opts.endNs}ns)`
+      : `completed at ${op.completedNs}ns`;
     violations.push({
       opId: op.id,
       kind: op.kind,
       issuedNs: op.issuedNs,
       completedNs: op.completedNs,
       deadlineNs: deadline,
-      message: `${op.kind} #${op.id} issued at ${op.issuedNs}ns ${what}, past its deadline ${deadline}ns (last heal ${opts.lastHealNs}ns + ${opts.limitNs}ns)`,
+      message: deadline < opts.endNs || op.completedNs !== undefined
+        ? `${op.kind} #${op.id} issued at ${op.issuedNs}ns ${what}, past its deadline ${deadline}ns (last heal ${opts.lastHealNs}ns + ${opts.limitNs}ns)`
+        : `${op.kind} #${op.id} issued at ${op.issuedNs}ns ${what}; nothing was left to complete it by its deadline ${deadline}ns`,
     });
   }
   return { ok: violations.length === 0, checked: h.ops.length, violations, undecided, worstNs: worst };

@@ -16,11 +16,12 @@ export interface Checked {
   readonly history: History;
 }
 
-export function checkDevices(s: Scenario, disks: ReadonlyMap<string, HistoryTap>, endNs: Ns): Checked {
+/** `stalled`: the run reached its deadline with work left (or threw): requests in flight are violations. */
+export function checkDevices(s: Scenario, disks: ReadonlyMap<string, HistoryTap>, endNs: Ns, stalled = false): Checked {
   const per = [...disks].map(([device, tap]) => {
     const history = tap.history();
     const liveness = s.expect.livenessNs !== undefined
-      ? checkLiveness(history, { lastHealNs: s.lastHealNs, limitNs: s.expect.livenessNs, endNs })
+      ? checkLiveness(history, { lastHealNs: s.lastHealNs, limitNs: s.expect.livenessNs, endNs, stalled })
       : undefined;
     return { device, history, safety: checkSafety(history), liveness };
   });

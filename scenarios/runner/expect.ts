@@ -38,12 +38,32 @@ export function jobResultOf(j: JobReport): JobResult {
   if (j.flush.ios > 0) latency.flush = latencyOf(j.flush.lat);
   if (j.trim.ios > 0) latency.trim = latencyOf(j.trim.lat);
   // IOPS count reads, writes and trims (as fio does); bandwidth only the bytes that moved as data.
+  const incomplete = incompleteReason(j);
   return {
     name: j.name, ios, errors: j.read.errors + j.write.errors + j.flush.errors + j.trim.errors,
     iops: span > 0 ? (j.read.ios + j.write.ios + j.trim.ios) / span : 0,
     bandwidthBps: span > 0 ? ((j.read.bytes + j.write.bytes) * 8) / span : 0,
     latency,
+    ...(incomplete !== undefined ? { incomplete } : {}),
   };
+}
+
+/** Why a job group did not complete its I/Os, or undefined when every instance did. */
+function incompleteReason(j: JobReport): string | undefined {
+  if (j.running > 0) return `${j.running} of ${j.numjobs} instance(s) still running when the run ended (${j.issued} I/Os issued)`;
+  if (j.stoppedByError > 0) return `${j.stoppedByError} of ${j.numjobs} instance(s) stopped at their first I/O error (${j.issued} I/Os issued; continue_on_error is off)`;
+  return undefined;
+}
+
+/**
+ * `jobs`: every job completed its I/Os, unless `[expect] jobs_complete = false`. A job that never
+ * started (its device failed first) has no result here; the device verdict covers it.
+ */
+export function jobsVerdict(e: Expectations, jobs: readonly JobResult[]): ExpectationResult | undefined {
+  if (e.jobsComplete === false || jobs.length === 0) return undefined;
+  const bad = jobs.filter((j) => j.incomplete !== undefined);
+  const actual = bad.length === 0 ? 'all complete' : bad.map((j) => `${j.name}: ${j.incomplete!}`).join('; ');
+  return { name: 'jobs', ok: bad.length === 0, actual, limit: 'every job completes its I/Os' };
 }
 
 /** Per healed fault: from the heal to the next request completed successfully (none: null). */
@@ -79,6 +99,8 @@ export function evaluate(e: Expectations, jobs: readonly JobResult[], m: {
 }): ExpectationResult[] {
   const errors = m.history.ops.reduce((a, op) => a + (op.completedNs !== undefined && !op.ok ? 1 : 0), 0);
   const out = evaluateExpectations(e, { jobs, safety: m.safety, liveness: m.liveness, recoveryNs: recoveryTimes(m.history, m.healsNs), errors, wire: m.wire });
+  const jobsOk = jobsVerdict(e, jobs);
+  if (jobsOk) out.unshift(jobsOk);
   const verdict = deviceVerdict(e, m.device);
   if (verdict) out.unshift(verdict);
   return out;

@@ -30,6 +30,8 @@ export interface JobsContext {
 
 export interface JobsRun {
   readonly workloads: readonly Workload[];
+  /** Per device with verify jobs: when its read-back of every written block started. */
+  readonly readBacks: ReadonlyMap<string, number>;
   /** Devices whose workload (and read-back) has not finished. */
   left(): number;
 }
@@ -48,6 +50,7 @@ export function startJobs(s: Scenario, ctx: JobsContext): JobsRun {
     createRamdisk(k, device, { irq: RAM_IRQ_BASE + Number(device.slice(3)), sizeBytes: ramDiskBytes(s.jobs.map(sizeOf), device) });
   }
   const workloads: Workload[] = [];
+  const readBacks = new Map<string, number>();
   let left = 0;
   for (const [device, jobs] of byDevice) {
     const tap = ctx.tapOf(device);
@@ -65,8 +68,12 @@ export function startJobs(s: Scenario, ctx: JobsContext): JobsRun {
       const verify = jobs.some((j) => j.verify);
       const w = new Workload(k, tap, jobs.map((j) => toWorkloadJob(j, now)), {
         onDone: () => {
-          if (!verify) left--;
-          else tap.readBack(READ_BACK_DEPTH, () => { left--; });
+          if (!verify) { left--; return; }
+          // After the last heal, so the read-back proves what survived every fault (not an EIO window's errors).
+          ctx.engine.scheduleAt(Math.max(ctx.engine.now, s.lastHealNs), () => {
+            readBacks.set(device, ctx.engine.now);
+            tap.readBack(READ_BACK_DEPTH, () => { left--; });
+          }, 'runner.read-back');
         },
       });
       if (w.verifier) w.verifier.prefilled = tap.prefilled;
@@ -79,7 +86,7 @@ export function startJobs(s: Scenario, ctx: JobsContext): JobsRun {
       else whenReady(nbd, run);
     }, 'runner.jobs.start');
   }
-  return { workloads, left: () => left };
+  return { workloads, readBacks, left: () => left };
 }
 
 function sizeOf(j: JobSpec): { device: string; offset: number; size: number } {
@@ -115,6 +122,7 @@ export function toWorkloadJob(j: JobSpec, nowNs: number): WorkloadJob {
   return {
     name: j.name, rw: j.rw, bs: j.bsBytes, iodepth: j.iodepth, numjobs: j.numjobs, size: j.sizeBytes, offset: j.offsetBytes,
     rwmixread: j.rwmixread, fsyncEvery: j.fsyncEvery, verify: j.verify, startDelayNs: Math.max(0, j.startNs - nowNs),
+    continueOnError: j.continueOnError,
     ...(j.runtimeNs !== undefined ? { runtimeNs: j.runtimeNs } : {}), ...(j.ios !== undefined ? { ios: j.ios } : {}),
   };
 }

@@ -5,23 +5,39 @@
 import type { Ns } from '../schema/types.ts';
 import { checkDevices } from './checks.ts';
 import { evaluate, jobResultOf } from './expect.ts';
-import type { JobResult, RunResult } from './types.ts';
+import type { ExpectationResult, JobResult, RunResult } from './types.ts';
 import type { World } from './world.ts';
 
-/** Steps the engine until the jobs and the timeline are done, `untilNs`, or the deadline. */
+/**
+ * Steps the engine until the jobs and the timeline are done, `untilNs`, or the deadline. A run
+ * that reaches its deadline first (nothing left to do, or the next event lies past it) is
+ * stalled: the clock is advanced to the deadline, so what is still in flight has had its full
+ * time and counts against liveness.
+ */
 export function runWorld(w: World, untilNs?: Ns): void {
   const e = w.engine;
   // Check for the end between events; the workload finishing does not empty the queue (timers).
   let stopAt = untilNs ?? w.deadlineNs();
   for (;;) {
-    if (w.finished() && untilNs === undefined) return;
+    if (w.finished() && untilNs === undefined) { w.end = 'finished'; return; }
     const next = e.nextEventTime();
     if (next !== undefined && next > stopAt && untilNs === undefined) stopAt = w.deadlineNs();
     if (next === undefined || next > stopAt) {
-      if (untilNs !== undefined) e.runUntil(untilNs);
+      e.runUntil(stopAt);
+      w.end = untilNs !== undefined ? 'until' : 'stalled';
       return;
     }
     e.step();
+  }
+}
+
+/** runWorld, with a simulator exception caught into the world (reported as a failed run). */
+export function runWorldSafely(w: World, untilNs?: Ns): void {
+  try {
+    runWorld(w, untilNs);
+  } catch (err) {
+    w.end = 'threw';
+    w.error = err instanceof Error ? `${err.message}${err.stack ? `\n${err.stack.split('\n').slice(1, 6).join('\n')}` : ''}` : String(err);
   }
 }
 
@@ -30,14 +46,21 @@ export function resultOf(w: World): RunResult {
   const endNs = w.engine.now;
   const jobs: JobResult[] = [];
   for (const wl of w.workloads) for (const j of wl.report().jobs) jobs.push(jobResultOf(j));
-  const { safety, liveness, history } = checkDevices(s, w.disks, endNs);
+  const { safety, liveness, history } = checkDevices(s, w.disks, endNs, w.end === 'stalled' || w.end === 'threw');
   const dev = w.nbd?.device;
   const device = dev && { state: dev.state, reason: dev.failureReason };
   const nic = w.client.nic.stats;
   const wire = { rx: nic.rx.bytes, tx: nic.tx.bytes };
-  const expectations = evaluate(s.expect, jobs, { safety, liveness, history, healsNs: w.timeline.healsNs, device, wire });
+  // A run cut at --until has jobs still running by design: no jobs verdict then.
+  const cut = w.end === 'until';
+  const expectations = evaluate(s.expect, jobs, { safety, liveness, history, healsNs: w.timeline.healsNs, device, wire })
+    .filter((x) => !(cut && x.name === 'jobs'));
   const mgmtErrors = w.timeline.mgmtErrors;
   if (mgmtErrors.length > 0) expectations.push({ name: 'mgmt', ok: false, actual: mgmtErrors[0]!, limit: 'every command succeeds' });
+  const end = endVerdict(w, history.ops.filter((op) => op.completedNs === undefined).length);
+  if (end) expectations.unshift(end);
+  const readBack = readBackVerdict(w);
+  if (readBack) expectations.push(readBack);
   w.engine.trace.emit('runner', 'run.end', { jobs: jobs.length, ok: expectations.every((x) => x.ok) });
   return {
     scenario: s.name,
@@ -53,4 +76,45 @@ export function resultOf(w: World): RunResult {
     livenessViolations: liveness?.violations ?? [],
     mgmt: w.timeline.mgmt,
   };
+}
+
+/**
+ * `read-back`: after verify jobs every written block is read once more after the last heal; each
+ * of those reads must succeed (safety checks what they saw), or nothing was verified.
+ */
+function readBackVerdict(w: World): ExpectationResult | undefined {
+  let reads = 0;
+  const failed: string[] = [];
+  for (const [device, startNs] of w.readBacks) {
+    for (const op of w.disks.get(device)!.history().ops) {
+      if (op.kind !== 'read' || op.issuedNs < startNs) continue;
+      reads++;
+      if (!op.ok) failed.push(`${device} [${op.offset}, +${op.length}): ${String(op.errno ?? 'in flight')}`);
+    }
+  }
+  if (w.readBacks.size === 0) return undefined;
+  const actual = failed.length === 0 ? `${reads} reads ok` : `${failed.length} of ${reads} failed (first ${failed[0]!})`;
+  return { name: 'read-back', ok: failed.length === 0, actual, limit: 'every read-back read succeeds' };
+}
+
+/** What a run that threw reports when even its checkers cannot run over the broken state. */
+export function thrownResult(w: World, err: unknown): RunResult {
+  const msg = `${w.error ?? ''}${w.error ? '; then checking threw: ' : ''}${err instanceof Error ? err.message : String(err)}`;
+  return {
+    scenario: w.scenario.name, seed: w.seed, digest: w.engine.trace.digest(), virtualTimeNs: w.engine.now, events: w.engine.eventsRun,
+    passed: false, expectations: [{ name: 'exception', ok: false, actual: msg, limit: 'the simulation runs to its end' }],
+    jobs: [], faults: w.timeline.faults, safetyViolations: [], livenessViolations: [], mgmt: w.timeline.mgmt,
+  };
+}
+
+/** A run that stalled or threw never passes, whatever else was measured. */
+function endVerdict(w: World, inFlight: number): ExpectationResult | undefined {
+  if (w.end === 'threw') return { name: 'exception', ok: false, actual: w.error ?? 'unknown error', limit: 'the simulation runs to its end' };
+  if (w.end === 'stalled') {
+    return {
+      name: 'stalled', ok: false, limit: 'jobs and timeline done by the deadline',
+      actual: `${inFlight} request(s) in flight at the deadline ${w.engine.now}ns`,
+    };
+  }
+  return undefined;
 }

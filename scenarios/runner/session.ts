@@ -6,7 +6,7 @@
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { Scenario } from '../schema/types.ts';
 import { runMgmtCommand } from './mgmt.ts';
-import { resultOf, runWorld } from './run.ts';
+import { resultOf, runWorldSafely } from './run.ts';
 import { snapshotWorld, statechartsOf, viewWorld } from './show.ts';
 import type { MgmtOutput, RunOptions, SimSession } from './types.ts';
 import { buildWorld } from './world.ts';
@@ -47,7 +47,7 @@ export function openSession(scenario: Scenario, seed: number, opts: RunOptions =
     deadlineNs: () => w.deadlineNs(),
     inject: (ev) => w.timeline.inject(ev),
     finish() {
-      runWorld(w, opts.untilNs);
+      runWorldSafely(w, opts.untilNs);
       return resultOf(w);
     },
   };

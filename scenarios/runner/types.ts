@@ -55,6 +55,8 @@ export interface JobResult {
   /** Bits per second, like every rate in a scenario (link rates, `[expect] bandwidth`). */
   readonly bandwidthBps: number;
   readonly latency: Partial<Record<LatencyOp, LatencySummary>>;
+  /** Why the job did not complete its I/Os (still running at the end, stopped at an error); absent when it did. */
+  readonly incomplete?: string;
 }
 
 /** A timeline event as applied. */

@@ -41,6 +41,8 @@ export interface World {
   /** The tapped block device per device name (nbd0, ram0 ...). */
   readonly disks: ReadonlyMap<string, HistoryTap>;
   readonly workloads: readonly Workload[];
+  /** Per device with verify jobs: when its read-back of every written block started. */
+  readonly readBacks: ReadonlyMap<string, Ns>;
   readonly timeline: TimelineLog;
   /**
    * Virtual time after which a run whose jobs are stuck stops: past the timeline, the jobs'
@@ -49,7 +51,16 @@ export interface World {
   deadlineNs(): Ns;
   /** Jobs finished and every timeline event (heals included) applied. */
   finished(): boolean;
+  /**
+   * How the run ended (set by runWorld): 'finished' (jobs and timeline done), 'stalled' (the
+   * deadline passed first: the clock was advanced to it), 'until' (stopped at RunOptions.untilNs),
+   * 'threw' (a simulator exception, in `error`).
+   */
+  end: RunEnd | undefined;
+  error: string | undefined;
 }
+
+export type RunEnd = 'finished' | 'stalled' | 'until' | 'threw';
 
 /** How long past the last fault (or the last timeline event) a stuck run may go on. */
 const GRACE_NS = 1_000_000_000;
@@ -116,8 +127,9 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     return Math.max(planned, last) + patience;
   };
   return {
-    scenario: s, seed, engine, machine, client, servers, nbd, disks, workloads: jobs.workloads, timeline: tl, deadlineNs,
+    scenario: s, seed, engine, machine, client, servers, nbd, disks, workloads: jobs.workloads, readBacks: jobs.readBacks, timeline: tl, deadlineNs,
     finished: () => jobs.left() === 0 && engine.now >= lastEventNs,
+    end: undefined, error: undefined,
   };
 }
 

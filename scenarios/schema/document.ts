@@ -25,7 +25,7 @@ export const scenarioDocumentSchema = z.strictObject({
   nbd: z.record(z.string(), z.unknown()).optional(),
   job: z.array(jobSchema).default([]),
   at: z.array(timelineSchema).default([]),
-  expect: expectSchema.default({ safety: true, latency: {}, no_errors: false }),
+  expect: expectSchema.default({ safety: true, latency: {}, no_errors: false, jobs_complete: true }),
 });
 
 export type ScenarioDocument = z.output<typeof scenarioDocumentSchema>;

@@ -52,6 +52,11 @@ export const expectSchema = z.strictObject({
     .refine((w) => w.rx !== undefined || w.tx !== undefined, { message: 'give rx, tx or both' }).optional(),
   /** No request fails (errno) during the run. */
   no_errors: z.boolean().default(false),
+  /**
+   * Every job completes its I/Os: false when the scenario expects a job to stop early (at its
+   * first error without continue_on_error); true (default): an incomplete job fails the run.
+   */
+  jobs_complete: z.boolean().default(true),
   /** How the NBD device ends: "ready" (default) or an expected failure. */
   device: deviceSchema.optional(),
 });

@@ -196,6 +196,7 @@ export function normaliseJobs(doc: ScenarioDocument, deviceSize: (device: string
       fua: j.fua,
       verify: j.verify,
       startNs: j.start,
+      continueOnError: j.continue_on_error,
     };
   });
 }
@@ -231,6 +232,7 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     latency,
     noErrors: e.no_errors,
     ...(e.wire_bytes ? { wireBytes: { rx: e.wire_bytes.rx, tx: e.wire_bytes.tx } } : {}),
+    jobsComplete: e.jobs_complete,
     ...(dev?.state === 'failed' ? { device: { state: 'failed' as const, reason: dev.reason } } : {}),
   };
 }

@@ -80,6 +80,8 @@ export interface JobSpec {
   readonly fua: boolean;
   readonly verify: boolean;
   readonly startNs: Ns;
+  /** Keep issuing after an I/O error (fio continue_on_error). */
+  readonly continueOnError: boolean;
 }
 
 interface At<A extends string> {
@@ -131,6 +133,11 @@ export interface Expectations {
   readonly noErrors: boolean;
   /** Minimum IPv4 bytes through the client's NIC, per direction. */
   readonly wireBytes?: { readonly rx: number | undefined; readonly tx: number | undefined } | undefined;
+  /**
+   * Every job completes its I/Os (default): one that stopped at an error, or was still running
+   * when the run ended, fails the run. False when the scenario expects jobs to stop early.
+   */
+  readonly jobsComplete?: boolean;
   /** Set when the scenario expects the device to fail (`[expect] device = "failed"`); absent: it must not. */
   readonly device?: DeviceFailureExpectation | undefined;
 }

@@ -48,6 +48,11 @@ export const jobSchema = z
     verify: z.boolean().default(false),
     /** Virtual time before the job starts. */
     start: duration().default(0),
+    /**
+     * fio's continue_on_error: keep issuing after a failed I/O (the slot waits 1 ms, then issues
+     * its next I/O). Default false: an instance stops issuing at its first error, as fio does.
+     */
+    continue_on_error: z.boolean().default(false),
   })
   .superRefine((j, ctx) => {
     if (j.size !== undefined && j.bs > j.size) ctx.addIssue({ code: 'custom', path: ['bs'], message: `block size ${j.bs} exceeds size ${j.size}` });

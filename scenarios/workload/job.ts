@@ -47,7 +47,8 @@ export class JobInstance {
   lastCompletionNs: Ns = 0;
   finished = false;
   private readonly slots: Slot[] = [];
-  private issued = 0;
+  /** I/Os issued (flushes from fsync not counted). */
+  issued = 0;
   private writesSinceFlush = 0;
   private cursor: number;
   private stopAt = Number.POSITIVE_INFINITY;

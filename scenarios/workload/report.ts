@@ -34,6 +34,12 @@ export interface JobReport {
   flush: OpReport;
   /** Discards (rw = trim / randtrim). */
   trim: OpReport;
+  /** I/Os issued by all instances (reads, writes, trims; not the flushes of fsync). */
+  issued: number;
+  /** Instances still running (slots busy) when the report was taken. */
+  running: number;
+  /** Instances that stopped issuing at an I/O error (continue_on_error off). */
+  stoppedByError: number;
 }
 
 export interface WorkloadReport {

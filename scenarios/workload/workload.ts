@@ -118,8 +118,14 @@ export class Workload implements JobHost {
       const merged = OP_KINDS.map(() => new OpStats());
       const start = this.groupStart.get(j.name) ?? this.startNs;
       let last = start;
+      let issued = 0;
+      let running = 0;
+      let stoppedByError = 0;
       for (const inst of this.instances) {
         if (inst.job !== j) continue;
+        issued += inst.issued;
+        if (!inst.finished) running++;
+        if (inst.failed) stoppedByError++;
         for (let k = 0; k < merged.length; k++) merged[k]!.merge(inst.stats[k]!);
         if (inst.lastCompletionNs > last) last = inst.lastCompletionNs;
       }
@@ -128,6 +134,7 @@ export class Workload implements JobHost {
       jobs.push({
         name: j.name, numjobs: j.numjobs, runtimeNs: span,
         read: merged[0]!.report(span), write: merged[1]!.report(span), flush: merged[2]!.report(span), trim: merged[3]!.report(span),
+        issued, running, stoppedByError,
       });
     }
     const v = this.verifier;

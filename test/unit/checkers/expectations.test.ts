@@ -7,7 +7,7 @@ const job = (name: string, iops: number, writeP99: number | undefined): JobResul
   name, ios: 1000, errors: 0, iops, bandwidthBps: iops * 4096 * 8,
   latency: writeP99 === undefined ? {} : { write: { count: 1000, percentiles: { p99: writeP99 } } },
 });
-const none: Expectations = { safety: false, livenessNs: undefined, recoveryNs: undefined, iops: undefined, bandwidth: undefined, latency: {}, noErrors: false };
+const none: Expectations = { safety: false, livenessNs: undefined, recoveryNs: undefined, iops: undefined, bandwidth: undefined, latency: {}, noErrors: false, jobsComplete: false };
 const measured = (over: Partial<Measured> = {}): Measured => ({
   jobs: [job('a', 30_000, 4e6), job('b', 15_000, 9e6)], safety: undefined, liveness: undefined, recoveryNs: [], errors: 0, ...over,
 });

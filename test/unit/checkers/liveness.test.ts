@@ -33,3 +33,14 @@ describe('liveness checker', () => {
     expect(rep).toMatchObject({ ok: true, undecided: [1], worstNs: 200 });
   });
 });
+
+describe('liveness checker on a stalled run', () => {
+  it('counts every request still in flight as a violation, even one whose deadline lies past the end', () => {
+    // Issued at 9800: deadline max(9800, 1000) + 500 = 10300 > end 10000, yet nothing can complete it any more.
+    const rep = checkLiveness(hist([op(1, 9800, undefined), op(2, 100, 200)]), { ...opts, stalled: true });
+    expect(rep.ok).toBe(false);
+    expect(rep.undecided).toEqual([]);
+    expect(rep.violations.map((v) => [v.opId, v.deadlineNs])).toEqual([[1, 10_300]]);
+    expect(rep.violations[0]!.message).toBe('read #1 issued at 9800ns was still in flight when the run stalled (10000ns); nothing was left to complete it by its deadline 10300ns');
+  });
+});
