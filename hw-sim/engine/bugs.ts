@@ -43,7 +43,7 @@ export const BUGS = [
     name: 'lost-requeue',
     layer: 'driver',
     description: 'a dead connection\'s in-flight requests are forgotten instead of requeued: they never complete',
-    killers: [{ scenario: 'fault-partition-heal.toml' }, { scenario: 'fault-mix.toml' }],
+    killers: [{ scenario: 'fault-mix.toml' }],
   },
 ] as const satisfies readonly BugSpec[];
 
