@@ -21,6 +21,11 @@ function bodyByte(off: number, i: number): number {
 const PERIOD = 256;
 let template: Uint8Array | null = null;
 
+/** The 256 chunk bodies (bytes 12..511 of each chunk valid), for readers that compare by word. */
+export function prefillBodies(): Uint8Array {
+  return bodies();
+}
+
 function bodies(): Uint8Array {
   if (template) return template;
   template = new Uint8Array(PERIOD * PREFILL_CHUNK);

@@ -5,7 +5,7 @@
  */
 import type { History } from '../checkers/history.ts';
 import { checkLiveness, type LivenessReport } from '../checkers/liveness.ts';
-import { checkSafety, type SafetyReport } from '../checkers/safety.ts';
+import type { SafetyReport } from '../checkers/safety.ts';
 import type { Ns, Scenario } from '../schema/types.ts';
 import type { HistoryTap } from './history-tap.ts';
 
@@ -23,7 +23,7 @@ export function checkDevices(s: Scenario, disks: ReadonlyMap<string, HistoryTap>
     const liveness = s.expect.livenessNs !== undefined
       ? checkLiveness(history, { lastHealNs: s.lastHealNs, limitNs: s.expect.livenessNs, endNs, stalled })
       : undefined;
-    return { device, history, safety: checkSafety(history), liveness };
+    return { device, history, safety: tap.safetyReport(), liveness };
   });
   const only = per.length === 1 ? per[0] : undefined;
   if (only) return only;

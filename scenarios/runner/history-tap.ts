@@ -1,9 +1,11 @@
 /**
- * The operation history, recorded at the block-device boundary (submit_bio / bio end_io) and
+ * The operation history, taken at the block-device boundary (submit_bio / bio end_io) and
  * independent of the system under test: what each write carried and what each read returned is
- * read from the data itself (the workload's verify headers), not from any driver state.
- * Content ids for the checkers: verify content id + 1 per 512-byte block; 0 = zeros (never
- * written); -1 = bytes that are no verify chunk at all.
+ * read from the data itself (the workload's verify headers, see block-content.ts), not from any
+ * driver state. It feeds the online safety checker as the run goes, per block of `blockSize`
+ * (a 4 KiB page when every job's requests are whole pages), and keeps per operation only what
+ * the other checkers need: every failed or unfinished request, and every request when liveness
+ * or recovery is checked (as content-free records).
  */
 import type { Engine } from '../../hw-sim/engine/engine.ts';
 import { Bio, type BioEndIo } from '../../kernel/block/bio.ts';
@@ -12,12 +14,20 @@ import type { BlkPlug } from '../../kernel/block/queue.ts';
 import { REQ_FUA, REQ_OP } from '../../kernel/block/types.ts';
 import type { CpuContext } from '../../kernel/core/cpu-context.ts';
 import type { CrashRecord, History, OpKind, OpRecord } from '../checkers/history.ts';
-import { CHUNK, fillChunk } from '../workload/verify.ts';
-import { isPrefillChunk } from '../../hw-sim/disk/prefill.ts';
+import { OnlineSafety, type ReadHandle, type SafetyReport } from '../checkers/safety.ts';
+import type { WriteInfo } from '../checkers/safety-rules.ts';
+import { BlockContent } from './block-content.ts';
 
-export const HISTORY_BLOCK = CHUNK;
-const MAGIC = 0x4f525646;
-const GARBAGE = -1;
+export interface HistoryTapOptions {
+  /** Checker block: 4096 when every request is whole pages, else 512. */
+  readonly blockSize: number;
+  /** The device starts with the prefill pattern (its chunks are the initial content, zeros are not). */
+  readonly prefilled: boolean;
+  /** Keep a record of every request (liveness, recovery); otherwise only failed and unfinished ones. */
+  readonly keepOps: boolean;
+  /** A crash may happen in this run (the safety checker then waits for durability to prune). */
+  readonly crashesPossible: boolean;
+}
 
 interface Pending {
   id: number;
@@ -25,44 +35,55 @@ interface Pending {
   offset: number;
   length: number;
   issuedNs: number;
-  written: number[] | undefined;
   endIo: BioEndIo | null;
+  write: WriteInfo | null;
+  read: ReadHandle | null;
 }
 
 /** A gendisk view that records every bio before passing it on; the queue is the real disk's. */
 export class HistoryTap extends GenDisk {
+  readonly safety: OnlineSafety;
+  private readonly content: BlockContent;
   private readonly ops: OpRecord[] = [];
   private readonly pending = new Map<Bio, Pending>();
   private readonly crashes: CrashRecord[] = [];
+  /** Every extent written (offset → longest length), for the read-back. */
+  private readonly written = new Map<number, number>();
   private nextId = 0;
-  private readonly scratch = new Uint8Array(CHUNK);
+  private readonly ids: number[] = [];
   /** Reads are checked only when every write carries verify content. */
   private checkable = true;
   private readonly onEnd: BioEndIo = (bio) => this.ended(bio);
   /** Virtual time of the last completion (progress, for the runner's stuck-run deadline). */
   lastCompletionNs = 0;
-
-  /**
-   * The device starts with the prefill pattern (hw-sim/disk/prefill.ts): a pattern chunk at its
-   * own offset is the initial content, and zeros are not.
-   */
-  prefilled = false;
-
-  constructor(private readonly engine: Engine, readonly inner: GenDisk, ctx: CpuContext) {
-    super(inner.name, inner.queue, ctx, inner.driverData);
-  }
-
   /** Jobs asked for FUA writes (`fua = true`): every write bio gets REQ_FUA on its way down. */
   fuaWrites = false;
+
+  constructor(private readonly engine: Engine, readonly inner: GenDisk, ctx: CpuContext, private readonly o: HistoryTapOptions) {
+    super(inner.name, inner.queue, ctx, inner.driverData);
+    this.content = new BlockContent(o.blockSize, o.prefilled);
+    this.safety = new OnlineSafety({ blockSize: o.blockSize, crashesPossible: o.crashesPossible });
+  }
+
+  get prefilled(): boolean {
+    return this.o.prefilled;
+  }
 
   override submitBio(bio: Bio, cpu?: number, plug: BlkPlug | null = null): void {
     if (this.fuaWrites && bio.op === REQ_OP.WRITE) bio.flags |= REQ_FUA;
     const kind = kindOf(bio);
+    const now = this.engine.now;
     const p: Pending = {
-      id: this.nextId++, kind, offset: bio.sector * 512, length: bio.bytes, issuedNs: this.engine.now,
-      written: undefined, endIo: bio.endIo,
+      id: this.nextId++, kind, offset: bio.sector * 512, length: bio.bytes, issuedNs: now, endIo: bio.endIo, write: null, read: null,
     };
-    if ((kind === 'write' || kind === 'fua-write') && bio.data) p.written = this.contentOf(bio.data, p.offset, p.length, true);
+    if (kind === 'read') p.read = this.safety.readIssued(p.id, p.offset, p.length, now);
+    else if (kind === 'trim') p.write = this.safety.writeIssued(p.id, kind, p.offset, p.length, undefined, now);
+    else if (kind !== 'flush') {
+      if (!bio.data || !this.content.ofWrite(bio.data, p.length, this.ids)) this.checkable = false;
+      if (!bio.data) this.ids.length = 0;
+      p.write = this.safety.writeIssued(p.id, kind, p.offset, p.length, bio.data ? this.ids : undefined, now);
+      if ((this.written.get(p.offset) ?? 0) < p.length) this.written.set(p.offset, p.length);
+    }
     this.pending.set(bio, p);
     bio.endIo = this.onEnd;
     if (cpu === undefined) this.inner.submitBio(bio, undefined, plug);
@@ -72,28 +93,27 @@ export class HistoryTap extends GenDisk {
   /** A server crash the checkers must know about (unflushed writes may be lost). */
   crash(atNs: number, server: string): void {
     this.crashes.push({ atNs, server });
+    this.safety.crash(atNs);
   }
 
-  /** Every operation so far; those still in flight have no completion. */
+  /** The safety checker's verdict so far. */
+  safetyReport(): SafetyReport {
+    return this.safety.report();
+  }
+
+  /** The requests kept (see the header), those still in flight without a completion; no contents. */
   history(): History {
     const ops = this.ops.slice();
     for (const p of this.pending.values()) {
-      ops.push({ id: p.id, kind: p.kind, offset: p.offset, length: p.length, issuedNs: p.issuedNs, completedNs: undefined, ok: false, ...(p.written ? { written: p.written } : {}) });
+      ops.push({ id: p.id, kind: p.kind, offset: p.offset, length: p.length, issuedNs: p.issuedNs, completedNs: undefined, ok: false });
     }
     ops.sort((a, b) => a.id - b.id);
-    return { blockSize: HISTORY_BLOCK, ops, crashes: this.crashes.slice() };
+    return { blockSize: this.o.blockSize, ops, crashes: this.crashes.slice() };
   }
 
-  /** Offsets (bytes, 4 KiB-aligned runs as written) of every block ever written, for a read-back. */
+  /** Extents (bytes, as written) of every block ever written, for a read-back. */
   writtenExtents(): { offset: number; length: number }[] {
-    const seen = new Set<number>();
-    const out: { offset: number; length: number }[] = [];
-    for (const op of this.ops) {
-      if ((op.kind !== 'write' && op.kind !== 'fua-write') || seen.has(op.offset)) continue;
-      seen.add(op.offset);
-      out.push({ offset: op.offset, length: op.length });
-    }
-    return out.sort((a, b) => a.offset - b.offset);
+    return [...this.written].map(([offset, length]) => ({ offset, length })).sort((a, b) => a.offset - b.offset);
   }
 
   /**
@@ -134,42 +154,21 @@ export class HistoryTap extends GenDisk {
     const p = this.pending.get(bio);
     if (!p) return;
     this.pending.delete(bio);
-    this.lastCompletionNs = this.engine.now;
+    const now = this.engine.now;
+    this.lastCompletionNs = now;
     const ok = bio.status === 0;
-    const rec: OpRecord = {
-      id: p.id, kind: p.kind, offset: p.offset, length: p.length, issuedNs: p.issuedNs, completedNs: this.engine.now, ok,
-      ...(ok ? {} : { errno: bio.status }),
-      ...(p.written ? { written: p.written } : {}),
-      ...(p.kind === 'read' && ok && bio.data && this.checkable ? { seen: this.contentOf(bio.data, p.offset, p.length, false) } : {}),
-    };
-    this.ops.push(rec);
+    if (p.read) {
+      const data = bio.data;
+      const check = ok && data !== null && this.checkable;
+      if (check) this.content.ofRead(data, p.offset, p.length, this.ids);
+      this.safety.readDone(p.read, ok, check ? this.ids : undefined, now);
+    } else if (p.write) this.safety.writeDone(p.write, ok, now);
+    else this.safety.flushDone(p.issuedNs, ok, now);
+    if (!ok || this.o.keepOps) {
+      this.ops.push({ id: p.id, kind: p.kind, offset: p.offset, length: p.length, issuedNs: p.issuedNs, completedNs: now, ok, ...(ok ? {} : { errno: bio.status }) });
+    }
     bio.endIo = p.endIo;
     if (p.endIo) p.endIo(bio);
-  }
-
-  /** Content id per block of `data` at device offset `offset`. */
-  private contentOf(data: Uint8Array, offset: number, length: number, writing: boolean): number[] {
-    const out: number[] = [];
-    for (let at = 0; at < length; at += CHUNK) {
-      const c = this.chunkContent(data, at, offset + at);
-      if (writing && c <= 0) this.checkable = false;
-      out.push(c);
-    }
-    return out;
-  }
-
-  private chunkContent(data: Uint8Array, at: number, devOff: number): number {
-    if (u32(data, at) !== MAGIC) {
-      if (this.prefilled) return isPrefillChunk(data, at, devOff) ? 0 : GARBAGE;
-      for (let i = 0; i < CHUNK; i++) if (data[at + i] !== 0) return GARBAGE;
-      return 0;
-    }
-    const job = u32(data, at + 4);
-    const cid = u32(data, at + 8) + u32(data, at + 12) * 4294967296;
-    // A chunk is genuine when regenerating it from its header gives the same bytes.
-    fillChunk(this.scratch, 0, job, cid, devOff);
-    for (let i = 0; i < CHUNK; i++) if (data[at + i] !== this.scratch[i]) return GARBAGE;
-    return cid + 1;
   }
 }
 
@@ -182,8 +181,3 @@ function kindOf(bio: Bio): OpKind {
     default: return (bio.flags & REQ_FUA) !== 0 ? 'fua-write' : 'write';
   }
 }
-
-function u32(b: Uint8Array, at: number): number {
-  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
-}
-

@@ -62,6 +62,9 @@ export interface World {
 
 export type RunEnd = 'finished' | 'stalled' | 'until' | 'threw';
 
+/** The history tap's block when requests allow it: the disk's page. */
+const PAGE = 4096;
+
 /** How long past the last fault (or the last timeline event) a stuck run may go on. */
 const GRACE_NS = 1_000_000_000;
 /** Without a liveness limit: how long no request may complete before the run is declared stuck. */
@@ -102,8 +105,15 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     if (t) return t;
     const d: GenDisk | undefined = client.kernel.block.disk(name);
     if (!d) throw new Error(`job device '${name}': no such block device on the client (have ${client.kernel.block.listDisks().join(', ')})`);
-    t = new HistoryTap(engine, d, client.kernel.ctx);
-    t.prefilled = !isRamDevice(name) && prefillOf(s, name) === 'pattern';
+    const jobs = s.jobs.filter((j) => j.device === name);
+    // Per 4 KiB page when every request of the device's jobs is whole pages (the disk's granule).
+    const paged = jobs.every((j) => j.bsBytes % PAGE === 0 && j.offsetBytes % PAGE === 0 && j.sizeBytes % PAGE === 0);
+    t = new HistoryTap(engine, d, client.kernel.ctx, {
+      blockSize: paged ? PAGE : 512,
+      prefilled: !isRamDevice(name) && prefillOf(s, name) === 'pattern',
+      keepOps: s.expect.livenessNs !== undefined || s.expect.recoveryNs !== undefined,
+      crashesPossible: s.timeline.some((e) => e.action === 'crash'),
+    });
     disks.set(name, t);
     return t;
   };
