@@ -2,16 +2,16 @@ import { z } from 'zod';
 import { duration, rate, size } from '../../drivers/nbd/config/fields.ts';
 
 const percentiles = z.strictObject({
-  p50: duration().optional(),
-  p90: duration().optional(),
-  p99: duration().optional(),
-  'p99.9': duration().optional(),
-  p999: duration().optional(),
-  max: duration().optional(),
+  p50: duration().optional().describe('Median latency must not exceed this.'),
+  p90: duration().optional().describe('90th percentile latency must not exceed this.'),
+  p99: duration().optional().describe('99th percentile latency must not exceed this.'),
+  'p99.9': duration().optional().describe('99.9th percentile latency must not exceed this.'),
+  p999: duration().optional().describe('99.9th percentile latency must not exceed this (same as "p99.9").'),
+  max: duration().optional().describe('No request may take longer than this.'),
 });
 
 const perJob = <T extends z.ZodType>(value: T) =>
-  z.union([value, z.strictObject({ min: value, job: z.string().optional() })]);
+  z.union([value, z.strictObject({ min: value.describe('The least acceptable value.'), job: z.string().optional().describe('Only this job (default: all jobs together).') })]);
 
 const deviceState = z.enum(['ready', 'failed']);
 
@@ -21,42 +21,38 @@ const deviceState = z.enum(['ready', 'failed']);
  */
 const deviceSchema = z.union([
   deviceState,
-  z.strictObject({ state: deviceState, reason: z.string().min(1).optional() }).refine((d) => d.reason === undefined || d.state === 'failed', {
+  z.strictObject({
+    state: deviceState.describe('How the NBD device must end.'),
+    reason: z.string().min(1).optional().describe('A case-insensitive substring of the driver\'s failure reason.'),
+  }).refine((d) => d.reason === undefined || d.state === 'failed', {
     message: 'reason only applies to state = "failed"', path: ['reason'],
   }),
 ]);
 
 /** `[expect]`: what must hold for the run to pass. */
 export const expectSchema = z.strictObject({
-  /** Zero safety violations (reads return acknowledged data; flushed data survives a crash). */
-  safety: z.boolean().default(true),
-  /** Every request completes within this long after the last fault heals. */
-  liveness: duration().optional(),
-  /** After each fault heals, I/O completes again within this long. */
-  recovery: duration().optional(),
-  iops: perJob(z.number().positive()).optional(),
-  bandwidth: perJob(rate()).optional(),
+  safety: z.boolean().default(true).describe('Zero safety violations: reads return acknowledged data; flushed data survives a crash.'),
+  liveness: duration().optional().describe('Every request completes within this long after the last fault heals.'),
+  recovery: duration().optional().describe('After each fault heals, I/O completes again within this long.'),
+  iops: perJob(z.number().positive()).optional().describe('Least I/O operations per virtual second (reads, writes and trims; flushes do not count), or { min, job }.'),
+  bandwidth: perJob(rate()).optional().describe('Least throughput of data moved, or { min, job }.'),
   latency: z
     .strictObject({
-      read: percentiles.optional(),
-      write: percentiles.optional(),
-      flush: percentiles.optional(),
-      trim: percentiles.optional(),
+      read: percentiles.optional().describe('Read latency percentiles, measured at the block device.'),
+      write: percentiles.optional().describe('Write latency percentiles, measured at the block device.'),
+      flush: percentiles.optional().describe('Flush latency percentiles, measured at the block device.'),
+      trim: percentiles.optional().describe('Trim latency percentiles, measured at the block device.'),
     })
-    .default({}),
-  /**
-   * Bytes that must cross the client's NIC (IPv4 bytes, headers included, from its counters):
-   * `rx` into the client, `tx` out of it. Proves a throughput figure moved real data.
-   */
-  wire_bytes: z.strictObject({ rx: size({ min: 1 }).optional(), tx: size({ min: 1 }).optional() })
-    .refine((w) => w.rx !== undefined || w.tx !== undefined, { message: 'give rx, tx or both' }).optional(),
-  /** No request fails (errno) during the run. */
-  no_errors: z.boolean().default(false),
-  /**
-   * Every job completes its I/Os: false when the scenario expects a job to stop early (at its
-   * first error without continue_on_error); true (default): an incomplete job fails the run.
-   */
-  jobs_complete: z.boolean().default(true),
-  /** How the NBD device ends: "ready" (default) or an expected failure. */
-  device: deviceSchema.optional(),
-});
+    .default({})
+    .describe('Latency limits per operation.'),
+  wire_bytes: z.strictObject({
+    rx: size({ min: 1 }).optional().describe('Least bytes into the client.'),
+    tx: size({ min: 1 }).optional().describe('Least bytes out of the client.'),
+  })
+    .refine((w) => w.rx !== undefined || w.tx !== undefined, { message: 'give rx, tx or both' }).optional()
+    .describe('Bytes that must cross the client\'s NIC (IPv4 bytes, headers included, from its counters); proves a throughput figure moved real data.'),
+  no_errors: z.boolean().default(false).describe('No request fails (errno) during the run.'),
+  jobs_complete: z.boolean().default(true)
+    .describe('Every job completes its I/Os; false when a job is expected to stop early (at its first error without continue_on_error).'),
+  device: deviceSchema.optional().describe('How the NBD device ends: "ready" (default) or an expected failure ("failed" or { state, reason }).'),
+}).describe('What must hold for the run to pass.');

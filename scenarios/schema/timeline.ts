@@ -2,25 +2,27 @@ import { z } from 'zod';
 import { duration, int, size } from '../../drivers/nbd/config/fields.ts';
 import { impairmentFields } from './topology.ts';
 
-const time = duration();
-const server = z.string().min(1);
-/** A link: its name or a host pair "a<->client" (either order). */
-const link = z.string().min(1);
+const time = duration().describe('Virtual time of the event, from boot.');
+const server = z.string().min(1).describe('The [[server]] the fault hits.');
+const link = z.string().min(1).describe('The link: its name or a host pair "a<->client" (either order).');
 const heldFor = duration(undefined, { min: 1 }).optional();
 
-const at = <A extends string, S extends z.core.$ZodLooseShape>(action: A, shape: S) =>
-  z.strictObject({ time, action: z.literal(action), ...shape });
+const at = <A extends string, S extends z.core.$ZodLooseShape>(action: A, what: string, shape: S) =>
+  z.strictObject({ time, action: z.literal(action).describe(what), ...shape });
 
 /** `[[at]]`: one timed fault or management command. Times are virtual, from boot. */
 export const timelineSchema = z.discriminatedUnion('action', [
-  at('crash', { target: server }),
-  at('restart', { target: server }),
-  /** `direction = "a->client"`: only traffic from a to the client is dropped (default both ways). */
-  at('partition', { target: link, duration: heldFor, direction: z.string().min(1).optional() }),
-  at('heal', { target: link }),
-  at('link-down', { target: link, duration: heldFor }),
-  at('link-up', { target: link }),
-  at('set-link', {
+  at('crash', 'The server host crashes: connections drop without FIN or RST, unflushed writes are lost.', { target: server }),
+  at('restart', 'The crashed or hung server host boots again.', { target: server }),
+  at('partition', 'Frames on the link are dropped (both ways, or one with `direction`).', {
+    target: link,
+    duration: heldFor.describe('How long the partition lasts (default: until a `heal` of the link).'),
+    direction: z.string().min(1).optional().describe('"a->client": only traffic from a to the client is dropped (default: both ways).'),
+  }),
+  at('heal', 'Ends a partition of the link.', { target: link }),
+  at('link-down', 'The link loses carrier.', { target: link, duration: heldFor.describe('How long the link stays down (default: until a `link-up`).') }),
+  at('link-up', 'The link has carrier again.', { target: link }),
+  at('set-link', 'Changes the link\'s rate or impairments from this time on.', {
     target: link,
     rate: impairmentFields.rate.optional(),
     delay: impairmentFields.delay.optional(),
@@ -30,22 +32,32 @@ export const timelineSchema = z.discriminatedUnion('action', [
     reorder: impairmentFields.reorder.optional(),
     corrupt: impairmentFields.corrupt.optional(),
   }),
-  at('disk-eio', {
+  at('disk-eio', 'A range of the server\'s disk fails with EIO.', {
     target: server,
-    export: z.string().optional(),
-    offset: size().default(0),
-    length: size({ min: 1 }),
-    ops: z.array(z.enum(['read', 'write', 'flush', 'trim', 'zero'])).default(['read', 'write']),
-    duration: heldFor,
+    export: z.string().optional().describe('Export the range is on (default: the server\'s first export).'),
+    offset: size().default(0).describe('Start of the failing range in the export.'),
+    length: size({ min: 1 }).describe('Length of the failing range.'),
+    ops: z.array(z.enum(['read', 'write', 'flush', 'trim', 'zero'])).default(['read', 'write']).describe('Disk operations that fail in the range.'),
+    duration: heldFor.describe('How long the range fails (default: to the end of the run).'),
   }),
-  at('slow', { target: server, delay: duration(), duration: heldFor }),
-  at('hang', { target: server, duration: heldFor }),
-  at('malformed', {
+  at('slow', 'Every disk request of the server takes longer.', {
     target: server,
-    count: int(1, 1_000_000).default(1),
-    kind: z.enum(['bad-magic', 'bad-cookie', 'short', 'oversized']).default('bad-magic'),
+    delay: duration().describe('Extra service time per disk request.'),
+    duration: heldFor.describe('How long the server is slow (default: to the end of the run).'),
   }),
-  at('mgmt', { command: z.union([z.string().min(1), z.array(z.string()).min(1)]) }),
+  at('hang', 'The server stops answering but keeps its connections open.', {
+    target: server,
+    duration: heldFor.describe('How long the server hangs (default: until its `restart`).'),
+  }),
+  at('malformed', 'The server sends broken replies.', {
+    target: server,
+    count: int(1, 1_000_000).default(1).describe('Number of broken replies.'),
+    kind: z.enum(['bad-magic', 'bad-cookie', 'short', 'oversized']).default('bad-magic').describe('How each reply is broken.'),
+  }),
+  at('mgmt', 'Runs a management command of the driver and prints its output.', {
+    command: z.union([z.string().min(1), z.array(z.string()).min(1)])
+      .describe('The command line, e.g. "nbd-connection-info", or its words as an array (["nbd-server-add", "c", "10.0.0.9"]).'),
+  }),
 ]);
 
 export type TimelineAction = z.output<typeof timelineSchema>['action'];

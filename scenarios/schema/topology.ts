@@ -5,88 +5,86 @@ const name = () => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a n
 
 /** `[machine]`: the client host that runs the NBD driver and the workloads. */
 export const machineSchema = z.strictObject({
-  cores: int(1, 256).default(4),
+  cores: int(1, 256).default(4).describe('CPU cores of the client host.'),
   nic: z
     .strictObject({
-      rx_ring: int(8, 65536).default(1024),
-      tx_ring: int(8, 65536).default(1024),
-      /** Line rate of the NIC; the link's rate limits the wire in any case. */
-      rate: rate().optional(),
+      rx_ring: int(8, 65536).default(1024).describe('Receive ring size of the client NIC, in descriptors (one per wire frame).'),
+      tx_ring: int(8, 65536).default(1024).describe('Transmit ring size of the client NIC, in descriptors.'),
+      rate: rate().optional().describe('Line rate of the NIC; the link\'s rate limits the wire in any case.'),
     })
-    .default({ rx_ring: 1024, tx_ring: 1024, rate: undefined }),
+    .default({ rx_ring: 1024, tx_ring: 1024, rate: undefined })
+    .describe('The client\'s network card.'),
   irq_coalescing: z
     .strictObject({
-      /** Raise the interrupt at most this long after the first unsignalled frame. */
-      delay: duration(undefined, { max: 10_000_000 }).default(0),
-      /** ... or once this many frames are pending, whichever comes first. */
-      frames: int(1, 4096).default(1),
+      delay: duration(undefined, { max: 10_000_000 }).default(0).describe('Raise the receive interrupt at most this long after the first unsignalled frame.'),
+      frames: int(1, 4096).default(1).describe('... or once this many frames are pending, whichever comes first (frames).'),
     })
-    .default({ delay: 0, frames: 1 }),
-});
+    .default({ delay: 0, frames: 1 })
+    .describe('Interrupt coalescing of the client NIC.'),
+}).describe('The client host that runs the NBD driver and the workloads.');
 
 const diskOp = z.enum(['read', 'write', 'flush', 'trim', 'zero']);
 
 /** A static EIO/ENOSPC range on one export of a server disk. */
 export const eioRangeSchema = z.strictObject({
-  export: z.string().optional(),
-  offset: size().default(0),
-  length: size({ min: 1 }),
-  ops: z.array(diskOp).default(['read', 'write']),
-  rate: fraction().default(1),
-  error: z.enum(['EIO', 'ENOSPC']).default('EIO'),
+  export: z.string().optional().describe('Export the range is on (default: the server\'s first export).'),
+  offset: size().default(0).describe('Start of the failing range in the export.'),
+  length: size({ min: 1 }).describe('Length of the failing range.'),
+  ops: z.array(diskOp).default(['read', 'write']).describe('Disk operations that fail in the range.'),
+  rate: fraction().default(1).describe('Share of the matching requests that fail.'),
+  error: z.enum(['EIO', 'ENOSPC']).default('EIO').describe('Error the server replies with.'),
 });
 
 const exportSchema = z.strictObject({
-  name: z.string(),
-  size: size({ min: 512, multipleOf: 512 }),
-  read_only: z.boolean().default(false),
-  /** What the export holds before its first write: "zeros" (holes) or "pattern" (data naming its own offset). */
-  prefill: z.enum(['zeros', 'pattern']).default('zeros'),
+  name: z.string().describe('Export name a client asks for in NBD_OPT_GO.'),
+  size: size({ min: 512, multipleOf: 512 }).describe('Size of the export.'),
+  read_only: z.boolean().default(false).describe('Serve the export read-only (NBD_FLAG_READ_ONLY).'),
+  prefill: z.enum(['zeros', 'pattern']).default('zeros')
+    .describe('What the export holds before its first write: "zeros" (holes) or "pattern" (data naming its own offset).'),
 });
 
 /** `[[server]]`: a server host running the NBD server program on its own kernel. */
 export const serverSchema = z.strictObject({
-  name: name(),
-  address: z.string().optional(),
-  port: int(1, 65535).default(10809),
-  cores: int(1, 256).default(2),
-  disk: z.enum(['ram', 'nvme', 'ssd', 'hdd']).default('nvme'),
-  /** Volatile write cache in the disk: unflushed writes are lost on a crash. */
-  write_cache: z.boolean().default(true),
-  /** Advertise NBD_FLAG_CAN_MULTI_CONN. */
-  multi_conn: z.boolean().default(true),
-  export: z.array(exportSchema).min(1, 'a server needs at least one [[server.export]]'),
+  name: name().describe('Host name of the server, used by links, [[at]] targets and [nbd] servers.'),
+  address: z.string().optional().describe('IPv4 address of the server host (default: assigned in order).'),
+  port: int(1, 65535).default(10809).describe('TCP port the NBD server listens on.'),
+  cores: int(1, 256).default(2).describe('CPU cores of the server host.'),
+  disk: z.enum(['ram', 'nvme', 'ssd', 'hdd']).default('nvme').describe('Disk model behind the exports (service times and crash behaviour).'),
+  write_cache: z.boolean().default(true).describe('Volatile write cache in the disk: unflushed writes are lost on a crash.'),
+  multi_conn: z.boolean().default(true).describe('Advertise NBD_FLAG_CAN_MULTI_CONN.'),
+  export: z.array(exportSchema).min(1, 'a server needs at least one [[server.export]]').describe('The exports this server serves (at least one).'),
   tls: z
     .strictObject({
-      psk: z.string().regex(/^([0-9a-fA-F]{2}){16,}$/, 'must be hex, at least 32 hex digits (128 bits)'),
-      identity: z.string().min(1).default('orion'),
-      required: z.boolean().default(true),
+      psk: z.string().regex(/^([0-9a-fA-F]{2}){16,}$/, 'must be hex, at least 32 hex digits (128 bits)').describe('TLS pre-shared key, hex, at least 128 bits.'),
+      identity: z.string().min(1).default('orion').describe('PSK identity the server expects.'),
+      required: z.boolean().default(true).describe('Refuse transmission without STARTTLS.'),
     })
-    .optional(),
+    .optional()
+    .describe('STARTTLS with a pre-shared key.'),
   faults: z
     .strictObject({
-      eio: z.array(eioRangeSchema).default([]),
-      /** Extra service time added to every disk request. */
-      extra_latency: duration().default(0),
+      eio: z.array(eioRangeSchema).default([]).describe('Ranges of the disk that fail with an error from the start of the run.'),
+      extra_latency: duration().default(0).describe('Extra service time added to every disk request.'),
     })
-    .default({ eio: [], extra_latency: 0 }),
+    .default({ eio: [], extra_latency: 0 })
+    .describe('Static disk faults of this server.'),
 });
 
 /** Impairments shared by `[[link]]` and the timeline's `set-link`. */
 export const impairmentFields = {
-  rate: rate(),
-  delay: duration(),
-  jitter: duration(),
-  loss: fraction(),
-  duplicate: fraction(),
-  reorder: fraction(),
-  corrupt: fraction(),
+  rate: rate().describe('Line rate of the link in each direction.'),
+  delay: duration().describe('One-way propagation delay.'),
+  jitter: duration().describe('Random extra delay per frame, up to this much (never reorders).'),
+  loss: fraction().describe('Probability that a frame is dropped.'),
+  duplicate: fraction().describe('Probability that a frame is delivered twice.'),
+  reorder: fraction().describe('Probability that a frame is held back behind later ones.'),
+  corrupt: fraction().describe('Probability that a frame has one bit flipped.'),
 };
 
 /** `[[link]]`: a full-duplex link between two hosts ("client" is the [machine]). */
 export const linkSchema = z.strictObject({
-  name: name().optional(),
-  between: z.tuple([z.string(), z.string()]),
+  name: name().optional().describe('Name for [[at]] targets (default "a<->b" from `between`).'),
+  between: z.tuple([z.string(), z.string()]).describe('The two hosts the link joins: "client" or a [[server]] name.'),
   rate: impairmentFields.rate.default(25_000_000_000),
   delay: impairmentFields.delay.default(20_000),
   jitter: impairmentFields.jitter.default(0),
@@ -94,5 +92,5 @@ export const linkSchema = z.strictObject({
   duplicate: impairmentFields.duplicate.default(0),
   reorder: impairmentFields.reorder.default(0),
   corrupt: impairmentFields.corrupt.default(0),
-  mtu: int(576, 9216).default(1500),
+  mtu: int(576, 9216).default(1500).describe('Largest IP packet on the link, in bytes.'),
 });

@@ -21,38 +21,28 @@ export function ramDiskBytes(jobs: readonly { device: string; offset: number; si
 /** `[[job]]`: a fio-like workload on one NBD device of the client. */
 export const jobSchema = z
   .strictObject({
-    name: z.string().min(1),
-    /** nbdN (an NBD device of the [nbd] exports) or ramN (a RAM disk on the client). */
-    device: z.string().regex(/^(nbd|ram)[0-9]+$/, 'must be nbdN or ramN').default('nbd0'),
-    rw: z.enum(RW_MODES),
-    bs: size({ min: 512, max: 32 * 2 ** 20, multipleOf: 512 }).default(4096),
-    iodepth: int(1, 4096).default(1),
-    numjobs: int(1, 256).default(1),
-    /** Bytes of the device the job covers; default: the export from `offset` to its end. */
-    size: size({ min: 512, multipleOf: 512 }).optional(),
-    offset: size({ multipleOf: 512 }).default(0),
-    /** Stop after this much virtual time ... */
-    runtime: duration().optional(),
-    /** ... or after this many I/Os per job (one pass over `size` when neither is given). */
-    ios: int(1, Number.MAX_SAFE_INTEGER).optional(),
-    /** Percentage of reads in rw/randrw. */
-    rwmixread: int(0, 100).default(50),
-    /** Issue a FLUSH after every N writes (0 = never). */
-    fsync: int(0, 1_000_000).default(0),
+    name: z.string().min(1).describe('Name of the job in summaries and reports.'),
+    device: z.string().regex(/^(nbd|ram)[0-9]+$/, 'must be nbdN or ramN').default('nbd0')
+      .describe('Block device: nbdN (an NBD device, in the order of [nbd] exports) or ramN (a RAM disk on the client).'),
+    rw: z.enum(RW_MODES).describe('I/O pattern, as fio\'s rw: sequential or random reads, writes, mixes or trims.'),
+    bs: size({ min: 512, max: 32 * 2 ** 20, multipleOf: 512 }).default(4096).describe('Block size of each I/O.'),
+    iodepth: int(1, 4096).default(1).describe('I/Os each job keeps in flight.'),
+    numjobs: int(1, 256).default(1).describe('Copies of the job running side by side.'),
+    size: size({ min: 512, multipleOf: 512 }).optional().describe('Bytes of the device the job covers; default: the export from `offset` to its end.'),
+    offset: size({ multipleOf: 512 }).default(0).describe('Where on the device the job\'s range starts.'),
+    runtime: duration().optional().describe('Stop after this much virtual time ...'),
+    ios: int(1, Number.MAX_SAFE_INTEGER).optional().describe('... or after this many I/Os per job (one pass over `size` when neither is given).'),
+    rwmixread: int(0, 100).default(50).describe('Percentage of reads in rw and randrw (0..100).'),
+    fsync: int(0, 1_000_000).default(0).describe('Issue a FLUSH after every N writes (0 = never).'),
     /**
-     * Write with FUA. The workload engine has no per-job FUA, so the runner sets REQ_FUA on every
-     * write of a device: all jobs on one device must agree (checked in normalise).
+     * The workload engine has no per-job FUA, so the runner sets REQ_FUA on every write of a
+     * device: all jobs on one device must agree (checked in normalise).
      */
-    fua: z.boolean().default(false),
-    /** Write a content id per block and check every read against the writes (verify mode). */
-    verify: z.boolean().default(false),
-    /** Virtual time before the job starts. */
-    start: duration().default(0),
-    /**
-     * fio's continue_on_error: keep issuing after a failed I/O (the slot waits 1 ms, then issues
-     * its next I/O). Default false: an instance stops issuing at its first error, as fio does.
-     */
-    continue_on_error: z.boolean().default(false),
+    fua: z.boolean().default(false).describe('Write with FUA (every job on the same device must agree).'),
+    verify: z.boolean().default(false).describe('Write a content id per block and check every read against the writes (verify mode).'),
+    start: duration().default(0).describe('Virtual time before the job starts (a job on an NBD device also waits for the device).'),
+    continue_on_error: z.boolean().default(false)
+      .describe('As fio: keep issuing after a failed I/O (the slot waits 1 ms, then issues its next I/O); false: an instance stops at its first error.'),
   })
   .superRefine((j, ctx) => {
     if (j.size !== undefined && j.bs > j.size) ctx.addIssue({ code: 'custom', path: ['bs'], message: `block size ${j.bs} exceeds size ${j.size}` });

@@ -14,72 +14,72 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const name = () => z.string().regex(NAME, 'must be a name of letters, digits, "_", "." or "-"');
 
 const serverSchema = z.strictObject({
-  name: name(),
+  name: name().describe('Name of the server: a [[server]] host in a scenario.'),
   /** IPv4 address or host name; in the simulator a scenario host name resolves on its own. */
-  address: z.string().min(1).optional(),
-  port: int(1, 65535).default(NBD_DEFAULT_PORT),
+  address: z.string().min(1).optional().describe('IPv4 address or host name (default: the name).'),
+  port: int(1, 65535).default(NBD_DEFAULT_PORT).describe('TCP port of the NBD server.'),
   /** Export to attach on this server; "" is the server's default export. */
-  export: z.string().default(''),
+  export: z.string().default('').describe('Export to attach on this server ("" is the server\'s default export).'),
 });
 
 const exportSchema = z.strictObject({
-  name: z.string(),
+  name: z.string().describe('Export name.'),
   /** Block device the export becomes, e.g. "nbd0". */
-  device: z.string().regex(/^nbd[0-9]+$/, 'must be nbdN').optional(),
+  device: z.string().regex(/^nbd[0-9]+$/, 'must be nbdN').optional().describe('Block device the export becomes, e.g. "nbd0" (default: nbdK for the K-th export).'),
   /** Permission per export (SecurityManager): "rw" or "ro". */
-  access: z.enum(['rw', 'ro']).default('rw'),
+  access: z.enum(['rw', 'ro']).default('rw').describe('Permission on the export: "rw" or "ro".'),
 });
 
 const reconnectSchema = z.strictObject({
-  base: duration('ms', { min: 1 }).default(100_000_000),
-  cap: duration('ms', { min: 1 }).default(10_000_000_000),
+  base: duration('ms', { min: 1 }).default(100_000_000).describe('First reconnect delay; it doubles on each failed attempt.'),
+  cap: duration('ms', { min: 1 }).default(10_000_000_000).describe('Longest reconnect delay.'),
   /** Fraction of each delay drawn at random (from a named RNG stream): 0.2 = ±20 %. */
-  jitter: fraction().default(0.2),
+  jitter: fraction().default(0.2).describe('Share of each delay drawn at random: 0.2 = ±20 %.'),
 });
 
 const tlsSchema = z.strictObject({
   /** Pre-shared key as hex, at least 128 bits. */
-  psk: z.string().regex(/^([0-9a-fA-F]{2}){16,}$/, 'must be hex, at least 32 hex digits (128 bits)'),
-  identity: z.string().min(1).default('orion'),
+  psk: z.string().regex(/^([0-9a-fA-F]{2}){16,}$/, 'must be hex, at least 32 hex digits (128 bits)').describe('Pre-shared key, hex, at least 128 bits.'),
+  identity: z.string().min(1).default('orion').describe('PSK identity sent to the server.'),
   /** Refuse to move data unless STARTTLS succeeds. */
-  required: z.boolean().default(true),
+  required: z.boolean().default(true).describe('Refuse to move data unless STARTTLS succeeds.'),
 });
 
 /** The `[nbd]` section as written in TOML: every key of the spec plus what a real driver needs. */
 export const nbdSectionSchema = z
   .strictObject({
     // Connection configuration (spec).
-    connection_max_count: int(1, NBD_LIMITS.connectionMaxCount).default(64),
-    connection_pool_size: int(1, NBD_LIMITS.connectionMaxCount).default(16),
+    connection_max_count: int(1, NBD_LIMITS.connectionMaxCount).default(64).describe('Most connections the driver opens in all (spec limit 64).'),
+    connection_pool_size: int(1, NBD_LIMITS.connectionMaxCount).default(16).describe('Connections per device (at most connection_max_count).'),
     /** Spec unit: milliseconds when bare; "5s" also accepted. */
-    connection_timeout: duration('ms', { min: 1 }).default(30_000_000_000),
-    connection_retry_count: int(0, 1000).default(3),
+    connection_timeout: duration('ms', { min: 1 }).default(30_000_000_000).describe('Time allowed to connect and finish the handshake.'),
+    connection_retry_count: int(0, 1000).default(3).describe('Reconnect attempts before a connection is given up.'),
     // Server configuration (spec).
-    server_max_count: int(1, NBD_LIMITS.serverMaxCount).default(16),
-    server_load_balancing: z.boolean().default(true),
-    server_failover_enabled: z.boolean().default(true),
+    server_max_count: int(1, NBD_LIMITS.serverMaxCount).default(16).describe('Most servers in `servers` (spec limit 16).'),
+    server_load_balancing: z.boolean().default(true).describe('Spread requests over the servers of a device.'),
+    server_failover_enabled: z.boolean().default(true).describe('Move a dead server\'s requests to another server of the same data.'),
     /** Spec unit: seconds when bare. */
-    server_health_check_interval: duration('s', { min: 1 }).default(30_000_000_000),
+    server_health_check_interval: duration('s', { min: 1 }).default(30_000_000_000).describe('How often server health is checked and given-up connections are retried, so a returning server is used again.'),
     // Performance (spec).
-    read_ahead_size: size({ max: 2 ** 30 }).default(2 * 2 ** 20),
-    write_back_cache: z.boolean().default(true),
-    write_back_cache_size: size({ max: 2 ** 40 }).default(256 * 2 ** 20),
-    local_cache_size: size({ max: NBD_LIMITS.localCacheBytes }).default(512 * 2 ** 20),
+    read_ahead_size: size({ max: 2 ** 30 }).default(2 * 2 ** 20).describe('Largest read-ahead window of the read cache.'),
+    write_back_cache: z.boolean().default(true).describe('Acknowledge writes from the local cache and write them back later (FLUSH and FUA wait for them).'),
+    write_back_cache_size: size({ max: 2 ** 40 }).default(256 * 2 ** 20).describe('Most dirty data the write-back cache holds.'),
+    local_cache_size: size({ max: NBD_LIMITS.localCacheBytes }).default(512 * 2 ** 20).describe('Size of the local block cache (spec limit 512 MB).'),
     /** Orion compression extension (docs/nbd-extensions.md); off by default so no scenario changes. */
-    compression_enabled: z.boolean().default(false),
+    compression_enabled: z.boolean().default(false).describe('Compress payloads when the server offers the Orion compression extension.'),
     // Network (spec).
-    tcp_enabled: z.boolean().default(true),
-    udp_enabled: z.boolean().default(false),
-    connection_pooling: z.boolean().default(true),
-    load_balancing: z.boolean().default(true),
-    failover_enabled: z.boolean().default(true),
+    tcp_enabled: z.boolean().default(true).describe('Use TCP transport.'),
+    udp_enabled: z.boolean().default(false).describe('Use the Orion UDP transport extension.'),
+    connection_pooling: z.boolean().default(true).describe('Keep a pool of connections per device (off: one).'),
+    load_balancing: z.boolean().default(true).describe('Spread requests over the connections of a device.'),
+    failover_enabled: z.boolean().default(true).describe('Requeue a dead connection\'s requests on live connections.'),
     // What a real driver needs beyond the spec's list.
-    dead_conn_timeout: duration('ms', { min: 1 }).default(30_000_000_000),
-    request_timeout: duration('ms', { min: 1 }).default(30_000_000_000),
-    reconnect: reconnectSchema.default({ base: 100_000_000, cap: 10_000_000_000, jitter: 0.2 }),
-    tls: tlsSchema.optional(),
-    servers: z.array(serverSchema).default([]),
-    exports: z.array(exportSchema).optional(),
+    dead_conn_timeout: duration('ms', { min: 1 }).default(30_000_000_000).describe('A connection silent this long with requests in flight is dead; a request with no live connection this long fails with EIO.'),
+    request_timeout: duration('ms', { min: 1 }).default(30_000_000_000).describe('blk-mq timeout of one request.'),
+    reconnect: reconnectSchema.default({ base: 100_000_000, cap: 10_000_000_000, jitter: 0.2 }).describe('Backoff between reconnect attempts.'),
+    tls: tlsSchema.optional().describe('STARTTLS with a pre-shared key on every connection.'),
+    servers: z.array(serverSchema).default([]).describe('Servers to attach (default in a scenario: the first export of every [[server]]).'),
+    exports: z.array(exportSchema).optional().describe('Exports and the devices they become (default: one per distinct export of `servers`).'),
   })
   .superRefine((c, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });

@@ -236,6 +236,6 @@ describe('bad scenarios: file, key path, reason, line', () => {
   });
 
   it('the example in the repository stays in sync with the docs comment', () => {
-    expect(readFileSync('scenarios/smoke.toml', 'utf8')).toMatch(/^# Smoke/);
+    expect(readFileSync('scenarios/smoke.toml', 'utf8')).toMatch(/^#:schema .*\n# Smoke/);
   });
 });
