@@ -79,7 +79,12 @@ export class BridgeClient {
         reject(e);
       };
       const timer = setTimeout(() => fail(new NbdClientError('timeout', `no answer from ${opts.host}:${opts.port} within ${opts.timeoutMs ?? 10_000} ms`)), opts.timeoutMs ?? 10_000);
-      raw.once('error', (e) => fail(new NbdClientError('connect', `cannot connect to ${opts.host}:${opts.port}: ${e.message}`)));
+      // A server that refuses an option may close at once (nbd-server after NBD_REP_ERR_UNKNOWN),
+      // so our ABORT meets a reset: its answer, already read, is the reason, not the reset.
+      raw.once('error', (e) => {
+        if (hs.failure || raw.bytesRead > 0) fail(handshakeError(hs.failure, opts, e));
+        else fail(new NbdClientError('connect', `cannot connect to ${opts.host}:${opts.port}: ${e.message}`));
+      });
       const hs = new NbdHandshake({
         exportName: opts.exportName ?? '',
         tls: opts.psk ? 'require' : 'off',

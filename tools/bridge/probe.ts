@@ -4,6 +4,7 @@ import { BridgeClient, NbdClientError } from './client.ts';
 import { exportReport, extensionReport, extensionsLine, formatExport, mapLine, PROBE_EXTENSIONS, protocolLine, type ExportReport } from './describe.ts';
 import { parseFill, parseNbdUrl, parseRange, UsageError } from './args.ts';
 import { pickPsk, readPskFile, type PskEntry } from './psk.ts';
+import { NBD_FLAG_SEND_FLUSH } from '../../drivers/nbd/protocol/uapi.ts';
 
 export interface ProbeOptions {
   json?: boolean;
@@ -71,22 +72,25 @@ export async function probe(url: string, opts: ProbeOptions, io: ProbeOutput): P
       reports.push(rep);
       try {
         if (opts.map) rep.map = await mapExport(c, x.size, x.minBlock);
+        // Each command stands alone: one the server refuses is reported and the others still run.
         if (write) {
-          await chunked(write.offset, write.length, x.maxPayload, (off, len) => c.write(off, new Uint8Array(len).fill(write.byte)));
-          results.push({ command: 'write', offset: write.offset, length: write.length, byte: write.byte, result: 'ok' });
+          results.push(await command({ command: 'write', offset: write.offset, length: write.length, byte: write.byte }, () =>
+            chunked(write.offset, write.length, x.maxPayload, (off, len) => c.write(off, new Uint8Array(len).fill(write.byte)))));
         }
         if (opts.flush) {
-          await c.flush();
-          results.push({ command: 'flush', result: 'ok' });
+          results.push((x.transmissionFlags & NBD_FLAG_SEND_FLUSH) === 0
+            ? { command: 'flush', result: 'unsupported', reason: 'the server does not offer flush (NBD_FLAG_SEND_FLUSH not set)' }
+            : await command({ command: 'flush' }, () => c.flush()));
         }
         if (read) {
           const data = new Uint8Array(read.length);
-          await chunked(read.offset, read.length, x.maxPayload, (off, len) => c.read(off, len, 0, data.subarray(off - read.offset, off - read.offset + len)));
-          results.push({
-            command: 'read', offset: read.offset, length: read.length, result: 'ok',
-            sha256: createHash('sha256').update(data).digest('hex'),
-            head: Buffer.from(data.subarray(0, 16)).toString('hex'),
-          });
+          const r = await command({ command: 'read', offset: read.offset, length: read.length }, () =>
+            chunked(read.offset, read.length, x.maxPayload, (off, len) => c.read(off, len, 0, data.subarray(off - read.offset, off - read.offset + len))));
+          if (r.result === 'ok') {
+            r.sha256 = createHash('sha256').update(data).digest('hex');
+            r.head = Buffer.from(data.subarray(0, 16)).toString('hex');
+          }
+          results.push(r);
         }
       } finally {
         await c.close();
@@ -106,13 +110,24 @@ export async function probe(url: string, opts: ProbeOptions, io: ProbeOutput): P
       }
       for (const r of results) io.out(formatResult(r));
     }
-    return 0;
+    return results.every((r) => r.result === 'ok') ? 0 : 1;
   } catch (e) {
     if (e instanceof NbdClientError) {
       io.err(`orion-sim probe: ${e.message}\n`);
       return 1;
     }
     throw e;
+  }
+}
+
+/** Runs one command; a server error (or a refusal) becomes its result instead of ending the probe. */
+async function command(what: Record<string, unknown>, run: () => Promise<unknown>): Promise<Record<string, unknown>> {
+  try {
+    await run();
+    return { ...what, result: 'ok' };
+  } catch (e) {
+    if (!(e instanceof NbdClientError) || (e.kind !== 'command' && e.kind !== 'submit')) throw e;
+    return { ...what, result: 'failed', reason: e.message };
   }
 }
 
@@ -149,9 +164,9 @@ async function mapExport(c: BridgeClient, size: number, minBlock: number): Promi
 }
 
 function formatResult(r: Record<string, unknown>): string {
-  switch (r.command) {
-    case 'read': return `read ${r.length as number} bytes at ${r.offset as number}: ok, sha256 ${r.sha256 as string}, first bytes ${r.head as string}\n`;
-    case 'write': return `write ${r.length as number} bytes of 0x${(r.byte as number).toString(16).padStart(2, '0')} at ${r.offset as number}: ok\n`;
-    default: return 'flush: ok\n';
-  }
+  const what = r.command === 'read' ? `read ${r.length as number} bytes at ${r.offset as number}`
+    : r.command === 'write' ? `write ${r.length as number} bytes of 0x${(r.byte as number).toString(16).padStart(2, '0')} at ${r.offset as number}`
+    : 'flush';
+  if (r.result !== 'ok') return `${what}: ${r.result as string}: ${r.reason as string}\n`;
+  return r.command === 'read' ? `${what}: ok, sha256 ${r.sha256 as string}, first bytes ${r.head as string}\n` : `${what}: ok\n`;
 }

@@ -150,7 +150,7 @@ export async function startQemuNbd(sizeBytes: number, exportName = 'disk'): Prom
 }
 
 /** `nbd-server` in the foreground (-d) with a config file that listens on loopback only. */
-export async function startNbdServer(sizeBytes: number, exportName = 'disk'): Promise<Peer> {
+export async function startNbdServer(sizeBytes: number, exportName = 'disk', opts: { flush?: boolean } = {}): Promise<Peer> {
   const port = await freePort();
   const dir = scratchDir('nbd-server');
   const file = join(dir, 'disk.img');
@@ -164,7 +164,7 @@ export async function startNbdServer(sizeBytes: number, exportName = 'disk'): Pr
     'allowlist = true',
     `[${exportName}]`,
     `exportname = ${file}`,
-    'flush = true',
+    `flush = ${opts.flush ?? true}`,
     'fua = true',
     'trim = true',
     '',
