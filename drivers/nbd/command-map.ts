@@ -18,7 +18,7 @@ export interface ExportCaps {
  * buffer). Answers false when there is nothing to send (complete at once).
  */
 export function mapCommand(c: NbdCmd, x: ExportCaps, maxIo: number): boolean {
-  const rq = c.rq;
+  const rq = c.rq!;
   c.flags = 0;
   c.postFlush = false;
   switch (rq.op) {

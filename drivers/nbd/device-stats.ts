@@ -1,3 +1,4 @@
+import { publishCacheStats } from './cache/cache-stats.ts';
 import type { NbdDevice } from './device.ts';
 import type { StatsTree } from '../../kernel/core/stats.ts';
 
@@ -71,16 +72,7 @@ export class DeviceStats {
     stats.gauge(`${p}/net/short_sends`, () => this.dev.network.shortSends);
     stats.gauge(`${p}/lb/policy`, () => this.dev.lb.policy);
     stats.gauge(`${p}/lb/decisions`, () => this.dev.lb.decisionsMade);
-    const cache = this.dev.cache;
-    stats.gauge(`${p}/cache/mode`, () => cache.stats().mode);
-    stats.gauge(`${p}/cache/read_hits`, () => cache.stats().readHits);
-    stats.gauge(`${p}/cache/read_misses`, () => cache.stats().readMisses);
-    stats.gauge(`${p}/cache/read_ahead_hits`, () => cache.stats().readAheadHits);
-    stats.gauge(`${p}/cache/dirty_bytes`, () => cache.stats().dirtyBytes);
-    stats.gauge(`${p}/cache/capacity_bytes`, () => cache.capacityBytes);
-    stats.gauge(`${p}/cache/read_ahead_bytes`, () => cache.readAheadBytes);
-    stats.gauge(`${p}/cache/write_back_bytes`, () => cache.writeBackBytes);
-    stats.gauge(`${p}/cache/flushes`, () => cache.stats().flushes);
+    publishCacheStats(this.dev.cache, stats, `${p}/cache`);
     stats.gauge(`${p}/net/bytes_sent`, () => this.dev.conns.slots.reduce((n, c) => n + c.bytesSent, 0));
     stats.gauge(`${p}/net/bytes_received`, () => this.dev.conns.slots.reduce((n, c) => n + c.bytesReceived, 0));
     stats.gauge(`${p}/net/backlog_bytes`, () => this.dev.conns.slots.reduce((n, c) => n + c.backlog, 0));

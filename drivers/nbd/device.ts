@@ -74,13 +74,19 @@ export class NbdDevice implements ConnectionOwner {
     this.errors = new ErrorHandler(engine, `${name}/errors`, opts.maxRequeues ?? 8);
     this.perf = new PerformanceMonitor(engine);
     this.security = new SecurityManager(engine, kernel.host, cfg);
-    this.cache = new CacheManager(cfg.localCacheBytes, cfg.readAheadBytes, cfg.writeBackCache ? cfg.writeBackCacheBytes : 0);
+    const cpu = kernel.hw.cpu;
+    this.cache = new CacheManager(engine, {
+      capacityBytes: cfg.localCacheBytes, readAheadBytes: cfg.readAheadBytes, writeBack: cfg.writeBackCache, writeBackBytes: cfg.writeBackCacheBytes,
+      tags: opts.tags, maxIo: opts.maxIo,
+      // Cache hits and absorbed writes cost CPU on the core the submitter runs on.
+      cpu: (ns, fn) => { cpu.run(kernel.ctx.cpu, ns, fn, 'nbd.cache'); },
+    });
     this.lb = new LoadBalancer(cfg.loadBalancing && cfg.serverLoadBalancing ? 'round-robin' : 'single');
     this.lb.failover = cfg.failoverEnabled && cfg.serverFailoverEnabled;
     this.network = new NetworkManager(engine, opts.txBufferBytes ?? (1 << 20) + opts.maxIo, () => this.io.pump());
-    this.protocol = new ProtocolManager(opts.protocol ?? new SimProtocolEngine(engine, name), opts.tags);
+    this.protocol = new ProtocolManager(opts.protocol ?? new SimProtocolEngine(engine, name), opts.tags + this.cache.internalTags);
     this.io = new IoPath(engine, {
-      src: name, maxIo: opts.maxIo, backlogLimit: opts.backlogLimitBytes ?? 1 << 20, deadConnTimeoutNs: cfg.deadConnTimeoutNs,
+      src: name, tags: opts.tags, maxIo: opts.maxIo, backlogLimit: opts.backlogLimitBytes ?? 1 << 20, deadConnTimeoutNs: cfg.deadConnTimeoutNs,
       ...(opts.dropWrite ? { dropWrite: opts.dropWrite } : {}),
     }, this.lb, this.network, this.cache, this.perf, this.errors);
     this.io.permission = (exp, op, ro) => this.security.check(exp, op, ro);
@@ -120,6 +126,16 @@ export class NbdDevice implements ConnectionOwner {
   /** blk_mq_ops.timeout. */
   timeout(rq: Request): TimeoutAction {
     return this.io.timeout(rq, (conn, reason) => this.conns.send(conn, { type: 'KILL', reason }));
+  }
+
+  /**
+   * The client host crashed and came back: the cache's memory (dirty data included) is gone and
+   * every connection is re-established, as after a reboot; requests in flight are sent again.
+   */
+  clientCrash(): void {
+    this.cache.crash();
+    this.conns.killAll('client host crashed');
+    this.conns.reviveDead();
   }
 
   /** Orderly teardown: drain every connection, then disconnected. */
@@ -170,6 +186,7 @@ export class NbdDevice implements ConnectionOwner {
   lost(slot: ConnectionSlot, reason: string): void {
     this.perf.disconnects++;
     slot.errors++;
+    this.cache.connectionLost();
     this.io.requeueConnection(slot, reason);
     this.io.pump();
   }
@@ -184,6 +201,7 @@ export class NbdDevice implements ConnectionOwner {
       io.exportName = info.name;
       io.canFlush = info.canFlush; io.canFua = info.canFua; io.canTrim = info.canTrim;
       io.canWriteZeroes = info.canWriteZeroes; io.canCache = info.canCache; io.readOnly = info.readOnly;
+      io.exportBytes = info.size;
       if (this.disk) this.disk.capacitySectors = Math.floor(info.size / 512);
     }
     return '';

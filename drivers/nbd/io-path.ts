@@ -7,7 +7,7 @@ import { BLK_EH, BLK_STS, REQ_OP, type BlkStatus, type TimeoutAction } from '../
 import { EIO, errnoOf } from '../../kernel/lib/errno.ts';
 import { NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES } from './protocol/uapi.ts';
 import { FlushBarrier } from './flush-barrier.ts';
-import type { CacheManager } from './managers/cache-manager.ts';
+import { CacheVerdict, type CacheHost, type CacheManager } from './managers/cache-manager.ts';
 import type { ConnectionSlot } from './managers/connection-slot.ts';
 import type { ErrorHandler } from './managers/error-handler.ts';
 import type { LoadBalancer } from './managers/load-balancer.ts';
@@ -19,6 +19,8 @@ import { cmdOf, NbdCmd, RqState } from './request.ts';
 
 export interface IoPathOptions {
   src: string;
+  /** blk-mq's tags; the cache's own commands use the ones after. */
+  tags: number;
   maxIo: number;
   /** Bytes of backlog beyond which a connection takes no new request. */
   backlogLimit: number;
@@ -43,7 +45,7 @@ export interface ReplySink {
  * session has its own cookie generation, so a late reply to the old send can never complete them
  * twice). Per-request state is the request's PDU (NbdCmd); no allocation per request.
  */
-export class IoPath implements ExportCaps {
+export class IoPath implements ExportCaps, CacheHost {
   /** Every PDU, one per preallocated blk-mq request (made by initRequest). */
   readonly cmds: NbdCmd[] = [];
   /** Commands the driver holds (not FREE). */
@@ -67,6 +69,10 @@ export class IoPath implements ExportCaps {
   /** Per-device flags of the negotiated export. */
   canFlush = false; canFua = false; canTrim = false; canWriteZeroes = false; canCache = false; readOnly = false;
   exportName = '';
+  exportBytes = 0;
+  /** The cache's own commands, by slot; their tags follow blk-mq's (`tagBase + slot`). */
+  private readonly cacheCmds: NbdCmd[] = [];
+  private readonly tagBase: number;
   permission: (exportName: string, op: number, serverReadOnly: boolean) => number = () => 0;
   /** A draining connection has nothing in flight any more. */
   connIdle: (slot: ConnectionSlot) => void = () => {};
@@ -83,7 +89,11 @@ export class IoPath implements ExportCaps {
     private readonly cache: CacheManager,
     private readonly perf: PerformanceMonitor,
     private readonly errors: ErrorHandler,
-  ) {}
+  ) {
+    this.tagBase = opts.tags;
+    for (let i = 0; i < cache.internalTags; i++) this.cacheCmds.push(new NbdCmd(null, i));
+    cache.bind(this);
+  }
 
   get waitingCount(): number {
     return this.waiting.length;
@@ -120,10 +130,7 @@ export class IoPath implements ExportCaps {
       this.finish(r, 0, -1);
       return BLK_STS.OK;
     }
-    if (r.type === NBD_CMD_READ && this.cache.tryRead(r)) {
-      this.finish(r, 0, -1);
-      return BLK_STS.OK;
-    }
+    if (this.cache.admit(r) !== CacheVerdict.PASS) return BLK_STS.OK;
     if (isWrite(r.type)) r.epoch = this.barrier.writeStarted();
     else if (r.type === NBD_CMD_FLUSH) {
       r.epoch = this.barrier.flushArrived();
@@ -184,7 +191,7 @@ export class IoPath implements ExportCaps {
     r.tSent = this.engine.now;
     r.sends++;
     r.generation = slot.generation;
-    const tag = r.rq.tag;
+    const tag = r.rq ? r.rq.tag : this.tagBase + r.cacheSlot;
     r.cookie = slot.generation * 0x1_0000_0000 + tag;
     if (slot.outstanding === 0) { slot.lastRxAt = r.tSent; if (!this.watching) this.watch(); }
     slot.outstanding++;
@@ -215,7 +222,6 @@ export class IoPath implements ExportCaps {
           return;
         }
         if (errno !== 0) this.errors.report('nbd-errno', 'fail-request', slot.index, slot.server, errno, `server error ${errno}`, r.tag);
-        if (r.type === NBD_CMD_READ && errno === 0) this.cache.fill(r);
         if (errno === 0 && r.postFlush && slot.usable) { this.flushAfterWrite(r, slot); return; }
         this.finish(r, errno, slot.server);
       },
@@ -239,12 +245,51 @@ export class IoPath implements ExportCaps {
     this.send(r, slot);
   }
 
-  /** Completes a request toward the block layer and frees its PDU. */
+  // ---- CacheHost: the cache's held requests and its own commands ----------------------------
+
+  /** A request the cache held goes on: behind the FLUSH barrier, to a connection. */
+  dispatch(r: NbdCmd): void {
+    if (isWrite(r.type)) r.epoch = this.barrier.writeStarted();
+    else if (r.type === NBD_CMD_FLUSH) r.epoch = this.barrier.flushArrived();
+    this.park(r);
+    this.pump();
+  }
+
+  completeLocal(r: NbdCmd, errno: number): void {
+    this.finish(r, errno, -1);
+  }
+
+  submitInternal(slot: number, cmd: number, flags: number, offset: number, length: number, data: Uint8Array | null): boolean {
+    const r = this.cacheCmds[slot];
+    if (!this.accepting || r === undefined || r.state !== RqState.FREE) return false;
+    r.state = RqState.QUEUED;
+    r.type = cmd; r.flags = flags; r.offset = offset; r.length = length; r.postFlush = false;
+    r.data = cmd === NBD_CMD_READ ? (r.bounce ??= new Uint8Array(this.opts.maxIo)).subarray(0, length) : data;
+    r.sends = 0; r.conn = -1; r.retries = 0; r.error = 0; r.epoch = -1;
+    r.tQueued = this.engine.now; r.tSent = 0; r.tReplied = 0;
+    this.inflight++;
+    this.dispatch(r);
+    return true;
+  }
+
+  dataOf(r: NbdCmd): Uint8Array | null {
+    return r.data;
+  }
+
+  /** Completes a request toward the block layer (the cache, for its own) and frees its PDU. */
   private finish(r: NbdCmd, errno: number, server: number): void {
     const now = this.engine.now;
     r.tReplied = now;
     if (isWrite(r.type) && r.epoch >= 0) this.barrier.writeDone(r.epoch);
     const rq = r.rq;
+    if (rq === null) {
+      this.release(r);
+      if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'cache.done', { slot: r.cacheSlot, cmd: r.type, errno });
+      this.cache.internalDone(r.cacheSlot, errno, r.data ?? r.bounce!, r.offset, r.length);
+      this.pump();
+      return;
+    }
+    this.cache.done(r, errno);
     if (server >= 0) {
       // REQ_OP values are the PerformanceMonitor's op classes (read, write, flush, trim, write-zeroes).
       this.perf.record(rq.op, r.conn, server, now - r.tQueued, rq.op === REQ_OP.FLUSH ? 0 : rq.bytes, now);
@@ -267,6 +312,7 @@ export class IoPath implements ExportCaps {
 
   private unclaim(r: NbdCmd): void {
     if (isWrite(r.type) && r.epoch >= 0) this.barrier.writeDone(r.epoch);
+    this.cache.done(r, EIO); // not sent: the cache forgets what it expected of it
     this.release(r);
   }
 

@@ -21,8 +21,10 @@ export const RqState = {
  */
 export class NbdCmd implements WireRequest {
   state: number = RqState.FREE;
-  /** The blk-mq request this PDU belongs to. */
-  readonly rq: Request;
+  /** The blk-mq request this PDU belongs to; null for the cache's own commands (see `cacheSlot`). */
+  readonly rq: Request | null;
+  /** The cache's own command (read-ahead, write-back, hint, flush): its slot; -1 for a PDU. */
+  readonly cacheSlot: number;
   // ---- the NBD command (protocol/request-check.ts NbdRequest) ----
   /** NBD_CMD_* sent on the wire. */
   type = 0;
@@ -60,8 +62,9 @@ export class NbdCmd implements WireRequest {
   tSent = 0;
   tReplied = 0;
 
-  constructor(rq: Request) {
+  constructor(rq: Request | null, cacheSlot = -1) {
     this.rq = rq;
+    this.cacheSlot = cacheSlot;
   }
 }
 

@@ -73,6 +73,7 @@ function scalarFields(r: object): Record<string, number | string> {
   return out;
 }
 
+/** Commands of blk-mq requests in flight (io.cmds holds only PDUs: `rq` is set). */
 function inflightOf(w: World): NbdCmd[] {
   return w.nbd ? w.nbd.device.io.cmds.filter((r) => r.state !== RqState.FREE) : [];
 }
@@ -93,11 +94,11 @@ export function viewWorld(w: World, traced: ReadonlyMap<string, unknown>): ShowS
     diskRows.push([name, q.inflight, q.queued]);
     for (const h of q.hctxs) hctxRows.push([name, h.index, h.depth, h.tagsInUse, h.dispatched, h.waiters.length, h.inflight]);
   }
-  const cmds = inflightOf(w).sort((a, b) => a.tQueued - b.tQueued || a.rq.tag - b.rq.tag).map((r) => {
+  const cmds = inflightOf(w).sort((a, b) => a.tQueued - b.tQueued || a.rq!.tag - b.rq!.tag).map((r) => {
     // Not sent yet: no cookie, and the command is still the block op's.
     const unsent = r.sends === 0;
     return [
-      unsent ? '-' : `0x${r.cookie.toString(16).padStart(16, '0')}`, unsent ? `(${REQ_OP_NAMES[r.rq.op]})` : cmdName(r.type),
+      unsent ? '-' : `0x${r.cookie.toString(16).padStart(16, '0')}`, unsent ? `(${REQ_OP_NAMES[r.rq!.op]})` : cmdName(r.type),
       r.offset, r.length, r.conn < 0 ? '-' : r.conn, RQ_STATE_NAMES[r.state] ?? String(r.state), formatNs(now - r.tQueued),
     ];
   });

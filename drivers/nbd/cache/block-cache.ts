@@ -65,6 +65,8 @@ export class BlockCache {
   private readonly evictable = (s: number): boolean => this.dirty[s] === 0 && this.writing[s] === 0 && this.pins[s] === 0;
   used = 0;
   dirtySectors = 0;
+  /** A slot began to hold unwritten data (stamped by the write-back's age rule). */
+  onDirtied: (s: number) => void = () => {};
   readonly counters: BlockCacheCounters = { hits: 0, misses: 0, readAheadHits: 0, evictions: 0, inserts: 0 };
 
   constructor(capacityBytes: number, policy: EvictionPolicyName) {
@@ -124,8 +126,8 @@ export class BlockCache {
   }
 
   /**
-   * Stores data read from the server. Sectors that are dirty or being written back are newer
-   * here and are kept; blocks are allocated (evicting) when `allocate`, else only updated.
+   * Stores data read from the server where the cache has nothing: a cached sector is at least
+   * as new (writes update the cache), so it is kept. Blocks are allocated, evicting if needed.
    */
   fill(offset: number, length: number, src: Uint8Array, srcOff: number, readAhead: boolean): void {
     if (!this.enabled) return;
@@ -134,7 +136,7 @@ export class BlockCache {
       let s = this.index.get(b) ?? -1;
       const fresh = s < 0;
       if (fresh) { s = this.allocate(b); if (s < 0) return; }
-      const m = maskOf(b, offset, end) & ~(this.dirty[s]! | this.writing[s]!);
+      const m = maskOf(b, offset, end) & ~this.valid[s]!;
       this.copySectors(s, m, src, srcOff + b * CACHE_BLOCK - offset, true);
       this.valid[s]! |= m;
       if (fresh) { this.ahead[s] = readAhead ? 1 : 0; this.policy.inserted(s, b); this.counters.inserts++; }
@@ -180,14 +182,16 @@ export class BlockCache {
     }
   }
 
-  /** Copies the dirty and being-written sectors of the range over `dst` (a read from the server is older). */
+  /**
+   * Copies the cached sectors of the range over `dst`: with write-back, a cached sector is never
+   * older than the server's (every write passes the cache), and a reply may predate a write-back.
+   */
   overlay(offset: number, length: number, dst: Uint8Array, dstOff: number): void {
-    if (this.dirtySectors === 0) return;
     const end = offset + length;
     for (let b = Math.floor(offset / CACHE_BLOCK); b * CACHE_BLOCK < end; b++) {
       const s = this.index.get(b);
       if (s === undefined) continue;
-      const m = maskOf(b, offset, end) & (this.dirty[s]! | this.writing[s]!);
+      const m = maskOf(b, offset, end) & this.valid[s]!;
       for (let k = 0; k < SECTORS; k++) {
         if ((m & (1 << k)) === 0) continue;
         copyRange(this.seg(s), this.segOff(s) + k * SECTOR, dst, dstOff + b * CACHE_BLOCK + k * SECTOR - offset, SECTOR);
@@ -239,6 +243,7 @@ export class BlockCache {
       this.nextEpoch[s] = NO_EPOCH;
       this.countEpoch(this.epoch[s]!, 1);
       this.dirtyList.toHead(s);
+      this.onDirtied(s);
     }
   }
 
@@ -272,6 +277,7 @@ export class BlockCache {
       this.epoch[s] = epoch;
       this.countEpoch(epoch, 1);
       this.dirtyList.pushHead(s);
+      this.onDirtied(s);
     } else if (this.dirty[s] === 0 && this.nextEpoch[s] === NO_EPOCH) this.nextEpoch[s] = epoch;
     this.dirty[s]! |= m;
     this.dirtySectors += this.unwritten(s) - before;

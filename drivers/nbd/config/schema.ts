@@ -61,10 +61,12 @@ export const nbdSectionSchema = z
     /** Spec unit: seconds when bare. */
     server_health_check_interval: duration('s', { min: 1 }).default(30_000_000_000).describe('How often server health is checked and given-up connections are retried, so a returning server is used again.'),
     // Performance (spec).
-    read_ahead_size: size({ max: 2 ** 30 }).default(2 * 2 ** 20).describe('Largest read-ahead window of the read cache.'),
-    write_back_cache: z.boolean().default(true).describe('Acknowledge writes from the local cache and write them back later (FLUSH and FUA wait for them).'),
-    write_back_cache_size: size({ max: 2 ** 40 }).default(256 * 2 ** 20).describe('Most dirty data the write-back cache holds.'),
-    local_cache_size: size({ max: NBD_LIMITS.localCacheBytes }).default(512 * 2 ** 20).describe('Size of the local block cache (spec limit 512 MB).'),
+    read_ahead_size: size({ max: 2 ** 30 }).default(2 * 2 ** 20).describe('Largest read-ahead window of the read cache (0: no read-ahead; needs local_cache_size).'),
+    // Off by default (the spec says on): a write-back cache changes what an acknowledged write
+    // means (lost in a client crash until FLUSH), so scenarios ask for it; docs/cache.md.
+    write_back_cache: z.boolean().default(false).describe('Acknowledge writes from the local cache and write them back later (FLUSH and FUA wait for them). Off by default: an acknowledged write is then lost in a client crash until a FLUSH.'),
+    write_back_cache_size: size({ max: 2 ** 40 }).default(256 * 2 ** 20).describe('Most dirty data the write-back cache holds (writers wait beyond it); at most local_cache_size.'),
+    local_cache_size: size({ max: NBD_LIMITS.localCacheBytes }).default(512 * 2 ** 20).describe('Size of the local block cache (spec limit 512 MB; 0: no cache).'),
     /** Orion compression extension (docs/nbd-extensions.md); off by default so no scenario changes. */
     compression_enabled: z.boolean().default(false).describe('Compress payloads when the server offers the Orion compression extension.'),
     // Network (spec).
@@ -94,6 +96,10 @@ export const nbdSectionSchema = z
       issue(['compression_enabled'], 'compression is not built yet: the option is negotiated (docs/nbd-extensions.md) but payload frames are not; set false');
     }
     if (c.reconnect.base > c.reconnect.cap) issue(['reconnect', 'base'], 'must not exceed reconnect.cap');
+    // The read-ahead and write-back caches live in the local cache: without one they could not act.
+    if (c.local_cache_size < 4096 && c.read_ahead_size > 0) issue(['read_ahead_size'], `read-ahead fills the local cache: needs local_cache_size ≥ 4KiB (got ${c.local_cache_size} bytes); set read_ahead_size = 0`);
+    if (c.write_back_cache && c.write_back_cache_size > c.local_cache_size) issue(['write_back_cache_size'], `dirty data lives in the local cache: must not exceed local_cache_size (${c.local_cache_size} bytes), got ${c.write_back_cache_size}`);
+    if (c.write_back_cache && c.write_back_cache_size < 4096) issue(['write_back_cache_size'], `a write-back cache needs at least 4KiB, got ${c.write_back_cache_size} bytes`);
     const seen = new Set<string>();
     c.servers.forEach((s, i) => {
       if (seen.has(s.name)) issue(['servers', i, 'name'], `duplicate server name "${s.name}"`);

@@ -133,7 +133,8 @@ describe('pool limits, policies, permissions', () => {
   });
 
   it('least-outstanding spreads a burst evenly', () => {
-    const r = rig(7, two({ connectionMaxCount: 4, connectionPoolSize: 2 }), servers);
+    // Reads must reach the servers: no local cache (it would serve some and read ahead others).
+    const r = rig(7, two({ connectionMaxCount: 4, connectionPoolSize: 2, localCacheBytes: 0 }), servers);
     r.engine.runUntil(10_000_000);
     r.dev.setPolicy('least-outstanding');
     for (let i = 0; i < 40; i++) r.blk.submit(REQ_OP.READ, i * 4096, 4096, new Uint8Array(4096));
@@ -143,7 +144,7 @@ describe('pool limits, policies, permissions', () => {
   });
 
   it('latency-weighted sends fewer requests to the slow server', () => {
-    const r = rig(9, two({ connectionMaxCount: 2, connectionPoolSize: 1 }), servers);
+    const r = rig(9, two({ connectionMaxCount: 2, connectionPoolSize: 1, localCacheBytes: 0 }), servers);
     r.engine.runUntil(10_000_000);
     r.net.servers.get('b')!.server.faults.delayNs = 400_000;
     r.dev.setPolicy('latency-weighted');

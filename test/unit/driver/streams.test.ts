@@ -31,7 +31,8 @@ describe('manager streams', () => {
   });
 
   it('connections$, errors$, frames$ and decisions$ report as things happen', () => {
-    const r = rig(72, cfg, (n) => n.addServer('srv', { size: 1 << 22 }));
+    // Every request is one load-balancer decision only without a local cache (hits need none).
+    const r = rig(72, { ...cfg, localCacheBytes: 0 }, (n) => n.addServer('srv', { size: 1 << 22 }));
     const phases: string[] = [];
     const errors: ErrorRecord[] = [];
     let frames = 0;
