@@ -92,8 +92,8 @@ describe('runner options', () => {
     const draws = new Set<string>();
     for (let seed = 1; seed <= 8; seed++) {
       const recs: TraceRecord[] = [];
-      runScenario(mix, seed, { swarm: true, untilNs: 1, onTrace: (x) => { if (x.kind === 'swarm.timeline') recs.push(x); } });
-      draws.add(JSON.stringify(recs[0]?.data));
+      runScenario(mix, seed, { swarm: true, untilNs: 1, onTrace: (x) => { if (x.kind === 'swarm.draw') recs.push(x); } });
+      draws.add(JSON.stringify((recs[0]?.data as { kept?: unknown } | undefined)?.kept));
     }
     expect(draws.size).toBeGreaterThan(1);
   });

@@ -4,6 +4,7 @@ import { probeCommand } from './probe.ts';
 import { replayCommand } from './replay.ts';
 import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
+import { shrinkCommand } from './shrink.ts';
 import { stepCommand } from './step.ts';
 import { sweepCommand } from './sweep.ts';
 import { traceCommand } from './trace.ts';
@@ -14,6 +15,7 @@ export const commands: readonly CommandModule[] = [
   runCommand,
   sweepCommand,
   replayCommand,
+  shrinkCommand,
   stepCommand,
   mgmtCommand,
   traceCommand,

@@ -5,6 +5,7 @@ import { checkInjection, positiveIntArg, replayCommand } from '../options.ts';
 import { parseSeedRange, parseShard, shardSeeds, type Shard } from '../seeds.ts';
 import { runSeeds } from '../sweep/pool.ts';
 import { createProgress } from '../sweep/progress.ts';
+import { shrinkCommandLine, shrinkSummary, shrinkToFile } from '../../shrink/report.ts';
 
 interface SweepFlags {
   seeds?: number[];
@@ -13,6 +14,7 @@ interface SweepFlags {
   swarm?: boolean;
   json?: boolean;
   inject?: string;
+  shrink?: boolean;
 }
 
 /** `sweep SCENARIO --seeds A..B [--jobs N] [--shard I/N] [--swarm] [--json]`. */
@@ -29,6 +31,7 @@ export const sweepCommand: CommandModule = {
       .option('--swarm', 'let each seed also draw the fault mix and rates')
       .option('--json', 'print one JSON object at the end')
       .option('--inject <hook>', 'test hook: a deliberately broken driver build (e.g. drop-acked-write)')
+      .option('--shrink', 'shrink each failing seed to a minimal scenario (./NAME-seedN-min.toml) and print its reproduce command')
       .action(
         action(ctx, async (file: string, f: SweepFlags) => {
           const s = loadScenario(file);
@@ -52,13 +55,20 @@ export const sweepCommand: CommandModule = {
               shard: f.shard ?? null,
               seeds: results.length,
               passed: results.length - failed.length,
-              failed: failed.map((r) => ({ seed: r.seed, failures: r.failures, replay: replayCommand(file, r.seed, variant) })),
+              failed: failed.map((r) => ({ seed: r.seed, failures: r.failures, replay: replayCommand(file, r.seed, variant), shrink: shrinkCommandLine(file, r.seed, variant) })),
               results,
             })}\n`);
           } else {
             ctx.io.stdout(`${s.name}${shard}: ${results.length} seeds, ${results.length - failed.length} passed, ${failed.length} failed, ${wallS.toFixed(1)}s wall\n`);
             for (const r of failed) {
-              ctx.io.stdout(`FAIL seed ${r.seed}: ${r.failures.join('; ')}\n  replay: ${replayCommand(file, r.seed, variant)}\n`);
+              ctx.io.stdout(`FAIL seed ${r.seed}: ${r.failures.join('; ')}\n  replay: ${replayCommand(file, r.seed, variant)}\n  shrink: ${shrinkCommandLine(file, r.seed, variant)}\n`);
+            }
+          }
+          if (f.shrink && failed.length > 0) {
+            const runner = await ctx.loadRunner();
+            for (const r of failed) {
+              const done = shrinkToFile(runner, { file, seed: r.seed, swarm: variant.swarm, faultInjection: f.inject, maxRuns: 300 });
+              (f.json ? ctx.io.stderr : ctx.io.stdout)(`shrunk seed ${r.seed}:\n${shrinkSummary(done.result, done.out, done.reproduce).replace(/^/gm, '  ')}`);
             }
           }
           return failed.length > 0 ? EXIT_FAILED : EXIT_OK;
