@@ -26,7 +26,8 @@ export interface ExportReport {
 }
 
 export function protocolLine(x: NegotiatedExport): string {
-  return `protocol: newstyle-fixed ${x.tls ? 'with' : 'without'} TLS, using ${x.structuredReplies ? 'structured' : 'simple'} packets`;
+  const packets = x.extendedHeaders ? 'extended' : x.structuredReplies ? 'structured' : 'simple';
+  return `protocol: newstyle-fixed ${x.tls ? 'with' : 'without'} TLS, using ${packets} packets`;
 }
 
 export function exportReport(x: NegotiatedExport, uri: string): ExportReport {

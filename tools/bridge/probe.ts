@@ -61,7 +61,7 @@ export async function probe(url: string, opts: ProbeOptions, io: ProbeOutput): P
     let structured = false;
     const names = opts.list ? (await BridgeClient.connect({ ...base, list: true })).exports.map((e) => e.name) : [target.exportName];
     for (const name of names) {
-      const c = await BridgeClient.connect({ ...base, exportName: name, extensions: PROBE_EXTENSIONS });
+      const c = await BridgeClient.connect({ ...base, exportName: name, extendedHeaders: true, extensions: PROBE_EXTENSIONS });
       const x = c.info!;
       protocol = protocolLine(x);
       extensionText = extensionsLine(x);

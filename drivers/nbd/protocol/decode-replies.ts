@@ -15,6 +15,7 @@ import {
   NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_BLOCK_STATUS, NBD_REPLY_TYPE_ERROR, NBD_REPLY_TYPE_ERROR_OFFSET,
   NBD_REPLY_TYPE_FLAG_ERROR, NBD_REPLY_TYPE_NONE, NBD_REPLY_TYPE_OFFSET_DATA, NBD_REPLY_TYPE_OFFSET_HOLE,
   NBD_SIMPLE_REPLY_MAGIC, NBD_SIMPLE_REPLY_SIZE, NBD_STRUCTURED_REPLY_HEADER_SIZE, NBD_STRUCTURED_REPLY_MAGIC,
+  NBD_EXTENDED_REPLY_MAGIC, NBD_EXTENDED_REPLY_SIZE, NBD_REPLY_TYPE_BLOCK_STATUS_EXT,
 } from './uapi.ts';
 import { get16, get32, get64, utf8String } from './wire.ts';
 
@@ -51,6 +52,8 @@ export class ReplyDecoder {
   readonly queue = new ByteQueue();
   /** Whether NBD_OPT_STRUCTURED_REPLY was acknowledged; structured chunks are illegal otherwise. */
   structured: boolean;
+  /** Whether NBD_OPT_EXTENDED_HEADERS was acknowledged: only 32-byte extended replies are legal. */
+  extended: boolean;
 
   // ---- fields of the current event ----
   cookieHi = 0;
@@ -65,6 +68,8 @@ export class ReplyDecoder {
   contextId = 0;
   extentCount = 0;
   message = '';
+  /** Extended replies: the request offset the header echoes. */
+  replyOffset = 0;
   knownType = true;
   data: Uint8Array = EMPTY;
   dataPos = 0;
@@ -76,8 +81,9 @@ export class ReplyDecoder {
   private payload: Uint8Array = EMPTY;
   private scratch: Uint8Array = new Uint8Array(256);
 
-  constructor(structured = false) {
-    this.structured = structured;
+  constructor(structured = false, extended = false) {
+    this.structured = structured || extended;
+    this.extended = extended;
   }
 
   feed(bytes: Uint8Array): void {
@@ -132,12 +138,14 @@ export class ReplyDecoder {
     this.protocolError = err;
   }
 
+  /** BLOCK_STATUS: 32-bit lengths at 4 + 8i; BLOCK_STATUS_EXT: 64-bit lengths at 8 + 16i. */
   extentLength(i: number): number {
-    return get32(this.payload, 4 + 8 * i);
+    return this.chunkType === NBD_REPLY_TYPE_BLOCK_STATUS_EXT ? get64(this.payload, 8 + 16 * i) : get32(this.payload, 4 + 8 * i);
   }
 
+  /** Status flags (the low 32 bits of BLOCK_STATUS_EXT's 64-bit status: base: contexts use no more). */
   extentFlags(i: number): number {
-    return get32(this.payload, 8 + 8 * i);
+    return this.chunkType === NBD_REPLY_TYPE_BLOCK_STATUS_EXT ? get32(this.payload, 20 + 16 * i) : get32(this.payload, 8 + 8 * i);
   }
 
   next(): ReplyEventKind {
@@ -156,6 +164,7 @@ export class ReplyDecoder {
     if (q.length < 4) return REPLY_EVENT.NEED_MORE;
     const magic = q.u32(0);
     if (magic === NBD_SIMPLE_REPLY_MAGIC) {
+      if (this.extended) return this.failWith(hard('bad-magic', 'reply.magic', 'simple reply after extended headers were negotiated'));
       if (q.length < NBD_SIMPLE_REPLY_SIZE) return REPLY_EVENT.NEED_MORE;
       this.error = q.u32(4);
       this.cookieHi = q.u32(8);
@@ -166,32 +175,42 @@ export class ReplyDecoder {
       q.skip(NBD_SIMPLE_REPLY_SIZE);
       return REPLY_EVENT.SIMPLE;
     }
-    if (magic !== NBD_STRUCTURED_REPLY_MAGIC) {
-      return this.failWith(hard('bad-magic', 'reply.magic', `expected a reply magic, got ${hex32(magic)}`));
+    const ext = this.extended;
+    if (magic !== (ext ? NBD_EXTENDED_REPLY_MAGIC : NBD_STRUCTURED_REPLY_MAGIC)) {
+      if (magic === NBD_STRUCTURED_REPLY_MAGIC && ext) {
+        return this.failWith(hard('bad-magic', 'reply.magic', 'structured reply chunk after extended headers were negotiated'));
+      }
+      if (magic === NBD_EXTENDED_REPLY_MAGIC) {
+        return this.failWith(hard('extended-not-negotiated', 'reply.magic', 'extended reply without NBD_OPT_EXTENDED_HEADERS'));
+      }
+      if (magic !== NBD_STRUCTURED_REPLY_MAGIC) return this.failWith(hard('bad-magic', 'reply.magic', `expected a reply magic, got ${hex32(magic)}`));
     }
     if (!this.structured) {
       return this.failWith(hard('structured-not-negotiated', 'reply.magic', 'structured reply chunk without NBD_OPT_STRUCTURED_REPLY'));
     }
-    if (q.length < NBD_STRUCTURED_REPLY_HEADER_SIZE) return REPLY_EVENT.NEED_MORE;
+    const H = ext ? NBD_EXTENDED_REPLY_SIZE : NBD_STRUCTURED_REPLY_HEADER_SIZE;
+    if (q.length < H) return REPLY_EVENT.NEED_MORE;
     const type = q.u16(6);
-    const len = q.u32(16);
+    // Extended: a 64-bit length; replies only carry payloads, which never reach 2^32 (proto.md).
+    if (ext && q.u32(24) !== 0) return this.failWith(hard('payload-too-large', 'reply.length', `${q.u64(24)} bytes`));
+    const len = ext ? q.u32(28) : q.u32(16);
     if (type === NBD_REPLY_TYPE_OFFSET_DATA) {
       if (len < 9) return this.failWith(hard('bad-length', 'chunk(OFFSET_DATA).length', `must be ≥ 9, got ${len}`));
-      if (q.length < NBD_STRUCTURED_REPLY_HEADER_SIZE + 8) return REPLY_EVENT.NEED_MORE;
+      if (q.length < H + 8) return REPLY_EVENT.NEED_MORE;
       this.header(q, type);
-      this.offset = q.u64(20);
+      this.offset = q.u64(H);
       this.length = len - 8;
-      q.skip(NBD_STRUCTURED_REPLY_HEADER_SIZE + 8);
+      q.skip(H + 8);
       this.state = S_DATA;
       this.nextPos = 0;
       this.dataRemaining = this.length;
       return REPLY_EVENT.CHUNK_OFFSET_DATA;
     }
-    const lenProblem = bufferedLengthProblem(type, len);
+    const lenProblem = bufferedLengthProblem(type, len, ext);
     if (lenProblem) return this.failWith(lenProblem);
-    if (q.length < NBD_STRUCTURED_REPLY_HEADER_SIZE + len) return REPLY_EVENT.NEED_MORE;
+    if (q.length < H + len) return REPLY_EVENT.NEED_MORE;
     this.header(q, type);
-    q.skip(NBD_STRUCTURED_REPLY_HEADER_SIZE);
+    q.skip(H);
     this.payload = this.gather(len);
     return this.parseBuffered(type, len);
   }
@@ -203,6 +222,7 @@ export class ReplyDecoder {
     this.cookieLo = q.u32(12);
     this.error = 0;
     this.offset = -1;
+    if (this.extended) this.replyOffset = q.u64(16);
   }
 
   private parseBuffered(type: number, len: number): ReplyEventKind {
@@ -221,6 +241,13 @@ export class ReplyDecoder {
       case NBD_REPLY_TYPE_BLOCK_STATUS:
         this.contextId = get32(p, 0);
         this.extentCount = (len - 4) / 8;
+        return REPLY_EVENT.CHUNK_BLOCK_STATUS;
+      case NBD_REPLY_TYPE_BLOCK_STATUS_EXT:
+        this.contextId = get32(p, 0);
+        this.extentCount = (len - 8) / 16;
+        if (get32(p, 4) !== this.extentCount) {
+          return this.failWith(hard('bad-value', 'chunk(BLOCK_STATUS_EXT).count', `${get32(p, 4)} descriptors announced, ${this.extentCount} sent`));
+        }
         return REPLY_EVENT.CHUNK_BLOCK_STATUS;
       default: {
         // Error category (bit 15): lengths were checked by bufferedLengthProblem.
@@ -260,14 +287,19 @@ export class ReplyDecoder {
 }
 
 /** Length rules of proto.md "Structured reply types" for chunks that are buffered whole. */
-function bufferedLengthProblem(type: number, len: number): ProtocolError | null {
+function bufferedLengthProblem(type: number, len: number, ext: boolean): ProtocolError | null {
   const q = (rule: string): ProtocolError => hard('bad-length', `chunk(type ${type}).length`, `${rule}, got ${len}`);
   switch (type) {
     case NBD_REPLY_TYPE_NONE:
       return len === 0 ? null : q('must be 0');
     case NBD_REPLY_TYPE_OFFSET_HOLE:
       return len === 12 ? null : q('must be 12');
+    case NBD_REPLY_TYPE_BLOCK_STATUS_EXT:
+      if (!ext) return hard('unknown-chunk-type', 'chunk.type', 'BLOCK_STATUS_EXT without extended headers');
+      if (len > 2 * MAX_BUFFERED_CHUNK) return hard('payload-too-large', 'chunk(BLOCK_STATUS_EXT).length', `${len} bytes`);
+      return len >= 24 && (len - 8) % 16 === 0 ? null : q('must be 8 + 16n with n ≥ 1');
     case NBD_REPLY_TYPE_BLOCK_STATUS:
+      if (ext) return hard('unexpected-chunk-type', 'chunk.type', 'BLOCK_STATUS (32-bit) after extended headers: BLOCK_STATUS_EXT is required');
       if (len > MAX_BUFFERED_CHUNK) return hard('payload-too-large', 'chunk(BLOCK_STATUS).length', `${len} bytes`);
       return len >= 12 && (len - 4) % 8 === 0 ? null : q('must be 4 + 8n with n ≥ 1');
     default:

@@ -7,7 +7,8 @@ import {
   NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_BLOCK_STATUS, NBD_REPLY_TYPE_ERROR, NBD_REPLY_TYPE_ERROR_OFFSET,
   NBD_REPLY_TYPE_NONE, NBD_REPLY_TYPE_OFFSET_DATA, NBD_REPLY_TYPE_OFFSET_HOLE, NBD_REQUEST_MAGIC,
   NBD_REQUEST_SIZE, NBD_SIMPLE_REPLY_MAGIC, NBD_SIMPLE_REPLY_SIZE, NBD_STRUCTURED_REPLY_HEADER_SIZE,
-  NBD_STRUCTURED_REPLY_MAGIC,
+  NBD_STRUCTURED_REPLY_MAGIC, NBD_EXTENDED_REQUEST_MAGIC, NBD_EXTENDED_REQUEST_SIZE, NBD_EXTENDED_REPLY_MAGIC,
+  NBD_EXTENDED_REPLY_SIZE, NBD_REPLY_TYPE_BLOCK_STATUS_EXT,
 } from './uapi.ts';
 import { put16, put32, put64, utf8Bytes } from './wire.ts';
 
@@ -108,5 +109,81 @@ export function encodeChunkErrorOffset(
   put16(b, 24, m.length);
   b.set(m, 26);
   put64(b, 26 + m.length, offset);
+  return b;
+}
+
+// ---- EXTENDED_HEADERS (NBD_OPT_EXTENDED_HEADERS acknowledged) ----------------------------------
+
+/** The 32-byte layout extended requests and replies share: magic, flags, type, cookie, offset, 64-bit length. */
+function encodeExtended(
+  magic: number, b: Uint8Array, off: number, flags: number, type: number,
+  cookieHi: number, cookieLo: number, offset: number, length: number,
+): number {
+  put32(b, off, magic);
+  put16(b, off + 4, flags);
+  put16(b, off + 6, type);
+  put32(b, off + 8, cookieHi);
+  put32(b, off + 12, cookieLo);
+  put64(b, off + 16, offset);
+  put64(b, off + 24, length);
+  return NBD_EXTENDED_REQUEST_SIZE;
+}
+
+/** 32-byte extended request header; a WRITE carries NBD_CMD_FLAG_PAYLOAD_LEN and `length` data bytes follow. */
+export function encodeExtendedRequest(
+  b: Uint8Array, off: number, flags: number, type: number,
+  cookieHi: number, cookieLo: number, offset: number, length: number,
+): number {
+  return encodeExtended(NBD_EXTENDED_REQUEST_MAGIC, b, off, flags, type, cookieHi, cookieLo, offset, length);
+}
+
+/** 32-byte extended reply chunk header: `offset` echoes the request's; `length` payload bytes follow. */
+export function encodeExtendedReplyHeader(
+  b: Uint8Array, off: number, flags: number, type: number, cookieHi: number, cookieLo: number, offset: number, length: number,
+): number {
+  return encodeExtended(NBD_EXTENDED_REPLY_MAGIC, b, off, flags, type, cookieHi, cookieLo, offset, length);
+}
+
+/**
+ * Chunk header in the negotiated style: structured (20 bytes) or, when `ext`, extended (32 bytes,
+ * echoing the request offset `reqOffset`). Returns the header size; the payload goes after it.
+ */
+export function encodeReplyHeader(
+  ext: boolean, b: Uint8Array, off: number, flags: number, type: number, cookieHi: number, cookieLo: number,
+  reqOffset: number, length: number,
+): number {
+  return ext
+    ? encodeExtendedReplyHeader(b, off, flags, type, cookieHi, cookieLo, reqOffset, length)
+    : encodeChunkHeader(b, off, flags, type, cookieHi, cookieLo, length);
+}
+
+/** BLOCK_STATUS_EXT chunk (extended header): context id, count, then (64-bit length, 64-bit status) pairs. */
+export function encodeChunkBlockStatusExt(
+  flags: number, cookieHi: number, cookieLo: number, reqOffset: number, contextId: number, extents: ArrayLike<number>,
+): Uint8Array {
+  const n = extents.length / 2;
+  const len = 8 + 16 * n;
+  const b = new Uint8Array(NBD_EXTENDED_REPLY_SIZE + len);
+  encodeExtendedReplyHeader(b, 0, flags, NBD_REPLY_TYPE_BLOCK_STATUS_EXT, cookieHi, cookieLo, reqOffset, len);
+  put32(b, 32, contextId);
+  put32(b, 36, n);
+  for (let i = 0; i < n; i++) {
+    put64(b, 40 + 16 * i, extents[2 * i]!);
+    put64(b, 48 + 16 * i, extents[2 * i + 1]!);
+  }
+  return b;
+}
+
+/** An error chunk in the negotiated style (see encodeChunkError). */
+export function encodeReplyError(
+  ext: boolean, flags: number, cookieHi: number, cookieLo: number, reqOffset: number, error: number, message = '',
+): Uint8Array {
+  if (!ext) return encodeChunkError(flags, cookieHi, cookieLo, error, message);
+  const m = utf8Bytes(message);
+  const b = new Uint8Array(NBD_EXTENDED_REPLY_SIZE + 6 + m.length);
+  encodeExtendedReplyHeader(b, 0, flags, NBD_REPLY_TYPE_ERROR, cookieHi, cookieLo, reqOffset, 6 + m.length);
+  put32(b, 32, error);
+  put16(b, 36, m.length);
+  b.set(m, 38);
   return b;
 }

@@ -23,6 +23,7 @@ export type ProtocolErrorCode =
   | 'unexpected-chunk-type'
   | 'unknown-error-chunk'
   | 'structured-not-negotiated'
+  | 'extended-not-negotiated'
   | 'simple-reply-to-structured-read'
   | 'unknown-cookie'
   | 'stale-cookie'

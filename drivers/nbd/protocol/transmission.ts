@@ -8,14 +8,14 @@
  */
 import { hard, ProtocolError } from './errors.ts';
 import { ReplyDecoder, REPLY_EVENT } from './decode-replies.ts';
-import { encodeRequest } from './encode-transmission.ts';
+import { encodeExtendedRequest, encodeRequest } from './encode-transmission.ts';
 import type { NegotiatedExport } from './handshake-types.ts';
 import { FlushGate } from './flush-gate.ts';
 import { checkRequest, type NbdRequest, type SubmitError } from './request-check.ts';
 import {
   NBD_CMD_BLOCK_STATUS, NBD_CMD_DISC, NBD_CMD_FLAG_DF, NBD_CMD_FLAG_REQ_ONE, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE,
   NBD_CMD_WRITE_ZEROES, NBD_EINVAL, NBD_EIO, NBD_ERROR_NAMES, NBD_ESHUTDOWN, NBD_REPLY_TYPE_ERROR_OFFSET,
-  NBD_REQUEST_SIZE,
+  NBD_REQUEST_SIZE, NBD_EXTENDED_REQUEST_SIZE, NBD_CMD_FLAG_PAYLOAD_LEN,
 } from './uapi.ts';
 
 export type SessionState = 'open' | 'draining' | 'disconnected' | 'dead';
@@ -51,6 +51,8 @@ const WRITES = (t: number): boolean => t === NBD_CMD_WRITE || t === NBD_CMD_WRIT
 
 export class TransmissionSession {
   readonly generation: number;
+  /** NBD_OPT_EXTENDED_HEADERS in force: 32-byte requests, extended replies. */
+  private readonly ext: boolean;
   private readonly decoder: ReplyDecoder;
   private readonly slab: Uint8Array;
   private readonly headers: Uint8Array[] = [];
@@ -66,11 +68,13 @@ export class TransmissionSession {
   constructor(private readonly x: NegotiatedExport, private readonly host: TransmissionHost, opts: TransmissionOptions) {
     this.generation = opts.generation >>> 0;
     const n = opts.maxInFlight ?? 128;
-    this.slab = new Uint8Array((n + 1) * NBD_REQUEST_SIZE);
-    for (let t = 0; t <= n; t++) this.headers.push(this.slab.subarray(t * NBD_REQUEST_SIZE, (t + 1) * NBD_REQUEST_SIZE));
+    this.ext = x.extendedHeaders;
+    const hs = this.ext ? NBD_EXTENDED_REQUEST_SIZE : NBD_REQUEST_SIZE;
+    this.slab = new Uint8Array((n + 1) * hs);
+    for (let t = 0; t <= n; t++) this.headers.push(this.slab.subarray(t * hs, (t + 1) * hs));
     for (let t = 0; t < n; t++) this.slots.push({ req: null, covered: 0, contentChunks: 0, errored: false });
     this.flushes = new FlushGate(n);
-    this.decoder = new ReplyDecoder(x.structuredReplies);
+    this.decoder = new ReplyDecoder(x.structuredReplies, this.ext);
     for (const b of opts.leftover ?? []) this.decoder.feed(b);
   }
 
@@ -109,7 +113,10 @@ export class TransmissionSession {
     req.message = '';
     req.protocolError = null;
     this.inFlightCount++;
-    encodeRequest(this.headers[tag]!, 0, req.flags, req.type, this.generation, tag, req.offset, req.length);
+    if (this.ext) {
+      const flags = req.type === NBD_CMD_WRITE ? req.flags | NBD_CMD_FLAG_PAYLOAD_LEN : req.flags;
+      encodeExtendedRequest(this.headers[tag]!, 0, flags, req.type, this.generation, tag, req.offset, req.length);
+    } else encodeRequest(this.headers[tag]!, 0, req.flags, req.type, this.generation, tag, req.offset, req.length);
     if (WRITES(req.type)) this.flushes.wrote(tag);
     else if (req.type === NBD_CMD_FLUSH && !this.flushes.flush(tag)) return null;
     this.host.send(this.headers[tag]!);
@@ -162,6 +169,9 @@ export class TransmissionSession {
     const s = tag < this.slots.length ? this.slots[tag]! : null;
     const req = s?.req;
     if (!s || !req || this.flushes.isHeld(tag)) return hard('unknown-cookie', 'reply.cookie', `no request in flight with tag ${tag}`);
+    if (this.ext && d.replyOffset !== req.offset) {
+      return hard('bad-value', 'reply.offset', `extended reply echoes offset ${d.replyOffset}, the request had ${req.offset}`);
+    }
     if (ev === REPLY_EVENT.SIMPLE) {
       if (req.type === NBD_CMD_READ && this.x.structuredReplies) {
         return hard('simple-reply-to-structured-read', 'reply', `simple reply to READ tag ${tag} after structured replies were negotiated`);
@@ -311,7 +321,8 @@ export class TransmissionSession {
   private maybeSendDisc(): void {
     if (this.sessionState !== 'draining' || this.inFlightCount > 0) return;
     const disc = this.headers[this.headers.length - 1]!;
-    encodeRequest(disc, 0, 0, NBD_CMD_DISC, this.generation, 0xffffffff, 0, 0);
+    if (this.ext) encodeExtendedRequest(disc, 0, 0, NBD_CMD_DISC, this.generation, 0xffffffff, 0, 0);
+    else encodeRequest(disc, 0, 0, NBD_CMD_DISC, this.generation, 0xffffffff, 0, 0);
     this.host.send(disc);
     this.setState('disconnected', null);
   }

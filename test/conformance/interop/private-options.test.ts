@@ -46,11 +46,11 @@ describe('probe prints which extensions a server offers', () => {
     let out = '';
     const io = { out: (s: string) => { out += s; }, err: (s: string) => { out += s; } };
     expect(await probe(t.peer.uri, {}, io)).toBe(0);
-    expect(out).toContain('extensions: compression=refused (NBD_REP_ERR_UNSUP) checksum=refused (NBD_REP_ERR_UNSUP) udp-transport=refused (NBD_REP_ERR_UNSUP)\n');
+    expect(out).toContain('extensions: extended-headers=refused (NBD_REP_ERR_UNSUP) compression=refused (NBD_REP_ERR_UNSUP) checksum=refused (NBD_REP_ERR_UNSUP) udp-transport=refused (NBD_REP_ERR_UNSUP)\n');
     out = '';
     expect(await probe(t.peer.uri, { json: true }, io)).toBe(0);
     expect((JSON.parse(out) as { extensions: unknown }).extensions).toEqual({
-      compression: 'refused (NBD_REP_ERR_UNSUP)', checksum: 'refused (NBD_REP_ERR_UNSUP)', 'udp-transport': 'refused (NBD_REP_ERR_UNSUP)',
+      'extended-headers': 'refused (NBD_REP_ERR_UNSUP)', compression: 'refused (NBD_REP_ERR_UNSUP)', checksum: 'refused (NBD_REP_ERR_UNSUP)', 'udp-transport': 'refused (NBD_REP_ERR_UNSUP)',
     });
   });
 });

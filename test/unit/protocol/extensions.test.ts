@@ -109,3 +109,29 @@ describe('our client against our server', () => {
     expect(c.session.compression).toBe(0);
   });
 });
+
+describe('extended replies in the client decoder', () => {
+  const decode = (bytes: string) => {
+    const d = new P.ReplyDecoder(true, true);
+    d.feed(hex(bytes));
+    const ev = d.next();
+    return { ev, d };
+  };
+
+  test('a BLOCK_STATUS_EXT chunk: 64-bit extent length and the low half of the 64-bit status', () => {
+    // magic, DONE, type 6, cookie 0:1, offset 0, length 24; context 1, count 1, length 2^33, status 3.
+    const { ev, d } = decode('6e8a278c 0001 0006 00000000 00000001 0000000000000000 0000000000000018 00000001 00000001 0000000200000000 0000000000000003');
+    expect(ev).toBe(P.REPLY_EVENT.CHUNK_BLOCK_STATUS);
+    expect([d.contextId, d.extentCount, d.extentLength(0), d.extentFlags(0)]).toEqual([1, 1, 2 ** 33, 3]);
+  });
+
+  test.each([
+    ['a simple reply', '67446698 00000000 00000000 00000001'],
+    ['a structured chunk', '668e33ef 0001 0000 00000000 00000001 00000000'],
+    ['a reply length of 2^32', '6e8a278c 0001 0000 00000000 00000001 0000000000000000 0000000100000000'],
+    ['a 32-bit BLOCK_STATUS chunk', '6e8a278c 0001 0005 00000000 00000001 0000000000000000 000000000000000c 00000001 00001000 00000000'],
+    ['a descriptor count that does not match', '6e8a278c 0001 0006 00000000 00000001 0000000000000000 0000000000000018 00000001 00000002 0000000000001000 0000000000000000'],
+  ])('%s after extended headers is a protocol error', (_what, bytes) => {
+    expect(decode(bytes).ev).toBe(P.REPLY_EVENT.ERROR);
+  });
+});

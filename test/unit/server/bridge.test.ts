@@ -73,13 +73,13 @@ describe('probe against our serve on loopback', () => {
   it('prints protocol, size, flags, block sizes and contexts', async () => {
     const r = await run(`nbd://127.0.0.1:${srv.port}/a`);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('protocol: newstyle-fixed without TLS, using structured packets');
+    expect(r.out).toContain('protocol: newstyle-fixed without TLS, using extended packets');
     expect(r.out).toContain('export-size: 4194304 (4M)');
     expect(r.out).toContain('\t\tbase:allocation');
     expect(r.out).toContain('can_multi_conn: true');
     expect(r.out).toContain('block_size_maximum: 33554432');
     // serve grants no Orion extension unless configured to.
-    expect(r.out).toContain('extensions: compression=refused (NBD_REP_ERR_UNSUP) checksum=refused (NBD_REP_ERR_UNSUP) udp-transport=refused (NBD_REP_ERR_UNSUP)\n');
+    expect(r.out).toContain('extensions: extended-headers=yes compression=refused (NBD_REP_ERR_UNSUP) checksum=refused (NBD_REP_ERR_UNSUP) udp-transport=refused (NBD_REP_ERR_UNSUP)\n');
   });
 
   it('--write, --flush, --read report their results; --map shows the written extent', async () => {

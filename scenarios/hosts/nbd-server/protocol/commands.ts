@@ -1,6 +1,6 @@
 /** The transmission phase, server side: check each request, run it on the export's store, reply. */
 import type { RequestDecoder } from '../../../../drivers/nbd/protocol/decode-requests.ts';
-import { encodeChunkBlockStatus } from '../../../../drivers/nbd/protocol/encode-transmission.ts';
+import { encodeChunkBlockStatus, encodeChunkBlockStatusExt } from '../../../../drivers/nbd/protocol/encode-transmission.ts';
 import {
   NBD_CMD_BLOCK_STATUS, NBD_CMD_CACHE, NBD_CMD_DISC, NBD_CMD_FLAG_DF, NBD_CMD_FLAG_FUA, NBD_CMD_FLAG_NO_HOLE,
   NBD_CMD_FLAG_REQ_ONE, NBD_CMD_FLUSH, NBD_CMD_NAMES, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE,
@@ -53,7 +53,7 @@ export const COMPLETIONS: RequestCompletions = {
   read(r, e, data, extents) {
     const s = r.session;
     if (s.phase !== 'closed') {
-      if (e !== null || !data) replyStatus(s, r.cookieHi, r.cookieLo, e === null ? NBD_EINVAL : nbdErrno(e));
+      if (e !== null || !data) replyStatus(s, r.cookieHi, r.cookieLo, e === null ? NBD_EINVAL : nbdErrno(e), r.offset);
       else replyRead(s, r.cookieHi, r.cookieLo, r.offset, data, extents, (r.flags & NBD_CMD_FLAG_DF) !== 0);
     }
     s.requests.give(r);
@@ -61,14 +61,14 @@ export const COMPLETIONS: RequestCompletions = {
   status(r, e, extents) {
     const s = r.session;
     if (s.phase !== 'closed') {
-      if (e !== null || !extents) replyStatus(s, r.cookieHi, r.cookieLo, e === null ? NBD_EINVAL : nbdErrno(e));
-      else replyBlockStatus(s, r.cookieHi, r.cookieLo, extents, (r.flags & NBD_CMD_FLAG_REQ_ONE) !== 0);
+      if (e !== null || !extents) replyStatus(s, r.cookieHi, r.cookieLo, e === null ? NBD_EINVAL : nbdErrno(e), r.offset);
+      else replyBlockStatus(s, r.cookieHi, r.cookieLo, r.offset, extents, (r.flags & NBD_CMD_FLAG_REQ_ONE) !== 0);
     }
     s.requests.give(r);
   },
   done(r, e) {
     const s = r.session;
-    if (s.phase !== 'closed') replyStatus(s, r.cookieHi, r.cookieLo, e === null ? 0 : nbdErrno(e));
+    if (s.phase !== 'closed') replyStatus(s, r.cookieHi, r.cookieLo, e === null ? 0 : nbdErrno(e), r.offset);
     s.requests.give(r);
   },
 };
@@ -87,9 +87,9 @@ export function beginRequest(s: ServerSession, d: RequestDecoder): void {
   const known = type === NBD_CMD_READ || type === NBD_CMD_WRITE || type === NBD_CMD_FLUSH || type === NBD_CMD_TRIM ||
     type === NBD_CMD_WRITE_ZEROES || type === NBD_CMD_CACHE || type === NBD_CMD_BLOCK_STATUS;
   const err = known ? precheck(s, type, flags, offset, length) : NBD_EINVAL;
-  if (err !== 0 && type !== NBD_CMD_WRITE) return replyStatus(s, d.cookieHi, d.cookieLo, err);
+  if (err !== 0 && type !== NBD_CMD_WRITE) return replyStatus(s, d.cookieHi, d.cookieLo, err, offset);
   // Advisory: nothing to prefetch in these stores.
-  if (type === NBD_CMD_CACHE) return replyStatus(s, d.cookieHi, d.cookieLo, 0);
+  if (type === NBD_CMD_CACHE) return replyStatus(s, d.cookieHi, d.cookieLo, 0, offset);
   const store = s.export!.store;
   const r = s.requests.take();
   r.type = type;
@@ -139,22 +139,25 @@ export function writeData(s: ServerSession, w: ServerRequest, d: RequestDecoder)
 function finishWrite(s: ServerSession, w: ServerRequest): void {
   if (w.error !== 0 || w.streamed) {
     // Streamed pieces are in place already: the store has nothing volatile and completes at once.
-    replyStatus(s, w.cookieHi, w.cookieLo, w.error);
+    replyStatus(s, w.cookieHi, w.cookieLo, w.error, w.offset);
     s.requests.give(w);
     return;
   }
   s.export!.store.write(w.offset, w.payload ?? EMPTY, (w.flags & NBD_CMD_FLAG_FUA) !== 0, w.onDone);
 }
 
-function replyBlockStatus(s: ServerSession, hi: number, lo: number, extents: readonly Extent[], one: boolean): void {
+function replyBlockStatus(s: ServerSession, hi: number, lo: number, reqOffset: number, extents: readonly Extent[], one: boolean): void {
   const n = one ? Math.min(1, extents.length) : extents.length;
-  const pairs = new Uint32Array(2 * n);
+  // Extended headers: 64-bit extent lengths (BLOCK_STATUS_EXT), so a plain array, not Uint32Array.
+  const pairs = s.extended ? new Array<number>(2 * n) : new Uint32Array(2 * n);
   for (let i = 0; i < n; i++) {
     const x = extents[i]!;
     pairs[2 * i] = x.length;
     pairs[2 * i + 1] = (x.hole ? NBD_STATE_HOLE : 0) | (x.zero ? NBD_STATE_ZERO : 0);
   }
-  transmit(s, [encodeChunkBlockStatus(NBD_REPLY_FLAG_DONE, hi, lo, BASE_ALLOCATION_ID, pairs)]);
+  transmit(s, [s.extended
+    ? encodeChunkBlockStatusExt(NBD_REPLY_FLAG_DONE, hi, lo, reqOffset, BASE_ALLOCATION_ID, pairs)
+    : encodeChunkBlockStatus(NBD_REPLY_FLAG_DONE, hi, lo, BASE_ALLOCATION_ID, pairs)]);
 }
 
 const EMPTY = new Uint8Array(0);

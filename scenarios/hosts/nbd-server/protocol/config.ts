@@ -37,6 +37,8 @@ export interface ServerConfig {
   requireFixedNewstyle?: boolean;
   /** Refuse NBD_OPT_STRUCTURED_REPLY with ERR_UNSUP (behave like an old server); default false. */
   noStructuredReplies?: boolean;
+  /** Refuse NBD_OPT_EXTENDED_HEADERS with ERR_UNSUP (as servers before it do); default false (granted). */
+  noExtendedHeaders?: boolean;
   /**
    * Orion private extensions this server grants (docs/nbd-extensions.md): the algorithms it
    * implements per extension. Absent: the option is refused with NBD_REP_ERR_UNSUP, as a

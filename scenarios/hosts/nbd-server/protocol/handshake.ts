@@ -10,7 +10,7 @@ import {
   NBD_FLAG_SEND_DF, NBD_FLAG_SEND_FAST_ZERO, NBD_FLAG_SEND_FLUSH, NBD_FLAG_SEND_FUA, NBD_FLAG_SEND_TRIM,
   NBD_FLAG_SEND_WRITE_ZEROES, NBD_INFO_DESCRIPTION, NBD_INFO_NAME, NBD_META_BASE_ALLOCATION, NBD_OPT_ABORT,
   NBD_OPT_EXPORT_NAME, NBD_OPT_GO, NBD_OPT_INFO, NBD_OPT_LIST, NBD_OPT_LIST_META_CONTEXT, NBD_OPT_NAMES,
-  NBD_OPT_SET_META_CONTEXT, NBD_OPT_STARTTLS, NBD_OPT_STRUCTURED_REPLY, NBD_REP_ERR_INVALID, NBD_REP_ERR_POLICY,
+  NBD_OPT_SET_META_CONTEXT, NBD_OPT_STARTTLS, NBD_OPT_EXTENDED_HEADERS, NBD_OPT_STRUCTURED_REPLY, NBD_REP_ERR_INVALID, NBD_REP_ERR_POLICY,
   NBD_REP_ERR_TLS_REQD, NBD_REP_ERR_UNKNOWN, NBD_REP_ERR_UNSUP,
 } from '../../../../drivers/nbd/protocol/uapi.ts';
 import { utf8String } from '../../../../drivers/nbd/protocol/wire.ts';
@@ -60,6 +60,12 @@ export function handleOption(s: ServerSession, option: number, data: Uint8Array)
     case NBD_OPT_STRUCTURED_REPLY:
       if (data.length !== 0) return replyError(s, option, NBD_REP_ERR_INVALID, 'NBD_OPT_STRUCTURED_REPLY takes no data');
       if (s.server.config.noStructuredReplies) return replyError(s, option, NBD_REP_ERR_UNSUP, 'structured replies are off');
+      s.structured = true;
+      return s.sendNow(encodeRepAck(option));
+    case NBD_OPT_EXTENDED_HEADERS:
+      if (data.length !== 0) return replyError(s, option, NBD_REP_ERR_INVALID, 'NBD_OPT_EXTENDED_HEADERS takes no data');
+      if (s.server.config.noExtendedHeaders) return replyError(s, option, NBD_REP_ERR_UNSUP, 'extended headers are off');
+      s.extended = true;
       s.structured = true;
       return s.sendNow(encodeRepAck(option));
     case NBD_OPT_LIST_META_CONTEXT:
@@ -114,6 +120,8 @@ function exportName(s: ServerSession, name: string): void {
   if (!e) return s.close(`NBD_OPT_EXPORT_NAME: no export named '${name}'`);
   if (!allowed(e, s.who)) return s.close(`NBD_OPT_EXPORT_NAME: access to export '${e.name}' denied`);
   const flags = transmissionFlagsFor(s, e);
+  // proto.md: a client that negotiated extended headers MUST NOT use EXPORT_NAME.
+  if (s.extended) return s.close('NBD_OPT_EXPORT_NAME after NBD_OPT_EXTENDED_HEADERS');
   // EXPORT_NAME ends negotiation without GO: private extensions are not in force.
   s.compression = 0;
   s.checksum = 0;
@@ -127,6 +135,8 @@ function enterTransmission(s: ServerSession, e: ServerExport, flags: number): vo
   // Meta contexts only hold for the export they were negotiated on.
   if (s.metaExport !== null && findExport(s.server.config, s.metaExport) !== e) s.metaExport = null;
   s.phase = 'transmission';
+  s.decoder.extended = s.extended;
+  s.replies.setExtended(s.extended);
   s.decoder.enterTransmission();
   s.trace('transmission', { export: e.name, size: e.store.size, flags, structured: s.structured });
 }

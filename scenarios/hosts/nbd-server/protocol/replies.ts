@@ -3,14 +3,14 @@
  * swallowed (`hang`), or broken on purpose (misbehaviour armed on the server's faults).
  */
 import {
-  encodeChunkError, encodeChunkHeader, encodeChunkNone, encodeChunkOffsetDataHeader, encodeChunkOffsetHole,
-  encodeSimpleReply,
+  encodeChunkHeader, encodeChunkNone, encodeReplyError, encodeReplyHeader, encodeSimpleReply,
 } from '../../../../drivers/nbd/protocol/encode-transmission.ts';
 import {
-  NBD_EINVAL, NBD_EIO, NBD_ENOSPC, NBD_EOVERFLOW, NBD_EPERM, NBD_ERROR_NAMES, NBD_REPLY_FLAG_DONE,
-  NBD_SIMPLE_REPLY_SIZE, NBD_STRUCTURED_REPLY_HEADER_SIZE,
+  NBD_EINVAL, NBD_EIO, NBD_ENOSPC, NBD_EOVERFLOW, NBD_EPERM, NBD_ERROR_NAMES, NBD_EXTENDED_REPLY_SIZE, NBD_REPLY_FLAG_DONE,
+  NBD_REPLY_TYPE_NONE, NBD_REPLY_TYPE_OFFSET_DATA, NBD_REPLY_TYPE_OFFSET_HOLE, NBD_SIMPLE_REPLY_SIZE,
+  NBD_STRUCTURED_REPLY_HEADER_SIZE,
 } from '../../../../drivers/nbd/protocol/uapi.ts';
-import { get32 } from '../../../../drivers/nbd/protocol/wire.ts';
+import { get32, put32, put64 } from '../../../../drivers/nbd/protocol/wire.ts';
 import type { BlockError, Extent } from '../../../../hw-sim/disk/disk-io.ts';
 import type { ServerSession } from './session.ts';
 
@@ -33,49 +33,60 @@ export function nbdErrno(e: BlockError): number {
 /**
  * A session's reply scratch: header bytes and the list of pieces, rewritten by every reply. The
  * pieces are handed to `io.send` at once (a delayed reply copies them first), so one set serves
- * all replies; views for the one-chunk shapes are made once.
+ * all replies; views for the one-chunk shapes are made once (again when extended headers start).
  */
 export class ReplyScratch {
   headers = new Uint8Array(64);
   readonly pieces: Uint8Array[] = [];
+  /** Chunk header size: 20 (structured) or 32 (extended). */
+  private h = NBD_STRUCTURED_REPLY_HEADER_SIZE;
   simple = this.headers.subarray(0, NBD_SIMPLE_REPLY_SIZE);
-  none = this.headers.subarray(0, NBD_STRUCTURED_REPLY_HEADER_SIZE);
-  dataHeader = this.headers.subarray(0, DATA_HEADER_SIZE);
+  none = this.headers.subarray(0, this.h);
+  dataHeader = this.headers.subarray(0, this.h + 8);
 
-  /** Room for `n` chunk headers of 32 bytes. */
+  /** NBD_OPT_EXTENDED_HEADERS was acknowledged: chunk headers are 32 bytes from now on. */
+  setExtended(ext: boolean): void {
+    this.h = ext ? NBD_EXTENDED_REPLY_SIZE : NBD_STRUCTURED_REPLY_HEADER_SIZE;
+    this.views();
+  }
+
+  /** Room for `n` chunk headers of CHUNK_SLOT bytes. */
   reserve(n: number): Uint8Array {
-    if (this.headers.length < 32 * n) {
-      this.headers = new Uint8Array(32 * n);
-      this.simple = this.headers.subarray(0, NBD_SIMPLE_REPLY_SIZE);
-      this.none = this.headers.subarray(0, NBD_STRUCTURED_REPLY_HEADER_SIZE);
-      this.dataHeader = this.headers.subarray(0, DATA_HEADER_SIZE);
+    if (this.headers.length < CHUNK_SLOT * n) {
+      this.headers = new Uint8Array(CHUNK_SLOT * n);
+      this.views();
     }
     this.pieces.length = 0;
     return this.headers;
   }
+
+  private views(): void {
+    this.simple = this.headers.subarray(0, NBD_SIMPLE_REPLY_SIZE);
+    this.none = this.headers.subarray(0, this.h);
+    this.dataHeader = this.headers.subarray(0, this.h + 8);
+  }
 }
 
-/** OFFSET_DATA chunk header with its offset field; OFFSET_HOLE adds the hole size. */
-const DATA_HEADER_SIZE = NBD_STRUCTURED_REPLY_HEADER_SIZE + 8;
-const HOLE_CHUNK_SIZE = DATA_HEADER_SIZE + 4;
+/** Room per chunk header in the scratch: an extended OFFSET_HOLE (32 + 8 + 4) fits. */
+const CHUNK_SLOT = 48;
 
-/** A reply with no data: simple, or a structured NONE / ERROR chunk. */
-export function replyStatus(s: ServerSession, hi: number, lo: number, error: number): void {
+/** A reply with no data: simple, or a structured / extended NONE or ERROR chunk. */
+export function replyStatus(s: ServerSession, hi: number, lo: number, error: number, reqOffset: number): void {
   const x = s.replies;
   if (!s.structured) {
     encodeSimpleReply(x.reserve(1), 0, error, hi, lo);
     x.pieces.push(x.simple);
     return transmit(s, x.pieces);
   }
-  if (error !== 0) return transmit(s, [encodeChunkError(NBD_REPLY_FLAG_DONE, hi, lo, error, NBD_ERROR_NAMES[error] ?? '')]);
-  encodeChunkNone(x.reserve(1), 0, hi, lo);
+  if (error !== 0) return transmit(s, [encodeReplyError(s.extended, NBD_REPLY_FLAG_DONE, hi, lo, reqOffset, error, NBD_ERROR_NAMES[error] ?? '')]);
+  encodeReplyHeader(s.extended, x.reserve(1), 0, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_NONE, hi, lo, reqOffset, 0);
   x.pieces.push(x.none);
   transmit(s, x.pieces);
 }
 
 /**
- * A successful READ. Simple: header + data. Structured: one chunk per extent (OFFSET_DATA for
- * data, OFFSET_HOLE for holes) unless DF, the last one flagged DONE.
+ * A successful READ. Simple: header + data. Structured or extended: one chunk per extent
+ * (OFFSET_DATA for data, OFFSET_HOLE for holes) unless DF, the last one flagged DONE.
  */
 export function replyRead(s: ServerSession, hi: number, lo: number, offset: number, data: Uint8Array,
   extents: readonly Extent[] | null, df: boolean): void {
@@ -86,10 +97,13 @@ export function replyRead(s: ServerSession, hi: number, lo: number, offset: numb
     if (data.length > 0) x.pieces.push(data);
     return transmit(s, x.pieces);
   }
-  if (data.length === 0) return replyStatus(s, hi, lo, 0);
+  if (data.length === 0) return replyStatus(s, hi, lo, 0, offset);
+  const ext = s.extended;
   const runs = df || !extents || extents.length === 0 ? null : extents;
   if (runs === null || (runs.length === 1 && !runs[0]!.hole)) {
-    encodeChunkOffsetDataHeader(x.reserve(1), 0, NBD_REPLY_FLAG_DONE, hi, lo, offset, data.length);
+    const b = x.reserve(1);
+    const H = encodeReplyHeader(ext, b, 0, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + data.length);
+    put64(b, H, offset);
     x.pieces.push(x.dataHeader, data);
     return transmit(s, x.pieces);
   }
@@ -99,13 +113,16 @@ export function replyRead(s: ServerSession, hi: number, lo: number, offset: numb
   for (let i = 0; i < n; i++) {
     const len = runs[i]!.length;
     const flags = i === n - 1 ? NBD_REPLY_FLAG_DONE : 0;
-    const h = i * 32;
+    const h = i * CHUNK_SLOT;
     if (runs[i]!.hole) {
-      encodeChunkOffsetHole(headers, h, flags, hi, lo, offset + pos, len);
-      x.pieces.push(headers.subarray(h, h + HOLE_CHUNK_SIZE));
+      const H = encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_HOLE, hi, lo, offset, 12);
+      put64(headers, h + H, offset + pos);
+      put32(headers, h + H + 8, len);
+      x.pieces.push(headers.subarray(h, h + H + 12));
     } else {
-      encodeChunkOffsetDataHeader(headers, h, flags, hi, lo, offset + pos, len);
-      x.pieces.push(headers.subarray(h, h + DATA_HEADER_SIZE), data.subarray(pos, pos + len));
+      const H = encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + len);
+      put64(headers, h + H, offset + pos);
+      x.pieces.push(headers.subarray(h, h + H + 8), data.subarray(pos, pos + len));
     }
     pos += len;
   }

@@ -39,6 +39,8 @@ export class ServerSession {
   noZeroes = false;
   structured = false;
   tlsActive = false;
+  /** NBD_OPT_EXTENDED_HEADERS acknowledged: 32-byte requests and replies in transmission. */
+  extended = false;
   /** Orion extensions granted (docs/nbd-extensions.md): algorithm ids, 0 = off. */
   compression = 0;
   checksum = 0;
@@ -78,6 +80,7 @@ export class ServerSession {
     if (this.phase !== 'tls-wait') return;
     this.tlsActive = true;
     // The client renegotiates every option after STARTTLS.
+    this.extended = false;
     this.compression = 0;
     this.checksum = 0;
     if (identity !== undefined) this.who.tlsIdentity = identity;
