@@ -1,25 +1,30 @@
 import type { Extent } from './disk-io.ts';
 
-/** Pages are carved from slabs of at least this size: one allocation per slab, not per page. */
-const SLAB_BYTES = 256 << 10;
+/** Slabs start at this size and double up to SLAB_MAX: a small disk stays small, a big one makes few. */
+const SLAB_MIN = 256 << 10;
+const SLAB_MAX = 64 << 20;
 
 /**
  * Zeroed pages carved from shared slabs. Allocating every 4 KiB page as its own ArrayBuffer cost
- * more than filling it; a slab lives on while any of its pages does.
+ * more than filling it, and many small slabs cost GC time as a disk fills (a 1 GiB region in
+ * 256 KiB slabs: 4096 buffers); a slab lives on while any of its pages does.
  */
 export class PageAllocator {
   private slab: ArrayBuffer | null = null;
   private next = 0;
-  private readonly perSlab: number;
+  private perSlab = 0;
+  private slabBytes: number;
 
   constructor(readonly pageSize: number) {
-    this.perSlab = Math.max(1, Math.floor(SLAB_BYTES / pageSize));
+    this.slabBytes = Math.max(SLAB_MIN, pageSize);
   }
 
   page(): Uint8Array {
     if (this.slab === null || this.next === this.perSlab) {
+      this.perSlab = Math.max(1, Math.floor(this.slabBytes / this.pageSize));
       this.slab = new ArrayBuffer(this.pageSize * this.perSlab);
       this.next = 0;
+      if (this.slabBytes < SLAB_MAX) this.slabBytes *= 2;
     }
     return new Uint8Array(this.slab, this.pageSize * this.next++, this.pageSize);
   }

@@ -7,12 +7,14 @@ import { benchInterop } from './interop.bench.ts';
 import { benchNbd } from './nbd.bench.ts';
 import { profiled } from './profile.ts';
 import { benchTcp } from './tcp.bench.ts';
+import { benchSustained } from './sustained.bench.ts';
 
 const suites: [string, () => void | Promise<void>][] = [
   ['engine', benchEngine],
   ['blk', benchBlk],
   ['tcp', benchTcp],
   ['nbd', benchNbd],
+  ['sustained', benchSustained],
   ['interop', benchInterop],
 ];
 
