@@ -30,6 +30,8 @@ export interface TimelineLog {
   readonly healsNs: Ns[];
   /** Management commands of the timeline that failed (bad command or arguments). */
   readonly mgmtErrors: string[];
+  /** Timeline events and heals scheduled but not applied yet: the run is not over before 0 (two at the last instant both apply). */
+  pending: number;
   /** Applies one more event now (the stepper's `fork`), as if the timeline had it at this time. */
   inject(ev: TimelineEvent): void;
 }
@@ -44,7 +46,7 @@ const ms = (ns: Ns): string => `${(ns / 1e6).toFixed(3).replace(/\.?0+$/, '')}ms
 
 /** Schedules every timeline event; the log fills as they apply. */
 export function scheduleTimeline(s: Scenario, t: TimelineTarget): TimelineLog {
-  const log: TimelineLog = { faults: [], mgmt: [], healsNs: [], mgmtErrors: [], inject: (ev) => at(ev, false) };
+  const log: TimelineLog = { faults: [], mgmt: [], healsNs: [], mgmtErrors: [], pending: s.timeline.length, inject: (ev) => at(ev, false) };
   const apply = (what: string, data: Record<string, unknown>, fn: () => void): void => {
     fn();
     log.faults.push({ atNs: t.engine.now, description: what });
@@ -53,7 +55,11 @@ export function scheduleTimeline(s: Scenario, t: TimelineTarget): TimelineLog {
   };
   const later = (durationNs: Ns | undefined, what: string, fn: () => void): void => {
     if (durationNs === undefined) return;
-    t.engine.schedule(durationNs, () => apply(what, { action: 'heal', what }, fn), 'runner.heal');
+    log.pending++;
+    t.engine.schedule(durationNs, () => {
+      log.pending--;
+      apply(what, { action: 'heal', what }, fn);
+    }, 'runner.heal');
   };
   function at(ev: TimelineEvent, drawn: boolean): void {
     if (ev.action === 'mgmt') {
@@ -68,7 +74,12 @@ export function scheduleTimeline(s: Scenario, t: TimelineTarget): TimelineLog {
     }
     applyEvent(s, t, ev, apply, later);
   }
-  for (const ev of s.timeline) t.engine.scheduleAt(ev.atNs, () => at(ev, true), `runner.at.${ev.action}`);
+  for (const ev of s.timeline) {
+    t.engine.scheduleAt(ev.atNs, () => {
+      log.pending--;
+      at(ev, true);
+    }, `runner.at.${ev.action}`);
+  }
   return log;
 }
 

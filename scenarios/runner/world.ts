@@ -138,7 +138,7 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
   };
   return {
     scenario: s, seed, engine, machine, client, servers, nbd, disks, workloads: jobs.workloads, readBacks: jobs.readBacks, timeline: tl, deadlineNs,
-    finished: () => jobs.left() === 0 && engine.now >= lastEventNs,
+    finished: () => jobs.left() === 0 && engine.now >= lastEventNs && tl.pending === 0,
     end: undefined, error: undefined,
   };
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ScenarioDocument } from './document.ts';
 import type { timelineSchema } from './timeline.ts';
 import { isRamDevice, ramDiskBytes } from './workload.ts';
+import { mgmtArgvProblem } from './mgmt-argv.ts';
 import {
   CLIENT_HOST,
   type Expectations,
@@ -156,7 +157,8 @@ export function normaliseTimeline(raw: readonly RawAt[], servers: readonly Serve
       }
       case 'mgmt': {
         const argv = typeof a.command === 'string' ? a.command.trim().split(/\s+/) : a.command;
-        if (!/^nbd-[a-z-]+$/.test(argv[0]!)) throw new RefProblem(['at', i, 'command'], `not a management command: "${argv[0]}" (they start with nbd-)`);
+        const problem = mgmtArgvProblem(argv, servers.map((x) => x.name));
+        if (problem !== undefined) throw new RefProblem(['at', i, 'command'], problem);
         return { ...base, action: a.action, argv };
       }
     }

@@ -56,7 +56,7 @@ export const timelineSchema = z.discriminatedUnion('action', [
   }),
   at('mgmt', 'Runs a management command of the driver and prints its output.', {
     command: z.union([z.string().min(1), z.array(z.string()).min(1)])
-      .describe('The command line, e.g. "nbd-connection-info", or its words as an array (["nbd-server-add", "c", "10.0.0.9"]).'),
+      .describe('The command line, e.g. "nbd-connection-info", or its words as an array (["nbd-connection-reset", "1"]); one command per [[at]]. Checked against the command\'s usage when the file loads.'),
   }),
 ]);
 

@@ -75,7 +75,7 @@ loss = "1%"
 [[at]]
 time = "4s"
 action = "mgmt"
-command = "nbd-server-add c 10.0.0.9 10809 disk0"
+command = "nbd-server-add c 10809 disk0 10.0.0.9"
 [expect]
 liveness = "2s"
 iops = { min = 40000, job = "w" }
@@ -99,7 +99,7 @@ p99 = "10ms"
     ]);
     expect(s.timeline[0]).toMatchObject({ link: 'client<->a', durationNs: 300e6, index: 1 });
     expect(s.timeline[1]).toMatchObject({ link: 'lb', set: { loss: 0.01 } });
-    expect(s.timeline[4]).toMatchObject({ argv: ['nbd-server-add', 'c', '10.0.0.9', '10809', 'disk0'] });
+    expect(s.timeline[4]).toMatchObject({ argv: ['nbd-server-add', 'c', '10809', 'disk0', '10.0.0.9'] });
     // Partition heals at 1.3 s, crash of b at its restart (3 s).
     expect(s.lastHealNs).toBe(3e9);
     expect(s.expect).toMatchObject({
