@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { gitCommit } from '../trace/commit.ts';
 import { closeSync, writeFileSync } from 'node:fs';
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { RunOptions, RunResult, Runner } from '../../scenarios/runner/types.ts';
@@ -20,7 +22,8 @@ export interface RunOnceOptions extends RunVariant {
 export function runOnce(runner: Runner, s: Scenario, o: RunOnceOptions): RunResult {
   const variant = variantOptions(o);
   const writer = o.trace === undefined ? undefined : new TraceWriter(o.trace, {
-    orion_trace: 1, scenario: s.file, scenarioHash: s.hash, seed: o.seed, version: o.version, ...variant,
+    // An absolute scenario path, so `replay` works from any directory; the commit says which code wrote it.
+    orion_trace: 1, scenario: resolve(s.file), scenarioHash: s.hash, seed: o.seed, version: o.version, ...commitField(), ...variant,
   });
   const pcapFd = o.pcap === undefined ? undefined : openOutput(o.pcap);
   const pcap = pcapFd === undefined ? undefined : new PcapBuilder();
@@ -52,4 +55,9 @@ export function checkDeterminism(runner: Runner, s: Scenario, seed: number, v: R
   if (i < 0) return `the two runs emitted the same records but their digests differ (${digests[0]} vs ${digests[1]})`;
   const show = (r: TraceRecord | undefined) => (r ? serialiseRecord(r).trimEnd() : '(no record: the run ended)');
   return `record #${i} differs:\n  first run:  ${show(runs[0]![i])}\n  second run: ${show(runs[1]![i])}`;
+}
+
+function commitField(): { commit?: string } {
+  const c = gitCommit();
+  return c ? { commit: c } : {};
 }

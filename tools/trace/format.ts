@@ -22,6 +22,8 @@ export interface TraceHeader {
   readonly untilNs?: number;
   /** Set for a deliberately broken build (`run --inject HOOK`). */
   readonly faultInjection?: string;
+  /** git commit of the code that wrote it (absent outside a git checkout). */
+  readonly commit?: string;
 }
 
 export interface TraceFile {

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { gitCommit } from '../../trace/commit.ts';
 import type { TraceRecord } from '../../../hw-sim/engine/trace.ts';
 import { serialiseRecord } from '../../../hw-sim/engine/trace.ts';
 import { ScenarioError } from '../../../scenarios/schema/errors.ts';
@@ -18,7 +21,11 @@ export const replayCommand: CommandModule = {
         action(ctx, async (file: string) => {
           const t = readTrace(file);
           const h = t.header;
-          const s = loadScenario(h.scenario);
+          // Relative paths of older traces: from here, else from the trace's directory.
+          const path = isAbsolute(h.scenario) || existsSync(h.scenario) ? h.scenario : join(dirname(file), h.scenario);
+          const s = loadScenario(path);
+          const commit = gitCommit();
+          if (h.commit !== undefined && commit !== undefined && h.commit !== commit) ctx.io.stderr(`orion-sim: warning: trace written at commit ${h.commit.slice(0, 12)}, this is ${commit.slice(0, 12)}; records may differ\n`);
           if (s.hash !== h.scenarioHash) {
             throw new ScenarioError(file, 'scenarioHash', `${h.scenario} has changed since the trace was written (hash ${s.hash.slice(0, 12)}…, trace says ${h.scenarioHash.slice(0, 12)}…)`, 1);
           }

@@ -1,39 +1,49 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadScenario } from '../../../scenarios/schema/load.ts';
+import { InputError } from '../../../drivers/nbd/config/errors.ts';
 import { action, type CommandModule } from '../command.ts';
-import { EXIT_FAILED, EXIT_OK } from '../errors.ts';
-import { checkInjection, positiveIntArg, replayCommand } from '../options.ts';
+import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.ts';
+import { checkInjection, positiveIntArg } from '../options.ts';
 import { parseSeedRange, parseShard, shardSeeds, type Shard } from '../seeds.ts';
 import { runSeeds } from '../sweep/pool.ts';
 import { createProgress } from '../sweep/progress.ts';
-import { shrinkCommandLine, shrinkSummary, shrinkToFile } from '../../shrink/report.ts';
+import { mergeSummaries, summarise, type SweepSummary } from '../sweep/summary.ts';
+import { shrinkSummary, shrinkToFile } from '../../shrink/report.ts';
+import type { CliContext } from '../context.ts';
 
 interface SweepFlags {
   seeds?: number[];
   jobs: number;
   shard?: Shard;
   swarm?: boolean;
-  json?: boolean;
+  json?: boolean | string;
   inject?: string;
   shrink?: boolean;
 }
 
-/** `sweep SCENARIO --seeds A..B [--jobs N] [--shard I/N] [--swarm] [--json]`. */
+/**
+ * `sweep SCENARIO --seeds A..B [--jobs N] [--shard I/N] [--swarm] [--json [FILE]] [--shrink]`, and
+ * `sweep merge FILE...` over the --json FILE outputs of the shards of one sweep.
+ */
 export const sweepCommand: CommandModule = {
   name: 'sweep',
   register(program, ctx) {
     program
       .command('sweep')
-      .description('run many seeds in parallel; exit 1 if any seed fails, listing their replay commands')
-      .argument('<scenario>', 'scenario TOML file')
+      .description('run many seeds in parallel; exit 1 if any seed fails, listing their replay and shrink commands. `sweep merge FILE...` merges shard results')
+      .argument('<scenario>', 'scenario TOML file (or `merge`)')
+      .argument('[results...]', 'with `merge`: the --json FILE outputs of the shards')
       .option('--seeds <A..B>', 'inclusive seed range (default: the [scenario] seeds)', parseSeedRange)
       .option('--jobs <n>', 'worker threads', positiveIntArg, 1)
       .option('--shard <I/N>', 'run only shard I of N (seed s is in shard (s mod N) + 1)', parseShard)
       .option('--swarm', 'let each seed also draw the fault mix and rates')
-      .option('--json', 'print one JSON object at the end')
+      .option('--json [file]', 'print one JSON object at the end (or write it to FILE, for `sweep merge`)')
       .option('--inject <hook>', 'test hook: a deliberately broken driver build (e.g. drop-acked-write)')
       .option('--shrink', 'shrink each failing seed to a minimal scenario (./NAME-seedN-min.toml) and print its reproduce command')
       .action(
-        action(ctx, async (file: string, f: SweepFlags) => {
+        action(ctx, async (file: string, rest: string[], f: SweepFlags) => {
+          if (file === 'merge') return merge(ctx, rest, f);
+          if (rest.length > 0) throw new UsageError('sweep', `one scenario per sweep (got also ${rest.join(' ')}); to merge results: sweep merge FILE...`);
           const s = loadScenario(file);
           const seeds = shardSeeds(f.seeds ?? s.seeds, f.shard);
           if (f.inject !== undefined) checkInjection(f.inject, (await ctx.loadRunner()).faultInjections);
@@ -46,33 +56,47 @@ export const sweepCommand: CommandModule = {
           } finally {
             progress.stop();
           }
-          const failed = results.filter((r) => !r.passed);
+          const summary = summarise(s, variant, f.shard, results);
           const wallS = (Date.now() - started) / 1000;
-          const shard = f.shard ? ` (shard ${f.shard.index}/${f.shard.count})` : '';
-          if (f.json) {
-            ctx.io.stdout(`${JSON.stringify({
-              scenario: s.name,
-              shard: f.shard ?? null,
-              seeds: results.length,
-              passed: results.length - failed.length,
-              failed: failed.map((r) => ({ seed: r.seed, failures: r.failures, replay: replayCommand(file, r.seed, variant), shrink: shrinkCommandLine(file, r.seed, variant) })),
-              results,
-            })}\n`);
-          } else {
-            ctx.io.stdout(`${s.name}${shard}: ${results.length} seeds, ${results.length - failed.length} passed, ${failed.length} failed, ${wallS.toFixed(1)}s wall\n`);
-            for (const r of failed) {
-              ctx.io.stdout(`FAIL seed ${r.seed}: ${r.failures.join('; ')}\n  replay: ${replayCommand(file, r.seed, variant)}\n  shrink: ${shrinkCommandLine(file, r.seed, variant)}\n`);
-            }
-          }
-          if (f.shrink && failed.length > 0) {
+          if (typeof f.json === 'string') writeFileSync(f.json, `${JSON.stringify(summary)}\n`);
+          if (f.json === true) ctx.io.stdout(`${JSON.stringify(summary)}\n`);
+          else report(ctx, summary, `${wallS.toFixed(1)}s wall`);
+          if (f.shrink && summary.failed.length > 0) {
             const runner = await ctx.loadRunner();
-            for (const r of failed) {
+            for (const r of summary.failed) {
               const done = shrinkToFile(runner, { file, seed: r.seed, swarm: variant.swarm, faultInjection: f.inject, maxRuns: 300 });
-              (f.json ? ctx.io.stderr : ctx.io.stdout)(`shrunk seed ${r.seed}:\n${shrinkSummary(done.result, done.out, done.reproduce).replace(/^/gm, '  ')}`);
+              (f.json === true ? ctx.io.stderr : ctx.io.stdout)(`shrunk seed ${r.seed}:\n${shrinkSummary(done.result, done.out, done.reproduce).replace(/^/gm, '  ')}`);
             }
           }
-          return failed.length > 0 ? EXIT_FAILED : EXIT_OK;
+          return summary.failed.length > 0 ? EXIT_FAILED : EXIT_OK;
         }),
       );
   },
 };
+
+function report(ctx: CliContext, s: SweepSummary, extra: string): void {
+  const shard = s.shard ? ` (shard ${s.shard.index}/${s.shard.count})` : '';
+  ctx.io.stdout(`${s.scenario}${shard}: ${s.seeds} seeds, ${s.passed} passed, ${s.failed.length} failed, ${extra}\n`);
+  for (const [op, l] of Object.entries(s.latency)) {
+    ctx.io.stdout(`  ${op.padEnd(6)} ${String(l.count).padStart(8)} I/Os  p50 ${us(l.p50)}  p90 ${us(l.p90)}  p99 ${us(l.p99)}  p99.9 ${us(l.p999)}\n`);
+  }
+  for (const r of s.failed) ctx.io.stdout(`FAIL seed ${r.seed}: ${r.failures.join('; ')}\n  replay: ${r.replay}\n  shrink: ${r.shrink}\n`);
+}
+
+const us = (ns: number): string => `${(ns / 1000).toFixed(1)}µs`;
+
+/** `sweep merge FILE...`: one report (or --json) over shard results; exit 1 if any seed failed. */
+function merge(ctx: CliContext, files: readonly string[], f: SweepFlags): number {
+  if (files.length === 0) throw new UsageError('sweep merge', 'needs the --json FILE outputs of the shards');
+  const parts = files.map((file) => {
+    let text: string;
+    try { text = readFileSync(file, 'utf8'); } catch { throw new InputError(file, '', 'cannot read file'); }
+    try { return { file, summary: JSON.parse(text) as SweepSummary }; } catch { throw new InputError(file, '', 'not JSON (expected the output of sweep --json FILE)'); }
+  });
+  let merged: SweepSummary;
+  try { merged = mergeSummaries(parts); } catch (e) { throw new UsageError('sweep merge', (e as Error).message); }
+  if (typeof f.json === 'string') writeFileSync(f.json, `${JSON.stringify(merged)}\n`);
+  if (f.json === true) ctx.io.stdout(`${JSON.stringify(merged)}\n`);
+  else report(ctx, merged, `merged from ${files.length} file(s)`);
+  return merged.failed.length > 0 ? EXIT_FAILED : EXIT_OK;
+}

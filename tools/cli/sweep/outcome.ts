@@ -1,3 +1,5 @@
+import type { TraceRecord } from '../../../hw-sim/engine/trace.ts';
+import { recordLatency, type LatencyBuckets } from './summary.ts';
 import type { RunResult, Runner } from '../../../scenarios/runner/types.ts';
 import type { Scenario } from '../../../scenarios/schema/types.ts';
 import { variantOptions, type RunVariant } from '../options.ts';
@@ -12,10 +14,13 @@ export interface SeedOutcome {
   /** Failed expectation names and violation messages; the error when the run threw. */
   readonly failures: readonly string[];
   readonly error?: string;
+  /** Block-layer latency per op (histogram buckets), for merged sweep histograms. */
+  readonly latency?: LatencyBuckets;
 }
 
-export function outcomeOf(r: RunResult): SeedOutcome {
+export function outcomeOf(r: RunResult, latency?: LatencyBuckets): SeedOutcome {
   return {
+    ...(latency ? { latency } : {}),
     seed: r.seed,
     passed: r.passed,
     digest: r.digest,
@@ -32,7 +37,13 @@ export function outcomeOf(r: RunResult): SeedOutcome {
 /** Runs one seed; a throw from the simulation is a failed seed, not a failed sweep. */
 export function runSeed(runner: Runner, s: Scenario, seed: number, v: RunVariant): SeedOutcome {
   try {
-    return outcomeOf(runner.runScenario(s, seed, variantOptions(v)));
+    const latency: LatencyBuckets = {};
+    const onTrace = (t: TraceRecord): void => {
+      if (t.kind !== 'rq.complete' || !t.src.startsWith('client/blk/')) return;
+      const d = t.data as { op?: unknown; start?: unknown; completed?: unknown };
+      if (typeof d.op === 'string' && typeof d.start === 'number' && typeof d.completed === 'number') recordLatency(latency, d.op, d.completed - d.start);
+    };
+    return outcomeOf(runner.runScenario(s, seed, { ...variantOptions(v), onTrace }), latency);
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     return { seed, passed: false, digest: '', virtualTimeNs: 0, events: 0, failures: [`threw: ${error}`], error };
