@@ -45,16 +45,20 @@ export function runOnce(runner: Runner, s: Scenario, o: RunOnceOptions): RunResu
   }
 }
 
-/** Runs a seed twice with every record kept; names the first record that differs, if any. */
-export function checkDeterminism(runner: Runner, s: Scenario, seed: number, v: RunVariant): string | undefined {
+/**
+ * Runs a seed twice with every record kept; names the first record that differs, if any, and
+ * returns the first run's result (a deterministic run can still fail its checks).
+ */
+export function checkDeterminism(runner: Runner, s: Scenario, seed: number, v: RunVariant): { diff: string | undefined; result: RunResult } {
   const runs: TraceRecord[][] = [[], []];
-  const digests: string[] = [];
-  for (const recs of runs) digests.push(runner.runScenario(s, seed, { ...variantOptions(v), onTrace: (x) => recs.push(x) }).digest);
+  const results: RunResult[] = [];
+  for (const recs of runs) results.push(runner.runScenario(s, seed, { ...variantOptions(v), onTrace: (x) => recs.push(x) }));
+  const [a, b] = results as [RunResult, RunResult];
   const i = firstDifference(runs[0]!, runs[1]!);
-  if (i < 0 && digests[0] === digests[1]) return undefined;
-  if (i < 0) return `the two runs emitted the same records but their digests differ (${digests[0]} vs ${digests[1]})`;
+  if (i < 0 && a.digest === b.digest) return { diff: undefined, result: a };
+  if (i < 0) return { diff: `the two runs emitted the same records but their digests differ (${a.digest} vs ${b.digest})`, result: a };
   const show = (r: TraceRecord | undefined) => (r ? serialiseRecord(r).trimEnd() : '(no record: the run ended)');
-  return `record #${i} differs:\n  first run:  ${show(runs[0]![i])}\n  second run: ${show(runs[1]![i])}`;
+  return { diff: `record #${i} differs:\n  first run:  ${show(runs[0]![i])}\n  second run: ${show(runs[1]![i])}`, result: a };
 }
 
 function commitField(): { commit?: string } {

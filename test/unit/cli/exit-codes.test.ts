@@ -86,6 +86,16 @@ describe('exit 1: a failed run', () => {
     const ok = await cli(['run', join(scratch({ 's.toml': scenarioText() }), 's.toml'), '--check-determinism']);
     expect([ok.code, ok.out]).toEqual([0, 'deterministic: seed 1 gives the same records and digest twice\n']);
   });
+
+  it('--check-determinism on a deterministic run that fails its checks exits 1 and says which', async () => {
+    const f = join(scratch({ 's.toml': scenarioText('fail-seeds=1') }), 's.toml');
+    const r = await cli(['run', f, '--check-determinism']);
+    expect([r.code, r.out, r.err]).toEqual([
+      1,
+      'deterministic: seed 1 gives the same records and digest twice; but the run FAILED its checks (latency.read.p99, safety)\n',
+      `replay: npx orion-sim run ${f} --seed 1\n`,
+    ]);
+  });
 });
 
 describe('exit 2: bad input, one line, file + key + reason', () => {

@@ -41,10 +41,14 @@ export const runCommand: CommandModule = {
           const variant = { swarm: f.swarm, untilNs: f.until, faultInjection: f.inject };
           if (f.checkDeterminism) {
             if (f.trace !== undefined || f.pcap !== undefined) throw new UsageError('--check-determinism', 'cannot be combined with --trace or --pcap');
-            const diff = checkDeterminism(runner, s, seed, variant);
+            const { diff, result } = checkDeterminism(runner, s, seed, variant);
+            const failed = result.expectations.filter((e) => !e.ok).map((e) => e.name);
+            const verdict = result.passed ? '' : `; but the run FAILED its checks${failed.length > 0 ? ` (${failed.join(', ')})` : ''}`;
             if (diff === undefined) {
-              ctx.io.stdout(`deterministic: seed ${seed} gives the same records and digest twice\n`);
-              return EXIT_OK;
+              ctx.io.stdout(`deterministic: seed ${seed} gives the same records and digest twice${verdict}\n`);
+              if (result.passed) return EXIT_OK;
+              ctx.io.stderr(`replay: ${replayCommand(file, seed, variant)}\n`);
+              return EXIT_FAILED;
             }
             ctx.io.stdout(`NOT deterministic at seed ${seed}: ${diff}\n`);
             ctx.io.stderr(`replay: ${replayCommand(file, seed, variant)} --check-determinism\n`);

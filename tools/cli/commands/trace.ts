@@ -5,6 +5,7 @@ import { readTrace } from '../../trace/format.ts';
 import { openOutput } from '../../trace/writer.ts';
 import { action, type CommandModule } from '../command.ts';
 import { EXIT_OK } from '../errors.ts';
+import { hasWireBytes, pcapOfTrace } from '../trace-pcap.ts';
 
 /** `trace export TRACE --format perfetto|jsonl|pcap [-o FILE]`. */
 export const traceCommand: CommandModule = {
@@ -18,9 +19,10 @@ export const traceCommand: CommandModule = {
       .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).makeOptionMandatory())
       .option('-o, --output <file>', 'write here instead of stdout')
       .action(
-        action(ctx, (file: string, opts: { format: ExportFormat; output?: string }) => {
+        action(ctx, async (file: string, opts: { format: ExportFormat; output?: string }) => {
           const t = readTrace(file);
-          const out = exportTrace(t, opts.format, file);
+          // A trace of `run --trace` has no packet bytes: pcap re-runs it (digest-checked).
+          const out = opts.format === 'pcap' && !hasWireBytes(t) ? await pcapOfTrace(ctx, t, file) : exportTrace(t, opts.format, file);
           if (opts.output !== undefined) {
             const fd = openOutput(opts.output);
             writeFileSync(fd, out);
