@@ -45,6 +45,12 @@ export const BUGS = [
     description: 'a dead connection\'s in-flight requests are forgotten instead of requeued: they never complete',
     killers: [{ scenario: 'fault-mix.toml' }],
   },
+  {
+    name: 'access-control-skipped',
+    layer: 'server',
+    description: 'the server skips its per-export access lists and read-only grants: every client may open and write every export',
+    killers: [{ scenario: 'security-acl-refused.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

@@ -17,6 +17,7 @@ export function startServers(machine: Machine, specs: readonly ServerSpec[], o: 
       ...(spec.tls ? { tls: spec.tls.required ? 'require' : 'optional', tlsKeys: [{ identity: spec.tls.identity, psk: spec.tls.pskHex }] } : {}),
       exports: spec.exports.map((e) => ({
         name: e.name, size: e.sizeBytes, disk: spec.disk, writeCache: spec.writeCache, readOnly: e.readOnly, prefill: e.prefill, multiConn: spec.multiConn,
+        ...(e.allow ? { allow: e.allow } : {}), ...(e.readOnlyFor ? { readOnlyFor: e.readOnlyFor } : {}),
       })),
     });
     for (const r of spec.faults.eio) addEio(prog, r);

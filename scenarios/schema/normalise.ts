@@ -40,7 +40,7 @@ export function normaliseServers(doc: ScenarioDocument): ServerSpec[] {
       if (exportNames.has(e.name)) throw new RefProblem(['server', i, 'export', k, 'name'], `duplicate export "${e.name}"`);
       exportNames.add(e.name);
     });
-    const exports = s.export.map((e) => ({ name: e.name, sizeBytes: e.size, readOnly: e.read_only, prefill: e.prefill }));
+    const exports = s.export.map((e) => ({ name: e.name, sizeBytes: e.size, readOnly: e.read_only, prefill: e.prefill, allow: e.allow, readOnlyFor: e.read_only_for }));
     const eio = s.faults.eio.map((r, k) => {
       const exp = r.export ?? exports[0]!.name;
       const target = exports.find((e) => e.name === exp);

@@ -35,12 +35,19 @@ export const eioRangeSchema = z.strictObject({
   error: z.enum(['EIO', 'ENOSPC']).default('EIO').describe('Error the server replies with.'),
 });
 
+/** A client identity in an access list: `psk:<TLS-PSK identity>` or an IPv4 address. */
+const clientId = () => z.string().regex(/^(psk:.+|\d{1,3}(\.\d{1,3}){3})$/, 'must be "psk:<identity>" or an IPv4 address');
+
 const exportSchema = z.strictObject({
   name: z.string().describe('Export name a client asks for in NBD_OPT_GO.'),
   size: size({ min: 512, multipleOf: 512 }).describe('Size of the export.'),
   read_only: z.boolean().default(false).describe('Serve the export read-only (NBD_FLAG_READ_ONLY).'),
   prefill: z.enum(['zeros', 'pattern']).default('zeros')
     .describe('What the export holds before its first write: "zeros" (holes) or "pattern" (data naming its own offset).'),
+  allow: z.array(clientId()).min(1).optional()
+    .describe('Clients allowed to use the export: "psk:<identity>" (TLS-PSK identity) or a client IPv4 address; others get NBD_REP_ERR_POLICY. Absent: everyone.'),
+  read_only_for: z.array(clientId()).min(1).optional()
+    .describe('Clients (same forms as allow) granted read-only access: the export is read-only for them, writes fail with EPERM.'),
 });
 
 /** `[[server]]`: a server host running the NBD server program on its own kernel. */

@@ -29,6 +29,10 @@ export interface ExportSpec {
   readonly readOnly: boolean;
   /** What the export holds before its first write. */
   readonly prefill: 'zeros' | 'pattern';
+  /** Access list (`psk:<identity>` or an address); undefined: everyone. */
+  readonly allow: readonly string[] | undefined;
+  /** Clients granted read-only access. */
+  readonly readOnlyFor: readonly string[] | undefined;
 }
 
 export interface ServerSpec {

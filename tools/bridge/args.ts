@@ -68,3 +68,15 @@ export function parsePort(text: string, what = '--port'): number {
   if (!/^\d+$/.test(text) || p < 0 || p > 65535) throw new UsageError(`${what}: '${text}' is not a TCP port (0-65535)`);
   return p;
 }
+
+/** `EXPORT=ID[,ID...]` of --allow / --read-only-for: ids are `psk:<identity>` or an IP address. */
+export function parseAccessSpec(text: string, flag: string): { name: string; ids: string[] } {
+  const eq = text.lastIndexOf('=');
+  if (eq < 0) throw new UsageError(`${flag} '${text}' must be EXPORT=ID[,ID...] (ID: psk:<identity> or an IP address)`);
+  const ids = text.slice(eq + 1).split(',').filter((x) => x !== '');
+  if (ids.length === 0) throw new UsageError(`${flag} '${text}': no client identity after '='`);
+  for (const id of ids) {
+    if (!/^psk:.+$/.test(id) && !/^[0-9a-fA-F:.]+$/.test(id)) throw new UsageError(`${flag} '${text}': '${id}' is neither psk:<identity> nor an IP address`);
+  }
+  return { name: text.slice(0, eq), ids };
+}

@@ -1,5 +1,5 @@
 /** `serve` as a command: parse arguments, serve until SIGINT/SIGTERM. */
-import { parseExportSpec, parsePort, UsageError } from './args.ts';
+import { parseAccessSpec, parseExportSpec, parsePort, UsageError } from './args.ts';
 import { startServe, type RunningServer } from './serve.ts';
 
 export interface ServeCliOptions {
@@ -8,6 +8,10 @@ export interface ServeCliOptions {
   tlsPsk?: string;
   bind?: string;
   verbose?: boolean;
+  /** EXPORT=ID[,ID...]: only these clients may open EXPORT (NBD_REP_ERR_POLICY for others). */
+  allow?: string[];
+  /** EXPORT=ID[,ID...]: EXPORT is read-only for these clients. */
+  readOnlyFor?: string[];
 }
 
 export interface ServeCliIo {
@@ -22,12 +26,26 @@ export async function startServeCli(opts: ServeCliOptions, io: ServeCliIo): Prom
   try {
     port = parsePort(opts.port);
     if (!opts.export || opts.export.length === 0) throw new UsageError('at least one --export NAME=SIZE is required');
-    exports = opts.export.map(parseExportSpec);
+    const specs = opts.export.map(parseExportSpec);
     const names = new Set<string>();
-    for (const e of exports) {
+    for (const e of specs) {
       if (names.has(e.name)) throw new UsageError(`--export '${e.name}' is given twice`);
       names.add(e.name);
     }
+    const policy = (list: string[] | undefined, flag: string) => {
+      const out = new Map<string, string[]>();
+      for (const text of list ?? []) {
+        const a = parseAccessSpec(text, flag);
+        if (!names.has(a.name)) throw new UsageError(`${flag} '${text}': no --export named '${a.name}'`);
+        out.set(a.name, [...(out.get(a.name) ?? []), ...a.ids]);
+      }
+      return out;
+    };
+    const allow = policy(opts.allow, '--allow');
+    const ro = policy(opts.readOnlyFor, '--read-only-for');
+    exports = specs.map((e) => ({
+      ...e, ...(allow.has(e.name) ? { allow: allow.get(e.name)! } : {}), ...(ro.has(e.name) ? { readOnlyFor: ro.get(e.name)! } : {}),
+    }));
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`orion-sim serve: ${e.message}\n`);

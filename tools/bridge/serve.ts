@@ -10,7 +10,7 @@ export interface ServeOptions {
   port: number;
   /** Listen address (default 127.0.0.1: loopback only). */
   bind?: string;
-  exports: readonly { name: string; size: number }[];
+  exports: readonly { name: string; size: number; allow?: readonly string[]; readOnlyFor?: readonly string[] }[];
   /** Require TLS-PSK with keys from this nbdkit-format file. */
   tlsPskFile?: string;
   /** Called with one line per connection event (quiet when absent). */
@@ -26,7 +26,9 @@ export interface RunningServer {
 export function startServe(opts: ServeOptions): Promise<RunningServer> {
   const keys = opts.tlsPskFile ? readPskFile(opts.tlsPskFile) : null;
   const tls: TlsMode = keys ? 'require' : 'off';
-  const exports: ServerExport[] = opts.exports.map((e) => ({ name: e.name, store: new MemoryStore(e.size) }));
+  const exports: ServerExport[] = opts.exports.map((e) => ({
+    name: e.name, store: new MemoryStore(e.size), ...(e.allow ? { allow: e.allow } : {}), ...(e.readOnlyFor ? { readOnlyFor: e.readOnlyFor } : {}),
+  }));
   const rng = new RngStreams('serve');
   const server = new NbdServer({ exports, tls }, { name: 'serve', rngOf: (n) => rng.get(n), traceRequests: false });
   const log = opts.log;

@@ -26,6 +26,7 @@ export interface NbdExportSpec {
   multiConn?: boolean;
   blockSize?: BlockSizes;
   allow?: readonly string[];
+  readOnlyFor?: readonly string[];
 }
 
 /** A TLS pre-shared key the server accepts: the client's identity and the key bytes (or hex). */
@@ -75,12 +76,13 @@ export class NbdServerProgram {
         name: e.name, store: disk, ...(e.description ? { description: e.description } : {}),
         ...(e.readOnly !== undefined ? { readOnly: e.readOnly } : {}), ...(e.multiConn !== undefined ? { multiConn: e.multiConn } : {}),
         ...(e.blockSize ? { blockSize: e.blockSize } : {}), ...(e.allow ? { allow: e.allow } : {}),
+        ...(e.readOnlyFor ? { readOnlyFor: e.readOnlyFor } : {}),
       };
     });
     this.server = new NbdServer(
       { exports, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.defaultExport !== undefined ? { defaultExport: opts.defaultExport } : {}),
         ...(opts.noStructuredReplies ? { noStructuredReplies: true } : {}) },
-      { name: this.src, rngOf: (n) => engine.rng.get(n), ...(opts.traceRequests === false ? { traceRequests: false } : {}) },
+      { name: this.src, rngOf: (n) => engine.rng.get(n), bugs: engine.bugs, ...(opts.traceRequests === false ? { traceRequests: false } : {}) },
     );
   }
 

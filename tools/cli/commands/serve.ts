@@ -16,6 +16,8 @@ export const serveCommand: CommandModule = {
       .option('--export <name=size>', 'an export, e.g. disk=64M (repeatable)', collect, [])
       .option('--tls-psk <file>', 'require TLS-PSK with keys from this file (username:hexkey lines)')
       .option('--bind <addr>', 'listen address (default 127.0.0.1)')
+      .option('--allow <export=ids>', 'only these clients may open EXPORT: psk:<identity> or IP address, comma-separated (repeatable)', collect, [])
+      .option('--read-only-for <export=ids>', 'EXPORT is read-only for these clients (same forms as --allow; repeatable)', collect, [])
       .option('-v, --verbose', 'log connections and options to stderr')
       .action(action(ctx, (opts: ServeCliOptions) => serveUntilSignal(opts, { out: ctx.io.stdout, err: ctx.io.stderr })));
   },

@@ -32,7 +32,7 @@ function precheck(s: ServerSession, type: number, flags: number, offset: number,
   const e = s.export!;
   const size = e.store.size;
   const writes = type === NBD_CMD_WRITE || type === NBD_CMD_TRIM || type === NBD_CMD_WRITE_ZEROES;
-  if (writes && e.readOnly) return NBD_EPERM;
+  if (writes && s.readOnly) return NBD_EPERM;
   if (type !== NBD_CMD_FLUSH && offset + length > size) return type === NBD_CMD_WRITE || type === NBD_CMD_WRITE_ZEROES ? NBD_ENOSPC : NBD_EINVAL;
   if ((flags & NBD_CMD_FLAG_DF) !== 0 && (type !== NBD_CMD_READ || !s.structured)) return NBD_EINVAL;
   const b = e.blockSize;

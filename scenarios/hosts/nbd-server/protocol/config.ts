@@ -23,6 +23,8 @@ export interface ServerExport {
    * Absent = everyone. Others get NBD_REP_ERR_POLICY (or a closed connection after EXPORT_NAME).
    */
   allow?: readonly string[];
+  /** Identities (same forms as `allow`) granted read-only access: NBD_FLAG_READ_ONLY, writes fail with EPERM. */
+  readOnlyFor?: readonly string[];
 }
 
 export type TlsMode = 'off' | 'optional' | 'require';
@@ -90,7 +92,16 @@ export function findExport(cfg: ServerConfig, name: string): ServerExport | unde
   return cfg.exports.find((e) => e.name === wanted);
 }
 
+/** Whether `who` is named in `list`: by address, or as `psk:<TLS-PSK identity>`. */
+function names(list: readonly string[], who: ClientIdentity): boolean {
+  return list.includes(who.address) || (who.tlsIdentity !== undefined && list.includes(`psk:${who.tlsIdentity}`));
+}
+
 export function allowed(e: ServerExport, who: ClientIdentity): boolean {
-  if (!e.allow) return true;
-  return e.allow.includes(who.address) || (who.tlsIdentity !== undefined && e.allow.includes(`psk:${who.tlsIdentity}`));
+  return !e.allow || names(e.allow, who);
+}
+
+/** Read-only for this client: the whole export, or a read-only grant naming the client. */
+export function readOnlyFor(e: ServerExport, who: ClientIdentity): boolean {
+  return e.readOnly === true || (e.readOnlyFor !== undefined && names(e.readOnlyFor, who));
 }

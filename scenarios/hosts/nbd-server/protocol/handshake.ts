@@ -14,7 +14,7 @@ import {
   NBD_REP_ERR_TLS_REQD, NBD_REP_ERR_UNKNOWN, NBD_REP_ERR_UNSUP,
 } from '../../../../drivers/nbd/protocol/uapi.ts';
 import { utf8String } from '../../../../drivers/nbd/protocol/wire.ts';
-import { allowed, findExport, type ServerExport } from './config.ts';
+import { allowed, findExport, readOnlyFor, type ServerExport } from './config.ts';
 import { handlePrivateOption, isPrivateOption } from './extensions.ts';
 import type { ServerSession } from './session.ts';
 
@@ -24,12 +24,22 @@ export const BASE_ALLOCATION_ID = 1;
 /** Transmission flags of an export for this session (DF only with structured replies). */
 export function transmissionFlagsFor(s: ServerSession, e: ServerExport): number {
   let f = NBD_FLAG_HAS_FLAGS | NBD_FLAG_SEND_FLUSH | NBD_FLAG_SEND_FUA | NBD_FLAG_SEND_CACHE;
-  if (e.readOnly) f |= NBD_FLAG_READ_ONLY;
+  if (readOnlyTo(s, e)) f |= NBD_FLAG_READ_ONLY;
   else f |= NBD_FLAG_SEND_TRIM | NBD_FLAG_SEND_WRITE_ZEROES | NBD_FLAG_SEND_FAST_ZERO;
   if (e.multiConn ?? true) f |= NBD_FLAG_CAN_MULTI_CONN;
   if (e.rotational) f |= NBD_FLAG_ROTATIONAL;
   if (s.structured) f |= NBD_FLAG_SEND_DF;
   return f;
+}
+
+/** The export's access list admits this client (bug 'access-control-skipped': every client). */
+function permits(s: ServerSession, e: ServerExport): boolean {
+  return allowed(e, s.who) || s.server.opts.bugs?.has('access-control-skipped') === true;
+}
+
+/** Read-only for this client (bug 'access-control-skipped': read-only grants ignored). */
+function readOnlyTo(s: ServerSession, e: ServerExport): boolean {
+  return s.server.opts.bugs?.has('access-control-skipped') ? e.readOnly === true : readOnlyFor(e, s.who);
 }
 
 function tlsRequiredFirst(s: ServerSession): boolean {
@@ -91,7 +101,7 @@ function startTls(s: ServerSession, data: Uint8Array): void {
 function list(s: ServerSession, data: Uint8Array): void {
   if (data.length !== 0) return replyError(s, NBD_OPT_LIST, NBD_REP_ERR_INVALID, 'NBD_OPT_LIST takes no data');
   for (const e of s.server.config.exports) {
-    if (allowed(e, s.who)) s.sendNow(encodeRepServer(NBD_OPT_LIST, e.name, e.description ?? ''));
+    if (permits(s, e)) s.sendNow(encodeRepServer(NBD_OPT_LIST, e.name, e.description ?? ''));
   }
   s.sendNow(encodeRepAck(NBD_OPT_LIST));
 }
@@ -101,7 +111,7 @@ function infoOrGo(s: ServerSession, option: number, data: Uint8Array): void {
   if (isError(req)) return replyError(s, option, NBD_REP_ERR_INVALID, req.message);
   const e = findExport(s.server.config, req.name);
   if (!e) return replyError(s, option, NBD_REP_ERR_UNKNOWN, `no export named '${req.name}'`);
-  if (!allowed(e, s.who)) return replyError(s, option, NBD_REP_ERR_POLICY, `access to export '${e.name}' denied`);
+  if (!permits(s, e)) return replyError(s, option, NBD_REP_ERR_POLICY, `access to export '${e.name}' denied`);
   const flags = transmissionFlagsFor(s, e);
   s.sendNow(encodeRepInfoExport(option, BigInt(e.store.size), flags));
   if (req.infoRequests.includes(NBD_INFO_NAME)) s.sendNow(encodeRepInfoName(option, e.name));
@@ -118,7 +128,7 @@ function exportName(s: ServerSession, name: string): void {
   if (tlsRequiredFirst(s)) return s.close('NBD_OPT_EXPORT_NAME before STARTTLS in TLS-required mode');
   const e = findExport(s.server.config, name);
   if (!e) return s.close(`NBD_OPT_EXPORT_NAME: no export named '${name}'`);
-  if (!allowed(e, s.who)) return s.close(`NBD_OPT_EXPORT_NAME: access to export '${e.name}' denied`);
+  if (!permits(s, e)) return s.close(`NBD_OPT_EXPORT_NAME: access to export '${e.name}' denied`);
   const flags = transmissionFlagsFor(s, e);
   // proto.md: a client that negotiated extended headers MUST NOT use EXPORT_NAME.
   if (s.extended) return s.close('NBD_OPT_EXPORT_NAME after NBD_OPT_EXTENDED_HEADERS');
@@ -131,6 +141,7 @@ function exportName(s: ServerSession, name: string): void {
 
 function enterTransmission(s: ServerSession, e: ServerExport, flags: number): void {
   s.export = e;
+  s.readOnly = readOnlyTo(s, e);
   s.transmissionFlags = flags;
   // Meta contexts only hold for the export they were negotiated on.
   if (s.metaExport !== null && findExport(s.server.config, s.metaExport) !== e) s.metaExport = null;
@@ -149,7 +160,7 @@ function metaContext(s: ServerSession, option: number, data: Uint8Array): void {
   }
   const e = findExport(s.server.config, req.exportName);
   if (!e) return replyError(s, option, NBD_REP_ERR_UNKNOWN, `no export named '${req.exportName}'`);
-  if (!allowed(e, s.who)) return replyError(s, option, NBD_REP_ERR_POLICY, `access to export '${e.name}' denied`);
+  if (!permits(s, e)) return replyError(s, option, NBD_REP_ERR_POLICY, `access to export '${e.name}' denied`);
   // LIST with no queries, or a bare 'base:' namespace, lists all contexts of that namespace.
   const wanted = req.queries.some((q) => q === NBD_META_BASE_ALLOCATION) ||
     (option === NBD_OPT_LIST_META_CONTEXT && (req.queries.length === 0 || req.queries.includes('base:')));

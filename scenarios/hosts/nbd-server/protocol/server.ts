@@ -1,3 +1,4 @@
+import type { Bugs } from '../../../../hw-sim/engine/bugs.ts';
 import type { Rng } from '../../../../hw-sim/engine/rng.ts';
 import { validateServerConfig, type ClientIdentity, type ServerConfig } from './config.ts';
 import { ServerFaults } from './faults.ts';
@@ -10,6 +11,8 @@ export interface NbdServerOptions {
   rngOf: (name: string) => Rng;
   /** A trace record per request (default true; off for benchmarks). */
   traceRequests?: boolean;
+  /** Injected bugs (the run's catalogue set); absent in tools. */
+  bugs?: Bugs;
 }
 
 /**

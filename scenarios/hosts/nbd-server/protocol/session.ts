@@ -47,6 +47,8 @@ export class ServerSession {
   /** Export name SET_META_CONTEXT base:allocation was agreed for (null = none). */
   metaExport: string | null = null;
   export: ServerExport | null = null;
+  /** Writes fail with EPERM: the export is read-only, or this client has a read-only grant. */
+  readOnly = false;
   transmissionFlags = 0;
   inFlight = 0;
   /** The WRITE whose payload is arriving. */
