@@ -129,12 +129,18 @@ export class NbdDevice implements ConnectionOwner {
   }
 
   /**
-   * The client host crashed and came back: the cache's memory (dirty data included) is gone and
-   * every connection is re-established, as after a reboot; requests in flight are sent again.
+   * The client host crashed: the cache's memory (dirty data included) and its own commands are
+   * gone, every connection drops; they reconnect once the host is up (`clientRestart`). Block requests in
+   * flight are sent again then (the simulated workloads outlive the crash).
    */
   clientCrash(): void {
     this.cache.crash();
     this.conns.killAll('client host crashed');
+    this.io.dropCacheCmds();
+  }
+
+  /** The client host is up again: connections that gave up reconnect (the others retry by themselves). */
+  clientRestart(): void {
     this.conns.reviveDead();
   }
 

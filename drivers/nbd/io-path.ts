@@ -272,6 +272,19 @@ export class IoPath implements ExportCaps, CacheHost {
     return true;
   }
 
+  /**
+   * Client crash: the cache's own commands die with the host (after killAll requeued them): a
+   * write-back resent after the reboot could land over newer data.
+   */
+  dropCacheCmds(): void {
+    for (const r of this.cacheCmds) {
+      if (r.state === RqState.FREE) continue;
+      const i = this.waiting.indexOf(r);
+      if (i >= 0) this.waiting.splice(i, 1);
+      this.finish(r, EIO, -1);
+    }
+  }
+
   dataOf(r: NbdCmd): Uint8Array | null {
     return r.data;
   }
@@ -333,10 +346,9 @@ export class IoPath implements ExportCaps, CacheHost {
 
   /** Everything in flight on a connection that died goes back to the waiting list, in tag order. */
   requeueConnection(slot: ConnectionSlot, reason: string): void {
-    const recs = this.cmds;
     let n = 0;
-    for (let i = 0; i < recs.length; i++) {
-      const r = recs[i]!;
+    for (let i = 0; i < this.cmds.length + this.cacheCmds.length; i++) {
+      const r = i < this.cmds.length ? this.cmds[i]! : this.cacheCmds[i - this.cmds.length]!;
       if (r.state !== RqState.SENT || r.conn !== slot.index) continue;
       n++;
       if (this.engine.bugs.has('lost-requeue')) continue; // injected: forgets what was in flight
@@ -409,10 +421,9 @@ export class IoPath implements ExportCaps, CacheHost {
 
   /** Fails everything (device failed or torn down). */
   failAll(errno: number): void {
-    const recs = this.cmds;
     this.waiting.length = 0;
-    for (let i = 0; i < recs.length; i++) {
-      const r = recs[i]!;
+    for (let i = 0; i < this.cmds.length + this.cacheCmds.length; i++) {
+      const r = i < this.cmds.length ? this.cmds[i]! : this.cacheCmds[i - this.cmds.length]!;
       if (r.state !== RqState.FREE) this.finish(r, errno, -1);
     }
   }

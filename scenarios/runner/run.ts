@@ -2,6 +2,7 @@
  * Running a built world to its end and turning it into a RunResult: jobs, checkers,
  * expectations, faults applied, digest.
  */
+import { cacheExpectations, cacheSummaryOf } from './cache-summary.ts';
 import type { Ns } from '../schema/types.ts';
 import { checkDevices } from './checks.ts';
 import { evaluate, jobResultOf } from './expect.ts';
@@ -61,6 +62,8 @@ export function resultOf(w: World): RunResult {
   if (end) expectations.unshift(end);
   const readBack = readBackVerdict(w);
   if (readBack) expectations.push(readBack);
+  const cache = cacheSummaryOf(dev);
+  expectations.push(...cacheExpectations(s.expect, cache));
   w.engine.trace.emit('runner', 'run.end', { jobs: jobs.length, ok: expectations.every((x) => x.ok) });
   return {
     scenario: s.name,
@@ -68,6 +71,7 @@ export function resultOf(w: World): RunResult {
     digest: w.engine.trace.digest(),
     virtualTimeNs: endNs,
     events: w.engine.eventsRun,
+    ...(cache ? { cache } : {}),
     passed: expectations.every((x) => x.ok) && safety.ok && (liveness?.ok ?? true),
     expectations,
     jobs,

@@ -16,8 +16,10 @@ export interface TimelineTarget {
   readonly engine: Engine;
   readonly machine: Machine;
   readonly servers: ReadonlyMap<string, NbdServerProgram>;
-  /** Tells the history a server lost power. */
+  /** Tells the history a host (a server, or the client) lost power. */
   crashed(atNs: Ns, server: string): void;
+  /** The client host crashes (true: its cable goes down, the driver loses its cache) or boots again (false). */
+  clientCrash?: (down: boolean) => void;
   mgmt(argv: readonly string[]): MgmtOutput;
   /** Swarm: whether this event happens in this run (default: all do). */
   enabled?: (ev: TimelineEvent) => boolean;
@@ -100,6 +102,13 @@ function applyEvent(s: Scenario, t: TimelineTarget, ev: Exclude<TimelineEvent, {
   const data: Record<string, unknown> = { action: ev.action, index: ev.index };
   switch (ev.action) {
     case 'crash': {
+      if (ev.server === CLIENT_HOST) {
+        apply('crash client (its cache is lost, unflushed write-back data with it)', { ...data, server: ev.server }, () => {
+          t.clientCrash?.(true);
+          t.crashed(t.engine.now, ev.server);
+        });
+        return;
+      }
       const prog = program(t, ev.server);
       const cable = t.machine.host(ev.server).link;
       apply(`crash server ${ev.server} (power loss: unflushed writes lost)`, { ...data, server: ev.server }, () => {
@@ -110,6 +119,10 @@ function applyEvent(s: Scenario, t: TimelineTarget, ev: Exclude<TimelineEvent, {
       return;
     }
     case 'restart': {
+      if (ev.server === CLIENT_HOST) {
+        apply('restart client', { ...data, server: ev.server }, () => t.clientCrash?.(false));
+        return;
+      }
       const prog = program(t, ev.server);
       const cable = t.machine.host(ev.server).link;
       apply(`restart server ${ev.server}`, { ...data, server: ev.server }, () => {

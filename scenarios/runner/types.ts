@@ -7,6 +7,7 @@
  * Everything here is synchronous and deterministic: same scenario + seed + options ⇒ same
  * RunResult and digest.
  */
+import type { CacheSummary } from './cache-summary.ts';
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { LivenessViolation } from '../checkers/liveness.ts';
 import type { SafetyViolation } from '../checkers/safety.ts';
@@ -89,6 +90,8 @@ export interface RunResult {
   readonly livenessViolations: readonly LivenessViolation[];
   /** Outputs of `mgmt` timeline events, in order. */
   readonly mgmt: readonly (MgmtOutput & { readonly atNs: Ns })[];
+  /** What the client cache did (absent: no cache). */
+  readonly cache?: CacheSummary;
 }
 
 /** One section of the stepper's `show`: a small table for people, and where its full data is in `show()`. */

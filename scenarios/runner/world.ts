@@ -122,6 +122,10 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     engine, machine, servers, ...(enabled ? { enabled } : {}),
     // A server crash reaches the NBD devices only, never a RAM disk of the client.
     crashed: (at, server) => { for (const [name, t] of disks) if (!isRamDevice(name)) t.crash(at, server); },
+    clientCrash: (down) => {
+      client.link.setImpairments({ up: !down });
+      if (down) nbd?.device.clientCrash(); else nbd?.device.clientRestart();
+    },
     mgmt: (argv) => {
       if (!nbd) throw new Error('no NBD device in this scenario (it has no [[server]])');
       return runMgmtCommand(nbd.device, client.kernel, argv);

@@ -54,5 +54,10 @@ export const expectSchema = z.strictObject({
   no_errors: z.boolean().default(false).describe('No request fails (errno) during the run.'),
   jobs_complete: z.boolean().default(true)
     .describe('Every job completes its I/Os; false when a job is expected to stop early (at its first error without continue_on_error).'),
+  cache: z.strictObject({
+    hit_ratio: z.number().min(0).max(1).optional().describe('Least fraction of reads served from the client cache (0..1).'),
+    read_ahead_hits: z.number().int().min(1).optional().describe('Least reads served from data read ahead.'),
+    hit_latency: percentiles.optional().describe('Latency of reads served from the cache (queue to completion, CPU cost included).'),
+  }).optional().describe('The client cache (local_cache_size): hit ratio, read-ahead hits, cache hit latency.'),
   device: deviceSchema.optional().describe('How the NBD device ends: "ready" (default) or an expected failure ("failed" or { state, reason }).'),
 }).describe('What must hold for the run to pass.');

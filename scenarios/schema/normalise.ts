@@ -124,7 +124,8 @@ export function normaliseTimeline(raw: readonly RawAt[], servers: readonly Serve
     switch (a.action) {
       case 'crash':
       case 'restart':
-        return { ...base, action: a.action, server: server(a.target, i) };
+        // The client host crashes too: its driver's cache (dirty data included) is lost.
+        return { ...base, action: a.action, server: a.target === CLIENT_HOST ? CLIENT_HOST : server(a.target, i) };
       case 'hang':
         return { ...base, action: a.action, server: server(a.target, i), durationNs: a.duration };
       case 'slow':
@@ -213,16 +214,10 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
   const latency: Expectations['latency'] = {};
   for (const op of ['read', 'write', 'flush', 'trim'] as const) {
     const p = e.latency[op];
-    if (!p) continue;
-    const out: Partial<Record<Percentile, number>> = {};
-    if (p.p50 !== undefined) out.p50 = p.p50;
-    if (p.p90 !== undefined) out.p90 = p.p90;
-    if (p.p99 !== undefined) out.p99 = p.p99;
-    const p999 = p['p99.9'] ?? p.p999;
-    if (p999 !== undefined) out['p99.9'] = p999;
-    if (p.max !== undefined) out.max = p.max;
-    latency[op] = out;
+    if (p) latency[op] = percentilesOf(p);
   }
+  const c = e.cache;
+  const cache = c && { hitRatio: c.hit_ratio, readAheadHits: c.read_ahead_hits, hitLatency: c.hit_latency ? percentilesOf(c.hit_latency) : {} };
   const bw = perJob(e.bandwidth, 'bandwidth');
   const dev = typeof e.device === 'string' ? { state: e.device, reason: undefined } : e.device;
   return {
@@ -236,5 +231,19 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     ...(e.wire_bytes ? { wireBytes: { rx: e.wire_bytes.rx, tx: e.wire_bytes.tx } } : {}),
     jobsComplete: e.jobs_complete,
     ...(dev?.state === 'failed' ? { device: { state: 'failed' as const, reason: dev.reason } } : {}),
+    ...(cache ? { cache } : {}),
   };
+}
+
+type PercentileLimits = NonNullable<ScenarioDocument['expect']['latency']['read']>;
+
+function percentilesOf(p: PercentileLimits): Partial<Record<Percentile, number>> {
+  const out: Partial<Record<Percentile, number>> = {};
+  if (p.p50 !== undefined) out.p50 = p.p50;
+  if (p.p90 !== undefined) out.p90 = p.p90;
+  if (p.p99 !== undefined) out.p99 = p.p99;
+  const p999 = p['p99.9'] ?? p.p999;
+  if (p999 !== undefined) out['p99.9'] = p999;
+  if (p.max !== undefined) out.max = p.max;
+  return out;
 }

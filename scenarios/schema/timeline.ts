@@ -12,8 +12,8 @@ const at = <A extends string, S extends z.core.$ZodLooseShape>(action: A, what: 
 
 /** `[[at]]`: one timed fault or management command. Times are virtual, from boot. */
 export const timelineSchema = z.discriminatedUnion('action', [
-  at('crash', 'The server host crashes: connections drop without FIN or RST, unflushed writes are lost.', { target: server }),
-  at('restart', 'The crashed or hung server host boots again.', { target: server }),
+  at('crash', 'The host crashes: a server\'s connections drop without FIN or RST and its unflushed writes are lost; "client": the driver\'s cache is lost (unflushed write-back data with it) and its connections drop until the client\'s restart.', { target: server.describe('The [[server]] the fault hits, or "client".') }),
+  at('restart', 'The crashed or hung host (a [[server]] or "client") boots again.', { target: server.describe('The [[server]] the fault hits, or "client".') }),
   at('partition', 'Frames on the link are dropped (both ways, or one with `direction`).', {
     target: link,
     duration: heldFor.describe('How long the partition lasts (default: until a `heal` of the link).'),

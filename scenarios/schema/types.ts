@@ -144,6 +144,14 @@ export interface Expectations {
   readonly jobsComplete?: boolean;
   /** Set when the scenario expects the device to fail (`[expect] device = "failed"`); absent: it must not. */
   readonly device?: DeviceFailureExpectation | undefined;
+  /** `[expect] cache`: the client cache's hit ratio, read-ahead hits and hit latency. */
+  readonly cache?: CacheExpectation | undefined;
+}
+
+export interface CacheExpectation {
+  readonly hitRatio: number | undefined;
+  readonly readAheadHits: number | undefined;
+  readonly hitLatency: Partial<Record<Percentile, Ns>>;
 }
 
 /** A validated scenario: times in integer ns, sizes in bytes, rates in bit/s, references resolved. */

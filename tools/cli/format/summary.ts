@@ -23,6 +23,15 @@ export function renderSummary(r: RunResult, replay: string): string {
     ]);
     out += `\njobs\n${renderTable(cols, rows)}`;
   }
+  if (r.cache) {
+    const c = r.cache;
+    const cols = ['mode', 'hits', 'misses', 'hit ratio', 'read-ahead hits', 'evictions', 'absorbed writes', 'written back', 'hit p50', 'hit p99'];
+    const row = [c.mode, c.hits, c.misses, c.hitRatio.toFixed(3), c.readAheadHits, c.evictions, c.absorbedWrites, `${c.writeBackBytes} B`,
+      c.hits > 0 ? formatNs(c.hitLatency.p50) : null, c.hits > 0 ? formatNs(c.hitLatency.p99) : null];
+    out += `
+cache
+${renderTable(cols, [row])}`;
+  }
   if (r.expectations.length > 0) {
     const rows = r.expectations.map((e) => [e.ok ? 'ok' : 'FAIL', e.name, formatValue(e.actual, e.unit), formatValue(e.limit, e.unit)]);
     out += `\nexpectations\n${renderTable(['', 'name', 'actual', 'limit'], rows)}`;

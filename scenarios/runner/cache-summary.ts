@@ -1,0 +1,51 @@
+/**
+ * The client cache in a run's result: what it did (hits, misses, read-ahead hits, write-back,
+ * hit latency, read from the device's cache manager) and `[expect] cache` checked against it.
+ */
+import type { NbdDevice } from '../../drivers/nbd/device.ts';
+import type { Expectations, Ns, Percentile } from '../schema/types.ts';
+import type { ExpectationResult } from './types.ts';
+
+export interface CacheSummary {
+  readonly mode: string;
+  readonly hits: number;
+  readonly misses: number;
+  readonly hitRatio: number;
+  readonly readAheadHits: number;
+  readonly readAheadReads: number;
+  readonly evictions: number;
+  readonly absorbedWrites: number;
+  readonly writeBackBytes: number;
+  readonly dirtyBytes: number;
+  /** Hit latency (queue to completion of a request served from the cache), ns. */
+  readonly hitLatency: Readonly<Record<Percentile, Ns>>;
+}
+
+export function cacheSummaryOf(dev: NbdDevice | undefined): CacheSummary | undefined {
+  const c = dev?.cache;
+  if (!c || !c.enabled) return undefined;
+  const k = c.blocks.counters;
+  const h = c.hitLatency;
+  const reads = k.hits + k.misses;
+  return {
+    mode: c.mode, hits: k.hits, misses: k.misses, hitRatio: reads === 0 ? 0 : k.hits / reads,
+    readAheadHits: k.readAheadHits, readAheadReads: c.prefetch.reads, evictions: k.evictions,
+    absorbedWrites: c.absorbed, writeBackBytes: c.wb?.bytes ?? 0, dirtyBytes: c.blocks.dirtyBytes,
+    hitLatency: { p50: h.percentile(50), p90: h.percentile(90), p99: h.percentile(99), 'p99.9': h.percentile(99.9), max: h.max },
+  };
+}
+
+/** `[expect] cache`: least hit ratio, least read-ahead hits, hit latency percentiles. */
+export function cacheExpectations(e: Expectations, s: CacheSummary | undefined): ExpectationResult[] {
+  const want = e.cache;
+  if (!want) return [];
+  if (!s) return [{ name: 'cache', ok: false, actual: 'no cache (local_cache_size = 0 or no NBD device)', limit: 'a cache' }];
+  const out: ExpectationResult[] = [];
+  if (want.hitRatio !== undefined) out.push({ name: 'cache.hit_ratio', ok: s.hitRatio >= want.hitRatio, actual: Number(s.hitRatio.toFixed(4)), limit: want.hitRatio });
+  if (want.readAheadHits !== undefined) out.push({ name: 'cache.read_ahead_hits', ok: s.readAheadHits >= want.readAheadHits, actual: s.readAheadHits, limit: want.readAheadHits });
+  for (const [p, limit] of Object.entries(want.hitLatency) as [Percentile, Ns][]) {
+    const actual = s.hits === 0 ? null : s.hitLatency[p];
+    out.push({ name: `cache.hit_latency.${p}`, ok: actual !== null && actual <= limit, actual, limit, unit: 'ns' });
+  }
+  return out;
+}
