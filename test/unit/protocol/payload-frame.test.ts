@@ -1,0 +1,53 @@
+// Payload frames (docs/nbd-extensions.md): CRC-32C check value, compression round trips, the
+// never-bigger rule, and corruption found by the checksum.
+import { describe, expect, test } from 'vitest';
+import { crc32c, frame, parseFrameHeader, unframe } from '../../../drivers/nbd/protocol/payload-frame.ts';
+import { hex, toHex } from './helpers.ts';
+
+const ascii = (s: string) => new TextEncoder().encode(s);
+/** 4 KiB: the first `zeros` bytes zero, the rest from a xorshift (incompressible). */
+function block(zeros: number, seed = 1): Uint8Array {
+  const b = new Uint8Array(4096);
+  let x = seed;
+  for (let i = zeros; i < b.length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; b[i] = x & 0xff; }
+  return b;
+}
+
+describe('payload frames', () => {
+  test('CRC-32C check value of "123456789" is 0xe3069283 (RFC 3720 B.4)', () => {
+    expect(crc32c(ascii('123456789'))).toBe(0xe3069283);
+    expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa); // 32 zero bytes, RFC 3720 B.4
+  });
+
+  test('header layout: raw, wire, checksum, flags, reserved', () => {
+    const f = frame(ascii('123456789'), 0, 1);
+    expect(toHex(f.header)).toBe('00000009' + '00000009' + 'e3069283' + '0000' + '0000');
+    expect(parseFrameHeader(hex('00000009 00000009 00000000 0002 0000'), 0, 100)).toMatch(/reserved frame bits/);
+    expect(parseFrameHeader(hex('00000009 00000008 00000000 0000 0000'), 0, 100)).toMatch(/uncompressed frame/);
+  });
+
+  test.each([[1, 'lz4'], [2, 'deflate']])('algorithm %i (%s): a half-zero block shrinks and round-trips; random data goes raw', (alg) => {
+    const half = block(2048);
+    const f = frame(half, alg, 1);
+    const h = parseFrameHeader(f.header, 0, 1 << 20);
+    if (typeof h === 'string') throw new Error(h);
+    expect(h.flags).toBe(1);
+    expect(h.wire).toBeLessThan(2048 + 200);
+    const out = new Uint8Array(4096);
+    expect(unframe(h, f.body, out, alg, 1)).toBe('');
+    expect(Buffer.from(out).equals(Buffer.from(half))).toBe(true);
+    const rnd = frame(block(0), alg, 1);
+    expect([rnd.body.length, rnd.header[13]]).toEqual([4096, 0]);
+  });
+
+  test('a flipped bit is "corrupt" with checksums on, and passes unseen without them', () => {
+    const data = block(0, 7);
+    const f = frame(data, 0, 1);
+    const h = parseFrameHeader(f.header, 0, 1 << 20);
+    if (typeof h === 'string') throw new Error(h);
+    const bad = f.body.slice();
+    bad[100] = bad[100]! ^ 0x10;
+    expect(unframe(h, bad, new Uint8Array(4096), 0, 1)).toBe('corrupt');
+    expect(unframe({ ...h, checksum: 0 }, bad, new Uint8Array(4096), 0, 0)).toBe('');
+  });
+});
