@@ -134,7 +134,12 @@ export class IoPath implements ExportCaps, CacheHost {
     if (isWrite(r.type)) r.epoch = this.barrier.writeStarted();
     else if (r.type === NBD_CMD_FLUSH) {
       r.epoch = this.barrier.flushArrived();
-      if (!this.barrier.ready(r.epoch)) { this.park(r); return BLK_STS.OK; }
+      if (!this.barrier.ready(r.epoch)) {
+        // A coverage mark (sweep --require-mark flush-barrier-wait): the FLUSH waits for earlier writes.
+        if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'flush.wait', { tag: rq.tag, epoch: r.epoch });
+        this.park(r);
+        return BLK_STS.OK;
+      }
     }
     if (this.waiting.length > 0) { this.park(r); this.pump(); return BLK_STS.OK; }
     const c = this.lb.pick(this.conns, rq.tag, now, this.opts.backlogLimit);

@@ -117,7 +117,8 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     disks.set(name, t);
     return t;
   };
-  const enabled = opts.swarm ? drawSwarm(s, engine, machine) : undefined;
+  const swarm = opts.swarm ? drawSwarm(s, engine, machine) : undefined;
+  const enabled = swarm?.enabled;
   const tl = scheduleTimeline(s, {
     engine, machine, servers, ...(enabled ? { enabled } : {}),
     // A server crash reaches the NBD devices only, never a RAM disk of the client.
@@ -131,6 +132,8 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
       return runMgmtCommand(nbd.device, client.kernel, argv);
     },
   });
+  if (swarm) tl.faults.push({ atNs: 0, description: swarm.description });
+  for (const ev of swarm?.added ?? []) engine.scheduleAt(ev.atNs, () => tl.inject(ev), `runner.swarm.${ev.action}`);
   const jobs = startJobs(s, { engine, client, nbd, tapOf });
   const lastEventNs = s.timeline.reduce((m, e) => Math.max(m, e.atNs + ('durationNs' in e && e.durationNs !== undefined ? e.durationNs : 0)), 0);
   const planned = Math.max(lastEventNs, s.lastHealNs, ...s.jobs.map((j) => j.startNs + (j.runtimeNs ?? 0)));

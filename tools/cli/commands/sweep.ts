@@ -10,6 +10,7 @@ import { createProgress } from '../sweep/progress.ts';
 import { mergeSummaries, summarise, type SweepSummary } from '../sweep/summary.ts';
 import { shrinkSummary, shrinkToFile } from '../../shrink/report.ts';
 import type { CliContext } from '../context.ts';
+import { MARK_NAMES } from '../sweep/marks.ts';
 
 interface SweepFlags {
   seeds?: number[];
@@ -19,6 +20,7 @@ interface SweepFlags {
   json?: boolean | string;
   inject?: string;
   shrink?: boolean;
+  requireMark: string[];
 }
 
 /**
@@ -39,9 +41,11 @@ export const sweepCommand: CommandModule = {
       .option('--swarm', 'let each seed also draw the fault mix and rates')
       .option('--json [file]', 'print one JSON object at the end (or write it to FILE, for `sweep merge`)')
       .option('--inject <hook>', 'test hook: a deliberately broken driver build (e.g. drop-acked-write)')
+      .option('--require-mark <name>', `fail (exit 1) when this coverage mark was never hit; repeatable (${MARK_NAMES.join(', ')})`, collectMark, [])
       .option('--shrink', 'shrink each failing seed to a minimal scenario (./NAME-seedN-min.toml) and print its reproduce command')
       .action(
         action(ctx, async (file: string, rest: string[], f: SweepFlags) => {
+          for (const m of f.requireMark) if (!MARK_NAMES.includes(m)) throw new UsageError('--require-mark', `unknown mark "${m}" (marks: ${MARK_NAMES.join(', ')})`);
           if (file === 'merge') return merge(ctx, rest, f);
           if (rest.length > 0) throw new UsageError('sweep', `one scenario per sweep (got also ${rest.join(' ')}); to merge results: sweep merge FILE...`);
           const s = loadScenario(file);
@@ -68,7 +72,7 @@ export const sweepCommand: CommandModule = {
               (f.json === true ? ctx.io.stderr : ctx.io.stdout)(`shrunk seed ${r.seed}:\n${shrinkSummary(done.result, done.out, done.reproduce).replace(/^/gm, '  ')}`);
             }
           }
-          return summary.failed.length > 0 ? EXIT_FAILED : EXIT_OK;
+          return verdict(ctx, summary, f.requireMark);
         }),
       );
   },
@@ -80,6 +84,7 @@ function report(ctx: CliContext, s: SweepSummary, extra: string): void {
   for (const [op, l] of Object.entries(s.latency)) {
     ctx.io.stdout(`  ${op.padEnd(6)} ${String(l.count).padStart(8)} I/Os  p50 ${us(l.p50)}  p90 ${us(l.p90)}  p99 ${us(l.p99)}  p99.9 ${us(l.p999)}\n`);
   }
+  ctx.io.stdout(`  marks: ${Object.entries(s.marks).map(([m, x]) => `${m} ${x.hits} (${x.seeds} seeds)`).join(', ')}\n`);
   for (const r of s.failed) ctx.io.stdout(`FAIL seed ${r.seed}: ${r.failures.join('; ')}\n  replay: ${r.replay}\n  shrink: ${r.shrink}\n`);
 }
 
@@ -98,5 +103,14 @@ function merge(ctx: CliContext, files: readonly string[], f: SweepFlags): number
   if (typeof f.json === 'string') writeFileSync(f.json, `${JSON.stringify(merged)}\n`);
   if (f.json === true) ctx.io.stdout(`${JSON.stringify(merged)}\n`);
   else report(ctx, merged, `merged from ${files.length} file(s)`);
-  return merged.failed.length > 0 ? EXIT_FAILED : EXIT_OK;
+  return verdict(ctx, merged, f.requireMark);
+}
+
+const collectMark = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** Exit 1 when a seed failed or a required coverage mark was never hit. */
+function verdict(ctx: CliContext, s: SweepSummary, required: readonly string[]): number {
+  const missed = required.filter((m) => (s.marks[m]?.hits ?? 0) === 0);
+  for (const m of missed) ctx.io.stderr(`orion-sim: coverage mark "${m}" was never hit in ${s.seeds} seeds\n`);
+  return s.failed.length > 0 || missed.length > 0 ? EXIT_FAILED : EXIT_OK;
 }

@@ -1,4 +1,5 @@
 import type { TraceRecord } from '../../../hw-sim/engine/trace.ts';
+import { countMarks } from './marks.ts';
 import { recordLatency, type LatencyBuckets } from './summary.ts';
 import type { RunResult, Runner } from '../../../scenarios/runner/types.ts';
 import type { Scenario } from '../../../scenarios/schema/types.ts';
@@ -16,11 +17,14 @@ export interface SeedOutcome {
   readonly error?: string;
   /** Block-layer latency per op (histogram buckets), for merged sweep histograms. */
   readonly latency?: LatencyBuckets;
+  /** Coverage marks hit (marks.ts): name → count. */
+  readonly marks?: Record<string, number>;
 }
 
-export function outcomeOf(r: RunResult, latency?: LatencyBuckets): SeedOutcome {
+export function outcomeOf(r: RunResult, latency?: LatencyBuckets, marks?: Record<string, number>): SeedOutcome {
   return {
     ...(latency ? { latency } : {}),
+    ...(marks ? { marks } : {}),
     seed: r.seed,
     passed: r.passed,
     digest: r.digest,
@@ -38,12 +42,14 @@ export function outcomeOf(r: RunResult, latency?: LatencyBuckets): SeedOutcome {
 export function runSeed(runner: Runner, s: Scenario, seed: number, v: RunVariant): SeedOutcome {
   try {
     const latency: LatencyBuckets = {};
+    const marks: Record<string, number> = {};
     const onTrace = (t: TraceRecord): void => {
+      countMarks(t, marks);
       if (t.kind !== 'rq.complete' || !t.src.startsWith('client/blk/')) return;
       const d = t.data as { op?: unknown; start?: unknown; completed?: unknown };
       if (typeof d.op === 'string' && typeof d.start === 'number' && typeof d.completed === 'number') recordLatency(latency, d.op, d.completed - d.start);
     };
-    return outcomeOf(runner.runScenario(s, seed, { ...variantOptions(v), onTrace }), latency);
+    return outcomeOf(runner.runScenario(s, seed, { ...variantOptions(v), onTrace }), latency, marks);
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     return { seed, passed: false, digest: '', virtualTimeNs: 0, events: 0, failures: [`threw: ${error}`], error };

@@ -11,6 +11,7 @@ import { gitCommit } from '../../trace/commit.ts';
 import { replayCommand, type RunVariant } from '../options.ts';
 import type { Shard } from '../seeds.ts';
 import type { SeedOutcome } from './outcome.ts';
+import { MARK_NAMES } from './marks.ts';
 
 /** Per op: histogram bucket index → count (sparse, JSON-safe). */
 export type LatencyBuckets = Record<string, Record<string, number>>;
@@ -38,6 +39,8 @@ export interface SweepSummary {
   readonly failed: readonly { seed: number; failures: readonly string[]; replay: string; shrink: string }[];
   /** End-to-end block-layer latency per op over every seed (rq.complete: completed − start). */
   readonly latency: Record<string, OpLatency>;
+  /** Coverage marks: hits over all seeds and how many seeds hit each (every mark listed). */
+  readonly marks: Record<string, { readonly hits: number; readonly seeds: number }>;
   readonly results: readonly SeedOutcome[];
 }
 
@@ -58,6 +61,15 @@ export function summarise(s: Pick<Scenario, 'name' | 'file' | 'hash'>, variant: 
       for (const [i, n] of Object.entries(b)) into[i] = (into[i] ?? 0) + n;
     }
   }
+  const marks: Record<string, { hits: number; seeds: number }> = {};
+  for (const name of MARK_NAMES) marks[name] = { hits: 0, seeds: 0 };
+  for (const r of sorted) {
+    for (const [name, n] of Object.entries(r.marks ?? {})) {
+      const m = (marks[name] ??= { hits: 0, seeds: 0 });
+      m.hits += n;
+      if (n > 0) m.seeds++;
+    }
+  }
   const latency: Record<string, OpLatency> = {};
   for (const op of Object.keys(sum).sort()) latency[op] = percentiles(sum[op]!);
   return {
@@ -72,6 +84,7 @@ export function summarise(s: Pick<Scenario, 'name' | 'file' | 'hash'>, variant: 
     passed: sorted.length - failed.length,
     failed: failed.map((r) => ({ seed: r.seed, failures: r.failures, replay: replayCommand(s.file, r.seed, variant), shrink: shrinkCommandLine(s.file, r.seed, variant) })),
     latency,
+    marks,
     results: sorted,
   };
 }
