@@ -10,7 +10,7 @@
 import type { Device, DeviceDriver } from '../../kernel/core/driver-model.ts';
 import type { Kernel } from '../../kernel/core/kernel.ts';
 import type { GenDisk } from '../../kernel/block/gendisk.ts';
-import type { BlkMqOps } from '../../kernel/block/types.ts';
+import type { BlkMqOps, SchedulerName } from '../../kernel/block/types.ts';
 import { EINVAL } from '../../kernel/lib/errno.ts';
 import type { NetStack } from '../../kernel/net/stack.ts';
 import type { NbdConfig } from './config/types.ts';
@@ -33,6 +33,8 @@ export interface NbdResources {
   sockets?: SocketFactory;
   /** Driver tags (requests in flight at most). Default 128. */
   queueDepth?: number;
+  /** blk-mq I/O scheduler of the device. Default none. */
+  scheduler?: SchedulerName;
   backlogLimitBytes?: number;
   protocol?: ProtocolEngine;
   /** Injected bug drop-acked-write: acknowledge this write without sending it. */
@@ -91,7 +93,7 @@ function attach(k: Kernel, name: string, config: NbdConfig, sockets: SocketFacto
   };
   // One hardware queue: the driver tag is the cookie's low half, unique per device.
   const disk = k.block.addDisk({
-    name, capacitySectors: 0, ops, nrHwQueues: 1, queueDepth: tags, timeoutNs: config.requestTimeoutNs,
+    name, capacitySectors: 0, ops, nrHwQueues: 1, queueDepth: tags, timeoutNs: config.requestTimeoutNs, scheduler: r.scheduler ?? 'none',
     limits: { maxSectors: NBD_MAX_IO / 512, writeCache: true, fua: true, discard: true, writeZeroes: true },
   });
   device.attach(disk);

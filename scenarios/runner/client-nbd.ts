@@ -15,6 +15,8 @@ export interface ClientNbdOptions {
   name: string;
   config: NbdConfig;
   queueDepth: number;
+  /** blk-mq I/O scheduler of the device. */
+  scheduler?: 'none' | 'mq-deadline';
   resolve: (name: string) => number | undefined;
   /** Injected bug drop-acked-write: answer true to acknowledge a write without sending it. */
   dropWrite?: (offset: number, length: number) => boolean;
@@ -32,6 +34,7 @@ export interface ClientNbd {
 export function attachNbdClient(_engine: Engine, host: Host, o: ClientNbdOptions): ClientNbd {
   const { device, disk } = createNbd(host.kernel, o.name, {
     config: o.config, net: host.net, resolve: o.resolve, queueDepth: o.queueDepth,
+    ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     ...(o.dropWrite ? { dropWrite: o.dropWrite } : {}),
   });
   return {

@@ -17,6 +17,10 @@ import type { CrashRecord, History, OpKind, OpRecord } from '../checkers/history
 import { OnlineSafety, type ReadHandle, type SafetyReport } from '../checkers/safety.ts';
 import type { WriteInfo } from '../checkers/safety-rules.ts';
 import { BlockContent } from './block-content.ts';
+import type { Cpu } from '../../hw-sim/cpu/cpu.ts';
+import type { CpuCosts } from '../../hw-sim/cpu/costs.ts';
+
+const NOTHING = (): void => {};
 
 export interface HistoryTapOptions {
   /** Checker block: 4096 when every request is whole pages, else 512. */
@@ -27,6 +31,12 @@ export interface HistoryTapOptions {
   readonly keepOps: boolean;
   /** A crash may happen in this run (the safety checker then waits for durability to prune). */
   readonly crashesPossible: boolean;
+  /** The client's CPU, charged with the block layer's submission and completion work per bio. */
+  readonly cpu?: Cpu;
+  /** Costs of that work; none: free and synchronous. */
+  readonly costs?: CpuCosts | undefined;
+  /** Plug the bios submitted in one engine event (blk_start_plug / blk_finish_plug around them). */
+  readonly plug?: boolean;
 }
 
 interface Pending {
@@ -36,6 +46,8 @@ interface Pending {
   length: number;
   issuedNs: number;
   endIo: BioEndIo | null;
+  /** The core that submitted it (its completion work runs there too). */
+  core: number;
   write: WriteInfo | null;
   read: ReadHandle | null;
 }
@@ -54,13 +66,14 @@ export class HistoryTap extends GenDisk {
   /** Reads are checked only when every write carries verify content. */
   private checkable = true;
   private readonly onEnd: BioEndIo = (bio) => this.ended(bio);
+  private openPlug: BlkPlug | null = null;
   /** Virtual time of the last completion (progress, for the runner's stuck-run deadline). */
   lastCompletionNs = 0;
   /** Jobs asked for FUA writes (`fua = true`): every write bio gets REQ_FUA on its way down. */
   fuaWrites = false;
 
-  constructor(private readonly engine: Engine, readonly inner: GenDisk, ctx: CpuContext, private readonly o: HistoryTapOptions) {
-    super(inner.name, inner.queue, ctx, inner.driverData);
+  constructor(private readonly engine: Engine, readonly inner: GenDisk, private readonly cpuCtx: CpuContext, private readonly o: HistoryTapOptions) {
+    super(inner.name, inner.queue, cpuCtx, inner.driverData);
     this.content = new BlockContent(o.blockSize, o.prefilled);
     this.safety = new OnlineSafety({ blockSize: o.blockSize, crashesPossible: o.crashesPossible });
   }
@@ -74,7 +87,8 @@ export class HistoryTap extends GenDisk {
     const kind = kindOf(bio);
     const now = this.engine.now;
     const p: Pending = {
-      id: this.nextId++, kind, offset: bio.sector * 512, length: bio.bytes, issuedNs: now, endIo: bio.endIo, write: null, read: null,
+      id: this.nextId++, kind, offset: bio.sector * 512, length: bio.bytes, issuedNs: now, endIo: bio.endIo, core: cpu ?? this.cpuCtx.cpu,
+      write: null, read: null,
     };
     if (kind === 'read') p.read = this.safety.readIssued(p.id, p.offset, p.length, now);
     else if (kind === 'trim') p.write = this.safety.writeIssued(p.id, kind, p.offset, p.length, undefined, now);
@@ -86,8 +100,41 @@ export class HistoryTap extends GenDisk {
     }
     this.pending.set(bio, p);
     bio.endIo = this.onEnd;
-    if (cpu === undefined) this.inner.submitBio(bio, undefined, plug);
-    else this.inner.submitBio(bio, cpu, plug);
+    this.pass(bio, cpu, plug ?? (this.o.plug ? this.eventPlug(p.core) : null));
+  }
+
+  /**
+   * Hands the bio to the block layer. With costs, submit_bio's work runs on the submitting core
+   * first (the bio reaches the queue when the core has done it); a plugged bio is added at once
+   * and the core's work delays the unplug instead.
+   */
+  private pass(bio: Bio, cpu: number | undefined, plug: BlkPlug | null): void {
+    const c = this.o.costs;
+    const model = this.o.cpu;
+    if (!c || !model || c.blkSubmitNs === 0) {
+      if (cpu === undefined) this.inner.submitBio(bio, undefined, plug);
+      else this.inner.submitBio(bio, cpu, plug);
+      return;
+    }
+    const core = cpu ?? this.cpuCtx.cpu;
+    if (plug) {
+      model.run(core, c.blkSubmitNs, NOTHING, 'blk.submit');
+      this.inner.submitBio(bio, core, plug);
+    } else model.run(core, c.blkSubmitNs, () => this.inner.submitBio(bio, core, null), 'blk.submit');
+  }
+
+  /** The plug of the current engine event: finished after the event, once the core has done its submissions. */
+  private eventPlug(core: number): BlkPlug {
+    if (this.openPlug) return this.openPlug;
+    const plug = this.inner.queue.startPlug();
+    this.openPlug = plug;
+    this.engine.schedule(0, () => {
+      this.openPlug = null;
+      const finish = (): void => this.inner.finishPlug(plug);
+      if (this.o.cpu) this.o.cpu.run(core, 0, finish, 'blk.unplug');
+      else finish();
+    }, 'blk.unplug');
+    return plug;
   }
 
   /** A server crash the checkers must know about (unflushed writes may be lost). */
@@ -168,7 +215,12 @@ export class HistoryTap extends GenDisk {
       this.ops.push({ id: p.id, kind: p.kind, offset: p.offset, length: p.length, issuedNs: p.issuedNs, completedNs: now, ok, ...(ok ? {} : { errno: bio.status }) });
     }
     bio.endIo = p.endIo;
-    if (p.endIo) p.endIo(bio);
+    const endIo = p.endIo;
+    if (!endIo) return;
+    const c = this.o.costs;
+    // bio_endio's work on the submitting core, then the submitter sees the completion.
+    if (c && this.o.cpu && c.blkCompleteNs > 0) this.o.cpu.run(p.core, c.blkCompleteNs, () => endIo(bio), 'blk.complete');
+    else endIo(bio);
   }
 }
 

@@ -47,7 +47,7 @@ export function startJobs(s: Scenario, ctx: JobsContext): JobsRun {
   const k = ctx.client.kernel;
   for (const device of byDevice.keys()) {
     if (!isRamDevice(device)) continue;
-    createRamdisk(k, device, { irq: RAM_IRQ_BASE + Number(device.slice(3)), sizeBytes: ramDiskBytes(s.jobs.map(sizeOf), device) });
+    createRamdisk(k, device, { irq: RAM_IRQ_BASE + Number(device.slice(3)), sizeBytes: ramDiskBytes(s.jobs.map(sizeOf), device), scheduler: s.machine.ioScheduler });
   }
   const workloads: Workload[] = [];
   const readBacks = new Map<string, number>();

@@ -2,18 +2,20 @@
  * The server side of a scenario: on every server host, the NBD server program with its exports
  * on virtual disks, the scenario's static faults (EIO ranges, extra latency) armed.
  */
+import type { CpuCosts } from '../../hw-sim/cpu/costs.ts';
 import type { FaultRule } from '../../hw-sim/disk/faults.ts';
 import { NbdServerProgram } from '../hosts/nbd-server/program.ts';
 import type { Machine } from '../machine/machine.ts';
 import type { EioRange, ServerSpec } from '../schema/types.ts';
 
-export function startServers(machine: Machine, specs: readonly ServerSpec[], o: { traceRequests?: boolean } = {}): Map<string, NbdServerProgram> {
+export function startServers(machine: Machine, specs: readonly ServerSpec[], o: { traceRequests?: boolean; costs?: CpuCosts | undefined } = {}): Map<string, NbdServerProgram> {
   const out = new Map<string, NbdServerProgram>();
   for (const spec of specs) {
     const host = machine.host(spec.name);
     const prog = new NbdServerProgram(host, {
       port: spec.port,
       ...(o.traceRequests === false ? { traceRequests: false } : {}),
+      ...(o.costs ? { costs: o.costs } : {}),
       ...(spec.tls ? { tls: spec.tls.required ? 'require' : 'optional', tlsKeys: [{ identity: spec.tls.identity, psk: spec.tls.pskHex }] } : {}),
       exports: spec.exports.map((e) => ({
         name: e.name, size: e.sizeBytes, disk: spec.disk, writeCache: spec.writeCache, readOnly: e.readOnly, prefill: e.prefill, multiConn: spec.multiConn,

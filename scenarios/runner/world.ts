@@ -15,6 +15,7 @@ import type { Workload } from '../workload/workload.ts';
 import { isRamDevice } from '../schema/workload.ts';
 import { attachNbdClient, type ClientNbd } from './client-nbd.ts';
 import { HistoryTap } from './history-tap.ts';
+import { scaledCosts } from '../../hw-sim/cpu/costs.ts';
 import { startJobs } from './jobs.ts';
 import { runMgmtCommand } from './mgmt.ts';
 import { startServers } from './servers.ts';
@@ -81,7 +82,8 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
   const machine = buildMachine(machineConfigOf(s), { engine });
   const client = machine.host(CLIENT_HOST);
   if (opts.onPacket) client.link.addTap(new PcapWriter(packetSink(opts.onPacket)));
-  const servers = startServers(machine, s.servers, { traceRequests: trace });
+  const costs = s.machine.cpuCostScale > 0 ? scaledCosts(s.machine.cpuCostScale) : undefined;
+  const servers = startServers(machine, s.servers, { traceRequests: trace, costs });
   const resolve = (name: string): number | undefined => (machine.hosts.has(name) ? machine.host(name).ip : undefined);
   let writes = 0;
   let dropped = false;
@@ -97,7 +99,7 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
   const depth = Math.max(32, ...s.jobs.map((j) => j.iodepth * j.numjobs * 2));
   // No servers: no network device to attach (jobs run on RAM disks).
   const nbd = s.servers.length === 0 ? undefined : attachNbdClient(engine, client, {
-    name: exportName, config: s.nbd, queueDepth: Math.min(depth, 256), resolve, ...(dropWrite ? { dropWrite } : {}),
+    name: exportName, config: s.nbd, queueDepth: Math.min(depth, 256), scheduler: s.machine.ioScheduler, resolve, ...(dropWrite ? { dropWrite } : {}),
   });
   const disks = new Map<string, HistoryTap>();
   const tapOf = (name: string): HistoryTap => {
@@ -113,6 +115,9 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
       prefilled: !isRamDevice(name) && prefillOf(s, name) === 'pattern',
       keepOps: s.expect.livenessNs !== undefined || s.expect.recoveryNs !== undefined,
       crashesPossible: s.timeline.some((e) => e.action === 'crash'),
+      cpu: client.hw.cpu,
+      costs,
+      plug: s.machine.plug,
     });
     disks.set(name, t);
     return t;

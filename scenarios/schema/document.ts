@@ -20,6 +20,9 @@ export const scenarioDocumentSchema = z.strictObject({
     cores: 4,
     nic: { rx_ring: 1024, tx_ring: 1024, rate: undefined },
     irq_coalescing: { delay: 0, frames: 1 },
+    io_scheduler: 'none',
+    plug: false,
+    cpu_cost_scale: 1,
   }),
   server: z.array(serverSchema).default([])
     .describe('NBD server hosts, each with its own kernel and virtual disk. None: no network and no NBD device; jobs then run on RAM disks (device = "ramN").'),

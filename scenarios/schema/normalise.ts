@@ -26,6 +26,9 @@ export function normaliseMachine(m: ScenarioDocument['machine']): MachineSpec {
     cores: m.cores,
     nic: { rxRing: m.nic.rx_ring, txRing: m.nic.tx_ring, rateBps: m.nic.rate },
     irqCoalescing: { delayNs: m.irq_coalescing.delay, frames: m.irq_coalescing.frames },
+    ioScheduler: m.io_scheduler,
+    plug: m.plug,
+    cpuCostScale: m.cpu_cost_scale,
   };
 }
 

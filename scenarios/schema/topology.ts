@@ -21,6 +21,12 @@ export const machineSchema = z.strictObject({
     })
     .default({ delay: 0, frames: 1 })
     .describe('Interrupt coalescing of the client NIC.'),
+  io_scheduler: z.enum(['none', 'mq-deadline']).default('none')
+    .describe('blk-mq I/O scheduler of the client block devices (the NBD device and RAM disks).'),
+  plug: z.boolean().default(false)
+    .describe('Plug client submissions: the bios a submitter issues in one go (one engine event) gather in a plug, merge there, and reach the scheduler together (blk_finish_plug).'),
+  cpu_cost_scale: z.number().min(0).max(1000).default(1)
+    .describe('Scale of the CPU cost of the I/O path on every host (hw-sim/cpu/costs.ts: block layer, server program, copies); 0 turns it off, 1 is the documented model.'),
 }).describe('The client host that runs the NBD driver and the workloads.');
 
 const diskOp = z.enum(['read', 'write', 'flush', 'trim', 'zero']);

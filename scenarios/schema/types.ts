@@ -10,6 +10,12 @@ export interface MachineSpec {
   readonly cores: number;
   readonly nic: { readonly rxRing: number; readonly txRing: number; readonly rateBps: number | undefined };
   readonly irqCoalescing: { readonly delayNs: Ns; readonly frames: number };
+  /** blk-mq scheduler of the client's block devices. */
+  readonly ioScheduler: 'none' | 'mq-deadline';
+  /** Client submissions of one engine event go through one plug. */
+  readonly plug: boolean;
+  /** Scale of the I/O path's CPU costs on every host (0: off). */
+  readonly cpuCostScale: number;
 }
 
 export type DiskOpName = 'read' | 'write' | 'flush' | 'trim' | 'zero';

@@ -12,6 +12,8 @@ import { NBD_DEFAULT_PORT } from '../../../drivers/nbd/protocol/uapi.ts';
 import { TlsChannel } from '../../../drivers/nbd/security/tls-channel.ts';
 import type { Host } from '../../machine/host.ts';
 import { SocketWriter } from './socket-io.ts';
+import type { CpuCosts } from '../../../hw-sim/cpu/costs.ts';
+import { CostedStore } from './store/costed-store.ts';
 
 export interface NbdExportSpec {
   name: string;
@@ -46,6 +48,8 @@ export interface NbdServerProgramOptions {
   noStructuredReplies?: boolean;
   /** A trace record per request (default true). */
   traceRequests?: boolean;
+  /** CPU cost of the program's work per request on the host's cores (default none). */
+  costs?: CpuCosts;
 }
 
 export class NbdServerProgram {
@@ -73,7 +77,7 @@ export class NbdServerProgram {
       this.disks.set(e.name, disk);
       host.attachDisk(`nbd-export-${e.name || 'default'}`, disk);
       return {
-        name: e.name, store: disk, ...(e.description ? { description: e.description } : {}),
+        name: e.name, store: opts.costs ? new CostedStore(disk, host.hw.cpu, opts.costs) : disk, ...(e.description ? { description: e.description } : {}),
         ...(e.readOnly !== undefined ? { readOnly: e.readOnly } : {}), ...(e.multiConn !== undefined ? { multiConn: e.multiConn } : {}),
         ...(e.blockSize ? { blockSize: e.blockSize } : {}), ...(e.allow ? { allow: e.allow } : {}),
         ...(e.readOnlyFor ? { readOnlyFor: e.readOnlyFor } : {}),

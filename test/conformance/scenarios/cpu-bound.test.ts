@@ -1,0 +1,33 @@
+// CPU costs on the path make a CPU-bound regime: the same random-read run that reaches 200k IOPS
+// on four client cores stops well short on one, and that core is busy nearly all the time.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../../../scenarios/schema/index.ts';
+import { buildWorld } from '../../../scenarios/runner/index.ts';
+import { resultOf, runWorld } from '../../../scenarios/runner/run.ts';
+
+const DIR = join(import.meta.dirname, '../../../scenarios');
+
+function run(file: string): { iops: number; busy: number[] } {
+  const s = loadScenario(join(DIR, file));
+  const w = buildWorld(s, 1, { trace: false });
+  runWorld(w);
+  const r = resultOf(w);
+  expect(r.passed).toBe(true);
+  const cpu = w.client.hw.cpu;
+  // Busy share of each client core over the jobs' run (they start once the device is up).
+  const span = w.engine.now;
+  return { iops: r.jobs.reduce((a, j) => a + j.iops, 0), busy: Array.from({ length: cpu.cores }, (_, c) => cpu.busyNs(c) / span) };
+}
+
+describe('CPU-bound regime', () => {
+  it('one client core cannot reach the IOPS four reach, and is saturated', () => {
+    const four = run('perf-cpu-4cores.toml');
+    const one = run('perf-cpu-1core.toml');
+    expect(four.iops).toBeGreaterThanOrEqual(200_000);
+    expect(one.iops).toBeLessThan(0.75 * four.iops);
+    expect(one.busy[0]).toBeGreaterThan(0.8);
+    // With four cores no core is the limit.
+    expect(Math.max(...four.busy)).toBeLessThan(one.busy[0]!);
+  });
+});
