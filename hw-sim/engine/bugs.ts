@@ -51,6 +51,24 @@ export const BUGS = [
     description: 'the server skips its per-export access lists and read-only grants: every client may open and write every export',
     killers: [{ scenario: 'security-acl-refused.toml' }],
   },
+  {
+    name: 'cache-flush-before-write-back',
+    layer: 'driver',
+    description: 'with the write-back cache, a FLUSH goes to the server before the dirty data it covers was written back (it completes while that data is only in the client)',
+    killers: [{ scenario: 'cache-wb-client-crash.toml' }],
+  },
+  {
+    name: 'cache-stale-read',
+    layer: 'driver',
+    description: 'a write leaves the read cache\'s copy of its range as it was, so later reads hit the old data',
+    killers: [{ scenario: 'cache-wt-randrw.toml' }],
+  },
+  {
+    name: 'cache-drop-dirty-on-reconnect',
+    layer: 'driver',
+    description: 'with the write-back cache, a lost connection drops the dirty data instead of writing it back after the reconnect',
+    killers: [{ scenario: 'cache-wb-link-flap.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

@@ -19,7 +19,6 @@ import { REQ_FUA, REQ_OP } from '../../../kernel/block/types.ts';
 import { EIO } from '../../../kernel/lib/errno.ts';
 import { NBD_CMD_FLUSH, NBD_CMD_WRITE } from '../protocol/uapi.ts';
 import type { NbdCmd } from '../request.ts';
-import { CacheBugs } from '../cache/bugs.ts';
 
 export type CacheMode = 'off' | 'write-through' | 'write-back';
 
@@ -57,7 +56,6 @@ export class CacheManager {
   readonly wb: WriteBack | null;
   readonly mode: CacheMode;
   readonly hitLatency = new Histogram();
-  readonly bugs = new CacheBugs();
   private host: CacheHost | null = null;
   private readonly recent = new RecentWrites();
   private readonly role: Uint8Array;
@@ -149,7 +147,7 @@ export class CacheManager {
       if (wb !== null && c.writingIn(r.offset, r.length)) { this.hold(r, -1); return CacheVerdict.HELD; }
       this.recent.note(r.offset, r.length);
       if (op === REQ_OP.DISCARD || wb !== null) c.invalidate(r.offset, r.length);
-      if (op !== REQ_OP.DISCARD && !this.bugs.staleRead) c.write(r.offset, r.length, data, 0, false, 0);
+      if (op !== REQ_OP.DISCARD && !this.engine.bugs.has('cache-stale-read')) c.write(r.offset, r.length, data, 0, false, 0);
       this.role[r.rq!.tag] = ROLE_PASS;
       this.passBegin(r);
       return CacheVerdict.PASS;
@@ -177,7 +175,7 @@ export class CacheManager {
   private flush(r: NbdCmd): number {
     if (this.wb === null) return CacheVerdict.PASS;
     const e = this.wb.closeEpoch();
-    if (this.bugs.flushBeforeWriteBack || this.wb.cleanThrough(e)) return CacheVerdict.PASS;
+    if (this.engine.bugs.has('cache-flush-before-write-back') || this.wb.cleanThrough(e)) return CacheVerdict.PASS;
     this.flushesHeld++;
     this.hold(r, e);
     this.wb.want(e);
@@ -237,7 +235,7 @@ export class CacheManager {
 
   /** A connection was lost; its write-backs are requeued by the request path and go out again. */
   connectionLost(): void {
-    if (this.wb !== null && this.bugs.dropDirtyOnReconnect) this.forgetDirty();
+    if (this.wb !== null && this.engine.bugs.has('cache-drop-dirty-on-reconnect')) this.forgetDirty();
   }
 
   /** The client host crashed: the cache's memory is gone, dirty data with it; held writers fail. */
