@@ -9,12 +9,17 @@ import { firstDifference } from '../trace/format.ts';
 import { PcapBuilder } from '../trace/pcap.ts';
 import { openOutput, TraceWriter } from '../trace/writer.ts';
 import { RunError } from './errors.ts';
+import { ReportCollector } from '../report/collect.ts';
+import { reportData } from '../report/data.ts';
+import { reportHtml } from '../report/html.ts';
 import { replayCommand, variantOptions, type RunVariant } from './options.ts';
 
 export interface RunOnceOptions extends RunVariant {
   seed: number;
   trace?: string | undefined;
   pcap?: string | undefined;
+  /** Write the HTML run report here (`run --report`). */
+  report?: string | undefined;
   version: string;
 }
 
@@ -27,14 +32,19 @@ export function runOnce(runner: Runner, s: Scenario, o: RunOnceOptions): RunResu
   });
   const pcapFd = o.pcap === undefined ? undefined : openOutput(o.pcap);
   const pcap = pcapFd === undefined ? undefined : new PcapBuilder();
+  const reportFd = o.report === undefined ? undefined : openOutput(o.report);
+  const collector = reportFd === undefined ? undefined : new ReportCollector();
+  const onTrace = writer && collector ? (r: TraceRecord) => { writer.write(r); collector.record(r); } : writer?.write ?? collector?.record;
   const opts: RunOptions = {
     ...variant,
-    ...(writer ? { onTrace: writer.write } : {}),
+    ...(onTrace ? { onTrace } : {}),
     ...(pcap ? { onPacket: (t: number, p: Uint8Array) => pcap.add(t, p) } : {}),
   };
+  let r: RunResult;
   try {
-    return runner.runScenario(s, o.seed, opts);
+    r = runner.runScenario(s, o.seed, opts);
   } catch (e) {
+    if (reportFd !== undefined) closeSync(reportFd);
     throw new RunError(`the simulation threw at seed ${o.seed}: ${e instanceof Error ? e.message : String(e)}; replay: ${replayCommand(s.file, o.seed, o)}`);
   } finally {
     writer?.close();
@@ -43,6 +53,11 @@ export function runOnce(runner: Runner, s: Scenario, o: RunOnceOptions): RunResu
       closeSync(pcapFd);
     }
   }
+  if (collector && reportFd !== undefined) {
+    writeFileSync(reportFd, reportHtml(reportData(collector, r, replayCommand(s.file, o.seed, o))));
+    closeSync(reportFd);
+  }
+  return r;
 }
 
 /**

@@ -10,6 +10,7 @@ interface RunFlags {
   until?: number;
   trace?: string;
   pcap?: string;
+  report?: string;
   json?: boolean;
   swarm?: boolean;
   checkDeterminism?: boolean;
@@ -28,6 +29,7 @@ export const runCommand: CommandModule = {
       .option('--until <time>', 'stop at this virtual time, e.g. 2.5s', durationArg)
       .option('--trace <file>', 'write every trace record (JSONL) to FILE')
       .option('--pcap <file>', 'write every packet on the virtual wires to FILE (pcap)')
+      .option('--report <file>', 'write a self-contained HTML page with charts of the run (latency, throughput, states, faults)')
       .option('--json', 'print one JSON object instead of the summary')
       .option('--swarm', 'let the seed also draw the fault mix and rates')
       .option('--check-determinism', 'run twice and name the first trace record that differs')
@@ -40,7 +42,7 @@ export const runCommand: CommandModule = {
           checkInjection(f.inject, runner.faultInjections);
           const variant = { swarm: f.swarm, untilNs: f.until, faultInjection: f.inject };
           if (f.checkDeterminism) {
-            if (f.trace !== undefined || f.pcap !== undefined) throw new UsageError('--check-determinism', 'cannot be combined with --trace or --pcap');
+            if (f.trace !== undefined || f.pcap !== undefined || f.report !== undefined) throw new UsageError('--check-determinism', 'cannot be combined with --trace, --pcap or --report');
             const { diff, result } = checkDeterminism(runner, s, seed, variant);
             const failed = result.expectations.filter((e) => !e.ok).map((e) => e.name);
             const verdict = result.passed ? '' : `; but the run FAILED its checks${failed.length > 0 ? ` (${failed.join(', ')})` : ''}`;
@@ -54,7 +56,7 @@ export const runCommand: CommandModule = {
             ctx.io.stderr(`replay: ${replayCommand(file, seed, variant)} --check-determinism\n`);
             return EXIT_FAILED;
           }
-          const r = runOnce(runner, s, { ...variant, seed, trace: f.trace, pcap: f.pcap, version: ctx.version });
+          const r = runOnce(runner, s, { ...variant, seed, trace: f.trace, pcap: f.pcap, report: f.report, version: ctx.version });
           const replay = replayCommand(file, seed, variant);
           if (f.json) ctx.io.stdout(`${JSON.stringify(runJson(r, replay))}\n`);
           else ctx.io.stdout(renderSummary(r, replay));
