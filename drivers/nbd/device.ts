@@ -7,6 +7,7 @@ import type { TimeoutAction } from '../../kernel/block/types.ts';
 import { EIO } from '../../kernel/lib/errno.ts';
 import { SimProtocolEngine } from './adapters/protocol-engine.ts';
 import type { NbdConfig, NbdServerConfig } from './config/index.ts';
+import { BackendGuard, backendOfDescription } from './config/backend.ts';
 import { DeviceStats } from './device-stats.ts';
 import { IoPath } from './io-path.ts';
 import { deviceMachine, type DeviceStateName } from './machines/device-machine.ts';
@@ -59,6 +60,8 @@ export class NbdDevice implements ConnectionOwner {
   readonly lb: LoadBalancer;
   readonly io: IoPath;
   info: ExportInfo | null = null;
+  /** Every server must serve the device's one backing store (config/backend.ts). */
+  readonly backends: BackendGuard;
   private healthTimer: EventHandle | null = null;
   private readonly statsOut: DeviceStats;
   healthChecks = 0;
@@ -71,6 +74,7 @@ export class NbdDevice implements ConnectionOwner {
     const cfg = opts.config;
     const name = opts.name;
     this.actor = createSimActor(engine, deviceMachine, { name });
+    this.backends = new BackendGuard(name, cfg.backend);
     this.errors = new ErrorHandler(engine, `${name}/errors`, opts.maxRequeues ?? 8);
     this.perf = new PerformanceMonitor(engine);
     this.security = new SecurityManager(engine, kernel.host, cfg);
@@ -169,6 +173,8 @@ export class NbdDevice implements ConnectionOwner {
   }
 
   addServer(s: NbdServerConfig): void {
+    const conflict = this.backends.conflict(s.name, s.backend);
+    if (conflict !== '') throw new Error(conflict);
     this.conns.addServer(s);
     this.changed();
   }
@@ -198,6 +204,9 @@ export class NbdDevice implements ConnectionOwner {
   }
 
   negotiated(slot: ConnectionSlot, info: ExportInfo): string {
+    const server = this.conns.servers[slot.server]!.cfg;
+    const mixed = this.backends.admit(server.name, server.backend, backendOfDescription(info.description));
+    if (mixed !== '') return mixed;
     if (this.info && info.size !== this.info.size) {
       return `export size mismatch: conn${slot.index} offers ${info.size} bytes, the device has ${this.info.size}`;
     }

@@ -22,6 +22,8 @@ export interface ExportInfo {
   readonly minBlock: number;
   readonly preferredBlock: number;
   readonly maxBlock: number;
+  /** NBD_INFO_DESCRIPTION ('' when the server sent none); may carry `backend=ID` (config/backend.ts). */
+  readonly description: string;
 }
 
 export interface HandshakeOptions {

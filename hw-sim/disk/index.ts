@@ -4,3 +4,4 @@ export * from './presets.ts';
 export * from './faults.ts';
 export * from './disk.ts';
 export * from './prefill.ts';
+export * from './shared-volume.ts';

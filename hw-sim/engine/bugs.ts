@@ -69,6 +69,12 @@ export const BUGS = [
     description: 'with the write-back cache, a lost connection drops the dirty data instead of writing it back after the reconnect',
     killers: [{ scenario: 'cache-wb-link-flap.toml' }],
   },
+  {
+    name: 'volume-in-host-power-domain',
+    layer: 'server',
+    description: 'a server host crash also drops the cache of the shared volume it exports, as if the volume were its own disk',
+    killers: [{ scenario: 'multi-shared-volume.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

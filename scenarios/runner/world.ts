@@ -8,6 +8,7 @@ import { Engine } from '../../hw-sim/engine/engine.ts';
 import { PcapWriter, type PcapSink } from '../../hw-sim/net/pcap.ts';
 import type { GenDisk } from '../../kernel/block/gendisk.ts';
 import type { NbdServerProgram } from '../hosts/nbd-server/program.ts';
+import type { SharedVolume } from '../../hw-sim/disk/shared-volume.ts';
 import { buildMachine, type Machine } from '../machine/machine.ts';
 import type { Host } from '../machine/host.ts';
 import { CLIENT_HOST, type Ns, type Scenario } from '../schema/types.ts';
@@ -18,7 +19,7 @@ import { HistoryTap } from './history-tap.ts';
 import { scaledCosts } from '../../hw-sim/cpu/costs.ts';
 import { startJobs } from './jobs.ts';
 import { runMgmtCommand } from './mgmt.ts';
-import { startServers } from './servers.ts';
+import { buildVolumes, crashLosesData, startServers } from './servers.ts';
 import { drawSwarm } from './swarm.ts';
 import { scheduleTimeline, type TimelineLog } from './timeline.ts';
 import { machineConfigOf } from './topology.ts';
@@ -37,6 +38,8 @@ export interface World {
   readonly machine: Machine;
   readonly client: Host;
   readonly servers: ReadonlyMap<string, NbdServerProgram>;
+  /** Shared volumes by `[[volume]]` name. */
+  readonly volumes: ReadonlyMap<string, SharedVolume>;
   /** The NBD driver on the client; undefined in a scenario without servers (RAM disks only). */
   readonly nbd: ClientNbd | undefined;
   /** The tapped block device per device name (nbd0, ram0 ...). */
@@ -83,7 +86,8 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
   const client = machine.host(CLIENT_HOST);
   if (opts.onPacket) client.link.addTap(new PcapWriter(packetSink(opts.onPacket)));
   const costs = s.machine.cpuCostScale > 0 ? scaledCosts(s.machine.cpuCostScale) : undefined;
-  const servers = startServers(machine, s.servers, { traceRequests: trace, costs });
+  const volumes = buildVolumes(machine, s.volumes ?? []);
+  const servers = startServers(machine, s.servers, { traceRequests: trace, costs, volumes });
   const resolve = (name: string): number | undefined => (machine.hosts.has(name) ? machine.host(name).ip : undefined);
   let writes = 0;
   let dropped = false;
@@ -127,7 +131,12 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
   const tl = scheduleTimeline(s, {
     engine, machine, servers, ...(enabled ? { enabled } : {}),
     // A server crash reaches the NBD devices only, never a RAM disk of the client.
-    crashed: (at, server) => { for (const [name, t] of disks) if (!isRamDevice(name)) t.crash(at, server); },
+    // A crash of a server that only exports shared volumes loses no acknowledged data (the volume keeps its cache).
+    crashed: (at, server) => {
+      const spec = s.servers.find((x) => x.name === server);
+      if (spec && !crashLosesData(spec)) return;
+      for (const [name, t] of disks) if (!isRamDevice(name)) t.crash(at, server);
+    },
     clientCrash: (down) => {
       client.link.setImpairments({ up: !down });
       if (down) nbd?.device.clientCrash(); else nbd?.device.clientRestart();
@@ -149,7 +158,7 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     return Math.max(planned, last) + patience;
   };
   return {
-    scenario: s, seed, engine, machine, client, servers, nbd, disks, workloads: jobs.workloads, readBacks: jobs.readBacks, timeline: tl, deadlineNs,
+    scenario: s, seed, engine, machine, client, servers, volumes, nbd, disks, workloads: jobs.workloads, readBacks: jobs.readBacks, timeline: tl, deadlineNs,
     finished: () => jobs.left() === 0 && engine.now >= lastEventNs && tl.pending === 0,
     end: undefined, error: undefined,
   };

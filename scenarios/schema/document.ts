@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { expectSchema } from './expect.ts';
 import { timelineSchema } from './timeline.ts';
-import { linkSchema, machineSchema, serverSchema } from './topology.ts';
+import { linkSchema, machineSchema, serverSchema, volumeSchema } from './topology.ts';
 import { jobSchema } from './workload.ts';
 
 /**
@@ -24,6 +24,7 @@ export const scenarioDocumentSchema = z.strictObject({
     plug: false,
     cpu_cost_scale: 1,
   }),
+  volume: z.array(volumeSchema).default([]).describe('Shared volumes: dual-ported disks in their own power domain, exported by several servers.'),
   server: z.array(serverSchema).default([])
     .describe('NBD server hosts, each with its own kernel and virtual disk. None: no network and no NBD device; jobs then run on RAM disks (device = "ramN").'),
   link: z.array(linkSchema).default([]).describe('Links between hosts. None: every server gets a default 25 Gbit/s, 20 us link to the client.'),

@@ -8,8 +8,9 @@ import type { NbdConfig } from '../../drivers/nbd/config/types.ts';
 import { scenarioDocumentSchema, type ScenarioDocument } from './document.ts';
 import { ScenarioError } from './errors.ts';
 import { lastHealTime } from './heal.ts';
-import { normaliseExpect, normaliseJobs, normaliseLinks, normaliseMachine, normaliseServers, normaliseTimeline, RefProblem } from './normalise.ts';
+import { normaliseExpect, normaliseVolumes, normaliseJobs, normaliseLinks, normaliseMachine, normaliseServers, normaliseTimeline, RefProblem } from './normalise.ts';
 import { CLIENT_HOST, type Scenario, type ServerSpec } from './types.ts';
+import { mixedAddedServer, mixedServedBackend } from './backend.ts';
 
 /** Without `[nbd] servers`, the driver attaches the first export of every [[server]]. */
 function nbdSection(doc: ScenarioDocument): Record<string, unknown> {
@@ -28,6 +29,8 @@ function checkNbdServers(nbd: NbdConfig, servers: readonly ServerSpec[]): void {
       throw new RefProblem(['nbd', 'servers', i, 'export'], `server "${s.name}" has no export "${s.export}"`);
     }
   });
+  const mixed = mixedServedBackend(nbd, servers);
+  if (mixed) throw new RefProblem(['nbd', 'servers', mixed.index], mixed.reason);
 }
 
 /** Size of device nbdK: the export it maps to, as served by the first server that has it. */
@@ -42,7 +45,8 @@ function deviceSizes(nbd: NbdConfig, servers: readonly ServerSpec[]): (device: s
 }
 
 function build(doc: ScenarioDocument, file: string, text: string): Scenario {
-  const servers = normaliseServers(doc);
+  const volumes = normaliseVolumes(doc);
+  const servers = normaliseServers(doc, volumes);
   const nbd = nbdConfigFromTable(nbdSection(doc), { file, locate: (path) => locateKey(text, path), at: ['nbd'] });
   checkNbdServers(nbd, servers);
   const hosts = new Set([CLIENT_HOST, ...servers.map((s) => s.name)]);
@@ -50,6 +54,8 @@ function build(doc: ScenarioDocument, file: string, text: string): Scenario {
   const linkDoc = doc.link.length > 0 ? doc : { ...doc, link: servers.map((s) => defaultLink(s.name)) };
   const links = normaliseLinks(linkDoc, hosts);
   const timeline = normaliseTimeline(doc.at, servers, links);
+  const added = mixedAddedServer(timeline, nbd, servers);
+  if (added) throw new RefProblem(['at', added.index, 'command'], added.reason);
   const jobs = normaliseJobs(doc, deviceSizes(nbd, servers));
   const expect = normaliseExpect(doc.expect, jobs);
   const lastHealNs = lastHealTime(timeline);
@@ -64,6 +70,7 @@ function build(doc: ScenarioDocument, file: string, text: string): Scenario {
     seeds: doc.scenario.seeds,
     machine: normaliseMachine(doc.machine),
     servers,
+    volumes,
     links,
     nbd,
     jobs,

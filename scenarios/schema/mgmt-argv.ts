@@ -29,7 +29,7 @@ export function mgmtArgvProblem(argv: readonly string[], servers: readonly strin
     if (slot === 'POLICY' && choices && !choices.includes(v)) return `POLICY must be one of ${choices.join(', ')}, got "${v}" ${usage}`;
   }
   // Without an ADDRESS the simulator resolves NAME as a scenario host.
-  if (name === 'nbd-server-add' && args[3] === undefined && !servers.includes(args[0]!)) {
+  if (name === 'nbd-server-add' && (args[3] === undefined || args[3] === '-') && !servers.includes(args[0]!)) {
     return `no [[server]] named "${args[0]}" (servers: ${servers.map((s) => `"${s}"`).join(', ') || 'none'}) ${usage}`;
   }
   return undefined;

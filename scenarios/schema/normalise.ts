@@ -12,6 +12,7 @@ import {
   type Percentile,
   type ServerSpec,
   type TimelineEvent,
+  type VolumeSpec,
 } from './types.ts';
 
 /** A dangling reference or inconsistency found after the schema passed. */
@@ -32,7 +33,16 @@ export function normaliseMachine(m: ScenarioDocument['machine']): MachineSpec {
   };
 }
 
-export function normaliseServers(doc: ScenarioDocument): ServerSpec[] {
+export function normaliseVolumes(doc: ScenarioDocument): VolumeSpec[] {
+  const names = new Set<string>();
+  return doc.volume.map((v, i) => {
+    if (names.has(v.name)) throw new RefProblem(['volume', i, 'name'], `duplicate volume name "${v.name}"`);
+    names.add(v.name);
+    return { name: v.name, sizeBytes: v.size, disk: v.disk, writeCache: v.write_cache, prefill: v.prefill };
+  });
+}
+
+export function normaliseServers(doc: ScenarioDocument, volumes: readonly VolumeSpec[] = []): ServerSpec[] {
   const names = new Set<string>();
   return doc.server.map((s, i) => {
     if (s.name === CLIENT_HOST) throw new RefProblem(['server', i, 'name'], `"${CLIENT_HOST}" is the [machine]; pick another server name`);
@@ -43,7 +53,17 @@ export function normaliseServers(doc: ScenarioDocument): ServerSpec[] {
       if (exportNames.has(e.name)) throw new RefProblem(['server', i, 'export', k, 'name'], `duplicate export "${e.name}"`);
       exportNames.add(e.name);
     });
-    const exports = s.export.map((e) => ({ name: e.name, sizeBytes: e.size, readOnly: e.read_only, prefill: e.prefill, allow: e.allow, readOnlyFor: e.read_only_for }));
+    const exports = s.export.map((e, k) => {
+      const at = ['server', i, 'export', k];
+      if (e.volume === undefined) {
+        if (e.size === undefined) throw new RefProblem([...at, 'size'], 'missing required key (an export needs a size, or a volume)');
+        return { name: e.name, sizeBytes: e.size, readOnly: e.read_only, prefill: e.prefill, allow: e.allow, readOnlyFor: e.read_only_for, volume: undefined, backend: `${s.name}/${e.name}` };
+      }
+      const vol = volumes.find((v) => v.name === e.volume);
+      if (!vol) throw new RefProblem([...at, 'volume'], `no [[volume]] named "${e.volume}" (volumes: ${list(volumes.map((v) => v.name))})`);
+      if (e.size !== undefined && e.size !== vol.sizeBytes) throw new RefProblem([...at, 'size'], `${e.size} bytes, but volume "${vol.name}" has ${vol.sizeBytes}`);
+      return { name: e.name, sizeBytes: vol.sizeBytes, readOnly: e.read_only, prefill: vol.prefill, allow: e.allow, readOnlyFor: e.read_only_for, volume: vol.name, backend: `volume/${vol.name}` };
+    });
     const eio = s.faults.eio.map((r, k) => {
       const exp = r.export ?? exports[0]!.name;
       const target = exports.find((e) => e.name === exp);

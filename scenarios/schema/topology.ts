@@ -46,7 +46,8 @@ const clientId = () => z.string().regex(/^(psk:.+|\d{1,3}(\.\d{1,3}){3})$/, 'mus
 
 const exportSchema = z.strictObject({
   name: z.string().describe('Export name a client asks for in NBD_OPT_GO.'),
-  size: size({ min: 512, multipleOf: 512 }).describe('Size of the export.'),
+  size: size({ min: 512, multipleOf: 512 }).optional().describe('Size of the export (default with `volume`: the volume\'s size; required otherwise).'),
+  volume: name().optional().describe('Serve this [[volume]] (a shared, dual-ported disk) instead of a disk of the server\'s own.'),
   read_only: z.boolean().default(false).describe('Serve the export read-only (NBD_FLAG_READ_ONLY).'),
   prefill: z.enum(['zeros', 'pattern']).default('zeros')
     .describe('What the export holds before its first write: "zeros" (holes) or "pattern" (data naming its own offset).'),
@@ -54,6 +55,19 @@ const exportSchema = z.strictObject({
     .describe('Clients allowed to use the export: "psk:<identity>" (TLS-PSK identity) or a client IPv4 address; others get NBD_REP_ERR_POLICY. Absent: everyone.'),
   read_only_for: z.array(clientId()).min(1).optional()
     .describe('Clients (same forms as allow) granted read-only access: the export is read-only for them, writes fail with EPERM.'),
+});
+
+/**
+ * `[[volume]]`: a shared volume, a dual-ported disk in its own power domain that several server
+ * hosts export (hw-sim/disk/shared-volume.ts). A server crash does not touch it.
+ */
+export const volumeSchema = z.strictObject({
+  name: name().describe('Volume name, used by [[server.export]] volume and the timeline\'s power-loss.'),
+  size: size({ min: 512, multipleOf: 512 }).describe('Size of the volume.'),
+  disk: z.enum(['ram', 'nvme', 'ssd', 'hdd']).default('nvme').describe('Service-time model of the volume.'),
+  write_cache: z.boolean().default(true).describe('Volatile write cache in the volume: unflushed writes are lost on its power loss (not on a server crash).'),
+  prefill: z.enum(['zeros', 'pattern']).default('zeros')
+    .describe('What the volume holds before its first write: "zeros" (holes) or "pattern" (data naming its own offset).'),
 });
 
 /** `[[server]]`: a server host running the NBD server program on its own kernel. */

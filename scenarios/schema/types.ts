@@ -39,6 +39,19 @@ export interface ExportSpec {
   readonly allow: readonly string[] | undefined;
   /** Clients granted read-only access. */
   readonly readOnlyFor: readonly string[] | undefined;
+  /** The shared volume served, if any (else the server's own disk). */
+  readonly volume: string | undefined;
+  /** Backend identity: `volume/NAME` for a shared volume, `SERVER/EXPORT` for a disk of its own. */
+  readonly backend: string;
+}
+
+/** A shared volume (`[[volume]]`): a dual-ported disk in its own power domain. */
+export interface VolumeSpec {
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly disk: 'ram' | 'nvme' | 'ssd' | 'hdd';
+  readonly writeCache: boolean;
+  readonly prefill: 'zeros' | 'pattern';
 }
 
 export interface ServerSpec {
@@ -170,6 +183,8 @@ export interface Scenario {
   readonly seeds: readonly number[];
   readonly machine: MachineSpec;
   readonly servers: readonly ServerSpec[];
+  /** Shared volumes; absent in scenarios built by hand (none). */
+  readonly volumes?: readonly VolumeSpec[];
   readonly links: readonly LinkSpec[];
   readonly nbd: NbdConfig;
   readonly jobs: readonly JobSpec[];

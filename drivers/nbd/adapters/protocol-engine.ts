@@ -73,6 +73,7 @@ export function exportInfoOf(r: NegotiatedExport): ExportInfo {
     minBlock: r.minBlock,
     preferredBlock: r.prefBlock,
     maxBlock: r.maxPayload,
+    description: r.description,
   };
 }
 

@@ -30,7 +30,8 @@ function normalise(s: NbdSectionParsed): NbdConfig {
     requestTimeoutNs: s.request_timeout,
     reconnect: { baseNs: s.reconnect.base, capNs: s.reconnect.cap, jitter: s.reconnect.jitter },
     tls: s.tls && { pskHex: s.tls.psk.toLowerCase(), identity: s.tls.identity, required: s.tls.required },
-    servers: s.servers.map((sv) => ({ name: sv.name, address: sv.address, port: sv.port, export: sv.export })),
+    backend: s.backend,
+    servers: s.servers.map((sv) => ({ name: sv.name, address: sv.address, port: sv.port, export: sv.export, backend: sv.backend })),
     exports,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mixedBackend } from './backend.ts';
 import { duration, fraction, int, size } from './fields.ts';
 
 /** Spec limits ("Scalability Metrics"): 64 connections, 16 servers, 512 MB local cache. */
@@ -13,13 +14,16 @@ export const NBD_DEFAULT_PORT = 10809;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const name = () => z.string().regex(NAME, 'must be a name of letters, digits, "_", "." or "-"');
 
+/** A backend identity: what store a server's export is (docs/nbd-extensions.md, "Backend identity"). */
+const backendId = () => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/, 'must be letters, digits, "_", ".", ":", "/" or "-"');
+
 const serverSchema = z.strictObject({
   name: name().describe('Name of the server: a [[server]] host in a scenario.'),
   /** IPv4 address or host name; in the simulator a scenario host name resolves on its own. */
   address: z.string().min(1).optional().describe('IPv4 address or host name (default: the name).'),
   port: int(1, 65535).default(NBD_DEFAULT_PORT).describe('TCP port of the NBD server.'),
   /** Export to attach on this server; "" is the server's default export. */
-  export: z.string().default('').describe('Export to attach on this server ("" is the server\'s default export).'),
+  export: z.string().default('').describe('Export to attach on this server ("" is the server\'s default export).'),  backend: backendId().optional().describe('Backend identity this server must serve (default: [nbd] backend); a server advertising another is refused.'),
 });
 
 const exportSchema = z.strictObject({
@@ -80,6 +84,7 @@ export const nbdSectionSchema = z
     request_timeout: duration('ms', { min: 1 }).default(30_000_000_000).describe('blk-mq timeout of one request.'),
     reconnect: reconnectSchema.default({ base: 100_000_000, cap: 10_000_000_000, jitter: 0.2 }).describe('Backoff between reconnect attempts.'),
     tls: tlsSchema.optional().describe('STARTTLS with a pre-shared key on every connection.'),
+    backend: backendId().optional().describe('Backend identity (what store the export is) every server of the device must serve; refused on a mismatch.'),
     servers: z.array(serverSchema).default([]).describe('Servers to attach (default in a scenario: the first export of every [[server]]).'),
     exports: z.array(exportSchema).optional().describe('Exports and the devices they become (default: one per distinct export of `servers`).'),
   })
@@ -105,6 +110,8 @@ export const nbdSectionSchema = z
       if (seen.has(s.name)) issue(['servers', i, 'name'], `duplicate server name "${s.name}"`);
       seen.add(s.name);
     });
+    const mixed = mixedBackend(c.servers, c.backend, c.exports);
+    if (mixed) issue(['servers', mixed.index, 'backend'], mixed.reason);
     if (c.exports) {
       const names = new Set(c.exports.map((e) => e.name));
       c.servers.forEach((s, i) => {

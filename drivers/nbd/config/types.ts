@@ -8,6 +8,8 @@ export interface NbdServerConfig {
   readonly port: number;
   /** Export name to attach; "" is the server's default export. */
   readonly export: string;
+  /** Backend identity the server must serve; undefined: the device's (config/backend.ts). */
+  readonly backend?: string | undefined;
 }
 
 export interface NbdExportConfig {
@@ -58,6 +60,8 @@ export interface NbdConfig {
   readonly requestTimeoutNs: Ns;
   readonly reconnect: NbdReconnectConfig;
   readonly tls: NbdTlsConfig | undefined;
+  /** Backend identity every server of the device serves; undefined: learnt from the first server. */
+  readonly backend?: string | undefined;
   readonly servers: readonly NbdServerConfig[];
   /** Listed exports, or one per distinct server export when the file lists none. */
   readonly exports: readonly NbdExportConfig[];

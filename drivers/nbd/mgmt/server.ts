@@ -15,8 +15,8 @@ export const serverInfo: MgmtCommand = {
 
 export const serverAdd: MgmtCommand = {
   name: 'nbd-server-add',
-  usage: 'nbd-server-add NAME [PORT] [EXPORT] [ADDRESS]',
-  summary: 'Attaches another server; its connections open at once (failover and load balancing use it).',
+  usage: 'nbd-server-add NAME [PORT] [EXPORT] [ADDRESS] [BACKEND]',
+  summary: 'Attaches another server; its connections open at once (failover and load balancing use it). ADDRESS - is the default (NAME); a BACKEND other than the device\'s is refused.',
   run(ctx, args) {
     const fail = (w: string): Error => new MgmtUsageError(this.name, this.usage, w);
     const name = args[0];
@@ -25,11 +25,11 @@ export const serverAdd: MgmtCommand = {
     if (port < 1 || port > 65535) throw fail(`PORT must be 1..65535, got ${port}`);
     const exportName = args[2] ?? ctx.device.info?.name ?? '';
     try {
-      ctx.device.addServer({ name, address: args[3], port, export: exportName });
+      ctx.device.addServer({ name, address: args[3] === '-' ? undefined : args[3], port, export: exportName, backend: args[4] });
     } catch (e) {
       throw fail((e as Error).message);
     }
-    return { command: [this.name, ...args], title: `${ctx.device.opts.name}: added server ${name}`, data: { added: name, port, export: exportName } };
+    return { command: [this.name, ...args], title: `${ctx.device.opts.name}: added server ${name}`, data: { added: name, port, export: exportName, backend: args[4] ?? ctx.device.backends.backend ?? null } };
   },
 };
 

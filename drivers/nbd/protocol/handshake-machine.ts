@@ -15,7 +15,7 @@ import type {
 } from './handshake-types.ts';
 import {
   NBD_DEFAULT_MAX_PAYLOAD, NBD_DEFAULT_MIN_BLOCK, NBD_DEFAULT_PREF_BLOCK, NBD_FLAG_C_FIXED_NEWSTYLE,
-  NBD_FLAG_C_NO_ZEROES, NBD_FLAG_FIXED_NEWSTYLE, NBD_FLAG_NO_ZEROES, NBD_INFO_BLOCK_SIZE, NBD_OPT_ABORT,
+  NBD_FLAG_C_NO_ZEROES, NBD_FLAG_FIXED_NEWSTYLE, NBD_FLAG_NO_ZEROES, NBD_INFO_BLOCK_SIZE, NBD_INFO_DESCRIPTION, NBD_OPT_ABORT,
   NBD_OPT_EXPORT_NAME, NBD_OPT_EXTENDED_HEADERS, NBD_OPT_GO, NBD_OPT_LIST, NBD_OPT_SET_META_CONTEXT, NBD_OPT_STARTTLS,
   NBD_OPT_STRUCTURED_REPLY, NBD_REP_ERR_SHUTDOWN, NBD_REP_ERR_UNSUP,
 } from './uapi.ts';
@@ -64,7 +64,7 @@ const replyError = (t: number) => ({ event }: { event: HandshakeEvent }) => {
 /** The bytes of the option request for `option` in this context. */
 function optionBytes(option: number, c: HandshakeContext): Uint8Array {
   switch (option) {
-    case NBD_OPT_GO: return encodeInfoOption(NBD_OPT_GO, c.exportName, [NBD_INFO_BLOCK_SIZE]);
+    case NBD_OPT_GO: return encodeInfoOption(NBD_OPT_GO, c.exportName, [NBD_INFO_BLOCK_SIZE, NBD_INFO_DESCRIPTION]);
     case NBD_OPT_EXPORT_NAME: return encodeExportNameOption(c.exportName);
     case NBD_OPT_SET_META_CONTEXT: return encodeMetaContextOption(NBD_OPT_SET_META_CONTEXT, c.exportName, c.metaWanted);
     default: return encodeOption(option);

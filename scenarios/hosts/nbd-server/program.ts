@@ -3,7 +3,7 @@
  * (./protocol) on the host's kernel TCP sockets, serving exports from virtual
  * disks (hw-sim/disk). Fault knobs live on `server.faults`; crash and restart are host events.
  */
-import { VirtualDisk, type PrefillKind, type ServiceTimeModel } from '../../../hw-sim/disk/index.ts';
+import { VirtualDisk, type PrefillKind, type ServiceTimeModel, type SharedVolume } from '../../../hw-sim/disk/index.ts';
 import { ipToString } from '../../../hw-sim/net/packet.ts';
 import type { TcpListener } from '../../../kernel/net/tcp/listener.ts';
 import type { TcpSocket } from '../../../kernel/net/tcp/socket.ts';
@@ -29,6 +29,8 @@ export interface NbdExportSpec {
   blockSize?: BlockSizes;
   allow?: readonly string[];
   readOnlyFor?: readonly string[];
+  /** Serve this shared volume (a port of it) instead of a disk of the host's own; size and disk model are the volume's. */
+  volume?: SharedVolume;
 }
 
 /** A TLS pre-shared key the server accepts: the client's identity and the key bytes (or hex). */
@@ -56,6 +58,8 @@ export class NbdServerProgram {
   readonly server: NbdServer;
   /** The virtual disk behind each export, by export name. */
   readonly disks = new Map<string, VirtualDisk>();
+  /** The disks in this host's power domain (shared volumes are not). */
+  private readonly ownDisks: VirtualDisk[] = [];
   readonly port: number;
   private listener: TcpListener | null = null;
   private readonly conns = new Map<ServerSession, TcpSocket>();
@@ -69,12 +73,13 @@ export class NbdServerProgram {
     this.keys = new Map((opts.tlsKeys ?? []).map((k) => [k.identity, typeof k.psk === 'string' ? hexBytes(k.psk, k.identity) : k.psk]));
     this.port = opts.port ?? NBD_DEFAULT_PORT;
     const exports = opts.exports.map((e) => {
-      const disk = new VirtualDisk(engine, {
+      const disk = e.volume ? e.volume.attach(host.name) : new VirtualDisk(engine, {
         name: `${host.name}/disk-${e.name || 'default'}`, size: e.size,
         ...(e.disk !== undefined ? { model: e.disk } : {}), ...(e.writeCache !== undefined ? { writeCache: e.writeCache } : {}),
         ...(e.prefill !== undefined ? { prefill: e.prefill } : {}),
       });
       this.disks.set(e.name, disk);
+      if (!e.volume) this.ownDisks.push(disk);
       host.attachDisk(`nbd-export-${e.name || 'default'}`, disk);
       return {
         name: e.name, store: opts.costs ? new CostedStore(disk, host.hw.cpu, opts.costs) : disk, ...(e.description ? { description: e.description } : {}),
@@ -122,8 +127,8 @@ export class NbdServerProgram {
   }
 
   /**
-   * Host crash (power loss): every connection vanishes without a FIN or RST, the disks lose
-   * their unflushed writes, nothing listens. Peers learn on their next segment (RST) or by
+   * Host crash (power loss): every connection vanishes without a FIN or RST, the host's own
+   * disks lose their unflushed writes (a shared volume is in its own power domain), nothing listens. Peers learn on their next segment (RST) or by
    * timeout. Call start() to model the restart.
    */
   crash(): void {
@@ -135,7 +140,8 @@ export class NbdServerProgram {
       sock.destroy(null, 'host crash');
     }
     this.conns.clear();
-    for (const d of this.disks.values()) d.crash();
+    const lost = this.host.kernel.engine.bugs.has('volume-in-host-power-domain') ? [...new Set(this.disks.values())] : this.ownDisks;
+    for (const d of lost) d.crash();
     this.crashed = true;
     this.trace('crash');
   }

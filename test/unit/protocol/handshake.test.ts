@@ -28,8 +28,8 @@ function client(config: P.HandshakeConfig = {}) {
 
 const OPT_SR = `${IHAVEOPT}0000000800000000`;
 const OPT_META = `${IHAVEOPT}0000000a0000001b${'00000000'}00000001${'0000000f'}${ascii('base:allocation')}`;
-// GO data: 32-bit name length (0), no name, 16-bit count (1), NBD_INFO_BLOCK_SIZE: 8 bytes.
-const OPT_GO = `${IHAVEOPT}0000000700000008${'00000000'}0001${'0003'}`;
+// GO data: 32-bit name length (0), no name, 16-bit count (2), NBD_INFO_BLOCK_SIZE, NBD_INFO_DESCRIPTION: 10 bytes.
+const OPT_GO = `${IHAVEOPT}000000070000000a${'00000000'}0002${'0003'}${'0002'}`;
 const OPT_ABORT = `${IHAVEOPT}0000000200000000`;
 const INFO_EXPORT = (size: string, flags: string) => `0000 ${size} ${flags}`;
 
@@ -62,7 +62,7 @@ describe('handshake against scripted servers', () => {
     h.feed(greeting(1));
     h.feed(rep(7, P.NBD_REP_ERR_UNSUP));
     h.feed(hex('0000000000200000 0003' + '00'.repeat(124) + '6744')); // + 2 bytes of transmission stream
-    expect(sent).toEqual(['00000001', `${IHAVEOPT}0000000700000009000000016400010003`, `${IHAVEOPT}0000000100000001${ascii('d')}`]);
+    expect(sent).toEqual(['00000001', `${IHAVEOPT}000000070000000b0000000164000200030002`, `${IHAVEOPT}0000000100000001${ascii('d')}`]);
     expect(h.status).toBe('ready');
     expect(h.result).toMatchObject({ size: 0x200000, transmissionFlags: 3, viaExportName: true, structuredReplies: false, minBlock: 1, prefBlock: 4096, maxPayload: 1 << 25 });
     expect(h.takeLeftover().map(toHex)).toEqual(['6744']);

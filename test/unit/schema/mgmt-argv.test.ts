@@ -6,16 +6,19 @@ import { parseScenario, ScenarioError } from '../../../scenarios/schema/index.ts
 // loads, so a bad one is exit 2 before the run instead of an error half-way through it.
 const base = (command: string) => `[scenario]
 name = "m"
+[[volume]]
+name = "v0"
+size = "16MiB"
 [[server]]
 name = "a"
 [[server.export]]
 name = "disk0"
-size = "16MiB"
+volume = "v0"
 [[server]]
 name = "c"
 [[server.export]]
 name = "disk0"
-size = "16MiB"
+volume = "v0"
 [[at]]
 time = "1ms"
 action = "mgmt"
@@ -42,7 +45,7 @@ describe('management commands in the timeline are checked at load time', () => {
 
   it('the old README example (ADDRESS where PORT goes) is refused, naming PORT and the usage', () => {
     expect(problem('"nbd-server-add c 10.0.0.9 10809 disk0"')).toBe(
-      'PORT must be 1..65535, got "10.0.0.9" (usage: nbd-server-add NAME [PORT] [EXPORT] [ADDRESS])');
+      'PORT must be 1..65535, got "10.0.0.9" (usage: nbd-server-add NAME [PORT] [EXPORT] [ADDRESS] [BACKEND])');
   });
 
   it('the schema README\'s example loads as written', () => {
@@ -58,7 +61,7 @@ describe('management commands in the timeline are checked at load time', () => {
     expect(problem('"nbd-connection-reset first"')).toBe('CONN must be a connection index (0, 1, ...), got "first" (usage: nbd-connection-reset [CONN])');
     expect(problem('"nbd-load-balancer-config fastest"')).toBe(
       'POLICY must be one of single, round-robin, least-outstanding, latency-weighted, got "fastest" (usage: nbd-load-balancer-config POLICY (single | round-robin | least-outstanding | latency-weighted))');
-    expect(problem('"nbd-server-add b"')).toBe('no [[server]] named "b" (servers: "a", "c") (usage: nbd-server-add NAME [PORT] [EXPORT] [ADDRESS])');
+    expect(problem('"nbd-server-add b"')).toBe('no [[server]] named "b" (servers: "a", "c") (usage: nbd-server-add NAME [PORT] [EXPORT] [ADDRESS] [BACKEND])');
     expect(problem('"ls -l"')).toMatch(/^unknown management command "ls" \(one of: nbd-connection-info, /);
   });
 });

@@ -7,18 +7,23 @@ const BASE = `[scenario]
 name = "t"
 seeds = [7, 8]
 
+[[volume]]
+name = "v0"
+size = "1GiB"
+
 [[server]]
 name = "a"
 disk = "ssd"
 [[server.export]]
 name = "disk0"
-size = "1GiB"
+volume = "v0"
 
 [[server]]
 name = "b"
 [[server.export]]
 name = "disk0"
 size = "1GiB"
+volume = "v0"
 
 [[link]]
 between = ["client", "a"]
