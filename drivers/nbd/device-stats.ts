@@ -44,7 +44,7 @@ export class DeviceStats {
       stats.gauge(`${q}/replies`, () => c.repliesReceived);
       stats.gauge(`${q}/bytes_sent`, () => c.bytesSent);
       stats.gauge(`${q}/bytes_received`, () => c.bytesReceived);
-      stats.gauge(`${q}/backlog`, () => c.backlog);
+      stats.gauge(`${q}/backlog`, () => this.dev.network.held(c));
       stats.gauge(`${q}/reconnects`, () => c.reconnects);
       stats.gauge(`${q}/errors`, () => c.errors);
       stats.gauge(`${q}/tls`, () => c.tls?.open ?? false);
@@ -75,7 +75,7 @@ export class DeviceStats {
     publishCacheStats(this.dev.cache, stats, `${p}/cache`);
     stats.gauge(`${p}/net/bytes_sent`, () => this.dev.conns.slots.reduce((n, c) => n + c.bytesSent, 0));
     stats.gauge(`${p}/net/bytes_received`, () => this.dev.conns.slots.reduce((n, c) => n + c.bytesReceived, 0));
-    stats.gauge(`${p}/net/backlog_bytes`, () => this.dev.conns.slots.reduce((n, c) => n + c.backlog, 0));
+    stats.gauge(`${p}/net/backlog_bytes`, () => this.dev.conns.slots.reduce((n, c) => n + this.dev.network.held(c), 0));
     stats.gauge(`${p}/net/tls_handshakes`, () => this.dev.security.handshakes);
     stats.gauge(`${p}/net/tls_failures`, () => this.dev.security.handshakeFailures);
     stats.gauge(`${p}/errors/transport`, () => this.dev.errors.counts.transport);

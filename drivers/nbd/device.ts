@@ -34,12 +34,8 @@ export interface NbdDeviceOptions {
   tags: number;
   /** Largest request in bytes (max_hw_sectors × 512). */
   maxIo: number;
-  /** Per-connection transmit buffer; default 1 MiB + maxIo. */
-  txBufferBytes?: number;
   /** How many times a request may be requeued after connection loss (default 8). */
   maxRequeues?: number;
-  /** Unsent bytes beyond which a connection takes no new request (back-pressure); default 1 MiB. */
-  backlogLimitBytes?: number;
   /** Injected bug drop-acked-write (hw-sim/engine/bugs.ts): acknowledge this write without sending it. */
   dropWrite?: (offset: number, length: number) => boolean;
 }
@@ -87,10 +83,10 @@ export class NbdDevice implements ConnectionOwner {
     });
     this.lb = new LoadBalancer(cfg.loadBalancing && cfg.serverLoadBalancing ? 'round-robin' : 'single');
     this.lb.failover = cfg.failoverEnabled && cfg.serverFailoverEnabled;
-    this.network = new NetworkManager(engine, opts.txBufferBytes ?? (1 << 20) + opts.maxIo, () => this.io.pump());
+    this.network = new NetworkManager(engine, () => this.io.pump());
     this.protocol = new ProtocolManager(opts.protocol ?? new SimProtocolEngine(engine, name), opts.tags + this.cache.internalTags);
     this.io = new IoPath(engine, {
-      src: name, tags: opts.tags, maxIo: opts.maxIo, backlogLimit: opts.backlogLimitBytes ?? 1 << 20, deadConnTimeoutNs: cfg.deadConnTimeoutNs,
+      src: name, tags: opts.tags, maxIo: opts.maxIo, deadConnTimeoutNs: cfg.deadConnTimeoutNs,
       ...(opts.dropWrite ? { dropWrite: opts.dropWrite } : {}),
     }, this.lb, this.network, this.cache, this.perf, this.errors);
     this.io.permission = (exp, op, ro) => this.security.check(exp, op, ro);
@@ -124,6 +120,7 @@ export class NbdDevice implements ConnectionOwner {
     if (servers.length === 0) throw new Error(`${this.opts.name}: [nbd] lists no servers`);
     this.actor.send({ type: 'CONFIGURE', wanted: servers.length });
     for (const s of servers) this.conns.addServer(s);
+    this.io.connectivity();
     this.armHealthCheck();
   }
 
@@ -238,18 +235,19 @@ export class NbdDevice implements ConnectionOwner {
       },
       () => this.conns.send(slot.index, { type: 'SHUTDOWN' }),
     );
-    this.protocol.beginTransmission(slot, info, sink, (b) => this.network.append(slot, b));
+    this.protocol.beginTransmission(slot, info, sink, (b, more) => this.network.send(slot, b, more));
   }
 
   closing(slot: ConnectionSlot): void {
     if (slot.transmission && slot.socket) {
       slot.transmission.disconnect();
-      this.network.flush(slot);
+      this.network.uncork(slot);
     }
   }
 
   changed(): void {
     this.statsOut.publishDynamic();
+    this.io.connectivity();
     const live = this.conns.live;
     const wanted = this.conns.wanted;
     const st = this.state;

@@ -35,7 +35,6 @@ export interface NbdResources {
   queueDepth?: number;
   /** blk-mq I/O scheduler of the device. Default none. */
   scheduler?: SchedulerName;
-  backlogLimitBytes?: number;
   protocol?: ProtocolEngine;
   /** Injected bug drop-acked-write: acknowledge this write without sending it. */
   dropWrite?: (offset: number, length: number) => boolean;
@@ -82,12 +81,12 @@ function attach(k: Kernel, name: string, config: NbdConfig, sockets: SocketFacto
   const device = new NbdDevice(k, {
     name, config, sockets, tags, maxIo: NBD_MAX_IO,
     ...(r.protocol ? { protocol: r.protocol } : {}),
-    ...(r.backlogLimitBytes !== undefined ? { backlogLimitBytes: r.backlogLimitBytes } : {}),
     ...(r.dropWrite ? { dropWrite: r.dropWrite } : {}),
   });
   const io = device.io;
   const ops: BlkMqOps = {
     queueRq: (h, rq, last) => io.queueRq(h, rq, last),
+    commitRqs: () => io.commitRqs(),
     timeout: (rq) => device.timeout(rq),
     initRequest: (rq) => io.initRequest(rq),
   };

@@ -1,4 +1,4 @@
-import type { Engine, EventHandle } from '../../hw-sim/engine/index.ts';
+import type { Engine } from '../../hw-sim/engine/index.ts';
 import { blkMqComplete, blkMqKick } from '../../kernel/block/api.ts';
 import type { GenDisk } from '../../kernel/block/gendisk.ts';
 import type { HwQueue } from '../../kernel/block/hw-queue.ts';
@@ -6,6 +6,7 @@ import { rqCopyIn, rqCopyOut, type Request } from '../../kernel/block/request.ts
 import { BLK_EH, BLK_STS, REQ_OP, type BlkStatus, type TimeoutAction } from '../../kernel/block/types.ts';
 import { EIO, errnoOf } from '../../kernel/lib/errno.ts';
 import { NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES } from './protocol/uapi.ts';
+import { DeadConnClock } from './dead-conn.ts';
 import { FlushBarrier } from './flush-barrier.ts';
 import { CacheVerdict, type CacheHost, type CacheManager } from './managers/cache-manager.ts';
 import type { ConnectionSlot } from './managers/connection-slot.ts';
@@ -22,8 +23,6 @@ export interface IoPathOptions {
   /** blk-mq's tags; the cache's own commands use the ones after. */
   tags: number;
   maxIo: number;
-  /** Bytes of backlog beyond which a connection takes no new request. */
-  backlogLimit: number;
   deadConnTimeoutNs: number;
   /** Injected bug drop-acked-write: answer true to acknowledge a write without sending it. */
   dropWrite?: (offset: number, length: number) => boolean;
@@ -53,7 +52,7 @@ export class IoPath implements ExportCaps, CacheHost {
   readonly barrier = new FlushBarrier();
   /** Commands accepted but not on any connection (no live one, or FLUSH waiting), oldest first. */
   private readonly waiting: NbdCmd[] = [];
-  private deadConnTimer: EventHandle | null = null;
+  private readonly deadConn: DeadConnClock;
   /** Set when queueRq answered BUSY: kick the block layer once a connection has room. */
   private busy = false;
   /** blkMqKick calls after BUSY (back-pressure released). */
@@ -61,6 +60,14 @@ export class IoPath implements ExportCaps, CacheHost {
   /** Writes acknowledged by the drop-acked-write bug without being sent. */
   dropped = 0;
   private hctx: HwQueue | null = null;
+  /** Sockets corked in the current batch, uncorked when it ends. */
+  private readonly corked: ConnectionSlot[] = [];
+  /** blk-mq is handing a batch: a queue_rq came with `last` false and commit_rqs has not come yet. */
+  private batchOpen = false;
+  /** Depth of driver calls that may send (they uncork only when the outermost ends). */
+  private sending = 0;
+  /** pump() is sending several waiting requests: a batch of the driver's own. */
+  private pumping = false;
   disk: GenDisk | null = null;
   conns: readonly ConnectionSlot[] = [];
   /** Device accepts I/O (ready or degraded or still connecting). */
@@ -93,6 +100,7 @@ export class IoPath implements ExportCaps, CacheHost {
     this.tagBase = opts.tags;
     for (let i = 0; i < cache.internalTags; i++) this.cacheCmds.push(new NbdCmd(null, i));
     cache.bind(this);
+    this.deadConn = new DeadConnClock(engine, opts.deadConnTimeoutNs, () => this.deadConnRunOut());
   }
 
   get waitingCount(): number {
@@ -106,8 +114,34 @@ export class IoPath implements ExportCaps, CacheHost {
     this.cmds.push(c);
   }
 
-  /** blk_mq_ops.queue_rq. */
-  queueRq(hctx: HwQueue, rq: Request, _last: boolean): BlkStatus {
+  /**
+   * blk_mq_ops.queue_rq. While blk-mq hands a batch (`last` false) the sockets used stay corked,
+   * so the batch leaves in full segments; `last` or commit_rqs releases them.
+   */
+  queueRq(hctx: HwQueue, rq: Request, last: boolean): BlkStatus {
+    this.sending++;
+    const sts = this.queueOne(hctx, rq);
+    this.sending--;
+    // After a refusal blk-mq ends the batch with commit_rqs if it had sent any with `last` false.
+    if (sts === BLK_STS.OK) this.batchOpen = !last;
+    this.endBatch();
+    return sts;
+  }
+
+  /** blk_mq_ops.commit_rqs: the batch ended on a request sent with `last` false. */
+  commitRqs(): void {
+    this.batchOpen = false;
+    this.endBatch();
+  }
+
+  private endBatch(): void {
+    if (this.sending > 0 || this.batchOpen) return;
+    const list = this.corked;
+    for (let i = 0; i < list.length; i++) this.net.uncork(list[i]!);
+    list.length = 0;
+  }
+
+  private queueOne(hctx: HwQueue, rq: Request): BlkStatus {
     this.hctx = hctx;
     if (!this.accepting) return BLK_STS.ERROR;
     const length = rq.op === REQ_OP.FLUSH ? 0 : rq.bytes;
@@ -142,7 +176,7 @@ export class IoPath implements ExportCaps, CacheHost {
       }
     }
     if (this.waiting.length > 0) { this.park(r); this.pump(); return BLK_STS.OK; }
-    const c = this.lb.pick(this.conns, rq.tag, now, this.opts.backlogLimit);
+    const c = this.lb.pick(this.conns, rq.tag, now);
     if (c < 0) {
       if (this.anyUsable()) {
         this.unclaim(r);
@@ -191,6 +225,19 @@ export class IoPath implements ExportCaps, CacheHost {
   }
 
   private send(r: NbdCmd, slot: ConnectionSlot): void {
+    // Corked only for a batch: a lone request's header and payload leave together anyway
+    // (MSG_MORE), and a corked socket sends the full segments of a payload before the rest.
+    if (!slot.corked && (this.batchOpen || this.pumping)) {
+      this.net.cork(slot);
+      this.corked.push(slot);
+    }
+    this.sending++;
+    this.submit(r, slot);
+    this.sending--;
+    this.endBatch();
+  }
+
+  private submit(r: NbdCmd, slot: ConnectionSlot): void {
     r.state = RqState.SENT;
     r.conn = slot.index;
     r.tSent = this.engine.now;
@@ -201,7 +248,6 @@ export class IoPath implements ExportCaps, CacheHost {
     if (slot.outstanding === 0) { slot.lastRxAt = r.tSent; if (!this.watching) this.watch(); }
     slot.outstanding++;
     slot.requestsSent++;
-    this.net.countRequest(slot);
     if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.send', { tag, cmd: r.type, off: r.offset, len: r.length, conn: slot.index, sends: r.sends });
     r.tag = tag;
     const bad = slot.transmission!.submit(r);
@@ -336,8 +382,7 @@ export class IoPath implements ExportCaps, CacheHost {
 
   private park(r: NbdCmd): void {
     r.state = r.state === RqState.SENT ? RqState.REQUEUED : r.state;
-    this.waiting.push(r);
-    this.armDeadConnTimer();
+    this.wait(r);
   }
 
   /** Sends a request again later, on whichever connection is live then. */
@@ -345,8 +390,15 @@ export class IoPath implements ExportCaps, CacheHost {
     r.retries++;
     r.state = RqState.REQUEUED;
     r.conn = -1;
+    this.wait(r);
+  }
+
+  /** Onto the waiting list, unless the device has had no usable connection for dead_conn_timeout. */
+  private wait(r: NbdCmd): void {
+    const usable = this.anyUsable();
+    if (!usable && this.deadConn.expired) { this.expire(r); return; }
     this.waiting.push(r);
-    this.armDeadConnTimer();
+    this.deadConn.update(usable, true);
   }
 
   /** Everything in flight on a connection that died goes back to the waiting list, in tag order. */
@@ -372,15 +424,21 @@ export class IoPath implements ExportCaps, CacheHost {
    * covers have been replied to; requests behind it may pass it (it covers only earlier writes).
    */
   pump(): void {
+    this.sending++;
+    const outer = !this.pumping;
+    if (outer) this.pumping = this.waiting.length > 1;
     for (let i = 0; i < this.waiting.length;) {
       const r = this.waiting[i]!;
       if (r.type === NBD_CMD_FLUSH && !this.barrier.ready(r.epoch)) { i++; continue; }
-      const c = this.lb.pick(this.conns, r.tag, this.engine.now, this.opts.backlogLimit);
+      const c = this.lb.pick(this.conns, r.rq ? r.rq.tag : this.tagBase + r.cacheSlot, this.engine.now);
       if (c < 0) break;
       this.waiting.splice(i, 1);
       this.send(r, this.conns[c]!);
     }
-    if (this.waiting.length === 0) { this.engine.cancel(this.deadConnTimer); this.deadConnTimer = null; }
+    this.deadConn.update(this.anyUsable(), this.waiting.length > 0);
+    if (outer) this.pumping = false;
+    this.sending--;
+    this.endBatch();
     if (this.busy && this.anyRoom() && this.hctx) { this.busy = false; this.kicks++; blkMqKick(this.hctx); }
   }
 
@@ -393,35 +451,26 @@ export class IoPath implements ExportCaps, CacheHost {
       killConnection(r.conn, `request tag ${r.tag} timed out`);
       return BLK_EH.RESET_TIMER;
     }
-    if (this.engine.now - r.tQueued >= this.opts.deadConnTimeoutNs) { this.expire(r); return BLK_EH.DONE; }
+    if (this.deadConn.expired) { this.expire(r); return BLK_EH.DONE; }
     return BLK_EH.RESET_TIMER;
   }
 
-  /** Fails every request of the waiting list that has waited dead_conn_timeout with no live connection. */
-  private checkDeadConn(): void {
-    this.deadConnTimer = null;
+  /** dead_conn_timeout ran out with no usable connection: every waiting request fails. */
+  private deadConnRunOut(): void {
     if (this.anyUsable()) { this.pump(); return; }
-    const now = this.engine.now;
-    for (let i = 0; i < this.waiting.length;) {
-      const r = this.waiting[i]!;
-      if (now - r.tQueued >= this.opts.deadConnTimeoutNs) { this.waiting.splice(i, 1); this.expire(r); } else i++;
-    }
-    this.armDeadConnTimer();
+    while (this.waiting.length > 0) this.expire(this.waiting[0]!);
+  }
+
+  /** A connection's phase changed: the dead_conn_timeout clock starts or stops. */
+  connectivity(): void {
+    this.deadConn.update(this.anyUsable(), this.waiting.length > 0);
   }
 
   private expire(r: NbdCmd): void {
     const i = this.waiting.indexOf(r);
     if (i >= 0) this.waiting.splice(i, 1);
-    this.errors.report('dead-conn', 'fail-request', -1, -1, EIO, `no live connection for dead_conn_timeout`, r.tag);
+    this.errors.report('dead-conn', 'fail-request', -1, -1, EIO, `no usable connection for dead_conn_timeout`, r.tag);
     this.finish(r, EIO, -1);
-  }
-
-  private armDeadConnTimer(): void {
-    if (this.deadConnTimer !== null || this.waiting.length === 0 || this.anyUsable()) return;
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const r of this.waiting) if (r.tQueued < oldest) oldest = r.tQueued;
-    const at = Math.max(this.engine.now, oldest + this.opts.deadConnTimeoutNs);
-    this.deadConnTimer = this.engine.scheduleAt(at, () => this.checkDeadConn(), 'nbd.dead_conn_timeout');
   }
 
   /** Fails everything (device failed or torn down). */
@@ -442,7 +491,7 @@ export class IoPath implements ExportCaps, CacheHost {
   private anyRoom(): boolean {
     for (let i = 0; i < this.conns.length; i++) {
       const c = this.conns[i]!;
-      if (c.usable && this.lb.allowed(c) && c.backlog <= this.opts.backlogLimit) return true;
+      if (c.canSend && this.lb.allowed(c)) return true;
     }
     return false;
   }

@@ -13,9 +13,12 @@ import type { TcpSocket } from '../../kernel/net/tcp/socket.ts';
 export interface NbdSocket {
   /**
    * Queues bytes; answers the number of bytes accepted (less than asked: the send buffer is
-   * full, wait for onWritable). The caller may reuse `bytes` after the call returns.
+   * full, wait for onWritable). The caller may reuse `bytes` after the call returns. `more`
+   * (MSG_MORE): the rest of the message follows at once; output waits for it.
    */
-  send(bytes: Uint8Array): number;
+  send(bytes: Uint8Array, more?: boolean): number;
+  /** Room in the send buffer, bytes. */
+  readonly writable: number;
   /** Holds small sends back until uncork (TCP_CORK). */
   cork(): void;
   uncork(): void;
@@ -61,8 +64,11 @@ export class KernelSockets implements SocketFactory {
 
 class KernelSocket implements NbdSocket {
   constructor(private readonly s: TcpSocket) {}
-  send(bytes: Uint8Array): number {
-    return this.s.state === 'CLOSED' ? 0 : this.s.send(bytes);
+  send(bytes: Uint8Array, more = false): number {
+    return this.s.state === 'CLOSED' ? 0 : this.s.send(bytes, 0, bytes.length, more);
+  }
+  get writable(): number {
+    return this.s.state === 'CLOSED' ? 0 : this.s.writable;
   }
   cork(): void { this.s.setCork(true); }
   uncork(): void { this.s.setCork(false); }

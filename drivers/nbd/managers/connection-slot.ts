@@ -4,6 +4,9 @@ import type { ExportInfo, Handshake } from '../protocol-port.ts';
 import type { NbdSocket } from '../socket.ts';
 import type { TlsChannel } from '../security/tls-channel.ts';
 
+/** Sealed TLS bytes beyond which a connection takes no new request (encryption is CPU-bound). */
+const TLS_QUEUE_LIMIT = 1 << 20;
+
 /** Where a connection stands, mirrored from its statechart for the request path (no actor read per request). */
 export type ConnPhase = 'idle' | 'connect' | 'handshake' | 'transmission' | 'draining' | 'backoff' | 'dead' | 'closed';
 
@@ -24,8 +27,17 @@ export class ConnectionSlot {
   info: ExportInfo | null = null;
   /** Requests sent and not yet replied to. */
   outstanding = 0;
-  /** Bytes waiting in the tx buffer because the socket was full. */
-  backlog = 0;
+  /**
+   * The rest of a request the socket did not take (its send buffer was full): views of the
+   * session's header and the request's own data, sent on onWritable. Nothing new goes on the
+   * connection meanwhile, so this holds one request at most (Linux nbd's nsock->pending).
+   */
+  readonly unsent: Uint8Array[] = [];
+  unsentBytes = 0;
+  /** The socket is corked for the batch blk-mq is handing over. */
+  corked = false;
+  /** Sealed TLS records waiting for their CPU time or socket room, bytes. */
+  tlsQueued = 0;
   /** Cookie generation of the current transmission session (high half of its cookies). */
   generation = 0;
   /** Incarnation of the socket; bumps on every reconnect so late socket callbacks are ignored. */
@@ -52,5 +64,10 @@ export class ConnectionSlot {
   /** Can take a request now (the phase mirror lags inside a transition, so the session decides too). */
   get usable(): boolean {
     return this.phase === 'transmission' && this.transmission !== null && this.socket !== null;
+  }
+
+  /** Usable, and its socket has room (no rest of an earlier request waiting to be sent). */
+  get canSend(): boolean {
+    return this.usable && this.unsent.length === 0 && this.tlsQueued < TLS_QUEUE_LIMIT && this.socket!.writable > 0;
   }
 }

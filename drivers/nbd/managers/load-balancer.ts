@@ -60,14 +60,14 @@ export class LoadBalancer {
   }
 
   /** Index of the connection to use, or -1 when none can take a request now. */
-  pick(conns: readonly ConnectionSlot[], tag: number, now: number, backlogLimit: number): number {
+  pick(conns: readonly ConnectionSlot[], tag: number, now: number): number {
     const n = conns.length;
     let chosen = -1;
     if (this.policy === 'single') {
       for (let i = 0; i < n; i++) {
         const c = conns[i]!;
         if (!this.allowed(c)) continue;
-        if (c.usable && c.backlog <= backlogLimit) { chosen = i; break; }
+        if (c.canSend) { chosen = i; break; }
       }
     } else if (this.policy === 'least-outstanding' || this.policy === 'latency-weighted') {
       // Least outstanding; latency-weighted scales it by the connection's smoothed latency,
@@ -77,7 +77,7 @@ export class LoadBalancer {
       for (let k = 0; k < n; k++) {
         const i = (this.cursor + k) % n;
         const c = conns[i]!;
-        if (!c.usable || c.backlog > backlogLimit) continue;
+        if (!c.canSend) continue;
         const cost = weighted ? (c.outstanding + 1) * (this.latency[i] ?? 0) : c.outstanding;
         if (cost < best) { best = cost; chosen = i; }
       }
@@ -86,7 +86,7 @@ export class LoadBalancer {
       for (let k = 0; k < n; k++) {
         const i = (this.cursor + k) % n;
         const c = conns[i]!;
-        if (c.usable && c.backlog <= backlogLimit) { chosen = i; this.cursor = i + 1; break; }
+        if (c.canSend) { chosen = i; this.cursor = i + 1; break; }
       }
     }
     if (chosen < 0) return -1;

@@ -1,25 +1,14 @@
-import { Subject } from 'rxjs';
 import type { Engine, EventHandle } from '../../../hw-sim/engine/index.ts';
 import type { ConnectionSlot } from './connection-slot.ts';
 
-/** One batch handed to a socket; the record is reused for every emission. */
-export interface Frame {
-  t: number;
-  conn: number;
-  bytes: number;
-  requests: number;
-  tls: boolean;
-}
-
-/** Per-connection transmit staging: requests queued in one event go out as one send (corking). */
-class TxQueue {
-  buf: Uint8Array;
-  /** Unsent bytes are buf[head, tail). */
-  head = 0;
-  tail = 0;
-  requests = 0;
-  flushEvent: EventHandle | null = null;
-  /** TLS records waiting for their CPU time to pass or for socket room (TLS connections only). */
+/**
+ * TLS state of one connection's send side: plaintext of the open record (filled while the socket
+ * is corked, sealed on uncork, as kernel TLS fills its open record), and sealed records waiting
+ * for the CPU time their encryption costs.
+ */
+class TlsTx {
+  buf = new Uint8Array(64 * 1024);
+  len = 0;
   sealed: Uint8Array[] = [];
   /** Virtual time each sealed record is ready (encryption done on the CPU). */
   sealedAt: number[] = [];
@@ -28,158 +17,177 @@ class TxQueue {
   /** Send-side TLS CPU time already charged (cpuNs − rxCpuNs at the last record). */
   cpuCharged = 0;
   wake: EventHandle | null = null;
-  constructor(size: number) {
-    this.buf = new Uint8Array(size);
-  }
-  get pending(): number {
-    return this.tail - this.head;
-  }
-  /** Room for `n` more bytes: compacts, then grows (rare: only when the socket stays full). */
-  reserve(n: number): void {
-    if (this.tail + n <= this.buf.length) return;
-    if (this.head > 0) {
-      this.buf.copyWithin(0, this.head, this.tail);
-      this.tail -= this.head;
-      this.head = 0;
-    }
-    if (this.tail + n > this.buf.length) {
-      const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.tail + n));
-      bigger.set(this.buf.subarray(0, this.tail));
+
+  append(bytes: Uint8Array): void {
+    if (this.len + bytes.length > this.buf.length) {
+      const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.len + bytes.length));
+      bigger.set(this.buf.subarray(0, this.len));
       this.buf = bigger;
     }
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
   }
 }
 
 /**
- * Sockets of the device's connections: batching of small requests into one send per event,
- * back-pressure when a socket's send buffer is full (the backlog stays here and the load
- * balancer steers around the connection), and TLS sealing of everything after STARTTLS.
+ * The device's sockets on the send side, with no send queue of the driver's own: bytes go
+ * straight into the kernel socket (which copies them), corked while blk-mq hands a batch so the
+ * batch leaves in full segments, uncorked on `last` / commit_rqs. When the socket's send buffer
+ * is full the rest of the request stays where it is (views of the session's header and the
+ * request's own data, like Linux nbd's `nsock->pending`), and the connection takes nothing new
+ * until onWritable has sent it. After STARTTLS, plaintext fills the open TLS record instead.
  */
 export class NetworkManager {
-  readonly frames$ = new Subject<Frame>();
-  private readonly tx: TxQueue[] = [];
-  private readonly frame: Frame = { t: 0, conn: 0, bytes: 0, requests: 0, tls: false };
+  private readonly tls: (TlsTx | undefined)[] = [];
+  /** Corked sends released (one per connection per batch). */
   batches = 0;
+  /** Sends the socket took only partly (send buffer full). */
   shortSends = 0;
 
   constructor(
     private readonly engine: Engine,
-    private readonly txBufferBytes: number,
-    /** Called when a connection's backlog has drained after back-pressure. */
+    /** Called when a connection that had an unsent rest has sent it. */
     private readonly onDrained: (slot: ConnectionSlot) => void,
   ) {}
 
-  private queue(slot: ConnectionSlot): TxQueue {
-    return (this.tx[slot.index] ??= new TxQueue(this.txBufferBytes));
-  }
-
   /**
-   * Queues transmission bytes (request headers, WRITE payloads, DISC); everything queued during
-   * one engine event leaves in one send at the end of it (corking small requests).
+   * Transmission bytes (request headers, WRITE payloads, DISC), valid until the request's reply.
+   * `more`: the request's payload follows at once (MSG_MORE).
    */
-  append(slot: ConnectionSlot, bytes: Uint8Array): void {
-    const q = this.queue(slot);
-    q.reserve(bytes.length);
-    q.buf.set(bytes, q.tail);
-    q.tail += bytes.length;
-    slot.backlog = q.pending;
-    if (q.flushEvent === null) q.flushEvent = this.engine.schedule(0, () => this.flush(slot), 'nbd.tx.batch');
+  send(slot: ConnectionSlot, bytes: Uint8Array, more = false): void {
+    const sock = slot.socket;
+    if (!sock) return;
+    slot.bytesSent += bytes.length;
+    if (slot.tls?.open) {
+      this.tlsTx(slot).append(bytes);
+      if (!slot.corked) this.sealOpenRecord(slot);
+      return;
+    }
+    if (slot.unsent.length > 0) {
+      slot.unsent.push(bytes);
+      slot.unsentBytes += bytes.length;
+      return;
+    }
+    const n = sock.send(bytes, more);
+    if (n < bytes.length) {
+      this.shortSends++;
+      slot.unsent.push(n === 0 ? bytes : bytes.subarray(n));
+      slot.unsentBytes += bytes.length - n;
+    }
   }
 
-  /** One more request went into the current batch (for frames$). */
-  countRequest(slot: ConnectionSlot): void {
-    this.queue(slot).requests++;
-  }
-
-  /** Handshake bytes: sent at once, in order with anything queued. */
+  /** Handshake bytes: sent at once (corking does not hold them). */
   sendControl(slot: ConnectionSlot, bytes: Uint8Array): void {
-    this.append(slot, bytes);
-    this.flush(slot);
+    this.send(slot, bytes);
+    if (slot.tls?.open) this.sealOpenRecord(slot);
+  }
+
+  /** Holds small sends back until uncork (TCP_CORK). */
+  cork(slot: ConnectionSlot): void {
+    if (slot.corked || !slot.socket) return;
+    slot.corked = true;
+    slot.socket.cork();
+  }
+
+  /** Releases what the batch queued: pushes the TLS record, lets TCP send the partial segment. */
+  uncork(slot: ConnectionSlot): void {
+    if (!slot.corked) return;
+    slot.corked = false;
+    this.batches++;
+    if (slot.tls?.open) this.sealOpenRecord(slot);
+    slot.socket?.uncork();
   }
 
   /** Bytes that bypass TLS sealing (the TLS handshake itself). */
   sendRaw(slot: ConnectionSlot, bytes: Uint8Array): void {
-    const q = this.queue(slot);
+    const q = this.tlsTx(slot);
     this.pushRecord(slot, q, bytes);
     this.pushSealed(slot, q);
   }
 
-  /** Socket has room again. */
+  /** Socket has room again: send the rest held back. */
   writable(slot: ConnectionSlot): void {
-    this.flush(slot);
+    const sock = slot.socket;
+    if (!sock) return;
+    const q = this.tls[slot.index];
+    if (q) this.pushSealed(slot, q);
+    const list = slot.unsent;
+    if (list.length === 0) return;
+    let i = 0;
+    for (; i < list.length; i++) {
+      const b = list[i]!;
+      const n = sock.send(b);
+      slot.unsentBytes -= n;
+      if (n < b.length) {
+        this.shortSends++;
+        list[i] = b.subarray(n);
+        break;
+      }
+    }
+    list.splice(0, i);
+    if (list.length === 0) this.onDrained(slot);
   }
 
-  /** Forgets everything queued for a connection whose socket is gone. */
+  /** Forgets everything held for a connection whose socket is gone. */
   reset(slot: ConnectionSlot): void {
-    const q = this.tx[slot.index];
+    slot.unsent.length = 0;
+    slot.unsentBytes = 0;
+    slot.corked = false;
+    slot.tlsQueued = 0;
+    const q = this.tls[slot.index];
     if (!q) return;
-    this.engine.cancel(q.flushEvent);
-    q.flushEvent = null;
-    q.head = q.tail = q.requests = 0;
+    q.len = 0;
     q.sealed.length = 0;
     q.sealedAt.length = 0;
     this.engine.cancel(q.wake);
     q.wake = null;
     q.cpuFreeAt = 0;
     q.cpuCharged = 0;
-    slot.backlog = 0;
   }
 
-  flush(slot: ConnectionSlot): void {
-    const q = this.queue(slot);
-    this.engine.cancel(q.flushEvent);
-    q.flushEvent = null;
-    const sock = slot.socket;
-    if (!sock) return;
-    const n = q.pending;
-    if (n > 0) {
-      const requests = q.requests;
-      q.requests = 0;
-      this.batches++;
-      if (slot.tls?.open) {
-        this.pushRecord(slot, q, slot.tls.seal(q.buf.subarray(q.head, q.tail)));
-        q.head = q.tail = 0;
-      } else {
-        const sent = sock.send(q.buf.subarray(q.head, q.tail));
-        q.head += sent;
-        if (q.head === q.tail) q.head = q.tail = 0;
-        if (sent < n) this.shortSends++;
-      }
-      slot.bytesSent += n;
-      if (this.frames$.observed) {
-        const f = this.frame;
-        f.t = this.engine.now; f.conn = slot.index; f.bytes = n; f.requests = requests; f.tls = slot.tls !== null;
-        this.frames$.next(f);
-      }
+  /** Bytes the driver holds for a connection: an unsent rest, and TLS records not yet in the socket. */
+  held(slot: ConnectionSlot): number {
+    return slot.unsentBytes + slot.tlsQueued;
+  }
+
+  private tlsTx(slot: ConnectionSlot): TlsTx {
+    return (this.tls[slot.index] ??= new TlsTx());
+  }
+
+  private sealOpenRecord(slot: ConnectionSlot): void {
+    const q = this.tlsTx(slot);
+    if (q.len > 0) {
+      this.pushRecord(slot, q, slot.tls!.seal(q.buf.subarray(0, q.len)));
+      q.len = 0;
     }
     this.pushSealed(slot, q);
-    const before = slot.backlog;
-    slot.backlog = q.pending + sealedBytes(q);
-    if (before > 0 && slot.backlog === 0) this.onDrained(slot);
   }
 
   /**
    * Queues a TLS record behind the CPU time it cost (handshake key schedule and MACs, AES-GCM per
    * byte): records leave in order, each once the connection's TLS work before it is done.
    */
-  private pushRecord(slot: ConnectionSlot, q: TxQueue, rec: Uint8Array): void {
+  private pushRecord(slot: ConnectionSlot, q: TlsTx, rec: Uint8Array): void {
     const spent = slot.tls ? slot.tls.cpuNs - slot.tls.rxCpuNs - q.cpuCharged : 0;
     q.cpuCharged += spent;
     const at = Math.max(this.engine.now, q.cpuFreeAt) + spent;
     q.cpuFreeAt = at;
     q.sealed.push(rec);
     q.sealedAt.push(at);
+    slot.tlsQueued += rec.length;
   }
 
-  private pushSealed(slot: ConnectionSlot, q: TxQueue): void {
+  private pushSealed(slot: ConnectionSlot, q: TlsTx): void {
     const sock = slot.socket;
+    const before = q.sealed.length;
     while (sock && q.sealed.length > 0) {
       if (q.sealedAt[0]! > this.engine.now) {
-        if (q.wake === null) q.wake = this.engine.scheduleAt(q.sealedAt[0]!, () => { q.wake = null; this.flush(slot); }, 'nbd.tls.cpu');
+        if (q.wake === null) q.wake = this.engine.scheduleAt(q.sealedAt[0]!, () => { q.wake = null; this.writable(slot); }, 'nbd.tls.cpu');
         return;
       }
       const rec = q.sealed[0]!;
       const sent = sock.send(rec);
+      slot.tlsQueued -= sent;
       if (sent < rec.length) {
         q.sealed[0] = rec.subarray(sent);
         this.shortSends++;
@@ -188,11 +196,6 @@ export class NetworkManager {
       q.sealed.shift();
       q.sealedAt.shift();
     }
+    if (before > 0 && q.sealed.length === 0 && slot.unsent.length === 0) this.onDrained(slot);
   }
-}
-
-function sealedBytes(q: TxQueue): number {
-  let n = 0;
-  for (let i = 0; i < q.sealed.length; i++) n += q.sealed[i]!.length;
-  return n;
 }

@@ -24,7 +24,7 @@ export class ProtocolManager {
   }
 
   /** Handshake finished: from now on bytes are replies. */
-  beginTransmission(slot: ConnectionSlot, info: ExportInfo, sink: ReplySink, send: (bytes: Uint8Array) => void): void {
+  beginTransmission(slot: ConnectionSlot, info: ExportInfo, sink: ReplySink, send: (bytes: Uint8Array, more?: boolean) => void): void {
     const leftover = slot.handshake?.takeLeftover() ?? [];
     slot.handshake = null;
     slot.info = info;

@@ -14,6 +14,10 @@ export class ByteQueue {
   /** Read offset inside chunks[first]. */
   private off = 0;
   private avail = 0;
+  /** chunks[first, owned) are the queue's own copies (made by detach); what is past it is the caller's. */
+  private owned = 0;
+  /** Bytes detach() has copied, over the queue's life (receive work is linear in bytes received). */
+  copied = 0;
 
   get length(): number {
     return this.avail;
@@ -124,15 +128,30 @@ export class ByteQueue {
   }
 
   /**
-   * Copies the unread bytes into one buffer of the queue's own, so the chunks pushed so far may be
-   * reused by their owner (a receive ring about to wrap). At most one copy of what is left.
+   * Copies the unread bytes of the chunks pushed since the last detach into one buffer of the
+   * queue's own, so their owner may reuse them (a receive ring about to wrap). What an earlier
+   * detach copied stays where it is: every byte is copied at most once, however long it waits.
    */
   detach(): void {
     if (this.avail === 0) return this.clear();
-    const own = new Uint8Array(this.avail);
-    this.copyTo(own, 0, this.avail);
-    this.clear();
-    this.push(own);
+    const from = Math.max(this.owned, this.first);
+    if (from >= this.end) return;
+    let n = 0;
+    for (let i = from; i < this.end; i++) n += this.chunks[i]!.length - (i === this.first ? this.off : 0);
+    const own = new Uint8Array(n);
+    let at = 0;
+    for (let i = from; i < this.end; i++) {
+      const c = this.chunks[i]!;
+      const v = i === this.first ? c.subarray(this.off) : c;
+      own.set(v, at);
+      at += v.length;
+      this.chunks[i] = EMPTY;
+    }
+    if (from === this.first) this.off = 0;
+    this.chunks[from] = own;
+    this.end = from + 1;
+    this.owned = this.end;
+    this.copied += n;
   }
 
   clear(): void {
@@ -141,6 +160,7 @@ export class ByteQueue {
     this.end = 0;
     this.off = 0;
     this.avail = 0;
+    this.owned = 0;
   }
 
   private dropFirst(): void {
@@ -150,6 +170,7 @@ export class ByteQueue {
     if (this.first === this.end) {
       this.first = 0;
       this.end = 0;
+      this.owned = 0;
       return;
     }
     // Compact now and then so the array does not grow without bound.
@@ -158,6 +179,7 @@ export class ByteQueue {
       const live = this.end - this.first;
       c.copyWithin(0, this.first, this.end);
       for (let i = live; i < this.end; i++) c[i] = EMPTY;
+      this.owned = Math.max(0, this.owned - this.first);
       this.first = 0;
       this.end = live;
     }

@@ -132,6 +132,11 @@ export class ReplyDecoder {
     this.queue.detach();
   }
 
+  /** Input bytes detachInput has copied so far. */
+  get inputCopied(): number {
+    return this.queue.copied;
+  }
+
   /** Marks the stream failed with an error found by the session (e.g. unknown cookie). */
   fail(err: ProtocolError): void {
     this.state = S_FAILED;

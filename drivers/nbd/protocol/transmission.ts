@@ -21,8 +21,11 @@ import {
 export type SessionState = 'open' | 'draining' | 'disconnected' | 'dead';
 
 export interface TransmissionHost {
-  /** Write bytes to the server in order. Header views stay untouched until their reply arrives. */
-  send(bytes: Uint8Array): void;
+  /**
+   * Write bytes to the server in order. Header views stay untouched until their reply arrives.
+   * `more`: the request's payload follows at once (MSG_MORE), so both may leave in one segment.
+   */
+  send(bytes: Uint8Array, more?: boolean): void;
   /** A request finished: req.error is 0 or an NBD error value. */
   complete(req: NbdRequest): void;
   /** The session left 'open': server shutdown (soft disconnect) or a protocol violation. */
@@ -119,8 +122,9 @@ export class TransmissionSession {
     } else encodeRequest(this.headers[tag]!, 0, req.flags, req.type, this.generation, tag, req.offset, req.length);
     if (WRITES(req.type)) this.flushes.wrote(tag);
     else if (req.type === NBD_CMD_FLUSH && !this.flushes.flush(tag)) return null;
-    this.host.send(this.headers[tag]!);
-    if (req.type === NBD_CMD_WRITE && req.length > 0) this.host.send(req.data!.length === req.length ? req.data! : req.data!.subarray(0, req.length));
+    const payload = req.type === NBD_CMD_WRITE && req.length > 0;
+    this.host.send(this.headers[tag]!, payload);
+    if (payload) this.host.send(req.data!.length === req.length ? req.data! : req.data!.subarray(0, req.length));
     return null;
   }
 
@@ -260,6 +264,11 @@ export class TransmissionSession {
   /** Copies buffered, undecoded input so the caller may reuse the buffers it fed (a receive ring). */
   detachInput(): void {
     this.decoder.detachInput();
+  }
+
+  /** Received bytes detachInput has copied so far (each at most once). */
+  get inputCopied(): number {
+    return this.decoder.inputCopied;
   }
 
   private onData(): ProtocolError | null {

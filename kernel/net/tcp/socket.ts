@@ -170,15 +170,19 @@ export class TcpSocket implements TxOwner {
     sendSyn(this);
   }
 
-  /** Copies up to `len` bytes into the send buffer; returns how many (0 when full: wait for onWritable). */
-  send(data: Uint8Array, off = 0, len = data.length - off): number {
+  /**
+   * Copies up to `len` bytes into the send buffer; returns how many (0 when full: wait for
+   * onWritable). `more` (MSG_MORE): the caller sends the rest of this message at once, so
+   * nothing is output now; the next send without it sends header and payload together.
+   */
+  send(data: Uint8Array, off = 0, len = data.length - off, more = false): number {
     if (this.state === 'CLOSED') throw new NetError(this.userClosed ? 'EPIPE' : 'ENOTCONN', `send on closed socket ${this.label}`);
     if (this.finQueued) throw new NetError('EPIPE', `send after shutdown on ${this.label}`);
     if (off < 0 || len < 0 || off + len > data.length) throw new NetError('EINVAL', `send range ${off}+${len} outside a ${data.length}-byte buffer`);
     const n = this.sndq.append(data, off, len);
     this.host.chargeCopy(n);
     if (n < len) this.writeBlocked = true;
-    if (sendsData(this.state)) tcpOutput(this);
+    if (sendsData(this.state) && (!more || n < len)) tcpOutput(this);
     return n;
   }
 

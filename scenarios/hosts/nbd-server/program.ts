@@ -154,7 +154,7 @@ export class NbdServerProgram {
     let tls: TlsChannel | null = null;
     let session: ServerSession | null = null;
     session = this.server.accept({
-      send: (b) => writer.write(tls?.open ? tls.seal(b) : b),
+      send: (b, more) => { if (tls?.open) writer.write(tls.seal(b)); else writer.write(b, more); },
       close: () => writer.end(),
       startTls: () => {
         tls = this.tlsChannel(connSrc, {

@@ -23,10 +23,11 @@ export class SocketWriter {
     return n;
   }
 
-  write(bytes: Uint8Array): void {
+  /** `more`: another piece of the same message follows at once (MSG_MORE). */
+  write(bytes: Uint8Array, more = false): void {
     if (bytes.length === 0 || this.sock.state === 'CLOSED') return;
     if (this.head === this.pending.length) {
-      const n = this.sock.send(bytes);
+      const n = this.sock.send(bytes, 0, bytes.length, more);
       if (n === bytes.length) return;
       this.pending.push(bytes.slice(n));
       this.off = 0;

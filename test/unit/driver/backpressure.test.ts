@@ -11,8 +11,8 @@ describe('back-pressure when the socket buffer is full', () => {
       servers: [{ name: 'srv', address: undefined, port: 10809, export: 'disk' }],
       exports: [{ name: 'disk', device: undefined, access: 'rw' }],
     });
-    // 16 KiB in flight per socket, and a connection with more than 16 KiB unsent takes nothing new.
-    const r = rig(81, cfg, (n) => n.addServer('srv', { size: 1 << 22 }), { sndbuf: 16 * 1024, backlogLimit: 16 * 1024 });
+    // 16 KiB in flight per socket: a connection whose socket is full takes nothing new.
+    const r = rig(81, cfg, (n) => n.addServer('srv', { size: 1 << 22 }), { sndbuf: 16 * 1024 });
     r.engine.runUntil(10 * MS);
     const w = new VerifyWorkload(r, 256, 32, 1500, 20);
     w.start();

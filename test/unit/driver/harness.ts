@@ -12,6 +12,7 @@ import { TlsChannel } from '../../../drivers/nbd/security/tls-channel.ts';
 import type { NbdSocket, SocketEvents, SocketFactory } from '../../../drivers/nbd/socket.ts';
 import { Bio } from '../../../kernel/block/bio.ts';
 import type { GenDisk } from '../../../kernel/block/gendisk.ts';
+import type { BlkPlug } from '../../../kernel/block/queue.ts';
 import type { ReqOp } from '../../../kernel/block/types.ts';
 import { Kernel, createHostHardware } from '../../../kernel/core/kernel.ts';
 
@@ -55,6 +56,9 @@ class FakeConn implements NbdSocket {
       else this.session?.receive(copy);
     }, 'fake.c2s');
     return n;
+  }
+  get writable(): number {
+    return this.open ? Math.max(0, this.net.sndbuf - this.inFlightBytes) : 0;
   }
   cork(): void {}
   uncork(): void {}
@@ -187,11 +191,20 @@ export class Blk {
     return this.disk.queue.stats.busy.value;
   }
 
+  private plug: BlkPlug | null = null;
+
   submit(op: ReqOp, offset: number, length: number, data: Uint8Array | null, flags = 0): Bio {
     const bio = new Bio().set(op, offset / 512, length, data, flags);
     bio.endIo = (b) => this.end(b);
-    this.disk.submitBio(bio, 0);
+    this.disk.submitBio(bio, 0, this.plug);
     return bio;
+  }
+
+  /** Submits what `fn` submits under one plug (blk_start_plug … blk_finish_plug): blk-mq hands it over as a batch. */
+  plugged(fn: () => void): void {
+    const p = this.disk.startPlug();
+    this.plug = p;
+    try { fn(); } finally { this.plug = null; this.disk.finishPlug(p); }
   }
 
   private end(b: Bio): void {
@@ -216,7 +229,7 @@ export function config(over: Partial<NbdConfig>): NbdConfig {
 }
 
 /** The driver on a real kernel (blk-mq, driver model, stats tree) over the in-test network. */
-export function rig(seed: number, cfg: NbdConfig, servers: (net: FakeNet) => void, opts: { trace?: boolean; tags?: number; sndbuf?: number; backlogLimit?: number } = {}): Rig {
+export function rig(seed: number, cfg: NbdConfig, servers: (net: FakeNet) => void, opts: { trace?: boolean; tags?: number; sndbuf?: number } = {}): Rig {
   const engine = new Engine({ seed, trace: opts.trace ?? true });
   const kernel = new Kernel(engine, 'client', createHostHardware(engine, 'client', { cores: 2 }));
   const net = new FakeNet(engine);
@@ -225,7 +238,6 @@ export function rig(seed: number, cfg: NbdConfig, servers: (net: FakeNet) => voi
   const blk = new Blk();
   const { device, disk } = createNbd(kernel, 'nbd0', {
     config: cfg, sockets: net, queueDepth: opts.tags ?? 64,
-    ...(opts.backlogLimit !== undefined ? { backlogLimitBytes: opts.backlogLimit } : {}),
   });
   blk.disk = disk;
   return { engine, kernel, net, blk, dev: device };

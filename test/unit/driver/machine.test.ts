@@ -115,6 +115,9 @@ describe('NBD driver on the simulated machine', () => {
     }).replace('connection_pool_size = 4', 'connection_pool_size = 1'));
     expect(r.jobs[0]!.errors).toBeGreaterThan(0);
     expect(w.nbd.device.errors.counts['dead-conn']).toBeGreaterThan(0);
+    // Requests fail fast once dead_conn_timeout ran out, so the job may end before the server is
+    // back; the next health check (every 1 s) revives the connection.
+    w.engine.runUntil(w.engine.now + 2_000_000_000);
     expect(w.nbd.device.state).toBe('ready');
   });
 

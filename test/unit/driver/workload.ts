@@ -43,8 +43,9 @@ export class VerifyWorkload {
   }
   private readonly readPct: number;
 
+  /** The first `iodepth` requests go under one plug, as fio's first batch. */
   start(): void {
-    for (let i = 0; i < this.iodepth; i++) this.issue();
+    this.r.blk.plugged(() => { for (let i = 0; i < this.iodepth; i++) this.issue(); });
   }
 
   stop(): void {

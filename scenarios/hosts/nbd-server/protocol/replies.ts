@@ -197,8 +197,10 @@ function deliver(s: ServerSession, pieces: Uint8Array[]): void {
     }
   }
   let bytes = 0;
-  for (const p of pieces) {
-    s.io.send(p);
+  const last = pieces.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const p = pieces[i]!;
+    s.io.send(p, i < last);
     bytes += p.length;
   }
   if (s.server.opts.traceRequests !== false) s.trace('reply', { cookieHi: get32(pieces[0]!, 8), cookieLo: get32(pieces[0]!, 12), bytes });

@@ -14,9 +14,10 @@ export interface ServerIo {
   /**
    * Queues bytes to the client. Valid during the call only: reply headers come from the
    * session's reused scratch and read data may be the store's pooled buffer, so copy what is not
-   * sent at once (a kernel socket's send() copies what it accepts).
+   * sent at once (a kernel socket's send() copies what it accepts). `more`: the next piece of
+   * the same reply follows at once (MSG_MORE), so header and payload may leave together.
    */
-  send(bytes: Uint8Array): void;
+  send(bytes: Uint8Array, more?: boolean): void;
   /** Closes the connection (orderly). */
   close(): void;
   /** Upgrades the connection to TLS; the host calls `session.tlsReady(identity)` when done. */
