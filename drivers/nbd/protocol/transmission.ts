@@ -60,8 +60,6 @@ export class TransmissionSession {
   private readonly slab: Uint8Array;
   private readonly headers: Uint8Array[] = [];
   private readonly slots: Slot[] = [];
-  /** Where the search for a free tag starts when the caller brings none (tools; the driver brings blk-mq's). */
-  private nextTag = 0;
   private inFlightCount = 0;
   private readonly flushes: FlushGate;
   private readonly release = (tag: number): void => this.host.send(this.headers[tag]!);
@@ -309,16 +307,9 @@ export class TransmissionSession {
     this.maybeSendDisc();
   }
 
-  /** The next tag with nothing in flight, round robin from the last one given; -1 when all are busy. */
+  /** The lowest tag with nothing in flight (tools bring none; the driver brings blk-mq's); -1 when all are busy. */
   private freeTag(): number {
-    const n = this.slots.length;
-    for (let k = 0; k < n; k++) {
-      const t = (this.nextTag + k) % n;
-      if (this.slots[t]!.req === null) {
-        this.nextTag = (t + 1) % n;
-        return t;
-      }
-    }
+    for (let t = 0; t < this.slots.length; t++) if (this.slots[t]!.req === null) return t;
     return -1;
   }
 
