@@ -95,7 +95,7 @@ export class VirtualDisk {
     if (!(this.model.bandwidth > 0)) throw new RangeError(`disk '${opts.name}': bandwidth must be > 0`);
     this.pageSize = opts.pageSize ?? 4096;
     this.writeCache = opts.writeCache ?? true;
-    this.store = new CachedMedia(this.pageSize, this.writeCache, opts.prefill ?? 'zeros');
+    this.store = new CachedMedia(this.pageSize, this.writeCache, engine.bugs.has('disk-prefill-ignored') ? 'zeros' : opts.prefill ?? 'zeros');
     this.faults = new FaultSet((n) => engine.rng.get(n), `${opts.name}/faults`);
   }
 

@@ -75,6 +75,12 @@ export const BUGS = [
     description: 'a server host crash also drops the cache of the shared volume it exports, as if the volume were its own disk',
     killers: [{ scenario: 'multi-shared-volume.toml' }],
   },
+  {
+    name: 'disk-prefill-ignored',
+    layer: 'disk',
+    description: 'the virtual disk ignores its prefill: a prefilled export reads as holes, so reads move no data and return zeros',
+    killers: [{ scenario: 'perf-seq-read.toml' }, { scenario: 'perf-randread-4k.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];
