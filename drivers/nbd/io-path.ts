@@ -248,7 +248,7 @@ export class IoPath implements ExportCaps, CacheHost {
     if (slot.outstanding === 0) { slot.lastRxAt = r.tSent; if (!this.watching) this.watch(); }
     slot.outstanding++;
     slot.requestsSent++;
-    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.send', { tag, cmd: r.type, off: r.offset, len: r.length, conn: slot.index, sends: r.sends });
+    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.send', { id: r.rq ? r.rq.id : -1, tag, gen: slot.generation, cmd: r.type, off: r.offset, len: r.length, conn: slot.index, sends: r.sends });
     r.tag = tag;
     const bad = slot.transmission!.submit(r);
     if (bad !== null) {
@@ -361,7 +361,7 @@ export class IoPath implements ExportCaps, CacheHost {
     }
     if (errno !== 0) this.perf.errors++;
     this.completed++;
-    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.done', { tag: rq.tag, errno, lat: now - r.tQueued });
+    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.done', { id: rq.id, tag: rq.tag, errno, lat: now - r.tQueued });
     if (errno === 0 && r.bounced && rq.op === REQ_OP.READ) rqCopyIn(rq, r.bounce!);
     this.release(r);
     blkMqComplete(rq, errno);

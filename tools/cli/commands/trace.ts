@@ -1,10 +1,13 @@
 import { closeSync, writeFileSync } from 'node:fs';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { requestTimelines, stagePercentiles, type RequestTimeline } from '../../trace/latency.ts';
+import { renderTable } from '../format/table.ts';
+import { formatNs } from '../format/units.ts';
 import { EXPORT_FORMATS, exportTrace, type ExportFormat } from '../../trace/export.ts';
 import { readTrace } from '../../trace/format.ts';
 import { openOutput } from '../../trace/writer.ts';
 import { action, type CommandModule } from '../command.ts';
-import { EXIT_OK } from '../errors.ts';
+import { EXIT_OK, UsageError } from '../errors.ts';
 import { hasWireBytes, pcapOfTrace } from '../trace-pcap.ts';
 
 /** `trace export TRACE --format perfetto|jsonl|pcap [-o FILE]`. */
@@ -33,5 +36,38 @@ export const traceCommand: CommandModule = {
           return EXIT_OK;
         }),
       );
+    trace
+      .command('latency')
+      .description('where every microsecond went: per-stage latency percentiles per op, or one request\'s timeline (--request ID)')
+      .argument('<trace>', 'trace file (JSONL) from `run --trace`')
+      .option('--request <id>', 'one request (its blk-mq rq id, as in rq.queue)', (v: string) => {
+        if (!/^[0-9]+$/.test(v)) throw new InvalidArgumentError('a request id is a non-negative integer.');
+        return Number(v);
+      })
+      .option('--json', 'print JSON')
+      .action(
+        action(ctx, (file: string, opts: { request?: number; json?: boolean }) => {
+          const ts = requestTimelines(readTrace(file).records);
+          if (opts.request !== undefined) {
+            const t = ts.find((x) => x.id === opts.request);
+            if (!t) throw new UsageError('--request', `no completed request ${opts.request} in ${file} (ids ${ts.length > 0 ? `${ts[0]!.id}..${ts[ts.length - 1]!.id}` : 'none'})`);
+            ctx.io.stdout(opts.json ? `${JSON.stringify(t)}\n` : requestText(t));
+            return EXIT_OK;
+          }
+          const p = stagePercentiles(ts);
+          if (opts.json) ctx.io.stdout(`${JSON.stringify(p)}\n`);
+          else for (const [op, rows] of Object.entries(p)) {
+            ctx.io.stdout(`${op}: ${rows['end to end']!.count} requests\n${renderTable(['stage', 'p50', 'p90', 'p99', 'max'], Object.entries(rows).map(([s, r]) => [s, formatNs(r.p50), formatNs(r.p90), formatNs(r.p99), formatNs(r.max)]))}\n`);
+          }
+          return EXIT_OK;
+        }),
+      );
   },
 };
+
+function requestText(t: RequestTimeline): string {
+  const head = `request ${t.id}: ${t.op}${t.offset !== undefined ? ` offset ${t.offset} length ${t.length}` : ''}${t.server ? ` via server ${t.server}` : ''}, ${formatNs(t.totalNs)} end to end\n`;
+  let at = t.points.start!;
+  const rows = t.stages.map(([s, ns]) => { const from = at; at += ns; return [formatNs(from), formatNs(ns), s]; });
+  return head + renderTable(['from', 'took', 'stage'], rows);
+}
