@@ -161,7 +161,8 @@ export class IoPath implements ExportCaps, CacheHost {
       return BLK_STS.OK;
     }
     if (!mapCommand(r, this, this.opts.maxIo)) {
-      this.finish(r, 0, -1);
+      // Nothing to send, but a FLUSH still waits for the write-back of what it covers.
+      if (rq.op !== REQ_OP.FLUSH || this.cache.admit(r) === CacheVerdict.PASS) this.finish(r, 0, -1);
       return BLK_STS.OK;
     }
     if (this.cache.admit(r) !== CacheVerdict.PASS) return BLK_STS.OK;

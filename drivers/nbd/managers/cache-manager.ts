@@ -25,6 +25,7 @@ export type CacheMode = 'off' | 'write-through' | 'write-back';
 /** What the cache needs from the request path. */
 export interface CacheHost {
   readonly canCache: boolean;
+  readonly canFlush: boolean;
   readonly exportBytes: number;
   /** Continues a request the cache held (barrier, connection choice, send). */
   dispatch(r: NbdCmd): void;
@@ -263,7 +264,7 @@ export class CacheManager {
   /** Write-back progressed: held FLUSHes whose data is written go on, held writes try again. */
   private retryHeld(): void {
     if (this.mgmtFlushEpoch >= 0 && this.wb!.cleanThrough(this.mgmtFlushEpoch)) {
-      if (this.host!.submitInternal(SLOT_FLUSH, NBD_CMD_FLUSH, 0, 0, 0, null)) this.mgmtFlushEpoch = -1;
+      if (!this.host!.canFlush || this.host!.submitInternal(SLOT_FLUSH, NBD_CMD_FLUSH, 0, 0, 0, null)) this.mgmtFlushEpoch = -1;
     }
     for (let i = 0; i < this.held.length;) {
       const r = this.held[i]!;
@@ -271,7 +272,8 @@ export class CacheManager {
       if (e >= 0) {
         if (!this.wb!.cleanThrough(e)) { i++; continue; }
         this.held.splice(i, 1); this.heldEpoch.splice(i, 1);
-        this.host!.dispatch(r);
+        // Written back: the FLUSH goes to the server, or completes if the server has no cache to flush.
+        if (this.host!.canFlush) this.host!.dispatch(r); else this.host!.completeLocal(r, 0);
         continue;
       }
       this.held.splice(i, 1); this.heldEpoch.splice(i, 1);
