@@ -22,8 +22,10 @@ const RAM_IRQ_BASE = 20;
 export interface JobsContext {
   readonly engine: Engine;
   readonly client: Host;
-  /** The NBD device; undefined in a scenario without servers. */
+  /** The first NBD device; undefined in a scenario without servers. */
   readonly nbd: ClientNbd | undefined;
+  /** Every NBD device by name (a job runs on the one it names). */
+  readonly nbds?: ReadonlyMap<string, ClientNbd>;
   /** The tapped view of a block device of the client. */
   tapOf(device: string): HistoryTap;
 }
@@ -80,7 +82,7 @@ export function startJobs(s: Scenario, ctx: JobsContext): JobsRun {
       workloads.push(w);
       w.start();
     };
-    const nbd = ctx.nbd;
+    const nbd = ctx.nbds?.get(device) ?? ctx.nbd;
     ctx.engine.scheduleAt(startNs, () => {
       if (isRamDevice(device) || !nbd) run(true);
       else whenReady(nbd, run);

@@ -5,7 +5,7 @@
  */
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { Scenario } from '../schema/types.ts';
-import { runMgmtCommand } from './mgmt.ts';
+import { runDeviceMgmt } from './mgmt.ts';
 import { resultOf, runWorldSafely } from './run.ts';
 import { snapshotWorld, statechartsOf, viewWorld } from './show.ts';
 import type { MgmtOutput, RunOptions, SimSession } from './types.ts';
@@ -33,10 +33,8 @@ export function openSession(scenario: Scenario, seed: number, opts: RunOptions =
     machines: () => [...statechartsOf(w, traced).keys()],
     show: () => snapshotWorld(w, traced),
     view: () => viewWorld(w, traced),
-    mgmt: (argv: readonly string[]): MgmtOutput => {
-      if (!w.nbd) throw new Error('no NBD device in this scenario (it has no [[server]])');
-      return runMgmtCommand(w.nbd.device, w.client.kernel, argv);
-    },
+    // A leading device name (`nbd1 nbd-server-info`) picks the device; else the first.
+    mgmt: (argv: readonly string[]): MgmtOutput => runDeviceMgmt(w.nbds, w.client.kernel, argv),
     nextEventTime: () => w.engine.nextEventTime(),
     advanceTo(t) {
       const next = w.engine.nextEventTime();

@@ -18,7 +18,8 @@ import { attachNbdClient, type ClientNbd } from './client-nbd.ts';
 import { HistoryTap } from './history-tap.ts';
 import { scaledCosts } from '../../hw-sim/cpu/costs.ts';
 import { startJobs } from './jobs.ts';
-import { runMgmtCommand } from './mgmt.ts';
+import { runDeviceMgmt } from './mgmt.ts';
+import { nbdDeviceGroups, type NbdDeviceGroup } from '../schema/devices.ts';
 import { buildVolumes, crashLosesData, startServers } from './servers.ts';
 import { drawSwarm } from './swarm.ts';
 import { scheduleTimeline, type TimelineLog } from './timeline.ts';
@@ -40,8 +41,10 @@ export interface World {
   readonly servers: ReadonlyMap<string, NbdServerProgram>;
   /** Shared volumes by `[[volume]]` name. */
   readonly volumes: ReadonlyMap<string, SharedVolume>;
-  /** The NBD driver on the client; undefined in a scenario without servers (RAM disks only). */
+  /** The first NBD device on the client; undefined in a scenario without servers (RAM disks only). */
   readonly nbd: ClientNbd | undefined;
+  /** Every NBD device by name (nbd0, nbd1, ...): one per export the servers attach. */
+  readonly nbds: ReadonlyMap<string, ClientNbd>;
   /** The tapped block device per device name (nbd0, ram0 ...). */
   readonly disks: ReadonlyMap<string, HistoryTap>;
   readonly workloads: readonly Workload[];
@@ -99,12 +102,17 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
       return true;
     }
     : undefined;
-  const exportName = s.nbd.exports[0]?.device ?? 'nbd0';
   const depth = Math.max(32, ...s.jobs.map((j) => j.iodepth * j.numjobs * 2));
-  // No servers: no network device to attach (jobs run on RAM disks).
-  const nbd = s.servers.length === 0 ? undefined : attachNbdClient(engine, client, {
-    name: exportName, config: s.nbd, queueDepth: Math.min(depth, 256), scheduler: s.machine.ioScheduler, resolve, ...(dropWrite ? { dropWrite } : {}),
+  // One NBD device per export the servers attach (nbd0, nbd1, ...); no servers: none (jobs run on RAM disks).
+  const nbds = new Map<string, ClientNbd>();
+  const groups = s.servers.length === 0 ? [] : nbdDeviceGroups(s.nbd);
+  groups.forEach((g, k) => {
+    nbds.set(g.device, attachNbdClient(engine, client, {
+      name: g.device, config: g.config, queueDepth: Math.min(depth, 256), scheduler: s.machine.ioScheduler, resolve,
+      ...(dropWrite && k === 0 ? { dropWrite } : {}),
+    }));
   });
+  const nbd = nbds.values().next().value;
   const disks = new Map<string, HistoryTap>();
   const tapOf = (name: string): HistoryTap => {
     let t = disks.get(name);
@@ -135,20 +143,17 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     crashed: (at, server) => {
       const spec = s.servers.find((x) => x.name === server);
       if (spec && !crashLosesData(spec)) return;
-      for (const [name, t] of disks) if (!isRamDevice(name)) t.crash(at, server);
+      for (const [name, t] of disks) if (!isRamDevice(name) && servedBy(groups, name, server)) t.crash(at, server);
     },
     clientCrash: (down) => {
       client.link.setImpairments({ up: !down });
-      if (down) nbd?.device.clientCrash(); else nbd?.device.clientRestart();
+      for (const n of nbds.values()) if (down) n.device.clientCrash(); else n.device.clientRestart();
     },
-    mgmt: (argv) => {
-      if (!nbd) throw new Error('no NBD device in this scenario (it has no [[server]])');
-      return runMgmtCommand(nbd.device, client.kernel, argv);
-    },
+    mgmt: (argv) => runDeviceMgmt(nbds, client.kernel, argv),
   });
   if (swarm) tl.faults.push({ atNs: 0, description: swarm.description });
   for (const ev of swarm?.added ?? []) engine.scheduleAt(ev.atNs, () => tl.inject(ev), `runner.swarm.${ev.action}`);
-  const jobs = startJobs(s, { engine, client, nbd, tapOf });
+  const jobs = startJobs(s, { engine, client, nbd, nbds, tapOf });
   const lastEventNs = s.timeline.reduce((m, e) => Math.max(m, e.atNs + ('durationNs' in e && e.durationNs !== undefined ? e.durationNs : 0)), 0);
   const planned = Math.max(lastEventNs, s.lastHealNs, ...s.jobs.map((j) => j.startNs + (j.runtimeNs ?? 0)));
   const patience = (s.expect.livenessNs ?? STALL_NS) + GRACE_NS;
@@ -158,7 +163,7 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     return Math.max(planned, last) + patience;
   };
   return {
-    scenario: s, seed, engine, machine, client, servers, volumes, nbd, disks, workloads: jobs.workloads, readBacks: jobs.readBacks, timeline: tl, deadlineNs,
+    scenario: s, seed, engine, machine, client, servers, volumes, nbd, nbds, disks, workloads: jobs.workloads, readBacks: jobs.readBacks, timeline: tl, deadlineNs,
     finished: () => jobs.left() === 0 && engine.now >= lastEventNs && tl.pending === 0,
     end: undefined, error: undefined,
   };
@@ -195,3 +200,7 @@ function packetSink(onPacket: (tNs: Ns, packet: Uint8Array) => void): PcapSink {
   };
 }
 
+/** Whether `server` is one of the servers of NBD device `device`. */
+function servedBy(groups: readonly NbdDeviceGroup[], device: string, server: string): boolean {
+  return groups.find((g) => g.device === device)?.config.servers.some((x) => x.name === server) ?? false;
+}

@@ -7,6 +7,7 @@
 import { deviceOfServer, mismatch } from '../../drivers/nbd/config/backend.ts';
 import type { NbdConfig } from '../../drivers/nbd/config/types.ts';
 import type { ServerSpec, TimelineEvent } from './types.ts';
+import { nbdDeviceGroups, splitDevice } from './devices.ts';
 
 /** The backend a scenario server serves under an export name, if it has that export. */
 export function servedBackend(servers: readonly ServerSpec[], server: string, exportName: string): string | undefined {
@@ -33,23 +34,25 @@ export function mixedServedBackend(nbd: NbdConfig, servers: readonly ServerSpec[
 }
 
 /**
- * `nbd-server-add NAME [PORT] [EXPORT] [ADDRESS] [BACKEND]` in the timeline: the store NAME
- * serves must be the device's. Returns the offending event's index and why, if any.
+ * `[nbdN] nbd-server-add NAME [PORT] [EXPORT] [ADDRESS] [BACKEND]` in the timeline: the store
+ * NAME serves must be its device's. Returns the offending event's index and why, if any.
  */
 export function mixedAddedServer(
   timeline: readonly TimelineEvent[], nbd: NbdConfig, servers: readonly ServerSpec[],
 ): { index: number; reason: string } | undefined {
-  const dev0 = nbd.servers[0];
-  if (!dev0) return undefined;
-  const device = deviceOfServer(dev0, nbd.servers, nbd.exports);
-  const deviceId = nbd.backend ?? dev0.backend ?? servedBackend(servers, dev0.name, dev0.export);
+  const groups = nbdDeviceGroups(nbd);
   for (const ev of timeline) {
-    if (ev.action !== 'mgmt' || ev.argv[0] !== 'nbd-server-add' || ev.argv[1] === undefined) continue;
-    const name = ev.argv[1];
-    const exportName = ev.argv[3] ?? dev0.export;
-    const id = ev.argv[5] ?? servedBackend(servers, name, exportName);
+    if (ev.action !== 'mgmt') continue;
+    const { device, argv } = splitDevice(ev.argv);
+    if (argv[0] !== 'nbd-server-add' || argv[1] === undefined) continue;
+    const group = device === undefined ? groups[0] : groups.find((g) => g.device === device);
+    const first = group?.config.servers[0];
+    if (!group || !first) continue;
+    const deviceId = nbd.backend ?? first.backend ?? servedBackend(servers, first.name, first.export);
+    const name = argv[1];
+    const id = argv[5] ?? servedBackend(servers, name, argv[3] ?? first.export);
     if (id !== undefined && deviceId !== undefined && id !== deviceId) {
-      return { index: ev.index, reason: mismatch(device, `server "${name}"`, id, `server "${dev0.name}"`, deviceId) };
+      return { index: ev.index, reason: mismatch(group.device, `server "${name}"`, id, `server "${first.name}"`, deviceId) };
     }
   }
   return undefined;

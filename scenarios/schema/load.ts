@@ -10,6 +10,7 @@ import { ScenarioError } from './errors.ts';
 import { lastHealTime } from './heal.ts';
 import { normaliseExpect, normaliseVolumes, normaliseJobs, normaliseLinks, normaliseMachine, normaliseServers, normaliseTimeline, RefProblem } from './normalise.ts';
 import { CLIENT_HOST, type Scenario, type ServerSpec } from './types.ts';
+import { nbdDeviceGroups } from './devices.ts';
 import { mixedAddedServer, mixedServedBackend } from './backend.ts';
 
 /** Without `[nbd] servers`, the driver attaches the first export of every [[server]]. */
@@ -53,7 +54,7 @@ function build(doc: ScenarioDocument, file: string, text: string): Scenario {
   // No [[link]] at all: every server gets a default link to the client.
   const linkDoc = doc.link.length > 0 ? doc : { ...doc, link: servers.map((s) => defaultLink(s.name)) };
   const links = normaliseLinks(linkDoc, hosts);
-  const timeline = normaliseTimeline(doc.at, servers, links);
+  const timeline = normaliseTimeline(doc.at, servers, links, nbdDeviceGroups(nbd).map((g) => g.device));
   const added = mixedAddedServer(timeline, nbd, servers);
   if (added) throw new RefProblem(['at', added.index, 'command'], added.reason);
   const jobs = normaliseJobs(doc, deviceSizes(nbd, servers));

@@ -3,6 +3,7 @@ import type { ScenarioDocument } from './document.ts';
 import type { timelineSchema } from './timeline.ts';
 import { isRamDevice, ramDiskBytes } from './workload.ts';
 import { mgmtArgvProblem } from './mgmt-argv.ts';
+import { splitDevice } from './devices.ts';
 import {
   CLIENT_HOST,
   type Expectations,
@@ -137,7 +138,7 @@ function resolveDirection(ref: string, link: LinkSpec, path: (string | number)[]
 
 type RawAt = z.output<typeof timelineSchema>;
 
-export function normaliseTimeline(raw: readonly RawAt[], servers: readonly ServerSpec[], links: readonly LinkSpec[]): TimelineEvent[] {
+export function normaliseTimeline(raw: readonly RawAt[], servers: readonly ServerSpec[], links: readonly LinkSpec[], devices?: readonly string[]): TimelineEvent[] {
   const server = (name: string, i: number): string => {
     if (!servers.some((s) => s.name === name)) throw new RefProblem(['at', i, 'target'], `unknown server "${name}" (servers: ${list(servers.map((s) => s.name))})`);
     return name;
@@ -181,7 +182,11 @@ export function normaliseTimeline(raw: readonly RawAt[], servers: readonly Serve
       }
       case 'mgmt': {
         const argv = typeof a.command === 'string' ? a.command.trim().split(/\s+/) : a.command;
-        const problem = mgmtArgvProblem(argv, servers.map((x) => x.name));
+        const own = splitDevice(argv);
+        if (own.device !== undefined && devices && !devices.includes(own.device)) {
+          throw new RefProblem(['at', i, 'command'], `no NBD device "${own.device}" (devices: ${list(devices)})`);
+        }
+        const problem = mgmtArgvProblem(own.argv, servers.map((x) => x.name));
         if (problem !== undefined) throw new RefProblem(['at', i, 'command'], problem);
         return { ...base, action: a.action, argv };
       }

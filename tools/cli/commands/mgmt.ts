@@ -13,7 +13,7 @@ export const mgmtCommand: CommandModule = {
       .command('mgmt')
       .description('run a scenario to a virtual time and print a management command\'s output (e.g. nbd-connection-info)')
       .argument('<scenario>', 'scenario TOML file')
-      .argument('<command...>', 'management command and its arguments')
+      .argument('<command...>', 'management command and its arguments, optionally after the device (nbd1 nbd-server-info; default: the first device)')
       .requiredOption('--at <time>', 'virtual time, e.g. 2.5s', durationArg)
       .option('--seed <n>', 'seed (default: the first [scenario] seed)', seedArg)
       .option('--json', 'print the command\'s structured data as JSON')
@@ -21,7 +21,9 @@ export const mgmtCommand: CommandModule = {
       .allowUnknownOption()
       .action(
         action(ctx, async (file: string, command: string[], f: { at: number; seed?: number; json?: boolean }) => {
-          if (!/^nbd-[a-z-]+$/.test(command[0]!)) throw new UsageError(command[0]!, 'not a management command (they start with nbd-)');
+          // An optional leading device name picks one of several devices: `nbd1 nbd-server-info`.
+          const word = /^nbd[0-9]+$/.test(command[0]!) && command.length > 1 ? command[1]! : command[0]!;
+          if (!/^nbd-[a-z-]+$/.test(word)) throw new UsageError(word, 'not a management command (they start with nbd-)');
           const s = loadScenario(file);
           const session = requireSessions(await ctx.loadRunner())(s, f.seed ?? s.seeds[0]!);
           while (session.now < f.at && session.step() !== undefined);
