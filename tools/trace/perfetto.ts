@@ -1,11 +1,15 @@
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { TraceHeader } from './format.ts';
+import { requestTimelines, type RequestTimeline } from './latency.ts';
 
 /** One Chrome trace-event (the JSON format ui.perfetto.dev and chrome://tracing open). */
 export interface ChromeEvent {
   name: string;
-  ph: 'M' | 'i' | 'b' | 'e' | 'n' | 'B' | 'E';
+  ph: 'M' | 'i' | 'b' | 'e' | 'n' | 'B' | 'E' | 'X' | 's' | 't' | 'f';
   ts?: number;
+  dur?: number;
+  /** Flow end binds to the enclosing slice ('e'). */
+  bp?: 'e';
   pid: number;
   tid?: number;
   cat?: string;
@@ -69,7 +73,8 @@ export function toChromeTrace(header: TraceHeader | undefined, records: Iterable
   };
 
   let lastT = 0;
-  for (const r of records) {
+  const list = Array.isArray(records) ? (records as readonly TraceRecord[]) : [...records];
+  for (const r of list) {
     const { pid, tid } = track(r.src);
     const ts = us(r.t);
     lastT = r.t;
@@ -111,5 +116,45 @@ export function toChromeTrace(header: TraceHeader | undefined, records: Iterable
     const { pid, tid } = tids.get(id.slice(0, id.lastIndexOf('#')))!;
     events.push({ name, ph: 'e', ts: end, pid, tid, cat: 'request', id, args: { unfinished: true } });
   }
+  requestFlows(requestTimelines(list), track, events);
   return { traceEvents: events, displayTimeUnit: 'ns', metadata: header ? { ...header } : {} };
+}
+
+/** Stages on the server host (the rest are the client's). */
+const SERVER_STAGES = new Set(['server queue', 'disk', 'server send']);
+
+/**
+ * Each request's stages as slices on `requests` lanes of the host that spent them (a lane per
+ * request in flight there, so slices nest), joined by flow arrows client → server → client.
+ */
+function requestFlows(ts: readonly RequestTimeline[], track: (src: string) => { pid: number; tid: number }, events: ChromeEvent[]): void {
+  const lanes = new Map<string, number[]>(); // host → busy-until per lane
+  const lane = (host: string, from: number, to: number): { pid: number; tid: number } => {
+    const busy = lanes.get(host) ?? [];
+    lanes.set(host, busy);
+    let i = busy.findIndex((until) => until <= from);
+    if (i < 0) { i = busy.length; busy.push(0); }
+    busy[i] = to;
+    return track(`${host}/requests ${i}`);
+  };
+  for (const t of ts) {
+    const start = t.points.start!;
+    const client = lane(CLIENT, start, t.points.completed!);
+    const srvFrom = t.points.serverRx;
+    const srvTo = t.points.serverReply ?? t.points.diskDone ?? srvFrom;
+    const server = t.server && srvFrom !== undefined && srvTo !== undefined ? lane(t.server, srvFrom, srvTo) : undefined;
+    let at = start;
+    const name = `${t.op} ${t.id}`;
+    const flow = (ph: 's' | 't' | 'f', where: { pid: number; tid: number }, ts: number): void => {
+      events.push({ name, ph, ts: us(ts), ...where, cat: 'request-flow', id: String(t.id), ...(ph === 'f' ? { bp: 'e' as const } : {}) });
+    };
+    for (const [stage, ns] of t.stages) {
+      const where = server && SERVER_STAGES.has(stage) ? server : client;
+      events.push({ name: stage, ph: 'X', ts: us(at), dur: us(ns), ...where, cat: 'request-stage', args: { request: t.id, op: t.op, ns } });
+      if (server && stage.startsWith('request out')) flow('s', client, at);
+      if (server && stage === 'server queue') flow('t', server, at);
+      if (server && stage.startsWith('reply back')) flow('f', client, at);
+      at += ns;
+    }
+  }
 }

@@ -7,6 +7,7 @@ import type { TraceRecord } from '../../../hw-sim/engine/trace.ts';
 import { loadScenario } from '../../../scenarios/schema/index.ts';
 import { runScenario } from '../../../scenarios/runner/index.ts';
 import { requestTimelines, stagePercentiles } from '../../../tools/trace/latency.ts';
+import { toChromeTrace } from '../../../tools/trace/perfetto.ts';
 
 const recs: TraceRecord[] = [];
 runScenario(loadScenario(join(import.meta.dirname, '../../../scenarios/smoke.toml')), 1, { onTrace: (r) => recs.push(r) });
@@ -49,5 +50,26 @@ describe('trace latency', () => {
     expect(names.at(-1)).toBe('end to end');
     expect(names.indexOf('disk')).toBeGreaterThan(names.indexOf('server queue'));
     expect(p['write']!['end to end']!.count).toBe(ts.filter((t) => t.op === 'write').length);
+  });
+});
+
+describe('Perfetto export of requests', () => {
+  it('stage slices on each host\'s request lanes, joined by a flow client → server → client', () => {
+    const ev = toChromeTrace(undefined, recs).traceEvents;
+    const flows = new Map<string, typeof ev>();
+    for (const e of ev) if (e.cat === 'request-flow') flows.set(e.id!, [...(flows.get(e.id!) ?? []), e]);
+    expect(flows.size).toBe(ts.filter((t) => t.server !== undefined).length);
+    const slices = ev.filter((e) => e.ph === 'X');
+    for (const [, f] of [...flows].slice(0, 200)) {
+      expect(f.map((e) => e.ph)).toEqual(['s', 't', 'f']);
+      expect(f[0]!.pid).toBe(f[2]!.pid); // client
+      expect(f[1]!.pid).not.toBe(f[0]!.pid); // server host
+      // Each flow point starts a stage slice on its own lane (so the arrow binds to it).
+      for (const p of f) expect(slices.some((x) => x.pid === p.pid && x.tid === p.tid && x.ts === p.ts)).toBe(true);
+    }
+    // Slices on one lane never overlap (a lane holds one request at a time).
+    const byLane = new Map<string, { ts: number; end: number }[]>();
+    for (const x of slices) byLane.set(`${x.pid}/${x.tid}`, [...(byLane.get(`${x.pid}/${x.tid}`) ?? []), { ts: x.ts!, end: x.ts! + x.dur! }]);
+    for (const xs of byLane.values()) for (let i = 1; i < xs.length; i++) expect(xs[i]!.ts).toBeGreaterThanOrEqual(xs[i - 1]!.end - 1e-9);
   });
 });
