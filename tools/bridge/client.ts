@@ -8,6 +8,7 @@ import { NbdHandshake } from '../../drivers/nbd/protocol/handshake.ts';
 import type { ExportListing, ExtensionRequest, HandshakeFailure, NegotiatedExport } from '../../drivers/nbd/protocol/handshake-types.ts';
 import { newRequest, type NbdRequest } from '../../drivers/nbd/protocol/request-check.ts';
 import { TransmissionSession } from '../../drivers/nbd/protocol/transmission.ts';
+import type { FrameCounters } from '../../drivers/nbd/protocol/transmission-frames.ts';
 import {
   NBD_CMD_BLOCK_STATUS, NBD_CMD_CACHE, NBD_CMD_FLAG_REQ_ONE, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM,
   NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES, NBD_ERROR_NAMES,
@@ -122,6 +123,11 @@ export class BridgeClient {
       });
       raw.once('connect', () => hs.start());
     });
+  }
+
+  /** What compression and checksums did on this connection (null when neither was negotiated). */
+  get frameCounters(): FrameCounters | null {
+    return this.session?.frames?.counters ?? null;
   }
 
   get inFlight(): number {

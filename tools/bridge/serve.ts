@@ -4,6 +4,7 @@ import { MemoryStore } from '../../scenarios/hosts/nbd-server/store/memory-store
 import { RngStreams } from '../../hw-sim/engine/rng.ts';
 import { NbdServer, type ServerExport, type ServerSession, type TlsMode } from '../../scenarios/hosts/nbd-server/protocol/index.ts';
 import { SocketStream } from './byte-stream.ts';
+import { NBD_ORION_CHECKSUM_CRC32C, NBD_ORION_COMPRESS_DEFLATE, NBD_ORION_COMPRESS_LZ4 } from '../../drivers/nbd/protocol/uapi.ts';
 import { readPskFile } from './psk.ts';
 
 export interface ServeOptions {
@@ -30,7 +31,9 @@ export function startServe(opts: ServeOptions): Promise<RunningServer> {
     name: e.name, store: new MemoryStore(e.size), ...(e.allow ? { allow: e.allow } : {}), ...(e.readOnlyFor ? { readOnlyFor: e.readOnlyFor } : {}),
   }));
   const rng = new RngStreams('serve');
-  const server = new NbdServer({ exports, tls }, { name: 'serve', rngOf: (n) => rng.get(n), traceRequests: false });
+  // Every Orion extension is granted to clients that ask (docs/nbd-extensions.md).
+  const extensions = { compression: [NBD_ORION_COMPRESS_LZ4, NBD_ORION_COMPRESS_DEFLATE], checksum: [NBD_ORION_CHECKSUM_CRC32C] };
+  const server = new NbdServer({ exports, tls, extensions }, { name: 'serve', rngOf: (n) => rng.get(n), traceRequests: false });
   const log = opts.log;
   const sockets = new Set<SocketStream>();
   const tcp: Server = createServer((raw) => {

@@ -15,9 +15,10 @@ import {
   NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_BLOCK_STATUS, NBD_REPLY_TYPE_ERROR, NBD_REPLY_TYPE_ERROR_OFFSET,
   NBD_REPLY_TYPE_FLAG_ERROR, NBD_REPLY_TYPE_NONE, NBD_REPLY_TYPE_OFFSET_DATA, NBD_REPLY_TYPE_OFFSET_HOLE,
   NBD_SIMPLE_REPLY_MAGIC, NBD_SIMPLE_REPLY_SIZE, NBD_STRUCTURED_REPLY_HEADER_SIZE, NBD_STRUCTURED_REPLY_MAGIC,
-  NBD_EXTENDED_REPLY_MAGIC, NBD_EXTENDED_REPLY_SIZE, NBD_REPLY_TYPE_BLOCK_STATUS_EXT,
+  NBD_EXTENDED_REPLY_MAGIC, NBD_EXTENDED_REPLY_SIZE, NBD_REPLY_TYPE_BLOCK_STATUS_EXT, NBD_ORION_FRAME_SIZE,
 } from './uapi.ts';
-import { get16, get32, get64, utf8String } from './wire.ts';
+import { get16, get32, get64, put32, utf8String } from './wire.ts';
+import { parseFrameHeader, type FrameHeader } from './payload-frame.ts';
 
 export const REPLY_EVENT = {
   /** More bytes are needed. */
@@ -38,6 +39,8 @@ export const REPLY_EVENT = {
   CHUNK_ERROR: 7,
   /** Protocol violation: `protocolError` (verdict hard-disconnect); the decoder stays failed. */
   ERROR: 8,
+  /** A payload frame (docs/nbd-extensions.md): `frame` (header fields) and `data` (its `frame.wire` bytes, a view). */
+  FRAME: 9,
 } as const;
 export type ReplyEventKind = (typeof REPLY_EVENT)[keyof typeof REPLY_EVENT];
 
@@ -47,6 +50,9 @@ export const MAX_BUFFERED_CHUNK = 4 + 8 * (1 << 21);
 const S_HEADER = 0;
 const S_DATA = 1;
 const S_FAILED = 2;
+/** Payload frames: waiting for a simple reply's frame header, then for a frame's body. */
+const S_FRAME_HEADER = 3;
+const S_FRAME_BODY = 4;
 
 export class ReplyDecoder {
   readonly queue = new ByteQueue();
@@ -77,6 +83,13 @@ export class ReplyDecoder {
   protocolError: ProtocolError | null = null;
 
   private state = S_HEADER;
+  /** Payloads travel in frames (compression or checksums negotiated); `frameMaxWire` bounds a body. */
+  framed = false;
+  frameMaxWire = 0;
+  /** The current frame's header (valid from CHUNK_OFFSET_DATA / FRAME to the next event). */
+  frame: FrameHeader = { raw: 0, wire: 0, checksum: 0, flags: 0 };
+  private frameRaw = 0;
+  private readonly frameScratch = new Uint8Array(NBD_ORION_FRAME_SIZE);
   private nextPos = 0;
   private payload: Uint8Array = EMPTY;
   private scratch: Uint8Array = new Uint8Array(256);
@@ -97,7 +110,10 @@ export class ReplyDecoder {
 
   /** After SIMPLE: `n` bytes of read data follow this reply (0: none). */
   expectData(n: number): void {
-    if (this.state === S_HEADER && n > 0) {
+    if (this.state === S_HEADER && n > 0 && this.framed) {
+      this.state = S_FRAME_HEADER;
+      this.frameRaw = n;
+    } else if (this.state === S_HEADER && n > 0) {
       this.state = S_DATA;
       this.nextPos = 0;
       this.dataRemaining = n;
@@ -156,6 +172,20 @@ export class ReplyDecoder {
   next(): ReplyEventKind {
     if (this.state === S_FAILED) return REPLY_EVENT.ERROR;
     const q = this.queue;
+    if (this.state === S_FRAME_HEADER) {
+      if (q.length < NBD_ORION_FRAME_SIZE) return REPLY_EVENT.NEED_MORE;
+      const h = parseFrameHeader(this.gather(NBD_ORION_FRAME_SIZE), 0, this.frameMaxWire);
+      if (typeof h === 'string') return this.failWith(hard('bad-value', 'frame', h));
+      if (h.raw !== this.frameRaw) return this.failWith(hard('bad-length', 'frame.raw', `${h.raw}, the read asked for ${this.frameRaw}`));
+      this.frame = h;
+      this.state = S_FRAME_BODY;
+    }
+    if (this.state === S_FRAME_BODY) {
+      if (q.length < this.frame.wire) return REPLY_EVENT.NEED_MORE;
+      this.data = this.gather(this.frame.wire);
+      this.state = S_HEADER;
+      return REPLY_EVENT.FRAME;
+    }
     if (this.state === S_DATA) {
       if (q.length === 0) return REPLY_EVENT.NEED_MORE;
       const v = q.view(this.dataRemaining);
@@ -199,6 +229,7 @@ export class ReplyDecoder {
     // Extended: a 64-bit length; replies only carry payloads, which never reach 2^32 (proto.md).
     if (ext && q.u32(24) !== 0) return this.failWith(hard('payload-too-large', 'reply.length', `${q.u64(24)} bytes`));
     const len = ext ? q.u32(28) : q.u32(16);
+    if (type === NBD_REPLY_TYPE_OFFSET_DATA && this.framed) return this.framedOffsetData(q, H, len);
     if (type === NBD_REPLY_TYPE_OFFSET_DATA) {
       if (len < 9) return this.failWith(hard('bad-length', 'chunk(OFFSET_DATA).length', `must be ≥ 9, got ${len}`));
       if (q.length < H + 8) return REPLY_EVENT.NEED_MORE;
@@ -218,6 +249,27 @@ export class ReplyDecoder {
     q.skip(H);
     this.payload = this.gather(len);
     return this.parseBuffered(type, len);
+  }
+
+  /** OFFSET_DATA with a payload frame: offset, frame header, then the body as a FRAME event. */
+  private framedOffsetData(q: ByteQueue, H: number, len: number): ReplyEventKind {
+    const F = NBD_ORION_FRAME_SIZE;
+    if (len < 8 + F) return this.failWith(hard('bad-length', 'chunk(OFFSET_DATA).length', `must be ≥ ${8 + F} with payload frames, got ${len}`));
+    if (q.length < H + 8 + F) return REPLY_EVENT.NEED_MORE;
+    // Peek the frame header (non-consuming) so the chunk header stays queued for header().
+    const fh = this.frameScratch;
+    for (let i = 0; i < F; i += 4) put32(fh, i, q.u32(H + 8 + i));
+    const h = parseFrameHeader(fh, 0, this.frameMaxWire);
+    if (typeof h === 'string') return this.failWith(hard('bad-value', 'frame', h));
+    if (h.wire !== len - 8 - F) return this.failWith(hard('bad-length', 'frame.wire', `${h.wire}, the chunk carries ${len - 8 - F}`));
+    if (h.raw === 0) return this.failWith(hard('bad-length', 'frame.raw', 'an OFFSET_DATA frame must cover at least one byte'));
+    this.header(q, NBD_REPLY_TYPE_OFFSET_DATA);
+    this.offset = q.u64(H);
+    this.length = h.raw;
+    this.frame = h;
+    q.skip(H + 8 + F);
+    this.state = S_FRAME_BODY;
+    return REPLY_EVENT.CHUNK_OFFSET_DATA;
   }
 
   private header(q: ByteQueue, type: number): void {

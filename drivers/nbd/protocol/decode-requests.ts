@@ -9,9 +9,10 @@ import { hard, hex32, ProtocolError } from './errors.ts';
 import {
   IHAVEOPT_HI, IHAVEOPT_LO, NBD_CMD_WRITE, NBD_OPTION_HEADER_SIZE, NBD_OPT_EXPORT_NAME,
   NBD_ORION_MAX_ALGORITHMS, NBD_REQUEST_MAGIC, NBD_REQUEST_SIZE, NBD_EXTENDED_REQUEST_MAGIC, NBD_EXTENDED_REQUEST_SIZE,
-  NBD_CMD_FLAG_PAYLOAD_LEN,
+  NBD_CMD_FLAG_PAYLOAD_LEN, NBD_ORION_FRAME_SIZE,
 } from './uapi.ts';
 import { get16, get32, utf8String } from './wire.ts';
+import { parseFrameHeader, type FrameHeader } from './payload-frame.ts';
 
 export const REQUEST_EVENT = {
   NEED_MORE: 0,
@@ -25,6 +26,8 @@ export const REQUEST_EVENT = {
   WRITE_DATA: 4,
   /** `protocolError`; the decoder stays failed. */
   ERROR: 5,
+  /** A WRITE's payload frame (docs/nbd-extensions.md): `frame` and `data` (its body, a view). */
+  WRITE_FRAME: 6,
 } as const;
 export type RequestEventKind = (typeof REQUEST_EVENT)[keyof typeof REQUEST_EVENT];
 
@@ -42,6 +45,12 @@ export class RequestDecoder {
   phase: ClientPhase = 'client-flags';
   /** NBD_OPT_EXTENDED_HEADERS acknowledged: requests are 32 bytes with a 64-bit length. */
   extended = false;
+  /** WRITE payloads travel in frames (compression or checksums granted); bodies up to frameMaxWire. */
+  framed = false;
+  frameMaxWire = 0;
+  frame: FrameHeader = { raw: 0, wire: 0, checksum: 0, flags: 0 };
+  /** 0: no frame due; 1: a frame header is due; 2: the body of `frame` is due. */
+  private frameStep = 0;
 
   clientFlags = 0;
   option = 0;
@@ -79,6 +88,20 @@ export class RequestDecoder {
   next(): RequestEventKind {
     if (this.protocolError) return REQUEST_EVENT.ERROR;
     const q = this.queue;
+    if (this.frameStep === 1) {
+      if (q.length < NBD_ORION_FRAME_SIZE) return REQUEST_EVENT.NEED_MORE;
+      const h = parseFrameHeader(q.take(NBD_ORION_FRAME_SIZE), 0, this.frameMaxWire);
+      if (typeof h === 'string') return this.failWith(hard('bad-value', 'frame', h));
+      if (h.raw !== this.length) return this.failWith(hard('bad-length', 'frame.raw', `${h.raw}, the WRITE covers ${this.length}`));
+      this.frame = h;
+      this.frameStep = 2;
+    }
+    if (this.frameStep === 2) {
+      if (q.length < this.frame.wire) return REQUEST_EVENT.NEED_MORE;
+      this.data = q.take(this.frame.wire);
+      this.frameStep = 0;
+      return REQUEST_EVENT.WRITE_FRAME;
+    }
     if (this.inData) {
       if (q.length === 0) return REQUEST_EVENT.NEED_MORE;
       const v = q.view(this.dataRemaining);
@@ -140,7 +163,9 @@ export class RequestDecoder {
           return this.failWith(hard('payload-too-large', 'request(WRITE).length', `${this.length} bytes`));
         }
         q.skip(size);
-        if (this.type === NBD_CMD_WRITE && this.length > 0) {
+        if (this.type === NBD_CMD_WRITE && this.length > 0 && this.framed) {
+          this.frameStep = 1;
+        } else if (this.type === NBD_CMD_WRITE && this.length > 0) {
           this.inData = true;
           this.nextPos = 0;
           this.dataRemaining = this.length;

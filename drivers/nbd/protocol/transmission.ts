@@ -11,11 +11,12 @@ import { ReplyDecoder, REPLY_EVENT } from './decode-replies.ts';
 import { encodeExtendedRequest, encodeRequest } from './encode-transmission.ts';
 import type { NegotiatedExport } from './handshake-types.ts';
 import { FlushGate } from './flush-gate.ts';
+import { CHECKSUM_RETRIES, PayloadFraming } from './transmission-frames.ts';
 import { checkRequest, type NbdRequest, type SubmitError } from './request-check.ts';
 import {
   NBD_CMD_BLOCK_STATUS, NBD_CMD_DISC, NBD_CMD_FLAG_DF, NBD_CMD_FLAG_REQ_ONE, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE,
   NBD_CMD_WRITE_ZEROES, NBD_EINVAL, NBD_EIO, NBD_ERROR_NAMES, NBD_ESHUTDOWN, NBD_REPLY_TYPE_ERROR_OFFSET,
-  NBD_REQUEST_SIZE, NBD_EXTENDED_REQUEST_SIZE, NBD_CMD_FLAG_PAYLOAD_LEN,
+  NBD_REQUEST_SIZE, NBD_EXTENDED_REQUEST_SIZE, NBD_CMD_FLAG_PAYLOAD_LEN, NBD_ORION_EBADMSG,
 } from './uapi.ts';
 
 export type SessionState = 'open' | 'draining' | 'disconnected' | 'dead';
@@ -48,6 +49,10 @@ interface Slot {
   covered: number;
   contentChunks: number;
   errored: boolean;
+  /** Payload frames: read data failed its checksum / the server rejected the write's; attempts so far. */
+  corrupt: boolean;
+  rejected: boolean;
+  retries: number;
 }
 
 const WRITES = (t: number): boolean => t === NBD_CMD_WRITE || t === NBD_CMD_WRITE_ZEROES || t === NBD_CMD_TRIM;
@@ -57,12 +62,15 @@ export class TransmissionSession {
   /** NBD_OPT_EXTENDED_HEADERS in force: 32-byte requests, extended replies. */
   private readonly ext: boolean;
   private readonly decoder: ReplyDecoder;
+  /** Payload frames (compression / checksums negotiated), else null. */
+  readonly frames: PayloadFraming | null = null;
   private readonly slab: Uint8Array;
   private readonly headers: Uint8Array[] = [];
   private readonly slots: Slot[] = [];
   private inFlightCount = 0;
   private readonly flushes: FlushGate;
   private readonly release = (tag: number): void => this.host.send(this.headers[tag]!);
+  private readonly sendBytes = (b: Uint8Array): void => this.host.send(b);
   private sessionState: SessionState = 'open';
   private failure: ProtocolError | null = null;
 
@@ -73,9 +81,14 @@ export class TransmissionSession {
     const hs = this.ext ? NBD_EXTENDED_REQUEST_SIZE : NBD_REQUEST_SIZE;
     this.slab = new Uint8Array((n + 1) * hs);
     for (let t = 0; t <= n; t++) this.headers.push(this.slab.subarray(t * hs, (t + 1) * hs));
-    for (let t = 0; t < n; t++) this.slots.push({ req: null, covered: 0, contentChunks: 0, errored: false });
+    for (let t = 0; t < n; t++) this.slots.push({ req: null, covered: 0, contentChunks: 0, errored: false, corrupt: false, rejected: false, retries: 0 });
     this.flushes = new FlushGate(n);
     this.decoder = new ReplyDecoder(x.structuredReplies, this.ext);
+    if (x.compression !== 0 || x.checksum !== 0) {
+      this.frames = new PayloadFraming(x, n);
+      this.decoder.framed = true;
+      this.decoder.frameMaxWire = PayloadFraming.maxWire(x);
+    }
     for (const b of opts.leftover ?? []) this.decoder.feed(b);
   }
 
@@ -109,6 +122,9 @@ export class TransmissionSession {
     s.covered = 0;
     s.contentChunks = 0;
     s.errored = false;
+    s.corrupt = false;
+    s.rejected = false;
+    s.retries = 0;
     req.tag = tag;
     req.error = 0;
     req.message = '';
@@ -122,7 +138,11 @@ export class TransmissionSession {
     else if (req.type === NBD_CMD_FLUSH && !this.flushes.flush(tag)) return null;
     const payload = req.type === NBD_CMD_WRITE && req.length > 0;
     this.host.send(this.headers[tag]!, payload);
-    if (payload) this.host.send(req.data!.length === req.length ? req.data! : req.data!.subarray(0, req.length));
+    if (payload) {
+      const data = req.data!.length === req.length ? req.data! : req.data!.subarray(0, req.length);
+      if (this.frames) this.frames.sendWrite(tag, data, this.sendBytes);
+      else this.host.send(data);
+    }
     return null;
   }
 
@@ -164,6 +184,7 @@ export class TransmissionSession {
   private onEvent(ev: number): ProtocolError | null {
     const d = this.decoder;
     if (ev === REPLY_EVENT.DATA) return this.onData();
+    if (ev === REPLY_EVENT.FRAME) return this.onFrame();
     if (d.cookieHi !== this.generation) {
       return hard('stale-cookie', 'reply.cookie', `generation ${d.cookieHi} is not this connection's ${this.generation}`);
     }
@@ -282,6 +303,45 @@ export class TransmissionSession {
     return null;
   }
 
+  /** A payload frame of read data: unframed into the request's buffer, checksum checked. */
+  private onFrame(): ProtocolError | null {
+    const d = this.decoder;
+    const tag = d.cookieLo;
+    const s = this.slots[tag]!;
+    const req = s.req!;
+    const at = d.chunkType === -1 ? 0 : d.offset - req.offset;
+    const r = this.frames!.receive(d.frame, d.data, req.data!.subarray(at, at + d.frame.raw));
+    if (r === 'corrupt') s.corrupt = true;
+    else if (r !== '') return hard('bad-value', 'frame', r);
+    if (d.chunkType === -1) this.finish(tag);
+    else if (d.done) this.endStructured(tag, s, req);
+    return null;
+  }
+
+  /**
+   * A read whose data failed its checksum, or a write the server rejected for its checksum: sent
+   * again (same tag and data) up to CHECKSUM_RETRIES times; true when it was.
+   */
+  private retried(tag: number, s: Slot, req: NbdRequest): boolean {
+    const f = this.frames!;
+    if (!s.corrupt && !s.rejected) return false;
+    f.counters.checksumFailures++;
+    if (s.retries >= CHECKSUM_RETRIES) {
+      s.corrupt = s.rejected = false;
+      this.setError(req, NBD_EIO, `payload checksum failed ${s.retries + 1} times`);
+      return false;
+    }
+    s.retries++;
+    f.counters.checksumRetries++;
+    s.corrupt = s.rejected = s.errored = false;
+    s.covered = s.contentChunks = 0;
+    req.error = 0;
+    req.message = '';
+    this.host.send(this.headers[tag]!, req.type === NBD_CMD_WRITE && req.length > 0);
+    if (req.type === NBD_CMD_WRITE && req.length > 0) f.resendWrite(tag, this.sendBytes);
+    return true;
+  }
+
   /** DONE seen: a read that is neither complete nor errored fails with EIO. */
   private endStructured(tag: number, s: Slot, req: NbdRequest): void {
     if (req.type === NBD_CMD_READ && !s.errored && s.covered !== req.length) {
@@ -291,6 +351,10 @@ export class TransmissionSession {
   }
 
   private setError(req: NbdRequest, error: number, message: string): void {
+    if (error === NBD_ORION_EBADMSG && this.frames?.checksum && req.type === NBD_CMD_WRITE) {
+      this.slots[req.tag]!.rejected = true; // resent by retried()
+      return;
+    }
     if (req.error !== 0) return; // the first error wins
     req.error = NBD_ERROR_NAMES[error] === undefined ? NBD_EINVAL : error;
     req.message = message;
@@ -300,6 +364,10 @@ export class TransmissionSession {
   private finish(tag: number): void {
     const s = this.slots[tag]!;
     const req = s.req!;
+    if (this.frames) {
+      if (this.retried(tag, s, req)) return;
+      this.frames.release(tag);
+    }
     s.req = null;
     this.inFlightCount--;
     this.flushes.answered(tag, this.release);

@@ -78,8 +78,8 @@ describe('probe against our serve on loopback', () => {
     expect(r.out).toContain('\t\tbase:allocation');
     expect(r.out).toContain('can_multi_conn: true');
     expect(r.out).toContain('block_size_maximum: 33554432');
-    // serve grants no Orion extension unless configured to.
-    expect(r.out).toContain('extensions: extended-headers=yes compression=refused (NBD_REP_ERR_UNSUP) checksum=refused (NBD_REP_ERR_UNSUP) udp-transport=refused (NBD_REP_ERR_UNSUP)\n');
+    // serve grants every Orion extension but the reserved UDP transport.
+    expect(r.out).toContain('extensions: extended-headers=yes compression=lz4 checksum=crc32c udp-transport=refused (NBD_REP_ERR_UNSUP)\n');
   });
 
   it('--write, --flush, --read report their results; --map shows the written extent', async () => {

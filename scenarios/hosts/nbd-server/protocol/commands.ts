@@ -1,10 +1,12 @@
 /** The transmission phase, server side: check each request, run it on the export's store, reply. */
+import { hard } from '../../../../drivers/nbd/protocol/errors.ts';
+import { unframe } from '../../../../drivers/nbd/protocol/payload-frame.ts';
 import type { RequestDecoder } from '../../../../drivers/nbd/protocol/decode-requests.ts';
 import { encodeChunkBlockStatus, encodeChunkBlockStatusExt } from '../../../../drivers/nbd/protocol/encode-transmission.ts';
 import {
   NBD_CMD_BLOCK_STATUS, NBD_CMD_CACHE, NBD_CMD_DISC, NBD_CMD_FLAG_DF, NBD_CMD_FLAG_FUA, NBD_CMD_FLAG_NO_HOLE,
   NBD_CMD_FLAG_REQ_ONE, NBD_CMD_FLUSH, NBD_CMD_NAMES, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE,
-  NBD_CMD_WRITE_ZEROES, NBD_EINVAL, NBD_ENOSPC, NBD_EPERM, NBD_REPLY_FLAG_DONE, NBD_STATE_HOLE, NBD_STATE_ZERO,
+  NBD_CMD_WRITE_ZEROES, NBD_ORION_EBADMSG, NBD_EINVAL, NBD_ENOSPC, NBD_EPERM, NBD_REPLY_FLAG_DONE, NBD_STATE_HOLE, NBD_STATE_ZERO,
 } from '../../../../drivers/nbd/protocol/uapi.ts';
 import type { DiskOp } from '../../../../hw-sim/disk/presets.ts';
 import type { Extent } from '../../../../hw-sim/disk/disk-io.ts';
@@ -133,6 +135,26 @@ export function writeData(s: ServerSession, w: ServerRequest, d: RequestDecoder)
     s.pendingWrite = null;
     finishWrite(s, w);
   }
+}
+
+/**
+ * A WRITE's payload frame (docs/nbd-extensions.md): unframed and checked before anything reaches
+ * the store; a checksum mismatch fails the write with NBD_ORION_EBADMSG (the client resends it).
+ */
+export function writeFrame(s: ServerSession, w: ServerRequest, d: RequestDecoder): void {
+  s.pendingWrite = null;
+  if (w.error === 0) {
+    const raw = w.payload ?? new Uint8Array(w.length);
+    const r = unframe(d.frame, d.data, raw, s.compression, s.checksum);
+    if (r === 'corrupt') {
+      w.error = NBD_ORION_EBADMSG;
+      s.trace('checksum.mismatch', { offset: w.offset, length: w.length });
+    } else if (r !== '') {
+      s.requests.give(w);
+      return s.fail(hard('bad-value', 'frame', r));
+    } else if (w.streamed) s.export!.store.writePiece!(w.offset, raw);
+  }
+  finishWrite(s, w);
 }
 
 /** The last byte of a WRITE's payload arrived. */

@@ -14,7 +14,7 @@ import {
   NBD_REP_ERR_TLS_REQD, NBD_REP_ERR_UNKNOWN, NBD_REP_ERR_UNSUP,
 } from '../../../../drivers/nbd/protocol/uapi.ts';
 import { utf8String } from '../../../../drivers/nbd/protocol/wire.ts';
-import { allowed, findExport, readOnlyFor, type ServerExport } from './config.ts';
+import { allowed, DEFAULT_MAX_PAYLOAD, findExport, readOnlyFor, type ServerExport } from './config.ts';
 import { handlePrivateOption, isPrivateOption } from './extensions.ts';
 import type { ServerSession } from './session.ts';
 
@@ -147,6 +147,11 @@ function enterTransmission(s: ServerSession, e: ServerExport, flags: number): vo
   if (s.metaExport !== null && findExport(s.server.config, s.metaExport) !== e) s.metaExport = null;
   s.phase = 'transmission';
   s.decoder.extended = s.extended;
+  if (s.compression !== 0 || s.checksum !== 0) {
+    const max = e.blockSize?.max ?? DEFAULT_MAX_PAYLOAD;
+    s.decoder.framed = true;
+    s.decoder.frameMaxWire = max + (max >>> 3);
+  }
   s.replies.setExtended(s.extended);
   s.decoder.enterTransmission();
   s.trace('transmission', { export: e.name, size: e.store.size, flags, structured: s.structured });

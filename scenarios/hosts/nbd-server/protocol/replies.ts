@@ -11,6 +11,7 @@ import {
   NBD_STRUCTURED_REPLY_HEADER_SIZE,
 } from '../../../../drivers/nbd/protocol/uapi.ts';
 import { get32, put32, put64 } from '../../../../drivers/nbd/protocol/wire.ts';
+import { frame } from '../../../../drivers/nbd/protocol/payload-frame.ts';
 import type { BlockError, Extent } from '../../../../hw-sim/disk/disk-io.ts';
 import type { ServerSession } from './session.ts';
 
@@ -91,16 +92,21 @@ export function replyStatus(s: ServerSession, hi: number, lo: number, error: num
 export function replyRead(s: ServerSession, hi: number, lo: number, offset: number, data: Uint8Array,
   extents: readonly Extent[] | null, df: boolean): void {
   const x = s.replies;
+  // Payload frames (docs/nbd-extensions.md): every run of read data is framed on its own.
+  const framed = s.compression !== 0 || s.checksum !== 0;
   if (!s.structured) {
     encodeSimpleReply(x.reserve(1), 0, 0, hi, lo);
     x.pieces.push(x.simple);
-    if (data.length > 0) x.pieces.push(data);
+    if (data.length > 0 && framed) {
+      const f = frame(data, s.compression, s.checksum);
+      x.pieces.push(f.header, f.body);
+    } else if (data.length > 0) x.pieces.push(data);
     return transmit(s, x.pieces);
   }
   if (data.length === 0) return replyStatus(s, hi, lo, 0, offset);
   const ext = s.extended;
-  const runs = df || !extents || extents.length === 0 ? null : extents;
-  if (runs === null || (runs.length === 1 && !runs[0]!.hole)) {
+  const runs = df || !extents || extents.length === 0 ? (framed ? [{ length: data.length, hole: false }] : null) : extents;
+  if (runs === null || (runs.length === 1 && !runs[0]!.hole && !framed)) {
     const b = x.reserve(1);
     const H = encodeReplyHeader(ext, b, 0, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + data.length);
     put64(b, H, offset);
@@ -119,6 +125,11 @@ export function replyRead(s: ServerSession, hi: number, lo: number, offset: numb
       put64(headers, h + H, offset + pos);
       put32(headers, h + H + 8, len);
       x.pieces.push(headers.subarray(h, h + H + 12));
+    } else if (framed) {
+      const f = frame(data.subarray(pos, pos + len), s.compression, s.checksum);
+      const H = encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + f.header.length + f.body.length);
+      put64(headers, h + H, offset + pos);
+      x.pieces.push(headers.subarray(h, h + H + 8), f.header, f.body);
     } else {
       const H = encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + len);
       put64(headers, h + H, offset + pos);

@@ -4,7 +4,7 @@ import { encodeGreeting } from '../../../../drivers/nbd/protocol/encode-handshak
 import { NBD_FLAG_C_FIXED_NEWSTYLE, NBD_FLAG_C_NO_ZEROES, NBD_FLAG_FIXED_NEWSTYLE, NBD_FLAG_NO_ZEROES } from '../../../../drivers/nbd/protocol/uapi.ts';
 import type { ClientIdentity, ServerExport } from './config.ts';
 import { handleOption } from './handshake.ts';
-import { beginRequest, COMPLETIONS, writeData } from './commands.ts';
+import { beginRequest, COMPLETIONS, writeData, writeFrame } from './commands.ts';
 import { ReplyScratch } from './replies.ts';
 import { RequestPool, type ServerRequest } from './request.ts';
 import type { NbdServer } from './server.ts';
@@ -160,6 +160,9 @@ export class ServerSession {
           break;
         case REQUEST_EVENT.WRITE_DATA:
           if (this.pendingWrite) writeData(this, this.pendingWrite, d);
+          break;
+        case REQUEST_EVENT.WRITE_FRAME:
+          if (this.pendingWrite) writeFrame(this, this.pendingWrite, d);
           break;
       }
     }

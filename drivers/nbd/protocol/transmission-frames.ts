@@ -1,0 +1,74 @@
+/**
+ * The client's side of payload frames (docs/nbd-extensions.md): frames WRITE data (compressed
+ * when that saves bytes, CRC-32C when checksums are on), keeps each write's frame until its reply
+ * so a rejected write is resent as it was, unframes read data into the request's buffer, and
+ * counts what the extension did. TransmissionSession owns one per connection when negotiated.
+ */
+import type { NegotiatedExport } from './handshake-types.ts';
+import { frame, unframe, type FrameHeader } from './payload-frame.ts';
+
+/** Attempts after the first when a checksum fails: then the request fails with EIO. */
+export const CHECKSUM_RETRIES = 3;
+
+/** What the extension did on one connection (bytes are payload bytes, frame headers included in wire). */
+export interface FrameCounters {
+  /** WRITE payload bytes before and after framing (what the caller gave, what crossed the wire). */
+  txRawBytes: number;
+  txWireBytes: number;
+  /** READ payload bytes after and before unframing. */
+  rxRawBytes: number;
+  rxWireBytes: number;
+  /** Read data whose checksum did not match, and writes the server rejected (NBD_ORION_EBADMSG). */
+  checksumFailures: number;
+  /** Requests sent again after a checksum failure. */
+  checksumRetries: number;
+}
+
+export class PayloadFraming {
+  readonly compression: number;
+  readonly checksum: number;
+  readonly counters: FrameCounters = { txRawBytes: 0, txWireBytes: 0, rxRawBytes: 0, rxWireBytes: 0, checksumFailures: 0, checksumRetries: 0 };
+  /** Per tag: the frame of the write in flight, kept for a resend. */
+  private readonly held: ({ header: Uint8Array; body: Uint8Array } | null)[];
+
+  constructor(x: NegotiatedExport, tags: number) {
+    this.compression = x.compression;
+    this.checksum = x.checksum;
+    this.held = new Array<null>(tags).fill(null);
+  }
+
+  /** Largest frame body accepted: the maximum payload plus an eighth (docs/nbd-extensions.md). */
+  static maxWire(x: NegotiatedExport): number {
+    return x.maxPayload + (x.maxPayload >>> 3);
+  }
+
+  /** Sends a write's frame (header, then body) after its request header. */
+  sendWrite(tag: number, data: Uint8Array, send: (b: Uint8Array) => void): void {
+    const f = frame(data, this.compression, this.checksum);
+    this.held[tag] = f;
+    this.counters.txRawBytes += data.length;
+    this.counters.txWireBytes += f.header.length + f.body.length;
+    send(f.header);
+    send(f.body);
+  }
+
+  /** Sends the held frame of `tag` again (after its request header). */
+  resendWrite(tag: number, send: (b: Uint8Array) => void): void {
+    const f = this.held[tag]!;
+    this.counters.txWireBytes += f.header.length + f.body.length;
+    send(f.header);
+    send(f.body);
+  }
+
+  release(tag: number): void {
+    this.held[tag] = null;
+  }
+
+  /** Unframes read data into `dst`: '' when good, 'corrupt' on a checksum failure, else a framing fault. */
+  receive(h: FrameHeader, body: Uint8Array, dst: Uint8Array): string {
+    this.counters.rxWireBytes += 16 + body.length;
+    const r = unframe(h, body, dst, this.compression, this.checksum);
+    if (r === '') this.counters.rxRawBytes += dst.length;
+    return r;
+  }
+}
