@@ -5,7 +5,7 @@ import type { HwQueue } from '../../kernel/block/hw-queue.ts';
 import { rqCopyIn, rqCopyOut, type Request } from '../../kernel/block/request.ts';
 import { BLK_EH, BLK_STS, REQ_OP, type BlkStatus, type TimeoutAction } from '../../kernel/block/types.ts';
 import { EIO, errnoOf } from '../../kernel/lib/errno.ts';
-import { NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES } from './protocol/uapi.ts';
+import { NBD_CMD_FLAG_FUA, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES } from './protocol/uapi.ts';
 import { DeadConnClock } from './dead-conn.ts';
 import { FlushBarrier } from './flush-barrier.ts';
 import { CacheVerdict, type CacheHost, type CacheManager } from './managers/cache-manager.ts';
@@ -251,6 +251,7 @@ export class IoPath implements ExportCaps, CacheHost {
     slot.requestsSent++;
     if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.send', { id: r.rq ? r.rq.id : -1, tag, gen: slot.generation, cmd: r.type, off: r.offset, len: r.length, conn: slot.index, sends: r.sends });
     r.tag = tag;
+    if (this.engine.bugs.has('fua-dropped')) r.flags &= ~NBD_CMD_FLAG_FUA; // injected: FUA never reaches the wire
     const bad = slot.transmission!.submit(r);
     if (bad !== null) {
       slot.outstanding--;
@@ -273,6 +274,7 @@ export class IoPath implements ExportCaps, CacheHost {
           this.requeue(r);
           return;
         }
+        if (errno !== 0 && isWrite(r.type) && this.engine.bugs.has('write-error-swallowed')) errno = 0; // injected
         if (errno !== 0) this.errors.report('nbd-errno', 'fail-request', slot.index, slot.server, errno, `server error ${errno}`, r.tag);
         if (errno === 0 && r.postFlush && slot.usable) { this.flushAfterWrite(r, slot); return; }
         this.finish(r, errno, slot.server);
@@ -392,6 +394,7 @@ export class IoPath implements ExportCaps, CacheHost {
     r.state = RqState.REQUEUED;
     r.conn = -1;
     this.wait(r);
+    if (this.engine.bugs.has('double-requeue') && this.waiting.at(-1) === r) this.waiting.push(r); // injected: requeued twice
   }
 
   /** Onto the waiting list, unless the device has had no usable connection for dead_conn_timeout. */
@@ -447,6 +450,7 @@ export class IoPath implements ExportCaps, CacheHost {
   timeout(rq: Request, killConnection: (conn: number, reason: string) => void): TimeoutAction {
     const r = cmdOf(rq);
     if (r.state === RqState.FREE) return BLK_EH.DONE;
+    if (r.state === RqState.SENT && this.engine.bugs.has('timeout-success')) { this.finish(r, 0, -1); return BLK_EH.DONE; } // injected
     if (r.state === RqState.SENT) {
       this.errors.report('timeout', 'reconnect', r.conn, this.conns[r.conn]?.server ?? -1, 0, `request tag ${r.tag} timed out`, r.tag);
       killConnection(r.conn, `request tag ${r.tag} timed out`);

@@ -137,7 +137,7 @@ export class VirtualDisk {
 
   /** Power loss: the cache and every queued or in-service request vanish without completing. */
   crash(): void {
-    const lost = this.store.drop();
+    const lost = this.engine.bugs.has('crash-keeps-unflushed') ? 0 : this.store.drop();
     const dropped = this.inService.size + this.queued;
     for (const r of this.inService) {
       this.engine.cancel(r.event);
@@ -240,10 +240,10 @@ export class VirtualDisk {
           extents = this.store.extents(r.offset, r.length);
           break;
         case 'write':
-          this.store.write(r.offset, r.data!, r.fua);
+          this.store.write(r.offset, r.data!, r.fua && !this.engine.bugs.has('disk-fua-ignored'));
           break;
         case 'flush':
-          this.store.flush();
+          if (!this.engine.bugs.has('flush-not-persisted')) this.store.flush();
           break;
         case 'trim':
         case 'zero':

@@ -81,6 +81,90 @@ export const BUGS = [
     description: 'the virtual disk ignores its prefill: a prefilled export reads as holes, so reads move no data and return zeros',
     killers: [{ scenario: 'perf-seq-read.toml' }, { scenario: 'perf-randread-4k.toml' }],
   },
+  {
+    name: 'double-requeue',
+    layer: 'driver',
+    description: 'a dead connection\'s in-flight request is put on the waiting list twice, so it is sent twice and completed twice',
+    killers: [{ scenario: 'fault-mix.toml' }, { scenario: 'fault-hang.toml' }],
+  },
+  {
+    name: 'fua-dropped',
+    layer: 'driver',
+    description: 'the driver clears NBD_CMD_FLAG_FUA on every command it sends: a FUA write is acknowledged while still in the server\'s volatile cache',
+    killers: [{ scenario: 'fault-crash-fua.toml' }],
+  },
+  {
+    name: 'write-error-swallowed',
+    layer: 'driver',
+    description: 'a server error reply to a WRITE, TRIM or WRITE_ZEROES completes the request with success',
+    killers: [{ scenario: 'fault-eio.toml' }],
+  },
+  {
+    name: 'timeout-success',
+    layer: 'driver',
+    description: 'a request whose blk-mq timeout fires while it is on the wire completes with success (no data) instead of being resent',
+    killers: [{ scenario: 'fault-timeout.toml' }],
+  },
+  {
+    name: 'blk-flush-skipped',
+    layer: 'block',
+    description: 'blk-mq completes a FLUSH bio at once (success) without sending a flush request to the driver',
+    killers: [{ scenario: 'fault-crash-flush.toml' }],
+  },
+  {
+    name: 'blk-fua-dropped',
+    layer: 'block',
+    description: 'blk-mq clears REQ_FUA when it builds a request, so a FUA write reaches the driver as a plain write',
+    killers: [{ scenario: 'fault-crash-fua.toml' }],
+  },
+  {
+    name: 'server-early-ack',
+    layer: 'server',
+    description: 'the server replies success to a WRITE as soon as its payload arrived, before its disk applied it',
+    killers: [{ scenario: 'fault-slow.toml' }],
+  },
+  {
+    name: 'server-flush-early',
+    layer: 'server',
+    description: 'the server replies to a FLUSH before its disk\'s flush completed',
+    killers: [{ scenario: 'fault-crash-flush.toml' }],
+  },
+  {
+    name: 'server-fua-ignored',
+    layer: 'server',
+    description: 'the server writes a FUA write into the disk\'s volatile cache like a plain write',
+    killers: [{ scenario: 'fault-crash-fua.toml' }],
+  },
+  {
+    name: 'server-eio-as-success',
+    layer: 'server',
+    description: 'a disk error on a WRITE is answered with success (errno 0)',
+    killers: [{ scenario: 'fault-eio.toml' }],
+  },
+  {
+    name: 'reply-buffer-reused',
+    layer: 'server',
+    description: 'a delayed reply keeps views of the session\'s reused reply scratch and the disk\'s pooled read buffer instead of copies',
+    killers: [{ scenario: 'fault-slow.toml' }],
+  },
+  {
+    name: 'flush-not-persisted',
+    layer: 'disk',
+    description: 'the disk completes a flush without moving its cache to the media',
+    killers: [{ scenario: 'fault-crash-flush.toml' }],
+  },
+  {
+    name: 'disk-fua-ignored',
+    layer: 'disk',
+    description: 'the disk writes a FUA write to its cache only',
+    killers: [{ scenario: 'fault-crash-fua.toml' }],
+  },
+  {
+    name: 'crash-keeps-unflushed',
+    layer: 'disk',
+    description: 'a power loss keeps the disk\'s unflushed cache instead of dropping it',
+    killers: [{ scenario: 'fault-crash-flush.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

@@ -17,7 +17,7 @@ import { NoneScheduler } from './sched/none.ts';
 import type { IoScheduler } from './sched/scheduler.ts';
 import { RqTimeouts } from './timeout.ts';
 import type { BlkPlug, BlockHost, QueueConfig } from './queue-config.ts';
-import { BLK_EH, BLK_STS, REQ_OP, REQ_OP_NAMES, type BlkMqOps, type QueueLimits } from './types.ts';
+import { BLK_EH, BLK_STS, REQ_FUA, REQ_OP, REQ_OP_NAMES, type BlkMqOps, type QueueLimits } from './types.ts';
 
 export type { BlkPlug, BlockHost, QueueConfig } from './queue-config.ts';
 
@@ -81,6 +81,7 @@ export class RequestQueue {
     if (err !== 0) return this.endBioLater(bio, err);
     const plan = flushPlan(this.limits, bio);
     if (plan < 0) return this.endBioLater(bio, 0); // nothing volatile to flush
+    if (bio.op === REQ_OP.FLUSH && this.k.engine.bugs.has('blk-flush-skipped')) return this.endBioLater(bio, 0); // injected
     bio.seqSteps = plan;
     const merged = this.merges.tryMerge(bio);
     if (merged !== MERGE_NONE) {
@@ -131,6 +132,7 @@ export class RequestQueue {
 
   private initRq(rq: Request, bio: Bio): void {
     initRequest(rq, bio, this.limits, this.nextRqId++, this.k.engine.now);
+    if (this.k.engine.bugs.has('blk-fua-dropped')) rq.flags &= ~REQ_FUA; // injected: FUA lost on the way down
     const tr = this.k.engine.trace;
     if (tr.enabled) tr.emit(this.src, 'rq.queue', { rq: rq.id, op: REQ_OP_NAMES[rq.op], sector: rq.sector, sectors: rq.nrSectors, flags: rq.flags, hctx: rq.hctx.index, cpu: rq.cpu });
   }

@@ -21,6 +21,7 @@ import type { Cpu } from '../../hw-sim/cpu/cpu.ts';
 import type { CpuCosts } from '../../hw-sim/cpu/costs.ts';
 
 const NOTHING = (): void => {};
+import type { TapObserver } from '../checkers/crash-loss.ts';
 
 export interface HistoryTapOptions {
   /** Checker block: 4096 when every request is whole pages, else 512. */
@@ -37,6 +38,8 @@ export interface HistoryTapOptions {
   readonly costs?: CpuCosts | undefined;
   /** Plug the bios submitted in one engine event (blk_start_plug / blk_finish_plug around them). */
   readonly plug?: boolean;
+  /** Also told every write, read and crash with their content ids (the crash-loss checker). */
+  readonly observer?: TapObserver;
 }
 
 interface Pending {
@@ -91,11 +94,15 @@ export class HistoryTap extends GenDisk {
       write: null, read: null,
     };
     if (kind === 'read') p.read = this.safety.readIssued(p.id, p.offset, p.length, now);
-    else if (kind === 'trim') p.write = this.safety.writeIssued(p.id, kind, p.offset, p.length, undefined, now);
+    else if (kind === 'trim') {
+      p.write = this.safety.writeIssued(p.id, kind, p.offset, p.length, undefined, now);
+      this.o.observer?.writeIssued(p.id, p.offset, p.length, undefined);
+    }
     else if (kind !== 'flush') {
       if (!bio.data || !this.content.ofWrite(bio.data, p.length, this.ids)) this.checkable = false;
       if (!bio.data) this.ids.length = 0;
       p.write = this.safety.writeIssued(p.id, kind, p.offset, p.length, bio.data ? this.ids : undefined, now);
+      this.o.observer?.writeIssued(p.id, p.offset, p.length, bio.data && this.checkable ? this.ids : undefined);
       if ((this.written.get(p.offset) ?? 0) < p.length) this.written.set(p.offset, p.length);
     }
     this.pending.set(bio, p);
@@ -141,6 +148,7 @@ export class HistoryTap extends GenDisk {
   crash(atNs: number, server: string): void {
     this.crashes.push({ atNs, server });
     this.safety.crash(atNs);
+    this.o.observer?.crash(atNs);
   }
 
   /** The safety checker's verdict so far. */
@@ -209,7 +217,11 @@ export class HistoryTap extends GenDisk {
       const check = ok && data !== null && this.checkable;
       if (check) this.content.ofRead(data, p.offset, p.length, this.ids);
       this.safety.readDone(p.read, ok, check ? this.ids : undefined, now);
-    } else if (p.write) this.safety.writeDone(p.write, ok, now);
+      if (ok) this.o.observer?.readDone(p.offset, p.length, p.issuedNs, check ? this.ids : undefined);
+    } else if (p.write) {
+      this.safety.writeDone(p.write, ok, now);
+      this.o.observer?.writeDone(p.id, ok, now);
+    }
     else this.safety.flushDone(p.issuedNs, ok, now);
     if (!ok || this.o.keepOps) {
       this.ops.push({ id: p.id, kind: p.kind, offset: p.offset, length: p.length, issuedNs: p.issuedNs, completedNs: now, ok, ...(ok ? {} : { errno: bio.status }) });

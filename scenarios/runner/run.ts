@@ -8,6 +8,7 @@ import { checkDevices } from './checks.ts';
 import { evaluate, jobResultOf } from './expect.ts';
 import type { ExpectationResult, JobResult, RunResult } from './types.ts';
 import type { World } from './world.ts';
+import { isRamDevice } from '../schema/workload.ts';
 
 /**
  * Steps the engine until the jobs and the timeline are done, `untilNs`, or the deadline. A run
@@ -64,6 +65,13 @@ export function resultOf(w: World): RunResult {
   if (readBack) expectations.push(readBack);
   const cache = cacheSummaryOf(dev);
   expectations.push(...cacheExpectations(s.expect, cache));
+  const acks = w.scenario.servers.length > 0 ? w.serverAcks?.report() : undefined;
+  if (acks) {
+    const actual = acks.ok ? `${acks.checked} acks in order` : acks.violations[0]!.message;
+    expectations.push({ name: 'server-acks', ok: acks.ok, actual, limit: 'no write, trim or flush acknowledged before the server\'s disk completed it; FUA kept' });
+  }
+  if (s.expect.crashLoss === true) expectations.push(crashLossVerdict(w));
+  if (s.expect.cleanTransport === true) expectations.push(transportVerdict(w, acks?.serverProtocolErrors ?? 0));
   w.engine.trace.emit('runner', 'run.end', { jobs: jobs.length, ok: expectations.every((x) => x.ok) });
   return {
     scenario: s.name,
@@ -87,18 +95,56 @@ export function resultOf(w: World): RunResult {
  * of those reads must succeed (safety checks what they saw), or nothing was verified.
  */
 function readBackVerdict(w: World): ExpectationResult | undefined {
-  let reads = 0;
+  if (w.readBacks.size === 0) return undefined;
+  // The tap keeps every failed request, so failed read-back reads are all in its history.
   const failed: string[] = [];
   for (const [device, startNs] of w.readBacks) {
     for (const op of w.disks.get(device)!.history().ops) {
-      if (op.kind !== 'read' || op.issuedNs < startNs) continue;
-      reads++;
-      if (!op.ok) failed.push(`${device} [${op.offset}, +${op.length}): ${String(op.errno ?? 'in flight')}`);
+      if (op.kind !== 'read' || op.issuedNs < startNs || op.ok) continue;
+      failed.push(`${device} [${op.offset}, +${op.length}): ${String(op.errno ?? 'in flight')}`);
     }
   }
-  if (w.readBacks.size === 0) return undefined;
-  const actual = failed.length === 0 ? `${reads} reads ok` : `${failed.length} of ${reads} failed (first ${failed[0]!})`;
+  const actual = failed.length === 0 ? 'all reads ok' : `${failed.length} failed (first ${failed[0]!})`;
   return { name: 'read-back', ok: failed.length === 0, actual, limit: 'every read-back read succeeds' };
+}
+
+/** `crash_loss`: some server crash of the run really rolled back acknowledged, unflushed data. */
+function crashLossVerdict(w: World): ExpectationResult {
+  let lost = 0;
+  let checked = 0;
+  let example: string | undefined;
+  for (const c of w.crashLoss.values()) {
+    const r = c.report();
+    lost += r.blocksLost;
+    checked += r.blocksChecked;
+    example ??= r.example;
+  }
+  return {
+    name: 'crash_loss', ok: lost > 0, limit: 'a crash drops some acknowledged, unflushed write',
+    actual: lost > 0 ? `${lost} of ${checked} blocks rolled back (${example!})` : `none of ${checked} blocks read after a crash lost its acknowledged content`,
+  };
+}
+
+/**
+ * `clean_transport`: faults that only slow the server or the link must not cost a protocol error
+ * (client or server side), a transport error, a request timeout or a reconnect.
+ */
+function transportVerdict(w: World, serverProtocolErrors: number): ExpectationResult {
+  const st = w.client.kernel.stats;
+  const num = (path: string): number => { const v = st.read(path); return typeof v === 'number' ? v : 0; };
+  const counts: [string, number][] = [['server protocol errors', serverProtocolErrors]];
+  for (const dev of w.disks.keys()) {
+    if (isRamDevice(dev)) continue;
+    for (const c of ['protocol', 'transport', 'timeout'] as const) counts.push([`${dev} ${c} errors`, num(`block/${dev}/errors/${c}`)]);
+    let reconnects = 0;
+    for (const path of st.list(`block/${dev}/conn`)) if (path.endsWith('/reconnects')) reconnects += num(path);
+    counts.push([`${dev} reconnects`, reconnects]);
+  }
+  const bad = counts.filter(([, n]) => n > 0);
+  return {
+    name: 'clean_transport', ok: bad.length === 0, limit: 'no protocol error, transport error, timeout or reconnect',
+    actual: bad.length === 0 ? 'none' : bad.map(([what, n]) => `${n} ${what}`).join(', '),
+  };
 }
 
 /** What a run that threw reports when even its checkers cannot run over the broken state. */

@@ -17,6 +17,8 @@ import { isRamDevice } from '../schema/workload.ts';
 import { attachNbdClient, type ClientNbd } from './client-nbd.ts';
 import { HistoryTap } from './history-tap.ts';
 import { scaledCosts } from '../../hw-sim/cpu/costs.ts';
+import { ServerAckChecker } from '../checkers/server-acks.ts';
+import { CrashLoss } from '../checkers/crash-loss.ts';
 import { startJobs } from './jobs.ts';
 import { runDeviceMgmt } from './mgmt.ts';
 import { nbdDeviceGroups, type NbdDeviceGroup } from '../schema/devices.ts';
@@ -51,6 +53,10 @@ export interface World {
   /** Per device with verify jobs: when its read-back of every written block started. */
   readonly readBacks: ReadonlyMap<string, Ns>;
   readonly timeline: TimelineLog;
+  /** Per NBD device, with `[expect] crash_loss`: whether a crash really rolled data back. */
+  readonly crashLoss: ReadonlyMap<string, CrashLoss>;
+  /** Server-side ack ordering, checked online from the trace (undefined with the trace off). */
+  readonly serverAcks: ServerAckChecker | undefined;
   /**
    * Virtual time after which a run whose jobs are stuck stops: past the timeline, the jobs'
    * runtimes and the last completed request by the liveness limit and a grace period.
@@ -85,6 +91,8 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
   const bugs = new Bugs(opts.faultInjection !== undefined ? [opts.faultInjection] : []);
   const engine = new Engine({ seed, trace, bugs });
   if (opts.onTrace) engine.trace.subscribe(opts.onTrace);
+  const serverAcks = trace ? new ServerAckChecker() : undefined;
+  if (serverAcks) engine.trace.subscribe(serverAcks.onRecord);
   const machine = buildMachine(machineConfigOf(s), { engine });
   const client = machine.host(CLIENT_HOST);
   if (opts.onPacket) client.link.addTap(new PcapWriter(packetSink(opts.onPacket)));
@@ -114,6 +122,7 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
   });
   const nbd = nbds.values().next().value;
   const disks = new Map<string, HistoryTap>();
+  const crashLoss = new Map<string, CrashLoss>();
   const tapOf = (name: string): HistoryTap => {
     let t = disks.get(name);
     if (t) return t;
@@ -122,7 +131,10 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     const jobs = s.jobs.filter((j) => j.device === name);
     // Per 4 KiB page when every request of the device's jobs is whole pages (the disk's granule).
     const paged = jobs.every((j) => j.bsBytes % PAGE === 0 && j.offsetBytes % PAGE === 0 && j.sizeBytes % PAGE === 0);
+    const loss = s.expect.crashLoss === true && !isRamDevice(name) ? new CrashLoss(paged ? PAGE : 512) : undefined;
+    if (loss) crashLoss.set(name, loss);
     t = new HistoryTap(engine, d, client.kernel.ctx, {
+      ...(loss ? { observer: loss } : {}),
       blockSize: paged ? PAGE : 512,
       prefilled: !isRamDevice(name) && prefillOf(s, name) === 'pattern',
       keepOps: s.expect.livenessNs !== undefined || s.expect.recoveryNs !== undefined,
@@ -163,7 +175,7 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     return Math.max(planned, last) + patience;
   };
   return {
-    scenario: s, seed, engine, machine, client, servers, volumes, nbd, nbds, disks, workloads: jobs.workloads, readBacks: jobs.readBacks, timeline: tl, deadlineNs,
+    scenario: s, seed, engine, machine, client, servers, volumes, nbd, nbds, disks, workloads: jobs.workloads, readBacks: jobs.readBacks, timeline: tl, serverAcks, crashLoss, deadlineNs,
     finished: () => jobs.left() === 0 && engine.now >= lastEventNs && tl.pending === 0,
     end: undefined, error: undefined,
   };

@@ -59,5 +59,9 @@ export const expectSchema = z.strictObject({
     read_ahead_hits: z.number().int().min(1).optional().describe('Least reads served from data read ahead.'),
     hit_latency: percentiles.optional().describe('Latency of reads served from the cache (queue to completion, CPU cost included).'),
   }).optional().describe('The client cache (local_cache_size): hit ratio, read-ahead hits, cache hit latency.'),
+  clean_transport: z.boolean().default(false)
+    .describe('No protocol error (client or server side), transport error, request timeout or reconnect: for faults that only slow things down (a slow server, jitter).'),
+  crash_loss: z.boolean().default(false)
+    .describe('A server crash must really drop some acknowledged, unflushed write, seen by a read after it (the crash model is exercised).'),
   device: deviceSchema.optional().describe('How the NBD device ends: "ready" (default) or an expected failure ("failed" or { state, reason }).'),
 }).describe('What must hold for the run to pass.');

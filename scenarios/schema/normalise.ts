@@ -258,6 +258,8 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     noErrors: e.no_errors,
     ...(e.wire_bytes ? { wireBytes: { rx: e.wire_bytes.rx, tx: e.wire_bytes.tx } } : {}),
     jobsComplete: e.jobs_complete,
+    cleanTransport: e.clean_transport,
+    crashLoss: e.crash_loss,
     ...(dev?.state === 'failed' ? { device: { state: 'failed' as const, reason: dev.reason } } : {}),
     ...(cache ? { cache } : {}),
   };

@@ -161,6 +161,10 @@ export interface Expectations {
    * when the run ended, fails the run. False when the scenario expects jobs to stop early.
    */
   readonly jobsComplete?: boolean;
+  /** No protocol error (client or server), transport error, request timeout or reconnect. */
+  readonly cleanTransport?: boolean;
+  /** Some server crash really dropped acknowledged, unflushed data (the crash model is exercised). */
+  readonly crashLoss?: boolean;
   /** Set when the scenario expects the device to fail (`[expect] device = "failed"`); absent: it must not. */
   readonly device?: DeviceFailureExpectation | undefined;
   /** `[expect] cache`: the client cache's hit ratio, read-ahead hits and hit latency. */

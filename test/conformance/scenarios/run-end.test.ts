@@ -12,13 +12,13 @@ const eioText = readFileSync(join(dir, 'fault-eio.toml'), 'utf8');
 
 describe('a run that stalls fails', () => {
   it('requests forgotten on reconnect: the clock goes to the deadline and every stuck request is a liveness violation', () => {
-    const r = runScenario(mix, 1, { faultInjection: 'lost-requeue', trace: false });
+    const r = runScenario(mix, 2, { faultInjection: 'lost-requeue', trace: false });
     expect(r.passed).toBe(false);
     // fault-mix: the last timeline event (restart) at 50 ms + liveness 5 s + the runner's grace 1 s.
     expect(r.virtualTimeNs).toBe(6_050_000_000);
     const names = r.expectations.filter((e) => !e.ok).map((e) => e.name);
     expect(names).toEqual(expect.arrayContaining(['stalled', 'jobs', 'liveness']));
-    // iodepth 8: the requests in flight when the partition killed the connection never come back.
+    // Seed 2 loses the connection mid-job: all iodepth = 8 requests in flight then never come back.
     expect(r.livenessViolations.length).toBe(8);
     expect(r.livenessViolations[0]!.message).toContain('still in flight when the run stalled');
     expect(r.jobs[0]!.incomplete).toMatch(/still running when the run ended/);

@@ -70,7 +70,8 @@ export const COMPLETIONS: RequestCompletions = {
   },
   done(r, e) {
     const s = r.session;
-    if (s.phase !== 'closed') replyStatus(s, r.cookieHi, r.cookieLo, e === null ? 0 : nbdErrno(e), r.offset);
+    const swallow = e !== null && r.type === NBD_CMD_WRITE && s.server.bugs.has('server-eio-as-success'); // injected
+    if (s.phase !== 'closed' && !r.earlyAcked) replyStatus(s, r.cookieHi, r.cookieLo, e === null || swallow ? 0 : nbdErrno(e), r.offset);
     s.requests.give(r);
   },
 };
@@ -89,7 +90,7 @@ export function beginRequest(s: ServerSession, d: RequestDecoder): void {
   const known = type === NBD_CMD_READ || type === NBD_CMD_WRITE || type === NBD_CMD_FLUSH || type === NBD_CMD_TRIM ||
     type === NBD_CMD_WRITE_ZEROES || type === NBD_CMD_CACHE || type === NBD_CMD_BLOCK_STATUS;
   const err = known ? precheck(s, type, flags, offset, length) : NBD_EINVAL;
-  if (err !== 0 && type !== NBD_CMD_WRITE) return replyStatus(s, d.cookieHi, d.cookieLo, err, offset);
+  if (err !== 0 && type !== NBD_CMD_WRITE) return refuse(s, d.cookieHi, d.cookieLo, err, offset);
   // Advisory: nothing to prefetch in these stores.
   if (type === NBD_CMD_CACHE) return replyStatus(s, d.cookieHi, d.cookieLo, 0, offset);
   const store = s.export!.store;
@@ -112,6 +113,7 @@ export function beginRequest(s: ServerSession, d: RequestDecoder): void {
     case NBD_CMD_READ:
       return store.read(offset, length, r.onRead);
     case NBD_CMD_FLUSH:
+      if (s.server.bugs.has('server-flush-early')) ackEarly(s, r); // injected: FLUSH acked before the disk flushed
       return store.flush(r.onDone);
     case NBD_CMD_TRIM:
       return store.trim(offset, length, fua, r.onDone);
@@ -161,11 +163,26 @@ export function writeFrame(s: ServerSession, w: ServerRequest, d: RequestDecoder
 function finishWrite(s: ServerSession, w: ServerRequest): void {
   if (w.error !== 0 || w.streamed) {
     // Streamed pieces are in place already: the store has nothing volatile and completes at once.
-    replyStatus(s, w.cookieHi, w.cookieLo, w.error, w.offset);
+    if (w.error !== 0) refuse(s, w.cookieHi, w.cookieLo, w.error, w.offset);
+    else replyStatus(s, w.cookieHi, w.cookieLo, 0, w.offset);
     s.requests.give(w);
     return;
   }
-  s.export!.store.write(w.offset, w.payload ?? EMPTY, (w.flags & NBD_CMD_FLAG_FUA) !== 0, w.onDone);
+  if (s.server.bugs.has('server-early-ack')) ackEarly(s, w); // injected: WRITE acked before the disk applied it
+  const fua = (w.flags & NBD_CMD_FLAG_FUA) !== 0 && !s.server.bugs.has('server-fua-ignored'); // injected
+  s.export!.store.write(w.offset, w.payload ?? EMPTY, fua, w.onDone);
+}
+
+/** An error reply decided before the store (checks, injected faults): traced so checkers know no disk op was due. */
+function refuse(s: ServerSession, hi: number, lo: number, error: number, offset: number): void {
+  if (s.server.opts.traceRequests !== false) s.trace('refused', { cookieHi: hi, cookieLo: lo, error });
+  replyStatus(s, hi, lo, error, offset);
+}
+
+/** Injected bugs only: the success reply goes out now, the store's completion sends none. */
+function ackEarly(s: ServerSession, r: ServerRequest): void {
+  replyStatus(s, r.cookieHi, r.cookieLo, 0, r.offset);
+  r.earlyAcked = true;
 }
 
 function replyBlockStatus(s: ServerSession, hi: number, lo: number, reqOffset: number, extents: readonly Extent[], one: boolean): void {

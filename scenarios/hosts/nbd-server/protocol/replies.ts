@@ -147,7 +147,8 @@ export function replyRead(s: ServerSession, hi: number, lo: number, offset: numb
 export function transmit(s: ServerSession, pieces: Uint8Array[]): void {
   const f = s.server.faults;
   if (f.delayNs > 0) {
-    const own = pieces.map((p) => p.slice());
+    // Injected bug reply-buffer-reused: the delayed reply keeps views of the reused scratch and read buffers.
+    const own = s.server.bugs.has('reply-buffer-reused') ? [...pieces] : pieces.map((p) => p.slice());
     s.io.schedule(f.delayNs, () => deliver(s, own));
   } else deliver(s, pieces);
 }

@@ -26,6 +26,8 @@ export class ServerRequest {
   streamed = false;
   /** WRITE payload kept for a store that applies it later (the virtual disk); else null. */
   payload: Uint8Array | null = null;
+  /** Injected bug (server-early-ack, server-flush-early): the reply went out before the store completed. */
+  earlyAcked = false;
 
   readonly onRead: ReadCallback;
   readonly onStatus: StatusCallback;
@@ -50,6 +52,7 @@ export class RequestPool {
 
   give(r: ServerRequest): void {
     r.payload = null;
+    r.earlyAcked = false;
     this.free.push(r);
   }
 }

@@ -1,4 +1,4 @@
-import type { Bugs } from '../../../../hw-sim/engine/bugs.ts';
+import { NO_BUGS, type Bugs } from '../../../../hw-sim/engine/bugs.ts';
 import type { Rng } from '../../../../hw-sim/engine/rng.ts';
 import { validateServerConfig, type ClientIdentity, type ServerConfig } from './config.ts';
 import { ServerFaults } from './faults.ts';
@@ -11,7 +11,7 @@ export interface NbdServerOptions {
   rngOf: (name: string) => Rng;
   /** A trace record per request (default true; off for benchmarks). */
   traceRequests?: boolean;
-  /** Injected bugs (the run's catalogue set); absent in tools. */
+  /** Injected server bugs (the engine's, in the simulator); none by default. */
   bugs?: Bugs;
 }
 
@@ -22,11 +22,13 @@ export interface NbdServerOptions {
 export class NbdServer {
   readonly faults: ServerFaults;
   readonly sessions = new Set<ServerSession>();
+  readonly bugs: Bugs;
   private nextId = 1;
 
   constructor(readonly config: ServerConfig, readonly opts: NbdServerOptions) {
     validateServerConfig(config);
     this.faults = new ServerFaults(opts.rngOf, opts.name);
+    this.bugs = opts.bugs ?? NO_BUGS;
   }
 
   get name(): string {
