@@ -59,7 +59,8 @@ export function evaluateExpectations(e: Expectations, m: Measured): ExpectationR
   }
   if (e.safety) {
     const actual = m.safety ? m.safety.violations.length : null;
-    out.push({ name: 'safety', ok: m.safety !== undefined && m.safety.ok, actual, limit: 0, unit: 'count' });
+    // Counted in blocks of the history, as each violation names one block.
+    out.push({ name: 'safety', ok: m.safety !== undefined && m.safety.ok, actual, limit: 0, unit: 'blocks' });
   }
   if (e.wireBytes) {
     for (const dir of ['rx', 'tx'] as const) {

@@ -40,7 +40,7 @@ export function jobResultOf(j: JobReport): JobResult {
   // IOPS count reads, writes and trims (as fio does); bandwidth only the bytes that moved as data.
   const incomplete = incompleteReason(j);
   return {
-    name: j.name, ios, errors: j.read.errors + j.write.errors + j.flush.errors + j.trim.errors,
+    name: j.name, ios, flushes: j.flush.ios, errors: j.read.errors + j.write.errors + j.flush.errors + j.trim.errors,
     iops: span > 0 ? (j.read.ios + j.write.ios + j.trim.ios) / span : 0,
     bandwidthBps: span > 0 ? ((j.read.bytes + j.write.bytes) * 8) / span : 0,
     latency,

@@ -39,7 +39,7 @@ export interface ExpectationResult {
   /** Measured value: ns for latencies, IOPS, bit/s, violation count ... */
   readonly actual: number | string | boolean | null;
   readonly limit: number | string | boolean | null;
-  /** Unit of actual/limit for humans: 'ns', 'iops', 'bit/s', 'count'. */
+  /** Unit of actual/limit for humans: 'ns', 'iops', 'bit/s', 'bytes', 'blocks', 'count'. */
   readonly unit?: string;
 }
 
@@ -50,7 +50,10 @@ export interface LatencySummary {
 
 export interface JobResult {
   readonly name: string;
+  /** Every completed request, flushes included (`flushes` says how many); IOPS count no flushes. */
   readonly ios: number;
+  /** Completed flushes among `ios` (absent: none). */
+  readonly flushes?: number;
   readonly errors: number;
   readonly iops: number;
   /** Bits per second, like every rate in a scenario (link rates, `[expect] bandwidth`). */

@@ -44,7 +44,7 @@ describe('exit 1: a failed run', () => {
     const r = await cli(['run', file, '--seed', '2']);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/FAIL +latency\.read\.p99 +20\.000ms +10\.000ms/);
-    expect(r.out).toContain('violations (1)\n  safety: block 7: read #3 returned stale data\n');
+    expect(r.out).toContain('violations (safety: 1 block)\n  safety: block 7: read #3 returned stale data\n');
     expect(r.out).toContain(`FAILED\nreplay: npx orion-sim run ${file} --seed 2\n`);
   });
 

@@ -78,7 +78,7 @@ function result(s: Scenario, seed: number, e: Engine, latencies: number[], opts:
   const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
   const expectations = [
     { name: 'latency.read.p99', ok: !fail, actual: fail ? 20_000_000 : p99, limit: 10_000_000, unit: 'ns' },
-    { name: 'safety', ok: !fail, actual: fail ? 1 : 0, limit: 0, unit: 'count' },
+    { name: 'safety', ok: !fail, actual: fail ? 1 : 0, limit: 0, unit: 'blocks' },
   ];
   return {
     scenario: s.name,

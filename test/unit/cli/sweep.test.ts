@@ -14,7 +14,7 @@ describe('sweep', () => {
       '[1/6] seed 1: pass', '[2/6] seed 2: pass', '[3/6] seed 3: FAIL', '[4/6] seed 4: pass', '[5/6] seed 5: FAIL', '[6/6] seed 6: FAIL',
     ]);
     expect(lines[6]).toMatch(/^cli-test: 6 seeds, 3 passed, 3 failed, [0-9.]+s wall$/);
-    expect(r.out).toContain(`FAIL seed 3: latency.read.p99: 20000000 (limit 10000000); safety: 1 (limit 0); safety: block 7: read #3 returned stale data\n  replay: npx orion-sim run ${f} --seed 3\n`);
+    expect(r.out).toContain(`FAIL seed 3: latency.read.p99: 20.000ms (limit 10.000ms); safety: 1 block (limit 0 blocks); safety: block 7: read #3 returned stale data\n  replay: npx orion-sim run ${f} --seed 3\n`);
     expect(r.out).toContain('FAIL seed 6: threw: fake simulator bug at seed 6\n');
   });
 

@@ -13,9 +13,10 @@ export function renderSummary(r: RunResult, replay: string): string {
   out += `digest ${r.digest}\n`;
   if (r.jobs.length > 0) {
     const ops = OPS.filter((op) => r.jobs.some((j) => j.latency[op] !== undefined));
-    const cols = ['job', 'ios', 'errors', 'IOPS', 'bandwidth', ...ops.flatMap((op) => PCTS.map((p) => `${op} ${p}`))];
+    // I/Os as IOPS counts them (reads, writes, trims); flushes move no data and have their own column.
+    const cols = ['job', 'I/Os', 'flushes', 'errors', 'IOPS', 'bandwidth', ...ops.flatMap((op) => PCTS.map((p) => `${op} ${p}`))];
     const rows = r.jobs.map((j) => [
-      j.name, j.ios, j.errors, formatCount(j.iops), formatRate(j.bandwidthBps),
+      j.name, j.ios - (j.flushes ?? 0), j.flushes ?? 0, j.errors, formatCount(j.iops), formatRate(j.bandwidthBps),
       ...ops.flatMap((op) => PCTS.map((p) => {
         const v = j.latency[op]?.percentiles[p];
         return v === undefined ? null : formatNs(v);
@@ -42,10 +43,15 @@ ${renderTable(cols, [row])}`;
   for (const m of r.mgmt) {
     out += `\n${m.command.join(' ')} at ${formatNs(m.atNs)}\n${m.table ? renderTable(m.table.columns, m.table.rows) : `  ${JSON.stringify(m.data)}\n`}`;
   }
+  // One unit for safety everywhere: blocks (the expectation's count); a line covers a run of adjacent ones.
   const violations = [...groupBlocks(r.safetyViolations).map((m) => `safety: ${m}`), ...r.livenessViolations.map((v) => `liveness: ${v.message}`)];
   if (violations.length > 0) {
+    const counts = [
+      r.safetyViolations.length > 0 ? `safety: ${formatValue(r.safetyViolations.length, 'blocks')}` : '',
+      r.livenessViolations.length > 0 ? `liveness: ${r.livenessViolations.length} ${r.livenessViolations.length === 1 ? 'request' : 'requests'}` : '',
+    ].filter((x) => x !== '').join(', ');
     const shown = violations.slice(0, 10).map((v) => `  ${v}\n`).join('');
-    out += `\nviolations (${violations.length})\n${shown}${violations.length > 10 ? `  … ${violations.length - 10} more (use --json)\n` : ''}`;
+    out += `\nviolations (${counts})\n${shown}${violations.length > 10 ? `  … ${violations.length - 10} more lines (use --json)\n` : ''}`;
   }
   out += `\n${r.passed ? 'PASSED' : 'FAILED'}\n`;
   if (!r.passed) out += `replay: ${replay}\n`;

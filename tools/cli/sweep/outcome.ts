@@ -4,6 +4,7 @@ import { recordLatency, type LatencyBuckets } from './summary.ts';
 import type { RunResult, Runner } from '../../../scenarios/runner/types.ts';
 import type { Scenario } from '../../../scenarios/schema/types.ts';
 import { variantOptions, type RunVariant } from '../options.ts';
+import { formatValue } from '../format/units.ts';
 
 /** What a sweep keeps of one seed's run: small and structured-clone safe (crosses threads). */
 export interface SeedOutcome {
@@ -31,7 +32,7 @@ export function outcomeOf(r: RunResult, latency?: LatencyBuckets, marks?: Record
     virtualTimeNs: r.virtualTimeNs,
     events: r.events,
     failures: [
-      ...r.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${String(e.actual)} (limit ${String(e.limit)})`),
+      ...r.expectations.filter((e) => !e.ok).map((e) => `${e.name}: ${formatValue(e.actual, e.unit)} (limit ${formatValue(e.limit, e.unit)})`),
       ...r.safetyViolations.slice(0, 3).map((v) => `safety: ${v.message}`),
       ...r.livenessViolations.slice(0, 3).map((v) => `liveness: ${v.message}`),
     ],
