@@ -3,6 +3,7 @@ import type { RunResult } from '../../../scenarios/runner/types.ts';
 import { renderSummary } from '../../../tools/cli/format/summary.ts';
 import { renderTable } from '../../../tools/cli/format/table.ts';
 import { formatFigure, formatValue } from '../../../tools/cli/format/units.ts';
+import { etaText } from '../../../tools/cli/sweep/progress.ts';
 
 describe('figures carry their units', () => {
   it('management tables: the unit comes from the key or column name', () => {
@@ -33,5 +34,16 @@ describe('figures carry their units', () => {
     } as RunResult;
     // 1032 requests of which 32 flushes: 1000 I/Os, 1000 IOPS over 1 s of virtual time.
     expect(renderSummary(r, 'replay')).toContain('  job  I/Os  flushes  errors  IOPS  bandwidth\n  w    1000       32       0  1000  4.1 MB/s\n');
+  });
+});
+
+describe('sweep ETA', () => {
+  it('comes from the measured wall time per finished seed; unknown before the first', () => {
+    expect(etaText(0, 0, 200)).toBe('measuring');
+    // 2 of 10 seeds after 8 s: 4 s per seed, 8 left → 32 s.
+    expect(etaText(8000, 2, 10)).toBe('32s');
+    // 38 seeds in 19 s (2 workers), 162 left → 81 s.
+    expect(etaText(19_000, 38, 200)).toBe('1m21s');
+    expect(etaText(5000, 10, 10)).toBe('0s');
   });
 });
