@@ -1,10 +1,12 @@
 import type { Engine, EventHandle } from '../../hw-sim/engine/index.ts';
 
 /**
- * dead_conn_timeout as Linux means it: the clock runs from the moment the device has no usable
- * connection, not from each request's queue time. Requests wait for a connection while it runs
- * (an outage shorter than it costs no error); when it runs out the waiting requests fail, and
- * so does every new one until a connection is usable again.
+ * dead_conn_timeout as Linux means it: a request waiting for a connection fails when the device
+ * has had no usable connection for that long *while it waited*: the clock runs from the later
+ * of the moment the last connection was lost and the moment the request began to wait (a
+ * requeue starts a wait), never from the request's queue time. An outage shorter than the
+ * timeout costs no error; a request arriving late in a long outage still gets the full wait,
+ * so a submitter that retries failures at once cannot spin.
  */
 export class DeadConnClock {
   /** Virtual time the device lost its last usable connection; -1 while one is usable. */
@@ -22,21 +24,26 @@ export class DeadConnClock {
     private readonly runOut: () => void,
   ) {}
 
-  /** Connectivity changed or requests started or stopped waiting. */
-  update(usable: boolean, waiting: boolean): void {
+  /** Connectivity changed or the waiting list did; `oldestWait`: when its oldest request began to wait (-1: none waits). */
+  update(usable: boolean, oldestWait: number): void {
     if (usable) {
       this.since = -1;
       this.stop();
       return;
     }
     if (this.since < 0) this.since = this.engine.now;
-    if (!waiting) this.stop();
-    else if (this.timer === null) this.timer = this.engine.scheduleAt(Math.max(this.engine.now, this.since + this.limitNs), this.fire, 'nbd.dead_conn_timeout');
+    this.stop();
+    if (oldestWait >= 0) this.timer = this.engine.scheduleAt(Math.max(this.engine.now, this.deadline(oldestWait)), this.fire, 'nbd.dead_conn_timeout');
   }
 
-  /** No usable connection for dead_conn_timeout already. */
-  get expired(): boolean {
-    return this.since >= 0 && this.engine.now - this.since >= this.limitNs;
+  /** When a request that began to wait at `waitStart` fails if no connection comes. */
+  deadline(waitStart: number): number {
+    return Math.max(this.since, waitStart) + this.limitNs;
+  }
+
+  /** A request that began to wait at `waitStart` has waited out dead_conn_timeout with no usable connection. */
+  expired(waitStart: number): boolean {
+    return this.since >= 0 && this.engine.now >= this.deadline(waitStart);
   }
 
   private stop(): void {

@@ -69,7 +69,15 @@ export class NbdDevice implements ConnectionOwner {
     this.engine = engine;
     const cfg = opts.config;
     const name = opts.name;
-    this.actor = createSimActor(engine, deviceMachine, { name });
+    this.actor = createSimActor(engine, deviceMachine.provide({
+      actions: {
+        failed: ({ context }) => {
+          this.io.accepting = false;
+          this.io.failAll(context.errno || EIO);
+          this.conns.killAll(`device failed: ${context.reason}`);
+        },
+      },
+    }), { name });
     this.backends = new BackendGuard(name, cfg.backend);
     this.errors = new ErrorHandler(engine, `${name}/errors`, opts.maxRequeues ?? 8);
     this.perf = new PerformanceMonitor(engine);
@@ -215,15 +223,15 @@ export class NbdDevice implements ConnectionOwner {
       io.canWriteZeroes = info.canWriteZeroes; io.canCache = info.canCache; io.readOnly = info.readOnly;
       io.exportBytes = info.size;
       if (this.disk) this.disk.capacitySectors = Math.floor(info.size / 512);
+      this.actor.send({ type: 'NEGOTIATED', size: info.size });
     }
     return '';
   }
 
   refused(slot: ConnectionSlot, reason: string, errno: number): void {
     this.errors.report('handshake', 'escalate', slot.index, slot.server, errno, reason);
-    // The device fails when no connection can carry I/O any more.
-    const others = this.conns.slots.some((c) => c !== slot && (c.usable || c.phase === 'connect' || c.phase === 'handshake' || c.phase === 'backoff'));
-    if (!others) this.actor.send({ type: 'FAIL', reason, errno });
+    // The device chart decides: it fails when no connection is left to carry I/O.
+    this.actor.send({ type: 'CONN_REFUSED', conn: slot.index, reason, errno });
   }
 
   bindReplies(slot: ConnectionSlot, info: ExportInfo): void {
@@ -245,16 +253,16 @@ export class NbdDevice implements ConnectionOwner {
     }
   }
 
+  /** A connection entered a new phase: the device chart gets the raw fact and decides. */
+  phaseChanged(slot: ConnectionSlot): void {
+    this.actor.send({ type: 'CONN_PHASE', conn: slot.index, phase: slot.phase, wanted: this.conns.wanted });
+    this.changed();
+  }
+
   changed(): void {
     this.statsOut.publishDynamic();
     this.io.connectivity();
-    const live = this.conns.live;
-    const wanted = this.conns.wanted;
-    const st = this.state;
-    if (st === 'connecting' && this.conns.slots.some((c) => c.phase === 'handshake' || c.usable)) this.actor.send({ type: 'SOCKET_UP' });
-    if (this.state === 'negotiating' && live > 0) this.actor.send({ type: 'NEGOTIATED', size: this.info?.size ?? 0, live, wanted });
-    if (this.state === 'ready' || this.state === 'degraded') this.actor.send({ type: 'CONN_COUNT', live, wanted });
-    if (this.state === 'disconnecting' && this.conns.slots.every((c) => c.phase === 'closed' || c.phase === 'dead')) this.actor.send({ type: 'DRAINED' });
+    this.actor.send({ type: 'POOL', wanted: this.conns.wanted });
     for (const c of this.conns.slots) if (c.phase === 'draining' && c.outstanding === 0) this.conns.send(c.index, { type: 'DRAINED' });
   }
 
@@ -262,10 +270,6 @@ export class NbdDevice implements ConnectionOwner {
 
   private onDeviceState(st: DeviceStateName): void {
     this.io.accepting = st === 'connecting' || st === 'negotiating' || st === 'ready' || st === 'degraded';
-    if (st === 'failed') {
-      this.io.failAll(this.actor.getSnapshot().context.errno || EIO);
-      this.conns.killAll(`device failed: ${this.failureReason}`);
-    }
   }
 
   /**

@@ -397,12 +397,11 @@ export class IoPath implements ExportCaps, CacheHost {
     if (this.engine.bugs.has('double-requeue') && this.waiting.at(-1) === r) this.waiting.push(r); // injected: requeued twice
   }
 
-  /** Onto the waiting list, unless the device has had no usable connection for dead_conn_timeout. */
+  /** Onto the waiting list (oldest first: a requeue waits anew). */
   private wait(r: NbdCmd): void {
-    const usable = this.anyUsable();
-    if (!usable && this.deadConn.expired) { this.expire(r); return; }
+    r.tWait = this.engine.now;
     this.waiting.push(r);
-    this.deadConn.update(usable, true);
+    if (this.waiting.length === 1) this.connectivity();
   }
 
   /** Everything in flight on a connection that died goes back to the waiting list, in tag order. */
@@ -439,7 +438,7 @@ export class IoPath implements ExportCaps, CacheHost {
       this.waiting.splice(i, 1);
       this.send(r, this.conns[c]!);
     }
-    this.deadConn.update(this.anyUsable(), this.waiting.length > 0);
+    this.connectivity();
     if (outer) this.pumping = false;
     this.sending--;
     this.endBatch();
@@ -456,19 +455,24 @@ export class IoPath implements ExportCaps, CacheHost {
       killConnection(r.conn, `request tag ${r.tag} timed out`);
       return BLK_EH.RESET_TIMER;
     }
-    if (this.deadConn.expired) { this.expire(r); return BLK_EH.DONE; }
+    if (this.deadConn.expired(r.tWait)) { this.expire(r); return BLK_EH.DONE; }
     return BLK_EH.RESET_TIMER;
   }
 
-  /** dead_conn_timeout ran out with no usable connection: every waiting request fails. */
+  /** dead_conn_timeout ran out with no usable connection: the requests that waited it out fail. */
   private deadConnRunOut(): void {
     if (this.anyUsable()) { this.pump(); return; }
-    while (this.waiting.length > 0) this.expire(this.waiting[0]!);
+    for (let i = 0; i < this.waiting.length;) {
+      const r = this.waiting[i]!;
+      if (this.deadConn.expired(r.tWait)) this.expire(r);
+      else i++;
+    }
+    this.connectivity();
   }
 
-  /** A connection's phase changed: the dead_conn_timeout clock starts or stops. */
+  /** A connection's phase changed or the waiting list did: the dead_conn_timeout clock follows. */
   connectivity(): void {
-    this.deadConn.update(this.anyUsable(), this.waiting.length > 0);
+    this.deadConn.update(this.anyUsable(), this.waiting.length > 0 ? this.waiting[0]!.tWait : -1);
   }
 
   private expire(r: NbdCmd): void {

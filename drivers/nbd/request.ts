@@ -59,6 +59,8 @@ export class NbdCmd implements WireRequest {
   bounce: Uint8Array | null = null;
   /** Stage timestamps (virtual ns). */
   tQueued = 0;
+  /** When it last began to wait for a connection (see DeadConnClock). */
+  tWait = 0;
   tSent = 0;
   tReplied = 0;
 

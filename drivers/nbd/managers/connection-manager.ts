@@ -26,6 +26,8 @@ export interface ConnectionOwner {
   closing(slot: ConnectionSlot): void;
   /** Phases changed (for the device statechart's live count). */
   changed(): void;
+  /** A connection entered a new phase. */
+  phaseChanged(slot: ConnectionSlot): void;
 }
 
 export interface ServerState {
@@ -171,7 +173,7 @@ export class ConnectionManager {
       if (phase === 'transmission') { slot.upSince = this.engine.now; this.owner.up(slot); }
       if (phase === 'backoff' && was !== 'backoff') slot.reconnects++;
       this.publish();
-      this.owner.changed();
+      this.owner.phaseChanged(slot);
     });
     actor.start();
     actor.send({ type: 'START' });

@@ -22,13 +22,12 @@ function reached(paths: Array<{ state: { value: unknown } }>): string[] {
 
 describe('statecharts: every state reachable', () => {
   it('device lifecycle', () => {
+    const ph = (conn: number, phase: 'handshake' | 'transmission' | 'dead' | 'closed'): DeviceEvent => ({ type: 'CONN_PHASE', conn, phase, wanted: 2 });
     const events: DeviceEvent[] = [
-      { type: 'CONFIGURE', wanted: 2 }, { type: 'SOCKET_UP' },
-      { type: 'NEGOTIATED', size: 1, live: 2, wanted: 2 }, { type: 'NEGOTIATED', size: 1, live: 1, wanted: 2 },
-      { type: 'CONN_COUNT', live: 1, wanted: 2 }, { type: 'CONN_COUNT', live: 2, wanted: 2 },
-      { type: 'FAIL', reason: 'x', errno: 5 }, { type: 'RESET' }, { type: 'DISCONNECT' }, { type: 'DRAINED' },
+      { type: 'CONFIGURE', wanted: 2 }, ph(0, 'handshake'), { type: 'NEGOTIATED', size: 1 }, ph(0, 'transmission'), ph(1, 'transmission'),
+      ph(1, 'dead'), ph(0, 'dead'), { type: 'CONN_REFUSED', conn: 0, reason: 'x', errno: 5 }, { type: 'RESET' }, { type: 'DISCONNECT' },
     ];
-    const paths = getShortestPaths(deviceMachine, { events });
+    const paths = getShortestPaths(deviceMachine, { events, toState: undefined, serializeState: (st) => JSON.stringify(st.value) + JSON.stringify(st.context.phases) + st.context.size + st.context.refusal });
     expect(reached(paths)).toEqual(leafStates(deviceMachine));
     expect(leafStates(deviceMachine)).toEqual(
       ['connecting', 'degraded', 'disconnected', 'disconnecting', 'failed', 'negotiating', 'ready', 'unconfigured'],
@@ -80,5 +79,29 @@ describe('statecharts: every state reachable', () => {
     }
     expect(reconnectAfterNs).toEqual(delays.map((d) => d * 1_000_000));
     expect(got).toEqual(delays);
+  });
+});
+
+describe('the device chart decides from raw connection events', () => {
+  it('a lost connection takes the device to degraded, its return back to ready; the device only reports facts', async () => {
+    const { config, rig } = await import('./harness.ts');
+    const cfg = config({
+      connectionPoolSize: 2, connectionMaxCount: 2, connectionTimeoutNs: 50_000_000,
+      servers: [{ name: 'srv', address: undefined, port: 10809, export: 'disk' }],
+      exports: [{ name: 'disk', device: undefined, access: 'rw' }],
+    });
+    const r = rig(91, cfg, (n) => n.addServer('srv', { size: 1 << 22 }));
+    const sent: string[] = [];
+    const send = r.dev.actor.send.bind(r.dev.actor);
+    r.dev.actor.send = (ev) => { sent.push(ev.type); send(ev); };
+    r.engine.runUntil(10_000_000);
+    expect(r.dev.state).toBe('ready');
+    r.net.rst('srv', 1);
+    const states: string[] = [];
+    r.dev.actor.subscribe((snap) => { if (states[states.length - 1] !== snap.value) states.push(snap.value as string); });
+    r.engine.runUntil(r.engine.now + 1_000_000_000);
+    expect(states).toEqual(['degraded', 'ready']);
+    // What the device told its chart: facts about connections and the pool, no verdicts.
+    expect(new Set(sent)).toEqual(new Set(['CONN_PHASE', 'POOL', 'NEGOTIATED']));
   });
 });
