@@ -105,10 +105,15 @@ export class ServerAckChecker {
    * reply consumes any matching completion that happened after its request arrived.
    */
   private disk(r: TraceRecord, done: boolean): void {
-    const d = r.data as DiskData;
     const host = hostOf(r.src);
-    const list = this.pending.get(host);
-    if (!list) return;
+    // A shared volume (its own power domain, src volume/NAME) serves every server host exporting it.
+    if (this.pending.has(host)) this.diskOf(host, r, done);
+    else for (const h of this.pending.keys()) this.diskOf(h, r, done);
+  }
+
+  private diskOf(host: string, r: TraceRecord, done: boolean): void {
+    const d = r.data as DiskData;
+    const list = this.pending.get(host)!;
     const matching = list.filter((p) => sameOp(p, d.op, d.off, d.len));
     if (matching.length === 0) return;
     if (!done) {
