@@ -12,6 +12,8 @@ export interface Measured {
   readonly recoveryNs: readonly Ns[];
   /** Requests that completed with an error. */
   readonly errors: number;
+  /** The network stage per packet (NIC to NIC); undefined when not measured. */
+  readonly network?: { readonly count: number; readonly percentiles: Partial<Record<Percentile, Ns>> } | undefined;
   /** IPv4 bytes through the client's NIC (received, sent); undefined without a NIC. */
   readonly wire?: { readonly rx: number; readonly tx: number } | undefined;
 }
@@ -61,6 +63,14 @@ export function evaluateExpectations(e: Expectations, m: Measured): ExpectationR
     const actual = m.safety ? m.safety.violations.length : null;
     // Counted in blocks of the history, as each violation names one block.
     out.push({ name: 'safety', ok: m.safety !== undefined && m.safety.ok, actual, limit: 0, unit: 'blocks' });
+  }
+  if (e.networkLatency) {
+    for (const p of PCTS) {
+      const limit = e.networkLatency[p];
+      if (limit === undefined) continue;
+      const actual = m.network && m.network.count > 0 ? m.network.percentiles[p] ?? null : null;
+      out.push({ name: `latency.network.${p}`, ok: actual !== null && actual <= limit, actual, limit, unit: 'ns' });
+    }
   }
   if (e.wireBytes) {
     for (const dir of ['rx', 'tx'] as const) {

@@ -96,9 +96,10 @@ export interface DeviceOutcome {
 export function evaluate(e: Expectations, jobs: readonly JobResult[], m: {
   safety: SafetyReport; liveness: LivenessReport | undefined; history: History; healsNs: readonly Ns[]; device: DeviceOutcome | undefined;
   wire?: { rx: number; tx: number } | undefined;
+  network?: HistSummary | undefined;
 }): ExpectationResult[] {
   const errors = m.history.ops.reduce((a, op) => a + (op.completedNs !== undefined && !op.ok ? 1 : 0), 0);
-  const out = evaluateExpectations(e, { jobs, safety: m.safety, liveness: m.liveness, recoveryNs: recoveryTimes(m.history, m.healsNs), errors, wire: m.wire });
+  const out = evaluateExpectations(e, { jobs, safety: m.safety, liveness: m.liveness, recoveryNs: recoveryTimes(m.history, m.healsNs), errors, wire: m.wire, network: m.network && latencyOf(m.network) });
   const jobsOk = jobsVerdict(e, jobs);
   if (jobsOk) out.unshift(jobsOk);
   const verdict = deviceVerdict(e, m.device);

@@ -16,6 +16,7 @@ import type { Workload } from '../workload/workload.ts';
 import { isRamDevice } from '../schema/workload.ts';
 import { attachNbdClient, type ClientNbd } from './client-nbd.ts';
 import { HistoryTap } from './history-tap.ts';
+import { WireLatency } from './wire-latency.ts';
 import { scaledCosts } from '../../hw-sim/cpu/costs.ts';
 import { ServerAckChecker } from '../checkers/server-acks.ts';
 import { CrashLoss } from '../checkers/crash-loss.ts';
@@ -50,6 +51,8 @@ export interface World {
   /** The tapped block device per device name (nbd0, ram0 ...). */
   readonly disks: ReadonlyMap<string, HistoryTap>;
   readonly workloads: readonly Workload[];
+  /** The network stage of latency, per packet (NIC to NIC). */
+  readonly network: WireLatency;
   /** Per device with verify jobs: when its read-back of every written block started. */
   readonly readBacks: ReadonlyMap<string, Ns>;
   readonly timeline: TimelineLog;
@@ -95,6 +98,8 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
   if (serverAcks) engine.trace.subscribe(serverAcks.onRecord);
   const machine = buildMachine(machineConfigOf(s), { engine });
   const client = machine.host(CLIENT_HOST);
+  const network = new WireLatency(engine);
+  machine.fabric.addTap(network);
   if (opts.onPacket) client.link.addTap(new PcapWriter(packetSink(opts.onPacket)));
   const costs = s.machine.cpuCostScale > 0 ? scaledCosts(s.machine.cpuCostScale) : undefined;
   const volumes = buildVolumes(machine, s.volumes ?? []);
@@ -175,7 +180,7 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     return Math.max(planned, last) + patience;
   };
   return {
-    scenario: s, seed, engine, machine, client, servers, volumes, nbd, nbds, disks, workloads: jobs.workloads, readBacks: jobs.readBacks, timeline: tl, serverAcks, crashLoss, deadlineNs,
+    scenario: s, seed, engine, machine, client, servers, volumes, nbd, nbds, disks, workloads: jobs.workloads, network, readBacks: jobs.readBacks, timeline: tl, serverAcks, crashLoss, deadlineNs,
     finished: () => jobs.left() === 0 && engine.now >= lastEventNs && tl.pending === 0,
     end: undefined, error: undefined,
   };

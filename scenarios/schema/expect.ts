@@ -45,6 +45,8 @@ export const expectSchema = z.strictObject({
     })
     .default({})
     .describe('Latency limits per operation.'),
+  network_latency: percentiles.optional()
+    .describe('Limits on the network stage alone: per packet, from its first bit leaving a host NIC to its last bit reaching the other host NIC (cables, switch and queueing), both directions.'),
   wire_bytes: z.strictObject({
     rx: size({ min: 1 }).optional().describe('Least bytes into the client.'),
     tx: size({ min: 1 }).optional().describe('Least bytes out of the client.'),

@@ -256,6 +256,7 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     bandwidth: bw && { minBps: bw.min, job: bw.job },
     latency,
     noErrors: e.no_errors,
+    ...(e.network_latency ? { networkLatency: percentilesOf(e.network_latency) } : {}),
     ...(e.wire_bytes ? { wireBytes: { rx: e.wire_bytes.rx, tx: e.wire_bytes.tx } } : {}),
     jobsComplete: e.jobs_complete,
     cleanTransport: e.clean_transport,

@@ -154,6 +154,8 @@ export interface Expectations {
   readonly bandwidth: { readonly minBps: number; readonly job: string | undefined } | undefined;
   readonly latency: Partial<Record<LatencyOp, Partial<Record<Percentile, Ns>>>>;
   readonly noErrors: boolean;
+  /** Limits on the network stage (per packet, NIC to NIC). */
+  readonly networkLatency?: Partial<Record<Percentile, Ns>> | undefined;
   /** Minimum IPv4 bytes through the client's NIC, per direction. */
   readonly wireBytes?: { readonly rx: number | undefined; readonly tx: number | undefined } | undefined;
   /**
