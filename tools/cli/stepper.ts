@@ -70,8 +70,22 @@ export class Stepper {
     this.r.interrupted = true;
   }
 
+  /** Between commands: build a checkpoint behind the current point (resolves when done or a command starts). */
+  prepare(): Promise<void> {
+    return this.r.prepare();
+  }
+
   /** Runs one command line; resolves false on quit. Throws Error for a bad command. */
   async exec(line: string): Promise<boolean> {
+    this.r.busy = true;
+    try {
+      return await this.run(line);
+    } finally {
+      this.r.busy = false;
+    }
+  }
+
+  private async run(line: string): Promise<boolean> {
     const words = line.trim().split(/\s+/).filter((w) => w !== '');
     const [cmd, ...args] = words;
     if (cmd === undefined || cmd.startsWith('#')) return true;

@@ -53,6 +53,8 @@ export const stepCommand: CommandModule = {
               if (ctx.io.isTTY) ctx.io.stdout(STEPPER_HELP);
             }
             running = false;
+            // While the user reads the output, a checkpoint is built behind this point.
+            void stepper.prepare();
             prompt();
           }
           process.off('SIGINT', onInterrupt);

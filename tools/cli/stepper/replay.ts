@@ -37,6 +37,15 @@ export interface ForwardOptions {
   readonly quiet?: boolean;
 }
 
+interface Spare {
+  readonly session: SimSession;
+  pos: number;
+  readonly ranges: RecordRanges;
+}
+
+/** How far behind the current event the checkpoint run waits, and its work per slice. */
+const CHECKPOINT_BEHIND = 2000;
+const CHECKPOINT_SLICE = 500;
 const YIELD_EVERY = 1024;
 const YIELD_AFTER_MS = 25;
 
@@ -51,7 +60,12 @@ export class Replayer {
   /** times[k]: virtual time of event k (times[0] = 0), known up to times.length − 1. */
   private readonly times: Ns[] = [0];
   private readonly forks: Fork[] = [];
-  private readonly ranges = new RecordRanges();
+  private ranges = new RecordRanges();
+  /** A checkpoint: a second run paused a little behind this one (see prepare()). */
+  private spare: Spare | undefined;
+  private building = false;
+  /** A command is running: background work waits. */
+  busy = false;
   private readonly hitNow = new Map<Breakpoint, TraceRecord>();
   private lastYield = Date.now();
 
@@ -123,15 +137,27 @@ export class Replayer {
     for (let f = this.forks.at(-1); f && (f.pos > target || (f.pos === target && f.t > beforeNs)); f = this.forks.at(-1)) {
       this.forks.pop();
       this.invalidateAfter(f.pos);
+      if (this.spare && this.spare.pos >= f.pos) this.spare = undefined;
     }
-    this.session = this.open();
-    this.pos = 0;
-    this.ended = false;
-    this.announced = false;
-    this.ranges.reset();
     const scan = union(this.breakpoints, extra);
     for (const b of scan) if (b.known < 0) { b.known = 0; b.hits = []; }
-    this.applyForks();
+    const sp = this.spare;
+    // The checkpoint serves when it is not past the target and every index is complete up to it.
+    if (sp && sp.pos <= target && scan.every((b) => b.known >= sp.pos)) {
+      this.spare = undefined;
+      this.session = sp.session;
+      this.pos = sp.pos;
+      this.ranges = sp.ranges;
+      this.ended = false;
+      this.announced = sp.session.finished?.() ?? false;
+    } else {
+      this.session = this.open();
+      this.pos = 0;
+      this.ended = false;
+      this.announced = false;
+      this.ranges = new RecordRanges();
+      this.applyForks();
+    }
     while (this.pos < target && !this.interrupted) {
       if (!this.stepOne(scan, false)) break;
       this.applyForks();
@@ -158,7 +184,53 @@ export class Replayer {
     if (!inject) throw new Error('this runner cannot apply a fault by hand (SimSession.inject is missing)');
     inject(ev);
     this.forks.push({ pos: this.pos, t: this.session.now, ev });
+    if (this.spare && this.spare.pos >= this.pos) this.spare = undefined;
     this.invalidateAfter(this.pos);
+  }
+
+  /**
+   * Checkpointing while the stepper waits for input: keeps a second run of the same scenario
+   * paused about CHECKPOINT_BEHIND events behind the current position, so a step back
+   * re-executes only from there. Works in slices and stops while a command runs.
+   */
+  async prepare(): Promise<void> {
+    if (this.building) return;
+    this.building = true;
+    try {
+      for (;;) {
+        if (this.busy || this.ended) return;
+        const want = Math.max(0, this.pos - CHECKPOINT_BEHIND);
+        let sp = this.spare;
+        if (sp && sp.pos > this.pos) sp = this.spare = undefined;
+        if (sp && sp.pos >= want - CHECKPOINT_BEHIND) {
+          if (sp.pos >= want) return;
+        }
+        if (!sp) {
+          sp = this.spare = { session: this.open(), pos: 0, ranges: new RecordRanges() };
+          this.applySpareForks(sp);
+        }
+        const stopAt = Math.min(want, sp.pos + CHECKPOINT_SLICE);
+        while (sp.pos < stopAt) {
+          const recs = sp.session.step();
+          if (recs === undefined) return;
+          sp.pos++;
+          for (const r of recs) sp.ranges.sectors(r);
+          this.applySpareForks(sp);
+        }
+        await new Promise<void>((r) => setImmediate(r));
+        if (this.spare !== sp) return;
+      }
+    } finally {
+      this.building = false;
+    }
+  }
+
+  private applySpareForks(sp: Spare): void {
+    for (const f of this.forks) {
+      if (f.pos !== sp.pos) continue;
+      if (sp.session.now < f.t) sp.session.advanceTo?.(f.t);
+      sp.session.inject?.(f.ev);
+    }
   }
 
   finish(): RunResult {
