@@ -148,9 +148,11 @@ export class NbdDevice implements ConnectionOwner {
     this.io.dropCacheCmds();
   }
 
-  /** The client host is up again: connections that gave up reconnect (the others retry by themselves). */
+  /** The client host is up again: dead connections reconnect, closed ones are replaced (those in backoff retry by themselves). */
   clientRestart(): void {
     this.conns.reviveDead();
+    // A connection killed while it was connecting closed for good: open fresh ones.
+    this.conns.reopen();
   }
 
   /** Orderly teardown: drain every connection, then disconnected. */

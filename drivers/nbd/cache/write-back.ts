@@ -91,8 +91,13 @@ export class WriteBack {
   done(i: number, ok: boolean): void {
     const x = this.extents[i]!;
     if (!x.busy) return;
-    if (!ok) this.failures++;
     completeWriteBack(this.cache, x, ok);
+    if (!ok) {
+      // Dirty again; retried by the timer, not now: a send refused on the spot would loop.
+      this.failures++;
+      this.arm();
+      return;
+    }
     this.onProgress();
     this.kick();
   }
