@@ -28,6 +28,11 @@ export class DeviceStats {
       stats.gauge(`${q}/export`, () => s.cfg.export);
       stats.gauge(`${q}/multi_conn`, () => (s.multiConn === undefined ? 'unknown' : s.multiConn));
       stats.gauge(`${q}/removed`, () => s.removed);
+      stats.gauge(`${q}/role`, () => this.dev.roles.roleOf(s.index));
+      stats.gauge(`${q}/health`, () => (s.removed ? 'removed' : s.conns.some((i) => this.dev.conns.slots[i]!.usable) ? 'up' : 'down'));
+      // Carrying I/O now: a backup only while every primary is down.
+      stats.gauge(`${q}/carrying`, () => !s.removed && s.conns.some((i) => { const c = this.dev.conns.slots[i]!; return c.usable && this.dev.roles.allows(c); }));
+      stats.gauge(`${q}/backend`, () => s.cfg.backend ?? this.dev.backends.backend ?? '');
       stats.gauge(`${q}/connections`, () => s.conns.length);
       stats.gauge(`${q}/live`, () => s.conns.filter((i) => this.dev.conns.slots[i]!.usable).length);
       stats.gauge(`${q}/lat_p50_ns`, () => this.dev.perf.byServer[s.index]?.percentile(50) ?? 0);

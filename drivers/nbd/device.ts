@@ -8,6 +8,7 @@ import { EIO } from '../../kernel/lib/errno.ts';
 import { SimProtocolEngine } from './adapters/protocol-engine.ts';
 import type { NbdConfig, NbdServerConfig } from './config/index.ts';
 import { BackendGuard, backendOfDescription } from './config/backend.ts';
+import { FailoverClock, ServerRoles } from './health/failover.ts';
 import { DeviceStats } from './device-stats.ts';
 import { IoPath } from './io-path.ts';
 import { deviceMachine, type DeviceStateName } from './machines/device-machine.ts';
@@ -58,6 +59,10 @@ export class NbdDevice implements ConnectionOwner {
   info: ExportInfo | null = null;
   /** Every server must serve the device's one backing store (config/backend.ts). */
   readonly backends: BackendGuard;
+  /** Primary and backup servers; backups carry I/O only while every primary is down. */
+  readonly roles: ServerRoles;
+  /** Measured outages: first failed request → I/O flowing again. */
+  readonly failover: FailoverClock;
   private healthTimer: EventHandle | null = null;
   private readonly statsOut: DeviceStats;
   healthChecks = 0;
@@ -102,6 +107,10 @@ export class NbdDevice implements ConnectionOwner {
     this.io.watch = () => this.armSilenceWatch();
     this.conns = new ConnectionManager(engine, name, cfg, opts.sockets, this.protocol, this.network, this.security, this);
     this.io.conns = this.conns.slots;
+    this.roles = new ServerRoles(cfg.failoverEnabled && cfg.serverFailoverEnabled);
+    this.lb.gate = (c) => this.roles.allows(c);
+    this.failover = new FailoverClock(engine, name);
+    this.io.failover = this.failover;
     this.actor.subscribe((snap) => this.onDeviceState(snap.value as DeviceStateName));
     this.actor.start();
     this.statsOut = new DeviceStats(this, kernel.stats);
@@ -127,7 +136,7 @@ export class NbdDevice implements ConnectionOwner {
     const servers = this.opts.config.servers;
     if (servers.length === 0) throw new Error(`${this.opts.name}: [nbd] lists no servers`);
     this.actor.send({ type: 'CONFIGURE', wanted: servers.length });
-    for (const s of servers) this.conns.addServer(s);
+    for (const s of servers) this.roles.set(this.conns.addServer(s).index, s.role ?? 'primary');
     this.io.connectivity();
     this.armHealthCheck();
   }
@@ -182,7 +191,7 @@ export class NbdDevice implements ConnectionOwner {
   addServer(s: NbdServerConfig): void {
     const conflict = this.backends.conflict(s.name, s.backend);
     if (conflict !== '') throw new Error(conflict);
-    this.conns.addServer(s);
+    this.roles.set(this.conns.addServer(s).index, s.role ?? 'primary');
     this.changed();
   }
 
@@ -199,6 +208,7 @@ export class NbdDevice implements ConnectionOwner {
 
   up(_slot: ConnectionSlot): void {
     this.perf.connects++;
+    this.roles.update(this.conns.slots, (i) => this.conns.servers[i]!.removed);
     this.io.pump();
   }
 
@@ -206,6 +216,8 @@ export class NbdDevice implements ConnectionOwner {
     this.perf.disconnects++;
     slot.errors++;
     this.cache.connectionLost();
+    this.roles.update(this.conns.slots, (i) => this.conns.servers[i]!.removed);
+    if (slot.outstanding > 0) this.failover.failed(Math.min(slot.lastRxAt, this.engine.now));
     this.io.requeueConnection(slot, reason);
     this.io.pump();
   }
@@ -262,6 +274,7 @@ export class NbdDevice implements ConnectionOwner {
   }
 
   changed(): void {
+    this.roles.update(this.conns.slots, (i) => this.conns.servers[i]!.removed);
     this.statsOut.publishDynamic();
     this.io.connectivity();
     this.actor.send({ type: 'POOL', wanted: this.conns.wanted });

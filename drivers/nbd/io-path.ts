@@ -73,6 +73,8 @@ export class IoPath implements ExportCaps, CacheHost {
   /** Device accepts I/O (ready or degraded or still connecting). */
   accepting = false;
   completed = 0;
+  /** Times outages (drivers/nbd/health/failover.ts): told of the first success after one. */
+  failover: { readonly pending: boolean; flowing(now: number): void } | null = null;
   /** Per-device flags of the negotiated export. */
   canFlush = false; canFua = false; canTrim = false; canWriteZeroes = false; canCache = false; readOnly = false;
   exportName = '';
@@ -363,6 +365,7 @@ export class IoPath implements ExportCaps, CacheHost {
       this.lb.observe(r.conn, now - r.tSent);
     }
     if (errno !== 0) this.perf.errors++;
+    else if (this.failover?.pending) this.failover.flowing(now);
     this.completed++;
     if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.done', { id: rq.id, tag: rq.tag, errno, lat: now - r.tQueued });
     if (errno === 0 && r.bounced && rq.op === REQ_OP.READ) rqCopyIn(rq, r.bounce!);

@@ -97,9 +97,16 @@ export function evaluate(e: Expectations, jobs: readonly JobResult[], m: {
   safety: SafetyReport; liveness: LivenessReport | undefined; history: History; healsNs: readonly Ns[]; device: DeviceOutcome | undefined;
   wire?: { rx: number; tx: number } | undefined;
   network?: HistSummary | undefined;
+  /** Failovers the NBD devices measured (ns), for `[expect] failover`. */
+  failoversNs?: readonly Ns[];
 }): ExpectationResult[] {
   const errors = m.history.ops.reduce((a, op) => a + (op.completedNs !== undefined && !op.ok ? 1 : 0), 0);
   const out = evaluateExpectations(e, { jobs, safety: m.safety, liveness: m.liveness, recoveryNs: recoveryTimes(m.history, m.healsNs), errors, wire: m.wire, network: m.network && latencyOf(m.network) });
+  if (e.failoverNs !== undefined) {
+    const f = m.failoversNs ?? [];
+    const actual = f.length === 0 ? 'none measured' : Math.max(...f);
+    out.push({ name: 'failover', ok: typeof actual === 'number' && actual <= e.failoverNs, actual, limit: e.failoverNs, unit: 'ns' });
+  }
   const jobsOk = jobsVerdict(e, jobs);
   if (jobsOk) out.unshift(jobsOk);
   const verdict = deviceVerdict(e, m.device);

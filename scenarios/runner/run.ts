@@ -55,7 +55,10 @@ export function resultOf(w: World): RunResult {
   const wire = { rx: nic.rx.bytes, tx: nic.tx.bytes };
   // A run cut at --until has jobs still running by design: no jobs verdict then.
   const cut = w.end === 'until';
-  const expectations = evaluate(s.expect, jobs, { safety, liveness, history, healsNs: w.timeline.healsNs, device, wire, network: w.network.histogram.summary() })
+  const failovers = [...w.nbds].flatMap(([name, n]) => n.device.failover.times.map((ns) => ({ device: name, ns })));
+  const expectations = evaluate(s.expect, jobs, {
+    safety, liveness, history, healsNs: w.timeline.healsNs, device, wire, network: w.network.histogram.summary(), failoversNs: failovers.map((f) => f.ns),
+  })
     .filter((x) => !(cut && x.name === 'jobs'));
   const mgmtErrors = w.timeline.mgmtErrors;
   if (mgmtErrors.length > 0) expectations.push({ name: 'mgmt', ok: false, actual: mgmtErrors[0]!, limit: 'every command succeeds' });
@@ -80,6 +83,7 @@ export function resultOf(w: World): RunResult {
     virtualTimeNs: endNs,
     events: w.engine.eventsRun,
     ...(cache ? { cache } : {}),
+    ...(failovers.length > 0 ? { failovers } : {}),
     passed: expectations.every((x) => x.ok) && safety.ok && (liveness?.ok ?? true),
     expectations,
     jobs,

@@ -95,6 +95,8 @@ export interface RunResult {
   readonly mgmt: readonly (MgmtOutput & { readonly atNs: Ns })[];
   /** What the client cache did (absent: no cache). */
   readonly cache?: CacheSummary;
+  /** Failovers the NBD devices measured: device, and ns from the first failed request to I/O flowing again. */
+  readonly failovers?: readonly { readonly device: string; readonly ns: Ns }[];
 }
 
 /** One section of the stepper's `show`: a small table for people, and where its full data is in `show()`. */

@@ -156,6 +156,8 @@ export interface Expectations {
   readonly noErrors: boolean;
   /** Limits on the network stage (per packet, NIC to NIC). */
   readonly networkLatency?: Partial<Record<Percentile, Ns>> | undefined;
+  /** `[expect] failover`: at least one failover measured, the longest at most this long. */
+  readonly failoverNs?: Ns | undefined;
   /** Minimum IPv4 bytes through the client's NIC, per direction. */
   readonly wireBytes?: { readonly rx: number | undefined; readonly tx: number | undefined } | undefined;
   /**

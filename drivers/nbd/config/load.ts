@@ -31,7 +31,7 @@ function normalise(s: NbdSectionParsed): NbdConfig {
     reconnect: { baseNs: s.reconnect.base, capNs: s.reconnect.cap, jitter: s.reconnect.jitter },
     tls: s.tls && { pskHex: s.tls.psk.toLowerCase(), identity: s.tls.identity, required: s.tls.required },
     backend: s.backend,
-    servers: s.servers.map((sv) => ({ name: sv.name, address: sv.address, port: sv.port, export: sv.export, backend: sv.backend })),
+    servers: s.servers.map((sv) => ({ name: sv.name, address: sv.address, port: sv.port, export: sv.export, backend: sv.backend, role: sv.role })),
     exports,
   };
 }

@@ -23,7 +23,8 @@ const serverSchema = z.strictObject({
   address: z.string().min(1).optional().describe('IPv4 address or host name (default: the name).'),
   port: int(1, 65535).default(NBD_DEFAULT_PORT).describe('TCP port of the NBD server.'),
   /** Export to attach on this server; "" is the server's default export. */
-  export: z.string().default('').describe('Export to attach on this server ("" is the server\'s default export).'),  backend: backendId().optional().describe('Backend identity this server must serve (default: [nbd] backend); a server advertising another is refused.'),
+  export: z.string().default('').describe('Export to attach on this server ("" is the server\'s default export).'),  backend: backendId().optional().describe('Backend identity this server must serve (default: [nbd] backend); a server advertising another is refused.'),  role: z.enum(['primary', 'backup']).default('primary')
+    .describe('primary carries I/O; backup only while every primary is down (needs server_failover_enabled).'),
 });
 
 const exportSchema = z.strictObject({
@@ -110,6 +111,10 @@ export const nbdSectionSchema = z
       if (seen.has(s.name)) issue(['servers', i, 'name'], `duplicate server name "${s.name}"`);
       seen.add(s.name);
     });
+    const backup = c.servers.findIndex((s) => s.role === 'backup');
+    if (backup >= 0 && !(c.server_failover_enabled && c.failover_enabled)) {
+      issue(['servers', backup, 'role'], 'a backup server carries I/O only on failover: set server_failover_enabled and failover_enabled to true');
+    }
     const mixed = mixedBackend(c.servers, c.backend, c.exports);
     if (mixed) issue(['servers', mixed.index, 'backend'], mixed.reason);
     if (c.exports) {

@@ -10,6 +10,8 @@ export interface NbdServerConfig {
   readonly export: string;
   /** Backend identity the server must serve; undefined: the device's (config/backend.ts). */
   readonly backend?: string | undefined;
+  /** 'backup': carries I/O only while every primary server is down (drivers/nbd/health/failover.ts). */
+  readonly role?: 'primary' | 'backup';
 }
 
 export interface NbdExportConfig {

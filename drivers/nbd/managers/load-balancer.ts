@@ -56,8 +56,12 @@ export class LoadBalancer {
 
   /** Whether requests may go to this connection at all under the policy (failover off pins 'single' to the primary). */
   allowed(c: ConnectionSlot): boolean {
+    if (this.gate !== null && !this.gate(c)) return false;
     return this.failover || this.policy !== 'single' || c.server === this.primary;
   }
+
+  /** Server roles (drivers/nbd/health/failover.ts): a backup's connections only while every primary is down. */
+  gate: ((c: ConnectionSlot) => boolean) | null = null;
 
   /** Index of the connection to use, or -1 when none can take a request now. */
   pick(conns: readonly ConnectionSlot[], tag: number, now: number): number {
@@ -77,7 +81,7 @@ export class LoadBalancer {
       for (let k = 0; k < n; k++) {
         const i = (this.cursor + k) % n;
         const c = conns[i]!;
-        if (!c.canSend) continue;
+        if (!c.canSend || !this.allowed(c)) continue;
         const cost = weighted ? (c.outstanding + 1) * (this.latency[i] ?? 0) : c.outstanding;
         if (cost < best) { best = cost; chosen = i; }
       }
@@ -86,7 +90,7 @@ export class LoadBalancer {
       for (let k = 0; k < n; k++) {
         const i = (this.cursor + k) % n;
         const c = conns[i]!;
-        if (c.canSend) { chosen = i; this.cursor = i + 1; break; }
+        if (c.canSend && this.allowed(c)) { chosen = i; this.cursor = i + 1; break; }
       }
     }
     if (chosen < 0) return -1;

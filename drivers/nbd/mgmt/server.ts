@@ -1,12 +1,14 @@
 import { devPrefix, indexedRows, intArg, tableOf } from './rows.ts';
 import { MgmtUsageError, type MgmtCommand } from './types.ts';
 
-const SERVER_COLUMNS = ['index', 'name', 'address', 'port', 'export', 'multi_conn', 'connections', 'live', 'completed', 'lat_p50_ns', 'lat_p99_ns', 'removed'];
+const SERVER_COLUMNS = [
+  'index', 'name', 'address', 'port', 'export', 'role', 'health', 'carrying', 'backend', 'multi_conn', 'connections', 'live', 'completed', 'lat_p50_ns', 'lat_p99_ns', 'removed',
+];
 
 export const serverInfo: MgmtCommand = {
   name: 'nbd-server-info',
   usage: 'nbd-server-info',
-  summary: 'Servers of the device: address, export, multi-conn, live connections, latency.',
+  summary: 'Servers of the device: address, export, role (primary/backup), health, whether it carries I/O now, backend, multi-conn, live connections, latency.',
   run(ctx, args) {
     const rows = indexedRows(ctx, `${devPrefix(ctx)}/server`, SERVER_COLUMNS.slice(1));
     return tableOf([this.name, ...args], `${ctx.device.opts.name}: servers`, SERVER_COLUMNS, rows);

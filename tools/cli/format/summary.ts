@@ -33,6 +33,9 @@ export function renderSummary(r: RunResult, replay: string): string {
 cache
 ${renderTable(cols, [row])}`;
   }
+  if (r.failovers && r.failovers.length > 0) {
+    out += `\nfailover (first failed request → I/O flowing again)\n${renderTable(['device', 'time'], r.failovers.map((f) => [f.device, formatNs(f.ns)]))}`;
+  }
   if (r.expectations.length > 0) {
     const rows = r.expectations.map((e) => [e.ok ? 'ok' : 'FAIL', e.name, formatValue(e.actual, e.unit), formatValue(e.limit, e.unit)]);
     out += `\nexpectations\n${renderTable(['', 'name', 'actual', 'limit'], rows)}`;
