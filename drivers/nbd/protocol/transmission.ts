@@ -6,6 +6,7 @@
  * generation (high u32) | tag (low u32): a reply from another generation or for a tag not in flight
  * is a protocol violation. A plain class, not an actor: a request is data.
  */
+import { ChunkCover } from './chunk-cover.ts';
 import { hard, ProtocolError } from './errors.ts';
 import { ReplyDecoder, REPLY_EVENT } from './decode-replies.ts';
 import { encodeExtendedRequest, encodeRequest } from './encode-transmission.ts';
@@ -47,6 +48,8 @@ interface Slot {
   req: NbdRequest | null;
   /** Bytes of data/hole accounted for (structured reads). */
   covered: number;
+  /** Ranges those chunks covered (an overlap is a violation even when the byte count adds up). */
+  readonly cover: ChunkCover;
   contentChunks: number;
   errored: boolean;
   /** Payload frames: read data failed its checksum / the server rejected the write's; attempts so far. */
@@ -81,7 +84,7 @@ export class TransmissionSession {
     const hs = this.ext ? NBD_EXTENDED_REQUEST_SIZE : NBD_REQUEST_SIZE;
     this.slab = new Uint8Array((n + 1) * hs);
     for (let t = 0; t <= n; t++) this.headers.push(this.slab.subarray(t * hs, (t + 1) * hs));
-    for (let t = 0; t < n; t++) this.slots.push({ req: null, covered: 0, contentChunks: 0, errored: false, corrupt: false, rejected: false, retries: 0 });
+    for (let t = 0; t < n; t++) this.slots.push({ req: null, covered: 0, cover: new ChunkCover(), contentChunks: 0, errored: false, corrupt: false, rejected: false, retries: 0 });
     this.flushes = new FlushGate(n);
     this.decoder = new ReplyDecoder(x.structuredReplies, this.ext);
     if (x.compression !== 0 || x.checksum !== 0) {
@@ -120,6 +123,7 @@ export class TransmissionSession {
     const s = this.slots[tag]!;
     s.req = req;
     s.covered = 0;
+    s.cover.reset();
     s.contentChunks = 0;
     s.errored = false;
     s.corrupt = false;
@@ -220,7 +224,9 @@ export class TransmissionSession {
           return hard('out-of-bounds', 'chunk.offset', `${d.offset}+${d.length} outside request ${req.offset}+${req.length}`);
         }
         s.covered += d.length;
-        if (s.covered > req.length) return hard('bad-value', 'chunk.offset', 'content chunks overlap');
+        if (!s.cover.add(d.offset, d.offset + d.length)) {
+          return hard('bad-value', 'chunk.offset', `content chunk ${d.offset}+${d.length} overlaps an earlier one`);
+        }
         if (++s.contentChunks > 1 && (req.flags & NBD_CMD_FLAG_DF) !== 0) {
           return hard('fragmented', 'chunk', 'more than one content chunk for a DF read');
         }
@@ -335,6 +341,7 @@ export class TransmissionSession {
     f.counters.checksumRetries++;
     s.corrupt = s.rejected = s.errored = false;
     s.covered = s.contentChunks = 0;
+    s.cover.reset();
     req.error = 0;
     req.message = '';
     this.host.send(this.headers[tag]!, req.type === NBD_CMD_WRITE && req.length > 0);

@@ -268,3 +268,40 @@ describe('ordering and shutdown', () => {
     expect(a.error).toBe(P.NBD_EINVAL);
   });
 });
+
+describe('overlapping structured READ chunks (a gap the byte count hides)', () => {
+  // READ of 28 bytes at 0x1000: OFFSET_DATA [0x1000, +16) then OFFSET_DATA [0x1008, +12) with DONE.
+  // The lengths add up to 28, but the chunks overlap in [0x1008, 0x1010) and [0x1014, 0x101c) was never sent.
+  const c = cookie(7, 3);
+  const stream = hex(
+    `668e33ef 0000 0001 ${c} 00000018 0000000000001000 ${'11'.repeat(16)}` +
+    `668e33ef 0001 0001 ${c} 00000014 0000000000001008 ${'22'.repeat(12)}`,
+  );
+
+  test('the 84-byte stream is a protocol error with a hard-disconnect verdict, not a read that succeeds', () => {
+    expect(stream.length).toBe(84);
+    const { s, done } = session(exportWith({ minBlock: 1, blockSizeAdvertised: false }));
+    const r = P.newRequest(P.NBD_CMD_READ, 0x1000, 28, new Uint8Array(28).fill(0xee));
+    r.tag = 3;
+    expect(s.submit(r)).toBeNull();
+    const err = s.feed(stream);
+    expect([err?.code, err?.verdict, err?.where]).toEqual(['bad-value', 'hard-disconnect', 'chunk.offset']);
+    expect(err?.message).toContain('4104+12 overlaps an earlier one');
+    expect(done).toEqual([]);
+    expect(s.state).toBe('dead');
+  });
+
+  test('chunks out of order that tile the request exactly are accepted', () => {
+    const { s, done } = session(exportWith({ minBlock: 1, blockSizeAdvertised: false }));
+    const r = P.newRequest(P.NBD_CMD_READ, 0x1000, 24, new Uint8Array(24));
+    r.tag = 3;
+    s.submit(r);
+    expect(s.feed(hex(
+      `668e33ef 0000 0001 ${c} 00000010 0000000000001010 ${'33'.repeat(8)}` +
+      `668e33ef 0000 0002 ${c} 0000000c 0000000000001000 00000008` +
+      `668e33ef 0001 0001 ${c} 00000010 0000000000001008 ${'44'.repeat(8)}`,
+    ))).toBeNull();
+    expect(done).toEqual([r]);
+    expect([r.error, toHex(r.data!)]).toEqual([0, '00'.repeat(8) + '44'.repeat(8) + '33'.repeat(8)]);
+  });
+});
