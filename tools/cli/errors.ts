@@ -6,6 +6,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 /** Bad input: missing file, TOML syntax, schema, bad flag. */
 export const EXIT_USAGE = 2;
+/** Stopped by Ctrl-C (128 + SIGINT, as shells report it); a partial summary was printed. */
+export const EXIT_INTERRUPTED = 130;
 
 /** Bad input that is not in a file: a flag value, a missing argument. Exit 2. */
 export class UsageError extends Error {

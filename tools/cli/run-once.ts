@@ -9,6 +9,7 @@ import { firstDifference } from '../trace/format.ts';
 import { PcapBuilder } from '../trace/pcap.ts';
 import { openOutput, TraceWriter } from '../trace/writer.ts';
 import { RunError } from './errors.ts';
+import { runLive, type LiveOptions, type LiveOutcome } from './live.ts';
 import { ReportCollector } from '../report/collect.ts';
 import { reportData } from '../report/data.ts';
 import { reportHtml } from '../report/html.ts';
@@ -23,8 +24,11 @@ export interface RunOnceOptions extends RunVariant {
   version: string;
 }
 
-/** Runs one seed with the file outputs (--trace, --pcap) attached. */
-export function runOnce(runner: Runner, s: Scenario, o: RunOnceOptions): RunResult {
+/**
+ * Runs one seed with the file outputs (--trace, --pcap, --report) attached; with `live`, event by
+ * event with progress and Ctrl-C (live.ts), which may end in a partial summary instead.
+ */
+export async function runOnce(runner: Runner, s: Scenario, o: RunOnceOptions, live?: LiveOptions): Promise<LiveOutcome> {
   const variant = variantOptions(o);
   const writer = o.trace === undefined ? undefined : new TraceWriter(o.trace, {
     // An absolute scenario path, so `replay` works from any directory; the commit says which code wrote it.
@@ -42,7 +46,14 @@ export function runOnce(runner: Runner, s: Scenario, o: RunOnceOptions): RunResu
   };
   let r: RunResult;
   try {
-    r = runner.runScenario(s, o.seed, opts);
+    if (live && runner.openSession) {
+      const out = await runLive(runner, s, o.seed, opts, live);
+      if ('interrupted' in out) {
+        if (reportFd !== undefined) closeSync(reportFd);
+        return out;
+      }
+      r = out.result;
+    } else r = runner.runScenario(s, o.seed, opts);
   } catch (e) {
     if (reportFd !== undefined) closeSync(reportFd);
     throw new RunError(`the simulation threw at seed ${o.seed}: ${e instanceof Error ? e.message : String(e)}; replay: ${replayCommand(s.file, o.seed, o)}`);
@@ -57,7 +68,7 @@ export function runOnce(runner: Runner, s: Scenario, o: RunOnceOptions): RunResu
     writeFileSync(reportFd, reportHtml(reportData(collector, r, replayCommand(s.file, o.seed, o))));
     closeSync(reportFd);
   }
-  return r;
+  return { result: r };
 }
 
 /**

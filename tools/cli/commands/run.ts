@@ -1,6 +1,6 @@
 import { loadScenario } from '../../../scenarios/schema/load.ts';
 import { action, type CommandModule } from '../command.ts';
-import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.ts';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError } from '../errors.ts';
 import { renderSummary, runJson } from '../format/summary.ts';
 import { checkInjection, durationArg, replayCommand, seedArg } from '../options.ts';
 import { checkDeterminism, runOnce } from '../run-once.ts';
@@ -11,6 +11,7 @@ interface RunFlags {
   trace?: string;
   pcap?: string;
   report?: string;
+  progress?: boolean;
   json?: boolean;
   swarm?: boolean;
   checkDeterminism?: boolean;
@@ -30,6 +31,8 @@ export const runCommand: CommandModule = {
       .option('--trace <file>', 'write every trace record (JSONL) to FILE')
       .option('--pcap <file>', 'write every packet on the virtual wires to FILE (pcap)')
       .option('--report <file>', 'write a self-contained HTML page with charts of the run (latency, throughput, states, faults)')
+      .option('--progress', 'show virtual time reached and events/s while running (default on a terminal once a run takes 2 s); Ctrl-C then prints a partial summary')
+      .option('--no-progress', 'no progress line')
       .option('--json', 'print one JSON object instead of the summary')
       .option('--swarm', 'let the seed also draw the fault mix and rates')
       .option('--check-determinism', 'run twice and name the first trace record that differs')
@@ -56,7 +59,22 @@ export const runCommand: CommandModule = {
             ctx.io.stderr(`replay: ${replayCommand(file, seed, variant)} --check-determinism\n`);
             return EXIT_FAILED;
           }
-          const r = runOnce(runner, s, { ...variant, seed, trace: f.trace, pcap: f.pcap, report: f.report, version: ctx.version });
+          const show = f.progress === true ? 'always' : f.progress === false || f.json || !ctx.io.isTTY ? 'never' : 'long';
+          const stop = new AbortController();
+          const onSigint = () => stop.abort();
+          if (show !== 'never') process.once('SIGINT', onSigint);
+          let out;
+          try {
+            out = await runOnce(runner, s, { ...variant, seed, trace: f.trace, pcap: f.pcap, report: f.report, version: ctx.version },
+              show === 'never' ? undefined : { io: ctx.io, show, signal: stop.signal });
+          } finally {
+            process.removeListener('SIGINT', onSigint);
+          }
+          if ('interrupted' in out) {
+            ctx.io.stdout(out.interrupted);
+            return EXIT_INTERRUPTED;
+          }
+          const r = out.result;
           const replay = replayCommand(file, seed, variant);
           if (f.json) ctx.io.stdout(`${JSON.stringify(runJson(r, replay))}\n`);
           else ctx.io.stdout(renderSummary(r, replay));
