@@ -17,12 +17,17 @@ export class DeadConnClock {
     this.runOut();
   };
 
+  /** Injected bug dead-conn-from-queue-time: the clock runs from the time given, ignoring the loss. */
+  private readonly fromQueueTime: boolean;
+
   constructor(
     private readonly engine: Engine,
     readonly limitNs: number,
     /** The timeout ran out with requests waiting. */
     private readonly runOut: () => void,
-  ) {}
+  ) {
+    this.fromQueueTime = engine.bugs.has('dead-conn-from-queue-time');
+  }
 
   /** Connectivity changed or the waiting list did; `oldestWait`: when its oldest request began to wait (-1: none waits). */
   update(usable: boolean, oldestWait: number): void {
@@ -38,7 +43,7 @@ export class DeadConnClock {
 
   /** When a request that began to wait at `waitStart` fails if no connection comes. */
   deadline(waitStart: number): number {
-    return Math.max(this.since, waitStart) + this.limitNs;
+    return (this.fromQueueTime ? waitStart : Math.max(this.since, waitStart)) + this.limitNs;
   }
 
   /** A request that began to wait at `waitStart` has waited out dead_conn_timeout with no usable connection. */

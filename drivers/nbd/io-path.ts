@@ -53,6 +53,7 @@ export class IoPath implements ExportCaps, CacheHost {
   /** Commands accepted but not on any connection (no live one, or FLUSH waiting), oldest first. */
   private readonly waiting: NbdCmd[] = [];
   private readonly deadConn: DeadConnClock;
+  private readonly deadConnFromQueueTime: boolean;
   /** Set when queueRq answered BUSY: kick the block layer once a connection has room. */
   private busy = false;
   /** blkMqKick calls after BUSY (back-pressure released). */
@@ -103,6 +104,7 @@ export class IoPath implements ExportCaps, CacheHost {
     for (let i = 0; i < cache.internalTags; i++) this.cacheCmds.push(new NbdCmd(null, i));
     cache.bind(this);
     this.deadConn = new DeadConnClock(engine, opts.deadConnTimeoutNs, () => this.deadConnRunOut());
+    this.deadConnFromQueueTime = engine.bugs.has('dead-conn-from-queue-time');
   }
 
   get waitingCount(): number {
@@ -402,7 +404,7 @@ export class IoPath implements ExportCaps, CacheHost {
 
   /** Onto the waiting list (oldest first: a requeue waits anew). */
   private wait(r: NbdCmd): void {
-    r.tWait = this.engine.now;
+    r.tWait = this.deadConnFromQueueTime ? r.tQueued : this.engine.now;
     this.waiting.push(r);
     if (this.waiting.length === 1) this.connectivity();
   }

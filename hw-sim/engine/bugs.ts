@@ -40,6 +40,12 @@ export const BUGS = [
     killers: [{ scenario: 'fault-mix.toml' }],
   },
   {
+    name: 'dead-conn-from-queue-time',
+    layer: 'driver',
+    description: 'dead_conn_timeout is measured from each request\'s queue time: requests requeued after a connection died silently fail with EIO at once',
+    killers: [{ scenario: 'fault-hang.toml', seeds: [1] }],
+  },
+  {
     name: 'lost-requeue',
     layer: 'driver',
     description: 'a dead connection\'s in-flight requests are forgotten instead of requeued: they never complete',
