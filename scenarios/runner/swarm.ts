@@ -7,6 +7,7 @@
 import type { Engine } from '../../hw-sim/engine/engine.ts';
 import type { Machine } from '../machine/machine.ts';
 import type { Rng } from '../../hw-sim/engine/rng.ts';
+import type { SwarmShape } from './swarm-shape.ts';
 import { normaliseTimeline } from '../schema/normalise.ts';
 import { timelineSchema } from '../schema/timeline.ts';
 import { CLIENT_HOST, type Scenario, type TimelineEvent } from '../schema/types.ts';
@@ -25,7 +26,7 @@ const KEEP = 0.6;
  * values drawn for [nbd] keys, jobs (by name) and server disks (by host).
  */
 export interface SwarmDraw {
-  readonly links: Record<string, { loss: number; duplicate: number; reorder: number }>;
+  readonly links: Record<string, { loss: number; duplicate: number; reorder: number; rate?: string }>;
   readonly kept: readonly number[];
   readonly added: readonly Record<string, unknown>[];
   readonly nbd: Record<string, unknown>;
@@ -34,14 +35,15 @@ export interface SwarmDraw {
 }
 
 /** Draws link rates now and returns which timeline events to apply. */
-export function drawSwarm(s: Scenario, engine: Engine, machine: Machine): { enabled: (ev: TimelineEvent) => boolean; added: TimelineEvent[]; description: string } {
+export function drawSwarm(s: Scenario, engine: Engine, machine: Machine, shape?: SwarmShape): { enabled: (ev: TimelineEvent) => boolean; added: TimelineEvent[]; description: string } {
   const rng = engine.rng.get('runner/swarm');
   const links: SwarmDraw['links'] = {};
   for (const h of machine.hosts.values()) {
     if (h.name === CLIENT_HOST) continue;
     const imp = { loss: rng.range(0, MAX_LOSS), duplicate: rng.range(0, MAX_DUP), reorder: rng.range(0, MAX_REORDER) };
     h.link.setImpairments(imp);
-    links[h.name] = imp;
+    const rate = shape?.rates[h.name];
+    links[h.name] = rate ? { ...imp, rate } : imp;
   }
   const keep = new Map<number, boolean>();
   const crashKept = new Map<string, boolean>();
@@ -54,7 +56,7 @@ export function drawSwarm(s: Scenario, engine: Engine, machine: Machine): { enab
     keep.set(ev.index, k);
   }
   const added = drawFaults(s, rng);
-  const draw: SwarmDraw = { links, kept: [...keep.entries()].filter(([, k]) => k).map(([i]) => i), added, nbd: {}, jobs: {}, disks: {} };
+  const draw: SwarmDraw = { links, kept: [...keep.entries()].filter(([, k]) => k).map(([i]) => i), added, nbd: shape?.nbd ?? {}, jobs: shape?.jobs ?? {}, disks: shape?.disks ?? {} };
   engine.trace.emit('runner', 'swarm.draw', { ...draw });
   const events = added.length === 0 ? [] : normaliseTimeline(added.map((a) => timelineSchema.parse(a)), s.servers, s.links)
     .map((e, k) => ({ ...e, index: s.timeline.length + k }));
@@ -64,9 +66,14 @@ export function drawSwarm(s: Scenario, engine: Engine, machine: Machine): { enab
 /** One line saying what the seed drew (shown with the run's faults). */
 function describeDraw(d: SwarmDraw, fileEvents: number): string {
   const pct = (p: number): string => `${(p * 100).toFixed(2)}%`;
-  const links = Object.entries(d.links).map(([h, l]) => `${h} loss ${pct(l.loss)} dup ${pct(l.duplicate)} reorder ${pct(l.reorder)}`);
+  const links = Object.entries(d.links).map(([h, l]) => `${h}${l.rate ? ` ${l.rate}` : ''} loss ${pct(l.loss)} dup ${pct(l.duplicate)} reorder ${pct(l.reorder)}`);
   const added = d.added.map((a) => `${String(a['action'])} ${String(a['target'])} at ${String(a['time'])}${a['direction'] ? ` ${String(a['direction'])}` : ''}${a['kind'] ? ` ${String(a['kind'])}` : ''}`);
-  return `swarm drew: links [${links.join('; ')}], [[at]] kept ${d.kept.length}/${fileEvents}, added [${added.join('; ')}]`;
+  const shape = [
+    ...Object.entries(d.nbd).map(([k, v]) => `${k} ${String(v)}`),
+    ...Object.entries(d.jobs).map(([j, v]) => `job ${j} iodepth ${String(v['iodepth'])}`),
+    ...Object.entries(d.disks).map(([h, v]) => `${h} disk ${v}`),
+  ];
+  return `swarm drew: links [${links.join('; ')}], [[at]] kept ${d.kept.length}/${fileEvents}, added [${added.join('; ')}]${shape.length > 0 ? `, ${shape.join(', ')}` : ''}`;
 }
 
 /** Most faults a seed adds to the file's timeline. */

@@ -25,6 +25,7 @@ import { runDeviceMgmt } from './mgmt.ts';
 import { nbdDeviceGroups, type NbdDeviceGroup } from '../schema/devices.ts';
 import { buildVolumes, crashLosesData, startServers } from './servers.ts';
 import { drawSwarm } from './swarm.ts';
+import { drawShape } from './swarm-shape.ts';
 import { scheduleTimeline, type TimelineLog } from './timeline.ts';
 import { machineConfigOf } from './topology.ts';
 import type { RunOptions } from './types.ts';
@@ -86,13 +87,16 @@ const GRACE_NS = 1_000_000_000;
 /** Without a liveness limit: how long no request may complete before the run is declared stuck. */
 const STALL_NS = 5_000_000_000;
 
-export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): World {
+export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {}): World {
   if (opts.faultInjection !== undefined && !isBugName(opts.faultInjection)) {
     throw new Error(`faultInjection: unknown hook '${opts.faultInjection}' (known: ${FAULT_INJECTIONS.join(', ')})`);
   }
   const trace = opts.trace ?? true;
   const bugs = new Bugs(opts.faultInjection !== undefined ? [opts.faultInjection] : []);
   const engine = new Engine({ seed, trace, bugs });
+  // Swarm: the seed draws pool size, queue depths, link rates and disks before anything is built.
+  const shaped = opts.swarm ? drawShape(given, engine) : undefined;
+  const s = shaped?.scenario ?? given;
   if (opts.onTrace) engine.trace.subscribe(opts.onTrace);
   const serverAcks = trace ? new ServerAckChecker() : undefined;
   if (serverAcks) engine.trace.subscribe(serverAcks.onRecord);
@@ -151,7 +155,7 @@ export function buildWorld(s: Scenario, seed: number, opts: RunOptions = {}): Wo
     disks.set(name, t);
     return t;
   };
-  const swarm = opts.swarm ? drawSwarm(s, engine, machine) : undefined;
+  const swarm = opts.swarm ? drawSwarm(s, engine, machine, shaped?.shape) : undefined;
   const enabled = swarm?.enabled;
   const tl = scheduleTimeline(s, {
     engine, machine, servers, ...(enabled ? { enabled } : {}),

@@ -32,10 +32,23 @@ describe('wider swarm', () => {
     }
   });
 
+  it('the seed also draws pool size, queue depth, link rate and disk, within the file\'s bounds', () => {
+    const draws = Array.from({ length: 40 }, (_, i) => draw(i + 1));
+    const pools = new Set(draws.map((d) => d.nbd['connection_pool_size']));
+    const depths = new Set(draws.map((d) => d.jobs['mix']!['iodepth']));
+    const rates = new Set(draws.map((d) => d.links['a']!.rate));
+    const disks = new Set(draws.map((d) => d.disks['a']));
+    // fault-mix: pool 2 (drawn in 1..4), iodepth 8 (drawn in 1..8), rate 25 Gbit (1, 10 or 25), any disk preset.
+    expect([...pools].every((p) => Number(p) >= 1 && Number(p) <= 4) && pools.size > 1).toBe(true);
+    expect([...depths].every((q) => Number(q) >= 1 && Number(q) <= 8) && depths.size > 1).toBe(true);
+    expect(rates).toEqual(new Set(['1Gbit', '10Gbit', '25Gbit']));
+    expect(disks).toEqual(new Set(['ram', 'nvme', 'ssd', 'hdd']));
+  });
+
   it('the run lists the draw and applies the added faults', () => {
     const seed = Array.from({ length: 60 }, (_, i) => i + 1).find((s) => draw(s).added.some((a) => a['action'] === 'partition'))!;
     const r = runScenario(mix, seed, { swarm: true });
-    expect(r.faults[0]!.description).toMatch(/^swarm drew: links \[a loss [\d.]+% dup [\d.]+% reorder [\d.]+%\], \[\[at\]\] kept \d\/4, added \[.*partition client<->a at \d+ns (a->client|client->a)/);
+    expect(r.faults[0]!.description).toMatch(/^swarm drew: links \[a \d+Gbit loss [\d.]+% dup [\d.]+% reorder [\d.]+%\], \[\[at\]\] kept \d\/4, added \[.*partition client<->a at \d+ns (a->client|client->a)/);
     expect(r.faults.some((f) => /^partition client<->a \((a->client|client->a) only\) for /.test(f.description))).toBe(true);
   });
 
