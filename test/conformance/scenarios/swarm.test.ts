@@ -1,34 +1,37 @@
-// The 200-seed swarm sweep of fault-mix: every seed also draws its fault mix and link rates;
-// no seed may show a safety or liveness violation. Seeds are sharded over two worker threads.
+// The 200-seed swarm sweeps of fault-mix (one server) and multi-fault-mix (a shared volume over
+// several servers, runtime add/remove): every seed also draws its fault mix and link rates; no
+// seed may show a safety or liveness violation. Seeds are sharded over two worker threads.
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { SwarmOutcome } from './swarm-worker.ts';
 
-const FILE = join(import.meta.dirname, '../../../scenarios/fault-mix.toml');
+const FILES = ['fault-mix.toml', 'multi-fault-mix.toml'];
 const SEEDS = 200;
 
-function shard(seeds: number[]): Promise<SwarmOutcome[]> {
+function shard(file: string, seeds: number[]): Promise<SwarmOutcome[]> {
   return new Promise((resolve, reject) => {
     // The worker registers tsx itself (loader flags in execArgv do not reach worker threads on Node 20).
     const url = new URL('./swarm-worker.ts', import.meta.url).href;
     const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); })`;
-    const w = new Worker(boot, { eval: true, workerData: { file: FILE, seeds } });
+    const w = new Worker(boot, { eval: true, workerData: { file: join(import.meta.dirname, '../../../scenarios', file), seeds } });
     w.once('message', (m: SwarmOutcome[]) => resolve(m));
     w.once('error', reject);
     w.once('exit', (code) => { if (code !== 0) reject(new Error(`swarm worker exited with ${code}`)); });
   });
 }
 
-describe('swarm sweep of fault-mix', () => {
-  it(`${SEEDS} seeds, zero violations`, async () => {
-    const n = Math.max(1, Math.min(2, cpus().length));
-    const parts: number[][] = Array.from({ length: n }, () => []);
-    for (let seed = 1; seed <= SEEDS; seed++) parts[seed % n]!.push(seed);
-    const results = (await Promise.all(parts.map(shard))).flat().sort((a, b) => a.seed - b.seed);
-    expect(results.map((r) => r.seed)).toEqual(Array.from({ length: SEEDS }, (_, i) => i + 1));
-    const bad = results.filter((r) => !r.passed).map((r) => ({ seed: r.seed, failed: r.failed, first: r.firstViolation, replay: `orion-sim run scenarios/fault-mix.toml --seed ${r.seed} --swarm` }));
-    expect(bad).toEqual([]);
+for (const file of FILES) {
+  describe(`swarm sweep of ${file}`, () => {
+    it(`${SEEDS} seeds, zero violations`, async () => {
+      const n = Math.max(1, Math.min(2, cpus().length));
+      const parts: number[][] = Array.from({ length: n }, () => []);
+      for (let seed = 1; seed <= SEEDS; seed++) parts[seed % n]!.push(seed);
+      const results = (await Promise.all(parts.map((p) => shard(file, p)))).flat().sort((a, b) => a.seed - b.seed);
+      expect(results.map((r) => r.seed)).toEqual(Array.from({ length: SEEDS }, (_, i) => i + 1));
+      const bad = results.filter((r) => !r.passed).map((r) => ({ seed: r.seed, failed: r.failed, first: r.firstViolation, replay: `orion-sim run scenarios/${file} --seed ${r.seed} --swarm` }));
+      expect(bad).toEqual([]);
+    });
   });
-});
+}
