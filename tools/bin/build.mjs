@@ -3,7 +3,7 @@
 // entries share chunks: the CLI, the simulator runner (imported lazily, so `--help` never loads
 // the simulation) and the sweep worker thread. Packages stay in node_modules. No type checking
 // here: `npm run typecheck` does that. Takes about 0.3 s.
-import { existsSync, lstatSync, mkdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -35,16 +35,3 @@ await build({
   logLevel: 'warning',
 });
 
-// npm links a package's bin for its dependents, never for the package itself, so `npx orion-sim`
-// here would install this directory into npm's cache on every first use (and keep a stale link
-// there when bin changes). A link in our own node_modules/.bin makes it a local bin. Only when
-// node_modules is this checkout's own (a worktree may share another checkout's).
-const bin = `${root}node_modules/.bin`;
-if (existsSync(`${root}node_modules`) && !lstatSync(`${root}node_modules`).isSymbolicLink()) {
-  mkdirSync(bin, { recursive: true });
-  const link = `${bin}/orion-sim`;
-  if (!existsSync(link) || realpathSync(link) !== `${outdir}/orion-sim.js`) {
-    rmSync(link, { force: true });
-    symlinkSync('../../dist/orion-sim.js', link);
-  }
-}
