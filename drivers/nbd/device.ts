@@ -9,6 +9,7 @@ import { SimProtocolEngine } from './adapters/protocol-engine.ts';
 import type { NbdConfig, NbdServerConfig } from './config/index.ts';
 import { BackendGuard, backendOfDescription } from './config/backend.ts';
 import { FailoverClock, ServerRoles } from './health/failover.ts';
+import { NBD_ORION_CHECKSUM_CRC32C, NBD_ORION_COMPRESS_DEFLATE, NBD_ORION_COMPRESS_LZ4 } from './protocol/uapi.ts';
 import { DeviceStats } from './device-stats.ts';
 import { IoPath } from './io-path.ts';
 import { deviceMachine, type DeviceStateName } from './machines/device-machine.ts';
@@ -97,7 +98,11 @@ export class NbdDevice implements ConnectionOwner {
     this.lb = new LoadBalancer(cfg.loadBalancing && cfg.serverLoadBalancing ? 'round-robin' : 'single');
     this.lb.failover = cfg.failoverEnabled && cfg.serverFailoverEnabled;
     this.network = new NetworkManager(engine, () => this.io.pump());
-    this.protocol = new ProtocolManager(opts.protocol ?? new SimProtocolEngine(engine, name), opts.tags + this.cache.internalTags);
+    this.protocol = new ProtocolManager(opts.protocol ?? new SimProtocolEngine(engine, name), opts.tags + this.cache.internalTags, {
+      // docs/nbd-extensions.md: LZ4 first (fast), DEFLATE as the fallback; CRC-32C.
+      ...(cfg.compressionEnabled ? { compression: [NBD_ORION_COMPRESS_LZ4, NBD_ORION_COMPRESS_DEFLATE] } : {}),
+      ...(cfg.checksumEnabled ? { checksum: [NBD_ORION_CHECKSUM_CRC32C] } : {}),
+    });
     this.io = new IoPath(engine, {
       src: name, tags: opts.tags, maxIo: opts.maxIo, deadConnTimeoutNs: cfg.deadConnTimeoutNs,
       ...(opts.dropWrite ? { dropWrite: opts.dropWrite } : {}),

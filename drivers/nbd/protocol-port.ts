@@ -3,6 +3,7 @@
  * connection, then the protocol's TransmissionSession itself (no adapter in between).
  */
 import type { TransmissionHost, TransmissionSession } from './protocol/transmission.ts';
+import type { ExtensionRequest } from './protocol/handshake-types.ts';
 
 
 /** What the server told us about the export, after option haggling. */
@@ -31,6 +32,8 @@ export interface HandshakeOptions {
   /** Ask for STARTTLS before anything else. */
   readonly tls: boolean;
   readonly structuredReplies: boolean;
+  /** Orion private extensions to ask for (docs/nbd-extensions.md). */
+  readonly extensions?: ExtensionRequest;
 }
 
 /** Outputs of one handshake. */

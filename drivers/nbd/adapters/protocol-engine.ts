@@ -22,7 +22,10 @@ export class SimProtocolEngine implements ProtocolEngine {
     const name = `${this.device}/hs${this.handshakes++}`;
     let hs: NbdHandshake | null = null;
     hs = new NbdHandshake(
-      { exportName: opts.exportName, tls: opts.tls ? 'require' : 'off', structuredReplies: opts.structuredReplies },
+      {
+        exportName: opts.exportName, tls: opts.tls ? 'require' : 'off', structuredReplies: opts.structuredReplies,
+        ...(opts.extensions ? { extensions: opts.extensions } : {}),
+      },
       {
         send: (b) => sink.send(b),
         startTls: () => sink.startTls(),

@@ -21,6 +21,7 @@ function normalise(s: NbdSectionParsed): NbdConfig {
     writeBackCacheBytes: s.write_back_cache_size,
     localCacheBytes: s.local_cache_size,
     compressionEnabled: s.compression_enabled,
+    checksumEnabled: s.checksum_enabled,
     tcpEnabled: s.tcp_enabled,
     udpEnabled: s.udp_enabled,
     connectionPooling: s.connection_pooling,

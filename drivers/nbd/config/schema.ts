@@ -73,7 +73,9 @@ export const nbdSectionSchema = z
     write_back_cache_size: size({ max: 2 ** 40 }).default(256 * 2 ** 20).describe('Most dirty data the write-back cache holds (writers wait beyond it); at most local_cache_size.'),
     local_cache_size: size({ max: NBD_LIMITS.localCacheBytes }).default(512 * 2 ** 20).describe('Size of the local block cache (spec limit 512 MB; 0: no cache).'),
     /** Orion compression extension (docs/nbd-extensions.md); off by default so no scenario changes. */
-    compression_enabled: z.boolean().default(false).describe('Compress payloads when the server offers the Orion compression extension.'),
+    compression_enabled: z.boolean().default(false).describe('Ask the server for the Orion compression extension (LZ4, else DEFLATE; a payload is compressed only when that saves bytes); refused servers run without it.'),
+    /** Orion end-to-end CRC-32C extension (docs/nbd-extensions.md); off by default so no scenario changes. */
+    checksum_enabled: z.boolean().default(false).describe('Ask the server for end-to-end CRC-32C over every payload (a mismatch is retried); refused servers run without it.'),
     // Network (spec).
     tcp_enabled: z.boolean().default(true).describe('Use TCP transport.'),
     udp_enabled: z.boolean().default(false).describe('Use the Orion UDP transport extension.'),
@@ -98,9 +100,6 @@ export const nbdSectionSchema = z
       issue(['servers'], `${c.servers.length} servers exceed server_max_count (${c.server_max_count})`);
     }
     if (!c.tcp_enabled && !c.udp_enabled) issue(['tcp_enabled'], 'one of tcp_enabled and udp_enabled must be true');
-    if (c.compression_enabled) {
-      issue(['compression_enabled'], 'compression is not built yet: the option is negotiated (docs/nbd-extensions.md) but payload frames are not; set false');
-    }
     if (c.reconnect.base > c.reconnect.cap) issue(['reconnect', 'base'], 'must not exceed reconnect.cap');
     // The read-ahead and write-back caches live in the local cache: without one they could not act.
     if (c.local_cache_size < 4096 && c.read_ahead_size > 0) issue(['read_ahead_size'], `read-ahead fills the local cache: needs local_cache_size ≥ 4KiB (got ${c.local_cache_size} bytes); set read_ahead_size = 0`);

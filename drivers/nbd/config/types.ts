@@ -51,6 +51,8 @@ export interface NbdConfig {
   readonly writeBackCacheBytes: number;
   readonly localCacheBytes: number;
   readonly compressionEnabled: boolean;
+  /** Ask for end-to-end CRC-32C on every payload (docs/nbd-extensions.md). */
+  readonly checksumEnabled: boolean;
   readonly tcpEnabled: boolean;
   readonly udpEnabled: boolean;
   readonly connectionPooling: boolean;

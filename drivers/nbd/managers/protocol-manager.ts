@@ -2,6 +2,7 @@ import type { ConnectionSlot } from './connection-slot.ts';
 import type { ReplySink } from '../io-path.ts';
 import type { ExportInfo, HandshakeSink, ProtocolEngine } from '../protocol-port.ts';
 import type { NbdCmd } from '../request.ts';
+import type { ExtensionRequest } from '../protocol/handshake-types.ts';
 
 /**
  * The protocol engine per connection: a handshake until the export is negotiated, then a
@@ -13,12 +14,12 @@ export class ProtocolManager {
   /** Cookie generation of the next transmission session (one per connection incarnation). */
   private generation = 1;
 
-  constructor(private readonly engine: ProtocolEngine, private readonly tags: number) {}
+  constructor(private readonly engine: ProtocolEngine, private readonly tags: number, private readonly extensions?: ExtensionRequest) {}
 
   startHandshake(slot: ConnectionSlot, exportName: string, tls: boolean, sink: HandshakeSink): void {
     slot.transmission = null;
     slot.info = null;
-    slot.handshake = this.engine.handshake({ exportName, tls, structuredReplies: true }, sink);
+    slot.handshake = this.engine.handshake({ exportName, tls, structuredReplies: true, ...(this.extensions ? { extensions: this.extensions } : {}) }, sink);
     this.handshakesStarted++;
     slot.handshake.start();
   }

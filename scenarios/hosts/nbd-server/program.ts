@@ -3,6 +3,7 @@
  * (./protocol) on the host's kernel TCP sockets, serving exports from virtual
  * disks (hw-sim/disk). Fault knobs live on `server.faults`; crash and restart are host events.
  */
+import { NBD_ORION_CHECKSUM_CRC32C, NBD_ORION_COMPRESS_DEFLATE, NBD_ORION_COMPRESS_LZ4 } from '../../../drivers/nbd/protocol/uapi.ts';
 import { VirtualDisk, type PrefillKind, type ServiceTimeModel, type SharedVolume } from '../../../hw-sim/disk/index.ts';
 import { ipToString } from '../../../hw-sim/net/packet.ts';
 import type { TcpListener } from '../../../kernel/net/tcp/listener.ts';
@@ -90,7 +91,9 @@ export class NbdServerProgram {
     });
     this.server = new NbdServer(
       { exports, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.defaultExport !== undefined ? { defaultExport: opts.defaultExport } : {}),
-        ...(opts.noStructuredReplies ? { noStructuredReplies: true } : {}) },
+        ...(opts.noStructuredReplies ? { noStructuredReplies: true } : {}),
+        // The Orion extensions are granted to a client that asks (docs/nbd-extensions.md); the driver asks only when configured.
+        extensions: { compression: [NBD_ORION_COMPRESS_LZ4, NBD_ORION_COMPRESS_DEFLATE], checksum: [NBD_ORION_CHECKSUM_CRC32C] } },
       { name: this.src, rngOf: (n) => engine.rng.get(n), bugs: engine.bugs, ...(opts.traceRequests === false ? { traceRequests: false } : {}) },
     );
   }
