@@ -11,7 +11,8 @@ const text = readFileSync(join(import.meta.dirname, '../../../scenarios/ext-comp
 
 function bytesSent(src: string): { sent: number; received: number; passed: boolean } {
   const r = runScenario(parseScenario(src, 'ext.toml'), 1);
-  const t = r.mgmt.find((m) => m.title.includes('nbd-connection-info'))?.table ?? r.mgmt[0]!.table;
+  const t = r.mgmt.find((m) => m.command[0] === 'nbd-connection-info')?.table;
+  if (!t) throw new Error('no nbd-connection-info table in the run');
   const col = (name: string) => t.columns.indexOf(name);
   let sent = 0;
   let received = 0;
