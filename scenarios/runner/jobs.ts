@@ -125,6 +125,8 @@ export function toWorkloadJob(j: JobSpec, nowNs: number): WorkloadJob {
     name: j.name, rw: j.rw, bs: j.bsBytes, iodepth: j.iodepth, numjobs: j.numjobs, size: j.sizeBytes, offset: j.offsetBytes,
     rwmixread: j.rwmixread, fsyncEvery: j.fsyncEvery, verify: j.verify, startDelayNs: Math.max(0, j.startNs - nowNs),
     continueOnError: j.continueOnError,
+    ...(j.bsMaxBytes !== undefined ? { bsMax: j.bsMaxBytes } : {}),
+    ...(j.hotSpot ? { hotSize: j.hotSpot.sizeBytes, hotShare: j.hotSpot.share } : {}),
     ...(j.runtimeNs !== undefined ? { runtimeNs: j.runtimeNs } : {}), ...(j.ios !== undefined ? { ios: j.ios } : {}),
   };
 }

@@ -228,6 +228,8 @@ export function normaliseJobs(doc: ScenarioDocument, deviceSize: (device: string
       verify: j.verify,
       startNs: j.start,
       continueOnError: j.continue_on_error,
+      bsMaxBytes: j.bs_max,
+      hotSpot: j.hot_spot && { sizeBytes: j.hot_spot.size, share: j.hot_spot.share },
     };
   });
 }

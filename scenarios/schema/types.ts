@@ -105,6 +105,10 @@ export interface JobSpec {
   readonly startNs: Ns;
   /** Keep issuing after an I/O error (fio continue_on_error). */
   readonly continueOnError: boolean;
+  /** Largest I/O (sizes drawn from bs up to this); undefined: bs. */
+  readonly bsMaxBytes?: number | undefined;
+  /** Percent of random I/Os in the first hotSizeBytes of the range. */
+  readonly hotSpot?: { readonly sizeBytes: number; readonly share: number } | undefined;
 }
 
 interface At<A extends string> {

@@ -43,9 +43,23 @@ export const jobSchema = z
     start: duration().default(0).describe('Virtual time before the job starts (a job on an NBD device also waits for the device).'),
     continue_on_error: z.boolean().default(false)
       .describe('As fio: keep issuing after a failed I/O (the slot waits 1 ms, then issues its next I/O); false: an instance stops at its first error.'),
+    bs_max: size({ min: 512, max: 32 * 2 ** 20, multipleOf: 512 }).optional()
+      .describe('Largest I/O: each I/O draws its size from bs, 2·bs, … up to bs_max (as fio bsrange); default bs.'),
+    hot_spot: z.strictObject({
+      size: size({ min: 512, multipleOf: 512 }).describe('Bytes at the start of the job\'s range that are hot.'),
+      share: int(1, 100).describe('Percent of the random I/Os that fall in the hot spot.'),
+    }).optional()
+      .describe('A small region read while it is being written, so an early acknowledgement becomes visible (random modes only).'),
   })
   .superRefine((j, ctx) => {
     if (j.size !== undefined && j.bs > j.size) ctx.addIssue({ code: 'custom', path: ['bs'], message: `block size ${j.bs} exceeds size ${j.size}` });
+    if (j.bs_max !== undefined && (j.bs_max < j.bs || j.bs_max % j.bs !== 0 || (j.size !== undefined && j.bs_max > j.size))) {
+      ctx.addIssue({ code: 'custom', path: ['bs_max'], message: `must be a multiple of bs (${j.bs}) and fit the job's size, got ${j.bs_max}` });
+    }
+    if (j.hot_spot && (j.hot_spot.size % j.bs !== 0 || (j.size !== undefined && j.hot_spot.size > j.size))) {
+      ctx.addIssue({ code: 'custom', path: ['hot_spot', 'size'], message: `must be a multiple of bs (${j.bs}) within the job's size, got ${j.hot_spot.size}` });
+    }
+    if (j.hot_spot && !j.rw.startsWith('rand')) ctx.addIssue({ code: 'custom', path: ['hot_spot'], message: `only applies to random modes, not ${j.rw}` });
     if (j.rwmixread !== 50 && j.rw !== 'rw' && j.rw !== 'randrw') {
       ctx.addIssue({ code: 'custom', path: ['rwmixread'], message: `only applies to rw and randrw, not ${j.rw}` });
     }

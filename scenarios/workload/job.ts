@@ -27,6 +27,8 @@ interface Slot {
   readonly snap: Float64Array;
   kind: number;
   offset: number;
+  /** Bytes of the current I/O (bs, or drawn up to bsMax). */
+  size: number;
   cid: number;
   busy: boolean;
 }
@@ -75,8 +77,8 @@ export class JobInstance {
     this.blocks = job.size / job.bs;
     this.sequential = isSequential(job.rw);
     for (let i = 0; i < job.iodepth; i++) {
-      const buf = new Uint8Array(job.bs);
-      const s: Slot = { bio: new Bio(), retry: () => {}, buf, snap: new Float64Array(job.bs / CHUNK), kind: 0, offset: 0, cid: -1, busy: false };
+      const buf = new Uint8Array(job.bsMax);
+      const s: Slot = { bio: new Bio(), retry: () => {}, buf, snap: new Float64Array(job.bsMax / CHUNK), kind: 0, offset: 0, size: job.bs, cid: -1, busy: false };
       s.retry = () => {
         this.pendingRetries--;
         this.issue(s);
@@ -114,22 +116,30 @@ export class JobInstance {
     else if (j.rw === 'write' || j.rw === 'randwrite') kind = KIND_WRITE;
     else if (j.rw === 'trim' || j.rw === 'randtrim') kind = KIND_TRIM;
     else kind = this.mix.next() * 100 < j.rwmixread ? KIND_READ : KIND_WRITE;
+    // Draws happen only for the options that ask for them, so other jobs keep their offsets.
+    let n = j.bsMax === j.bs ? j.bs : j.bs * (1 + this.offsets.int(j.bsMax / j.bs));
     let offset: number;
     if (this.sequential) {
+      if (this.cursor + n > j.offset + j.size) this.cursor = j.offset;
       offset = this.cursor;
-      this.cursor += j.bs;
+      this.cursor += n;
       if (this.cursor >= j.offset + j.size) this.cursor = j.offset;
+    } else if (j.hotShare > 0 && this.offsets.next() * 100 < j.hotShare) {
+      n = Math.min(n, j.hotSize);
+      offset = j.offset + this.offsets.int((j.hotSize - n) / j.bs + 1) * j.bs;
     } else {
-      offset = j.offset + this.offsets.int(this.blocks) * j.bs;
+      offset = j.offset + (n === j.bs ? this.offsets.int(this.blocks) : this.offsets.int((j.size - n) / j.bs + 1)) * j.bs;
     }
     if (kind === KIND_WRITE) this.writesSinceFlush++;
+    s.size = n;
     this.submit(s, kind, offset);
   }
 
   private submit(s: Slot, kind: number, offset: number): void {
     const now = this.host.now();
     const v = this.host.verifier;
-    const bs = this.job.bs;
+    const bs = s.size;
+    const buf = bs === s.buf.length ? s.buf : s.buf.subarray(0, bs);
     s.kind = kind;
     s.offset = offset;
     s.cid = -1;
@@ -140,12 +150,12 @@ export class JobInstance {
       s.bio.set(REQ_OP.DISCARD, offset / 512, bs, null);
     } else if (kind === KIND_WRITE) {
       if (!v) s.cid = this.host.nextContentId();
-      else if (this.job.verify) s.cid = v.beginWrite(s.buf, offset, bs, this.id, now);
+      else if (this.job.verify) s.cid = v.beginWrite(buf, offset, bs, this.id, now);
       else s.cid = v.beginOpaqueWrite(offset, bs, this.id, now); // content the verifier cannot recognise
-      s.bio.set(REQ_OP.WRITE, offset / 512, bs, s.buf);
+      s.bio.set(REQ_OP.WRITE, offset / 512, bs, buf);
     } else {
       if (v && this.job.verify) v.beginRead(offset, bs, s.snap);
-      s.bio.set(REQ_OP.READ, offset / 512, bs, s.buf);
+      s.bio.set(REQ_OP.READ, offset / 512, bs, buf);
     }
     if (!s.busy) {
       s.busy = true;

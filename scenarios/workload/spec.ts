@@ -39,6 +39,11 @@ export interface JobSpec {
    */
   continueOnError?: boolean;
   errorBackoffNs?: Ns;
+  /** Largest I/O: each I/O draws its size from bs, 2·bs, … up to this (fio bsrange). Default bs. */
+  bsMax?: number | string;
+  /** Hot spot: `hotShare` percent of random I/Os fall in the first `hotSize` bytes of the range. */
+  hotSize?: number | string;
+  hotShare?: number;
 }
 
 /** A job with every default applied and every size in bytes. */
@@ -60,6 +65,9 @@ export interface Job {
   readonly startDelayNs: Ns;
   readonly continueOnError: boolean;
   readonly errorBackoffNs: Ns;
+  readonly bsMax: number;
+  readonly hotSize: number;
+  readonly hotShare: number;
 }
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -116,5 +124,17 @@ export function resolveJob(s: JobSpec, deviceBytes: number): Job {
     startDelayNs: nonNegative(s.startDelayNs ?? 0, `${w}: startDelayNs`),
     continueOnError: s.continueOnError ?? false,
     errorBackoffNs: s.errorBackoffNs ?? 1_000_000,
+    ...sizeMix(s, w, bs, size),
   };
+}
+
+/** bs_max and the hot spot, checked against bs and the job's range. */
+function sizeMix(s: JobSpec, w: string, bs: number, size: number): { bsMax: number; hotSize: number; hotShare: number } {
+  const bsMax = s.bsMax === undefined ? bs : parseSize(s.bsMax, `${w}: bsMax`);
+  if (bsMax < bs || bsMax % bs !== 0 || bsMax > size) throw new RangeError(`${w}: bsMax must be a multiple of bs (${bs}) within the job's size, got ${bsMax}`);
+  const hotSize = s.hotSize === undefined ? 0 : parseSize(s.hotSize, `${w}: hotSize`);
+  const hotShare = s.hotShare ?? 0;
+  if (hotSize % bs !== 0 || hotSize > size || (hotShare > 0 && hotSize < bs)) throw new RangeError(`${w}: hotSize must be a multiple of bs within the job's size, got ${hotSize}`);
+  if (!(hotShare >= 0 && hotShare <= 100)) throw new RangeError(`${w}: hotShare must be in [0, 100], got ${hotShare}`);
+  return { bsMax, hotSize, hotShare };
 }
