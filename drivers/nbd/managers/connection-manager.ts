@@ -1,4 +1,3 @@
-import { BehaviorSubject } from 'rxjs';
 import type { Actor } from 'xstate';
 import { createSimActor, NS_PER_MS, type Engine } from '../../../hw-sim/engine/index.ts';
 import type { NbdConfig, NbdServerConfig } from '../config/index.ts';
@@ -39,14 +38,6 @@ export interface ServerState {
   conns: number[];
 }
 
-export interface ConnectionView {
-  conn: number;
-  server: string;
-  phase: ConnPhase;
-  outstanding: number;
-  reason: string;
-}
-
 /**
  * The pool: `connection_pool_size` connections per server (one until the server advertises
  * CAN_MULTI_CONN), never more than `connection_max_count` in all, each a connection statechart.
@@ -54,7 +45,6 @@ export interface ConnectionView {
 export class ConnectionManager {
   readonly slots: ConnectionSlot[] = [];
   readonly servers: ServerState[] = [];
-  readonly connections$ = new BehaviorSubject<ConnectionView[]>([]);
   private readonly actors: Array<Actor<typeof connectionMachine> | null> = [];
 
   constructor(
@@ -172,7 +162,6 @@ export class ConnectionManager {
       slot.phase = phase;
       if (phase === 'transmission') { slot.upSince = this.engine.now; this.owner.up(slot); }
       if (phase === 'backoff' && was !== 'backoff') slot.reconnects++;
-      this.publish();
       this.owner.phaseChanged(slot);
     });
     actor.start();
@@ -291,9 +280,4 @@ export class ConnectionManager {
     this.engine.scheduleAt(at, () => { if (slot.incarnation === inc) this.protocol.received(slot, plain); }, 'nbd.tls.open');
   }
 
-  private publish(): void {
-    this.connections$.next(this.slots.map((c) => ({
-      conn: c.index, server: this.servers[c.server]!.cfg.name, phase: c.phase, outstanding: c.outstanding, reason: c.lastReason,
-    })));
-  }
 }

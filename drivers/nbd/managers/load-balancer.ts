@@ -1,18 +1,8 @@
-import { Subject } from 'rxjs';
 import type { ConnectionSlot } from './connection-slot.ts';
 
 /** Connection-choice policies. */
 export type LbPolicy = 'single' | 'round-robin' | 'least-outstanding' | 'latency-weighted';
 export const LB_POLICIES: readonly LbPolicy[] = ['single', 'round-robin', 'least-outstanding', 'latency-weighted'];
-
-/** One choice; the same record is reused for every emission (read it during the callback). */
-export interface LbDecision {
-  t: number;
-  tag: number;
-  conn: number;
-  server: number;
-  policy: LbPolicy;
-}
 
 export interface ServerHealth {
   server: number;
@@ -29,10 +19,9 @@ export interface ServerHealth {
  */
 export class LoadBalancer {
   policy: LbPolicy;
-  readonly decisions$ = new Subject<LbDecision>();
-  readonly health$ = new Subject<ServerHealth>();
+  /** The last health check's verdict per server (server_health_check_interval). */
+  readonly health: ServerHealth[] = [];
   private cursor = 0;
-  private readonly decision: LbDecision = { t: 0, tag: 0, conn: 0, server: 0, policy: 'single' };
   decisionsMade = 0;
   /** Per-connection choice counts, for nbd-load-balancer-info. */
   readonly picks: number[] = [];
@@ -64,7 +53,7 @@ export class LoadBalancer {
   gate: ((c: ConnectionSlot) => boolean) | null = null;
 
   /** Index of the connection to use, or -1 when none can take a request now. */
-  pick(conns: readonly ConnectionSlot[], tag: number, now: number): number {
+  pick(conns: readonly ConnectionSlot[], _tag: number, _now: number): number {
     const n = conns.length;
     let chosen = -1;
     if (this.policy === 'single') {
@@ -96,15 +85,10 @@ export class LoadBalancer {
     if (chosen < 0) return -1;
     this.decisionsMade++;
     this.picks[chosen] = (this.picks[chosen] ?? 0) + 1;
-    if (this.decisions$.observed) {
-      const d = this.decision;
-      d.t = now; d.tag = tag; d.conn = chosen; d.server = conns[chosen]!.server; d.policy = this.policy;
-      this.decisions$.next(d);
-    }
     return chosen;
   }
 
   reportHealth(h: ServerHealth): void {
-    this.health$.next(h);
+    this.health[h.server] = h;
   }
 }
