@@ -64,11 +64,17 @@ export class KernelSockets implements SocketFactory {
 
 class KernelSocket implements NbdSocket {
   constructor(private readonly s: TcpSocket) {}
+  // After the peer's FIN the socket is shut down on our side too (onEnd closes it), yet the
+  // connection is declared dead only at onClose: sends in between take nothing, as EPIPE would,
+  // and the connection's death requeues what they carried.
+  private get open(): boolean {
+    return this.s.state !== 'CLOSED' && !this.s.finQueued;
+  }
   send(bytes: Uint8Array, more = false): number {
-    return this.s.state === 'CLOSED' ? 0 : this.s.send(bytes, 0, bytes.length, more);
+    return this.open ? this.s.send(bytes, 0, bytes.length, more) : 0;
   }
   get writable(): number {
-    return this.s.state === 'CLOSED' ? 0 : this.s.writable;
+    return this.open ? this.s.writable : 0;
   }
   cork(): void { this.s.setCork(true); }
   uncork(): void { this.s.setCork(false); }
