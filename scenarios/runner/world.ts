@@ -164,7 +164,9 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
     crashed: (at, server) => {
       const spec = s.servers.find((x) => x.name === server);
       if (spec && !crashLosesData(spec)) return;
-      for (const [name, t] of disks) if (!isRamDevice(name) && servedBy(groups, name, server)) t.crash(at, server);
+      // A client crash loses every NBD device's cached writes; a server crash only its own devices'.
+      const all = server === CLIENT_HOST;
+      for (const [name, t] of disks) if (!isRamDevice(name) && (all || servedBy(groups, name, server))) t.crash(at, server);
     },
     clientCrash: (down) => {
       client.link.setImpairments({ up: !down });
