@@ -1,5 +1,6 @@
-// The 200-seed swarm sweeps of fault-mix (one server) and multi-fault-mix (a shared volume over
-// several servers, runtime add/remove): every seed also draws its fault mix and link rates; no
+// The 200-seed swarm sweeps of fault-mix (one server), multi-fault-mix (a shared volume over
+// several servers, runtime add/remove) and cache-wb-fault-mix (fault-mix with the write-back cache
+// and a client crash): every seed also draws its fault mix and link rates; no
 // seed may show a safety or liveness violation. Seeds are sharded over two worker threads.
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { SwarmOutcome } from './swarm-worker.ts';
 
-const FILES = ['fault-mix.toml', 'multi-fault-mix.toml'];
+const FILES = ['fault-mix.toml', 'multi-fault-mix.toml', 'cache-wb-fault-mix.toml'];
 const SEEDS = 200;
 
 function shard(file: string, seeds: number[]): Promise<SwarmOutcome[]> {
