@@ -99,8 +99,9 @@ export = "disk0"
     expect(c.reconnect).toEqual({ baseNs: 50e6, capNs: 2e9, jitter: 0.1 });
     expect(c.tls).toEqual({ pskHex: '00112233445566778899aabbccddeeff', identity: 'client1', required: true });
     expect(c.servers).toEqual([
-      { name: 'a', address: undefined, port: 10809, export: 'disk0' },
-      { name: 'b', address: '10.0.0.3', port: 10810, export: 'disk0' },
+      // No role or backend given: a primary, with the backend the server advertises.
+      { name: 'a', address: undefined, port: 10809, export: 'disk0', role: 'primary', backend: undefined },
+      { name: 'b', address: '10.0.0.3', port: 10810, export: 'disk0', role: 'primary', backend: undefined },
     ]);
     expect(c.exports).toEqual([{ name: 'disk0', device: undefined, access: 'rw' }]);
   });
