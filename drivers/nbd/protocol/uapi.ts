@@ -78,7 +78,7 @@ export const NBD_OPT_EXTENDED_HEADERS = 11;
 
 export const NBD_OPT_ORION_COMPRESSION = 0x4f524e01;
 export const NBD_OPT_ORION_CHECKSUM = 0x4f524e02;
-/** Reserved for the UDP transport extension. */
+/** Moves the transmission phase to UDP datagrams (docs/nbd-extensions.md, "UDP transport"). */
 export const NBD_OPT_ORION_UDP_TRANSPORT = 0x4f524e03;
 /** Every private option, in the order a client sends them. */
 export const NBD_OPT_ORION_ALL: readonly number[] = [NBD_OPT_ORION_COMPRESSION, NBD_OPT_ORION_CHECKSUM, NBD_OPT_ORION_UDP_TRANSPORT];
@@ -95,6 +95,17 @@ export const NBD_ORION_FRAME_COMPRESSED = 1 << 0;
 /** Error value of a WRITE whose checksum did not match (sent only when checksums are in force). */
 export const NBD_ORION_EBADMSG = 74;
 
+// UDP transport (docs/nbd-extensions.md, "UDP transport"): every datagram starts with a 56-byte header.
+/** 'ORNQ': a request datagram (client → server). */
+export const NBD_ORION_UDP_REQUEST_MAGIC = 0x4f524e51;
+/** 'ORNR': a reply datagram (server → client). */
+export const NBD_ORION_UDP_REPLY_MAGIC = 0x4f524e52;
+export const NBD_ORION_UDP_HEADER_SIZE = 56;
+/** Smallest datagram size (header + data) a peer may ask for: header + 512 bytes. */
+export const NBD_ORION_UDP_MIN_DATAGRAM = NBD_ORION_UDP_HEADER_SIZE + 512;
+/** Data of NBD_REP_ORION_UDP: 16-bit port, 16-bit datagram size, 64-bit session token. */
+export const NBD_ORION_UDP_GRANT_SIZE = 12;
+
 // ---- Option reply types ---------------------------------------------------------------------
 
 export const NBD_REP_ACK = 1;
@@ -103,6 +114,8 @@ export const NBD_REP_INFO = 3;
 export const NBD_REP_META_CONTEXT = 4;
 /** Orion private success reply: the algorithm the server picked (16 bits), then NBD_REP_ACK. */
 export const NBD_REP_ORION_CHOSEN = 0x4f524e01;
+/** Orion private success reply to NBD_OPT_ORION_UDP_TRANSPORT: where and how to send datagrams, then NBD_REP_ACK. */
+export const NBD_REP_ORION_UDP = 0x4f524e02;
 
 /** Bit 31 marks every option error reply. */
 export const NBD_REP_FLAG_ERROR = 0x80000000;
@@ -219,7 +232,7 @@ export const NBD_OPT_NAMES: Readonly<Record<number, string>> = {
 };
 export const NBD_REP_NAMES: Readonly<Record<number, string>> = {
   [NBD_REP_ACK]: 'NBD_REP_ACK', [NBD_REP_SERVER]: 'NBD_REP_SERVER', [NBD_REP_INFO]: 'NBD_REP_INFO',
-  [NBD_REP_META_CONTEXT]: 'NBD_REP_META_CONTEXT', [NBD_REP_ORION_CHOSEN]: 'NBD_REP_ORION_CHOSEN', [NBD_REP_ERR_UNSUP]: 'NBD_REP_ERR_UNSUP',
+  [NBD_REP_META_CONTEXT]: 'NBD_REP_META_CONTEXT', [NBD_REP_ORION_CHOSEN]: 'NBD_REP_ORION_CHOSEN', [NBD_REP_ORION_UDP]: 'NBD_REP_ORION_UDP', [NBD_REP_ERR_UNSUP]: 'NBD_REP_ERR_UNSUP',
   [NBD_REP_ERR_POLICY]: 'NBD_REP_ERR_POLICY', [NBD_REP_ERR_INVALID]: 'NBD_REP_ERR_INVALID',
   [NBD_REP_ERR_PLATFORM]: 'NBD_REP_ERR_PLATFORM', [NBD_REP_ERR_TLS_REQD]: 'NBD_REP_ERR_TLS_REQD',
   [NBD_REP_ERR_UNKNOWN]: 'NBD_REP_ERR_UNKNOWN', [NBD_REP_ERR_SHUTDOWN]: 'NBD_REP_ERR_SHUTDOWN',
