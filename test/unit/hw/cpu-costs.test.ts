@@ -1,0 +1,29 @@
+// The CPU cost table: every cost scales with cpu_cost_scale, fixed costs stay whole ns, and
+// costNs turns any entry into the ns to charge (hand-computed from the documented constants).
+import { describe, expect, it } from 'vitest';
+import { costNs, DEFAULT_CPU_COSTS, scaledCosts } from '../../../hw-sim/cpu/costs.ts';
+
+describe('CPU cost table', () => {
+  it('charges per-byte costs over the bytes and fixed costs as they are', () => {
+    // CRC32C at 8 GB/s: 4096 B take 4096 / 8 = 512 ns; LZ4 at 780 MB/s: 1 MiB ≈ 1.34 ms.
+    expect(costNs(DEFAULT_CPU_COSTS, 'crc32cNsPerByte', 4096)).toBe(512);
+    expect(costNs(DEFAULT_CPU_COSTS, 'lz4CompressNsPerByte', 1 << 20)).toBe(Math.round(1.28 * 1048576));
+    expect(costNs(DEFAULT_CPU_COSTS, 'driverRequestNs')).toBe(1000);
+    expect(costNs(DEFAULT_CPU_COSTS, 'tcpSegmentNs', 1 << 20)).toBe(300);
+  });
+
+  it('scales every entry, rounding fixed costs to whole ns', () => {
+    const half = scaledCosts(0.5);
+    expect(half.blkSubmitNs).toBe(750);
+    expect(half.timerCallbackNs).toBe(50);
+    expect(half.copyNsPerByte).toBeCloseTo(0.05);
+    const off = scaledCosts(0);
+    for (const v of Object.values(off)) expect(v).toBe(0);
+    expect(Object.keys(off).sort()).toEqual(Object.keys(DEFAULT_CPU_COSTS).sort());
+  });
+
+  it('refuses a negative or non-finite scale', () => {
+    expect(() => scaledCosts(-1)).toThrow(/scale/);
+    expect(() => scaledCosts(Number.NaN)).toThrow(/scale/);
+  });
+});
