@@ -171,6 +171,12 @@ export const BUGS = [
     description: 'a power loss keeps the disk\'s unflushed cache instead of dropping it',
     killers: [{ scenario: 'fault-crash-flush.toml' }],
   },
+  {
+    name: 'merge-drops-bio',
+    layer: 'block',
+    description: 'a back merge completes the bio (success) without adding it to the request: its write never reaches the device, its read returns the old buffer',
+    killers: [{ scenario: 'fault-merge.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

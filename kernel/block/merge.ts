@@ -5,6 +5,7 @@
  * stays within max_sectors and max_segments. Waiting requests are indexed by start and end
  * sector per op (SectorMap: nothing allocated per request), so finding a partner is two lookups.
  */
+import type { Bugs } from '../../hw-sim/engine/bugs.ts';
 import type { Bio } from './bio.ts';
 import { RQ_STATE, type Request } from './request.ts';
 import { SectorMap } from './sector-map.ts';
@@ -19,7 +20,7 @@ export class MergeIndex {
   private readonly byEnd = [new SectorMap(), new SectorMap()];
   private readonly byStart = [new SectorMap(), new SectorMap()];
 
-  constructor(private readonly limits: QueueLimits) {}
+  constructor(private readonly limits: QueueLimits, private readonly bugs: Bugs | null = null) {}
 
   /** Adds a waiting request if it may take merges. */
   add(rq: Request): void {
@@ -43,6 +44,8 @@ export class MergeIndex {
     const sectors = bio.sectors;
     const back = this.byEnd[bio.op]!.get(bio.sector);
     if (back && this.fits(back, sectors)) {
+      // Injected: the bio is reported merged and completed, but never joins the request.
+      if (this.bugs?.has('merge-drops-bio')) { bio.endIo?.(bio); return MERGE_BACK; }
       this.byEnd[bio.op]!.delete(back.endSector);
       back.bios[back.nrBios++] = bio;
       back.nrSectors += sectors;

@@ -51,7 +51,7 @@ export class RequestQueue {
     this.timeoutNs = cfg.timeoutNs;
     this.busyRetryNs = cfg.busyRetryNs;
     this.src = `${k.host}/blk/${cfg.name}`;
-    this.merges = new MergeIndex(cfg.limits);
+    this.merges = new MergeIndex(cfg.limits, k.engine.bugs);
     this.stats = new BlkStats(k.stats, `block/${cfg.name}`);
     for (let i = 0; i < cfg.nrHwQueues; i++) {
       const sched: IoScheduler = cfg.scheduler === 'mq-deadline' ? new MqDeadlineScheduler(cfg.deadline) : new NoneScheduler();

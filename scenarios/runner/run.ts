@@ -9,6 +9,7 @@ import { evaluate, jobResultOf } from './expect.ts';
 import type { ExpectationResult, JobResult, RunResult } from './types.ts';
 import type { World } from './world.ts';
 import { isRamDevice } from '../schema/workload.ts';
+import { wireCommandVerdicts, type WireTally } from '../checkers/wire-commands.ts';
 
 /**
  * Steps the engine until the jobs and the timeline are done, `untilNs`, or the deadline. A run
@@ -75,6 +76,7 @@ export function resultOf(w: World): RunResult {
   }
   if (s.expect.crashLoss === true) expectations.push(crashLossVerdict(w));
   if (s.expect.cleanTransport === true) expectations.push(transportVerdict(w, acks?.serverProtocolErrors ?? 0));
+  if (s.expect.wireCommands) expectations.push(...wireCommandVerdicts(s.expect, wireTally(w)));
   w.engine.trace.emit('runner', 'run.end', { jobs: jobs.length, ok: expectations.every((x) => x.ok) });
   return {
     scenario: s.name,
@@ -127,6 +129,28 @@ function crashLossVerdict(w: World): ExpectationResult {
     name: 'crash_loss', ok: lost > 0, limit: 'a crash drops some acknowledged, unflushed write',
     actual: lost > 0 ? `${lost} of ${checked} blocks rolled back (${example!})` : `none of ${checked} blocks read after a crash lost its acknowledged content`,
   };
+}
+
+/** The servers' wire counters, and the bios the client's NBD devices were submitted. */
+function wireTally(w: World): WireTally {
+  let commands = 0;
+  let fuaWrites = 0;
+  let writeZeroes = 0;
+  for (const p of w.servers.values()) {
+    commands += p.server.wire.commands;
+    fuaWrites += p.server.wire.fuaWrites;
+    writeZeroes += p.server.wire.writeZeroes;
+  }
+  const st = w.client.kernel.stats;
+  let bios = 0;
+  for (const dev of w.disks.keys()) {
+    if (isRamDevice(dev)) continue;
+    for (const path of st.list(`block/${dev}/cpu`)) {
+      const v = st.read(path);
+      if (path.endsWith('/submitted') && typeof v === 'number') bios += v;
+    }
+  }
+  return { commands, fuaWrites, writeZeroes, bios };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, rate, size } from '../../drivers/nbd/config/fields.ts';
+import { duration, int, rate, size } from '../../drivers/nbd/config/fields.ts';
 
 const percentiles = z.strictObject({
   p50: duration().optional().describe('Median latency must not exceed this.'),
@@ -66,5 +66,12 @@ export const expectSchema = z.strictObject({
     .describe('No protocol error (client or server side), transport error, request timeout or reconnect: for faults that only slow things down (a slow server, jitter).'),
   crash_loss: z.boolean().default(false)
     .describe('A server crash must really drop some acknowledged, unflushed write, seen by a read after it (the crash model is exercised).'),
+  wire_commands: z.strictObject({
+    merged: z.literal(true).optional()
+      .describe('Adjacent bios merged in the block layer: the servers received fewer NBD commands than bios were submitted to the client\'s NBD devices.'),
+    fua: int(1, Number.MAX_SAFE_INTEGER).optional().describe('Least NBD_CMD_WRITE commands carrying NBD_CMD_FLAG_FUA the servers received.'),
+    write_zeroes: int(1, Number.MAX_SAFE_INTEGER).optional().describe('Least NBD_CMD_WRITE_ZEROES commands the servers received.'),
+  }).refine((w) => w.merged !== undefined || w.fua !== undefined || w.write_zeroes !== undefined, { message: 'give merged, fua or write_zeroes' }).optional()
+    .describe('Commands the servers received on the wire (counted by the server, trace or not): proves merging, FUA and WRITE_ZEROES really reached the wire.'),
   device: deviceSchema.optional().describe('How the NBD device ends: "ready" (default) or an expected failure ("failed" or { state, reason }).'),
 }).describe('What must hold for the run to pass.');

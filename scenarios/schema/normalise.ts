@@ -264,6 +264,7 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     jobsComplete: e.jobs_complete,
     cleanTransport: e.clean_transport,
     crashLoss: e.crash_loss,
+    ...(e.wire_commands ? { wireCommands: { merged: e.wire_commands.merged === true, fua: e.wire_commands.fua, writeZeroes: e.wire_commands.write_zeroes } } : {}),
     ...(dev?.state === 'failed' ? { device: { state: 'failed' as const, reason: dev.reason } } : {}),
     ...(cache ? { cache } : {}),
   };

@@ -173,6 +173,8 @@ export interface Expectations {
   readonly cleanTransport?: boolean;
   /** Some server crash really dropped acknowledged, unflushed data (the crash model is exercised). */
   readonly crashLoss?: boolean;
+  /** `[expect] wire_commands`: what the servers must have received (merging, FUA writes, WRITE_ZEROES). */
+  readonly wireCommands?: { readonly merged: boolean; readonly fua: number | undefined; readonly writeZeroes: number | undefined } | undefined;
   /** Set when the scenario expects the device to fail (`[expect] device = "failed"`); absent: it must not. */
   readonly device?: DeviceFailureExpectation | undefined;
   /** `[expect] cache`: the client cache's hit ratio, read-ahead hits and hit latency. */

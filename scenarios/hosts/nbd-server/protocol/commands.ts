@@ -85,6 +85,7 @@ export function beginRequest(s: ServerSession, d: RequestDecoder): void {
   if (s.server.opts.traceRequests !== false) {
     s.trace('request', { cmd: NBD_CMD_NAMES[type] ?? type, flags, cookieHi: d.cookieHi, cookieLo: d.cookieLo, offset, length });
   }
+  s.server.wire.count(type, flags);
   if (type === NBD_CMD_DISC) return s.disconnectWhenIdle();
   s.inFlight++;
   const known = type === NBD_CMD_READ || type === NBD_CMD_WRITE || type === NBD_CMD_FLUSH || type === NBD_CMD_TRIM ||

@@ -3,6 +3,7 @@ import type { Rng } from '../../../../hw-sim/engine/rng.ts';
 import { validateServerConfig, type ClientIdentity, type ServerConfig } from './config.ts';
 import { ServerFaults } from './faults.ts';
 import { ServerSession, type ServerIo } from './session.ts';
+import { WireCounts } from './wire-counts.ts';
 
 export interface NbdServerOptions {
   /** Trace source and RNG prefix, e.g. `server-a/nbd-server`. */
@@ -23,6 +24,8 @@ export class NbdServer {
   readonly faults: ServerFaults;
   readonly sessions = new Set<ServerSession>();
   readonly bugs: Bugs;
+  /** Commands received, by the counts scenarios assert on. */
+  readonly wire = new WireCounts();
   private nextId = 1;
 
   constructor(readonly config: ServerConfig, readonly opts: NbdServerOptions) {

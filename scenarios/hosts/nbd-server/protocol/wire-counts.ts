@@ -1,0 +1,20 @@
+import { NBD_CMD_DISC, NBD_CMD_FLAG_FUA, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES } from '../../../../drivers/nbd/protocol/uapi.ts';
+
+/**
+ * What one server received on the wire, counted without the trace: transmission commands (DISC
+ * not counted), WRITEs carrying NBD_CMD_FLAG_FUA, and WRITE_ZEROES. Scenarios assert on them
+ * (`[expect] wire_commands`): merging shows as fewer commands than bios, a per-job FUA as FUA
+ * writes on the wire.
+ */
+export class WireCounts {
+  commands = 0;
+  fuaWrites = 0;
+  writeZeroes = 0;
+
+  count(type: number, flags: number): void {
+    if (type === NBD_CMD_DISC) return;
+    this.commands++;
+    if (type === NBD_CMD_WRITE && (flags & NBD_CMD_FLAG_FUA) !== 0) this.fuaWrites++;
+    else if (type === NBD_CMD_WRITE_ZEROES) this.writeZeroes++;
+  }
+}
