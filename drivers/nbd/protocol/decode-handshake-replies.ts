@@ -11,9 +11,10 @@ import {
   NBD_REP_MAGIC_HI, NBD_REP_MAGIC_LO, NBD_GREETING_SIZE, NBD_OPTION_REPLY_HEADER_SIZE, NBD_REP_ACK,
   NBD_REP_FLAG_ERROR, NBD_REP_INFO, NBD_REP_META_CONTEXT, NBD_REP_SERVER, NBD_INFO_BLOCK_SIZE,
   NBD_INFO_DESCRIPTION, NBD_INFO_EXPORT, NBD_INFO_NAME, NBD_EXPORT_NAME_REPLY_SIZE,
-  NBD_EXPORT_NAME_REPLY_ZEROES, NBD_REP_ORION_CHOSEN,
+  NBD_EXPORT_NAME_REPLY_ZEROES, NBD_REP_ORION_CHOSEN, NBD_REP_ORION_UDP,
 } from './uapi.ts';
 import { get16, get32, get64n, utf8String } from './wire.ts';
+import { parseUdpGrant, UdpDatagramError, type UdpGrant } from './udp-datagram.ts';
 
 export type OptionReply =
   | { kind: 'ack'; option: number }
@@ -27,6 +28,8 @@ export type OptionReply =
   | { kind: 'meta-context'; option: number; id: number; name: string }
   /** NBD_REP_ORION_CHOSEN: the algorithm picked for a private option (docs/nbd-extensions.md). */
   | { kind: 'chosen'; option: number; algorithm: number }
+  /** NBD_REP_ORION_UDP: where and how to send datagrams (docs/nbd-extensions.md, "UDP transport"). */
+  | { kind: 'udp'; option: number; grant: UdpGrant }
   | { kind: 'error'; option: number; replyType: number; message: string };
 
 export type HandshakeMessage =
@@ -149,6 +152,11 @@ export function parseOptionReply(option: number, replyType: number, data: Uint8A
     case NBD_REP_ORION_CHOSEN:
       if (len !== 2) return hard('bad-length', 'option-reply(ORION_CHOSEN).length', `must be 2, got ${len}`);
       return { kind: 'chosen', option, algorithm: get16(data, 0) };
+    case NBD_REP_ORION_UDP: {
+      const grant = parseUdpGrant(data, 0xffff);
+      if (grant instanceof UdpDatagramError) return hard('bad-value', `option-reply(ORION_UDP).${grant.where}`, grant.detail);
+      return { kind: 'udp', option, grant };
+    }
     default:
       return hard('unknown-reply-type', 'option-reply.type', `unknown non-error reply type ${hex32(replyType)}`);
   }

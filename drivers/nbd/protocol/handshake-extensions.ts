@@ -6,6 +6,7 @@
 import type { OptionReply } from './decode-handshake-replies.ts';
 import { encodeAlgorithmList, encodeOption } from './encode-handshake.ts';
 import type { ExtensionOutcome, ExtensionRequest } from './handshake-types.ts';
+import { recordUdpGrant, udpAckValid, udpOptionData } from './udp-option.ts';
 import {
   NBD_OPT_ORION_CHECKSUM, NBD_OPT_ORION_COMPRESSION, NBD_OPT_ORION_UDP_TRANSPORT,
   NBD_ORION_MAX_ALGORITHMS,
@@ -15,6 +16,8 @@ import {
 export interface PrivateOption {
   option: number;
   algorithms: readonly number[];
+  /** Option data other than an algorithm list (the UDP option's datagram size). */
+  data?: Uint8Array;
 }
 
 /** The private options a request asks for, in the order they are sent. */
@@ -27,12 +30,12 @@ export function privateOptions(req: ExtensionRequest | undefined): PrivateOption
   };
   add(NBD_OPT_ORION_COMPRESSION, req?.compression);
   add(NBD_OPT_ORION_CHECKSUM, req?.checksum);
-  if (req?.udpTransport) out.push({ option: NBD_OPT_ORION_UDP_TRANSPORT, algorithms: [] });
+  if (req?.udpTransport) out.push({ option: NBD_OPT_ORION_UDP_TRANSPORT, algorithms: [], data: udpOptionData(req.udpDatagram) });
   return out;
 }
 
 export function privateOptionBytes(p: PrivateOption): Uint8Array {
-  return encodeOption(p.option, p.algorithms.length > 0 ? encodeAlgorithmList(p.algorithms) : undefined);
+  return encodeOption(p.option, p.data ?? (p.algorithms.length > 0 ? encodeAlgorithmList(p.algorithms) : undefined));
 }
 
 /** The outcome list with a fresh entry for `option`, sent just now. */
@@ -56,8 +59,14 @@ export function recordExtensionReply(
       if (cur.algorithm !== 0 || !offered.includes(reply.algorithm)) return null;
       cur.algorithm = reply.algorithm;
       break;
+    case 'udp': {
+      const next = recordUdpGrant(cur, reply.grant);
+      if (!next) return null;
+      return [...outcomes.slice(0, -1), next];
+    }
     case 'ack':
       if (offered.length > 0 && cur.algorithm === 0) return null;
+      if (!udpAckValid(cur)) return null;
       cur.granted = true;
       break;
     case 'error':

@@ -1,6 +1,7 @@
 /** Inputs, outputs and events of the client handshake machine. */
 import type { OptionReply } from './decode-handshake-replies.ts';
 import type { ProtocolError } from './errors.ts';
+import type { UdpGrant } from './udp-datagram.ts';
 
 export type TlsMode = 'off' | 'prefer' | 'require';
 
@@ -25,8 +26,10 @@ export interface HandshakeConfig {
 export interface ExtensionRequest {
   compression?: readonly number[];
   checksum?: readonly number[];
-  /** Send the reserved NBD_OPT_ORION_UDP_TRANSPORT (no data): only to see a server refuse it. */
+  /** Ask for NBD_OPT_ORION_UDP_TRANSPORT (transmission in UDP datagrams). */
   udpTransport?: boolean;
+  /** Largest datagram the client takes (default udp-option.ts UDP_DEFAULT_DATAGRAM). */
+  udpDatagram?: number;
 }
 
 /** What the server answered to one private option (or to NBD_OPT_EXTENDED_HEADERS). */
@@ -37,6 +40,8 @@ export interface ExtensionOutcome {
   algorithm: number;
   /** The error reply type when refused, else 0. */
   replyType: number;
+  /** NBD_REP_ORION_UDP's grant (the UDP option only). */
+  udp?: UdpGrant;
 }
 
 export type FailureKind =
@@ -93,6 +98,8 @@ export interface NegotiatedExport {
   checksum: number;
   /** Every extension option sent, with the server's answer, in order. */
   extensions: ExtensionOutcome[];
+  /** The UDP transport granted (docs/nbd-extensions.md), null when refused or not asked. */
+  udp?: UdpGrant | null;
 }
 
 export type HandshakeEvent =

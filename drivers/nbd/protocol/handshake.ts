@@ -8,6 +8,7 @@ import { createActor, type Actor } from 'xstate';
 import { HandshakeReplyDecoder } from './decode-handshake-replies.ts';
 import { hard, ProtocolError } from './errors.ts';
 import { grantedAlgorithm } from './handshake-extensions.ts';
+import { grantedUdp } from './udp-option.ts';
 import { handshakeMachine } from './handshake-machine.ts';
 import { NBD_OPT_ORION_CHECKSUM, NBD_OPT_ORION_COMPRESSION } from './uapi.ts';
 import type { HandshakeConfig, HandshakeEvent, HandshakeFailure, NegotiatedExport, ExportListing } from './handshake-types.ts';
@@ -100,6 +101,7 @@ export class NbdHandshake {
     const s = this.actor.getSnapshot();
     if (!s.matches('ready')) return null;
     const c = s.context;
+    const udp = c.viaExportName ? null : grantedUdp(c.extensions);
     return {
       exportName: c.exportName, size: Number(c.sizeBig), sizeBig: c.sizeBig,
       transmissionFlags: c.transmissionFlags, minBlock: c.minBlock, prefBlock: c.prefBlock,
@@ -111,6 +113,8 @@ export class NbdHandshake {
       compression: c.viaExportName ? 0 : grantedAlgorithm(c.extensions, NBD_OPT_ORION_COMPRESSION),
       checksum: c.viaExportName ? 0 : grantedAlgorithm(c.extensions, NBD_OPT_ORION_CHECKSUM),
       extensions: c.extensions.map((o) => ({ ...o })),
+      // Present only when granted (null or absent: transmission on TCP).
+      ...(udp ? { udp } : {}),
     };
   }
 

@@ -1,4 +1,6 @@
 import type { BlockStore } from '../store/block-store.ts';
+import type { UdpGrant } from '../../../../drivers/nbd/protocol/udp-datagram.ts';
+import type { ServerSession } from './session.ts';
 
 /** Block-size constraints a server advertises with NBD_INFO_BLOCK_SIZE (proto.md "Size constraints"). */
 export interface BlockSizes {
@@ -47,6 +49,13 @@ export interface ServerConfig {
    * standard server does.
    */
   extensions?: ServerExtensions;
+  /** Grants the UDP transport (the host's UDP listener); absent: refused with NBD_REP_ERR_UNSUP. */
+  udp?: ServerUdp;
+}
+
+/** The host's UDP listener as the handshake sees it: a grant for a session, or null (cannot now). */
+export interface ServerUdp {
+  grant(s: ServerSession, datagram: number): UdpGrant | null;
 }
 
 export interface ServerExtensions {

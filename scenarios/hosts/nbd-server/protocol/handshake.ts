@@ -9,13 +9,14 @@ import {
   NBD_FLAG_CAN_MULTI_CONN, NBD_FLAG_HAS_FLAGS, NBD_FLAG_READ_ONLY, NBD_FLAG_ROTATIONAL, NBD_FLAG_SEND_CACHE,
   NBD_FLAG_SEND_DF, NBD_FLAG_SEND_FAST_ZERO, NBD_FLAG_SEND_FLUSH, NBD_FLAG_SEND_FUA, NBD_FLAG_SEND_TRIM,
   NBD_FLAG_SEND_WRITE_ZEROES, NBD_INFO_DESCRIPTION, NBD_INFO_NAME, NBD_META_BASE_ALLOCATION, NBD_OPT_ABORT,
-  NBD_OPT_EXPORT_NAME, NBD_OPT_GO, NBD_OPT_INFO, NBD_OPT_LIST, NBD_OPT_LIST_META_CONTEXT, NBD_OPT_NAMES,
+  NBD_OPT_EXPORT_NAME, NBD_OPT_ORION_UDP_TRANSPORT, NBD_OPT_GO, NBD_OPT_INFO, NBD_OPT_LIST, NBD_OPT_LIST_META_CONTEXT, NBD_OPT_NAMES,
   NBD_OPT_SET_META_CONTEXT, NBD_OPT_STARTTLS, NBD_OPT_EXTENDED_HEADERS, NBD_OPT_STRUCTURED_REPLY, NBD_REP_ERR_INVALID, NBD_REP_ERR_POLICY,
   NBD_REP_ERR_TLS_REQD, NBD_REP_ERR_UNKNOWN, NBD_REP_ERR_UNSUP,
 } from '../../../../drivers/nbd/protocol/uapi.ts';
 import { utf8String } from '../../../../drivers/nbd/protocol/wire.ts';
 import { allowed, DEFAULT_MAX_PAYLOAD, findExport, readOnlyFor, type ServerExport } from './config.ts';
 import { handlePrivateOption, isPrivateOption } from './extensions.ts';
+import { handleUdpOption } from './udp-option.ts';
 import type { ServerSession } from './session.ts';
 
 /** The context id this server gives base:allocation. */
@@ -54,7 +55,10 @@ function replyError(s: ServerSession, option: number, type: number, message: str
 /** Handles one option request (the decoder hands over its data as a view). */
 export function handleOption(s: ServerSession, option: number, data: Uint8Array): void {
   s.trace('option', { option: NBD_OPT_NAMES[option] ?? option, length: data.length });
-  if (option === NBD_OPT_EXPORT_NAME) return exportName(s, utf8String(data));
+  if (option === NBD_OPT_EXPORT_NAME) {
+    s.udp = null; // EXPORT_NAME forgets the private extensions (docs/nbd-extensions.md)
+    return exportName(s, utf8String(data));
+  }
   if (option === NBD_OPT_ABORT) {
     s.sendNow(encodeRepAck(option));
     return s.close('NBD_OPT_ABORT');
@@ -82,6 +86,7 @@ export function handleOption(s: ServerSession, option: number, data: Uint8Array)
     case NBD_OPT_SET_META_CONTEXT:
       return metaContext(s, option, data);
     default:
+      if (option === NBD_OPT_ORION_UDP_TRANSPORT) return handleUdpOption(s, data);
       if (isPrivateOption(option)) return handlePrivateOption(s, option, data);
       return replyError(s, option, NBD_REP_ERR_UNSUP, `option ${option} is not supported`);
   }

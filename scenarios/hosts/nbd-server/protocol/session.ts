@@ -3,6 +3,7 @@ import { REQUEST_EVENT, RequestDecoder } from '../../../../drivers/nbd/protocol/
 import { encodeGreeting } from '../../../../drivers/nbd/protocol/encode-handshake.ts';
 import { NBD_FLAG_C_FIXED_NEWSTYLE, NBD_FLAG_C_NO_ZEROES, NBD_FLAG_FIXED_NEWSTYLE, NBD_FLAG_NO_ZEROES } from '../../../../drivers/nbd/protocol/uapi.ts';
 import type { ClientIdentity, ServerExport } from './config.ts';
+import type { UdpGrant } from '../../../../drivers/nbd/protocol/udp-datagram.ts';
 import { handleOption } from './handshake.ts';
 import { beginRequest, COMPLETIONS, writeData, writeFrame } from './commands.ts';
 import { ReplyScratch } from './replies.ts';
@@ -45,6 +46,8 @@ export class ServerSession {
   /** Orion extensions granted (docs/nbd-extensions.md): algorithm ids, 0 = off. */
   compression = 0;
   checksum = 0;
+  /** The UDP transport granted to this session (its token's owner), else null. */
+  udp: UdpGrant | null = null;
   /** Export name SET_META_CONTEXT base:allocation was agreed for (null = none). */
   metaExport: string | null = null;
   export: ServerExport | null = null;
@@ -86,6 +89,7 @@ export class ServerSession {
     this.extended = false;
     this.compression = 0;
     this.checksum = 0;
+    this.udp = null;
     if (identity !== undefined) this.who.tlsIdentity = identity;
     this.phase = 'handshake';
     this.trace('tls.ready', { identity: identity ?? null });
