@@ -1,23 +1,9 @@
 import { assign, setup } from 'xstate';
 import type { Rng } from '../../../hw-sim/engine/index.ts';
-
-/** Side effects the connection machine asks of its owner (ConnectionManager). */
-export interface ConnectionHooks {
-  openSocket(): void;
-  /** Starts the NBD handshake on the connected socket. */
-  startHandshake(): void;
-  /** Connection usable: requests may be sent on it. */
-  enterTransmission(): void;
-  /** Stop sending new requests; finish in-flight ones. */
-  beginDrain(): void;
-  /** Socket gone: requeue what was in flight, drop the socket. */
-  abandon(reason: string): void;
-  /** Send NBD_CMD_DISC and close in order. */
-  closeInOrder(): void;
-}
+import type { ExportInfo } from '../protocol-port.ts';
+import { idleHandshake, type HandshakeRefusal } from './handshake-actor.ts';
 
 export interface ConnectionInput {
-  hooks: ConnectionHooks;
   rng: Rng;
   /** connection_retry_count: reconnect attempts before the connection is dead. */
   retryCount: number;
@@ -35,8 +21,6 @@ export type ConnectionEvent =
   | { type: 'SOCKET_DOWN'; reason: string }
   | { type: 'TLS_START' }
   | { type: 'TLS_DONE' }
-  | { type: 'HANDSHAKE_OK' }
-  | { type: 'HANDSHAKE_REFUSED'; reason: string }
   | { type: 'PROTOCOL_FATAL'; reason: string }
   | { type: 'SHUTDOWN' }
   | { type: 'DRAIN' }
@@ -50,12 +34,19 @@ export interface ConnectionContext extends ConnectionInput {
   reason: string;
 }
 
+/** The invoked handshake's end, as the chart receives it. */
+export type HandshakeEnd =
+  | { type: 'xstate.done.actor.handshake'; output: ExportInfo }
+  | { type: 'xstate.error.actor.handshake'; error: HandshakeRefusal };
+
 /**
  * One NBD connection: connect → handshake → transmission → draining → closed | dead, with
  * reconnects after capped exponential backoff with jitter. Events are connection lifecycle only.
+ * The handshake is an invoked actor (onDone: transmission; onError: refused, dead). The side
+ * effects are the pool's, given with `connectionMachine.provide()`; the defaults do nothing.
  */
 export const connectionMachine = setup({
-  types: {} as { context: ConnectionContext; events: ConnectionEvent; input: ConnectionInput },
+  types: {} as { context: ConnectionContext; events: ConnectionEvent | HandshakeEnd; input: ConnectionInput },
   guards: {
     /** Checked after computeBackoff counted this failure: attempts beyond the allowance ⇒ dead. */
     retriesExhausted: ({ context }) => context.attempts > context.retryCount,
@@ -64,13 +55,20 @@ export const connectionMachine = setup({
     connectTimeout: ({ context }) => context.timeoutMs,
     backoff: ({ context }) => context.backoffMs,
   },
+  actors: { handshake: idleHandshake },
   actions: {
-    openSocket: ({ context }) => context.hooks.openSocket(),
-    startHandshake: ({ context }) => context.hooks.startHandshake(),
-    enterTransmission: ({ context }) => context.hooks.enterTransmission(),
-    beginDrain: ({ context }) => context.hooks.beginDrain(),
-    closeInOrder: ({ context }) => context.hooks.closeInOrder(),
-    abandon: ({ context, event }) => context.hooks.abandon(reasonOf(event, context.reason)),
+    /** Opens the TCP socket (connect state). */
+    openSocket: () => {},
+    /** The export is negotiated: the transmission session starts on the socket. */
+    beginTransmission: (_, _info: ExportInfo) => {},
+    /** Stop sending new requests; finish in-flight ones. */
+    beginDrain: () => {},
+    /** Send NBD_CMD_DISC and close in order. */
+    closeInOrder: () => {},
+    /** Socket gone: requeue what was in flight, drop the socket (context.reason says why). */
+    abandon: () => {},
+    /** The server (or the device) refused the handshake: retrying will not help. */
+    refused: (_, _refusal: HandshakeRefusal) => {},
     rememberReason: assign({ reason: ({ event, context }) => reasonOf(event, context.reason) }),
     resetAttempts: assign({ attempts: 0 }),
     /** Capped exponential delay; the `jitter` fraction of it is drawn from the named stream. */
@@ -101,15 +99,21 @@ export const connectionMachine = setup({
     },
     handshake: {
       description: 'NBD option haggling; STARTTLS first when the export requires it.',
-      entry: 'startHandshake',
+      invoke: {
+        id: 'handshake',
+        src: 'handshake',
+        onDone: { target: 'transmission', actions: ['resetAttempts', { type: 'beginTransmission', params: ({ event }) => event.output }] },
+        onError: {
+          target: 'dead',
+          actions: ['rememberReason', { type: 'refused', params: ({ event }) => event.error as HandshakeRefusal }, 'abandon'],
+        },
+      },
       initial: 'options',
       states: {
         options: { description: 'Fixed newstyle greeting and option exchange.', on: { TLS_START: 'tls' } },
         tls: { description: 'STARTTLS accepted: simulated TLS exchange, then options again inside it.', on: { TLS_DONE: 'options' } },
       },
       on: {
-        HANDSHAKE_OK: { target: 'transmission', actions: 'resetAttempts' },
-        HANDSHAKE_REFUSED: { target: 'dead', actions: ['rememberReason', 'abandon'] },
         SOCKET_DOWN: { target: 'backoff', actions: ['rememberReason', 'abandon'] },
         PROTOCOL_FATAL: { target: 'backoff', actions: ['rememberReason', 'abandon'] },
         KILL: { target: 'closed', actions: ['rememberReason', 'abandon'] },
@@ -118,7 +122,6 @@ export const connectionMachine = setup({
     },
     transmission: {
       description: 'Requests and replies flow.',
-      entry: 'enterTransmission',
       on: {
         SOCKET_DOWN: { target: 'backoff', actions: ['rememberReason', 'abandon'] },
         PROTOCOL_FATAL: { target: 'backoff', actions: ['rememberReason', 'abandon'] },
@@ -156,6 +159,8 @@ export const connectionMachine = setup({
   },
 });
 
-function reasonOf(event: ConnectionEvent, fallback: string): string {
-  return 'reason' in event ? event.reason : fallback;
+function reasonOf(event: ConnectionEvent | HandshakeEnd | { type: string }, fallback: string): string {
+  if ('reason' in event) return event.reason;
+  if ('error' in event) return (event.error as HandshakeRefusal).reason;
+  return fallback;
 }

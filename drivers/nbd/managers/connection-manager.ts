@@ -1,7 +1,8 @@
 import type { Actor } from 'xstate';
 import { createSimActor, NS_PER_MS, type Engine } from '../../../hw-sim/engine/index.ts';
 import type { NbdConfig, NbdServerConfig } from '../config/index.ts';
-import { connectionMachine, type ConnectionHooks } from '../machines/connection-machine.ts';
+import { connectionMachine } from '../machines/connection-machine.ts';
+import { handshakeActor, type HandshakeOutcome } from '../machines/handshake-actor.ts';
 import type { SocketFactory } from '../socket.ts';
 import type { ExportInfo } from '../protocol-port.ts';
 import type { SecurityManager } from '../security/security-manager.ts';
@@ -46,6 +47,8 @@ export class ConnectionManager {
   readonly slots: ConnectionSlot[] = [];
   readonly servers: ServerState[] = [];
   private readonly actors: Array<Actor<typeof connectionMachine> | null> = [];
+  /** Servers whose first handshake is under way: the pool grows once it tells CAN_MULTI_CONN. */
+  private readonly growAfterFirst = new Set<ServerState>();
 
   constructor(
     private readonly engine: Engine,
@@ -141,10 +144,9 @@ export class ConnectionManager {
     const slot = new ConnectionSlot(this.slots.length, s.index);
     this.slots.push(slot);
     s.conns.push(slot.index);
-    const actor = createSimActor(this.engine, connectionMachine, {
+    const actor = createSimActor(this.engine, this.machineFor(slot, s), {
       name: `${this.device}/conn${slot.index}`,
       input: {
-        hooks: this.hooks(slot, s),
         rng: this.engine.rng.get(`${this.device}/conn${slot.index}/reconnect`),
         retryCount: this.cfg.connectionRetryCount,
         timeoutMs: this.cfg.connectionTimeoutNs / NS_PER_MS,
@@ -153,75 +155,93 @@ export class ConnectionManager {
         jitter: this.cfg.reconnect.jitter,
       },
     });
+    slot.actor = actor;
     this.actors.push(actor);
-    actor.subscribe((snap) => {
-      const v = snap.value;
-      const phase = (typeof v === 'string' ? v : Object.keys(v)[0]) as ConnPhase;
-      if (phase === slot.phase) return;
-      const was = slot.phase;
-      slot.phase = phase;
-      if (phase === 'transmission') { slot.upSince = this.engine.now; this.owner.up(slot); }
-      if (phase === 'backoff' && was !== 'backoff') slot.reconnects++;
+    // Observes the chart (it is the only record of the phase) and reports each new phase.
+    let seen: ConnPhase = 'idle';
+    actor.subscribe(() => {
+      const phase = slot.phase;
+      if (phase === seen) return;
+      seen = phase;
+      if (phase === 'transmission') {
+        slot.upSince = this.engine.now;
+        this.owner.up(slot);
+        // The first handshake with a server told whether it takes several connections.
+        if (this.growAfterFirst.delete(s)) this.grow(s);
+      }
+      if (phase === 'backoff') slot.reconnects++;
       this.owner.phaseChanged(slot);
     });
     actor.start();
     actor.send({ type: 'START' });
   }
 
-  private hooks(slot: ConnectionSlot, s: ServerState): ConnectionHooks {
-    return {
-      openSocket: () => {
-        const inc = ++slot.incarnation;
-        const host = s.cfg.address ?? s.cfg.name;
-        const actor = (): Actor<typeof connectionMachine> => this.actors[slot.index]!;
-        slot.socket = this.sockets.connect(host, s.cfg.port, {
-          onConnect: () => { if (slot.incarnation === inc) actor().send({ type: 'SOCKET_UP' }); },
-          onData: (bytes) => {
-            if (slot.incarnation !== inc) return;
-            slot.lastRxAt = this.engine.now;
-            // The TLS channel keeps what it is given: it gets a copy of the transient view.
-            if (slot.tls) slot.tls.feed(bytes.slice());
-            else this.protocol.received(slot, bytes);
-          },
-          onWritable: () => { if (slot.incarnation === inc) this.network.writable(slot); },
-          onClose: (errno) => {
-            if (slot.incarnation === inc) slot.handshake?.eof();
-            if (slot.incarnation === inc) actor().send({ type: 'SOCKET_DOWN', reason: errno === 0 ? 'server closed the connection' : `socket error errno ${errno}` });
-          },
-        });
+  /** The connection chart with this connection's side effects provided. */
+  private machineFor(slot: ConnectionSlot, s: ServerState): typeof connectionMachine {
+    return connectionMachine.provide({
+      actors: { handshake: handshakeActor((outcome) => this.startHandshake(slot, s, outcome)) },
+      actions: {
+        openSocket: () => this.openSocket(slot, s),
+        beginTransmission: (_, info) => {
+          if (s.multiConn === undefined) this.growAfterFirst.add(s);
+          s.multiConn = info.canMultiConn;
+          this.owner.bindReplies(slot, info);
+        },
+        beginDrain: () => {
+          if (slot.outstanding > 0) return; // the last reply sends DRAINED
+          this.engine.schedule(0, () => { if (slot.phase === 'draining') this.actors[slot.index]!.send({ type: 'DRAINED' }); }, 'nbd.drained');
+        },
+        abandon: ({ context }) => {
+          slot.incarnation++;
+          slot.lastReason = context.reason;
+          const sock = slot.socket;
+          slot.socket = null;
+          slot.tls = null;
+          this.protocol.drop(slot);
+          this.network.reset(slot);
+          sock?.reset();
+          this.owner.lost(slot, context.reason);
+        },
+        closeInOrder: () => {
+          this.owner.closing(slot);
+          slot.incarnation++;
+          const sock = slot.socket;
+          slot.socket = null;
+          this.protocol.drop(slot);
+          this.network.reset(slot);
+          sock?.close();
+        },
+        refused: (_, r) => this.owner.refused(slot, r.reason, r.errno),
       },
-      // The handshake is an actor of its own: create it outside this machine's action (xstate
-      // warns when an actor's initial assign runs inside another actor's custom action).
-      startHandshake: () => {
-        const inc = slot.incarnation;
-        this.engine.schedule(0, () => { if (slot.incarnation === inc && slot.phase === 'handshake') this.startHandshake(slot, s); }, 'nbd.handshake');
-      },
-      enterTransmission: () => {},
-      beginDrain: () => { if (slot.outstanding === 0) this.engine.schedule(0, () => this.actors[slot.index]!.send({ type: 'DRAINED' }), 'nbd.drained'); },
-      abandon: (reason) => {
-        slot.incarnation++;
-        slot.lastReason = reason;
-        const sock = slot.socket;
-        slot.socket = null;
-        slot.tls = null;
-        this.protocol.drop(slot);
-        this.network.reset(slot);
-        sock?.reset();
-        this.owner.lost(slot, reason);
-      },
-      closeInOrder: () => {
-        this.owner.closing(slot);
-        slot.incarnation++;
-        const sock = slot.socket;
-        slot.socket = null;
-        this.protocol.drop(slot);
-        this.network.reset(slot);
-        sock?.close();
-      },
-    };
+    });
   }
 
-  private startHandshake(slot: ConnectionSlot, s: ServerState): void {
+  private openSocket(slot: ConnectionSlot, s: ServerState): void {
+    const inc = ++slot.incarnation;
+    const host = s.cfg.address ?? s.cfg.name;
+    const actor = (): Actor<typeof connectionMachine> => this.actors[slot.index]!;
+    slot.socket = this.sockets.connect(host, s.cfg.port, {
+      onConnect: () => { if (slot.incarnation === inc) actor().send({ type: 'SOCKET_UP' }); },
+      onData: (bytes) => {
+        if (slot.incarnation !== inc) return;
+        slot.lastRxAt = this.engine.now;
+        // The TLS channel keeps what it is given: it gets a copy of the transient view.
+        if (slot.tls) slot.tls.feed(bytes.slice());
+        else this.protocol.received(slot, bytes);
+      },
+      onWritable: () => { if (slot.incarnation === inc) this.network.writable(slot); },
+      onClose: (errno) => {
+        if (slot.incarnation === inc) slot.handshake?.eof();
+        if (slot.incarnation === inc) actor().send({ type: 'SOCKET_DOWN', reason: errno === 0 ? 'server closed the connection' : `socket error errno ${errno}` });
+      },
+    });
+  }
+
+  /**
+   * Runs the protocol handshake for the chart's invoked handshake actor: its end (negotiated,
+   * or refused by the server, by TLS or by the device) goes to `outcome`, once.
+   */
+  private startHandshake(slot: ConnectionSlot, s: ServerState, outcome: HandshakeOutcome): void {
     const actor = this.actors[slot.index]!;
     const inc = slot.incarnation;
     const live = (): boolean => slot.incarnation === inc;
@@ -238,8 +258,7 @@ export class ConnectionManager {
           failed: (reason) => {
             if (!live()) return;
             this.security.handshakeFailures++;
-            actor.send({ type: 'HANDSHAKE_REFUSED', reason });
-            this.owner.refused(slot, reason, 13);
+            outcome.failed(reason, 13);
           },
           appData: (b) => { if (live()) this.openedRecord(slot, inc, b); },
         });
@@ -248,22 +267,10 @@ export class ConnectionManager {
       ready: (info) => {
         if (!live()) return;
         const refusal = this.owner.negotiated(slot, info);
-        if (refusal !== '') {
-          actor.send({ type: 'HANDSHAKE_REFUSED', reason: refusal });
-          this.owner.refused(slot, refusal, 5);
-          return;
-        }
-        const first = s.multiConn === undefined;
-        s.multiConn = info.canMultiConn;
-        this.owner.bindReplies(slot, info);
-        actor.send({ type: 'HANDSHAKE_OK' });
-        if (first) this.grow(s);
+        if (refusal !== '') outcome.failed(refusal, 5);
+        else outcome.ready(info);
       },
-      failed: (reason, errno) => {
-        if (!live()) return;
-        actor.send({ type: 'HANDSHAKE_REFUSED', reason });
-        this.owner.refused(slot, reason, errno);
-      },
+      failed: (reason, errno) => { if (live()) outcome.failed(reason, errno); },
     });
   }
 

@@ -7,7 +7,7 @@ import type { TlsChannel } from '../security/tls-channel.ts';
 /** Sealed TLS bytes beyond which a connection takes no new request (encryption is CPU-bound). */
 const TLS_QUEUE_LIMIT = 1 << 20;
 
-/** Where a connection stands, mirrored from its statechart for the request path (no actor read per request). */
+/** Where a connection stands: the top-level state of its statechart. */
 export type ConnPhase = 'idle' | 'connect' | 'handshake' | 'transmission' | 'draining' | 'backoff' | 'dead' | 'closed';
 
 /**
@@ -15,7 +15,7 @@ export type ConnPhase = 'idle' | 'connect' | 'handshake' | 'transmission' | 'dra
  * this record holds what the request path touches (socket, session, counters).
  */
 export class ConnectionSlot {
-  phase: ConnPhase = 'idle';
+  /** The connection's statechart: the only record of its phase. */
   actor: AnyActorRef | null = null;
   socket: NbdSocket | null = null;
   handshake: Handshake | null = null;
@@ -61,9 +61,16 @@ export class ConnectionSlot {
     readonly server: number,
   ) {}
 
-  /** Can take a request now (the phase mirror lags inside a transition, so the session decides too). */
+  /** The chart's state, read from it (inside one of its transitions: the state it leaves). */
+  get phase(): ConnPhase {
+    const v = this.actor?.getSnapshot().value as string | Record<string, unknown> | undefined;
+    if (v === undefined) return 'idle';
+    return (typeof v === 'string' ? v : Object.keys(v)[0]) as ConnPhase;
+  }
+
+  /** Can take a request now: the chart is in transmission and the session and socket are bound. */
   get usable(): boolean {
-    return this.phase === 'transmission' && this.transmission !== null && this.socket !== null;
+    return this.transmission !== null && this.socket !== null && this.actor!.getSnapshot().value === 'transmission';
   }
 
   /** Usable, and its socket has room (no rest of an earlier request waiting to be sent). */
