@@ -83,6 +83,16 @@ export class DeviceStats {
     stats.gauge(`${p}/net/backlog_bytes`, () => this.dev.conns.slots.reduce((n, c) => n + this.dev.network.held(c), 0));
     stats.gauge(`${p}/net/tls_handshakes`, () => this.dev.security.handshakes);
     stats.gauge(`${p}/net/tls_failures`, () => this.dev.security.handshakeFailures);
+    // Payload frames (docs/nbd-extensions.md): raw vs wire payload bytes, checksum failures and retries.
+    const fc = this.dev.protocol.frameCounters;
+    if (fc) {
+      stats.gauge(`${p}/net/payload_raw_sent`, () => fc.txRawBytes);
+      stats.gauge(`${p}/net/payload_wire_sent`, () => fc.txWireBytes);
+      stats.gauge(`${p}/net/payload_raw_received`, () => fc.rxRawBytes);
+      stats.gauge(`${p}/net/payload_wire_received`, () => fc.rxWireBytes);
+      stats.gauge(`${p}/net/checksum_failures`, () => fc.checksumFailures);
+      stats.gauge(`${p}/net/checksum_retries`, () => fc.checksumRetries);
+    }
     stats.gauge(`${p}/errors/transport`, () => this.dev.errors.counts.transport);
     stats.gauge(`${p}/errors/protocol`, () => this.dev.errors.counts.protocol);
     stats.gauge(`${p}/errors/timeout`, () => this.dev.errors.counts.timeout);

@@ -4,6 +4,7 @@
  */
 import type { TransmissionHost, TransmissionSession } from './protocol/transmission.ts';
 import type { ExtensionRequest } from './protocol/handshake-types.ts';
+import type { FrameCounters } from './protocol/transmission-frames.ts';
 
 
 /** What the server told us about the export, after option haggling. */
@@ -61,4 +62,6 @@ export interface ProtocolEngine {
   handshake(opts: HandshakeOptions, sink: HandshakeSink): Handshake;
   /** The transmission phase of an export this engine negotiated; `generation` is the cookies' high half. */
   transmission(info: ExportInfo, host: TransmissionHost, generation: number, tags: number): TransmissionSession;
+  /** Payload-frame counts over all its sessions (compression and checksum extensions), when it keeps them. */
+  readonly frameCounters?: FrameCounters;
 }

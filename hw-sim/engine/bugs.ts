@@ -177,6 +177,12 @@ export const BUGS = [
     description: 'a back merge completes the bio (success) without adding it to the request: its write never reaches the device, its read returns the old buffer',
     killers: [{ scenario: 'fault-merge.toml' }],
   },
+  {
+    name: 'checksum-verify-skipped',
+    layer: 'protocol',
+    description: 'with the checksum extension negotiated, the client takes read data without verifying its CRC-32C: data corrupted below TCP (NIC DMA, server memory) reaches the workload',
+    killers: [{ scenario: 'ext-checksum-faults.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

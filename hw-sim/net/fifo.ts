@@ -36,6 +36,12 @@ export class Fifo<T> {
     return i >= 0 && i < this.n ? this.buf[(this.head + i) % this.buf.length] : undefined;
   }
 
+  /** Replaces the i-th oldest item (0 = head); i must be in range. */
+  setAt(i: number, v: T): void {
+    if (i < 0 || i >= this.n) throw new RangeError(`Fifo.setAt(${i}) outside 0..${this.n - 1}`);
+    this.buf[(this.head + i) % this.buf.length] = v;
+  }
+
   peek(): T | undefined {
     return this.n > 0 ? this.buf[this.head] : undefined;
   }

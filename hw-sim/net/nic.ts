@@ -29,6 +29,11 @@
  * memory (serialised on the rx DMA channel), then become pollable and raise rxIrqLine.
  * Packets are handed over by reference (receivers copy out what they keep), so DMA is timed by
  * its cost model and no payload bytes are copied on the hot path.
+ *
+ * Fault below TCP's checksum: `setRxDmaCorruption(rate)` makes the rx DMA write a flipped bit
+ * into host memory for that fraction of received packets with a payload, after the NIC (or the
+ * stack, in this model) verified the checksum: the packet stays `corrupt: false`, so TCP accepts
+ * it. Only an end-to-end checksum above TCP can see it (docs/nbd-extensions.md).
  */
 import type { Engine } from '../engine/engine.ts';
 import { type Ns } from '../engine/time.ts';
@@ -38,6 +43,7 @@ import { Fifo } from './fifo.ts';
 import { headFrames, maxFrameIpBytes } from './gso.ts';
 import type { FrameReceiver, Link, LinkSide } from './link.ts';
 import { IPV4_HEADER_BYTES, frameCount, l4HeaderBytes, type Packet } from './packet.ts';
+import type { Rng } from '../engine/rng.ts';
 
 export interface NicConfig {
   /** Device name in the trace. Default `nic0`. */
@@ -63,9 +69,11 @@ export interface NicQueueStats {
   drops: number;
   /** rx: frames dropped for want of a free descriptor. */
   overruns: number;
+  /** rx: packets whose payload the DMA corrupted after checksum verification (injected fault). */
+  dmaCorrupted: number;
 }
 
-const newStats = (): NicQueueStats => ({ packets: 0, frames: 0, bytes: 0, drops: 0, overruns: 0 });
+const newStats = (): NicQueueStats => ({ packets: 0, frames: 0, bytes: 0, drops: 0, overruns: 0, dmaCorrupted: 0 });
 
 export class Nic {
   readonly src: string;
@@ -92,6 +100,9 @@ export class Nic {
   private readonly rxQ = new Fifo<Packet>();
   private rxDmaBusy: Ns = 0;
   private readonly rxDoneFn = (): void => this.rxDmaDone();
+  /** Injected rx DMA corruption: probability per received packet with a payload (0: off). */
+  private rxCorruptRate = 0;
+  private rxCorruptRng: Rng | null = null;
   /** The link delivers here. */
   readonly port: FrameReceiver = { receive: (p) => this.receive(p) };
 
@@ -127,6 +138,16 @@ export class Nic {
   /** Interrupt coalescing for tx or rx completions (ethtool -C). */
   setCoalescing(queue: 'tx' | 'rx', c: IrqCoalescing | null): void {
     this.irq.setCoalescing(queue === 'tx' ? this.cfg.txIrqLine : this.cfg.rxIrqLine, c);
+  }
+
+  /**
+   * From now on, the rx DMA flips one bit of a received payload with probability `rate` per
+   * packet, after checksum verification (a fault TCP cannot see). 0 turns it off.
+   */
+  setRxDmaCorruption(rate: number): void {
+    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`${this.src}: rx DMA corruption rate must be in [0, 1], got ${rate}`);
+    this.rxCorruptRate = rate;
+    this.rxCorruptRng ??= this.engine.rng.get(`${this.src}/dma-corrupt`);
   }
 
   // ---- tx ----
@@ -264,12 +285,26 @@ export class Nic {
 
   private rxDmaDone(): void {
     const tr = this.engine.trace;
+    if (this.rxCorruptRate > 0) this.maybeCorruptDma(this.rxReadyN);
     if (tr.enabled) {
       const p = this.rxQ.at(this.rxReadyN)!;
       tr.emit(this.src, 'nic.rx', { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p) });
     }
     this.rxReadyN++;
     this.irq.raise(this.cfg.rxIrqLine);
+  }
+
+  /** The bytes the DMA wrote to host memory for the i-th queued packet: a copy with one bit flipped, checksum state kept. */
+  private maybeCorruptDma(i: number): void {
+    const p = this.rxQ.at(i)!;
+    const rng = this.rxCorruptRng!;
+    if (p.payload.length === 0 || p.corrupt || !rng.chance(this.rxCorruptRate)) return;
+    const bit = rng.int(p.payload.length * 8);
+    const payload = p.payload.slice();
+    payload[bit >> 3]! ^= 1 << (bit & 7);
+    this.rxQ.setAt(i, { ...p, payload });
+    this.stats.rx.dmaCorrupted++;
+    this.engine.trace.emit(this.src, 'nic.dma-corrupt', { seq: p.tcp ? p.tcp.seq : -1, bit });
   }
 }
 

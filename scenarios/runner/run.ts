@@ -10,6 +10,7 @@ import type { ExpectationResult, JobResult, RunResult } from './types.ts';
 import type { World } from './world.ts';
 import { isRamDevice } from '../schema/workload.ts';
 import { wireCommandVerdicts, type WireTally } from '../checkers/wire-commands.ts';
+import type { SafetyReport } from '../checkers/safety.ts';
 
 /**
  * Steps the engine until the jobs and the timeline are done, `untilNs`, or the deadline. A run
@@ -75,6 +76,7 @@ export function resultOf(w: World): RunResult {
     expectations.push({ name: 'server-acks', ok: acks.ok, actual, limit: 'no write, trim or flush acknowledged before the server\'s disk completed it; FUA kept' });
   }
   if (s.expect.crashLoss === true) expectations.push(crashLossVerdict(w));
+  if (s.expect.corruptedReads === true) expectations.push(corruptedReadsVerdict(safety));
   if (s.expect.cleanTransport === true) expectations.push(transportVerdict(w, acks?.serverProtocolErrors ?? 0));
   if (s.expect.wireCommands) expectations.push(...wireCommandVerdicts(s.expect, wireTally(w)));
   w.engine.trace.emit('runner', 'run.end', { jobs: jobs.length, ok: expectations.every((x) => x.ok) });
@@ -86,7 +88,8 @@ export function resultOf(w: World): RunResult {
     events: w.engine.eventsRun,
     ...(cache ? { cache } : {}),
     ...(failovers.length > 0 ? { failovers } : {}),
-    passed: expectations.every((x) => x.ok) && safety.ok && (liveness?.ok ?? true),
+    // corrupted_reads: the violations are what the run must show (its own expectation says so).
+    passed: expectations.every((x) => x.ok) && (safety.ok || s.expect.corruptedReads === true) && (liveness?.ok ?? true),
     expectations,
     jobs,
     faults: w.timeline.faults,
@@ -151,6 +154,15 @@ function wireTally(w: World): WireTally {
     }
   }
   return { commands, fuaWrites, writeZeroes, bios };
+}
+
+/** `corrupted_reads`: the safety checker saw reads of content no write put there (checksums off under faults below TCP). */
+function corruptedReadsVerdict(safety: SafetyReport): ExpectationResult {
+  const bad = safety.violations.filter((v) => v.kind === 'unknown-content');
+  return {
+    name: 'corrupted_reads', ok: bad.length > 0, limit: 'some read returns data no write put there',
+    actual: bad.length > 0 ? `${bad.length} blocks read corrupted (first: ${bad[0]!.message})` : `none in ${safety.readsChecked} reads`,
+  };
 }
 
 /**

@@ -191,6 +191,20 @@ function applyEvent(s: Scenario, t: TimelineTarget, ev: Exclude<TimelineEvent, {
       apply(`malformed replies from ${ev.server}: ${ev.count} × ${ev.kind}`, { ...data, server: ev.server, kind }, () => f.misbehave(kind, ev.count));
       return;
     }
+    case 'nic-dma-corrupt': {
+      const nic = t.machine.host(ev.host).nic;
+      const dur = ev.durationNs === undefined ? '' : ` for ${ms(ev.durationNs)}`;
+      apply(`NIC rx DMA corruption on ${ev.host}: ${ev.rate} per packet${dur}`, { ...data, host: ev.host, rate: ev.rate }, () => nic.setRxDmaCorruption(ev.rate));
+      later(ev.durationNs, `NIC of ${ev.host} DMAs cleanly again`, () => nic.setRxDmaCorruption(0));
+      return;
+    }
+    case 'mem-bitflip': {
+      const f = program(t, ev.server).server.faults;
+      const dur = ev.durationNs === undefined ? '' : ` for ${ms(ev.durationNs)}`;
+      apply(`memory bit flips on ${ev.server}: ${ev.rate} per READ reply${dur}`, { ...data, server: ev.server, rate: ev.rate }, () => { f.memFlipRate = ev.rate; });
+      later(ev.durationNs, `memory of ${ev.server} sound again`, () => { f.memFlipRate = 0; });
+      return;
+    }
   }
 }
 

@@ -31,7 +31,7 @@ export const scenarioDocumentSchema = z.strictObject({
   nbd: z.record(z.string(), z.unknown()).optional().describe('The NBD driver configuration (drivers/nbd/config).'),
   job: z.array(jobSchema).default([]).describe('fio-like workloads on the client\'s block devices.'),
   at: z.array(timelineSchema).default([]).describe('The timeline: faults and management commands at given virtual times.'),
-  expect: expectSchema.default({ safety: true, latency: {}, no_errors: false, jobs_complete: true, clean_transport: false, crash_loss: false }),
+  expect: expectSchema.default({ safety: true, latency: {}, no_errors: false, jobs_complete: true, clean_transport: false, crash_loss: false, corrupted_reads: false }),
 });
 
 export type ScenarioDocument = z.output<typeof scenarioDocumentSchema>;

@@ -64,6 +64,8 @@ export const expectSchema = z.strictObject({
   }).optional().describe('The client cache (local_cache_size): hit ratio, read-ahead hits, cache hit latency.'),
   clean_transport: z.boolean().default(false)
     .describe('No protocol error (client or server side), transport error, request timeout or reconnect: for faults that only slow things down (a slow server, jitter).'),
+  corrupted_reads: z.boolean().default(false)
+    .describe('The run must hand corrupted data to the workload: the safety checker reports reads of content no write put there. For faults that get past every check (hardware faults below TCP with checksums off); needs safety = false.'),
   crash_loss: z.boolean().default(false)
     .describe('A server crash must really drop some acknowledged, unflushed write, seen by a read after it (the crash model is exercised).'),
   wire_commands: z.strictObject({

@@ -3,7 +3,7 @@ import type { Ns, TimelineEvent } from './types.ts';
 /**
  * When the last fault of a timeline heals: a crash heals at the server's next restart, a
  * partition or link-down at its end (`duration`) or at the next heal/link-up of that link, a hang
- * at its end or the server's next restart, timed disk/slow faults at their end. Faults that do
+ * at its end or the server's next restart, timed disk/slow/corruption faults at their end. Faults that do
  * not stop requests from completing (set-link, malformed replies, EIO ranges) heal at once.
  * Returns undefined when some fault never heals, 0 when there are no faults.
  */
@@ -27,6 +27,8 @@ export function lastHealTime(timeline: readonly TimelineEvent[]): Ns | undefined
         break;
       case 'disk-eio':
       case 'slow':
+      case 'nic-dma-corrupt':
+      case 'mem-bitflip':
         healed = e.atNs + (e.durationNs ?? 0);
         break;
       case 'set-link':

@@ -156,6 +156,10 @@ export function normaliseTimeline(raw: readonly RawAt[], servers: readonly Serve
         return { ...base, action: a.action, server: server(a.target, i), delayNs: a.delay, durationNs: a.duration };
       case 'malformed':
         return { ...base, action: a.action, server: server(a.target, i), count: a.count, kind: a.kind };
+      case 'nic-dma-corrupt':
+        return { ...base, action: a.action, host: a.target === CLIENT_HOST ? CLIENT_HOST : server(a.target, i), rate: a.rate, durationNs: a.duration };
+      case 'mem-bitflip':
+        return { ...base, action: a.action, server: server(a.target, i), rate: a.rate, durationNs: a.duration };
       case 'disk-eio': {
         const s = servers.find((x) => x.name === server(a.target, i))!;
         const exp = s.exports.find((e) => e.name === (a.export ?? s.exports[0]!.name));
@@ -235,6 +239,7 @@ export function normaliseJobs(doc: ScenarioDocument, deviceSize: (device: string
 }
 
 export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly JobSpec[]): Expectations {
+  if (e.corrupted_reads && e.safety) throw new RefProblem(['expect', 'corrupted_reads'], 'corrupted_reads = true expects safety violations: set safety = false');
   const perJob = <T>(v: T | { min: T; job?: string | undefined } | undefined, key: string) => {
     if (v === undefined) return undefined;
     const r = typeof v === 'object' && v !== null && 'min' in v ? { min: v.min, job: v.job } : { min: v as T, job: undefined };
@@ -265,6 +270,7 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     cleanTransport: e.clean_transport,
     crashLoss: e.crash_loss,
     ...(e.wire_commands ? { wireCommands: { merged: e.wire_commands.merged === true, fua: e.wire_commands.fua, writeZeroes: e.wire_commands.write_zeroes } } : {}),
+    ...(e.corrupted_reads ? { corruptedReads: true } : {}),
     ...(dev?.state === 'failed' ? { device: { state: 'failed' as const, reason: dev.reason } } : {}),
     ...(cache ? { cache } : {}),
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, int, size } from '../../drivers/nbd/config/fields.ts';
+import { duration, fraction, int, size } from '../../drivers/nbd/config/fields.ts';
 import { impairmentFields } from './topology.ts';
 
 const time = duration().describe('Virtual time of the event, from boot.');
@@ -53,6 +53,16 @@ export const timelineSchema = z.discriminatedUnion('action', [
     target: server,
     count: int(1, 1_000_000).default(1).describe('Number of broken replies.'),
     kind: z.enum(['bad-magic', 'bad-cookie', 'short', 'oversized']).default('bad-magic').describe('How each reply is broken.'),
+  }),
+  at('nic-dma-corrupt', 'Hardware fault below TCP\'s checksum: the host NIC\'s receive DMA flips one bit of a packet\'s payload in memory after the checksum was verified, so TCP accepts the damaged bytes.', {
+    target: z.string().min(1).describe('The host whose NIC corrupts what it receives: "client" or a [[server]].'),
+    rate: fraction().refine((r) => r > 0, 'rate must be above 0').describe('Probability per received packet with a payload (e.g. "2%").'),
+    duration: heldFor.describe('How long the NIC misbehaves (default: to the end of the run).'),
+  }),
+  at('mem-bitflip', 'Hardware fault below TCP\'s checksum: one bit of a READ reply\'s data flips in the server\'s memory after its payload checksum was computed, before the send.', {
+    target: server,
+    rate: fraction().refine((r) => r > 0, 'rate must be above 0').describe('Probability per READ reply (e.g. "5%").'),
+    duration: heldFor.describe('How long the memory is faulty (default: to the end of the run).'),
   }),
   at('mgmt', 'Runs a management command of the driver and prints its output.', {
     command: z.union([z.string().min(1), z.array(z.string()).min(1)])

@@ -139,6 +139,8 @@ export type TimelineEvent =
   | (At<'slow'> & { readonly server: string; readonly delayNs: Ns; readonly durationNs: Ns | undefined })
   | (At<'hang'> & { readonly server: string; readonly durationNs: Ns | undefined })
   | (At<'malformed'> & { readonly server: string; readonly count: number; readonly kind: 'bad-magic' | 'bad-cookie' | 'short' | 'oversized' })
+  | (At<'nic-dma-corrupt'> & { readonly host: string; readonly rate: number; readonly durationNs: Ns | undefined })
+  | (At<'mem-bitflip'> & { readonly server: string; readonly rate: number; readonly durationNs: Ns | undefined })
   | (At<'mgmt'> & { readonly argv: readonly string[] });
 
 export type Percentile = 'p50' | 'p90' | 'p99' | 'p99.9' | 'max';
@@ -175,6 +177,8 @@ export interface Expectations {
   readonly crashLoss?: boolean;
   /** `[expect] wire_commands`: what the servers must have received (merging, FUA writes, WRITE_ZEROES). */
   readonly wireCommands?: { readonly merged: boolean; readonly fua: number | undefined; readonly writeZeroes: number | undefined } | undefined;
+  /** The safety checker must report corrupted reads (unknown content): an expected failure of data integrity. */
+  readonly corruptedReads?: boolean;
   /** Set when the scenario expects the device to fail (`[expect] device = "failed"`); absent: it must not. */
   readonly device?: DeviceFailureExpectation | undefined;
   /** `[expect] cache`: the client cache's hit ratio, read-ahead hits and hit latency. */

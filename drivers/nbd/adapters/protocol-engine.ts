@@ -7,6 +7,7 @@ import {
 } from '../protocol/uapi.ts';
 import { EACCES, EIO, EPERM, ESHUTDOWN } from '../../../kernel/lib/errno.ts';
 import { TransmissionSession, type TransmissionHost } from '../protocol/transmission.ts';
+import { newFrameCounters, type FrameCounters } from '../protocol/transmission-frames.ts';
 import type { ExportInfo, Handshake, HandshakeOptions, HandshakeSink, ProtocolEngine } from '../protocol-port.ts';
 
 /** The driver's ProtocolEngine over E4's sans-I/O handshake (traced on the engine clock) and reply decoder. */
@@ -14,6 +15,8 @@ export class SimProtocolEngine implements ProtocolEngine {
   private handshakes = 0;
   /** The handshake's full result behind each ExportInfo handed out. */
   private readonly negotiated = new WeakMap<ExportInfo, NegotiatedExport>();
+  /** Payload-frame counts of every session of the device (compression, checksum failures, retries). */
+  readonly frameCounters: FrameCounters = newFrameCounters();
 
   /** `minTags`: sessions hold at least this many requests in flight (the driver passes its own tag count per session too). */
   constructor(private readonly engine: Engine, private readonly device: string, private readonly minTags = 0) {}
@@ -55,7 +58,10 @@ export class SimProtocolEngine implements ProtocolEngine {
   transmission(info: ExportInfo, host: TransmissionHost, generation: number, tags: number): TransmissionSession {
     const x = this.negotiated.get(info);
     if (!x) throw new Error(`${this.device}: transmission for an export this engine did not negotiate`);
-    return new TransmissionSession(x, host, { generation, maxInFlight: Math.max(tags, this.minTags) });
+    return new TransmissionSession(x, host, {
+      generation, maxInFlight: Math.max(tags, this.minTags), frameCounters: this.frameCounters,
+      skipChecksumVerify: this.engine.bugs.has('checksum-verify-skipped'),
+    });
   }
 }
 

@@ -3,6 +3,7 @@ import type { ReplySink } from '../io-path.ts';
 import type { ExportInfo, HandshakeSink, ProtocolEngine } from '../protocol-port.ts';
 import type { NbdCmd } from '../request.ts';
 import type { ExtensionRequest } from '../protocol/handshake-types.ts';
+import type { FrameCounters } from '../protocol/transmission-frames.ts';
 
 /**
  * The protocol engine per connection: a handshake until the export is negotiated, then a
@@ -15,6 +16,11 @@ export class ProtocolManager {
   private generation = 1;
 
   constructor(private readonly engine: ProtocolEngine, private readonly tags: number, private readonly extensions?: ExtensionRequest) {}
+
+  /** Compression and checksum counts over every session (undefined: the engine keeps none). */
+  get frameCounters(): FrameCounters | undefined {
+    return this.engine.frameCounters;
+  }
 
   startHandshake(slot: ConnectionSlot, exportName: string, tls: boolean, sink: HandshakeSink): void {
     slot.transmission = null;

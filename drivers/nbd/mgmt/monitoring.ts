@@ -14,7 +14,7 @@ export const performanceStats: MgmtCommand = {
 export const networkStats: MgmtCommand = {
   name: 'nbd-network-stats',
   usage: 'nbd-network-stats',
-  summary: 'Bytes sent and received, send batches, back-pressure, TLS handshakes, error classes.',
+  summary: 'Bytes sent and received (payload raw vs wire when compressing), send batches, back-pressure, TLS handshakes, checksum failures and retries, error classes.',
   run(ctx, args) {
     const p = devPrefix(ctx);
     const snap = { ...ctx.stats.snapshot(`${p}/net`), ...ctx.stats.snapshot(`${p}/errors`) };

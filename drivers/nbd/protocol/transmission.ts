@@ -12,7 +12,7 @@ import { ReplyDecoder, REPLY_EVENT } from './decode-replies.ts';
 import { encodeExtendedRequest, encodeRequest } from './encode-transmission.ts';
 import type { NegotiatedExport } from './handshake-types.ts';
 import { FlushGate } from './flush-gate.ts';
-import { CHECKSUM_RETRIES, PayloadFraming } from './transmission-frames.ts';
+import { CHECKSUM_RETRIES, PayloadFraming, type FrameCounters } from './transmission-frames.ts';
 import { checkRequest, type NbdRequest, type SubmitError } from './request-check.ts';
 import {
   NBD_CMD_BLOCK_STATUS, NBD_CMD_DISC, NBD_CMD_FLAG_DF, NBD_CMD_FLAG_REQ_ONE, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE,
@@ -41,6 +41,10 @@ export interface TransmissionOptions {
   maxInFlight?: number;
   /** Bytes received after the handshake (NbdHandshake.takeLeftover()). */
   leftover?: readonly Uint8Array[];
+  /** Payload frames: count into this record (shared by a device's sessions) instead of a fresh one. */
+  frameCounters?: FrameCounters;
+  /** Injected bug checksum-verify-skipped: read data is taken without checking its checksum. */
+  skipChecksumVerify?: boolean;
 }
 
 /** Per-tag reassembly state, kept beside the request so NbdRequest stays plain data. */
@@ -88,7 +92,7 @@ export class TransmissionSession {
     this.flushes = new FlushGate(n);
     this.decoder = new ReplyDecoder(x.structuredReplies, this.ext);
     if (x.compression !== 0 || x.checksum !== 0) {
-      this.frames = new PayloadFraming(x, n);
+      this.frames = new PayloadFraming(x, n, opts.frameCounters, opts.skipChecksumVerify ?? false);
       this.decoder.framed = true;
       this.decoder.frameMaxWire = PayloadFraming.maxWire(x);
     }

@@ -18,16 +18,36 @@ export type Misbehaviour =
  * Fault knobs of one server, flippable at any (virtual) time; shared by all its sessions.
  * `io` fails requests like a disk would (EIO/ENOSPC by range or rate, from a named RNG stream);
  * `delayNs` holds every reply back; `hang` swallows requests without answering;
- * `misbehave()` arms protocol violations for the next replies.
+ * `misbehave()` arms protocol violations for the next replies; `memFlipRate` flips a bit of
+ * read data in the server's memory after its payload checksum was computed (a DRAM fault).
  */
 export class ServerFaults {
   readonly io: FaultSet;
   delayNs = 0;
   hang = false;
+  /** Probability per READ reply that one bit of its data flips in memory before the send (0: off). */
+  memFlipRate = 0;
+  /** Bits flipped so far. */
+  memFlips = 0;
   private armed: Misbehaviour[] = [];
+  private readonly memRng: Rng;
 
   constructor(rngOf: (name: string) => Rng, owner: string) {
     this.io = new FaultSet(rngOf, `${owner}/faults`);
+    this.memRng = rngOf(`${owner}/mem-flip`);
+  }
+
+  /**
+   * The payload as the send finds it in memory: `data` itself, or (with probability memFlipRate)
+   * a copy with one bit flipped.
+   */
+  memory(data: Uint8Array): Uint8Array {
+    if (this.memFlipRate === 0 || data.length === 0 || !this.memRng.chance(this.memFlipRate)) return data;
+    const bit = this.memRng.int(data.length * 8);
+    const out = data.slice();
+    out[bit >> 3]! ^= 1 << (bit & 7);
+    this.memFlips++;
+    return out;
   }
 
   /** Arms `kind` for the next `times` replies (in order after anything already armed). */
@@ -48,6 +68,7 @@ export class ServerFaults {
     this.io.clear();
     this.delayNs = 0;
     this.hang = false;
+    this.memFlipRate = 0;
     this.armed = [];
   }
 }

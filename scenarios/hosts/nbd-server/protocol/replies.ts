@@ -94,13 +94,15 @@ export function replyRead(s: ServerSession, hi: number, lo: number, offset: numb
   const x = s.replies;
   // Payload frames (docs/nbd-extensions.md): every run of read data is framed on its own.
   const framed = s.compression !== 0 || s.checksum !== 0;
+  // Memory faults hit the bytes waiting for the send, after the frame's checksum was computed.
+  const mem = s.server.faults;
   if (!s.structured) {
     encodeSimpleReply(x.reserve(1), 0, 0, hi, lo);
     x.pieces.push(x.simple);
     if (data.length > 0 && framed) {
       const f = frame(data, s.compression, s.checksum);
-      x.pieces.push(f.header, f.body);
-    } else if (data.length > 0) x.pieces.push(data);
+      x.pieces.push(f.header, mem.memory(f.body));
+    } else if (data.length > 0) x.pieces.push(mem.memory(data));
     return transmit(s, x.pieces);
   }
   if (data.length === 0) return replyStatus(s, hi, lo, 0, offset);
@@ -110,7 +112,7 @@ export function replyRead(s: ServerSession, hi: number, lo: number, offset: numb
     const b = x.reserve(1);
     const H = encodeReplyHeader(ext, b, 0, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + data.length);
     put64(b, H, offset);
-    x.pieces.push(x.dataHeader, data);
+    x.pieces.push(x.dataHeader, mem.memory(data));
     return transmit(s, x.pieces);
   }
   const n = runs.length;
@@ -129,11 +131,11 @@ export function replyRead(s: ServerSession, hi: number, lo: number, offset: numb
       const f = frame(data.subarray(pos, pos + len), s.compression, s.checksum);
       const H = encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + f.header.length + f.body.length);
       put64(headers, h + H, offset + pos);
-      x.pieces.push(headers.subarray(h, h + H + 8), f.header, f.body);
+      x.pieces.push(headers.subarray(h, h + H + 8), f.header, mem.memory(f.body));
     } else {
       const H = encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + len);
       put64(headers, h + H, offset + pos);
-      x.pieces.push(headers.subarray(h, h + H + 8), data.subarray(pos, pos + len));
+      x.pieces.push(headers.subarray(h, h + H + 8), mem.memory(data.subarray(pos, pos + len)));
     }
     pos += len;
   }
