@@ -8,6 +8,7 @@ import { benchNbd } from './nbd.bench.ts';
 import { profiled } from './profile.ts';
 import { benchTcp } from './tcp.bench.ts';
 import { benchSustained } from './sustained.bench.ts';
+import { benchStartup } from './startup.bench.ts';
 
 const suites: [string, () => void | Promise<void>][] = [
   ['engine', benchEngine],
@@ -16,6 +17,7 @@ const suites: [string, () => void | Promise<void>][] = [
   ['nbd', benchNbd],
   ['sustained', benchSustained],
   ['interop', benchInterop],
+  ['startup', benchStartup],
 ];
 
 const args = process.argv.slice(2);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { action, type CommandModule } from '../command.ts';
+import { lazy, type CommandModule } from '../command.ts';
 import { createContext } from '../context.ts';
-import { probe, type ProbeOptions } from '../../bridge/probe.ts';
+import type { ProbeOptions } from '../../bridge/probe.ts';
 
 /** `probe nbd://HOST:PORT[/EXPORT]`: our client against any NBD server, nbdinfo-style. Exit 0/1/2. */
 export const probeCommand: CommandModule = {
@@ -19,7 +19,10 @@ export const probeCommand: CommandModule = {
       .option('--read <off:len>', 'read LEN bytes at OFF and report a checksum')
       .option('--write <off:len:byte>', 'write LEN bytes of BYTE at OFF')
       .option('--flush', 'send NBD_CMD_FLUSH')
-      .action(action(ctx, (url: string, opts: ProbeOptions) => probe(url, opts, { out: ctx.io.stdout, err: ctx.io.stderr })));
+      .action(lazy(ctx, async () => {
+        const { probe } = await import('../../bridge/probe.ts');
+        return (c, url: string, opts: ProbeOptions) => probe(url, opts, { out: c.io.stdout, err: c.io.stderr });
+      }));
   },
 };
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { action, type CommandModule } from '../command.ts';
+import { lazy, type CommandModule } from '../command.ts';
 import { createContext } from '../context.ts';
-import { serveUntilSignal, type ServeCliOptions } from '../../bridge/serve-cli.ts';
+import type { ServeCliOptions } from '../../bridge/serve-cli.ts';
 
 const collect = (v: string, all: string[]): string[] => [...all, v];
 
@@ -19,7 +19,10 @@ export const serveCommand: CommandModule = {
       .option('--allow <export=ids>', 'only these clients may open EXPORT: psk:<identity> or IP address, comma-separated (repeatable)', collect, [])
       .option('--read-only-for <export=ids>', 'EXPORT is read-only for these clients (same forms as --allow; repeatable)', collect, [])
       .option('-v, --verbose', 'log connections and options to stderr')
-      .action(action(ctx, (opts: ServeCliOptions) => serveUntilSignal(opts, { out: ctx.io.stdout, err: ctx.io.stderr })));
+      .action(lazy(ctx, async () => {
+        const { serveUntilSignal } = await import('../../bridge/serve-cli.ts');
+        return (c, opts: ServeCliOptions) => serveUntilSignal(opts, { out: c.io.stdout, err: c.io.stderr });
+      }));
   },
 };
 

@@ -1,9 +1,7 @@
-import { action, type CommandModule } from '../command.ts';
-import { EXIT_OK, UsageError } from '../errors.ts';
-import { checkInjection, positiveIntArg, seedArg } from '../options.ts';
-import { shrinkSummary, shrinkToFile } from '../../shrink/report.ts';
+import { lazy, type CommandModule } from '../command.ts';
+import { positiveIntArg, seedArg } from '../options.ts';
 
-interface ShrinkFlags {
+export interface ShrinkFlags {
   seed?: number;
   swarm?: boolean;
   inject?: string;
@@ -26,22 +24,6 @@ export const shrinkCommand: CommandModule = {
       .option('--out <file>', 'where to write the minimal scenario (default ./NAME-seedN-min.toml)')
       .option('--max-runs <n>', 'most runs to spend', positiveIntArg, 300)
       .option('--verbose', 'print each accepted reduction')
-      .action(
-        action(ctx, async (file: string, f: ShrinkFlags) => {
-          const runner = await ctx.loadRunner();
-          if (f.inject !== undefined) checkInjection(f.inject, runner.faultInjections);
-          let done;
-          try {
-            done = shrinkToFile(runner, { file, seed: f.seed!, swarm: f.swarm === true, faultInjection: f.inject, maxRuns: f.maxRuns, out: f.out },
-              f.verbose ? (l) => ctx.io.stdout(`  ${l}\n`) : undefined);
-          } catch (e) {
-            // A seed that passes (or a scenario that does not run) is bad input for shrink.
-            if (e instanceof Error && / passes;| does not run /.test(e.message)) throw new UsageError('--seed', e.message);
-            throw e;
-          }
-          ctx.io.stdout(shrinkSummary(done.result, done.out, done.reproduce));
-          return EXIT_OK;
-        }),
-      );
+      .action(lazy(ctx, async () => (await import('../actions/shrink.ts')).shrink));
   },
 };
