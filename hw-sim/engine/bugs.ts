@@ -183,6 +183,12 @@ export const BUGS = [
     description: 'with the checksum extension negotiated, the client takes read data without verifying its CRC-32C: data corrupted below TCP (NIC DMA, server memory) reaches the workload',
     killers: [{ scenario: 'ext-checksum-faults.toml' }],
   },
+  {
+    name: 'server-zeroes-ignored',
+    layer: 'server',
+    description: 'the server answers NBD_CMD_WRITE_ZEROES with success without zeroing anything: the old data stays',
+    killers: [{ scenario: 'fault-mix-wide.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

@@ -13,7 +13,7 @@ import { GenDisk } from '../../kernel/block/gendisk.ts';
 import type { BlkPlug } from '../../kernel/block/queue.ts';
 import { REQ_FUA, REQ_OP } from '../../kernel/block/types.ts';
 import type { CpuContext } from '../../kernel/core/cpu-context.ts';
-import type { CrashRecord, History, OpKind, OpRecord } from '../checkers/history.ts';
+import { INITIAL_CONTENT, type CrashRecord, type History, type OpKind, type OpRecord } from '../checkers/history.ts';
 import { OnlineSafety, type ReadHandle, type SafetyReport } from '../checkers/safety.ts';
 import type { WriteInfo } from '../checkers/safety-rules.ts';
 import { BlockContent } from './block-content.ts';
@@ -72,8 +72,6 @@ export class HistoryTap extends GenDisk {
   private openPlug: BlkPlug | null = null;
   /** Virtual time of the last completion (progress, for the runner's stuck-run deadline). */
   lastCompletionNs = 0;
-  /** Jobs asked for FUA writes (`fua = true`): every write bio gets REQ_FUA on its way down. */
-  fuaWrites = false;
 
   constructor(private readonly engine: Engine, readonly inner: GenDisk, private readonly cpuCtx: CpuContext, private readonly o: HistoryTapOptions) {
     super(inner.name, inner.queue, cpuCtx, inner.driverData);
@@ -86,8 +84,7 @@ export class HistoryTap extends GenDisk {
   }
 
   override submitBio(bio: Bio, cpu?: number, plug: BlkPlug | null = null): void {
-    if (this.fuaWrites && bio.op === REQ_OP.WRITE) bio.flags |= REQ_FUA;
-    const kind = kindOf(bio);
+    const kind = kindOf(bio, this.o.prefilled);
     const now = this.engine.now;
     const p: Pending = {
       id: this.nextId++, kind, offset: bio.sector * 512, length: bio.bytes, issuedNs: now, endIo: bio.endIo, core: cpu ?? this.cpuCtx.cpu,
@@ -99,10 +96,15 @@ export class HistoryTap extends GenDisk {
       this.o.observer?.writeIssued(p.id, p.offset, p.length, undefined);
     }
     else if (kind !== 'flush') {
-      if (!bio.data || !this.content.ofWrite(bio.data, p.length, this.ids)) this.checkable = false;
-      if (!bio.data) this.ids.length = 0;
-      p.write = this.safety.writeIssued(p.id, kind, p.offset, p.length, bio.data ? this.ids : undefined, now);
-      this.o.observer?.writeIssued(p.id, p.offset, p.length, bio.data && this.checkable ? this.ids : undefined);
+      // WRITE_ZEROES (on a device that starts as zeros) writes the initial content, 0, to every block.
+      const zeroes = bio.op === REQ_OP.WRITE_ZEROES;
+      if (zeroes) this.ids.length = 0;
+      if (zeroes) for (let n = p.length / this.o.blockSize; n > 0; n--) this.ids.push(INITIAL_CONTENT);
+      else if (!bio.data || !this.content.ofWrite(bio.data, p.length, this.ids)) this.checkable = false;
+      const known = zeroes || bio.data !== null;
+      if (!known) this.ids.length = 0;
+      p.write = this.safety.writeIssued(p.id, kind, p.offset, p.length, known ? this.ids : undefined, now);
+      this.o.observer?.writeIssued(p.id, p.offset, p.length, known && this.checkable ? this.ids : undefined);
       if ((this.written.get(p.offset) ?? 0) < p.length) this.written.set(p.offset, p.length);
     }
     this.pending.set(bio, p);
@@ -236,12 +238,13 @@ export class HistoryTap extends GenDisk {
   }
 }
 
-function kindOf(bio: Bio): OpKind {
+/** WRITE_ZEROES is a write of zeros, unless the device starts prefilled (zeros are then no known content). */
+function kindOf(bio: Bio, prefilled: boolean): OpKind {
   switch (bio.op) {
     case REQ_OP.READ: return 'read';
     case REQ_OP.FLUSH: return 'flush';
-    case REQ_OP.DISCARD:
-    case REQ_OP.WRITE_ZEROES: return 'trim';
+    case REQ_OP.DISCARD: return 'trim';
+    case REQ_OP.WRITE_ZEROES: return prefilled ? 'trim' : (bio.flags & REQ_FUA) !== 0 ? 'fua-write' : 'write';
     default: return (bio.flags & REQ_FUA) !== 0 ? 'fua-write' : 'write';
   }
 }

@@ -56,8 +56,6 @@ export function startJobs(s: Scenario, ctx: JobsContext): JobsRun {
   let left = 0;
   for (const [device, jobs] of byDevice) {
     const tap = ctx.tapOf(device);
-    // The workload engine has no per-job FUA knob; the schema makes the jobs of a device agree.
-    tap.fuaWrites = jobs.every((j) => j.fua);
     left++;
     const startNs = Math.min(...jobs.map((j) => j.startNs));
     const run = (ok: boolean): void => {
@@ -124,7 +122,7 @@ export function toWorkloadJob(j: JobSpec, nowNs: number): WorkloadJob {
   return {
     name: j.name, rw: j.rw, bs: j.bsBytes, iodepth: j.iodepth, numjobs: j.numjobs, size: j.sizeBytes, offset: j.offsetBytes,
     rwmixread: j.rwmixread, fsyncEvery: j.fsyncEvery, verify: j.verify, startDelayNs: Math.max(0, j.startNs - nowNs),
-    continueOnError: j.continueOnError,
+    continueOnError: j.continueOnError, fua: j.fuaPercent, writeZeroes: j.writeZeroesPercent,
     ...(j.bsMaxBytes !== undefined ? { bsMax: j.bsMaxBytes } : {}),
     ...(j.hotSpot ? { hotSize: j.hotSpot.sizeBytes, hotShare: j.hotSpot.share } : {}),
     ...(j.runtimeNs !== undefined ? { runtimeNs: j.runtimeNs } : {}), ...(j.ios !== undefined ? { ios: j.ios } : {}),

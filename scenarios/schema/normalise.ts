@@ -208,8 +208,6 @@ export function normaliseJobs(doc: ScenarioDocument, deviceSize: (device: string
     names.add(j.name);
     const devSize = isRamDevice(j.device) ? ramDiskBytes(doc.job, j.device) : deviceSize(j.device);
     if (devSize === undefined) throw new RefProblem(['job', i, 'device'], `no NBD device "${j.device}" (the [nbd] exports make nbd0, nbd1, ...; ram0, ram1, ... are RAM disks)`);
-    const other = doc.job.find((o) => o.device === j.device && o.fua !== j.fua);
-    if (other) throw new RefProblem(['job', i, 'fua'], `jobs on ${j.device} disagree on fua ("${other.name}" has fua = ${other.fua}): FUA is set per device, not per job`);
     const sizeBytes = j.size ?? devSize - j.offset;
     if (j.offset + sizeBytes > devSize || sizeBytes <= 0) {
       throw new RefProblem(['job', i, j.size === undefined ? 'offset' : 'size'], `offset ${j.offset} + size ${sizeBytes} does not fit ${j.device} (${devSize} bytes)`);
@@ -228,7 +226,8 @@ export function normaliseJobs(doc: ScenarioDocument, deviceSize: (device: string
       ios: j.ios,
       rwmixread: j.rwmixread,
       fsyncEvery: j.fsync,
-      fua: j.fua,
+      fuaPercent: j.fua,
+      writeZeroesPercent: j.write_zeroes,
       verify: j.verify,
       startNs: j.start,
       continueOnError: j.continue_on_error,

@@ -100,7 +100,10 @@ export interface JobSpec {
   readonly ios: number | undefined;
   readonly rwmixread: number;
   readonly fsyncEvery: number;
-  readonly fua: boolean;
+  /** Percent of the job's writes issued with FUA (`fua = true` is 100). */
+  readonly fuaPercent: number;
+  /** Percent of the job's writes issued as WRITE_ZEROES. */
+  readonly writeZeroesPercent: number;
   readonly verify: boolean;
   readonly startNs: Ns;
   /** Keep issuing after an I/O error (fio continue_on_error). */

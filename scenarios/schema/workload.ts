@@ -18,6 +18,11 @@ export function ramDiskBytes(jobs: readonly { device: string; offset: number; si
   return end;
 }
 
+/** true (every one), false (none) or a percent (0..100), as a percent. */
+function share() {
+  return z.union([z.boolean(), int(0, 100)]).default(false).transform((v) => (v === true ? 100 : v === false ? 0 : v));
+}
+
 /** `[[job]]`: a fio-like workload on one NBD device of the client. */
 export const jobSchema = z
   .strictObject({
@@ -34,11 +39,9 @@ export const jobSchema = z
     ios: int(1, Number.MAX_SAFE_INTEGER).optional().describe('... or after this many I/Os per job (one pass over `size` when neither is given).'),
     rwmixread: int(0, 100).default(50).describe('Percentage of reads in rw and randrw (0..100).'),
     fsync: int(0, 1_000_000).default(0).describe('Issue a FLUSH after every N writes (0 = never).'),
-    /**
-     * The workload engine has no per-job FUA, so the runner sets REQ_FUA on every write of a
-     * device: all jobs on one device must agree (checked in normalise).
-     */
-    fua: z.boolean().default(false).describe('Write with FUA (every job on the same device must agree).'),
+    fua: share().describe('FUA on this job\'s writes (REQ_FUA, NBD_CMD_FLAG_FUA on the wire): true (every write), false, or the percent of writes issued with FUA.'),
+    write_zeroes: share()
+      .describe('WRITE_ZEROES among this job\'s writes (REQ_OP_WRITE_ZEROES, NBD_CMD_WRITE_ZEROES on the wire): true (every write), false, or the percent of writes issued as zeroes; reads after one must return zeros.'),
     verify: z.boolean().default(false).describe('Write a content id per block and check every read against the writes (verify mode).'),
     start: duration().default(0).describe('Virtual time before the job starts (a job on an NBD device also waits for the device).'),
     continue_on_error: z.boolean().default(false)
@@ -60,6 +63,10 @@ export const jobSchema = z
       ctx.addIssue({ code: 'custom', path: ['hot_spot', 'size'], message: `must be a multiple of bs (${j.bs}) within the job's size, got ${j.hot_spot.size}` });
     }
     if (j.hot_spot && !j.rw.startsWith('rand')) ctx.addIssue({ code: 'custom', path: ['hot_spot'], message: `only applies to random modes, not ${j.rw}` });
+    if (j.write_zeroes > 0 && !j.rw.includes('write') && !j.rw.endsWith('rw')) {
+      ctx.addIssue({ code: 'custom', path: ['write_zeroes'], message: `only applies to modes that write, not ${j.rw}` });
+    }
+    if (j.fua > 0 && !j.rw.includes('write') && !j.rw.endsWith('rw')) ctx.addIssue({ code: 'custom', path: ['fua'], message: `only applies to modes that write, not ${j.rw}` });
     if (j.rwmixread !== 50 && j.rw !== 'rw' && j.rw !== 'randrw') {
       ctx.addIssue({ code: 'custom', path: ['rwmixread'], message: `only applies to rw and randrw, not ${j.rw}` });
     }

@@ -7,7 +7,7 @@ import type { Ns } from '../../hw-sim/engine/time.ts';
 import type { Rng } from '../../hw-sim/engine/rng.ts';
 import { Bio } from '../../kernel/block/bio.ts';
 import type { GenDisk } from '../../kernel/block/gendisk.ts';
-import { REQ_OP } from '../../kernel/block/types.ts';
+import { REQ_FUA, REQ_OP } from '../../kernel/block/types.ts';
 import type { OpHook } from './history.ts';
 import { OpStats } from './report.ts';
 import { isSequential, type Job } from './spec.ts';
@@ -17,7 +17,9 @@ const KIND_READ = 0;
 const KIND_WRITE = 1;
 const KIND_FLUSH = 2;
 const KIND_TRIM = 3;
-const KIND_NAMES = ['read', 'write', 'flush', 'trim'] as const;
+/** A WRITE_ZEROES: counted with the writes, its content left to the history tap (zeros). */
+const KIND_ZERO = 4;
+const KIND_NAMES = ['read', 'write', 'flush', 'trim', 'write'] as const;
 
 interface Slot {
   readonly bio: Bio;
@@ -26,6 +28,8 @@ interface Slot {
   readonly buf: Uint8Array;
   readonly snap: Float64Array;
   kind: number;
+  /** REQ_FUA when the current write carries it. */
+  flags: number;
   offset: number;
   /** Bytes of the current I/O (bs, or drawn up to bsMax). */
   size: number;
@@ -78,7 +82,7 @@ export class JobInstance {
     this.sequential = isSequential(job.rw);
     for (let i = 0; i < job.iodepth; i++) {
       const buf = new Uint8Array(job.bsMax);
-      const s: Slot = { bio: new Bio(), retry: () => {}, buf, snap: new Float64Array(job.bsMax / CHUNK), kind: 0, offset: 0, size: job.bs, cid: -1, busy: false };
+      const s: Slot = { bio: new Bio(), retry: () => {}, buf, snap: new Float64Array(job.bsMax / CHUNK), kind: 0, flags: 0, offset: 0, size: job.bs, cid: -1, busy: false };
       s.retry = () => {
         this.pendingRetries--;
         this.issue(s);
@@ -130,7 +134,13 @@ export class JobInstance {
     } else {
       offset = j.offset + (n === j.bs ? this.offsets.int(this.blocks) : this.offsets.int((j.size - n) / j.bs + 1)) * j.bs;
     }
-    if (kind === KIND_WRITE) this.writesSinceFlush++;
+    s.flags = 0;
+    if (kind === KIND_WRITE) {
+      this.writesSinceFlush++;
+      // Drawn only for the options that ask (a share of 100 draws nothing), so other jobs keep their numbers.
+      if (j.writeZeroes > 0 && (j.writeZeroes >= 100 || this.mix.next() * 100 < j.writeZeroes)) kind = KIND_ZERO;
+      else if (j.fua > 0 && (j.fua >= 100 || this.mix.next() * 100 < j.fua)) s.flags = REQ_FUA;
+    }
     s.size = n;
     this.submit(s, kind, offset);
   }
@@ -145,14 +155,14 @@ export class JobInstance {
     s.cid = -1;
     if (kind === KIND_FLUSH) {
       s.bio.set(REQ_OP.FLUSH, 0, 0, null);
-    } else if (kind === KIND_TRIM) {
+    } else if (kind === KIND_TRIM || kind === KIND_ZERO) {
       v?.beginTrim(offset, bs);
-      s.bio.set(REQ_OP.DISCARD, offset / 512, bs, null);
+      s.bio.set(kind === KIND_TRIM ? REQ_OP.DISCARD : REQ_OP.WRITE_ZEROES, offset / 512, bs, null);
     } else if (kind === KIND_WRITE) {
       if (!v) s.cid = this.host.nextContentId();
       else if (this.job.verify) s.cid = v.beginWrite(buf, offset, bs, this.id, now);
       else s.cid = v.beginOpaqueWrite(offset, bs, this.id, now); // content the verifier cannot recognise
-      s.bio.set(REQ_OP.WRITE, offset / 512, bs, buf);
+      s.bio.set(REQ_OP.WRITE, offset / 512, bs, buf, s.flags);
     } else {
       if (v && this.job.verify) v.beginRead(offset, bs, s.snap);
       s.bio.set(REQ_OP.READ, offset / 512, bs, buf);
@@ -168,16 +178,16 @@ export class JobInstance {
     const bio = s.bio;
     const now = this.host.now();
     const ok = bio.status === 0;
-    const st = this.stats[s.kind]!;
+    const st = this.stats[s.kind === KIND_ZERO ? KIND_WRITE : s.kind]!;
     st.ios++;
-    st.bytes += bio.bytes;
+    st.bytes += s.kind === KIND_ZERO ? 0 : bio.bytes; // zeroes move no data
     if (!ok) st.errors++;
     st.lat.record(now - bio.submitNs);
     this.lastCompletionNs = now;
     const v = this.host.verifier;
     const verify = v !== null && this.job.verify;
     let observed: Float64Array | null = null;
-    if (s.kind === KIND_TRIM || (s.kind === KIND_WRITE && !this.job.verify)) v?.endTrim(s.offset, bio.bytes, now);
+    if (s.kind === KIND_TRIM || s.kind === KIND_ZERO || (s.kind === KIND_WRITE && !this.job.verify)) v?.endTrim(s.offset, bio.bytes, now);
     else if (verify && s.kind === KIND_WRITE) v.endWrite(s.cid, now, ok);
     else if (verify && s.kind === KIND_READ && ok) {
       observed = this.host.onOp ? new Float64Array(s.snap.length) : null;

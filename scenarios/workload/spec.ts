@@ -44,6 +44,10 @@ export interface JobSpec {
   /** Hot spot: `hotShare` percent of random I/Os fall in the first `hotSize` bytes of the range. */
   hotSize?: number | string;
   hotShare?: number;
+  /** Percent of writes issued with REQ_FUA. Default 0. */
+  fua?: number;
+  /** Percent of writes issued as REQ_OP_WRITE_ZEROES (no data; reads then return zeros). Default 0. */
+  writeZeroes?: number;
 }
 
 /** A job with every default applied and every size in bytes. */
@@ -68,6 +72,8 @@ export interface Job {
   readonly bsMax: number;
   readonly hotSize: number;
   readonly hotShare: number;
+  readonly fua: number;
+  readonly writeZeroes: number;
 }
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -85,6 +91,11 @@ export function parseSize(v: number | string, what: string): number {
 
 function nonNegative(v: number, what: string): number {
   if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${what} must be a non-negative integer, got ${v}`);
+  return v;
+}
+
+function percent(v: number, what: string): number {
+  if (!(v >= 0 && v <= 100)) throw new RangeError(`${what} must be a percent in [0, 100], got ${v}`);
   return v;
 }
 
@@ -124,6 +135,8 @@ export function resolveJob(s: JobSpec, deviceBytes: number): Job {
     startDelayNs: nonNegative(s.startDelayNs ?? 0, `${w}: startDelayNs`),
     continueOnError: s.continueOnError ?? false,
     errorBackoffNs: s.errorBackoffNs ?? 1_000_000,
+    fua: percent(s.fua ?? 0, `${w}: fua`),
+    writeZeroes: percent(s.writeZeroes ?? 0, `${w}: writeZeroes`),
     ...sizeMix(s, w, bs, size),
   };
 }

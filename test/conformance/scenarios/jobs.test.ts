@@ -1,5 +1,5 @@
 // The runner's job options: per-job start, every rw mode of the workload engine (trim and
-// sequential rw included) down to the NBD wire, FUA per device, and RAM-disk jobs that run the
+// sequential rw included) down to the NBD wire, FUA and WRITE_ZEROES per job, and RAM-disk jobs that run the
 // block layer without any network.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -187,13 +187,8 @@ size = "64KiB"
   });
 });
 
-describe('FUA is per device', () => {
-  it('jobs on one device must agree on fua: a clear schema error naming the jobs', () => {
-    expect(() => parseScenario(`${RAM_ONLY.replace('verify = true\n', 'verify = true\nfua = true\n')}`, 'f.toml'))
-      .toThrow('job[0].fua: jobs on ram0 disagree on fua ("late" has fua = false): FUA is set per device, not per job');
-  });
-
-  it('fua = true on every job of a device: every write carries NBD_CMD_FLAG_FUA', () => {
+describe('FUA and WRITE_ZEROES are per job', () => {
+  it('two jobs on one device: fua = true puts NBD_CMD_FLAG_FUA on each of its writes, the other job\'s writes go plain', () => {
     const text = `${NBD_BASE}
 [[job]]
 name = "w"
@@ -201,10 +196,53 @@ rw = "randwrite"
 size = "1MiB"
 ios = 20
 fua = true
+
+[[job]]
+name = "p"
+rw = "randwrite"
+offset = "1MiB"
+size = "1MiB"
+ios = 30
 `;
     const { r, recs } = traced(text, (x) => x.kind === 'nbd.request' && x.data?.['cmd'] === 'NBD_CMD_WRITE');
     expect(r.passed).toBe(true);
-    expect(recs.length).toBe(20);
-    for (const x of recs) expect(Number(x.data?.['flags']) & 1).toBe(1); // NBD_CMD_FLAG_FUA = 1 << 0
+    expect(recs.length).toBe(50);
+    // NBD_CMD_FLAG_FUA = 1 << 0; job w writes below 1 MiB, job p above.
+    for (const x of recs) expect(Number(x.data?.['flags']) & 1).toBe(Number(x.data?.['offset']) < 2 ** 20 ? 1 : 0);
+  });
+
+  it('fua = 50 and write_zeroes = 25: shares of the writes, on the wire, with zeros read back verified', () => {
+    const text = `${NBD_BASE}
+[[job]]
+name = "w"
+rw = "randwrite"
+size = "256KiB"
+ios = 400
+fua = 50
+write_zeroes = 25
+verify = true
+`.replace('[expect]', '[expect]\nwire_commands = { fua = 100, write_zeroes = 50 }');
+    const { r, recs } = traced(text, (x) => x.kind === 'nbd.request');
+    expect(r.passed).toBe(true);
+    const cmds = recs.filter((x) => x.data?.['offset'] !== undefined && x.data?.['cmd'] !== 'NBD_CMD_READ');
+    const zeroes = cmds.filter((x) => x.data?.['cmd'] === 'NBD_CMD_WRITE_ZEROES').length;
+    const writes = cmds.filter((x) => x.data?.['cmd'] === 'NBD_CMD_WRITE');
+    const fua = writes.filter((x) => (Number(x.data?.['flags']) & 1) === 1).length;
+    // 400 writes: a quarter as zeroes (~100), half of the other ~300 with FUA (~150); wide bounds for the draw.
+    expect(zeroes + writes.length).toBe(400);
+    expect(zeroes).toBeGreaterThan(60);
+    expect(zeroes).toBeLessThan(140);
+    expect(fua).toBeGreaterThan(110);
+    expect(fua).toBeLessThan(190);
+    expect(r.expectations.find((e) => e.name === 'wire_commands.fua')!.actual).toBe(fua);
+    expect(r.expectations.find((e) => e.name === 'wire_commands.write_zeroes')!.actual).toBe(zeroes);
+    // Zeroed blocks count as a write of content 0 (the mutant server-zeroes-ignored fails fault-mix-wide on them).
+    expect(r.expectations.find((e) => e.name === 'safety')!.ok).toBe(true);
+  });
+
+  it('fua and write_zeroes on a job that does not write are refused with their keys', () => {
+    expect(() => parseScenario(`${NBD_BASE}\n[[job]]\nname = "r"\nrw = "randread"\nfua = true\n`, 'f.toml')).toThrow(/job\[0\]\.fua.*only applies to modes that write/);
+    expect(() => parseScenario(`${NBD_BASE}\n[[job]]\nname = "r"\nrw = "trim"\nwrite_zeroes = 10\n`, 'z.toml')).toThrow(/write_zeroes.*only applies to modes that write/);
+    expect(() => parseScenario(`${NBD_BASE}\n[[job]]\nname = "r"\nrw = "write"\nfua = 101\n`, 'p.toml')).toThrow(/fua/);
   });
 });

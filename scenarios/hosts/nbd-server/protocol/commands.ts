@@ -119,6 +119,7 @@ export function beginRequest(s: ServerSession, d: RequestDecoder): void {
     case NBD_CMD_TRIM:
       return store.trim(offset, length, fua, r.onDone);
     case NBD_CMD_WRITE_ZEROES:
+      if (s.server.bugs.has('server-zeroes-ignored')) return COMPLETIONS.done(r, null); // injected: acked, nothing zeroed
       return store.zero(offset, length, (flags & NBD_CMD_FLAG_NO_HOLE) === 0, fua, r.onDone);
     case NBD_CMD_BLOCK_STATUS:
       return store.blockStatus(offset, length, r.onStatus);
