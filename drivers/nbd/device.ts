@@ -3,7 +3,7 @@ import { createSimActor, type Engine, type EventHandle } from '../../hw-sim/engi
 import type { Kernel } from '../../kernel/core/kernel.ts';
 import type { GenDisk } from '../../kernel/block/gendisk.ts';
 import type { Request } from '../../kernel/block/request.ts';
-import type { TimeoutAction } from '../../kernel/block/types.ts';
+import { REQ_OP, type TimeoutAction } from '../../kernel/block/types.ts';
 import { EIO } from '../../kernel/lib/errno.ts';
 import { SimProtocolEngine } from './adapters/protocol-engine.ts';
 import type { NbdConfig, NbdServerConfig } from './config/index.ts';
@@ -116,6 +116,7 @@ export class NbdDevice implements ConnectionOwner {
     this.lb.gate = (c) => this.roles.allows(c);
     this.failover = new FailoverClock(engine, name);
     this.io.failover = this.failover;
+    this.wireStreams();
     this.actor.subscribe((snap) => this.onDeviceState(snap.value as DeviceStateName));
     this.actor.start();
     this.statsOut = new DeviceStats(this, kernel.stats);
@@ -148,7 +149,7 @@ export class NbdDevice implements ConnectionOwner {
 
   /** blk_mq_ops.timeout. */
   timeout(rq: Request): TimeoutAction {
-    return this.io.timeout(rq, (conn, reason) => this.conns.send(conn, { type: 'KILL', reason }));
+    return this.io.timeout(rq);
   }
 
   /**
@@ -248,7 +249,7 @@ export class NbdDevice implements ConnectionOwner {
   }
 
   refused(slot: ConnectionSlot, reason: string, errno: number): void {
-    this.errors.report('handshake', 'escalate', slot.index, slot.server, errno, reason);
+    this.errors.fault('handshake', slot.index, slot.server, errno, reason);
     // The device chart decides: it fails when no connection is left to carry I/O.
     this.actor.send({ type: 'CONN_REFUSED', conn: slot.index, reason, errno });
   }
@@ -256,10 +257,7 @@ export class NbdDevice implements ConnectionOwner {
   bindReplies(slot: ConnectionSlot, info: ExportInfo): void {
     const sink = this.io.replySink(
       slot,
-      (reason) => {
-        this.errors.report('protocol', 'disconnect', slot.index, slot.server, 0, reason);
-        this.conns.send(slot.index, { type: 'PROTOCOL_FATAL', reason });
-      },
+      (reason) => this.errors.fault('protocol', slot.index, slot.server, 0, reason),
       () => this.conns.send(slot.index, { type: 'SHUTDOWN' }),
     );
     this.protocol.beginTransmission(slot, info, sink, (b, more) => this.network.send(slot, b, more));
@@ -288,6 +286,30 @@ export class NbdDevice implements ConnectionOwner {
 
   // ---- internals -------------------------------------------------------------------------
 
+  /**
+   * The managers' wiring: completions feed the performance monitor and the balancer's latency
+   * estimate; the error handler's decisions are carried out here. (Server health reaches the
+   * balancer from the health check: drivers/nbd/health.)
+   */
+  private wireStreams(): void {
+    const { perf, lb, io } = this;
+    io.completions$.subscribe((c) => {
+      const rq = c.rq!;
+      // REQ_OP values are the PerformanceMonitor's op classes (read, write, flush, trim, write-zeroes).
+      perf.record(rq.op, c.conn, c.server, c.tReplied - c.tQueued, rq.op === REQ_OP.FLUSH ? 0 : rq.bytes, c.tReplied);
+    });
+    io.completions$.subscribe((c) => lb.observe(c.conn, c.tReplied - c.tSent));
+    this.errors.errors$.subscribe((d) => {
+      switch (d.action) {
+        case 'requeue': io.requeue(d.cmd!); break;
+        case 'fail-request': io.fail(d.cmd!, d.errno, d.server); break;
+        case 'reconnect': this.conns.send(d.conn, { type: 'KILL', reason: d.reason }); break;
+        case 'disconnect': this.conns.send(d.conn, { type: 'PROTOCOL_FATAL', reason: d.reason }); break;
+        default: break; // escalate: the device chart heard of it (CONN_REFUSED); reset-timer: blk-mq's
+      }
+    });
+  }
+
   private onDeviceState(st: DeviceStateName): void {
     this.io.accepting = st === 'connecting' || st === 'negotiating' || st === 'ready' || st === 'degraded';
   }
@@ -308,8 +330,7 @@ export class NbdDevice implements ConnectionOwner {
         if (!c.usable || c.outstanding === 0) continue;
         if (now - c.lastRxAt >= limit) {
           const reason = `silent for ${limit} ns with ${c.outstanding} request(s) in flight`;
-          this.errors.report('dead-conn', 'reconnect', c.index, c.server, 0, reason);
-          this.conns.send(c.index, { type: 'KILL', reason });
+          this.errors.fault('dead-conn', c.index, c.server, 0, reason);
         } else busy = true;
       }
       if (busy) this.armSilenceWatch();

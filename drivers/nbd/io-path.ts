@@ -1,10 +1,11 @@
+import { Subject } from 'rxjs';
 import type { Engine } from '../../hw-sim/engine/index.ts';
 import { blkMqComplete, blkMqKick } from '../../kernel/block/api.ts';
 import type { GenDisk } from '../../kernel/block/gendisk.ts';
 import type { HwQueue } from '../../kernel/block/hw-queue.ts';
 import { rqCopyIn, rqCopyOut, type Request } from '../../kernel/block/request.ts';
 import { BLK_EH, BLK_STS, REQ_OP, type BlkStatus, type TimeoutAction } from '../../kernel/block/types.ts';
-import { EIO, errnoOf } from '../../kernel/lib/errno.ts';
+import { EIO, errnoOf, ESHUTDOWN } from '../../kernel/lib/errno.ts';
 import { NBD_CMD_FLAG_FUA, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES } from './protocol/uapi.ts';
 import { DeadConnClock } from './dead-conn.ts';
 import { FlushBarrier } from './flush-barrier.ts';
@@ -45,6 +46,11 @@ export interface ReplySink {
  * twice). Per-request state is the request's PDU (NbdCmd); no allocation per request.
  */
 export class IoPath implements ExportCaps, CacheHost {
+  /**
+   * Every request a server answered, as its PDU (valid during the call: no allocation per
+   * request). The device wires it to the performance monitor and the balancer's latency estimate.
+   */
+  readonly completions$ = new Subject<NbdCmd>();
   /** Every PDU, one per preallocated blk-mq request (made by initRequest). */
   readonly cmds: NbdCmd[] = [];
   /** Commands the driver holds (not FREE). */
@@ -160,8 +166,7 @@ export class IoPath implements ExportCaps, CacheHost {
     const r = this.claim(rq, length, now);
     const denied = this.permission(this.exportName, rq.op, this.readOnly);
     if (denied !== 0) {
-      this.errors.report('permission', 'fail-request', -1, -1, denied, `${rq.op === REQ_OP.WRITE ? 'write' : 'modification'} on read-only export '${this.exportName}'`, rq.tag);
-      this.finish(r, denied, -1);
+      this.errors.fault('permission', -1, -1, denied, `${rq.op === REQ_OP.WRITE ? 'write' : 'modification'} on read-only export '${this.exportName}'`, rq.tag, r);
       return BLK_STS.OK;
     }
     if (!mapCommand(r, this, this.opts.maxIo)) {
@@ -260,8 +265,7 @@ export class IoPath implements ExportCaps, CacheHost {
     if (bad !== null) {
       slot.outstanding--;
       const errno = errnoOf(bad.errno);
-      this.errors.report('nbd-errno', 'fail-request', slot.index, slot.server, errno, `request not sendable on this export: ${bad.reason}`, tag);
-      this.finish(r, errno, slot.server);
+      this.errors.fault('nbd-errno', slot.index, slot.server, errno, `request not sendable on this export: ${bad.reason}`, tag, r);
     }
   }
 
@@ -273,14 +277,10 @@ export class IoPath implements ExportCaps, CacheHost {
         slot.outstanding--;
         slot.repliesReceived++;
         if (slot.outstanding === 0 && slot.phase === 'draining') this.connIdle(slot);
-        if (errno !== 0 && this.errors.retryableReply(errno) && this.errors.mayRequeue(r.retries)) {
-          this.errors.report('nbd-errno', 'requeue', slot.index, slot.server, errno, 'server shutting down', r.tag);
-          this.requeue(r);
-          return;
-        }
-        if (errno !== 0 && isWrite(r.type) && this.engine.bugs.has('write-error-swallowed')) errno = 0; // injected
-        if (errno !== 0) this.errors.report('nbd-errno', 'fail-request', slot.index, slot.server, errno, `server error ${errno}`, r.tag);
-        if (errno === 0 && r.postFlush && slot.usable) { this.flushAfterWrite(r, slot); return; }
+        if (errno !== 0 && errno !== ESHUTDOWN && isWrite(r.type) && this.engine.bugs.has('write-error-swallowed')) errno = 0; // injected
+        // The error handler decides: ESHUTDOWN goes elsewhere, anything else fails the request.
+        if (errno !== 0) { this.errors.fault('nbd-errno', slot.index, slot.server, errno, `server error ${errno}`, r.tag, r); return; }
+        if (r.postFlush && slot.usable) { this.flushAfterWrite(r, slot); return; }
         this.finish(r, errno, slot.server);
       },
       fatal: onFatal,
@@ -347,6 +347,11 @@ export class IoPath implements ExportCaps, CacheHost {
     return r.data;
   }
 
+  /** The error handler decided the request fails with `errno` (server: the one that answered, or -1). */
+  fail(r: NbdCmd, errno: number, server: number): void {
+    this.finish(r, errno, server);
+  }
+
   /** Completes a request toward the block layer (the cache, for its own) and frees its PDU. */
   private finish(r: NbdCmd, errno: number, server: number): void {
     const now = this.engine.now;
@@ -361,11 +366,9 @@ export class IoPath implements ExportCaps, CacheHost {
       return;
     }
     this.cache.done(r, errno);
-    if (server >= 0) {
-      // REQ_OP values are the PerformanceMonitor's op classes (read, write, flush, trim, write-zeroes).
-      this.perf.record(rq.op, r.conn, server, now - r.tQueued, rq.op === REQ_OP.FLUSH ? 0 : rq.bytes, now);
-      this.lb.observe(r.conn, now - r.tSent);
-    }
+    r.server = server;
+    // Answered by a server: the performance monitor and the balancer's latency estimate hear of it.
+    if (server >= 0) this.completions$.next(r);
     if (errno !== 0) this.perf.errors++;
     else if (this.failover?.pending) this.failover.flowing(now);
     this.completed++;
@@ -411,20 +414,14 @@ export class IoPath implements ExportCaps, CacheHost {
 
   /** Everything in flight on a connection that died goes back to the waiting list, in tag order. */
   requeueConnection(slot: ConnectionSlot, reason: string): void {
-    let n = 0;
     for (let i = 0; i < this.cmds.length + this.cacheCmds.length; i++) {
       const r = i < this.cmds.length ? this.cmds[i]! : this.cacheCmds[i - this.cmds.length]!;
       if (r.state !== RqState.SENT || r.conn !== slot.index) continue;
-      n++;
       if (this.engine.bugs.has('lost-requeue')) continue; // injected: forgets what was in flight
-      if (this.errors.mayRequeue(r.retries)) this.requeue(r);
-      else {
-        this.errors.report('transport', 'fail-request', slot.index, slot.server, EIO, `requeued too often: ${reason}`, r.tag);
-        this.finish(r, EIO, slot.server);
-      }
+      // The error handler decides: requeue within the request's budget, else fail it.
+      this.errors.fault('transport', slot.index, slot.server, EIO, `in flight on a lost connection: ${reason}`, r.tag, r);
     }
     slot.outstanding = 0;
-    if (n > 0) this.errors.report('transport', 'requeue', slot.index, slot.server, 0, `${n} in-flight request(s) of a lost connection: ${reason}`);
   }
 
   /**
@@ -451,13 +448,12 @@ export class IoPath implements ExportCaps, CacheHost {
   }
 
   /** blk_mq_ops.timeout: a sent request's connection is declared dead and it goes elsewhere; a waiting one may expire. */
-  timeout(rq: Request, killConnection: (conn: number, reason: string) => void): TimeoutAction {
+  timeout(rq: Request): TimeoutAction {
     const r = cmdOf(rq);
     if (r.state === RqState.FREE) return BLK_EH.DONE;
     if (r.state === RqState.SENT && this.engine.bugs.has('timeout-success')) { this.finish(r, 0, -1); return BLK_EH.DONE; } // injected
     if (r.state === RqState.SENT) {
-      this.errors.report('timeout', 'reconnect', r.conn, this.conns[r.conn]?.server ?? -1, 0, `request tag ${r.tag} timed out`, r.tag);
-      killConnection(r.conn, `request tag ${r.tag} timed out`);
+      this.errors.fault('timeout', r.conn, this.conns[r.conn]?.server ?? -1, 0, `request tag ${r.tag} timed out`, r.tag, r);
       return BLK_EH.RESET_TIMER;
     }
     if (this.deadConn.expired(r.tWait)) { this.expire(r); return BLK_EH.DONE; }
@@ -483,8 +479,7 @@ export class IoPath implements ExportCaps, CacheHost {
   private expire(r: NbdCmd): void {
     const i = this.waiting.indexOf(r);
     if (i >= 0) this.waiting.splice(i, 1);
-    this.errors.report('dead-conn', 'fail-request', -1, -1, EIO, `no usable connection for dead_conn_timeout`, r.tag);
-    this.finish(r, EIO, -1);
+    this.errors.fault('dead-conn', -1, -1, EIO, `no usable connection for dead_conn_timeout`, r.tag, r);
   }
 
   /** Fails everything (device failed or torn down). */

@@ -49,6 +49,8 @@ export class NbdCmd implements WireRequest {
   /** Connection index it was last sent on (-1: none). */
   conn = -1;
   retries = 0;
+  /** Server that answered its last use (-1: none, e.g. failed locally). */
+  server = -1;
   /** Write epoch (writes) or the epoch a FLUSH covers (flushes), -1 when neither; see FlushBarrier. */
   epoch = -1;
   /** FUA without NBD_FLAG_SEND_FUA: follow the write with a FLUSH before completing. */

@@ -55,3 +55,39 @@ describe('manager streams', () => {
     expect(errors.some((e) => e.class === 'transport' && e.conn === 1)).toBe(true);
   });
 });
+
+describe('the managers are wired by their streams', () => {
+  it('completions reach the performance monitor and the balancer latency estimate', () => {
+    const r = rig(73, { ...cfg, localCacheBytes: 0 }, (n) => n.addServer('srv', { size: 1 << 22 }));
+    r.engine.runUntil(10 * MS);
+    for (let i = 0; i < 4; i++) r.blk.submit(REQ_OP.READ, i * BS, BS, new Uint8Array(BS));
+    r.engine.runUntil(r.engine.now + 10 * MS);
+    expect(r.dev.perf.byOp[REQ_OP.READ]!.count).toBe(4);
+    // Two connections, round robin: each answered two reads, so each has a latency estimate.
+    expect(r.dev.lb.latency.filter((ns) => ns > 0)).toHaveLength(2);
+  });
+
+  it('the error handler decides what happens to a lost connection\'s requests, and the device does it', () => {
+    const run = (policy: 'default' | 'fail'): { errnos: number[]; requeued: number } => {
+      const r = rig(74, { ...cfg, localCacheBytes: 0 }, (n) => n.addServer('srv', { size: 1 << 22 }));
+      if (policy === 'fail') {
+        const decide = r.dev.errors.actionFor.bind(r.dev.errors);
+        r.dev.errors.actionFor = (f) => (f.class === 'transport' ? 'fail-request' : decide(f));
+      }
+      r.engine.runUntil(10 * MS);
+      const ids = [];
+      for (let i = 0; i < 8; i++) ids.push(r.blk.submit(REQ_OP.READ, i * BS, BS, new Uint8Array(BS))!);
+      r.net.rst('srv', 1); // conn1 dies with its reads in flight
+      r.engine.runUntil(r.engine.now + 500 * MS);
+      return { errnos: ids.map((id) => r.blk.done.get(id)!), requeued: r.dev.errors.requeued };
+    };
+    const requeue = run('default');
+    expect(requeue.errnos.every((e) => e === 0)).toBe(true);
+    expect(requeue.requeued).toBeGreaterThan(0);
+    // Same run, the handler deciding 'fail-request' instead: those reads fail with EIO (5).
+    const fail = run('fail');
+    expect(fail.requeued).toBe(0);
+    expect(fail.errnos.filter((e) => e === 5)).toHaveLength(requeue.requeued);
+    expect(fail.errnos.filter((e) => e === 0)).toHaveLength(8 - requeue.requeued);
+  });
+});
