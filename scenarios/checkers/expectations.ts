@@ -48,7 +48,8 @@ export function evaluateExpectations(e: Expectations, m: Measured): ExpectationR
     out.push({ name: e.iops.job ? `iops.${e.iops.job}` : 'iops', ok: actual >= e.iops.min, actual, limit: e.iops.min, unit: 'iops' });
   }
   if (e.bandwidth) {
-    const actual = jobsFor(m, e.bandwidth.job).reduce((s, j) => s + j.bandwidthBps, 0);
+    // Scenario rates are bit/s; jobs report bytes per second.
+    const actual = jobsFor(m, e.bandwidth.job).reduce((s, j) => s + j.bandwidthBytesPerSec * 8, 0);
     out.push({ name: e.bandwidth.job ? `bandwidth.${e.bandwidth.job}` : 'bandwidth', ok: actual >= e.bandwidth.minBps, actual, limit: e.bandwidth.minBps, unit: 'bit/s' });
   }
   if (e.recoveryNs !== undefined) {

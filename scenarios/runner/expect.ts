@@ -30,19 +30,20 @@ function latencyOf(s: HistSummary): LatencySummary {
 }
 
 export function jobResultOf(j: JobReport): JobResult {
-  const ios = j.read.ios + j.write.ios + j.flush.ios + j.trim.ios;
+  // Data I/Os as fio and IOPS count them: reads, writes, trims; flushes move no data.
+  const ios = j.read.ios + j.write.ios + j.trim.ios;
   const span = j.runtimeNs / 1e9;
   const latency: Partial<Record<LatencyOp, LatencySummary>> = {};
   if (j.read.ios > 0) latency.read = latencyOf(j.read.lat);
   if (j.write.ios > 0) latency.write = latencyOf(j.write.lat);
   if (j.flush.ios > 0) latency.flush = latencyOf(j.flush.lat);
   if (j.trim.ios > 0) latency.trim = latencyOf(j.trim.lat);
-  // IOPS count reads, writes and trims (as fio does); bandwidth only the bytes that moved as data.
+  // Bandwidth counts only the bytes that moved as data.
   const incomplete = incompleteReason(j);
   return {
     name: j.name, ios, flushes: j.flush.ios, errors: j.read.errors + j.write.errors + j.flush.errors + j.trim.errors,
-    iops: span > 0 ? (j.read.ios + j.write.ios + j.trim.ios) / span : 0,
-    bandwidthBps: span > 0 ? ((j.read.bytes + j.write.bytes) * 8) / span : 0,
+    iops: span > 0 ? ios / span : 0,
+    bandwidthBytesPerSec: span > 0 ? (j.read.bytes + j.write.bytes) / span : 0,
     latency,
     ...(incomplete !== undefined ? { incomplete } : {}),
   };

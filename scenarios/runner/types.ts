@@ -50,14 +50,16 @@ export interface LatencySummary {
 
 export interface JobResult {
   readonly name: string;
-  /** Every completed request, flushes included (`flushes` says how many); IOPS count no flushes. */
+  /** Completed data I/Os: reads, writes and trims (as `iops` counts them); flushes are in `flushes`. */
   readonly ios: number;
-  /** Completed flushes among `ios` (absent: none). */
+  /** Completed flushes (fsync), not among `ios` (absent: none). */
   readonly flushes?: number;
+  /** Failed requests of every kind, flushes included. */
   readonly errors: number;
+  /** `ios` per virtual second of the job's run time. */
   readonly iops: number;
-  /** Bits per second, like every rate in a scenario (link rates, `[expect] bandwidth`). */
-  readonly bandwidthBps: number;
+  /** Bytes read and written per virtual second (the unit is in the name: `[expect] bandwidth` is in bit/s). */
+  readonly bandwidthBytesPerSec: number;
   readonly latency: Partial<Record<LatencyOp, LatencySummary>>;
   /** Why the job did not complete its I/Os (still running at the end, stopped at an error); absent when it did. */
   readonly incomplete?: string;

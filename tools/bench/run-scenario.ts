@@ -70,7 +70,7 @@ const nic = w.client.nic.stats;
 console.log(JSON.stringify({
   scenario: r.scenario, passed: r.passed, virtualS: r.virtualTimeNs / 1e9, wallS, wallPerVirtual: wallS / (r.virtualTimeNs / 1e9), cpuS, cpuPerVirtual: cpuS / (r.virtualTimeNs / 1e9),
   peakRssMiB: Math.round(peak / 2 ** 20), wireRxBytes: nic.rx.bytes, wireTxBytes: nic.tx.bytes,
-  jobs: r.jobs.map((j) => ({ name: j.name, ios: j.ios, GBps: j.bandwidthBps / 8e9, iops: Math.round(j.iops) })),
+  jobs: r.jobs.map((j) => ({ name: j.name, ios: j.ios, GBps: j.bandwidthBytesPerSec / 1e9, iops: Math.round(j.iops) })),
   perSecond,
   failed: r.expectations.filter((x) => !x.ok),
 }, null, 1));

@@ -117,7 +117,7 @@ export function reportData(c: ReportCollector, r: RunResult, replay: string): Re
     machine,
     spans: spans.map((s, i) => ({ startMs: s.startNs / 1e6, endMs: (spans[i + 1]?.startNs ?? endNs) / 1e6, state: s.state })),
   }));
-  const bw = r.jobs.reduce((a, j) => a + j.bandwidthBps, 0);
+  const bw = r.jobs.reduce((a, j) => a + j.bandwidthBytesPerSec * 8, 0);
   return {
     title: `${r.scenario} seed ${r.seed}`,
     summary: [

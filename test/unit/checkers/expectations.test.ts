@@ -4,7 +4,7 @@ import type { JobResult } from '../../../scenarios/runner/types.ts';
 import type { Expectations } from '../../../scenarios/schema/types.ts';
 
 const job = (name: string, iops: number, writeP99: number | undefined): JobResult => ({
-  name, ios: 1000, errors: 0, iops, bandwidthBps: iops * 4096 * 8,
+  name, ios: 1000, errors: 0, iops, bandwidthBytesPerSec: iops * 4096,
   latency: writeP99 === undefined ? {} : { write: { count: 1000, percentiles: { p99: writeP99 } } },
 });
 const none: Expectations = { safety: false, livenessNs: undefined, recoveryNs: undefined, iops: undefined, bandwidth: undefined, latency: {}, noErrors: false, jobsComplete: false };

@@ -89,7 +89,7 @@ function result(s: Scenario, seed: number, e: Engine, latencies: number[], opts:
     passed: !fail,
     expectations,
     jobs: s.jobs.map((j) => ({
-      name: j.name, ios: latencies.length, errors: 0, iops: 40_000, bandwidthBps: 1.31e9,
+      name: j.name, ios: latencies.length, errors: 0, iops: 40_000, bandwidthBytesPerSec: 1.31e9 / 8,
       latency: { read: { count: latencies.length, percentiles: { p50: sorted[sorted.length >> 1] ?? 0, p99, 'p99.9': p99 } } },
     })),
     faults: s.timeline.map((ev) => ({ atNs: ev.atNs, description: ev.action })),

@@ -30,9 +30,9 @@ describe('figures carry their units', () => {
     const r = {
       scenario: 's', seed: 1, digest: 'd', virtualTimeNs: 1e9, events: 1, passed: true, expectations: [], faults: [],
       safetyViolations: [], livenessViolations: [], mgmt: [],
-      jobs: [{ name: 'w', ios: 1032, flushes: 32, errors: 0, iops: 1000, bandwidthBps: 32768000, latency: {} }],
+      jobs: [{ name: 'w', ios: 1000, flushes: 32, errors: 0, iops: 1000, bandwidthBytesPerSec: 4096000, latency: {} }],
     } as RunResult;
-    // 1032 requests of which 32 flushes: 1000 I/Os, 1000 IOPS over 1 s of virtual time.
+    // 1000 4 KiB writes and 32 flushes in 1 s of virtual time: 1000 IOPS, 4 096 000 B/s = 4.1 MB/s.
     expect(renderSummary(r, 'replay')).toContain('  job  I/Os  flushes  errors  IOPS  bandwidth\n  w    1000       32       0  1000  4.1 MB/s\n');
   });
 });

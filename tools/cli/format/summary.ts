@@ -2,7 +2,7 @@ import type { SafetyViolation } from '../../../scenarios/checkers/safety.ts';
 import type { RunResult } from '../../../scenarios/runner/types.ts';
 import type { LatencyOp, Percentile } from '../../../scenarios/schema/types.ts';
 import { renderTable } from './table.ts';
-import { formatCount, formatNs, formatRate, formatValue } from './units.ts';
+import { formatByteRate, formatCount, formatNs, formatValue } from './units.ts';
 
 const OPS: readonly LatencyOp[] = ['read', 'write', 'flush', 'trim'];
 const PCTS: readonly Percentile[] = ['p50', 'p99', 'p99.9'];
@@ -14,9 +14,10 @@ export function renderSummary(r: RunResult, replay: string): string {
   if (r.jobs.length > 0) {
     const ops = OPS.filter((op) => r.jobs.some((j) => j.latency[op] !== undefined));
     // I/Os as IOPS counts them (reads, writes, trims); flushes move no data and have their own column.
+    // Bandwidth is bytes per second, as the spec states throughput.
     const cols = ['job', 'I/Os', 'flushes', 'errors', 'IOPS', 'bandwidth', ...ops.flatMap((op) => PCTS.map((p) => `${op} ${p}`))];
     const rows = r.jobs.map((j) => [
-      j.name, j.ios - (j.flushes ?? 0), j.flushes ?? 0, j.errors, formatCount(j.iops), formatRate(j.bandwidthBps),
+      j.name, j.ios, j.flushes ?? 0, j.errors, formatCount(j.iops), formatByteRate(j.bandwidthBytesPerSec),
       ...ops.flatMap((op) => PCTS.map((p) => {
         const v = j.latency[op]?.percentiles[p];
         return v === undefined ? null : formatNs(v);

@@ -4,7 +4,11 @@ export { formatNs };
 
 /** bit/s for humans, in bytes per second with decimal prefixes (as the spec states throughput). */
 export function formatRate(bps: number): string {
-  const Bps = bps / 8;
+  return formatByteRate(bps / 8);
+}
+
+/** Bytes per second with decimal prefixes: 4.1 MB/s. */
+export function formatByteRate(Bps: number): string {
   if (Bps >= 1e9) return `${(Bps / 1e9).toFixed(2)} GB/s`;
   if (Bps >= 1e6) return `${(Bps / 1e6).toFixed(1)} MB/s`;
   if (Bps >= 1e3) return `${(Bps / 1e3).toFixed(1)} kB/s`;
