@@ -38,6 +38,13 @@ export class DeviceStats {
       stats.gauge(`${q}/lat_p50_ns`, () => this.dev.perf.byServer[s.index]?.percentile(50) ?? 0);
       stats.gauge(`${q}/lat_p99_ns`, () => this.dev.perf.byServer[s.index]?.percentile(99) ?? 0);
       stats.gauge(`${q}/completed`, () => this.dev.perf.byServer[s.index]?.count ?? 0);
+      // Mirror devices: the replica's sync state, its dirty bitmap and resync progress ('-' when shared).
+      const rep = () => this.dev.mirror?.mirror.replicas[s.index];
+      stats.gauge(`${q}/sync`, () => rep()?.state ?? '-');
+      stats.gauge(`${q}/dirty_regions`, () => rep()?.dirty.size ?? 0);
+      stats.gauge(`${q}/resync_pct`, () => { const r = rep(); return r ? Math.floor(r.progress * 100) : '-'; });
+      stats.gauge(`${q}/resynced_bytes`, () => rep()?.resyncedBytes ?? 0);
+      stats.gauge(`${q}/dropouts`, () => rep()?.dropouts ?? 0);
     }
     for (; this.publishedConns < this.dev.conns.slots.length; this.publishedConns++) {
       const c = this.dev.conns.slots[this.publishedConns]!;
@@ -100,6 +107,16 @@ export class DeviceStats {
     stats.gauge(`${p}/errors/dead_conn`, () => this.dev.errors.counts['dead-conn']);
     stats.gauge(`${p}/errors/handshake`, () => this.dev.errors.counts.handshake);
     stats.gauge(`${p}/lb/health_checks`, () => this.dev.healthChecks);
+    const m = this.dev.mirror;
+    if (m) {
+      stats.gauge(`${p}/mirror/in_sync`, () => m.mirror.inSync);
+      stats.gauge(`${p}/mirror/fanouts`, () => m.mirror.fanouts);
+      stats.gauge(`${p}/mirror/legs_sent`, () => m.mirror.legsSent);
+      stats.gauge(`${p}/mirror/legs_requeued`, () => m.mirror.legsRequeued);
+      stats.gauge(`${p}/mirror/resync_bytes`, () => m.resync.bytes);
+      stats.gauge(`${p}/mirror/resync_restarts`, () => m.resync.restarts);
+      stats.gauge(`${p}/mirror/resync_rate_bps`, () => m.resync.rateBps);
+    }
     this.dev.perf.publish(stats, `${p}/perf`);
   }
 }

@@ -7,7 +7,8 @@ import { REQ_OP, type TimeoutAction } from '../../kernel/block/types.ts';
 import { EIO } from '../../kernel/lib/errno.ts';
 import { SimProtocolEngine } from './adapters/protocol-engine.ts';
 import type { NbdConfig, NbdServerConfig } from './config/index.ts';
-import { BackendGuard, backendOfDescription } from './config/backend.ts';
+import { BackendGuard, backendOfDescription, isMirror } from './config/backend.ts';
+import { MirrorSet } from './mirror/index.ts';
 import { FailoverClock, ServerRoles } from './health/failover.ts';
 import { NBD_ORION_CHECKSUM_CRC32C, NBD_ORION_COMPRESS_DEFLATE, NBD_ORION_COMPRESS_LZ4 } from './protocol/uapi.ts';
 import { DeviceStats } from './device-stats.ts';
@@ -64,6 +65,8 @@ export class NbdDevice implements ConnectionOwner {
   readonly roles: ServerRoles;
   /** Measured outages: first failed request → I/O flowing again. */
   readonly failover: FailoverClock;
+  /** Client-side mirror (an export with mode = "mirror"), else null. */
+  readonly mirror: MirrorSet | null;
   private healthTimer: EventHandle | null = null;
   private readonly statsOut: DeviceStats;
   healthChecks = 0;
@@ -98,7 +101,8 @@ export class NbdDevice implements ConnectionOwner {
     this.lb = new LoadBalancer(cfg.loadBalancing && cfg.serverLoadBalancing ? 'round-robin' : 'single');
     this.lb.failover = cfg.failoverEnabled && cfg.serverFailoverEnabled;
     this.network = new NetworkManager(engine, () => this.io.pump());
-    this.protocol = new ProtocolManager(opts.protocol ?? new SimProtocolEngine(engine, name), opts.tags + this.cache.internalTags, {
+    const mirrored = isMirror(cfg);
+    this.protocol = new ProtocolManager(opts.protocol ?? new SimProtocolEngine(engine, name), opts.tags + this.cache.internalTags + (mirrored ? 1 : 0), {
       // docs/nbd-extensions.md: LZ4 first (fast), DEFLATE as the fallback; CRC-32C.
       ...(cfg.compressionEnabled ? { compression: [NBD_ORION_COMPRESS_LZ4, NBD_ORION_COMPRESS_DEFLATE] } : {}),
       ...(cfg.checksumEnabled ? { checksum: [NBD_ORION_CHECKSUM_CRC32C] } : {}),
@@ -113,7 +117,18 @@ export class NbdDevice implements ConnectionOwner {
     this.conns = new ConnectionManager(engine, name, cfg, opts.sockets, this.protocol, this.network, this.security, this);
     this.io.conns = this.conns.slots;
     this.roles = new ServerRoles(cfg.failoverEnabled && cfg.serverFailoverEnabled);
-    this.lb.gate = (c) => this.roles.allows(c);
+    this.mirror = mirrored
+      ? new MirrorSet(engine, { src: name, regionBytes: cfg.resyncRegionBytes, rateBps: cfg.resyncRateBps, resyncTag: opts.tags + this.cache.internalTags }, {
+        conns: this.conns.slots,
+        sendOn: (c, slot) => this.io.sendOn(c, slot),
+        complete: (r, errno, server) => this.io.completeMirrored(r, errno, server),
+        present: (i) => this.conns.servers[i] !== undefined && !this.conns.servers[i]!.removed,
+      })
+      : null;
+    this.io.mirror = this.mirror;
+    const mirror = this.mirror;
+    // A mirror reads only from replicas that hold every acknowledged write.
+    this.lb.gate = mirror ? (c) => this.roles.allows(c) && mirror.readable(c.server) : (c) => this.roles.allows(c);
     this.failover = new FailoverClock(engine, name);
     this.io.failover = this.failover;
     this.wireStreams();
@@ -142,7 +157,11 @@ export class NbdDevice implements ConnectionOwner {
     const servers = this.opts.config.servers;
     if (servers.length === 0) throw new Error(`${this.opts.name}: [nbd] lists no servers`);
     this.actor.send({ type: 'CONFIGURE', wanted: servers.length });
-    for (const s of servers) this.roles.set(this.conns.addServer(s).index, s.role ?? 'primary');
+    for (const s of servers) {
+      const i = this.conns.addServer(s).index;
+      this.roles.set(i, s.role ?? 'primary');
+      this.mirror?.mirror.addReplica(i, 0);
+    }
     this.io.connectivity();
     this.armHealthCheck();
   }
@@ -195,9 +214,11 @@ export class NbdDevice implements ConnectionOwner {
   }
 
   addServer(s: NbdServerConfig): void {
-    const conflict = this.backends.conflict(s.name, s.backend);
+    const conflict = this.mirror ? '' : this.backends.conflict(s.name, s.backend);
     if (conflict !== '') throw new Error(conflict);
-    this.roles.set(this.conns.addServer(s).index, s.role ?? 'primary');
+    const i = this.conns.addServer(s).index;
+    this.roles.set(i, s.role ?? 'primary');
+    this.mirror?.mirror.addReplica(i, this.io.exportBytes);
     this.changed();
   }
 
@@ -215,6 +236,7 @@ export class NbdDevice implements ConnectionOwner {
   up(_slot: ConnectionSlot): void {
     this.perf.connects++;
     this.roles.update(this.conns.slots, (i) => this.conns.servers[i]!.removed);
+    this.mirror?.changed();
     this.io.pump();
   }
 
@@ -224,13 +246,15 @@ export class NbdDevice implements ConnectionOwner {
     this.cache.connectionLost();
     this.roles.update(this.conns.slots, (i) => this.conns.servers[i]!.removed);
     if (slot.outstanding > 0) this.failover.failed(Math.min(slot.lastRxAt, this.engine.now));
+    this.mirror?.connectionLost(slot);
     this.io.requeueConnection(slot, reason);
     this.io.pump();
   }
 
   negotiated(slot: ConnectionSlot, info: ExportInfo): string {
     const server = this.conns.servers[slot.server]!.cfg;
-    const mixed = this.backends.admit(server.name, server.backend, backendOfDescription(info.description));
+    // A mirror's replicas are distinct stores by design: the driver keeps them equal.
+    const mixed = this.mirror ? '' : this.backends.admit(server.name, server.backend, backendOfDescription(info.description));
     if (mixed !== '') return mixed;
     if (this.info && info.size !== this.info.size) {
       return `export size mismatch: conn${slot.index} offers ${info.size} bytes, the device has ${this.info.size}`;
@@ -242,6 +266,7 @@ export class NbdDevice implements ConnectionOwner {
       io.canFlush = info.canFlush; io.canFua = info.canFua; io.canTrim = info.canTrim;
       io.canWriteZeroes = info.canWriteZeroes; io.canCache = info.canCache; io.readOnly = info.readOnly;
       io.exportBytes = info.size;
+      if (this.mirror) this.mirror.resync.exportBytes = info.size;
       if (this.disk) this.disk.capacitySectors = Math.floor(info.size / 512);
       this.actor.send({ type: 'NEGOTIATED', size: info.size });
     }
@@ -278,6 +303,7 @@ export class NbdDevice implements ConnectionOwner {
 
   changed(): void {
     this.roles.update(this.conns.slots, (i) => this.conns.servers[i]!.removed);
+    this.mirror?.changed();
     this.statsOut.publishDynamic();
     this.io.connectivity();
     this.actor.send({ type: 'POOL', wanted: this.conns.wanted });

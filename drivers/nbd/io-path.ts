@@ -17,6 +17,7 @@ import type { NetworkManager } from './managers/network-manager.ts';
 import type { PerformanceMonitor } from './managers/performance-monitor.ts';
 import { mapCommand, type ExportCaps } from './command-map.ts';
 import { cmdOf, NbdCmd, RqState } from './request.ts';
+import type { MirrorPort } from './mirror/index.ts';
 
 
 export interface IoPathOptions {
@@ -96,6 +97,8 @@ export class IoPath implements ExportCaps, CacheHost {
   watching = false;
   /** Arms the silence watchdog; set by the device (it owns the connections). */
   watch: () => void = () => {};
+  /** A mirror device's replication (drivers/nbd/mirror): writes and FLUSHes fan out to every in-sync replica. */
+  mirror: MirrorPort | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -235,6 +238,18 @@ export class IoPath implements ExportCaps, CacheHost {
   }
 
   private send(r: NbdCmd, slot: ConnectionSlot): void {
+    if (this.mirror !== null && this.mirror.takes(r)) { this.mirror.fanOut(r, this.tagOf(r)); return; }
+    this.sendOn(r, slot);
+  }
+
+  /** The wire tag of a request, of a cache command, or of a mirror command. */
+  private tagOf(r: NbdCmd): number {
+    if (r.rq) return r.rq.tag;
+    return r.cacheSlot >= 0 ? this.tagBase + r.cacheSlot : (r as NbdCmd & { wireTag: number }).wireTag;
+  }
+
+  /** Puts a command on this connection (the mirror sends its legs and copies through here). */
+  sendOn(r: NbdCmd, slot: ConnectionSlot): void {
     // Corked only for a batch: a lone request's header and payload leave together anyway
     // (MSG_MORE), and a corked socket sends the full segments of a payload before the rest.
     if (!slot.corked && (this.batchOpen || this.pumping)) {
@@ -253,7 +268,7 @@ export class IoPath implements ExportCaps, CacheHost {
     r.tSent = this.engine.now;
     r.sends++;
     r.generation = slot.generation;
-    const tag = r.rq ? r.rq.tag : this.tagBase + r.cacheSlot;
+    const tag = this.tagOf(r);
     r.cookie = slot.generation * 0x1_0000_0000 + tag;
     if (slot.outstanding === 0) { slot.lastRxAt = r.tSent; if (!this.watching) this.watch(); }
     slot.outstanding++;
@@ -265,6 +280,7 @@ export class IoPath implements ExportCaps, CacheHost {
     if (bad !== null) {
       slot.outstanding--;
       const errno = errnoOf(bad.errno);
+      if (this.mirror !== null && this.mirror.owns(r)) { this.mirror.replied(r, errno, slot); return; } // the mirror drops that replica
       this.errors.fault('nbd-errno', slot.index, slot.server, errno, `request not sendable on this export: ${bad.reason}`, tag, r);
     }
   }
@@ -277,6 +293,7 @@ export class IoPath implements ExportCaps, CacheHost {
         slot.outstanding--;
         slot.repliesReceived++;
         if (slot.outstanding === 0 && slot.phase === 'draining') this.connIdle(slot);
+        if (this.mirror !== null && this.mirror.owns(r)) { this.mirror.replied(r, errno, slot); return; }
         if (errno !== 0 && errno !== ESHUTDOWN && isWrite(r.type) && this.engine.bugs.has('write-error-swallowed')) errno = 0; // injected
         // The error handler decides: ESHUTDOWN goes elsewhere, anything else fails the request.
         if (errno !== 0) { this.errors.fault('nbd-errno', slot.index, slot.server, errno, `server error ${errno}`, r.tag, r); return; }
@@ -349,6 +366,11 @@ export class IoPath implements ExportCaps, CacheHost {
 
   /** The error handler decided the request fails with `errno` (server: the one that answered, or -1). */
   fail(r: NbdCmd, errno: number, server: number): void {
+    this.finish(r, errno, server);
+  }
+
+  /** A mirrored request's legs are all resolved (drivers/nbd/mirror). */
+  completeMirrored(r: NbdCmd, errno: number, server: number): void {
     this.finish(r, errno, server);
   }
 
@@ -441,6 +463,7 @@ export class IoPath implements ExportCaps, CacheHost {
       this.send(r, this.conns[c]!);
     }
     this.connectivity();
+    if (this.mirror !== null) this.mirror.pump();
     if (outer) this.pumping = false;
     this.sending--;
     this.endBatch();
@@ -452,6 +475,7 @@ export class IoPath implements ExportCaps, CacheHost {
     const r = cmdOf(rq);
     if (r.state === RqState.FREE) return BLK_EH.DONE;
     if (r.state === RqState.SENT && this.engine.bugs.has('timeout-success')) { this.finish(r, 0, -1); return BLK_EH.DONE; } // injected
+    if (r.state === RqState.SENT && r.conn < 0) return BLK_EH.RESET_TIMER; // mirrored: its legs are watched per connection
     if (r.state === RqState.SENT) {
       this.errors.fault('timeout', r.conn, this.conns[r.conn]?.server ?? -1, 0, `request tag ${r.tag} timed out`, r.tag, r);
       return BLK_EH.RESET_TIMER;

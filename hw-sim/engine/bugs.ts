@@ -189,6 +189,18 @@ export const BUGS = [
     description: 'the server answers NBD_CMD_WRITE_ZEROES with success without zeroing anything: the old data stays',
     killers: [{ scenario: 'fault-mix-wide.toml' }],
   },
+  {
+    name: 'mirror-completes-after-one-replica',
+    layer: 'driver',
+    description: 'a mirror device completes a write once one in-sync replica acknowledged it: the write goes to that replica only and the others, still counted in sync, never get it',
+    killers: [{ scenario: 'multi-mirror.toml' }],
+  },
+  {
+    name: 'resync-skips-dirty-region',
+    layer: 'driver',
+    description: 'the resync of a returning mirror replica clears one dirty region in four without copying it, so the replica rejoins missing those writes',
+    killers: [{ scenario: 'multi-mirror.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

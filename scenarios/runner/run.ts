@@ -2,6 +2,7 @@
  * Running a built world to its end and turning it into a RunResult: jobs, checkers,
  * expectations, faults applied, digest.
  */
+import { mirrorVerdict } from './mirror-check.ts';
 import { cacheExpectations, cacheSummaryOf } from './cache-summary.ts';
 import type { Ns } from '../schema/types.ts';
 import { checkDevices } from './checks.ts';
@@ -77,6 +78,7 @@ export function resultOf(w: World): RunResult {
   }
   if (s.expect.crashLoss === true) expectations.push(crashLossVerdict(w));
   if (s.expect.corruptedReads === true) expectations.push(corruptedReadsVerdict(safety));
+  if (s.expect.mirrorInSync === true) expectations.push(mirrorVerdict(w));
   if (s.expect.cleanTransport === true) expectations.push(transportVerdict(w, acks?.serverProtocolErrors ?? 0));
   if (s.expect.wireCommands) expectations.push(...wireCommandVerdicts(s.expect, wireTally(w)));
   w.engine.trace.emit('runner', 'run.end', { jobs: jobs.length, ok: expectations.every((x) => x.ok) });

@@ -23,6 +23,7 @@ import { CrashLoss } from '../checkers/crash-loss.ts';
 import { startJobs } from './jobs.ts';
 import { runDeviceMgmt } from './mgmt.ts';
 import { nbdDeviceGroups, type NbdDeviceGroup } from '../schema/devices.ts';
+import { isMirror } from '../../drivers/nbd/config/backend.ts';
 import { buildVolumes, crashLosesData, startServers } from './servers.ts';
 import { drawSwarm } from './swarm.ts';
 import { drawShape } from './swarm-shape.ts';
@@ -166,7 +167,8 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
       if (spec && !crashLosesData(spec)) return;
       // A client crash loses every NBD device's cached writes; a server crash only its own devices'.
       const all = server === CLIENT_HOST;
-      for (const [name, t] of disks) if (!isRamDevice(name) && (all || servedBy(groups, name, server))) t.crash(at, server);
+      // A mirror's replica crash loses nothing acknowledged: the other replicas hold it, the resync restores it.
+      for (const [name, t] of disks) if (!isRamDevice(name) && (all || (servedBy(groups, name, server) && !mirrored(groups, name)))) t.crash(at, server);
     },
     clientCrash: (down) => {
       client.link.setImpairments({ up: !down });
@@ -221,6 +223,12 @@ function packetSink(onPacket: (tNs: Ns, packet: Uint8Array) => void): PcapSink {
       onPacket(t, chunk.subarray(16));
     },
   };
+}
+
+/** Whether NBD device `device` is a client-side mirror. */
+function mirrored(groups: readonly NbdDeviceGroup[], device: string): boolean {
+  const g = groups.find((x) => x.device === device);
+  return g !== undefined && isMirror(g.config);
 }
 
 /** Whether `server` is one of the servers of NBD device `device`. */

@@ -4,7 +4,7 @@
  * volume or a server's own disk — so a device over two different stores is refused before the
  * run, naming both; so is a `nbd-server-add` in the timeline that would add a different store.
  */
-import { deviceOfServer, mismatch } from '../../drivers/nbd/config/backend.ts';
+import { deviceOfServer, isMirror, mismatch } from '../../drivers/nbd/config/backend.ts';
 import type { NbdConfig } from '../../drivers/nbd/config/types.ts';
 import type { ServerSpec, TimelineEvent } from './types.ts';
 import { nbdDeviceGroups, splitDevice } from './devices.ts';
@@ -17,8 +17,11 @@ export function servedBackend(servers: readonly ServerSpec[], server: string, ex
 /** The first `[nbd] servers` entry whose served store differs from its device's: index and reason. */
 export function mixedServedBackend(nbd: NbdConfig, servers: readonly ServerSpec[]): { index: number; reason: string } | undefined {
   const first = new Map<string, { id: string; who: string }>();
+  const mirrors = new Set(nbd.exports.filter((e) => e.mode === 'mirror').map((e) => e.name));
   for (let i = 0; i < nbd.servers.length; i++) {
     const s = nbd.servers[i]!;
+    // A mirror's replicas are distinct stores the driver keeps equal (drivers/nbd/mirror).
+    if (mirrors.has(s.export)) continue;
     const id = servedBackend(servers, s.name, s.export);
     if (id === undefined) continue;
     const dev = deviceOfServer(s, nbd.servers, nbd.exports);
@@ -47,7 +50,7 @@ export function mixedAddedServer(
     if (argv[0] !== 'nbd-server-add' || argv[1] === undefined) continue;
     const group = device === undefined ? groups[0] : groups.find((g) => g.device === device);
     const first = group?.config.servers[0];
-    if (!group || !first) continue;
+    if (!group || !first || isMirror(group.config)) continue;
     const deviceId = nbd.backend ?? first.backend ?? servedBackend(servers, first.name, first.export);
     const name = argv[1];
     const id = argv[5] ?? servedBackend(servers, name, argv[3] ?? first.export);

@@ -75,5 +75,7 @@ export const expectSchema = z.strictObject({
     write_zeroes: int(1, Number.MAX_SAFE_INTEGER).optional().describe('Least NBD_CMD_WRITE_ZEROES commands the servers received.'),
   }).refine((w) => w.merged !== undefined || w.fua !== undefined || w.write_zeroes !== undefined, { message: 'give merged, fua or write_zeroes' }).optional()
     .describe('Commands the servers received on the wire (counted by the server, trace or not): proves merging, FUA and WRITE_ZEROES really reached the wire.'),
+  mirror_in_sync: z.boolean().optional()
+    .describe('Mirror devices: at the end every replica is back in sync and the replicas hold the same bytes over the whole export (read from each replica\'s disk).'),
   device: deviceSchema.optional().describe('How the NBD device ends: "ready" (default) or an expected failure ("failed" or { state, reason }).'),
 }).describe('What must hold for the run to pass.');

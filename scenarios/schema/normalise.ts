@@ -270,6 +270,7 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     crashLoss: e.crash_loss,
     ...(e.wire_commands ? { wireCommands: { merged: e.wire_commands.merged === true, fua: e.wire_commands.fua, writeZeroes: e.wire_commands.write_zeroes } } : {}),
     ...(e.corrupted_reads ? { corruptedReads: true } : {}),
+    ...(e.mirror_in_sync !== undefined ? { mirrorInSync: e.mirror_in_sync } : {}),
     ...(dev?.state === 'failed' ? { device: { state: 'failed' as const, reason: dev.reason } } : {}),
     ...(cache ? { cache } : {}),
   };

@@ -182,6 +182,8 @@ export interface Expectations {
   readonly wireCommands?: { readonly merged: boolean; readonly fua: number | undefined; readonly writeZeroes: number | undefined } | undefined;
   /** The safety checker must report corrupted reads (unknown content): an expected failure of data integrity. */
   readonly corruptedReads?: boolean;
+  /** Mirror devices: every replica in sync at the end, with the same bytes (scenarios/runner/mirror-check.ts). */
+  readonly mirrorInSync?: boolean;
   /** Set when the scenario expects the device to fail (`[expect] device = "failed"`); absent: it must not. */
   readonly device?: DeviceFailureExpectation | undefined;
   /** `[expect] cache`: the client cache's hit ratio, read-ahead hits and hit latency. */

@@ -112,3 +112,9 @@ export class BackendGuard {
     return id === this.id ? '' : mismatch(this.device, `server "${server}"`, id, this.from, this.id);
   }
 }
+
+/** Whether the device of these servers is a client-side mirror (its export has mode = "mirror"). */
+export function isMirror(cfg: { readonly servers: readonly ServerRef[]; readonly exports: readonly (ExportRef & { readonly mode?: string })[] }): boolean {
+  const first = cfg.servers[0];
+  return first !== undefined && cfg.exports.some((e) => e.name === first.export && e.mode === 'mirror');
+}

@@ -5,8 +5,8 @@ import type { NbdConfig } from './types.ts';
 
 function normalise(s: NbdSectionParsed): NbdConfig {
   const exports =
-    s.exports?.map((e) => ({ name: e.name, device: e.device, access: e.access })) ??
-    [...new Set(s.servers.map((sv) => sv.export))].map((n) => ({ name: n, device: undefined, access: 'rw' as const }));
+    s.exports?.map((e) => ({ name: e.name, device: e.device, access: e.access, mode: e.mode })) ??
+    [...new Set(s.servers.map((sv) => sv.export))].map((n) => ({ name: n, device: undefined, access: 'rw' as const, mode: 'shared' as const }));
   return {
     connectionMaxCount: s.connection_max_count,
     connectionPoolSize: s.connection_pool_size,
@@ -32,6 +32,8 @@ function normalise(s: NbdSectionParsed): NbdConfig {
     reconnect: { baseNs: s.reconnect.base, capNs: s.reconnect.cap, jitter: s.reconnect.jitter },
     tls: s.tls && { pskHex: s.tls.psk.toLowerCase(), identity: s.tls.identity, required: s.tls.required },
     backend: s.backend,
+    resyncRateBps: (s.resync_rate ?? 512e6) / 8,
+    resyncRegionBytes: s.resync_region_size ?? 64 * 1024,
     servers: s.servers.map((sv) => ({ name: sv.name, address: sv.address, port: sv.port, export: sv.export, backend: sv.backend, role: sv.role })),
     exports,
   };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { mixedBackend } from './backend.ts';
-import { duration, fraction, int, size } from './fields.ts';
+import { duration, fraction, int, rate, size } from './fields.ts';
 
 /** Spec limits ("Scalability Metrics"): 64 connections, 16 servers, 512 MB local cache. */
 export const NBD_LIMITS = {
@@ -33,6 +33,9 @@ const exportSchema = z.strictObject({
   device: z.string().regex(/^nbd[0-9]+$/, 'must be nbdN').optional().describe('Block device the export becomes, e.g. "nbd0" (default: nbdK for the K-th export).'),
   /** Permission per export (SecurityManager): "rw" or "ro". */
   access: z.enum(['rw', 'ro']).default('rw').describe('Permission on the export: "rw" or "ro".'),
+  /** drivers/nbd/mirror: "mirror" writes to every in-sync replica (each server its own disk). */
+  mode: z.enum(['shared', 'mirror']).default('shared')
+    .describe('shared: every server of the device serves one store (a shared volume); mirror: each server holds its own copy and the driver writes every write to all in-sync replicas, reads from any, and resynchronises a replica that missed writes.'),
 });
 
 const reconnectSchema = z.strictObject({
@@ -88,6 +91,8 @@ export const nbdSectionSchema = z
     reconnect: reconnectSchema.default({ base: 100_000_000, cap: 10_000_000_000, jitter: 0.2 }).describe('Backoff between reconnect attempts.'),
     tls: tlsSchema.optional().describe('STARTTLS with a pre-shared key on every connection.'),
     backend: backendId().optional().describe('Backend identity (what store the export is) every server of the device must serve; refused on a mismatch.'),
+    resync_rate: rate().optional().describe('Mirror devices: most bandwidth the background resync of a returning replica uses (default 512Mbit = 64 MB/s).'),
+    resync_region_size: size({ min: 4096, max: 2 ** 30, multipleOf: 4096 }).optional().describe('Mirror devices: the dirty-region granule (one bit of the bitmap; one resync copy) (default 64KiB).'),
     servers: z.array(serverSchema).default([]).describe('Servers to attach (default in a scenario: the first export of every [[server]]).'),
     exports: z.array(exportSchema).optional().describe('Exports and the devices they become (default: one per distinct export of `servers`).'),
   })
@@ -114,8 +119,17 @@ export const nbdSectionSchema = z
     if (backup >= 0 && !(c.server_failover_enabled && c.failover_enabled)) {
       issue(['servers', backup, 'role'], 'a backup server carries I/O only on failover: set server_failover_enabled and failover_enabled to true');
     }
-    const mixed = mixedBackend(c.servers, c.backend, c.exports);
-    if (mixed) issue(['servers', mixed.index, 'backend'], mixed.reason);
+    const mirrors = new Set((c.exports ?? []).filter((e) => e.mode === 'mirror').map((e) => e.name));
+    if (mirrors.size === 0) {
+      if (c.resync_rate !== undefined) issue(['resync_rate'], 'resynchronisation is for mirror devices: no export in nbd.exports has mode = "mirror"');
+      if (c.resync_region_size !== undefined) issue(['resync_region_size'], 'dirty regions are for mirror devices: no export in nbd.exports has mode = "mirror"');
+    }
+    const mirrorBackup = c.servers.findIndex((s) => s.role === 'backup' && mirrors.has(s.export));
+    if (mirrorBackup >= 0) issue(['servers', mirrorBackup, 'role'], 'a mirror device writes to every replica: its servers cannot be backups');
+    // Mirror replicas are distinct stores by design (the driver keeps them equal): no backend mixing check.
+    const shared = c.servers.filter((s) => !mirrors.has(s.export));
+    const mixed = mixedBackend(shared, c.backend, c.exports);
+    if (mixed) issue(['servers', c.servers.indexOf(shared[mixed.index]!), 'backend'], mixed.reason);
     if (c.exports) {
       const names = new Set(c.exports.map((e) => e.name));
       c.servers.forEach((s, i) => {

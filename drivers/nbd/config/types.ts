@@ -19,6 +19,8 @@ export interface NbdExportConfig {
   /** Block device name (nbdN); undefined lets the driver number devices in order. */
   readonly device: string | undefined;
   readonly access: 'rw' | 'ro';
+  /** 'mirror': client-side mirror over the device's servers (drivers/nbd/mirror). */
+  readonly mode?: 'shared' | 'mirror' | undefined;
 }
 
 export interface NbdReconnectConfig {
@@ -66,6 +68,10 @@ export interface NbdConfig {
   readonly tls: NbdTlsConfig | undefined;
   /** Backend identity every server of the device serves; undefined: learnt from the first server. */
   readonly backend?: string | undefined;
+  /** Mirror devices: resync bandwidth, bytes per second. */
+  readonly resyncRateBps: number;
+  /** Mirror devices: bytes per dirty-bitmap region. */
+  readonly resyncRegionBytes: number;
   readonly servers: readonly NbdServerConfig[];
   /** Listed exports, or one per distinct server export when the file lists none. */
   readonly exports: readonly NbdExportConfig[];

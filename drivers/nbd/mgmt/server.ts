@@ -3,12 +3,13 @@ import { MgmtUsageError, type MgmtCommand } from './types.ts';
 
 const SERVER_COLUMNS = [
   'index', 'name', 'address', 'port', 'export', 'role', 'health', 'carrying', 'backend', 'multi_conn', 'connections', 'live', 'completed', 'lat_p50_ns', 'lat_p99_ns', 'removed',
+  'sync', 'dirty_regions', 'resync_pct', 'resynced_bytes', 'dropouts',
 ];
 
 export const serverInfo: MgmtCommand = {
   name: 'nbd-server-info',
   usage: 'nbd-server-info',
-  summary: 'Servers of the device: address, export, role (primary/backup), health, whether it carries I/O now, backend, multi-conn, live connections, latency.',
+  summary: 'Servers of the device: address, export, role (primary/backup), health, whether it carries I/O now, backend, multi-conn, live connections, latency; on a mirror device each replica\'s sync state (in-sync, out-of-sync, resyncing), dirty regions, resync progress and bytes copied, drop-outs.',
   run(ctx, args) {
     const rows = indexedRows(ctx, `${devPrefix(ctx)}/server`, SERVER_COLUMNS.slice(1));
     return tableOf([this.name, ...args], `${ctx.device.opts.name}: servers`, SERVER_COLUMNS, rows);

@@ -103,7 +103,7 @@ export = "disk0"
       { name: 'a', address: undefined, port: 10809, export: 'disk0', role: 'primary', backend: undefined },
       { name: 'b', address: '10.0.0.3', port: 10810, export: 'disk0', role: 'primary', backend: undefined },
     ]);
-    expect(c.exports).toEqual([{ name: 'disk0', device: undefined, access: 'rw' }]);
+    expect(c.exports).toEqual([{ name: 'disk0', device: undefined, access: 'rw', mode: 'shared' }]);
   });
 });
 

@@ -1,0 +1,316 @@
+/**
+ * Client-side mirror (an export with mode = "mirror"): every server holds its own copy. A WRITE,
+ * TRIM or WRITE_ZEROES goes to every in-sync replica as a leg with the parent's tag, and the
+ * parent completes when each of them acknowledged it; a FLUSH goes to all of them; READs are
+ * balanced over in-sync replicas only (the load balancer's gate asks `readable`).
+ *
+ * A replica that cannot take its leg (no connection left or coming, an error reply) drops out of
+ * sync, unless it is the last in-sync one (then it is the device's data: its legs wait, as a
+ * single server's requests would). What it missed is its dirty bitmap: the regions of the writes
+ * it did not get, plus the regions it acknowledged since its last completed FLUSH (its host's
+ * crash may have lost them). The bitmap lives with the device, so it survives a client crash
+ * (as md's write-intent bitmap does on disk). When the replica is reachable again the resync
+ * (resync.ts) copies its dirty regions from an in-sync replica and it rejoins.
+ */
+import type { Engine } from '../../../hw-sim/engine/index.ts';
+import { EIO } from '../../../kernel/lib/errno.ts';
+import type { ConnectionSlot } from '../managers/connection-slot.ts';
+import { NBD_CMD_FLAG_FUA, NBD_CMD_FLUSH, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES } from '../protocol/uapi.ts';
+import { RqState, type NbdCmd } from '../request.ts';
+import { MirrorCmd } from './mirror-cmd.ts';
+import { Replica, regionsOf } from './replica.ts';
+
+/** What the mirror needs from the request path and the device. */
+export interface MirrorHost {
+  readonly conns: readonly ConnectionSlot[];
+  /** Puts a command on a connection (corked with the batch), as the request path sends its own. */
+  sendOn(cmd: NbdCmd, slot: ConnectionSlot): void;
+  /** A parent's legs are all resolved: complete it toward the block layer. */
+  complete(parent: NbdCmd, errno: number, server: number): void;
+  /** Whether server `s` is still attached (not removed by nbd-server-remove). */
+  present(s: number): boolean;
+}
+
+/** One fan-out, by parent tag. */
+interface Fan {
+  parent: NbdCmd | null;
+  serial: number;
+  pending: number;
+  acked: number;
+  errno: number;
+  lastConn: number;
+  lastServer: number;
+  write: boolean;
+}
+
+/** Phases a connection that may soon carry a leg can be in. */
+const COMING = new Set(['connect', 'handshake', 'transmission']);
+
+export class Mirror {
+  readonly replicas: Replica[] = [];
+  private readonly fans: Fan[] = [];
+  private readonly pool: MirrorCmd[] = [];
+  /** Legs sent and not replied to, or waiting for a connection with room. */
+  private readonly live = new Set<MirrorCmd>();
+  private readonly waiting: MirrorCmd[] = [];
+  /** Per region: writes in flight over it, and a generation bumped by every write's start and end. */
+  readonly busy = new Map<number, number>();
+  readonly gen = new Map<number, number>();
+  private serial = 0;
+  private ackSeq = 0;
+  private readonly oneReplicaBug: boolean;
+  private rr = 0;
+  private pumping = false;
+  private again = false;
+  /** Counters for nbd-server-info / stats. */
+  fanouts = 0;
+  legsSent = 0;
+  legsRequeued = 0;
+  /** Called when a replica may need a resync (it became reachable, or dropped out). */
+  onChange: () => void = () => {};
+
+  constructor(private readonly engine: Engine, private readonly src: string, readonly regionBytes: number, private readonly host: MirrorHost) {
+    this.oneReplicaBug = engine.bugs.has('mirror-completes-after-one-replica');
+  }
+
+  addReplica(server: number, exportBytes: number): void {
+    const r = new Replica(server);
+    // A replica added at run time holds nothing the device wrote: all of it is dirty.
+    if (exportBytes > 0 && this.replicas.some((x) => x.state === 'in-sync')) this.dropOut(r, 'added at run time', 0, exportBytes);
+    this.replicas[server] = r;
+  }
+
+  /** READs (and the balancer) may use this server: its replica holds every acknowledged write. */
+  readable(server: number): boolean {
+    return this.replicas[server]?.state === 'in-sync';
+  }
+
+  /** The request path's question before sending: does this command fan out? */
+  takes(r: NbdCmd): boolean {
+    if (r instanceof MirrorCmd) return false;
+    return r.type === NBD_CMD_WRITE || r.type === NBD_CMD_TRIM || r.type === NBD_CMD_WRITE_ZEROES || r.type === NBD_CMD_FLUSH;
+  }
+
+  owns(r: NbdCmd): r is MirrorCmd {
+    return r instanceof MirrorCmd;
+  }
+
+  get inSync(): number {
+    let n = 0;
+    for (const r of this.replicas) if (r && r.state === 'in-sync' && this.host.present(r.server)) n++;
+    return n;
+  }
+
+  /** Sends `parent` to every in-sync replica; it is on no connection itself (conn -1) until its legs resolve. */
+  fanOut(parent: NbdCmd, tag: number): void {
+    parent.state = RqState.SENT;
+    parent.conn = -1;
+    parent.tSent = this.engine.now;
+    parent.sends++;
+    const write = parent.type !== NBD_CMD_FLUSH;
+    const fan = (this.fans[tag] ??= { parent: null, serial: 0, pending: 0, acked: 0, errno: 0, lastConn: -1, lastServer: -1, write });
+    fan.parent = parent; fan.serial = ++this.serial; fan.pending = 0; fan.acked = 0; fan.errno = 0; fan.write = write;
+    fan.lastConn = -1; fan.lastServer = -1;
+    this.fanouts++;
+    if (write) this.writeStarts(parent.offset, parent.length);
+    // A resyncing replica gets new writes too (so its bitmap only shrinks); only in-sync ones count for completion.
+    const targets = this.replicas.filter((r) => r && r.state !== 'out-of-sync' && this.host.present(r.server));
+    // Injected mirror-completes-after-one-replica: one replica (in turn) gets the write, the others never do.
+    const chosen = this.oneReplicaBug && write && targets.length > 1 ? [targets[this.rr++ % targets.length]!] : targets;
+    for (const r of this.replicas) {
+      if (!r || !this.host.present(r.server) || chosen.includes(r)) continue;
+      if (write && (r.state === 'out-of-sync')) r.markDirty(parent.offset, parent.length, this.regionBytes);
+    }
+    for (const r of chosen) {
+      const leg = this.leg(tag, fan.serial, r.server, parent);
+      fan.pending++;
+      this.waiting.push(leg);
+    }
+    if (fan.pending === 0) { this.resolve(fan); return; }
+    this.pump();
+  }
+
+  /** Sends waiting legs whose replica has a connection with room; drops replicas that cannot come back soon. */
+  pump(): void {
+    // Completing a parent re-enters through the request path's pump: run the loop once more instead.
+    if (this.pumping) { this.again = true; return; }
+    this.pumping = true;
+    do {
+      this.again = false;
+      this.pumpOnce();
+    } while (this.again);
+    this.pumping = false;
+  }
+
+  private pumpOnce(): void {
+    for (let i = 0; i < this.waiting.length;) {
+      const leg = this.waiting[i]!;
+      const fan = this.fans[leg.parentTag];
+      if (!fan || fan.serial !== leg.serial) { this.waiting.splice(i, 1); this.free(leg); continue; }
+      const r = this.replicas[leg.replica]!;
+      if (r.state === 'out-of-sync' || !this.host.present(r.server)) {
+        this.waiting.splice(i, 1);
+        if (leg.type !== NBD_CMD_FLUSH) r.markDirty(leg.offset, leg.length, this.regionBytes);
+        this.legResolved(leg, false, 0);
+        continue;
+      }
+      const slot = this.connFor(r.server);
+      if (slot) {
+        this.waiting.splice(i, 1);
+        this.send(leg, slot);
+        continue;
+      }
+      if (!this.comingBack(r.server) && (r.state === 'resyncing' || this.inSync > 1)) {
+        this.dropOut(r, 'no connection left', 0, 0);
+        continue; // the loop finds this leg again and resolves it
+      }
+      i++;
+    }
+  }
+
+  /** A reply to a mirror command (the request path checked it was in flight on `slot`). */
+  replied(c: MirrorCmd, errno: number, slot: ConnectionSlot): void {
+    this.live.delete(c);
+    c.state = RqState.FREE;
+    const r = this.replicas[c.replica];
+    // A write that reached a replica already out of sync stays dirty there (it may be unflushed).
+    if (r && r.state === 'out-of-sync' && c.type !== NBD_CMD_FLUSH) r.markDirty(c.offset, c.length, this.regionBytes);
+    if (errno === 0 && r) {
+      if (c.type === NBD_CMD_FLUSH) for (const [g, s] of r.unflushed) { if (s <= c.seq) r.unflushed.delete(g); }
+      else if ((c.flags & NBD_CMD_FLAG_FUA) === 0) {
+        const seq = ++this.ackSeq;
+        const [a, b] = regionsOf(c.offset, c.length, this.regionBytes);
+        for (let g = a; g <= b; g++) r.unflushed.set(g, seq);
+      }
+    }
+    if (errno !== 0 && r && (r.state === 'resyncing' || (r.state === 'in-sync' && this.inSync > 1))) this.dropOut(r, `error ${errno} on a mirrored write`, c.offset, c.length);
+    this.legResolved(c, errno === 0, errno, slot);
+  }
+
+  /** A connection died: its legs go to another connection of their replica, or their replica drops out. */
+  connectionLost(slot: ConnectionSlot): void {
+    for (const c of this.live) {
+      if (c.kind !== 'leg' || c.state !== RqState.SENT || c.conn !== slot.index) continue;
+      this.live.delete(c);
+      c.state = RqState.REQUEUED;
+      c.conn = -1;
+      this.legsRequeued++;
+      this.waiting.push(c);
+    }
+  }
+
+  /**
+   * Connections changed: an in-sync replica with no connection up or coming drops out (while
+   * another is in sync), so what its host may have lost is dirty before it can serve again.
+   */
+  connectivity(): void {
+    for (const r of this.replicas) {
+      if (!r || r.state !== 'in-sync' || !this.host.present(r.server)) continue;
+      if (!this.comingBack(r.server) && this.inSync > 1) this.dropOut(r, 'no connection left', 0, 0);
+    }
+  }
+
+  /** The replica missed writes: out of sync, its unflushed regions (and [offset, +length)) dirty. */
+  dropOut(r: Replica, reason: string, offset: number, length: number): void {
+    if (length > 0) r.markDirty(offset, length, this.regionBytes);
+    for (const g of r.unflushed.keys()) r.dirty.add(g);
+    // Its writes in flight or waiting may land or not.
+    for (const c of this.live) if (c.replica === r.server && c.type !== NBD_CMD_FLUSH) r.markDirty(c.offset, c.length, this.regionBytes);
+    for (const c of this.waiting) if (c.replica === r.server && c.type !== NBD_CMD_FLUSH) r.markDirty(c.offset, c.length, this.regionBytes);
+    r.unflushed.clear();
+    if (r.state === 'in-sync') {
+      r.dropouts++;
+      r.lastReason = reason;
+      this.engine.trace.emit(this.src, 'mirror.dropout', { server: r.server, reason, dirty: r.dirty.size });
+    }
+    r.state = 'out-of-sync';
+    this.onChange();
+  }
+
+  /** The resync copied every dirty region and flushed them: the replica takes writes and reads again. */
+  rejoin(r: Replica): void {
+    r.state = 'in-sync';
+    r.rejoins++;
+    r.unflushed.clear();
+    this.engine.trace.emit(this.src, 'mirror.rejoin', { server: r.server, bytes: r.resyncedBytes });
+  }
+
+  /** A usable connection of `server` with room (least outstanding), or null. */
+  connFor(server: number): ConnectionSlot | null {
+    let best: ConnectionSlot | null = null;
+    for (const c of this.host.conns) {
+      if (c.server !== server || !c.canSend) continue;
+      if (!best || c.outstanding < best.outstanding) best = c;
+    }
+    return best;
+  }
+
+  /** Whether some connection of `server` is up or on its way up. */
+  comingBack(server: number): boolean {
+    return this.host.conns.some((c) => c.server === server && COMING.has(c.phase));
+  }
+
+  usable(server: number): boolean {
+    return this.host.conns.some((c) => c.server === server && c.usable);
+  }
+
+  private send(leg: MirrorCmd, slot: ConnectionSlot): void {
+    leg.state = RqState.QUEUED;
+    this.live.add(leg);
+    this.legsSent++;
+    this.host.sendOn(leg, slot);
+  }
+
+  private legResolved(leg: MirrorCmd, ok: boolean, errno: number, slot?: ConnectionSlot): void {
+    const fan = this.fans[leg.parentTag];
+    const r = this.replicas[leg.replica]!;
+    this.free(leg);
+    if (!fan || fan.serial !== leg.serial || fan.parent === null) return;
+    if (ok && (r.state === 'in-sync' || this.oneReplicaBug)) {
+      fan.acked++;
+      if (slot) { fan.lastConn = slot.index; fan.lastServer = slot.server; }
+    } else if (!ok && errno !== 0 && fan.errno === 0) fan.errno = errno;
+    if (--fan.pending === 0) this.resolve(fan);
+  }
+
+  private resolve(fan: Fan): void {
+    const parent = fan.parent!;
+    fan.parent = null;
+    if (fan.write) this.writeEnds(parent.offset, parent.length);
+    parent.conn = fan.lastConn;
+    this.host.complete(parent, fan.acked > 0 ? 0 : fan.errno || EIO, fan.lastServer);
+  }
+
+  private writeStarts(offset: number, length: number): void {
+    const [a, b] = regionsOf(offset, length, this.regionBytes);
+    for (let g = a; g <= b; g++) { this.busy.set(g, (this.busy.get(g) ?? 0) + 1); this.gen.set(g, (this.gen.get(g) ?? 0) + 1); }
+  }
+
+  private writeEnds(offset: number, length: number): void {
+    const [a, b] = regionsOf(offset, length, this.regionBytes);
+    for (let g = a; g <= b; g++) {
+      const n = (this.busy.get(g) ?? 1) - 1;
+      if (n === 0) this.busy.delete(g); else this.busy.set(g, n);
+      this.gen.set(g, (this.gen.get(g) ?? 0) + 1);
+    }
+  }
+
+  private leg(tag: number, serial: number, server: number, parent: NbdCmd): MirrorCmd {
+    const c = this.pool.pop() ?? new MirrorCmd(tag);
+    c.wireTag = tag;
+    c.kind = 'leg'; c.parentTag = tag; c.serial = serial; c.replica = server;
+    c.type = parent.type; c.flags = parent.flags; c.offset = parent.offset; c.length = parent.length; c.data = parent.data;
+    c.postFlush = false; c.sends = 0; c.conn = -1; c.retries = 0; c.error = 0; c.epoch = -1;
+    c.tQueued = this.engine.now; c.tSent = 0; c.tReplied = 0;
+    c.seq = this.ackSeq;
+    c.state = RqState.QUEUED;
+    return c;
+  }
+
+  private free(c: MirrorCmd): void {
+    c.state = RqState.FREE;
+    c.data = null;
+    this.live.delete(c);
+    if (c.kind === 'leg') this.pool.push(c);
+  }
+}
