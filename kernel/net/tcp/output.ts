@@ -204,7 +204,13 @@ export function tcpOutput(s: TcpSocket): void {
       if (len < mss) break;
       len -= len % mss;
     } else if (len === room && len < avail) {
-      // Window-limited: send whole segments only. A byte-counted cwnd (deflated by partial
+      // Window-limited, data in flight, no loss to repair, and a window of at least three full
+      // offload packets: defer a packet smaller than a full one until more ACKs open the window
+      // (Linux tcp_tso_should_defer, tso_win_divisor 3). Sending on every ACK would keep each
+      // packet as small as the one ACKed for ever (ACK clocking preserves packet sizes), each
+      // costing its own ACK. Small windows (loss recovery regimes) send as before.
+      if (len < s.maxSeg && s.sndNxt > s.sndUna && !cc.inRecovery && Math.min(s.sndWnd, cc.cwnd) >= 3 * s.maxSeg) break;
+      // Send whole segments only. A byte-counted cwnd (deflated by partial
       // ACKs) would otherwise end packets in a few-byte frame, each costing a frame and an ACK.
       if (len > mss) len -= len % mss;
       else if (len < mss && len * 2 < s.maxSndWnd && !s.swsOverride) break; // sender-side SWS avoidance
