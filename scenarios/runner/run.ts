@@ -4,6 +4,7 @@
  */
 import { mirrorVerdict } from './mirror-check.ts';
 import { cacheExpectations, cacheSummaryOf } from './cache-summary.ts';
+import { deviceSummaries } from './device-summary.ts';
 import type { Ns } from '../schema/types.ts';
 import { checkDevices } from './checks.ts';
 import { evaluate, jobResultOf } from './expect.ts';
@@ -50,7 +51,8 @@ export function resultOf(w: World): RunResult {
   const s = w.scenario;
   const endNs = w.engine.now;
   const jobs: JobResult[] = [];
-  for (const wl of w.workloads) for (const j of wl.report().jobs) jobs.push(jobResultOf(j));
+  const deviceOf = new Map(s.jobs.map((j) => [j.name, j.device]));
+  for (const wl of w.workloads) for (const j of wl.report().jobs) jobs.push({ ...jobResultOf(j), device: deviceOf.get(j.name) });
   const { safety, liveness, history } = checkDevices(s, w.disks, endNs, w.end === 'stalled' || w.end === 'threw');
   const dev = w.nbd?.device;
   const device = dev && { state: dev.state, reason: dev.failureReason };
@@ -89,6 +91,7 @@ export function resultOf(w: World): RunResult {
     virtualTimeNs: endNs,
     events: w.engine.eventsRun,
     ...(cache ? { cache } : {}),
+    ...(w.nbds.size > 0 ? { devices: deviceSummaries(w) } : {}),
     ...(failovers.length > 0 ? { failovers } : {}),
     // corrupted_reads: the violations are what the run must show (its own expectation says so).
     passed: expectations.every((x) => x.ok) && (safety.ok || s.expect.corruptedReads === true) && (liveness?.ok ?? true),

@@ -8,6 +8,7 @@
  * RunResult and digest.
  */
 import type { CacheSummary } from './cache-summary.ts';
+import type { DeviceSummary } from './device-summary.ts';
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { LivenessViolation } from '../checkers/liveness.ts';
 import type { SafetyViolation } from '../checkers/safety.ts';
@@ -50,6 +51,8 @@ export interface LatencySummary {
 
 export interface JobResult {
   readonly name: string;
+  /** The block device it ran on: nbd0, nbd1, ram0, … */
+  readonly device?: string;
   /** Completed data I/Os: reads, writes and trims (as `iops` counts them); flushes are in `flushes`. */
   readonly ios: number;
   /** Completed flushes (fsync), not among `ios` (absent: none). */
@@ -95,8 +98,10 @@ export interface RunResult {
   readonly livenessViolations: readonly LivenessViolation[];
   /** Outputs of `mgmt` timeline events, in order. */
   readonly mgmt: readonly (MgmtOutput & { readonly atNs: Ns })[];
-  /** What the client cache did (absent: no cache). */
+  /** What the first NBD device's client cache did, which `[expect] cache` checks (absent: no cache). */
   readonly cache?: CacheSummary;
+  /** Every NBD device: final state, servers, cache (absent or empty: none, e.g. RAM-disk jobs only). */
+  readonly devices?: readonly DeviceSummary[];
   /** Failovers the NBD devices measured: device, and ns from the first failed request to I/O flowing again. */
   readonly failovers?: readonly { readonly device: string; readonly ns: Ns }[];
 }

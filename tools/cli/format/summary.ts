@@ -2,7 +2,7 @@ import type { SafetyViolation } from '../../../scenarios/checkers/safety.ts';
 import type { RunResult } from '../../../scenarios/runner/types.ts';
 import type { LatencyOp, Percentile } from '../../../scenarios/schema/types.ts';
 import { renderTable } from './table.ts';
-import { formatByteRate, formatCount, formatNs, formatValue } from './units.ts';
+import { formatByteRate, formatBytes, formatCount, formatNs, formatValue } from './units.ts';
 
 const OPS: readonly LatencyOp[] = ['read', 'write', 'flush', 'trim'];
 const PCTS: readonly Percentile[] = ['p50', 'p99', 'p99.9'];
@@ -15,9 +15,11 @@ export function renderSummary(r: RunResult, replay: string): string {
     const ops = OPS.filter((op) => r.jobs.some((j) => j.latency[op] !== undefined));
     // I/Os as IOPS counts them (reads, writes, trims); flushes move no data and have their own column.
     // Bandwidth is bytes per second, as the spec states throughput.
-    const cols = ['job', 'I/Os', 'flushes', 'errors', 'IOPS', 'bandwidth', ...ops.flatMap((op) => PCTS.map((p) => `${op} ${p}`))];
+    // With jobs on several devices, each row says which.
+    const perDevice = new Set(r.jobs.map((j) => j.device)).size > 1;
+    const cols = ['job', ...(perDevice ? ['device'] : []), 'I/Os', 'flushes', 'errors', 'IOPS', 'bandwidth', ...ops.flatMap((op) => PCTS.map((p) => `${op} ${p}`))];
     const rows = r.jobs.map((j) => [
-      j.name, j.ios, j.flushes ?? 0, j.errors, formatCount(j.iops), formatByteRate(j.bandwidthBytesPerSec),
+      j.name, ...(perDevice ? [j.device ?? null] : []), j.ios, j.flushes ?? 0, j.errors, formatCount(j.iops), formatByteRate(j.bandwidthBytesPerSec),
       ...ops.flatMap((op) => PCTS.map((p) => {
         const v = j.latency[op]?.percentiles[p];
         return v === undefined ? null : formatNs(v);
@@ -25,15 +27,7 @@ export function renderSummary(r: RunResult, replay: string): string {
     ]);
     out += `\njobs\n${renderTable(cols, rows)}`;
   }
-  if (r.cache) {
-    const c = r.cache;
-    const cols = ['mode', 'hits', 'misses', 'hit ratio', 'read-ahead hits', 'evictions', 'absorbed writes', 'written back', 'hit p50', 'hit p99'];
-    const row = [c.mode, c.hits, c.misses, c.hitRatio.toFixed(3), c.readAheadHits, c.evictions, c.absorbedWrites, `${c.writeBackBytes} B`,
-      c.hits > 0 ? formatNs(c.hitLatency.p50) : null, c.hits > 0 ? formatNs(c.hitLatency.p99) : null];
-    out += `
-cache
-${renderTable(cols, [row])}`;
-  }
+  out += devicesSection(r);
   if (r.failovers && r.failovers.length > 0) {
     out += `\nfailover (first failed request → I/O flowing again)\n${renderTable(['device', 'time'], r.failovers.map((f) => [f.device, formatNs(f.ns)]))}`;
   }
@@ -59,6 +53,29 @@ ${renderTable(cols, [row])}`;
   }
   out += `\n${r.passed ? 'PASSED' : 'FAILED'}\n`;
   if (!r.passed) out += `replay: ${replay}\n`;
+  return out;
+}
+
+/** Every NBD device's final state and servers, then the client cache of each device that has one. */
+function devicesSection(r: RunResult): string {
+  let out = '';
+  const devices = r.devices ?? [];
+  if (devices.length > 0) {
+    const rows = devices.map((d) => {
+      const jobs = r.jobs.filter((j) => j.device === d.name);
+      return [d.name, d.state, d.servers.join(', '), jobs.length, jobs.reduce((n, j) => n + j.ios, 0), jobs.reduce((n, j) => n + j.errors, 0), d.reason ?? null];
+    });
+    out += `\ndevices\n${renderTable(['device', 'state', 'servers', 'jobs', 'I/Os', 'errors', 'failure'], rows)}`;
+  }
+  const caches = devices.length > 0
+    ? devices.flatMap((d) => (d.cache ? [[d.name, d.cache] as const] : []))
+    : r.cache ? [['', r.cache] as const] : [];
+  if (caches.length > 0) {
+    const cols = ['device', 'mode', 'hits', 'misses', 'hit ratio', 'read-ahead hits', 'evictions', 'absorbed writes', 'written back', 'hit p50', 'hit p99'];
+    const rows = caches.map(([name, c]) => [name, c.mode, c.hits, c.misses, c.hitRatio.toFixed(3), c.readAheadHits, c.evictions, c.absorbedWrites, formatBytes(c.writeBackBytes),
+      c.hits > 0 ? formatNs(c.hitLatency.p50) : null, c.hits > 0 ? formatNs(c.hitLatency.p99) : null]);
+    out += `\ncache\n${renderTable(cols, rows)}`;
+  }
   return out;
 }
 
@@ -99,6 +116,8 @@ export function runJson(r: RunResult, replay: string): Record<string, unknown> {
     passed: r.passed,
     expectations: r.expectations.map((e) => ({ name: e.name, ok: e.ok, actual: e.actual, limit: e.limit })),
     jobs: r.jobs,
+    devices: r.devices ?? [],
+    failovers: r.failovers ?? [],
     faults: r.faults,
     violations: { safety: r.safetyViolations, liveness: r.livenessViolations },
     mgmt: r.mgmt,
