@@ -273,7 +273,14 @@ export class IoPath implements ExportCaps, CacheHost {
     if (slot.outstanding === 0) { slot.lastRxAt = r.tSent; if (!this.watching) this.watch(); }
     slot.outstanding++;
     slot.requestsSent++;
-    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.send', { id: r.rq ? r.rq.id : -1, tag, gen: slot.generation, cmd: r.type, off: r.offset, len: r.length, conn: slot.index, sends: r.sends });
+    if (this.engine.trace.enabled) {
+      const id = r.rq ? r.rq.id : -1;
+      this.engine.trace.emit(this.opts.src, 'rq.send', { id, tag, gen: slot.generation, cmd: r.type, off: r.offset, len: r.length, conn: slot.index, sends: r.sends });
+      // Trace context: the request's bytes and its cookie at the server name the request.
+      const sock = slot.socket;
+      this.net.fileRequest(slot, r.cookie, id);
+      if (id >= 0 && sock?.flow !== undefined) this.engine.trace.requestIds.set(`${sock.flow}#${r.cookie}`, id);
+    }
     r.tag = tag;
     if (this.engine.bugs.has('fua-dropped')) r.flags &= ~NBD_CMD_FLAG_FUA; // injected: FUA never reaches the wire
     const bad = slot.transmission!.submit(r);

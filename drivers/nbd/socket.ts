@@ -3,7 +3,7 @@
  * `struct socket`), opened from the host's net stack. Server names resolve to host addresses.
  * Unit tests may give the driver another SocketFactory (an in-test network).
  */
-import { parseIp } from '../../hw-sim/net/packet.ts';
+import { ipToString, parseIp } from '../../hw-sim/net/packet.ts';
 import { EIO, errnoOf } from '../../kernel/lib/errno.ts';
 import type { NetError } from '../../kernel/net/errors.ts';
 import type { NetStack } from '../../kernel/net/stack.ts';
@@ -25,6 +25,10 @@ export interface NbdSocket {
   close(): void;
   /** Aborts with RST. */
   reset(): void;
+  /** Trace context: `addr:port` of our end, as the server sees its peer (kernel sockets only). */
+  readonly flow?: string;
+  /** Trace context: the bytes sent from now on are block request `rid`'s (never on the wire). */
+  markRequest?(rid: number): void;
 }
 
 export interface SocketEvents {
@@ -80,4 +84,6 @@ class KernelSocket implements NbdSocket {
   uncork(): void { this.s.setCork(false); }
   close(): void { this.s.close(); }
   reset(): void { this.s.abort(); }
+  get flow(): string { return `${ipToString(this.s.localAddr)}:${this.s.localPort}`; }
+  markRequest(rid: number): void { this.s.markRequest(rid); }
 }

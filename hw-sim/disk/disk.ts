@@ -48,6 +48,8 @@ interface DiskRequest {
   done: DoneCallback | null;
   onRead: ReadCallback | null;
   onStatus: StatusCallback | null;
+  /** Trace context: the block request served (-1: none). */
+  rid: number;
   submittedAt: number;
   error: BlockError | null;
   event: EventHandle | null;
@@ -115,24 +117,25 @@ export class VirtualDisk {
     return this.store.allocatedBytes;
   }
 
-  read(offset: number, length: number, cb: ReadCallback): void {
-    this.submit(this.request('read', offset, length, null, false, false, null, cb, null));
+  // `rid`: trace context, the block request this operation serves (its records name it); -1 none.
+  read(offset: number, length: number, cb: ReadCallback, rid = -1): void {
+    this.submit(this.request('read', offset, length, null, false, false, null, cb, null, rid));
   }
   /** `data` is kept by reference until the write completes (it is applied then). */
-  write(offset: number, data: Uint8Array, fua: boolean, cb: DoneCallback): void {
-    this.submit(this.request('write', offset, data.length, data, fua, false, cb, null, null));
+  write(offset: number, data: Uint8Array, fua: boolean, cb: DoneCallback, rid = -1): void {
+    this.submit(this.request('write', offset, data.length, data, fua, false, cb, null, null, rid));
   }
-  flush(cb: DoneCallback): void {
-    this.submit(this.request('flush', 0, 0, null, false, false, cb, null, null));
+  flush(cb: DoneCallback, rid = -1): void {
+    this.submit(this.request('flush', 0, 0, null, false, false, cb, null, null, rid));
   }
-  trim(offset: number, length: number, fua: boolean, cb: DoneCallback): void {
-    this.submit(this.request('trim', offset, length, null, fua, true, cb, null, null));
+  trim(offset: number, length: number, fua: boolean, cb: DoneCallback, rid = -1): void {
+    this.submit(this.request('trim', offset, length, null, fua, true, cb, null, null, rid));
   }
-  zero(offset: number, length: number, mayTrim: boolean, fua: boolean, cb: DoneCallback): void {
-    this.submit(this.request('zero', offset, length, null, fua, mayTrim, cb, null, null));
+  zero(offset: number, length: number, mayTrim: boolean, fua: boolean, cb: DoneCallback, rid = -1): void {
+    this.submit(this.request('zero', offset, length, null, fua, mayTrim, cb, null, null, rid));
   }
-  blockStatus(offset: number, length: number, cb: StatusCallback): void {
-    this.submit(this.request('status', offset, length, null, false, false, null, null, cb));
+  blockStatus(offset: number, length: number, cb: StatusCallback, rid = -1): void {
+    this.submit(this.request('status', offset, length, null, false, false, null, null, cb, rid));
   }
 
   /** Power loss: the cache and every queued or in-service request vanish without completing. */
@@ -167,11 +170,11 @@ export class VirtualDisk {
   }
 
   private request(op: DiskOp, offset: number, length: number, data: Uint8Array | null, fua: boolean, mayTrim: boolean,
-    done: DoneCallback | null, onRead: ReadCallback | null, onStatus: StatusCallback | null): DiskRequest {
+    done: DoneCallback | null, onRead: ReadCallback | null, onStatus: StatusCallback | null, rid: number): DiskRequest {
     let r = this.freeRecords.pop();
     if (r === undefined) {
       const rec: DiskRequest = {
-        op, offset, length, data, fua, mayTrim, done, onRead, onStatus, submittedAt: 0, error: null, event: null, fire: () => this.complete(rec),
+        op, offset, length, data, fua, mayTrim, done, onRead, onStatus, rid, submittedAt: 0, error: null, event: null, fire: () => this.complete(rec),
       };
       r = rec;
     } else {
@@ -184,6 +187,7 @@ export class VirtualDisk {
       r.done = done;
       r.onRead = onRead;
       r.onStatus = onStatus;
+      r.rid = rid;
     }
     r.submittedAt = this.engine.now;
     r.error = null;
@@ -202,7 +206,9 @@ export class VirtualDisk {
   }
 
   private submit(r: DiskRequest): void {
-    if (this.engine.trace.enabled) this.engine.trace.emit(this.name, 'disk.submit', { op: r.op, off: r.offset, len: r.length, fua: r.fua });
+    if (this.engine.trace.enabled) this.engine.trace.emit(this.name, 'disk.submit', r.rid >= 0
+      ? { op: r.op, off: r.offset, len: r.length, fua: r.fua, rid: r.rid }
+      : { op: r.op, off: r.offset, len: r.length, fua: r.fua });
     if (r.op !== 'flush') r.error = checkRange(this.size, r.offset, r.length);
     if (this.inService.size < this.model.queueDepth) this.start(r);
     else this.waiting.push(r);
@@ -256,7 +262,9 @@ export class VirtualDisk {
     }
     this.count(r);
     if (this.engine.trace.enabled) {
-      this.engine.trace.emit(this.name, 'disk.done', { op: r.op, off: r.offset, len: r.length, err: r.error, ns: this.engine.now - r.submittedAt });
+      this.engine.trace.emit(this.name, 'disk.done', r.rid >= 0
+        ? { op: r.op, off: r.offset, len: r.length, err: r.error, ns: this.engine.now - r.submittedAt, rid: r.rid }
+        : { op: r.op, off: r.offset, len: r.length, err: r.error, ns: this.engine.now - r.submittedAt });
     }
     if (this.waitHead < this.waiting.length) {
       const next = this.waiting[this.waitHead]!;

@@ -28,6 +28,11 @@ export type TraceSubscriber = (r: TraceRecord) => void;
  */
 export class TraceBus {
   enabled = true;
+  /**
+   * Trace context across hosts, never seen by the simulation: a request's sender files its id
+   * under `flow#cookie` (the flow as the receiver sees its peer), the receiver's records look it up.
+   */
+  readonly requestIds = new Map<string, number>();
   private seq = 0;
   private readonly subscribers: TraceSubscriber[] = [];
   private readonly hash: Hash = createHash('sha256');

@@ -42,7 +42,7 @@ export function splitGso(p: Packet): Packet[] {
     const len = framePayloadBytes(p, k);
     const f: Packet = {
       src: p.src, dst: p.dst, proto: p.proto, ipId: (p.ipId + k) & 0xffff, ttl: p.ttl,
-      payload: p.payload.subarray(off, off + len), gsoSize: 0, corrupt: p.corrupt,
+      payload: p.payload.subarray(off, off + len), gsoSize: 0, corrupt: p.corrupt, ...(p.rids ? { rids: p.rids } : {}),
     };
     if (tcp) {
       let flags = tcp.flags;
@@ -64,7 +64,7 @@ export function headFrames(p: Packet, k: number): Packet {
   if (k >= frameCount(p)) return p;
   const head: Packet = {
     src: p.src, dst: p.dst, proto: p.proto, ipId: p.ipId, ttl: p.ttl,
-    payload: p.payload.subarray(0, k * p.gsoSize), gsoSize: k > 1 ? p.gsoSize : 0, corrupt: p.corrupt,
+    payload: p.payload.subarray(0, k * p.gsoSize), gsoSize: k > 1 ? p.gsoSize : 0, corrupt: p.corrupt, ...(p.rids ? { rids: p.rids } : {}),
   };
   const tcp = p.tcp;
   if (tcp) {

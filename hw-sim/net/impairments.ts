@@ -67,7 +67,7 @@ export function corruptionOf(p: Packet): number | undefined {
 export function corruptPacket(p: Packet, rng: Rng): Packet {
   const q: Packet = {
     src: p.src, dst: p.dst, proto: p.proto, ipId: p.ipId, ttl: p.ttl,
-    payload: p.payload, gsoSize: p.gsoSize, corrupt: true,
+    payload: p.payload, gsoSize: p.gsoSize, corrupt: true, ...(p.rids ? { rids: p.rids } : {}),
   };
   if (p.tcp) q.tcp = p.tcp;
   if (p.udp) q.udp = p.udp;

@@ -256,9 +256,13 @@ export class Link {
     const firstFrameNs = frames === 1 ? now
       : start + delay + serialisationNs(frameWireBytes(IPV4_HEADER_BYTES + l4HeaderBytes(p), p.gsoSize), this.rateBps);
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emit(this.src, 'frame', p.corrupt
-      ? { dir: d.name, seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames, corrupt: true }
-      : { dir: d.name, seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames });
+    if (tr.enabled) {
+      const r: Record<string, unknown> = p.corrupt
+        ? { dir: d.name, seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames, corrupt: true }
+        : { dir: d.name, seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames };
+      if (p.rids) r['rids'] = p.rids;
+      tr.emit(this.src, 'frame', r);
+    }
     if (d.to) d.to.receive(p, firstFrameNs < now ? firstFrameNs : now);
   }
 }

@@ -217,9 +217,13 @@ export class Nic {
     const p = this.txPkts[this.txDone % this.cfg.txRingSize]!;
     this.txDone++;
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emit(this.src, 'nic.tx', dropped
-      ? { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p), dropped: true }
-      : { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p) });
+    if (tr.enabled) {
+      const d: Record<string, unknown> = dropped
+        ? { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p), dropped: true }
+        : { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p) };
+      if (p.rids) d['rids'] = p.rids;
+      tr.emit(this.src, 'nic.tx', d);
+    }
     this.irq.raise(this.cfg.txIrqLine);
   }
 
@@ -288,7 +292,9 @@ export class Nic {
     if (this.rxCorruptRate > 0) this.maybeCorruptDma(this.rxReadyN);
     if (tr.enabled) {
       const p = this.rxQ.at(this.rxReadyN)!;
-      tr.emit(this.src, 'nic.rx', { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p) });
+      tr.emit(this.src, 'nic.rx', p.rids
+        ? { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p), rids: p.rids }
+        : { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p) });
     }
     this.rxReadyN++;
     this.irq.raise(this.cfg.rxIrqLine);

@@ -65,6 +65,11 @@ export interface Packet {
    * Internet checksum, so a receiver with checksum verification drops such a packet.
    */
   corrupt: boolean;
+  /**
+   * Trace context, never on the wire (pcap and checksums ignore it): the ids of the block requests
+   * whose bytes this packet carries, so every hop's trace record names them.
+   */
+  rids?: readonly number[];
 }
 
 export function ipToString(a: IpAddr): string {

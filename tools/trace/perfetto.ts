@@ -1,6 +1,6 @@
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { TraceHeader } from './format.ts';
-import { requestTimelines, type RequestTimeline } from './latency.ts';
+import { lastStage, requestTimelines, SERVER_STAGES, type RequestTimeline } from './latency.ts';
 
 /** One Chrome trace-event (the JSON format ui.perfetto.dev and chrome://tracing open). */
 export interface ChromeEvent {
@@ -120,9 +120,6 @@ export function toChromeTrace(header: TraceHeader | undefined, records: Iterable
   return { traceEvents: events, displayTimeUnit: 'ns', metadata: header ? { ...header } : {} };
 }
 
-/** Stages on the server host (the rest are the client's). */
-const SERVER_STAGES = new Set(['server queue', 'disk', 'server send']);
-
 /**
  * Each request's stages as slices on `requests` lanes of the host that spent them (a lane per
  * request in flight there, so slices nest), joined by flow arrows client → server → client.
@@ -140,20 +137,24 @@ function requestFlows(ts: readonly RequestTimeline[], track: (src: string) => { 
   for (const t of ts) {
     const start = t.points.start!;
     const client = lane(CLIENT, start, t.points.completed!);
-    const srvFrom = t.points.serverRx;
-    const srvTo = t.points.serverReply ?? t.points.diskDone ?? srvFrom;
+    const srvFrom = t.points.reqRx ?? t.points.serverRx;
+    const srvTo = t.points.replyTx ?? t.points.serverReply ?? t.points.diskDone ?? srvFrom;
     const server = t.server && srvFrom !== undefined && srvTo !== undefined ? lane(t.server, srvFrom, srvTo) : undefined;
     let at = start;
     const name = `${t.op} ${t.id}`;
     const flow = (ph: 's' | 't' | 'f', where: { pid: number; tid: number }, ts: number): void => {
       events.push({ name, ph, ts: us(ts), ...where, cat: 'request-flow', id: String(t.id), ...(ph === 'f' ? { bp: 'e' as const } : {}) });
     };
+    // Arrows: leaving the client (wire out), arriving at the server, arriving back at the client.
+    let sent = false;
+    let served = false;
     for (const [stage, ns] of t.stages) {
-      const where = server && SERVER_STAGES.has(stage) ? server : client;
+      const last = lastStage(stage);
+      const where = server && SERVER_STAGES.has(last) ? server : client;
       events.push({ name: stage, ph: 'X', ts: us(at), dur: us(ns), ...where, cat: 'request-stage', args: { request: t.id, op: t.op, ns } });
-      if (server && stage.startsWith('request out')) flow('s', client, at);
-      if (server && stage === 'server queue') flow('t', server, at);
-      if (server && stage.startsWith('reply back')) flow('f', client, at);
+      if (server && !sent && last === 'wire out') { flow('s', client, at); sent = true; }
+      else if (server && sent && !served && where === server) { flow('t', server, at); served = true; }
+      else if (server && served && where === client) { flow('f', client, at); served = false; }
       at += ns;
     }
   }

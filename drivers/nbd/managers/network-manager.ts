@@ -1,3 +1,4 @@
+import { NBD_EXTENDED_REQUEST_MAGIC, NBD_EXTENDED_REQUEST_SIZE, NBD_REQUEST_MAGIC, NBD_REQUEST_SIZE } from '../protocol/uapi.ts';
 import type { Engine, EventHandle } from '../../../hw-sim/engine/index.ts';
 import type { ConnectionSlot } from './connection-slot.ts';
 
@@ -43,6 +44,10 @@ export class NetworkManager {
   batches = 0;
   /** Sends the socket took only partly (send buffer full). */
   shortSends = 0;
+  /** Trace context: cookie → block request id of the requests submitted, by slot index. */
+  private readonly cookieRid: (Map<number, number> | undefined)[] = [];
+  /** Trace context: held-back buffers that start a request's bytes. */
+  private readonly unsentRid = new WeakMap<Uint8Array, number>();
 
   constructor(
     private readonly engine: Engine,
@@ -58,6 +63,11 @@ export class NetworkManager {
     const sock = slot.socket;
     if (!sock) return;
     slot.bytesSent += bytes.length;
+    const rid = this.cookieRid[slot.index] !== undefined ? this.ridOfHeader(slot, bytes) : undefined;
+    if (rid !== undefined) {
+      if (slot.unsent.length > 0) this.unsentRid.set(bytes, rid);
+      else if (!slot.tls?.open) sock.markRequest?.(rid);
+    }
     if (slot.tls?.open) {
       this.tlsTx(slot).append(bytes);
       if (!slot.corked) this.sealOpenRecord(slot);
@@ -74,6 +84,27 @@ export class NetworkManager {
       slot.unsent.push(n === 0 ? bytes : bytes.subarray(n));
       slot.unsentBytes += bytes.length - n;
     }
+  }
+
+  /**
+   * Trace context: the request with this cookie is block request `rid` (-1: none). Its header may
+   * leave later (a FLUSH waits for earlier writes' replies), so the mark goes in with the header.
+   */
+  fileRequest(slot: ConnectionSlot, cookie: number, rid: number): void {
+    (this.cookieRid[slot.index] ??= new Map()).set(cookie, rid);
+  }
+
+  /** The block request a request header (28 or 32 bytes, by its magic) belongs to. */
+  private ridOfHeader(slot: ConnectionSlot, b: Uint8Array): number | undefined {
+    if (b.length !== NBD_REQUEST_SIZE && b.length !== NBD_EXTENDED_REQUEST_SIZE) return undefined;
+    const magic = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+    if (magic !== NBD_REQUEST_MAGIC && magic !== NBD_EXTENDED_REQUEST_MAGIC) return undefined;
+    const u32 = (o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+    const m = this.cookieRid[slot.index]!;
+    const cookie = u32(8) * 0x1_0000_0000 + u32(12);
+    const rid = m.get(cookie);
+    m.delete(cookie);
+    return rid ?? -1;
   }
 
   /** Handshake bytes: sent at once (corking does not hold them). */
@@ -116,6 +147,8 @@ export class NetworkManager {
     let i = 0;
     for (; i < list.length; i++) {
       const b = list[i]!;
+      const rid = this.unsentRid.get(b);
+      if (rid !== undefined) sock.markRequest?.(rid);
       const n = sock.send(b);
       slot.unsentBytes -= n;
       if (n < b.length) {

@@ -170,6 +170,7 @@ function processAck(s: TcpSocket, off: number, len: number, flags: number, ack: 
   s.sndUna = ackOff;
   if (s.sndNxt < ackOff) s.sndNxt = ackOff;
   s.sndq.release(ackOff);
+  s.traceMarks?.release(ackOff);
   const phase = s.cc.onAck(acked, ackOff, flightBefore);
   if (phase === 'partial') retransmitHead(s);
   if (s.sndMax > s.sndUna) s.rtxTimer.arm(s.rtt.rtoNs);

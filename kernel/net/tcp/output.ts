@@ -42,6 +42,10 @@ function emit(s: TcpSocket, off: number, payload: Uint8Array, flags: number, gso
     ? synHeader(s, seq, ack, flags, window)
     : { sport: s.localPort, dport: s.remotePort, seq, ack, flags, window };
   const p: Packet = { src: s.localAddr, dst: s.remoteAddr, proto: IPPROTO_TCP, ipId: 0, ttl: 64, tcp, payload, gsoSize, corrupt: false };
+  if (s.traceMarks !== null && payload.length > 0) {
+    const rids = s.traceMarks.ridsIn(off, off + payload.length);
+    if (rids) p.rids = rids;
+  }
   s.host.stats.tcpOutSegs += gsoSize > 0 ? Math.ceil(payload.length / gsoSize) : 1;
   s.lastSendNs = s.host.clock.now();
   if (payload.length > 0 && s.tsqLimit > 0) {

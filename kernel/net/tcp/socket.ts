@@ -9,6 +9,7 @@ import { RecvBuffer } from './recv-buffer.ts';
 import { RttEstimator } from './rtt.ts';
 import { SendQueue, type SendChunk } from './send-queue.ts';
 import { TxInFlight } from './tx-inflight.ts';
+import { TraceMarks } from './trace-marks.ts';
 import { isSynchronized, sendsData, type TcpState } from './state.ts';
 import { deliver, maybeWindowUpdate } from './deliver.ts';
 import { checkPort, positive, segLimit, type TcpInfo, type TcpSocketOptions } from './options.ts';
@@ -118,6 +119,8 @@ export class TcpSocket implements TxOwner {
   lastSendNs = 0;
   lastRecvNs = 0;
   userClosed = false;
+  /** Which request's bytes are where in the send stream (only once markRequest was called). */
+  traceMarks: TraceMarks | null = null;
   released = false;
   listener: TcpListener | null = null;
 
@@ -184,6 +187,14 @@ export class TcpSocket implements TxOwner {
     if (n < len) this.writeBlocked = true;
     if (sendsData(this.state) && (!more || n < len)) tcpOutput(this);
     return n;
+  }
+
+  /**
+   * Trace context: the bytes sent from now on belong to block request `rid` (-1: to none), so the
+   * segments carrying them name it. Never on the wire.
+   */
+  markRequest(rid: number): void {
+    (this.traceMarks ??= new TraceMarks()).mark(this.sndq.end, rid);
   }
 
   /** Read-into API: copies up to `len` received bytes; returns the count (0: nothing yet). */

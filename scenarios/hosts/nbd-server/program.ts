@@ -156,6 +156,12 @@ export class NbdServerProgram {
     // After STARTTLS: the simulated TLS-PSK channel (drivers/nbd/security), records on the socket.
     let tls: TlsChannel | null = null;
     let session: ServerSession | null = null;
+    // Trace context: the client's block request id of each cookie in flight here (from the client's
+    // filing on the trace bus); cookies are reused per tag, so this holds at most one per tag.
+    const peer = `${ipToString(sock.remoteAddr)}:${sock.remotePort}`;
+    const rids = new Map<number, number>();
+    const ridOf = (hi: unknown, lo: unknown): number | undefined =>
+      typeof hi === 'number' && typeof lo === 'number' ? rids.get(hi * 0x1_0000_0000 + lo) : undefined;
     session = this.server.accept({
       send: (b, more) => { if (tls?.open) writer.write(tls.seal(b)); else writer.write(b, more); },
       close: () => writer.end(),
@@ -172,7 +178,24 @@ export class NbdServerProgram {
         tls.start();
       },
       schedule: (ns, fn) => { engine.schedule(ns, fn, 'nbd-server.delay'); },
-      trace: (kind, data) => engine.trace.emit(connSrc, `nbd.${kind}`, data),
+      trace: (kind, data) => {
+        if (data !== undefined && data['rid'] === undefined && (kind === 'reply' || kind === 'refused')) {
+          const rid = ridOf(data['cookieHi'], data['cookieLo']);
+          if (rid !== undefined) data = { ...data, rid };
+        }
+        engine.trace.emit(connSrc, `nbd.${kind}`, data);
+      },
+      requestId: (hi, lo) => {
+        if (!engine.trace.enabled) return undefined;
+        const cookie = hi * 0x1_0000_0000 + lo;
+        const key = `${peer}#${cookie}`;
+        const rid = engine.trace.requestIds.get(key);
+        engine.trace.requestIds.delete(key);
+        if (rid === undefined) rids.delete(cookie);
+        else rids.set(cookie, rid);
+        return rid;
+      },
+      replyStarts: (hi, lo) => { if (engine.trace.enabled) writer.mark(rids.get(hi * 0x1_0000_0000 + lo) ?? -1); },
     }, { address: ipToString(sock.remoteAddr) });
     const s = session;
     this.conns.set(s, sock);

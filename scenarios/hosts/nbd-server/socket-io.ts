@@ -7,6 +7,10 @@ import type { TcpSocket } from '../../../kernel/net/tcp/socket.ts';
  */
 export class SocketWriter {
   private readonly pending: Uint8Array[] = [];
+  /** Trace context: the request id whose bytes start with pending[i] (undefined: no change). */
+  private readonly pendingRids: (number | undefined)[] = [];
+  /** Trace context: the request the next write belongs to (null: unchanged). */
+  private nextRid: number | null = null;
   private head = 0;
   /** Offset into pending[head] already accepted by the socket. */
   private off = 0;
@@ -26,14 +30,24 @@ export class SocketWriter {
   /** `more`: another piece of the same message follows at once (MSG_MORE). */
   write(bytes: Uint8Array, more = false): void {
     if (bytes.length === 0 || this.sock.state === 'CLOSED') return;
+    const rid = this.nextRid;
+    this.nextRid = null;
     if (this.head === this.pending.length) {
+      if (rid !== null) this.sock.markRequest(rid);
       const n = this.sock.send(bytes, 0, bytes.length, more);
       if (n === bytes.length) return;
       this.pending.push(bytes.slice(n));
+      this.pendingRids.push(undefined);
       this.off = 0;
       return;
     }
     this.pending.push(bytes.slice());
+    this.pendingRids.push(rid ?? undefined);
+  }
+
+  /** Trace context: the next bytes written are block request `rid`'s reply (-1: no request's). */
+  mark(rid: number): void {
+    this.nextRid = rid;
   }
 
   /** Closes (FIN) once everything written has been handed to the socket. */
@@ -46,6 +60,8 @@ export class SocketWriter {
     while (this.head < this.pending.length) {
       if (this.sock.state === 'CLOSED') return;
       const b = this.pending[this.head]!;
+      const rid = this.off === 0 ? this.pendingRids[this.head] : undefined;
+      if (rid !== undefined) this.sock.markRequest(rid);
       const n = this.sock.send(b, this.off, b.length - this.off);
       this.off += n;
       if (this.off < b.length) return;
@@ -53,6 +69,7 @@ export class SocketWriter {
       this.off = 0;
     }
     this.pending.length = 0;
+    this.pendingRids.length = 0;
     this.head = 0;
     if (this.closing) this.sock.close();
   }

@@ -82,8 +82,11 @@ export function beginRequest(s: ServerSession, d: RequestDecoder): void {
   const flags = d.flags;
   const offset = d.offset;
   const length = d.length;
+  const rid = s.io.requestId?.(d.cookieHi, d.cookieLo) ?? -1;
   if (s.server.opts.traceRequests !== false) {
-    s.trace('request', { cmd: NBD_CMD_NAMES[type] ?? type, flags, cookieHi: d.cookieHi, cookieLo: d.cookieLo, offset, length });
+    s.trace('request', rid >= 0
+      ? { cmd: NBD_CMD_NAMES[type] ?? type, flags, cookieHi: d.cookieHi, cookieLo: d.cookieLo, offset, length, rid }
+      : { cmd: NBD_CMD_NAMES[type] ?? type, flags, cookieHi: d.cookieHi, cookieLo: d.cookieLo, offset, length });
   }
   s.server.wire.count(type, flags);
   if (type === NBD_CMD_DISC) return s.disconnectWhenIdle();
@@ -102,6 +105,7 @@ export function beginRequest(s: ServerSession, d: RequestDecoder): void {
   r.cookieLo = d.cookieLo;
   r.offset = offset;
   r.length = length;
+  r.rid = rid;
   r.error = err;
   const fua = (flags & NBD_CMD_FLAG_FUA) !== 0;
   switch (type) {
@@ -112,17 +116,17 @@ export function beginRequest(s: ServerSession, d: RequestDecoder): void {
       s.pendingWrite = r;
       return;
     case NBD_CMD_READ:
-      return store.read(offset, length, r.onRead);
+      return store.read(offset, length, r.onRead, rid);
     case NBD_CMD_FLUSH:
       if (s.server.bugs.has('server-flush-early')) ackEarly(s, r); // injected: FLUSH acked before the disk flushed
-      return store.flush(r.onDone);
+      return store.flush(r.onDone, rid);
     case NBD_CMD_TRIM:
-      return store.trim(offset, length, fua, r.onDone);
+      return store.trim(offset, length, fua, r.onDone, rid);
     case NBD_CMD_WRITE_ZEROES:
       if (s.server.bugs.has('server-zeroes-ignored')) return COMPLETIONS.done(r, null); // injected: acked, nothing zeroed
-      return store.zero(offset, length, (flags & NBD_CMD_FLAG_NO_HOLE) === 0, fua, r.onDone);
+      return store.zero(offset, length, (flags & NBD_CMD_FLAG_NO_HOLE) === 0, fua, r.onDone, rid);
     case NBD_CMD_BLOCK_STATUS:
-      return store.blockStatus(offset, length, r.onStatus);
+      return store.blockStatus(offset, length, r.onStatus, rid);
   }
 }
 
@@ -172,7 +176,7 @@ function finishWrite(s: ServerSession, w: ServerRequest): void {
   }
   if (s.server.bugs.has('server-early-ack')) ackEarly(s, w); // injected: WRITE acked before the disk applied it
   const fua = (w.flags & NBD_CMD_FLAG_FUA) !== 0 && !s.server.bugs.has('server-fua-ignored'); // injected
-  s.export!.store.write(w.offset, w.payload ?? EMPTY, fua, w.onDone);
+  s.export!.store.write(w.offset, w.payload ?? EMPTY, fua, w.onDone, w.rid);
 }
 
 /** An error reply decided before the store (checks, injected faults): traced so checkers know no disk op was due. */

@@ -212,6 +212,7 @@ function deliver(s: ServerSession, pieces: Uint8Array[]): void {
   }
   let bytes = 0;
   const last = pieces.length - 1;
+  s.io.replyStarts?.(get32(pieces[0]!, 8), get32(pieces[0]!, 12));
   for (let i = 0; i <= last; i++) {
     const p = pieces[i]!;
     s.io.send(p, i < last);

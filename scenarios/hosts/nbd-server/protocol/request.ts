@@ -20,6 +20,8 @@ export class ServerRequest {
   cookieLo = 0;
   offset = 0;
   length = 0;
+  /** Trace context: the client's block request id (-1: unknown). */
+  rid = -1;
   /** The NBD error decided before the store (checks, injected faults), or 0. */
   error = 0;
   /** WRITE: the payload goes piece by piece into the store (BlockStore.writePiece). */

@@ -26,6 +26,10 @@ export interface ServerIo {
   /** Runs `fn` after `delayNs` (virtual time in the simulator). */
   schedule(delayNs: number, fn: () => void): void;
   trace?(kind: string, data?: Record<string, unknown>): void;
+  /** Trace context: the client's block request id behind a cookie, if the host knows it. */
+  requestId?(cookieHi: number, cookieLo: number): number | undefined;
+  /** Trace context: the bytes sent next are the reply to this cookie. */
+  replyStarts?(cookieHi: number, cookieLo: number): void;
 }
 
 export type SessionPhase = 'handshake' | 'tls-wait' | 'transmission' | 'closed';

@@ -13,16 +13,17 @@ export { checkRange } from '../../../../hw-sim/disk/disk-io.ts';
 export interface BlockStore {
   /** Size in bytes. */
   readonly size: number;
-  read(offset: number, length: number, cb: ReadCallback): void;
+  // `rid` (each operation): trace context, the client's block request served; -1 or absent: none.
+  read(offset: number, length: number, cb: ReadCallback, rid?: number): void;
   /** `data` must stay unchanged until `cb` runs. `fua`: durable before completion. */
-  write(offset: number, data: Uint8Array, fua: boolean, cb: DoneCallback): void;
+  write(offset: number, data: Uint8Array, fua: boolean, cb: DoneCallback, rid?: number): void;
   /** Makes every completed write durable. */
-  flush(cb: DoneCallback): void;
+  flush(cb: DoneCallback, rid?: number): void;
   /** Deallocates whole pages in the range; partial pages read as zeroes afterwards. */
-  trim(offset: number, length: number, fua: boolean, cb: DoneCallback): void;
+  trim(offset: number, length: number, fua: boolean, cb: DoneCallback, rid?: number): void;
   /** Range reads as zeroes afterwards; `mayTrim` lets the store deallocate (NBD: no NO_HOLE). */
-  zero(offset: number, length: number, mayTrim: boolean, fua: boolean, cb: DoneCallback): void;
-  blockStatus(offset: number, length: number, cb: StatusCallback): void;
+  zero(offset: number, length: number, mayTrim: boolean, fua: boolean, cb: DoneCallback, rid?: number): void;
+  blockStatus(offset: number, length: number, cb: StatusCallback, rid?: number): void;
   /**
    * Optional, for stores that complete writes at once and have no volatile cache (the memory
    * store): copies one piece of a WRITE payload into place now. A server streams a payload through

@@ -23,22 +23,22 @@ export class CostedStore implements BlockStore {
 
   // A read's reply is copied out during its callback (the disk's buffer is valid only then), so
   // the copy is charged up front with the request.
-  read(offset: number, length: number, cb: ReadCallback): void {
-    this.work(length, () => this.inner.read(offset, length, cb));
+  read(offset: number, length: number, cb: ReadCallback, rid = -1): void {
+    this.work(length, () => this.inner.read(offset, length, cb, rid));
   }
-  write(offset: number, data: Uint8Array, fua: boolean, cb: DoneCallback): void {
-    this.work(data.length, () => this.inner.write(offset, data, fua, cb));
+  write(offset: number, data: Uint8Array, fua: boolean, cb: DoneCallback, rid = -1): void {
+    this.work(data.length, () => this.inner.write(offset, data, fua, cb, rid));
   }
-  flush(cb: DoneCallback): void {
-    this.work(0, () => this.inner.flush(cb));
+  flush(cb: DoneCallback, rid = -1): void {
+    this.work(0, () => this.inner.flush(cb, rid));
   }
-  trim(offset: number, length: number, fua: boolean, cb: DoneCallback): void {
-    this.work(0, () => this.inner.trim(offset, length, fua, cb));
+  trim(offset: number, length: number, fua: boolean, cb: DoneCallback, rid = -1): void {
+    this.work(0, () => this.inner.trim(offset, length, fua, cb, rid));
   }
-  zero(offset: number, length: number, mayTrim: boolean, fua: boolean, cb: DoneCallback): void {
-    this.work(0, () => this.inner.zero(offset, length, mayTrim, fua, cb));
+  zero(offset: number, length: number, mayTrim: boolean, fua: boolean, cb: DoneCallback, rid = -1): void {
+    this.work(0, () => this.inner.zero(offset, length, mayTrim, fua, cb, rid));
   }
-  blockStatus(offset: number, length: number, cb: StatusCallback): void {
-    this.work(0, () => this.inner.blockStatus(offset, length, cb));
+  blockStatus(offset: number, length: number, cb: StatusCallback, rid = -1): void {
+    this.work(0, () => this.inner.blockStatus(offset, length, cb, rid));
   }
 }

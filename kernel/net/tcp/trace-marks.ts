@@ -1,0 +1,43 @@
+/**
+ * Trace context of a send stream: which request's bytes start at which stream offset (a sender
+ * marks a message as it queues it). A data segment then names the requests it carries, so the
+ * wire's records can be joined to a request by id. Nothing here reaches the wire.
+ */
+export class TraceMarks {
+  /** Stream offsets where a request's bytes start, ascending, with the request id (-1: none). */
+  private readonly offs: number[] = [];
+  private readonly ids: number[] = [];
+  private head = 0;
+
+  /** The bytes queued from `off` on belong to request `rid` (-1: to no request). */
+  mark(off: number, rid: number): void {
+    const last = this.offs.length - 1;
+    if (last >= this.head && this.offs[last] === off) this.ids[last] = rid;
+    else {
+      this.offs.push(off);
+      this.ids.push(rid);
+    }
+  }
+
+  /** Requests with bytes in [off, end), in stream order; undefined when none. */
+  ridsIn(off: number, end: number): number[] | undefined {
+    let out: number[] | undefined;
+    let i = this.head;
+    while (i + 1 < this.offs.length && this.offs[i + 1]! <= off) i++;
+    for (; i < this.offs.length && this.offs[i]! < end; i++) {
+      const id = this.ids[i]!;
+      if (id >= 0 && (out === undefined || out[out.length - 1] !== id)) (out ??= []).push(id);
+    }
+    return out;
+  }
+
+  /** Forgets marks wholly below `off` (acknowledged bytes). */
+  release(off: number): void {
+    while (this.head + 1 < this.offs.length && this.offs[this.head + 1]! <= off) this.head++;
+    if (this.head > 64 && this.head * 2 > this.offs.length) {
+      this.offs.splice(0, this.head);
+      this.ids.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
