@@ -29,7 +29,8 @@ describe('request id across hosts', () => {
       const send = recs.filter((s) => s.kind === 'rq.send' && s.t <= r.t && data(s)['gen'] === d['cookieHi'] && data(s)['tag'] === d['cookieLo']).at(-1)!;
       expect(data(send)['off']).toBe(d['offset']);
       // Read-ahead and the read-back are the driver's (no block request): id -1 on rq.send, none at the server.
-      expect(d['rid']).toBe(data(send)['id'] >= 0 ? data(send)['id'] : undefined);
+      const id = data(send)['id']!;
+      expect(d['rid']).toBe(id >= 0 ? id : undefined);
     }
   });
 
@@ -39,7 +40,7 @@ describe('request id across hosts', () => {
     expect(disk.length).toBeGreaterThan(1000);
     for (const r of disk) {
       const q = byRid.get(data(r)['rid'])!;
-      if (data(r)['op'] === 'flush') expect(q['cmd']).toBe('NBD_CMD_FLUSH');
+      if ((r.data as Record<string, unknown>)['op'] === 'flush') expect((q as Record<string, unknown>)['cmd']).toBe('NBD_CMD_FLUSH');
       else expect([data(r)['off'], data(r)['len']]).toEqual([q['offset'], q['length']]);
     }
     for (const r of recs.filter((x) => x.kind === 'nbd.reply' && data(x)['rid'] !== undefined)) {
