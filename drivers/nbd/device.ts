@@ -24,6 +24,7 @@ import { PerformanceMonitor } from './managers/performance-monitor.ts';
 import { ProtocolManager } from './managers/protocol-manager.ts';
 import type { ExportInfo, ProtocolEngine } from './protocol-port.ts';
 import { SecurityManager } from './security/security-manager.ts';
+import { UdpTransport } from './transport/udp-transport.ts';
 import type { SocketFactory } from './socket.ts';
 
 export interface NbdDeviceOptions {
@@ -59,6 +60,8 @@ export class NbdDevice implements ConnectionOwner {
   readonly lb: LoadBalancer;
   readonly io: IoPath;
   info: ExportInfo | null = null;
+  /** The UDP transport (udp_enabled), else null. */
+  readonly udp: UdpTransport | null = null;
   /** Every server must serve the device's one backing store (config/backend.ts). */
   readonly backends: BackendGuard;
   /** Primary and backup servers; backups carry I/O only while every primary is down. */
@@ -106,7 +109,12 @@ export class NbdDevice implements ConnectionOwner {
       // docs/nbd-extensions.md: LZ4 first (fast), DEFLATE as the fallback; CRC-32C.
       ...(cfg.compressionEnabled ? { compression: [NBD_ORION_COMPRESS_LZ4, NBD_ORION_COMPRESS_DEFLATE] } : {}),
       ...(cfg.checksumEnabled ? { checksum: [NBD_ORION_CHECKSUM_CRC32C] } : {}),
+      ...(cfg.udpEnabled ? { udpTransport: true } : {}),
     });
+    if (cfg.udpEnabled) {
+      this.udp = new UdpTransport(engine, opts.sockets, { serverOf: (slot) => { const c = this.conns.servers[slot.server]!.cfg; return c.address ?? c.name; } });
+      this.protocol.datagrams = this.udp;
+    }
     this.io = new IoPath(engine, {
       src: name, tags: opts.tags, maxIo: opts.maxIo, deadConnTimeoutNs: cfg.deadConnTimeoutNs,
       ...(opts.dropWrite ? { dropWrite: opts.dropWrite } : {}),
@@ -253,6 +261,9 @@ export class NbdDevice implements ConnectionOwner {
 
   negotiated(slot: ConnectionSlot, info: ExportInfo): string {
     const server = this.conns.servers[slot.server]!.cfg;
+    if (!this.opts.config.tcpEnabled && !info.udp) {
+      return `server '${server.name}' does not grant the UDP transport (NBD_OPT_ORION_UDP_TRANSPORT refused) and tcp_enabled = false`;
+    }
     // A mirror's replicas are distinct stores by design: the driver keeps them equal.
     const mixed = this.mirror ? '' : this.backends.admit(server.name, server.backend, backendOfDescription(info.description));
     if (mixed !== '') return mixed;

@@ -5,6 +5,7 @@
 import type { TransmissionHost, TransmissionSession } from './protocol/transmission.ts';
 import type { ExtensionRequest } from './protocol/handshake-types.ts';
 import type { FrameCounters } from './protocol/transmission-frames.ts';
+import type { UdpGrant } from './protocol/udp-datagram.ts';
 
 
 /** What the server told us about the export, after option haggling. */
@@ -26,7 +27,12 @@ export interface ExportInfo {
   readonly maxBlock: number;
   /** NBD_INFO_DESCRIPTION ('' when the server sent none); may carry `backend=ID` (config/backend.ts). */
   readonly description: string;
+  /** The UDP transport granted (docs/nbd-extensions.md), absent or null: transmission on TCP. */
+  readonly udp?: UdpGrant | null;
 }
+
+/** What the driver uses of a transmission phase: the TCP TransmissionSession or the UDP transport's session. */
+export type TransmissionPort = Pick<TransmissionSession, 'submit' | 'feed' | 'detachInput' | 'abort' | 'disconnect' | 'state' | 'inFlight'>;
 
 export interface HandshakeOptions {
   readonly exportName: string;

@@ -8,6 +8,7 @@ import { EIO, errnoOf } from '../../kernel/lib/errno.ts';
 import type { NetError } from '../../kernel/net/errors.ts';
 import type { NetStack } from '../../kernel/net/stack.ts';
 import type { TcpSocket } from '../../kernel/net/tcp/socket.ts';
+import type { DatagramSocket } from './transport/udp-session.ts';
 
 /** A connected socket: callbacks, never Promises. */
 export interface NbdSocket {
@@ -44,6 +45,8 @@ export interface SocketEvents {
 /** Opens sockets from the client host. */
 export interface SocketFactory {
   connect(host: string, port: number, events: SocketEvents): NbdSocket;
+  /** A UDP socket that sends to `host:port` and hears only from it (the UDP transport); absent: no UDP. */
+  datagram?(host: string, port: number): DatagramSocket | null;
 }
 
 /** Kernel TCP sockets of one host's net stack. */
@@ -63,6 +66,19 @@ export class KernelSockets implements SocketFactory {
     s.onClose = () => ev.onClose(errno);
     s.connect(addr, port);
     return new KernelSocket(s);
+  }
+
+  datagram(name: string, port: number): DatagramSocket {
+    const addr = this.resolve(name) ?? parseIp(name);
+    const u = this.net.udpSocket();
+    const d: DatagramSocket = {
+      send: (b, len) => u.sendTo(addr, port, b, 0, len),
+      onMessage: null,
+      close: () => u.close(),
+    };
+    // A connected UDP socket: datagrams from anyone else are not for this session.
+    u.onMessage = (b, from, fromPort) => { if (from === addr && fromPort === port) d.onMessage?.(b); };
+    return d;
   }
 }
 

@@ -83,6 +83,7 @@ export function exportInfoOf(r: NegotiatedExport): ExportInfo {
     preferredBlock: r.prefBlock,
     maxBlock: r.maxPayload,
     description: r.description,
+    ...(r.udp ? { udp: r.udp } : {}),
   };
 }
 

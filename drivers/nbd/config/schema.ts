@@ -80,8 +80,8 @@ export const nbdSectionSchema = z
     /** Orion end-to-end CRC-32C extension (docs/nbd-extensions.md); off by default so no scenario changes. */
     checksum_enabled: z.boolean().default(false).describe('Ask the server for end-to-end CRC-32C over every payload (a mismatch is retried); refused servers run without it.'),
     // Network (spec).
-    tcp_enabled: z.boolean().default(true).describe('Use TCP transport.'),
-    udp_enabled: z.boolean().default(false).describe('Use the Orion UDP transport extension.'),
+    tcp_enabled: z.boolean().default(true).describe('Transmission on TCP. With udp_enabled too, TCP is the fallback when a server refuses UDP; false: a server that refuses UDP is refused.'),
+    udp_enabled: z.boolean().default(false).describe('Ask every server for the Orion UDP transport (docs/nbd-extensions.md); preferred over TCP when granted. The handshake stays on TCP.'),
     connection_pooling: z.boolean().default(true).describe('Keep a pool of connections per device (off: one).'),
     load_balancing: z.boolean().default(true).describe('Spread requests over the connections of a device.'),
     failover_enabled: z.boolean().default(true).describe('Requeue a dead connection\'s requests on live connections.'),
@@ -105,6 +105,9 @@ export const nbdSectionSchema = z
       issue(['servers'], `${c.servers.length} servers exceed server_max_count (${c.server_max_count})`);
     }
     if (!c.tcp_enabled && !c.udp_enabled) issue(['tcp_enabled'], 'one of tcp_enabled and udp_enabled must be true');
+    // docs/nbd-extensions.md "UDP transport": datagrams carry no payload frames and no TLS records.
+    if (c.udp_enabled && (c.compression_enabled || c.checksum_enabled)) issue(['udp_enabled'], 'the UDP transport carries no payload frames: set compression_enabled and checksum_enabled to false');
+    if (c.udp_enabled && c.tls) issue(['udp_enabled'], 'the UDP transport is not encrypted: it cannot be used with tls');
     if (c.reconnect.base > c.reconnect.cap) issue(['reconnect', 'base'], 'must not exceed reconnect.cap');
     // The read-ahead and write-back caches live in the local cache: without one they could not act.
     if (c.local_cache_size < 4096 && c.read_ahead_size > 0) issue(['read_ahead_size'], `read-ahead fills the local cache: needs local_cache_size ≥ 4KiB (got ${c.local_cache_size} bytes); set read_ahead_size = 0`);

@@ -1,6 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import type { TransmissionSession } from '../protocol/transmission.ts';
-import type { ExportInfo, Handshake } from '../protocol-port.ts';
+import type { ExportInfo, Handshake, TransmissionPort } from '../protocol-port.ts';
 import type { NbdSocket } from '../socket.ts';
 import type { TlsChannel } from '../security/tls-channel.ts';
 
@@ -19,7 +18,7 @@ export class ConnectionSlot {
   actor: AnyActorRef | null = null;
   socket: NbdSocket | null = null;
   handshake: Handshake | null = null;
-  transmission: TransmissionSession | null = null;
+  transmission: TransmissionPort | null = null;
   tls: TlsChannel | null = null;
   /** Receive-side TLS CPU: charged so far, and when the CPU is free to open the next record. */
   rxCpuCharged = 0;

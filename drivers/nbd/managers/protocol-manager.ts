@@ -1,6 +1,7 @@
 import type { ConnectionSlot } from './connection-slot.ts';
 import type { ReplySink } from '../io-path.ts';
-import type { ExportInfo, HandshakeSink, ProtocolEngine } from '../protocol-port.ts';
+import type { ExportInfo, HandshakeSink, ProtocolEngine, TransmissionPort } from '../protocol-port.ts';
+import type { TransmissionHost } from '../protocol/transmission.ts';
 import type { NbdCmd } from '../request.ts';
 import type { ExtensionRequest } from '../protocol/handshake-types.ts';
 import type { FrameCounters } from '../protocol/transmission-frames.ts';
@@ -14,6 +15,8 @@ export class ProtocolManager {
   handshakesDone = 0;
   /** Cookie generation of the next transmission session (one per connection incarnation). */
   private generation = 1;
+  /** The UDP transport, when configured: a connection granted UDP transmits through it. */
+  datagrams: { open(slot: ConnectionSlot, info: ExportInfo, host: TransmissionHost): TransmissionPort | null } | null = null;
 
   constructor(private readonly engine: ProtocolEngine, private readonly tags: number, private readonly extensions?: ExtensionRequest) {}
 
@@ -37,7 +40,7 @@ export class ProtocolManager {
     slot.info = info;
     slot.generation = this.generation;
     this.generation = (this.generation + 1) % 0x1_0000_0000;
-    const tx = this.engine.transmission(info, {
+    const host: TransmissionHost = {
       send,
       // The driver submits only its PDUs, so every request the session completes is one.
       complete: (req) => sink.done(req as NbdCmd, req.error),
@@ -45,7 +48,8 @@ export class ProtocolManager {
         if (st === 'dead') sink.fatal(why?.message ?? 'transmission session died');
         else if (st === 'draining' && why === null) sink.shutdown();
       },
-    }, slot.generation, this.tags);
+    };
+    const tx = (info.udp ? this.datagrams?.open(slot, info, host) : null) ?? this.engine.transmission(info, host, slot.generation, this.tags);
     slot.transmission = tx;
     this.handshakesDone++;
     for (const b of leftover) tx.feed(b);

@@ -15,6 +15,7 @@ import type { Host } from '../../machine/host.ts';
 import { SocketWriter } from './socket-io.ts';
 import type { CpuCosts } from '../../../hw-sim/cpu/costs.ts';
 import { CostedStore } from './store/costed-store.ts';
+import { UdpListener } from './udp-listener.ts';
 
 export interface NbdExportSpec {
   name: string;
@@ -67,6 +68,8 @@ export class NbdServerProgram {
   private readonly src: string;
   private readonly keys: Map<string, Uint8Array>;
   private crashed = false;
+  /** The UDP transport's listener (docs/nbd-extensions.md), on the same port number as TCP. */
+  readonly udp: UdpListener;
 
   constructor(readonly host: Host, opts: NbdServerProgramOptions) {
     const engine = host.kernel.engine;
@@ -89,11 +92,13 @@ export class NbdServerProgram {
         ...(e.readOnlyFor ? { readOnlyFor: e.readOnlyFor } : {}),
       };
     });
+    this.udp = new UdpListener(host.net, this.port, engine.rng.get(`${this.src}/udp-token`), () => false);
     this.server = new NbdServer(
       { exports, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.defaultExport !== undefined ? { defaultExport: opts.defaultExport } : {}),
         ...(opts.noStructuredReplies ? { noStructuredReplies: true } : {}),
         // The Orion extensions are granted to a client that asks (docs/nbd-extensions.md); the driver asks only when configured.
-        extensions: { compression: [NBD_ORION_COMPRESS_LZ4, NBD_ORION_COMPRESS_DEFLATE], checksum: [NBD_ORION_CHECKSUM_CRC32C] } },
+        extensions: { compression: [NBD_ORION_COMPRESS_LZ4, NBD_ORION_COMPRESS_DEFLATE], checksum: [NBD_ORION_CHECKSUM_CRC32C] },
+        udp: this.udp },
       { name: this.src, rngOf: (n) => engine.rng.get(n), bugs: engine.bugs, ...(opts.traceRequests === false ? { traceRequests: false } : {}) },
     );
   }
@@ -118,6 +123,7 @@ export class NbdServerProgram {
     const l = this.host.net.listen(this.port, { noDelay: true });
     l.onAccept = (s) => this.accept(s);
     this.listener = l;
+    this.udp.start();
     this.trace('start', { port: this.port });
   }
 
@@ -125,6 +131,7 @@ export class NbdServerProgram {
   stop(): void {
     this.listener?.close();
     this.listener = null;
+    this.udp.stop();
     this.server.closeAll();
     this.trace('stop');
   }
@@ -137,6 +144,7 @@ export class NbdServerProgram {
   crash(): void {
     this.listener?.close();
     this.listener = null;
+    this.udp.stop();
     for (const [session, sock] of this.conns) {
       session.closed();
       sock.onClose = null;

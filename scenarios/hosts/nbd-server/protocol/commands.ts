@@ -30,7 +30,7 @@ function diskOp(type: number): DiskOp | null {
 }
 
 /** The NBD error a request fails with before reaching the store, or 0. */
-function precheck(s: ServerSession, type: number, flags: number, offset: number, length: number): number {
+export function precheck(s: ServerSession, type: number, flags: number, offset: number, length: number): number {
   const e = s.export!;
   const size = e.store.size;
   const writes = type === NBD_CMD_WRITE || type === NBD_CMD_TRIM || type === NBD_CMD_WRITE_ZEROES;
