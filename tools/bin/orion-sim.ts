@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The orion-sim command. `npx orion-sim` runs its bundle, dist/orion-sim.js (tools/bin/build.mjs
-// keeps this first line there); `npx tsx tools/bin/orion-sim.ts` runs the TypeScript directly.
+// The orion-sim command's entry. The bin, tools/bin/orion-sim.mjs, runs its bundle
+// dist/orion-sim.js (tools/bin/build.mjs keeps this first line there), rebuilt when stale;
+// `npx tsx tools/bin/orion-sim.ts` runs the TypeScript directly.
 import { main } from '../cli/main.ts';
 
 // `orion-sim trace export ... | head`: a closed pipe ends the output, it is not an error.
