@@ -30,6 +30,8 @@ export interface SwarmDraw {
   readonly kept: readonly number[];
   readonly added: readonly Record<string, unknown>[];
   readonly nbd: Record<string, unknown>;
+  /** [machine] keys drawn (plug); absent in draws recorded before it was drawn. */
+  readonly machine?: Record<string, unknown>;
   readonly jobs: Record<string, Record<string, unknown>>;
   readonly disks: Record<string, string>;
 }
@@ -56,7 +58,7 @@ export function drawSwarm(s: Scenario, engine: Engine, machine: Machine, shape?:
     keep.set(ev.index, k);
   }
   const added = drawFaults(s, rng);
-  const draw: SwarmDraw = { links, kept: [...keep.entries()].filter(([, k]) => k).map(([i]) => i), added, nbd: shape?.nbd ?? {}, jobs: shape?.jobs ?? {}, disks: shape?.disks ?? {} };
+  const draw: SwarmDraw = { links, kept: [...keep.entries()].filter(([, k]) => k).map(([i]) => i), added, nbd: shape?.nbd ?? {}, machine: shape?.machine ?? {}, jobs: shape?.jobs ?? {}, disks: shape?.disks ?? {} };
   engine.trace.emit('runner', 'swarm.draw', { ...draw });
   const events = added.length === 0 ? [] : normaliseTimeline(added.map((a) => timelineSchema.parse(a)), s.servers, s.links)
     .map((e, k) => ({ ...e, index: s.timeline.length + k }));
@@ -70,7 +72,8 @@ function describeDraw(d: SwarmDraw, fileEvents: number): string {
   const added = d.added.map((a) => `${String(a['action'])} ${String(a['target'])} at ${String(a['time'])}${a['direction'] ? ` ${String(a['direction'])}` : ''}${a['kind'] ? ` ${String(a['kind'])}` : ''}`);
   const shape = [
     ...Object.entries(d.nbd).map(([k, v]) => `${k} ${String(v)}`),
-    ...Object.entries(d.jobs).map(([j, v]) => `job ${j} iodepth ${String(v['iodepth'])}`),
+    ...Object.entries(d.machine ?? {}).map(([k, v]) => `${k} ${String(v)}`),
+    ...Object.entries(d.jobs).map(([j, v]) => `job ${j} ${Object.entries(v).map(([k, x]) => `${k} ${typeof x === 'object' ? JSON.stringify(x) : String(x)}`).join(' ')}`),
     ...Object.entries(d.disks).map(([h, v]) => `${h} disk ${v}`),
   ];
   return `swarm drew: links [${links.join('; ')}], [[at]] kept ${d.kept.length}/${fileEvents}, added [${added.join('; ')}]${shape.length > 0 ? `, ${shape.join(', ')}` : ''}`;

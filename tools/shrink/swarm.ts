@@ -42,6 +42,7 @@ export function applyDraw(doc: Doc, draw: SwarmDraw): Doc | undefined {
   const kept = new Set(draw.kept);
   d['at'] = [...ats.filter((_, i) => kept.has(i)), ...draw.added];
   if (Object.keys(draw.nbd).length > 0) d['nbd'] = { ...((d['nbd'] as Table | undefined) ?? {}), ...draw.nbd };
+  if (draw.machine && Object.keys(draw.machine).length > 0) d['machine'] = { ...((d['machine'] as Table | undefined) ?? {}), ...draw.machine };
   const jobs = Array.isArray(d['job']) ? (d['job'] as Table[]) : [];
   for (const [name, set] of Object.entries(draw.jobs)) {
     const j = jobs.find((x) => x['name'] === name);

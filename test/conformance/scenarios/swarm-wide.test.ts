@@ -45,6 +45,40 @@ describe('wider swarm', () => {
     expect(disks).toEqual(new Set(['ram', 'nvme', 'ssd', 'hdd']));
   });
 
+  it('the seed draws the workload\'s shape too: plugging, I/O sizes, hot spot, FUA and WRITE_ZEROES shares, trims', () => {
+    const draws = Array.from({ length: 40 }, (_, i) => draw(i + 1));
+    const mix = draws.map((d) => d.jobs['mix']!);
+    expect(new Set(draws.map((d) => d.machine?.['plug']))).toEqual(new Set([true, false]));
+    // bs 4 KiB times 1, 4, 16 or 32; fewer I/Os for larger sizes: 400·4/(3+f) rounded up.
+    expect(new Set(mix.map((m) => m['bs_max']))).toEqual(new Set([4096, 16384, 65536, 131072]));
+    const iosFor: Record<number, number | undefined> = { 4096: undefined, 16384: 229, 65536: 85, 131072: 46 };
+    for (const m of mix) expect(m['ios']).toBe(iosFor[Number(m['bs_max'])]);
+    expect(new Set(mix.map((m) => m['fua']))).toEqual(new Set([0, 25, 100]));
+    expect(new Set(mix.map((m) => m['write_zeroes']))).toEqual(new Set([0, 15]));
+    expect(mix.some((m) => m['hot_spot'] !== undefined) && mix.some((m) => m['hot_spot'] === undefined)).toBe(true);
+    const seq = draws.map((d) => d.jobs['seq']!);
+    expect(seq.some((q) => q['rw'] === 'trim') && seq.some((q) => q['rw'] === undefined)).toBe(true);
+  });
+
+  it('a plugged seed merges the sequential writer\'s bios and puts WRITE_ZEROES on the wire', () => {
+    const seed = Array.from({ length: 40 }, (_, i) => i + 1).find((k) => {
+      const d = draw(k);
+      return d.machine?.['plug'] === true && d.jobs['seq']!['rw'] === undefined && d.jobs['mix']!['write_zeroes'] === 15;
+    })!;
+    let merges = 0;
+    let zeroes = 0;
+    const r = runScenario(mix, seed, {
+      swarm: true,
+      onTrace: (x) => {
+        if (x.kind === 'bio.merge') merges++;
+        if (x.kind === 'nbd.request' && (x.data as { cmd: string }).cmd === 'NBD_CMD_WRITE_ZEROES') zeroes++;
+      },
+    });
+    expect(r.passed).toBe(true);
+    expect(merges).toBeGreaterThan(0);
+    expect(zeroes).toBeGreaterThan(0);
+  });
+
   it('the run lists the draw and applies the added faults', () => {
     const seed = Array.from({ length: 60 }, (_, i) => i + 1).find((s) => draw(s).added.some((a) => a['action'] === 'partition'))!;
     const r = runScenario(mix, seed, { swarm: true });
