@@ -7,6 +7,8 @@ import type { GenDisk } from '../../kernel/block/gendisk.ts';
 import type { NbdConfig } from '../../drivers/nbd/config/types.ts';
 import type { NbdDevice } from '../../drivers/nbd/device.ts';
 import { createNbd } from '../../drivers/nbd/driver.ts';
+import { SimProtocolEngine } from '../../drivers/nbd/adapters/protocol-engine.ts';
+import type { CpuCosts } from '../../hw-sim/cpu/costs.ts';
 import type { Host } from '../machine/host.ts';
 
 export { NBD_MAX_IO } from '../../drivers/nbd/driver.ts';
@@ -20,6 +22,8 @@ export interface ClientNbdOptions {
   resolve: (name: string) => number | undefined;
   /** Injected bug drop-acked-write: answer true to acknowledge a write without sending it. */
   dropWrite?: (offset: number, length: number) => boolean;
+  /** CPU costs of the machine (absent: cpu_cost_scale = 0): payload compression and checksums are charged to the client's cores. */
+  costs?: CpuCosts | undefined;
 }
 
 /** The NBD device and its gendisk on the client host. */
@@ -31,9 +35,13 @@ export interface ClientNbd {
 }
 
 /** Adds `nbdN` on the client host; the driver starts connecting. */
-export function attachNbdClient(_engine: Engine, host: Host, o: ClientNbdOptions): ClientNbd {
-  const { device, disk } = createNbd(host.kernel, o.name, {
+export function attachNbdClient(engine: Engine, host: Host, o: ClientNbdOptions): ClientNbd {
+  const k = host.kernel;
+  const costs = o.costs;
+  const protocol = costs && new SimProtocolEngine(engine, o.name, 0, { costs, charge: (ns, fn) => { k.hw.cpu.run(k.ctx.cpu, ns, fn, 'nbd.frame'); } });
+  const { device, disk } = createNbd(k, o.name, {
     config: o.config, net: host.net, resolve: o.resolve, queueDepth: o.queueDepth,
+    ...(protocol ? { protocol } : {}),
     ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     ...(o.dropWrite ? { dropWrite: o.dropWrite } : {}),
   });

@@ -127,6 +127,7 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
   groups.forEach((g, k) => {
     nbds.set(g.device, attachNbdClient(engine, client, {
       name: g.device, config: g.config, queueDepth: Math.min(depth, 256), scheduler: s.machine.ioScheduler, resolve,
+      costs,
       ...(dropWrite && k === 0 ? { dropWrite } : {}),
     }));
   });

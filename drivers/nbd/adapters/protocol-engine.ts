@@ -8,6 +8,7 @@ import {
 import { EACCES, EIO, EPERM, ESHUTDOWN } from '../../../kernel/lib/errno.ts';
 import { TransmissionSession, type TransmissionHost } from '../protocol/transmission.ts';
 import { newFrameCounters, type FrameCounters } from '../protocol/transmission-frames.ts';
+import type { FrameCpu } from '../protocol/frame-cost.ts';
 import type { ExportInfo, Handshake, HandshakeOptions, HandshakeSink, ProtocolEngine } from '../protocol-port.ts';
 
 /** The driver's ProtocolEngine over E4's sans-I/O handshake (traced on the engine clock) and reply decoder. */
@@ -18,8 +19,11 @@ export class SimProtocolEngine implements ProtocolEngine {
   /** Payload-frame counts of every session of the device (compression, checksum failures, retries). */
   readonly frameCounters: FrameCounters = newFrameCounters();
 
-  /** `minTags`: sessions hold at least this many requests in flight (the driver passes its own tag count per session too). */
-  constructor(private readonly engine: Engine, private readonly device: string, private readonly minTags = 0) {}
+  /**
+   * `minTags`: sessions hold at least this many requests in flight (the driver passes its own tag
+   * count per session too). `frameCpu`: compression and checksum work costs CPU on the client.
+   */
+  constructor(private readonly engine: Engine, private readonly device: string, private readonly minTags = 0, private readonly frameCpu?: FrameCpu) {}
 
   handshake(opts: HandshakeOptions, sink: HandshakeSink): Handshake {
     const name = `${this.device}/hs${this.handshakes++}`;
@@ -58,10 +62,25 @@ export class SimProtocolEngine implements ProtocolEngine {
   transmission(info: ExportInfo, host: TransmissionHost, generation: number, tags: number): TransmissionSession {
     const x = this.negotiated.get(info);
     if (!x) throw new Error(`${this.device}: transmission for an export this engine did not negotiate`);
-    return new TransmissionSession(x, host, {
+    const cpu = this.frameCpu;
+    let session: TransmissionSession | null = null;
+    // A read's data is usable once the CPU has decompressed and verified it: its completion waits for that work.
+    const costed: TransmissionHost = !cpu ? host : {
+      send: (b, more) => host.send(b, more),
+      complete: (req) => {
+        const ns = session?.frames?.takeRxCpu(req.tag) ?? 0;
+        // A connection lost meanwhile: the driver requeued the request, so this late completion is dropped.
+        if (ns > 0) cpu.charge(ns, () => { if (session!.state === 'open' || session!.state === 'draining') host.complete(req); });
+        else host.complete(req);
+      },
+      ...(host.stateChanged ? { stateChanged: (st, why) => host.stateChanged!(st, why) } : {}),
+    };
+    session = new TransmissionSession(x, costed, {
       generation, maxInFlight: Math.max(tags, this.minTags), frameCounters: this.frameCounters,
       skipChecksumVerify: this.engine.bugs.has('checksum-verify-skipped'),
+      ...(cpu ? { frameCpu: cpu } : {}),
     });
+    return session;
   }
 }
 

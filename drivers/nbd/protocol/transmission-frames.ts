@@ -6,6 +6,7 @@
  */
 import type { NegotiatedExport } from './handshake-types.ts';
 import { frame, unframe, type FrameHeader } from './payload-frame.ts';
+import { receiveCostNs, sendCostNs, type FrameCpu } from './frame-cost.ts';
 
 /** Attempts after the first when a checksum fails: then the request fails with EIO. */
 export const CHECKSUM_RETRIES = 3;
@@ -22,15 +23,21 @@ export interface FrameCounters {
   checksumFailures: number;
   /** Requests sent again after a checksum failure. */
   checksumRetries: number;
+  /** CPU time charged for compressing, decompressing and checksumming (ns; 0 without a CPU model). */
+  cpuNs: number;
 }
 
-export const newFrameCounters = (): FrameCounters => ({ txRawBytes: 0, txWireBytes: 0, rxRawBytes: 0, rxWireBytes: 0, checksumFailures: 0, checksumRetries: 0 });
+export const newFrameCounters = (): FrameCounters => ({ txRawBytes: 0, txWireBytes: 0, rxRawBytes: 0, rxWireBytes: 0, checksumFailures: 0, checksumRetries: 0, cpuNs: 0 });
 
 export class PayloadFraming {
   readonly compression: number;
   readonly checksum: number;
   /** Per tag: the frame of the write in flight, kept for a resend. */
   private readonly held: ({ header: Uint8Array; body: Uint8Array } | null)[];
+  /** Per tag: CPU time of unframing its read data, charged before its completion (takeRxCpu). */
+  private readonly rxCpu: number[];
+  /** Charges frame work on the client's CPU model (absent: free). */
+  cpu: FrameCpu | null = null;
 
   /**
    * `counters`: where to count (a device passes one record to all its sessions so the counts
@@ -40,6 +47,14 @@ export class PayloadFraming {
     this.compression = x.compression;
     this.checksum = x.checksum;
     this.held = new Array<null>(tags).fill(null);
+    this.rxCpu = new Array<number>(tags).fill(0);
+  }
+
+  /** The unframing CPU time of `tag`'s reply (its attempts together), reset to 0. */
+  takeRxCpu(tag: number): number {
+    const ns = this.rxCpu[tag] ?? 0;
+    this.rxCpu[tag] = 0;
+    return ns;
   }
 
   /** Largest frame body accepted: the maximum payload plus an eighth (docs/nbd-extensions.md). */
@@ -51,6 +66,12 @@ export class PayloadFraming {
   sendWrite(tag: number, data: Uint8Array, send: (b: Uint8Array) => void): void {
     const f = frame(data, this.compression, this.checksum);
     this.held[tag] = f;
+    if (this.cpu) {
+      // The core is busy compressing and checksumming (later work on it waits); the send is not held back.
+      const ns = sendCostNs(this.cpu.costs, this.compression, this.checksum, data.length);
+      this.counters.cpuNs += ns;
+      if (ns > 0) this.cpu.charge(ns, () => {});
+    }
     this.counters.txRawBytes += data.length;
     this.counters.txWireBytes += f.header.length + f.body.length;
     send(f.header);
@@ -70,8 +91,13 @@ export class PayloadFraming {
   }
 
   /** Unframes read data into `dst`: '' when good, 'corrupt' on a checksum failure, else a framing fault. */
-  receive(h: FrameHeader, body: Uint8Array, dst: Uint8Array): string {
+  receive(tag: number, h: FrameHeader, body: Uint8Array, dst: Uint8Array): string {
     this.counters.rxWireBytes += 16 + body.length;
+    if (this.cpu) {
+      const ns = receiveCostNs(this.cpu.costs, this.compression, this.checksum, h);
+      this.counters.cpuNs += ns;
+      this.rxCpu[tag] = (this.rxCpu[tag] ?? 0) + ns;
+    }
     const r = unframe(h, body, dst, this.compression, this.skipVerify ? 0 : this.checksum);
     if (r === '') this.counters.rxRawBytes += dst.length;
     return r;

@@ -13,6 +13,7 @@ import { encodeExtendedRequest, encodeRequest } from './encode-transmission.ts';
 import type { NegotiatedExport } from './handshake-types.ts';
 import { FlushGate } from './flush-gate.ts';
 import { CHECKSUM_RETRIES, PayloadFraming, type FrameCounters } from './transmission-frames.ts';
+import type { FrameCpu } from './frame-cost.ts';
 import { checkRequest, type NbdRequest, type SubmitError } from './request-check.ts';
 import {
   NBD_CMD_BLOCK_STATUS, NBD_CMD_DISC, NBD_CMD_FLAG_DF, NBD_CMD_FLAG_REQ_ONE, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE,
@@ -45,6 +46,8 @@ export interface TransmissionOptions {
   frameCounters?: FrameCounters;
   /** Injected bug checksum-verify-skipped: read data is taken without checking its checksum. */
   skipChecksumVerify?: boolean;
+  /** Charge compression and checksum work to this CPU (the reply's unframing: see PayloadFraming.takeRxCpu). */
+  frameCpu?: FrameCpu;
 }
 
 /** Per-tag reassembly state, kept beside the request so NbdRequest stays plain data. */
@@ -93,6 +96,7 @@ export class TransmissionSession {
     this.decoder = new ReplyDecoder(x.structuredReplies, this.ext);
     if (x.compression !== 0 || x.checksum !== 0) {
       this.frames = new PayloadFraming(x, n, opts.frameCounters, opts.skipChecksumVerify ?? false);
+      this.frames.cpu = opts.frameCpu ?? null;
       this.decoder.framed = true;
       this.decoder.frameMaxWire = PayloadFraming.maxWire(x);
     }
@@ -320,7 +324,7 @@ export class TransmissionSession {
     const s = this.slots[tag]!;
     const req = s.req!;
     const at = d.chunkType === -1 ? 0 : d.offset - req.offset;
-    const r = this.frames!.receive(d.frame, d.data, req.data!.subarray(at, at + d.frame.raw));
+    const r = this.frames!.receive(tag, d.frame, d.data, req.data!.subarray(at, at + d.frame.raw));
     if (r === 'corrupt') s.corrupt = true;
     else if (r !== '') return hard('bad-value', 'frame', r);
     if (d.chunkType === -1) this.finish(tag);

@@ -14,6 +14,7 @@ import { TlsChannel } from '../../../drivers/nbd/security/tls-channel.ts';
 import type { Host } from '../../machine/host.ts';
 import { SocketWriter } from './socket-io.ts';
 import type { CpuCosts } from '../../../hw-sim/cpu/costs.ts';
+import type { FrameCpu } from '../../../drivers/nbd/protocol/frame-cost.ts';
 import { CostedStore } from './store/costed-store.ts';
 import { UdpListener } from './udp-listener.ts';
 
@@ -99,7 +100,8 @@ export class NbdServerProgram {
         // The Orion extensions are granted to a client that asks (docs/nbd-extensions.md); the driver asks only when configured.
         extensions: { compression: [NBD_ORION_COMPRESS_LZ4, NBD_ORION_COMPRESS_DEFLATE], checksum: [NBD_ORION_CHECKSUM_CRC32C] },
         udp: this.udp },
-      { name: this.src, rngOf: (n) => engine.rng.get(n), bugs: engine.bugs, ...(opts.traceRequests === false ? { traceRequests: false } : {}) },
+      { name: this.src, rngOf: (n) => engine.rng.get(n), bugs: engine.bugs, ...(opts.traceRequests === false ? { traceRequests: false } : {}),
+        ...(opts.costs ? { frameCpu: frameCpuOf(host, opts.costs) } : {}) },
     );
   }
 
@@ -242,4 +244,10 @@ function hexBytes(hex: string, identity: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;
+}
+
+/** Payload compression and checksums run on the server's least loaded core (as its request work does). */
+function frameCpuOf(host: Host, costs: CpuCosts): FrameCpu {
+  const cpu = host.hw.cpu;
+  return { costs, charge: (ns, fn) => { cpu.run(cpu.leastLoaded(), ns, fn, 'nbd-server.frame'); } };
 }

@@ -23,7 +23,7 @@ describe('checksums against faults below TCP', () => {
     expect(r.passed).toBe(true);
     expect(r.safetyViolations).toEqual([]);
     const n = stats(r);
-    // The faults bit: ~740 reads reach the server (the rest hit the client cache); 2 % of them is ~15 flips.
+    // The faults bit: ~740 reads reach the server (the rest hit the client cache); 3 % of them is ~22 flips.
     expect(n['net/checksum_failures']).toBeGreaterThan(0);
     // No read failed 4 times in a row, so each failure was followed by exactly one retry.
     expect(n['net/checksum_retries']).toBe(n['net/checksum_failures']);

@@ -1,6 +1,7 @@
 /** The transmission phase, server side: check each request, run it on the export's store, reply. */
 import { hard } from '../../../../drivers/nbd/protocol/errors.ts';
 import { unframe } from '../../../../drivers/nbd/protocol/payload-frame.ts';
+import { receiveCostNs } from '../../../../drivers/nbd/protocol/frame-cost.ts';
 import type { RequestDecoder } from '../../../../drivers/nbd/protocol/decode-requests.ts';
 import { encodeChunkBlockStatus, encodeChunkBlockStatusExt } from '../../../../drivers/nbd/protocol/encode-transmission.ts';
 import {
@@ -162,7 +163,11 @@ export function writeFrame(s: ServerSession, w: ServerRequest, d: RequestDecoder
       return s.fail(hard('bad-value', 'frame', r));
     } else if (w.streamed) s.export!.store.writePiece!(w.offset, raw);
   }
-  finishWrite(s, w);
+  // Decompressing and verifying cost CPU before the write goes on (docs/nbd-extensions.md).
+  const cpu = s.server.opts.frameCpu;
+  const ns = cpu ? receiveCostNs(cpu.costs, s.compression, s.checksum, d.frame) : 0;
+  if (ns > 0) cpu!.charge(ns, () => finishWrite(s, w));
+  else finishWrite(s, w);
 }
 
 /** The last byte of a WRITE's payload arrived. */

@@ -12,6 +12,7 @@ import {
 } from '../../../../drivers/nbd/protocol/uapi.ts';
 import { get32, put32, put64 } from '../../../../drivers/nbd/protocol/wire.ts';
 import { frame } from '../../../../drivers/nbd/protocol/payload-frame.ts';
+import { sendCostNs } from '../../../../drivers/nbd/protocol/frame-cost.ts';
 import type { BlockError, Extent } from '../../../../hw-sim/disk/disk-io.ts';
 import type { ServerSession } from './session.ts';
 
@@ -102,6 +103,7 @@ export function replyRead(s: ServerSession, hi: number, lo: number, offset: numb
     if (data.length > 0 && framed) {
       const f = frame(data, s.compression, s.checksum);
       x.pieces.push(f.header, mem.memory(f.body));
+      return transmitFramed(s, x.pieces, data.length);
     } else if (data.length > 0) x.pieces.push(mem.memory(data));
     return transmit(s, x.pieces);
   }
@@ -118,6 +120,7 @@ export function replyRead(s: ServerSession, hi: number, lo: number, offset: numb
   const n = runs.length;
   const headers = x.reserve(n);
   let pos = 0;
+  let framedBytes = 0;
   for (let i = 0; i < n; i++) {
     const len = runs[i]!.length;
     const flags = i === n - 1 ? NBD_REPLY_FLAG_DONE : 0;
@@ -129,6 +132,7 @@ export function replyRead(s: ServerSession, hi: number, lo: number, offset: numb
       x.pieces.push(headers.subarray(h, h + H + 12));
     } else if (framed) {
       const f = frame(data.subarray(pos, pos + len), s.compression, s.checksum);
+      framedBytes += len;
       const H = encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + f.header.length + f.body.length);
       put64(headers, h + H, offset + pos);
       x.pieces.push(headers.subarray(h, h + H + 8), f.header, mem.memory(f.body));
@@ -139,7 +143,20 @@ export function replyRead(s: ServerSession, hi: number, lo: number, offset: numb
     }
     pos += len;
   }
-  transmit(s, x.pieces);
+  if (framed) transmitFramed(s, x.pieces, framedBytes);
+  else transmit(s, x.pieces);
+}
+
+/**
+ * A reply whose read data was framed: it leaves once the CPU has compressed and checksummed
+ * `raw` bytes. The pieces are scratch and pooled read data, so a held reply takes copies.
+ */
+function transmitFramed(s: ServerSession, pieces: Uint8Array[], raw: number): void {
+  const cpu = s.server.opts.frameCpu;
+  const ns = cpu ? sendCostNs(cpu.costs, s.compression, s.checksum, raw) : 0;
+  if (ns === 0) return transmit(s, pieces);
+  const own = pieces.map((p) => p.slice());
+  cpu!.charge(ns, () => transmit(s, own));
 }
 
 /**

@@ -2,6 +2,7 @@ import { NO_BUGS, type Bugs } from '../../../../hw-sim/engine/bugs.ts';
 import type { Rng } from '../../../../hw-sim/engine/rng.ts';
 import { validateServerConfig, type ClientIdentity, type ServerConfig } from './config.ts';
 import { ServerFaults } from './faults.ts';
+import type { FrameCpu } from '../../../../drivers/nbd/protocol/frame-cost.ts';
 import { ServerSession, type ServerIo } from './session.ts';
 import { WireCounts } from './wire-counts.ts';
 
@@ -14,6 +15,8 @@ export interface NbdServerOptions {
   traceRequests?: boolean;
   /** Injected server bugs (the engine's, in the simulator); none by default. */
   bugs?: Bugs;
+  /** Charge payload compression and checksums to the host's CPU (absent: free, as in tools). */
+  frameCpu?: FrameCpu;
 }
 
 /**
