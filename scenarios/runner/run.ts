@@ -6,6 +6,7 @@ import { mirrorVerdict } from './mirror-check.ts';
 import { cacheExpectations, cacheSummaryOf } from './cache-summary.ts';
 import { deviceSummaries } from './device-summary.ts';
 import type { Ns } from '../schema/types.ts';
+import { formatNs } from '../../hw-sim/engine/time.ts';
 import { checkDevices } from './checks.ts';
 import { evaluate, jobResultOf } from './expect.ts';
 import type { ExpectationResult, JobResult, RunResult } from './types.ts';
@@ -208,7 +209,7 @@ function endVerdict(w: World, inFlight: number): ExpectationResult | undefined {
   if (w.end === 'stalled') {
     return {
       name: 'stalled', ok: false, limit: 'jobs and timeline done by the deadline',
-      actual: `${inFlight} request(s) in flight at the deadline ${w.engine.now}ns`,
+      actual: `${inFlight} request(s) in flight at the deadline ${formatNs(w.engine.now)}`,
     };
   }
   return undefined;

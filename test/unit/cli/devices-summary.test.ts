@@ -60,3 +60,28 @@ describe('a run with two NBD devices', () => {
     expect(section('jobs').map((row) => row.slice(0, 3))).toEqual([['j0', 'nbd0', '200'], ['j1', 'nbd1', '100']]);
   });
 });
+
+describe('a run whose second device never comes up (its only server crashed at 0)', () => {
+  const lost = `${TWO.replace('local_cache_size = "1MiB"\n', '')}continue_on_error = true
+[[at]]
+time = "0s"
+action = "crash"
+target = "b"
+[expect]
+jobs_complete = false
+`;
+  const r = runner.runScenario(parseScenario(lost, 'lost.toml'), 1);
+
+  it('still lists both devices, the second one not ready and with no I/O', () => {
+    const rows = (runJson(r, 'replay') as { devices: { name: string; state: string }[] }).devices.map((d) => [d.name, d.state === 'ready']);
+    expect(rows).toEqual([['nbd0', true], ['nbd1', false]]);
+    const text = renderSummary(r, 'replay');
+    expect(text).toMatch(/^ {2}nbd1 +(connecting|negotiating|failed|disconnected) +b +0 +0 +0 /m);
+  });
+
+  it('the stalled verdict gives the deadline with a unit people read (s or ms), not raw nanoseconds', () => {
+    const stalled = r.expectations.find((e) => e.name === 'stalled')!;
+    expect(stalled.ok).toBe(false);
+    expect(String(stalled.actual)).toMatch(/in flight at the deadline [0-9]+\.[0-9]{3}(s|ms)$/);
+  });
+});
