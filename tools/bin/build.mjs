@@ -5,7 +5,7 @@
 // own chunk and `--help` loads none of them. Packages stay in node_modules. No type checking
 // here: `npm run typecheck` does that. dist/build.json lists the sources that went in, so the
 // launcher (tools/bin/orion-sim.mjs) notices a stale build. Takes about 0.3 s.
-import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BUILD_INFO } from './freshness.mjs';
@@ -57,6 +57,8 @@ export async function buildDist() {
   return true;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run as a script (`node tools/bin/build.mjs`), not imported by the bin; realpath, as
+// import.meta.url has symlinks resolved and argv[1] does not.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   if (!(await buildDist())) process.exitCode = 1;
 }
