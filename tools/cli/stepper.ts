@@ -7,7 +7,8 @@ import { showText } from './show.ts';
 import { formatNs } from './format/units.ts';
 import { FORK_HELP, parseFork } from './stepper/fork.ts';
 import { Replayer, type Stop } from './stepper/replay.ts';
-import { patternMatcher, watchMatcher, type Breakpoint } from './stepper/watch.ts';
+import { explainText } from './stepper/explain.ts';
+import { ofRequest, patternMatcher, watchMatcher, type Breakpoint } from './stepper/watch.ts';
 
 export const STEPPER_HELP = `commands:
   next [N]              run the next N engine events (default 1) and print their records   (n)
@@ -16,9 +17,11 @@ export const STEPPER_HELP = `commands:
   until [src=S] [kind=K]  run until a record matches (* is a wildcard)                     (u)
   state MACHINE         run until MACHINE's next state change (see \`machines\`)
   break [src=S] [kind=K]  a breakpoint: continue / reverse-continue stop at matching records
-  watch lba A[..B] | watch cookie C | watch state MACHINE
+  watch lba A[..B] | watch cookie C | watch request ID | watch state MACHINE
                         a watchpoint: any record touching sectors A..B (client request, driver,
-                        server, disk), carrying NBD cookie C, or a state change of MACHINE
+                        server, disk), carrying NBD cookie C, of block request ID at any hop
+                        (blk-mq, driver, packets, server, disk), or a state change of MACHINE
+  explain ID            where request ID's time went so far, stage by stage across the hosts
   breakpoints           list breakpoints and watchpoints; delete N removes one
   reverse-continue      back to the previous event that hit a breakpoint or watchpoint     (rc)
   reverse-until [src=S] [kind=K]  back to the previous event with a matching record        (ru)
@@ -122,6 +125,12 @@ export class Stepper {
       case 'watch':
         this.add(watchMatcher(args, () => s.machines()), 'watchpoint');
         return true;
+      case 'explain': {
+        if (args.length !== 1 || !/^[0-9]+$/.test(args[0]!)) throw new Error('explain needs one request id (blk-mq rq id, as in rq.queue)');
+        const id = Number(args[0]);
+        this.out(explainText(await this.r.collect(ofRequest(id)), id));
+        return true;
+      }
       case 'breakpoints':
       case 'info':
         this.out(this.r.breakpoints.length === 0 ? 'no breakpoints or watchpoints\n' : this.r.breakpoints.map((b) => `${b.id}: ${b.label}\n`).join(''));

@@ -49,6 +49,7 @@ export interface RequestTimeline {
 
 interface Open {
   id: number;
+  op?: string;
   points: Partial<Record<Point, number>>;
   client?: string;
   server?: string;
@@ -63,6 +64,24 @@ const NETWORK: readonly Point[] = ['reqTx', 'reqRx', 'serverRx', 'diskSubmit', '
 
 /** Joins the records of every completed block request into its timeline. */
 export function requestTimelines(records: Iterable<TraceRecord>): RequestTimeline[] {
+  return join(records).done;
+}
+
+/**
+ * One request's timeline from the records so far: complete once it has completed, else up to its
+ * last point seen (`totalNs` then runs from its queueing to that point). Undefined: never queued.
+ */
+export function requestSoFar(records: Iterable<TraceRecord>, id: number): (RequestTimeline & { readonly complete: boolean }) | undefined {
+  const { done, open } = join(records);
+  const end = done.findLast((x) => x.id === id);
+  if (end) return { ...end, complete: true };
+  const o = open.get(id);
+  if (!o || o.points.start === undefined) return undefined;
+  const t = timelineOf(o, o.op ?? '?');
+  return { ...t, totalNs: t.stages.reduce((n, [, ns]) => n + ns, 0), complete: false };
+}
+
+function join(records: Iterable<TraceRecord>): { done: RequestTimeline[]; open: Map<number, Open> } {
   const open = new Map<number, Open>();
   const out: RequestTimeline[] = [];
   const get = (id: number): Open => {
@@ -76,8 +95,20 @@ export function requestTimelines(records: Iterable<TraceRecord>): RequestTimelin
     const host = r.src.slice(0, r.src.indexOf('/'));
     switch (r.kind) {
       case 'rq.queue':
-        if (r.src.includes('/blk/')) { const o = get(num(d['rq'])!); o.client = host; }
+        if (r.src.includes('/blk/')) {
+          const id = num(d['rq'])!;
+          open.delete(id); // ids are per queue and never reused; a fresh record all the same
+          const o = get(id);
+          o.client = host;
+          o.op = String(d['op']);
+          o.points.start = r.t;
+        }
         break;
+      case 'rq.dispatch': {
+        const o = r.src.includes('/blk/') ? find(d['rq']) : undefined;
+        if (o) o.points.dispatched = r.t;
+        break;
+      }
       case 'rq.send': {
         const o = find(d['id']);
         if (!o) break;
@@ -140,7 +171,7 @@ export function requestTimelines(records: Iterable<TraceRecord>): RequestTimelin
       }
     }
   }
-  return out;
+  return { done: out, open };
 }
 
 function timelineOf(o: Open, op: string): RequestTimeline {
@@ -149,7 +180,8 @@ function timelineOf(o: Open, op: string): RequestTimeline {
   let merged = '';
   for (const [p, stage] of POINTS.slice(1)) {
     const t = o.points[p];
-    // A point not seen (a cache hit never reaches a server) folds its stage into the next one.
+    // A point not seen (a cache hit never reaches a server) folds its stage into the next one;
+    // a request still in flight ends at its last point seen.
     merged = merged === '' ? stage : `${merged.split(' … ')[0]} … ${stage}`;
     if (t === undefined) continue;
     const at = Math.max(t, prev);
@@ -159,7 +191,7 @@ function timelineOf(o: Open, op: string): RequestTimeline {
   }
   return {
     id: o.id, op, ...(o.server ? { server: o.server } : {}), ...(o.off !== undefined ? { offset: o.off, length: o.len ?? 0 } : {}),
-    points: o.points, stages, totalNs: o.points.completed! - o.points.start!,
+    points: o.points, stages, totalNs: (o.points.completed ?? prev) - o.points.start!,
   };
 }
 

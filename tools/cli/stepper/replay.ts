@@ -233,6 +233,30 @@ export class Replayer {
     }
   }
 
+  /** The records up to the current event that `keep` selects, from a second run of the same events and forks. */
+  async collect(keep: (r: TraceRecord) => boolean): Promise<TraceRecord[]> {
+    const s = this.open();
+    const out: TraceRecord[] = [];
+    let pos = 0;
+    const forks = (): void => {
+      for (const f of this.forks) {
+        if (f.pos !== pos) continue;
+        if (s.now < f.t) s.advanceTo?.(f.t);
+        s.inject?.(f.ev);
+      }
+    };
+    forks();
+    while (pos < this.pos && !this.interrupted) {
+      const recs = s.step();
+      if (recs === undefined) break;
+      pos++;
+      for (const r of recs) if (keep(r)) out.push(r);
+      forks();
+      if (pos % YIELD_EVERY === 0) await this.yieldNow();
+    }
+    return out;
+  }
+
   finish(): RunResult {
     const r = this.session.finish();
     this.ended = true;

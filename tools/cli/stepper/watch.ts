@@ -73,10 +73,28 @@ function requestKey(src: string, d: Record<string, unknown>): string | undefined
   return undefined;
 }
 
-/** `watch lba A[..B]`, `watch cookie C`, `watch state MACHINE`. */
+/**
+ * The records of block request `id` at every hop: blk-mq (`rq`), the driver (`id`), the server's
+ * request, reply and disk operation (`rid`) and each packet carrying its bytes (`rids`).
+ */
+export function ofRequest(id: number): (r: TraceRecord) => boolean {
+  return (r) => {
+    const d = r.data as Record<string, unknown> | undefined;
+    if (!d || typeof d !== 'object') return false;
+    if (d['rid'] === id) return true;
+    if (d['rq'] === id) return r.src.includes('/blk/');
+    if (d['id'] === id) return r.kind === 'rq.send' || r.kind === 'rq.done';
+    const rids = d['rids'];
+    return Array.isArray(rids) && rids.includes(id);
+  };
+}
+
+export const WATCH_KINDS = 'lba A[..B], cookie C, request ID, state MACHINE';
+
+/** `watch lba A[..B]`, `watch cookie C`, `watch request ID`, `watch state MACHINE`. */
 export function watchMatcher(args: readonly string[], machines: () => readonly string[]): { label: string; match: Breakpoint['match'] } {
   const [what, arg, ...extra] = args;
-  if (arg === undefined || extra.length > 0) throw new Error('watch takes one of: lba A[..B], cookie C, state MACHINE');
+  if (arg === undefined || extra.length > 0) throw new Error(`watch takes one of: ${WATCH_KINDS}`);
   switch (what) {
     case 'lba': {
       const m = /^([0-9]+)(?:\.\.([0-9]+))?$/.exec(arg);
@@ -102,11 +120,15 @@ export function watchMatcher(args: readonly string[], machines: () => readonly s
         },
       };
     }
+    case 'request': {
+      if (!/^[0-9]+$/.test(arg)) throw new Error(`watch request: expected a request id (blk-mq rq id, as in rq.queue), got "${arg}"`);
+      return { label: `request ${arg}`, match: ofRequest(Number(arg)) };
+    }
     case 'state': {
       if (!machines().includes(arg)) throw new Error(`no statechart "${arg}" (machines: ${machines().join(', ')})`);
       return { label: `state ${arg}`, match: (r) => r.kind === 'state' && r.src === arg };
     }
     default:
-      throw new Error(`watch takes one of: lba A[..B], cookie C, state MACHINE (not "${String(what)}")`);
+      throw new Error(`watch takes one of: ${WATCH_KINDS} (not "${String(what)}")`);
   }
 }
