@@ -29,9 +29,13 @@ export class DeviceStats {
       stats.gauge(`${q}/multi_conn`, () => (s.multiConn === undefined ? 'unknown' : s.multiConn));
       stats.gauge(`${q}/removed`, () => s.removed);
       stats.gauge(`${q}/role`, () => this.dev.roles.roleOf(s.index));
-      stats.gauge(`${q}/health`, () => (s.removed ? 'removed' : s.conns.some((i) => this.dev.conns.slots[i]!.usable) ? 'up' : 'down'));
+      // down: no usable connection; unhealthy: the health probe's verdict (health/probe.ts).
+      stats.gauge(`${q}/health`, () => (s.removed ? 'removed' : !s.conns.some((i) => this.dev.conns.slots[i]!.usable) ? 'down' : this.dev.prober.unhealthy(s.index) ? 'unhealthy' : 'up'));
+      stats.gauge(`${q}/probes`, () => this.dev.prober.stateOf(s.index)?.probes ?? 0);
+      stats.gauge(`${q}/probe_failures`, () => this.dev.prober.stateOf(s.index)?.failed ?? 0);
+      stats.gauge(`${q}/probe_rtt_ns`, () => this.dev.prober.stateOf(s.index)?.lastRttNs ?? 0);
       // Carrying I/O now: a backup only while every primary is down.
-      stats.gauge(`${q}/carrying`, () => !s.removed && s.conns.some((i) => { const c = this.dev.conns.slots[i]!; return c.usable && this.dev.roles.allows(c); }));
+      stats.gauge(`${q}/carrying`, () => !s.removed && s.conns.some((i) => { const c = this.dev.conns.slots[i]!; return c.usable && this.dev.lb.allowed(c); }));
       stats.gauge(`${q}/backend`, () => s.cfg.backend ?? this.dev.backends.backend ?? '');
       stats.gauge(`${q}/connections`, () => s.conns.length);
       stats.gauge(`${q}/live`, () => s.conns.filter((i) => this.dev.conns.slots[i]!.usable).length);

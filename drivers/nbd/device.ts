@@ -10,6 +10,7 @@ import type { NbdConfig, NbdServerConfig } from './config/index.ts';
 import { BackendGuard, backendOfDescription, isMirror } from './config/backend.ts';
 import { MirrorSet } from './mirror/index.ts';
 import { FailoverClock, ServerRoles } from './health/failover.ts';
+import { HealthProber } from './health/probe.ts';
 import { NBD_ORION_CHECKSUM_CRC32C, NBD_ORION_COMPRESS_DEFLATE, NBD_ORION_COMPRESS_LZ4 } from './protocol/uapi.ts';
 import { DeviceStats } from './device-stats.ts';
 import { IoPath } from './io-path.ts';
@@ -70,6 +71,8 @@ export class NbdDevice implements ConnectionOwner {
   readonly failover: FailoverClock;
   /** Client-side mirror (an export with mode = "mirror"), else null. */
   readonly mirror: MirrorSet | null;
+  /** The health probe of every server (server_health_check_interval). */
+  readonly prober: HealthProber;
   private healthTimer: EventHandle | null = null;
   private readonly statsOut: DeviceStats;
   healthChecks = 0;
@@ -105,7 +108,7 @@ export class NbdDevice implements ConnectionOwner {
     this.lb.failover = cfg.failoverEnabled && cfg.serverFailoverEnabled;
     this.network = new NetworkManager(engine, () => this.io.pump());
     const mirrored = isMirror(cfg);
-    this.protocol = new ProtocolManager(opts.protocol ?? new SimProtocolEngine(engine, name), opts.tags + this.cache.internalTags + (mirrored ? 1 : 0), {
+    this.protocol = new ProtocolManager(opts.protocol ?? new SimProtocolEngine(engine, name), opts.tags + this.cache.internalTags + 2 /* mirror resync, health probe */, {
       // docs/nbd-extensions.md: LZ4 first (fast), DEFLATE as the fallback; CRC-32C.
       ...(cfg.compressionEnabled ? { compression: [NBD_ORION_COMPRESS_LZ4, NBD_ORION_COMPRESS_DEFLATE] } : {}),
       ...(cfg.checksumEnabled ? { checksum: [NBD_ORION_CHECKSUM_CRC32C] } : {}),
@@ -134,6 +137,14 @@ export class NbdDevice implements ConnectionOwner {
       })
       : null;
     this.io.mirror = this.mirror;
+    this.prober = new HealthProber(engine, {
+      src: name, timeoutNs: cfg.serverHealthProbeTimeoutNs, downAfter: cfg.serverHealthDownAfter, upAfter: cfg.serverHealthUpAfter, tag: opts.tags + this.cache.internalTags + 1,
+    }, {
+      conns: this.conns.slots,
+      sendOn: (c, slot) => this.io.sendOn(c, slot),
+      verdict: (h) => { this.lb.reportHealth(h); this.refreshAvoided(); this.io.pump(); },
+    });
+    this.io.probes = this.prober;
     const mirror = this.mirror;
     // A mirror reads only from replicas that hold every acknowledged write.
     this.lb.gate = mirror ? (c) => this.roles.allows(c) && mirror.readable(c.server) : (c) => this.roles.allows(c);
@@ -255,6 +266,7 @@ export class NbdDevice implements ConnectionOwner {
     this.roles.update(this.conns.slots, (i) => this.conns.servers[i]!.removed);
     if (slot.outstanding > 0) this.failover.failed(Math.min(slot.lastRxAt, this.engine.now));
     this.mirror?.connectionLost(slot);
+    this.prober.connectionLost(slot);
     this.io.requeueConnection(slot, reason);
     this.io.pump();
   }
@@ -315,6 +327,7 @@ export class NbdDevice implements ConnectionOwner {
   changed(): void {
     this.roles.update(this.conns.slots, (i) => this.conns.servers[i]!.removed);
     this.mirror?.changed();
+    this.refreshAvoided();
     this.statsOut.publishDynamic();
     this.io.connectivity();
     this.actor.send({ type: 'POOL', wanted: this.conns.wanted });
@@ -375,7 +388,19 @@ export class NbdDevice implements ConnectionOwner {
     }, 'nbd.silence_watch');
   }
 
-  /** server_health_check_interval: revive dead connections so a returning server is used again. */
+  /**
+   * The load balancer avoids servers the probe marked unhealthy, but only while some healthy
+   * server has a usable connection (never leave the device with nothing to send to).
+   */
+  private refreshAvoided(): void {
+    const avoided = this.lb.avoided;
+    avoided.clear();
+    const sick = (s: number) => this.prober.unhealthy(s);
+    if (!this.conns.slots.some((c) => c.usable && !sick(c.server) && this.roles.allows(c) && (this.mirror === null || this.mirror.readable(c.server)))) return;
+    for (const s of this.conns.servers) if (sick(s.index)) avoided.add(s.index);
+  }
+
+  /** server_health_check_interval: probe every server (health/probe.ts) and revive dead connections so a returning server is used again. */
   private armHealthCheck(): void {
     const every = this.opts.config.serverHealthCheckIntervalNs;
     this.healthTimer = this.engine.schedule(every, () => {
@@ -383,10 +408,7 @@ export class NbdDevice implements ConnectionOwner {
       this.healthChecks++;
       const st = this.state;
       if (st === 'ready' || st === 'degraded') {
-        for (const s of this.conns.servers) {
-          const live = s.conns.filter((i) => this.conns.slots[i]!.usable).length;
-          this.lb.reportHealth({ server: s.index, healthy: live > 0, live, reason: live > 0 ? '' : 'no live connection' });
-        }
+        this.prober.tick(this.conns.servers.length, (i) => this.conns.servers[i]!.removed);
         this.conns.reviveDead();
       }
       if (st !== 'disconnected' && st !== 'disconnecting') this.armHealthCheck();

@@ -99,6 +99,8 @@ export class IoPath implements ExportCaps, CacheHost {
   watch: () => void = () => {};
   /** A mirror device's replication (drivers/nbd/mirror): writes and FLUSHes fan out to every in-sync replica. */
   mirror: MirrorPort | null = null;
+  /** The health probes (drivers/nbd/health/probe.ts): their replies go back to the prober. */
+  probes: { owns(r: NbdCmd): boolean; replied(r: NbdCmd, errno: number): void } | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -288,6 +290,7 @@ export class IoPath implements ExportCaps, CacheHost {
       slot.outstanding--;
       const errno = errnoOf(bad.errno);
       if (this.mirror !== null && this.mirror.owns(r)) { this.mirror.replied(r, errno, slot); return; } // the mirror drops that replica
+      if (this.probes !== null && this.probes.owns(r)) { this.probes.replied(r, errno); return; }
       this.errors.fault('nbd-errno', slot.index, slot.server, errno, `request not sendable on this export: ${bad.reason}`, tag, r);
     }
   }
@@ -301,6 +304,7 @@ export class IoPath implements ExportCaps, CacheHost {
         slot.repliesReceived++;
         if (slot.outstanding === 0 && slot.phase === 'draining') this.connIdle(slot);
         if (this.mirror !== null && this.mirror.owns(r)) { this.mirror.replied(r, errno, slot); return; }
+        if (this.probes !== null && this.probes.owns(r)) { this.probes.replied(r, errno); return; }
         if (errno !== 0 && errno !== ESHUTDOWN && isWrite(r.type) && this.engine.bugs.has('write-error-swallowed')) errno = 0; // injected
         // The error handler decides: ESHUTDOWN goes elsewhere, anything else fails the request.
         if (errno !== 0) { this.errors.fault('nbd-errno', slot.index, slot.server, errno, `server error ${errno}`, r.tag, r); return; }

@@ -201,6 +201,12 @@ export const BUGS = [
     description: 'the resync of a returning mirror replica clears one dirty region in four without copying it, so the replica rejoins missing those writes',
     killers: [{ scenario: 'multi-mirror.toml' }],
   },
+  {
+    name: 'health-probe-ignored',
+    layer: 'driver',
+    description: 'the load balancer ignores the health probe\'s verdict: a server whose probes time out keeps getting reads',
+    killers: [{ scenario: 'multi-health-probe.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

@@ -67,7 +67,10 @@ export const nbdSectionSchema = z
     server_load_balancing: z.boolean().default(true).describe('Spread requests over the servers of a device.'),
     server_failover_enabled: z.boolean().default(true).describe('Move a dead server\'s requests to another server of the same data.'),
     /** Spec unit: seconds when bare. */
-    server_health_check_interval: duration('s', { min: 1 }).default(30_000_000_000).describe('How often server health is checked and given-up connections are retried, so a returning server is used again.'),
+    server_health_check_interval: duration('s', { min: 1 }).default(30_000_000_000).describe('How often every server gets a health probe (a 512-byte READ on the wire) and given-up connections are retried, so a returning server is used again.'),
+    server_health_probe_timeout: duration('ms', { min: 1 }).default(5_000_000_000).describe('A health probe not answered within this is a failure.'),
+    server_health_down_after: int(1, 1000).default(3).describe('Failed probes in a row that mark a server unhealthy: the load balancer sends it nothing new while a healthy server has a usable connection.'),
+    server_health_up_after: int(1, 1000).default(2).describe('Answered probes in a row that mark an unhealthy server healthy again.'),
     // Performance (spec).
     read_ahead_size: size({ max: 2 ** 30 }).default(2 * 2 ** 20).describe('Largest read-ahead window of the read cache (0: no read-ahead; needs local_cache_size).'),
     // Off by default (the spec says on): a write-back cache changes what an acknowledged write

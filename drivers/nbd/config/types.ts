@@ -48,6 +48,10 @@ export interface NbdConfig {
   readonly serverLoadBalancing: boolean;
   readonly serverFailoverEnabled: boolean;
   readonly serverHealthCheckIntervalNs: Ns;
+  /** Health probe deadline; failures / successes in a row to mark a server down / up (drivers/nbd/health/probe.ts). */
+  readonly serverHealthProbeTimeoutNs: Ns;
+  readonly serverHealthDownAfter: number;
+  readonly serverHealthUpAfter: number;
   readonly readAheadBytes: number;
   readonly writeBackCache: boolean;
   readonly writeBackCacheBytes: number;

@@ -21,6 +21,11 @@ export class LoadBalancer {
   policy: LbPolicy;
   /** The last health check's verdict per server (server_health_check_interval). */
   readonly health: ServerHealth[] = [];
+  /**
+   * Servers the health probe marked unhealthy, avoided while a healthy server has a usable
+   * connection (the device keeps this set: drivers/nbd/health/probe.ts).
+   */
+  readonly avoided = new Set<number>();
   private cursor = 0;
   decisionsMade = 0;
   /** Per-connection choice counts, for nbd-load-balancer-info. */
@@ -45,6 +50,7 @@ export class LoadBalancer {
 
   /** Whether requests may go to this connection at all under the policy (failover off pins 'single' to the primary). */
   allowed(c: ConnectionSlot): boolean {
+    if (this.avoided.size > 0 && this.avoided.has(c.server)) return false;
     if (this.gate !== null && !this.gate(c)) return false;
     return this.failover || this.policy !== 'single' || c.server === this.primary;
   }
