@@ -81,13 +81,14 @@ export class OnlineSafety {
     const w: WriteInfo = { id, kind, issuedNs: now, completedNs: NEVER, acked: false, durableNs: NEVER, permanent: false, offset, length };
     const first = offset / this.blockSize;
     const n = length / this.blockSize;
+    const oldestRead = this.oldestReadNs();
     for (let k = 0; k < n; k++) {
       const content = contents === undefined ? undefined : contents[k]!;
       if (content !== undefined && content > this.maxContent) this.maxContent = content;
       const b = this.block(first + k);
       b.sources.push({ w, content });
       if (content !== undefined && this.pending.length > 0) this.explainFuture(first + k, content, w);
-      if (this.prune && b.sources.length > 1) this.pruneBlock(b);
+      if (this.prune && b.sources.length > 1) this.pruneBlock(b, oldestRead);
     }
     return w;
   }
@@ -169,6 +170,13 @@ export class OnlineSafety {
     return b;
   }
 
+  /** Issue time of the oldest read in flight (NEVER when none): once per operation, not per block. */
+  private oldestReadNs(): Ns {
+    if (this.reads.size === 0) return NEVER;
+    for (const r of this.reads.values()) return r.issuedNs;
+    return NEVER;
+  }
+
   private firstCrashAfter(t: Ns): Ns {
     const c = this.crashes;
     for (let i = 0; i < c.length; i++) if (c[i]! > t) return c[i]!;
@@ -232,26 +240,23 @@ export class OnlineSafety {
   private pruneRange(w: WriteInfo): void {
     const first = w.offset / this.blockSize;
     const n = w.length / this.blockSize;
+    const oldestRead = this.oldestReadNs();
     for (let k = 0; k < n; k++) {
       const b = this.blocks.get(first + k);
-      if (b && b.sources.length > 1) this.pruneBlock(b);
+      if (b && b.sources.length > 1) this.pruneBlock(b, oldestRead);
     }
   }
 
   /**
    * Drops the acknowledged writes of a block that a permanent overwrite rules out for every read
    * still to complete: one acknowledged (and durable, when crashes may come) before the oldest
-   * read in flight was issued, and issued after they were acknowledged.
+   * read in flight was issued (`oldestRead`, see oldestReadNs), and issued after they were acknowledged.
    */
-  private pruneBlock(b: BlockState): void {
-    let oldestRead = NEVER;
-    for (const r of this.reads.values()) {
-      oldestRead = r.issuedNs;
-      break;
-    }
+  private pruneBlock(b: BlockState, oldestRead: Ns): void {
     let best: WriteInfo | undefined;
-    for (const s of b.sources) {
-      const w = s.w;
+    const sources = b.sources;
+    for (let i = 0; i < sources.length; i++) {
+      const w = sources[i]!.w;
       if (w.permanent && w.completedNs < oldestRead && (!best || w.issuedNs > best.issuedNs)) best = w;
     }
     if (!best) return;
@@ -264,6 +269,6 @@ export class OnlineSafety {
         if (!b.lastPruned || s.w.issuedNs > b.lastPruned.w.issuedNs) b.lastPruned = s;
       } else src[kept++] = s;
     }
-    src.length = kept;
+    if (kept !== src.length) src.length = kept;
   }
 }
