@@ -57,6 +57,11 @@ export class IoPath implements ExportCaps, CacheHost {
   /** Commands the driver holds (not FREE). */
   inflight = 0;
   readonly barrier = new FlushBarrier();
+  /**
+   * Measurement hook (the runner's submission stage): a command is about to be put on a
+   * connection's socket (before its bytes are queued). Null: nothing is called.
+   */
+  onSubmit: ((r: NbdCmd, slot: ConnectionSlot) => void) | null = null;
   /** Commands accepted but not on any connection (no live one, or FLUSH waiting), oldest first. */
   private readonly waiting: NbdCmd[] = [];
   private readonly deadConn: DeadConnClock;
@@ -285,6 +290,7 @@ export class IoPath implements ExportCaps, CacheHost {
     }
     r.tag = tag;
     if (this.engine.bugs.has('fua-dropped')) r.flags &= ~NBD_CMD_FLAG_FUA; // injected: FUA never reaches the wire
+    if (this.onSubmit !== null) this.onSubmit(r, slot);
     const bad = slot.transmission!.submit(r);
     if (bad !== null) {
       slot.outstanding--;

@@ -30,6 +30,8 @@ export interface NbdSocket {
   readonly flow?: string;
   /** Trace context: the bytes sent from now on are block request `rid`'s (never on the wire). */
   markRequest?(rid: number): void;
+  /** The kernel TCP socket underneath, when there is one (for measurement taps; the driver never uses it). */
+  readonly kernel?: TcpSocket;
 }
 
 export interface SocketEvents {
@@ -84,6 +86,9 @@ export class KernelSockets implements SocketFactory {
 
 class KernelSocket implements NbdSocket {
   constructor(private readonly s: TcpSocket) {}
+  get kernel(): TcpSocket {
+    return this.s;
+  }
   // After the peer's FIN the socket is shut down on our side too (onEnd closes it), yet the
   // connection is declared dead only at onClose: sends in between take nothing, as EPIPE would,
   // and the connection's death requeues what they carried.

@@ -14,6 +14,8 @@ export interface Measured {
   readonly errors: number;
   /** The network stage per packet (NIC to NIC); undefined when not measured. */
   readonly network?: { readonly count: number; readonly percentiles: Partial<Record<Percentile, Ns>> } | undefined;
+  /** The submission stage per request (queue_rq to the header's first byte on the wire); undefined when not measured. */
+  readonly submission?: { readonly count: number; readonly percentiles: Partial<Record<Percentile, Ns>> } | undefined;
   /** IPv4 bytes through the client's NIC (received, sent); undefined without a NIC. */
   readonly wire?: { readonly rx: number; readonly tx: number } | undefined;
 }
@@ -71,6 +73,14 @@ export function evaluateExpectations(e: Expectations, m: Measured): ExpectationR
       if (limit === undefined) continue;
       const actual = m.network && m.network.count > 0 ? m.network.percentiles[p] ?? null : null;
       out.push({ name: `latency.network.${p}`, ok: actual !== null && actual <= limit, actual, limit, unit: 'ns' });
+    }
+  }
+  if (e.submissionLatency) {
+    for (const p of PCTS) {
+      const limit = e.submissionLatency[p];
+      if (limit === undefined) continue;
+      const actual = m.submission && m.submission.count > 0 ? m.submission.percentiles[p] ?? null : null;
+      out.push({ name: `latency.submission.${p}`, ok: actual !== null && actual <= limit, actual, limit, unit: 'ns' });
     }
   }
   if (e.wireBytes) {

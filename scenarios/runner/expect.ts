@@ -98,11 +98,12 @@ export function evaluate(e: Expectations, jobs: readonly JobResult[], m: {
   safety: SafetyReport; liveness: LivenessReport | undefined; history: History; healsNs: readonly Ns[]; device: DeviceOutcome | undefined;
   wire?: { rx: number; tx: number } | undefined;
   network?: HistSummary | undefined;
+  submission?: HistSummary | undefined;
   /** Failovers the NBD devices measured (ns), for `[expect] failover`. */
   failoversNs?: readonly Ns[];
 }): ExpectationResult[] {
   const errors = m.history.ops.reduce((a, op) => a + (op.completedNs !== undefined && !op.ok ? 1 : 0), 0);
-  const out = evaluateExpectations(e, { jobs, safety: m.safety, liveness: m.liveness, recoveryNs: recoveryTimes(m.history, m.healsNs), errors, wire: m.wire, network: m.network && latencyOf(m.network) });
+  const out = evaluateExpectations(e, { jobs, safety: m.safety, liveness: m.liveness, recoveryNs: recoveryTimes(m.history, m.healsNs), errors, wire: m.wire, network: m.network && latencyOf(m.network), submission: m.submission && latencyOf(m.submission) });
   if (e.failoverNs !== undefined) {
     const f = m.failoversNs ?? [];
     const actual = f.length === 0 ? 'none measured' : Math.max(...f);

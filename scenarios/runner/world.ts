@@ -17,6 +17,7 @@ import { isRamDevice } from '../schema/workload.ts';
 import { attachNbdClient, type ClientNbd } from './client-nbd.ts';
 import { HistoryTap } from './history-tap.ts';
 import { WireLatency } from './wire-latency.ts';
+import { SubmissionLatency } from './submission-latency.ts';
 import { scaledCosts } from '../../hw-sim/cpu/costs.ts';
 import { ServerAckChecker } from '../checkers/server-acks.ts';
 import { CrashLoss } from '../checkers/crash-loss.ts';
@@ -55,6 +56,8 @@ export interface World {
   readonly workloads: readonly Workload[];
   /** The network stage of latency, per packet (NIC to NIC). */
   readonly network: WireLatency;
+  /** The submission stage of latency, per request (queue_rq to the header's first byte on the client's wire). */
+  readonly submission: SubmissionLatency;
   /** Per device with verify jobs: when its read-back of every written block started. */
   readonly readBacks: ReadonlyMap<string, Ns>;
   readonly timeline: TimelineLog;
@@ -105,6 +108,8 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
   const client = machine.host(CLIENT_HOST);
   const network = new WireLatency(engine);
   machine.fabric.addTap(network);
+  const submission = new SubmissionLatency(client.link);
+  client.link.addTap(submission);
   if (opts.onPacket) client.link.addTap(new PcapWriter(packetSink(opts.onPacket)));
   const costs = s.machine.cpuCostScale > 0 ? scaledCosts(s.machine.cpuCostScale) : undefined;
   const volumes = buildVolumes(machine, s.volumes ?? []);
@@ -131,6 +136,7 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
       ...(dropWrite && k === 0 ? { dropWrite } : {}),
     }));
   });
+  for (const n of nbds.values()) n.device.io.onSubmit = submission.onSubmit;
   const nbd = nbds.values().next().value;
   const disks = new Map<string, HistoryTap>();
   const crashLoss = new Map<string, CrashLoss>();
@@ -189,7 +195,7 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
     return Math.max(planned, last) + patience;
   };
   return {
-    scenario: s, seed, engine, machine, client, servers, volumes, nbd, nbds, disks, workloads: jobs.workloads, network, readBacks: jobs.readBacks, timeline: tl, serverAcks, crashLoss, deadlineNs,
+    scenario: s, seed, engine, machine, client, servers, volumes, nbd, nbds, disks, workloads: jobs.workloads, network, submission, readBacks: jobs.readBacks, timeline: tl, serverAcks, crashLoss, deadlineNs,
     finished: () => jobs.left() === 0 && engine.now >= lastEventNs && tl.pending === 0,
     end: undefined, error: undefined,
   };

@@ -47,6 +47,8 @@ export const expectSchema = z.strictObject({
     .describe('Latency limits per operation.'),
   network_latency: percentiles.optional()
     .describe('Limits on the network stage alone: per packet, from its first bit leaving a host NIC to its last bit reaching the other host NIC (cables, switch and queueing), both directions.'),
+  submission_latency: percentiles.optional()
+    .describe('Limits on the submission stage alone: per request, from the NBD driver\'s queue_rq to the first byte of its request header leaving the client NIC onto the wire (driver, socket, TCP, NIC queue and DMA). First sends only; TLS connections are not measured.'),
   wire_bytes: z.strictObject({
     rx: size({ min: 1 }).optional().describe('Least bytes into the client.'),
     tx: size({ min: 1 }).optional().describe('Least bytes out of the client.'),

@@ -263,6 +263,7 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     latency,
     noErrors: e.no_errors,
     ...(e.network_latency ? { networkLatency: percentilesOf(e.network_latency) } : {}),
+    ...(e.submission_latency ? { submissionLatency: percentilesOf(e.submission_latency) } : {}),
     ...(e.failover !== undefined ? { failoverNs: e.failover } : {}),
     ...(e.wire_bytes ? { wireBytes: { rx: e.wire_bytes.rx, tx: e.wire_bytes.tx } } : {}),
     jobsComplete: e.jobs_complete,

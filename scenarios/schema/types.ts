@@ -165,6 +165,8 @@ export interface Expectations {
   readonly noErrors: boolean;
   /** Limits on the network stage (per packet, NIC to NIC). */
   readonly networkLatency?: Partial<Record<Percentile, Ns>> | undefined;
+  /** Limits on the submission stage (per request, queue_rq to the header's first byte on the wire). */
+  readonly submissionLatency?: Partial<Record<Percentile, Ns>> | undefined;
   /** `[expect] failover`: at least one failover measured, the longest at most this long. */
   readonly failoverNs?: Ns | undefined;
   /** Minimum IPv4 bytes through the client's NIC, per direction. */
