@@ -124,6 +124,7 @@ export function toWorkloadJob(j: JobSpec, nowNs: number): WorkloadJob {
     rwmixread: j.rwmixread, fsyncEvery: j.fsyncEvery, verify: j.verify, startDelayNs: Math.max(0, j.startNs - nowNs),
     continueOnError: j.continueOnError, fua: j.fuaPercent, writeZeroes: j.writeZeroesPercent,
     ...(j.bsMaxBytes !== undefined ? { bsMax: j.bsMaxBytes } : {}),
+    ...(j.compressPercent !== undefined ? { compressPercent: j.compressPercent } : {}),
     ...(j.hotSpot ? { hotSize: j.hotSpot.sizeBytes, hotShare: j.hotSpot.share } : {}),
     ...(j.runtimeNs !== undefined ? { runtimeNs: j.runtimeNs } : {}), ...(j.ios !== undefined ? { ios: j.ios } : {}),
   };

@@ -228,6 +228,7 @@ export function normaliseJobs(doc: ScenarioDocument, deviceSize: (device: string
       fsyncEvery: j.fsync,
       fuaPercent: j.fua,
       writeZeroesPercent: j.write_zeroes,
+      ...(j.buffer_compress_percentage !== undefined ? { compressPercent: j.buffer_compress_percentage } : {}),
       verify: j.verify,
       startNs: j.start,
       continueOnError: j.continue_on_error,

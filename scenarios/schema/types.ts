@@ -104,6 +104,8 @@ export interface JobSpec {
   readonly fuaPercent: number;
   /** Percent of the job's writes issued as WRITE_ZEROES. */
   readonly writeZeroesPercent: number;
+  /** fio buffer_compress_percentage: written data compresses by about this percent (absent: zero buffers). */
+  readonly compressPercent?: number | undefined;
   readonly verify: boolean;
   readonly startNs: Ns;
   /** Keep issuing after an I/O error (fio continue_on_error). */

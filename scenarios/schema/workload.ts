@@ -43,6 +43,8 @@ export const jobSchema = z
     write_zeroes: share()
       .describe('WRITE_ZEROES among this job\'s writes (REQ_OP_WRITE_ZEROES, NBD_CMD_WRITE_ZEROES on the wire): true (every write), false, or the percent of writes issued as zeroes; reads after one must return zeros.'),
     verify: z.boolean().default(false).describe('Write a content id per block and check every read against the writes (verify mode).'),
+    buffer_compress_percentage: int(0, 100).optional()
+      .describe('As fio: the data the job writes compresses to about this percent smaller; each 512-byte chunk holds (100 - N) % random bytes, then zeros. Default: buffers as they are (zeros). Not with verify (verify writes its own content).'),
     start: duration().default(0).describe('Virtual time before the job starts (a job on an NBD device also waits for the device).'),
     continue_on_error: z.boolean().default(false)
       .describe('As fio: keep issuing after a failed I/O (the slot waits 1 ms, then issues its next I/O); false: an instance stops at its first error.'),
@@ -61,6 +63,12 @@ export const jobSchema = z
     }
     if (j.hot_spot && (j.hot_spot.size % j.bs !== 0 || (j.size !== undefined && j.hot_spot.size > j.size))) {
       ctx.addIssue({ code: 'custom', path: ['hot_spot', 'size'], message: `must be a multiple of bs (${j.bs}) within the job's size, got ${j.hot_spot.size}` });
+    }
+    if (j.buffer_compress_percentage !== undefined && j.verify) {
+      ctx.addIssue({ code: 'custom', path: ['buffer_compress_percentage'], message: 'not with verify = true (verify writes its own content)' });
+    }
+    if (j.buffer_compress_percentage !== undefined && !j.rw.includes('write') && !j.rw.endsWith('rw')) {
+      ctx.addIssue({ code: 'custom', path: ['buffer_compress_percentage'], message: `only applies to modes that write, not ${j.rw}` });
     }
     if (j.hot_spot && !j.rw.startsWith('rand')) ctx.addIssue({ code: 'custom', path: ['hot_spot'], message: `only applies to random modes, not ${j.rw}` });
     if (j.write_zeroes > 0 && !j.rw.includes('write') && !j.rw.endsWith('rw')) {

@@ -12,6 +12,7 @@ import type { OpHook } from './history.ts';
 import { OpStats } from './report.ts';
 import { isSequential, type Job } from './spec.ts';
 import { CHUNK, type Verifier } from './verify.ts';
+import { compressibleData } from './compressible.ts';
 
 const KIND_READ = 0;
 const KIND_WRITE = 1;
@@ -65,6 +66,8 @@ export class JobInstance {
   private readonly blocks: number;
   private readonly sequential: boolean;
   private readonly endIo = (bio: Bio): void => this.complete(bio.owner as Slot);
+  /** buffer_compress_percentage: the data every write carries (a slot's buffer also receives reads). */
+  private readonly pattern: Uint8Array | null;
 
   constructor(
     private readonly host: JobHost,
@@ -76,7 +79,10 @@ export class JobInstance {
     private readonly cpu: number,
     private readonly offsets: Rng,
     private readonly mix: Rng,
+    /** Draws the data of buffer_compress_percentage (only when the job sets it). */
+    data?: Rng,
   ) {
+    this.pattern = job.compressPercent !== undefined && data ? compressibleData(job.bsMax, job.compressPercent, data) : null;
     this.cursor = job.offset;
     this.blocks = job.size / job.bs;
     this.sequential = isSequential(job.rw);
@@ -162,6 +168,7 @@ export class JobInstance {
       if (!v) s.cid = this.host.nextContentId();
       else if (this.job.verify) s.cid = v.beginWrite(buf, offset, bs, this.id, now);
       else s.cid = v.beginOpaqueWrite(offset, bs, this.id, now); // content the verifier cannot recognise
+      if (this.pattern) buf.set(this.pattern.subarray(0, bs));
       s.bio.set(REQ_OP.WRITE, offset / 512, bs, buf, s.flags);
     } else {
       if (v && this.job.verify) v.beginRead(offset, bs, s.snap);

@@ -48,6 +48,11 @@ export interface JobSpec {
   fua?: number;
   /** Percent of writes issued as REQ_OP_WRITE_ZEROES (no data; reads then return zeros). Default 0. */
   writeZeroes?: number;
+  /**
+   * fio buffer_compress_percentage: each 512-byte chunk of written data is (100 − N) % random
+   * bytes, then zeros. Default: the buffers as they are (zeros, or what a read left).
+   */
+  compressPercent?: number;
 }
 
 /** A job with every default applied and every size in bytes. */
@@ -74,6 +79,8 @@ export interface Job {
   readonly hotShare: number;
   readonly fua: number;
   readonly writeZeroes: number;
+  /** Percent of each written chunk that is zeros after the random part; undefined: buffers untouched. */
+  readonly compressPercent: number | undefined;
 }
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -137,6 +144,7 @@ export function resolveJob(s: JobSpec, deviceBytes: number): Job {
     errorBackoffNs: s.errorBackoffNs ?? 1_000_000,
     fua: percent(s.fua ?? 0, `${w}: fua`),
     writeZeroes: percent(s.writeZeroes ?? 0, `${w}: writeZeroes`),
+    compressPercent: s.compressPercent === undefined ? undefined : percent(s.compressPercent, `${w}: compressPercent`),
     ...sizeMix(s, w, bs, size),
   };
 }

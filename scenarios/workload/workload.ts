@@ -54,7 +54,8 @@ export class Workload implements JobHost {
       for (let i = 0; i < j.numjobs; i++) {
         const cpu = j.cpu ?? id % k.cores;
         if (!Number.isInteger(cpu) || cpu < 0 || cpu >= k.cores) throw new RangeError(`job '${j.name}': cpu ${cpu} is not a core of ${k.host}`);
-        this.instances.push(new JobInstance(this, disk, j, id, i, cpu, k.rng(`workload/${j.name}.${i}/offsets`), k.rng(`workload/${j.name}.${i}/mix`)));
+        this.instances.push(new JobInstance(this, disk, j, id, i, cpu, k.rng(`workload/${j.name}.${i}/offsets`), k.rng(`workload/${j.name}.${i}/mix`),
+          j.compressPercent !== undefined ? k.rng(`workload/${j.name}.${i}/data`) : undefined));
         id++;
       }
     }

@@ -1,7 +1,8 @@
 // The timeline's hardware faults below TCP (nic-dma-corrupt, mem-bitflip) and [expect]
 // corrupted_reads: normalised when right, refused with the key and the reason when wrong.
 import { describe, expect, it } from 'vitest';
-import { parseScenario, ScenarioError } from '../../../scenarios/schema/index.ts';
+import { parseScenario } from '../../../scenarios/schema/index.ts';
+import { scenarioRefusal as fail } from './refusal.ts';
 
 const BASE = `[scenario]
 name = "t"
@@ -23,15 +24,6 @@ bs = "4KiB"
 ios = 10
 `;
 
-function fail(text: string): string {
-  try {
-    parseScenario(text, 's.toml');
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScenarioError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ScenarioError');
-}
 
 const at = (lines: string) => `${BASE}\n[[at]]\ntime = "1ms"\n${lines}\n`;
 
