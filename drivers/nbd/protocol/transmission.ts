@@ -11,13 +11,12 @@ import { hard, ProtocolError } from './errors.ts';
 import { ReplyDecoder, REPLY_EVENT } from './decode-replies.ts';
 import { encodeExtendedRequest, encodeRequest } from './encode-transmission.ts';
 import type { NegotiatedExport } from './handshake-types.ts';
-import { FlushGate } from './flush-gate.ts';
 import { CHECKSUM_RETRIES, PayloadFraming, type FrameCounters } from './transmission-frames.ts';
 import type { FrameCpu } from './frame-cost.ts';
 import { checkRequest, type NbdRequest, type SubmitError } from './request-check.ts';
 import {
-  NBD_CMD_BLOCK_STATUS, NBD_CMD_DISC, NBD_CMD_FLAG_DF, NBD_CMD_FLAG_REQ_ONE, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE,
-  NBD_CMD_WRITE_ZEROES, NBD_EINVAL, NBD_EIO, NBD_ERROR_NAMES, NBD_ESHUTDOWN, NBD_REPLY_TYPE_ERROR_OFFSET,
+  NBD_CMD_BLOCK_STATUS, NBD_CMD_DISC, NBD_CMD_FLAG_DF, NBD_CMD_FLAG_REQ_ONE, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_WRITE,
+  NBD_EINVAL, NBD_EIO, NBD_ERROR_NAMES, NBD_ESHUTDOWN, NBD_REPLY_TYPE_ERROR_OFFSET,
   NBD_REQUEST_SIZE, NBD_EXTENDED_REQUEST_SIZE, NBD_CMD_FLAG_PAYLOAD_LEN, NBD_ORION_EBADMSG,
 } from './uapi.ts';
 
@@ -65,8 +64,6 @@ interface Slot {
   retries: number;
 }
 
-const WRITES = (t: number): boolean => t === NBD_CMD_WRITE || t === NBD_CMD_WRITE_ZEROES || t === NBD_CMD_TRIM;
-
 export class TransmissionSession {
   readonly generation: number;
   /** NBD_OPT_EXTENDED_HEADERS in force: 32-byte requests, extended replies. */
@@ -78,8 +75,6 @@ export class TransmissionSession {
   private readonly headers: Uint8Array[] = [];
   private readonly slots: Slot[] = [];
   private inFlightCount = 0;
-  private readonly flushes: FlushGate;
-  private readonly release = (tag: number): void => this.host.send(this.headers[tag]!);
   private readonly sendBytes = (b: Uint8Array): void => this.host.send(b);
   private sessionState: SessionState = 'open';
   private failure: ProtocolError | null = null;
@@ -92,7 +87,6 @@ export class TransmissionSession {
     this.slab = new Uint8Array((n + 1) * hs);
     for (let t = 0; t <= n; t++) this.headers.push(this.slab.subarray(t * hs, (t + 1) * hs));
     for (let t = 0; t < n; t++) this.slots.push({ req: null, covered: 0, cover: new ChunkCover(), contentChunks: 0, errored: false, corrupt: false, rejected: false, retries: 0 });
-    this.flushes = new FlushGate(n);
     this.decoder = new ReplyDecoder(x.structuredReplies, this.ext);
     if (x.compression !== 0 || x.checksum !== 0) {
       this.frames = new PayloadFraming(x, n, opts.frameCounters, opts.skipChecksumVerify ?? false);
@@ -116,7 +110,10 @@ export class TransmissionSession {
     return this.failure;
   }
 
-  /** Sends `req` (or holds a FLUSH until the writes before it are answered). Null, or why not. */
+  /**
+   * Sends `req`. Null, or why not. A FLUSH goes at once: it covers the writes already answered;
+   * holding it for writes still in flight is the caller's (the driver's FlushBarrier, over every connection).
+   */
   submit(req: NbdRequest): SubmitError | null {
     if (this.sessionState !== 'open') return { errno: 'ESHUTDOWN', reason: `session is ${this.sessionState}` };
     const bad = checkRequest(this.x, req);
@@ -146,8 +143,6 @@ export class TransmissionSession {
       const flags = req.type === NBD_CMD_WRITE ? req.flags | NBD_CMD_FLAG_PAYLOAD_LEN : req.flags;
       encodeExtendedRequest(this.headers[tag]!, 0, flags, req.type, this.generation, tag, req.offset, req.length);
     } else encodeRequest(this.headers[tag]!, 0, req.flags, req.type, this.generation, tag, req.offset, req.length);
-    if (WRITES(req.type)) this.flushes.wrote(tag);
-    else if (req.type === NBD_CMD_FLUSH && !this.flushes.flush(tag)) return null;
     const payload = req.type === NBD_CMD_WRITE && req.length > 0;
     this.host.send(this.headers[tag]!, payload);
     if (payload) {
@@ -171,7 +166,6 @@ export class TransmissionSession {
     for (const s of this.slots) if (s.req) out.push(s.req);
     for (const s of this.slots) s.req = null;
     this.inFlightCount = 0;
-    this.flushes.clear();
     if (this.sessionState !== 'dead') this.sessionState = 'disconnected';
     return out;
   }
@@ -203,7 +197,7 @@ export class TransmissionSession {
     const tag = d.cookieLo;
     const s = tag < this.slots.length ? this.slots[tag]! : null;
     const req = s?.req;
-    if (!s || !req || this.flushes.isHeld(tag)) return hard('unknown-cookie', 'reply.cookie', `no request in flight with tag ${tag}`);
+    if (!s || !req) return hard('unknown-cookie', 'reply.cookie', `no request in flight with tag ${tag}`);
     if (this.ext && d.replyOffset !== req.offset) {
       return hard('bad-value', 'reply.offset', `extended reply echoes offset ${d.replyOffset}, the request had ${req.offset}`);
     }
@@ -385,7 +379,6 @@ export class TransmissionSession {
     }
     s.req = null;
     this.inFlightCount--;
-    this.flushes.answered(tag, this.release);
     this.host.complete(req);
     this.maybeSendDisc();
   }
