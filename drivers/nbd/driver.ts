@@ -10,7 +10,8 @@
 import type { Device, DeviceDriver } from '../../kernel/core/driver-model.ts';
 import type { Kernel } from '../../kernel/core/kernel.ts';
 import type { GenDisk } from '../../kernel/block/gendisk.ts';
-import type { BlkMqOps, SchedulerName } from '../../kernel/block/types.ts';
+import type { BlkMqOps } from '../../kernel/block/mq-ops.ts';
+import type { SchedulerName } from '../../kernel/block/types.ts';
 import { EINVAL } from '../../kernel/lib/errno.ts';
 import type { NetStack } from '../../kernel/net/stack.ts';
 import type { NbdConfig } from './config/types.ts';

@@ -11,12 +11,12 @@ import { RQ_STATE, type Request } from './request.ts';
  * flight any more (already completed, requeued or timed out): a late reply is harmless.
  */
 export function blkMqComplete(rq: Request, errno = 0): boolean {
-  return rq.hctx.q.complete(rq, errno);
+  return rq.q.complete(rq, errno);
 }
 
 /** blk_mq_requeue_request: re-issue later (the request keeps its tag). False if not in flight. */
 export function blkMqRequeue(rq: Request, kick = true): boolean {
-  return rq.hctx.q.requeue(rq, kick);
+  return rq.q.requeue(rq, kick);
 }
 
 /**
@@ -24,8 +24,8 @@ export function blkMqRequeue(rq: Request, kick = true): boolean {
  * (a stale call, counted) when the request is not in flight.
  */
 export function blkMqEndRequest(rq: Request, errno: number): boolean {
-  if (rq.state !== RQ_STATE.INFLIGHT) return rq.hctx.q.complete(rq, errno); // counts it as stale
-  rq.hctx.q.endRequest(rq, errno);
+  if (rq.state !== RQ_STATE.INFLIGHT) return rq.q.complete(rq, errno); // counts it as stale
+  rq.q.endRequest(rq, errno);
   return true;
 }
 

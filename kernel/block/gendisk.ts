@@ -9,7 +9,8 @@ import { SOFTIRQ, type Softirq } from '../core/softirq.ts';
 import type { Bio } from './bio.ts';
 import { RequestQueue, type BlkPlug, type BlockHost, type QueueConfig } from './queue.ts';
 import type { Request } from './request.ts';
-import { DEFAULT_LIMITS, type BlkMqOps, type MqDeadlineTunables, type QueueLimits, type SchedulerName } from './types.ts';
+import type { BlkMqOps } from './mq-ops.ts';
+import { DEFAULT_LIMITS, type MqDeadlineTunables, type QueueLimits, type SchedulerName } from './types.ts';
 
 export interface AddDiskOptions {
   name: string;
@@ -148,7 +149,7 @@ export class BlockLayer {
     let n = 0;
     while (n < budget && list.length > 0) {
       const rq = list.popFront()!;
-      rq.hctx.q.endRequest(rq, rq.errno);
+      rq.q.endRequest(rq, rq.errno);
       n++;
     }
     this.softirq.charge(cpu, n * this.completionCostNs);

@@ -1,3 +1,9 @@
+/** What a hardware queue calls back in its request queue (RequestQueue is one). */
+export interface HctxOwner extends RequestEnds {
+  runHwQueue(h: HwQueue): void;
+  kick(h: HwQueue): void;
+}
+
 /**
  * A hardware dispatch queue (blk_mq_hw_ctx): its preallocated requests, its driver tags, its
  * I/O scheduler instance, the dispatch list for busy retries and requeues, and the bios waiting
@@ -10,8 +16,7 @@
  */
 import type { Bio } from './bio.ts';
 import { Deque } from '../lib/deque.ts';
-import { Request } from './request.ts';
-import type { RequestQueue } from './queue.ts';
+import { Request, type RequestEnds } from './request.ts';
 import type { IoScheduler } from './sched/scheduler.ts';
 
 export class HwQueue {
@@ -41,7 +46,7 @@ export class HwQueue {
   readonly kickFn: () => void;
 
   constructor(
-    readonly q: RequestQueue,
+    readonly q: HctxOwner,
     readonly index: number,
     readonly depth: number,
     poolSize: number,
@@ -52,7 +57,7 @@ export class HwQueue {
     this.tagRqs = new Array<Request | null>(depth).fill(null);
     // Stacks popped from the end: push in reverse so the lowest index comes out first.
     for (let i = depth - 1; i >= 0; i--) this.freeTags.push(i);
-    for (let i = 0; i < poolSize; i++) this.rqs.push(new Request(this, i, maxSegments));
+    for (let i = 0; i < poolSize; i++) this.rqs.push(new Request(q, index, i, maxSegments));
     for (let i = poolSize - 1; i >= 0; i--) this.freeRqs.push(i);
     this.retryFn = () => {
       this.retryPending = false;

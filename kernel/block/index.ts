@@ -9,3 +9,4 @@ export * from './blk-stats.ts';
 export { MqDeadlineScheduler, DEADLINE_DEFAULTS } from './sched/mq-deadline.ts';
 export { NoneScheduler } from './sched/none.ts';
 export type { IoScheduler } from './sched/scheduler.ts';
+export type { BlkMqOps } from './mq-ops.ts';

@@ -20,7 +20,12 @@ export class MergeIndex {
   private readonly byEnd = [new SectorMap(), new SectorMap()];
   private readonly byStart = [new SectorMap(), new SectorMap()];
 
-  constructor(private readonly limits: QueueLimits, private readonly bugs: Bugs | null = null) {}
+  constructor(
+    private readonly limits: QueueLimits,
+    private readonly bugs: Bugs | null = null,
+    /** A front merge moved a request's start: its scheduler re-sorts it. */
+    private readonly repositioned: (rq: Request) => void = () => {},
+  ) {}
 
   /** Adds a waiting request if it may take merges. */
   add(rq: Request): void {
@@ -61,7 +66,7 @@ export class MergeIndex {
       front.sector = bio.sector;
       front.nrSectors += sectors;
       this.byStart[bio.op]!.set(front.sector, front);
-      front.hctx.sched.repositioned(front);
+      this.repositioned(front);
       return MERGE_FRONT;
     }
     return MERGE_NONE;

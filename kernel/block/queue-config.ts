@@ -6,7 +6,8 @@ import type { KernelLog } from '../core/klog.ts';
 import type { StatsTree } from '../core/stats.ts';
 import type { KernelTimer } from '../core/timers.ts';
 import type { Request } from './request.ts';
-import type { BlkMqOps, MqDeadlineTunables, QueueLimits, SchedulerName } from './types.ts';
+import type { BlkMqOps } from './mq-ops.ts';
+import type { MqDeadlineTunables, QueueLimits, SchedulerName } from './types.ts';
 
 /** What a queue needs from its kernel. */
 export interface BlockHost {

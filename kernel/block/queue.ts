@@ -17,7 +17,8 @@ import { NoneScheduler } from './sched/none.ts';
 import type { IoScheduler } from './sched/scheduler.ts';
 import { RqTimeouts } from './timeout.ts';
 import type { BlkPlug, BlockHost, QueueConfig } from './queue-config.ts';
-import { BLK_EH, BLK_STS, REQ_FUA, REQ_OP, REQ_OP_NAMES, type BlkMqOps, type QueueLimits } from './types.ts';
+import type { BlkMqOps } from './mq-ops.ts';
+import { BLK_EH, BLK_STS, REQ_FUA, REQ_OP, REQ_OP_NAMES, type QueueLimits } from './types.ts';
 
 export type { BlkPlug, BlockHost, QueueConfig } from './queue-config.ts';
 
@@ -51,7 +52,7 @@ export class RequestQueue {
     this.timeoutNs = cfg.timeoutNs;
     this.busyRetryNs = cfg.busyRetryNs;
     this.src = `${k.host}/blk/${cfg.name}`;
-    this.merges = new MergeIndex(cfg.limits, k.engine.bugs);
+    this.merges = new MergeIndex(cfg.limits, k.engine.bugs, (rq) => this.hctxs[rq.hctxIndex]!.sched.repositioned(rq));
     this.stats = new BlkStats(k.stats, `block/${cfg.name}`);
     for (let i = 0; i < cfg.nrHwQueues; i++) {
       const sched: IoScheduler = cfg.scheduler === 'mq-deadline' ? new MqDeadlineScheduler(cfg.deadline) : new NoneScheduler();
@@ -134,12 +135,12 @@ export class RequestQueue {
     initRequest(rq, bio, this.limits, this.nextRqId++, this.k.engine.now);
     if (this.k.engine.bugs.has('blk-fua-dropped')) rq.flags &= ~REQ_FUA; // injected: FUA lost on the way down
     const tr = this.k.engine.trace;
-    if (tr.enabled) tr.emit(this.src, 'rq.queue', { rq: rq.id, op: REQ_OP_NAMES[rq.op], sector: rq.sector, sectors: rq.nrSectors, flags: rq.flags, hctx: rq.hctx.index, cpu: rq.cpu });
+    if (tr.enabled) tr.emit(this.src, 'rq.queue', { rq: rq.id, op: REQ_OP_NAMES[rq.op], sector: rq.sector, sectors: rq.nrSectors, flags: rq.flags, hctx: rq.hctxIndex, cpu: rq.cpu });
   }
 
   /** Into the scheduler (or straight onto the dispatch list for flushes). */
   private insert(rq: Request): void {
-    const h = rq.hctx;
+    const h = this.hctxs[rq.hctxIndex]!;
     if (rq.op === REQ_OP.FLUSH) {
       this.merges.remove(rq);
       rq.state = RQ_STATE.DISPATCH;
@@ -241,7 +242,7 @@ export class RequestQueue {
     rq.state = RQ_STATE.COMPLETING;
     rq.errno = errno;
     rq.completedNs = this.k.engine.now;
-    rq.hctx.inflight--;
+    this.hctxs[rq.hctxIndex]!.inflight--;
     this.k.raiseBlockCompletion(rq);
     return true;
   }
@@ -249,7 +250,7 @@ export class RequestQueue {
   /** blk_mq_requeue_request: the driver gives an in-flight request back to be issued again. */
   requeue(rq: Request, kick = true): boolean {
     if (rq.state !== RQ_STATE.INFLIGHT) return false;
-    const h = rq.hctx;
+    const h = this.hctxs[rq.hctxIndex]!;
     rq.state = RQ_STATE.DISPATCH;
     h.inflight--;
     rq.requeues++;
@@ -272,7 +273,7 @@ export class RequestQueue {
 
   /** blk_mq_end_request: final accounting, bio completion, request and tag release. */
   endRequest(rq: Request, errno: number): void {
-    const h = rq.hctx;
+    const h = this.hctxs[rq.hctxIndex]!;
     const now = this.k.engine.now;
     if (rq.state === RQ_STATE.INFLIGHT) {
       h.inflight--;
@@ -334,7 +335,7 @@ export class RequestQueue {
     rq.nrBios = 0;
     rq.flushOwner = null;
     rq.state = RQ_STATE.FREE;
-    rq.hctx.freeRq(rq);
+    this.hctxs[rq.hctxIndex]!.freeRq(rq);
   }
 
   private endBio(bio: Bio, errno: number): void {

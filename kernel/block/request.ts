@@ -4,7 +4,6 @@
  */
 import type { Ns } from '../../hw-sim/engine/time.ts';
 import type { Bio } from './bio.ts';
-import type { HwQueue } from './hw-queue.ts';
 import { REQ_OP, SECTOR_SHIFT, type ReqOp } from './types.ts';
 
 /** Where a request is in its life. */
@@ -20,6 +19,13 @@ export const RQ_STATE = {
   COMPLETING: 4,
 } as const;
 export type RqState = (typeof RQ_STATE)[keyof typeof RQ_STATE];
+
+/** What a request needs of its request queue (RequestQueue is one): the ways it ends. */
+export interface RequestEnds {
+  complete(rq: Request, errno: number): boolean;
+  requeue(rq: Request, kick?: boolean): boolean;
+  endRequest(rq: Request, errno: number): void;
+}
 
 /** Step of a flush sequence a request carries (PREFLUSH → DATA → POSTFLUSH). */
 export const FLUSH_STEP = { PRE: 1, DATA: 2, POST: 4 } as const;
@@ -59,7 +65,14 @@ export class Request {
   /** Scheduler-private: FIFO expiry. */
   fifoTime: Ns = 0;
 
-  constructor(readonly hctx: HwQueue, readonly index: number, maxSegments: number) {
+  constructor(
+    /** The request queue it belongs to: how it ends (blk-mq's rq->q). */
+    readonly q: RequestEnds,
+    /** Index of its hardware queue in that request queue (rq->mq_hctx). */
+    readonly hctxIndex: number,
+    readonly index: number,
+    maxSegments: number,
+  ) {
     this.bios = new Array<Bio | null>(maxSegments).fill(null);
   }
 

@@ -5,7 +5,6 @@
  */
 import type { KernelTimer } from '../core/timers.ts';
 import type { Ns } from '../../hw-sim/engine/time.ts';
-import type { HwQueue } from './hw-queue.ts';
 import { RQ_STATE, type Request } from './request.ts';
 
 export class RqTimeouts {
@@ -15,7 +14,8 @@ export class RqTimeouts {
     makeTimer: (fn: () => void, label: string) => KernelTimer,
     label: string,
     private readonly now: () => Ns,
-    private readonly hctxs: readonly HwQueue[],
+    /** The hardware queues' request pools. */
+    private readonly hctxs: readonly { readonly rqs: readonly Request[] }[],
     private readonly onTimeout: (rq: Request) => void,
   ) {
     this.timer = makeTimer(() => this.fire(), label);

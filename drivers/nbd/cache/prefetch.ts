@@ -4,9 +4,9 @@
  * a write to their range came meanwhile; NBD_CMD_CACHE asks a server that advertises it to
  * prefetch the window after (from its disk into its own cache).
  */
-import type { CacheHost } from '../managers/cache-manager.ts';
 import { NBD_CMD_CACHE, NBD_CMD_READ } from '../protocol/uapi.ts';
 import type { BlockCache } from './block-cache.ts';
+import type { CacheHost } from './host.ts';
 import { RA_READS, SLOT_HINT, WB_EXTENTS } from './costs.ts';
 import type { ReadAhead, ReadAheadWindow } from './read-ahead.ts';
 import type { RecentWrites } from './recent-writes.ts';

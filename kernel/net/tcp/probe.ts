@@ -1,6 +1,4 @@
-import { retransmitHead, retransmitTail } from './output.ts';
 import type { TcpSocket } from './socket.ts';
-import { sendsData } from './state.ts';
 
 /** RFC 8985 7.2 WCDelAckT: what a lone segment may wait for the peer's delayed ACK. */
 const WORST_CASE_DELACK_NS = 200_000_000;
@@ -41,14 +39,4 @@ export function armProbe(s: TcpSocket): void {
     return;
   }
   s.probeTimer.arm(pto);
-}
-
-export function onProbeTimer(s: TcpSocket): void {
-  if (!sendsData(s.state) || s.sndMax <= s.sndUna || s.persist) return;
-  s.lossProbes++;
-  s.host.stats.tcpLossProbes++;
-  s.host.trace('tcp.loss_probe', { conn: s.label, una: s.sndUna, nxt: s.sndNxt, recovery: s.cc.inRecovery });
-  if (s.cc.inRecovery) retransmitHead(s);
-  else retransmitTail(s);
-  armProbe(s);
 }

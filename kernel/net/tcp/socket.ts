@@ -15,7 +15,7 @@ import { deliver, maybeWindowUpdate } from './deliver.ts';
 import { checkPort, positive, segLimit, type TcpInfo, type TcpSocketOptions } from './options.ts';
 import { sendAck, sendRst, sendSyn, tcpOutput } from './output.ts';
 import { onKeepaliveTimer, onRtxTimer } from './timers.ts';
-import { onProbeTimer } from './probe.ts';
+import { onProbeTimer } from './probe-timer.ts';
 import type { TcpListener } from './listener.ts';
 
 export type { TcpInfo, TcpSocketOptions } from './options.ts';

@@ -4,7 +4,8 @@ import { Bio } from '../../../kernel/block/bio.ts';
 import type { GenDisk, AddDiskOptions } from '../../../kernel/block/gendisk.ts';
 import type { HwQueue } from '../../../kernel/block/hw-queue.ts';
 import type { Request } from '../../../kernel/block/request.ts';
-import { BLK_STS, REQ_OP_NAMES, type BlkMqOps, type BlkStatus, type ReqOp, type TimeoutAction } from '../../../kernel/block/types.ts';
+import type { BlkMqOps } from '../../../kernel/block/mq-ops.ts';
+import { BLK_STS, REQ_OP_NAMES, type BlkStatus, type ReqOp, type TimeoutAction } from '../../../kernel/block/types.ts';
 
 export function makeKernel(seed = 1, cores = 2, opts: KernelOptions = {}): { engine: Engine; kernel: Kernel } {
   const engine = new Engine({ seed });
