@@ -3,6 +3,7 @@ import type { StatsTree } from '../../kernel/core/stats.ts';
 import type { BackendGuard } from './config/backend.ts';
 import type { ServerRoles } from './health/failover.ts';
 import type { IoPath } from './io-path.ts';
+import type { MirrorSet } from './mirror/index.ts';
 import type { DeviceStateName } from './machines/device-machine.ts';
 import type { CacheManager } from './managers/cache-manager.ts';
 import type { ConnectionManager } from './managers/connection-manager.ts';
@@ -32,6 +33,7 @@ export interface DeviceView {
   readonly cache: CacheManager;
   readonly backends: BackendGuard;
   readonly roles: ServerRoles;
+  readonly mirror: MirrorSet | null;
 }
 
 /**
