@@ -1,40 +1,6 @@
 import { publishCacheStats } from './cache/cache-stats.ts';
 import type { StatsTree } from '../../kernel/core/stats.ts';
-import type { BackendGuard } from './config/backend.ts';
-import type { ServerRoles } from './health/failover.ts';
-import type { IoPath } from './io-path.ts';
-import type { MirrorSet } from './mirror/index.ts';
-import type { DeviceStateName } from './machines/device-machine.ts';
-import type { CacheManager } from './managers/cache-manager.ts';
-import type { ConnectionManager } from './managers/connection-manager.ts';
-import type { ErrorHandler } from './managers/error-handler.ts';
-import type { LoadBalancer } from './managers/load-balancer.ts';
-import type { NetworkManager } from './managers/network-manager.ts';
-import type { PerformanceMonitor } from './managers/performance-monitor.ts';
-import type { ProtocolManager } from './managers/protocol-manager.ts';
-import type { ExportInfo } from './protocol-port.ts';
-import type { SecurityManager } from './security/security-manager.ts';
-
-/** What the stats read of a device (NbdDevice is one; named here so neither file imports the other). */
-export interface DeviceView {
-  readonly opts: { readonly name: string };
-  readonly state: DeviceStateName;
-  readonly failureReason: string;
-  readonly info: ExportInfo | null;
-  readonly healthChecks: number;
-  readonly conns: ConnectionManager;
-  readonly errors: ErrorHandler;
-  readonly perf: PerformanceMonitor;
-  readonly io: IoPath;
-  readonly lb: LoadBalancer;
-  readonly network: NetworkManager;
-  readonly protocol: ProtocolManager;
-  readonly security: SecurityManager;
-  readonly cache: CacheManager;
-  readonly backends: BackendGuard;
-  readonly roles: ServerRoles;
-  readonly mirror: MirrorSet | null;
-}
+import type { NbdDevice } from './device.ts';
 
 /**
  * Everything management commands read about a device, in the kernel stats tree under
@@ -42,7 +8,7 @@ export interface DeviceView {
  * balancer, errors and latency percentiles. Values are read on demand; nothing is copied per request.
  */
 export class DeviceStats {
-  constructor(private readonly dev: DeviceView, private readonly stats: StatsTree) {
+  constructor(private readonly dev: NbdDevice, private readonly stats: StatsTree) {
     this.publishStatic(stats);
   }
 

@@ -12,7 +12,6 @@ import { MirrorSet } from './mirror/index.ts';
 import { FailoverClock, ServerRoles } from './health/failover.ts';
 import { HealthProber } from './health/probe.ts';
 import { NBD_ORION_CHECKSUM_CRC32C, NBD_ORION_COMPRESS_DEFLATE, NBD_ORION_COMPRESS_LZ4 } from './protocol/uapi.ts';
-import { DeviceStats } from './device-stats.ts';
 import { IoPath } from './io-path.ts';
 import { deviceMachine, type DeviceStateName } from './machines/device-machine.ts';
 import { CacheManager } from './managers/cache-manager.ts';
@@ -74,7 +73,8 @@ export class NbdDevice implements ConnectionOwner {
   /** The health probe of every server (server_health_check_interval). */
   readonly prober: HealthProber;
   private healthTimer: EventHandle | null = null;
-  private readonly statsOut: DeviceStats;
+  /** Publishes the rows that appear over time (connections, servers): device-stats.ts, set by the driver. */
+  statsOut: { publishDynamic(): void } | null = null;
   healthChecks = 0;
   private disk: GenDisk | null = null;
   private readonly engine: Engine;
@@ -153,7 +153,6 @@ export class NbdDevice implements ConnectionOwner {
     this.wireStreams();
     this.actor.subscribe((snap) => this.onDeviceState(snap.value as DeviceStateName));
     this.actor.start();
-    this.statsOut = new DeviceStats(this, kernel.stats);
   }
 
   get state(): DeviceStateName {
@@ -328,7 +327,7 @@ export class NbdDevice implements ConnectionOwner {
     this.roles.update(this.conns.slots, (i) => this.conns.servers[i]!.removed);
     this.mirror?.changed();
     this.refreshAvoided();
-    this.statsOut.publishDynamic();
+    this.statsOut?.publishDynamic();
     this.io.connectivity();
     this.actor.send({ type: 'POOL', wanted: this.conns.wanted });
     for (const c of this.conns.slots) if (c.phase === 'draining' && c.outstanding === 0) this.conns.send(c.index, { type: 'DRAINED' });

@@ -15,6 +15,7 @@ import type { SchedulerName } from '../../kernel/block/types.ts';
 import { EINVAL } from '../../kernel/lib/errno.ts';
 import type { NetStack } from '../../kernel/net/stack.ts';
 import type { NbdConfig } from './config/types.ts';
+import { DeviceStats } from './device-stats.ts';
 import { NbdDevice } from './device.ts';
 import type { ProtocolEngine } from './protocol-port.ts';
 import { KernelSockets, type SocketFactory } from './socket.ts';
@@ -84,6 +85,8 @@ function attach(k: Kernel, name: string, config: NbdConfig, sockets: SocketFacto
     ...(r.protocol ? { protocol: r.protocol } : {}),
     ...(r.dropWrite ? { dropWrite: r.dropWrite } : {}),
   });
+  // The stats tree's view of the device (device-stats.ts reads the device; the device does not import it).
+  device.statsOut = new DeviceStats(device, k.stats);
   const io = device.io;
   const ops: BlkMqOps = {
     queueRq: (h, rq, last) => io.queueRq(h, rq, last),
