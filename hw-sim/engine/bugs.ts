@@ -207,6 +207,18 @@ export const BUGS = [
     description: 'the load balancer ignores the health probe\'s verdict: a server whose probes time out keeps getting reads',
     killers: [{ scenario: 'multi-health-probe.toml' }],
   },
+  {
+    name: 'chunk-offset-ignored',
+    layer: 'protocol',
+    description: 'the client places each OFFSET_DATA chunk of a structured READ after the previous one instead of at its offset: chunks sent out of order (legal) land in the wrong place',
+    killers: [{ scenario: 'fault-reply-shapes.toml' }],
+  },
+  {
+    name: 'stale-generation-accepted',
+    layer: 'protocol',
+    description: 'the client matches a reply by its tag alone: a late reply carrying an earlier connection\'s generation completes the request now using that tag, with its data',
+    killers: [{ scenario: 'fault-reply-shapes.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

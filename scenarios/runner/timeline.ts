@@ -42,6 +42,7 @@ const HEALS: ReadonlySet<unknown> = new Set(['heal', 'link-up', 'restart']);
 
 const MALFORMED: Readonly<Record<string, Misbehaviour>> = {
   'bad-magic': 'bad-magic', 'bad-cookie': 'wrong-cookie', short: 'truncated-reply', oversized: 'unsolicited-reply',
+  'reversed-chunks': 'reversed-chunks', 'stale-reply': 'stale-reply',
 };
 
 const ms = (ns: Ns): string => `${(ns / 1e6).toFixed(3).replace(/\.?0+$/, '')}ms`;

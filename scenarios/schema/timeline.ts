@@ -52,7 +52,8 @@ export const timelineSchema = z.discriminatedUnion('action', [
   at('malformed', 'The server sends broken replies.', {
     target: server,
     count: int(1, 1_000_000).default(1).describe('Number of broken replies.'),
-    kind: z.enum(['bad-magic', 'bad-cookie', 'short', 'oversized']).default('bad-magic').describe('How each reply is broken.'),
+    kind: z.enum(['bad-magic', 'bad-cookie', 'short', 'oversized', 'reversed-chunks', 'stale-reply']).default('bad-magic')
+      .describe('How each reply is broken. Two kinds rewrite READ replies (waiting for one): "reversed-chunks" sends the data as two chunks, second half first (legal: a client must place chunks by offset); "stale-reply" first sends a copy from the previous connection\'s generation with other data (a client must refuse it).'),
   }),
   at('nic-dma-corrupt', 'Hardware fault below TCP\'s checksum: the host NIC\'s receive DMA flips one bit of a packet\'s payload in memory after the checksum was verified, so TCP accepts the damaged bytes.', {
     target: z.string().min(1).describe('The host whose NIC corrupts what it receives: "client" or a [[server]].'),

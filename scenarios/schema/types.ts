@@ -143,7 +143,7 @@ export type TimelineEvent =
     })
   | (At<'slow'> & { readonly server: string; readonly delayNs: Ns; readonly durationNs: Ns | undefined })
   | (At<'hang'> & { readonly server: string; readonly durationNs: Ns | undefined })
-  | (At<'malformed'> & { readonly server: string; readonly count: number; readonly kind: 'bad-magic' | 'bad-cookie' | 'short' | 'oversized' })
+  | (At<'malformed'> & { readonly server: string; readonly count: number; readonly kind: 'bad-magic' | 'bad-cookie' | 'short' | 'oversized' | 'reversed-chunks' | 'stale-reply' })
   | (At<'nic-dma-corrupt'> & { readonly host: string; readonly rate: number; readonly durationNs: Ns | undefined })
   | (At<'mem-bitflip'> & { readonly server: string; readonly rate: number; readonly durationNs: Ns | undefined })
   | (At<'mgmt'> & { readonly argv: readonly string[] });

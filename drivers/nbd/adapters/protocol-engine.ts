@@ -79,6 +79,8 @@ export class SimProtocolEngine implements ProtocolEngine {
       generation, maxInFlight: Math.max(tags, this.minTags), frameCounters: this.frameCounters,
       skipChecksumVerify: this.engine.bugs.has('checksum-verify-skipped'),
       ...(cpu ? { frameCpu: cpu } : {}),
+      ignoreChunkOffset: this.engine.bugs.has('chunk-offset-ignored'),
+      acceptStaleGeneration: this.engine.bugs.has('stale-generation-accepted'),
     });
     return session;
   }

@@ -47,6 +47,10 @@ export interface TransmissionOptions {
   skipChecksumVerify?: boolean;
   /** Charge compression and checksum work to this CPU (the reply's unframing: see PayloadFraming.takeRxCpu). */
   frameCpu?: FrameCpu;
+  /** Injected bug chunk-offset-ignored: each OFFSET_DATA chunk lands after the previous one, not at its offset. */
+  ignoreChunkOffset?: boolean;
+  /** Injected bug stale-generation-accepted: a reply is matched by its tag alone. */
+  acceptStaleGeneration?: boolean;
 }
 
 /** Per-tag reassembly state, kept beside the request so NbdRequest stays plain data. */
@@ -78,9 +82,13 @@ export class TransmissionSession {
   private readonly sendBytes = (b: Uint8Array): void => this.host.send(b);
   private sessionState: SessionState = 'open';
   private failure: ProtocolError | null = null;
+  private readonly ignoreChunkOffset: boolean;
+  private readonly acceptStaleGeneration: boolean;
 
   constructor(private readonly x: NegotiatedExport, private readonly host: TransmissionHost, opts: TransmissionOptions) {
     this.generation = opts.generation >>> 0;
+    this.ignoreChunkOffset = opts.ignoreChunkOffset ?? false;
+    this.acceptStaleGeneration = opts.acceptStaleGeneration ?? false;
     const n = opts.maxInFlight ?? 128;
     this.ext = x.extendedHeaders;
     const hs = this.ext ? NBD_EXTENDED_REQUEST_SIZE : NBD_REQUEST_SIZE;
@@ -191,7 +199,7 @@ export class TransmissionSession {
     const d = this.decoder;
     if (ev === REPLY_EVENT.DATA) return this.onData();
     if (ev === REPLY_EVENT.FRAME) return this.onFrame();
-    if (d.cookieHi !== this.generation) {
+    if (d.cookieHi !== this.generation && !this.acceptStaleGeneration) {
       return hard('stale-cookie', 'reply.cookie', `generation ${d.cookieHi} is not this connection's ${this.generation}`);
     }
     const tag = d.cookieLo;
@@ -277,7 +285,7 @@ export class TransmissionSession {
     const n = d.awaitingData;
     if (n === 0 || this.sessionState === 'dead') return null;
     const req = this.slots[d.cookieLo]!.req!;
-    const at = (d.chunkType === -1 ? 0 : d.offset - req.offset) + d.dataNext;
+    const at = (d.chunkType === -1 ? 0 : this.chunkAt(d.cookieLo, d.offset - req.offset)) + d.dataNext;
     return req.data!.subarray(at, at + n);
   }
 
@@ -302,13 +310,18 @@ export class TransmissionSession {
     const d = this.decoder;
     const s = this.slots[d.cookieLo]!;
     const req = s.req!;
-    const at = d.chunkType === -1 ? d.dataPos : d.offset - req.offset + d.dataPos;
+    const at = d.chunkType === -1 ? d.dataPos : this.chunkAt(d.cookieLo, d.offset - req.offset) + d.dataPos;
     if (d.data.length > 0) req.data!.set(d.data, at);
     if (d.dataRemaining === 0) {
       if (d.chunkType === -1) this.finish(d.cookieLo);
       else if (d.done) this.endStructured(d.cookieLo, s, req);
     }
     return null;
+  }
+
+  /** Where the current chunk's data goes in its request's buffer (its offset, or with the injected bug, after the chunks before it). */
+  private chunkAt(tag: number, at: number): number {
+    return this.ignoreChunkOffset ? this.slots[tag]!.covered - this.decoder.length : at;
   }
 
   /** A payload frame of read data: unframed into the request's buffer, checksum checked. */

@@ -12,7 +12,11 @@ export type Misbehaviour =
   /** Half a reply, then the connection closes. */
   | 'truncated-reply'
   /** A complete reply for a command never sent, before the real one. */
-  | 'unsolicited-reply';
+  | 'unsolicited-reply'
+  /** Legal: a READ's data as two OFFSET_DATA chunks, the second half first (misbehave.ts). */
+  | 'reversed-chunks'
+  /** Before a READ's reply, a copy with the previous connection's generation and other data (misbehave.ts). */
+  | 'stale-reply';
 
 /**
  * Fault knobs of one server, flippable at any (virtual) time; shared by all its sessions.
@@ -58,6 +62,11 @@ export class ServerFaults {
   /** Takes the next armed misbehaviour, if any. */
   takeMisbehaviour(): Misbehaviour | undefined {
     return this.armed.length > 0 ? this.armed.shift() : undefined;
+  }
+
+  /** Puts back a misbehaviour the reply it was taken for could not carry (it waits for the next). */
+  rearm(kind: Misbehaviour): void {
+    this.armed.unshift(kind);
   }
 
   clearMisbehaviour(): void {

@@ -14,6 +14,7 @@ import { get32, put32, put64 } from '../../../../drivers/nbd/protocol/wire.ts';
 import { frame } from '../../../../drivers/nbd/protocol/payload-frame.ts';
 import { sendCostNs } from '../../../../drivers/nbd/protocol/frame-cost.ts';
 import type { BlockError, Extent } from '../../../../hw-sim/disk/disk-io.ts';
+import { reversedChunks, staleCopy } from './misbehave.ts';
 import type { ServerSession } from './session.ts';
 
 /** A chunk type no version of the spec defines, with the error bit clear (a hard error for clients). */
@@ -179,7 +180,17 @@ function deliver(s: ServerSession, pieces: Uint8Array[]): void {
     s.trace('reply.swallowed', { reason: 'hang' });
     return s.requestDone();
   }
-  const bad = f.takeMisbehaviour();
+  let bad = f.takeMisbehaviour();
+  if (bad === 'reversed-chunks' || bad === 'stale-reply') {
+    const out = bad === 'reversed-chunks' ? reversedChunks(s.structured, s.extended, pieces) : staleCopy(pieces);
+    if (!out) f.rearm(bad);
+    else {
+      s.trace('misbehave', { kind: bad });
+      if (bad === 'reversed-chunks') pieces = out;
+      else for (const p of out) s.io.send(p);
+    }
+    bad = undefined;
+  }
   if (bad) {
     s.trace('misbehave', { kind: bad });
     const first = pieces[0]!;
