@@ -11,6 +11,7 @@ import type { Machine } from '../machine/machine.ts';
 import { CLIENT_HOST, type Ns, type Scenario, type TimelineEvent } from '../schema/types.ts';
 import type { AppliedFault, MgmtOutput } from './types.ts';
 import { addEio } from './servers.ts';
+import type { SharedVolume } from '../../hw-sim/disk/shared-volume.ts';
 
 export interface TimelineTarget {
   readonly engine: Engine;
@@ -18,6 +19,9 @@ export interface TimelineTarget {
   readonly servers: ReadonlyMap<string, NbdServerProgram>;
   /** Tells the history a host (a server, or the client) lost power. */
   crashed(atNs: Ns, server: string): void;
+  /** Shared volumes by name, and telling the history one lost power (every device over it may lose unflushed writes). */
+  readonly volumes?: ReadonlyMap<string, SharedVolume>;
+  volumeLost?: (atNs: Ns, volume: string) => void;
   /** The client host crashes (true: its cable goes down, the driver loses its cache) or boots again (false). */
   clientCrash?: (down: boolean) => void;
   mgmt(argv: readonly string[]): MgmtOutput;
@@ -197,6 +201,15 @@ function applyEvent(s: Scenario, t: TimelineTarget, ev: Exclude<TimelineEvent, {
       const dur = ev.durationNs === undefined ? '' : ` for ${ms(ev.durationNs)}`;
       apply(`NIC rx DMA corruption on ${ev.host}: ${ev.rate} per packet${dur}`, { ...data, host: ev.host, rate: ev.rate }, () => nic.setRxDmaCorruption(ev.rate));
       later(ev.durationNs, `NIC of ${ev.host} DMAs cleanly again`, () => nic.setRxDmaCorruption(0));
+      return;
+    }
+    case 'volume-power-loss': {
+      const v = t.volumes?.get(ev.volume);
+      if (!v) throw new Error(`timeline: no volume '${ev.volume}'`);
+      apply(`power loss of volume ${ev.volume} (its unflushed writes lost)`, { ...data, volume: ev.volume }, () => {
+        v.powerLoss();
+        t.volumeLost?.(t.engine.now, ev.volume);
+      });
       return;
     }
     case 'mem-bitflip': {

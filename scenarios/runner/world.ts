@@ -155,7 +155,7 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
       blockSize: paged ? PAGE : 512,
       prefilled: !isRamDevice(name) && prefillOf(s, name) === 'pattern',
       keepOps: s.expect.livenessNs !== undefined || s.expect.recoveryNs !== undefined,
-      crashesPossible: s.timeline.some((e) => e.action === 'crash'),
+      crashesPossible: s.timeline.some((e) => e.action === 'crash' || e.action === 'volume-power-loss'),
       cpu: client.hw.cpu,
       costs,
       plug: s.machine.plug,
@@ -176,6 +176,15 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
       const all = server === CLIENT_HOST;
       // A mirror's replica crash loses nothing acknowledged: the other replicas hold it, the resync restores it.
       for (const [name, t] of disks) if (!isRamDevice(name) && (all || (servedBy(groups, name, server) && !mirrored(groups, name)))) t.crash(at, server);
+    },
+    volumes,
+    // A volume power loss may roll back unflushed writes of every device one of its exporters serves.
+    volumeLost: (at, volume) => {
+      const exporters = s.servers.filter((x) => x.exports.some((e) => e.volume === volume)).map((x) => x.name);
+      for (const [name, t] of disks) {
+        const by = exporters.find((srv) => servedBy(groups, name, srv));
+        if (!isRamDevice(name) && by !== undefined) t.crash(at, by);
+      }
     },
     clientCrash: (down) => {
       client.link.setImpairments({ up: !down });

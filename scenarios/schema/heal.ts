@@ -33,6 +33,7 @@ export function lastHealTime(timeline: readonly TimelineEvent[]): Ns | undefined
         break;
       case 'set-link':
       case 'malformed':
+      case 'volume-power-loss':
       case 'heal':
       case 'link-up':
       case 'restart':

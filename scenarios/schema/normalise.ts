@@ -158,6 +158,11 @@ export function normaliseTimeline(raw: readonly RawAt[], servers: readonly Serve
         return { ...base, action: a.action, server: server(a.target, i), count: a.count, kind: a.kind };
       case 'nic-dma-corrupt':
         return { ...base, action: a.action, host: a.target === CLIENT_HOST ? CLIENT_HOST : server(a.target, i), rate: a.rate, durationNs: a.duration };
+      case 'volume-power-loss': {
+        const exported = [...new Set(servers.flatMap((x) => x.exports.flatMap((e) => (e.volume === undefined ? [] : [e.volume]))))];
+        if (!exported.includes(a.target)) throw new RefProblem(['at', i, 'target'], `no server exports a volume "${a.target}" (exported volumes: ${list(exported)})`);
+        return { ...base, action: a.action, volume: a.target };
+      }
       case 'mem-bitflip':
         return { ...base, action: a.action, server: server(a.target, i), rate: a.rate, durationNs: a.duration };
       case 'disk-eio': {

@@ -65,6 +65,9 @@ export const timelineSchema = z.discriminatedUnion('action', [
     rate: fraction().refine((r) => r > 0, 'rate must be above 0').describe('Probability per READ reply (e.g. "5%").'),
     duration: heldFor.describe('How long the memory is faulty (default: to the end of the run).'),
   }),
+  at('volume-power-loss', 'A shared volume loses power for an instant: its write cache and the requests in it vanish (acknowledged, unflushed writes lost), the media keeps what was flushed; every server exporting it stays up.', {
+    target: z.string().min(1).describe('The [[volume]] that loses power.'),
+  }),
   at('mgmt', 'Runs a management command of the driver and prints its output.', {
     command: z.union([z.string().min(1), z.array(z.string()).min(1)])
       .describe('The command line, e.g. "nbd-connection-info", or its words as an array (["nbd-connection-reset", "1"]); one command per [[at]]. Checked against the command\'s usage when the file loads.'),

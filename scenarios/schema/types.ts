@@ -146,6 +146,7 @@ export type TimelineEvent =
   | (At<'malformed'> & { readonly server: string; readonly count: number; readonly kind: 'bad-magic' | 'bad-cookie' | 'short' | 'oversized' | 'reversed-chunks' | 'stale-reply' })
   | (At<'nic-dma-corrupt'> & { readonly host: string; readonly rate: number; readonly durationNs: Ns | undefined })
   | (At<'mem-bitflip'> & { readonly server: string; readonly rate: number; readonly durationNs: Ns | undefined })
+  | (At<'volume-power-loss'> & { readonly volume: string })
   | (At<'mgmt'> & { readonly argv: readonly string[] });
 
 export type Percentile = 'p50' | 'p90' | 'p99' | 'p99.9' | 'max';
