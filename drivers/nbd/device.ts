@@ -112,6 +112,7 @@ export class NbdDevice implements ConnectionOwner {
       // docs/nbd-extensions.md: LZ4 first (fast), DEFLATE as the fallback; CRC-32C.
       ...(cfg.compressionEnabled ? { compression: [NBD_ORION_COMPRESS_LZ4, NBD_ORION_COMPRESS_DEFLATE] } : {}),
       ...(cfg.checksumEnabled ? { checksum: [NBD_ORION_CHECKSUM_CRC32C] } : {}),
+      ...(cfg.extendedHeaders ? { extendedHeaders: true } : {}),
       ...(cfg.udpEnabled ? { udpTransport: true } : {}),
     });
     if (cfg.udpEnabled) {

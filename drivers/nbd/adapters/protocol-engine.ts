@@ -32,6 +32,7 @@ export class SimProtocolEngine implements ProtocolEngine {
       {
         exportName: opts.exportName, tls: opts.tls ? 'require' : 'off', structuredReplies: opts.structuredReplies,
         ...(opts.extensions ? { extensions: opts.extensions } : {}),
+        ...(opts.extensions?.extendedHeaders ? { extendedHeaders: true } : {}),
       },
       {
         send: (b) => sink.send(b),

@@ -25,6 +25,7 @@ function normalise(s: NbdSectionParsed): NbdConfig {
     localCacheBytes: s.local_cache_size,
     compressionEnabled: s.compression_enabled,
     checksumEnabled: s.checksum_enabled,
+    extendedHeaders: s.extended_headers,
     tcpEnabled: s.tcp_enabled,
     udpEnabled: s.udp_enabled,
     connectionPooling: s.connection_pooling,

@@ -82,6 +82,7 @@ export const nbdSectionSchema = z
     compression_enabled: z.boolean().default(false).describe('Ask the server for the Orion compression extension (LZ4, else DEFLATE; a payload is compressed only when that saves bytes); refused servers run without it.'),
     /** Orion end-to-end CRC-32C extension (docs/nbd-extensions.md); off by default so no scenario changes. */
     checksum_enabled: z.boolean().default(false).describe('Ask the server for end-to-end CRC-32C over every payload (a mismatch is retried); refused servers run without it.'),
+    extended_headers: z.boolean().default(false).describe('Ask for the standard NBD_OPT_EXTENDED_HEADERS (32-byte request and reply headers, 64-bit lengths, BLOCK_STATUS_EXT); a server that refuses it gets structured replies as before.'),
     // Network (spec).
     tcp_enabled: z.boolean().default(true).describe('Transmission on TCP. With udp_enabled too, TCP is the fallback when a server refuses UDP; false: a server that refuses UDP is refused.'),
     udp_enabled: z.boolean().default(false).describe('Ask every server for the Orion UDP transport (docs/nbd-extensions.md); preferred over TCP when granted. The handshake stays on TCP.'),
@@ -110,6 +111,7 @@ export const nbdSectionSchema = z
     if (!c.tcp_enabled && !c.udp_enabled) issue(['tcp_enabled'], 'one of tcp_enabled and udp_enabled must be true');
     // docs/nbd-extensions.md "UDP transport": datagrams carry no payload frames and no TLS records.
     if (c.udp_enabled && (c.compression_enabled || c.checksum_enabled)) issue(['udp_enabled'], 'the UDP transport carries no payload frames: set compression_enabled and checksum_enabled to false');
+    if (c.udp_enabled && c.extended_headers) issue(['udp_enabled'], 'the UDP transport uses 28-byte request headers: set extended_headers to false');
     if (c.udp_enabled && c.tls) issue(['udp_enabled'], 'the UDP transport is not encrypted: it cannot be used with tls');
     if (c.reconnect.base > c.reconnect.cap) issue(['reconnect', 'base'], 'must not exceed reconnect.cap');
     // The read-ahead and write-back caches live in the local cache: without one they could not act.

@@ -59,6 +59,8 @@ export interface NbdConfig {
   readonly compressionEnabled: boolean;
   /** Ask for end-to-end CRC-32C on every payload (docs/nbd-extensions.md). */
   readonly checksumEnabled: boolean;
+  /** Ask for NBD_OPT_EXTENDED_HEADERS; refused, the connection uses structured replies. */
+  readonly extendedHeaders: boolean;
   readonly tcpEnabled: boolean;
   readonly udpEnabled: boolean;
   readonly connectionPooling: boolean;

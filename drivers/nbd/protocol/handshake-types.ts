@@ -24,6 +24,8 @@ export interface HandshakeConfig {
 
 /** Algorithms offered per private option, most preferred first; absent or [] = not asked. */
 export interface ExtensionRequest {
+  /** The standard NBD_OPT_EXTENDED_HEADERS (carried here so one request says everything to ask for). */
+  extendedHeaders?: boolean;
   compression?: readonly number[];
   checksum?: readonly number[];
   /** Ask for NBD_OPT_ORION_UDP_TRANSPORT (transmission in UDP datagrams). */
