@@ -175,7 +175,7 @@ export const BUGS = [
     name: 'merge-drops-bio',
     layer: 'block',
     description: 'a back merge completes the bio (success) without adding it to the request: its write never reaches the device, its read returns the old buffer',
-    killers: [{ scenario: 'fault-merge.toml' }],
+    killers: [{ scenario: 'fault-merge.toml' }, { scenario: 'fault-mix-wide.toml' }],
   },
   {
     name: 'checksum-verify-skipped',
