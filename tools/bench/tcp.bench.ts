@@ -22,8 +22,8 @@ function config(l: Link): MachineConfig {
   };
 }
 
-/** One transfer of BYTES; returns [bytes delivered, engine events, virtual ns]. */
-export function transfer(l: Link, trace: boolean): number[] {
+/** One transfer of `total` bytes (default BYTES); returns [bytes delivered, engine events, virtual ns]. */
+export function transfer(l: Link, trace: boolean, total = BYTES): number[] {
   const m = buildMachine(config(l), { seed: 7, trace });
   const e = m.engine;
   const server = m.host('server');
@@ -32,7 +32,7 @@ export function transfer(l: Link, trace: boolean): number[] {
   server.net.listen(80).onAccept = (s) => {
     s.onData = (c) => {
       got += c.length;
-      if (got >= BYTES) {
+      if (got >= total) {
         doneNs = e.now;
         e.stop();
       }
@@ -42,8 +42,8 @@ export function transfer(l: Link, trace: boolean): number[] {
   const chunk = new Uint8Array(CHUNK).fill(0x5a);
   let sent = 0;
   const pump = (): void => {
-    while (sent < BYTES) {
-      const n = c.send(chunk, 0, Math.min(CHUNK, BYTES - sent));
+    while (sent < total) {
+      const n = c.send(chunk, 0, Math.min(CHUNK, total - sent));
       if (n === 0) return;
       sent += n;
     }
@@ -53,7 +53,7 @@ export function transfer(l: Link, trace: boolean): number[] {
   c.connect(server.ip, 80);
   const events0 = e.eventsRun;
   e.run();
-  if (got < BYTES) throw new Error(`tcp bench: only ${got} of ${BYTES} bytes arrived`);
+  if (got < total) throw new Error(`tcp bench: only ${got} of ${total} bytes arrived`);
   return [got, e.eventsRun - events0, doneNs];
 }
 
