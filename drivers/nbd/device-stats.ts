@@ -1,4 +1,5 @@
 import { publishCacheStats } from './cache/cache-stats.ts';
+import { publishUdpStats } from './transport/udp-stats.ts';
 import type { StatsTree } from '../../kernel/core/stats.ts';
 import type { NbdDevice } from './device.ts';
 
@@ -104,6 +105,8 @@ export class DeviceStats {
       stats.gauge(`${p}/net/checksum_failures`, () => fc.checksumFailures);
       stats.gauge(`${p}/net/checksum_retries`, () => fc.checksumRetries);
     }
+    // The UDP transport (docs/nbd-extensions.md): datagrams, retransmissions, duplicates, window.
+    if (this.dev.udp) publishUdpStats(this.dev.udp, stats, `${p}/net/udp`);
     stats.gauge(`${p}/errors/transport`, () => this.dev.errors.counts.transport);
     stats.gauge(`${p}/errors/protocol`, () => this.dev.errors.counts.protocol);
     stats.gauge(`${p}/errors/timeout`, () => this.dev.errors.counts.timeout);

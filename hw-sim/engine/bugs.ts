@@ -219,6 +219,12 @@ export const BUGS = [
     description: 'the client matches a reply by its tag alone: a late reply carrying an earlier connection\'s generation completes the request now using that tag, with its data',
     killers: [{ scenario: 'fault-reply-shapes.toml' }],
   },
+  {
+    name: 'udp-replay-cache-off',
+    layer: 'server',
+    description: 'the UDP transport\'s server keeps no replay cache and ignores acked-below: a retransmitted WRITE is applied again, even after a later write to the same range',
+    killers: [{ scenario: 'udp-reorder-dup.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

@@ -45,7 +45,7 @@ export function machineConfigOf(s: Scenario): MachineConfig {
       link: l
         ? {
           rateBps: l.rateBps, propagationNs: l.delayNs, jitterNs: l.jitterNs,
-          impairments: { loss: l.loss, duplicate: l.duplicate, reorder: l.reorder, reorderDelayNs: REORDER_DELAY_NS, corrupt: l.corrupt },
+          impairments: { loss: l.loss, duplicate: l.duplicate, reorder: l.reorder, reorderDelayNs: l.reorderDelayNs ?? REORDER_DELAY_NS, corrupt: l.corrupt },
         }
         : { rateBps: DEFAULT_RATE, propagationNs: DEFAULT_DELAY_NS },
     });

@@ -82,7 +82,7 @@ function build(doc: ScenarioDocument, file: string, text: string): Scenario {
 }
 
 function defaultLink(server: string): ScenarioDocument['link'][number] {
-  return { name: undefined, between: [CLIENT_HOST, server], rate: 25e9, delay: 20_000, jitter: 0, loss: 0, duplicate: 0, reorder: 0, corrupt: 0, mtu: 1500 };
+  return { name: undefined, between: [CLIENT_HOST, server], rate: 25e9, delay: 20_000, jitter: 0, loss: 0, duplicate: 0, reorder: 0, corrupt: 0, reorder_delay: 30_000, mtu: 1500 };
 }
 
 /**

@@ -107,6 +107,7 @@ export function normaliseLinks(doc: ScenarioDocument, hosts: ReadonlySet<string>
       loss: l.loss,
       duplicate: l.duplicate,
       reorder: l.reorder,
+      reorderDelayNs: l.reorder_delay,
       corrupt: l.corrupt,
       mtu: l.mtu,
     };

@@ -119,5 +119,6 @@ export const linkSchema = z.strictObject({
   duplicate: impairmentFields.duplicate.default(0),
   reorder: impairmentFields.reorder.default(0),
   corrupt: impairmentFields.corrupt.default(0),
+  reorder_delay: duration().default(30_000).describe('How long a reordered frame is held back (default 30 µs); longer than a retransmission timeout makes late duplicates.'),
   mtu: int(576, 9216).default(1500).describe('Largest IP packet on the link, in bytes.'),
 });

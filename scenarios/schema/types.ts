@@ -78,6 +78,8 @@ export interface Impairments {
 }
 
 export interface LinkSpec extends Impairments {
+  /** How long a reordered frame is held back (default REORDER_DELAY_NS of runner/topology.ts). */
+  readonly reorderDelayNs?: Ns;
   /** Given name, or "a<->b" from `between`. */
   readonly name: string;
   readonly between: readonly [string, string];

@@ -93,7 +93,7 @@ export class NbdServerProgram {
         ...(e.readOnlyFor ? { readOnlyFor: e.readOnlyFor } : {}),
       };
     });
-    this.udp = new UdpListener(host.net, this.port, engine.rng.get(`${this.src}/udp-token`), () => false);
+    this.udp = new UdpListener(host.net, this.port, engine.rng.get(`${this.src}/udp-token`), () => engine.bugs.has('udp-replay-cache-off'));
     this.server = new NbdServer(
       { exports, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.defaultExport !== undefined ? { defaultExport: opts.defaultExport } : {}),
         ...(opts.noStructuredReplies ? { noStructuredReplies: true } : {}),
