@@ -1,5 +1,5 @@
 import type { Actor } from 'xstate';
-import { createSimActor, type Engine, type EventHandle } from '../../hw-sim/engine/index.ts';
+import { createSimActor, formatNs, type Engine, type EventHandle } from '../../hw-sim/engine/index.ts';
 import type { Kernel } from '../../kernel/core/kernel.ts';
 import type { GenDisk } from '../../kernel/block/gendisk.ts';
 import type { Request } from '../../kernel/block/request.ts';
@@ -379,7 +379,7 @@ export class NbdDevice implements ConnectionOwner {
       for (const c of this.conns.slots) {
         if (!c.usable || c.outstanding === 0) continue;
         if (now - c.lastRxAt >= limit) {
-          const reason = `silent for ${limit} ns with ${c.outstanding} request(s) in flight`;
+          const reason = `silent for ${formatNs(limit)} with ${c.outstanding} request(s) in flight`;
           this.errors.fault('dead-conn', c.index, c.server, 0, reason);
         } else busy = true;
       }

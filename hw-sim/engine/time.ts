@@ -25,6 +25,23 @@ export function formatNs(t: Ns): string {
   return `${t}ns`;
 }
 
+/**
+ * Renders nanoseconds for messages that compare instants (issued, acked, deadline): every
+ * nanosecond kept, trailing zeros dropped, so two different times never print alike:
+ * 6.013229905s, 1.5µs, 30ns.
+ */
+export function formatNsExact(t: Ns): string {
+  const n = Math.round(t);
+  const sign = n < 0 ? '-' : '';
+  const a = Math.abs(n);
+  for (const [unit, per, digits] of [['s', NS_PER_S, 9], ['ms', NS_PER_MS, 6], ['µs', NS_PER_US, 3]] as const) {
+    if (a < per) continue;
+    const frac = String(a % per).padStart(digits, '0').replace(/0+$/, '');
+    return `${sign}${Math.floor(a / per)}${frac === '' ? '' : `.${frac}`}${unit}`;
+  }
+  return `${sign}${a}ns`;
+}
+
 /** Time to put `bytes` on a wire of `bitsPerSecond`, rounded up to whole nanoseconds. */
 export function serialisationNs(bytes: number, bitsPerSecond: number): Ns {
   return Math.ceil((bytes * 8 * NS_PER_S) / bitsPerSecond);

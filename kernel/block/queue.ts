@@ -3,7 +3,7 @@
  * request allocation with tag waits), dispatch to the driver with BUSY retry, completion through
  * the BLOCK softirq, requeue and timeouts. Every request stage is stamped and traced.
  */
-import type { Ns } from '../../hw-sim/engine/time.ts';
+import { formatNs, type Ns } from '../../hw-sim/engine/time.ts';
 import type { Counter } from '../core/stats.ts';
 import { EIO, ENXIO, ETIMEDOUT } from '../lib/errno.ts';
 import { checkBio, flushPlan, initRequest } from './prep.ts';
@@ -354,7 +354,7 @@ export class RequestQueue {
     this.stats.timeouts.value++;
     const tr = this.k.engine.trace;
     if (tr.enabled) tr.emit(this.src, 'rq.timeout', { rq: rq.id, tag: rq.tag, op: REQ_OP_NAMES[rq.op], issued: rq.issuedNs });
-    this.k.log.ratelimited(`${this.name}/timeout`, 'warning', this.name, `request ${rq.id} (tag ${rq.tag}) timed out after ${this.k.engine.now - rq.issuedNs} ns`);
+    this.k.log.ratelimited(`${this.name}/timeout`, 'warning', this.name, `request ${rq.id} (tag ${rq.tag}) timed out after ${formatNs(this.k.engine.now - rq.issuedNs)}`);
     const act = this.ops.timeout ? this.ops.timeout(rq) : BLK_EH.DONE;
     if (rq.state !== RQ_STATE.INFLIGHT) return;
     if (act === BLK_EH.RESET_TIMER) rq.deadlineNs = this.timeoutNs > 0 ? this.k.engine.now + this.timeoutNs : Number.MAX_SAFE_INTEGER;

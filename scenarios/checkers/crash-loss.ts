@@ -6,6 +6,7 @@
  * was allowed (the write was not durable) is the safety checker's question; this one only asks
  * that one happened. Memory: one entry per block written.
  */
+import { formatNsExact as t } from './units.ts';
 
 export interface CrashLossReport {
   /** Blocks whose acknowledged pre-crash content the first read after the crash did not return. */
@@ -75,7 +76,7 @@ export class CrashLoss implements TapObserver {
       this.checked++;
       if (ids[i] === want) continue;
       this.lost++;
-      this.example ??= `block ${b}: content ${want} acknowledged before the crash at ${this.crashNs}ns, the first read after it saw ${ids[i]}`;
+      this.example ??= `block ${b}: content ${want} acknowledged before the crash at ${t(this.crashNs)}, the first read after it saw ${ids[i]}`;
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Ns } from '../schema/types.ts';
+import { formatByteRange, formatSize } from './units.ts';
 
 /** What a request did, as the workload engine saw it. */
 export type OpKind = 'read' | 'write' | 'flush' | 'fua-write' | 'trim';
@@ -53,7 +54,7 @@ export function historyProblems(h: History): string[] {
     if (op.ok && op.completedNs === undefined) out.push(`op ${op.id}: ok but never completed`);
     if (op.kind === 'flush') continue;
     if (op.offset % h.blockSize !== 0 || op.length % h.blockSize !== 0 || op.length <= 0) {
-      out.push(`op ${op.id}: ${op.kind} [${op.offset}, +${op.length}) is not whole blocks of ${h.blockSize}`);
+      out.push(`op ${op.id}: ${op.kind} ${formatByteRange(op.offset, op.length)} is not whole blocks of ${formatSize(h.blockSize)}`);
       continue;
     }
     const blocks = op.length / h.blockSize;

@@ -1,5 +1,6 @@
 import type { Ns } from '../schema/types.ts';
 import type { History, OpRecord } from './history.ts';
+import { formatNsExact as t } from './units.ts';
 
 export interface LivenessViolation {
   readonly opId: number;
@@ -61,8 +62,8 @@ export function checkLiveness(h: History, opts: LivenessOptions): LivenessReport
       continue;
     }
     const what = op.completedNs === undefined
-      ? `was still in flight ${opts.stalled === true ? 'when the run stalled' : 'at the end'} (${opts.endNs}ns)`
-      : `completed at ${op.completedNs}ns`;
+      ? `was still in flight ${opts.stalled === true ? 'when the run stalled' : 'at the end'} (${t(opts.endNs)})`
+      : `completed at ${t(op.completedNs)}`;
     violations.push({
       opId: op.id,
       kind: op.kind,
@@ -70,8 +71,8 @@ export function checkLiveness(h: History, opts: LivenessOptions): LivenessReport
       completedNs: op.completedNs,
       deadlineNs: deadline,
       message: deadline < opts.endNs || op.completedNs !== undefined
-        ? `${op.kind} #${op.id} issued at ${op.issuedNs}ns ${what}, past its deadline ${deadline}ns (last heal ${opts.lastHealNs}ns + ${opts.limitNs}ns)`
-        : `${op.kind} #${op.id} issued at ${op.issuedNs}ns ${what}; nothing was left to complete it by its deadline ${deadline}ns`,
+        ? `${op.kind} #${op.id} issued at ${t(op.issuedNs)} ${what}, past its deadline ${t(deadline)} (last heal ${t(opts.lastHealNs)} + ${t(opts.limitNs)})`
+        : `${op.kind} #${op.id} issued at ${t(op.issuedNs)} ${what}; nothing was left to complete it by its deadline ${t(deadline)}`,
     });
   }
   return { ok: violations.length === 0, checked: h.ops.length, violations, undecided, worstNs: worst };

@@ -11,6 +11,7 @@
 import type { Ns } from '../schema/types.ts';
 import { INITIAL_CONTENT, type OpKind } from './history.ts';
 import { NEVER, violationOf, type Pending, type SafetyReport, type SafetyViolation, type Source, type WriteInfo } from './safety-rules.ts';
+import { formatNsExact } from './units.ts';
 
 export interface OnlineSafetyOptions {
   readonly blockSize: number;
@@ -126,7 +127,7 @@ export class OnlineSafety {
   }
 
   crash(now: Ns): void {
-    if (!this.crashesPossible) throw new Error(`a crash at ${now}ns in a run the safety checker was told has none`);
+    if (!this.crashesPossible) throw new Error(`a crash at ${formatNsExact(now)} in a run the safety checker was told has none`);
     this.crashes.push(now);
   }
 

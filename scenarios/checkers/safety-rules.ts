@@ -4,6 +4,7 @@
  */
 import type { Ns } from '../schema/types.ts';
 import type { OpKind } from './history.ts';
+import { formatNsExact as t } from './units.ts';
 
 export const NEVER = Number.MAX_SAFE_INTEGER;
 
@@ -95,8 +96,8 @@ export function ref(s: Source): WriteRef {
 
 function fmtRef(r: WriteRef): string {
   if (r.id === 'initial') return 'the initial (never written) content';
-  const done = r.completedNs === undefined ? 'never completed' : `acked at ${r.completedNs}ns`;
-  return `${r.kind} #${r.id} (content ${r.content}, issued at ${r.issuedNs}ns, ${done})`;
+  const done = r.completedNs === undefined ? 'never completed' : `acked at ${t(r.completedNs)}`;
+  return `${r.kind} #${r.id} (content ${r.content}, issued at ${r.issuedNs === undefined ? '?' : t(r.issuedNs)}, ${done})`;
 }
 
 /** The violation of a pending read as `kind`; `from` is the write whose content it returned, if known. */
@@ -106,9 +107,9 @@ export function violationOf(p: Pending, kind: SafetyViolationKind, from: Source 
   const allowed = p.allowed.map(ref);
   const what = from ? fmtRef(ref(from))
     : kind === 'unknown-content' ? `content ${p.seen} that no write put there` : `content ${p.seen} of an older, overwritten write`;
-  let message = `block ${p.block}: read #${p.readId} (issued ${p.readIssuedNs}ns, completed ${p.readCompletedNs}ns) returned ${what}`;
+  let message = `block ${p.block}: read #${p.readId} (issued ${t(p.readIssuedNs)}, completed ${t(p.readCompletedNs)}) returned ${what}`;
   if (over) message += `, overwritten by ${fmtRef(over)}`;
-  if (crashNs !== undefined) message += ` which was durable before the crash at ${crashNs}ns`;
+  if (crashNs !== undefined) message += ` which was durable before the crash at ${t(crashNs)}`;
   message += `; allowed: ${allowed.map(fmtRef).join('; ')}`;
   return {
     kind, block: p.block, readId: p.readId, readIssuedNs: p.readIssuedNs, readCompletedNs: p.readCompletedNs, seen: p.seen,

@@ -9,6 +9,7 @@
  */
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { Ns } from '../schema/types.ts';
+import { formatByteRange, formatNsExact } from './units.ts';
 
 export interface ServerAckViolation {
   readonly atNs: Ns;
@@ -119,7 +120,7 @@ export class ServerAckChecker {
     if (!done) {
       if (d.fua !== true && matching.every((p) => p.fua)) {
         const p = matching[0]!;
-        this.violation(r.t, `${host}: FUA ${p.cmd} [${p.offset}, +${p.length}) reached the disk without FUA`);
+        this.violation(r.t, `${host}: FUA ${p.cmd} ${formatByteRange(p.offset, p.length)} reached the disk without FUA`);
       }
       return;
     }
@@ -148,7 +149,7 @@ export class ServerAckChecker {
       return;
     }
     const what = p.op === 'flush' ? 'before the disk\'s flush completed' : 'before the disk applied it';
-    this.violation(r.t, `${host}: ${p.cmd}${p.fua ? ' (FUA)' : ''} [${p.offset}, +${p.length}) received at ${p.receivedNs}ns was acknowledged at ${r.t}ns ${what}`);
+    this.violation(r.t, `${host}: ${p.cmd}${p.fua ? ' (FUA)' : ''} ${formatByteRange(p.offset, p.length)} received at ${formatNsExact(p.receivedNs)} was acknowledged at ${formatNsExact(r.t)} ${what}`);
   }
 
   private forgetSession(src: string): void {

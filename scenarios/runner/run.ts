@@ -6,7 +6,7 @@ import { mirrorVerdict } from './mirror-check.ts';
 import { cacheExpectations, cacheSummaryOf } from './cache-summary.ts';
 import { deviceSummaries } from './device-summary.ts';
 import type { Ns } from '../schema/types.ts';
-import { formatNs } from '../../hw-sim/engine/time.ts';
+import { formatByteRange, formatNs } from '../checkers/units.ts';
 import { checkDevices } from './checks.ts';
 import { evaluate, jobResultOf } from './expect.ts';
 import type { ExpectationResult, JobResult, RunResult } from './types.ts';
@@ -116,7 +116,7 @@ function readBackVerdict(w: World): ExpectationResult | undefined {
   for (const [device, startNs] of w.readBacks) {
     for (const op of w.disks.get(device)!.history().ops) {
       if (op.kind !== 'read' || op.issuedNs < startNs || op.ok) continue;
-      failed.push(`${device} [${op.offset}, +${op.length}): ${String(op.errno ?? 'in flight')}`);
+      failed.push(`${device} ${formatByteRange(op.offset, op.length)}: ${String(op.errno ?? 'in flight')}`);
     }
   }
   const actual = failed.length === 0 ? 'all reads ok' : `${failed.length} failed (first ${failed[0]!})`;
@@ -167,7 +167,7 @@ function corruptedReadsVerdict(safety: SafetyReport): ExpectationResult {
   const bad = safety.violations.filter((v) => v.kind === 'unknown-content');
   return {
     name: 'corrupted_reads', ok: bad.length > 0, limit: 'some read returns data no write put there',
-    actual: bad.length > 0 ? `${bad.length} blocks read corrupted (first: ${bad[0]!.message})` : `none in ${safety.readsChecked} reads`,
+    actual: bad.length > 0 ? `${bad.length} blocks read corrupted (first: ${bad[0]!.message})` : `none of ${safety.blocksChecked} blocks read`,
   };
 }
 

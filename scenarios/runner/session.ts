@@ -5,6 +5,7 @@
  */
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { Scenario } from '../schema/types.ts';
+import { formatNsExact } from '../checkers/units.ts';
 import { runDeviceMgmt } from './mgmt.ts';
 import { resultOf, runWorldSafely } from './run.ts';
 import { snapshotWorld, statechartsOf, viewWorld } from './show.ts';
@@ -38,7 +39,7 @@ export function openSession(scenario: Scenario, seed: number, opts: RunOptions =
     nextEventTime: () => w.engine.nextEventTime(),
     advanceTo(t) {
       const next = w.engine.nextEventTime();
-      if (next !== undefined && next <= t) throw new Error(`advanceTo: an event is pending at ${next} ns, before ${t} ns`);
+      if (next !== undefined && next <= t) throw new Error(`advanceTo: an event is pending at ${formatNsExact(next)}, before ${formatNsExact(t)}`);
       w.engine.runUntil(t);
     },
     finished: () => w.finished(),

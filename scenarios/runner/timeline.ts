@@ -12,6 +12,7 @@ import { CLIENT_HOST, type Ns, type Scenario, type TimelineEvent } from '../sche
 import type { AppliedFault, MgmtOutput } from './types.ts';
 import { addEio } from './servers.ts';
 import type { SharedVolume } from '../../hw-sim/disk/shared-volume.ts';
+import { formatByteRange, formatNsExact } from '../checkers/units.ts';
 
 export interface TimelineTarget {
   readonly engine: Engine;
@@ -49,7 +50,7 @@ const MALFORMED: Readonly<Record<string, Misbehaviour>> = {
   'reversed-chunks': 'reversed-chunks', 'stale-reply': 'stale-reply',
 };
 
-const ms = (ns: Ns): string => `${(ns / 1e6).toFixed(3).replace(/\.?0+$/, '')}ms`;
+const ms = formatNsExact;
 
 /** Schedules every timeline event; the log fills as they apply. */
 export function scheduleTimeline(s: Scenario, t: TimelineTarget): TimelineLog {
@@ -171,7 +172,7 @@ function applyEvent(s: Scenario, t: TimelineTarget, ev: Exclude<TimelineEvent, {
       const prog = program(t, ev.server);
       let disarm = (): void => {};
       const dur = ev.durationNs === undefined ? '' : ` for ${ms(ev.durationNs)}`;
-      apply(`EIO on ${ev.server}/${ev.export} [${ev.offsetBytes}, +${ev.lengthBytes}) ${ev.ops.join(',') || 'all ops'}${dur}`, { ...data, server: ev.server }, () => {
+      apply(`EIO on ${ev.server}/${ev.export} ${formatByteRange(ev.offsetBytes, ev.lengthBytes)} ${ev.ops.join(',') || 'all ops'}${dur}`, { ...data, server: ev.server }, () => {
         disarm = addEio(prog, { export: ev.export, offsetBytes: ev.offsetBytes, lengthBytes: ev.lengthBytes, ops: ev.ops, rate: 1, error: 'EIO' });
       });
       later(ev.durationNs, `EIO range on ${ev.server}/${ev.export} cleared`, () => disarm());

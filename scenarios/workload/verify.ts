@@ -13,7 +13,7 @@
  * one completed until a verify write issued after that completion has completed.
  */
 import { crc32 } from 'node:zlib';
-import type { Ns } from '../../hw-sim/engine/time.ts';
+import { formatNsExact, type Ns } from '../../hw-sim/engine/time.ts';
 import { isPrefillChunk } from '../../hw-sim/disk/prefill.ts';
 import { fillChunks, hasBody, putBody, seededChunkCrc } from './chunk-crc.ts';
 
@@ -207,7 +207,7 @@ export class Verifier {
       if (why !== null && why !== 'zero') {
         bad++;
         this.violations++;
-        if (this.messages.length < 20) this.messages.push(`read at ${now} ns, chunk ${offset + c}: ${why}`);
+        if (this.messages.length < 20) this.messages.push(`read at ${formatNsExact(now)}, chunk ${offset + c}: ${why}`);
       }
     }
     return bad;

@@ -13,7 +13,7 @@ describe('crash-loss observer', () => {
     c.crash(1000);
     c.readDone(1 * B, 2 * B, 1500, [0, 22]); // block 1 rolled back to the initial content, block 2 kept
     c.readDone(1 * B, B, 1700, [0]); // a second read of block 1 is not counted again
-    expect(c.report()).toEqual({ blocksLost: 1, blocksChecked: 2, example: 'block 1: content 11 acknowledged before the crash at 1000ns, the first read after it saw 0' });
+    expect(c.report()).toEqual({ blocksLost: 1, blocksChecked: 2, example: 'block 1: content 11 acknowledged before the crash at 1µs, the first read after it saw 0' });
   });
 
   it('ignores blocks written after the crash, in flight at it, failed, trimmed, and reads issued before it', () => {

@@ -19,13 +19,13 @@ describe('liveness checker', () => {
     const rep = checkLiveness(hist([op(1, 0, 1501), op(2, 3000, 3600)]), opts);
     expect(rep.ok).toBe(false);
     expect(rep.violations.map((v) => [v.opId, v.deadlineNs])).toEqual([[1, 1500], [2, 3500]]);
-    expect(rep.violations[0]!.message).toBe('read #1 issued at 0ns completed at 1501ns, past its deadline 1500ns (last heal 1000ns + 500ns)');
+    expect(rep.violations[0]!.message).toBe('read #1 issued at 0ns completed at 1.501µs, past its deadline 1.5µs (last heal 1µs + 500ns)');
   });
 
   it('fails a request that never completed although its deadline passed before the end', () => {
     const rep = checkLiveness(hist([op(1, 100, undefined)]), opts);
     expect(rep.violations[0]).toMatchObject({ opId: 1, completedNs: undefined, deadlineNs: 1500 });
-    expect(rep.violations[0]!.message).toContain('still in flight at the end (10000ns)');
+    expect(rep.violations[0]!.message).toContain('still in flight at the end (10µs)');
   });
 
   it('a request in flight whose deadline is after the end is undecided, not a violation', () => {
@@ -41,6 +41,6 @@ describe('liveness checker on a stalled run', () => {
     expect(rep.ok).toBe(false);
     expect(rep.undecided).toEqual([]);
     expect(rep.violations.map((v) => [v.opId, v.deadlineNs])).toEqual([[1, 10_300]]);
-    expect(rep.violations[0]!.message).toBe('read #1 issued at 9800ns was still in flight when the run stalled (10000ns); nothing was left to complete it by its deadline 10300ns');
+    expect(rep.violations[0]!.message).toBe('read #1 issued at 9.8µs was still in flight when the run stalled (10µs); nothing was left to complete it by its deadline 10.3µs');
   });
 });

@@ -35,8 +35,8 @@ describe('server ack checker', () => {
     ]);
     expect(rep.ok).toBe(false);
     expect(rep.violations.map((v) => v.message)).toEqual([
-      'a: NBD_CMD_WRITE [8192, +4096) received at 10ns was acknowledged at 10ns before the disk applied it',
-      'a: NBD_CMD_FLUSH [0, +4096) received at 40ns was acknowledged at 40ns before the disk\'s flush completed',
+      'a: NBD_CMD_WRITE [byte 8192, +4 KiB) received at 10ns was acknowledged at 10ns before the disk applied it',
+      'a: NBD_CMD_FLUSH [byte 0, +4 KiB) received at 40ns was acknowledged at 40ns before the disk\'s flush completed',
     ]);
   });
 
@@ -45,7 +45,7 @@ describe('server ack checker', () => {
       req(10, 'NBD_CMD_WRITE', 1, 0, 1), disk(10, 'disk.submit', 'write', 0, false), disk(20, 'disk.done', 'write', 0), reply(20, 1),
       req(30, 'NBD_CMD_WRITE', 2, 4096), rec(30, S, 'nbd.refused', { cookieHi: 1, cookieLo: 2, error: 5 }),
     ]);
-    expect(rep.violations.map((v) => v.message)).toEqual(['a: FUA NBD_CMD_WRITE [0, +4096) reached the disk without FUA']);
+    expect(rep.violations.map((v) => v.message)).toEqual(['a: FUA NBD_CMD_WRITE [byte 0, +4 KiB) reached the disk without FUA']);
     expect(rep.checked).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
-import { formatNs } from '../../../hw-sim/engine/time.ts';
+import { formatBytes, formatNs } from '../../../scenarios/checkers/units.ts';
 
-export { formatNs };
+export { formatBytes, formatNs };
 
 /** bit/s for humans, in bytes per second with decimal prefixes (as the spec states throughput). */
 export function formatRate(bps: number): string {
@@ -17,12 +17,6 @@ export function formatByteRate(Bps: number): string {
 
 export function formatCount(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n));
-}
-
-/** Bytes with binary prefixes, as sizes are written in scenarios: 2.20 MiB. */
-export function formatBytes(n: number): string {
-  for (const [u, m] of [['TiB', 2 ** 40], ['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) if (Math.abs(n) >= m) return `${(n / m).toFixed(2)} ${u}`;
-  return `${Math.round(n)} B`;
 }
 
 /** A number without a known unit: integers as they are, fractions to 3 significant digits. */
