@@ -1,131 +1,28 @@
-import { Subject } from 'rxjs';
-import type { Engine } from '../../hw-sim/engine/index.ts';
-import { blkMqComplete, blkMqKick } from '../../kernel/block/api.ts';
-import type { GenDisk } from '../../kernel/block/gendisk.ts';
+import { blkMqComplete } from '../../kernel/block/api.ts';
 import type { HwQueue } from '../../kernel/block/hw-queue.ts';
-import { rqCopyIn, rqCopyOut, type Request } from '../../kernel/block/request.ts';
-import { BLK_EH, BLK_STS, REQ_OP, type BlkStatus, type TimeoutAction } from '../../kernel/block/types.ts';
-import { EIO, errnoOf, ESHUTDOWN } from '../../kernel/lib/errno.ts';
-import { NBD_CMD_FLAG_FUA, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES } from './protocol/uapi.ts';
-import { DeadConnClock } from './dead-conn.ts';
-import { FlushBarrier } from './flush-barrier.ts';
-import { CacheVerdict, type CacheHost, type CacheManager } from './managers/cache-manager.ts';
+import { rqCopyOut, type Request } from '../../kernel/block/request.ts';
+import { BLK_STS, REQ_OP, type BlkStatus } from '../../kernel/block/types.ts';
+import { errnoOf, ESHUTDOWN } from '../../kernel/lib/errno.ts';
+import { NBD_CMD_FLAG_FUA, NBD_CMD_FLUSH } from './protocol/uapi.ts';
+import { CacheVerdict } from './managers/cache-manager.ts';
 import type { ConnectionSlot } from './managers/connection-slot.ts';
-import type { ErrorHandler } from './managers/error-handler.ts';
-import type { LoadBalancer } from './managers/load-balancer.ts';
-import type { NetworkManager } from './managers/network-manager.ts';
-import type { PerformanceMonitor } from './managers/performance-monitor.ts';
-import { mapCommand, type ExportCaps } from './command-map.ts';
+import { mapCommand } from './command-map.ts';
 import { cmdOf, NbdCmd, RqState } from './request.ts';
-import type { MirrorPort } from './mirror/index.ts';
+import { isWrite, type ReplySink } from './io-path-state.ts';
+import { IoPathQueue } from './io-path-queue.ts';
 
-
-export interface IoPathOptions {
-  src: string;
-  /** blk-mq's tags; the cache's own commands use the ones after. */
-  tags: number;
-  maxIo: number;
-  deadConnTimeoutNs: number;
-  /** Injected bug drop-acked-write: answer true to acknowledge a write without sending it. */
-  dropWrite?: (offset: number, length: number) => boolean;
-}
-
-/** What a connection's transmission session reports about replies and its own state. */
-export interface ReplySink {
-  /** The reply of a command is complete (READ data already in place); `error` is the NBD error (0 = success). */
-  done(c: NbdCmd, error: number): void;
-  /** Stream is broken (bad magic, unknown cookie, ...): hard disconnect per the spec. */
-  fatal(reason: string): void;
-  /** Server said ESHUTDOWN: finish in-flight, send nothing new (soft disconnect). */
-  shutdown(): void;
-}
+export type { IoPathOptions, ReplySink } from './io-path-state.ts';
 
 /**
  * The request path, as blk-mq ops: queue_rq → cache → connection choice → encode → send; replies
  * complete requests by their PDU; a dead connection's requests are requeued on a live one (whose
  * session has its own cookie generation, so a late reply to the old send can never complete them
  * twice). Per-request state is the request's PDU (NbdCmd); no allocation per request.
+ * State and completion: io-path-state.ts; waiting, pump and timeouts: io-path-queue.ts.
  */
-export class IoPath implements ExportCaps, CacheHost {
-  /**
-   * Every request a server answered, as its PDU (valid during the call: no allocation per
-   * request). The device wires it to the performance monitor and the balancer's latency estimate.
-   */
-  readonly completions$ = new Subject<NbdCmd>();
-  /** Every PDU, one per preallocated blk-mq request (made by initRequest). */
-  readonly cmds: NbdCmd[] = [];
-  /** Commands the driver holds (not FREE). */
-  inflight = 0;
-  readonly barrier = new FlushBarrier();
-  /**
-   * Measurement hook (the runner's submission stage): a command is about to be put on a
-   * connection's socket (before its bytes are queued). Null: nothing is called.
-   */
-  onSubmit: ((r: NbdCmd, slot: ConnectionSlot) => void) | null = null;
-  /** Commands accepted but not on any connection (no live one, or FLUSH waiting), oldest first. */
-  private readonly waiting: NbdCmd[] = [];
-  private readonly deadConn: DeadConnClock;
-  private readonly deadConnFromQueueTime: boolean;
-  /** Set when queueRq answered BUSY: kick the block layer once a connection has room. */
-  private busy = false;
-  /** blkMqKick calls after BUSY (back-pressure released). */
-  kicks = 0;
+export class IoPath extends IoPathQueue {
   /** Writes acknowledged by the drop-acked-write bug without being sent. */
   dropped = 0;
-  private hctx: HwQueue | null = null;
-  /** Sockets corked in the current batch, uncorked when it ends. */
-  private readonly corked: ConnectionSlot[] = [];
-  /** blk-mq is handing a batch: a queue_rq came with `last` false and commit_rqs has not come yet. */
-  private batchOpen = false;
-  /** Depth of driver calls that may send (they uncork only when the outermost ends). */
-  private sending = 0;
-  /** pump() is sending several waiting requests: a batch of the driver's own. */
-  private pumping = false;
-  disk: GenDisk | null = null;
-  conns: readonly ConnectionSlot[] = [];
-  /** Device accepts I/O (ready or degraded or still connecting). */
-  accepting = false;
-  completed = 0;
-  /** Times outages (drivers/nbd/health/failover.ts): told of the first success after one. */
-  failover: { readonly pending: boolean; flowing(now: number): void } | null = null;
-  /** Per-device flags of the negotiated export. */
-  canFlush = false; canFua = false; canTrim = false; canWriteZeroes = false; canCache = false; readOnly = false;
-  exportName = '';
-  exportBytes = 0;
-  /** The cache's own commands, by slot; their tags follow blk-mq's (`tagBase + slot`). */
-  private readonly cacheCmds: NbdCmd[] = [];
-  private readonly tagBase: number;
-  permission: (exportName: string, op: number, serverReadOnly: boolean) => number = () => 0;
-  /** A draining connection has nothing in flight any more. */
-  connIdle: (slot: ConnectionSlot) => void = () => {};
-  /** The silence watchdog is armed (see watch). */
-  watching = false;
-  /** Arms the silence watchdog; set by the device (it owns the connections). */
-  watch: () => void = () => {};
-  /** A mirror device's replication (drivers/nbd/mirror): writes and FLUSHes fan out to every in-sync replica. */
-  mirror: MirrorPort | null = null;
-  /** The health probes (drivers/nbd/health/probe.ts): their replies go back to the prober. */
-  probes: { owns(r: NbdCmd): boolean; replied(r: NbdCmd, errno: number): void } | null = null;
-
-  constructor(
-    private readonly engine: Engine,
-    private readonly opts: IoPathOptions,
-    private readonly lb: LoadBalancer,
-    private readonly net: NetworkManager,
-    private readonly cache: CacheManager,
-    private readonly perf: PerformanceMonitor,
-    private readonly errors: ErrorHandler,
-  ) {
-    this.tagBase = opts.tags;
-    for (let i = 0; i < cache.internalTags; i++) this.cacheCmds.push(new NbdCmd(null, i));
-    cache.bind(this);
-    this.deadConn = new DeadConnClock(engine, opts.deadConnTimeoutNs, () => this.deadConnRunOut());
-    this.deadConnFromQueueTime = engine.bugs.has('dead-conn-from-queue-time');
-  }
-
-  get waitingCount(): number {
-    return this.waiting.length;
-  }
 
   /** blk_mq_ops.init_request: the request's PDU. */
   initRequest(rq: Request): void {
@@ -152,13 +49,6 @@ export class IoPath implements ExportCaps, CacheHost {
   commitRqs(): void {
     this.batchOpen = false;
     this.endBatch();
-  }
-
-  private endBatch(): void {
-    if (this.sending > 0 || this.batchOpen) return;
-    const list = this.corked;
-    for (let i = 0; i < list.length; i++) this.net.uncork(list[i]!);
-    list.length = 0;
   }
 
   private queueOne(hctx: HwQueue, rq: Request): BlkStatus {
@@ -244,7 +134,7 @@ export class IoPath implements ExportCaps, CacheHost {
     return c;
   }
 
-  private send(r: NbdCmd, slot: ConnectionSlot): void {
+  protected send(r: NbdCmd, slot: ConnectionSlot): void {
     if (this.mirror !== null && this.mirror.takes(r)) { this.mirror.fanOut(r, this.tagOf(r)); return; }
     this.sendOn(r, slot);
   }
@@ -336,217 +226,4 @@ export class IoPath implements ExportCaps, CacheHost {
     r.length = 0;
     this.send(r, slot);
   }
-
-  // ---- CacheHost: the cache's held requests and its own commands ----------------------------
-
-  /** A request the cache held goes on: behind the FLUSH barrier, to a connection. */
-  dispatch(r: NbdCmd): void {
-    if (isWrite(r.type)) r.epoch = this.barrier.writeStarted();
-    else if (r.type === NBD_CMD_FLUSH) r.epoch = this.barrier.flushArrived();
-    this.park(r);
-    this.pump();
-  }
-
-  completeLocal(r: NbdCmd, errno: number): void {
-    this.finish(r, errno, -1);
-  }
-
-  submitInternal(slot: number, cmd: number, flags: number, offset: number, length: number, data: Uint8Array | null): boolean {
-    const r = this.cacheCmds[slot];
-    if (!this.accepting || r === undefined || r.state !== RqState.FREE) return false;
-    r.state = RqState.QUEUED;
-    r.type = cmd; r.flags = flags; r.offset = offset; r.length = length; r.postFlush = false;
-    r.data = cmd === NBD_CMD_READ ? (r.bounce ??= new Uint8Array(this.opts.maxIo)).subarray(0, length) : data;
-    r.sends = 0; r.conn = -1; r.retries = 0; r.error = 0; r.epoch = -1;
-    r.tQueued = this.engine.now; r.tSent = 0; r.tReplied = 0;
-    this.inflight++;
-    this.dispatch(r);
-    return true;
-  }
-
-  /**
-   * Client crash: the cache's own commands die with the host (after killAll requeued them): a
-   * write-back resent after the reboot could land over newer data.
-   */
-  dropCacheCmds(): void {
-    for (const r of this.cacheCmds) {
-      if (r.state === RqState.FREE) continue;
-      const i = this.waiting.indexOf(r);
-      if (i >= 0) this.waiting.splice(i, 1);
-      this.finish(r, EIO, -1);
-    }
-  }
-
-  dataOf(r: NbdCmd): Uint8Array | null {
-    return r.data;
-  }
-
-  /** The error handler decided the request fails with `errno` (server: the one that answered, or -1). */
-  fail(r: NbdCmd, errno: number, server: number): void {
-    this.finish(r, errno, server);
-  }
-
-  /** A mirrored request's legs are all resolved (drivers/nbd/mirror). */
-  completeMirrored(r: NbdCmd, errno: number, server: number): void {
-    this.finish(r, errno, server);
-  }
-
-  /** Completes a request toward the block layer (the cache, for its own) and frees its PDU. */
-  private finish(r: NbdCmd, errno: number, server: number): void {
-    const now = this.engine.now;
-    r.tReplied = now;
-    if (isWrite(r.type) && r.epoch >= 0) this.barrier.writeDone(r.epoch);
-    const rq = r.rq;
-    if (rq === null) {
-      this.release(r);
-      if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'cache.done', { slot: r.cacheSlot, cmd: r.type, errno });
-      this.cache.internalDone(r.cacheSlot, errno, r.data ?? r.bounce!, r.offset, r.length);
-      this.pump();
-      return;
-    }
-    this.cache.done(r, errno);
-    r.server = server;
-    // Answered by a server: the performance monitor and the balancer's latency estimate hear of it.
-    if (server >= 0) this.completions$.next(r);
-    if (errno !== 0) this.perf.errors++;
-    else if (this.failover?.pending) this.failover.flowing(now);
-    this.completed++;
-    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.done', { id: rq.id, tag: rq.tag, errno, lat: now - r.tQueued });
-    if (errno === 0 && r.bounced && rq.op === REQ_OP.READ) rqCopyIn(rq, r.bounce!);
-    this.release(r);
-    blkMqComplete(rq, errno);
-    this.pump();
-  }
-
-  private release(r: NbdCmd): void {
-    if (r.state === RqState.FREE) return;
-    r.state = RqState.FREE;
-    this.inflight--;
-  }
-
-  private unclaim(r: NbdCmd): void {
-    if (isWrite(r.type) && r.epoch >= 0) this.barrier.writeDone(r.epoch);
-    this.cache.done(r, EIO); // not sent: the cache forgets what it expected of it
-    this.release(r);
-  }
-
-  private park(r: NbdCmd): void {
-    r.state = r.state === RqState.SENT ? RqState.REQUEUED : r.state;
-    this.wait(r);
-  }
-
-  /** Sends a request again later, on whichever connection is live then. */
-  requeue(r: NbdCmd): void {
-    r.retries++;
-    r.state = RqState.REQUEUED;
-    r.conn = -1;
-    this.wait(r);
-    if (this.engine.bugs.has('double-requeue') && this.waiting.at(-1) === r) this.waiting.push(r); // injected: requeued twice
-  }
-
-  /** Onto the waiting list (oldest first: a requeue waits anew). */
-  private wait(r: NbdCmd): void {
-    r.tWait = this.deadConnFromQueueTime ? r.tQueued : this.engine.now;
-    this.waiting.push(r);
-    if (this.waiting.length === 1) this.connectivity();
-  }
-
-  /** Everything in flight on a connection that died goes back to the waiting list, in tag order. */
-  requeueConnection(slot: ConnectionSlot, reason: string): void {
-    for (let i = 0; i < this.cmds.length + this.cacheCmds.length; i++) {
-      const r = i < this.cmds.length ? this.cmds[i]! : this.cacheCmds[i - this.cmds.length]!;
-      if (r.state !== RqState.SENT || r.conn !== slot.index) continue;
-      if (this.engine.bugs.has('lost-requeue')) continue; // injected: forgets what was in flight
-      // The error handler decides: requeue within the request's budget, else fail it.
-      this.errors.fault('transport', slot.index, slot.server, EIO, `in flight on a lost connection: ${reason}`, r.tag, r);
-    }
-    slot.outstanding = 0;
-  }
-
-  /**
-   * Sends what waits, oldest first, while connections take it. A FLUSH stays until the writes it
-   * covers have been replied to; requests behind it may pass it (it covers only earlier writes).
-   */
-  pump(): void {
-    this.sending++;
-    const outer = !this.pumping;
-    if (outer) this.pumping = this.waiting.length > 1;
-    for (let i = 0; i < this.waiting.length;) {
-      const r = this.waiting[i]!;
-      if (r.type === NBD_CMD_FLUSH && !this.barrier.ready(r.epoch)) { i++; continue; }
-      const c = this.lb.pick(this.conns, r.rq ? r.rq.tag : this.tagBase + r.cacheSlot, this.engine.now);
-      if (c < 0) break;
-      this.waiting.splice(i, 1);
-      this.send(r, this.conns[c]!);
-    }
-    this.connectivity();
-    if (this.mirror !== null) this.mirror.pump();
-    if (outer) this.pumping = false;
-    this.sending--;
-    this.endBatch();
-    if (this.busy && this.anyRoom() && this.hctx) { this.busy = false; this.kicks++; blkMqKick(this.hctx); }
-  }
-
-  /** blk_mq_ops.timeout: a sent request's connection is declared dead and it goes elsewhere; a waiting one may expire. */
-  timeout(rq: Request): TimeoutAction {
-    const r = cmdOf(rq);
-    if (r.state === RqState.FREE) return BLK_EH.DONE;
-    if (r.state === RqState.SENT && this.engine.bugs.has('timeout-success')) { this.finish(r, 0, -1); return BLK_EH.DONE; } // injected
-    if (r.state === RqState.SENT && r.conn < 0) return BLK_EH.RESET_TIMER; // mirrored: its legs are watched per connection
-    if (r.state === RqState.SENT) {
-      this.errors.fault('timeout', r.conn, this.conns[r.conn]?.server ?? -1, 0, `request tag ${r.tag} timed out`, r.tag, r);
-      return BLK_EH.RESET_TIMER;
-    }
-    if (this.deadConn.expired(r.tWait)) { this.expire(r); return BLK_EH.DONE; }
-    return BLK_EH.RESET_TIMER;
-  }
-
-  /** dead_conn_timeout ran out with no usable connection: the requests that waited it out fail. */
-  private deadConnRunOut(): void {
-    if (this.anyUsable()) { this.pump(); return; }
-    for (let i = 0; i < this.waiting.length;) {
-      const r = this.waiting[i]!;
-      if (this.deadConn.expired(r.tWait)) this.expire(r);
-      else i++;
-    }
-    this.connectivity();
-  }
-
-  /** A connection's phase changed or the waiting list did: the dead_conn_timeout clock follows. */
-  connectivity(): void {
-    this.deadConn.update(this.anyUsable(), this.waiting.length > 0 ? this.waiting[0]!.tWait : -1);
-  }
-
-  private expire(r: NbdCmd): void {
-    const i = this.waiting.indexOf(r);
-    if (i >= 0) this.waiting.splice(i, 1);
-    this.errors.fault('dead-conn', -1, -1, EIO, `no usable connection for dead_conn_timeout`, r.tag, r);
-  }
-
-  /** Fails everything (device failed or torn down). */
-  failAll(errno: number): void {
-    this.waiting.length = 0;
-    for (let i = 0; i < this.cmds.length + this.cacheCmds.length; i++) {
-      const r = i < this.cmds.length ? this.cmds[i]! : this.cacheCmds[i - this.cmds.length]!;
-      if (r.state !== RqState.FREE) this.finish(r, errno, -1);
-    }
-  }
-
-  /** A connection the load balancer may use is in transmission. */
-  private anyUsable(): boolean {
-    for (let i = 0; i < this.conns.length; i++) { const c = this.conns[i]!; if (c.usable && this.lb.allowed(c)) return true; }
-    return false;
-  }
-
-  private anyRoom(): boolean {
-    for (let i = 0; i < this.conns.length; i++) {
-      const c = this.conns[i]!;
-      if (c.canSend && this.lb.allowed(c)) return true;
-    }
-    return false;
-  }
-}
-
-function isWrite(cmd: number): boolean {
-  return cmd === NBD_CMD_WRITE || cmd === NBD_CMD_WRITE_ZEROES || cmd === NBD_CMD_TRIM;
 }
