@@ -56,7 +56,10 @@ export function resultOf(w: World): RunResult {
   for (const wl of w.workloads) for (const j of wl.report().jobs) jobs.push({ ...jobResultOf(j), device: deviceOf.get(j.name) });
   const { safety, liveness, history } = checkDevices(s, w.disks, endNs, w.end === 'stalled' || w.end === 'threw');
   const dev = w.nbd?.device;
-  const device = dev && { state: dev.state, reason: dev.failureReason };
+  // The device verdict: a failed device among all of them (nbd1 failing is no pass either), else the first.
+  const failed = [...w.nbds.values()].find((n) => n.device.state === 'failed')?.device;
+  const shown = failed ?? dev;
+  const device = shown && { state: shown.state, reason: w.nbds.size > 1 ? `${shown.opts.name}: ${shown.failureReason}` : shown.failureReason };
   const nic = w.client.nic.stats;
   const wire = { rx: nic.rx.bytes, tx: nic.tx.bytes };
   // A run cut at --until has jobs still running by design: no jobs verdict then.
