@@ -40,6 +40,7 @@ export function startServers(
     const host = machine.host(spec.name);
     const prog = new NbdServerProgram(host, {
       port: spec.port,
+      ...(spec.udp === false ? { udp: false } : {}),
       ...(o.traceRequests === false ? { traceRequests: false } : {}),
       ...(o.costs ? { costs: o.costs } : {}),
       ...(spec.tls ? { tls: spec.tls.required ? 'require' : 'optional', tlsKeys: [{ identity: spec.tls.identity, psk: spec.tls.pskHex }] } : {}),

@@ -81,6 +81,7 @@ export function normaliseServers(doc: ScenarioDocument, volumes: readonly Volume
       disk: s.disk,
       writeCache: s.write_cache,
       multiConn: s.multi_conn,
+      udp: s.udp,
       exports,
       tls: s.tls && { pskHex: s.tls.psk.toLowerCase(), identity: s.tls.identity, required: s.tls.required },
       faults: { eio, extraLatencyNs: s.faults.extra_latency },

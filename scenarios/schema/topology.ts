@@ -79,6 +79,7 @@ export const serverSchema = z.strictObject({
   disk: z.enum(['ram', 'nvme', 'ssd', 'hdd']).default('nvme').describe('Disk model behind the exports (service times and crash behaviour).'),
   write_cache: z.boolean().default(true).describe('Volatile write cache in the disk: unflushed writes are lost on a crash.'),
   multi_conn: z.boolean().default(true).describe('Advertise NBD_FLAG_CAN_MULTI_CONN.'),
+  udp: z.boolean().default(true).describe('Grant the Orion UDP transport to clients that ask (docs/nbd-extensions.md); false: refuse it with NBD_REP_ERR_UNSUP, as a standard server does.'),
   export: z.array(exportSchema).min(1, 'a server needs at least one [[server.export]]').describe('The exports this server serves (at least one).'),
   tls: z
     .strictObject({

@@ -62,6 +62,8 @@ export interface ServerSpec {
   readonly disk: 'ram' | 'nvme' | 'ssd' | 'hdd';
   readonly writeCache: boolean;
   readonly multiConn: boolean;
+  /** Grants the UDP transport (default true). */
+  readonly udp?: boolean;
   readonly exports: readonly ExportSpec[];
   readonly tls: { readonly pskHex: string; readonly identity: string; readonly required: boolean } | undefined;
   readonly faults: { readonly eio: readonly EioRange[]; readonly extraLatencyNs: Ns };

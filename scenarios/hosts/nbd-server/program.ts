@@ -55,6 +55,8 @@ export interface NbdServerProgramOptions {
   traceRequests?: boolean;
   /** CPU cost of the program's work per request on the host's cores (default none). */
   costs?: CpuCosts;
+  /** Grant the UDP transport (default true); false refuses it as a standard server does. */
+  udp?: boolean;
 }
 
 export class NbdServerProgram {
@@ -99,7 +101,7 @@ export class NbdServerProgram {
         ...(opts.noStructuredReplies ? { noStructuredReplies: true } : {}),
         // The Orion extensions are granted to a client that asks (docs/nbd-extensions.md); the driver asks only when configured.
         extensions: { compression: [NBD_ORION_COMPRESS_LZ4, NBD_ORION_COMPRESS_DEFLATE], checksum: [NBD_ORION_CHECKSUM_CRC32C] },
-        udp: this.udp },
+        ...(opts.udp === false ? {} : { udp: this.udp }) },
       { name: this.src, rngOf: (n) => engine.rng.get(n), bugs: engine.bugs, ...(opts.traceRequests === false ? { traceRequests: false } : {}),
         ...(opts.costs ? { frameCpu: frameCpuOf(host, opts.costs) } : {}) },
     );
