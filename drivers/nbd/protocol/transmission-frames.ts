@@ -7,6 +7,7 @@
 import type { NegotiatedExport } from './handshake-types.ts';
 import { frame, unframe, type FrameHeader } from './payload-frame.ts';
 import { receiveCostNs, sendCostNs, type FrameCpu } from './frame-cost.ts';
+import { resetSlot, type Slot } from './transmission-types.ts';
 
 /** Attempts after the first when a checksum fails: then the request fails with EIO. */
 export const CHECKSUM_RETRIES = 3;
@@ -84,6 +85,23 @@ export class PayloadFraming {
     this.counters.txWireBytes += f.header.length + f.body.length;
     send(f.header);
     send(f.body);
+  }
+
+  /**
+   * After a reply, whether `s` failed its checksum: '' (it did not), 'retry' (counted, slot reset
+   * for the next attempt) or 'give-up' (CHECKSUM_RETRIES attempts after the first all failed).
+   */
+  verdict(s: Slot): '' | 'retry' | 'give-up' {
+    if (!s.corrupt && !s.rejected) return '';
+    this.counters.checksumFailures++;
+    if (s.retries >= CHECKSUM_RETRIES) {
+      s.corrupt = s.rejected = false;
+      return 'give-up';
+    }
+    s.retries++;
+    this.counters.checksumRetries++;
+    resetSlot(s);
+    return 'retry';
   }
 
   release(tag: number): void {
