@@ -10,7 +10,7 @@
  * `if (engine.bugs.has('name'))` at the spot, and make sure a killer fails with it.
  */
 
-export type BugLayer = 'driver' | 'protocol' | 'block' | 'server' | 'disk' | 'net' | 'workload';
+export type BugLayer = 'driver' | 'protocol' | 'block' | 'server' | 'disk' | 'net' | 'workload' | 'checker';
 
 /** A run that must fail with the bug on: a scenario file under scenarios/, its seeds, swarm or not. */
 export interface BugKiller {
@@ -224,6 +224,12 @@ export const BUGS = [
     layer: 'server',
     description: 'the UDP transport\'s server keeps no replay cache and ignores acked-below: a retransmitted WRITE is applied again, even after a later write to the same range',
     killers: [{ scenario: 'udp-reorder-dup.toml' }],
+  },
+  {
+    name: 'safety-skips-block',
+    layer: 'checker',
+    description: 'the online safety checker leaves the last block of every multi-block read unchecked (a stale block there would pass); the history tap counts the blocks it hands over and reports the shortfall',
+    killers: [{ scenario: 'perf-seq-read.toml' }],
   },
 ] as const satisfies readonly BugSpec[];
 

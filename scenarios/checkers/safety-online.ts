@@ -25,6 +25,8 @@ export interface OnlineSafetyOptions {
    * durable. A run without crashes on its timeline sets false and prunes at each acknowledgement.
    */
   readonly crashesPossible?: boolean;
+  /** Injected bug safety-skips-block: the last block of a multi-block read goes unchecked. */
+  readonly skipLastBlock?: boolean;
 }
 
 interface BlockState {
@@ -50,6 +52,7 @@ export class OnlineSafety {
   readonly blockSize: number;
   private readonly prune: boolean;
   private readonly crashesPossible: boolean;
+  private readonly skipLastBlock: boolean;
   private readonly blocks = new Map<number, BlockState>();
   private readonly crashes: Ns[] = [];
   /** Reads in flight by id, in issue order (the first is the oldest). */
@@ -68,6 +71,7 @@ export class OnlineSafety {
     this.blockSize = o.blockSize;
     this.prune = o.prune ?? true;
     this.crashesPossible = o.crashesPossible ?? true;
+    this.skipLastBlock = o.skipLastBlock ?? false;
   }
 
   /** Writes and blocks held now (for memory tests and reports). */
@@ -143,7 +147,8 @@ export class OnlineSafety {
     if (!ok || seen === undefined) return;
     this.readsChecked++;
     const first = r.offset / this.blockSize;
-    for (let k = 0; k < seen.length; k++) {
+    const n = this.skipLastBlock && seen.length > 1 ? seen.length - 1 : seen.length; // injected bug
+    for (let k = 0; k < n; k++) {
       this.blocksChecked++;
       this.checkBlock(first + k, r, seen[k]!, now);
     }

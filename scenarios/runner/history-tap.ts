@@ -15,7 +15,7 @@ import { REQ_FUA, REQ_OP } from '../../kernel/block/types.ts';
 import type { CpuContext } from '../../kernel/core/cpu-context.ts';
 import { INITIAL_CONTENT, type CrashRecord, type History, type OpKind, type OpRecord } from '../checkers/history.ts';
 import { OnlineSafety, type ReadHandle, type SafetyReport } from '../checkers/safety.ts';
-import type { WriteInfo } from '../checkers/safety-rules.ts';
+import type { SafetyViolation, WriteInfo } from '../checkers/safety-rules.ts';
 import { BlockContent } from './block-content.ts';
 import type { Cpu } from '../../hw-sim/cpu/cpu.ts';
 import type { CpuCosts } from '../../hw-sim/cpu/costs.ts';
@@ -65,6 +65,8 @@ export class HistoryTap extends GenDisk {
   /** Every extent written (offset → longest length), for the read-back. */
   private readonly written = new Map<number, number>();
   private nextId = 0;
+  /** Blocks of the checked reads handed to the safety checker. */
+  private blocksHanded = 0;
   private readonly ids: number[] = [];
   /** Reads are checked only when every write carries verify content. */
   private checkable = true;
@@ -76,7 +78,7 @@ export class HistoryTap extends GenDisk {
   constructor(private readonly engine: Engine, readonly inner: GenDisk, private readonly cpuCtx: CpuContext, private readonly o: HistoryTapOptions) {
     super(inner.name, inner.queue, cpuCtx, inner.driverData);
     this.content = new BlockContent(o.blockSize, o.prefilled);
-    this.safety = new OnlineSafety({ blockSize: o.blockSize, crashesPossible: o.crashesPossible });
+    this.safety = new OnlineSafety({ blockSize: o.blockSize, crashesPossible: o.crashesPossible, skipLastBlock: engine.bugs.has('safety-skips-block') });
   }
 
   get prefilled(): boolean {
@@ -153,9 +155,20 @@ export class HistoryTap extends GenDisk {
     this.o.observer?.crash(atNs);
   }
 
-  /** The safety checker's verdict so far. */
+  /**
+   * The safety checker's verdict so far. The checker must have checked every block of every read
+   * handed to it (counted here from the reads' lengths, not from what it returns): a shortfall is
+   * a broken history check, reported as such.
+   */
   safetyReport(): SafetyReport {
-    return this.safety.report();
+    const r = this.safety.report();
+    if (r.blocksChecked === this.blocksHanded) return r;
+    const message = `the safety checker checked ${r.blocksChecked} of the ${this.blocksHanded} blocks read`;
+    const v: SafetyViolation = {
+      kind: 'bad-history', block: -1, readId: undefined, readIssuedNs: undefined, readCompletedNs: undefined, seen: undefined,
+      allowed: [], overwrittenBy: undefined, crashNs: undefined, message,
+    };
+    return { ...r, ok: false, violations: [...r.violations, v] };
   }
 
   /** The requests kept (see the header), those still in flight without a completion; no contents. */
@@ -217,7 +230,10 @@ export class HistoryTap extends GenDisk {
     if (p.read) {
       const data = bio.data;
       const check = ok && data !== null && this.checkable;
-      if (check) this.content.ofRead(data, p.offset, p.length, this.ids);
+      if (check) {
+        this.content.ofRead(data, p.offset, p.length, this.ids);
+        this.blocksHanded += p.length / this.o.blockSize;
+      }
       this.safety.readDone(p.read, ok, check ? this.ids : undefined, now);
       if (ok) this.o.observer?.readDone(p.offset, p.length, p.issuedNs, check ? this.ids : undefined);
     } else if (p.write) {
