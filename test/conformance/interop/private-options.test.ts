@@ -33,6 +33,7 @@ describe.each(PEERS)('%s refuses every extension cleanly', (_name, start) => {
       [NBD_OPT_ORION_UDP_TRANSPORT, false, NBD_REP_ERR_UNSUP],
     ]);
     expect([x.extendedHeaders, x.compression, x.checksum, x.viaExportName]).toEqual([false, 0, 0, false]);
+    expect(x.udp ?? null).toBeNull(); // no UDP grant: transmission stays on TCP
     const p = pattern(256 * 1024, 5);
     await t.client.write(MiB, p);
     await t.client.flush();
