@@ -3,7 +3,7 @@
  * hit latency, read from the device's cache manager) and `[expect] cache` checked against it.
  */
 import type { NbdDevice } from '../../drivers/nbd/device.ts';
-import type { Expectations, Ns, Percentile } from '../schema/types.ts';
+import type { CacheExpectation, Expectations, Ns, Percentile } from '../schema/types.ts';
 import type { ExpectationResult } from './types.ts';
 
 export interface CacheSummary {
@@ -35,11 +35,23 @@ export function cacheSummaryOf(dev: NbdDevice | undefined): CacheSummary | undef
   };
 }
 
-/** `[expect] cache`: least hit ratio, least read-ahead hits, hit latency percentiles. */
-export function cacheExpectations(e: Expectations, s: CacheSummary | undefined): ExpectationResult[] {
+/**
+ * `[expect] cache` on every NBD device's cache, or on `device`'s: named `cache.…`, or
+ * `cache.nbdN.…` when the run has several NBD devices.
+ */
+export function cacheExpectations(e: Expectations, devices: readonly { readonly name: string; readonly cache?: CacheSummary }[]): ExpectationResult[] {
   const want = e.cache;
   if (!want) return [];
-  if (!s) return [{ name: 'cache', ok: false, actual: 'no cache (local_cache_size = 0 or no NBD device)', limit: 'a cache' }];
+  const targets = devices.filter((d) => want.device === undefined || d.name === want.device);
+  if (targets.length === 0) return [{ name: 'cache', ok: false, actual: 'no NBD device', limit: 'a cache' }];
+  return targets.flatMap((d) => {
+    const rows = cacheVerdicts(want, d.cache);
+    return devices.length > 1 ? rows.map((x) => ({ ...x, name: x.name.replace(/^cache/, `cache.${d.name}`) })) : rows;
+  });
+}
+
+function cacheVerdicts(want: CacheExpectation, s: CacheSummary | undefined): ExpectationResult[] {
+  if (!s) return [{ name: 'cache', ok: false, actual: 'no cache (local_cache_size = 0)', limit: 'a cache' }];
   const out: ExpectationResult[] = [];
   if (want.hitRatio !== undefined) out.push({ name: 'cache.hit_ratio', ok: s.hitRatio >= want.hitRatio, actual: Number(s.hitRatio.toFixed(4)), limit: want.hitRatio });
   if (want.readAheadHits !== undefined) out.push({ name: 'cache.read_ahead_hits', ok: s.readAheadHits >= want.readAheadHits, actual: s.readAheadHits, limit: want.readAheadHits });

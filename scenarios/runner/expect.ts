@@ -8,7 +8,7 @@ import type { History } from '../checkers/history.ts';
 import type { LivenessReport } from '../checkers/liveness.ts';
 import type { SafetyReport } from '../checkers/safety.ts';
 import type { JobReport } from '../workload/report.ts';
-import type { Expectations, LatencyOp, Ns, Percentile } from '../schema/types.ts';
+import type { DeviceExpectation, Expectations, LatencyOp, Ns, Percentile } from '../schema/types.ts';
 import type { ExpectationResult, JobResult, LatencySummary } from './types.ts';
 
 const PCTS: readonly Percentile[] = ['p50', 'p90', 'p99', 'p99.9', 'max'];
@@ -87,15 +87,16 @@ export function recoveryTimes(h: History, healsNs: readonly Ns[]): Ns[] {
   return out;
 }
 
-/** How the device ended: its state and, when it failed, why. */
+/** How an NBD device ended: its state and, when it failed, why. */
 export interface DeviceOutcome {
+  readonly name: string;
   readonly state: string;
   readonly reason: string;
 }
 
 /** `[expect]` through the checkers' evaluation, plus the device's own verdict. */
 export function evaluate(e: Expectations, jobs: readonly JobResult[], m: {
-  safety: SafetyReport; liveness: LivenessReport | undefined; history: History; healsNs: readonly Ns[]; device: DeviceOutcome | undefined;
+  safety: SafetyReport; liveness: LivenessReport | undefined; history: History; healsNs: readonly Ns[]; devices: readonly DeviceOutcome[];
   wire?: { rx: number; tx: number } | undefined;
   network?: HistSummary | undefined;
   submission?: HistSummary | undefined;
@@ -111,21 +112,31 @@ export function evaluate(e: Expectations, jobs: readonly JobResult[], m: {
   }
   const jobsOk = jobsVerdict(e, jobs);
   if (jobsOk) out.unshift(jobsOk);
-  const verdict = deviceVerdict(e, m.device);
-  if (verdict) out.unshift(verdict);
+  out.unshift(...deviceVerdicts(e, m.devices));
   return out;
 }
 
 /**
- * A failed device is never a pass by default (nothing ran, so nothing else could fail); with
- * `[expect] device = "failed"` it is the one outcome that passes, its reason containing `reason`.
+ * Per NBD device: a failed device is never a pass by default (nothing ran, so nothing else could
+ * fail); where `[expect] device` says "failed" (for it by name, or for every device) that is the
+ * one outcome that passes, its reason containing `reason`. Named `device`, or `device.nbdN` when
+ * the run has several NBD devices.
  */
-export function deviceVerdict(e: Expectations, d: DeviceOutcome | undefined): ExpectationResult | undefined {
-  const want = e.device;
-  if (!d) return want ? { name: 'device', ok: false, actual: 'no NBD device', limit: 'failed' } : undefined;
+export function deviceVerdicts(e: Expectations, devices: readonly DeviceOutcome[]): ExpectationResult[] {
+  const wants = e.device ?? [];
+  if (devices.length === 0) return wants.some((w) => w.state === 'failed') ? [{ name: 'device', ok: false, actual: 'no NBD device', limit: 'failed' }] : [];
+  const out: ExpectationResult[] = [];
+  for (const d of devices) {
+    const v = deviceVerdict(wants.find((w) => w.device === d.name) ?? wants.find((w) => w.device === undefined), d);
+    if (v) out.push(devices.length > 1 ? { ...v, name: `device.${d.name}` } : v);
+  }
+  return out;
+}
+
+function deviceVerdict(want: DeviceExpectation | undefined, d: DeviceOutcome): ExpectationResult | undefined {
   const failed = d.state === 'failed';
   const actual = failed ? `failed: ${d.reason}` : d.state;
-  if (!want) return failed ? { name: 'device', ok: false, actual, limit: 'ready' } : undefined;
+  if (want?.state !== 'failed') return failed ? { name: 'device', ok: false, actual, limit: 'ready' } : undefined;
   const reasonOk = want.reason === undefined || d.reason.toLowerCase().includes(want.reason.toLowerCase());
   const limit = want.reason === undefined ? 'failed' : `failed: …${want.reason}…`;
   return { name: 'device', ok: failed && reasonOk, actual, limit };

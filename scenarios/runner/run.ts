@@ -3,7 +3,7 @@
  * expectations, faults applied, digest.
  */
 import { mirrorVerdict } from './mirror-check.ts';
-import { cacheExpectations, cacheSummaryOf } from './cache-summary.ts';
+import { cacheExpectations } from './cache-summary.ts';
 import { deviceSummaries } from './device-summary.ts';
 import type { Ns } from '../schema/types.ts';
 import { formatByteRange, formatNs } from '../checkers/units.ts';
@@ -55,18 +55,16 @@ export function resultOf(w: World): RunResult {
   const deviceOf = new Map(s.jobs.map((j) => [j.name, j.device]));
   for (const wl of w.workloads) for (const j of wl.report().jobs) jobs.push({ ...jobResultOf(j), device: deviceOf.get(j.name) });
   const { safety, liveness, history } = checkDevices(s, w.disks, endNs, w.end === 'stalled' || w.end === 'threw');
-  const dev = w.nbd?.device;
-  // The device verdict: a failed device among all of them (nbd1 failing is no pass either), else the first.
-  const failed = [...w.nbds.values()].find((n) => n.device.state === 'failed')?.device;
-  const shown = failed ?? dev;
-  const device = shown && { state: shown.state, reason: w.nbds.size > 1 ? `${shown.opts.name}: ${shown.failureReason}` : shown.failureReason };
+  // One verdict per NBD device (device.nbdN with several): a failed nbd1 fails the run too.
+  const devices = deviceSummaries(w);
+  const outcomes = [...w.nbds].map(([name, n]) => ({ name, state: n.device.state, reason: n.device.failureReason }));
   const nic = w.client.nic.stats;
   const wire = { rx: nic.rx.bytes, tx: nic.tx.bytes };
   // A run cut at --until has jobs still running by design: no jobs verdict then.
   const cut = w.end === 'until';
   const failovers = [...w.nbds].flatMap(([name, n]) => n.device.failover.times.map((ns) => ({ device: name, ns })));
   const expectations = evaluate(s.expect, jobs, {
-    safety, liveness, history, healsNs: w.timeline.healsNs, device, wire, network: w.network.histogram.summary(), submission: w.submission.histogram.summary(), failoversNs: failovers.map((f) => f.ns),
+    safety, liveness, history, healsNs: w.timeline.healsNs, devices: outcomes, wire, network: w.network.histogram.summary(), submission: w.submission.histogram.summary(), failoversNs: failovers.map((f) => f.ns),
   })
     .filter((x) => !(cut && x.name === 'jobs'));
   const mgmtErrors = w.timeline.mgmtErrors;
@@ -75,8 +73,7 @@ export function resultOf(w: World): RunResult {
   if (end) expectations.unshift(end);
   const readBack = readBackVerdict(w);
   if (readBack) expectations.push(readBack);
-  const cache = cacheSummaryOf(dev);
-  expectations.push(...cacheExpectations(s.expect, cache));
+  expectations.push(...cacheExpectations(s.expect, devices));
   const acks = w.scenario.servers.length > 0 ? w.serverAcks?.report() : undefined;
   if (acks) {
     const actual = acks.ok ? `${acks.checked} acks in order` : acks.violations[0]!.message;
@@ -94,8 +91,7 @@ export function resultOf(w: World): RunResult {
     digest: w.engine.trace.digest(),
     virtualTimeNs: endNs,
     events: w.engine.eventsRun,
-    ...(cache ? { cache } : {}),
-    ...(w.nbds.size > 0 ? { devices: deviceSummaries(w) } : {}),
+    ...(devices.length > 0 ? { devices } : {}),
     ...(failovers.length > 0 ? { failovers } : {}),
     // corrupted_reads: the violations are what the run must show (its own expectation says so).
     passed: expectations.every((x) => x.ok) && (safety.ok || s.expect.corruptedReads === true) && (liveness?.ok ?? true),

@@ -7,7 +7,6 @@
  * Everything here is synchronous and deterministic: same scenario + seed + options ⇒ same
  * RunResult and digest.
  */
-import type { CacheSummary } from './cache-summary.ts';
 import type { DeviceSummary } from './device-summary.ts';
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { LivenessViolation } from '../checkers/liveness.ts';
@@ -98,8 +97,6 @@ export interface RunResult {
   readonly livenessViolations: readonly LivenessViolation[];
   /** Outputs of `mgmt` timeline events, in order. */
   readonly mgmt: readonly (MgmtOutput & { readonly atNs: Ns })[];
-  /** What the first NBD device's client cache did, which `[expect] cache` checks (absent: no cache). */
-  readonly cache?: CacheSummary;
   /** Every NBD device: final state, servers, cache (absent or empty: none, e.g. RAM-disk jobs only). */
   readonly devices?: readonly DeviceSummary[];
   /** Failovers the NBD devices measured: device, and ns from the first failed request to I/O flowing again. */

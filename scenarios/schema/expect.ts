@@ -17,17 +17,17 @@ const deviceState = z.enum(['ready', 'failed']);
 
 /**
  * `device = "failed"` (or `{ state = "failed", reason = "wrong PSK" }`): the run is an expected
- * failure — it passes only if the device ends failed, with `reason` in its failure reason.
+ * failure — it passes only if every NBD device ends failed, with `reason` in its failure reason.
+ * `name` narrows it to one device; an array states several devices' ends.
  */
-const deviceSchema = z.union([
-  deviceState,
-  z.strictObject({
-    state: deviceState.describe('How the NBD device must end.'),
-    reason: z.string().min(1).optional().describe('A case-insensitive substring of the driver\'s failure reason.'),
-  }).refine((d) => d.reason === undefined || d.state === 'failed', {
-    message: 'reason only applies to state = "failed"', path: ['reason'],
-  }),
-]);
+const deviceEntry = z.strictObject({
+  name: z.string().min(1).optional().describe('The NBD device this applies to (nbd0, nbd1, …); absent: every NBD device.'),
+  state: deviceState.describe('How the NBD device must end.'),
+  reason: z.string().min(1).optional().describe('A case-insensitive substring of the driver\'s failure reason.'),
+}).refine((d) => d.reason === undefined || d.state === 'failed', {
+  message: 'reason only applies to state = "failed"', path: ['reason'],
+});
+const deviceSchema = z.union([deviceState, deviceEntry, z.array(deviceEntry).min(1)]);
 
 /** `[expect]`: what must hold for the run to pass. */
 export const expectSchema = z.strictObject({
@@ -63,7 +63,8 @@ export const expectSchema = z.strictObject({
     hit_ratio: z.number().min(0).max(1).optional().describe('Least fraction of reads served from the client cache (0..1).'),
     read_ahead_hits: z.number().int().min(1).optional().describe('Least reads served from data read ahead.'),
     hit_latency: percentiles.optional().describe('Latency of reads served from the cache (queue to completion, CPU cost included).'),
-  }).optional().describe('The client cache (local_cache_size): hit ratio, read-ahead hits, cache hit latency.'),
+    device: z.string().min(1).optional().describe('Only this NBD device\'s cache (nbd0, nbd1, …); absent: every NBD device\'s cache must meet it.'),
+  }).optional().describe('The client cache (local_cache_size) of every NBD device, or of `device`: hit ratio, read-ahead hits, cache hit latency.'),
   clean_transport: z.boolean().default(false)
     .describe('No protocol error (client or server side), transport error, request timeout or reconnect: for faults that only slow things down (a slow server, jitter).'),
   corrupted_reads: z.boolean().default(false)
@@ -79,5 +80,6 @@ export const expectSchema = z.strictObject({
     .describe('Commands the servers received on the wire (counted by the server, trace or not): proves merging, FUA and WRITE_ZEROES really reached the wire.'),
   mirror_in_sync: z.boolean().optional()
     .describe('Mirror devices: at the end every replica is back in sync and the replicas hold the same bytes over the whole export (read from each replica\'s disk).'),
-  device: deviceSchema.optional().describe('How the NBD device ends: "ready" (default) or an expected failure ("failed" or { state, reason }).'),
+  device: deviceSchema.optional()
+    .describe('How the NBD devices end: "ready" (default: a failed device fails the run) or an expected failure ("failed" or { state, reason }), for every device or, with name, one; an array of { name, state, reason } states several.'),
 }).describe('What must hold for the run to pass.');

@@ -54,11 +54,12 @@ function build(doc: ScenarioDocument, file: string, text: string): Scenario {
   // No [[link]] at all: every server gets a default link to the client.
   const linkDoc = doc.link.length > 0 ? doc : { ...doc, link: servers.map((s) => defaultLink(s.name)) };
   const links = normaliseLinks(linkDoc, hosts);
-  const timeline = normaliseTimeline(doc.at, servers, links, nbdDeviceGroups(nbd).map((g) => g.device));
+  const devices = nbdDeviceGroups(nbd).map((g) => g.device);
+  const timeline = normaliseTimeline(doc.at, servers, links, devices);
   const added = mixedAddedServer(timeline, nbd, servers);
   if (added) throw new RefProblem(['at', added.index, 'command'], added.reason);
   const jobs = normaliseJobs(doc, deviceSizes(nbd, servers));
-  const expect = normaliseExpect(doc.expect, jobs);
+  const expect = normaliseExpect(doc.expect, jobs, devices);
   const lastHealNs = lastHealTime(timeline);
   if (expect.livenessNs !== undefined && lastHealNs === undefined) {
     throw new RefProblem(['expect', 'liveness'], 'a fault in [[at]] never heals (crash without restart, partition without heal or duration), so liveness cannot be checked');

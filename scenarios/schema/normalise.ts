@@ -4,6 +4,7 @@ import type { timelineSchema } from './timeline.ts';
 import { isRamDevice, ramDiskBytes } from './workload.ts';
 import { mgmtArgvProblem } from './mgmt-argv.ts';
 import { splitDevice } from './devices.ts';
+import { deviceExpectations } from './expect-devices.ts';
 import {
   CLIENT_HOST,
   type Expectations,
@@ -245,7 +246,7 @@ export function normaliseJobs(doc: ScenarioDocument, deviceSize: (device: string
   });
 }
 
-export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly JobSpec[]): Expectations {
+export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly JobSpec[], devices: readonly string[]): Expectations {
   if (e.corrupted_reads && e.safety) throw new RefProblem(['expect', 'corrupted_reads'], 'corrupted_reads = true expects safety violations: set safety = false');
   const perJob = <T>(v: T | { min: T; job?: string | undefined } | undefined, key: string) => {
     if (v === undefined) return undefined;
@@ -259,9 +260,10 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     if (p) latency[op] = percentilesOf(p);
   }
   const c = e.cache;
-  const cache = c && { hitRatio: c.hit_ratio, readAheadHits: c.read_ahead_hits, hitLatency: c.hit_latency ? percentilesOf(c.hit_latency) : {} };
+  if (c?.device !== undefined && !devices.includes(c.device)) throw new RefProblem(['expect', 'cache', 'device'], `no NBD device "${c.device}" (devices: ${list(devices)})`);
+  const cache = c && { device: c.device, hitRatio: c.hit_ratio, readAheadHits: c.read_ahead_hits, hitLatency: c.hit_latency ? percentilesOf(c.hit_latency) : {} };
   const bw = perJob(e.bandwidth, 'bandwidth');
-  const dev = typeof e.device === 'string' ? { state: e.device, reason: undefined } : e.device;
+  const dev = deviceExpectations(e.device, devices, (path, reason) => { throw new RefProblem(path, reason); });
   return {
     safety: e.safety,
     livenessNs: e.liveness,
@@ -280,7 +282,7 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     ...(e.wire_commands ? { wireCommands: { merged: e.wire_commands.merged === true, fua: e.wire_commands.fua, writeZeroes: e.wire_commands.write_zeroes } } : {}),
     ...(e.corrupted_reads ? { corruptedReads: true } : {}),
     ...(e.mirror_in_sync !== undefined ? { mirrorInSync: e.mirror_in_sync } : {}),
-    ...(dev?.state === 'failed' ? { device: { state: 'failed' as const, reason: dev.reason } } : {}),
+    ...(dev ? { device: dev } : {}),
     ...(cache ? { cache } : {}),
   };
 }

@@ -156,9 +156,10 @@ export type TimelineEvent =
 export type Percentile = 'p50' | 'p90' | 'p99' | 'p99.9' | 'max';
 export type LatencyOp = 'read' | 'write' | 'flush' | 'trim';
 
-/** An expected device failure: the device must end failed, its reason containing `reason`. */
-export interface DeviceFailureExpectation {
-  readonly state: 'failed';
+/** How an NBD device (or, without `device`, every one) must end; failed: its reason containing `reason`. */
+export interface DeviceExpectation {
+  readonly device: string | undefined;
+  readonly state: 'ready' | 'failed';
   readonly reason: string | undefined;
 }
 
@@ -193,13 +194,15 @@ export interface Expectations {
   readonly corruptedReads?: boolean;
   /** Mirror devices: every replica in sync at the end, with the same bytes (scenarios/runner/mirror-check.ts). */
   readonly mirrorInSync?: boolean;
-  /** Set when the scenario expects the device to fail (`[expect] device = "failed"`); absent: it must not. */
-  readonly device?: DeviceFailureExpectation | undefined;
-  /** `[expect] cache`: the client cache's hit ratio, read-ahead hits and hit latency. */
+  /** `[expect] device`: how each NBD device must end (absent: none may fail). */
+  readonly device?: readonly DeviceExpectation[] | undefined;
+  /** `[expect] cache`: every NBD device's client cache (or `device`'s): hit ratio, read-ahead hits, hit latency. */
   readonly cache?: CacheExpectation | undefined;
 }
 
 export interface CacheExpectation {
+  /** Only this NBD device's cache; undefined: every device's. */
+  readonly device: string | undefined;
   readonly hitRatio: number | undefined;
   readonly readAheadHits: number | undefined;
   readonly hitLatency: Partial<Record<Percentile, Ns>>;

@@ -40,13 +40,13 @@ describe('the cache in whole runs', () => {
     const off = runScenario(parseScenario(base('local_cache_size = 0\nread_ahead_size = 0', HOT_READ), 'off.toml'), 1);
     expect(on.passed && off.passed).toBe(true);
     expect(on.digest).not.toBe(off.digest);
-    expect(off.cache).toBeUndefined();
+    expect(off.devices![0]!.cache).toBeUndefined();
     // 64 blocks of 4 KiB: at most 64 first-touch misses of 1000 reads.
-    expect(on.cache!.misses).toBeLessThanOrEqual(64);
-    expect(on.cache!.hits + on.cache!.misses).toBe(1000);
+    expect(on.devices![0]!.cache!.misses).toBeLessThanOrEqual(64);
+    expect(on.devices![0]!.cache!.hits + on.devices![0]!.cache!.misses).toBe(1000);
     // A hit costs a lookup (100 ns) and a 4 KiB copy (410 ns) on the CPU; a miss at least two 20 µs link crossings.
-    expect(on.cache!.hitLatency.p50).toBeGreaterThanOrEqual(510);
-    expect(on.cache!.hitLatency.p50).toBeLessThan(40_000);
+    expect(on.devices![0]!.cache!.hitLatency.p50).toBeGreaterThanOrEqual(510);
+    expect(on.devices![0]!.cache!.hitLatency.p50).toBeLessThan(40_000);
     expect(on.jobs[0]!.latency.read!.percentiles.p50!).toBeLessThan(off.jobs[0]!.latency.read!.percentiles.p50!);
   });
 
@@ -64,8 +64,8 @@ describe('the cache in whole runs', () => {
     const answered = recs.slice(0, flushAt).filter((t) => t.kind === 'cache.done' && (t.data as { cmd: number }).cmd === NBD_CMD_WRITE);
     expect(flushAt).toBeGreaterThan(0);
     expect(answered.length).toBe(2);
-    expect(r.cache!.absorbedWrites).toBe(64);
-    expect(r.cache!.writeBackBytes).toBe(256 * 1024);
+    expect(r.devices![0]!.cache!.absorbedWrites).toBe(64);
+    expect(r.devices![0]!.cache!.writeBackBytes).toBe(256 * 1024);
   });
 
   it('write-back: FUA writes go through to the server (durable when acknowledged), none is absorbed', () => {
@@ -73,8 +73,8 @@ describe('the cache in whole runs', () => {
       'rw = "randwrite"\nbs = "4KiB"\niodepth = 4\nsize = "1MiB"\nios = 100\nfua = true\nverify = true'), 'fua.toml');
     const r = runScenario(s, 1);
     expect(r.passed).toBe(true);
-    expect(r.cache!.absorbedWrites).toBe(0);
-    expect(r.cache!.writeBackBytes).toBe(0);
+    expect(r.devices![0]!.cache!.absorbedWrites).toBe(0);
+    expect(r.devices![0]!.cache!.writeBackBytes).toBe(0);
   });
 });
 

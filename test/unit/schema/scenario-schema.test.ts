@@ -113,12 +113,15 @@ p99 = "10ms"
     });
   });
 
-  it('[expect] device: an expected failure, with an optional reason substring', () => {
+  it('[expect] device: an expected failure of every device or of one by name, with an optional reason substring', () => {
+    const dev = (v: string) => parseScenario(`${BASE}\n[expect]\ndevice = ${v}\n`, 's.toml').expect.device;
     expect(parseScenario(BASE, 's.toml').expect.device).toBeUndefined();
-    expect(parseScenario(`${BASE}\n[expect]\ndevice = "ready"\n`, 's.toml').expect.device).toBeUndefined();
-    expect(parseScenario(`${BASE}\n[expect]\ndevice = "failed"\n`, 's.toml').expect.device).toEqual({ state: 'failed', reason: undefined });
-    expect(parseScenario(`${BASE}\n[expect]\ndevice = { state = "failed", reason = "wrong PSK" }\n`, 's.toml').expect.device)
-      .toEqual({ state: 'failed', reason: 'wrong PSK' });
+    expect(dev('"ready"')).toBeUndefined();
+    expect(dev('"failed"')).toEqual([{ device: undefined, state: 'failed', reason: undefined }]);
+    expect(dev('{ state = "failed", reason = "wrong PSK" }')).toEqual([{ device: undefined, state: 'failed', reason: 'wrong PSK' }]);
+    expect(dev('{ name = "nbd0", state = "failed" }')).toEqual([{ device: 'nbd0', state: 'failed', reason: undefined }]);
+    expect(dev('[{ name = "nbd0", state = "ready" }, { state = "failed", reason = "x" }]'))
+      .toEqual([{ device: 'nbd0', state: 'ready', reason: undefined }, { device: undefined, state: 'failed', reason: 'x' }]);
   });
 
   it('jobs on RAM disks need no server; a RAM disk is 64 MiB unless a job reaches further', () => {
@@ -226,6 +229,13 @@ describe('bad scenarios: file, key path, reason, line', () => {
     const e = fail(`${BASE}\n[expect]\ndevice = { state = "ready", reason = "x" }\n`);
     expect([e.keyPath, e.reason]).toEqual(['expect.device.reason', 'reason only applies to state = "failed"']);
     expect(fail(`${BASE}\n[expect]\ndevice = { state = "failed", why = "x" }\n`).keyPath).toBe('expect.device.why');
+    // A device the scenario does not have would make the expectation check nothing: refused.
+    const unknown = fail(`${BASE}\n[expect]\ndevice = { name = "nbd7", state = "failed" }\n`);
+    expect([unknown.keyPath, unknown.reason]).toEqual(['expect.device.name', 'no NBD device "nbd7" (devices: "nbd0")']);
+    const twice = fail(`${BASE}\n[expect]\ndevice = [{ name = "nbd0", state = "failed" }, { name = "nbd0", state = "ready" }]\n`);
+    expect([twice.keyPath, twice.reason]).toEqual(['expect.device[1].name', 'device "nbd0" named twice']);
+    const cache = fail(`${BASE}\n[expect]\ncache = { device = "nbd1", hit_ratio = 0.5 }\n`);
+    expect([cache.keyPath, cache.reason]).toEqual(['expect.cache.device', 'no NBD device "nbd1" (devices: "nbd0")']);
   });
 
   it('a missing required key', () => {

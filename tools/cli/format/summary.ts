@@ -67,9 +67,7 @@ function devicesSection(r: RunResult): string {
     });
     out += `\ndevices\n${renderTable(['device', 'state', 'servers', 'jobs', 'I/Os', 'errors', 'failure'], rows)}`;
   }
-  const caches = devices.length > 0
-    ? devices.flatMap((d) => (d.cache ? [[d.name, d.cache] as const] : []))
-    : r.cache ? [['', r.cache] as const] : [];
+  const caches = devices.flatMap((d) => (d.cache ? [[d.name, d.cache] as const] : []));
   if (caches.length > 0) {
     const cols = ['device', 'mode', 'hits', 'misses', 'hit ratio', 'read-ahead hits', 'evictions', 'absorbed writes', 'written back', 'hit p50', 'hit p99'];
     const rows = caches.map(([name, c]) => [name, c.mode, c.hits, c.misses, c.hitRatio.toFixed(3), c.readAheadHits, c.evictions, c.absorbedWrites, formatBytes(c.writeBackBytes),
