@@ -202,6 +202,7 @@ export class IoPath extends IoPathQueue {
         if (this.mirror !== null && this.mirror.owns(r)) { this.mirror.replied(r, errno, slot); return; }
         if (this.probes !== null && this.probes.owns(r)) { this.probes.replied(r, errno); return; }
         if (errno !== 0 && errno !== ESHUTDOWN && isWrite(r.type) && this.engine.bugs.has('write-error-swallowed')) errno = 0; // injected
+        if (errno !== 0 && errno !== ESHUTDOWN && this.engine.bugs.has('server-error-as-eio')) errno = EIO; // injected
         // The error handler decides: ESHUTDOWN goes elsewhere, anything else fails the request.
         if (errno !== 0) { this.errors.fault('nbd-errno', slot.index, slot.server, errno, `server error ${errno}`, r.tag, r); return; }
         if (r.postFlush && slot.usable) { this.flushAfterWrite(r, slot); return; }

@@ -231,6 +231,12 @@ export const BUGS = [
     description: 'the online safety checker leaves the last block of every multi-block read unchecked (a stale block there would pass); the history tap counts the blocks it hands over and reports the shortfall',
     killers: [{ scenario: 'perf-seq-read.toml' }],
   },
+  {
+    name: 'server-error-as-eio',
+    layer: 'driver',
+    description: 'the driver completes every server error reply with EIO (as Linux nbd.c does), so a full disk (NBD_ENOSPC) reaches the job as EIO',
+    killers: [{ scenario: 'fault-enospc.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

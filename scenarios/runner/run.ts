@@ -79,6 +79,11 @@ export function resultOf(w: World): RunResult {
     const actual = acks.ok ? `${acks.checked} acks in order` : acks.violations[0]!.message;
     expectations.push({ name: 'server-acks', ok: acks.ok, actual, limit: 'no write, trim or flush acknowledged before the server\'s disk completed it; FUA kept' });
   }
+  // Shown only when the server's disk failed requests (the check has something to say).
+  const kinds = w.errorKinds?.seen ? w.errorKinds.report() : undefined;
+  if (kinds) {
+    expectations.push({ name: 'error-kinds', ok: kinds.ok, actual: kinds.ok ? `${kinds.checked} disk errors kept their kind` : kinds.violations[0]!.message, limit: 'a request the disk failed fails with the disk\'s error (ENOSPC as ENOSPC)' });
+  }
   if (s.expect.crashLoss === true) expectations.push(crashLossVerdict(w));
   if (s.expect.corruptedReads === true) expectations.push(corruptedReadsVerdict(safety));
   if (s.expect.mirrorInSync === true) expectations.push(mirrorVerdict(w));

@@ -172,10 +172,10 @@ function applyEvent(s: Scenario, t: TimelineTarget, ev: Exclude<TimelineEvent, {
       const prog = program(t, ev.server);
       let disarm = (): void => {};
       const dur = ev.durationNs === undefined ? '' : ` for ${ms(ev.durationNs)}`;
-      apply(`EIO on ${ev.server}/${ev.export} ${formatByteRange(ev.offsetBytes, ev.lengthBytes)} ${ev.ops.join(',') || 'all ops'}${dur}`, { ...data, server: ev.server }, () => {
-        disarm = addEio(prog, { export: ev.export, offsetBytes: ev.offsetBytes, lengthBytes: ev.lengthBytes, ops: ev.ops, rate: 1, error: 'EIO' });
+      apply(`${ev.error} on ${ev.server}/${ev.export} ${formatByteRange(ev.offsetBytes, ev.lengthBytes)} ${ev.ops.join(',') || 'all ops'}${dur}`, { ...data, server: ev.server, error: ev.error }, () => {
+        disarm = addEio(prog, { export: ev.export, offsetBytes: ev.offsetBytes, lengthBytes: ev.lengthBytes, ops: ev.ops, rate: 1, error: ev.error });
       });
-      later(ev.durationNs, `EIO range on ${ev.server}/${ev.export} cleared`, () => disarm());
+      later(ev.durationNs, `${ev.error} range on ${ev.server}/${ev.export} cleared`, () => disarm());
       return;
     }
     case 'slow': {

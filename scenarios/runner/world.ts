@@ -20,6 +20,7 @@ import { WireLatency } from './wire-latency.ts';
 import { SubmissionLatency } from './submission-latency.ts';
 import { scaledCosts } from '../../hw-sim/cpu/costs.ts';
 import { ServerAckChecker } from '../checkers/server-acks.ts';
+import { ErrorKindChecker } from '../checkers/error-kinds.ts';
 import { CrashLoss } from '../checkers/crash-loss.ts';
 import { startJobs } from './jobs.ts';
 import { runDeviceMgmt } from './mgmt.ts';
@@ -65,6 +66,8 @@ export interface World {
   readonly crashLoss: ReadonlyMap<string, CrashLoss>;
   /** Server-side ack ordering, checked online from the trace (undefined with the trace off). */
   readonly serverAcks: ServerAckChecker | undefined;
+  /** Errors keep their kind from the server's disk to the job (trace on only). */
+  readonly errorKinds: ErrorKindChecker | undefined;
   /**
    * Virtual time after which a run whose jobs are stuck stops: past the timeline, the jobs'
    * runtimes and the last completed request by the liveness limit and a grace period.
@@ -104,6 +107,8 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
   if (opts.onTrace) engine.trace.subscribe(opts.onTrace);
   const serverAcks = trace ? new ServerAckChecker() : undefined;
   if (serverAcks) engine.trace.subscribe(serverAcks.onRecord);
+  const errorKinds = trace ? new ErrorKindChecker() : undefined;
+  if (errorKinds) engine.trace.subscribe(errorKinds.onRecord);
   const machine = buildMachine(machineConfigOf(s), { engine });
   const client = machine.host(CLIENT_HOST);
   const network = new WireLatency(engine);
@@ -204,7 +209,7 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
     return Math.max(planned, last) + patience;
   };
   return {
-    scenario: s, seed, engine, machine, client, servers, volumes, nbd, nbds, disks, workloads: jobs.workloads, network, submission, readBacks: jobs.readBacks, timeline: tl, serverAcks, crashLoss, deadlineNs,
+    scenario: s, seed, engine, machine, client, servers, volumes, nbd, nbds, disks, workloads: jobs.workloads, network, submission, readBacks: jobs.readBacks, timeline: tl, serverAcks, errorKinds, crashLoss, deadlineNs,
     finished: () => jobs.left() === 0 && engine.now >= lastEventNs && tl.pending === 0,
     end: undefined, error: undefined,
   };

@@ -173,7 +173,7 @@ export function normaliseTimeline(raw: readonly RawAt[], servers: readonly Serve
         const exp = s.exports.find((e) => e.name === (a.export ?? s.exports[0]!.name));
         if (!exp) throw new RefProblem(['at', i, 'export'], `server "${s.name}" has no export "${a.export}"`);
         if (a.offset + a.length > exp.sizeBytes) throw new RefProblem(['at', i, 'length'], `range ends at ${a.offset + a.length}, past the end of export "${exp.name}" (${exp.sizeBytes} bytes)`);
-        return { ...base, action: a.action, server: s.name, export: exp.name, offsetBytes: a.offset, lengthBytes: a.length, ops: a.ops, durationNs: a.duration };
+        return { ...base, action: a.action, server: s.name, export: exp.name, offsetBytes: a.offset, lengthBytes: a.length, ops: a.ops, error: a.error, durationNs: a.duration };
       }
       case 'partition': {
         const link = resolveLink(a.target, links, ['at', i, 'target']);

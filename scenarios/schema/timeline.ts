@@ -32,12 +32,13 @@ export const timelineSchema = z.discriminatedUnion('action', [
     reorder: impairmentFields.reorder.optional(),
     corrupt: impairmentFields.corrupt.optional(),
   }),
-  at('disk-eio', 'A range of the server\'s disk fails with EIO.', {
+  at('disk-eio', 'A range of the server\'s disk fails with an error (EIO unless `error` says ENOSPC).', {
     target: server,
     export: z.string().optional().describe('Export the range is on (default: the server\'s first export).'),
     offset: size().default(0).describe('Start of the failing range in the export.'),
     length: size({ min: 1 }).describe('Length of the failing range.'),
     ops: z.array(z.enum(['read', 'write', 'flush', 'trim', 'zero'])).default(['read', 'write']).describe('Disk operations that fail in the range.'),
+    error: z.enum(['EIO', 'ENOSPC']).default('EIO').describe('Error the disk fails them with: NBD_EIO / NBD_ENOSPC on the wire, EIO / ENOSPC to the job.'),
     duration: heldFor.describe('How long the range fails (default: to the end of the run).'),
   }),
   at('slow', 'Every disk request of the server takes longer.', {

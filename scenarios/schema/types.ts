@@ -143,6 +143,7 @@ export type TimelineEvent =
       readonly offsetBytes: number;
       readonly lengthBytes: number;
       readonly ops: readonly DiskOpName[];
+      readonly error: 'EIO' | 'ENOSPC';
       readonly durationNs: Ns | undefined;
     })
   | (At<'slow'> & { readonly server: string; readonly delayNs: Ns; readonly durationNs: Ns | undefined })
