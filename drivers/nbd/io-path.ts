@@ -2,7 +2,7 @@ import { blkMqComplete } from '../../kernel/block/api.ts';
 import type { HwQueue } from '../../kernel/block/hw-queue.ts';
 import { rqCopyOut, type Request } from '../../kernel/block/request.ts';
 import { BLK_STS, REQ_OP, type BlkStatus } from '../../kernel/block/types.ts';
-import { errnoOf, ESHUTDOWN } from '../../kernel/lib/errno.ts';
+import { EIO, errnoOf, ESHUTDOWN } from '../../kernel/lib/errno.ts';
 import { NBD_CMD_FLAG_FUA, NBD_CMD_FLUSH } from './protocol/uapi.ts';
 import { CacheVerdict } from './managers/cache-manager.ts';
 import type { ConnectionSlot } from './managers/connection-slot.ts';
