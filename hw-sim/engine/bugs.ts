@@ -202,6 +202,12 @@ export const BUGS = [
     killers: [{ scenario: 'multi-mirror.toml' }],
   },
   {
+    name: 'mirror-forgets-unflushed',
+    layer: 'driver',
+    description: 'a mirror replica that drops out gets only the writes it missed in its dirty bitmap, not the ones it acknowledged but had not flushed: after its crash the resync leaves the writes its disk lost',
+    killers: [{ scenario: 'multi-mirror.toml' }],
+  },
+  {
     name: 'health-probe-ignored',
     layer: 'driver',
     description: 'the load balancer ignores the health probe\'s verdict: a server whose probes time out keeps getting reads',

@@ -59,6 +59,7 @@ export class Mirror {
   private serial = 0;
   private ackSeq = 0;
   private readonly oneReplicaBug: boolean;
+  private readonly forgetsUnflushed: boolean;
   private rr = 0;
   private pumping = false;
   private again = false;
@@ -71,6 +72,7 @@ export class Mirror {
 
   constructor(private readonly engine: Engine, private readonly src: string, readonly regionBytes: number, private readonly host: MirrorHost) {
     this.oneReplicaBug = engine.bugs.has('mirror-completes-after-one-replica');
+    this.forgetsUnflushed = engine.bugs.has('mirror-forgets-unflushed');
   }
 
   addReplica(server: number, exportBytes: number): void {
@@ -213,7 +215,8 @@ export class Mirror {
   /** The replica missed writes: out of sync, its unflushed regions (and [offset, +length)) dirty. */
   dropOut(r: Replica, reason: string, offset: number, length: number): void {
     if (length > 0) r.markDirty(offset, length, this.regionBytes);
-    for (const g of r.unflushed.keys()) r.dirty.add(g);
+    // Injected mirror-forgets-unflushed: what it acknowledged but had not flushed is taken as safe.
+    if (!this.forgetsUnflushed) for (const g of r.unflushed.keys()) r.dirty.add(g);
     // Its writes in flight or waiting may land or not.
     for (const c of this.live) if (c.replica === r.server && c.type !== NBD_CMD_FLUSH) r.markDirty(c.offset, c.length, this.regionBytes);
     for (const c of this.waiting) if (c.replica === r.server && c.type !== NBD_CMD_FLUSH) r.markDirty(c.offset, c.length, this.regionBytes);

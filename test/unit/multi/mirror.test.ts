@@ -9,7 +9,7 @@ import { buildWorld } from '../../../scenarios/runner/index.ts';
 import { runWorld } from '../../../scenarios/runner/run.ts';
 import { parseScenario } from '../../../scenarios/schema/index.ts';
 
-function scenario(o: { rw?: string; at?: string; ios?: number } = {}): string {
+function scenario(o: { rw?: string; at?: string; ios?: number; fsync?: number } = {}): string {
   const server = (n: string) => `[[server]]\nname = "${n}"\nwrite_cache = true\n[[server.export]]\nname = "vol"\nsize = "4MiB"\n`;
   return `[scenario]
 name = "mirror"
@@ -33,6 +33,7 @@ bs = "4KiB"
 size = "1MiB"
 iodepth = 4
 ios = ${o.ios ?? 100}
+fsync = ${o.fsync ?? 0}
 verify = true
 ${o.at ?? ''}
 [expect]
@@ -83,14 +84,16 @@ describe('dirty regions', () => {
 });
 
 describe('mirror of 3', () => {
-  it('every write reaches all three disks; every read only one', () => {
-    const w = buildWorld(parseScenario(scenario({ rw: 'randrw', ios: 200 }), 'm.toml'), 1, { trace: false });
+  it('every write and FLUSH reaches all three disks; every read only one', () => {
+    const w = buildWorld(parseScenario(scenario({ rw: 'randrw', ios: 200, fsync: 8 }), 'm.toml'), 1, { trace: false });
     runWorld(w);
     const ops = w.disks.get('nbd0')!.history().ops;
     const writes = ops.filter((o) => o.kind === 'write').length;
     const reads = ops.filter((o) => o.kind === 'read').length;
     const disks = ['a', 'b', 'c'].map((n) => w.servers.get(n)!.disks.get('vol')!.stats);
-    for (const d of disks) expect(d.writes).toBe(writes);
+    const flushes = ops.filter((o) => o.kind === 'flush').length;
+    expect(flushes).toBeGreaterThan(0);
+    for (const d of disks) { expect(d.writes).toBe(writes); expect(d.flushes).toBe(flushes); }
     expect(disks.reduce((n, d) => n + d.reads, 0)).toBe(reads);
     // Round robin over three in-sync replicas: each served some.
     for (const d of disks) expect(d.reads).toBeGreaterThan(0);
