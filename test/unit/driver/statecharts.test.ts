@@ -104,3 +104,25 @@ describe('the device chart decides from raw connection events', () => {
     expect(new Set(sent)).toEqual(new Set(['CONN_PHASE', 'POOL', 'NEGOTIATED']));
   });
 });
+
+describe('the connection chart runs its handshake as an invoked actor', () => {
+  it('a child named handshake exists only while the chart is in handshake; its end moves the chart', async () => {
+    const { config, rig } = await import('./harness.ts');
+    const cfg = config({
+      connectionPoolSize: 1, connectionMaxCount: 1, connectionTimeoutNs: 50_000_000,
+      servers: [{ name: 'srv', address: undefined, port: 10809, export: 'disk' }],
+      exports: [{ name: 'disk', device: undefined, access: 'rw' }],
+    });
+    const r = rig(92, cfg, (n) => n.addServer('srv', { size: 1 << 22 }));
+    const seen: Array<[string, boolean]> = [];
+    const slot = (): (typeof r.dev.conns.slots)[number] => r.dev.conns.slots[0]!;
+    for (let t = 0; t < 10_000_000; t += 10_000) {
+      r.engine.runUntil(t);
+      if (r.dev.conns.slots.length === 0) continue;
+      const snap = slot().actor!.getSnapshot() as { children: Record<string, unknown> };
+      const row: [string, boolean] = [slot().phase, snap.children.handshake !== undefined];
+      if (seen.length === 0 || seen.at(-1)![0] !== row[0] || seen.at(-1)![1] !== row[1]) seen.push(row);
+    }
+    expect(seen).toEqual([['connect', false], ['handshake', true], ['transmission', false]]);
+  });
+});
