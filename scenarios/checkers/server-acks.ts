@@ -107,23 +107,26 @@ export class ServerAckChecker {
    */
   private disk(r: TraceRecord, done: boolean): void {
     const host = hostOf(r.src);
-    // A shared volume (its own power domain, src volume/NAME) serves every server host exporting it.
-    if (this.pending.has(host)) this.diskOf(host, r, done);
-    else for (const h of this.pending.keys()) this.diskOf(h, r, done);
-  }
-
-  private diskOf(host: string, r: TraceRecord, done: boolean): void {
-    const d = r.data as DiskData;
-    const list = this.pending.get(host)!;
-    const matching = list.filter((p) => sameOp(p, d.op, d.off, d.len));
-    if (matching.length === 0) return;
+    // A shared volume (its own power domain, src volume/NAME) serves every server host exporting it:
+    // its operation may serve a request of any of them, so FUA is owed only when all of those carry it.
+    const hosts = this.pending.has(host) ? [host] : [...this.pending.keys()];
     if (!done) {
-      if (d.fua !== true && matching.every((p) => p.fua)) {
+      const d = r.data as DiskData;
+      if (d.fua === true) return;
+      const matching = hosts.flatMap((h) => this.pending.get(h)!.filter((p) => sameOp(p, d.op, d.off, d.len)));
+      if (matching.length > 0 && matching.every((p) => p.fua)) {
         const p = matching[0]!;
-        this.violation(r.t, `${host}: FUA ${p.cmd} ${formatByteRange(p.offset, p.length)} reached the disk without FUA`);
+        this.violation(r.t, `${hosts.length === 1 ? host : 'volume'}: FUA ${p.cmd} ${formatByteRange(p.offset, p.length)} reached the disk without FUA`);
       }
       return;
     }
+    for (const h of hosts) this.diskOf(h, r);
+  }
+
+  private diskOf(host: string, r: TraceRecord): void {
+    const d = r.data as DiskData;
+    const list = this.pending.get(host)!;
+    if (!list.some((p) => sameOp(p, d.op, d.off, d.len))) return;
     let c = this.completed.get(host);
     if (!c) this.completed.set(host, (c = []));
     c.push({ op: d.op ?? '', offset: d.off ?? 0, length: d.len ?? 0, doneNs: r.t });

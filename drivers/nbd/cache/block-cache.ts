@@ -208,6 +208,16 @@ export class BlockCache {
     }
   }
 
+  /** Any sector of the range holds data the server does not have yet (dirty, or being written back). */
+  unwrittenIn(offset: number, length: number): boolean {
+    const end = offset + length;
+    for (let b = Math.floor(offset / CACHE_BLOCK); b * CACHE_BLOCK < end; b++) {
+      const s = this.index.get(b);
+      if (s !== undefined && ((this.dirty[s]! | this.writing[s]!) & maskOf(b, offset, end)) !== 0) return true;
+    }
+    return false;
+  }
+
   /** Any sector of the range is being written back now. */
   writingIn(offset: number, length: number): boolean {
     const end = offset + length;

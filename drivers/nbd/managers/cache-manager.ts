@@ -133,8 +133,11 @@ export class CacheManager {
     // WRITE carries data (a WRITE_ZEROES the server lacks is a WRITE of zeroes); the rest none.
     const data = r.type === NBD_CMD_WRITE ? this.host!.dataOf(r) : null;
     if (wb === null || op === REQ_OP.DISCARD || fua) {
-      // Written through. In write-back mode it must not pass an older write-back of its range.
+      // Written through. In write-back mode it must not pass an older write-back of its range, nor
+      // drop acknowledged dirty data of it before that reached the server (a read meanwhile, or
+      // the write failing, would find neither): a write through dirty data waits for its write-back.
       if (wb !== null && c.writingIn(r.offset, r.length)) { this.hold(r, -1); return CacheVerdict.HELD; }
+      if (wb !== null && op !== REQ_OP.DISCARD && c.unwrittenIn(r.offset, r.length)) { this.hold(r, -1); wb.want(wb.epoch); return CacheVerdict.HELD; }
       this.recent.note(r.offset, r.length);
       if (op === REQ_OP.DISCARD || wb !== null) c.invalidate(r.offset, r.length);
       if (op !== REQ_OP.DISCARD && !this.engine.bugs.has('cache-stale-read')) c.write(r.offset, r.length, data, 0, false, 0);
