@@ -9,11 +9,11 @@ import { buildWorld } from '../../../scenarios/runner/index.ts';
 import { runWorld } from '../../../scenarios/runner/run.ts';
 import { parseScenario } from '../../../scenarios/schema/index.ts';
 
-function scenario(o: { rw?: string; at?: string; ios?: number; fsync?: number } = {}): string {
+function scenario(o: { rw?: string; at?: string; ios?: number; fsync?: number; extra?: string } = {}): string {
   const server = (n: string) => `[[server]]\nname = "${n}"\nwrite_cache = true\n[[server.export]]\nname = "vol"\nsize = "4MiB"\n`;
   return `[scenario]
 name = "mirror"
-${server('a')}${server('b')}${server('c')}
+${server('a')}${server('b')}${server('c')}${o.extra !== undefined ? server(o.extra) : ''}
 [nbd]
 connection_pool_size = 1
 connection_timeout = "10ms"
@@ -114,5 +114,20 @@ describe('mirror of 3', () => {
     const a = w.servers.get('a')!.disks.get('vol')!;
     const bd = w.servers.get('b')!.disks.get('vol')!;
     expect(Buffer.from(bd.peek(0, 1 << 20)).equals(Buffer.from(a.peek(0, 1 << 20)))).toBe(true);
+  });
+
+  it('a replica added at run time (nbd-server-add) starts with everything dirty, is copied in full and joins', () => {
+    const at = '[[at]]\ntime = "5ms"\naction = "mgmt"\ncommand = "nbd-server-add d 10809 vol"\n';
+    const w = buildWorld(parseScenario(scenario({ at, ios: 3000, extra: 'd' }), 'm.toml'), 1, { trace: false });
+    runWorld(w);
+    const m = w.nbds.get('nbd0')!.device.mirror!;
+    const d = m.mirror.replicas[3]!;
+    expect(d.state).toBe('in-sync');
+    // All 64 regions of the 4 MiB export were dirty: at least 4 MiB copied.
+    expect(d.resyncTotal).toBe(64);
+    expect(d.resyncedBytes).toBeGreaterThanOrEqual(4 * 2 ** 20);
+    const a = w.servers.get('a')!.disks.get('vol')!;
+    const dd = w.servers.get('d')!.disks.get('vol')!;
+    expect(Buffer.from(dd.peek(0, 4 << 20)).equals(Buffer.from(a.peek(0, 4 << 20)))).toBe(true);
   });
 });
