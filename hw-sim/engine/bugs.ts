@@ -243,6 +243,12 @@ export const BUGS = [
     description: 'the driver completes every server error reply with EIO (as Linux nbd.c does), so a full disk (NBD_ENOSPC) reaches the job as EIO',
     killers: [{ scenario: 'fault-enospc.toml' }],
   },
+  {
+    name: 'blk-cost-not-charged',
+    layer: 'block',
+    description: 'the block layer\'s submit_bio and bio_endio work is not charged to the CPU model (hw-sim/cpu/costs.ts blkSubmitNs, blkCompleteNs): the one-core client is no longer CPU-bound',
+    killers: [{ scenario: 'perf-cpu-1core.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

@@ -65,6 +65,8 @@ export class HistoryTap extends GenDisk {
   /** Every extent written (offset → longest length), for the read-back. */
   private readonly written = new Map<number, number>();
   private nextId = 0;
+  /** Injected bug blk-cost-not-charged: submit_bio and bio_endio run free. */
+  private readonly freeBlockLayer: boolean;
   /** Blocks of the checked reads handed to the safety checker. */
   private blocksHanded = 0;
   private readonly ids: number[] = [];
@@ -78,6 +80,7 @@ export class HistoryTap extends GenDisk {
   constructor(private readonly engine: Engine, readonly inner: GenDisk, private readonly cpuCtx: CpuContext, private readonly o: HistoryTapOptions) {
     super(inner.name, inner.queue, cpuCtx, inner.driverData);
     this.content = new BlockContent(o.blockSize, o.prefilled);
+    this.freeBlockLayer = engine.bugs.has('blk-cost-not-charged');
     this.safety = new OnlineSafety({ blockSize: o.blockSize, crashesPossible: o.crashesPossible, skipLastBlock: engine.bugs.has('safety-skips-block') });
   }
 
@@ -122,7 +125,7 @@ export class HistoryTap extends GenDisk {
   private pass(bio: Bio, cpu: number | undefined, plug: BlkPlug | null): void {
     const c = this.o.costs;
     const model = this.o.cpu;
-    if (!c || !model || c.blkSubmitNs === 0) {
+    if (!c || !model || c.blkSubmitNs === 0 || this.freeBlockLayer) {
       if (cpu === undefined) this.inner.submitBio(bio, undefined, plug);
       else this.inner.submitBio(bio, cpu, plug);
       return;
@@ -249,7 +252,7 @@ export class HistoryTap extends GenDisk {
     if (!endIo) return;
     const c = this.o.costs;
     // bio_endio's work on the submitting core, then the submitter sees the completion.
-    if (c && this.o.cpu && c.blkCompleteNs > 0) this.o.cpu.run(p.core, c.blkCompleteNs, () => endIo(bio), 'blk.complete');
+    if (c && this.o.cpu && c.blkCompleteNs > 0 && !this.freeBlockLayer) this.o.cpu.run(p.core, c.blkCompleteNs, () => endIo(bio), 'blk.complete');
     else endIo(bio);
   }
 }

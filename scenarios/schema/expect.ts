@@ -69,6 +69,8 @@ export const expectSchema = z.strictObject({
     .describe('No protocol error (client or server side), transport error, request timeout or reconnect: for faults that only slow things down (a slow server, jitter).'),
   corrupted_reads: z.boolean().default(false)
     .describe('The run must hand corrupted data to the workload: the safety checker reports reads of content no write put there. For faults that get past every check (hardware faults below TCP with checksums off); needs safety = false.'),
+  cpu_busy: z.number().min(0).max(1).optional()
+    .describe('A CPU-bound client: its busiest core was busy (CPU cost of the I/O path: interrupts, softirq, NIC driver, block layer) at least this fraction of the run (0..1).'),
   crash_loss: z.boolean().default(false)
     .describe('A server crash must really drop some acknowledged, unflushed write, seen by a read after it (the crash model is exercised).'),
   wire_commands: z.strictObject({

@@ -279,6 +279,7 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     jobsComplete: e.jobs_complete,
     cleanTransport: e.clean_transport,
     crashLoss: e.crash_loss,
+    ...(e.cpu_busy !== undefined ? { cpuBusy: e.cpu_busy } : {}),
     ...(e.wire_commands ? { wireCommands: { merged: e.wire_commands.merged === true, fua: e.wire_commands.fua, writeZeroes: e.wire_commands.write_zeroes } } : {}),
     ...(e.corrupted_reads ? { corruptedReads: true } : {}),
     ...(e.mirror_in_sync !== undefined ? { mirrorInSync: e.mirror_in_sync } : {}),

@@ -33,3 +33,17 @@ describe('CPU-bound regime', () => {
     expect(four.busy.filter((b) => b < 0.5).length).toBe(3);
   });
 });
+
+describe('CPU cost charged', () => {
+  it('with the block layer\'s cost uncharged (bug blk-cost-not-charged) the one core is no longer saturated: cpu_busy fails', () => {
+    const s = loadScenario(join(DIR, 'perf-cpu-1core.toml'));
+    const w = buildWorld(s, 1, { trace: false, faultInjection: 'blk-cost-not-charged' });
+    runWorld(w);
+    const r = resultOf(w);
+    expect(r.passed).toBe(false);
+    // 1.5 + 0.8 µs of the ~5 µs each I/O cost the core (at 196k IOPS, 99 % busy) is gone.
+    const busy = r.expectations.find((x) => x.name === 'cpu_busy');
+    expect(busy).toMatchObject({ ok: false, limit: 0.95 });
+    expect(busy!.actual as number).toBeLessThan(0.9);
+  });
+});
