@@ -7,26 +7,12 @@
 import type { NegotiatedExport } from './handshake-types.ts';
 import { frame, unframe, type FrameHeader } from './payload-frame.ts';
 import { receiveCostNs, sendCostNs, type FrameCpu } from './frame-cost.ts';
-import { resetSlot, type Slot } from './transmission-types.ts';
+import { resetSlot, type FrameCounters, type Slot } from './transmission-types.ts';
 
 /** Attempts after the first when a checksum fails: then the request fails with EIO. */
 export const CHECKSUM_RETRIES = 3;
 
-/** What the extension did on one connection (bytes are payload bytes, frame headers included in wire). */
-export interface FrameCounters {
-  /** WRITE payload bytes before and after framing (what the caller gave, what crossed the wire). */
-  txRawBytes: number;
-  txWireBytes: number;
-  /** READ payload bytes after and before unframing. */
-  rxRawBytes: number;
-  rxWireBytes: number;
-  /** Read data whose checksum did not match, and writes the server rejected (NBD_ORION_EBADMSG). */
-  checksumFailures: number;
-  /** Requests sent again after a checksum failure. */
-  checksumRetries: number;
-  /** CPU time charged for compressing, decompressing and checksumming (ns; 0 without a CPU model). */
-  cpuNs: number;
-}
+export type { FrameCounters } from './transmission-types.ts';
 
 export const newFrameCounters = (): FrameCounters => ({ txRawBytes: 0, txWireBytes: 0, rxRawBytes: 0, rxWireBytes: 0, checksumFailures: 0, checksumRetries: 0, cpuNs: 0 });
 

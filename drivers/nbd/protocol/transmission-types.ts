@@ -6,7 +6,6 @@ import { ChunkCover } from './chunk-cover.ts';
 import type { ProtocolError } from './errors.ts';
 import type { FrameCpu } from './frame-cost.ts';
 import type { NbdRequest } from './request-check.ts';
-import type { FrameCounters } from './transmission-frames.ts';
 
 export type SessionState = 'open' | 'draining' | 'disconnected' | 'dead';
 
@@ -68,4 +67,20 @@ export function resetSlot(s: Slot): void {
   s.errored = false;
   s.corrupt = false;
   s.rejected = false;
+}
+
+/** What the extension did on one connection (bytes are payload bytes, frame headers included in wire). */
+export interface FrameCounters {
+  /** WRITE payload bytes before and after framing (what the caller gave, what crossed the wire). */
+  txRawBytes: number;
+  txWireBytes: number;
+  /** READ payload bytes after and before unframing. */
+  rxRawBytes: number;
+  rxWireBytes: number;
+  /** Read data whose checksum did not match, and writes the server rejected (NBD_ORION_EBADMSG). */
+  checksumFailures: number;
+  /** Requests sent again after a checksum failure. */
+  checksumRetries: number;
+  /** CPU time charged for compressing, decompressing and checksumming (ns; 0 without a CPU model). */
+  cpuNs: number;
 }
