@@ -1,9 +1,9 @@
 import type { Actor } from 'xstate';
-import { createSimActor, formatNs, type Engine, type EventHandle } from '../../hw-sim/engine/index.ts';
+import { createSimActor, type Engine, type EventHandle } from '../../hw-sim/engine/index.ts';
 import type { Kernel } from '../../kernel/core/kernel.ts';
 import type { GenDisk } from '../../kernel/block/gendisk.ts';
 import type { Request } from '../../kernel/block/request.ts';
-import { REQ_OP, type TimeoutAction } from '../../kernel/block/types.ts';
+import type { TimeoutAction } from '../../kernel/block/types.ts';
 import { EIO } from '../../kernel/lib/errno.ts';
 import { SimProtocolEngine } from './adapters/protocol-engine.ts';
 import type { NbdConfig, NbdServerConfig } from './config/index.ts';
@@ -13,6 +13,7 @@ import { FailoverClock, ServerRoles } from './health/failover.ts';
 import { HealthProber } from './health/probe.ts';
 import { NBD_ORION_CHECKSUM_CRC32C, NBD_ORION_COMPRESS_DEFLATE, NBD_ORION_COMPRESS_LZ4 } from './protocol/uapi.ts';
 import { IoPath } from './io-path.ts';
+import { SilenceWatch, wireManagers } from './device-wiring.ts';
 import { deviceMachine, type DeviceStateName } from './machines/device-machine.ts';
 import { CacheManager } from './managers/cache-manager.ts';
 import { ConnectionManager, type ConnectionOwner } from './managers/connection-manager.ts';
@@ -125,7 +126,8 @@ export class NbdDevice implements ConnectionOwner {
     }, this.lb, this.network, this.cache, this.perf, this.errors);
     this.io.permission = (exp, op, ro) => this.security.check(exp, op, ro);
     this.io.connIdle = (slot) => this.conns.send(slot.index, { type: 'DRAINED' });
-    this.io.watch = () => this.armSilenceWatch();
+    const silence = new SilenceWatch(engine, cfg.deadConnTimeoutNs, this);
+    this.io.watch = () => silence.arm();
     this.conns = new ConnectionManager(engine, name, cfg, opts.sockets, this.protocol, this.network, this.security, this);
     this.io.conns = this.conns.slots;
     this.roles = new ServerRoles(cfg.failoverEnabled && cfg.serverFailoverEnabled);
@@ -151,7 +153,7 @@ export class NbdDevice implements ConnectionOwner {
     this.lb.gate = mirror ? (c) => this.roles.allows(c) && mirror.readable(c.server) : (c) => this.roles.allows(c);
     this.failover = new FailoverClock(engine, name);
     this.io.failover = this.failover;
-    this.wireStreams();
+    wireManagers(this);
     this.actor.subscribe((snap) => this.onDeviceState(snap.value as DeviceStateName));
     this.actor.start();
   }
@@ -336,56 +338,8 @@ export class NbdDevice implements ConnectionOwner {
 
   // ---- internals -------------------------------------------------------------------------
 
-  /**
-   * The managers' wiring: completions feed the performance monitor and the balancer's latency
-   * estimate; the error handler's decisions are carried out here. (Server health reaches the
-   * balancer from the health check: drivers/nbd/health.)
-   */
-  private wireStreams(): void {
-    const { perf, lb, io } = this;
-    io.completions$.subscribe((c) => {
-      const rq = c.rq!;
-      // REQ_OP values are the PerformanceMonitor's op classes (read, write, flush, trim, write-zeroes).
-      perf.record(rq.op, c.conn, c.server, c.tReplied - c.tQueued, rq.op === REQ_OP.FLUSH ? 0 : rq.bytes, c.tReplied);
-    });
-    io.completions$.subscribe((c) => lb.observe(c.conn, c.tReplied - c.tSent));
-    this.errors.errors$.subscribe((d) => {
-      switch (d.action) {
-        case 'requeue': io.requeue(d.cmd!); break;
-        case 'fail-request': io.fail(d.cmd!, d.errno, d.server); break;
-        case 'reconnect': this.conns.send(d.conn, { type: 'KILL', reason: d.reason }); break;
-        case 'disconnect': this.conns.send(d.conn, { type: 'PROTOCOL_FATAL', reason: d.reason }); break;
-        default: break; // escalate: the device chart heard of it (CONN_REFUSED); reset-timer: blk-mq's
-      }
-    });
-  }
-
   private onDeviceState(st: DeviceStateName): void {
     this.io.accepting = st === 'connecting' || st === 'negotiating' || st === 'ready' || st === 'degraded';
-  }
-
-  /**
-   * dead_conn_timeout as a silence detector: a connection with requests in flight that has
-   * received nothing for that long is declared dead (its requests move to live connections)
-   * without waiting for the block layer's longer request timeout. One timer per device, running
-   * only while something is in flight; the request path only stamps `lastRxAt`.
-   */
-  private armSilenceWatch(): void {
-    const limit = this.opts.config.deadConnTimeoutNs;
-    this.io.watching = true;
-    this.engine.schedule(Math.max(1, Math.floor(limit / 4)), () => {
-      const now = this.engine.now;
-      let busy = false;
-      for (const c of this.conns.slots) {
-        if (!c.usable || c.outstanding === 0) continue;
-        if (now - c.lastRxAt >= limit) {
-          const reason = `silent for ${formatNs(limit)} with ${c.outstanding} request(s) in flight`;
-          this.errors.fault('dead-conn', c.index, c.server, 0, reason);
-        } else busy = true;
-      }
-      if (busy) this.armSilenceWatch();
-      else this.io.watching = false;
-    }, 'nbd.silence_watch');
   }
 
   /**
