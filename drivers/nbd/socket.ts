@@ -9,6 +9,7 @@ import type { NetError } from '../../kernel/net/errors.ts';
 import type { NetStack } from '../../kernel/net/stack.ts';
 import type { TcpSocket } from '../../kernel/net/tcp/socket.ts';
 import type { DatagramSocket } from './transport/udp-session.ts';
+import { UDP_SOCKET_BUFFER } from './transport/udp-transport.ts';
 
 /** A connected socket: callbacks, never Promises. */
 export interface NbdSocket {
@@ -73,11 +74,15 @@ export class KernelSockets implements SocketFactory {
   datagram(name: string, port: number): DatagramSocket {
     const addr = this.resolve(name) ?? parseIp(name);
     const u = this.net.udpSocket();
+    u.sndbuf = UDP_SOCKET_BUFFER;
     const d: DatagramSocket = {
       send: (b, len) => u.sendTo(addr, port, b, 0, len),
+      get writable() { return u.writable; },
       onMessage: null,
+      onWritable: null,
       close: () => u.close(),
     };
+    u.onWritable = () => d.onWritable?.();
     // A connected UDP socket: datagrams from anyone else are not for this session.
     u.onMessage = (b, from, fromPort) => { if (from === addr && fromPort === port) d.onMessage?.(b); };
     return d;

@@ -22,6 +22,8 @@ export class NetStats {
   udpOutDatagrams = 0;
   udpNoPorts = 0;
   udpChecksumDrops = 0;
+  /** Datagrams refused because the socket's send buffer was full (Linux SndbufErrors). */
+  udpSndbufErrors = 0;
 
   /** Every counter as [path, value], paths relative to the stack (e.g. `tcp/retrans_segs`). */
   entries(): [string, number][] {
@@ -48,6 +50,7 @@ export class NetStats {
       ['udp/out_datagrams', this.udpOutDatagrams],
       ['udp/no_ports', this.udpNoPorts],
       ['udp/checksum_drops', this.udpChecksumDrops],
+      ['udp/sndbuf_errors', this.udpSndbufErrors],
     ];
   }
 }

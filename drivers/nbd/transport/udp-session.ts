@@ -21,8 +21,12 @@ import type { UdpCounters } from './udp-stats.ts';
 
 /** The session's UDP socket, connected to the server's granted port. */
 export interface DatagramSocket {
-  /** Sends `data[0, len)` as one datagram (the socket copies it). */
-  send(data: Uint8Array, len: number): void;
+  /** Sends `data[0, len)` as one datagram (the socket copies it); false: the send buffer was full. */
+  send(data: Uint8Array, len: number): boolean;
+  /** Room in the send buffer, bytes (each datagram also costs 28 bytes of IP/UDP headers). */
+  readonly writable: number;
+  /** Room again after a refused send. */
+  onWritable: (() => void) | null;
   /** A datagram from the server; the view is valid during the call. */
   onMessage: ((data: Uint8Array) => void) | null;
   close(): void;
@@ -60,6 +64,9 @@ interface InFlight {
   gotCount: number;
 }
 
+/** IPv4 + UDP headers a datagram costs in the socket's send buffer. */
+const UDP_IP_HEADERS = 28;
+
 const isWrite = (t: number): boolean => t === NBD_CMD_WRITE || t === NBD_CMD_WRITE_ZEROES || t === NBD_CMD_TRIM;
 
 export class UdpSession {
@@ -95,6 +102,7 @@ export class UdpSession {
     this.hdr.tokenHi = opts.grant.tokenHi;
     this.hdr.tokenLo = opts.grant.tokenLo;
     sock.onMessage = (d) => this.receive(d);
+    sock.onWritable = () => this.pump();
   }
 
   get state(): SessionState {
@@ -156,6 +164,8 @@ export class UdpSession {
       if (this.blocked(req)) return;
       const cost = this.costOf(req);
       if (!this.window.admits(cost)) return;
+      // Whole requests into the socket: one the send buffer cannot take waits for onWritable.
+      if (this.sock.writable < this.bytesOf(req)) return;
       this.pending.shift();
       const e: InFlight = { req, cookie: this.nextCookie++, attempt: 0, sentAt: 0, deadline: 0, cost, replyGen: -1, got: null, gotCount: 0 };
       this.inflight.set(e.cookie, e);
@@ -180,6 +190,12 @@ export class UdpSession {
     return out + back;
   }
 
+  /** Send-buffer bytes of a request's datagrams (headers included). */
+  private bytesOf(req: NbdRequest): number {
+    const n = req.type === NBD_CMD_WRITE ? fragmentCount(req.length, this.maxData) : 1;
+    return n * (NBD_ORION_UDP_HEADER_SIZE + UDP_IP_HEADERS) + (req.type === NBD_CMD_WRITE ? req.length : 0);
+  }
+
   private transmit(e: InFlight): void {
     const r = e.req;
     const h = this.hdr;
@@ -202,7 +218,10 @@ export class UdpSession {
         this.scratch.set(piece, len);
         len += piece.length;
       }
-      this.sock.send(this.scratch, len);
+      if (!this.sock.send(this.scratch, len)) {
+        c.sendRefused++; // a retransmission into a full send buffer: its timeout sends it again
+        continue;
+      }
       c.datagramsSent++;
       c.bytesSent += len;
     }
@@ -250,6 +269,7 @@ export class UdpSession {
     this.timer = null;
     this.timerAt = Infinity;
     this.sock.onMessage = null;
+    this.sock.onWritable = null;
     this.sock.close();
   }
 

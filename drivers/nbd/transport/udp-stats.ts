@@ -15,6 +15,8 @@ export class UdpCounters {
   /** Datagrams dropped as malformed or carrying another session's token. */
   malformed = 0;
   completed = 0;
+  /** Datagrams the full socket send buffer refused (retransmissions only: new requests wait for room). */
+  sendRefused = 0;
 }
 
 /** What publishUdpStats reads: the counters and the live sessions' window and RTT. */
@@ -35,6 +37,7 @@ export function publishUdpStats(u: UdpStatsSource, stats: { gauge(path: string, 
   stats.gauge(`${prefix}/stale`, () => c.stale);
   stats.gauge(`${prefix}/malformed`, () => c.malformed);
   stats.gauge(`${prefix}/completed`, () => c.completed);
+  stats.gauge(`${prefix}/send_refused`, () => c.sendRefused);
   const live = () => [...u.sessions.values()].filter((s) => s.state === 'open' || s.state === 'draining');
   stats.gauge(`${prefix}/sessions`, () => live().length);
   stats.gauge(`${prefix}/window`, () => Math.round(live().reduce((n, s) => n + s.window.cwnd, 0)));

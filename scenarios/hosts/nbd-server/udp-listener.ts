@@ -12,11 +12,14 @@ import type { ServerUdp } from './protocol/config.ts';
 import type { ServerSession } from './protocol/session.ts';
 import { UdpServerSession, type UdpServerCounters } from './udp-session.ts';
 
+/** Send buffer of the server's UDP socket, bytes. */
+export const UDP_SERVER_SNDBUF = 8 * 1024 * 1024;
+
 export class UdpListener implements ServerUdp {
   private sock: UdpSocket | null = null;
   private readonly sessions = new Map<string, UdpServerSession>();
   private readonly rx = emptyDatagram();
-  readonly counters: UdpServerCounters = { datagramsIn: 0, datagramsOut: 0, replayed: 0, stale: 0, malformed: 0, unknownToken: 0 };
+  readonly counters: UdpServerCounters = { datagramsIn: 0, datagramsOut: 0, replayed: 0, stale: 0, malformed: 0, unknownToken: 0, sendRefused: 0 };
 
   constructor(
     private readonly net: NetStack,
@@ -28,6 +31,8 @@ export class UdpListener implements ServerUdp {
   start(): void {
     if (this.sock) return;
     const s = this.net.udpSocket(this.port);
+    // A server socket answers every client's READs: a tuned buffer (net.core.wmem_max), not the default.
+    s.sndbuf = UDP_SERVER_SNDBUF;
     s.onMessage = (d, addr, port) => this.input(d, addr, port);
     this.sock = s;
   }
@@ -52,7 +57,7 @@ export class UdpListener implements ServerUdp {
       lo = this.tokens.int(0x100000000) >>> 0;
     } while (this.sessions.has(`${hi}:${lo}`));
     this.sessions.set(`${hi}:${lo}`, new UdpServerSession(
-      s, size, (a, p, b, n) => this.sock?.sendTo(a, p, b, 0, n), this.counters, this.replayCacheOff(),
+      s, size, (a, p, b, n) => { if (this.sock && !this.sock.sendTo(a, p, b, 0, n)) this.counters.sendRefused++; }, this.counters, this.replayCacheOff(),
     ));
     return { port: this.port, datagram: size, tokenHi: hi, tokenLo: lo };
   }

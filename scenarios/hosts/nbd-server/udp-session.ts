@@ -25,6 +25,8 @@ export interface UdpServerCounters {
   stale: number;
   malformed: number;
   unknownToken: number;
+  /** Reply datagrams the full send buffer refused (the client's retransmission recovers them). */
+  sendRefused: number;
 }
 
 interface Cached {

@@ -22,7 +22,9 @@ function harness(maxAttempts = 4) {
   const states: string[] = [];
   const sock = {
     onMessage: null as ((d: Uint8Array) => void) | null,
-    send(b: Uint8Array, len: number) { const d = emptyDatagram(); expect(decodeUdpDatagram(b.slice(0, len), false, d)).toBeNull(); sent.push({ ...d, data: d.data.slice() }); },
+    onWritable: null as (() => void) | null,
+    writable: 1 << 30,
+    send(b: Uint8Array, len: number) { const d = emptyDatagram(); expect(decodeUdpDatagram(b.slice(0, len), false, d)).toBeNull(); sent.push({ ...d, data: d.data.slice() }); return true; },
     close() {},
   };
   const counters = new UdpCounters();
@@ -37,7 +39,7 @@ function harness(maxAttempts = 4) {
     clock.now += ns;
     for (const t of [...timers].sort((a, b) => a.at - b.at)) if (!t.dead && t.at <= clock.now) { t.dead = true; t.fn(); }
   };
-  return { s, sent, done, states, reply, advance, counters };
+  return { s, sent, done, states, reply, advance, counters, sock };
 }
 
 const write = (off: number, len: number) => newRequest(NBD_CMD_WRITE, off, len, new Uint8Array(len).fill(off / 512 + 1));
@@ -121,6 +123,17 @@ describe('UdpSession', () => {
     h.advance(1);
     expect(h.states).toEqual(['dead']);
     expect(h.s.submit(write(0, 512))?.errno).toBe('ESHUTDOWN');
+  });
+
+  it('a request the socket send buffer cannot take waits for onWritable', () => {
+    const h = harness();
+    // A 1200-byte WRITE is 3 datagrams: 1200 data + 3 × (56 + 28) header bytes = 1452.
+    h.sock.writable = 1451;
+    h.s.submit(write(0, 1200));
+    expect(h.sent).toEqual([]);
+    h.sock.writable = 1452;
+    h.sock.onWritable!();
+    expect(h.sent.length).toBe(3);
   });
 
   it('drops datagrams with another token or broken bytes, counting them', () => {
