@@ -21,9 +21,24 @@ const CRC_TABLE = (() => {
 })();
 
 export function crc32c(b: Uint8Array, start = 0, end = b.length): number {
-  let c = 0xffffffff;
+  return (crc32cUpdate(0xffffffff, b, start, end) ^ 0xffffffff) >>> 0;
+}
+
+function crc32cUpdate(c: number, b: Uint8Array, start: number, end: number): number {
   for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return c;
+}
+
+const offsetBytes = new Uint8Array(8);
+
+/**
+ * The checksum of a payload frame: CRC-32C over the export offset of its first byte (8 bytes,
+ * big-endian), then its raw bytes, so data that lands at the wrong offset fails it too.
+ */
+export function payloadChecksum(offset: number, raw: Uint8Array): number {
+  put32(offsetBytes, 0, Math.floor(offset / 0x1_0000_0000));
+  put32(offsetBytes, 4, offset >>> 0);
+  return (crc32cUpdate(crc32cUpdate(0xffffffff, offsetBytes, 0, 8), raw, 0, raw.length) ^ 0xffffffff) >>> 0;
 }
 
 // ---- compression ---------------------------------------------------------------------------
@@ -105,28 +120,29 @@ export function parseFrameHeader(b: Uint8Array, off: number, maxWire: number): F
 
 /**
  * Frames `raw` for sending: the 16-byte header and the bytes to follow (compressed or `raw`
- * itself). `compression` / `checksum` are the negotiated algorithms (0 = off).
+ * itself). `compression` / `checksum` are the negotiated algorithms (0 = off); `offset` is where
+ * `raw` belongs in the export (covered by the checksum).
  */
-export function frame(raw: Uint8Array, compression: number, checksum: number): { header: Uint8Array; body: Uint8Array } {
+export function frame(raw: Uint8Array, compression: number, checksum: number, offset: number): { header: Uint8Array; body: Uint8Array } {
   const packed = compression !== 0 ? compress(compression, raw) : null;
   const body = packed ?? raw;
   const header = new Uint8Array(NBD_ORION_FRAME_SIZE);
-  encodeFrameHeader(header, 0, raw.length, body.length, checksum !== 0 ? crc32c(raw) : 0, packed ? NBD_ORION_FRAME_COMPRESSED : 0);
+  encodeFrameHeader(header, 0, raw.length, body.length, checksum !== 0 ? payloadChecksum(offset, raw) : 0, packed ? NBD_ORION_FRAME_COMPRESSED : 0);
   return { header, body };
 }
 
 /**
  * Unframes into `dst` (dst.length = the frame's raw length): decompresses if flagged and checks
- * the checksum when `checksum` is on. Returns '' when good, 'corrupt' on a checksum mismatch, or
+ * the checksum (over `offset`, where the data belongs, and the data) when `checksum` is on. Returns '' when good, 'corrupt' on a checksum mismatch, or
  * a framing fault (a protocol violation).
  */
-export function unframe(h: FrameHeader, body: Uint8Array, dst: Uint8Array, compression: number, checksum: number): string {
+export function unframe(h: FrameHeader, body: Uint8Array, dst: Uint8Array, compression: number, checksum: number, offset: number): string {
   if (h.raw !== dst.length) return `frame raw length ${h.raw}, expected ${dst.length}`;
   if ((h.flags & NBD_ORION_FRAME_COMPRESSED) !== 0) {
     if (compression === 0) return 'compressed frame without negotiated compression';
     // With checksums on, a body that will not decompress was damaged in flight: corrupt, not a protocol fault.
     if (!decompressInto(compression, body, dst)) return checksum !== 0 ? 'corrupt' : `payload does not decompress to ${h.raw} bytes`;
   } else dst.set(body);
-  if (checksum !== 0 && crc32c(dst) !== h.checksum) return 'corrupt';
+  if (checksum !== 0 && payloadChecksum(offset, dst) !== h.checksum) return 'corrupt';
   return '';
 }

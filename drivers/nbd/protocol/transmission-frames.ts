@@ -50,8 +50,8 @@ export class PayloadFraming {
   }
 
   /** Sends a write's frame (header, then body) after its request header. */
-  sendWrite(tag: number, data: Uint8Array, send: (b: Uint8Array) => void): void {
-    const f = frame(data, this.compression, this.checksum);
+  sendWrite(tag: number, offset: number, data: Uint8Array, send: (b: Uint8Array) => void): void {
+    const f = frame(data, this.compression, this.checksum, offset);
     this.held[tag] = f;
     if (this.cpu) {
       // The core is busy compressing and checksumming (later work on it waits); the send is not held back.
@@ -95,14 +95,14 @@ export class PayloadFraming {
   }
 
   /** Unframes read data into `dst`: '' when good, 'corrupt' on a checksum failure, else a framing fault. */
-  receive(tag: number, h: FrameHeader, body: Uint8Array, dst: Uint8Array): string {
+  receive(tag: number, offset: number, h: FrameHeader, body: Uint8Array, dst: Uint8Array): string {
     this.counters.rxWireBytes += 16 + body.length;
     if (this.cpu) {
       const ns = receiveCostNs(this.cpu.costs, this.compression, this.checksum, h);
       this.counters.cpuNs += ns;
       this.rxCpu[tag] = (this.rxCpu[tag] ?? 0) + ns;
     }
-    const r = unframe(h, body, dst, this.compression, this.skipVerify ? 0 : this.checksum);
+    const r = unframe(h, body, dst, this.compression, this.skipVerify ? 0 : this.checksum, offset);
     if (r === '') this.counters.rxRawBytes += dst.length;
     return r;
   }

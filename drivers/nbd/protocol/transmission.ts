@@ -46,7 +46,7 @@ export class TransmissionSession extends SessionCore {
     this.host.send(this.headers[tag]!, payload);
     if (payload) {
       const data = req.data!.length === req.length ? req.data! : req.data!.subarray(0, req.length);
-      if (this.frames) this.frames.sendWrite(tag, data, this.sendBytes);
+      if (this.frames) this.frames.sendWrite(tag, req.offset, data, this.sendBytes);
       else this.host.send(data);
     }
     return null;
@@ -155,7 +155,7 @@ export class TransmissionSession extends SessionCore {
     const s = this.slots[tag]!;
     const req = s.req!;
     const at = d.chunkType === -1 ? 0 : d.offset - req.offset;
-    const r = this.frames!.receive(tag, d.frame, d.data, req.data!.subarray(at, at + d.frame.raw));
+    const r = this.frames!.receive(tag, req.offset + at, d.frame, d.data, req.data!.subarray(at, at + d.frame.raw));
     if (r === 'corrupt') s.corrupt = true;
     else if (r !== '') return hard('bad-value', 'frame', r);
     if (d.chunkType === -1) this.finish(tag);

@@ -154,7 +154,7 @@ export function writeFrame(s: ServerSession, w: ServerRequest, d: RequestDecoder
   s.pendingWrite = null;
   if (w.error === 0) {
     const raw = w.payload ?? new Uint8Array(w.length);
-    const r = unframe(d.frame, d.data, raw, s.compression, s.checksum);
+    const r = unframe(d.frame, d.data, raw, s.compression, s.checksum, w.offset);
     if (r === 'corrupt') {
       w.error = NBD_ORION_EBADMSG;
       s.trace('checksum.mismatch', { offset: w.offset, length: w.length });

@@ -102,7 +102,7 @@ export function replyRead(s: ServerSession, hi: number, lo: number, offset: numb
     encodeSimpleReply(x.reserve(1), 0, 0, hi, lo);
     x.pieces.push(x.simple);
     if (data.length > 0 && framed) {
-      const f = frame(data, s.compression, s.checksum);
+      const f = frame(data, s.compression, s.checksum, offset);
       x.pieces.push(f.header, mem.memory(f.body));
       return transmitFramed(s, x.pieces, data.length);
     } else if (data.length > 0) x.pieces.push(mem.memory(data));
@@ -132,7 +132,7 @@ export function replyRead(s: ServerSession, hi: number, lo: number, offset: numb
       put32(headers, h + H + 8, len);
       x.pieces.push(headers.subarray(h, h + H + 12));
     } else if (framed) {
-      const f = frame(data.subarray(pos, pos + len), s.compression, s.checksum);
+      const f = frame(data.subarray(pos, pos + len), s.compression, s.checksum, offset + pos);
       framedBytes += len;
       const H = encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + f.header.length + f.body.length);
       put64(headers, h + H, offset + pos);
