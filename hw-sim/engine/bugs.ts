@@ -249,6 +249,12 @@ export const BUGS = [
     description: 'the block layer\'s submit_bio and bio_endio work is not charged to the CPU model (hw-sim/cpu/costs.ts blkSubmitNs, blkCompleteNs): the one-core client is no longer CPU-bound',
     killers: [{ scenario: 'perf-cpu-1core.toml' }],
   },
+  {
+    name: 'cache-fua-drops-dirty',
+    layer: 'driver',
+    description: 'with the write-back cache, a FUA write through dirty data of its range drops that data at once instead of waiting for its write-back: a read before the FUA write lands sees older content',
+    killers: [{ scenario: 'cache-wb-fua.toml' }, { scenario: 'cache-wb-fault-mix.toml', seeds: [47], swarm: true }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

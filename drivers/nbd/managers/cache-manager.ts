@@ -137,7 +137,7 @@ export class CacheManager {
       // drop acknowledged dirty data of it before that reached the server (a read meanwhile, or
       // the write failing, would find neither): a write through dirty data waits for its write-back.
       if (wb !== null && c.writingIn(r.offset, r.length)) { this.hold(r, -1); return CacheVerdict.HELD; }
-      if (wb !== null && op !== REQ_OP.DISCARD && c.unwrittenIn(r.offset, r.length)) { this.hold(r, -1); wb.want(wb.epoch); return CacheVerdict.HELD; }
+      if (wb !== null && op !== REQ_OP.DISCARD && c.unwrittenIn(r.offset, r.length) && !this.engine.bugs.has('cache-fua-drops-dirty')) { this.hold(r, -1); wb.want(wb.epoch); return CacheVerdict.HELD; }
       this.recent.note(r.offset, r.length);
       if (op === REQ_OP.DISCARD || wb !== null) c.invalidate(r.offset, r.length);
       if (op !== REQ_OP.DISCARD && !this.engine.bugs.has('cache-stale-read')) c.write(r.offset, r.length, data, 0, false, 0);
