@@ -186,7 +186,24 @@ class LineHasher {
         if (o < 0) return this.whole(d, start);
       } else if (ty === 'boolean') o = writeAscii(b, o, v ? TRUE : FALSE);
       else if (v === null) o = writeAscii(b, o, NULL);
-      else return this.whole(d, start); // nested or bigint: JSON.stringify writes it or throws, as it always did
+      else if (Array.isArray(v)) {
+        // A list of numbers (request ids a packet carries): `[n,n]` as JSON writes it; anything else whole.
+        const a = v as unknown[];
+        const room = 2 + 25 * a.length;
+        if (o + room > b.length) {
+          this.at = o;
+          this.room(room);
+          b = this.buf;
+        }
+        b[o++] = 91;
+        for (let i = 0; i < a.length; i++) {
+          const x = a[i];
+          if (typeof x !== 'number') return this.whole(d, start);
+          if (i > 0) b[o++] = 44;
+          o = writeNum(b, o, x, true);
+        }
+        b[o++] = 93;
+      } else return this.whole(d, start); // nested or bigint: JSON.stringify writes it or throws, as it always did
     }
     this.at = o;
     this.room(2);

@@ -45,6 +45,9 @@ describe('trace digest (bytes written without a string per record)', () => {
       [24, 'x', 'a number', 7 as unknown as TraceData],
       // Around the uint32 and int32 edges the digit writer switches paths.
       [2 ** 32 - 1, 'x', 'u32 edges', { max: 2 ** 32 - 1, over: 2 ** 32, i31: 2 ** 31, nearBillion: 999_999_999, billion: 1e9, ten: 10, nine: 9, hundred: 100 }],
+      [2 ** 32 + 1, 'x', 'number lists', { rids: [3, 17, 2 ** 40, -5, 0.5, -0, NaN, Infinity], none: [], one: [7], after: 'x' }],
+      [2 ** 32 + 2, 'x', 'mixed lists', { ok: [1, 2], bad: [1, 'two'], holes: new Array<number>(3).fill(1, 0, 1), tail: 9 }],
+      [2 ** 32 + 3, 'x', 'long list', { rids: Array.from({ length: 5000 }, (_, i) => i * 1_000_003) }],
       [2 ** 32, 'x', 'negative edges', { min32: -(2 ** 31), negU32: -(2 ** 32 - 1), negOver: -(2 ** 32 + 1), minusOne: -1, fracNeg: -0.5, bigNeg: -1e300 }],
     ];
     expect(digestOf(recs)).toBe(expected(recs));
