@@ -244,6 +244,9 @@ export class NbdDevice implements ConnectionOwner {
   }
 
   removeServer(name: string): void {
+    const s = this.conns.servers.find((x) => !x.removed && x.cfg.name === name);
+    const refused = s && this.mirror ? this.mirror.mirror.removalRefused(s.index) : '';
+    if (refused !== '') throw new Error(`${this.opts.name}: server '${name}' cannot be removed: ${refused}`);
     this.conns.removeServer(name);
     this.changed();
   }

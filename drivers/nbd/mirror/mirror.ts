@@ -82,9 +82,16 @@ export class Mirror {
     this.replicas[server] = r;
   }
 
-  /** READs (and the balancer) may use this server: its replica holds every acknowledged write. */
+  /** READs (and the balancer, and the resync as a source) may use this server: its replica holds every acknowledged write. */
   readable(server: number): boolean {
-    return this.replicas[server]?.state === 'in-sync';
+    return this.replicas[server]?.state === 'in-sync' && this.host.present(server);
+  }
+
+  /** Why removing `server` would lose data ('' if it would not): it is the last in-sync replica. */
+  removalRefused(server: number): string {
+    if (!this.readable(server) || this.inSync > 1) return '';
+    const behind = this.replicas.filter((r) => r && r.server !== server && this.host.present(r.server)).length;
+    return behind === 0 ? '' : 'it is the mirror\'s last in-sync replica: the others have not caught up (resync them first)';
   }
 
   /** The request path's question before sending: does this command fan out? */

@@ -99,7 +99,7 @@ export class Resync {
   /** An in-sync replica's connection with room, round robin over the replicas. */
   private source(): ConnectionSlot | null {
     for (const r of this.mirror.replicas) {
-      if (!r || r.state !== 'in-sync') continue;
+      if (!r || !this.mirror.readable(r.server)) continue;
       const c = this.mirror.connFor(r.server);
       if (c) return c;
     }

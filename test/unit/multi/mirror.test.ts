@@ -130,4 +130,15 @@ describe('mirror of 3', () => {
     const dd = w.servers.get('d')!.disks.get('vol')!;
     expect(Buffer.from(dd.peek(0, 4 << 20)).equals(Buffer.from(a.peek(0, 4 << 20)))).toBe(true);
   });
+
+  it('removing the last in-sync replica while another is behind is refused, naming why', () => {
+    const at = '[[at]]\ntime = "2ms"\naction = "crash"\ntarget = "b"\n[[at]]\ntime = "50ms"\naction = "restart"\ntarget = "b"\n';
+    const w = buildWorld(parseScenario(scenario({ at, ios: 3000 }), 'm.toml'), 1, { trace: false });
+    w.engine.runUntil(12_000_000);
+    const dev = w.nbds.get('nbd0')!.device;
+    expect(dev.mirror!.mirror.replicas[1]!.state).not.toBe('in-sync');
+    // a and c are in sync: removing one leaves the other.
+    dev.removeServer('c');
+    expect(() => dev.removeServer('a')).toThrow("nbd0: server 'a' cannot be removed: it is the mirror's last in-sync replica: the others have not caught up (resync them first)");
+  });
 });
