@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { staleReason } from '../../../tools/bin/freshness.mjs';
+import { runScenario } from '../../../scenarios/runner/index.ts';
+import { loadScenario } from '../../../scenarios/schema/load.ts';
 
 // The CLI as `npm ci` leaves it: the bundle in dist/ that `prepare` builds, run by plain node
 // (no tsx), with the real simulator runner.
@@ -39,6 +41,16 @@ describe('the bundled CLI (dist/orion-sim.js)', () => {
     expect([...packages]).toEqual(['commander']);
   });
 
+  it('the simulator carries rxjs and xstate in its bundle (ES modules, only what it uses): neither loads from node_modules', () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'orion-load-')), 'loaded.txt');
+    const p = spawnSync(process.execPath, ['--import', './test/unit/cli/load-log.mjs', 'dist/orion-sim.js', 'step', 'scenarios/smoke.toml'], { encoding: 'utf8', input: 'next\nquit\n', env: { ...env, LOAD_LOG: log }, timeout: 60_000 });
+    expect([p.status, p.stderr]).toEqual([0, '']);
+    const urls = readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith('file:'));
+    expect(urls.some((u) => u.endsWith('/dist/runner.js'))).toBe(true);
+    const packages = new Set(urls.filter((u) => u.includes('/node_modules/')).map((u) => u.slice(u.lastIndexOf('/node_modules/') + 14).split('/')[0]));
+    expect([...packages].filter((x) => x === 'rxjs' || x === 'xstate')).toEqual([]);
+  });
+
   it('the bin (tools/bin/orion-sim.mjs) runs a current build as it is, without a rebuild note', () => {
     const b = spawnSync(process.execPath, ['tools/bin/orion-sim.mjs', '--version'], { encoding: 'utf8', env, timeout: 60_000 });
     expect([b.status, b.stderr]).toEqual([0, '']);
@@ -60,6 +72,8 @@ describe('the bundled CLI (dist/orion-sim.js)', () => {
     const sweep = JSON.parse(s.stdout) as { results: { seed: number; passed: boolean; digest: string }[] };
     expect(sweep.results.map((x) => [x.seed, x.passed])).toEqual([[2, true], [3, true]]);
     expect(sweep.results[1]!.digest).toBe(run.digest);
+    // The bundle (rxjs and xstate inside it) and the TypeScript sources (packages from node_modules) agree.
+    expect(runScenario(loadScenario('scenarios/smoke.toml'), 3).digest).toBe(run.digest);
   });
 });
 
