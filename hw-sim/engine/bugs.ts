@@ -255,6 +255,12 @@ export const BUGS = [
     description: 'with the write-back cache, a FUA write through dirty data of its range drops that data at once instead of waiting for its write-back: a read before the FUA write lands sees older content',
     killers: [{ scenario: 'cache-wb-fua.toml' }, { scenario: 'cache-wb-fault-mix.toml', seeds: [47], swarm: true }],
   },
+  {
+    name: 'server-enospc-as-eio',
+    layer: 'server',
+    description: 'the server answers a write its disk refused for want of space with NBD_EIO instead of NBD_ENOSPC',
+    killers: [{ scenario: 'fault-enospc.toml' }, { scenario: 'fault-enospc.toml', seeds: [1, 3], swarm: true }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

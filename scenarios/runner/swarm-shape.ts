@@ -33,16 +33,19 @@ const HOT_SHARE = 30;
 
 export function drawShape(s: Scenario, engine: Engine): { scenario: Scenario; shape: SwarmShape } {
   const rng = engine.rng.get('runner/swarm-shape');
-  const pool = 1 + rng.int(Math.max(4, s.nbd.connectionPoolSize));
+  const b = s.swarm ?? {};
+  const [poolLo, poolHi] = b.poolSize ?? [1, Math.max(4, s.nbd.connectionPoolSize)];
+  const pool = poolLo + rng.int(poolHi - poolLo + 1);
   const jobs: SwarmShape['jobs'] = {};
   let jobSpecs = s.jobs.map((j) => {
-    const iodepth = 1 + rng.int(j.iodepth);
+    const [lo, hi] = b.iodepth ?? [1, j.iodepth];
+    const iodepth = lo + rng.int(hi - lo + 1);
     jobs[j.name] = { iodepth };
     return { ...j, iodepth };
   });
   const rates: SwarmShape['rates'] = {};
   const links = s.links.map((l) => {
-    const allowed = RATES.filter((r) => r <= l.rateBps);
+    const allowed = (b.ratesBps ?? RATES).filter((r) => r <= l.rateBps);
     if (allowed.length === 0) return l;
     const rateBps = allowed[rng.int(allowed.length)]!;
     const server = l.between[0] === 'client' ? l.between[1] : l.between[0];
@@ -51,7 +54,8 @@ export function drawShape(s: Scenario, engine: Engine): { scenario: Scenario; sh
   });
   const disks: SwarmShape['disks'] = {};
   const servers = s.servers.map((sv) => {
-    const disk = DISKS[rng.int(DISKS.length)]!;
+    const presets = b.disks ?? DISKS;
+    const disk = presets[rng.int(presets.length)]!;
     disks[sv.name] = disk;
     return { ...sv, disk };
   });

@@ -3,6 +3,7 @@ import { expectSchema } from './expect.ts';
 import { timelineSchema } from './timeline.ts';
 import { linkSchema, machineSchema, serverSchema, volumeSchema } from './topology.ts';
 import { jobSchema } from './workload.ts';
+import { swarmSchema } from './swarm.ts';
 
 /**
  * A whole scenario file as written. `[nbd]` is validated separately by the driver's config
@@ -31,6 +32,7 @@ export const scenarioDocumentSchema = z.strictObject({
   nbd: z.record(z.string(), z.unknown()).optional().describe('The NBD driver configuration (drivers/nbd/config).'),
   job: z.array(jobSchema).default([]).describe('fio-like workloads on the client\'s block devices.'),
   at: z.array(timelineSchema).default([]).describe('The timeline: faults and management commands at given virtual times.'),
+  swarm: swarmSchema.optional(),
   expect: expectSchema.default({ safety: true, latency: {}, no_errors: false, jobs_complete: true, clean_transport: false, crash_loss: false, corrupted_reads: false }),
 });
 

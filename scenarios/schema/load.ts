@@ -1,3 +1,4 @@
+import { normaliseSwarm } from './swarm.ts';
 import { createHash } from 'node:crypto';
 import { ConfigError, formatKeyPath } from '../../drivers/nbd/config/errors.ts';
 import { firstProblem } from '../../drivers/nbd/config/issues.ts';
@@ -79,6 +80,7 @@ function build(doc: ScenarioDocument, file: string, text: string): Scenario {
     timeline,
     lastHealNs: lastHealNs ?? 0,
     expect,
+    ...(doc.swarm ? { swarm: normaliseSwarm(doc.swarm)! } : {}),
   };
 }
 

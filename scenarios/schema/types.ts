@@ -231,4 +231,21 @@ export interface Scenario {
   /** When the last fault heals (crash→restart, partition end, heal, …); 0 without faults. */
   readonly lastHealNs: Ns;
   readonly expect: Expectations;
+  /** `[swarm]`: bounds of what --swarm draws; absent keys keep the built-in ranges. */
+  readonly swarm?: SwarmBounds;
+}
+
+/** `[swarm]` normalised (scenarios/schema/swarm.ts). Ranges are [low, high]. */
+export interface SwarmBounds {
+  readonly loss?: readonly [number, number];
+  readonly duplicate?: readonly [number, number];
+  readonly reorder?: readonly [number, number];
+  readonly keep?: number;
+  readonly faults?: readonly [number, number];
+  readonly faultKinds?: readonly ('partition' | 'slow' | 'hang' | 'malformed' | 'disk-error')[];
+  readonly diskErrors?: readonly ('EIO' | 'ENOSPC')[];
+  readonly poolSize?: readonly [number, number];
+  readonly iodepth?: readonly [number, number];
+  readonly ratesBps?: readonly number[];
+  readonly disks?: readonly ('ram' | 'nvme' | 'ssd' | 'hdd')[];
 }

@@ -27,9 +27,19 @@ describe('fault-enospc', () => {
     expect(r.expectations.find((e) => e.name === 'error-kinds')).toMatchObject({ ok: true });
   });
 
-  it('the injected server-error-as-eio is caught by error-kinds', () => {
-    const r = runScenario(loadScenario(file), 1, { faultInjection: 'server-error-as-eio' });
+  it.each(['server-error-as-eio', 'server-enospc-as-eio'] as const)('the injected %s (driver, server) is caught by error-kinds', (bug) => {
+    const r = runScenario(loadScenario(file), 1, { faultInjection: bug });
     expect(r.passed).toBe(false);
     expect(r.expectations.find((e) => e.name === 'error-kinds')).toMatchObject({ ok: false });
+  });
+
+  it('--swarm draws full-disk ranges within [swarm] and error-kinds checks them', () => {
+    const recs: TraceRecord[] = [];
+    const r = runScenario(loadScenario(file), 1, { swarm: true, onTrace: (x) => recs.push(x) });
+    expect(r.passed).toBe(true);
+    const drawn = (recs.find((x) => x.kind === 'swarm.draw')!.data as { added: Record<string, unknown>[] }).added;
+    expect(drawn.length).toBeGreaterThanOrEqual(1);
+    for (const a of drawn) expect(['disk-eio', 'partition', 'slow']).toContain(a['action']);
+    expect(r.expectations.find((e) => e.name === 'error-kinds')).toMatchObject({ ok: true });
   });
 });

@@ -72,7 +72,8 @@ export const COMPLETIONS: RequestCompletions = {
   done(r, e) {
     const s = r.session;
     const swallow = e !== null && r.type === NBD_CMD_WRITE && s.server.bugs.has('server-eio-as-success'); // injected
-    if (s.phase !== 'closed' && !r.earlyAcked) replyStatus(s, r.cookieHi, r.cookieLo, e === null || swallow ? 0 : nbdErrno(e), r.offset);
+    const full = e === 'ENOSPC' && s.server.bugs.has('server-enospc-as-eio'); // injected: a full disk answered as NBD_EIO
+    if (s.phase !== 'closed' && !r.earlyAcked) replyStatus(s, r.cookieHi, r.cookieLo, e === null || swallow ? 0 : full ? nbdErrno('EIO') : nbdErrno(e), r.offset);
     s.requests.give(r);
   },
 };
