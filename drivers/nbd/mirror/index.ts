@@ -67,9 +67,15 @@ export class MirrorSet implements MirrorPort {
     return this.mirror.readable(server);
   }
 
-  /** A connection died: its legs move or their replica drops out; a resync copy on it is retried. */
+  /**
+   * A connection died: its replica drops out (while another is in sync) — its host may have
+   * crashed and rebooted, losing what it had not flushed, before the next connection to it
+   * comes up — its legs go with it; a resync copy on it is retried later.
+   */
   connectionLost(slot: ConnectionSlot): void {
     this.mirror.connectionLost(slot);
+    const r = this.mirror.replicas[slot.server];
+    if (r && r.state === 'in-sync' && this.mirror.inSync > 1) this.mirror.dropOut(r, 'connection lost', 0, 0);
     this.resync.connectionLost(slot);
     this.mirror.connectivity();
   }
