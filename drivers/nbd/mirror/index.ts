@@ -75,7 +75,8 @@ export class MirrorSet implements MirrorPort {
   connectionLost(slot: ConnectionSlot): void {
     this.mirror.connectionLost(slot);
     const r = this.mirror.replicas[slot.server];
-    if (r && r.state === 'in-sync' && this.mirror.inSync > 1) this.mirror.dropOut(r, 'connection lost', 0, 0);
+    // A resyncing replica's legs never hold writes back: it goes back to out of sync.
+    if (r && (r.state === 'resyncing' || (r.state === 'in-sync' && this.mirror.inSync > 1))) this.mirror.dropOut(r, 'connection lost', 0, 0);
     this.resync.connectionLost(slot);
     this.mirror.connectivity();
   }
