@@ -11,8 +11,8 @@ import { hard, type ProtocolError } from '../protocol/errors.ts';
 import type { NbdRequest, SubmitError } from '../protocol/request-check.ts';
 import type { SessionState, TransmissionHost } from '../protocol/transmission.ts';
 import {
-  NBD_CMD_DISC, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES, NBD_ORION_UDP_HEADER_SIZE,
-  NBD_REQUEST_SIZE,
+  NBD_CMD_CACHE, NBD_CMD_DISC, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES, NBD_ORION_UDP_HEADER_SIZE,
+  NBD_ESHUTDOWN, NBD_REQUEST_SIZE,
 } from '../protocol/uapi.ts';
 import { decodeUdpDatagram, emptyDatagram, encodeUdpHeader, fragmentCount, type UdpGrant } from '../protocol/udp-datagram.ts';
 import { RttEstimator } from '../../../kernel/net/tcp/rtt.ts';
@@ -47,6 +47,8 @@ export interface UdpSessionOptions {
   counters: UdpCounters;
   /** Any valid datagram arrived (the driver's silence watchdog). */
   onReceive?: () => void;
+  /** The device's other sessions (a write on one races a read on another); default: this one alone. */
+  peers?: () => Iterable<UdpSession>;
 }
 
 interface InFlight {
@@ -62,10 +64,18 @@ interface InFlight {
   replyGen: number;
   got: Uint8Array | null;
   gotCount: number;
+  /**
+   * READ only: an overlapping write was in flight during its life, so two executions may differ and
+   * fragments of different attempts must not be mixed. Otherwise every attempt returns the same
+   * bytes and fragments are kept across attempts (a large reply under loss completes at last).
+   */
+  raced: boolean;
 }
 
 /** IPv4 + UDP headers a datagram costs in the socket's send buffer. */
 const UDP_IP_HEADERS = 28;
+
+const overlaps = (a: NbdRequest, b: NbdRequest): boolean => a.offset < b.offset + b.length && b.offset < a.offset + a.length;
 
 const isWrite = (t: number): boolean => t === NBD_CMD_WRITE || t === NBD_CMD_WRITE_ZEROES || t === NBD_CMD_TRIM;
 
@@ -119,7 +129,7 @@ export class UdpSession {
 
   submit(req: NbdRequest): SubmitError | null {
     if (this.sessionState !== 'open') return { errno: 'ESHUTDOWN', reason: `session is ${this.sessionState}` };
-    if (req.type !== NBD_CMD_READ && req.type !== NBD_CMD_FLUSH && !isWrite(req.type)) {
+    if (req.type !== NBD_CMD_READ && req.type !== NBD_CMD_FLUSH && req.type !== NBD_CMD_CACHE && !isWrite(req.type)) {
       return { errno: 'EOPNOTSUPP', reason: `command ${req.type} is not carried by the UDP transport` };
     }
     if ((req.type === NBD_CMD_READ || req.type === NBD_CMD_WRITE) && (!req.data || req.data.length < req.length)) {
@@ -167,7 +177,10 @@ export class UdpSession {
       // Whole requests into the socket: one the send buffer cannot take waits for onWritable.
       if (this.sock.writable < this.bytesOf(req)) return;
       this.pending.shift();
-      const e: InFlight = { req, cookie: this.nextCookie++, attempt: 0, sentAt: 0, deadline: 0, cost, replyGen: -1, got: null, gotCount: 0 };
+      const e: InFlight = { req, cookie: this.nextCookie++, attempt: 0, sentAt: 0, deadline: 0, cost, replyGen: -1, got: null, gotCount: 0, raced: false };
+      const peers = this.opts.peers?.() ?? [this];
+      if (req.type === NBD_CMD_READ) for (const p of peers) if (p.writeOverlapping(req)) e.raced = true;
+      if (isWrite(req.type)) for (const p of peers) p.markRaced(req);
       this.inflight.set(e.cookie, e);
       if (isWrite(req.type)) this.writes.push(e);
       this.window.onSend(cost);
@@ -175,13 +188,21 @@ export class UdpSession {
     }
   }
 
+  /** An overlapping write of this session is in flight. */
+  writeOverlapping(req: NbdRequest): boolean {
+    return this.writes.some((w) => overlaps(w.req, req));
+  }
+
+  /** A write overlapping `req` is being sent (here or on another connection): reads in flight over it are raced. */
+  markRaced(req: NbdRequest): void {
+    for (const r of this.inflight.values()) if (r.req.type === NBD_CMD_READ && overlaps(r.req, req)) r.raced = true;
+  }
+
   /** A FLUSH waits for every earlier write; a write for every overlapping write in flight. */
   private blocked(req: NbdRequest): boolean {
     if (req.type === NBD_CMD_FLUSH) return this.writes.length > 0;
     if (!isWrite(req.type)) return false;
-    const end = req.offset + req.length;
-    for (const w of this.writes) if (w.req.offset < end && req.offset < w.req.offset + w.req.length) return true;
-    return false;
+    return this.writes.some((w) => overlaps(w.req, req));
   }
 
   private costOf(req: NbdRequest): number {
@@ -297,7 +318,11 @@ export class UdpSession {
       c.malformed++;
       return;
     }
-    if (d.generation < e.replyGen) {
+    if (d.error === NBD_ESHUTDOWN) {
+      this.die(hard('shutdown', 'udp.token', `the server does not know this session (cookie ${d.cookie}): it restarted or closed the connection`));
+      return;
+    }
+    if (d.generation < e.replyGen && (e.raced || e.req.type !== NBD_CMD_READ)) {
       c.stale++;
       return;
     }
@@ -307,12 +332,12 @@ export class UdpSession {
         c.malformed++;
         return;
       }
-      if (d.generation > e.replyGen || !e.got) {
-        // A newer attempt's answer restarts the reassembly: never mix data of two executions.
-        e.replyGen = d.generation;
+      if (!e.got || (e.raced && d.generation > e.replyGen)) {
+        // A newer attempt's answer restarts the reassembly when executions may differ.
         e.got = new Uint8Array(n);
         e.gotCount = 0;
       }
+      e.replyGen = Math.max(e.replyGen, d.generation);
       const i = d.fragOffset / this.maxData;
       if (e.got[i]) {
         c.duplicates++;

@@ -51,6 +51,7 @@ export class UdpTransport {
       counters: this.counters,
       ...(this.opts.rto ? { rto: this.opts.rto } : {}),
       onReceive: () => { slot.lastRxAt = engine.now; },
+      peers: () => this.sessions.values(),
     });
     this.sessions.set(slot.index, s);
     return s;

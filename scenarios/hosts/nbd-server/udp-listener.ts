@@ -3,7 +3,8 @@
  * socket on the NBD port, grants handed to TCP sessions that ask (a token from the host's seeded
  * stream, unique among live sessions), and datagrams demultiplexed by token to their session.
  */
-import { decodeUdpDatagram, emptyDatagram, type UdpGrant } from '../../../drivers/nbd/protocol/udp-datagram.ts';
+import { decodeUdpDatagram, emptyDatagram, encodeUdpDatagram, type UdpGrant } from '../../../drivers/nbd/protocol/udp-datagram.ts';
+import { NBD_ESHUTDOWN } from '../../../drivers/nbd/protocol/uapi.ts';
 import { parseIp, IPV4_HEADER_BYTES, UDP_HEADER_BYTES } from '../../../hw-sim/net/packet.ts';
 import type { Rng } from '../../../hw-sim/engine/index.ts';
 import type { NetStack } from '../../../kernel/net/stack.ts';
@@ -74,6 +75,9 @@ export class UdpListener implements ServerUdp {
     if (!u || !s || s.phase === 'closed' || s.udp === null || s.udp.tokenHi !== d.tokenHi || s.udp.tokenLo !== d.tokenLo) {
       if (u && s?.phase === 'closed') this.sessions.delete(key);
       this.counters.unknownToken++;
+      // A token this server does not know (it restarted, or TCP closed): say so, as a RST would.
+      const r = encodeUdpDatagram({ ...d, reply: true, flags: 0, error: NBD_ESHUTDOWN, fragOffset: 0, fragCount: 1, ackedBelow: 0 });
+      this.sock?.sendTo(addr, port, r);
       return;
     }
     if (s.phase !== 'transmission' || s.server.faults.hang) return; // hang: swallowed, the client retransmits

@@ -7,7 +7,7 @@
 import type { UdpDatagram } from '../../../drivers/nbd/protocol/udp-datagram.ts';
 import { encodeUdpHeader, fragmentCount } from '../../../drivers/nbd/protocol/udp-datagram.ts';
 import {
-  NBD_CMD_FLAG_FUA, NBD_CMD_FLAG_NO_HOLE, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES,
+  NBD_CMD_CACHE, NBD_CMD_FLAG_FUA, NBD_CMD_FLAG_NO_HOLE, NBD_CMD_FLUSH, NBD_CMD_READ, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_WRITE_ZEROES,
   NBD_EINVAL, NBD_ORION_UDP_HEADER_SIZE,
 } from '../../../drivers/nbd/protocol/uapi.ts';
 import type { BlockError } from './store/block-store.ts';
@@ -122,8 +122,8 @@ export class UdpServerSession {
     const s = this.session;
     const { type, offset, length, flags, cookie } = d;
     const req = { type, offset, length, cookie, generation: d.generation };
-    const bad = type === NBD_CMD_READ || type === NBD_CMD_FLUSH || isWrite(type) ? precheck(s, type, flags, offset, length) : NBD_EINVAL;
-    if (bad !== 0) return this.done(req, bad);
+    const bad = type === NBD_CMD_READ || type === NBD_CMD_FLUSH || type === NBD_CMD_CACHE || isWrite(type) ? precheck(s, type, flags, offset, length) : NBD_EINVAL;
+    if (bad !== 0 || type === NBD_CMD_CACHE) return this.done(req, bad); // CACHE is advisory: answered at once
     const store = s.export!.store;
     const fua = (flags & NBD_CMD_FLAG_FUA) !== 0;
     const cb = (e: BlockError | null) => this.done(req, e === null ? 0 : nbdErrno(e));

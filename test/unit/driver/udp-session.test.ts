@@ -96,16 +96,29 @@ describe('UdpSession', () => {
     expect(h.counters.duplicates).toBe(2);
   });
 
-  it('retransmits on its timeout with the next generation; fragments of the older attempt are stale', () => {
+  it('retransmits on its timeout with the next generation; fragments of both attempts combine', () => {
     const h = harness();
     const r = newRequest(NBD_CMD_READ, 0, 1024, new Uint8Array(1024));
     h.s.submit(r);
     h.advance(1_000_000);
     expect(h.sent.map((d) => d.generation)).toEqual([0, 1]);
     expect(h.counters.retransmissions).toBe(1);
-    const q1 = h.sent[1]!;
+    h.reply(h.sent[1]!, { fragOffset: 0, fragCount: 2 }, new Uint8Array(512).fill(1));
+    h.reply(h.sent[0]!, { fragOffset: 512, fragCount: 2 }, new Uint8Array(512).fill(2)); // no write raced it: same bytes
+    expect(h.done).toEqual([r]);
+    expect([r.data![0], r.data![1023]]).toEqual([1, 2]);
+  });
+
+  it('a READ raced by an overlapping write never mixes attempts: older fragments are stale', () => {
+    const h = harness();
+    const r = newRequest(NBD_CMD_READ, 0, 1024, new Uint8Array(1024));
+    h.s.submit(r);
+    h.s.submit(write(512, 512)); // in flight beside the read: two executions may differ
+    h.advance(1_000_000);
+    const q0 = h.sent[0]!;
+    const q1 = h.sent.find((d) => d.type === NBD_CMD_READ && d.generation === 1)!;
     h.reply(q1, { fragOffset: 0, fragCount: 2 }, new Uint8Array(512).fill(1));
-    h.reply(h.sent[0]!, { fragOffset: 512, fragCount: 2 }, new Uint8Array(512).fill(9)); // attempt 0: never mixed in
+    h.reply(q0, { fragOffset: 512, fragCount: 2 }, new Uint8Array(512).fill(9));
     expect(h.counters.stale).toBe(1);
     h.reply(q1, { fragOffset: 512, fragCount: 2 }, new Uint8Array(512).fill(2));
     expect(h.done).toEqual([r]);
