@@ -13,6 +13,7 @@ import { ConfigError } from '../../../drivers/nbd/config/errors.ts';
 import { runScenario } from '../../../scenarios/runner/index.ts';
 import type { RunResult } from '../../../scenarios/runner/types.ts';
 import { parseScenario } from '../../../scenarios/schema/index.ts';
+import { cli, scratch } from '../cli/harness.ts';
 
 const IOS = 64;
 /** One RAM-backed server, a 64-I/O randrw job at QD4, one connection; management output at 2 ms. */
@@ -200,6 +201,14 @@ describe('every [nbd] key acts or is refused', () => {
     expect(keys.length).toBeGreaterThan(40);
     expect(keys.filter((k) => !(k in CHECKS))).toEqual([]);
     expect(Object.keys(CHECKS).filter((k) => !keys.includes(k))).toEqual([]);
+  });
+
+  it('a refused [nbd] value is one line on stderr naming file and key, exit 2 (orion-sim validate)', async () => {
+    const dir = scratch({ 'k.toml': scenario('connection_pool_size = 4\nconnection_max_count = 2') });
+    const r = await cli(['validate', `${dir}/k.toml`]);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n').filter((l) => l !== '')).toHaveLength(1);
+    expect(r.err).toMatch(/k\.toml:\d+.*nbd\.connection_pool_size: must not exceed connection_max_count \(2\), got 4/);
   });
 
   it('docs/config-keys.md has a row for every key', () => {
