@@ -59,7 +59,7 @@ export abstract class IoPathState implements ExportCaps, CacheHost {
   readonly cmds: NbdCmd[] = [];
   /** Commands the driver holds (not FREE). */
   inflight = 0;
-  readonly barrier = new FlushBarrier();
+  readonly barrier: FlushBarrier;
   /**
    * Measurement hook (the runner's submission stage): a command is about to be put on a
    * connection's socket (before its bytes are queued). Null: nothing is called.
@@ -104,6 +104,8 @@ export abstract class IoPathState implements ExportCaps, CacheHost {
     protected readonly perf: PerformanceMonitor,
     protected readonly errors: ErrorHandler,
   ) {
+    // Injected bug flush-barrier-off: every FLUSH goes at once, ahead of the writes before it.
+    this.barrier = new FlushBarrier(1024, engine.bugs.has('flush-barrier-off'));
     this.tagBase = opts.tags;
     for (let i = 0; i < cache.internalTags; i++) this.cacheCmds.push(new NbdCmd(null, i));
     cache.bind(this);

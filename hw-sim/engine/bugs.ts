@@ -261,6 +261,12 @@ export const BUGS = [
     description: 'the server answers a write its disk refused for want of space with NBD_EIO instead of NBD_ENOSPC',
     killers: [{ scenario: 'fault-enospc.toml' }, { scenario: 'fault-enospc.toml', seeds: [1, 3], swarm: true }],
   },
+  {
+    name: 'flush-barrier-off',
+    layer: 'driver',
+    description: 'the FLUSH barrier lets every FLUSH go at once: it is sent (and may be answered) before the replies of the writes issued before it',
+    killers: [{ scenario: 'fault-mix-wide.toml', seeds: [1] }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

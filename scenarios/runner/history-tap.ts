@@ -15,6 +15,7 @@ import { REQ_FUA, REQ_OP } from '../../kernel/block/types.ts';
 import type { CpuContext } from '../../kernel/core/cpu-context.ts';
 import { INITIAL_CONTENT, type CrashRecord, type History, type OpKind, type OpRecord } from '../checkers/history.ts';
 import { OnlineSafety, type ReadHandle, type SafetyReport } from '../checkers/safety.ts';
+import { FlushOrder } from '../checkers/flush-order.ts';
 import type { SafetyViolation, WriteInfo } from '../checkers/safety-rules.ts';
 import { BlockContent } from './block-content.ts';
 import type { Cpu } from '../../hw-sim/cpu/cpu.ts';
@@ -58,6 +59,8 @@ interface Pending {
 /** A gendisk view that records every bio before passing it on; the queue is the real disk's. */
 export class HistoryTap extends GenDisk {
   readonly safety: OnlineSafety;
+  /** FLUSH completes only after the writes issued before it (flush-order.ts). */
+  readonly flushOrder = new FlushOrder();
   private readonly content: BlockContent;
   private readonly ops: OpRecord[] = [];
   private readonly pending = new Map<Bio, Pending>();
@@ -96,11 +99,15 @@ export class HistoryTap extends GenDisk {
       write: null, read: null,
     };
     if (kind === 'read') p.read = this.safety.readIssued(p.id, p.offset, p.length, now);
-    else if (kind === 'trim') {
+    else if (kind === 'flush') {
+      // Without a volatile write cache the block layer ends an empty FLUSH at once: nothing promised.
+      if (this.inner.queue.limits.writeCache) this.flushOrder.flushIssued(p.id, now);
+    } else this.flushOrder.writeIssued(p.id, p.offset, p.length, now);
+    if (kind === 'trim') {
       p.write = this.safety.writeIssued(p.id, kind, p.offset, p.length, undefined, now);
       this.o.observer?.writeIssued(p.id, p.offset, p.length, undefined);
     }
-    else if (kind !== 'flush') {
+    else if (kind !== 'flush' && kind !== 'read') {
       // WRITE_ZEROES (on a device that starts as zeros) writes the initial content, 0, to every block.
       const zeroes = bio.op === REQ_OP.WRITE_ZEROES;
       if (zeroes) this.ids.length = 0;
@@ -230,6 +237,7 @@ export class HistoryTap extends GenDisk {
     const now = this.engine.now;
     this.lastCompletionNs = now;
     const ok = bio.status === 0;
+    this.flushOrder.writeDone(p.id); // answered, whatever its kind (a no-op for reads and flushes)
     if (p.read) {
       const data = bio.data;
       const check = ok && data !== null && this.checkable;
@@ -242,8 +250,10 @@ export class HistoryTap extends GenDisk {
     } else if (p.write) {
       this.safety.writeDone(p.write, ok, now);
       this.o.observer?.writeDone(p.id, ok, now);
+    } else {
+      this.safety.flushDone(p.issuedNs, ok, now);
+      this.flushOrder.flushDone(p.id, ok, now);
     }
-    else this.safety.flushDone(p.issuedNs, ok, now);
     if (!ok || this.o.keepOps) {
       this.ops.push({ id: p.id, kind: p.kind, offset: p.offset, length: p.length, issuedNs: p.issuedNs, completedNs: now, ok, ...(ok ? {} : { errno: bio.status }) });
     }

@@ -85,6 +85,8 @@ export function resultOf(w: World): RunResult {
   if (kinds) {
     expectations.push({ name: 'error-kinds', ok: kinds.ok, actual: kinds.ok ? `${kinds.checked} disk errors kept their kind` : kinds.violations[0]!.message, limit: 'a request the disk failed fails with the disk\'s error (ENOSPC as ENOSPC)' });
   }
+  const flushOrder = flushOrderVerdict(w);
+  if (flushOrder) expectations.push(flushOrder);
   if (s.expect.crashLoss === true) expectations.push(crashLossVerdict(w));
   if (s.expect.cpuBusy !== undefined) expectations.push(cpuBusyVerdict(w.client.hw.cpu, endNs, s.expect.cpuBusy));
   if (s.expect.corruptedReads === true) expectations.push(corruptedReadsVerdict(safety));
@@ -127,6 +129,30 @@ function readBackVerdict(w: World): ExpectationResult | undefined {
   }
   const actual = failed.length === 0 ? 'all reads ok' : `${failed.length} failed (first ${failed[0]!})`;
   return { name: 'read-back', ok: failed.length === 0, actual, limit: 'every read-back read succeeds' };
+}
+
+/**
+ * `flush-order` (scenarios/checkers/flush-order.ts): no FLUSH acknowledged while a write issued
+ * before it is unanswered. Shown when some FLUSH was issued behind writes in flight (the check
+ * had work) or when it failed.
+ */
+function flushOrderVerdict(w: World): ExpectationResult | undefined {
+  let checked = 0;
+  let behind = 0;
+  let bad = 0;
+  let first: string | undefined;
+  for (const [device, tap] of w.disks) {
+    const r = tap.flushOrder.report();
+    checked += r.checked;
+    behind += r.behindWrites;
+    bad += tap.flushOrder.violationTotal;
+    if (r.violations[0]) first ??= `${device}: ${r.violations[0].message}`;
+  }
+  if (bad === 0 && behind === 0) return undefined;
+  return {
+    name: 'flush-order', ok: bad === 0, limit: 'a FLUSH completes only after every write issued before it is acknowledged',
+    actual: bad === 0 ? `${checked} flushes in order (${behind} behind writes in flight)` : `${bad} flushes overtook earlier writes (first: ${first!})`,
+  };
 }
 
 /** `crash_loss`: some server crash of the run really rolled back acknowledged, unflushed data. */
