@@ -54,12 +54,23 @@ command = "nbd-load-balancer-info"
 `;
 
 /** A run and how many trace records of each kind it emitted. */
-type Run = RunResult & { kinds: Map<string, number> };
+type Run = RunResult & { kinds: Map<string, number>; refusedAt: number[] };
 function run(nbd: string, job?: string): Run {
   const kinds = new Map<string, number>();
-  const r = runScenario(parseScenario(scenario(nbd, job), 'keys-act.toml'), 1, { onTrace: (t) => { kinds.set(t.kind, (kinds.get(t.kind) ?? 0) + 1); } });
-  return Object.assign(r, { kinds });
+  const refusedAt: number[] = [];
+  const r = runScenario(parseScenario(scenario(nbd, job), 'keys-act.toml'), 1, {
+    onTrace: (t) => {
+      kinds.set(t.kind, (kinds.get(t.kind) ?? 0) + 1);
+      if (t.kind === 'tcp.error') refusedAt.push(t.t);
+    },
+  });
+  return Object.assign(r, { kinds, refusedAt });
 }
+/** [nbd] lines of a device whose only server is asked on a port nothing listens on: every connect is refused. */
+const NOBODY = '[[nbd.servers]]\nname = "a"\nexport = "disk0"\nport = 10810';
+const MS = 1_000_000;
+/** Gaps between refused connects, rounded to 0.1 ms (a refusal takes one round trip of microseconds). */
+const gaps = (r: Run): number[] => r.refusedAt.slice(1).map((t, i) => Math.round((t - r.refusedAt[i]!) / (MS / 10)) / 10);
 const bases = new Map<string, Run>();
 const base = (nbd = ''): Run => bases.get(nbd) ?? bases.set(nbd, run(nbd)).get(nbd)!;
 
@@ -80,7 +91,7 @@ function refusal(table: Record<string, unknown>): string {
 }
 
 type Check =
-  /** `base`: [nbd] lines of both runs (the check adds `run` to them). */
+  /** `base`: [nbd] lines of both runs (the check puts `run` before them). */
   | { run: string; base?: string; job?: string; expect: (r: Run, b: Run) => void }
   | { refused: Record<string, unknown>; message: RegExp }
   | { shownBy: string; mentions?: string }
@@ -96,7 +107,11 @@ const CHECKS: Record<string, Check[]> = {
   ],
   connection_pool_size: [{ run: 'connection_pool_size = 3', expect: (r, b) => { expect(conns(b)).toHaveLength(1); expect(conns(r)).toHaveLength(3); } }],
   connection_timeout: [{ shownBy: 'test/unit/driver/machine.test.ts' }],
-  connection_retry_count: [{ shownBy: 'test/unit/driver/machine.test.ts' }],
+  connection_retry_count: [{
+    // Attempts = 1 + retries: the default 3 gives 4 refused connects, 0 gives one.
+    base: NOBODY, run: 'connection_retry_count = 0',
+    expect: (r, b) => { expect(b.refusedAt).toHaveLength(4); expect(r.refusedAt).toHaveLength(1); },
+  }],
   server_max_count: [{ refused: { server_max_count: 1, servers: [{ name: 'a' }, { name: 'b' }] }, message: /servers: 2 servers exceed server_max_count \(1\)/ }],
   server_load_balancing: [{
     run: 'connection_pool_size = 2\nserver_load_balancing = false',
@@ -141,9 +156,23 @@ const CHECKS: Record<string, Check[]> = {
     run: 'request_timeout = "15us"',
     expect: (r, b) => { expect(b.kinds.get('rq.timeout') ?? 0).toBe(0); expect(r.kinds.get('rq.timeout')).toBeGreaterThan(0); },
   }],
-  'reconnect.base': [{ refused: { reconnect: { base: '20s', cap: '10s' } }, message: /reconnect\.base: must not exceed reconnect\.cap/ }, { shownBy: 'test/unit/driver/faults.test.ts', mentions: 'reconnect' }],
-  'reconnect.cap': [{ shownBy: 'test/unit/driver/faults.test.ts', mentions: 'reconnect' }],
-  'reconnect.jitter': [{ shownBy: 'test/unit/driver/faults.test.ts', mentions: 'jitter' }],
+  'reconnect.base': [
+    { refused: { reconnect: { base: '20s', cap: '10s' } }, message: /reconnect\.base: must not exceed reconnect\.cap/ },
+    // No jitter: delays 1, 2, 4 ms between the four refused connects.
+    { base: NOBODY, run: 'reconnect = { base = "1ms", cap = "1s", jitter = 0 }', expect: (r) => expect(gaps(r)).toEqual([1, 2, 4]) },
+  ],
+  // Doubling stops at the cap: 1, 2, 2 ms.
+  'reconnect.cap': [{ base: NOBODY, run: 'reconnect = { base = "1ms", cap = "2ms", jitter = 0 }', expect: (r) => expect(gaps(r)).toEqual([1, 2, 2]) }],
+  'reconnect.jitter': [{
+    // ±50 % drawn per delay: the gaps leave 1, 2, 4 ms (and stay within half of each).
+    base: NOBODY, run: 'reconnect = { base = "1ms", cap = "1s", jitter = 0.5 }',
+    expect: (r) => {
+      const g = gaps(r);
+      expect(g).toHaveLength(3);
+      expect(g).not.toEqual([1, 2, 4]);
+      [1, 2, 4].forEach((d, i) => { expect(g[i]).toBeGreaterThanOrEqual(d / 2); expect(g[i]).toBeLessThanOrEqual(d * 1.5); });
+    },
+  }],
   'tls.psk': [{ shownBy: 'test/unit/driver/tls.test.ts', mentions: 'psk' }],
   'tls.identity': [{ shownBy: 'test/unit/server/access-control.test.ts', mentions: 'identity' }],
   'tls.required': [{ ignored: 'ext (issue 15): the driver always asks with tls = "require" when a psk is set' }],
@@ -154,7 +183,7 @@ const CHECKS: Record<string, Check[]> = {
   'servers.address': [{ shownBy: 'test/unit/driver/basic-io.test.ts', mentions: 'address' }],
   'servers.port': [{
     // Nothing listens on 10810: the device never gets past connecting and no I/O completes.
-    run: '[[nbd.servers]]\nname = "a"\nexport = "disk0"\nport = 10810',
+    run: NOBODY,
     expect: (r, b) => {
       expect(b.devices![0]!.state).toBe('ready');
       expect(b.jobs[0]!.ios).toBe(IOS);
@@ -221,8 +250,8 @@ describe('every [nbd] key acts or is refused', () => {
       const what = 'run' in c ? 'acts in a run' : 'refused' in c ? 'is refused by the loader' : 'shownBy' in c ? `is shown by ${c.shownBy}` : 'is a known ignored key';
       it(`${key} ${what}${i > 0 ? ` (${i + 1})` : ''}`, () => {
         if ('run' in c) {
-          const pre = c.base === undefined ? '' : `${c.base}\n`;
-          c.expect(run(pre + c.run, c.job), base(c.base));
+          // `run` first: `base` may end inside an [[nbd.servers]] table.
+          c.expect(run(c.base === undefined ? c.run : `${c.run}\n${c.base}`, c.job), base(c.base));
         } else if ('refused' in c) {
           expect(refusal(SERVER)).toBe('');
           expect(refusal(c.refused)).toMatch(c.message);
