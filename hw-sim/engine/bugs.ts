@@ -267,6 +267,12 @@ export const BUGS = [
     description: 'the FLUSH barrier lets every FLUSH go at once: it is sent (and may be answered) before the replies of the writes issued before it',
     killers: [{ scenario: 'fault-mix-wide.toml', seeds: [1] }],
   },
+  {
+    name: 'cache-read-unpinned',
+    layer: 'driver',
+    description: 'a READ the cache sends to the server leaves its blocks evictable: a FUA write after their write-back drops them, and the read\'s reply, older than that write-back, is not overlaid with them',
+    killers: [{ scenario: 'cache-wb-fault-mix.toml', seeds: [125], swarm: true }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

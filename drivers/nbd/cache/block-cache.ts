@@ -46,8 +46,14 @@ export class BlockCache {
   readonly valid: Uint8Array;
   readonly dirty: Uint8Array;
   readonly writing: Uint8Array;
-  /** Reads in flight that will overlay this slot's newer sectors: not evictable meanwhile. */
-  private readonly pins: Uint16Array;
+  /**
+   * Reads in flight by block number: a cached block in their range will overlay their reply with
+   * its newer sectors, so it is not evictable meanwhile. Kept by block, not slot, so a read unpins
+   * exactly what it pinned, also a block cached only after it was sent (counted per slot, that
+   * unpin wrapped the count and a later pin saw 0: a FUA write then dropped the block under a
+   * read whose reply predated the block's write-back).
+   */
+  private readonly pins = new Map<number, number>();
   /** Filled by read-ahead and not read yet. */
   private readonly ahead: Uint8Array;
   /** FLUSH epoch of the oldest data of the slot not yet written back (-1: none). */
@@ -62,7 +68,7 @@ export class BlockCache {
   private freeTop = 0;
   /** Slots ever handed out (those beyond have no data segment yet). */
   private carved = 0;
-  private readonly evictable = (s: number): boolean => this.dirty[s] === 0 && this.writing[s] === 0 && this.pins[s] === 0;
+  private readonly evictable = (s: number): boolean => this.dirty[s] === 0 && this.writing[s] === 0 && !this.pins.has(this.blockOf[s]!);
   used = 0;
   dirtySectors = 0;
   /** A slot began to hold unwritten data (stamped by the write-back's age rule). */
@@ -77,7 +83,6 @@ export class BlockCache {
     this.valid = new Uint8Array(n);
     this.dirty = new Uint8Array(n);
     this.writing = new Uint8Array(n);
-    this.pins = new Uint16Array(n);
     this.ahead = new Uint8Array(n);
     this.epoch = new Float64Array(n).fill(NO_EPOCH);
     this.nextEpoch = new Float64Array(n).fill(NO_EPOCH);
@@ -199,12 +204,12 @@ export class BlockCache {
     }
   }
 
-  /** Pins (+1) or unpins (-1) the cached blocks of a range for a read in flight. */
+  /** Pins (+1) or unpins (-1) the blocks of a range, cached or not, for a read in flight. */
   pin(offset: number, length: number, by: 1 | -1): void {
     const end = offset + length;
     for (let b = Math.floor(offset / CACHE_BLOCK); b * CACHE_BLOCK < end; b++) {
-      const s = this.index.get(b);
-      if (s !== undefined) this.pins[s]! += by;
+      const n = (this.pins.get(b) ?? 0) + by;
+      if (n > 0) this.pins.set(b, n); else this.pins.delete(b);
     }
   }
 
@@ -345,7 +350,7 @@ export class BlockCache {
 
   private clear(s: number): void {
     if (this.epoch[s] !== NO_EPOCH) { this.countEpoch(this.epoch[s]!, -1); this.dirtyList.remove(s); }
-    this.valid[s] = 0; this.dirty[s] = 0; this.writing[s] = 0; this.pins[s] = 0; this.ahead[s] = 0;
+    this.valid[s] = 0; this.dirty[s] = 0; this.writing[s] = 0; this.ahead[s] = 0;
     this.epoch[s] = NO_EPOCH;
     this.nextEpoch[s] = NO_EPOCH;
   }

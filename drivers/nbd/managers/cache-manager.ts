@@ -123,7 +123,7 @@ export class CacheManager {
     c.counters.misses++;
     this.role[r.rq!.tag] = ROLE_MISS;
     this.seqAt[r.rq!.tag] = this.fillSeq(r.offset, r.length);
-    c.pin(r.offset, r.length, 1);
+    if (!this.engine.bugs.has('cache-read-unpinned')) c.pin(r.offset, r.length, 1);
     return CacheVerdict.PASS;
   }
 
@@ -183,7 +183,7 @@ export class CacheManager {
     const c = this.blocks;
     if (role === ROLE_HIT) { this.hitLatency.record(this.engine.now - r.tQueued); return; }
     if (role === ROLE_MISS) {
-      c.pin(r.offset, r.length, -1);
+      if (!this.engine.bugs.has('cache-read-unpinned')) c.pin(r.offset, r.length, -1);
       if (errno !== 0) return;
       const dst = this.host!.dataOf(r)!;
       if (this.wb !== null) c.overlay(r.offset, r.length, dst, 0);

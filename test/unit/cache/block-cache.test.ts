@@ -119,4 +119,19 @@ describe('block cache: data, coherence, bounds', () => {
     for (let b = 0; b < 8; b++) c.fill(b * CACHE_BLOCK, CACHE_BLOCK, pattern(CACHE_BLOCK, b), 0, false);
     expect(c.counters.evictions).toBe(0);
   });
+
+  it('a read unpins exactly what it pinned: a block cached after the read was sent stays pinned under the next read', () => {
+    const c = new BlockCache(64 * K, 'lru');
+    c.fill(0, CACHE_BLOCK, pattern(CACHE_BLOCK, 1), 0, false);
+    c.pin(0, 2 * CACHE_BLOCK, 1); // read A: block 0 cached, block 1 not yet
+    c.fill(CACHE_BLOCK, CACHE_BLOCK, pattern(CACHE_BLOCK, 2), 0, false);
+    c.pin(0, 2 * CACHE_BLOCK, 1); // read B
+    c.pin(0, 2 * CACHE_BLOCK, -1); // read A returns
+    // A FUA write through both blocks: read B's reply still needs them for the overlay.
+    c.invalidate(0, 2 * CACHE_BLOCK);
+    expect(c.used).toBe(2);
+    c.pin(0, 2 * CACHE_BLOCK, -1); // read B returns: now they go
+    c.invalidate(0, 2 * CACHE_BLOCK);
+    expect(c.used).toBe(0);
+  });
 });
