@@ -61,11 +61,7 @@ export function drawShape(s: Scenario, engine: Engine): { scenario: Scenario; sh
   });
   // Drawn after the older draws, so those keep their numbers for every seed.
   const plug = rng.chance(0.5);
-  // Open defect: with the write-back cache, an absorbed WRITE_ZEROES under a FUA write lets a read
-  // see older data (cache-wb-fault-mix --swarm seed 125 before this rule); until it is fixed,
-  // write-back scenarios draw no WRITE_ZEROES (the draw itself is kept, so the numbers stay).
-  const zeroes = !s.nbd.writeBackCache;
-  jobSpecs = jobSpecs.map((j) => drawJob(j, rng, jobs[j.name]!, zeroes));
+  jobSpecs = jobSpecs.map((j) => drawJob(j, rng, jobs[j.name]!));
   const scenario: Scenario = {
     ...s, machine: { ...s.machine, plug }, nbd: { ...s.nbd, connectionPoolSize: pool }, jobs: jobSpecs, links, servers,
   };
@@ -77,7 +73,7 @@ function pick<T>(rng: Rng, xs: readonly T[]): T {
 }
 
 /** The workload keys of one job; `file` gets them in file terms. Jobs on RAM disks keep their shape. */
-function drawJob(j: JobSpec, rng: Rng, file: Record<string, unknown>, zeroesAllowed: boolean): JobSpec {
+function drawJob(j: JobSpec, rng: Rng, file: Record<string, unknown>): JobSpec {
   if (j.device.startsWith('ram')) return j;
   const random = j.rw.startsWith('rand');
   const writes = j.rw.includes('write') || j.rw.endsWith('rw');
@@ -100,8 +96,7 @@ function drawJob(j: JobSpec, rng: Rng, file: Record<string, unknown>, zeroesAllo
   }
   if (writes) {
     const fua = pick(rng, FUA_SHARES);
-    const drawn = pick(rng, ZERO_SHARES);
-    const zeroes = zeroesAllowed ? drawn : 0;
+    const zeroes = pick(rng, ZERO_SHARES);
     out = { ...out, fuaPercent: fua, writeZeroesPercent: zeroes };
     file['fua'] = fua;
     file['write_zeroes'] = zeroes;
