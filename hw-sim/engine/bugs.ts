@@ -265,7 +265,7 @@ export const BUGS = [
     name: 'flush-barrier-off',
     layer: 'driver',
     description: 'the FLUSH barrier lets every FLUSH go at once: it is sent (and may be answered) before the replies of the writes issued before it',
-    killers: [{ scenario: 'fault-mix-wide.toml', seeds: [1] }],
+    killers: [{ scenario: 'fault-mix-wide.toml', seeds: [1] }, { scenario: 'fault-mix.toml', seeds: [2], swarm: true }],
   },
   {
     name: 'cache-read-unpinned',
