@@ -9,7 +9,7 @@ import type { NetError } from '../../kernel/net/errors.ts';
 import type { NetStack } from '../../kernel/net/stack.ts';
 import type { TcpSocket } from '../../kernel/net/tcp/socket.ts';
 import type { DatagramSocket } from './transport/udp-session.ts';
-import { UDP_SOCKET_BUFFER } from './transport/udp-transport.ts';
+import { UDP_SOCKET_BUFFER } from './transport/udp-control.ts';
 
 /** A connected socket: callbacks, never Promises. */
 export interface NbdSocket {

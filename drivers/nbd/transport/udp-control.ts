@@ -13,6 +13,9 @@ export interface RtoConfig {
   maxNs: number;
 }
 
+/** Socket receive buffer both ends are assumed to have (Linux's default rmem_max is about this). */
+export const UDP_SOCKET_BUFFER = 2 * 1024 * 1024;
+
 export const DEFAULT_RTO: RtoConfig = { initialNs: 10_000_000, minNs: 1_000_000, maxNs: 1_000_000_000 };
 
 /** Timeout of attempt `attempt` (0 = first send): the estimator's RTO doubled per earlier expiry. */

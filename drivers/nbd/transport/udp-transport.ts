@@ -9,7 +9,7 @@ import type { ExportInfo } from '../protocol-port.ts';
 import type { TransmissionHost } from '../protocol/transmission.ts';
 import type { SocketFactory } from '../socket.ts';
 import { NBD_ORION_UDP_HEADER_SIZE } from '../protocol/uapi.ts';
-import type { RtoConfig } from './udp-control.ts';
+import { UDP_SOCKET_BUFFER, type RtoConfig } from './udp-control.ts';
 import { UdpSession } from './udp-session.ts';
 import { UdpCounters } from './udp-stats.ts';
 
@@ -22,8 +22,6 @@ export interface UdpTransportOptions {
   rto?: RtoConfig;
 }
 
-/** Socket receive buffer both ends are assumed to have (Linux's default rmem_max is about this). */
-export const UDP_SOCKET_BUFFER = 2 * 1024 * 1024;
 
 export class UdpTransport {
   readonly counters = new UdpCounters();
