@@ -72,7 +72,11 @@ const MS = 1_000_000;
 /** Gaps between refused connects, rounded to 0.1 ms (a refusal takes one round trip of microseconds). */
 const gaps = (r: Run): number[] => r.refusedAt.slice(1).map((t, i) => Math.round((t - r.refusedAt[i]!) / (MS / 10)) / 10);
 const bases = new Map<string, Run>();
-const base = (nbd = ''): Run => bases.get(nbd) ?? bases.set(nbd, run(nbd)).get(nbd)!;
+/** The run a check compares with: same `base` lines and job extras, no `run` lines (memoised). */
+function base(nbd = '', job?: string): Run {
+  const key = `${nbd}\n--\n${job ?? ''}`;
+  return bases.get(key) ?? bases.set(key, run(nbd, job)).get(key)!;
+}
 
 interface Conn { sent: number; lb_picks?: number }
 const conns = (r: RunResult): Conn[] => (r.mgmt.find((m) => m.command[0] === 'nbd-connection-info')!.data as { connections: Conn[] }).connections;
@@ -91,7 +95,7 @@ function refusal(table: Record<string, unknown>): string {
 }
 
 type Check =
-  /** `base`: [nbd] lines of both runs (the check puts `run` before them). */
+  /** `base`: [nbd] lines of both runs (the check puts `run` before them); `job`: text after the job, in both runs. */
   | { run: string; base?: string; job?: string; expect: (r: Run, b: Run) => void }
   | { refused: Record<string, unknown>; message: RegExp }
   | { shownBy: string; mentions?: string }
@@ -106,7 +110,19 @@ const CHECKS: Record<string, Check[]> = {
     { shownBy: 'test/unit/driver/basic-io.test.ts' },
   ],
   connection_pool_size: [{ run: 'connection_pool_size = 3', expect: (r, b) => { expect(conns(b)).toHaveLength(1); expect(conns(r)).toHaveLength(3); } }],
-  connection_timeout: [{ shownBy: 'test/unit/driver/machine.test.ts' }],
+  connection_timeout: [{
+    // The link is cut for the first 20 ms. By default the first connect waits for TCP's SYN
+    // retransmit (initial RTO 1 s); with a 1 ms timeout it is given up and the retry after the
+    // 100 ms (±20 %) backoff connects, so the whole run ends before 200 ms.
+    run: 'connection_timeout = "1ms"',
+    job: '[[at]]\ntime = "0ns"\naction = "partition"\ntarget = "client<->a"\nduration = "20ms"',
+    expect: (r, b) => {
+      expect(b.jobs[0]!.ios).toBe(IOS);
+      expect(r.jobs[0]!.ios).toBe(IOS);
+      expect(b.virtualTimeNs).toBeGreaterThan(1000 * MS);
+      expect(r.virtualTimeNs).toBeLessThan(200 * MS);
+    },
+  }],
   connection_retry_count: [{
     // Attempts = 1 + retries: the default 3 gives 4 refused connects, 0 gives one.
     base: NOBODY, run: 'connection_retry_count = 0',
@@ -251,7 +267,7 @@ describe('every [nbd] key acts or is refused', () => {
       it(`${key} ${what}${i > 0 ? ` (${i + 1})` : ''}`, () => {
         if ('run' in c) {
           // `run` first: `base` may end inside an [[nbd.servers]] table.
-          c.expect(run(c.base === undefined ? c.run : `${c.run}\n${c.base}`, c.job), base(c.base));
+          c.expect(run(c.base === undefined ? c.run : `${c.run}\n${c.base}`, c.job), base(c.base, c.job));
         } else if ('refused' in c) {
           expect(refusal(SERVER)).toBe('');
           expect(refusal(c.refused)).toMatch(c.message);
