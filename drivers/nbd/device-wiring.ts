@@ -52,6 +52,11 @@ export class SilenceWatch {
     m.io.watching = true;
     engine.schedule(Math.max(1, Math.floor(limit / 4)), () => {
       const now = engine.now;
+      // Disarmed while it kills: a killed connection's requests requeue at once onto other
+      // connections (maybe one this round already passed as idle); those sends arm a new round.
+      // Deciding "still busy" before the kills left such requests unwatched: a run stalled.
+      const skipsRearm = engine.bugs.has('silence-watch-disarms');
+      m.io.watching = skipsRearm;
       let busy = false;
       for (const c of m.conns.slots) {
         if (!c.usable || c.outstanding === 0) continue;
@@ -60,8 +65,8 @@ export class SilenceWatch {
           m.errors.fault('dead-conn', c.index, c.server, 0, reason);
         } else busy = true;
       }
-      if (busy) this.arm();
-      else m.io.watching = false;
+      if (skipsRearm) { if (busy) this.arm(); else m.io.watching = false; return; } // injected: the old order
+      if (!m.io.watching && m.conns.slots.some((c) => c.usable && c.outstanding > 0)) this.arm();
     }, 'nbd.silence_watch');
   }
 }

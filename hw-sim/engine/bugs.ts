@@ -46,6 +46,12 @@ export const BUGS = [
     killers: [{ scenario: 'fault-hang.toml', seeds: [1] }],
   },
   {
+    name: 'silence-watch-disarms',
+    layer: 'driver',
+    description: 'the silence watchdog decides whether to re-arm before its kills requeue their requests: requests moved onto a connection it already passed as idle go unwatched, and a slow server stalls the run',
+    killers: [{ scenario: 'fault-slow-disk-silence.toml', seeds: [1] }],
+  },
+  {
     name: 'lost-requeue',
     layer: 'driver',
     description: 'a dead connection\'s in-flight requests are forgotten instead of requeued: they never complete',

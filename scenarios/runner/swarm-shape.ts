@@ -11,6 +11,8 @@
 import type { Engine } from '../../hw-sim/engine/engine.ts';
 import type { Rng } from '../../hw-sim/engine/rng.ts';
 import type { JobSpec, Scenario } from '../schema/types.ts';
+import { DISK_PRESETS, type DiskPresetName as DiskName, type ServiceTimeModel } from '../../hw-sim/disk/presets.ts';
+import { CACHE_TAGS } from '../../drivers/nbd/cache/costs.ts';
 
 export interface SwarmShape {
   readonly nbd: Record<string, unknown>;
@@ -53,9 +55,10 @@ export function drawShape(s: Scenario, engine: Engine): { scenario: Scenario; sh
     return { ...l, rateBps };
   });
   const disks: SwarmShape['disks'] = {};
+  const inFlight = jobSpecs.reduce((n, j) => n + j.iodepth, 0) + (s.nbd.writeBackCache || s.nbd.localCacheBytes > 0 ? CACHE_TAGS : 0);
   const servers = s.servers.map((sv) => {
     const presets = b.disks ?? DISKS;
-    const disk = presets[rng.int(presets.length)]!;
+    const disk = fitting(presets, presets[rng.int(presets.length)]!, inFlight, s.nbd.deadConnTimeoutNs);
     disks[sv.name] = disk;
     return { ...sv, disk };
   });
@@ -66,6 +69,28 @@ export function drawShape(s: Scenario, engine: Engine): { scenario: Scenario; sh
     ...s, machine: { ...s.machine, plug }, nbd: { ...s.nbd, connectionPoolSize: pool }, jobs: jobSpecs, links, servers,
   };
   return { scenario, shape: { nbd: { connection_pool_size: pool }, machine: { plug }, jobs, disks, rates } };
+}
+
+/**
+ * The slowest reply a connection can wait for on this disk: every request in flight queued ahead
+ * (each an op latency plus a flush, for FUA, per disk slot; all their bytes over the channel).
+ */
+export function worstReplyNs(model: ServiceTimeModel, inFlight: number): number {
+  const op = Math.max(model.latencyNs.read, model.latencyNs.write) + model.latencyNs.flush;
+  return Math.ceil(inFlight / model.queueDepth) * op + Math.ceil((inFlight * MAX_IO * 1e9) / model.bandwidth);
+}
+
+/**
+ * The drawn disk, or the slowest preset whose worst reply stays within dead_conn_timeout: the
+ * silence watchdog would take a busy slow disk for a dead connection and every reconnect piles
+ * the resent requests on the disk's queue (an HDD under a 20 ms timeout never recovered:
+ * cache-wb-link-flap --swarm seed 1). The draw is kept, so the later draws keep their numbers.
+ */
+function fitting(presets: readonly DiskName[], drawn: DiskName, inFlight: number, deadConnNs: number): DiskName {
+  const fits = (d: DiskName): boolean => worstReplyNs(DISK_PRESETS[d], inFlight) < deadConnNs;
+  if (fits(drawn)) return drawn;
+  const ok = DISKS.filter((d) => presets.includes(d) && fits(d));
+  return ok.length > 0 ? ok[ok.length - 1]! : drawn;
 }
 
 function pick<T>(rng: Rng, xs: readonly T[]): T {
