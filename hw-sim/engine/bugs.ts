@@ -277,7 +277,7 @@ export const BUGS = [
     name: 'cache-read-unpinned',
     layer: 'driver',
     description: 'a READ the cache sends to the server leaves its blocks evictable: a FUA write after their write-back drops them, and the read\'s reply, older than that write-back, is not overlaid with them',
-    killers: [{ scenario: 'cache-wb-fault-mix.toml', seeds: [125], swarm: true }],
+    killers: [{ scenario: 'cache-wb-zeroes-fua.toml' }, { scenario: 'cache-wb-fault-mix.toml', seeds: [125], swarm: true }],
   },
 ] as const satisfies readonly BugSpec[];
 
