@@ -238,6 +238,12 @@ export const BUGS = [
     killers: [{ scenario: 'udp-reorder-dup.toml' }],
   },
   {
+    name: 'udp-raced-read-unsettled',
+    layer: 'driver',
+    description: 'a UDP READ once raced by an overlapping write restarts its reassembly on every later attempt, even after the write is acknowledged: a large reply under loss needs many whole replies in a row, 1 s of backoff apart',
+    killers: [{ scenario: 'udp-fault-mix.toml', seeds: [39], swarm: true }],
+  },
+  {
     name: 'safety-skips-block',
     layer: 'checker',
     description: 'the online safety checker leaves the last block of every multi-block read unchecked (a stale block there would pass); the history tap counts the blocks it hands over and reports the shortfall',

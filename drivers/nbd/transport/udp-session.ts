@@ -5,6 +5,13 @@
  * offset, every request is retransmitted on its adaptive timeout with the next generation, and a
  * FIFO queue holds back what the window, an overlapping write in flight, or a FLUSH's earlier
  * writes forbid. The TCP connection carries only NBD_CMD_DISC.
+ *
+ * Reassembly rule: a READ's reply fragments are merged across attempts from the first attempt sent
+ * with no overlapping write unacknowledged (a server acks a write only once its disk has it, so
+ * every later execution returns the same bytes). Restarting the reassembly on every attempt for
+ * the rest of a raced READ's life would, at 1-2 % loss, need several full ~90-fragment replies in
+ * a row for a 128 KiB READ, each one RTO backoff (capped at 1 s) apart: with the FIFO queue held
+ * behind it that is seconds past the liveness bound (udp-fault-mix swarm seed 39, hdd).
  */
 import { encodeRequest } from '../protocol/encode-transmission.ts';
 import { hard, type ProtocolError } from '../protocol/errors.ts';
@@ -49,6 +56,8 @@ export interface UdpSessionOptions {
   onReceive?: () => void;
   /** The device's other sessions (a write on one races a read on another); default: this one alone. */
   peers?: () => Iterable<UdpSession>;
+  /** Injected bug udp-raced-read-unsettled: a raced READ never merges attempts again. */
+  neverSettle?: boolean;
 }
 
 interface InFlight {
@@ -65,11 +74,12 @@ interface InFlight {
   got: Uint8Array | null;
   gotCount: number;
   /**
-   * READ only: an overlapping write was in flight during its life, so two executions may differ and
-   * fragments of different attempts must not be mixed. Otherwise every attempt returns the same
-   * bytes and fragments are kept across attempts (a large reply under loss completes at last).
+   * READ only: the first attempt from which every execution returns the same bytes, so fragments of
+   * attempts from it on are merged (a large reply under loss completes at last). 0 when no
+   * overlapping write was in flight; Infinity while one is (executions may differ, attempts must
+   * not be mixed); once the writes are acknowledged, the next attempt sent settles it again.
    */
-  raced: boolean;
+  settledFrom: number;
 }
 
 /** IPv4 + UDP headers a datagram costs in the socket's send buffer. */
@@ -177,9 +187,9 @@ export class UdpSession {
       // Whole requests into the socket: one the send buffer cannot take waits for onWritable.
       if (this.sock.writable < this.bytesOf(req)) return;
       this.pending.shift();
-      const e: InFlight = { req, cookie: this.nextCookie++, attempt: 0, sentAt: 0, deadline: 0, cost, replyGen: -1, got: null, gotCount: 0, raced: false };
+      const e: InFlight = { req, cookie: this.nextCookie++, attempt: 0, sentAt: 0, deadline: 0, cost, replyGen: -1, got: null, gotCount: 0, settledFrom: 0 };
       const peers = this.opts.peers?.() ?? [this];
-      if (req.type === NBD_CMD_READ) for (const p of peers) if (p.writeOverlapping(req)) e.raced = true;
+      if (req.type === NBD_CMD_READ) for (const p of peers) if (p.writeOverlapping(req)) e.settledFrom = Infinity;
       if (isWrite(req.type)) for (const p of peers) p.markRaced(req);
       this.inflight.set(e.cookie, e);
       if (isWrite(req.type)) this.writes.push(e);
@@ -195,7 +205,13 @@ export class UdpSession {
 
   /** A write overlapping `req` is being sent (here or on another connection): reads in flight over it are raced. */
   markRaced(req: NbdRequest): void {
-    for (const r of this.inflight.values()) if (r.req.type === NBD_CMD_READ && overlaps(r.req, req)) r.raced = true;
+    for (const r of this.inflight.values()) if (r.req.type === NBD_CMD_READ && overlaps(r.req, req)) r.settledFrom = Infinity;
+  }
+
+  /** A write overlapping `req` is in flight on any of the device's sessions. */
+  private racedNow(req: NbdRequest): boolean {
+    for (const p of this.opts.peers?.() ?? [this]) if (p.writeOverlapping(req)) return true;
+    return false;
   }
 
   /** A FLUSH waits for every earlier write; a write for every overlapping write in flight. */
@@ -219,6 +235,7 @@ export class UdpSession {
 
   private transmit(e: InFlight): void {
     const r = e.req;
+    if (e.settledFrom === Infinity && !this.opts.neverSettle && !this.racedNow(r)) e.settledFrom = e.attempt; // the raced writes are acknowledged
     const h = this.hdr;
     h.flags = r.flags;
     h.type = r.type;
@@ -322,7 +339,7 @@ export class UdpSession {
       this.die(hard('shutdown', 'udp.token', `the server does not know this session (cookie ${d.cookie}): it restarted or closed the connection`));
       return;
     }
-    if (d.generation < e.replyGen && (e.raced || e.req.type !== NBD_CMD_READ)) {
+    if (d.generation < e.replyGen && (e.req.type !== NBD_CMD_READ || d.generation < e.settledFrom)) {
       c.stale++;
       return;
     }
@@ -332,8 +349,8 @@ export class UdpSession {
         c.malformed++;
         return;
       }
-      if (!e.got || (e.raced && d.generation > e.replyGen)) {
-        // A newer attempt's answer restarts the reassembly when executions may differ.
+      if (!e.got || (d.generation > e.replyGen && e.replyGen < e.settledFrom)) {
+        // A newer attempt's answer restarts the reassembly when the bytes held may differ from it.
         e.got = new Uint8Array(n);
         e.gotCount = 0;
       }

@@ -50,6 +50,7 @@ export class UdpTransport {
       ...(this.opts.rto ? { rto: this.opts.rto } : {}),
       onReceive: () => { slot.lastRxAt = engine.now; },
       peers: () => this.sessions.values(),
+      neverSettle: engine.bugs.has('udp-raced-read-unsettled'),
     });
     this.sessions.set(slot.index, s);
     return s;

@@ -125,6 +125,24 @@ describe('UdpSession', () => {
     expect([r.data![0], r.data![1023]]).toEqual([1, 2]);
   });
 
+  it('a raced READ whose write is acknowledged merges the attempts sent after the ack again', () => {
+    const h = harness();
+    const r = newRequest(NBD_CMD_READ, 0, 1024, new Uint8Array(1024));
+    h.s.submit(r);
+    h.s.submit(write(512, 512));
+    h.reply(h.sent.find((d) => d.type === NBD_CMD_WRITE)!); // acknowledged: every later execution sees it
+    h.advance(1_000_000); // attempt 1, the first sent after the ack
+    h.advance(2_000_000); // attempt 2
+    const gen = (g: number) => h.sent.find((d) => d.type === NBD_CMD_READ && d.generation === g)!;
+    h.reply(gen(1), { fragOffset: 0, fragCount: 2 }, new Uint8Array(512).fill(1));
+    h.reply(gen(0), { fragOffset: 512, fragCount: 2 }, new Uint8Array(512).fill(9)); // before the write: stale
+    expect(h.counters.stale).toBe(1);
+    h.reply(gen(2), { fragOffset: 512, fragCount: 2 }, new Uint8Array(512).fill(2)); // after it: same bytes as attempt 1
+    expect(h.done.map((q) => q.type)).toEqual([NBD_CMD_WRITE, NBD_CMD_READ]);
+    expect(h.done[1]).toBe(r);
+    expect([r.data![0], r.data![1023]]).toEqual([1, 2]);
+  });
+
   it('declares the session dead after its attempts, doubling the timeout each time', () => {
     const h = harness(3);
     h.s.submit(write(0, 512));
