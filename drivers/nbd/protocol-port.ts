@@ -36,8 +36,8 @@ export type TransmissionPort = Pick<TransmissionSession, 'submit' | 'feed' | 'de
 
 export interface HandshakeOptions {
   readonly exportName: string;
-  /** Ask for STARTTLS before anything else. */
-  readonly tls: boolean;
+  /** STARTTLS before anything else: off, prefer (go on in the clear when refused) or require. */
+  readonly tls: 'off' | 'prefer' | 'require';
   readonly structuredReplies: boolean;
   /** Orion private extensions to ask for (docs/nbd-extensions.md). */
   readonly extensions?: ExtensionRequest;

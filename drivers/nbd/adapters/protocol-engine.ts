@@ -30,7 +30,7 @@ export class SimProtocolEngine implements ProtocolEngine {
     let hs: NbdHandshake | null = null;
     hs = new NbdHandshake(
       {
-        exportName: opts.exportName, tls: opts.tls ? 'require' : 'off', structuredReplies: opts.structuredReplies,
+        exportName: opts.exportName, tls: opts.tls, structuredReplies: opts.structuredReplies,
         ...(opts.extensions ? { extensions: opts.extensions } : {}),
         ...(opts.extensions?.extendedHeaders ? { extendedHeaders: true } : {}),
       },

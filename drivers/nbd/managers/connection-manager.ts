@@ -245,7 +245,7 @@ export class ConnectionManager {
     const actor = this.actors[slot.index]!;
     const inc = slot.incarnation;
     const live = (): boolean => slot.incarnation === inc;
-    this.protocol.startHandshake(slot, s.cfg.export, this.security.useTls, {
+    this.protocol.startHandshake(slot, s.cfg.export, this.security.tlsMode, {
       send: (bytes) => { if (live()) this.network.sendControl(slot, bytes); },
       startTls: () => {
         if (!live()) return;

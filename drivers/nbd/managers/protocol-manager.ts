@@ -1,6 +1,6 @@
 import type { ConnectionSlot } from './connection-slot.ts';
 import type { ReplySink } from '../io-path.ts';
-import type { ExportInfo, HandshakeSink, ProtocolEngine, TransmissionPort } from '../protocol-port.ts';
+import type { ExportInfo, HandshakeOptions, HandshakeSink, ProtocolEngine, TransmissionPort } from '../protocol-port.ts';
 import type { TransmissionHost } from '../protocol/transmission.ts';
 import type { NbdCmd } from '../request.ts';
 import type { ExtensionRequest } from '../protocol/handshake-types.ts';
@@ -25,7 +25,7 @@ export class ProtocolManager {
     return this.engine.frameCounters;
   }
 
-  startHandshake(slot: ConnectionSlot, exportName: string, tls: boolean, sink: HandshakeSink): void {
+  startHandshake(slot: ConnectionSlot, exportName: string, tls: HandshakeOptions['tls'], sink: HandshakeSink): void {
     slot.transmission = null;
     slot.info = null;
     slot.handshake = this.engine.handshake({ exportName, tls, structuredReplies: true, ...(this.extensions ? { extensions: this.extensions } : {}) }, sink);

@@ -9,7 +9,8 @@ import { TlsChannel, type TlsSink } from './tls-channel.ts';
  * use, and the per-export permission checks applied to every request before it is sent.
  */
 export class SecurityManager {
-  readonly tlsRequired: boolean;
+  /** STARTTLS policy: off without a PSK; with one, `required = false` goes on in the clear when refused. */
+  readonly tlsMode: 'off' | 'prefer' | 'require';
   readonly identity: string;
   private readonly psk: Uint8Array | undefined;
   private readonly readOnly = new Set<string>();
@@ -18,15 +19,10 @@ export class SecurityManager {
   denied = 0;
 
   constructor(private readonly engine: Engine, private readonly host: string, cfg: NbdConfig) {
-    this.tlsRequired = cfg.tls?.required ?? false;
     this.identity = cfg.tls?.identity ?? '';
     this.psk = cfg.tls ? Buffer.from(cfg.tls.pskHex, 'hex') : undefined;
+    this.tlsMode = !cfg.tls ? 'off' : cfg.tls.required ? 'require' : 'prefer';
     for (const e of cfg.exports) if (e.access === 'ro') this.readOnly.add(e.name);
-  }
-
-  /** True when connections should ask for STARTTLS. */
-  get useTls(): boolean {
-    return this.psk !== undefined;
   }
 
   /** A client TLS channel for one connection; its random comes from a named stream (never real randomness). */

@@ -98,9 +98,7 @@ type Check =
   /** `base`: [nbd] lines of both runs (the check puts `run` before them); `job`: text after the job, in both runs. */
   | { run: string; base?: string; job?: string; expect: (r: Run, b: Run) => void }
   | { refused: Record<string, unknown>; message: RegExp }
-  | { shownBy: string; mentions?: string }
-  /** Accepted and ignored today, in another engineer's area: listed in docs/config-keys.md as such. */
-  | { ignored: string };
+  | { shownBy: string; mentions?: string };
 
 const SERVER = { servers: [{ name: 'a' }] };
 
@@ -197,7 +195,7 @@ const CHECKS: Record<string, Check[]> = {
   }],
   'tls.psk': [{ shownBy: 'test/unit/driver/tls.test.ts', mentions: 'psk' }],
   'tls.identity': [{ shownBy: 'test/unit/server/access-control.test.ts', mentions: 'identity' }],
-  'tls.required': [{ ignored: 'ext (issue 15): the driver always asks with tls = "require" when a psk is set' }],
+  'tls.required': [{ shownBy: 'test/unit/driver/tls.test.ts', mentions: 'tls.required' }],
   backend: [{ shownBy: 'test/unit/multi/backend.test.ts' }],
   resync_rate: [{ shownBy: 'test/unit/multi/mirror.test.ts' }],
   resync_region_size: [{ shownBy: 'test/unit/multi/mirror.test.ts' }],
@@ -269,7 +267,7 @@ describe('every [nbd] key acts or is refused', () => {
 
   for (const key of keys) {
     for (const [i, c] of (CHECKS[key] ?? []).entries()) {
-      const what = 'run' in c ? 'acts in a run' : 'refused' in c ? 'is refused by the loader' : 'shownBy' in c ? `is shown by ${c.shownBy}` : 'is a known ignored key';
+      const what = 'run' in c ? 'acts in a run' : 'refused' in c ? 'is refused by the loader' : `is shown by ${c.shownBy}`;
       it(`${key} ${what}${i > 0 ? ` (${i + 1})` : ''}`, () => {
         if ('run' in c) {
           // `run` first: `base` may end inside an [[nbd.servers]] table.
@@ -277,14 +275,11 @@ describe('every [nbd] key acts or is refused', () => {
         } else if ('refused' in c) {
           expect(refusal(SERVER)).toBe('');
           expect(refusal(c.refused)).toMatch(c.message);
-        } else if ('shownBy' in c) {
+        } else {
           expect(existsSync(c.shownBy)).toBe(true);
           const text = readFileSync(c.shownBy, 'utf8');
           expect(text).toContain(c.mentions ?? key.split('.').pop()!);
           expect(text).toMatch(/\bexpect\(/);
-        } else {
-          const doc = readFileSync('docs/config-keys.md', 'utf8');
-          expect(doc).toMatch(new RegExp(`\\| \`${key.replace('.', '\\.')}\` \\|[^\\n]*IGNORED`));
         }
       });
     }

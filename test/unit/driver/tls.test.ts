@@ -80,6 +80,29 @@ describe('STARTTLS in the simulator', () => {
     expect(r.dev.state).toBe('failed');
     expect(r.dev.failureReason).toMatch(/tls/i);
   });
+
+  // [nbd.tls] required: a server without TLS answers STARTTLS with an error. Required, the device
+  // refuses it; not required, it goes on in the clear and data moves.
+  for (const required of [true, false]) {
+    it(`tls.required = ${required} against a server without TLS: ${required ? 'refused, no data moves' : 'goes on in the clear'}`, () => {
+      const r = rig(45, config({ ...base, tls: { pskHex: PSK, identity: 'orion', required } }), (n) => n.addServer('srv', { size: 4 * MiB }));
+      r.engine.runUntil(20 * MS);
+      expect(r.dev.state).toBe(required ? 'failed' : 'ready');
+      if (required) {
+        expect(r.dev.failureReason).toMatch(/tls/i);
+        return;
+      }
+      const data = new Uint8Array(BS).fill(0x5a);
+      const w = r.blk.submit(REQ_OP.WRITE, 0, BS, data)!;
+      const out = new Uint8Array(BS);
+      r.engine.runUntil(30 * MS);
+      const rd = r.blk.submit(REQ_OP.READ, 0, BS, out)!;
+      r.engine.runUntil(40 * MS);
+      expect([r.blk.done.get(w), r.blk.done.get(rd)]).toEqual([0, 0]);
+      expect(out.every((b) => b === 0x5a)).toBe(true);
+      expect(r.dev.conns.slots.every((c) => c.tls === null)).toBe(true);
+    });
+  }
 });
 
 describe('TlsChannel', () => {
