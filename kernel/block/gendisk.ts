@@ -81,11 +81,14 @@ export class BlockLayer {
 
   private readonly host: BlockHost;
 
-  constructor(k: Omit<BlockHost, 'raiseBlockCompletion'>, private readonly softirq: Softirq) {
+  private nextRqId = 1;
+
+  constructor(k: Omit<BlockHost, 'raiseBlockCompletion' | 'nextRequestId'>, private readonly softirq: Softirq) {
     this.host = {
       engine: k.engine, ctx: k.ctx, stats: k.stats, log: k.log, cores: k.cores, host: k.host,
       timer: (fn, label) => k.timer(fn, label),
       raiseBlockCompletion: (rq) => this.raiseCompletion(rq),
+      nextRequestId: () => this.nextRqId++,
     };
     for (let c = 0; c < k.cores; c++) this.done.push(new Deque<Request>(64));
     softirq.open(SOFTIRQ.BLOCK, 'BLOCK', (cpu, budget) => this.blockAction(cpu, budget));

@@ -21,6 +21,8 @@ export interface BlockHost {
   timer(fn: () => void, label: string): KernelTimer;
   /** Queues a completed request for the BLOCK softirq of the current core. */
   raiseBlockCompletion(rq: Request): void;
+  /** The next request id: unique over every queue of this kernel, so a trace joins one request by id alone. */
+  nextRequestId(): number;
 }
 
 export interface QueueConfig {

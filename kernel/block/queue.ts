@@ -42,7 +42,6 @@ export class RequestQueue {
   private readonly merges: MergeIndex;
   private readonly timeouts: RqTimeouts;
   private readonly src: string;
-  private nextRqId = 1;
 
   constructor(private readonly k: BlockHost, cfg: QueueConfig) {
     this.name = cfg.name;
@@ -132,7 +131,7 @@ export class RequestQueue {
   }
 
   private initRq(rq: Request, bio: Bio): void {
-    initRequest(rq, bio, this.limits, this.nextRqId++, this.k.engine.now);
+    initRequest(rq, bio, this.limits, this.k.nextRequestId(), this.k.engine.now);
     if (this.k.engine.bugs.has('blk-fua-dropped')) rq.flags &= ~REQ_FUA; // injected: FUA lost on the way down
     const tr = this.k.engine.trace;
     if (tr.enabled) tr.emit(this.src, 'rq.queue', { rq: rq.id, op: REQ_OP_NAMES[rq.op], sector: rq.sector, sectors: rq.nrSectors, flags: rq.flags, hctx: rq.hctxIndex, cpu: rq.cpu });

@@ -97,7 +97,7 @@ function join(records: Iterable<TraceRecord>): { done: RequestTimeline[]; open: 
       case 'rq.queue':
         if (r.src.includes('/blk/')) {
           const id = num(d['rq'])!;
-          open.delete(id); // ids are per queue and never reused; a fresh record all the same
+          open.delete(id); // ids are unique over the kernel's queues and never reused; a fresh record all the same
           const o = get(id);
           o.client = host;
           o.op = String(d['op']);

@@ -75,6 +75,21 @@ describe('blk-mq tags', () => {
   });
 });
 
+describe('request ids', () => {
+  it('are unique over every queue of a kernel (a trace joins one request by id alone, several devices too)', () => {
+    const { engine, kernel } = makeKernel();
+    const a = new ManualDriver();
+    const b = new ManualDriver();
+    const vda = addDisk(kernel, a);
+    const vdb = addDisk(kernel, b, { name: 'vdb' });
+    const res = new Map<string, BioResult>();
+    // Interleaved: vda, vdb, vda, vdb: the ids count 1, 2, 3, 4 over both queues.
+    for (let i = 0; i < 4; i++) submit(i % 2 === 0 ? vda : vdb, res, `b${i}`, REQ_OP.READ, i * 100, 4096);
+    engine.run();
+    expect([a.seen.map((x) => x.id), b.seen.map((x) => x.id)]).toEqual([[1, 3], [2, 4]]);
+  });
+});
+
 describe('blk-mq BUSY', () => {
   it('requeues on BUSY and retries after the busy delay when nothing completes', () => {
     const { engine, kernel } = makeKernel();
