@@ -285,6 +285,12 @@ export const BUGS = [
     description: 'a READ the cache sends to the server leaves its blocks evictable: a FUA write after their write-back drops them, and the read\'s reply, older than that write-back, is not overlaid with them',
     killers: [{ scenario: 'cache-wb-zeroes-fua.toml' }, { scenario: 'cache-wb-fault-mix.toml', seeds: [125], swarm: true }],
   },
+  {
+    name: 'cache-flush-passes-held-write',
+    layer: 'driver',
+    description: 'with the write-back cache, a FLUSH goes on while a write issued before it is still held in the cache (waiting for a write-back of its range), so the FLUSH completes before that write is answered',
+    killers: [{ scenario: 'cache-wb-fault-mix.toml', seeds: [27, 44, 140], swarm: true }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

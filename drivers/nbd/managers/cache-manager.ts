@@ -168,7 +168,10 @@ export class CacheManager {
   private flush(r: NbdCmd): number {
     if (this.wb === null) return CacheVerdict.PASS;
     const e = this.wb.closeEpoch();
-    if (this.engine.bugs.has('cache-flush-before-write-back') || this.wb.cleanThrough(e)) return CacheVerdict.PASS;
+    // A write the cache still holds was issued before this FLUSH: the FLUSH waits until it has gone
+    // to the server (then the driver's FlushBarrier waits for its reply), as for written-back data.
+    const writesHeld = this.heldEpoch.includes(-1) && !this.engine.bugs.has('cache-flush-passes-held-write');
+    if (this.engine.bugs.has('cache-flush-before-write-back') || (this.wb.cleanThrough(e) && !writesHeld)) return CacheVerdict.PASS;
     this.flushesHeld++;
     this.hold(r, e);
     this.wb.want(e);
@@ -270,9 +273,14 @@ export class CacheManager {
       }
       this.held.splice(i, 1); this.heldEpoch.splice(i, 1);
       const before = this.held.length;
-      if (this.admitAgain(r) === CacheVerdict.PASS) this.host!.dispatch(r);
-      // Still held: it went to the end; stop so the queue's order holds.
-      if (this.held.length > before) break;
+      if (this.admitAgain(r) === CacheVerdict.PASS) { this.host!.dispatch(r); continue; }
+      // Still held: back to its place (hold() appended it) and stop, so the queue's order holds and
+      // no FLUSH behind it goes first.
+      if (this.held.length > before) {
+        const at = this.engine.bugs.has('cache-flush-passes-held-write') ? this.held.length - 1 : i;
+        this.held.splice(at, 0, this.held.pop()!); this.heldEpoch.splice(at, 0, this.heldEpoch.pop()!);
+        break;
+      }
     }
   }
 
