@@ -25,21 +25,6 @@ export interface CpuCosts {
   readonly copyNsPerByte: number;
   /** CRC32C per byte with SSE4.2 crc32 instruction: ~8 GB/s per core (Intel white paper 323405). */
   readonly crc32cNsPerByte: number;
-  /** AES-256-GCM per byte with AES-NI + PCLMULQDQ: ~2–4 GB/s per core (OpenSSL speed, 16 KiB blocks). */
-  readonly aesGcmNsPerByte: number;
-  /**
-   * NBD client driver per request (queue_rq: tag lookup, header build, socket send call; the
-   * completion's cookie lookup and blk_mq_complete_request): ~1 µs, the order of Linux nbd.c and
-   * nvme-tcp per-command work measured with perf at ~0.5–1 M IOPS per core.
-   */
-  readonly driverRequestNs: Ns;
-  /**
-   * TCP per segment handed to or taken from the NIC (tcp_transmit_skb / tcp_v4_rcv, checksum
-   * offloaded): ~0.3 µs per skb (Linux netperf TCP_RR/TCP_STREAM per-packet cost at ~3 M pps per core).
-   */
-  readonly tcpSegmentNs: Ns;
-  /** A kernel timer callback (hrtimer/timer wheel expiry and its handler's entry): ~0.1 µs. */
-  readonly timerCallbackNs: Ns;
   /*
    * Compression, calibrated from the compressors the simulator really runs (docs/nbd-extensions.md,
    * "Compression algorithms": 4 KiB blocks, 0–90 % compressible, 2 vCPU EPYC, Node 20); each
@@ -64,10 +49,6 @@ export const DEFAULT_CPU_COSTS: CpuCosts = {
   serverRequestNs: 3_000,
   copyNsPerByte: 0.1,
   crc32cNsPerByte: 0.125,
-  aesGcmNsPerByte: 0.33,
-  driverRequestNs: 1_000,
-  tcpSegmentNs: 300,
-  timerCallbackNs: 100,
   lz4CompressNsPerByte: 2.7,
   lz4DecompressNsPerByte: 1.47,
   deflateCompressNsPerByte: 17.4,

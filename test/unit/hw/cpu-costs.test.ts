@@ -8,14 +8,13 @@ describe('CPU cost table', () => {
     // CRC32C at 8 GB/s: 4096 B take 4096 / 8 = 512 ns; lz4js at ~370 MB/s (2.7 ns/B): 1 MiB = 2 831 155 ns ≈ 2.8 ms.
     expect(costNs(DEFAULT_CPU_COSTS, 'crc32cNsPerByte', 4096)).toBe(512);
     expect(costNs(DEFAULT_CPU_COSTS, 'lz4CompressNsPerByte', 1 << 20)).toBe(2_831_155);
-    expect(costNs(DEFAULT_CPU_COSTS, 'driverRequestNs')).toBe(1000);
-    expect(costNs(DEFAULT_CPU_COSTS, 'tcpSegmentNs', 1 << 20)).toBe(300);
+    expect(costNs(DEFAULT_CPU_COSTS, 'serverRequestNs', 1 << 20)).toBe(3000);
   });
 
   it('scales every entry, rounding fixed costs to whole ns', () => {
     const half = scaledCosts(0.5);
     expect(half.blkSubmitNs).toBe(750);
-    expect(half.timerCallbackNs).toBe(50);
+    expect(half.serverRequestNs).toBe(1500);
     expect(half.copyNsPerByte).toBeCloseTo(0.05);
     const off = scaledCosts(0);
     for (const v of Object.values(off)) expect(v).toBe(0);
