@@ -9,7 +9,7 @@ import { printTable } from './table.ts';
 const ROOT = join(import.meta.dirname, '../..');
 const RUNS = Number(process.env['BENCH_STARTUP_RUNS'] ?? 6);
 /** npx and tsx take seconds per start: fewer runs keep the suite under a minute on a busy machine. */
-const SLOW = ['npx', '--import'];
+const SLOW = ['npx', 'npm', '--import'];
 
 const CASES: [string, string, string[]][] = [
   ['node -e 0 (reference)', process.execPath, ['-e', '0']],
@@ -17,6 +17,7 @@ const CASES: [string, string, string[]][] = [
   ['tools/bin/orion-sim.mjs --help (bin: freshness check + bundle)', process.execPath, ['tools/bin/orion-sim.mjs', '--help']],
   ['orion-sim run --seed x (a bad flag, exit 2)', process.execPath, ['tools/bin/orion-sim.mjs', 'run', 'scenarios/smoke.toml', '--seed', 'x']],
   ['orion-sim validate scenarios/smoke.toml (loads zod)', process.execPath, ['tools/bin/orion-sim.mjs', 'validate', 'scenarios/smoke.toml']],
+  ['npm exec -c true (npx\'s own floor)', 'npm', ['exec', '-c', 'true']],
   ['npx orion-sim --help', 'npx', ['orion-sim', '--help']],
   ['node --import tsx tools/bin/orion-sim.ts --help (no build)', process.execPath, ['--import', 'tsx', 'tools/bin/orion-sim.ts', '--help']],
 ];

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The orion-sim command (package.json "bin", `npm start`): runs the bundle in dist/ that
+// The orion-sim command (node_modules/.bin/orion-sim, linked by `prepare`; `npm start`): runs the bundle in dist/ that
 // `npm run build` (and `prepare`, during `npm ci`) writes. When a source file is newer than that
 // build, it says so on stderr and rebuilds first (~0.3 s), so a stale bundle never runs silently.
 // `npx tsx tools/bin/orion-sim.ts` runs the TypeScript directly.

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -22,9 +22,11 @@ describe('the bundled CLI (dist/orion-sim.js)', () => {
     const h = node(['--help']);
     expect(h.status).toBe(0);
     for (const c of ['run', 'sweep', 'replay', 'step', 'mgmt', 'trace', 'validate', 'probe', 'serve']) expect(h.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
-    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string; bin: Record<string, string> };
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string; bin?: unknown; scripts: Record<string, string> };
     expect(node(['--version']).stdout).toBe(`${pkg.version}\n`);
-    expect(pkg.bin['orion-sim']).toBe('tools/bin/orion-sim.mjs');
+    // No "bin": npx would install the root package into its cache first; prepare links the command.
+    expect(pkg.bin).toBeUndefined();
+    expect(pkg.scripts['prepare']).toBe('npm run build && node tools/bin/link-bin.mjs');
     expect(readFileSync('dist/orion-sim.js', 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 
@@ -55,6 +57,15 @@ describe('the bundled CLI (dist/orion-sim.js)', () => {
     const b = spawnSync(process.execPath, ['tools/bin/orion-sim.mjs', '--version'], { encoding: 'utf8', env, timeout: 60_000 });
     expect([b.status, b.stderr]).toEqual([0, '']);
     expect(staleReason(process.cwd())).toBeUndefined();
+  });
+
+  it('prepare links node_modules/.bin/orion-sim to the launcher, and npx runs the command through it', () => {
+    const l = spawnSync(process.execPath, ['tools/bin/link-bin.mjs'], { encoding: 'utf8', timeout: 60_000 });
+    expect([l.status, l.stderr]).toEqual([0, '']);
+    expect(readlinkSync('node_modules/.bin/orion-sim')).toBe('../../tools/bin/orion-sim.mjs');
+    const x = spawnSync('npx', ['--offline', 'orion-sim', '--version'], { encoding: 'utf8', env, timeout: 60_000 });
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect([x.status, x.stdout]).toEqual([0, `${pkg.version}\n`]);
   });
 
   it('bad input is one line and exit 2, never a stack trace', () => {
