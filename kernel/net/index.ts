@@ -25,6 +25,6 @@ export * from './tcp/config.ts';
 export * from './tcp/state.ts';
 export * from './tcp/socket.ts';
 export * from './tcp/listener.ts';
-export type { NetRoute } from './tcp/host.ts';
+export type { NetRoute } from './tcp/tcb.ts';
 export * from './kernel-glue.ts';
 export * from './tcp/options.ts';

@@ -1,6 +1,6 @@
 import type { Packet } from '../../hw-sim/net/packet.ts';
 import type { NetDevice, NetInterface, TxOwner } from './device.ts';
-import type { NetRoute } from './tcp/host.ts';
+import type { NetRoute } from './tcp/tcb.ts';
 import type { NetStats } from './stats.ts';
 
 /**

@@ -6,7 +6,7 @@ import { NetError } from './errors.ts';
 import { Iface } from './interface.ts';
 import { NetStats } from './stats.ts';
 import { resolveTcpConfig, type TcpConfig } from './tcp/config.ts';
-import type { NetRoute, TcpHost } from './tcp/host.ts';
+import type { NetRoute, TcpHost } from './tcp/tcb.ts';
 import { tcpInput } from './tcp/input.ts';
 import { TcpListener, type ListenOptions } from './tcp/listener.ts';
 import { replyRst } from './tcp/reset.ts';

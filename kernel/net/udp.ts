@@ -1,7 +1,7 @@
 import { IPPROTO_UDP, UDP_HEADER_BYTES, IPV4_HEADER_BYTES, type Packet } from '../../hw-sim/net/packet.ts';
 import type { TxOwner } from './device.ts';
 import { NetError } from './errors.ts';
-import type { NetRoute } from './tcp/host.ts';
+import type { NetRoute } from './tcp/tcb.ts';
 import type { NetStats } from './stats.ts';
 
 /**

@@ -1,11 +1,11 @@
 import { sendAck } from './output.ts';
-import type { TcpSocket } from './socket.ts';
+import type { Tcb } from './tcb.ts';
 
 /**
  * Hands in-order bytes to the owner: onData gets views of the ring (consumed as delivered);
  * without onData, onReadable tells the owner to read(). Guarded against re-entry from callbacks.
  */
-export function deliver(s: TcpSocket): void {
+export function deliver(s: Tcb): void {
   if (s.delivering) return;
   s.delivering = true;
   try {
@@ -33,7 +33,7 @@ export function deliver(s: TcpSocket): void {
  * (as a reader waiting in recvmsg gets skb → user). Returns false when the segment must be
  * stored instead. The view is valid only during the call, as every onData view.
  */
-export function deliverDirect(s: TcpSocket, payload: Uint8Array, off: number): boolean {
+export function deliverDirect(s: Tcb, payload: Uint8Array, off: number): boolean {
   const q = s.rcvq;
   const cb = s.onData;
   if (cb === null || s.paused || s.delivering || off !== q.rcvNxt || q.readable > 0 || q.hasOutOfOrder || payload.length > q.window) return false;
@@ -51,7 +51,7 @@ export function deliverDirect(s: TcpSocket, payload: Uint8Array, off: number): b
  * After the reader freed space: advertise it once the window grew by enough to matter (two
  * segments or half the buffer), so a stalled sender resumes without silly small windows.
  */
-export function maybeWindowUpdate(s: TcpSocket): void {
+export function maybeWindowUpdate(s: Tcb): void {
   if (s.state === 'CLOSED' || s.state === 'SYN_SENT' || s.finReceived) return;
   const right = s.rcvq.readOff + s.rcvq.capacity;
   const grown = right - s.rcvAdvRight;

@@ -1,5 +1,5 @@
 import { TCP_ACK, TCP_RST, TCP_SYN, type Packet } from '../../../hw-sim/net/packet.ts';
-import type { TcpHost } from './host.ts';
+import type { TcpHost } from './tcb.ts';
 import { sendSyn } from './output.ts';
 import { TcpSocket, type TcpSocketOptions } from './socket.ts';
 import { replyRst } from './reset.ts';

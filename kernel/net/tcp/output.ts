@@ -1,27 +1,27 @@
 import { IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type Packet, type TcpHeader } from '../../../hw-sim/net/packet.ts';
-import type { TcpSocket } from './socket.ts';
+import type { Tcb } from './tcb.ts';
 import { sendsData } from './state.ts';
 import { armProbe } from './probe.ts';
 
 const EMPTY = new Uint8Array(0);
 
 /** Wire sequence number of a send-side stream offset (SYN = -1). */
-export function sndSeq(s: TcpSocket, off: number): number {
+export function sndSeq(s: Tcb, off: number): number {
   return (s.iss + 1 + off) >>> 0;
 }
 
 /** Wire sequence number of a receive-side stream offset. */
-export function rcvSeq(s: TcpSocket, off: number): number {
+export function rcvSeq(s: Tcb, off: number): number {
   return (s.irs + 1 + off) >>> 0;
 }
 
 /** What we acknowledge: every byte in order, plus the peer's FIN once it arrived. */
-export function rcvNxtAll(s: TcpSocket): number {
+export function rcvNxtAll(s: Tcb): number {
   return s.rcvq.rcvNxt + (s.finReceived ? 1 : 0);
 }
 
 /** Builds and sends one segment; every segment but the first SYN carries our ACK and window. */
-function emit(s: TcpSocket, off: number, payload: Uint8Array, flags: number, gsoSize: number): void {
+function emit(s: Tcb, off: number, payload: Uint8Array, flags: number, gsoSize: number): void {
   const syn = (flags & TCP_SYN) !== 0;
   let window: number;
   if (syn) {
@@ -58,7 +58,7 @@ function emit(s: TcpSocket, off: number, payload: Uint8Array, flags: number, gso
   }
 }
 
-function synHeader(s: TcpSocket, seq: number, ack: number, flags: number, window: number): TcpHeader {
+function synHeader(s: Tcb, seq: number, ack: number, flags: number, window: number): TcpHeader {
   const h: TcpHeader = { sport: s.localPort, dport: s.remotePort, seq, ack, flags, window, mss: s.rcvMss };
   // Offer window scaling on a SYN; answer it on a SYN-ACK only if the peer offered it.
   if (s.state === 'SYN_SENT' || s.peerOfferedWscale) h.wscale = s.rcvWscale;
@@ -66,7 +66,7 @@ function synHeader(s: TcpSocket, seq: number, ack: number, flags: number, window
 }
 
 /** SYN (active open) or SYN-ACK (passive), first transmission or retransmission. */
-export function sendSyn(s: TcpSocket): void {
+export function sendSyn(s: Tcb): void {
   const flags = s.state === 'SYN_SENT' ? TCP_SYN : TCP_SYN | TCP_ACK;
   if (s.sndMax >= 0) {
     s.retransmits++;
@@ -89,28 +89,28 @@ export function sendSyn(s: TcpSocket): void {
  * below its rcv.nxt would be dropped unread and both ends could retransmit for ever. Clamped to
  * the right edge of the peer's window, as Linux's tcp_acceptable_seq.
  */
-function acceptableSeq(s: TcpSocket): number {
+function acceptableSeq(s: Tcb): number {
   const wndEnd = s.sndUna + s.sndWnd;
   return s.sndMax <= wndEnd ? Math.max(s.sndMax, s.sndNxt) : Math.max(wndEnd, s.sndNxt);
 }
 
-export function sendAck(s: TcpSocket): void {
+export function sendAck(s: Tcb): void {
   if (s.state === 'CLOSED' || s.state === 'SYN_SENT') return;
   emit(s, acceptableSeq(s), EMPTY, TCP_ACK, 0);
 }
 
 /** A segment below the window (seq = snd.una - 1) that any live peer must answer with an ACK. */
-export function sendProbe(s: TcpSocket): void {
+export function sendProbe(s: Tcb): void {
   emit(s, s.sndUna - 1, EMPTY, TCP_ACK, 0);
 }
 
-export function sendRst(s: TcpSocket): void {
+export function sendRst(s: Tcb): void {
   s.host.stats.tcpOutRsts++;
   emit(s, acceptableSeq(s), EMPTY, TCP_RST | TCP_ACK, 0);
 }
 
 /** Sends [off, off + len) of the send queue, with FIN if it ends the stream after shutdown(). */
-function sendData(s: TcpSocket, off: number, len: number): number {
+function sendData(s: Tcb, off: number, len: number): number {
   const end = off + len;
   const dataEnd = s.sndq.end;
   let flags = TCP_ACK;
@@ -135,7 +135,7 @@ function sendData(s: TcpSocket, off: number, len: number): number {
  * One new segment beyond the congestion window, the peer's window permitting: limited transmit
  * (RFC 3042) on the first two duplicate ACKs, and the tail loss probe. Returns whether it sent.
  */
-export function sendNewSegment(s: TcpSocket): boolean {
+export function sendNewSegment(s: Tcb): boolean {
   const avail = s.sndq.end - s.sndNxt;
   if (avail <= 0 || s.sndNxt < s.sndMax) return false;
   const len = Math.min(avail, s.sndUna + s.sndWnd - s.sndNxt, s.sndMss, s.sndq.contiguous(s.sndNxt));
@@ -145,12 +145,12 @@ export function sendNewSegment(s: TcpSocket): boolean {
   return true;
 }
 
-export function limitedTransmit(s: TcpSocket): void {
+export function limitedTransmit(s: Tcb): void {
   sendNewSegment(s);
 }
 
 /** Resends the first unacknowledged segment (fast retransmit, partial ACK). */
-export function retransmitHead(s: TcpSocket): void {
+export function retransmitHead(s: Tcb): void {
   if (s.sndUna < 0) {
     sendSyn(s);
     return;
@@ -159,14 +159,14 @@ export function retransmitHead(s: TcpSocket): void {
 }
 
 /** Resends the last segment sent (the tail loss probe when there is nothing new). */
-export function retransmitTail(s: TcpSocket): void {
+export function retransmitTail(s: Tcb): void {
   const dataEnd = s.sndq.end;
   const top = s.sndMax > dataEnd ? dataEnd : s.sndMax;
   retransmitAt(s, Math.max(s.sndUna, top - s.sndMss));
 }
 
 /** Resends up to one segment from `off` (with the FIN if it reaches the end after shutdown). */
-function retransmitAt(s: TcpSocket, off: number): void {
+function retransmitAt(s: Tcb, off: number): void {
   const dataEnd = s.sndq.end;
   const len = off >= dataEnd ? 0 : Math.min(s.sndMss, s.sndq.contiguous(off), dataEnd - off);
   const next = sendData(s, off, len);
@@ -178,7 +178,7 @@ function retransmitAt(s: TcpSocket, off: number): void {
  * Sends what the windows allow: MSS segmentation (one offload packet per maxSeg), Nagle, cork,
  * sender-side silly-window avoidance, FIN after the last byte; then arms retransmit or persist.
  */
-export function tcpOutput(s: TcpSocket): void {
+export function tcpOutput(s: Tcb): void {
   if (!sendsData(s.state)) return;
   const mss = s.sndMss;
   const cc = s.cc;

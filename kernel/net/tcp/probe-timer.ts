@@ -1,6 +1,6 @@
 import { retransmitHead, retransmitTail } from './output.ts';
 import { armProbe } from './probe.ts';
-import type { TcpSocket } from './socket.ts';
+import type { Tcb } from './tcb.ts';
 import { sendsData } from './state.ts';
 
 /**
@@ -8,7 +8,7 @@ import { sendsData } from './state.ts';
  * last segment otherwise, and arm the next probe. Apart from probe.ts so output.ts, which arms
  * probes, and this, which sends through output.ts, do not import each other.
  */
-export function onProbeTimer(s: TcpSocket): void {
+export function onProbeTimer(s: Tcb): void {
   if (!sendsData(s.state) || s.sndMax <= s.sndUna || s.persist) return;
   s.lossProbes++;
   s.host.stats.tcpLossProbes++;

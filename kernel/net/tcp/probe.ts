@@ -1,4 +1,4 @@
-import type { TcpSocket } from './socket.ts';
+import type { Tcb } from './tcb.ts';
 
 /** RFC 8985 7.2 WCDelAckT: what a lone segment may wait for the peer's delayed ACK. */
 const WORST_CASE_DELACK_NS = 200_000_000;
@@ -25,7 +25,7 @@ const PTO_SLACK_NS = 2_000_000;
  * while a lone new in-order segment waits out its delayed-ACK timer, and the usual stall here
  * is the one stretch ACK of a TSO burst lost.
  */
-export function armProbe(s: TcpSocket): void {
+export function armProbe(s: Tcb): void {
   const flight = s.sndMax - s.sndUna;
   if (flight <= 0 || s.persist || s.rtt.srttNs === 0 || s.rtt.backoff > 0) {
     s.probeTimer.stop();

@@ -1,5 +1,5 @@
 import { IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../../../hw-sim/net/packet.ts';
-import type { TcpHost } from './host.ts';
+import type { TcpHost } from './tcb.ts';
 
 const EMPTY = new Uint8Array(0);
 

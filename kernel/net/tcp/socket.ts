@@ -1,9 +1,8 @@
 import { ipToString, type Packet } from '../../../hw-sim/net/packet.ts';
 import { LazyTimer } from '../clock.ts';
-import type { TxOwner } from '../device.ts';
 import { NetError, type NetErrorCode } from '../errors.ts';
 import type { TcpConfig } from './config.ts';
-import type { NetRoute, TcpHost } from './host.ts';
+import type { NetRoute, Tcb, TcpAcceptor, TcpHost } from './tcb.ts';
 import { NewReno } from './newreno.ts';
 import { RecvBuffer } from './recv-buffer.ts';
 import { RttEstimator } from './rtt.ts';
@@ -16,7 +15,6 @@ import { checkPort, positive, segLimit, type TcpInfo, type TcpSocketOptions } fr
 import { sendAck, sendRst, sendSyn, tcpOutput } from './output.ts';
 import { onKeepaliveTimer, onRtxTimer } from './timers.ts';
 import { onProbeTimer } from './probe-timer.ts';
-import type { TcpListener } from './listener.ts';
 
 export type { TcpInfo, TcpSocketOptions } from './options.ts';
 
@@ -27,7 +25,7 @@ const MAX_WSCALE = 14;
  * callback fields (set them before connect()/in onAccept). Sequence state is kept as stream
  * offsets (SYN = -1, first data byte = 0) and wrapped to 32 bits only on the wire.
  */
-export class TcpSocket implements TxOwner {
+export class TcpSocket implements Tcb {
   state: TcpState = 'CLOSED';
   localAddr = 0;
   localPort = 0;
@@ -122,7 +120,7 @@ export class TcpSocket implements TxOwner {
   /** Which request's bytes are where in the send stream (only once markRequest was called). */
   traceMarks: TraceMarks | null = null;
   released = false;
-  listener: TcpListener | null = null;
+  listener: TcpAcceptor | null = null;
 
   readonly rtxTimer: LazyTimer;
   /** Loss probe timeout (probe.ts): fires well before the RTO on a stalled tail or recovery. */

@@ -1,12 +1,12 @@
 import { retransmitHead, sendProbe, sendSyn, tcpOutput } from './output.ts';
-import type { TcpSocket } from './socket.ts';
+import type { Tcb } from './tcb.ts';
 import { isSynchronized } from './state.ts';
 
 /**
  * The retransmission timer (RFC 6298 5.4-5.7): back off, collapse the window, go back to the
  * first unacknowledged byte. In persist mode it probes a closed window instead.
  */
-export function onRtxTimer(s: TcpSocket): void {
+export function onRtxTimer(s: Tcb): void {
   if (s.state === 'CLOSED') return;
   if (s.persist) {
     onPersistTimer(s);
@@ -38,7 +38,7 @@ export function onRtxTimer(s: TcpSocket): void {
   tcpOutput(s);
 }
 
-function onPersistTimer(s: TcpSocket): void {
+function onPersistTimer(s: Tcb): void {
   if (s.sndq.end <= s.sndNxt || s.sndMax > s.sndUna) {
     s.persist = false;
     tcpOutput(s);
@@ -61,7 +61,7 @@ function onPersistTimer(s: TcpSocket): void {
 }
 
 /** Keepalive (RFC 1122 4.2.3.6): probe an idle peer; keepCount unanswered probes mean it is gone. */
-export function onKeepaliveTimer(s: TcpSocket): void {
+export function onKeepaliveTimer(s: Tcb): void {
   if (!s.keepAlive || !isSynchronized(s.state) || s.state === 'TIME_WAIT') return;
   // Input zeroes keepProbes on every segment, so an answered probe restarts the idle wait.
   const idle = s.host.clock.now() - s.lastRecvNs;
