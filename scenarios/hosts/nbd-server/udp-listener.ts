@@ -9,8 +9,7 @@ import { parseIp, IPV4_HEADER_BYTES, UDP_HEADER_BYTES } from '../../../hw-sim/ne
 import type { Rng } from '../../../hw-sim/engine/index.ts';
 import type { NetStack } from '../../../kernel/net/stack.ts';
 import type { UdpSocket } from '../../../kernel/net/udp.ts';
-import type { ServerUdp } from './protocol/config.ts';
-import type { ServerSession } from './protocol/session.ts';
+import type { ServerUdp, Session } from './protocol/types.ts';
 import { UdpServerSession, type UdpServerCounters } from './udp-session.ts';
 
 /** Send buffer of the server's UDP socket, bytes. */
@@ -45,7 +44,7 @@ export class UdpListener implements ServerUdp {
     this.sessions.clear();
   }
 
-  grant(s: ServerSession, datagram: number): UdpGrant | null {
+  grant(s: Session, datagram: number): UdpGrant | null {
     if (!this.sock) return null;
     for (const [k, u] of this.sessions) if (u.session.phase === 'closed' || u.session.udp === null) this.sessions.delete(k);
     const route = this.net.route(parseIp(s.who.address));

@@ -13,7 +13,7 @@ import {
 import type { BlockError } from './store/block-store.ts';
 import { precheck } from './protocol/commands.ts';
 import { nbdErrno } from './protocol/replies.ts';
-import type { ServerSession } from './protocol/session.ts';
+import type { Session } from './protocol/types.ts';
 
 /** Server-wide UDP counters (the listener's). */
 export interface UdpServerCounters {
@@ -52,7 +52,7 @@ export class UdpServerSession {
   private peerPort = 0;
 
   constructor(
-    readonly session: ServerSession,
+    readonly session: Session,
     datagram: number,
     private readonly send: (addr: number, port: number, bytes: Uint8Array, len: number) => void,
     private readonly counters: UdpServerCounters,

@@ -15,7 +15,7 @@ import { DEFAULT_MAX_PAYLOAD } from './config.ts';
 import { BASE_ALLOCATION_ID } from './handshake.ts';
 import { nbdErrno, replyRead, replyStatus, transmit } from './replies.ts';
 import type { RequestCompletions, ServerRequest } from './request.ts';
-import type { ServerSession } from './session.ts';
+import type { Session } from './types.ts';
 
 /** Fault-injection op of each command (CACHE and DISC have none). */
 function diskOp(type: number): DiskOp | null {
@@ -31,7 +31,7 @@ function diskOp(type: number): DiskOp | null {
 }
 
 /** The NBD error a request fails with before reaching the store, or 0. */
-export function precheck(s: ServerSession, type: number, flags: number, offset: number, length: number): number {
+export function precheck(s: Session, type: number, flags: number, offset: number, length: number): number {
   const e = s.export!;
   const size = e.store.size;
   const writes = type === NBD_CMD_WRITE || type === NBD_CMD_TRIM || type === NBD_CMD_WRITE_ZEROES;
@@ -52,7 +52,7 @@ export function precheck(s: ServerSession, type: number, flags: number, offset: 
 }
 
 /** Store completions of every request record: reply (unless the session closed meanwhile), then recycle. */
-export const COMPLETIONS: RequestCompletions = {
+export const COMPLETIONS: RequestCompletions<Session> = {
   read(r, e, data, extents) {
     const s = r.session;
     if (s.phase !== 'closed') {
@@ -79,7 +79,7 @@ export const COMPLETIONS: RequestCompletions = {
 };
 
 /** A request header arrived; a WRITE waits for its data (writeData, then finishWrite). */
-export function beginRequest(s: ServerSession, d: RequestDecoder): void {
+export function beginRequest(s: Session, d: RequestDecoder): void {
   const type = d.type;
   const flags = d.flags;
   const offset = d.offset;
@@ -136,7 +136,7 @@ export function beginRequest(s: ServerSession, d: RequestDecoder): void {
  * A piece of a WRITE's payload (a view valid during the call only): straight into the store's
  * pages when it takes pieces, else into the request's payload buffer; dropped if the request failed.
  */
-export function writeData(s: ServerSession, w: ServerRequest, d: RequestDecoder): void {
+export function writeData(s: Session, w: ServerRequest<Session>, d: RequestDecoder): void {
   if (w.error === 0) {
     if (w.payload !== null) w.payload.set(d.data, d.dataPos);
     else if (w.streamed) s.export!.store.writePiece!(w.offset + d.dataPos, d.data);
@@ -151,7 +151,7 @@ export function writeData(s: ServerSession, w: ServerRequest, d: RequestDecoder)
  * A WRITE's payload frame (docs/nbd-extensions.md): unframed and checked before anything reaches
  * the store; a checksum mismatch fails the write with NBD_ORION_EBADMSG (the client resends it).
  */
-export function writeFrame(s: ServerSession, w: ServerRequest, d: RequestDecoder): void {
+export function writeFrame(s: Session, w: ServerRequest<Session>, d: RequestDecoder): void {
   s.pendingWrite = null;
   if (w.error === 0) {
     const raw = w.payload ?? new Uint8Array(w.length);
@@ -172,7 +172,7 @@ export function writeFrame(s: ServerSession, w: ServerRequest, d: RequestDecoder
 }
 
 /** The last byte of a WRITE's payload arrived. */
-function finishWrite(s: ServerSession, w: ServerRequest): void {
+function finishWrite(s: Session, w: ServerRequest<Session>): void {
   if (w.error !== 0 || w.streamed) {
     // Streamed pieces are in place already: the store has nothing volatile and completes at once.
     if (w.error !== 0) refuse(s, w.cookieHi, w.cookieLo, w.error, w.offset);
@@ -186,18 +186,18 @@ function finishWrite(s: ServerSession, w: ServerRequest): void {
 }
 
 /** An error reply decided before the store (checks, injected faults): traced so checkers know no disk op was due. */
-function refuse(s: ServerSession, hi: number, lo: number, error: number, offset: number): void {
+function refuse(s: Session, hi: number, lo: number, error: number, offset: number): void {
   if (s.server.opts.traceRequests !== false) s.trace('refused', { cookieHi: hi, cookieLo: lo, error });
   replyStatus(s, hi, lo, error, offset);
 }
 
 /** Injected bugs only: the success reply goes out now, the store's completion sends none. */
-function ackEarly(s: ServerSession, r: ServerRequest): void {
+function ackEarly(s: Session, r: ServerRequest<Session>): void {
   replyStatus(s, r.cookieHi, r.cookieLo, 0, r.offset);
   r.earlyAcked = true;
 }
 
-function replyBlockStatus(s: ServerSession, hi: number, lo: number, reqOffset: number, extents: readonly Extent[], one: boolean): void {
+function replyBlockStatus(s: Session, hi: number, lo: number, reqOffset: number, extents: readonly Extent[], one: boolean): void {
   const n = one ? Math.min(1, extents.length) : extents.length;
   // Extended headers: 64-bit extent lengths (BLOCK_STATUS_EXT), so a plain array, not Uint32Array.
   const pairs = s.extended ? new Array<number>(2 * n) : new Uint32Array(2 * n);

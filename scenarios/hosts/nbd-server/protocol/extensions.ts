@@ -9,14 +9,14 @@ import { ProtocolError } from '../../../../drivers/nbd/protocol/errors.ts';
 import {
   NBD_OPT_NAMES, NBD_OPT_ORION_CHECKSUM, NBD_OPT_ORION_COMPRESSION, NBD_REP_ERR_INVALID, NBD_REP_ERR_UNSUP,
 } from '../../../../drivers/nbd/protocol/uapi.ts';
-import type { ServerSession } from './session.ts';
+import type { Session } from './types.ts';
 
 /** True when `option` is a private option this module answers. */
 export function isPrivateOption(option: number): boolean {
   return option === NBD_OPT_ORION_COMPRESSION || option === NBD_OPT_ORION_CHECKSUM;
 }
 
-export function handlePrivateOption(s: ServerSession, option: number, data: Uint8Array): void {
+export function handlePrivateOption(s: Session, option: number, data: Uint8Array): void {
   const ext = s.server.config.extensions;
   const implemented = option === NBD_OPT_ORION_COMPRESSION ? ext?.compression : ext?.checksum;
   const refuse = (type: number, message: string) => {

@@ -14,16 +14,16 @@ import {
   NBD_REP_ERR_TLS_REQD, NBD_REP_ERR_UNKNOWN, NBD_REP_ERR_UNSUP,
 } from '../../../../drivers/nbd/protocol/uapi.ts';
 import { utf8String } from '../../../../drivers/nbd/protocol/wire.ts';
-import { allowed, DEFAULT_MAX_PAYLOAD, findExport, readOnlyFor, type ServerExport } from './config.ts';
+import { allowed, DEFAULT_MAX_PAYLOAD, findExport, readOnlyFor } from './config.ts';
 import { handlePrivateOption, isPrivateOption } from './extensions.ts';
 import { handleUdpOption } from './udp-option.ts';
-import type { ServerSession } from './session.ts';
+import type { ServerExport, Session } from './types.ts';
 
 /** The context id this server gives base:allocation. */
 export const BASE_ALLOCATION_ID = 1;
 
 /** Transmission flags of an export for this session (DF only with structured replies). */
-export function transmissionFlagsFor(s: ServerSession, e: ServerExport): number {
+export function transmissionFlagsFor(s: Session, e: ServerExport): number {
   let f = NBD_FLAG_HAS_FLAGS | NBD_FLAG_SEND_FLUSH | NBD_FLAG_SEND_FUA | NBD_FLAG_SEND_CACHE;
   if (readOnlyTo(s, e)) f |= NBD_FLAG_READ_ONLY;
   else f |= NBD_FLAG_SEND_TRIM | NBD_FLAG_SEND_WRITE_ZEROES | NBD_FLAG_SEND_FAST_ZERO;
@@ -34,26 +34,26 @@ export function transmissionFlagsFor(s: ServerSession, e: ServerExport): number 
 }
 
 /** The export's access list admits this client (bug 'access-control-skipped': every client). */
-function permits(s: ServerSession, e: ServerExport): boolean {
+function permits(s: Session, e: ServerExport): boolean {
   return allowed(e, s.who) || s.server.opts.bugs?.has('access-control-skipped') === true;
 }
 
 /** Read-only for this client (bug 'access-control-skipped': read-only grants ignored). */
-function readOnlyTo(s: ServerSession, e: ServerExport): boolean {
+function readOnlyTo(s: Session, e: ServerExport): boolean {
   return s.server.opts.bugs?.has('access-control-skipped') ? e.readOnly === true : readOnlyFor(e, s.who);
 }
 
-function tlsRequiredFirst(s: ServerSession): boolean {
+function tlsRequiredFirst(s: Session): boolean {
   return s.server.config.tls === 'require' && !s.tlsActive;
 }
 
-function replyError(s: ServerSession, option: number, type: number, message: string): void {
+function replyError(s: Session, option: number, type: number, message: string): void {
   s.trace('option.error', { option: NBD_OPT_NAMES[option] ?? option, type, message });
   s.sendNow(encodeRepError(option, type, message));
 }
 
 /** Handles one option request (the decoder hands over its data as a view). */
-export function handleOption(s: ServerSession, option: number, data: Uint8Array): void {
+export function handleOption(s: Session, option: number, data: Uint8Array): void {
   s.trace('option', { option: NBD_OPT_NAMES[option] ?? option, length: data.length });
   if (option === NBD_OPT_EXPORT_NAME) {
     s.udp = null; // EXPORT_NAME forgets the private extensions (docs/nbd-extensions.md)
@@ -92,7 +92,7 @@ export function handleOption(s: ServerSession, option: number, data: Uint8Array)
   }
 }
 
-function startTls(s: ServerSession, data: Uint8Array): void {
+function startTls(s: Session, data: Uint8Array): void {
   const opt = NBD_OPT_STARTTLS;
   const mode = s.server.config.tls ?? 'off';
   if (mode === 'off' || !s.io.startTls) return replyError(s, opt, NBD_REP_ERR_UNSUP, 'TLS is not configured');
@@ -103,7 +103,7 @@ function startTls(s: ServerSession, data: Uint8Array): void {
   s.io.startTls();
 }
 
-function list(s: ServerSession, data: Uint8Array): void {
+function list(s: Session, data: Uint8Array): void {
   if (data.length !== 0) return replyError(s, NBD_OPT_LIST, NBD_REP_ERR_INVALID, 'NBD_OPT_LIST takes no data');
   for (const e of s.server.config.exports) {
     if (permits(s, e)) s.sendNow(encodeRepServer(NBD_OPT_LIST, e.name, e.description ?? ''));
@@ -111,7 +111,7 @@ function list(s: ServerSession, data: Uint8Array): void {
   s.sendNow(encodeRepAck(NBD_OPT_LIST));
 }
 
-function infoOrGo(s: ServerSession, option: number, data: Uint8Array): void {
+function infoOrGo(s: Session, option: number, data: Uint8Array): void {
   const req = parseInfoOptionData(data);
   if (isError(req)) return replyError(s, option, NBD_REP_ERR_INVALID, req.message);
   const e = findExport(s.server.config, req.name);
@@ -128,7 +128,7 @@ function infoOrGo(s: ServerSession, option: number, data: Uint8Array): void {
   if (option === NBD_OPT_GO) enterTransmission(s, e, flags);
 }
 
-function exportName(s: ServerSession, name: string): void {
+function exportName(s: Session, name: string): void {
   // No error reply exists for EXPORT_NAME: refusing means closing.
   if (tlsRequiredFirst(s)) return s.close('NBD_OPT_EXPORT_NAME before STARTTLS in TLS-required mode');
   const e = findExport(s.server.config, name);
@@ -144,7 +144,7 @@ function exportName(s: ServerSession, name: string): void {
   enterTransmission(s, e, flags);
 }
 
-function enterTransmission(s: ServerSession, e: ServerExport, flags: number): void {
+function enterTransmission(s: Session, e: ServerExport, flags: number): void {
   s.export = e;
   s.readOnly = readOnlyTo(s, e);
   s.transmissionFlags = flags;
@@ -162,7 +162,7 @@ function enterTransmission(s: ServerSession, e: ServerExport, flags: number): vo
   s.trace('transmission', { export: e.name, size: e.store.size, flags, structured: s.structured });
 }
 
-function metaContext(s: ServerSession, option: number, data: Uint8Array): void {
+function metaContext(s: Session, option: number, data: Uint8Array): void {
   const req = parseMetaContextOptionData(data);
   if (isError(req)) return replyError(s, option, NBD_REP_ERR_INVALID, req.message);
   if (option === NBD_OPT_SET_META_CONTEXT && !s.structured) {

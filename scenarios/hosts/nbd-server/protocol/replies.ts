@@ -6,7 +6,7 @@ import {
   encodeChunkHeader, encodeChunkNone, encodeReplyError, encodeReplyHeader, encodeSimpleReply,
 } from '../../../../drivers/nbd/protocol/encode-transmission.ts';
 import {
-  NBD_EINVAL, NBD_EIO, NBD_ENOSPC, NBD_EOVERFLOW, NBD_EPERM, NBD_ERROR_NAMES, NBD_EXTENDED_REPLY_SIZE, NBD_REPLY_FLAG_DONE,
+  NBD_EINVAL, NBD_EIO, NBD_ENOSPC, NBD_EOVERFLOW, NBD_EPERM, NBD_ERROR_NAMES, NBD_REPLY_FLAG_DONE,
   NBD_REPLY_TYPE_NONE, NBD_REPLY_TYPE_OFFSET_DATA, NBD_REPLY_TYPE_OFFSET_HOLE, NBD_SIMPLE_REPLY_SIZE,
   NBD_STRUCTURED_REPLY_HEADER_SIZE,
 } from '../../../../drivers/nbd/protocol/uapi.ts';
@@ -15,7 +15,8 @@ import { frame } from '../../../../drivers/nbd/protocol/payload-frame.ts';
 import { sendCostNs } from '../../../../drivers/nbd/protocol/frame-cost.ts';
 import type { BlockError, Extent } from '../../../../hw-sim/disk/disk-io.ts';
 import { reversedChunks, staleCopy } from './misbehave.ts';
-import type { ServerSession } from './session.ts';
+import { CHUNK_SLOT } from './reply-scratch.ts';
+import type { Session } from './types.ts';
 
 /** A chunk type no version of the spec defines, with the error bit clear (a hard error for clients). */
 const UNDEFINED_CHUNK_TYPE = 0x7ff0;
@@ -33,48 +34,8 @@ export function nbdErrno(e: BlockError): number {
   }
 }
 
-/**
- * A session's reply scratch: header bytes and the list of pieces, rewritten by every reply. The
- * pieces are handed to `io.send` at once (a delayed reply copies them first), so one set serves
- * all replies; views for the one-chunk shapes are made once (again when extended headers start).
- */
-export class ReplyScratch {
-  headers = new Uint8Array(64);
-  readonly pieces: Uint8Array[] = [];
-  /** Chunk header size: 20 (structured) or 32 (extended). */
-  private h = NBD_STRUCTURED_REPLY_HEADER_SIZE;
-  simple = this.headers.subarray(0, NBD_SIMPLE_REPLY_SIZE);
-  none = this.headers.subarray(0, this.h);
-  dataHeader = this.headers.subarray(0, this.h + 8);
-
-  /** NBD_OPT_EXTENDED_HEADERS was acknowledged: chunk headers are 32 bytes from now on. */
-  setExtended(ext: boolean): void {
-    this.h = ext ? NBD_EXTENDED_REPLY_SIZE : NBD_STRUCTURED_REPLY_HEADER_SIZE;
-    this.views();
-  }
-
-  /** Room for `n` chunk headers of CHUNK_SLOT bytes. */
-  reserve(n: number): Uint8Array {
-    if (this.headers.length < CHUNK_SLOT * n) {
-      this.headers = new Uint8Array(CHUNK_SLOT * n);
-      this.views();
-    }
-    this.pieces.length = 0;
-    return this.headers;
-  }
-
-  private views(): void {
-    this.simple = this.headers.subarray(0, NBD_SIMPLE_REPLY_SIZE);
-    this.none = this.headers.subarray(0, this.h);
-    this.dataHeader = this.headers.subarray(0, this.h + 8);
-  }
-}
-
-/** Room per chunk header in the scratch: an extended OFFSET_HOLE (32 + 8 + 4) fits. */
-const CHUNK_SLOT = 48;
-
 /** A reply with no data: simple, or a structured / extended NONE or ERROR chunk. */
-export function replyStatus(s: ServerSession, hi: number, lo: number, error: number, reqOffset: number): void {
+export function replyStatus(s: Session, hi: number, lo: number, error: number, reqOffset: number): void {
   const x = s.replies;
   if (!s.structured) {
     encodeSimpleReply(x.reserve(1), 0, error, hi, lo);
@@ -91,7 +52,7 @@ export function replyStatus(s: ServerSession, hi: number, lo: number, error: num
  * A successful READ. Simple: header + data. Structured or extended: one chunk per extent
  * (OFFSET_DATA for data, OFFSET_HOLE for holes) unless DF, the last one flagged DONE.
  */
-export function replyRead(s: ServerSession, hi: number, lo: number, offset: number, data: Uint8Array,
+export function replyRead(s: Session, hi: number, lo: number, offset: number, data: Uint8Array,
   extents: readonly Extent[] | null, df: boolean): void {
   const x = s.replies;
   // Payload frames (docs/nbd-extensions.md): every run of read data is framed on its own.
@@ -152,7 +113,7 @@ export function replyRead(s: ServerSession, hi: number, lo: number, offset: numb
  * A reply whose read data was framed: it leaves once the CPU has compressed and checksummed
  * `raw` bytes. The pieces are scratch and pooled read data, so a held reply takes copies.
  */
-function transmitFramed(s: ServerSession, pieces: Uint8Array[], raw: number): void {
+function transmitFramed(s: Session, pieces: Uint8Array[], raw: number): void {
   const cpu = s.server.opts.frameCpu;
   const ns = cpu ? sendCostNs(cpu.costs, s.compression, s.checksum, raw) : 0;
   if (ns === 0) return transmit(s, pieces);
@@ -164,7 +125,7 @@ function transmitFramed(s: ServerSession, pieces: Uint8Array[], raw: number): vo
  * Sends a reply's pieces, after the delay knob, unless hung; applies an armed misbehaviour. The
  * pieces may be reused scratch and pooled read data: a delayed reply takes copies.
  */
-export function transmit(s: ServerSession, pieces: Uint8Array[]): void {
+export function transmit(s: Session, pieces: Uint8Array[]): void {
   const f = s.server.faults;
   if (f.delayNs > 0) {
     // Injected bug reply-buffer-reused: the delayed reply keeps views of the reused scratch and read buffers.
@@ -173,7 +134,7 @@ export function transmit(s: ServerSession, pieces: Uint8Array[]): void {
   } else deliver(s, pieces);
 }
 
-function deliver(s: ServerSession, pieces: Uint8Array[]): void {
+function deliver(s: Session, pieces: Uint8Array[]): void {
   if (s.phase === 'closed') return;
   const f = s.server.faults;
   if (f.hang) {

@@ -1,11 +1,13 @@
 import type { BlockError, DoneCallback, Extent, ReadCallback, StatusCallback } from '../../../../hw-sim/disk/disk-io.ts';
-import type { ServerSession } from './session.ts';
 
-/** What a request's store completion leads to; commands.ts provides it (no import cycle). */
-export interface RequestCompletions {
-  read(r: ServerRequest, err: BlockError | null, data: Uint8Array | null, extents: readonly Extent[] | null): void;
-  status(r: ServerRequest, err: BlockError | null, extents: readonly Extent[] | null): void;
-  done(r: ServerRequest, err: BlockError | null): void;
+/**
+ * What a request's store completion leads to; commands.ts provides it (no import cycle). `S` is
+ * the session the records belong to (types.ts Session), a parameter so this file imports none.
+ */
+export interface RequestCompletions<S> {
+  read(r: ServerRequest<S>, err: BlockError | null, data: Uint8Array | null, extents: readonly Extent[] | null): void;
+  status(r: ServerRequest<S>, err: BlockError | null, extents: readonly Extent[] | null): void;
+  done(r: ServerRequest<S>, err: BlockError | null): void;
 }
 
 /**
@@ -13,7 +15,7 @@ export interface RequestCompletions {
  * per session and their store callbacks are made once per record, so a request costs no
  * closure (and no tsx `__name` wrapper) on the hot path.
  */
-export class ServerRequest {
+export class ServerRequest<S> {
   type = 0;
   flags = 0;
   cookieHi = 0;
@@ -35,7 +37,7 @@ export class ServerRequest {
   readonly onStatus: StatusCallback;
   readonly onDone: DoneCallback;
 
-  constructor(readonly session: ServerSession, on: RequestCompletions) {
+  constructor(readonly session: S, on: RequestCompletions<S>) {
     this.onRead = (err, data, extents) => on.read(this, err, data, extents);
     this.onStatus = (err, extents) => on.status(this, err, extents);
     this.onDone = (err) => on.done(this, err);
@@ -43,16 +45,16 @@ export class ServerRequest {
 }
 
 /** A session's free request records. */
-export class RequestPool {
-  private readonly free: ServerRequest[] = [];
+export class RequestPool<S> {
+  private readonly free: ServerRequest<S>[] = [];
 
-  constructor(private readonly session: ServerSession, private readonly on: RequestCompletions) {}
+  constructor(private readonly session: S, private readonly on: RequestCompletions<S>) {}
 
-  take(): ServerRequest {
+  take(): ServerRequest<S> {
     return this.free.pop() ?? new ServerRequest(this.session, this.on);
   }
 
-  give(r: ServerRequest): void {
+  give(r: ServerRequest<S>): void {
     r.payload = null;
     r.earlyAcked = false;
     this.free.push(r);

@@ -1,29 +1,15 @@
 import { NO_BUGS, type Bugs } from '../../../../hw-sim/engine/bugs.ts';
-import type { Rng } from '../../../../hw-sim/engine/rng.ts';
-import { validateServerConfig, type ClientIdentity, type ServerConfig } from './config.ts';
+import { validateServerConfig } from './config.ts';
 import { ServerFaults } from './faults.ts';
-import type { FrameCpu } from '../../../../drivers/nbd/protocol/frame-cost.ts';
-import { ServerSession, type ServerIo } from './session.ts';
+import { ServerSession } from './session.ts';
+import type { ClientIdentity, NbdServerOptions, ServerConfig, ServerIo, SessionServer } from './types.ts';
 import { WireCounts } from './wire-counts.ts';
-
-export interface NbdServerOptions {
-  /** Trace source and RNG prefix, e.g. `server-a/nbd-server`. */
-  name: string;
-  /** Named RNG streams (engine.rng.get in the simulator, any seeded source in tools). */
-  rngOf: (name: string) => Rng;
-  /** A trace record per request (default true; off for benchmarks). */
-  traceRequests?: boolean;
-  /** Injected server bugs (the engine's, in the simulator); none by default. */
-  bugs?: Bugs;
-  /** Charge payload compression and checksums to the host's CPU (absent: free, as in tools). */
-  frameCpu?: FrameCpu;
-}
 
 /**
  * One NBD server: its exports, its fault knobs and its live sessions. A host accepts a
  * connection, gives it a ServerIo and calls `accept`; the session does the rest.
  */
-export class NbdServer {
+export class NbdServer implements SessionServer {
   readonly faults: ServerFaults;
   readonly sessions = new Set<ServerSession>();
   readonly bugs: Bugs;

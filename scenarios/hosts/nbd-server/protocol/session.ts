@@ -2,44 +2,19 @@ import { ProtocolError } from '../../../../drivers/nbd/protocol/errors.ts';
 import { REQUEST_EVENT, RequestDecoder } from '../../../../drivers/nbd/protocol/decode-requests.ts';
 import { encodeGreeting } from '../../../../drivers/nbd/protocol/encode-handshake.ts';
 import { NBD_FLAG_C_FIXED_NEWSTYLE, NBD_FLAG_C_NO_ZEROES, NBD_FLAG_FIXED_NEWSTYLE, NBD_FLAG_NO_ZEROES } from '../../../../drivers/nbd/protocol/uapi.ts';
-import type { ClientIdentity, ServerExport } from './config.ts';
 import type { UdpGrant } from '../../../../drivers/nbd/protocol/udp-datagram.ts';
 import { handleOption } from './handshake.ts';
 import { beginRequest, COMPLETIONS, writeData, writeFrame } from './commands.ts';
-import { ReplyScratch } from './replies.ts';
+import { ReplyScratch } from './reply-scratch.ts';
 import { RequestPool, type ServerRequest } from './request.ts';
-import type { NbdServer } from './server.ts';
-
-/** What a session needs from its connection. In the simulator: a kernel socket; in tools: node:net. */
-export interface ServerIo {
-  /**
-   * Queues bytes to the client. Valid during the call only: reply headers come from the
-   * session's reused scratch and read data may be the store's pooled buffer, so copy what is not
-   * sent at once (a kernel socket's send() copies what it accepts). `more`: the next piece of
-   * the same reply follows at once (MSG_MORE), so header and payload may leave together.
-   */
-  send(bytes: Uint8Array, more?: boolean): void;
-  /** Closes the connection (orderly). */
-  close(): void;
-  /** Upgrades the connection to TLS; the host calls `session.tlsReady(identity)` when done. */
-  startTls?(): void;
-  /** Runs `fn` after `delayNs` (virtual time in the simulator). */
-  schedule(delayNs: number, fn: () => void): void;
-  trace?(kind: string, data?: Record<string, unknown>): void;
-  /** Trace context: the client's block request id behind a cookie, if the host knows it. */
-  requestId?(cookieHi: number, cookieLo: number): number | undefined;
-  /** Trace context: the bytes sent next are the reply to this cookie. */
-  replyStarts?(cookieHi: number, cookieLo: number): void;
-}
-
-export type SessionPhase = 'handshake' | 'tls-wait' | 'transmission' | 'closed';
+import type { ClientIdentity, ServerExport, ServerIo, Session, SessionPhase, SessionServer } from './types.ts';
 
 /**
  * The server side of one NBD connection, sans-I/O: bytes in through `receive`, bytes out through
  * `io.send`. Fixed newstyle handshake, then transmission serving from the export's BlockStore.
  * Parsing is E4's RequestDecoder; this module only decides what to answer.
  */
-export class ServerSession {
+export class ServerSession implements Session {
   phase: SessionPhase = 'handshake';
   readonly decoder = new RequestDecoder();
   noZeroes = false;
@@ -60,13 +35,13 @@ export class ServerSession {
   transmissionFlags = 0;
   inFlight = 0;
   /** The WRITE whose payload is arriving. */
-  pendingWrite: ServerRequest | null = null;
-  readonly requests: RequestPool = new RequestPool(this, COMPLETIONS);
+  pendingWrite: ServerRequest<Session> | null = null;
+  readonly requests: RequestPool<Session> = new RequestPool<Session>(this, COMPLETIONS);
   /** Reply headers and piece list, reused by every reply. */
   readonly replies = new ReplyScratch();
   private discRequested = false;
 
-  constructor(readonly server: NbdServer, readonly io: ServerIo, readonly who: ClientIdentity, readonly id: number) {}
+  constructor(readonly server: SessionServer, readonly io: ServerIo, readonly who: ClientIdentity, readonly id: number) {}
 
   start(): void {
     this.trace('session.open', { client: this.who.address });

@@ -6,9 +6,9 @@
 import { encodeOptionReply, encodeRepAck, encodeRepError } from '../../../../drivers/nbd/protocol/encode-handshake.ts';
 import { encodeUdpGrant, parseUdpOptionData, UdpDatagramError } from '../../../../drivers/nbd/protocol/udp-datagram.ts';
 import { NBD_OPT_ORION_UDP_TRANSPORT, NBD_REP_ERR_INVALID, NBD_REP_ERR_UNSUP, NBD_REP_ORION_UDP } from '../../../../drivers/nbd/protocol/uapi.ts';
-import type { ServerSession } from './session.ts';
+import type { Session } from './types.ts';
 
-export function handleUdpOption(s: ServerSession, data: Uint8Array): void {
+export function handleUdpOption(s: Session, data: Uint8Array): void {
   const opt = NBD_OPT_ORION_UDP_TRANSPORT;
   const refuse = (type: number, message: string) => {
     s.trace('option.error', { option: 'NBD_OPT_ORION_UDP_TRANSPORT', type, message });
