@@ -1,6 +1,7 @@
 import type { Extent } from './disk-io.ts';
 import { fillPrefill, type PrefillKind } from './prefill.ts';
-import { PageRun, SparsePages } from './sparse-pages.ts';
+import { PageTable } from './page-table.ts';
+import { PageRun, RunCopy, SparsePages } from './sparse-pages.ts';
 
 /**
  * The virtual disk's contents: sparse durable media under a volatile page cache. Writes land in
@@ -14,7 +15,10 @@ import { PageRun, SparsePages } from './sparse-pages.ts';
 export class CachedMedia {
   private readonly media: SparsePages;
   /** Dirty pages over the media: a page copy, or null for a deallocated page. */
-  private readonly cache = new Map<number, Uint8Array | null>();
+  private readonly cache = new PageTable<Uint8Array | null>();
+  /** The indexes in the cache, in the order they became dirty (flush and drop walk these, not the table). */
+  private readonly dirty: number[] = [];
+  private readonly copy = new RunCopy();
   /** Extent records handed out by extents(), rewritten by the next call. */
   private readonly extentPool: Extent[] = [];
   private readonly extentList: Extent[] = [];
@@ -97,9 +101,10 @@ export class CachedMedia {
     }
     if (!this.writeCache) return;
     const c = this.run;
-    for (c.start(offset, data.length); c.next();) {
-      this.dirtyPage(c.idx, c.n === this.pageSize).set(data.subarray(c.done, c.done + c.n), c.inPage);
-    }
+    const copy = this.copy;
+    copy.start(data);
+    for (c.start(offset, data.length); c.next();) copy.add(this.dirtyPage(c.idx, c.n === this.pageSize), c.inPage, c.n);
+    copy.end();
   }
 
   /** Zeroes a range; whole pages are deallocated when `dealloc`. */
@@ -112,35 +117,37 @@ export class CachedMedia {
     if (!this.writeCache) return;
     const c = this.run;
     for (c.start(offset, length); c.next();) {
-      if (c.n === this.pageSize && dealloc) this.cache.set(c.idx, null);
+      if (c.n === this.pageSize && dealloc) this.setDirty(c.idx, null);
       else this.dirtyPage(c.idx, false).fill(0, c.inPage, c.inPage + c.n);
     }
   }
 
   /** Makes every cached page durable. */
   flush(): void {
-    for (const [idx, page] of this.cache) {
+    for (const idx of this.dirty) {
+      const page = this.cache.get(idx)!;
       this.media.setPage(idx, page);
       if (this.pattern) {
         if (page) this.holes.delete(idx);
         else this.holes.add(idx);
       }
+      this.cache.delete(idx);
     }
-    this.cache.clear();
+    this.dirty.length = 0;
   }
 
   /** Power loss: the cache vanishes; returns how many dirty pages were lost. */
   drop(): number {
     const lost = this.cache.size;
-    this.cache.clear();
+    for (const idx of this.dirty) this.cache.delete(idx);
+    this.dirty.length = 0;
     return lost;
   }
 
   private pageView(idx: number): Uint8Array | undefined {
     if (this.cache.size === 0) return this.mediaPage(idx);
     const c = this.cache.get(idx);
-    if (c !== undefined) return c ?? undefined;
-    return this.cache.has(idx) ? undefined : this.mediaPage(idx);
+    return c !== undefined ? c ?? undefined : this.mediaPage(idx);
   }
 
   /** Whether a page holds data (cache over media), without generating a pattern page. */
@@ -148,7 +155,6 @@ export class CachedMedia {
     if (this.cache.size > 0) {
       const c = this.cache.get(idx);
       if (c !== undefined) return c !== null;
-      if (this.cache.has(idx)) return false;
     }
     return this.media.getPage(idx) !== undefined || (this.pattern && !this.holes.has(idx));
   }
@@ -189,11 +195,20 @@ export class CachedMedia {
     const c = this.cache.get(idx);
     if (c) return c;
     const page = this.media.alloc.page();
-    if (!whole && !this.cache.has(idx)) {
-      const durable = this.mediaPage(idx);
-      if (durable) page.set(durable);
+    if (c === undefined) {
+      if (!whole) {
+        const durable = this.mediaPage(idx);
+        if (durable) page.set(durable);
+      }
+      this.dirty.push(idx);
     }
     this.cache.set(idx, page);
     return page;
+  }
+
+  /** Sets a cache entry, noting a newly dirty index. */
+  private setDirty(idx: number, page: Uint8Array | null): void {
+    if (this.cache.get(idx) === undefined) this.dirty.push(idx);
+    this.cache.set(idx, page);
   }
 }

@@ -1,4 +1,5 @@
 import type { Extent } from './disk-io.ts';
+import { PageTable } from './page-table.ts';
 
 /** Slabs start at this size and double up to SLAB_MAX: a small disk stays small, a big one makes few. */
 const SLAB_MIN = 256 << 10;
@@ -35,14 +36,17 @@ export class PageAllocator {
  * The building block of the disk's durable media, its write cache overlay and the memory store.
  */
 export class SparsePages {
-  private readonly pages = new Map<number, Uint8Array>();
+  private readonly pages = new PageTable<Uint8Array>();
   readonly alloc: PageAllocator;
+  private readonly run: PageRun;
+  private readonly copy = new RunCopy();
 
   constructor(readonly pageSize: number) {
     if (!Number.isInteger(pageSize) || pageSize <= 0 || (pageSize & (pageSize - 1)) !== 0) {
       throw new RangeError(`page size must be a power of two, got ${pageSize}`);
     }
     this.alloc = new PageAllocator(pageSize);
+    this.run = new PageRun(pageSize);
   }
 
   /** Pages currently allocated. */
@@ -60,10 +64,6 @@ export class SparsePages {
     else this.pages.delete(index);
   }
 
-  pageIndexes(): IterableIterator<number> {
-    return this.pages.keys();
-  }
-
   clear(): void {
     this.pages.clear();
   }
@@ -79,14 +79,18 @@ export class SparsePages {
 
   /** Writes `data` at `offset`, allocating pages as needed. */
   write(offset: number, data: Uint8Array): void {
-    forEachPageRun(offset, data.length, this.pageSize, (idx, inPage, n, done) => {
-      let page = this.pages.get(idx);
+    const c = this.run;
+    const copy = this.copy;
+    copy.start(data);
+    for (c.start(offset, data.length); c.next();) {
+      let page = this.pages.get(c.idx);
       if (!page) {
         page = this.alloc.page();
-        this.pages.set(idx, page);
+        this.pages.set(c.idx, page);
       }
-      page.set(data.subarray(done, done + n), inPage);
-    });
+      copy.add(page, c.inPage, c.n);
+    }
+    copy.end();
   }
 
   /** Zeroes a range: whole pages are deallocated when `dealloc`, partial pages are zero-filled. */
@@ -142,6 +146,56 @@ export class PageRun {
     return true;
   }
 }
+
+/**
+ * Copies a source buffer into a sequence of page pieces, one TypedArray.set per run of pieces
+ * that lie back to back in one slab (pages allocated in order are): a 128 KiB write into fresh
+ * or sequentially filled pages is one copy, not 32 (each of which also made a subarray view).
+ * `start(src)`, then `add(page, inPage, n)` per piece in source order, then `end()`.
+ */
+export class RunCopy {
+  private src: Uint8Array = EMPTY;
+  private srcAt = 0;
+  private buf: ArrayBufferLike | null = null;
+  private from = 0;
+  private to = 0;
+
+  start(src: Uint8Array): void {
+    this.src = src;
+    this.srcAt = 0;
+    this.buf = null;
+  }
+
+  add(page: Uint8Array, inPage: number, n: number): void {
+    const at = page.byteOffset + inPage;
+    if (this.buf === page.buffer && at === this.to) {
+      this.to += n;
+      return;
+    }
+    this.flushRun();
+    this.buf = page.buffer;
+    this.from = at;
+    this.to = at + n;
+  }
+
+  end(): void {
+    this.flushRun();
+    this.src = EMPTY;
+    this.buf = null;
+  }
+
+  private flushRun(): void {
+    if (this.buf === null) return;
+    const n = this.to - this.from;
+    const src = this.src;
+    const piece = this.srcAt === 0 && n === src.length ? src : src.subarray(this.srcAt, this.srcAt + n);
+    new Uint8Array(this.buf, this.from, n).set(piece);
+    this.srcAt += n;
+    this.buf = null;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * Walks a byte range page by page: `fn(pageIndex, offsetInPage, bytesInPage, bytesBefore)`.

@@ -8,6 +8,7 @@
  * fact they use about the past is known then, and facts about the future (a FLUSH completing
  * later) only matter against crashes before the read completed, which are past.
  */
+import { PageTable } from '../../hw-sim/disk/page-table.ts';
 import type { Ns } from '../schema/types.ts';
 import { INITIAL_CONTENT, type OpKind } from './history.ts';
 import { NEVER, violationOf, type Pending, type SafetyReport, type SafetyViolation, type Source, type WriteInfo } from './safety-rules.ts';
@@ -53,7 +54,7 @@ export class OnlineSafety {
   private readonly prune: boolean;
   private readonly crashesPossible: boolean;
   private readonly skipLastBlock: boolean;
-  private readonly blocks = new Map<number, BlockState>();
+  private readonly blocks = new PageTable<BlockState>();
   private readonly crashes: Ns[] = [];
   /** Reads in flight by id, in issue order (the first is the oldest). */
   private readonly reads = new Map<number, ReadHandle>();
@@ -77,7 +78,7 @@ export class OnlineSafety {
   /** Writes and blocks held now (for memory tests and reports). */
   get held(): { blocks: number; sources: number } {
     let sources = 0;
-    for (const b of this.blocks.values()) sources += b.sources.length;
+    this.blocks.forEach((b) => { sources += b.sources.length; });
     return { blocks: this.blocks.size, sources };
   }
 
@@ -87,11 +88,14 @@ export class OnlineSafety {
     const first = offset / this.blockSize;
     const n = length / this.blockSize;
     const oldestRead = this.oldestReadNs();
+    // One source per run of blocks with the same content (a verify write has one id for all its blocks).
+    let src: Source | null = null;
     for (let k = 0; k < n; k++) {
       const content = contents === undefined ? undefined : contents[k]!;
       if (content !== undefined && content > this.maxContent) this.maxContent = content;
       const b = this.block(first + k);
-      b.sources.push({ w, content });
+      if (src === null || src.content !== content) src = { w, content };
+      b.sources.push(src);
       if (content !== undefined && this.pending.length > 0) this.explainFuture(first + k, content, w);
       if (this.prune && b.sources.length > 1) this.pruneBlock(b, oldestRead);
     }

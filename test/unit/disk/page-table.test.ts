@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { PageTable } from '../../../hw-sim/disk/page-table.ts';
+import { SparsePages } from '../../../hw-sim/disk/sparse-pages.ts';
+import { CachedMedia } from '../../../hw-sim/disk/cached-media.ts';
+
+describe('PageTable', () => {
+  it('maps indexes across leaves and far apart, counts entries, keeps null as a value', () => {
+    const t = new PageTable<string | null>();
+    const far = 2 ** 40 + 5; // beyond 32 bits: a 4 PiB disk of 4 KiB pages
+    t.set(3, 'a');
+    t.set(1024, 'b'); // first slot of the second leaf
+    t.set(far, null);
+    t.set(3, 'a2'); // an overwrite is not a new entry
+    expect(t.size).toBe(3);
+    expect([t.get(3), t.get(1024), t.get(far), t.get(4), t.get(far + 1)]).toEqual(['a2', 'b', null, undefined, undefined]);
+    expect(t.has(far)).toBe(true);
+    expect(t.delete(1024)).toBe(true);
+    expect(t.delete(1024)).toBe(false);
+    expect(t.size).toBe(2);
+    const seen: [number, string | null][] = [];
+    t.set(1023, 'c');
+    t.forEach((v, i) => seen.push([i, v]));
+    expect(seen).toEqual([[3, 'a2'], [1023, 'c'], [far, null]]);
+    t.clear();
+    expect([t.size, t.get(3)]).toEqual([0, undefined]);
+  });
+});
+
+describe('page runs copied whole', () => {
+  const ps = 16;
+  const bytes = (n: number, from: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (from + i) & 255);
+
+  it('a write over pages allocated out of order lands byte for byte', () => {
+    const p = new SparsePages(ps);
+    // Pages 2 and 0 first (slab slots 0 and 1), then one write over pages 0..3 from offset 5:
+    // pages 1 and 3 take slots 2 and 3, so the pieces are runs [0, 1], [2], [3].
+    p.write(2 * ps, new Uint8Array(ps).fill(9));
+    p.write(0, new Uint8Array(ps).fill(9));
+    const data = bytes(3 * ps, 100);
+    p.write(5, data);
+    const out = new Uint8Array(4 * ps);
+    p.read(0, 4 * ps, out);
+    const want = new Uint8Array(4 * ps); // page 3 past the write was never written: zeros
+    want.fill(9, 0, 5);
+    want.set(data, 5);
+    expect(out).toEqual(want);
+  });
+
+  it('the write cache takes a multi-page write into fresh and dirty pages alike', () => {
+    const m = new CachedMedia(ps, true);
+    m.write(ps, new Uint8Array(ps).fill(7), false); // page 1 dirty first
+    const data = bytes(4 * ps - 3, 1);
+    m.write(3, data, false);
+    const out = new Uint8Array(4 * ps);
+    m.read(0, 4 * ps, out);
+    const want = new Uint8Array(4 * ps);
+    want.set(data, 3);
+    expect(out).toEqual(want);
+    expect(m.dirtyPages).toBe(4);
+    m.flush();
+    expect(m.dirtyPages).toBe(0);
+    const durable = new Uint8Array(4 * ps);
+    m.readDurable(0, 4 * ps, durable);
+    expect(durable).toEqual(want);
+  });
+});
