@@ -176,7 +176,13 @@ export class IoPath extends IoPathQueue {
       // Trace context: the request's bytes and its cookie at the server name the request.
       const sock = slot.socket;
       this.net.fileRequest(slot, r.cookie, id);
-      if (id >= 0 && sock?.flow !== undefined) this.engine.trace.requestIds.set(`${sock.flow}#${r.cookie}`, id);
+      if (id >= 0 && sock !== null) {
+        if (slot.traceSocket !== sock) {
+          slot.traceSocket = sock;
+          slot.traceIds = sock.flow === undefined ? null : this.engine.trace.requestIdsOf(sock.flow);
+        }
+        slot.traceIds?.set(r.cookie, id);
+      }
     }
     r.tag = tag;
     if (this.engine.bugs.has('fua-dropped')) r.flags &= ~NBD_CMD_FLAG_FUA; // injected: FUA never reaches the wire

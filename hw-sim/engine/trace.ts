@@ -29,10 +29,11 @@ export type TraceSubscriber = (r: TraceRecord) => void;
 export class TraceBus {
   enabled = true;
   /**
-   * Trace context across hosts, never seen by the simulation: a request's sender files its id
-   * under `flow#cookie` (the flow as the receiver sees its peer), the receiver's records look it up.
+   * Trace context across hosts, never seen by the simulation: per flow (`addr:port` of the sender
+   * as the receiver sees its peer), cookie → the sender's block request id. Each end looks its
+   * flow's map up once per connection, so a request files and finds its id by number.
    */
-  readonly requestIds = new Map<string, number>();
+  private readonly flows = new Map<string, Map<number, number>>();
   private seq = 0;
   private readonly subscribers: TraceSubscriber[] = [];
   private readonly hash: Hash = createHash('sha256');
@@ -43,6 +44,13 @@ export class TraceBus {
   /** Records emitted so far. */
   get count(): number {
     return this.seq;
+  }
+
+  /** The request ids filed on one flow (see `flows`), created on first use. */
+  requestIdsOf(flow: string): Map<number, number> {
+    let m = this.flows.get(flow);
+    if (m === undefined) this.flows.set(flow, (m = new Map()));
+    return m;
   }
 
   subscribe(fn: TraceSubscriber): () => void {

@@ -52,6 +52,9 @@ export class ConnectionSlot {
   lastRxAt = 0;
   /** Virtual time the connection last entered transmission. */
   upSince = 0;
+  /** Trace context: the trace bus's request ids of `traceSocket`'s flow (looked up once per socket). */
+  traceIds: Map<number, number> | null = null;
+  traceSocket: NbdSocket | null = null;
 
   constructor(
     /** Index in the device's connection table. */

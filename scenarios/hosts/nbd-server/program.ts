@@ -59,6 +59,9 @@ export interface NbdServerProgramOptions {
   udp?: boolean;
 }
 
+/** Trace kinds of the sessions' records, `nbd.<kind>`, built once per kind. */
+const NBD_KINDS = new Map<string, string>();
+
 export class NbdServerProgram {
   readonly server: NbdServer;
   /** The virtual disk behind each export, by export name. */
@@ -172,6 +175,7 @@ export class NbdServerProgram {
     // filing on the trace bus); cookies are reused per tag, so this holds at most one per tag.
     const peer = `${ipToString(sock.remoteAddr)}:${sock.remotePort}`;
     const rids = new Map<number, number>();
+    let filed: Map<number, number> | undefined;
     const ridOf = (hi: unknown, lo: unknown): number | undefined =>
       typeof hi === 'number' && typeof lo === 'number' ? rids.get(hi * 0x1_0000_0000 + lo) : undefined;
     session = this.server.accept({
@@ -193,16 +197,19 @@ export class NbdServerProgram {
       trace: (kind, data) => {
         if (data !== undefined && data['rid'] === undefined && (kind === 'reply' || kind === 'refused')) {
           const rid = ridOf(data['cookieHi'], data['cookieLo']);
-          if (rid !== undefined) data = { ...data, rid };
+          // The session built `data` for this call alone: the id joins it in place, last, as a copy would put it.
+          if (rid !== undefined) data['rid'] = rid;
         }
-        engine.trace.emit(connSrc, `nbd.${kind}`, data);
+        let k = NBD_KINDS.get(kind);
+        if (k === undefined) NBD_KINDS.set(kind, (k = `nbd.${kind}`));
+        engine.trace.emit(connSrc, k, data);
       },
       requestId: (hi, lo) => {
         if (!engine.trace.enabled) return undefined;
         const cookie = hi * 0x1_0000_0000 + lo;
-        const key = `${peer}#${cookie}`;
-        const rid = engine.trace.requestIds.get(key);
-        engine.trace.requestIds.delete(key);
+        filed ??= engine.trace.requestIdsOf(peer);
+        const rid = filed.get(cookie);
+        filed.delete(cookie);
         if (rid === undefined) rids.delete(cookie);
         else rids.set(cookie, rid);
         return rid;
