@@ -91,6 +91,22 @@ describe('transient receive views (a host that reuses its buffer after each call
   });
 });
 
+describe('reused WRITE payload buffers', () => {
+  it('writes of one length, two in flight at a time, each land their own bytes on the virtual disk', () => {
+    const engine = new Engine({ seed: 4 });
+    const disk = new VirtualDisk(engine, { name: 'srv/disk0', size: MiB, model });
+    const c = open(disk, false, engine);
+    // The second pair reuses the first pair's buffers (same length): neither may carry the other's bytes.
+    for (const pair of [[0, 4096], [8192, 12288]]) {
+      for (const off of pair) c.request(WRITE, off, 4096, { cookie: off, data: payload(off, 4096) });
+      engine.run();
+      const r = new Reader(c.take());
+      expect([r.simple(), r.simple()].map((x) => x.cookie).sort((a, b) => a - b)).toEqual(pair);
+    }
+    for (const off of [0, 4096, 8192, 12288]) expect([...readBack(c, engine, off, 4096)]).toEqual([...payload(off, 4096)]);
+  });
+});
+
 describe('reused reply buffers', () => {
   it('structured READs from the virtual disk each carry their own data (pooled read buffer, reused headers)', () => {
     const engine = new Engine({ seed: 2 });

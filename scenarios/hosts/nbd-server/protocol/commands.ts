@@ -113,7 +113,7 @@ export function beginRequest(s: Session, d: RequestDecoder): void {
   switch (type) {
     case NBD_CMD_WRITE:
       r.streamed = err === 0 && store.writePiece !== undefined;
-      r.payload = err === 0 && !r.streamed && length > 0 ? new Uint8Array(length) : null;
+      r.payload = err === 0 && !r.streamed && length > 0 ? r.spare?.length === length ? r.spare : new Uint8Array(length) : null;
       if (length === 0) return finishWrite(s, r);
       s.pendingWrite = r;
       return;

@@ -30,6 +30,8 @@ export class ServerRequest<S> {
   streamed = false;
   /** WRITE payload kept for a store that applies it later (the virtual disk); else null. */
   payload: Uint8Array | null = null;
+  /** The last payload, back from the store: the next WRITE of its length fills it again (every byte) instead of zeroing a fresh one. */
+  spare: Uint8Array | null = null;
   /** Injected bug (server-early-ack, server-flush-early): the reply went out before the store completed. */
   earlyAcked = false;
 
@@ -44,6 +46,9 @@ export class ServerRequest<S> {
   }
 }
 
+/** Largest payload a free record keeps for reuse (a session keeps at most one per record). */
+const SPARE_MAX = 1 << 20;
+
 /** A session's free request records. */
 export class RequestPool<S> {
   private readonly free: ServerRequest<S>[] = [];
@@ -55,6 +60,7 @@ export class RequestPool<S> {
   }
 
   give(r: ServerRequest<S>): void {
+    if (r.payload !== null && r.payload.length <= SPARE_MAX) r.spare = r.payload;
     r.payload = null;
     r.earlyAcked = false;
     this.free.push(r);
