@@ -4,22 +4,7 @@
  */
 import type { NbdDevice } from '../../drivers/nbd/device.ts';
 import type { CacheExpectation, Expectations, Ns, Percentile } from '../schema/types.ts';
-import type { ExpectationResult } from './types.ts';
-
-export interface CacheSummary {
-  readonly mode: string;
-  readonly hits: number;
-  readonly misses: number;
-  readonly hitRatio: number;
-  readonly readAheadHits: number;
-  readonly readAheadReads: number;
-  readonly evictions: number;
-  readonly absorbedWrites: number;
-  readonly writeBackBytes: number;
-  readonly dirtyBytes: number;
-  /** Hit latency (queue to completion of a request served from the cache), ns. */
-  readonly hitLatency: Readonly<Record<Percentile, Ns>>;
-}
+import type { CacheSummary, ExpectationResult } from './types.ts';
 
 export function cacheSummaryOf(dev: NbdDevice | undefined): CacheSummary | undefined {
   const c = dev?.cache;

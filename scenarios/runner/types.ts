@@ -7,7 +7,6 @@
  * Everything here is synchronous and deterministic: same scenario + seed + options ⇒ same
  * RunResult and digest.
  */
-import type { DeviceSummary } from './device-summary.ts';
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { LivenessViolation } from '../checkers/liveness.ts';
 import type { SafetyViolation } from '../checkers/safety.ts';
@@ -101,6 +100,36 @@ export interface RunResult {
   readonly devices?: readonly DeviceSummary[];
   /** Failovers the NBD devices measured: device, and ns from the first failed request to I/O flowing again. */
   readonly failovers?: readonly { readonly device: string; readonly ns: Ns }[];
+}
+
+/** One NBD device in a run's result (device-summary.ts fills it; `run` prints a row each). */
+export interface DeviceSummary {
+  /** nbd0, nbd1, … in the order of the scenario's devices. */
+  readonly name: string;
+  /** The driver statechart's state at the end (ready, degraded, failed, …). */
+  readonly state: string;
+  /** Why the device failed (absent unless it did). */
+  readonly reason?: string;
+  /** Its servers by name, with their role when it is not primary. */
+  readonly servers: readonly string[];
+  /** What its client cache did (absent: no cache). */
+  readonly cache?: CacheSummary;
+}
+
+/** The client cache in a run's result (cache-summary.ts fills it). */
+export interface CacheSummary {
+  readonly mode: string;
+  readonly hits: number;
+  readonly misses: number;
+  readonly hitRatio: number;
+  readonly readAheadHits: number;
+  readonly readAheadReads: number;
+  readonly evictions: number;
+  readonly absorbedWrites: number;
+  readonly writeBackBytes: number;
+  readonly dirtyBytes: number;
+  /** Hit latency (queue to completion of a request served from the cache), ns. */
+  readonly hitLatency: Readonly<Record<Percentile, Ns>>;
 }
 
 /** One section of the stepper's `show`: a small table for people, and where its full data is in `show()`. */
