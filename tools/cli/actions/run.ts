@@ -4,7 +4,20 @@ import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError } from '../errors.ts
 import { renderSummary, runJson } from '../format/summary.ts';
 import { checkInjection, replayCommand } from '../options.ts';
 import { checkDeterminism, runOnce } from '../run-once.ts';
-import type { RunFlags } from '../commands/run.ts';
+
+/** Flags of `run` (commands/run.ts declares the options that set them). */
+export interface RunFlags {
+  seed?: number;
+  until?: number;
+  trace?: string;
+  pcap?: string;
+  report?: string;
+  progress?: boolean;
+  json?: boolean;
+  swarm?: boolean;
+  checkDeterminism?: boolean;
+  inject?: string;
+}
 
 /** `run`: one seed, its summary (or --json), exit 0 when every expectation holds. */
 export async function run(ctx: CliContext, file: string, f: RunFlags): Promise<number> {

@@ -2,7 +2,16 @@ import type { CliContext } from '../context.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import { checkInjection } from '../options.ts';
 import { shrinkSummary, shrinkToFile } from '../../shrink/report.ts';
-import type { ShrinkFlags } from '../commands/shrink.ts';
+
+/** Flags of `shrink` (commands/shrink.ts declares the options that set them). */
+export interface ShrinkFlags {
+  seed?: number;
+  swarm?: boolean;
+  inject?: string;
+  out?: string;
+  maxRuns: number;
+  verbose?: boolean;
+}
 
 /** `shrink`: reduce a failing seed's scenario, write it, print how to reproduce it. */
 export async function shrink(ctx: CliContext, file: string, f: ShrinkFlags): Promise<number> {

@@ -4,13 +4,24 @@ import { InputError } from '../../../drivers/nbd/config/errors.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.ts';
 import { checkInjection } from '../options.ts';
-import { shardSeeds } from '../seeds.ts';
+import { shardSeeds, type Shard } from '../seeds.ts';
 import { runSeeds } from '../sweep/pool.ts';
 import { createProgress } from '../sweep/progress.ts';
 import { mergeSummaries, summarise, type SweepSummary } from '../sweep/summary.ts';
 import { shrinkSummary, shrinkToFile } from '../../shrink/report.ts';
 import { MARK_NAMES } from '../sweep/marks.ts';
-import type { SweepFlags } from '../commands/sweep.ts';
+
+/** Flags of `sweep` (commands/sweep.ts declares the options that set them). */
+export interface SweepFlags {
+  seeds?: number[];
+  jobs: number;
+  shard?: Shard;
+  swarm?: boolean;
+  json?: boolean | string;
+  inject?: string;
+  shrink?: boolean;
+  requireMark: string[];
+}
 
 /** `sweep`: many seeds on worker threads, or `sweep merge` of shard results; exit 1 if a seed failed. */
 export async function sweep(ctx: CliContext, file: string, rest: string[], f: SweepFlags): Promise<number> {

@@ -1,19 +1,6 @@
 import { lazy, type CommandModule } from '../command.ts';
 import { durationArg, seedArg } from '../options.ts';
 
-export interface RunFlags {
-  seed?: number;
-  until?: number;
-  trace?: string;
-  pcap?: string;
-  report?: string;
-  progress?: boolean;
-  json?: boolean;
-  swarm?: boolean;
-  checkDeterminism?: boolean;
-  inject?: string;
-}
-
 /** `run SCENARIO [--seed N] [--until T] [--trace FILE] [--pcap FILE] [--json] [--check-determinism]`. */
 export const runCommand: CommandModule = {
   name: 'run',

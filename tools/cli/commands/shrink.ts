@@ -1,15 +1,6 @@
 import { lazy, type CommandModule } from '../command.ts';
 import { positiveIntArg, seedArg } from '../options.ts';
 
-export interface ShrinkFlags {
-  seed?: number;
-  swarm?: boolean;
-  inject?: string;
-  out?: string;
-  maxRuns: number;
-  verbose?: boolean;
-}
-
 /** `shrink SCENARIO --seed N [--swarm] [--inject HOOK] [--out FILE] [--max-runs N]`. */
 export const shrinkCommand: CommandModule = {
   name: 'shrink',

@@ -1,18 +1,7 @@
 import { lazy, type CommandModule } from '../command.ts';
 import { positiveIntArg } from '../options.ts';
-import { parseSeedRange, parseShard, type Shard } from '../seeds.ts';
+import { parseSeedRange, parseShard } from '../seeds.ts';
 import { MARK_NAMES } from '../sweep/marks.ts';
-
-export interface SweepFlags {
-  seeds?: number[];
-  jobs: number;
-  shard?: Shard;
-  swarm?: boolean;
-  json?: boolean | string;
-  inject?: string;
-  shrink?: boolean;
-  requireMark: string[];
-}
 
 /**
  * `sweep SCENARIO --seeds A..B [--jobs N] [--shard I/N] [--swarm] [--json [FILE]] [--shrink]`, and

@@ -1,10 +1,20 @@
 import type { TraceRecord } from '../../../hw-sim/engine/trace.ts';
+import { bucketIndex } from '../../../kernel/lib/histogram.ts';
 import { countMarks } from './marks.ts';
-import { recordLatency, type LatencyBuckets } from './summary.ts';
 import type { RunResult, Runner } from '../../../scenarios/runner/types.ts';
 import type { Scenario } from '../../../scenarios/schema/types.ts';
 import { variantOptions, type RunVariant } from '../options.ts';
 import { formatValue } from '../format/units.ts';
+
+/** Per op: histogram bucket index → count (sparse, JSON-safe). */
+export type LatencyBuckets = Record<string, Record<string, number>>;
+
+/** Adds one request's latency to per-op buckets. */
+export function recordLatency(into: LatencyBuckets, op: string, ns: number): void {
+  const b = (into[op] ??= {});
+  const i = String(bucketIndex(Math.max(0, Math.round(ns))));
+  b[i] = (b[i] ?? 0) + 1;
+}
 
 /** What a sweep keeps of one seed's run: small and structured-clone safe (crosses threads). */
 export interface SeedOutcome {

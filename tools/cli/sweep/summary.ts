@@ -4,17 +4,14 @@
  * shards' outcomes and summarising gives exactly the unsharded sweep's summary: counts, failing
  * seeds with their replay and shrink commands, and latency histograms (summed bucket counts).
  */
-import { bucketIndex, bucketLow, bucketWidth } from '../../../kernel/lib/histogram.ts';
+import { bucketLow, bucketWidth } from '../../../kernel/lib/histogram.ts';
 import type { Scenario } from '../../../scenarios/schema/types.ts';
 import { shrinkCommandLine } from '../../shrink/report.ts';
 import { gitCommit } from '../../trace/commit.ts';
 import { replayCommand, type RunVariant } from '../options.ts';
 import type { Shard } from '../seeds.ts';
-import type { SeedOutcome } from './outcome.ts';
+import type { LatencyBuckets, SeedOutcome } from './outcome.ts';
 import { MARK_NAMES } from './marks.ts';
-
-/** Per op: histogram bucket index → count (sparse, JSON-safe). */
-export type LatencyBuckets = Record<string, Record<string, number>>;
 
 export interface OpLatency {
   readonly count: number;
@@ -42,13 +39,6 @@ export interface SweepSummary {
   /** Coverage marks: hits over all seeds and how many seeds hit each (every mark listed). */
   readonly marks: Record<string, { readonly hits: number; readonly seeds: number }>;
   readonly results: readonly SeedOutcome[];
-}
-
-/** Adds one request's latency to per-op buckets. */
-export function recordLatency(into: LatencyBuckets, op: string, ns: number): void {
-  const b = (into[op] ??= {});
-  const i = String(bucketIndex(Math.max(0, Math.round(ns))));
-  b[i] = (b[i] ?? 0) + 1;
 }
 
 export function summarise(s: Pick<Scenario, 'name' | 'file' | 'hash'>, variant: RunVariant, shard: Shard | undefined, results: readonly SeedOutcome[]): SweepSummary {
