@@ -13,6 +13,16 @@ import { IoPathQueue } from './io-path-queue.ts';
 
 export type { IoPathOptions, ReplySink } from './io-path-state.ts';
 
+/** The driver's own CPU work per request (hw-sim/cpu/costs.ts nbdQueueRqNs, nbdReplyNs) and where it is charged. */
+export interface DriverCpu {
+  readonly queueRqNs: number;
+  readonly replyNs: number;
+  /** Charges queue_rq's work to the core running the driver now (the submitter's). */
+  charge(ns: number): void;
+  /** Charges a reply's work to the core of the connection's receive worker (nbd's recv_work runs on an unbound workqueue). */
+  chargeReply(ns: number): void;
+}
+
 /**
  * The request path, as blk-mq ops: queue_rq → cache → connection choice → encode → send; replies
  * complete requests by their PDU; a dead connection's requests are requeued on a live one (whose
@@ -23,6 +33,8 @@ export type { IoPathOptions, ReplySink } from './io-path-state.ts';
 export class IoPath extends IoPathQueue {
   /** Writes acknowledged by the drop-acked-write bug without being sent. */
   dropped = 0;
+  /** CPU cost of queue_rq and of a reply (none: not charged, e.g. cpu_cost_scale = 0). */
+  cpu: DriverCpu | null = null;
 
   /** blk_mq_ops.init_request: the request's PDU. */
   initRequest(rq: Request): void {
@@ -53,6 +65,7 @@ export class IoPath extends IoPathQueue {
 
   private queueOne(hctx: HwQueue, rq: Request): BlkStatus {
     this.hctx = hctx;
+    if (this.cpu !== null) this.cpu.charge(this.cpu.queueRqNs);
     if (!this.accepting) return BLK_STS.ERROR;
     const length = rq.op === REQ_OP.FLUSH ? 0 : rq.bytes;
     if (length > this.opts.maxIo) return BLK_STS.ERROR;
@@ -202,6 +215,7 @@ export class IoPath extends IoPathQueue {
     return {
       done: (r, errno) => {
         if (r.state !== RqState.SENT || r.conn !== slot.index) { onFatal(`reply for tag ${r.tag} not in flight on conn${slot.index}`); return; }
+        if (this.cpu !== null) this.cpu.chargeReply(this.cpu.replyNs);
         slot.outstanding--;
         slot.repliesReceived++;
         if (slot.outstanding === 0 && slot.phase === 'draining') this.connIdle(slot);

@@ -5,6 +5,7 @@
  * schedules a poll on the NET_RX softirq; the poll hands up to `budget` packets to the stack and
  * unmasks once a poll comes back short.
  */
+import { DEFAULT_CPU_COSTS } from '../../hw-sim/cpu/costs.ts';
 import type { Packet } from '../../hw-sim/net/packet.ts';
 import type { Nic } from '../../hw-sim/net/nic.ts';
 import type { Kernel } from '../../kernel/core/kernel.ts';
@@ -25,7 +26,7 @@ export interface NicDriverConfig {
   napiWeight?: number;
   /** Largest segmentation-offload packet; 0 turns TSO off. Default 65536. */
   gsoMaxBytes?: number;
-  /** CPU time charged per received / sent packet (protocol processing). Defaults 1000 / 500 ns. */
+  /** CPU time charged per received / sent packet (protocol processing). Defaults: the cost table's netRxPacketNs / netTxPacketNs. */
   rxPacketCostNs?: number;
   txPacketCostNs?: number;
 }
@@ -66,8 +67,8 @@ export class NicDriver implements NetDevice, Napi {
     this.gsoMaxBytes = cfg.gsoMaxBytes ?? 65536;
     this.weight = cfg.napiWeight ?? 64;
     this.cpu = cfg.cpu ?? 0;
-    this.rxCost = cfg.rxPacketCostNs ?? 1000;
-    this.txCost = cfg.txPacketCostNs ?? 500;
+    this.rxCost = cfg.rxPacketCostNs ?? DEFAULT_CPU_COSTS.netRxPacketNs;
+    this.txCost = cfg.txPacketCostNs ?? DEFAULT_CPU_COSTS.netTxPacketNs;
     if (!Number.isInteger(this.weight) || this.weight < 1) throw new RangeError(`${nic.src}: napiWeight must be a positive integer, got ${this.weight}`);
     if (!Number.isInteger(this.gsoMaxBytes) || this.gsoMaxBytes < 0) throw new RangeError(`${nic.src}: gsoMaxBytes must be a non-negative integer, got ${this.gsoMaxBytes}`);
     this.iface = stack.addInterface(this, cfg.addr, cfg.prefixLen ?? 24);

@@ -53,6 +53,25 @@ export class Cpu {
     return end;
   }
 
+  /**
+   * Work the running code does inline (no completion event, nothing waits for it): the core is
+   * busy `costNs` more after what it already has, so the next work queued there starts later.
+   * For per-request and per-packet work on a path that must not add an event per item. `label`
+   * names it in a bad-cost error only.
+   */
+  charge(core: number, costNs: Ns, label = ''): Ns {
+    this.check(core);
+    if (!Number.isSafeInteger(costNs) || costNs < 0) assertNs(costNs, `${this.src}: cost of '${label}' on core ${core}`);
+    const now = this.engine.now;
+    const prev = this.busyUntilNs[core]!;
+    const start = prev > now ? prev : now;
+    this.busyUntilNs[core] = start + costNs;
+    this.committedNs[core]! += costNs;
+    this.jobs[core]!++;
+    // No trace record: several per request would double the trace's CPU records; busy time has it.
+    return start + costNs;
+  }
+
   /** Time the core becomes idle (≤ now when it is idle). */
   busyUntil(core: number): Ns {
     this.check(core);

@@ -258,7 +258,7 @@ export const BUGS = [
   {
     name: 'blk-cost-not-charged',
     layer: 'block',
-    description: 'the block layer\'s submit_bio and bio_endio work is not charged to the CPU model (hw-sim/cpu/costs.ts blkSubmitNs, blkCompleteNs): the one-core client is no longer CPU-bound',
+    description: 'the block layer\'s submit_bio and bio_endio work is not charged to the CPU model (hw-sim/cpu/costs.ts blkSubmitNs, blkCompleteNs): the one-core client goes faster than its CPU allows (iops_max)',
     killers: [{ scenario: 'perf-cpu-1core.toml' }],
   },
   {

@@ -31,6 +31,8 @@ export interface KernelOptions {
   softirq?: SoftirqOptions;
   /** Kernel log ring entries. Default 1024. */
   logCapacity?: number;
+  /** CPU time of entering one timer callback (hw-sim/cpu/costs.ts timerCallbackNs). Default 0. */
+  timerCallbackNs?: Ns;
 }
 
 export class Kernel {
@@ -42,6 +44,8 @@ export class Kernel {
   readonly irq: IrqManager;
   readonly drivers: DriverModel;
   readonly block: BlockLayer;
+  /** Charges one timer callback's entry to the core running it (kernel timers and the net stack's). */
+  readonly timerFired: () => void;
 
   constructor(readonly engine: Engine, readonly host: string, readonly hw: KernelHardware, opts: KernelOptions = {}) {
     this.log = new KernelLog(() => hw.timer.now(), engine.trace, `${host}/klog`, opts.logCapacity ?? 1024);
@@ -50,6 +54,8 @@ export class Kernel {
     this.irq = new IrqManager(hw.irq, hw.cpu, this.ctx, this.stats);
     this.drivers = new DriverModel(this.stats, this.log);
     this.block = new BlockLayer(this, this.softirq);
+    const timerNs = opts.timerCallbackNs ?? 0;
+    this.timerFired = timerNs > 0 ? () => { hw.cpu.charge(this.ctx.cpu, timerNs, 'timer'); } : () => {};
     const sq = this.softirq.stats;
     this.stats.gauge('kernel/softirq/rounds', () => sq.rounds);
     this.stats.gauge('kernel/softirq/deferred', () => sq.deferred);
@@ -80,7 +86,7 @@ export class Kernel {
 
   /** timer_setup: a kernel timer that calls `fn`; arm it with mod(). */
   timer(fn: () => void, label: string): KernelTimer {
-    return new KernelTimer(this.hw.timer, fn, label);
+    return new KernelTimer(this.hw.timer, fn, label, this.timerFired);
   }
 
   /** The named random stream `<host>/<name>`. */

@@ -9,10 +9,12 @@ export class KernelTimer {
   private id: TimerId | null = null;
   private readonly fire = (): void => {
     this.id = null;
+    this.charge();
     this.fn();
   };
 
-  constructor(private readonly dev: TimerDevice, private readonly fn: () => void, readonly label: string) {}
+  /** `charge`: the CPU cost of running a callback (the kernel's timerFired). */
+  constructor(private readonly dev: TimerDevice, private readonly fn: () => void, readonly label: string, private readonly charge: () => void = () => {}) {}
 
   /** mod_timer: (re)arms to fire `delayNs` from now. */
   mod(delayNs: Ns): void {

@@ -11,6 +11,8 @@ export interface NetClock {
   now(): number;
   schedule(delayNs: number, fn: () => void, label: string): TimerHandle;
   cancel(h: TimerHandle): void;
+  /** A timer's callback is about to run (the kernel charges its CPU cost). */
+  fired?(): void;
 }
 
 export function engineNetClock(engine: Engine): NetClock {
@@ -76,6 +78,7 @@ export class LazyTimer {
       return;
     }
     this.deadline = -1;
+    this.clock.fired?.();
     this.fn();
   }
 }

@@ -15,6 +15,7 @@ export function kernelNetClock(k: Kernel): NetClock {
     cancel: (h) => {
       dev.cancel(h as number);
     },
+    fired: k.timerFired,
   };
 }
 

@@ -21,8 +21,6 @@ export interface NicSettings {
   napiWeight?: number;
   /** Segmentation offload on (default) or off. */
   tso?: boolean;
-  rxPacketCostNs?: Ns;
-  txPacketCostNs?: Ns;
 }
 
 export interface LinkSettings {
@@ -62,8 +60,6 @@ export const DEFAULT_NIC: Required<Omit<NicSettings, 'rxCoalesce' | 'txCoalesce'
   txCoalesce: { maxEvents: 32, maxDelayNs: 20_000 },
   napiWeight: 64,
   tso: true,
-  rxPacketCostNs: 1000,
-  txPacketCostNs: 500,
 };
 
 /** Checks the description before anything is built; errors name the host and the key. */

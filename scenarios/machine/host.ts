@@ -7,6 +7,7 @@ import { Kernel, createHostHardware, type KernelHardware } from '../../kernel/co
 import { createKernelNetStack } from '../../kernel/net/kernel-glue.ts';
 import type { NetStack } from '../../kernel/net/stack.ts';
 import { NicDriver } from '../../drivers/net/nic-driver.ts';
+import { DEFAULT_CPU_COSTS, type CpuCosts } from '../../hw-sim/cpu/costs.ts';
 import { DEFAULT_NIC, type HostConfig } from './config.ts';
 
 /** Interrupt lines of the NIC on every host's controller. */
@@ -35,10 +36,11 @@ export interface Host {
   attachDisk(name: string, disk: unknown): void;
 }
 
-export function buildHost(engine: Engine, fabric: Fabric, cfg: HostConfig): Host {
+/** `costs`: the machine's CPU cost table (per-packet protocol work, timer callbacks). */
+export function buildHost(engine: Engine, fabric: Fabric, cfg: HostConfig, costs: CpuCosts = DEFAULT_CPU_COSTS): Host {
   const nicCfg = { ...DEFAULT_NIC, ...cfg.nic };
   const hw = createHostHardware(engine, cfg.name, { cores: cfg.cores ?? 4 });
-  const kernel = new Kernel(engine, cfg.name, hw);
+  const kernel = new Kernel(engine, cfg.name, hw, { timerCallbackNs: costs.timerCallbackNs });
   const net = createKernelNetStack(kernel, { tcp: cfg.tcp });
   const nic = new Nic(engine, cfg.name, hw.irq, {
     name: 'nic0',
@@ -58,8 +60,8 @@ export function buildHost(engine: Engine, fabric: Fabric, cfg: HostConfig): Host
     rxIrqLine: NIC_RX_IRQ,
     napiWeight: nicCfg.napiWeight,
     gsoMaxBytes: nicCfg.tso ? 65536 : 0,
-    rxPacketCostNs: nicCfg.rxPacketCostNs,
-    txPacketCostNs: nicCfg.txPacketCostNs,
+    rxPacketCostNs: costs.netRxPacketNs,
+    txPacketCostNs: costs.netTxPacketNs,
   });
   // Coalescing after request_irq (which installs the lines); ethtool -C semantics.
   nic.setCoalescing('rx', nicCfg.rxCoalesce ?? null);

@@ -1,4 +1,5 @@
 import { Engine } from '../../hw-sim/engine/engine.ts';
+import type { CpuCosts } from '../../hw-sim/cpu/costs.ts';
 import { Fabric } from '../../hw-sim/net/fabric.ts';
 import { validateMachineConfig, type MachineConfig } from './config.ts';
 import { buildHost, type Host } from './host.ts';
@@ -18,6 +19,8 @@ export interface BuildOptions {
   engine?: Engine;
   seed?: number | string;
   trace?: boolean;
+  /** CPU cost table of every host (default: DEFAULT_CPU_COSTS). */
+  costs?: CpuCosts;
   /** Called once per host after it is built and cabled (attach disks, start programs). */
   afterHost?: (host: Host) => void;
 }
@@ -29,7 +32,7 @@ export function buildMachine(cfg: MachineConfig, opts: BuildOptions = {}): Machi
   const fabric = new Fabric(engine, cfg.fabric);
   const hosts = new Map<string, Host>();
   for (const hc of cfg.hosts) {
-    const h = buildHost(engine, fabric, hc);
+    const h = buildHost(engine, fabric, hc, opts.costs);
     hosts.set(h.name, h);
     if (opts.afterHost) opts.afterHost(h);
   }

@@ -45,6 +45,15 @@ export function attachNbdClient(engine: Engine, host: Host, o: ClientNbdOptions)
     ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     ...(o.dropWrite ? { dropWrite: o.dropWrite } : {}),
   });
+  if (costs) {
+    const cpu = k.hw.cpu;
+    device.io.cpu = {
+      queueRqNs: costs.nbdQueueRqNs, replyNs: costs.nbdReplyNs,
+      charge: (ns) => { cpu.charge(k.ctx.cpu, ns, 'nbd.rq'); },
+      chargeReply: (ns) => { cpu.charge(cpu.leastLoaded(), ns, 'nbd.reply'); },
+    };
+    device.security.tlsCpu = { nsPerByte: costs.aesGcmNsPerByte, charge: (ns) => { k.hw.cpu.charge(k.ctx.cpu, ns, 'nbd.tls'); } };
+  }
   return {
     device, disk,
     get dropped() { return device.io.dropped; },

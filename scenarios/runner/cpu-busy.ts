@@ -5,11 +5,17 @@
  */
 import type { Cpu } from '../../hw-sim/cpu/cpu.ts';
 import type { Ns } from '../schema/types.ts';
-import type { ExpectationResult } from './types.ts';
+import type { ExpectationResult, JobResult } from './types.ts';
 
 export function cpuBusyVerdict(cpu: Cpu, endNs: Ns, min: number): ExpectationResult {
   let busiest = 0;
   for (let c = 0; c < cpu.cores; c++) busiest = Math.max(busiest, endNs > 0 ? cpu.busyNs(c) / endNs : 0);
   const actual = Math.round(busiest * 1000) / 1000;
   return { name: 'cpu_busy', ok: busiest >= min, actual, limit: min, unit: 'fraction' };
+}
+
+/** `[expect] iops_max`: all jobs together stayed under the ceiling (a CPU-bound run cannot go faster). */
+export function iopsMaxVerdict(jobs: readonly JobResult[], max: number): ExpectationResult {
+  const iops = jobs.reduce((a, j) => a + j.iops, 0);
+  return { name: 'iops_max', ok: iops <= max, actual: Math.round(iops), limit: max, unit: 'iops' };
 }

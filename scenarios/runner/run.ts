@@ -8,7 +8,7 @@ import { deviceSummaries } from './device-summary.ts';
 import type { Ns } from '../schema/types.ts';
 import { formatByteRange, formatNs } from '../checkers/units.ts';
 import { checkDevices } from './checks.ts';
-import { cpuBusyVerdict } from './cpu-busy.ts';
+import { cpuBusyVerdict, iopsMaxVerdict } from './cpu-busy.ts';
 import { evaluate, jobResultOf } from './expect.ts';
 import type { ExpectationResult, JobResult, RunResult } from './types.ts';
 import type { World } from './world.ts';
@@ -89,6 +89,7 @@ export function resultOf(w: World): RunResult {
   if (flushOrder) expectations.push(flushOrder);
   if (s.expect.crashLoss === true) expectations.push(crashLossVerdict(w));
   if (s.expect.cpuBusy !== undefined) expectations.push(cpuBusyVerdict(w.client.hw.cpu, endNs, s.expect.cpuBusy));
+  if (s.expect.iopsMax !== undefined) expectations.push(iopsMaxVerdict(jobs, s.expect.iopsMax));
   if (s.expect.corruptedReads === true) expectations.push(corruptedReadsVerdict(safety));
   if (s.expect.mirrorInSync === true) expectations.push(mirrorVerdict(w));
   if (s.expect.cleanTransport === true) expectations.push(transportVerdict(w, acks?.serverProtocolErrors ?? 0));

@@ -109,7 +109,7 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
   if (serverAcks) engine.trace.subscribe(serverAcks.onRecord);
   const errorKinds = trace ? new ErrorKindChecker() : undefined;
   if (errorKinds) engine.trace.subscribe(errorKinds.onRecord);
-  const machine = buildMachine(machineConfigOf(s), { engine });
+  const machine = buildMachine(machineConfigOf(s), { engine, costs: scaledCosts(s.machine.cpuCostScale) });
   const client = machine.host(CLIENT_HOST);
   const network = new WireLatency(engine);
   machine.fabric.addTap(network);

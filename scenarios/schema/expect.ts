@@ -35,6 +35,7 @@ export const expectSchema = z.strictObject({
   liveness: duration().optional().describe('Every request completes within this long after the last fault heals.'),
   recovery: duration().optional().describe('After each fault heals, I/O completes again within this long.'),
   iops: perJob(z.number().positive()).optional().describe('Least I/O operations per virtual second (reads, writes and trims; flushes do not count), or { min, job }.'),
+  iops_max: z.number().positive().optional().describe('Most I/O operations per virtual second of all jobs together: a ceiling the run must stay under (a CPU-bound client cannot go faster).'),
   bandwidth: perJob(rate()).optional().describe('Least throughput of data moved, or { min, job }.'),
   latency: z
     .strictObject({

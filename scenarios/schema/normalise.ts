@@ -269,6 +269,7 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     livenessNs: e.liveness,
     recoveryNs: e.recovery,
     iops: perJob(e.iops, 'iops'),
+    ...(e.iops_max !== undefined ? { iopsMax: e.iops_max } : {}),
     bandwidth: bw && { minBps: bw.min, job: bw.job },
     latency,
     noErrors: e.no_errors,

@@ -189,6 +189,8 @@ export interface Expectations {
   readonly cleanTransport?: boolean;
   /** Some server crash really dropped acknowledged, unflushed data (the crash model is exercised). */
   readonly crashLoss?: boolean;
+  /** `[expect] iops_max`: most I/O operations per virtual second of all jobs together. */
+  readonly iopsMax?: number | undefined;
   /** `[expect] cpu_busy`: least busy fraction of the client's busiest core over the run. */
   readonly cpuBusy?: number | undefined;
   /** `[expect] wire_commands`: what the servers must have received (merging, FUA writes, WRITE_ZEROES). */

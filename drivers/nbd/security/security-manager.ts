@@ -2,7 +2,7 @@ import type { Engine } from '../../../hw-sim/engine/index.ts';
 import type { NbdConfig } from '../config/index.ts';
 import { REQ_OP } from '../../../kernel/block/types.ts';
 import { EPERM } from '../../../kernel/lib/errno.ts';
-import { TlsChannel, type TlsSink } from './tls-channel.ts';
+import { TlsChannel, type TlsCpu, type TlsSink } from './tls-channel.ts';
 
 /**
  * Security policy of one device: whether connections must STARTTLS, the PSK and identity they
@@ -17,6 +17,8 @@ export class SecurityManager {
   handshakes = 0;
   handshakeFailures = 0;
   denied = 0;
+  /** Where the client's TLS sealing and opening is charged (set by who builds the device; none: counted only). */
+  tlsCpu: TlsCpu | null = null;
 
   constructor(private readonly engine: Engine, private readonly host: string, cfg: NbdConfig) {
     this.identity = cfg.tls?.identity ?? '';
@@ -32,7 +34,7 @@ export class SecurityManager {
     const random = new Uint8Array(32);
     for (let i = 0; i < 32; i++) random[i] = rng.int(256);
     this.handshakes++;
-    return new TlsChannel({ role: 'client', identity: this.identity, psk: this.psk, seed: this.engine.seed, random }, sink);
+    return new TlsChannel({ role: 'client', identity: this.identity, psk: this.psk, seed: this.engine.seed, random, cpu: this.tlsCpu }, sink);
   }
 
   /**

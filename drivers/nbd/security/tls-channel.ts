@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { DEFAULT_CPU_COSTS } from '../../../hw-sim/cpu/costs.ts';
 import { ByteQueue } from '../protocol/byte-queue.ts';
 
 /**
@@ -15,9 +16,15 @@ const HEADER = 5;
 const RANDOM = 32;
 const MAC = 32;
 const TAG = 16;
-/** CPU cost model: key schedule and Finished MACs per handshake, AES-GCM per byte. */
+/** CPU cost model: key schedule and Finished MACs per handshake, AES-GCM per byte (default: the cost table's). */
 export const TLS_HANDSHAKE_CPU_NS = 60_000;
-export const TLS_NS_PER_BYTE = 0.5;
+export const TLS_NS_PER_BYTE = DEFAULT_CPU_COSTS.aesGcmNsPerByte;
+
+/** Where the channel's CPU work is charged: the AES-GCM cost per byte and the core that pays it. */
+export interface TlsCpu {
+  readonly nsPerByte: number;
+  charge(ns: number): void;
+}
 
 export interface TlsSink {
   /** Bytes to put on the socket as they are. */
@@ -39,6 +46,8 @@ export interface TlsOptions {
   seed: string | number;
   /** 32 bytes drawn from a named RNG stream by the caller. */
   random: Uint8Array;
+  /** Charges the channel's work to a core (default: counted in cpuNs only, at TLS_NS_PER_BYTE). */
+  cpu?: TlsCpu | null;
 }
 
 interface Keys { tx: Buffer; rx: Buffer; txIv: Buffer; rxIv: Buffer; mac: Buffer }
@@ -100,7 +109,7 @@ export class TlsChannel {
     if (!k || this.state !== 'open') throw new Error('tls: seal before the channel is open');
     const c = createCipheriv('aes-256-gcm', k.tx, nonce(k.txIv, this.txSeq++));
     const body = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
-    this.cpuNs += Math.ceil(plain.length * TLS_NS_PER_BYTE);
+    this.spend(Math.ceil(plain.length * this.nsPerByte));
     this.bytesSealed += plain.length;
     return record(TlsRecord.APP_DATA, body);
   }
@@ -128,7 +137,7 @@ export class TlsChannel {
     this.keys = deriveKeys(psk, this.opts.seed, clientRandom, this.opts.random, 'server');
     this.transcript = Buffer.concat([b, this.opts.random]);
     const fin = finishedMac(this.keys.mac, 'server finished', this.transcript);
-    this.cpuNs += TLS_HANDSHAKE_CPU_NS;
+    this.spend(TLS_HANDSHAKE_CPU_NS);
     this.state = 'wait-finished';
     this.sink.sendRaw(record(TlsRecord.SERVER_HELLO, Buffer.concat([this.opts.random, fin])));
   }
@@ -139,7 +148,7 @@ export class TlsChannel {
     const clientRandom = this.opts.random;
     this.keys = deriveKeys(this.opts.psk!, this.opts.seed, clientRandom, serverRandom, 'client');
     this.transcript = Buffer.concat([this.transcript, serverRandom]);
-    this.cpuNs += TLS_HANDSHAKE_CPU_NS;
+    this.spend(TLS_HANDSHAKE_CPU_NS);
     const expected = finishedMac(this.keys.mac, 'server finished', this.transcript);
     if (!timingSafeEqual(expected, body.subarray(RANDOM))) {
       return this.fail(`tls: server Finished does not verify: wrong PSK for identity '${this.identity}'`, true);
@@ -171,10 +180,19 @@ export class TlsChannel {
     } catch (_e) {
       return this.fail(`tls: record ${this.rxSeq - 1} fails authentication`, true);
     }
-    const cost = Math.ceil(plain.length * TLS_NS_PER_BYTE);
-    this.cpuNs += cost;
+    const cost = Math.ceil(plain.length * this.nsPerByte);
+    this.spend(cost);
     this.rxCpuNs += cost;
     this.sink.appData(plain);
+  }
+
+  private get nsPerByte(): number {
+    return this.opts.cpu?.nsPerByte ?? TLS_NS_PER_BYTE;
+  }
+
+  private spend(ns: number): void {
+    this.cpuNs += ns;
+    this.opts.cpu?.charge(ns);
   }
 
   private fail(reason: string, alertPeer: boolean): void {

@@ -73,6 +73,7 @@ export class NbdServerProgram {
   private readonly conns = new Map<ServerSession, TcpSocket>();
   private readonly src: string;
   private readonly keys: Map<string, Uint8Array>;
+  private readonly costs: CpuCosts | undefined;
   private crashed = false;
   /** The UDP transport's listener (docs/nbd-extensions.md), on the same port number as TCP. */
   readonly udp: UdpListener;
@@ -80,6 +81,7 @@ export class NbdServerProgram {
   constructor(readonly host: Host, opts: NbdServerProgramOptions) {
     const engine = host.kernel.engine;
     this.src = `${host.name}/nbd-server`;
+    this.costs = opts.costs;
     this.keys = new Map((opts.tlsKeys ?? []).map((k) => [k.identity, typeof k.psk === 'string' ? hexBytes(k.psk, k.identity) : k.psk]));
     this.port = opts.port ?? NBD_DEFAULT_PORT;
     const exports = opts.exports.map((e) => {
@@ -240,7 +242,11 @@ export class NbdServerProgram {
     const rng = engine.rng.get(`${connSrc}/tls-random`);
     const random = new Uint8Array(32);
     for (let i = 0; i < 32; i++) random[i] = rng.int(256);
-    return new TlsChannel({ role: 'server', identity: '', lookupPsk: (id) => this.keys.get(id), seed: engine.seed, random }, sink);
+    const c = this.costs;
+    const cpu = this.host.hw.cpu;
+    // AES-GCM sealing and opening on the server's least loaded core, as its request work.
+    const tlsCpu = c ? { nsPerByte: c.aesGcmNsPerByte, charge: (ns: number) => { cpu.charge(cpu.leastLoaded(), ns, 'nbd-server.tls'); } } : null;
+    return new TlsChannel({ role: 'server', identity: '', lookupPsk: (id) => this.keys.get(id), seed: engine.seed, random, cpu: tlsCpu }, sink);
   }
 
   private trace(kind: string, data?: Record<string, unknown>): void {
