@@ -103,6 +103,7 @@ export class DeviceStats {
       stats.gauge(`${p}/net/payload_raw_received`, () => fc.rxRawBytes);
       stats.gauge(`${p}/net/payload_wire_received`, () => fc.rxWireBytes);
       stats.gauge(`${p}/net/checksum_failures`, () => fc.checksumFailures);
+      stats.gauge(`${p}/net/header_checksum_failures`, () => fc.headerChecksumFailures);
       stats.gauge(`${p}/net/checksum_retries`, () => fc.checksumRetries);
     }
     // The UDP transport (docs/nbd-extensions.md): datagrams, retransmissions, duplicates, window.

@@ -94,9 +94,10 @@ export class NetworkManager {
     (this.cookieRid[slot.index] ??= new Map()).set(cookie, rid);
   }
 
-  /** The block request a request header (28 or 32 bytes, by its magic) belongs to. */
+  /** The block request a request header (28 or 32 bytes, by its magic; 32 or 36 sealed) belongs to. */
   private ridOfHeader(slot: ConnectionSlot, b: Uint8Array): number | undefined {
-    if (b.length !== NBD_REQUEST_SIZE && b.length !== NBD_EXTENDED_REQUEST_SIZE) return undefined;
+    // Either size, plus 4 when the header is sealed with its checksum (docs/nbd-extensions.md, "Header checksums").
+    if (b.length !== NBD_REQUEST_SIZE && b.length !== NBD_EXTENDED_REQUEST_SIZE && b.length !== NBD_EXTENDED_REQUEST_SIZE + 4) return undefined;
     const magic = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
     if (magic !== NBD_REQUEST_MAGIC && magic !== NBD_EXTENDED_REQUEST_MAGIC) return undefined;
     const u32 = (o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;

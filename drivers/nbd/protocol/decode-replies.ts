@@ -16,9 +16,11 @@ import {
   NBD_REPLY_TYPE_FLAG_ERROR, NBD_REPLY_TYPE_NONE, NBD_REPLY_TYPE_OFFSET_DATA, NBD_REPLY_TYPE_OFFSET_HOLE,
   NBD_SIMPLE_REPLY_MAGIC, NBD_SIMPLE_REPLY_SIZE, NBD_STRUCTURED_REPLY_HEADER_SIZE, NBD_STRUCTURED_REPLY_MAGIC,
   NBD_EXTENDED_REPLY_MAGIC, NBD_EXTENDED_REPLY_SIZE, NBD_REPLY_TYPE_BLOCK_STATUS_EXT, NBD_ORION_FRAME_SIZE,
+  NBD_ORION_HEADER_CHECKSUM_SIZE,
 } from './uapi.ts';
 import { get16, get32, get64, put32, utf8String } from './wire.ts';
-import { parseFrameHeader, type FrameHeader } from './payload-frame.ts';
+import { crc32c, parseFrameHeader, type FrameHeader } from './payload-frame.ts';
+import { checkQueuedHeader, headerMismatch } from './header-checksum.ts';
 
 export const REPLY_EVENT = {
   /** More bytes are needed. */
@@ -86,6 +88,10 @@ export class ReplyDecoder {
   /** Payloads travel in frames (compression or checksums negotiated); `frameMaxWire` bounds a body. */
   framed = false;
   frameMaxWire = 0;
+  /** Header checksums (checksums negotiated): a CRC-32C follows every header and buffered chunk payload. */
+  headerChecksum = false;
+  /** Injected bug header-checksum-skipped: the checksums are stepped over, not checked. */
+  skipHeaderCheck = false;
   /** The current frame's header (valid from CHUNK_OFFSET_DATA / FRAME to the next event). */
   frame: FrameHeader = { raw: 0, wire: 0, checksum: 0, flags: 0 };
   private frameRaw = 0;
@@ -200,14 +206,19 @@ export class ReplyDecoder {
     const magic = q.u32(0);
     if (magic === NBD_SIMPLE_REPLY_MAGIC) {
       if (this.extended) return this.failWith(hard('bad-magic', 'reply.magic', 'simple reply after extended headers were negotiated'));
-      if (q.length < NBD_SIMPLE_REPLY_SIZE) return REPLY_EVENT.NEED_MORE;
+      const hc = this.headerChecksum ? NBD_ORION_HEADER_CHECKSUM_SIZE : 0;
+      if (q.length < NBD_SIMPLE_REPLY_SIZE + hc) return REPLY_EVENT.NEED_MORE;
+      if (hc !== 0 && !this.skipHeaderCheck) {
+        const bad = checkQueuedHeader(q, NBD_SIMPLE_REPLY_SIZE, 'reply(simple).header-checksum');
+        if (bad) return this.failWith(bad);
+      }
       this.error = q.u32(4);
       this.cookieHi = q.u32(8);
       this.cookieLo = q.u32(12);
       this.flags = 0;
       this.chunkType = -1;
       this.offset = -1;
-      q.skip(NBD_SIMPLE_REPLY_SIZE);
+      q.skip(NBD_SIMPLE_REPLY_SIZE + hc);
       return REPLY_EVENT.SIMPLE;
     }
     const ext = this.extended;
@@ -224,19 +235,26 @@ export class ReplyDecoder {
       return this.failWith(hard('structured-not-negotiated', 'reply.magic', 'structured reply chunk without NBD_OPT_STRUCTURED_REPLY'));
     }
     const H = ext ? NBD_EXTENDED_REPLY_SIZE : NBD_STRUCTURED_REPLY_HEADER_SIZE;
-    if (q.length < H) return REPLY_EVENT.NEED_MORE;
+    const hc = this.headerChecksum ? NBD_ORION_HEADER_CHECKSUM_SIZE : 0;
+    // P: where the chunk's payload starts (after the header's checksum, when in force).
+    const P = H + hc;
+    if (q.length < P) return REPLY_EVENT.NEED_MORE;
+    if (hc !== 0 && !this.skipHeaderCheck) {
+      const bad = checkQueuedHeader(q, H, 'chunk.header-checksum');
+      if (bad) return this.failWith(bad);
+    }
     const type = q.u16(6);
     // Extended: a 64-bit length; replies only carry payloads, which never reach 2^32 (proto.md).
     if (ext && q.u32(24) !== 0) return this.failWith(hard('payload-too-large', 'reply.length', `${q.u64(24)} bytes`));
     const len = ext ? q.u32(28) : q.u32(16);
-    if (type === NBD_REPLY_TYPE_OFFSET_DATA && this.framed) return this.framedOffsetData(q, H, len);
+    if (type === NBD_REPLY_TYPE_OFFSET_DATA && this.framed) return this.framedOffsetData(q, P, len);
     if (type === NBD_REPLY_TYPE_OFFSET_DATA) {
       if (len < 9) return this.failWith(hard('bad-length', 'chunk(OFFSET_DATA).length', `must be ≥ 9, got ${len}`));
-      if (q.length < H + 8) return REPLY_EVENT.NEED_MORE;
+      if (q.length < P + 8) return REPLY_EVENT.NEED_MORE;
       this.header(q, type);
-      this.offset = q.u64(H);
+      this.offset = q.u64(P);
       this.length = len - 8;
-      q.skip(H + 8);
+      q.skip(P + 8);
       this.state = S_DATA;
       this.nextPos = 0;
       this.dataRemaining = this.length;
@@ -244,30 +262,37 @@ export class ReplyDecoder {
     }
     const lenProblem = bufferedLengthProblem(type, len, ext);
     if (lenProblem) return this.failWith(lenProblem);
-    if (q.length < H + len) return REPLY_EVENT.NEED_MORE;
+    const pc = len > 0 ? hc : 0;
+    if (q.length < P + len + pc) return REPLY_EVENT.NEED_MORE;
     this.header(q, type);
-    q.skip(H);
+    q.skip(P);
     this.payload = this.gather(len);
+    if (pc !== 0) {
+      const want = crc32c(this.payload);
+      const got = q.u32(0);
+      q.skip(pc);
+      if (got !== want && !this.skipHeaderCheck) return this.failWith(headerMismatch(`chunk(type ${type}).payload-checksum`, got, want));
+    }
     return this.parseBuffered(type, len);
   }
 
-  /** OFFSET_DATA with a payload frame: offset, frame header, then the body as a FRAME event. */
-  private framedOffsetData(q: ByteQueue, H: number, len: number): ReplyEventKind {
+  /** OFFSET_DATA with a payload frame: offset (at P), frame header, then the body as a FRAME event. */
+  private framedOffsetData(q: ByteQueue, P: number, len: number): ReplyEventKind {
     const F = NBD_ORION_FRAME_SIZE;
     if (len < 8 + F) return this.failWith(hard('bad-length', 'chunk(OFFSET_DATA).length', `must be ≥ ${8 + F} with payload frames, got ${len}`));
-    if (q.length < H + 8 + F) return REPLY_EVENT.NEED_MORE;
+    if (q.length < P + 8 + F) return REPLY_EVENT.NEED_MORE;
     // Peek the frame header (non-consuming) so the chunk header stays queued for header().
     const fh = this.frameScratch;
-    for (let i = 0; i < F; i += 4) put32(fh, i, q.u32(H + 8 + i));
+    for (let i = 0; i < F; i += 4) put32(fh, i, q.u32(P + 8 + i));
     const h = parseFrameHeader(fh, 0, this.frameMaxWire);
     if (typeof h === 'string') return this.failWith(hard('bad-value', 'frame', h));
     if (h.wire !== len - 8 - F) return this.failWith(hard('bad-length', 'frame.wire', `${h.wire}, the chunk carries ${len - 8 - F}`));
     if (h.raw === 0) return this.failWith(hard('bad-length', 'frame.raw', 'an OFFSET_DATA frame must cover at least one byte'));
     this.header(q, NBD_REPLY_TYPE_OFFSET_DATA);
-    this.offset = q.u64(H);
+    this.offset = q.u64(P);
     this.length = h.raw;
     this.frame = h;
-    q.skip(H + 8 + F);
+    q.skip(P + 8 + F);
     this.state = S_FRAME_BODY;
     return REPLY_EVENT.CHUNK_OFFSET_DATA;
   }

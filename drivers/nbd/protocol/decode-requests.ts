@@ -9,8 +9,9 @@ import { hard, hex32, ProtocolError } from './errors.ts';
 import {
   IHAVEOPT_HI, IHAVEOPT_LO, NBD_CMD_WRITE, NBD_OPTION_HEADER_SIZE, NBD_OPT_EXPORT_NAME,
   NBD_ORION_MAX_ALGORITHMS, NBD_REQUEST_MAGIC, NBD_REQUEST_SIZE, NBD_EXTENDED_REQUEST_MAGIC, NBD_EXTENDED_REQUEST_SIZE,
-  NBD_CMD_FLAG_PAYLOAD_LEN, NBD_ORION_FRAME_SIZE,
+  NBD_CMD_FLAG_PAYLOAD_LEN, NBD_ORION_FRAME_SIZE, NBD_ORION_HEADER_CHECKSUM_SIZE,
 } from './uapi.ts';
+import { checkQueuedHeader } from './header-checksum.ts';
 import { get16, get32, utf8String } from './wire.ts';
 import { parseFrameHeader, type FrameHeader } from './payload-frame.ts';
 
@@ -49,6 +50,10 @@ export class RequestDecoder {
   framed = false;
   frameMaxWire = 0;
   frame: FrameHeader = { raw: 0, wire: 0, checksum: 0, flags: 0 };
+  /** Header checksums (checksums granted): a CRC-32C follows every request header; a mismatch is a hard disconnect. */
+  headerChecksum = false;
+  /** Injected bug header-checksum-skipped: the checksum is stepped over, not checked. */
+  skipHeaderCheck = false;
   /** 0: no frame due; 1: a frame header is due; 2: the body of `frame` is due. */
   private frameStep = 0;
 
@@ -143,7 +148,11 @@ export class RequestDecoder {
           return this.failWith(hard('bad-magic', 'request.magic', `expected ${hex32(want)}, got ${hex32(magic)}`));
         }
         const size = ext ? NBD_EXTENDED_REQUEST_SIZE : NBD_REQUEST_SIZE;
-        if (q.length < size) return REQUEST_EVENT.NEED_MORE;
+        const hc = this.headerChecksum ? NBD_ORION_HEADER_CHECKSUM_SIZE : 0;
+        if (q.length < size + hc) return REQUEST_EVENT.NEED_MORE;
+        // A damaged header is never executed: nothing of it is believed until its checksum matches.
+        const bad = hc !== 0 && !this.skipHeaderCheck ? checkQueuedHeader(q, size, 'request.header-checksum') : null;
+        if (bad) return this.failWith(bad);
         this.flags = q.u16(4);
         this.type = q.u16(6);
         this.cookieHi = q.u32(8);
@@ -162,7 +171,7 @@ export class RequestDecoder {
         if (this.type === NBD_CMD_WRITE && this.length > this.maxWritePayload) {
           return this.failWith(hard('payload-too-large', 'request(WRITE).length', `${this.length} bytes`));
         }
-        q.skip(size);
+        q.skip(size + hc);
         if (this.type === NBD_CMD_WRITE && this.length > 0 && this.framed) {
           this.frameStep = 1;
         } else if (this.type === NBD_CMD_WRITE && this.length > 0) {

@@ -32,7 +32,9 @@ export type ProtocolErrorCode =
   | 'bad-block-size'
   | 'trailing-bytes'
   | 'shutdown'
-  | 'eof';
+  | 'eof'
+  /** Orion checksum extension: a header or buffered chunk payload failed its CRC-32C (docs/nbd-extensions.md). */
+  | 'header-checksum';
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';

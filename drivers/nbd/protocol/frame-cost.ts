@@ -21,6 +21,15 @@ export function sendCostNs(c: CpuCosts, compression: number, checksum: number, r
   return ns;
 }
 
+/**
+ * Header checksums (docs/nbd-extensions.md, "Header checksums"): one request's CRC-32C work at one
+ * end, over its request header (`requestHeader` bytes) and its reply's header (`replyHeader`),
+ * one sealed and the other verified.
+ */
+export function headerCostNs(c: CpuCosts, requestHeader: number, replyHeader: number): number {
+  return perByteNs(c.crc32cNsPerByte, requestHeader + replyHeader);
+}
+
 /** Unframing a received frame: decompression when it is flagged, then the CRC over the raw bytes. */
 export function receiveCostNs(c: CpuCosts, compression: number, checksum: number, h: FrameHeader): number {
   let ns = 0;

@@ -7,19 +7,22 @@
 import type { ProtocolError } from './errors.ts';
 import { ReplyDecoder } from './decode-replies.ts';
 import { encodeExtendedRequest, encodeRequest } from './encode-transmission.ts';
+import { sealHeader } from './header-checksum.ts';
 import type { NegotiatedExport } from './handshake-types.ts';
 import type { NbdRequest } from './request-check.ts';
 import { PayloadFraming } from './transmission-frames.ts';
 import { newSlot, type SessionState, type Slot, type TransmissionHost, type TransmissionOptions } from './transmission-types.ts';
 import {
   NBD_CMD_DISC, NBD_CMD_WRITE, NBD_EINVAL, NBD_ERROR_NAMES, NBD_ESHUTDOWN, NBD_EXTENDED_REQUEST_SIZE, NBD_ORION_EBADMSG,
-  NBD_REQUEST_SIZE,
+  NBD_ORION_HEADER_CHECKSUM_SIZE, NBD_REQUEST_SIZE,
 } from './uapi.ts';
 
 export abstract class SessionCore {
   readonly generation: number;
   /** NBD_OPT_EXTENDED_HEADERS in force: 32-byte requests, extended replies. */
   protected readonly ext: boolean;
+  /** Checksums in force: every request header is followed by its CRC-32C (docs/nbd-extensions.md, "Header checksums"). */
+  protected readonly sealed: boolean;
   protected readonly decoder: ReplyDecoder;
   /** Payload frames (compression / checksums negotiated), else null. */
   readonly frames: PayloadFraming | null = null;
@@ -39,7 +42,8 @@ export abstract class SessionCore {
     this.acceptStaleGeneration = opts.acceptStaleGeneration ?? false;
     const n = opts.maxInFlight ?? 128;
     this.ext = x.extendedHeaders;
-    const hs = this.ext ? NBD_EXTENDED_REQUEST_SIZE : NBD_REQUEST_SIZE;
+    this.sealed = x.checksum !== 0;
+    const hs = (this.ext ? NBD_EXTENDED_REQUEST_SIZE : NBD_REQUEST_SIZE) + (this.sealed ? NBD_ORION_HEADER_CHECKSUM_SIZE : 0);
     this.slab = new Uint8Array((n + 1) * hs);
     for (let t = 0; t <= n; t++) this.headers.push(this.slab.subarray(t * hs, (t + 1) * hs));
     for (let t = 0; t < n; t++) this.slots.push(newSlot());
@@ -49,6 +53,8 @@ export abstract class SessionCore {
       this.frames.cpu = opts.frameCpu ?? null;
       this.decoder.framed = true;
       this.decoder.frameMaxWire = PayloadFraming.maxWire(x);
+      this.decoder.headerChecksum = this.sealed;
+      this.decoder.skipHeaderCheck = opts.skipHeaderCheck ?? false;
     }
     for (const b of opts.leftover ?? []) this.decoder.feed(b);
   }
@@ -110,14 +116,17 @@ export abstract class SessionCore {
     this.setState('disconnected', null);
   }
 
-  /** A 28-byte request header, or a 32-byte extended one. */
+  /** A 28-byte request header, or a 32-byte extended one; then its CRC-32C when checksums are in force. */
   protected encodeHeader(b: Uint8Array, flags: number, type: number, tag: number, offset: number, length: number): void {
-    if (this.ext) encodeExtendedRequest(b, 0, flags, type, this.generation, tag, offset, length);
-    else encodeRequest(b, 0, flags, type, this.generation, tag, offset, length);
+    const n = this.ext
+      ? encodeExtendedRequest(b, 0, flags, type, this.generation, tag, offset, length)
+      : encodeRequest(b, 0, flags, type, this.generation, tag, offset, length);
+    if (this.sealed) sealHeader(b, 0, n);
   }
 
   protected die(e: ProtocolError): ProtocolError {
     if (this.sessionState !== 'dead') {
+      if (e.code === 'header-checksum' && this.frames) this.frames.counters.headerChecksumFailures++;
       this.failure = e;
       this.setState('dead', e);
     }

@@ -6,7 +6,7 @@
  */
 import type { NegotiatedExport } from './handshake-types.ts';
 import { frame, unframe, type FrameHeader } from './payload-frame.ts';
-import { receiveCostNs, sendCostNs, type FrameCpu } from './frame-cost.ts';
+import { headerCostNs, receiveCostNs, sendCostNs, type FrameCpu } from './frame-cost.ts';
 import { resetSlot, type FrameCounters, type Slot } from './transmission-types.ts';
 
 /** Attempts after the first when a checksum fails: then the request fails with EIO. */
@@ -14,7 +14,7 @@ export const CHECKSUM_RETRIES = 3;
 
 export type { FrameCounters } from './transmission-types.ts';
 
-export const newFrameCounters = (): FrameCounters => ({ txRawBytes: 0, txWireBytes: 0, rxRawBytes: 0, rxWireBytes: 0, checksumFailures: 0, checksumRetries: 0, cpuNs: 0 });
+export const newFrameCounters = (): FrameCounters => ({ txRawBytes: 0, txWireBytes: 0, rxRawBytes: 0, rxWireBytes: 0, checksumFailures: 0, checksumRetries: 0, headerChecksumFailures: 0, cpuNs: 0 });
 
 export class PayloadFraming {
   readonly compression: number;
@@ -47,6 +47,17 @@ export class PayloadFraming {
   /** Largest frame body accepted: the maximum payload plus an eighth (docs/nbd-extensions.md). */
   static maxWire(x: NegotiatedExport): number {
     return x.maxPayload + (x.maxPayload >>> 3);
+  }
+
+  /**
+   * Header checksums of one request (its header sealed, its reply's verified): charged with its
+   * completion, like the unframing of its read data. `replyHeader`: 16 (simple), 20 or 32 bytes.
+   */
+  chargeHeaders(tag: number, requestHeader: number, replyHeader: number): void {
+    if (!this.cpu || this.checksum === 0) return;
+    const ns = headerCostNs(this.cpu.costs, requestHeader, replyHeader);
+    this.counters.cpuNs += ns;
+    this.rxCpu[tag] = (this.rxCpu[tag] ?? 0) + ns;
   }
 
   /** Sends a write's frame (header, then body) after its request header. */

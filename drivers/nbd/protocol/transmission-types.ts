@@ -32,6 +32,8 @@ export interface TransmissionOptions {
   frameCounters?: FrameCounters;
   /** Injected bug checksum-verify-skipped: read data is taken without checking its checksum. */
   skipChecksumVerify?: boolean;
+  /** Injected bug header-checksum-skipped: reply header checksums are stepped over, not checked. */
+  skipHeaderCheck?: boolean;
   /** Charge compression and checksum work to this CPU (the reply's unframing: see PayloadFraming.takeRxCpu). */
   frameCpu?: FrameCpu;
   /** Injected bug chunk-offset-ignored: each OFFSET_DATA chunk lands after the previous one, not at its offset. */
@@ -81,6 +83,8 @@ export interface FrameCounters {
   checksumFailures: number;
   /** Requests sent again after a checksum failure. */
   checksumRetries: number;
+  /** Reply headers (or buffered chunk payloads) whose CRC-32C did not match: each dropped its connection. */
+  headerChecksumFailures: number;
   /** CPU time charged for compressing, decompressing and checksumming (ns; 0 without a CPU model). */
   cpuNs: number;
 }

@@ -43,6 +43,7 @@ export class TransmissionSession extends SessionCore {
     this.inFlightCount++;
     this.encodeHeader(this.headers[tag]!, req.type === NBD_CMD_WRITE && this.ext ? req.flags | NBD_CMD_FLAG_PAYLOAD_LEN : req.flags, req.type, tag, req.offset, req.length);
     const payload = req.type === NBD_CMD_WRITE && req.length > 0;
+    if (this.sealed) this.frames!.chargeHeaders(tag, this.ext ? 32 : 28, this.ext ? 32 : this.x.structuredReplies ? 20 : 16);
     this.host.send(this.headers[tag]!, payload);
     if (payload) {
       const data = req.data!.length === req.length ? req.data! : req.data!.subarray(0, req.length);

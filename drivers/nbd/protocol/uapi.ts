@@ -92,6 +92,11 @@ export const NBD_ORION_CHECKSUM_CRC32C = 1;
 /** Payload frame (16 bytes before every payload once compression or checksums are in force). */
 export const NBD_ORION_FRAME_SIZE = 16;
 export const NBD_ORION_FRAME_COMPRESSED = 1 << 0;
+/**
+ * Header checksum (docs/nbd-extensions.md, "Header checksums"): with checksums in force, a CRC-32C
+ * of 4 bytes follows every transmission header and every buffered chunk payload.
+ */
+export const NBD_ORION_HEADER_CHECKSUM_SIZE = 4;
 /** Error value of a WRITE whose checksum did not match (sent only when checksums are in force). */
 export const NBD_ORION_EBADMSG = 74;
 

@@ -1,7 +1,7 @@
 /** The transmission phase, server side: check each request, run it on the export's store, reply. */
 import { hard } from '../../../../drivers/nbd/protocol/errors.ts';
 import { unframe } from '../../../../drivers/nbd/protocol/payload-frame.ts';
-import { receiveCostNs } from '../../../../drivers/nbd/protocol/frame-cost.ts';
+import { headerCostNs, receiveCostNs } from '../../../../drivers/nbd/protocol/frame-cost.ts';
 import type { RequestDecoder } from '../../../../drivers/nbd/protocol/decode-requests.ts';
 import { encodeChunkBlockStatus, encodeChunkBlockStatusExt } from '../../../../drivers/nbd/protocol/encode-transmission.ts';
 import {
@@ -78,6 +78,14 @@ export const COMPLETIONS: RequestCompletions<Session> = {
   },
 };
 
+/** Header checksums: the request header verified, its reply's sealed; the core is busy, the reply not held back. */
+function chargeHeaders(s: Session): void {
+  const cpu = s.server.opts.frameCpu;
+  if (cpu) cpu.charge(headerCostNs(cpu.costs, s.extended ? 32 : 28, s.extended ? 32 : s.structured ? 20 : 16), NOOP);
+}
+
+const NOOP = (): void => {};
+
 /** A request header arrived; a WRITE waits for its data (writeData, then finishWrite). */
 export function beginRequest(s: Session, d: RequestDecoder): void {
   const type = d.type;
@@ -91,6 +99,7 @@ export function beginRequest(s: Session, d: RequestDecoder): void {
       : { cmd: NBD_CMD_NAMES[type] ?? type, flags, cookieHi: d.cookieHi, cookieLo: d.cookieLo, offset, length });
   }
   s.server.wire.count(type, flags);
+  if (s.checksum !== 0) chargeHeaders(s);
   if (type === NBD_CMD_DISC) return s.disconnectWhenIdle();
   s.inFlight++;
   const known = type === NBD_CMD_READ || type === NBD_CMD_WRITE || type === NBD_CMD_FLUSH || type === NBD_CMD_TRIM ||
@@ -206,9 +215,9 @@ function replyBlockStatus(s: Session, hi: number, lo: number, reqOffset: number,
     pairs[2 * i] = x.length;
     pairs[2 * i + 1] = (x.hole ? NBD_STATE_HOLE : 0) | (x.zero ? NBD_STATE_ZERO : 0);
   }
-  transmit(s, [s.extended
+  transmit(s, [s.replies.sealed(s.extended
     ? encodeChunkBlockStatusExt(NBD_REPLY_FLAG_DONE, hi, lo, reqOffset, BASE_ALLOCATION_ID, pairs)
-    : encodeChunkBlockStatus(NBD_REPLY_FLAG_DONE, hi, lo, BASE_ALLOCATION_ID, pairs)]);
+    : encodeChunkBlockStatus(NBD_REPLY_FLAG_DONE, hi, lo, BASE_ALLOCATION_ID, pairs))]);
 }
 
 const EMPTY = new Uint8Array(0);

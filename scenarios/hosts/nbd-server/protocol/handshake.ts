@@ -157,7 +157,9 @@ function enterTransmission(s: Session, e: ServerExport, flags: number): void {
     s.decoder.framed = true;
     s.decoder.frameMaxWire = max + (max >>> 3);
   }
-  s.replies.setExtended(s.extended);
+  // Checksums in force: request and reply headers carry a CRC-32C (docs/nbd-extensions.md, "Header checksums").
+  s.decoder.headerChecksum = s.checksum !== 0;
+  s.replies.setExtended(s.extended, s.checksum !== 0);
   s.decoder.enterTransmission();
   s.trace('transmission', { export: e.name, size: e.store.size, flags, structured: s.structured });
 }

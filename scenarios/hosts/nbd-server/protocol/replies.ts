@@ -38,12 +38,14 @@ export function nbdErrno(e: BlockError): number {
 export function replyStatus(s: Session, hi: number, lo: number, error: number, reqOffset: number): void {
   const x = s.replies;
   if (!s.structured) {
-    encodeSimpleReply(x.reserve(1), 0, error, hi, lo);
+    const b = x.reserve(1);
+    x.seal(b, 0, encodeSimpleReply(b, 0, error, hi, lo));
     x.pieces.push(x.simple);
     return transmit(s, x.pieces);
   }
-  if (error !== 0) return transmit(s, [encodeReplyError(s.extended, NBD_REPLY_FLAG_DONE, hi, lo, reqOffset, error, NBD_ERROR_NAMES[error] ?? '')]);
-  encodeReplyHeader(s.extended, x.reserve(1), 0, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_NONE, hi, lo, reqOffset, 0);
+  if (error !== 0) return transmit(s, [x.sealed(encodeReplyError(s.extended, NBD_REPLY_FLAG_DONE, hi, lo, reqOffset, error, NBD_ERROR_NAMES[error] ?? ''))]);
+  const b = x.reserve(1);
+  x.seal(b, 0, encodeReplyHeader(s.extended, b, 0, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_NONE, hi, lo, reqOffset, 0));
   x.pieces.push(x.none);
   transmit(s, x.pieces);
 }
@@ -60,7 +62,8 @@ export function replyRead(s: Session, hi: number, lo: number, offset: number, da
   // Memory faults hit the bytes waiting for the send, after the frame's checksum was computed.
   const mem = s.server.faults;
   if (!s.structured) {
-    encodeSimpleReply(x.reserve(1), 0, 0, hi, lo);
+    const b = x.reserve(1);
+    x.seal(b, 0, encodeSimpleReply(b, 0, 0, hi, lo));
     x.pieces.push(x.simple);
     if (data.length > 0 && framed) {
       const f = frame(data, s.compression, s.checksum, offset);
@@ -74,7 +77,7 @@ export function replyRead(s: Session, hi: number, lo: number, offset: number, da
   const runs = df || !extents || extents.length === 0 ? (framed ? [{ length: data.length, hole: false }] : null) : extents;
   if (runs === null || (runs.length === 1 && !runs[0]!.hole && !framed)) {
     const b = x.reserve(1);
-    const H = encodeReplyHeader(ext, b, 0, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + data.length);
+    const H = x.seal(b, 0, encodeReplyHeader(ext, b, 0, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + data.length));
     put64(b, H, offset);
     x.pieces.push(x.dataHeader, mem.memory(data));
     return transmit(s, x.pieces);
@@ -88,14 +91,14 @@ export function replyRead(s: Session, hi: number, lo: number, offset: number, da
     const flags = i === n - 1 ? NBD_REPLY_FLAG_DONE : 0;
     const h = i * CHUNK_SLOT;
     if (runs[i]!.hole) {
-      const H = encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_HOLE, hi, lo, offset, 12);
+      const H = x.seal(headers, h, encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_HOLE, hi, lo, offset, 12));
       put64(headers, h + H, offset + pos);
       put32(headers, h + H + 8, len);
-      x.pieces.push(headers.subarray(h, h + H + 12));
+      x.pieces.push(headers.subarray(h, h + H + x.seal(headers, h + H, 12)));
     } else if (framed) {
       const f = frame(data.subarray(pos, pos + len), s.compression, s.checksum, offset + pos);
       framedBytes += len;
-      const H = encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + f.header.length + f.body.length);
+      const H = x.seal(headers, h, encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + f.header.length + f.body.length));
       put64(headers, h + H, offset + pos);
       x.pieces.push(headers.subarray(h, h + H + 8), f.header, mem.memory(f.body));
     } else {

@@ -1,4 +1,7 @@
-import { NBD_EXTENDED_REPLY_SIZE, NBD_SIMPLE_REPLY_SIZE, NBD_STRUCTURED_REPLY_HEADER_SIZE } from '../../../../drivers/nbd/protocol/uapi.ts';
+import {
+  NBD_EXTENDED_REPLY_SIZE, NBD_ORION_HEADER_CHECKSUM_SIZE, NBD_SIMPLE_REPLY_SIZE, NBD_STRUCTURED_REPLY_HEADER_SIZE,
+} from '../../../../drivers/nbd/protocol/uapi.ts';
+import { sealChunk, sealHeader } from '../../../../drivers/nbd/protocol/header-checksum.ts';
 
 /**
  * A session's reply scratch: header bytes and the list of pieces, rewritten by every reply. The
@@ -10,14 +13,30 @@ export class ReplyScratch {
   readonly pieces: Uint8Array[] = [];
   /** Chunk header size: 20 (structured) or 32 (extended). */
   private h = NBD_STRUCTURED_REPLY_HEADER_SIZE;
+  /** Bytes of a header checksum after each header: 4 when checksums are in force, else 0. */
+  hc = 0;
   simple = this.headers.subarray(0, NBD_SIMPLE_REPLY_SIZE);
   none = this.headers.subarray(0, this.h);
   dataHeader = this.headers.subarray(0, this.h + 8);
 
-  /** NBD_OPT_EXTENDED_HEADERS was acknowledged: chunk headers are 32 bytes from now on. */
-  setExtended(ext: boolean): void {
+  /**
+   * Transmission starts: chunk headers are 32 bytes when NBD_OPT_EXTENDED_HEADERS was acknowledged,
+   * and each header is sealed with its CRC-32C when checksums are in force.
+   */
+  setExtended(ext: boolean, sealed = false): void {
     this.h = ext ? NBD_EXTENDED_REPLY_SIZE : NBD_STRUCTURED_REPLY_HEADER_SIZE;
+    this.hc = sealed ? NBD_ORION_HEADER_CHECKSUM_SIZE : 0;
     this.views();
+  }
+
+  /** Seals the `n` header (or buffered payload) bytes at `off` when checksums are in force; the length on the wire. */
+  seal(b: Uint8Array, off: number, n: number): number {
+    return this.hc !== 0 ? sealHeader(b, off, n) : n;
+  }
+
+  /** A fresh chunk [header | payload] as it goes on the wire (sealed when checksums are in force). */
+  sealed(chunk: Uint8Array): Uint8Array {
+    return this.hc !== 0 ? sealChunk(chunk, this.h) : chunk;
   }
 
   /** Room for `n` chunk headers of CHUNK_SLOT bytes. */
@@ -31,11 +50,11 @@ export class ReplyScratch {
   }
 
   private views(): void {
-    this.simple = this.headers.subarray(0, NBD_SIMPLE_REPLY_SIZE);
-    this.none = this.headers.subarray(0, this.h);
-    this.dataHeader = this.headers.subarray(0, this.h + 8);
+    this.simple = this.headers.subarray(0, NBD_SIMPLE_REPLY_SIZE + this.hc);
+    this.none = this.headers.subarray(0, this.h + this.hc);
+    this.dataHeader = this.headers.subarray(0, this.h + this.hc + 8);
   }
 }
 
-/** Room per chunk header in the scratch: an extended OFFSET_HOLE (32 + 8 + 4) fits. */
-export const CHUNK_SLOT = 48;
+/** Room per chunk header in the scratch: an extended OFFSET_HOLE with both checksums (32 + 4 + 12 + 4) fits. */
+export const CHUNK_SLOT = 56;
