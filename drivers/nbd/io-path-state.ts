@@ -1,4 +1,3 @@
-import { Subject } from 'rxjs';
 import type { Engine } from '../../hw-sim/engine/index.ts';
 import { blkMqComplete } from '../../kernel/block/api.ts';
 import type { GenDisk } from '../../kernel/block/gendisk.ts';
@@ -10,6 +9,7 @@ import { DeadConnClock } from './dead-conn.ts';
 import { FlushBarrier } from './flush-barrier.ts';
 import type { CacheHost, CacheManager } from './managers/cache-manager.ts';
 import type { ConnectionSlot } from './managers/connection-slot.ts';
+import { HotSubject } from './managers/hot-subject.ts';
 import type { ErrorHandler } from './managers/error-handler.ts';
 import type { LoadBalancer } from './managers/load-balancer.ts';
 import type { NetworkManager } from './managers/network-manager.ts';
@@ -54,7 +54,7 @@ export abstract class IoPathState implements ExportCaps, CacheHost {
    * Every request a server answered, as its PDU (valid during the call: no allocation per
    * request). The device wires it to the performance monitor and the balancer's latency estimate.
    */
-  readonly completions$ = new Subject<NbdCmd>();
+  readonly completions$ = new HotSubject<NbdCmd>();
   /** Every PDU, one per preallocated blk-mq request (made by initRequest). */
   readonly cmds: NbdCmd[] = [];
   /** Commands the driver holds (not FREE). */

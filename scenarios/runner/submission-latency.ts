@@ -17,12 +17,16 @@ import { Histogram } from '../../kernel/lib/histogram.ts';
 import type { ConnectionSlot } from '../../drivers/nbd/managers/connection-slot.ts';
 import type { NbdCmd } from '../../drivers/nbd/request.ts';
 
-/** Request headers of one connection waiting for the wire, oldest first. */
+/**
+ * Request headers of one connection waiting for the wire, oldest first: entries [head, n) of the
+ * arrays, which are reused (not truncated) once every header is counted, so a steady run allocates nothing.
+ */
 interface Waiting {
   iss: number;
   seq: number[];
   queuedNs: Ns[];
   head: number;
+  n: number;
 }
 
 export class SubmissionLatency implements LinkTap {
@@ -42,22 +46,23 @@ export class SubmissionLatency implements LinkTap {
     let q = this.waiting.get(tcp.localPort);
     if (q === undefined || q.iss !== tcp.iss) {
       // A new connection on this port: what the old one left waiting never reached the wire.
-      q = { iss: tcp.iss, seq: [], queuedNs: [], head: 0 };
+      q = { iss: tcp.iss, seq: [], queuedNs: [], head: 0, n: 0 };
       this.waiting.set(tcp.localPort, q);
     }
-    q.seq.push((tcp.iss + 1 + tcp.sndq.end + unsent) >>> 0);
-    q.queuedNs.push(r.tQueued);
+    q.seq[q.n] = (tcp.iss + 1 + tcp.sndq.end + unsent) >>> 0;
+    q.queuedNs[q.n] = r.tQueued;
+    q.n++;
   };
 
   onDeliver(link: Link, dir: LinkDirection, p: Packet, wireStartNs: Ns): void {
     // The client is side 'a' of its cable (hw-sim/net/fabric.ts).
     if (link !== this.clientLink || dir !== 'a->b' || p.tcp === undefined || p.payload.length === 0) return;
     const q = this.waiting.get(p.tcp.sport);
-    if (q === undefined || q.head === q.seq.length) return;
+    if (q === undefined || q.head === q.n) return;
     const first = p.tcp.seq;
     const end = (first + p.payload.length) >>> 0;
     let frameNs = -1;
-    while (q.head < q.seq.length) {
+    while (q.head < q.n) {
       const at = q.seq[q.head]!;
       if (((end - at) | 0) <= 0) break; // that header is beyond this packet
       // Below the packet's first byte: its own packet never reached the far end (counted here).
@@ -70,10 +75,9 @@ export class SubmissionLatency implements LinkTap {
       this.histogram.record(startNs - q.queuedNs[q.head]!);
       q.head++;
     }
-    if (q.head === q.seq.length) {
-      q.seq.length = 0;
-      q.queuedNs.length = 0;
+    if (q.head === q.n) {
       q.head = 0;
+      q.n = 0;
     }
   }
 }

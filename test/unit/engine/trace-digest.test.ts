@@ -48,6 +48,9 @@ describe('trace digest (bytes written without a string per record)', () => {
       [2 ** 32 + 1, 'x', 'number lists', { rids: [3, 17, 2 ** 40, -5, 0.5, -0, NaN, Infinity], none: [], one: [7], after: 'x' }],
       [2 ** 32 + 2, 'x', 'mixed lists', { ok: [1, 2], bad: [1, 'two'], holes: new Array<number>(3).fill(1, 0, 1), tail: 9 }],
       [2 ** 32 + 3, 'x', 'long list', { rids: Array.from({ length: 5000 }, (_, i) => i * 1_000_003) }],
+      // Inherited enumerable keys: for-in walks them, JSON.stringify (the canonical line) does not.
+      [2 ** 32 + 4, 'x', 'inherited keys', Object.assign(Object.create({ inherited: 1 }) as Record<string, unknown>, { own: 2 })],
+      [2 ** 32 + 5, 'x', 'no prototype', Object.assign(Object.create(null) as Record<string, unknown>, { own: 3 })],
       [2 ** 32, 'x', 'negative edges', { min32: -(2 ** 31), negU32: -(2 ** 32 - 1), negOver: -(2 ** 32 + 1), minusOne: -1, fracNeg: -0.5, bigNeg: -1e300 }],
     ];
     expect(digestOf(recs)).toBe(expected(recs));

@@ -40,14 +40,14 @@ export function replyStatus(s: Session, hi: number, lo: number, error: number, r
   if (!s.structured) {
     const b = x.reserve(1);
     x.seal(b, 0, encodeSimpleReply(b, 0, error, hi, lo));
-    x.pieces.push(x.simple);
-    return transmit(s, x.pieces);
+    x.add(x.simple);
+    return transmit(s, x.list());
   }
   if (error !== 0) return transmit(s, [x.sealed(encodeReplyError(s.extended, NBD_REPLY_FLAG_DONE, hi, lo, reqOffset, error, NBD_ERROR_NAMES[error] ?? ''))]);
   const b = x.reserve(1);
   x.seal(b, 0, encodeReplyHeader(s.extended, b, 0, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_NONE, hi, lo, reqOffset, 0));
-  x.pieces.push(x.none);
-  transmit(s, x.pieces);
+  x.add(x.none);
+  transmit(s, x.list());
 }
 
 /**
@@ -64,13 +64,13 @@ export function replyRead(s: Session, hi: number, lo: number, offset: number, da
   if (!s.structured) {
     const b = x.reserve(1);
     x.seal(b, 0, encodeSimpleReply(b, 0, 0, hi, lo));
-    x.pieces.push(x.simple);
+    x.add(x.simple);
     if (data.length > 0 && framed) {
       const f = frame(data, s.compression, s.checksum, offset);
-      x.pieces.push(f.header, mem.memory(f.body));
-      return transmitFramed(s, x.pieces, data.length);
-    } else if (data.length > 0) x.pieces.push(mem.memory(data));
-    return transmit(s, x.pieces);
+      x.add(f.header, mem.memory(f.body));
+      return transmitFramed(s, x.list(), data.length);
+    } else if (data.length > 0) x.add(mem.memory(data));
+    return transmit(s, x.list());
   }
   if (data.length === 0) return replyStatus(s, hi, lo, 0, offset);
   const ext = s.extended;
@@ -79,8 +79,8 @@ export function replyRead(s: Session, hi: number, lo: number, offset: number, da
     const b = x.reserve(1);
     const H = x.seal(b, 0, encodeReplyHeader(ext, b, 0, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + data.length));
     put64(b, H, offset);
-    x.pieces.push(x.dataHeader, mem.memory(data));
-    return transmit(s, x.pieces);
+    x.add(x.dataHeader, mem.memory(data));
+    return transmit(s, x.list());
   }
   const n = runs.length;
   const headers = x.reserve(n);
@@ -94,22 +94,22 @@ export function replyRead(s: Session, hi: number, lo: number, offset: number, da
       const H = x.seal(headers, h, encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_HOLE, hi, lo, offset, 12));
       put64(headers, h + H, offset + pos);
       put32(headers, h + H + 8, len);
-      x.pieces.push(headers.subarray(h, h + H + x.seal(headers, h + H, 12)));
+      x.add(headers.subarray(h, h + H + x.seal(headers, h + H, 12)));
     } else if (framed) {
       const f = frame(data.subarray(pos, pos + len), s.compression, s.checksum, offset + pos);
       framedBytes += len;
       const H = x.seal(headers, h, encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + f.header.length + f.body.length));
       put64(headers, h + H, offset + pos);
-      x.pieces.push(headers.subarray(h, h + H + 8), f.header, mem.memory(f.body));
+      x.add(headers.subarray(h, h + H + 8), f.header, mem.memory(f.body));
     } else {
       const H = encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + len);
       put64(headers, h + H, offset + pos);
-      x.pieces.push(headers.subarray(h, h + H + 8), mem.memory(data.subarray(pos, pos + len)));
+      x.add(headers.subarray(h, h + H + 8), mem.memory(data.subarray(pos, pos + len)));
     }
     pos += len;
   }
-  if (framed) transmitFramed(s, x.pieces, framedBytes);
-  else transmit(s, x.pieces);
+  if (framed) transmitFramed(s, x.list(), framedBytes);
+  else transmit(s, x.list());
 }
 
 /**

@@ -10,7 +10,9 @@ import { sealChunk, sealHeader } from '../../../../drivers/nbd/protocol/header-c
  */
 export class ReplyScratch {
   headers = new Uint8Array(64);
-  readonly pieces: Uint8Array[] = [];
+  /** The reply's pieces: [0, n) of a list kept at its size (emptying a JS array frees its storage). */
+  private readonly pieces: Uint8Array[] = [];
+  private n = 0;
   /** Chunk header size: 20 (structured) or 32 (extended). */
   private h = NBD_STRUCTURED_REPLY_HEADER_SIZE;
   /** Bytes of a header checksum after each header: 4 when checksums are in force, else 0. */
@@ -45,8 +47,21 @@ export class ReplyScratch {
       this.headers = new Uint8Array(CHUNK_SLOT * n);
       this.views();
     }
-    this.pieces.length = 0;
+    this.n = 0;
     return this.headers;
+  }
+
+  /** Appends pieces to the reply begun by `reserve`. */
+  add(a: Uint8Array, b?: Uint8Array, c?: Uint8Array): void {
+    this.pieces[this.n++] = a;
+    if (b !== undefined) this.pieces[this.n++] = b;
+    if (c !== undefined) this.pieces[this.n++] = c;
+  }
+
+  /** The reply's pieces, in order (valid until the next `reserve`). */
+  list(): Uint8Array[] {
+    if (this.pieces.length !== this.n) this.pieces.length = this.n;
+    return this.pieces;
   }
 
   private views(): void {
