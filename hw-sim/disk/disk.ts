@@ -3,6 +3,7 @@ import type { BlockError, DoneCallback, Extent, ReadCallback, StatusCallback } f
 import { checkRange } from './disk-io.ts';
 import { FaultSet } from './faults.ts';
 import type { Rng } from '../engine/rng.ts';
+import { DmaEngine, type DmaDescriptor, type DmaStatus } from '../dma/dma.ts';
 import { CachedMedia } from './cached-media.ts';
 import { diskPreset, type DiskOp, type ServiceTimeModel } from './presets.ts';
 import type { PrefillKind } from './prefill.ts';
@@ -55,11 +56,16 @@ interface DiskRequest {
   event: EventHandle | null;
   /** The completion event's function, made once per record. */
   fire: () => void;
+  /** The data transfer's DMA descriptor, made once per record. */
+  readonly dma: DmaDescriptor;
 }
 
 /**
  * A virtual disk: sparse durable media under a volatile page cache (CachedMedia), with service
- * times from a model and injectable faults. Writes land in the cache at completion; FLUSH moves
+ * times from a model and injectable faults. The data of a read or write moves through the disk
+ * controller's DMA engine (`dma`, one channel as deep as the disk's queue, at the model's
+ * bandwidth, after the access latency), whose completion completes the request: a failed
+ * descriptor (`dma.setErrorRate`, `dma.failNext`) fails it with EIO, nothing moved. Writes land in the cache at completion; FLUSH moves
  * the cache to the media, FUA writes go to both. `crash()` (power loss) drops the cache and every
  * request in the disk, so exactly the writes completed since the last FLUSH (and not FUA) are lost.
  *
@@ -79,7 +85,8 @@ export class VirtualDisk {
   private waitHead = 0;
   private readonly inService = new Set<DiskRequest>();
   private readonly freeRecords: DiskRequest[] = [];
-  private busFreeAt = 0;
+  /** The controller's DMA engine: channel 0 moves every request's data, in order. */
+  readonly dma: DmaEngine;
   private jitterRng: Rng | null = null;
   /** Pooled read buffer and the last view of it handed out (reads of one size reuse the view). */
   private readPool = new Uint8Array(0);
@@ -99,6 +106,9 @@ export class VirtualDisk {
     this.writeCache = opts.writeCache ?? true;
     this.store = new CachedMedia(this.pageSize, this.writeCache, engine.bugs.has('disk-prefill-ignored') ? 'zeros' : opts.prefill ?? 'zeros');
     this.faults = new FaultSet((n) => engine.rng.get(n), `${opts.name}/faults`);
+    this.dma = new DmaEngine(engine, opts.name, null, {
+      name: 'dma', channels: 1, ringSize: this.model.queueDepth, setupNs: 0, bytesPerSecond: this.model.bandwidth, traceCompletions: false,
+    });
   }
 
   /** Requests in service / waiting for a slot. */
@@ -142,6 +152,7 @@ export class VirtualDisk {
   crash(): void {
     const lost = this.engine.bugs.has('crash-keeps-unflushed') ? 0 : this.store.drop();
     const dropped = this.inService.size + this.queued;
+    this.dma.abort(0);
     for (const r of this.inService) {
       this.engine.cancel(r.event);
       this.release(r);
@@ -150,7 +161,6 @@ export class VirtualDisk {
     for (let i = this.waitHead; i < this.waiting.length; i++) this.release(this.waiting[i]!);
     this.waiting.length = 0;
     this.waitHead = 0;
-    this.busFreeAt = this.engine.now;
     this.stats.crashes++;
     this.engine.trace.emit(this.name, 'disk.crash', { lostDirtyPages: lost, droppedRequests: dropped });
   }
@@ -175,6 +185,7 @@ export class VirtualDisk {
     if (r === undefined) {
       const rec: DiskRequest = {
         op, offset, length, data, fua, mayTrim, done, onRead, onStatus, rid, submittedAt: 0, error: null, event: null, fire: () => this.complete(rec),
+        dma: { bytes: 0, notBefore: 0, onComplete: (st) => this.transferred(rec, st) },
       };
       r = rec;
     } else {
@@ -222,15 +233,23 @@ export class VirtualDisk {
       this.jitterRng ??= this.engine.rng.get(`${this.name}/jitter`);
       latency = Math.max(0, Math.round(latency * (1 + m.jitter * this.jitterRng.normal())));
     }
-    let doneAt = this.engine.now + latency;
+    const doneAt = this.engine.now + latency;
     const bytes = r.error === null && (r.op === 'read' || r.op === 'write') ? r.length : 0;
-    if (bytes > 0) {
-      const xferStart = Math.max(doneAt, this.busFreeAt);
-      doneAt = xferStart + Math.ceil((bytes * 1e9) / m.bandwidth);
-      this.busFreeAt = doneAt;
-    }
     this.inService.add(r);
+    if (bytes > 0) {
+      // The data moves after the access latency, behind earlier transfers; its completion is the request's.
+      r.dma.bytes = bytes;
+      r.dma.notBefore = doneAt;
+      if (this.dma.submit(0, r.dma)) return;
+      r.error = 'EIO'; // unreachable: the ring is as deep as the disk's queue
+    }
     r.event = this.engine.scheduleAt(doneAt, r.fire, 'disk.complete');
+  }
+
+  /** A request's data transfer is done: a failed DMA fails the request, nothing moved. */
+  private transferred(r: DiskRequest, status: DmaStatus): void {
+    if (status === 'error') r.error = 'EIO';
+    this.complete(r);
   }
 
   private complete(r: DiskRequest): void {

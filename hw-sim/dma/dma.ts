@@ -1,14 +1,17 @@
 /**
  * DMA engine: channels, each with a bounded descriptor ring, processing its descriptors one at a
- * time in order. A descriptor is a scatter-gather list of {src, dst} Uint8Array views of equal
- * length; the bytes are really copied when the descriptor completes, at
- *   start + setupNs + ceil(bytes · 1e9 / bytesPerSecond)
- * where start is when the channel is free. Channels run in parallel (no shared-bus contention).
- * A completion calls the descriptor's `onComplete`, frees its ring slot and raises the IRQ line.
- * Errors: a rate drawn per descriptor from the stream `<host>/<name>/error`, or `failNext(n)`;
- * a failed descriptor copies nothing and completes with status 'error'.
+ * time in order. A descriptor moves bytes: a scatter-gather list of {src, dst} Uint8Array views
+ * of equal length, copied when the descriptor completes, or `bytes` handed over by reference (a
+ * NIC's packets: timed, nothing copied). The transfer runs from
+ *   start = max(now, notBefore, the channel free)   to   start + setupNs + ceil(bytes · 1e9 / bytesPerSecond)
+ * Channels run in parallel (no shared-bus contention). A completion calls the descriptor's
+ * `onComplete`, frees its ring slot and raises the IRQ line (when the engine has one). A device
+ * whose descriptor completes after more work of its own (a NIC's tx: when the packet's last bit
+ * has left) says when with `completesAt`; the completion is still the one event per descriptor.
+ * Errors: a rate drawn per descriptor at submission from the stream `<host>/<name>/error`, or
+ * `failNext(n)`; a failed descriptor copies nothing and completes with status 'error'.
  */
-import type { Engine } from '../engine/engine.ts';
+import type { Engine, EventHandle } from '../engine/engine.ts';
 import type { Rng } from '../engine/rng.ts';
 import type { Ns } from '../engine/time.ts';
 import type { InterruptController } from '../irq/controller.ts';
@@ -22,21 +25,34 @@ export interface DmaSegment {
 export type DmaStatus = 'ok' | 'error';
 
 export interface DmaDescriptor {
-  segments: DmaSegment[];
+  /** Copied at completion (src → dst). */
+  segments?: readonly DmaSegment[];
+  /** Bytes moved by reference (nothing copied), timed like segments of that length. */
+  bytes?: number;
+  /** The transfer starts no earlier (a disk reads its media first). Default: now. */
+  notBefore?: Ns;
+  /**
+   * Called at submission with the descriptor's fate and its transfer's end: when it completes
+   * (not before that end; completions of a channel stay in ring order). Default: at the end.
+   */
+  completesAt?: (status: DmaStatus, endNs: Ns) => Ns;
   /** Called at completion, before the IRQ is raised. */
   onComplete?: (status: DmaStatus, d: DmaDescriptor) => void;
 }
 
+/** Ring size of every channel, or one per channel. */
 export interface DmaConfig extends DmaCostModel {
   /** Device name in the trace and RNG streams. Default `dma0`. */
   name?: string;
   channels: number;
-  /** Descriptors a channel holds (queued + in progress). */
-  ringSize: number;
+  /** Descriptors a channel holds (queued + in progress): one for all, or one per channel. */
+  ringSize: number | readonly number[];
   /** Line raised at every completion (none when omitted). */
   irqLine?: number;
   /** Probability that a descriptor fails. */
   errorRate?: number;
+  /** Trace a record per completion (default true); a device that traces its own says false. */
+  traceCompletions?: boolean;
 }
 
 export interface DmaChannelStats {
@@ -48,16 +64,18 @@ export interface DmaChannelStats {
   ringFull: number;
 }
 
-interface InFlight {
-  d: DmaDescriptor;
-  bytes: number;
-  end: Ns;
-}
-
+/** One channel: a circular ring of in-flight descriptors (no allocation per descriptor). */
 interface Channel {
   readonly index: number;
-  readonly ring: InFlight[];
+  readonly size: number;
+  readonly descs: Array<DmaDescriptor | null>;
+  readonly bytes: number[];
+  readonly failed: boolean[];
+  readonly events: Array<EventHandle | null>;
+  head: number;
+  count: number;
   busyUntil: Ns;
+  lastDone: Ns;
   readonly stats: DmaChannelStats;
   readonly onDone: () => void;
 }
@@ -68,18 +86,27 @@ export class DmaEngine {
   private readonly errRng: Rng;
   private errorRate: number;
   private failBudget = 0;
+  private readonly traceCompletions: boolean;
 
   constructor(private readonly engine: Engine, readonly host: string, private readonly irq: InterruptController | null, private readonly cfg: DmaConfig) {
     this.src = `${host}/${cfg.name ?? 'dma0'}`;
+    this.traceCompletions = cfg.traceCompletions ?? true;
     checkDmaCostModel(cfg, this.src);
     if (!Number.isInteger(cfg.channels) || cfg.channels < 1) throw new RangeError(`${this.src}: channels must be a positive integer, got ${cfg.channels}`);
-    if (!Number.isInteger(cfg.ringSize) || cfg.ringSize < 1) throw new RangeError(`${this.src}: ringSize must be a positive integer, got ${cfg.ringSize}`);
+    const sizes = typeof cfg.ringSize === 'number' ? new Array<number>(cfg.channels).fill(cfg.ringSize) : cfg.ringSize;
+    if (sizes.length !== cfg.channels) throw new RangeError(`${this.src}: ${sizes.length} ring sizes for ${cfg.channels} channels`);
+    for (const n of sizes) if (!Number.isInteger(n) || n < 1) throw new RangeError(`${this.src}: ringSize must be a positive integer, got ${n}`);
     this.errRng = engine.rng.get(`${this.src}/error`);
     this.errorRate = 0;
     this.setErrorRate(cfg.errorRate ?? 0);
     for (let i = 0; i < cfg.channels; i++) {
+      const size = sizes[i]!;
       const ch: Channel = {
-        index: i, ring: [], busyUntil: 0,
+        index: i, size, head: 0, count: 0, busyUntil: 0, lastDone: 0,
+        descs: new Array<DmaDescriptor | null>(size).fill(null),
+        bytes: new Array<number>(size).fill(0),
+        failed: new Array<boolean>(size).fill(false),
+        events: new Array<EventHandle | null>(size).fill(null),
         stats: { submitted: 0, completed: 0, errors: 0, bytes: 0, ringFull: 0 },
         onDone: () => this.complete(ch),
       };
@@ -92,19 +119,24 @@ export class DmaEngine {
     return dmaCostNs(this.cfg, bytes);
   }
 
+  get currentErrorRate(): number {
+    return this.errorRate;
+  }
+
   setErrorRate(p: number): void {
     if (!(p >= 0 && p <= 1)) throw new RangeError(`${this.src}: errorRate must be in [0, 1], got ${p}`);
     this.errorRate = p;
   }
 
-  /** The next `n` descriptors to complete (on any channel) fail. */
+  /** The next `n` descriptors submitted (on any channel) fail. */
   failNext(n: number): void {
     this.failBudget += n;
   }
 
   /** Free slots in a channel's ring. */
   ringFree(channel: number): number {
-    return this.cfg.ringSize - this.chan(channel).ring.length;
+    const ch = this.chan(channel);
+    return ch.size - ch.count;
   }
 
   stats(channel: number): Readonly<DmaChannelStats> {
@@ -114,50 +146,91 @@ export class DmaEngine {
   /** Queues a descriptor; false (and nothing queued) when the ring is full. */
   submit(channel: number, d: DmaDescriptor): boolean {
     const ch = this.chan(channel);
-    if (ch.ring.length >= this.cfg.ringSize) {
+    if (ch.count >= ch.size) {
       ch.stats.ringFull++;
       this.engine.trace.emit(this.src, 'dma.ring-full', { ch: channel });
       return false;
     }
-    let bytes = 0;
-    for (let i = 0; i < d.segments.length; i++) {
-      const s = d.segments[i]!;
-      if (s.src.length !== s.dst.length) {
-        throw new RangeError(`${this.src}: channel ${channel} segment ${i}: src is ${s.src.length} bytes but dst is ${s.dst.length}`);
+    let bytes = d.bytes ?? 0;
+    const segs = d.segments;
+    if (segs) {
+      for (let i = 0; i < segs.length; i++) {
+        const s = segs[i]!;
+        if (s.src.length !== s.dst.length) {
+          throw new RangeError(`${this.src}: channel ${channel} segment ${i}: src is ${s.src.length} bytes but dst is ${s.dst.length}`);
+        }
+        bytes += s.src.length;
       }
-      bytes += s.src.length;
+    }
+    let failed = false;
+    if (this.failBudget > 0) {
+      this.failBudget--;
+      failed = true;
+    } else if (this.errorRate > 0 && this.errRng.chance(this.errorRate)) {
+      failed = true;
     }
     const now = this.engine.now;
-    const start = ch.busyUntil > now ? ch.busyUntil : now;
+    let start = ch.busyUntil > now ? ch.busyUntil : now;
+    if (d.notBefore !== undefined && d.notBefore > start) start = d.notBefore;
     const end = start + dmaCostNs(this.cfg, bytes);
     ch.busyUntil = end;
-    ch.ring.push({ d, bytes, end });
+    let done = d.completesAt ? d.completesAt(failed ? 'error' : 'ok', end) : end;
+    if (done < end) done = end;
+    // Completions of one channel are in ring order, so one bound callback pops the head.
+    if (done < ch.lastDone) done = ch.lastDone;
+    ch.lastDone = done;
+    const slot = (ch.head + ch.count) % ch.size;
+    ch.descs[slot] = d;
+    ch.bytes[slot] = bytes;
+    ch.failed[slot] = failed;
+    ch.count++;
     ch.stats.submitted++;
-    // Completions of one channel are in submission order, so one bound callback pops the head.
-    this.engine.scheduleAt(end, ch.onDone, 'dma.done');
+    // By delay: engine.scheduleAt builds its check's message on every call.
+    ch.events[slot] = this.engine.schedule(done - now, ch.onDone, 'dma.done');
     return true;
   }
 
-  private complete(ch: Channel): void {
-    const f = ch.ring.shift()!;
-    let status: DmaStatus = 'ok';
-    if (this.failBudget > 0) {
-      this.failBudget--;
-      status = 'error';
-    } else if (this.errorRate > 0 && this.errRng.chance(this.errorRate)) {
-      status = 'error';
+  /**
+   * Power loss or reset: every descriptor of the channel vanishes without completing (nothing
+   * copied, no callback); returns how many. The channel is free from now.
+   */
+  abort(channel: number): number {
+    const ch = this.chan(channel);
+    const n = ch.count;
+    for (let i = 0; i < n; i++) {
+      const slot = (ch.head + i) % ch.size;
+      this.engine.cancel(ch.events[slot]!);
+      ch.events[slot] = null;
+      ch.descs[slot] = null;
     }
+    ch.head = 0;
+    ch.count = 0;
+    ch.busyUntil = this.engine.now;
+    ch.lastDone = this.engine.now;
+    if (n > 0) this.engine.trace.emit(this.src, 'dma.abort', { ch: channel, dropped: n });
+    return n;
+  }
+
+  private complete(ch: Channel): void {
+    const slot = ch.head;
+    const d = ch.descs[slot]!;
+    const bytes = ch.bytes[slot]!;
+    const status: DmaStatus = ch.failed[slot] ? 'error' : 'ok';
+    ch.descs[slot] = null;
+    ch.events[slot] = null;
+    ch.head = (slot + 1) % ch.size;
+    ch.count--;
     if (status === 'ok') {
-      const segs = f.d.segments;
-      for (let i = 0; i < segs.length; i++) segs[i]!.dst.set(segs[i]!.src);
+      const segs = d.segments;
+      if (segs) for (let i = 0; i < segs.length; i++) segs[i]!.dst.set(segs[i]!.src);
       ch.stats.completed++;
-      ch.stats.bytes += f.bytes;
+      ch.stats.bytes += bytes;
     } else {
       ch.stats.errors++;
     }
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emit(this.src, 'dma.complete', { ch: ch.index, bytes: f.bytes, status });
-    f.d.onComplete?.(status, f.d);
+    if (tr.enabled && (this.traceCompletions || status === 'error')) tr.emit(this.src, 'dma.complete', { ch: ch.index, bytes, status });
+    if (d.onComplete) d.onComplete(status, d);
     if (this.irq && this.cfg.irqLine !== undefined) this.irq.raise(this.cfg.irqLine);
   }
 

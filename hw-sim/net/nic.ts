@@ -21,14 +21,19 @@
  *       when a poll returns less than its budget.
  *   link `carrier` (the link's `up`); `attach(link, side)` is done by the fabric builder.
  *
- * Timing. Tx: the NIC fetches each packet from host memory by DMA (setup + bytes / bandwidth,
- * serialised on the tx DMA channel), then the link serialises it; the descriptor completes when
- * its last bit has left (in ring order). With carrier down the packet is dropped after its DMA.
- * Rx: a packet needs one free descriptor per wire frame (a TSO/LRO chunk of N frames takes N);
- * with fewer the tail frames are dropped as rx overruns. Accepted packets are DMA'd to host
- * memory (serialised on the rx DMA channel), then become pollable and raise rxIrqLine.
- * Packets are handed over by reference (receivers copy out what they keep), so DMA is timed by
- * its cost model and no payload bytes are copied on the hot path.
+ * Timing. The NIC owns a DMA engine (hw-sim/dma) with a tx and an rx channel, their rings as
+ * large as the NIC's. Tx: each packet is a descriptor on the tx channel (setup + bytes /
+ * bandwidth, serialised), then the link serialises it; the descriptor completes when its last
+ * bit has left (in ring order): that completion is the one event per packet. With carrier down
+ * the packet is dropped after its DMA. Rx: a packet needs one free descriptor per wire frame (a
+ * TSO/LRO chunk of N frames takes N); with fewer the tail frames are dropped as rx overruns.
+ * Accepted packets are a descriptor on the rx channel; at its completion they become pollable
+ * and raise rxIrqLine. Packets are handed over by reference (receivers copy out what they keep),
+ * so the descriptors carry byte counts and no payload bytes are copied on the hot path.
+ *
+ * DMA faults (`dma.setErrorRate`, `dma.failNext`, or `dmaErrorRate`): a failed tx descriptor's
+ * packet never reaches the wire (a tx drop TCP recovers from); a failed rx descriptor's packet
+ * is dropped by the NIC before the host sees it (counted in `dmaErrors`, its descriptors free).
  *
  * Fault below TCP's checksum: `setRxDmaCorruption(rate)` makes the rx DMA write a flipped bit
  * into host memory for that fraction of received packets with a payload, after the NIC (or the
@@ -37,7 +42,8 @@
  */
 import type { Engine } from '../engine/engine.ts';
 import { type Ns } from '../engine/time.ts';
-import { checkDmaCostModel, dmaCostNs, type DmaCostModel } from '../dma/cost.ts';
+import { checkDmaCostModel, type DmaCostModel } from '../dma/cost.ts';
+import { DmaEngine, type DmaDescriptor, type DmaStatus } from '../dma/dma.ts';
 import type { InterruptController, IrqCoalescing } from '../irq/controller.ts';
 import { Fifo } from './fifo.ts';
 import { headFrames, maxFrameIpBytes } from './gso.ts';
@@ -54,6 +60,8 @@ export interface NicConfig {
   rxRingSize: number;
   /** Host memory ⇄ NIC transfer model. */
   dma: DmaCostModel;
+  /** Probability that a DMA descriptor fails (injected fault; default 0). */
+  dmaErrorRate?: number;
   txIrqLine: number;
   rxIrqLine: number;
   linkIrqLine?: number;
@@ -71,14 +79,20 @@ export interface NicQueueStats {
   overruns: number;
   /** rx: packets whose payload the DMA corrupted after checksum verification (injected fault). */
   dmaCorrupted: number;
+  /** Packets whose DMA descriptor failed (dropped). */
+  dmaErrors: number;
 }
 
-const newStats = (): NicQueueStats => ({ packets: 0, frames: 0, bytes: 0, drops: 0, overruns: 0, dmaCorrupted: 0 });
+const newStats = (): NicQueueStats => ({ packets: 0, frames: 0, bytes: 0, drops: 0, overruns: 0, dmaCorrupted: 0, dmaErrors: 0 });
+const TX = 0;
+const RX = 1;
 
 export class Nic {
   readonly src: string;
   readonly mtu: number;
   readonly stats: { readonly tx: NicQueueStats; readonly rx: NicQueueStats } = { tx: newStats(), rx: newStats() };
+  /** The NIC's DMA engine: channel 0 tx, 1 rx (inject faults here). */
+  readonly dma: DmaEngine;
   private link: Link | null = null;
   private side: LinkSide = 'a';
   // tx ring: slots [head, tail) are in use; [head, done) completed, [done, fetched) in flight,
@@ -89,17 +103,16 @@ export class Nic {
   private txDone = 0;
   private txFetched = 0;
   private txTail = 0;
-  private txDmaBusy: Ns = 0;
-  private txLastDone: Ns = 0;
   private readonly txDropped = new Fifo<boolean>();
-  private readonly txDoneFn = (): void => this.txComplete();
+  /** One DMA descriptor per tx ring slot (made once: nothing allocated per packet). */
+  private readonly txDescs: DmaDescriptor[];
   // rx: free descriptors, packets being DMA'd then ready (one FIFO, the first rxReadyN ready).
   private rxFreeN = 0;
   private rxHeldFrames = 0;
   private rxReadyN = 0;
   private readonly rxQ = new Fifo<Packet>();
-  private rxDmaBusy: Ns = 0;
-  private readonly rxDoneFn = (): void => this.rxDmaDone();
+  /** The rx descriptor (its byte count is read at submission, so one serves every packet). */
+  private readonly rxDesc: DmaDescriptor = { bytes: 0, onComplete: (st) => this.rxDmaDone(st) };
   /** Injected rx DMA corruption: probability per received packet with a payload (0: off). */
   private rxCorruptRate = 0;
   private rxCorruptRng: Rng | null = null;
@@ -116,6 +129,14 @@ export class Nic {
     if (!Number.isInteger(this.mtu) || this.mtu < 68) throw new RangeError(`${this.src}: mtu must be an integer ≥ 68, got ${this.mtu}`);
     this.txPkts = new Array<Packet | null>(cfg.txRingSize).fill(null);
     this.txCookies = new Array<number>(cfg.txRingSize).fill(0);
+    this.dma = new DmaEngine(engine, host, null, {
+      name: `${cfg.name ?? 'nic0'}-dma`, channels: 2, ringSize: [cfg.txRingSize, cfg.rxRingSize],
+      setupNs: cfg.dma.setupNs, bytesPerSecond: cfg.dma.bytesPerSecond, errorRate: cfg.dmaErrorRate ?? 0, traceCompletions: false,
+    });
+    const txDone = (): void => this.txComplete();
+    this.txDescs = Array.from({ length: cfg.txRingSize }, (_, slot) => ({
+      bytes: 0, completesAt: (st: DmaStatus, end: Ns) => this.txOnWire(slot, st, end), onComplete: txDone,
+    }));
     if (cfg.txCoalesce !== undefined) irq.setCoalescing(cfg.txIrqLine, cfg.txCoalesce);
     if (cfg.rxCoalesce !== undefined) irq.setCoalescing(cfg.rxIrqLine, cfg.rxCoalesce);
   }
@@ -170,34 +191,35 @@ export class Nic {
   }
 
   txDoorbell(): void {
-    const now = this.engine.now;
     while (this.txFetched < this.txTail) {
-      const p = this.txPkts[this.txFetched % this.cfg.txRingSize]!;
+      const slot = this.txFetched % this.cfg.txRingSize;
       this.txFetched++;
-      const frames = frameCount(p);
-      const bytes = ipBytes(p, frames);
-      const dmaStart = this.txDmaBusy > now ? this.txDmaBusy : now;
-      const dmaEnd = dmaStart + dmaCostNs(this.cfg.dma, bytes);
-      this.txDmaBusy = dmaEnd;
-      const st = this.stats.tx;
-      let done: Ns;
-      if (this.link && this.link.impairments.up) {
-        done = this.link.transmit(this.side, p, dmaEnd);
-        st.packets++;
-        st.frames += frames;
-        st.bytes += bytes;
-        this.txDropped.push(false);
-      } else {
-        done = dmaEnd;
-        st.drops += frames;
-        this.txDropped.push(true);
-      }
-      // Completions are written back in ring order.
-      if (done < this.txLastDone) done = this.txLastDone;
-      this.txLastDone = done;
-      // By delay: engine.scheduleAt builds its check's message on every call (an allocation per packet).
-      this.engine.schedule(done - now, this.txDoneFn, 'nic.txdone');
+      const d = this.txDescs[slot]!;
+      d.bytes = ipBytes(this.txPkts[slot]!);
+      // The DMA ring is as large as the tx ring, which bounds what is posted: it always fits.
+      this.dma.submit(TX, d);
     }
+  }
+
+  /**
+   * The packet's fetch ends at `dmaEnd`: onto the wire then, or dropped (carrier down, failed
+   * DMA). Returns when its descriptor completes: its last bit has left (or the drop).
+   */
+  private txOnWire(slot: number, status: DmaStatus, dmaEnd: Ns): Ns {
+    const p = this.txPkts[slot]!;
+    const frames = frameCount(p);
+    const st = this.stats.tx;
+    if (status === 'ok' && this.link && this.link.impairments.up) {
+      st.packets++;
+      st.frames += frames;
+      st.bytes += ipBytes(p);
+      this.txDropped.push(false);
+      return this.link.transmit(this.side, p, dmaEnd);
+    }
+    st.drops += frames;
+    if (status === 'error') st.dmaErrors++;
+    this.txDropped.push(true);
+    return dmaEnd;
   }
 
   txReap(out?: number[]): number {
@@ -275,20 +297,22 @@ export class Nic {
     }
     this.rxFreeN -= frames;
     this.rxHeldFrames += frames;
-    const bytes = ipBytes(pkt, frames);
-    const now = this.engine.now;
-    const start = this.rxDmaBusy > now ? this.rxDmaBusy : now;
-    const end = start + dmaCostNs(this.cfg.dma, bytes);
-    this.rxDmaBusy = end;
+    const bytes = ipBytes(pkt);
     st.packets++;
     st.frames += frames;
     st.bytes += bytes;
     this.rxQ.push(pkt);
-    this.engine.schedule(end - now, this.rxDoneFn, 'nic.rxdma');
+    this.rxDesc.bytes = bytes;
+    // The DMA ring is as large as the rx ring, and every packet in it holds a descriptor: it fits.
+    this.dma.submit(RX, this.rxDesc);
   }
 
-  private rxDmaDone(): void {
+  private rxDmaDone(status: DmaStatus): void {
     const tr = this.engine.trace;
+    if (status === 'error') {
+      this.rxDmaFailed(this.rxReadyN);
+      return;
+    }
     if (this.rxCorruptRate > 0) this.maybeCorruptDma(this.rxReadyN);
     if (tr.enabled) {
       const p = this.rxQ.at(this.rxReadyN)!;
@@ -298,6 +322,16 @@ export class Nic {
     }
     this.rxReadyN++;
     this.irq.raise(this.cfg.rxIrqLine);
+  }
+
+  /** The i-th queued packet's DMA failed: the NIC drops it (rare: the ready ones before it move up). */
+  private rxDmaFailed(i: number): void {
+    const p = this.rxQ.at(i)!;
+    for (let j = i; j > 0; j--) this.rxQ.setAt(j, this.rxQ.at(j - 1)!);
+    this.rxQ.shift();
+    this.rxHeldFrames -= frameCount(p);
+    this.stats.rx.dmaErrors++;
+    this.engine.trace.emit(this.src, 'nic.dma-error', { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length });
   }
 
   /** The bytes the DMA wrote to host memory for the i-th queued packet: a copy with one bit flipped, checksum state kept. */
@@ -314,6 +348,6 @@ export class Nic {
   }
 }
 
-function ipBytes(p: Packet, frames: number): number {
-  return frames * (IPV4_HEADER_BYTES + l4HeaderBytes(p)) + p.payload.length;
+function ipBytes(p: Packet): number {
+  return frameCount(p) * (IPV4_HEADER_BYTES + l4HeaderBytes(p)) + p.payload.length;
 }

@@ -86,6 +86,60 @@ describe('DMA engine', () => {
     expect(Math.abs(dma.stats(0).errors - n * p)).toBeLessThan(4 * sd);
   });
 
+  it('by-reference bytes, a start no earlier than notBefore, and a later completion the device names', () => {
+    const { e, dma, irqs } = setup();
+    const at: string[] = [];
+    // 1000 B by reference: 300 + 500 = 800 ns, nothing copied.
+    dma.submit(0, { bytes: 1000, onComplete: (s) => at.push(`a ${s}@${e.now}`) });
+    // Not before 2000: 2000 + 800 = 2800; the device completes it 5000 ns after its transfer.
+    let seen = -1;
+    dma.submit(0, { bytes: 1000, notBefore: 2_000, completesAt: (s, end) => { seen = end; return end + 5_000; }, onComplete: () => at.push(`b@${e.now}`) });
+    // Behind b's transfer (ends 2800): 2800 + 800 = 3600, but completions stay in ring order: at 7800.
+    dma.submit(0, { bytes: 1000, onComplete: () => at.push(`c@${e.now}`) });
+    e.run();
+    expect(seen).toBe(2_800);
+    expect(at).toEqual(['a ok@800', 'b@7800', 'c@7800']);
+    // The two raises at 7800 find the line already pending: one handler call.
+    expect(irqs).toEqual([800, 7_800]);
+    expect(dma.stats(0)).toMatchObject({ completed: 3, bytes: 3000 });
+  });
+
+  it('a failed descriptor is known at submission (completesAt sees it)', () => {
+    const { e, dma } = setup();
+    dma.failNext(1);
+    const fates: string[] = [];
+    dma.submit(1, { bytes: 10, completesAt: (s, end) => { fates.push(s); return end; } });
+    dma.submit(1, { bytes: 10, completesAt: (s, end) => { fates.push(s); return end; } });
+    e.run();
+    expect(fates).toEqual(['error', 'ok']);
+  });
+
+  it('abort drops every descriptor of a channel without completing it; the channel is free at once', () => {
+    const { e, dma, irqs } = setup();
+    const dst = new Uint8Array(4);
+    let completed = 0;
+    dma.submit(0, { segments: [{ src: fill(4, 1), dst }], onComplete: () => completed++ });
+    dma.submit(0, { bytes: 100, onComplete: () => completed++ });
+    e.runUntil(100);
+    expect(dma.abort(0)).toBe(2);
+    expect(dma.ringFree(0)).toBe(4);
+    let t = -1;
+    // 300 + 50 from now (100).
+    dma.submit(0, { bytes: 100, onComplete: () => { t = e.now; } });
+    e.run();
+    expect(completed).toBe(0);
+    expect(Array.from(dst)).toEqual([0, 0, 0, 0]);
+    expect(t).toBe(450);
+    expect(irqs).toEqual([450]);
+  });
+
+  it('takes a ring size per channel', () => {
+    const e = new Engine({ seed: 1 });
+    const dma = new DmaEngine(e, 'h', null, { channels: 2, ringSize: [2, 5], setupNs: 0, bytesPerSecond: 1e9 });
+    expect([dma.ringFree(0), dma.ringFree(1)]).toEqual([2, 5]);
+    expect(() => new DmaEngine(e, 'h', null, { channels: 2, ringSize: [2], setupNs: 0, bytesPerSecond: 1e9 })).toThrow(/1 ring sizes for 2 channels/);
+  });
+
   it('rejects mismatched segment lengths', () => {
     const { dma } = setup();
     expect(() => dma.submit(0, { segments: [{ src: new Uint8Array(3), dst: new Uint8Array(4) }] })).toThrow(/segment 0/);
