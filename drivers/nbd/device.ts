@@ -74,6 +74,8 @@ export class NbdDevice implements ConnectionOwner {
   /** The health probe of every server (server_health_check_interval). */
   readonly prober: HealthProber;
   private healthTimer: EventHandle | null = null;
+  /** Servers that granted the checksum extension on some connection (suspect()). */
+  private readonly checksumServers = new Set<number>();
   /** Publishes the rows that appear over time (connections, servers): device-stats.ts, set by the driver. */
   statsOut: { publishDynamic(): void } | null = null;
   healthChecks = 0;
@@ -276,7 +278,12 @@ export class NbdDevice implements ConnectionOwner {
     this.io.pump();
   }
 
+  checksumExpected(slot: ConnectionSlot): boolean {
+    return this.opts.config.checksumEnabled && this.checksumServers.has(slot.server);
+  }
+
   negotiated(slot: ConnectionSlot, info: ExportInfo): string {
+    if (info.checksum) this.checksumServers.add(slot.server);
     const server = this.conns.servers[slot.server]!.cfg;
     if (!this.opts.config.tcpEnabled && !info.udp) {
       return `server '${server.name}' does not grant the UDP transport (NBD_OPT_ORION_UDP_TRANSPORT refused) and tcp_enabled = false`;
@@ -305,6 +312,11 @@ export class NbdDevice implements ConnectionOwner {
     this.errors.fault('handshake', slot.index, slot.server, errno, reason);
     // The device chart decides: it fails when no connection is left to carry I/O.
     this.actor.send({ type: 'CONN_REFUSED', conn: slot.index, reason, errno });
+  }
+
+  handshakeBroken(slot: ConnectionSlot, reason: string): void {
+    // Like a protocol violation in transmission: the connection is dropped and retried after backoff.
+    this.errors.fault('protocol', slot.index, slot.server, 0, reason);
   }
 
   bindReplies(slot: ConnectionSlot, info: ExportInfo): void {

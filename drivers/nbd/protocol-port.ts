@@ -29,6 +29,8 @@ export interface ExportInfo {
   readonly description: string;
   /** The UDP transport granted (docs/nbd-extensions.md), absent or null: transmission on TCP. */
   readonly udp?: UdpGrant | null;
+  /** The checksum algorithm in force (docs/nbd-extensions.md); absent or 0: none. */
+  readonly checksum?: number;
 }
 
 /** What the driver uses of a transmission phase: the TCP TransmissionSession or the UDP transport's session. */
@@ -49,8 +51,12 @@ export interface HandshakeSink {
   /** Server accepted STARTTLS: the caller runs TLS, then calls `tlsEstablished()`. */
   startTls(): void;
   ready(info: ExportInfo): void;
-  /** Handshake refused or broken; `errno` is what the device reports. */
-  failed(reason: string, errno: number): void;
+  /**
+   * Handshake refused or broken; `errno` is what the device reports. `transient`: no well-formed
+   * refusal came (a malformed or unexpected reply, the server hung up): worth another connection.
+   * `unsealed`: it ended before checksums sealed the negotiation, so a refusal may be damage too.
+   */
+  failed(reason: string, errno: number, transient?: boolean, unsealed?: boolean): void;
 }
 
 export interface Handshake {

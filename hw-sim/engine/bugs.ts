@@ -190,6 +190,12 @@ export const BUGS = [
     killers: [{ scenario: 'ext-checksum-faults.toml' }],
   },
   {
+    name: 'header-checksum-skipped',
+    layer: 'protocol',
+    description: 'with the checksum extension negotiated, both ends step over the CRC-32C of transmission headers and chunk payloads without checking it: a header damaged below TCP is believed (a request turned into TRIM or CACHE, a flipped error value or FUA flag)',
+    killers: [{ scenario: 'ext-header-faults.toml' }],
+  },
+  {
     name: 'server-zeroes-ignored',
     layer: 'server',
     description: 'the server answers NBD_CMD_WRITE_ZEROES with success without zeroing anything: the old data stays',

@@ -45,7 +45,7 @@ export class SimProtocolEngine implements ProtocolEngine {
             this.negotiated.set(info, r);
             sink.ready(info);
           }
-          else sink.failed(describeFailure(h.failure, status), errnoOfFailure(h.failure));
+          else sink.failed(describeFailure(h.failure, status), errnoOfFailure(h.failure), isTransient(h.failure), !h.sealed);
         },
       },
       (machine, input) => createSimActor(this.engine, machine, { name, input }),
@@ -79,6 +79,7 @@ export class SimProtocolEngine implements ProtocolEngine {
     session = new TransmissionSession(x, costed, {
       generation, maxInFlight: Math.max(tags, this.minTags), frameCounters: this.frameCounters,
       skipChecksumVerify: this.engine.bugs.has('checksum-verify-skipped'),
+      skipHeaderCheck: this.engine.bugs.has('header-checksum-skipped'),
       ...(cpu ? { frameCpu: cpu } : {}),
       ignoreChunkOffset: this.engine.bugs.has('chunk-offset-ignored'),
       acceptStaleGeneration: this.engine.bugs.has('stale-generation-accepted'),
@@ -106,11 +107,21 @@ export function exportInfoOf(r: NegotiatedExport): ExportInfo {
     maxBlock: r.maxPayload,
     description: r.description,
     ...(r.udp ? { udp: r.udp } : {}),
+    ...(r.checksum ? { checksum: r.checksum } : {}),
   };
 }
 
 function describeFailure(f: HandshakeFailure | null, status: string): string {
   return f ? `handshake failed (${f.kind}): ${f.message}` : `handshake ended ${status}`;
+}
+
+/**
+ * Only a well-formed refusal (an NBD_REP_ERR_* reply, TLS refused or failed) is final. A reply
+ * that is malformed or out of place, or a server that hangs up mid-negotiation, may be damage
+ * below TCP's checksum or a crash: the connection is retried with the usual backoff.
+ */
+function isTransient(f: HandshakeFailure | null): boolean {
+  return f?.kind === 'protocol' || f?.kind === 'eof';
 }
 
 function errnoOfFailure(f: HandshakeFailure | null): number {

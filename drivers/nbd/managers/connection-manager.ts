@@ -20,6 +20,10 @@ export interface ConnectionOwner {
   negotiated(slot: ConnectionSlot, info: ExportInfo): string;
   /** The server refused us (policy, TLS, unknown export): retrying will not help. */
   refused(slot: ConnectionSlot, reason: string, errno: number): void;
+  /** The handshake broke without a refusal (malformed reply, server hung up): a protocol fault, retried. */
+  handshakeBroken(slot: ConnectionSlot, reason: string): void;
+  /** The device asks for checksums and this slot's server granted them on an earlier connection. */
+  checksumExpected(slot: ConnectionSlot): boolean;
   /** Decoded reply traffic of a connection in transmission. */
   bindReplies(slot: ConnectionSlot, info: ExportInfo): void;
   /** A draining connection is closing (send DISC). */
@@ -266,11 +270,17 @@ export class ConnectionManager {
       },
       ready: (info) => {
         if (!live()) return;
+        // A server that granted checksums before and not now: its negotiation was damaged before the grant sealed it.
+        if (!info.checksum && this.owner.checksumExpected(slot)) return this.owner.handshakeBroken(slot, `conn${slot.index}: checksums not granted this time`);
         const refusal = this.owner.negotiated(slot, info);
         if (refusal !== '') outcome.failed(refusal, 5);
         else outcome.ready(info);
       },
-      failed: (reason, errno) => { if (live()) outcome.failed(reason, errno); },
+      failed: (reason, errno, transient, unsealed) => {
+        if (!live()) return;
+        if (transient || (unsealed && this.owner.checksumExpected(slot))) this.owner.handshakeBroken(slot, reason);
+        else outcome.failed(reason, errno);
+      },
     });
   }
 

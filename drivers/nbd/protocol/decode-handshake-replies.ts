@@ -15,6 +15,7 @@ import {
 } from './uapi.ts';
 import { get16, get32, get64n, utf8String } from './wire.ts';
 import { parseUdpGrant, UdpDatagramError, type UdpGrant } from './udp-datagram.ts';
+import { checkQueuedData, checkQueuedHeader, optionWireLength } from './header-checksum.ts';
 
 export type OptionReply =
   | { kind: 'ack'; option: number }
@@ -50,6 +51,8 @@ export class HandshakeReplyDecoder {
   readonly queue = new ByteQueue();
   private expectation: Expect = { kind: 'greeting' };
   private failed: ProtocolError | null = null;
+  /** The checksum extension was granted: option replies are sealed (docs/nbd-extensions.md, "Header checksums"). */
+  sealed = false;
 
   expect(e: Expect): void {
     this.expectation = e;
@@ -105,7 +108,11 @@ export class HandshakeReplyDecoder {
         if (q.u32(0) !== NBD_REP_MAGIC_HI || q.u32(4) !== NBD_REP_MAGIC_LO) {
           return hard('bad-magic', 'option-reply.magic', `expected 0x3e889045565a9, got ${hex32(q.u32(0))}${hex32(q.u32(4)).slice(2)}`);
         }
-        if (q.length < NBD_OPTION_REPLY_HEADER_SIZE) return null;
+        const H = NBD_OPTION_REPLY_HEADER_SIZE;
+        if (q.length < H + (this.sealed ? 4 : 0)) return null;
+        // Sealed: nothing of the header is believed before its checksum matches.
+        const damaged = this.sealed ? checkQueuedHeader(q, H, 'option-reply.header-checksum') : null;
+        if (damaged) return damaged;
         const option = q.u32(8);
         const replyType = q.u32(12);
         const len = q.u32(16);
@@ -113,9 +120,14 @@ export class HandshakeReplyDecoder {
           return hard('unexpected-reply', 'option-reply.option', `reply for option ${option}, but option ${e.option} was sent`);
         }
         if (len > MAX_OPTION_REPLY) return hard('payload-too-large', 'option-reply.length', `${len} bytes`);
-        if (q.length < NBD_OPTION_REPLY_HEADER_SIZE + len) return null;
-        q.skip(NBD_OPTION_REPLY_HEADER_SIZE);
+        // Before waiting for data that may never come (a damaged length): an ACK carries none.
+        if (replyType === NBD_REP_ACK && len !== 0) return hard('bad-length', 'option-reply(ACK).length', `must be 0, got ${len}`);
+        if (q.length < optionWireLength(H, len, this.sealed)) return null;
+        const bad = this.sealed ? checkQueuedData(q, H + 4, len, 'option-reply.data-checksum') : null;
+        if (bad) return bad;
+        q.skip(this.sealed ? H + 4 : H);
         const data = q.take(len);
+        if (this.sealed && len > 0) q.skip(4);
         const reply = parseOptionReply(option, replyType, data);
         if (reply instanceof ProtocolError) return reply;
         return { kind: 'option-reply', reply };

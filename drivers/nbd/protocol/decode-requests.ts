@@ -11,7 +11,7 @@ import {
   NBD_ORION_MAX_ALGORITHMS, NBD_REQUEST_MAGIC, NBD_REQUEST_SIZE, NBD_EXTENDED_REQUEST_MAGIC, NBD_EXTENDED_REQUEST_SIZE,
   NBD_CMD_FLAG_PAYLOAD_LEN, NBD_ORION_FRAME_SIZE, NBD_ORION_HEADER_CHECKSUM_SIZE,
 } from './uapi.ts';
-import { checkQueuedHeader } from './header-checksum.ts';
+import { checkQueuedData, checkQueuedHeader, optionWireLength } from './header-checksum.ts';
 import { get16, get32, utf8String } from './wire.ts';
 import { parseFrameHeader, type FrameHeader } from './payload-frame.ts';
 
@@ -52,6 +52,8 @@ export class RequestDecoder {
   frame: FrameHeader = { raw: 0, wire: 0, checksum: 0, flags: 0 };
   /** Header checksums (checksums granted): a CRC-32C follows every request header; a mismatch is a hard disconnect. */
   headerChecksum = false;
+  /** The checksum extension was granted: later option requests are sealed (docs/nbd-extensions.md, "Header checksums"). */
+  optionsSealed = false;
   /** Injected bug header-checksum-skipped: the checksum is stepped over, not checked. */
   skipHeaderCheck = false;
   /** 0: no frame due; 1: a frame header is due; 2: the body of `frame` is due. */
@@ -129,13 +131,20 @@ export class RequestDecoder {
         if (q.u32(0) !== IHAVEOPT_HI || q.u32(4) !== IHAVEOPT_LO) {
           return this.failWith(hard('bad-magic', 'option.magic', `expected IHAVEOPT, got ${hex32(q.u32(0))}${hex32(q.u32(4)).slice(2)}`));
         }
-        if (q.length < NBD_OPTION_HEADER_SIZE) return REQUEST_EVENT.NEED_MORE;
+        const H = NBD_OPTION_HEADER_SIZE;
+        const sealed = this.optionsSealed;
+        if (q.length < H + (sealed ? 4 : 0)) return REQUEST_EVENT.NEED_MORE;
+        const damaged = sealed ? checkQueuedHeader(q, H, 'option.header-checksum') : null;
+        if (damaged) return this.failWith(damaged);
         const len = q.u32(12);
         if (len > this.maxOptionData) return this.failWith(hard('payload-too-large', 'option.length', `${len} bytes`));
-        if (q.length < NBD_OPTION_HEADER_SIZE + len) return REQUEST_EVENT.NEED_MORE;
+        if (q.length < optionWireLength(H, len, sealed)) return REQUEST_EVENT.NEED_MORE;
+        const bad = sealed ? checkQueuedData(q, H + 4, len, 'option.data-checksum') : null;
+        if (bad) return this.failWith(bad);
         this.option = q.u32(8);
-        q.skip(NBD_OPTION_HEADER_SIZE);
+        q.skip(sealed ? H + 4 : H);
         this.optionData = q.take(len);
+        if (sealed && len > 0) q.skip(4);
         if (this.option === NBD_OPT_EXPORT_NAME) this.phase = 'transmission';
         return REQUEST_EVENT.OPTION;
       }

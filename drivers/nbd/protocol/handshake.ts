@@ -10,7 +10,8 @@ import { hard, ProtocolError } from './errors.ts';
 import { grantedAlgorithm } from './handshake-extensions.ts';
 import { grantedUdp } from './udp-option.ts';
 import { handshakeMachine } from './handshake-machine.ts';
-import { NBD_OPT_ORION_CHECKSUM, NBD_OPT_ORION_COMPRESSION } from './uapi.ts';
+import { NBD_OPT_ORION_CHECKSUM, NBD_OPT_ORION_COMPRESSION, NBD_OPTION_HEADER_SIZE } from './uapi.ts';
+import { isOptionRequest, sealOption } from './header-checksum.ts';
 import type { HandshakeConfig, HandshakeEvent, HandshakeFailure, NegotiatedExport, ExportListing } from './handshake-types.ts';
 
 export type HandshakeActor = Actor<typeof handshakeMachine>;
@@ -37,7 +38,7 @@ export class NbdHandshake {
 
   constructor(config: HandshakeConfig, private readonly host: HandshakeHost, factory: ActorFactory = defaultFactory) {
     this.actor = factory(handshakeMachine, config);
-    this.actor.on('send', (e) => this.host.send(e.bytes));
+    this.actor.on('send', (e) => this.host.send(this.sealed && isOptionRequest(e.bytes) ? sealOption(e.bytes, NBD_OPTION_HEADER_SIZE) : e.bytes));
     this.actor.on('start-tls', () => {
       // Bytes already queued after the STARTTLS ACK were sent in clear: a downgrade attempt.
       if (this.decoder.queue.length > 0) {
@@ -152,9 +153,15 @@ export class NbdHandshake {
     return s.hasTag('expect-greeting') || s.hasTag('expect-option') || s.hasTag('expect-export-name');
   }
 
+  /** The checksum extension is granted: later options and their replies are sealed (docs/nbd-extensions.md, "Header checksums"). */
+  get sealed(): boolean {
+    return grantedAlgorithm(this.actor.getSnapshot().context.extensions, NBD_OPT_ORION_CHECKSUM) !== 0;
+  }
+
   /** Points the decoder at the message the current state waits for; reports the end once. */
   private sync(): void {
     const s = this.actor.getSnapshot();
+    this.decoder.sealed = this.sealed;
     if (s.hasTag('expect-greeting')) this.decoder.expect({ kind: 'greeting' });
     else if (s.hasTag('expect-option')) this.decoder.expect({ kind: 'option-reply', option: s.context.currentOption });
     else if (s.hasTag('expect-export-name')) this.decoder.expect({ kind: 'export-name-reply', noZeroes: s.context.noZeroes });

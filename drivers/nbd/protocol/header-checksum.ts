@@ -8,7 +8,10 @@
 import type { ByteQueue } from './byte-queue.ts';
 import { hard, hex32, type ProtocolError } from './errors.ts';
 import { crc32c } from './payload-frame.ts';
-import { NBD_ORION_HEADER_CHECKSUM_SIZE } from './uapi.ts';
+import {
+  IHAVEOPT_HI, IHAVEOPT_LO, NBD_OPTION_HEADER_SIZE, NBD_OPTION_REPLY_HEADER_SIZE, NBD_ORION_HEADER_CHECKSUM_SIZE,
+  NBD_REP_MAGIC_HI, NBD_REP_MAGIC_LO,
+} from './uapi.ts';
 import { get32, put32 } from './wire.ts';
 
 const HC = NBD_ORION_HEADER_CHECKSUM_SIZE;
@@ -38,6 +41,43 @@ export function sealChunk(chunk: Uint8Array, H: number): Uint8Array {
 /** Whether the 4 bytes after b[off, off+n) are the CRC-32C of those bytes. */
 export function sealOk(b: Uint8Array, off: number, n: number): boolean {
   return get32(b, off + n) === crc32c(b, off, off + n);
+}
+
+/**
+ * An option request (16-byte header) or option reply (20-byte header) sealed for the wire once the
+ * checksum extension is granted: [header | crc | data | crc] (docs/nbd-extensions.md).
+ */
+export function sealOption(message: Uint8Array, H: number): Uint8Array {
+  return sealChunk(message, H);
+}
+
+/**
+ * Checks the `len` data bytes at `at` in `q` against the checksum after them (the caller made
+ * sure they are queued; nothing to check when len is 0): null, or the error. Handshake data only
+ * (short, rare): it is copied out first.
+ */
+export function checkQueuedData(q: ByteQueue, at: number, len: number, where: string): ProtocolError | null {
+  if (len === 0) return null;
+  const data = new Uint8Array(len);
+  for (let i = 0; i < len; i++) data[i] = q.u8(at + i);
+  const want = crc32c(data);
+  const got = q.u32(at + len);
+  return got === want ? null : headerMismatch(where, got, want);
+}
+
+/** Whether `b` starts with an option reply's magic (what the server seals once checksums are granted). */
+export function isOptionReply(b: Uint8Array): boolean {
+  return b.length >= NBD_OPTION_REPLY_HEADER_SIZE && get32(b, 0) === NBD_REP_MAGIC_HI && get32(b, 4) === NBD_REP_MAGIC_LO;
+}
+
+/** Whether `b` starts with an option request's magic (what the client seals once checksums are granted). */
+export function isOptionRequest(b: Uint8Array): boolean {
+  return b.length >= NBD_OPTION_HEADER_SIZE && get32(b, 0) === IHAVEOPT_HI && get32(b, 4) === IHAVEOPT_LO;
+}
+
+/** The bytes an option message of `H` header and `len` data bytes takes on the wire, sealed or not. */
+export function optionWireLength(H: number, len: number, sealed: boolean): number {
+  return sealed ? H + HC + len + (len > 0 ? HC : 0) : H + len;
 }
 
 const scratch = new Uint8Array(64);

@@ -1,6 +1,7 @@
 // Hardware faults below TCP's checksum (NIC rx DMA corruption on the client, memory bit flips on
 // the server): with the CRC-32C extension the verify job sees no corrupted data and the driver
-// counts the retries; the same run with checksums off hands corrupted reads to the workload.
+// counts the retries; the same run with checksums off hands corrupted reads to the workload. At a
+// higher rate headers are hit too: header checksums drop the connection and nothing reaches the workload.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +37,21 @@ describe('checksums against faults below TCP', () => {
     expect(r.safetyViolations.some((v) => v.kind === 'unknown-content')).toBe(true);
     expect(r.expectations.find((x) => x.name === 'corrupted_reads')?.ok).toBe(true);
     expect(stats(r)['net/checksum_failures']).toBe(0);
+  });
+
+  it('2 % NIC corruption (ext-header-faults): damaged headers and handshakes drop connections, counted; no error, nothing lost', () => {
+    for (const seed of [1, 2]) {
+      const r = runScenario(parseScenario(read('ext-header-faults.toml'), 'hdr.toml'), seed);
+      expect(r.passed).toBe(true);
+      expect(r.safetyViolations).toEqual([]);
+      expect(r.jobs[0]!.errors).toBe(0);
+      const n = stats(r);
+      // Read requests and write replies travel in header-only packets: at 2 % some of them are hit.
+      expect(n['net/header_checksum_failures']).toBeGreaterThan(0);
+      // Each damaged reply header dropped a connection (a protocol fault); never a handshake refusal.
+      expect(n['errors/protocol']).toBeGreaterThanOrEqual(n['net/header_checksum_failures']!);
+      expect(n['errors/handshake']).toBe(0);
+    }
   });
 
   it('the two files differ only in the checksum key, the expectation and the job\'s continue_on_error', () => {

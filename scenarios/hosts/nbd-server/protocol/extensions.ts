@@ -28,9 +28,13 @@ export function handlePrivateOption(s: Session, option: number, data: Uint8Array
   if (offered instanceof ProtocolError) return refuse(NBD_REP_ERR_INVALID, offered.message);
   const pick = offered.find((a) => implemented.includes(a));
   if (pick === undefined) return refuse(NBD_REP_ERR_UNSUP, `no algorithm in common (offered ${offered.join(',')})`);
-  if (option === NBD_OPT_ORION_COMPRESSION) s.compression = pick;
-  else s.checksum = pick;
   s.trace('option.granted', { option: NBD_OPT_NAMES[option], algorithm: pick });
   s.sendNow(encodeRepChosen(option, pick));
   s.sendNow(encodeRepAck(option));
+  if (option === NBD_OPT_ORION_COMPRESSION) s.compression = pick;
+  else {
+    // From here on, option requests and replies are sealed with their checksums (after this ACK).
+    s.checksum = pick;
+    s.decoder.optionsSealed = true;
+  }
 }

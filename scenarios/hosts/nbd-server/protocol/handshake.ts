@@ -159,6 +159,7 @@ function enterTransmission(s: Session, e: ServerExport, flags: number): void {
   }
   // Checksums in force: request and reply headers carry a CRC-32C (docs/nbd-extensions.md, "Header checksums").
   s.decoder.headerChecksum = s.checksum !== 0;
+  s.decoder.skipHeaderCheck = s.server.bugs.has('header-checksum-skipped');
   s.replies.setExtended(s.extended, s.checksum !== 0);
   s.decoder.enterTransmission();
   s.trace('transmission', { export: e.name, size: e.store.size, flags, structured: s.structured });

@@ -1,7 +1,10 @@
 import { ProtocolError } from '../../../../drivers/nbd/protocol/errors.ts';
 import { REQUEST_EVENT, RequestDecoder } from '../../../../drivers/nbd/protocol/decode-requests.ts';
 import { encodeGreeting } from '../../../../drivers/nbd/protocol/encode-handshake.ts';
-import { NBD_FLAG_C_FIXED_NEWSTYLE, NBD_FLAG_C_NO_ZEROES, NBD_FLAG_FIXED_NEWSTYLE, NBD_FLAG_NO_ZEROES } from '../../../../drivers/nbd/protocol/uapi.ts';
+import {
+  NBD_FLAG_C_FIXED_NEWSTYLE, NBD_FLAG_C_NO_ZEROES, NBD_FLAG_FIXED_NEWSTYLE, NBD_FLAG_NO_ZEROES, NBD_OPTION_REPLY_HEADER_SIZE,
+} from '../../../../drivers/nbd/protocol/uapi.ts';
+import { isOptionReply, sealOption } from '../../../../drivers/nbd/protocol/header-checksum.ts';
 import type { UdpGrant } from '../../../../drivers/nbd/protocol/udp-datagram.ts';
 import { handleOption } from './handshake.ts';
 import { beginRequest, COMPLETIONS, writeData, writeFrame } from './commands.ts';
@@ -68,6 +71,7 @@ export class ServerSession implements Session {
     this.extended = false;
     this.compression = 0;
     this.checksum = 0;
+    this.decoder.optionsSealed = false;
     this.udp = null;
     if (identity !== undefined) this.who.tlsIdentity = identity;
     this.phase = 'handshake';
@@ -102,7 +106,10 @@ export class ServerSession implements Session {
 
   /** Sends handshake bytes now (the option phase is never delayed or corrupted). */
   sendNow(bytes: Uint8Array): void {
-    if (this.phase !== 'closed') this.io.send(bytes);
+    if (this.phase === 'closed') return;
+    // Checksums granted: the option replies after that grant are sealed (docs/nbd-extensions.md, "Header checksums").
+    const seal = this.checksum !== 0 && this.phase === 'handshake' && isOptionReply(bytes);
+    this.io.send(seal ? sealOption(bytes, NBD_OPTION_REPLY_HEADER_SIZE) : bytes);
   }
 
   /** A command finished (its reply is on its way): DISC waits for the last one. */
