@@ -58,6 +58,8 @@ interface DiskRequest {
   fire: () => void;
   /** The data transfer's DMA descriptor, made once per record. */
   readonly dma: DmaDescriptor;
+  /** Injected bug disk-dma-error-ignored: the transfer failed, success is reported, nothing moved. */
+  dmaLost: boolean;
 }
 
 /**
@@ -185,7 +187,7 @@ export class VirtualDisk {
     if (r === undefined) {
       const rec: DiskRequest = {
         op, offset, length, data, fua, mayTrim, done, onRead, onStatus, rid, submittedAt: 0, error: null, event: null, fire: () => this.complete(rec),
-        dma: { bytes: 0, notBefore: 0, onComplete: (st) => this.transferred(rec, st) },
+        dma: { bytes: 0, notBefore: 0, onComplete: (st) => this.transferred(rec, st) }, dmaLost: false,
       };
       r = rec;
     } else {
@@ -203,6 +205,7 @@ export class VirtualDisk {
     r.submittedAt = this.engine.now;
     r.error = null;
     r.event = null;
+    r.dmaLost = false;
     return r;
   }
 
@@ -248,7 +251,10 @@ export class VirtualDisk {
 
   /** A request's data transfer is done: a failed DMA fails the request, nothing moved. */
   private transferred(r: DiskRequest, status: DmaStatus): void {
-    if (status === 'error') r.error = 'EIO';
+    if (status === 'error') {
+      if (this.engine.bugs.has('disk-dma-error-ignored')) r.dmaLost = true; // injected
+      else r.error = 'EIO';
+    }
     this.complete(r);
   }
 
@@ -261,11 +267,12 @@ export class VirtualDisk {
       switch (r.op) {
         case 'read':
           data = this.readBuffer(r.length);
-          this.store.read(r.offset, r.length, data);
+          if (r.dmaLost) data.fill(0); // injected: the host buffer never received the data
+          else this.store.read(r.offset, r.length, data);
           extents = this.store.extents(r.offset, r.length);
           break;
         case 'write':
-          this.store.write(r.offset, r.data!, r.fua && !this.engine.bugs.has('disk-fua-ignored'));
+          if (!r.dmaLost) this.store.write(r.offset, r.data!, r.fua && !this.engine.bugs.has('disk-fua-ignored'));
           break;
         case 'flush':
           if (!this.engine.bugs.has('flush-not-persisted')) this.store.flush();

@@ -166,6 +166,12 @@ export const BUGS = [
     killers: [{ scenario: 'fault-crash-flush.toml' }],
   },
   {
+    name: 'disk-dma-error-ignored',
+    layer: 'disk',
+    description: 'the disk controller reports success for a request whose DMA transfer failed: a read returns a buffer the data never reached (zeros), a write is acknowledged but never stored',
+    killers: [{ scenario: 'fault-dma.toml' }],
+  },
+  {
     name: 'disk-fua-ignored',
     layer: 'disk',
     description: 'the disk writes a FUA write to its cache only',

@@ -204,6 +204,14 @@ function applyEvent(s: Scenario, t: TimelineTarget, ev: Exclude<TimelineEvent, {
       later(ev.durationNs, `NIC of ${ev.host} DMAs cleanly again`, () => nic.setRxDmaCorruption(0));
       return;
     }
+    case 'dma-error': {
+      const engines = ev.device === 'nic' ? [t.machine.host(ev.host).nic.dma] : [...program(t, ev.host).disks.values()].map((d) => d.dma);
+      const dur = ev.durationNs === undefined ? '' : ` for ${ms(ev.durationNs)}`;
+      const what = ev.device === 'nic' ? `NIC of ${ev.host}` : `disks of ${ev.host}`;
+      apply(`DMA errors on the ${what}: ${ev.rate} per descriptor${dur}`, { ...data, host: ev.host, device: ev.device, rate: ev.rate }, () => { for (const d of engines) d.setErrorRate(ev.rate); });
+      later(ev.durationNs, `DMA of the ${what} sound again`, () => { for (const d of engines) d.setErrorRate(0); });
+      return;
+    }
     case 'volume-power-loss': {
       const v = t.volumes?.get(ev.volume);
       if (!v) throw new Error(`timeline: no volume '${ev.volume}'`);

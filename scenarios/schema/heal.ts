@@ -28,6 +28,7 @@ export function lastHealTime(timeline: readonly TimelineEvent[]): Ns | undefined
       case 'disk-eio':
       case 'slow':
       case 'nic-dma-corrupt':
+      case 'dma-error':
       case 'mem-bitflip':
         healed = e.atNs + (e.durationNs ?? 0);
         break;

@@ -161,6 +161,9 @@ export function normaliseTimeline(raw: readonly RawAt[], servers: readonly Serve
         return { ...base, action: a.action, server: server(a.target, i), count: a.count, kind: a.kind };
       case 'nic-dma-corrupt':
         return { ...base, action: a.action, host: a.target === CLIENT_HOST ? CLIENT_HOST : server(a.target, i), rate: a.rate, durationNs: a.duration };
+      case 'dma-error':
+        if (a.device === 'disk' && a.target === CLIENT_HOST) throw new RefProblem(['at', i, 'target'], 'device = "disk" needs a server (the client has no exported disks)');
+        return { ...base, action: a.action, host: a.target === CLIENT_HOST ? CLIENT_HOST : server(a.target, i), device: a.device, rate: a.rate, durationNs: a.duration };
       case 'volume-power-loss': {
         const exported = [...new Set(servers.flatMap((x) => x.exports.flatMap((e) => (e.volume === undefined ? [] : [e.volume]))))];
         if (!exported.includes(a.target)) throw new RefProblem(['at', i, 'target'], `no server exports a volume "${a.target}" (exported volumes: ${list(exported)})`);

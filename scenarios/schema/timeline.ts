@@ -61,6 +61,12 @@ export const timelineSchema = z.discriminatedUnion('action', [
     rate: fraction().refine((r) => r > 0, 'rate must be above 0').describe('Probability per received packet with a payload (e.g. "2%").'),
     duration: heldFor.describe('How long the NIC misbehaves (default: to the end of the run).'),
   }),
+  at('dma-error', 'Hardware fault of a DMA engine: descriptors fail with this probability. On a NIC the packet is dropped (a failed tx never reaches the wire, a failed rx never reaches the host; TCP retransmits); on a server\'s disks the request fails with EIO (the client sees the error).', {
+    target: z.string().min(1).describe('The host: "client" or a [[server]] (device = "disk": a server).'),
+    device: z.enum(['nic', 'disk']).default('nic').describe('Whose DMA engine fails: the host\'s NIC, or every disk the server exports (its own disks and the volumes it exports).'),
+    rate: fraction().refine((r) => r > 0, 'rate must be above 0').describe('Probability per DMA descriptor (one per packet, one per disk read or write), e.g. "1%".'),
+    duration: heldFor.describe('How long the engine fails (default: to the end of the run).'),
+  }),
   at('mem-bitflip', 'Hardware fault below TCP\'s checksum: one bit of a READ reply\'s data flips in the server\'s memory after its payload checksum was computed, before the send.', {
     target: server,
     rate: fraction().refine((r) => r > 0, 'rate must be above 0').describe('Probability per READ reply (e.g. "5%").'),

@@ -150,6 +150,7 @@ export type TimelineEvent =
   | (At<'hang'> & { readonly server: string; readonly durationNs: Ns | undefined })
   | (At<'malformed'> & { readonly server: string; readonly count: number; readonly kind: 'bad-magic' | 'bad-cookie' | 'short' | 'oversized' | 'reversed-chunks' | 'stale-reply' })
   | (At<'nic-dma-corrupt'> & { readonly host: string; readonly rate: number; readonly durationNs: Ns | undefined })
+  | (At<'dma-error'> & { readonly host: string; readonly device: 'nic' | 'disk'; readonly rate: number; readonly durationNs: Ns | undefined })
   | (At<'mem-bitflip'> & { readonly server: string; readonly rate: number; readonly durationNs: Ns | undefined })
   | (At<'volume-power-loss'> & { readonly volume: string })
   | (At<'mgmt'> & { readonly argv: readonly string[] });

@@ -1,5 +1,6 @@
 // The timeline's hardware faults below TCP (nic-dma-corrupt, mem-bitflip) and [expect]
-// corrupted_reads: normalised when right, refused with the key and the reason when wrong.
+// corrupted_reads, and DMA engine faults (dma-error): normalised when right, refused with the
+// key and the reason when wrong.
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../../scenarios/schema/index.ts';
 import { scenarioRefusal as fail } from './refusal.ts';
@@ -57,5 +58,22 @@ describe('[expect] corrupted_reads', () => {
     const s = parseScenario(`${BASE}\n[expect]\nsafety = false\ncorrupted_reads = true\n`, 's.toml');
     expect(s.expect.corruptedReads).toBe(true);
     expect(parseScenario(BASE, 's.toml').expect.corruptedReads).toBeUndefined();
+  });
+});
+
+describe('dma-error in the timeline', () => {
+  it('normalised: the NIC by default, a server\'s disks with device = "disk", rate as a fraction', () => {
+    expect(parseScenario(at('action = "dma-error"\ntarget = "client"\nrate = "1%"'), 's.toml').timeline[0])
+      .toMatchObject({ action: 'dma-error', host: 'client', device: 'nic', rate: 0.01, durationNs: undefined });
+    expect(parseScenario(at('action = "dma-error"\ntarget = "a"\ndevice = "disk"\nrate = 0.5\nduration = "10ms"'), 's.toml').timeline[0])
+      .toMatchObject({ action: 'dma-error', host: 'a', device: 'disk', rate: 0.5, durationNs: 10_000_000 });
+  });
+
+  it('refuses disks on the client, an unknown host or device, and a missing or zero rate', () => {
+    expect(fail(at('action = "dma-error"\ntarget = "client"\ndevice = "disk"\nrate = "1%"'))).toMatch(/target.*needs a server/s);
+    expect(fail(at('action = "dma-error"\ntarget = "zz"\nrate = "1%"'))).toMatch(/target.*unknown server "zz"/s);
+    expect(fail(at('action = "dma-error"\ntarget = "a"\ndevice = "gpu"\nrate = "1%"'))).toMatch(/device/);
+    expect(fail(at('action = "dma-error"\ntarget = "a"'))).toMatch(/rate/);
+    expect(fail(at('action = "dma-error"\ntarget = "a"\nrate = 0'))).toMatch(/rate/);
   });
 });
