@@ -3,7 +3,7 @@
 // compress; CRC-32C 0.125 ns/B.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CPU_COSTS, scaledCosts } from '../../../hw-sim/cpu/costs.ts';
-import { receiveCostNs, sendCostNs } from '../../../drivers/nbd/protocol/frame-cost.ts';
+import { headerCostNs, receiveCostNs, sendCostNs } from '../../../drivers/nbd/protocol/frame-cost.ts';
 import {
   NBD_ORION_CHECKSUM_CRC32C, NBD_ORION_COMPRESS_DEFLATE, NBD_ORION_COMPRESS_LZ4, NBD_ORION_FRAME_COMPRESSED,
 } from '../../../drivers/nbd/protocol/uapi.ts';
@@ -13,6 +13,13 @@ const LZ4 = NBD_ORION_COMPRESS_LZ4;
 const CRC = NBD_ORION_CHECKSUM_CRC32C;
 
 describe('frame CPU cost', () => {
+  it('header checksums: one request header and one reply header per request, at the CRC rate', () => {
+    // 28-byte request + 20-byte chunk header: 48 · 0.125 = 6; extended 32 + 32: 64 · 0.125 = 8; simple 28 + 16: 44 · 0.125 = 5.5 → 6.
+    expect(headerCostNs(C, 28, 20)).toBe(6);
+    expect(headerCostNs(C, 32, 32)).toBe(8);
+    expect(headerCostNs(C, 28, 16)).toBe(6);
+  });
+
   it('send: the compression attempt over every raw byte, then the CRC', () => {
     // 4096 · 2.7 = 11059.2 → 11059; 4096 · 0.125 = 512.
     expect(sendCostNs(C, LZ4, CRC, 4096)).toBe(11_059 + 512);

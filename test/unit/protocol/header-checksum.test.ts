@@ -83,6 +83,40 @@ describe('header checksums on the wire', () => {
   });
 });
 
+describe('negotiation sealed from the checksum grant on', () => {
+  test('the checksum option and its replies go plain; NBD_OPT_GO after it carries header and data checksums, and so do its replies', () => {
+    const opts: Uint8Array[] = [];
+    const replies: Uint8Array[] = [];
+    const engine = new Engine({ seed: 1 });
+    const srv = new NbdServer({ exports: [{ name: 'd', store: new MemoryStore(1 << 20) }], extensions: { checksum: [1] } }, { name: 's', rngOf: (n) => engine.rng.get(n) });
+    let h: P.NbdHandshake | null = null;
+    const early: Uint8Array[] = [];
+    const server = srv.accept({ send: (b) => { const c = b.slice(); replies.push(c); if (h) h.feed(c); else early.push(c); }, close: () => {}, schedule: () => {} }, { address: 'x' });
+    h = new P.NbdHandshake({ exportName: 'd', extensions: { checksum: [1] }, metaContexts: [] }, { send: (b) => { opts.push(b.slice()); server.receive(b.slice()); } });
+    h.start();
+    for (const b of early) h.feed(b);
+    expect(h.status).toBe('ready');
+    const option = (b: Uint8Array) => (b.length >= 16 && u32(b, 0) === P.IHAVEOPT_HI ? u32(b, 8) : -1);
+    const ck = opts.find((b) => option(b) === P.NBD_OPT_ORION_CHECKSUM)!;
+    expect(ck.length).toBe(16 + u32(ck, 12)); // plain: header and data only
+    const go = opts.find((b) => option(b) === P.NBD_OPT_GO)!;
+    const len = u32(go, 12);
+    expect(go.length).toBe(16 + 4 + len + 4);
+    expect(u32(go, 16)).toBe(refCrc(go.subarray(0, 16)));
+    expect(u32(go, 20 + len)).toBe(refCrc(go.subarray(20, 20 + len)));
+    // Replies: CHOSEN and ACK of the grant plain; every reply to GO sealed (the INFO replies and the ACK).
+    const rep = replies.filter((b) => b.length >= 20 && u32(b, 0) === P.NBD_REP_MAGIC_HI);
+    const toGo = rep.filter((b) => u32(b, 8) === P.NBD_OPT_GO);
+    expect(toGo.length).toBeGreaterThanOrEqual(2);
+    for (const b of toGo) {
+      const n = u32(b, 16);
+      expect(b.length).toBe(20 + 4 + n + (n > 0 ? 4 : 0));
+      expect(u32(b, 20)).toBe(refCrc(b.subarray(0, 20)));
+    }
+    for (const b of rep.filter((x) => u32(x, 8) === P.NBD_OPT_ORION_CHECKSUM)) expect(b.length).toBe(20 + u32(b, 16));
+  });
+});
+
 describe('a damaged header is never believed', () => {
   test('each bit of a sealed WRITE request header (and its checksum) flipped: the server decoder fails, never yields the request', () => {
     const b = new Uint8Array(32);
