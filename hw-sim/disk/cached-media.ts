@@ -31,7 +31,7 @@ export class CachedMedia {
   private patternIdx = -1;
 
   constructor(readonly pageSize: number, private readonly writeCache: boolean, prefill: PrefillKind = 'zeros') {
-    this.media = new SparsePages(pageSize);
+    this.media = new SparsePages(pageSize, true);
     this.run = new PageRun(pageSize);
     this.pattern = prefill === 'pattern';
     this.patternPage = new Uint8Array(this.pattern ? pageSize : 0);
@@ -139,7 +139,11 @@ export class CachedMedia {
   /** Power loss: the cache vanishes; returns how many dirty pages were lost. */
   drop(): number {
     const lost = this.cache.size;
-    for (const idx of this.dirty) this.cache.delete(idx);
+    for (const idx of this.dirty) {
+      const page = this.cache.get(idx);
+      if (page) this.media.alloc.free(page);
+      this.cache.delete(idx);
+    }
     this.dirty.length = 0;
     return lost;
   }
@@ -176,7 +180,7 @@ export class CachedMedia {
     const c = this.run;
     for (c.start(offset, length); c.next();) {
       if (this.media.getPage(c.idx) !== undefined || this.holes.has(c.idx)) continue;
-      const page = this.media.alloc.page();
+      const page = this.media.alloc.page(false);
       fillPrefill(page, 0, c.idx * this.pageSize, this.pageSize);
       this.media.setPage(c.idx, page);
     }
@@ -194,7 +198,7 @@ export class CachedMedia {
   private dirtyPage(idx: number, whole: boolean): Uint8Array {
     const c = this.cache.get(idx);
     if (c) return c;
-    const page = this.media.alloc.page();
+    const page = this.media.alloc.page(!whole);
     if (c === undefined) {
       if (!whole) {
         const durable = this.mediaPage(idx);
@@ -208,7 +212,9 @@ export class CachedMedia {
 
   /** Sets a cache entry, noting a newly dirty index. */
   private setDirty(idx: number, page: Uint8Array | null): void {
-    if (this.cache.get(idx) === undefined) this.dirty.push(idx);
+    const old = this.cache.get(idx);
+    if (old === undefined) this.dirty.push(idx);
+    else if (old !== null && old !== page) this.media.alloc.free(old);
     this.cache.set(idx, page);
   }
 }

@@ -1,26 +1,36 @@
 import type { Extent } from './disk-io.ts';
 import { PageTable } from './page-table.ts';
 
-/** Slabs start at this size and double up to SLAB_MAX: a small disk stays small, a big one makes few. */
+/**
+ * Slabs start at this size and double up to SLAB_MAX: a small disk stays small, a big one makes
+ * few. V8 starts a full GC for every 64 MB of new ArrayBuffer memory, so filling 1 GiB in 64 MiB
+ * slabs cost 15 of them (a third of a second); the untouched tail of a slab is only address space.
+ */
 const SLAB_MIN = 256 << 10;
-const SLAB_MAX = 64 << 20;
+const SLAB_MAX = 256 << 20;
 
 /**
- * Zeroed pages carved from shared slabs. Allocating every 4 KiB page as its own ArrayBuffer cost
- * more than filling it, and many small slabs cost GC time as a disk fills (a 1 GiB region in
- * 256 KiB slabs: 4096 buffers); a slab lives on while any of its pages does.
+ * Pages carved from shared slabs. Allocating every 4 KiB page as its own ArrayBuffer cost more
+ * than filling it, and many small slabs cost GC time as a disk fills (a 1 GiB region in 256 KiB
+ * slabs: 4096 buffers). Pages given back (free) are handed out again before the slab grows, so
+ * a store that replaces pages (a flush moving cache pages onto the media) reuses memory already
+ * touched instead of keeping half-dead slabs alive and faulting in new ones.
  */
 export class PageAllocator {
   private slab: ArrayBuffer | null = null;
   private next = 0;
   private perSlab = 0;
   private slabBytes: number;
+  private readonly freed: Uint8Array[] = [];
 
   constructor(readonly pageSize: number) {
     this.slabBytes = Math.max(SLAB_MIN, pageSize);
   }
 
-  page(): Uint8Array {
+  /** A page of zeroes; with `zeroed` false its bytes are unspecified (the caller overwrites them all). */
+  page(zeroed = true): Uint8Array {
+    const again = this.freed.pop();
+    if (again !== undefined) return zeroed ? again.fill(0) : again;
     if (this.slab === null || this.next === this.perSlab) {
       this.perSlab = Math.max(1, Math.floor(this.slabBytes / this.pageSize));
       this.slab = new ArrayBuffer(this.pageSize * this.perSlab);
@@ -28,6 +38,11 @@ export class PageAllocator {
       if (this.slabBytes < SLAB_MAX) this.slabBytes *= 2;
     }
     return new Uint8Array(this.slab, this.pageSize * this.next++, this.pageSize);
+  }
+
+  /** A page nothing refers to any more, for reuse. */
+  free(page: Uint8Array): void {
+    this.freed.push(page);
   }
 }
 
@@ -41,7 +56,11 @@ export class SparsePages {
   private readonly run: PageRun;
   private readonly copy = new RunCopy();
 
-  constructor(readonly pageSize: number) {
+  /**
+   * `recycle`: pages this store drops (replaced, deallocated) go back to its allocator. Only for
+   * owners that never hand out views of their pages (the disk copies on every read).
+   */
+  constructor(readonly pageSize: number, private readonly recycle = false) {
     if (!Number.isInteger(pageSize) || pageSize <= 0 || (pageSize & (pageSize - 1)) !== 0) {
       throw new RangeError(`page size must be a power of two, got ${pageSize}`);
     }
@@ -60,11 +79,16 @@ export class SparsePages {
 
   /** Installs (or with null, removes) a whole page. */
   setPage(index: number, page: Uint8Array | null): void {
+    if (this.recycle) {
+      const old = this.pages.get(index);
+      if (old !== undefined && old !== page) this.alloc.free(old);
+    }
     if (page) this.pages.set(index, page);
     else this.pages.delete(index);
   }
 
   clear(): void {
+    if (this.recycle) this.pages.forEach((p) => this.alloc.free(p));
     this.pages.clear();
   }
 
@@ -85,7 +109,7 @@ export class SparsePages {
     for (c.start(offset, data.length); c.next();) {
       let page = this.pages.get(c.idx);
       if (!page) {
-        page = this.alloc.page();
+        page = this.alloc.page(c.n !== this.pageSize);
         this.pages.set(c.idx, page);
       }
       copy.add(page, c.inPage, c.n);
@@ -98,7 +122,7 @@ export class SparsePages {
     forEachPageRun(offset, length, this.pageSize, (idx, inPage, n) => {
       const page = this.pages.get(idx);
       if (page) {
-        if (n === this.pageSize && dealloc) this.pages.delete(idx);
+        if (n === this.pageSize && dealloc) this.setPage(idx, null);
         else page.fill(0, inPage, inPage + n);
       } else if (!dealloc) {
         this.pages.set(idx, this.alloc.page());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PageTable } from '../../../hw-sim/disk/page-table.ts';
-import { SparsePages } from '../../../hw-sim/disk/sparse-pages.ts';
+import { PageAllocator, SparsePages } from '../../../hw-sim/disk/sparse-pages.ts';
 import { CachedMedia } from '../../../hw-sim/disk/cached-media.ts';
 
 describe('PageTable', () => {
@@ -62,5 +62,39 @@ describe('page runs copied whole', () => {
     const durable = new Uint8Array(4 * ps);
     m.readDurable(0, 4 * ps, durable);
     expect(durable).toEqual(want);
+  });
+});
+
+describe('pages given back are reused', () => {
+  const ps = 16;
+
+  it('the allocator hands a freed page out again, zeroed unless the caller overwrites it all', () => {
+    const a = new PageAllocator(ps);
+    const p = a.page().fill(5);
+    a.free(p);
+    const again = a.page();
+    expect(again).toBe(p);
+    expect([...again]).toEqual(new Array(ps).fill(0));
+    a.free(again.fill(6));
+    expect(a.page(false)).toBe(p); // contents unspecified: not zeroed
+  });
+
+  it('a partial write into a hole reads zeros around its bytes although the page was a flushed or crashed one', () => {
+    const m = new CachedMedia(ps, true);
+    m.write(0, new Uint8Array(ps).fill(0xaa), false);
+    m.flush();
+    m.write(0, new Uint8Array(ps).fill(0xbb), false);
+    m.flush(); // the 0xaa media page is free now
+    m.write(2 * ps, new Uint8Array(ps).fill(0xcc), false);
+    expect(m.drop()).toBe(1); // the 0xcc cache page is free now
+    m.write(5 * ps + 3, new Uint8Array([1, 2]), false);
+    m.write(7 * ps + 8, new Uint8Array([3]), true); // FUA: straight onto the media too
+    const out = new Uint8Array(8 * ps);
+    m.read(0, 8 * ps, out);
+    const want = new Uint8Array(8 * ps);
+    want.fill(0xbb, 0, ps);
+    want.set([1, 2], 5 * ps + 3);
+    want[7 * ps + 8] = 3;
+    expect(out).toEqual(want);
   });
 });
