@@ -274,6 +274,12 @@ export const BUGS = [
     killers: [{ scenario: 'perf-cpu-1core.toml' }],
   },
   {
+    name: 'nbd-driver-cost-not-charged',
+    layer: 'driver',
+    description: 'the NBD driver\'s own work per request (queue_rq, reply handling; hw-sim/cpu/costs.ts nbdQueueRqNs, nbdReplyNs) and its TLS work are not charged to the client\'s CPU: the one-core client goes faster than its CPU allows (iops_max)',
+    killers: [{ scenario: 'perf-cpu-1core.toml' }],
+  },
+  {
     name: 'cache-fua-drops-dirty',
     layer: 'driver',
     description: 'with the write-back cache, a FUA write through dirty data of its range drops that data at once instead of waiting for its write-back: a read before the FUA write lands sees older content',

@@ -45,7 +45,7 @@ export function attachNbdClient(engine: Engine, host: Host, o: ClientNbdOptions)
     ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     ...(o.dropWrite ? { dropWrite: o.dropWrite } : {}),
   });
-  if (costs) {
+  if (costs && !engine.bugs.has('nbd-driver-cost-not-charged')) {
     const cpu = k.hw.cpu;
     device.io.cpu = {
       queueRqNs: costs.nbdQueueRqNs, replyNs: costs.nbdReplyNs,

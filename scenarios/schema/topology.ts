@@ -26,7 +26,7 @@ export const machineSchema = z.strictObject({
   plug: z.boolean().default(false)
     .describe('Plug client submissions: the bios a submitter issues in one go (one engine event) gather in a plug, merge there, and reach the scheduler together (blk_finish_plug).'),
   cpu_cost_scale: z.number().min(0).max(1000).default(1)
-    .describe('Scale of the CPU cost of the I/O path on every host (hw-sim/cpu/costs.ts: block layer, server program, copies); 0 turns it off, 1 is the documented model.'),
+    .describe('Scale of the CPU cost of the I/O path on every host (hw-sim/cpu/costs.ts: block layer, NBD driver, per-packet protocol work, timer callbacks, server program, copies, checksums, compression, TLS); 0 turns it off, 1 is the documented model.'),
 }).describe('The client host that runs the NBD driver and the workloads.');
 
 const diskOp = z.enum(['read', 'write', 'flush', 'trim', 'zero']);
