@@ -194,7 +194,7 @@ export class IoPath extends IoPathQueue {
           slot.traceSocket = sock;
           slot.traceIds = sock.flow === undefined ? null : this.engine.trace.requestIdsOf(sock.flow);
         }
-        slot.traceIds?.set(r.cookie, id);
+        slot.traceIds?.file(r.cookie, id);
       }
     }
     r.tag = tag;

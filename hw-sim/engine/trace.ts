@@ -23,6 +23,29 @@ export interface TraceRecord {
 export type TraceSubscriber = (r: TraceRecord) => void;
 
 /**
+ * Request ids filed on one flow by cookie (generation << 32 | tag), kept in arrays by tag: a tag
+ * carries one request at a time, so filing and taking allocate nothing (a Map churned per request).
+ */
+export class FiledIds {
+  private readonly cookies: number[] = [];
+  private readonly ids: number[] = [];
+
+  file(cookie: number, id: number): void {
+    const tag = cookie % 0x1_0000_0000;
+    this.cookies[tag] = cookie;
+    this.ids[tag] = id;
+  }
+
+  /** The id filed under `cookie`, forgotten as it is taken; undefined if none is. */
+  take(cookie: number): number | undefined {
+    const tag = cookie % 0x1_0000_0000;
+    if (this.cookies[tag] !== cookie) return undefined;
+    this.cookies[tag] = -1;
+    return this.ids[tag];
+  }
+}
+
+/**
  * The trace bus: every record gets the next sequence number, goes to the subscribers and into a
  * running SHA-256 digest. Disabled, it costs one branch per emit and digests nothing.
  */
@@ -33,7 +56,7 @@ export class TraceBus {
    * as the receiver sees its peer), cookie → the sender's block request id. Each end looks its
    * flow's map up once per connection, so a request files and finds its id by number.
    */
-  private readonly flows = new Map<string, Map<number, number>>();
+  private readonly flows = new Map<string, FiledIds>();
   private seq = 0;
   private readonly subscribers: TraceSubscriber[] = [];
   private readonly hash: Hash = createHash('sha256');
@@ -47,9 +70,9 @@ export class TraceBus {
   }
 
   /** The request ids filed on one flow (see `flows`), created on first use. */
-  requestIdsOf(flow: string): Map<number, number> {
+  requestIdsOf(flow: string): FiledIds {
     let m = this.flows.get(flow);
-    if (m === undefined) this.flows.set(flow, (m = new Map()));
+    if (m === undefined) this.flows.set(flow, (m = new FiledIds()));
     return m;
   }
 

@@ -1,4 +1,5 @@
 import type { AnyActorRef } from 'xstate';
+import type { FiledIds } from '../../../hw-sim/engine/trace.ts';
 import type { ExportInfo, Handshake, TransmissionPort } from '../protocol-port.ts';
 import type { NbdSocket } from '../socket.ts';
 import type { TlsChannel } from '../security/tls-channel.ts';
@@ -53,7 +54,7 @@ export class ConnectionSlot {
   /** Virtual time the connection last entered transmission. */
   upSince = 0;
   /** Trace context: the trace bus's request ids of `traceSocket`'s flow (looked up once per socket). */
-  traceIds: Map<number, number> | null = null;
+  traceIds: FiledIds | null = null;
   traceSocket: NbdSocket | null = null;
 
   constructor(

@@ -1,5 +1,6 @@
 import { NBD_EXTENDED_REQUEST_MAGIC, NBD_EXTENDED_REQUEST_SIZE, NBD_REQUEST_MAGIC, NBD_REQUEST_SIZE } from '../protocol/uapi.ts';
 import type { Engine, EventHandle } from '../../../hw-sim/engine/index.ts';
+import { get32 } from '../protocol/wire.ts';
 import type { ConnectionSlot } from './connection-slot.ts';
 
 /**
@@ -44,8 +45,12 @@ export class NetworkManager {
   batches = 0;
   /** Sends the socket took only partly (send buffer full). */
   shortSends = 0;
-  /** Trace context: cookie → block request id of the requests submitted, by slot index. */
-  private readonly cookieRid: (Map<number, number> | undefined)[] = [];
+  /**
+   * Trace context, by slot index: the cookie filed under each tag (its low half) and that
+   * request's block request id. Arrays by tag, so filing and taking allocate nothing; a tag's
+   * next request files over it (its earlier header has gone, or was dropped with its connection).
+   */
+  private readonly filed: ({ cookie: number[]; rid: number[] } | undefined)[] = [];
   /** Trace context: held-back buffers that start a request's bytes. */
   private readonly unsentRid = new WeakMap<Uint8Array, number>();
 
@@ -63,7 +68,7 @@ export class NetworkManager {
     const sock = slot.socket;
     if (!sock) return;
     slot.bytesSent += bytes.length;
-    const rid = this.cookieRid[slot.index] !== undefined ? this.ridOfHeader(slot, bytes) : undefined;
+    const rid = this.filed[slot.index] !== undefined ? this.ridOfHeader(slot, bytes) : undefined;
     if (rid !== undefined) {
       if (slot.unsent.length > 0) this.unsentRid.set(bytes, rid);
       else if (!slot.tls?.open) sock.markRequest?.(rid);
@@ -91,21 +96,23 @@ export class NetworkManager {
    * leave later (a FLUSH waits for earlier writes' replies), so the mark goes in with the header.
    */
   fileRequest(slot: ConnectionSlot, cookie: number, rid: number): void {
-    (this.cookieRid[slot.index] ??= new Map()).set(cookie, rid);
+    const f = (this.filed[slot.index] ??= { cookie: [], rid: [] });
+    const tag = cookie % 0x1_0000_0000;
+    f.cookie[tag] = cookie;
+    f.rid[tag] = rid;
   }
 
   /** The block request a request header (28 or 32 bytes, by its magic; 32 or 36 sealed) belongs to. */
   private ridOfHeader(slot: ConnectionSlot, b: Uint8Array): number | undefined {
     // Either size, plus 4 when the header is sealed with its checksum (docs/nbd-extensions.md, "Header checksums").
     if (b.length !== NBD_REQUEST_SIZE && b.length !== NBD_EXTENDED_REQUEST_SIZE && b.length !== NBD_EXTENDED_REQUEST_SIZE + 4) return undefined;
-    const magic = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+    const magic = get32(b, 0);
     if (magic !== NBD_REQUEST_MAGIC && magic !== NBD_EXTENDED_REQUEST_MAGIC) return undefined;
-    const u32 = (o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-    const m = this.cookieRid[slot.index]!;
-    const cookie = u32(8) * 0x1_0000_0000 + u32(12);
-    const rid = m.get(cookie);
-    m.delete(cookie);
-    return rid ?? -1;
+    const f = this.filed[slot.index]!;
+    const tag = get32(b, 12);
+    if (f.cookie[tag] !== get32(b, 8) * 0x1_0000_0000 + tag) return -1;
+    f.cookie[tag] = -1;
+    return f.rid[tag]!;
   }
 
   /** Handshake bytes: sent at once (corking does not hold them). */

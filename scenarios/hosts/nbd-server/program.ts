@@ -6,6 +6,7 @@
 import { NBD_ORION_CHECKSUM_CRC32C, NBD_ORION_COMPRESS_DEFLATE, NBD_ORION_COMPRESS_LZ4 } from '../../../drivers/nbd/protocol/uapi.ts';
 import { VirtualDisk, type PrefillKind, type ServiceTimeModel, type SharedVolume } from '../../../hw-sim/disk/index.ts';
 import { ipToString } from '../../../hw-sim/net/packet.ts';
+import type { FiledIds } from '../../../hw-sim/engine/trace.ts';
 import type { TcpListener } from '../../../kernel/net/tcp/listener.ts';
 import type { TcpSocket } from '../../../kernel/net/tcp/socket.ts';
 import { NbdServer, type BlockSizes, type ServerSession, type TlsMode } from './protocol/index.ts';
@@ -177,7 +178,7 @@ export class NbdServerProgram {
     // filing on the trace bus); cookies are reused per tag, so this holds at most one per tag.
     const peer = `${ipToString(sock.remoteAddr)}:${sock.remotePort}`;
     const rids = new Map<number, number>();
-    let filed: Map<number, number> | undefined;
+    let filed: FiledIds | undefined;
     const ridOf = (hi: unknown, lo: unknown): number | undefined =>
       typeof hi === 'number' && typeof lo === 'number' ? rids.get(hi * 0x1_0000_0000 + lo) : undefined;
     session = this.server.accept({
@@ -210,8 +211,7 @@ export class NbdServerProgram {
         if (!engine.trace.enabled) return undefined;
         const cookie = hi * 0x1_0000_0000 + lo;
         filed ??= engine.trace.requestIdsOf(peer);
-        const rid = filed.get(cookie);
-        filed.delete(cookie);
+        const rid = filed.take(cookie);
         if (rid === undefined) rids.delete(cookie);
         else rids.set(cookie, rid);
         return rid;

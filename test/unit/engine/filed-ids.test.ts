@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { TraceBus } from '../../../hw-sim/engine/trace.ts';
+
+describe('trace context: request ids filed per flow by cookie', () => {
+  it('a cookie is taken once; another generation of the same tag is not it; flows are apart', () => {
+    const bus = new TraceBus(() => 0);
+    const a = bus.requestIdsOf('10.0.0.1:49152');
+    expect(bus.requestIdsOf('10.0.0.1:49152')).toBe(a);
+    const gen1tag3 = 1 * 2 ** 32 + 3;
+    a.file(gen1tag3, 17);
+    expect(bus.requestIdsOf('10.0.0.1:49153').take(gen1tag3)).toBeUndefined();
+    expect(a.take(2 * 2 ** 32 + 3)).toBeUndefined(); // tag 3 of generation 2: never filed
+    expect(a.take(gen1tag3)).toBe(17);
+    expect(a.take(gen1tag3)).toBeUndefined(); // taken
+    a.file(gen1tag3, 18); // the tag's next request
+    expect(a.take(gen1tag3)).toBe(18);
+  });
+});
