@@ -96,7 +96,8 @@ export class OnlineSafety {
       if (src === null || src.content !== content) src = { w, content };
       const b = this.addSource(first + k, src);
       if (content !== undefined && this.pending.length > 0) this.explainFuture(first + k, content, w);
-      if (this.prune && b.sources.length > 1) this.pruneBlock(b, oldestRead);
+      // With one older source nothing can go: it would be ruled out by itself, and this write is not acknowledged.
+      if (this.prune && b.sources.length > 2) this.pruneBlock(b, oldestRead);
     }
     return w;
   }
