@@ -70,6 +70,26 @@ describe('a damaged handshake is retried, a refusal is final', () => {
     roundTrip(r, r.engine.now + 10 * MS);
   });
 
+  it('the server hangs up during the first negotiation (no refusal sent): retried, the device comes up', () => {
+    const r = rig(65, config({ ...base, connectionPoolSize: 1 }), (n) => {
+      const srv = n.addServer('srv', { size: 4 * MiB });
+      const accept = srv.server.accept.bind(srv.server);
+      let first = true;
+      srv.server.accept = (io, who) => {
+        const s = accept(io, who);
+        if (first) { first = false; s.receive = () => s.close('test: hang up mid-negotiation'); }
+        return s;
+      };
+    });
+    const errors: ErrorDecision[] = [];
+    r.dev.errors.errors$.subscribe((e) => errors.push(e));
+    r.engine.runUntil(2000 * MS);
+    expect(r.dev.state).toBe('ready');
+    expect(errors.map((e) => [e.class, /eof/.test(e.reason)])).toEqual([['protocol', true]]);
+    expect(r.net.connects).toBe(2);
+    roundTrip(r, r.engine.now + 10 * MS);
+  });
+
   it('a well-formed refusal (NBD_REP_ERR_UNKNOWN for an export the server lacks) fails the device at once, no retry', () => {
     const r = rig(62, config({ ...base, servers: [{ ...base.servers[0]!, export: 'nope' }] }), (n) => n.addServer('srv', { size: 4 * MiB }));
     r.engine.runUntil(2000 * MS);
