@@ -34,7 +34,7 @@ export function matchReply(d: ReplyDecoder, generation: number, slots: readonly 
 /** The chunk the decoder holds, applied to `req`; a hard protocol error when it does not fit. */
 export function applyChunk(
   ev: number, d: ReplyDecoder, s: Slot, req: NbdRequest, metaContexts: Readonly<Record<string, number>>,
-  setError: (error: number, message: string) => void,
+  setError: (req: NbdRequest, error: number, message: string) => void,
 ): ProtocolError | null {
   switch (ev) {
     case REPLY_EVENT.CHUNK_OFFSET_DATA:
@@ -73,7 +73,7 @@ export function applyChunk(
       if (!d.knownType) {
         req.protocolError = new ProtocolError('unknown-error-chunk', 'fail-request', 'chunk.type', `unknown error chunk type ${d.chunkType}`);
       }
-      setError(d.error === 0 ? NBD_EINVAL : d.error, d.message);
+      setError(req, d.error === 0 ? NBD_EINVAL : d.error, d.message);
       return null;
     }
     default:

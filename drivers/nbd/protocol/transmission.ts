@@ -93,8 +93,11 @@ export class TransmissionSession extends SessionCore {
     return this.onChunk(ev, tag, s, req);
   }
 
+  /** applyChunk's error sink, made once (a closure per chunk was an allocation per READ reply). */
+  private readonly chunkError = (req: NbdRequest, error: number, message: string): void => this.setError(req, error, message);
+
   private onChunk(ev: number, tag: number, s: Slot, req: NbdRequest): ProtocolError | null {
-    const problem = applyChunk(ev, this.decoder, s, req, this.x.metaContexts, (e, m) => this.setError(req, e, m));
+    const problem = applyChunk(ev, this.decoder, s, req, this.x.metaContexts, this.chunkError);
     if (problem || ev === REPLY_EVENT.CHUNK_OFFSET_DATA) return problem; // OFFSET_DATA completes after its last DATA event
     if (this.decoder.done) this.endStructured(tag, s, req);
     return null;
