@@ -106,6 +106,8 @@ export class ServerAckChecker {
    * reply consumes any matching completion that happened after its request arrived.
    */
   private disk(r: TraceRecord, done: boolean): void {
+    // No request this checker follows is a READ (DISK_OP): a read serves none of them.
+    if ((r.data as DiskData | undefined)?.op === 'read') return;
     const host = hostOf(r.src);
     // A shared volume (its own power domain, src volume/NAME) serves every server host exporting it:
     // its operation may serve a request of any of them, so FUA is owed only when all of those carry it.
