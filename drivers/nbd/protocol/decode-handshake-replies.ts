@@ -120,8 +120,9 @@ export class HandshakeReplyDecoder {
           return hard('unexpected-reply', 'option-reply.option', `reply for option ${option}, but option ${e.option} was sent`);
         }
         if (len > MAX_OPTION_REPLY) return hard('payload-too-large', 'option-reply.length', `${len} bytes`);
-        // Before waiting for data that may never come (a damaged length): an ACK carries none.
+        // Before waiting for data that may never come (a damaged length): the fixed-size replies.
         if (replyType === NBD_REP_ACK && len !== 0) return hard('bad-length', 'option-reply(ACK).length', `must be 0, got ${len}`);
+        if (replyType === NBD_REP_ORION_CHOSEN && len !== 2) return hard('bad-length', 'option-reply(ORION_CHOSEN).length', `must be 2, got ${len}`);
         if (q.length < optionWireLength(H, len, this.sealed)) return null;
         const bad = this.sealed ? checkQueuedData(q, H + 4, len, 'option-reply.data-checksum') : null;
         if (bad) return bad;
