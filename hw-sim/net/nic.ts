@@ -32,13 +32,8 @@
  * so the descriptors carry byte counts and no payload bytes are copied on the hot path.
  *
  * DMA faults (`dma.setErrorRate`, `dma.failNext`, or `dmaErrorRate`): a failed tx descriptor's
- * packet never reaches the wire (a tx drop TCP recovers from); a failed rx descriptor's packet
- * is dropped by the NIC before the host sees it (counted in `dmaErrors`, its descriptors free).
- *
- * Fault below TCP's checksum: `setRxDmaCorruption(rate)` makes the rx DMA write a flipped bit
- * into host memory for that fraction of received packets with a payload, after the NIC (or the
- * stack, in this model) verified the checksum: the packet stays `corrupt: false`, so TCP accepts
- * it. Only an end-to-end checksum above TCP can see it (docs/nbd-extensions.md).
+ * packet never reaches the wire (a tx drop TCP recovers from); rx faults (a failed descriptor,
+ * `setRxDmaCorruption` below TCP's checksum): nic-rx-dma-faults.ts.
  */
 import type { Engine } from '../engine/engine.ts';
 import { type Ns } from '../engine/time.ts';
@@ -46,10 +41,10 @@ import { checkDmaCostModel, type DmaCostModel } from '../dma/cost.ts';
 import { DmaEngine, type DmaDescriptor, type DmaStatus } from '../dma/dma.ts';
 import type { InterruptController, IrqCoalescing } from '../irq/controller.ts';
 import { Fifo } from './fifo.ts';
+import { RxDmaFaults } from './nic-rx-dma-faults.ts';
 import { headFrames, maxFrameIpBytes } from './gso.ts';
 import type { FrameReceiver, Link, LinkSide } from './link.ts';
 import { IPV4_HEADER_BYTES, frameCount, l4HeaderBytes, type Packet } from './packet.ts';
-import type { Rng } from '../engine/rng.ts';
 
 export interface NicConfig {
   /** Device name in the trace. Default `nic0`. */
@@ -113,9 +108,7 @@ export class Nic {
   private readonly rxQ = new Fifo<Packet>();
   /** The rx descriptor (its byte count is read at submission, so one serves every packet). */
   private readonly rxDesc: DmaDescriptor = { bytes: 0, onComplete: (st) => this.rxDmaDone(st) };
-  /** Injected rx DMA corruption: probability per received packet with a payload (0: off). */
-  private rxCorruptRate = 0;
-  private rxCorruptRng: Rng | null = null;
+  private readonly rxFaults: RxDmaFaults;
   /** The link delivers here. */
   readonly port: FrameReceiver = { receive: (p) => this.receive(p) };
 
@@ -134,6 +127,7 @@ export class Nic {
       setupNs: cfg.dma.setupNs, bytesPerSecond: cfg.dma.bytesPerSecond, errorRate: cfg.dmaErrorRate ?? 0, traceCompletions: false,
     });
     const txDone = (): void => this.txComplete();
+    this.rxFaults = new RxDmaFaults(engine, this.src, this.stats.rx);
     this.txDescs = Array.from({ length: cfg.txRingSize }, (_, slot) => ({
       bytes: 0, completesAt: (st: DmaStatus, end: Ns) => this.txOnWire(slot, st, end), onComplete: txDone,
     }));
@@ -166,9 +160,7 @@ export class Nic {
    * packet, after checksum verification (a fault TCP cannot see). 0 turns it off.
    */
   setRxDmaCorruption(rate: number): void {
-    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`${this.src}: rx DMA corruption rate must be in [0, 1], got ${rate}`);
-    this.rxCorruptRate = rate;
-    this.rxCorruptRng ??= this.engine.rng.get(`${this.src}/dma-corrupt`);
+    this.rxFaults.setCorruption(rate);
   }
 
   // ---- tx ----
@@ -310,10 +302,10 @@ export class Nic {
   private rxDmaDone(status: DmaStatus): void {
     const tr = this.engine.trace;
     if (status === 'error') {
-      this.rxDmaFailed(this.rxReadyN);
+      this.rxHeldFrames -= frameCount(this.rxFaults.drop(this.rxQ, this.rxReadyN));
       return;
     }
-    if (this.rxCorruptRate > 0) this.maybeCorruptDma(this.rxReadyN);
+    if (this.rxFaults.corruptRate > 0) this.rxFaults.maybeCorrupt(this.rxQ, this.rxReadyN);
     if (tr.enabled) {
       const p = this.rxQ.at(this.rxReadyN)!;
       tr.emit(this.src, 'nic.rx', p.rids
@@ -322,29 +314,6 @@ export class Nic {
     }
     this.rxReadyN++;
     this.irq.raise(this.cfg.rxIrqLine);
-  }
-
-  /** The i-th queued packet's DMA failed: the NIC drops it (rare: the ready ones before it move up). */
-  private rxDmaFailed(i: number): void {
-    const p = this.rxQ.at(i)!;
-    for (let j = i; j > 0; j--) this.rxQ.setAt(j, this.rxQ.at(j - 1)!);
-    this.rxQ.shift();
-    this.rxHeldFrames -= frameCount(p);
-    this.stats.rx.dmaErrors++;
-    this.engine.trace.emit(this.src, 'nic.dma-error', { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length });
-  }
-
-  /** The bytes the DMA wrote to host memory for the i-th queued packet: a copy with one bit flipped, checksum state kept. */
-  private maybeCorruptDma(i: number): void {
-    const p = this.rxQ.at(i)!;
-    const rng = this.rxCorruptRng!;
-    if (p.payload.length === 0 || p.corrupt || !rng.chance(this.rxCorruptRate)) return;
-    const bit = rng.int(p.payload.length * 8);
-    const payload = p.payload.slice();
-    payload[bit >> 3]! ^= 1 << (bit & 7);
-    this.rxQ.setAt(i, { ...p, payload });
-    this.stats.rx.dmaCorrupted++;
-    this.engine.trace.emit(this.src, 'nic.dma-corrupt', { seq: p.tcp ? p.tcp.seq : -1, bit });
   }
 }
 
