@@ -139,7 +139,7 @@ export class ServerAckChecker {
     const d = r.data as RequestData;
     const host = hostOf(r.src);
     const list = this.pending.get(host);
-    if (!list) return;
+    if (!list || list.length === 0) return; // nothing waits (a READ's reply): no key to build
     const key = `${r.src}|${d.cookieHi}|${d.cookieLo}`;
     const i = list.findIndex((p) => p.key === key);
     if (i < 0) return;
