@@ -8,7 +8,7 @@ import { EIO } from '../../kernel/lib/errno.ts';
 import { SimProtocolEngine } from './adapters/protocol-engine.ts';
 import type { NbdConfig, NbdServerConfig } from './config/index.ts';
 import { BackendGuard, backendOfDescription, isMirror } from './config/backend.ts';
-import { MirrorSet } from './mirror/index.ts';
+import { MirrorSet, RESYNC_DEPTH } from './mirror/index.ts';
 import { FailoverClock, ServerRoles } from './health/failover.ts';
 import { HealthProber } from './health/probe.ts';
 import { NBD_ORION_CHECKSUM_CRC32C, NBD_ORION_COMPRESS_DEFLATE, NBD_ORION_COMPRESS_LZ4 } from './protocol/uapi.ts';
@@ -111,7 +111,7 @@ export class NbdDevice implements ConnectionOwner {
     this.lb.failover = cfg.failoverEnabled && cfg.serverFailoverEnabled;
     this.network = new NetworkManager(engine, () => this.io.pump());
     const mirrored = isMirror(cfg);
-    this.protocol = new ProtocolManager(opts.protocol ?? new SimProtocolEngine(engine, name), opts.tags + this.cache.internalTags + 2 /* mirror resync, health probe */, {
+    this.protocol = new ProtocolManager(opts.protocol ?? new SimProtocolEngine(engine, name), opts.tags + this.cache.internalTags + RESYNC_DEPTH + 1 /* mirror resync copies, health probe */, {
       // docs/nbd-extensions.md: LZ4 first (fast), DEFLATE as the fallback; CRC-32C.
       ...(cfg.compressionEnabled ? { compression: [NBD_ORION_COMPRESS_LZ4, NBD_ORION_COMPRESS_DEFLATE] } : {}),
       ...(cfg.checksumEnabled ? { checksum: [NBD_ORION_CHECKSUM_CRC32C] } : {}),
@@ -143,7 +143,7 @@ export class NbdDevice implements ConnectionOwner {
       : null;
     this.io.mirror = this.mirror;
     this.prober = new HealthProber(engine, {
-      src: name, timeoutNs: cfg.serverHealthProbeTimeoutNs, downAfter: cfg.serverHealthDownAfter, upAfter: cfg.serverHealthUpAfter, tag: opts.tags + this.cache.internalTags + 1,
+      src: name, timeoutNs: cfg.serverHealthProbeTimeoutNs, downAfter: cfg.serverHealthDownAfter, upAfter: cfg.serverHealthUpAfter, tag: opts.tags + this.cache.internalTags + RESYNC_DEPTH,
     }, {
       conns: this.conns.slots,
       sendOn: (c, slot) => this.io.sendOn(c, slot),
@@ -259,10 +259,10 @@ export class NbdDevice implements ConnectionOwner {
 
   // ---- ConnectionOwner -------------------------------------------------------------------
 
-  up(_slot: ConnectionSlot): void {
+  up(slot: ConnectionSlot): void {
     this.perf.connects++;
     this.roles.update(this.conns.slots, (i) => this.conns.servers[i]!.removed);
-    this.mirror?.changed();
+    this.mirror?.up(slot);
     this.io.pump();
   }
 

@@ -226,6 +226,24 @@ export const BUGS = [
     killers: [{ scenario: 'multi-mirror.toml' }],
   },
   {
+    name: 'mirror-overlapping-writes-unordered',
+    layer: 'driver',
+    description: 'a mirror sends a write that overlaps one still in flight at once instead of after it: on different connections the replicas apply the two in different orders and end up holding different bytes',
+    killers: [{ scenario: 'multi-mirror-fault-mix.toml', swarm: true, seeds: [1, 2, 3] }],
+  },
+  {
+    name: 'mirror-degraded-not-durable',
+    layer: 'driver',
+    description: 'a degraded mirror (a replica behind) keeps acknowledging writes from the in-sync replicas\' volatile caches (no FUA, no flush of what they hold): a crash of the last one\'s host loses acknowledged writes no other replica has',
+    killers: [{ scenario: 'multi-mirror-degraded.toml' }],
+  },
+  {
+    name: 'mirror-ignores-server-restart',
+    layer: 'driver',
+    description: 'a mirror replica that reconnects is taken for the same server instance even when its host restarted (the boot= token of its export description changed): the regions it acknowledged and had not flushed when it dropped out are taken as held, though its crash lost them',
+    killers: [{ scenario: 'multi-mirror.toml' }],
+  },
+  {
     name: 'health-probe-ignored',
     layer: 'driver',
     description: 'the load balancer ignores the health probe\'s verdict: a server whose probes time out keeps getting reads',

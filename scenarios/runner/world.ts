@@ -210,7 +210,8 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
   };
   return {
     scenario: s, seed, engine, machine, client, servers, volumes, nbd, nbds, disks, workloads: jobs.workloads, network, submission, readBacks: jobs.readBacks, timeline: tl, serverAcks, errorKinds, crashLoss, deadlineNs,
-    finished: () => jobs.left() === 0 && engine.now >= lastEventNs && tl.pending === 0,
+    // mirror_in_sync is judged once the resyncs the faults started have finished (or at the deadline).
+    finished: () => jobs.left() === 0 && engine.now >= lastEventNs && tl.pending === 0 && (s.expect.mirrorInSync !== true || [...nbds.values()].every((n) => n.device.mirror?.mirror.allInSync ?? true)),
     end: undefined, error: undefined,
   };
 }

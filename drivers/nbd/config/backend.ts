@@ -67,6 +67,22 @@ export function backendOfDescription(description: string): string | undefined {
   return TOKEN.exec(description)?.[1];
 }
 
+const BOOT = /(?:^|\s)boot=(\S+)/;
+
+/**
+ * The server instance a description names (`boot=N` token, docs/nbd-extensions.md "Server
+ * instance"): it changes when the server's host restarted, losing what its disks had not flushed.
+ */
+export function bootOfDescription(description: string): string | undefined {
+  return BOOT.exec(description)?.[1];
+}
+
+/** `description` naming server instance `boot` (replacing an earlier token). */
+export function withBoot(description: string, boot: number): string {
+  const rest = description.replace(/(?:^|\s)boot=\S+/, '').trim();
+  return rest === '' ? `boot=${boot}` : `${rest} boot=${boot}`;
+}
+
 /** An export description carrying `id` (and free text before it). */
 export function describeBackend(id: string, text = ''): string {
   return text === '' ? `backend=${id}` : `${text} backend=${id}`;

@@ -5,6 +5,7 @@
 import type { Engine } from '../../../hw-sim/engine/index.ts';
 import type { ConnectionSlot } from '../managers/connection-slot.ts';
 import type { NbdCmd } from '../request.ts';
+import { bootOfDescription } from '../config/backend.ts';
 import { Mirror, type MirrorHost } from './mirror.ts';
 import type { MirrorCmd } from './mirror-cmd.ts';
 import { Resync } from './resync.ts';
@@ -12,6 +13,7 @@ import { Resync } from './resync.ts';
 export { Mirror } from './mirror.ts';
 export { MirrorCmd } from './mirror-cmd.ts';
 export { Replica, type ReplicaState } from './replica.ts';
+export { RESYNC_DEPTH } from './resync.ts';
 
 /** What the request path asks of the mirror (io-path.ts). */
 export interface MirrorPort {
@@ -28,18 +30,24 @@ export interface MirrorOptions {
   src: string;
   regionBytes: number;
   rateBps: number;
-  /** The wire tag of the resync's command (after blk-mq's and the cache's). */
+  /** The first of the resync's RESYNC_DEPTH wire tags (after blk-mq's and the cache's). */
   resyncTag: number;
 }
 
 export class MirrorSet implements MirrorPort {
   readonly mirror: Mirror;
   readonly resync: Resync;
+  private readonly ignoresBoot: boolean;
+  private readonly engine: Engine;
+  private readonly src: string;
 
   constructor(engine: Engine, o: MirrorOptions, host: MirrorHost) {
     this.mirror = new Mirror(engine, o.src, o.regionBytes, host);
     this.resync = new Resync(engine, this.mirror, (c, slot) => host.sendOn(c, slot), o.resyncTag, o.rateBps);
     this.mirror.onChange = () => this.resync.kick();
+    this.ignoresBoot = engine.bugs.has('mirror-ignores-server-restart');
+    this.engine = engine;
+    this.src = o.src;
   }
 
   takes(r: NbdCmd): boolean {
@@ -55,7 +63,7 @@ export class MirrorSet implements MirrorPort {
   }
 
   replied(r: MirrorCmd, errno: number, slot: ConnectionSlot): void {
-    if (r.kind === 'resync') this.resync.replied(errno, false);
+    if (r.kind === 'resync') this.resync.replied(r, errno, false);
     else this.mirror.replied(r, errno, slot);
   }
 
@@ -75,10 +83,34 @@ export class MirrorSet implements MirrorPort {
   connectionLost(slot: ConnectionSlot): void {
     this.mirror.connectionLost(slot);
     const r = this.mirror.replicas[slot.server];
-    // A resyncing replica's legs never hold writes back: it goes back to out of sync.
-    if (r && (r.state === 'resyncing' || (r.state === 'in-sync' && this.mirror.inSync > 1))) this.mirror.dropOut(r, 'connection lost', 0, 0);
+    // A resyncing replica's legs never hold writes back: it goes back to out of sync. The last
+    // in-sync replica stays (its legs wait) only if its host's crash could have lost nothing
+    // acknowledged; with unflushed writes it is behind too, and the others' bitmaps say who holds what.
+    // A connection that never came up (it timed out connecting or in the handshake) carried
+    // nothing and says nothing about what its host holds.
+    if (!this.mirror.sessions.delete(slot.index)) { this.resync.connectionLost(slot); this.mirror.connectivity(); return; }
+    const last = r?.state === 'in-sync' && this.mirror.inSync === 1;
+    const mayHaveLost = r !== undefined && r.unflushed.size > 0;
+    if (r && (r.state === 'resyncing' || (r.state === 'in-sync' && (!last || mayHaveLost)))) this.mirror.dropOut(r, 'connection lost', 0, 0);
     this.resync.connectionLost(slot);
     this.mirror.connectivity();
+  }
+
+  /**
+   * A connection entered transmission. Its server names its instance (a host restart is a new
+   * one): the same instance as before still holds what it acknowledged and had not flushed when
+   * its replica dropped out; a new one may not, and those regions stay to be resynchronised.
+   */
+  up(slot: ConnectionSlot): void {
+    this.mirror.sessions.add(slot.index);
+    const r = this.mirror.replicas[slot.server];
+    if (r) {
+      // Injected mirror-ignores-server-restart: every reconnect is taken for the same instance.
+      const boot = this.ignoresBoot && r.boot !== null ? r.boot ?? 'same' : bootOfDescription(slot.info?.description ?? '');
+      const seen = r.answered(boot);
+      if (seen === 'restarted') this.engine.trace.emit(this.src, 'mirror.restarted', { server: r.server, dirty: r.dirty.size });
+    }
+    this.changed();
   }
 
   /** A connection came up or changed phase. */

@@ -19,6 +19,7 @@ import { NBD_CMD_FLAG_FUA, NBD_CMD_FLUSH, NBD_CMD_TRIM, NBD_CMD_WRITE, NBD_CMD_W
 import { RqState, type NbdCmd } from '../request.ts';
 import { MirrorCmd } from './mirror-cmd.ts';
 import { Replica, regionsOf } from './replica.ts';
+import { WriteGate } from './write-gate.ts';
 
 /** What the mirror needs from the request path and the device. */
 export interface MirrorHost {
@@ -53,13 +54,17 @@ export class Mirror {
   /** Legs sent and not replied to, or waiting for a connection with room. */
   private readonly live = new Set<MirrorCmd>();
   private readonly waiting: MirrorCmd[] = [];
-  /** Per region: writes in flight over it, and a generation bumped by every write's start and end. */
-  readonly busy = new Map<number, number>();
-  readonly gen = new Map<number, number>();
+  /** Write order, resync fences, writes in flight per region. */
+  readonly gate: WriteGate;
+  /** Connections (by index) that reached transmission and have not been lost since. */
+  readonly sessions = new Set<number>();
   private serial = 0;
+  /** Orders dirty markings (Replica.dirtiedAt). */
+  private stamp = 0;
   private ackSeq = 0;
   private readonly oneReplicaBug: boolean;
   private readonly forgetsUnflushed: boolean;
+  private readonly durabilityOff: boolean;
   private rr = 0;
   private pumping = false;
   private again = false;
@@ -70,21 +75,37 @@ export class Mirror {
   /** Called when a replica may need a resync (it became reachable, or dropped out). */
   onChange: () => void = () => {};
 
-  constructor(private readonly engine: Engine, private readonly src: string, readonly regionBytes: number, private readonly host: MirrorHost) {
+  constructor(private readonly engine: Engine, private readonly src: string, readonly regionBytes: number, readonly host: MirrorHost) {
     this.oneReplicaBug = engine.bugs.has('mirror-completes-after-one-replica');
     this.forgetsUnflushed = engine.bugs.has('mirror-forgets-unflushed');
+    this.gate = new WriteGate(regionBytes, (p, tag) => this.fanOutNow(p, tag), () => this.onChange(), engine.bugs.has('mirror-overlapping-writes-unordered'));
+    this.durabilityOff = engine.bugs.has('mirror-degraded-not-durable');
   }
 
   addReplica(server: number, exportBytes: number): void {
     const r = new Replica(server);
-    // A replica added at run time holds nothing the device wrote: all of it is dirty.
-    if (exportBytes > 0 && this.replicas.some((x) => x.state === 'in-sync')) this.dropOut(r, 'added at run time', 0, exportBytes);
+    // A replica added at run time holds nothing the device wrote: all of it is dirty (stamp 0: it never held any of it).
+    if (exportBytes > 0 && this.replicas.some((x) => x.state === 'in-sync')) {
+      r.markDirty(0, exportBytes, this.regionBytes, 0);
+      this.dropOut(r, 'added at run time', 0, 0);
+    }
     this.replicas[server] = r;
   }
 
   /** READs (and the balancer, and the resync as a source) may use this server: its replica holds every acknowledged write. */
   readable(server: number): boolean {
     return this.replicas[server]?.state === 'in-sync' && this.host.present(server);
+  }
+
+  /** Replica `r` holds every acknowledged write to region `g` (its bitmap does not name it). */
+  holds(r: Replica, g: number): boolean {
+    return this.host.present(r.server) && (r.state === 'in-sync' || !r.dirty.has(g));
+  }
+
+  holdsRange(r: Replica, offset: number, length: number): boolean {
+    const [a, b] = regionsOf(offset, length, this.regionBytes);
+    for (let g = a; g <= b; g++) if (!this.holds(r, g)) return false;
+    return true;
   }
 
   /** Why removing `server` would lose data ('' if it would not): it is the last in-sync replica. */
@@ -110,25 +131,50 @@ export class Mirror {
     return n;
   }
 
+  /**
+   * Redundancy is reduced (some attached replica is behind): the next failure may leave one copy
+   * of a write, so writes go FUA and what the in-sync replicas hold unflushed is flushed
+   * (Resync.kick) — a replica that drops out then leaves nothing only it had in a volatile cache.
+   */
+  get degraded(): boolean {
+    if (this.durabilityOff) return false;
+    return this.replicas.some((r) => r && r.state !== 'in-sync' && this.host.present(r.server));
+  }
+
+  /** Acknowledgements counted so far (a FLUSH sent now covers those up to this number). */
+  get acks(): number {
+    return this.ackSeq;
+  }
+
+  /** Every attached replica is in sync (no resync left to do). */
+  get allInSync(): boolean {
+    return this.replicas.every((r) => !r || r.state === 'in-sync' || !this.host.present(r.server));
+  }
+
   /** Sends `parent` to every in-sync replica; it is on no connection itself (conn -1) until its legs resolve. */
   fanOut(parent: NbdCmd, tag: number): void {
     parent.state = RqState.SENT;
     parent.conn = -1;
     parent.tSent = this.engine.now;
     parent.sends++;
+    if (parent.type !== NBD_CMD_FLUSH && !this.gate.admit(parent, tag)) return;
+    this.fanOutNow(parent, tag);
+  }
+
+  private fanOutNow(parent: NbdCmd, tag: number): void {
     const write = parent.type !== NBD_CMD_FLUSH;
     const fan = (this.fans[tag] ??= { parent: null, serial: 0, pending: 0, acked: 0, errno: 0, lastConn: -1, lastServer: -1, write });
     fan.parent = parent; fan.serial = ++this.serial; fan.pending = 0; fan.acked = 0; fan.errno = 0; fan.write = write;
     fan.lastConn = -1; fan.lastServer = -1;
     this.fanouts++;
-    if (write) this.writeStarts(parent.offset, parent.length);
+    if (write) this.gate.started(parent);
     // A resyncing replica gets new writes too (so its bitmap only shrinks); only in-sync ones count for completion.
     const targets = this.replicas.filter((r) => r && r.state !== 'out-of-sync' && this.host.present(r.server));
     // Injected mirror-completes-after-one-replica: one replica (in turn) gets the write, the others never do.
     const chosen = this.oneReplicaBug && write && targets.length > 1 ? [targets[this.rr++ % targets.length]!] : targets;
     for (const r of this.replicas) {
       if (!r || !this.host.present(r.server) || chosen.includes(r)) continue;
-      if (write && (r.state === 'out-of-sync')) r.markDirty(parent.offset, parent.length, this.regionBytes);
+      if (write && (r.state === 'out-of-sync')) r.markDirty(parent.offset, parent.length, this.regionBytes, ++this.stamp);
     }
     for (const r of chosen) {
       const leg = this.leg(tag, fan.serial, r.server, parent);
@@ -159,7 +205,7 @@ export class Mirror {
       const r = this.replicas[leg.replica]!;
       if (r.state === 'out-of-sync' || !this.host.present(r.server)) {
         this.waiting.splice(i, 1);
-        if (leg.type !== NBD_CMD_FLUSH) r.markDirty(leg.offset, leg.length, this.regionBytes);
+        if (leg.type !== NBD_CMD_FLUSH) r.markDirty(leg.offset, leg.length, this.regionBytes, ++this.stamp);
         this.legResolved(leg, false, 0);
         continue;
       }
@@ -183,13 +229,15 @@ export class Mirror {
     c.state = RqState.FREE;
     const r = this.replicas[c.replica];
     // A write that reached a replica already out of sync stays dirty there (it may be unflushed).
-    if (r && r.state === 'out-of-sync' && c.type !== NBD_CMD_FLUSH) r.markDirty(c.offset, c.length, this.regionBytes);
+    if (r && r.state === 'out-of-sync' && c.type !== NBD_CMD_FLUSH) r.markDirty(c.offset, c.length, this.regionBytes, ++this.stamp);
     if (errno === 0 && r) {
       if (c.type === NBD_CMD_FLUSH) for (const [g, s] of r.unflushed) { if (s <= c.seq) r.unflushed.delete(g); }
       else if ((c.flags & NBD_CMD_FLAG_FUA) === 0) {
         const seq = ++this.ackSeq;
         const [a, b] = regionsOf(c.offset, c.length, this.regionBytes);
         for (let g = a; g <= b; g++) r.unflushed.set(g, seq);
+        // Sent before the mirror was degraded: the durability flush covers it (Resync.kick).
+        if (this.degraded) this.onChange();
       }
     }
     if (errno !== 0 && r && (r.state === 'resyncing' || (r.state === 'in-sync' && this.inSync > 1))) this.dropOut(r, `error ${errno} on a mirrored write`, c.offset, c.length);
@@ -221,17 +269,17 @@ export class Mirror {
 
   /** The replica missed writes: out of sync, its unflushed regions (and [offset, +length)) dirty. */
   dropOut(r: Replica, reason: string, offset: number, length: number): void {
-    if (length > 0) r.markDirty(offset, length, this.regionBytes);
+    if (length > 0) r.markDirty(offset, length, this.regionBytes, ++this.stamp);
     // Injected mirror-forgets-unflushed: what it acknowledged but had not flushed is taken as safe.
-    if (!this.forgetsUnflushed) for (const g of r.unflushed.keys()) r.dirty.add(g);
+    if (!this.forgetsUnflushed) for (const g of r.unflushed.keys()) r.mark(g, ++this.stamp, true);
     // Its writes in flight or waiting may land or not.
-    for (const c of this.live) if (c.replica === r.server && c.type !== NBD_CMD_FLUSH) r.markDirty(c.offset, c.length, this.regionBytes);
-    for (const c of this.waiting) if (c.replica === r.server && c.type !== NBD_CMD_FLUSH) r.markDirty(c.offset, c.length, this.regionBytes);
+    for (const c of this.live) if (c.replica === r.server && c.type !== NBD_CMD_FLUSH) r.markDirty(c.offset, c.length, this.regionBytes, ++this.stamp);
+    for (const c of this.waiting) if (c.replica === r.server && c.type !== NBD_CMD_FLUSH) r.markDirty(c.offset, c.length, this.regionBytes, ++this.stamp);
     r.unflushed.clear();
     if (r.state === 'in-sync') {
       r.dropouts++;
       r.lastReason = reason;
-      this.engine.trace.emit(this.src, 'mirror.dropout', { server: r.server, reason, dirty: r.dirty.size });
+      this.engine.trace.emit(this.src, 'mirror.dropout', { server: r.server, reason, dirty: r.dirty.size, suspect: r.suspect.size });
     }
     r.state = 'out-of-sync';
     this.onChange();
@@ -265,6 +313,8 @@ export class Mirror {
   }
 
   private send(leg: MirrorCmd, slot: ConnectionSlot): void {
+    // An export without FUA: the durability flush of a degraded mirror covers it (Resync.kick).
+    if ((leg.flags & NBD_CMD_FLAG_FUA) !== 0 && slot.info?.canFua !== true) leg.flags &= ~NBD_CMD_FLAG_FUA;
     leg.state = RqState.QUEUED;
     this.live.add(leg);
     this.legsSent++;
@@ -276,7 +326,9 @@ export class Mirror {
     const r = this.replicas[leg.replica]!;
     this.free(leg);
     if (!fan || fan.serial !== leg.serial || fan.parent === null) return;
-    if (ok && (r.state === 'in-sync' || this.oneReplicaBug)) {
+    // An acknowledgement counts where the replica now holds the written regions: in sync, or
+    // behind only elsewhere (when the last in-sync replica dropped out, such replicas carry the device).
+    if (ok && (r.state === 'in-sync' || this.oneReplicaBug || this.holdsRange(r, leg.offset, leg.length))) {
       fan.acked++;
       if (slot) { fan.lastConn = slot.index; fan.lastServer = slot.server; }
     } else if (!ok && errno !== 0 && fan.errno === 0) fan.errno = errno;
@@ -286,23 +338,9 @@ export class Mirror {
   private resolve(fan: Fan): void {
     const parent = fan.parent!;
     fan.parent = null;
-    if (fan.write) this.writeEnds(parent.offset, parent.length);
     parent.conn = fan.lastConn;
     this.host.complete(parent, fan.acked > 0 ? 0 : fan.errno || EIO, fan.lastServer);
-  }
-
-  private writeStarts(offset: number, length: number): void {
-    const [a, b] = regionsOf(offset, length, this.regionBytes);
-    for (let g = a; g <= b; g++) { this.busy.set(g, (this.busy.get(g) ?? 0) + 1); this.gen.set(g, (this.gen.get(g) ?? 0) + 1); }
-  }
-
-  private writeEnds(offset: number, length: number): void {
-    const [a, b] = regionsOf(offset, length, this.regionBytes);
-    for (let g = a; g <= b; g++) {
-      const n = (this.busy.get(g) ?? 1) - 1;
-      if (n === 0) this.busy.delete(g); else this.busy.set(g, n);
-      this.gen.set(g, (this.gen.get(g) ?? 0) + 1);
-    }
+    if (fan.write) this.gate.ended(parent);
   }
 
   private leg(tag: number, serial: number, server: number, parent: NbdCmd): MirrorCmd {
@@ -313,6 +351,9 @@ export class Mirror {
     c.postFlush = false; c.sends = 0; c.conn = -1; c.retries = 0; c.error = 0; c.epoch = -1;
     c.tQueued = this.engine.now; c.tSent = 0; c.tReplied = 0;
     c.seq = this.ackSeq;
+    // Degraded (a replica is behind): writes are made durable before they count, so a crash of
+    // another replica's host cannot lose what only it acknowledged.
+    if (this.degraded && c.type !== NBD_CMD_FLUSH) c.flags |= NBD_CMD_FLAG_FUA;
     c.state = RqState.QUEUED;
     return c;
   }

@@ -30,10 +30,64 @@ export class Replica {
 
   constructor(readonly server: number) {}
 
-  /** Marks [offset, offset + length) dirty. */
-  markDirty(offset: number, length: number, regionBytes: number): void {
+  /**
+   * When each dirty region stopped being held here (the mirror's stamp): when no replica holds a
+   * region any more, the one that held it last has the newest acknowledged content.
+   */
+  readonly dirtiedAt = new Map<number, number>();
+
+  /** Marks [offset, offset + length) dirty (`stamp`: the mirror's counter, kept from the first marking). */
+  markDirty(offset: number, length: number, regionBytes: number, stamp = 0): void {
     const last = Math.max(offset, offset + length - 1);
-    for (let g = Math.floor(offset / regionBytes); g <= Math.floor(last / regionBytes); g++) this.dirty.add(g);
+    for (let g = Math.floor(offset / regionBytes); g <= Math.floor(last / regionBytes); g++) this.mark(g, stamp);
+  }
+
+  /**
+   * Dirty regions it had acknowledged writes to, not flushed, when it dropped out: its host may
+   * have crashed and lost them, so its copy is no one's to trust (Mirror.adopt).
+   */
+  readonly suspect = new Set<number>();
+
+  /** Dirty regions its host's restart lost (they were suspect): never its copy to adopt. */
+  readonly lost = new Set<number>();
+
+  mark(g: number, stamp: number, suspect = false): void {
+    // Missing a write there (or one in flight) is more than a possible crash loss.
+    if (!suspect) this.suspect.delete(g);
+    if (this.dirty.has(g)) return;
+    this.dirty.add(g);
+    this.dirtiedAt.set(g, stamp);
+    if (suspect) this.suspect.add(g);
+  }
+
+  /**
+   * The server instance it last answered as (`boot=` token of its export description; undefined
+   * when it names none), null before its first connection.
+   */
+  boot: string | undefined | null = null;
+
+  /**
+   * It answered again: as the same instance, its host did not restart and its disk kept what it
+   * had not flushed (the suspect regions hold every acknowledged write); as another, or a server
+   * that names no instance, those may be lost.
+   */
+  answered(boot: string | undefined): 'same' | 'restarted' | 'first' {
+    const was = this.boot;
+    this.boot = boot;
+    if (was === null) return 'first';
+    // Restarted (or unknown): what was suspect is lost for good (a later answer cannot clear it).
+    if (was !== boot || boot === undefined) { for (const g of this.suspect) this.lost.add(g); this.suspect.clear(); return 'restarted'; }
+    // Held again, but still only in its volatile cache: a later loss makes them suspect again.
+    for (const g of this.suspect) { this.clean(g); this.unflushed.set(g, 0); }
+    return 'same';
+  }
+
+  /** Region `g` holds every acknowledged write again. */
+  clean(g: number): void {
+    this.dirty.delete(g);
+    this.dirtiedAt.delete(g);
+    this.suspect.delete(g);
+    this.lost.delete(g);
   }
 
   /** Resync progress in [0, 1] (1 when in sync). */

@@ -17,6 +17,7 @@ import { SocketWriter } from './socket-io.ts';
 import type { CpuCosts } from '../../../hw-sim/cpu/costs.ts';
 import type { FrameCpu } from '../../../drivers/nbd/protocol/frame-cost.ts';
 import { CostedStore } from './store/costed-store.ts';
+import { withBoot } from '../../../drivers/nbd/config/backend.ts';
 import { UdpListener } from './udp-listener.ts';
 
 export interface NbdExportSpec {
@@ -76,6 +77,9 @@ export class NbdServerProgram {
   private readonly keys: Map<string, Uint8Array>;
   private readonly costs: CpuCosts | undefined;
   private crashed = false;
+  /** Starts after a crash so far, plus one (the `boot=N` token of the export descriptions). */
+  private boots = 1;
+  private readonly exportCfgs: { description?: string }[];
   /** The UDP transport's listener (docs/nbd-extensions.md), on the same port number as TCP. */
   readonly udp: UdpListener;
 
@@ -101,6 +105,7 @@ export class NbdServerProgram {
         ...(e.readOnlyFor ? { readOnlyFor: e.readOnlyFor } : {}),
       };
     });
+    this.exportCfgs = exports;
     this.udp = new UdpListener(host.net, this.port, engine.rng.get(`${this.src}/udp-token`), () => engine.bugs.has('udp-replay-cache-off'));
     this.server = new NbdServer(
       { exports, ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.defaultExport !== undefined ? { defaultExport: opts.defaultExport } : {}),
@@ -125,6 +130,10 @@ export class NbdServerProgram {
   /** Listens on the port (a program start, or a restart after a crash: a fresh process, not hung). */
   start(): void {
     if (this.listener) return;
+    // Each start after a power loss is a fresh process: its exports name a new server instance,
+    // so a client can tell it from a host that only lost a connection (its disks' caches kept).
+    if (this.crashed) this.boots++;
+    for (const e of this.exportCfgs) if (e.description !== undefined) e.description = withBoot(e.description, this.boots);
     if (this.crashed) {
       this.crashed = false;
       this.server.setHang(false);
