@@ -1,7 +1,9 @@
 // The 200-seed swarm sweeps of fault-mix (one server), multi-fault-mix (a shared volume over
 // several servers, runtime add/remove), cache-wb-fault-mix (fault-mix with the write-back cache
-// and a client crash) and udp-fault-mix (fault-mix on the UDP transport; seed 39, an hdd with
-// 1.7 % loss and a raced 128 KiB READ, caught a reassembly that never settled): every seed
+// and a client crash), udp-fault-mix (fault-mix on the UDP transport; seed 39, an hdd with
+// 1.7 % loss and a raced 128 KiB READ, caught a reassembly that never settled) and
+// multi-mirror-fault-mix (a client-side mirror of 3: replica crashes, partition, malformed reply,
+// resync under I/O): every seed
 // also draws its fault mix and link rates; no seed may show a safety or liveness violation. Seeds
 // are sharded over two worker threads.
 import { cpus } from 'node:os';
@@ -10,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { SwarmOutcome } from './swarm-worker.ts';
 
-const FILES: [string, number][] = [['fault-mix.toml', 200], ['multi-fault-mix.toml', 200], ['cache-wb-fault-mix.toml', 200], ['udp-fault-mix.toml', 200]];
+const FILES: [string, number][] = [['fault-mix.toml', 200], ['multi-fault-mix.toml', 200], ['cache-wb-fault-mix.toml', 200], ['udp-fault-mix.toml', 200], ['multi-mirror-fault-mix.toml', 200]];
 
 function shard(file: string, seeds: number[]): Promise<SwarmOutcome[]> {
   return new Promise((resolve, reject) => {
