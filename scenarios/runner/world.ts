@@ -203,6 +203,9 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
   const lastEventNs = s.timeline.reduce((m, e) => Math.max(m, e.atNs + ('durationNs' in e && e.durationNs !== undefined ? e.durationNs : 0)), 0);
   const planned = Math.max(lastEventNs, s.lastHealNs, ...s.jobs.map((j) => j.startNs + (j.runtimeNs ?? 0)));
   const patience = (s.expect.livenessNs ?? STALL_NS) + GRACE_NS;
+  // Two probe rounds and a probe's deadline, when that fits well within the run's patience.
+  const probeNs = 2 * s.nbd.serverHealthCheckIntervalNs + s.nbd.serverHealthProbeTimeoutNs;
+  const mirrorSettleNs = s.expect.mirrorInSync === true && probeNs < patience / 2 ? probeNs : 0;
   const deadlineNs = (): Ns => {
     let last = 0;
     for (const t of disks.values()) if (t.lastCompletionNs > last) last = t.lastCompletionNs;
@@ -210,8 +213,9 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
   };
   return {
     scenario: s, seed, engine, machine, client, servers, volumes, nbd, nbds, disks, workloads: jobs.workloads, network, submission, readBacks: jobs.readBacks, timeline: tl, serverAcks, errorKinds, crashLoss, deadlineNs,
-    // mirror_in_sync is judged once the resyncs the faults started have finished (or at the deadline).
-    finished: () => jobs.left() === 0 && engine.now >= lastEventNs && tl.pending === 0 && (s.expect.mirrorInSync !== true || [...nbds.values()].every((n) => n.device.mirror?.mirror.allInSync ?? true)),
+    // mirror_in_sync is judged once the resyncs the faults started have finished (or at the
+    // deadline), and a health probe had time to notice a replica whose host crashed while idle.
+    finished: () => jobs.left() === 0 && engine.now >= lastEventNs + mirrorSettleNs && tl.pending === 0 && (s.expect.mirrorInSync !== true || [...nbds.values()].every((n) => n.device.mirror?.mirror.allInSync ?? true)),
     end: undefined, error: undefined,
   };
 }

@@ -108,6 +108,12 @@ export class MirrorSet implements MirrorPort {
       // Injected mirror-ignores-server-restart: every reconnect is taken for the same instance.
       const boot = this.ignoresBoot && r.boot !== null ? r.boot ?? 'same' : bootOfDescription(slot.info?.description ?? '');
       const seen = r.answered(boot);
+      // Its host restarted before any connection to it was seen lost (they were idle, or still
+      // connecting): what it had not flushed is gone, though it was counted in sync.
+      if (seen === 'restarted' && r.state !== 'out-of-sync' && r.unflushed.size > 0) {
+        this.mirror.dropOut(r, 'server restarted', 0, 0);
+        r.restarted();
+      }
       if (seen === 'restarted') this.engine.trace.emit(this.src, 'mirror.restarted', { server: r.server, dirty: r.dirty.size });
     }
     this.changed();

@@ -76,10 +76,16 @@ export class Replica {
     this.boot = boot;
     if (was === null) return 'first';
     // Restarted (or unknown): what was suspect is lost for good (a later answer cannot clear it).
-    if (was !== boot || boot === undefined) { for (const g of this.suspect) this.lost.add(g); this.suspect.clear(); return 'restarted'; }
+    if (was !== boot || boot === undefined) { this.restarted(); return 'restarted'; }
     // Held again, but still only in its volatile cache: a later loss makes them suspect again.
     for (const g of this.suspect) { this.clean(g); this.unflushed.set(g, 0); }
     return 'same';
+  }
+
+  /** Its host restarted: the suspect regions are lost. */
+  restarted(): void {
+    for (const g of this.suspect) this.lost.add(g);
+    this.suspect.clear();
   }
 
   /** Region `g` holds every acknowledged write again. */
