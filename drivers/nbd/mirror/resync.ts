@@ -4,8 +4,11 @@
  * oldest dirt first), READ a region from a replica that holds it, WRITE it to the returning one,
  * then clear its bit — unless a write to that region started or ended meanwhile (the region's
  * generation moved: the copy may be stale, so the bit stays and the region is copied again
- * later). A region with a write in flight waits. When no bit is left the replica gets a FLUSH,
- * and rejoins once it is answered with the bitmap still empty.
+ * later). The region is fenced while it is copied (writes to it wait: write-gate.ts); when
+ * every dirty region left has writes in flight, one is fenced and copied once they end. A region
+ * no replica holds is taken back by the one that held it last (orphan.ts). When no bit is left
+ * the replica gets a FLUSH, and rejoins once it is answered with the bitmap still empty. While
+ * the mirror is degraded, in-sync replicas holding unflushed writes get a FLUSH too (durable).
  *
  * Up to RESYNC_DEPTH copies are in flight at once (one round trip per region would cap the copy
  * at region / RTT, far below a fast link's rate); their starts are paced to `rateBps`: a copy of
