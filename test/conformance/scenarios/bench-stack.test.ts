@@ -5,7 +5,7 @@ import { buildNbdStack, EXPORT_BYTES, runRandread } from '../../../tools/bench/n
 
 describe('bench NBD stack on buildWorld', () => {
   it('connects N connections, trace off, and completes every read', () => {
-    const s = buildNbdStack({ trace: false, connections: 2 });
+    const s = buildNbdStack({ trace: false, connections: 2, cache: false });
     expect(s.engine.trace.count).toBe(0);
     expect(s.nbd.device.state).toBe('ready');
     expect(s.nbd.device.conns.live).toBe(2);
@@ -14,5 +14,22 @@ describe('bench NBD stack on buildWorld', () => {
     expect(r.jobs[0]!.read.ios).toBe(500);
     expect(r.jobs[0]!.read.errors).toBe(0);
     expect(r.jobs[0]!.read.bytes).toBe(500 * 4096);
+  });
+
+  it('without the client cache every READ crosses the wire; with it repeated blocks do not', () => {
+    const off = buildNbdStack({ trace: false, connections: 1, cache: false });
+    const rx = off.machine.host('client').nic.stats.rx;
+    const before = rx.bytes;
+    runRandread(off, 2000, 8);
+    // Each reply: 4096 data + 16 header bytes at least (IP/TCP headers on top).
+    expect(rx.bytes - before).toBeGreaterThanOrEqual(2000 * (4096 + 16));
+    expect(off.nbd.device.cache.blocks.counters.hits).toBe(0);
+    const on = buildNbdStack({ trace: false, connections: 1, cache: true });
+    runRandread(on, 2000, 8);
+    // 2000 uniform draws over 16384 blocks repeat an earlier block about 2000² / (2 × 16384) ≈ 122
+    // times: some hits, far fewer than draws.
+    const hits = on.nbd.device.cache.blocks.counters.hits;
+    expect(hits).toBeGreaterThan(20);
+    expect(hits).toBeLessThan(400);
   });
 });
