@@ -4,8 +4,9 @@
  * Log-linear buckets: values below 256 are counted exactly; above, each power of two
  * [2^m, 2^(m+1)) is split into 128 equal sub-buckets, so a bucket is at most 1/128 of its lower
  * bound wide. Percentiles report the bucket midpoint (clamped to the observed min/max), so the
- * relative error is at most 1/256 (< 0.4 %). Counts live in one preallocated Float64Array:
- * record() allocates nothing.
+ * relative error is at most 1/256 (< 0.4 %). Counts live in one Float64Array that grows to the
+ * highest bucket touched (48 KiB when full): most histograms of a run stay empty or cover a few
+ * powers of two, and a fresh page costs a page fault. A steady record() allocates nothing.
  */
 
 const LINEAR = 256; // values 0..255 have their own bucket
@@ -61,7 +62,7 @@ export interface LatencySummary {
 }
 
 export class Histogram {
-  private readonly counts = new Float64Array(BUCKETS);
+  private counts = new Float64Array(0);
   private n = 0;
   private sum = 0;
   private lo = Number.POSITIVE_INFINITY;
@@ -77,6 +78,7 @@ export class Histogram {
     }
     const v = valueNs > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : Math.round(valueNs);
     const i = bucketIndex(v);
+    if (i >= this.counts.length) this.grow(i);
     this.counts[i]! += count;
     this.n += count;
     this.sum += v * count;
@@ -89,6 +91,7 @@ export class Histogram {
   /** Adds every observation of `other` into this histogram. */
   merge(other: Histogram): this {
     if (other.n === 0) return this;
+    if (other.lastIdx >= this.counts.length) this.grow(other.lastIdx);
     for (let i = other.firstIdx; i <= other.lastIdx; i++) {
       const c = other.counts[i]!;
       if (c !== 0) this.counts[i]! += c;
@@ -100,6 +103,14 @@ export class Histogram {
     if (other.firstIdx < this.firstIdx) this.firstIdx = other.firstIdx;
     if (other.lastIdx > this.lastIdx) this.lastIdx = other.lastIdx;
     return this;
+  }
+
+  /** Room for bucket `i` and the next power of two above it (doubling at least; never beyond the last bucket). */
+  private grow(i: number): void {
+    const n = Math.min(BUCKETS, Math.max(2 * this.counts.length, i + 1 + SUB));
+    const next = new Float64Array(n);
+    next.set(this.counts);
+    this.counts = next;
   }
 
   reset(): void {

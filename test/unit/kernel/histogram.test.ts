@@ -75,6 +75,21 @@ describe('Histogram', () => {
     expect(a.summary()).toEqual(all.summary());
   });
 
+  it('keeps its counts while its buckets grow (small values first, then ever larger; merge into an empty one)', () => {
+    const h = new Histogram();
+    // 100 values of 10 ns, then 100 of 1 ms, then 100 of 10 s: the median stays 1 ms, p10 stays 10 ns.
+    for (let i = 0; i < 100; i++) h.record(10);
+    for (let i = 0; i < 100; i++) h.record(1_000_000);
+    for (let i = 0; i < 100; i++) h.record(10_000_000_000);
+    expect(h.percentile(10)).toBe(10);
+    expect(Math.abs(h.percentile(50) - 1_000_000)).toBeLessThanOrEqual(1_000_000 / 256);
+    expect(h.percentile(100)).toBe(10_000_000_000);
+    const empty = new Histogram().merge(h);
+    expect(empty.summary()).toEqual(h.summary());
+    expect(empty.buckets()).toEqual(h.buckets());
+    expect(new Histogram().buckets()).toEqual([]);
+  });
+
   it('reset empties it', () => {
     const h = new Histogram();
     h.record(12345);
