@@ -70,6 +70,12 @@ export interface Packet {
    * whose bytes this packet carries, so every hop's trace record names them.
    */
   rids?: readonly number[];
+  /**
+   * A link tap's scratch slot, never on the wire (the network-latency tap keeps a packet's wire
+   * start here between the two cables instead of in a map per packet). Hot creation sites set
+   * -1 so every packet has the same shape; absent or negative: nothing noted.
+   */
+  tapNs?: number;
 }
 
 export function ipToString(a: IpAddr): string {

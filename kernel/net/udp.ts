@@ -87,6 +87,7 @@ export class UdpSocket implements TxOwner {
       payload: data.slice(off, off + len),
       gsoSize: 0,
       corrupt: false,
+      tapNs: -1,
     }, owned ? this : undefined);
     return true;
   }
