@@ -132,7 +132,7 @@ export class NbdDevice implements ConnectionOwner {
     this.io.watch = () => silence.arm();
     this.conns = new ConnectionManager(engine, name, cfg, opts.sockets, this.protocol, this.network, this.security, this);
     this.io.conns = this.conns.slots;
-    this.roles = new ServerRoles(cfg.failoverEnabled && cfg.serverFailoverEnabled);
+    this.roles = new ServerRoles(cfg.failoverEnabled && cfg.serverFailoverEnabled, engine.bugs);
     this.mirror = mirrored
       ? new MirrorSet(engine, { src: name, regionBytes: cfg.resyncRegionBytes, rateBps: cfg.resyncRateBps, resyncTag: opts.tags + this.cache.internalTags }, {
         conns: this.conns.slots,

@@ -244,6 +244,18 @@ export const BUGS = [
     killers: [{ scenario: 'multi-mirror.toml' }],
   },
   {
+    name: 'backup-carries-while-primary-up',
+    layer: 'driver',
+    description: 'a backup server (role = "backup") takes requests like a primary while the primaries are up, instead of only while every primary is down',
+    killers: [{ scenario: 'multi-backup-failover.toml' }],
+  },
+  {
+    name: 'failover-ignores-backup',
+    layer: 'driver',
+    description: 'failover never moves I/O to a backup server: with every primary down, requests wait for a primary until dead_conn_timeout fails them',
+    killers: [{ scenario: 'multi-backup-failover.toml' }],
+  },
+  {
     name: 'health-probe-ignored',
     layer: 'driver',
     description: 'the load balancer ignores the health probe\'s verdict: a server whose probes time out keeps getting reads',

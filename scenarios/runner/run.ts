@@ -92,6 +92,7 @@ export function resultOf(w: World): RunResult {
   if (s.expect.iopsMax !== undefined) expectations.push(iopsMaxVerdict(jobs, s.expect.iopsMax));
   if (s.expect.corruptedReads === true) expectations.push(corruptedReadsVerdict(safety));
   if (s.expect.mirrorInSync === true) expectations.push(mirrorVerdict(w));
+  if (w.backupStandby) expectations.push(w.backupStandby.verdict());
   if (s.expect.cleanTransport === true) expectations.push(transportVerdict(w, acks?.serverProtocolErrors ?? 0));
   if (s.expect.wireCommands) expectations.push(...wireCommandVerdicts(s.expect, wireTally(w)));
   w.engine.trace.emit('runner', 'run.end', { jobs: jobs.length, ok: expectations.every((x) => x.ok) });

@@ -22,6 +22,7 @@ import { scaledCosts } from '../../hw-sim/cpu/costs.ts';
 import { ServerAckChecker } from '../checkers/server-acks.ts';
 import { ErrorKindChecker } from '../checkers/error-kinds.ts';
 import { CrashLoss } from '../checkers/crash-loss.ts';
+import { BackupStandby, serversByRole } from '../checkers/backup-standby.ts';
 import { startJobs } from './jobs.ts';
 import { runDeviceMgmt } from './mgmt.ts';
 import { nbdDeviceGroups, type NbdDeviceGroup } from '../schema/devices.ts';
@@ -68,6 +69,8 @@ export interface World {
   readonly serverAcks: ServerAckChecker | undefined;
   /** Errors keep their kind from the server's disk to the job (trace on only). */
   readonly errorKinds: ErrorKindChecker | undefined;
+  /** `[expect] backup_standby`: the backups' I/O sampled around the primaries' outages. */
+  readonly backupStandby: BackupStandby | undefined;
   /**
    * Virtual time after which a run whose jobs are stuck stops: past the timeline, the jobs'
    * runtimes and the last completed request by the liveness limit and a grace period.
@@ -200,6 +203,11 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
   if (swarm) tl.faults.push({ atNs: 0, description: swarm.description });
   for (const ev of swarm?.added ?? []) engine.scheduleAt(ev.atNs, () => tl.inject(ev), `runner.swarm.${ev.action}`);
   const jobs = startJobs(s, { engine, client, nbd, nbds, tapOf });
+  const backupStandby = s.expect.backupStandbyNs === undefined ? undefined : new BackupStandby(engine, s, s.expect.backupStandbyNs, () => {
+    let n = 0;
+    for (const b of serversByRole(s).backups) { const w = servers.get(b)!.server.wire; n += w.commands - w.probeShaped; }
+    return n;
+  });
   const lastEventNs = s.timeline.reduce((m, e) => Math.max(m, e.atNs + ('durationNs' in e && e.durationNs !== undefined ? e.durationNs : 0)), 0);
   const planned = Math.max(lastEventNs, s.lastHealNs, ...s.jobs.map((j) => j.startNs + (j.runtimeNs ?? 0)));
   const patience = (s.expect.livenessNs ?? STALL_NS) + GRACE_NS;
@@ -212,7 +220,7 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
     return Math.max(planned, last) + patience;
   };
   return {
-    scenario: s, seed, engine, machine, client, servers, volumes, nbd, nbds, disks, workloads: jobs.workloads, network, submission, readBacks: jobs.readBacks, timeline: tl, serverAcks, errorKinds, crashLoss, deadlineNs,
+    scenario: s, seed, engine, machine, client, servers, volumes, nbd, nbds, disks, workloads: jobs.workloads, network, submission, readBacks: jobs.readBacks, timeline: tl, serverAcks, errorKinds, backupStandby, crashLoss, deadlineNs,
     // mirror_in_sync is judged once the resyncs the faults started have finished (or at the
     // deadline), and a health probe had time to notice a replica whose host crashed while idle.
     finished: () => jobs.left() === 0 && engine.now >= lastEventNs + mirrorSettleNs && tl.pending === 0 && (s.expect.mirrorInSync !== true || [...nbds.values()].every((n) => n.device.mirror?.mirror.allInSync ?? true)),

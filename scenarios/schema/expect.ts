@@ -57,6 +57,8 @@ export const expectSchema = z.strictObject({
     .refine((w) => w.rx !== undefined || w.tx !== undefined, { message: 'give rx, tx or both' }).optional()
     .describe('Bytes that must cross the client\'s NIC (IPv4 bytes, headers included, from its counters); proves a throughput figure moved real data.'),
   failover: duration().optional().describe('A failover is measured (first failed request to I/O flowing again, per NBD device) and the longest takes at most this long.'),
+  backup_standby: duration().optional()
+    .describe('Backup servers (role = "backup") carry I/O only while every primary is down: counted on the backups\' wire, none before the primaries\' first common outage nor later than this long after one ends (time to dial the primary again), some during one.'),
   no_errors: z.boolean().default(false).describe('No request fails (errno) during the run.'),
   jobs_complete: z.boolean().default(true)
     .describe('Every job completes its I/Os; false when a job is expected to stop early (at its first error without continue_on_error).'),

@@ -61,6 +61,9 @@ function build(doc: ScenarioDocument, file: string, text: string): Scenario {
   if (added) throw new RefProblem(['at', added.index, 'command'], added.reason);
   const jobs = normaliseJobs(doc, deviceSizes(nbd, servers));
   const expect = normaliseExpect(doc.expect, jobs, devices);
+  if (expect.backupStandbyNs !== undefined && !nbd.servers.some((x) => x.role === 'backup')) {
+    throw new RefProblem(['expect', 'backup_standby'], 'no [nbd] server has role = "backup"');
+  }
   const lastHealNs = lastHealTime(timeline);
   if (expect.livenessNs !== undefined && lastHealNs === undefined) {
     throw new RefProblem(['expect', 'liveness'], 'a fault in [[at]] never heals (crash without restart, partition without heal or duration), so liveness cannot be checked');

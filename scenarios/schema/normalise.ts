@@ -279,6 +279,7 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     ...(e.network_latency ? { networkLatency: percentilesOf(e.network_latency) } : {}),
     ...(e.submission_latency ? { submissionLatency: percentilesOf(e.submission_latency) } : {}),
     ...(e.failover !== undefined ? { failoverNs: e.failover } : {}),
+    ...(e.backup_standby !== undefined ? { backupStandbyNs: e.backup_standby } : {}),
     ...(e.wire_bytes ? { wireBytes: { rx: e.wire_bytes.rx, tx: e.wire_bytes.tx } } : {}),
     jobsComplete: e.jobs_complete,
     cleanTransport: e.clean_transport,

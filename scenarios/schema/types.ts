@@ -179,6 +179,8 @@ export interface Expectations {
   readonly submissionLatency?: Partial<Record<Percentile, Ns>> | undefined;
   /** `[expect] failover`: at least one failover measured, the longest at most this long. */
   readonly failoverNs?: Ns | undefined;
+  /** `[expect] backup_standby`: backups carry I/O only while every primary is down (settle time after one returns). */
+  readonly backupStandbyNs?: Ns | undefined;
   /** Minimum IPv4 bytes through the client's NIC, per direction. */
   readonly wireBytes?: { readonly rx: number | undefined; readonly tx: number | undefined } | undefined;
   /**

@@ -5,6 +5,7 @@
  * device saw it: from the first request that failed — sent on a connection that was lost with
  * it in flight, whose server was last heard from at `lastRxAt` — to the next request completed.
  */
+import type { Bugs } from '../../../hw-sim/engine/bugs.ts';
 import type { Engine } from '../../../hw-sim/engine/engine.ts';
 import type { ConnectionSlot } from '../managers/connection-slot.ts';
 
@@ -15,7 +16,14 @@ export class ServerRoles {
   /** Whether some primary server has a usable connection (recomputed on every connection change). */
   primaryUp = true;
 
-  constructor(private readonly failoverEnabled: boolean) {}
+  /** Injected bugs: backups always take I/O (backup-carries-while-primary-up), or never (failover-ignores-backup). */
+  private readonly alwaysBackup: boolean;
+  private readonly neverBackup: boolean;
+
+  constructor(private readonly failoverEnabled: boolean, bugs: Bugs) {
+    this.alwaysBackup = bugs.has('backup-carries-while-primary-up');
+    this.neverBackup = bugs.has('failover-ignores-backup');
+  }
 
   /** Registers server `index` with its role. */
   set(index: number, role: ServerRole): void {
@@ -38,6 +46,7 @@ export class ServerRoles {
   /** May a request go to this connection now? Backups only while every primary is down. */
   allows(c: ConnectionSlot): boolean {
     if (this.roleOf(c.server) === 'primary') return true;
+    if (this.alwaysBackup || this.neverBackup) return this.alwaysBackup;
     return this.failoverEnabled && !this.primaryUp;
   }
 }

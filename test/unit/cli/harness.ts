@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { CliIo } from '../../../tools/cli/context.ts';
 import { main } from '../../../tools/cli/main.ts';
+import type { Runner } from '../../../scenarios/runner/types.ts';
 import { runner } from './fake-runner.ts';
 
 export const FAKE_RUNNER = new URL('./fake-runner.ts', import.meta.url).href;
@@ -15,8 +16,8 @@ export interface CliRun {
   bytes: Buffer;
 }
 
-/** Runs the CLI in this process with captured output and the fake runner. */
-export async function cli(argv: string[], o: { stdin?: string; tty?: boolean } = {}): Promise<CliRun> {
+/** Runs the CLI in this process with captured output and the fake runner (or `o.runner`, e.g. the real one). */
+export async function cli(argv: string[], o: { stdin?: string; tty?: boolean; runner?: Runner } = {}): Promise<CliRun> {
   let out = '';
   let err = '';
   const chunks: Buffer[] = [];
@@ -37,7 +38,7 @@ export async function cli(argv: string[], o: { stdin?: string; tty?: boolean } =
       { isTTY: o.tty ?? false, columns: 100 },
     ),
   };
-  const code = await main(argv, { io, runner, runnerModule: FAKE_RUNNER });
+  const code = await main(argv, { io, runner: o.runner ?? runner, runnerModule: FAKE_RUNNER });
   return { code, out, err, bytes: Buffer.concat(chunks) };
 }
 

@@ -98,7 +98,7 @@ export function beginRequest(s: Session, d: RequestDecoder): void {
       ? { cmd: NBD_CMD_NAMES[type] ?? type, flags, cookieHi: d.cookieHi, cookieLo: d.cookieLo, offset, length, rid }
       : { cmd: NBD_CMD_NAMES[type] ?? type, flags, cookieHi: d.cookieHi, cookieLo: d.cookieLo, offset, length });
   }
-  s.server.wire.count(type, flags);
+  s.server.wire.count(type, flags, offset, length);
   if (s.checksum !== 0) chargeHeaders(s);
   if (type === NBD_CMD_DISC) return s.disconnectWhenIdle();
   s.inFlight++;
