@@ -109,7 +109,7 @@ export class NbdDevice implements ConnectionOwner {
     });
     this.lb = new LoadBalancer(cfg.loadBalancing && cfg.serverLoadBalancing ? 'round-robin' : 'single');
     this.lb.failover = cfg.failoverEnabled && cfg.serverFailoverEnabled;
-    this.network = new NetworkManager(engine, () => this.io.pump());
+    this.network = new NetworkManager(() => this.io.pump());
     const mirrored = isMirror(cfg);
     this.protocol = new ProtocolManager(opts.protocol ?? new SimProtocolEngine(engine, name), opts.tags + this.cache.internalTags + RESYNC_DEPTH + 1 /* mirror resync copies, health probe */, {
       // docs/nbd-extensions.md: LZ4 first (fast), DEFLATE as the fallback; CRC-32C.

@@ -8,6 +8,9 @@ import { EIO, errnoOf } from '../../kernel/lib/errno.ts';
 import type { NetError } from '../../kernel/net/errors.ts';
 import type { NetStack } from '../../kernel/net/stack.ts';
 import type { TcpSocket } from '../../kernel/net/tcp/socket.ts';
+import type { NetClock } from '../../kernel/net/clock.ts';
+import { EBADMSG } from '../../kernel/lib/errno.ts';
+import { tcpUlpTls, type TlsCpu, type TlsKeys, type TlsSw } from '../../kernel/net/tls/index.ts';
 import type { DatagramSocket } from './transport/udp-session.ts';
 import { UDP_SOCKET_BUFFER } from './transport/udp-control.ts';
 
@@ -33,6 +36,20 @@ export interface NbdSocket {
   markRequest?(rid: number): void;
   /** The kernel TCP socket underneath, when there is one (for measurement taps; the driver never uses it). */
   readonly kernel?: TcpSocket;
+  /**
+   * Kernel TLS (TCP_ULP "tls", then TLS_TX and TLS_RX with `keys`): from now on send() takes
+   * plaintext and onData gives plaintext, sealing and opening cost `tls.cpu`'s time per byte, and a
+   * record that fails ends the connection (onClose with EBADMSG). `rest` came after the handshake.
+   */
+  setTls(keys: TlsKeys, rest: Uint8Array, tls: TlsEnv): void;
+  /** The socket's TLS layer once keys are installed (its counters), else null. */
+  readonly tls: TlsSw | null;
+}
+
+/** What the TLS layer runs on: the clock of its CPU waits and the core that pays them (none: counted only). */
+export interface TlsEnv {
+  readonly clock: NetClock;
+  readonly cpu: TlsCpu | null;
 }
 
 export interface SocketEvents {
@@ -68,7 +85,7 @@ export class KernelSockets implements SocketFactory {
     s.onError = (e: NetError) => { errno = errnoOf(e.code, EIO); };
     s.onClose = () => ev.onClose(errno);
     s.connect(addr, port);
-    return new KernelSocket(s);
+    return new KernelSocket(s, ev, (e) => { errno = e; });
   }
 
   datagram(name: string, port: number): DatagramSocket {
@@ -90,9 +107,21 @@ export class KernelSockets implements SocketFactory {
 }
 
 class KernelSocket implements NbdSocket {
-  constructor(private readonly s: TcpSocket) {}
+  tls: TlsSw | null = null;
+  constructor(private readonly s: TcpSocket, private readonly ev: SocketEvents, private readonly setErrno: (errno: number) => void) {}
   get kernel(): TcpSocket {
     return this.s;
+  }
+  setTls(keys: TlsKeys, rest: Uint8Array, env: TlsEnv): void {
+    const tls = tcpUlpTls(this.s, env.clock, env.cpu, {
+      data: (plain) => this.ev.onData(plain),
+      writable: () => this.ev.onWritable(),
+      // A record that does not open: the connection is unusable (Linux: sk_err = EBADMSG).
+      error: () => { this.setErrno(EBADMSG); this.s.abort(); },
+    });
+    tls.setTx(keys.tx);
+    this.tls = tls;
+    tls.setRx(keys.rx, rest);
   }
   // After the peer's FIN the socket is shut down on our side too (onEnd closes it), yet the
   // connection is declared dead only at onClose: sends in between take nothing, as EPIPE would,
@@ -101,15 +130,18 @@ class KernelSocket implements NbdSocket {
     return this.s.state !== 'CLOSED' && !this.s.finQueued;
   }
   send(bytes: Uint8Array, more = false): number {
-    return this.open ? this.s.send(bytes, 0, bytes.length, more) : 0;
+    if (!this.open) return 0;
+    return this.tls ? this.tls.send(bytes, 0, bytes.length, more) : this.s.send(bytes, 0, bytes.length, more);
   }
   get writable(): number {
-    return this.open ? this.s.writable : 0;
+    if (!this.open) return 0;
+    return this.tls ? this.tls.writable : this.s.writable;
   }
-  cork(): void { this.s.setCork(true); }
-  uncork(): void { this.s.setCork(false); }
-  close(): void { this.s.close(); }
-  reset(): void { this.s.abort(); }
+  cork(): void { if (this.tls) this.tls.setCork(true); else this.s.setCork(true); }
+  uncork(): void { if (this.tls) this.tls.setCork(false); else this.s.setCork(false); }
+  close(): void { if (this.tls) this.tls.close(() => this.s.close()); else this.s.close(); }
+  reset(): void { this.tls?.drop(); this.s.abort(); }
   get flow(): string { return `${ipToString(this.s.localAddr)}:${this.s.localPort}`; }
-  markRequest(rid: number): void { this.s.markRequest(rid); }
+  // Under TLS the stream's offsets are ciphertext: requests are not marked there.
+  markRequest(rid: number): void { if (!this.tls) this.s.markRequest(rid); }
 }

@@ -11,6 +11,8 @@ export const ENODEV = 19;
 export const EINVAL = 22;
 export const ENOSPC = 28;
 export const EPIPE = 32;
+/** Bad message: a TLS record that fails authentication (kernel TLS's sk_err). */
+export const EBADMSG = 74;
 export const EOVERFLOW = 75;
 export const EOPNOTSUPP = 95;
 export const ECONNRESET = 104;
@@ -21,7 +23,7 @@ export const ECONNREFUSED = 111;
 
 const NAMES: Record<number, string> = {
   0: 'OK', 1: 'EPERM', 2: 'ENOENT', 5: 'EIO', 6: 'ENXIO', 11: 'EAGAIN', 12: 'ENOMEM', 13: 'EACCES', 16: 'EBUSY',
-  19: 'ENODEV', 22: 'EINVAL', 28: 'ENOSPC', 32: 'EPIPE', 75: 'EOVERFLOW', 95: 'EOPNOTSUPP', 104: 'ECONNRESET',
+  19: 'ENODEV', 22: 'EINVAL', 28: 'ENOSPC', 32: 'EPIPE', 74: 'EBADMSG', 75: 'EOVERFLOW', 95: 'EOPNOTSUPP', 104: 'ECONNRESET',
   107: 'ENOTCONN', 108: 'ESHUTDOWN', 110: 'ETIMEDOUT', 111: 'ECONNREFUSED',
 };
 

@@ -4,6 +4,7 @@ import type { NbdConfig, NbdServerConfig } from '../config/index.ts';
 import { connectionMachine } from '../machines/connection-machine.ts';
 import { handshakeActor, type HandshakeOutcome } from '../machines/handshake-actor.ts';
 import type { SocketFactory } from '../socket.ts';
+import { engineNetClock, type NetClock } from '../../../kernel/net/clock.ts';
 import type { ExportInfo } from '../protocol-port.ts';
 import type { SecurityManager } from '../security/security-manager.ts';
 import { ConnectionSlot, type ConnPhase } from './connection-slot.ts';
@@ -53,6 +54,8 @@ export class ConnectionManager {
   private readonly actors: Array<Actor<typeof connectionMachine> | null> = [];
   /** Servers whose first handshake is under way: the pool grows once it tells CAN_MULTI_CONN. */
   private readonly growAfterFirst = new Set<ServerState>();
+  /** Where the sockets' kernel TLS waits for its CPU time. */
+  private readonly tlsClock: NetClock;
 
   constructor(
     private readonly engine: Engine,
@@ -63,7 +66,9 @@ export class ConnectionManager {
     private readonly network: NetworkManager,
     private readonly security: SecurityManager,
     private readonly owner: ConnectionOwner,
-  ) {}
+  ) {
+    this.tlsClock = engineNetClock(engine);
+  }
 
   /** Connections the pool aims to keep in transmission. */
   get wanted(): number {
@@ -229,8 +234,9 @@ export class ConnectionManager {
       onData: (bytes) => {
         if (slot.incarnation !== inc) return;
         slot.lastRxAt = this.engine.now;
-        // The TLS channel keeps what it is given: it gets a copy of the transient view.
-        if (slot.tls) slot.tls.feed(bytes.slice());
+        // The handshake keeps what it is given: it gets a copy of the transient view. Once open,
+        // the socket's TLS layer hands up plaintext.
+        if (slot.tls && !slot.tls.open) slot.tls.feed(bytes.slice());
         else this.protocol.received(slot, bytes);
       },
       onWritable: () => { if (slot.incarnation === inc) this.network.writable(slot); },
@@ -254,17 +260,20 @@ export class ConnectionManager {
       startTls: () => {
         if (!live()) return;
         actor.send({ type: 'TLS_START' });
-        slot.rxCpuCharged = 0;
-        slot.rxCpuFreeAt = 0;
         slot.tls = this.security.clientChannel(slot.index, {
-          sendRaw: (b) => { if (live()) this.network.sendRaw(slot, b); },
-          established: () => { if (!live()) return; actor.send({ type: 'TLS_DONE' }); slot.handshake?.tlsEstablished(); },
+          sendRaw: (b) => { if (live()) this.network.sendControl(slot, b); },
+          established: (keys, rest) => {
+            if (!live()) return;
+            // The record layer goes into the kernel: TLS_TX / TLS_RX on the connection's socket.
+            slot.socket?.setTls(keys, rest, { clock: this.tlsClock, cpu: this.security.tlsCpu });
+            actor.send({ type: 'TLS_DONE' });
+            slot.handshake?.tlsEstablished();
+          },
           failed: (reason) => {
             if (!live()) return;
             this.security.handshakeFailures++;
             outcome.failed(reason, 13);
           },
-          appData: (b) => { if (live()) this.openedRecord(slot, inc, b); },
         });
         slot.tls.start();
       },
@@ -282,19 +291,4 @@ export class ConnectionManager {
         else outcome.failed(reason, errno);
       },
     });
-  }
-
-  /**
-   * A decrypted TLS record: handed to the protocol once the CPU has opened it (records are
-   * opened one after another, so the order is kept).
-   */
-  private openedRecord(slot: ConnectionSlot, inc: number, plain: Uint8Array): void {
-    const tls = slot.tls!;
-    const cost = tls.rxCpuNs - slot.rxCpuCharged;
-    slot.rxCpuCharged = tls.rxCpuNs;
-    const at = Math.max(this.engine.now, slot.rxCpuFreeAt) + cost;
-    slot.rxCpuFreeAt = at;
-    this.engine.scheduleAt(at, () => { if (slot.incarnation === inc) this.protocol.received(slot, plain); }, 'nbd.tls.open');
-  }
-
-}
+  }}

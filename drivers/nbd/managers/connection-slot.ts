@@ -4,9 +4,6 @@ import type { ExportInfo, Handshake, TransmissionPort } from '../protocol-port.t
 import type { NbdSocket } from '../socket.ts';
 import type { TlsChannel } from '../security/tls-channel.ts';
 
-/** Sealed TLS bytes beyond which a connection takes no new request (encryption is CPU-bound). */
-const TLS_QUEUE_LIMIT = 1 << 20;
-
 /** Where a connection stands: the top-level state of its statechart. */
 export type ConnPhase = 'idle' | 'connect' | 'handshake' | 'transmission' | 'draining' | 'backoff' | 'dead' | 'closed';
 
@@ -20,10 +17,8 @@ export class ConnectionSlot {
   socket: NbdSocket | null = null;
   handshake: Handshake | null = null;
   transmission: TransmissionPort | null = null;
+  /** The TLS handshake after STARTTLS (its record layer is the socket's, kernel/net/tls). */
   tls: TlsChannel | null = null;
-  /** Receive-side TLS CPU: charged so far, and when the CPU is free to open the next record. */
-  rxCpuCharged = 0;
-  rxCpuFreeAt = 0;
   info: ExportInfo | null = null;
   /** Requests sent and not yet replied to. */
   outstanding = 0;
@@ -36,8 +31,6 @@ export class ConnectionSlot {
   unsentBytes = 0;
   /** The socket is corked for the batch blk-mq is handing over. */
   corked = false;
-  /** Sealed TLS records waiting for their CPU time or socket room, bytes. */
-  tlsQueued = 0;
   /** Cookie generation of the current transmission session (high half of its cookies). */
   generation = 0;
   /** Incarnation of the socket; bumps on every reconnect so late socket callbacks are ignored. */
@@ -78,6 +71,6 @@ export class ConnectionSlot {
 
   /** Usable, and its socket has room (no rest of an earlier request waiting to be sent). */
   get canSend(): boolean {
-    return this.usable && this.unsent.length === 0 && this.tlsQueued < TLS_QUEUE_LIMIT && this.socket!.writable > 0;
+    return this.usable && this.unsent.length === 0 && this.socket!.writable > 0;
   }
 }

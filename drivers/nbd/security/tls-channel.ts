@@ -1,38 +1,29 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_CPU_COSTS } from '../../../hw-sim/cpu/costs.ts';
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { frameRecord as record, TLS_HEADER as HEADER, TLS_MAX_BODY, TLS_RECORD, type TlsCpu, type TlsKeys } from '../../../kernel/net/tls/index.ts';
 import { ByteQueue } from '../protocol/byte-queue.ts';
 
+export { TLS_NS_PER_BYTE, type TlsCpu, type TlsKeys } from '../../../kernel/net/tls/index.ts';
+
 /**
- * Simulated TLS-PSK after NBD_OPT_STARTTLS. The exchange is real messages with real round trips:
- * ClientHello(identity, client random) → ServerHello(server random, server Finished) →
- * ClientFinished; then every record is AES-256-GCM with keys from HKDF(PSK, seed + randoms) and
- * nonces from a per-direction counter (never random). Both roles live here so the client driver
- * and the simulated server speak the same thing.
- *
- * Record: type (u8) | length (u32 BE) | body.
+ * The handshake of the simulated TLS-PSK after NBD_OPT_STARTTLS, in user space as a TLS library
+ * runs it (the record layer is the kernel's, kernel/net/tls). The exchange is real messages with
+ * real round trips: ClientHello(identity, client random) → ServerHello(server random, server
+ * Finished) → ClientFinished; its outcome is the keys of both directions, from HKDF(PSK, seed +
+ * randoms), which the owner installs on its socket (TLS_TX / TLS_RX). Both roles live here so the
+ * client driver and the simulated server speak the same thing.
  */
-export const TlsRecord = { CLIENT_HELLO: 1, SERVER_HELLO: 2, FINISHED: 3, ALERT: 21, APP_DATA: 23 } as const;
-const HEADER = 5;
+export const TlsRecord = TLS_RECORD;
 const RANDOM = 32;
 const MAC = 32;
-const TAG = 16;
-/** CPU cost model: key schedule and Finished MACs per handshake, AES-GCM per byte (default: the cost table's). */
+/** CPU cost of the key schedule and Finished MACs, per handshake and side. */
 export const TLS_HANDSHAKE_CPU_NS = 60_000;
-export const TLS_NS_PER_BYTE = DEFAULT_CPU_COSTS.aesGcmNsPerByte;
-
-/** Where the channel's CPU work is charged: the AES-GCM cost per byte and the core that pays it. */
-export interface TlsCpu {
-  readonly nsPerByte: number;
-  charge(ns: number): void;
-}
 
 export interface TlsSink {
-  /** Bytes to put on the socket as they are. */
+  /** Handshake bytes to put on the socket as they are. */
   sendRaw(bytes: Uint8Array): void;
-  established(): void;
+  /** Done: install `keys` on the socket; `rest` arrived after the last handshake record (records already). */
+  established(keys: TlsKeys, rest: Uint8Array): void;
   failed(reason: string): void;
-  /** Decrypted application bytes. */
-  appData(bytes: Uint8Array): void;
 }
 
 export interface TlsOptions {
@@ -46,8 +37,10 @@ export interface TlsOptions {
   seed: string | number;
   /** 32 bytes drawn from a named RNG stream by the caller. */
   random: Uint8Array;
-  /** Charges the channel's work to a core (default: counted in cpuNs only, at TLS_NS_PER_BYTE). */
+  /** Charges the handshake's work to a core (default: counted in cpuNs only). */
   cpu?: TlsCpu | null;
+  /** Runs `fn` once `ns` of handshake CPU work is done (default: at once). */
+  after?: (ns: number, fn: () => void) => void;
 }
 
 interface Keys { tx: Buffer; rx: Buffer; txIv: Buffer; rxIv: Buffer; mac: Buffer }
@@ -55,16 +48,11 @@ interface Keys { tx: Buffer; rx: Buffer; txIv: Buffer; rxIv: Buffer; mac: Buffer
 export class TlsChannel {
   private readonly q = new ByteQueue();
   private keys: Keys | null = null;
-  private txSeq = 0;
-  private rxSeq = 0;
-  private state: 'start' | 'wait-server-hello' | 'wait-client-hello' | 'wait-finished' | 'open' | 'failed' = 'start';
+  private state: 'start' | 'wait-server-hello' | 'wait-client-hello' | 'keying' | 'wait-finished' | 'open' | 'failed' = 'start';
   private transcript: Uint8Array = new Uint8Array(0);
   identity: string;
-  /** CPU time this channel has cost so far (ns): key schedule, MACs, sealing and opening. */
+  /** CPU time the handshake has cost so far (ns): key schedule and MACs. */
   cpuNs = 0;
-  /** The part of cpuNs spent opening received records (charged on the receive path). */
-  rxCpuNs = 0;
-  bytesSealed = 0;
 
   constructor(private readonly opts: TlsOptions, private readonly sink: TlsSink) {
     if (opts.random.length !== RANDOM) throw new RangeError(`tls: random must be ${RANDOM} bytes, got ${opts.random.length}`);
@@ -73,6 +61,10 @@ export class TlsChannel {
 
   get open(): boolean {
     return this.state === 'open';
+  }
+
+  private get handshaking(): boolean {
+    return this.state !== 'open' && this.state !== 'failed';
   }
 
   /** Client: sends ClientHello. Server: waits for it. */
@@ -89,12 +81,13 @@ export class TlsChannel {
     this.sink.sendRaw(record(TlsRecord.CLIENT_HELLO, body));
   }
 
-  /** Raw bytes from the socket. */
+  /** Raw bytes from the socket, until the channel is open (then they are the socket's records). */
   feed(bytes: Uint8Array): void {
+    if (!this.handshaking) return;
     this.q.push(bytes);
-    while (this.q.length >= HEADER && this.state !== 'failed') {
+    while (this.q.length >= HEADER && this.handshaking) {
       const len = this.q.u32(1);
-      if (len > 1 << 25) return this.fail(`tls: record of ${len} bytes exceeds 32 MiB`, true);
+      if (len > TLS_MAX_BODY) return this.fail(`tls: record of ${len} bytes exceeds 32 MiB`, true);
       if (this.q.length < HEADER + len) return;
       const type = this.q.u8(0);
       this.q.skip(HEADER);
@@ -103,24 +96,13 @@ export class TlsChannel {
     }
   }
 
-  /** Encrypts application bytes into one record (allocates: only TLS connections pay this). */
-  seal(plain: Uint8Array): Uint8Array {
-    const k = this.keys;
-    if (!k || this.state !== 'open') throw new Error('tls: seal before the channel is open');
-    const c = createCipheriv('aes-256-gcm', k.tx, nonce(k.txIv, this.txSeq++));
-    const body = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
-    this.spend(Math.ceil(plain.length * this.nsPerByte));
-    this.bytesSealed += plain.length;
-    return record(TlsRecord.APP_DATA, body);
-  }
-
   private onRecord(type: number, body: Uint8Array): void {
     switch (type) {
       case TlsRecord.CLIENT_HELLO: return this.onClientHello(body);
       case TlsRecord.SERVER_HELLO: return this.onServerHello(body);
       case TlsRecord.FINISHED: return this.onFinished(body);
+      case TlsRecord.APP_DATA: return this.fail('tls: application data before the handshake finished', true);
       case TlsRecord.ALERT: return this.fail(`tls: peer alert: ${Buffer.from(body).toString('utf8')}`, false);
-      case TlsRecord.APP_DATA: return this.onAppData(body);
       default: return this.fail(`tls: unknown record type ${type}`, true);
     }
   }
@@ -139,7 +121,7 @@ export class TlsChannel {
     const fin = finishedMac(this.keys.mac, 'server finished', this.transcript);
     this.spend(TLS_HANDSHAKE_CPU_NS);
     this.state = 'wait-finished';
-    this.sink.sendRaw(record(TlsRecord.SERVER_HELLO, Buffer.concat([this.opts.random, fin])));
+    this.afterCpu(TLS_HANDSHAKE_CPU_NS, () => this.sink.sendRaw(record(TlsRecord.SERVER_HELLO, Buffer.concat([this.opts.random, fin]))));
   }
 
   private onServerHello(body: Uint8Array): void {
@@ -153,9 +135,14 @@ export class TlsChannel {
     if (!timingSafeEqual(expected, body.subarray(RANDOM))) {
       return this.fail(`tls: server Finished does not verify: wrong PSK for identity '${this.identity}'`, true);
     }
-    this.sink.sendRaw(record(TlsRecord.FINISHED, finishedMac(this.keys.mac, 'client finished', this.transcript)));
-    this.state = 'open';
-    this.sink.established();
+    // The Finished leaves once the key schedule's CPU time has passed; nothing arrives meanwhile.
+    this.state = 'keying';
+    const fin = record(TlsRecord.FINISHED, finishedMac(this.keys.mac, 'client finished', this.transcript));
+    this.afterCpu(TLS_HANDSHAKE_CPU_NS, () => {
+      if (this.state !== 'keying') return;
+      this.sink.sendRaw(fin);
+      this.opened();
+    });
   }
 
   private onFinished(body: Uint8Array): void {
@@ -164,30 +151,20 @@ export class TlsChannel {
     if (body.length !== MAC || !timingSafeEqual(expected, body)) {
       return this.fail(`tls: client Finished does not verify: wrong PSK for identity '${this.identity}'`, true);
     }
+    this.opened();
+  }
+
+  /** Open: the keys go to the owner with what came after the last handshake record. */
+  private opened(): void {
+    const k = this.keys!;
     this.state = 'open';
-    this.sink.established();
+    const rest = this.q.length > 0 ? this.q.take(this.q.length).slice() : new Uint8Array(0);
+    this.sink.established({ tx: { key: k.tx, salt: k.txIv, seq: 0 }, rx: { key: k.rx, salt: k.rxIv, seq: 0 } }, rest);
   }
 
-  private onAppData(body: Uint8Array): void {
-    const k = this.keys;
-    if (!k || this.state !== 'open') return this.fail('tls: application data before the handshake finished', true);
-    if (body.length < TAG) return this.fail('tls: record shorter than its tag', true);
-    const d = createDecipheriv('aes-256-gcm', k.rx, nonce(k.rxIv, this.rxSeq++));
-    d.setAuthTag(body.subarray(body.length - TAG));
-    let plain: Buffer;
-    try {
-      plain = Buffer.concat([d.update(body.subarray(0, body.length - TAG)), d.final()]);
-    } catch (_e) {
-      return this.fail(`tls: record ${this.rxSeq - 1} fails authentication`, true);
-    }
-    const cost = Math.ceil(plain.length * this.nsPerByte);
-    this.spend(cost);
-    this.rxCpuNs += cost;
-    this.sink.appData(plain);
-  }
-
-  private get nsPerByte(): number {
-    return this.opts.cpu?.nsPerByte ?? TLS_NS_PER_BYTE;
+  private afterCpu(ns: number, fn: () => void): void {
+    if (this.opts.after) this.opts.after(ns, fn);
+    else fn();
   }
 
   private spend(ns: number): void {
@@ -203,14 +180,6 @@ export class TlsChannel {
   }
 }
 
-function record(type: number, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HEADER + body.length);
-  out[0] = type;
-  new DataView(out.buffer).setUint32(1, body.length);
-  out.set(body, HEADER);
-  return out;
-}
-
 function deriveKeys(psk: Uint8Array, seed: string | number, cr: Uint8Array, sr: Uint8Array, role: 'client' | 'server'): Keys {
   const salt = Buffer.concat([Buffer.from(`orion-sim:${seed}:nbd-tls`, 'utf8'), cr, sr]);
   const okm = Buffer.from(hkdfSync('sha256', psk, salt, 'nbd-tls key schedule', 32 + 32 + 4 + 4 + 32));
@@ -219,14 +188,6 @@ function deriveKeys(psk: Uint8Array, seed: string | number, cr: Uint8Array, sr: 
   return role === 'client'
     ? { tx: c2s, rx: s2c, txIv: c2sIv, rxIv: s2cIv, mac }
     : { tx: s2c, rx: c2s, txIv: s2cIv, rxIv: c2sIv, mac };
-}
-
-/** 12-byte GCM nonce: 4-byte salt from the key schedule, 8-byte record counter. */
-function nonce(iv: Buffer, seq: number): Buffer {
-  const n = Buffer.alloc(12);
-  iv.copy(n, 0);
-  n.writeBigUInt64BE(BigInt(seq), 4);
-  return n;
 }
 
 function finishedMac(key: Buffer, label: string, transcript: Uint8Array): Buffer {

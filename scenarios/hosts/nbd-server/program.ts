@@ -12,6 +12,8 @@ import type { TcpSocket } from '../../../kernel/net/tcp/socket.ts';
 import { NbdServer, type BlockSizes, type ServerSession, type TlsMode } from './protocol/index.ts';
 import { NBD_DEFAULT_PORT } from '../../../drivers/nbd/protocol/uapi.ts';
 import { TlsChannel } from '../../../drivers/nbd/security/tls-channel.ts';
+import { engineNetClock } from '../../../kernel/net/clock.ts';
+import { tcpUlpTls, type TlsCpu } from '../../../kernel/net/tls/index.ts';
 import type { Host } from '../../machine/host.ts';
 import { SocketWriter } from './socket-io.ts';
 import type { CpuCosts } from '../../../hw-sim/cpu/costs.ts';
@@ -180,7 +182,8 @@ export class NbdServerProgram {
     const engine = this.host.kernel.engine;
     const writer = new SocketWriter(sock);
     const connSrc = `${this.src}/${ipToString(sock.remoteAddr)}:${sock.remotePort}`;
-    // After STARTTLS: the simulated TLS-PSK channel (drivers/nbd/security), records on the socket.
+    // After STARTTLS: the simulated TLS-PSK handshake (drivers/nbd/security), then kernel TLS on
+    // the socket (kernel/net/tls) seals the replies and opens the requests.
     let tls: TlsChannel | null = null;
     let session: ServerSession | null = null;
     // Trace context: the client's block request id of each cookie in flight here (from the client's
@@ -191,17 +194,26 @@ export class NbdServerProgram {
     const ridOf = (hi: unknown, lo: unknown): number | undefined =>
       typeof hi === 'number' && typeof lo === 'number' ? rids.get(hi * 0x1_0000_0000 + lo) : undefined;
     session = this.server.accept({
-      send: (b, more) => { if (tls?.open) writer.write(tls.seal(b)); else writer.write(b, more); },
+      send: (b, more) => writer.write(b, more),
       close: () => writer.end(),
       startTls: () => {
+        const failed = (reason: string): void => {
+          engine.trace.emit(connSrc, 'nbd.tls.failed', { reason });
+          session?.close(reason);
+        };
         tls = this.tlsChannel(connSrc, {
           sendRaw: (b) => writer.write(b),
-          established: () => session?.tlsReady(tls!.identity),
-          failed: (reason) => {
-            engine.trace.emit(connSrc, 'nbd.tls.failed', { reason });
-            session?.close(reason);
+          established: (keys, rest) => {
+            if (sock.state === 'CLOSED') return;
+            const ktls = tcpUlpTls(sock, engineNetClock(engine), this.tlsCpu(), {
+              data: (b) => s.receive(b, true), writable: () => writer.drain(), error: failed,
+            });
+            ktls.setTx(keys.tx);
+            writer.upgrade(ktls);
+            ktls.setRx(keys.rx, rest);
+            session?.tlsReady(tls!.identity);
           },
-          appData: (b) => session?.receive(b),
+          failed,
         });
         tls.start();
       },
@@ -230,7 +242,8 @@ export class NbdServerProgram {
     const s = session;
     this.conns.set(s, sock);
     // The view is only valid during the call: the session copies what it leaves undecoded
-    // (receive's `transient`); the TLS channel keeps what it is fed, so it gets a copy.
+    // (receive's `transient`); the TLS handshake keeps what it is fed, so it gets a copy. Once
+    // the keys are installed the TLS layer has taken this callback over.
     sock.onData = (chunk) => {
       if (tls) tls.feed(chunk.slice());
       else s.receive(chunk, true);
@@ -251,11 +264,16 @@ export class NbdServerProgram {
     const rng = engine.rng.get(`${connSrc}/tls-random`);
     const random = new Uint8Array(32);
     for (let i = 0; i < 32; i++) random[i] = rng.int(256);
+    // The key schedule's CPU time passes before the ServerHello leaves.
+    const after = (ns: number, fn: () => void): void => { engine.schedule(ns, fn, 'nbd-server.tls.handshake'); };
+    return new TlsChannel({ role: 'server', identity: '', lookupPsk: (id) => this.keys.get(id), seed: engine.seed, random, cpu: this.tlsCpu(), after }, sink);
+  }
+
+  /** AES-GCM sealing and opening (and the handshake) on the server's least loaded core, as its request work; none without costs. */
+  private tlsCpu(): TlsCpu | null {
     const c = this.costs;
     const cpu = this.host.hw.cpu;
-    // AES-GCM sealing and opening on the server's least loaded core, as its request work.
-    const tlsCpu = c ? { nsPerByte: c.aesGcmNsPerByte, charge: (ns: number) => { cpu.charge(cpu.leastLoaded(), ns, 'nbd-server.tls'); } } : null;
-    return new TlsChannel({ role: 'server', identity: '', lookupPsk: (id) => this.keys.get(id), seed: engine.seed, random, cpu: tlsCpu }, sink);
+    return c ? { nsPerByte: c.aesGcmNsPerByte, charge: (ns: number) => { cpu.charge(cpu.leastLoaded(), ns, 'nbd-server.tls'); } } : null;
   }
 
   private trace(kind: string, data?: Record<string, unknown>): void {

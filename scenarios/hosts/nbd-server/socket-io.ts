@@ -1,4 +1,5 @@
 import type { TcpSocket } from '../../../kernel/net/tcp/socket.ts';
+import type { TlsSw } from '../../../kernel/net/tls/index.ts';
 
 /**
  * Ordered output on a kernel TCP socket: what send() does not accept now waits here (copied: the
@@ -15,9 +16,16 @@ export class SocketWriter {
   /** Offset into pending[head] already accepted by the socket. */
   private off = 0;
   private closing = false;
+  /** Kernel TLS on the socket (after STARTTLS): writes go through it as plaintext. */
+  private tls: TlsSw | null = null;
 
   constructor(private readonly sock: TcpSocket) {
     sock.onWritable = () => this.drain();
+  }
+
+  /** The socket carries kernel TLS from now on; its layer calls drain() when it has room. */
+  upgrade(tls: TlsSw): void {
+    this.tls = tls;
   }
 
   /** Bytes buffered here (not yet in the socket). */
@@ -33,8 +41,8 @@ export class SocketWriter {
     const rid = this.nextRid;
     this.nextRid = null;
     if (this.head === this.pending.length) {
-      if (rid !== null) this.sock.markRequest(rid);
-      const n = this.sock.send(bytes, 0, bytes.length, more);
+      if (rid !== null) this.markRequest(rid);
+      const n = this.put(bytes, 0, bytes.length, more);
       if (n === bytes.length) return;
       this.pending.push(bytes.slice(n));
       this.pendingRids.push(undefined);
@@ -53,16 +61,17 @@ export class SocketWriter {
   /** Closes (FIN) once everything written has been handed to the socket. */
   end(): void {
     this.closing = true;
-    if (this.head === this.pending.length) this.sock.close();
+    if (this.head === this.pending.length) this.close();
   }
 
-  private drain(): void {
+  /** Room again: hands the socket what waits here. */
+  drain(): void {
     while (this.head < this.pending.length) {
       if (this.sock.state === 'CLOSED') return;
       const b = this.pending[this.head]!;
       const rid = this.off === 0 ? this.pendingRids[this.head] : undefined;
-      if (rid !== undefined) this.sock.markRequest(rid);
-      const n = this.sock.send(b, this.off, b.length - this.off);
+      if (rid !== undefined) this.markRequest(rid);
+      const n = this.put(b, this.off, b.length - this.off, false);
       this.off += n;
       if (this.off < b.length) return;
       this.pending[this.head++] = EMPTY;
@@ -71,7 +80,21 @@ export class SocketWriter {
     this.pending.length = 0;
     this.pendingRids.length = 0;
     this.head = 0;
-    if (this.closing) this.sock.close();
+    if (this.closing) this.close();
+  }
+
+  private put(b: Uint8Array, off: number, len: number, more: boolean): number {
+    return this.tls ? this.tls.send(b, off, len, more) : this.sock.send(b, off, len, more);
+  }
+
+  // Under TLS the stream's offsets are ciphertext: replies are not marked there.
+  private markRequest(rid: number): void {
+    if (!this.tls) this.sock.markRequest(rid);
+  }
+
+  private close(): void {
+    if (this.tls) this.tls.close(() => this.sock.close());
+    else this.sock.close();
   }
 }
 

@@ -9,7 +9,9 @@ import type { ServerConfig } from '../../../scenarios/hosts/nbd-server/protocol/
 import type { NbdDevice } from '../../../drivers/nbd/device.ts';
 import { createNbd } from '../../../drivers/nbd/driver.ts';
 import { TlsChannel } from '../../../drivers/nbd/security/tls-channel.ts';
-import type { NbdSocket, SocketEvents, SocketFactory } from '../../../drivers/nbd/socket.ts';
+import type { NbdSocket, SocketEvents, SocketFactory, TlsEnv } from '../../../drivers/nbd/socket.ts';
+import { engineNetClock } from '../../../kernel/net/clock.ts';
+import { TlsSw, type TlsKeys } from '../../../kernel/net/tls/index.ts';
 import { Bio } from '../../../kernel/block/bio.ts';
 import type { GenDisk } from '../../../kernel/block/gendisk.ts';
 import type { BlkPlug } from '../../../kernel/block/queue.ts';
@@ -33,6 +35,9 @@ class FakeConn implements NbdSocket {
   open = true;
   session: ServerSession | null = null;
   serverTls: TlsChannel | null = null;
+  /** Kernel TLS of each end once its handshake is done (the same layer the kernel sockets use). */
+  tls: TlsSw | null = null;
+  serverKtls: TlsSw | null = null;
   inFlightBytes = 0;
   blocked = false;
   /** This connection alone drops everything, both ways. */
@@ -40,8 +45,33 @@ class FakeConn implements NbdSocket {
 
   constructor(readonly net: FakeNet, readonly srv: SimServer, readonly ev: SocketEvents) {}
 
-  send(bytes: Uint8Array): number {
+  send(bytes: Uint8Array, more = false): number {
     if (!this.open) return 0;
+    return this.tls ? this.tls.send(bytes, 0, bytes.length, more) : this.rawSend(bytes);
+  }
+
+  setTls(keys: TlsKeys, rest: Uint8Array, env: TlsEnv): void {
+    const room = (): number => this.rawWritable;
+    const lower = {
+      send: (d: Uint8Array, off: number, len: number) => this.rawSend(d.subarray(off, off + len)),
+      get writable() { return room(); },
+      setCork: () => {},
+      wantWritable: () => { this.blocked = true; },
+    };
+    this.tls = new TlsSw(lower, env.clock, env.cpu, { data: (b) => this.ev.onData(b), writable: () => this.ev.onWritable(), error: () => this.reset() });
+    this.tls.setTx(keys.tx);
+    this.tls.setRx(keys.rx, rest);
+  }
+
+  /** The server's end after its handshake: replies sealed by the same layer, requests opened by it. */
+  serverTlsUp(keys: TlsKeys, rest: Uint8Array): void {
+    const lower = { send: (d: Uint8Array, off: number, len: number) => { this.deliver(d.subarray(off, off + len)); return len; }, writable: 1 << 30, setCork: () => {}, wantWritable: () => {} };
+    this.serverKtls = new TlsSw(lower, engineNetClock(this.net.engine), null, { data: (b) => this.session?.receive(b), writable: () => {}, error: () => this.serverClosed(0) });
+    this.serverKtls.setTx(keys.tx);
+    this.serverKtls.setRx(keys.rx, rest);
+  }
+
+  private rawSend(bytes: Uint8Array): number {
     const room = this.net.sndbuf - this.inFlightBytes;
     const n = Math.min(room, bytes.length);
     if (n <= 0) { this.blocked = true; return 0; }
@@ -50,18 +80,23 @@ class FakeConn implements NbdSocket {
     if (n < bytes.length) this.blocked = true;
     this.net.engine.schedule(ONE_WAY_NS, () => {
       this.inFlightBytes -= n;
-      if (this.blocked && this.open) { this.blocked = false; this.ev.onWritable(); }
+      if (this.blocked && this.open) { this.blocked = false; if (this.tls) this.tls.writeSpace(); else this.ev.onWritable(); }
       if (!this.open || this.partitioned || this.srv.partitioned || !this.srv.up) return;
-      if (this.serverTls) this.serverTls.feed(copy);
+      if (this.serverKtls) this.serverKtls.input(copy);
+      else if (this.serverTls) this.serverTls.feed(copy);
       else this.session?.receive(copy);
     }, 'fake.c2s');
     return n;
   }
   get writable(): number {
+    if (!this.open) return 0;
+    return this.tls ? this.tls.writable : this.rawWritable;
+  }
+  private get rawWritable(): number {
     return this.open ? Math.max(0, this.net.sndbuf - this.inFlightBytes) : 0;
   }
-  cork(): void {}
-  uncork(): void {}
+  cork(): void { this.tls?.setCork(true); }
+  uncork(): void { this.tls?.setCork(false); }
   close(): void { this.shut(0); }
   reset(): void { this.shut(104); }
 
@@ -78,7 +113,9 @@ class FakeConn implements NbdSocket {
   deliver(bytes: Uint8Array): void {
     const copy = bytes.slice();
     this.net.engine.schedule(ONE_WAY_NS, () => {
-      if (this.open && !this.partitioned && !this.srv.partitioned) this.ev.onData(copy);
+      if (!this.open || this.partitioned || this.srv.partitioned) return;
+      if (this.tls) this.tls.input(copy);
+      else this.ev.onData(copy);
     }, 'fake.s2c');
   }
 
@@ -124,7 +161,7 @@ export class FakeNet implements SocketFactory {
       if (!c.open) return;
       ev.onConnect();
       c.session = srv.server.accept({
-        send: (b) => { if (c.serverTls?.open) c.deliver(c.serverTls.seal(b)); else c.deliver(b); },
+        send: (b, more) => { if (c.serverKtls) c.serverKtls.send(b, 0, b.length, more); else c.deliver(b); },
         close: () => c.serverClosed(0),
         startTls: () => {
           c.serverTls = new TlsChannel({
@@ -132,9 +169,8 @@ export class FakeNet implements SocketFactory {
             lookupPsk: () => srv.tlsPsk,
           }, {
             sendRaw: (b) => c.deliver(b),
-            established: () => c.session?.tlsReady(c.serverTls!.identity),
+            established: (keys, rest) => { c.serverTlsUp(keys, rest); c.session?.tlsReady(c.serverTls!.identity); },
             failed: () => c.serverClosed(0),
-            appData: (b) => c.session?.receive(b),
           });
           c.serverTls.start();
         },

@@ -5,6 +5,8 @@ import { TransmissionSession } from '../../../drivers/nbd/protocol/transmission.
 import type { NbdRequest } from '../../../drivers/nbd/protocol/request-check.ts';
 import { TlsChannel } from '../../../drivers/nbd/security/tls-channel.ts';
 import type { TcpSocket } from '../../../kernel/net/index.ts';
+import { engineNetClock } from '../../../kernel/net/clock.ts';
+import { tcpUlpTls } from '../../../kernel/net/tls/index.ts';
 import { SocketWriter } from '../../../scenarios/hosts/nbd-server/socket-io.ts';
 
 export interface SimClientOptions {
@@ -28,7 +30,8 @@ export class SimClient {
     this.sock = sock;
     // The send buffer takes what fits; the writer keeps the rest until onWritable.
     const writer = new SocketWriter(sock);
-    const send = (b: Uint8Array) => writer.write(this.tls?.open ? this.tls.seal(b) : b);
+    // After STARTTLS the socket's kernel TLS seals what the writer hands it.
+    const send = (b: Uint8Array, more?: boolean) => writer.write(b, more);
     const input = (c: Uint8Array) => {
       if (this.session) this.session.feed(c);
       else this.hs.feed(c);
@@ -39,9 +42,14 @@ export class SimClient {
         const t = opts.tls!;
         this.tls = new TlsChannel({ role: 'client', identity: t.identity, psk: t.psk, seed: m.engine.seed, random: new Uint8Array(32).fill(7) }, {
           sendRaw: (b) => writer.write(b),
-          established: () => this.hs.tlsReady(),
+          established: (keys, rest) => {
+            const k = tcpUlpTls(sock, engineNetClock(m.engine), null, { data: (b) => input(b.slice()), writable: () => writer.drain(), error: (r) => this.hs.tlsFailed(r) });
+            k.setTx(keys.tx);
+            writer.upgrade(k);
+            k.setRx(keys.rx, rest);
+            this.hs.tlsReady();
+          },
           failed: (reason) => this.hs.tlsFailed(reason),
-          appData: input,
         });
         this.tls.start();
       },

@@ -1,0 +1,26 @@
+import type { NetClock } from '../clock.ts';
+import type { TcpSocket } from '../tcp/socket.ts';
+import { TlsSw, type TlsCpu, type TlsLower, type TlsUpper } from './tls-sw.ts';
+
+export { TlsSw, TLS_NS_PER_BYTE, type TlsCpu, type TlsLower, type TlsUpper } from './tls-sw.ts';
+export { frameRecord, TLS_HEADER, TLS_MAX_BODY, TLS_RECORD, TLS_TAG, type TlsCryptoInfo, type TlsKeys } from './record.ts';
+
+/**
+ * TCP_ULP "tls" on a kernel TCP socket. Linux swaps the socket's protocol operations; here the
+ * layer takes the socket's receive and write-space callbacks and the owner sends, corks and closes
+ * through the layer (setTx / setRx then install the keys). `clock` runs the layer's CPU waits.
+ */
+export function tcpUlpTls(sock: TcpSocket, clock: NetClock, cpu: TlsCpu | null, upper: TlsUpper): TlsSw {
+  // After a close or the peer's FIN the socket takes nothing, as EPIPE would.
+  const shut = (): boolean => sock.state === 'CLOSED' || sock.finQueued;
+  const lower: TlsLower = {
+    send: (d, off, len, more) => (shut() ? 0 : sock.send(d, off, len, more)),
+    get writable() { return shut() ? 0 : sock.writable; },
+    setCork: (on) => { sock.setCork(on); },
+    wantWritable: () => { sock.writeBlocked = true; },
+  };
+  const tls = new TlsSw(lower, clock, cpu, upper);
+  sock.onData = (chunk) => tls.input(chunk);
+  sock.onWritable = () => tls.writeSpace();
+  return tls;
+}
