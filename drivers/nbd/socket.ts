@@ -9,6 +9,7 @@ import type { NetError } from '../../kernel/net/errors.ts';
 import type { NetStack } from '../../kernel/net/stack.ts';
 import type { TcpSocket } from '../../kernel/net/tcp/socket.ts';
 import type { NetClock } from '../../kernel/net/clock.ts';
+import type { Bugs } from '../../hw-sim/engine/bugs.ts';
 import { EBADMSG } from '../../kernel/lib/errno.ts';
 import { tcpUlpTls, type TlsCpu, type TlsKeys, type TlsSw } from '../../kernel/net/tls/index.ts';
 import type { DatagramSocket } from './transport/udp-session.ts';
@@ -50,6 +51,8 @@ export interface NbdSocket {
 export interface TlsEnv {
   readonly clock: NetClock;
   readonly cpu: TlsCpu | null;
+  /** The run's injected bugs (tls-tag-unchecked). */
+  readonly bugs?: Bugs;
 }
 
 export interface SocketEvents {
@@ -118,7 +121,7 @@ class KernelSocket implements NbdSocket {
       writable: () => this.ev.onWritable(),
       // A record that does not open: the connection is unusable (Linux: sk_err = EBADMSG).
       error: () => { this.setErrno(EBADMSG); this.s.abort(); },
-    });
+    }, env.bugs);
     tls.setTx(keys.tx);
     this.tls = tls;
     tls.setRx(keys.rx, rest);

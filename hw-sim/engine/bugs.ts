@@ -339,6 +339,12 @@ export const BUGS = [
     description: 'with the write-back cache, a FLUSH goes on while a write issued before it is still held in the cache (waiting for a write-back of its range), so the FLUSH completes before that write is answered',
     killers: [{ scenario: 'cache-wb-fault-mix.toml', seeds: [27, 44, 140], swarm: true }],
   },
+  {
+    name: 'tls-tag-unchecked',
+    layer: 'net',
+    description: 'kernel TLS (kernel/net/tls) hands up a received record\'s plaintext even when its AES-GCM tag does not verify: bits flipped below TCP\'s checksum (NIC DMA) reach the workload instead of ending the connection',
+    killers: [{ scenario: 'tls-dma-corrupt.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

@@ -265,7 +265,7 @@ export class ConnectionManager {
           established: (keys, rest) => {
             if (!live()) return;
             // The record layer goes into the kernel: TLS_TX / TLS_RX on the connection's socket.
-            slot.socket?.setTls(keys, rest, { clock: this.tlsClock, cpu: this.security.tlsCpu });
+            slot.socket?.setTls(keys, rest, { clock: this.tlsClock, cpu: this.security.tlsCpu, bugs: this.engine.bugs });
             actor.send({ type: 'TLS_DONE' });
             slot.handshake?.tlsEstablished();
           },

@@ -1,3 +1,4 @@
+import type { Bugs } from '../../../hw-sim/engine/bugs.ts';
 import type { NetClock } from '../clock.ts';
 import type { TcpSocket } from '../tcp/socket.ts';
 import { TlsSw, type TlsCpu, type TlsLower, type TlsUpper } from './tls-sw.ts';
@@ -10,7 +11,7 @@ export { frameRecord, TLS_HEADER, TLS_MAX_BODY, TLS_RECORD, TLS_TAG, type TlsCry
  * layer takes the socket's receive and write-space callbacks and the owner sends, corks and closes
  * through the layer (setTx / setRx then install the keys). `clock` runs the layer's CPU waits.
  */
-export function tcpUlpTls(sock: TcpSocket, clock: NetClock, cpu: TlsCpu | null, upper: TlsUpper): TlsSw {
+export function tcpUlpTls(sock: TcpSocket, clock: NetClock, cpu: TlsCpu | null, upper: TlsUpper, bugs?: Bugs): TlsSw {
   // After a close or the peer's FIN the socket takes nothing, as EPIPE would.
   const shut = (): boolean => sock.state === 'CLOSED' || sock.finQueued;
   const lower: TlsLower = {
@@ -19,7 +20,7 @@ export function tcpUlpTls(sock: TcpSocket, clock: NetClock, cpu: TlsCpu | null, 
     setCork: (on) => { sock.setCork(on); },
     wantWritable: () => { sock.writeBlocked = true; },
   };
-  const tls = new TlsSw(lower, clock, cpu, upper);
+  const tls = new TlsSw(lower, clock, cpu, upper, bugs);
   sock.onData = (chunk) => tls.input(chunk);
   sock.onWritable = () => tls.writeSpace();
   return tls;

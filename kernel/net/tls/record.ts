@@ -49,15 +49,19 @@ export function sealRecord(ci: TlsCryptoInfo, plain: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Opens an application-data record's body (ciphertext + tag); null when it fails authentication. */
-export function openRecord(ci: TlsCryptoInfo, body: Uint8Array): Uint8Array | null {
+/**
+ * Opens an application-data record's body (ciphertext + tag); null when it fails authentication.
+ * `checkTag` false is the injected bug tls-tag-unchecked: the plaintext is taken either way.
+ */
+export function openRecord(ci: TlsCryptoInfo, body: Uint8Array, checkTag = true): Uint8Array | null {
   if (body.length < TLS_TAG) return null;
   const d = createDecipheriv('aes-256-gcm', ci.key, nonce(ci.salt, ci.seq++));
   d.setAuthTag(body.subarray(body.length - TLS_TAG));
+  const plain = d.update(body.subarray(0, body.length - TLS_TAG));
   try {
-    return Buffer.concat([d.update(body.subarray(0, body.length - TLS_TAG)), d.final()]);
+    return Buffer.concat([plain, d.final()]);
   } catch (_e) {
-    return null;
+    return checkTag ? null : plain;
   }
 }
 

@@ -1,4 +1,5 @@
 import { DEFAULT_CPU_COSTS } from '../../../hw-sim/cpu/costs.ts';
+import { NO_BUGS, type Bugs } from '../../../hw-sim/engine/bugs.ts';
 import type { NetClock, TimerHandle } from '../clock.ts';
 import { openRecord, sealRecord, TLS_HEADER, TLS_MAX_BODY, TLS_MAX_PLAINTEXT, TLS_RECORD, type TlsCryptoInfo } from './record.ts';
 
@@ -77,6 +78,7 @@ export class TlsSw {
     private readonly clock: NetClock,
     private readonly cpu: TlsCpu | null,
     private readonly upper: TlsUpper,
+    private readonly bugs: Bugs = NO_BUGS,
   ) {}
 
   /** TLS_TX: from now on sends are plaintext sealed into records. */
@@ -155,7 +157,7 @@ export class TlsSw {
       this.rStart = at + TLS_HEADER + len;
       if (b[at] === TLS_RECORD.ALERT) return this.fail(`tls: peer alert: ${Buffer.from(body).toString('utf8')}`);
       if (b[at] !== TLS_RECORD.APP_DATA) return this.fail(`tls: unexpected record type ${b[at]} after the handshake`);
-      const plain = openRecord(this.rx, body);
+      const plain = openRecord(this.rx, body, !this.bugs.has('tls-tag-unchecked'));
       if (plain === null) return this.fail(`tls: record ${this.rx.seq - 1} fails authentication`);
       this.deliver(plain);
     }

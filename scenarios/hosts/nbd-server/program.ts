@@ -207,7 +207,7 @@ export class NbdServerProgram {
             if (sock.state === 'CLOSED') return;
             const ktls = tcpUlpTls(sock, engineNetClock(engine), this.tlsCpu(), {
               data: (b) => s.receive(b, true), writable: () => writer.drain(), error: failed,
-            });
+            }, engine.bugs);
             ktls.setTx(keys.tx);
             writer.upgrade(ktls);
             ktls.setRx(keys.rx, rest);
