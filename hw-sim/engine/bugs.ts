@@ -226,6 +226,12 @@ export const BUGS = [
     killers: [{ scenario: 'multi-mirror.toml' }],
   },
   {
+    name: 'mirror-reads-resyncing-replica',
+    layer: 'driver',
+    description: 'a mirror replica that returned takes READs as soon as its resync starts, before it holds every acknowledged write: reads of regions not copied back yet return what it held before it dropped out',
+    killers: [{ scenario: 'multi-mirror.toml' }],
+  },
+  {
     name: 'mirror-overlapping-writes-unordered',
     layer: 'driver',
     description: 'a mirror sends a write that overlaps one still in flight at once instead of after it: on different connections the replicas apply the two in different orders and end up holding different bytes',

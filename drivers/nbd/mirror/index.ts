@@ -38,6 +38,7 @@ export class MirrorSet implements MirrorPort {
   readonly mirror: Mirror;
   readonly resync: Resync;
   private readonly ignoresBoot: boolean;
+  private readonly readsResyncing: boolean;
   private readonly engine: Engine;
   private readonly src: string;
 
@@ -46,6 +47,7 @@ export class MirrorSet implements MirrorPort {
     this.resync = new Resync(engine, this.mirror, (c, slot) => host.sendOn(c, slot), o.resyncTag, o.rateBps);
     this.mirror.onChange = () => this.resync.kick();
     this.ignoresBoot = engine.bugs.has('mirror-ignores-server-restart');
+    this.readsResyncing = engine.bugs.has('mirror-reads-resyncing-replica');
     this.engine = engine;
     this.src = o.src;
   }
@@ -71,7 +73,10 @@ export class MirrorSet implements MirrorPort {
     this.mirror.pump();
   }
 
+  /** May the load balancer send this server READs? Only when its replica holds every acknowledged write. */
   readable(server: number): boolean {
+    // Injected mirror-reads-resyncing-replica: a replica still being resynchronised takes reads.
+    if (this.readsResyncing && this.mirror.replicas[server]?.state === 'resyncing') return true;
     return this.mirror.readable(server);
   }
 
