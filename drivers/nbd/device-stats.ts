@@ -2,6 +2,7 @@ import { publishCacheStats } from './cache/cache-stats.ts';
 import { publishUdpStats } from './transport/udp-stats.ts';
 import type { StatsTree } from '../../kernel/core/stats.ts';
 import type { NbdDevice } from './device.ts';
+import { formatNs } from '../../hw-sim/engine/index.ts';
 
 /**
  * Everything management commands read about a device, in the kernel stats tree under
@@ -30,8 +31,15 @@ export class DeviceStats {
       stats.gauge(`${q}/multi_conn`, () => (s.multiConn === undefined ? 'unknown' : s.multiConn));
       stats.gauge(`${q}/removed`, () => s.removed);
       stats.gauge(`${q}/role`, () => this.dev.roles.roleOf(s.index));
-      // down: no usable connection; unhealthy: the health probe's verdict (health/probe.ts).
-      stats.gauge(`${q}/health`, () => (s.removed ? 'removed' : !s.conns.some((i) => this.dev.conns.slots[i]!.usable) ? 'down' : this.dev.prober.unhealthy(s.index) ? 'unhealthy' : 'up'));
+      // down: no usable connection (given-up: none is even trying, each ran out of reconnect
+      // attempts or was refused; the next health check dials them again); unhealthy: the health
+      // probe's verdict (health/probe.ts).
+      const slotsOf = () => s.conns.map((i) => this.dev.conns.slots[i]!);
+      const givenUp = () => this.dev.conns.givenUp(s);
+      stats.gauge(`${q}/health`, () => (s.removed ? 'removed' : !slotsOf().some((c) => c.usable) ? (givenUp() ? 'given-up' : 'down') : this.dev.prober.unhealthy(s.index) ? 'unhealthy' : 'up'));
+      // Why it is down (its connections' last failure), and when a given-up server is dialled again.
+      stats.gauge(`${q}/down_reason`, () => (s.removed || slotsOf().some((c) => c.usable) ? '' : slotsOf().map((c) => c.lastReason).find((r) => r !== '') ?? ''));
+      stats.gauge(`${q}/redial_at`, () => (!s.removed && givenUp() && this.dev.nextHealthCheckAt >= 0 ? formatNs(this.dev.nextHealthCheckAt) : '-'));
       stats.gauge(`${q}/probes`, () => this.dev.prober.stateOf(s.index)?.probes ?? 0);
       stats.gauge(`${q}/probe_failures`, () => this.dev.prober.stateOf(s.index)?.failed ?? 0);
       stats.gauge(`${q}/probe_rtt_ns`, () => this.dev.prober.stateOf(s.index)?.lastRttNs ?? 0);

@@ -79,6 +79,8 @@ export class NbdDevice implements ConnectionOwner {
   /** Publishes the rows that appear over time (connections, servers): device-stats.ts, set by the driver. */
   statsOut: { publishDynamic(): void } | null = null;
   healthChecks = 0;
+  /** When the next health check runs (and dials given-up connections again); -1: none armed. */
+  nextHealthCheckAt = -1;
   private disk: GenDisk | null = null;
   private readonly engine: Engine;
 
@@ -217,6 +219,8 @@ export class NbdDevice implements ConnectionOwner {
     this.actor.send({ type: 'DISCONNECT' });
     this.conns.stopAll();
     this.engine.cancel(this.healthTimer);
+    this.healthTimer = null;
+    this.nextHealthCheckAt = -1;
   }
 
   /** nbd-connection-reset: kill one connection (or all) so it reconnects; a failed device tries again. */
@@ -369,17 +373,22 @@ export class NbdDevice implements ConnectionOwner {
     for (const s of this.conns.servers) if (sick(s.index)) avoided.add(s.index);
   }
 
-  /** server_health_check_interval: probe every server (health/probe.ts) and revive dead connections so a returning server is used again. */
+  /**
+   * server_health_check_interval: probe every server (health/probe.ts) and dial given-up
+   * connections again so a returning server is used again — also while the device is still
+   * connecting (its servers were all down when it was configured).
+   */
   private armHealthCheck(): void {
     const every = this.opts.config.serverHealthCheckIntervalNs;
+    this.nextHealthCheckAt = this.engine.now + every;
     this.healthTimer = this.engine.schedule(every, () => {
       this.healthTimer = null;
+      this.nextHealthCheckAt = -1;
       this.healthChecks++;
       const st = this.state;
-      if (st === 'ready' || st === 'degraded') {
-        this.prober.tick(this.conns.servers.length, (i) => this.conns.servers[i]!.removed);
-        this.conns.reviveDead();
-      }
+      if (st === 'ready' || st === 'degraded') this.prober.tick(this.conns.servers.length, (i) => this.conns.servers[i]!.removed);
+      const redial = st === 'ready' || st === 'degraded' || st === 'connecting' || st === 'negotiating';
+      if (redial && !this.engine.bugs.has('given-up-never-redialled')) this.conns.reviveDead();
       if (st !== 'disconnected' && st !== 'disconnecting') this.armHealthCheck();
     }, 'nbd.health_check');
   }

@@ -262,6 +262,12 @@ export const BUGS = [
     killers: [{ scenario: 'multi-backup-failover.toml' }],
   },
   {
+    name: 'given-up-never-redialled',
+    layer: 'driver',
+    description: 'the health check does not dial given-up connections (reconnect attempts run out) again: a server that returns after that is never used again',
+    killers: [{ scenario: 'multi-mirror-degraded.toml' }],
+  },
+  {
     name: 'health-probe-ignored',
     layer: 'driver',
     description: 'the load balancer ignores the health probe\'s verdict: a server whose probes time out keeps getting reads',

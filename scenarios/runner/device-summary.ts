@@ -10,7 +10,12 @@ export function deviceSummaries(w: World): DeviceSummary[] {
   return [...w.nbds].map(([name, n]) => {
     const d = n.device;
     const cache = cacheSummaryOf(d);
-    const servers = d.opts.config.servers.map((s) => (s.role === 'backup' ? `${s.name} (backup)` : s.name));
+    // A server the device has given up on at the end says so (nbd-server-info has the why).
+    const servers = d.opts.config.servers.map((s) => {
+      const st = d.conns.servers.find((x) => x.cfg.name === s.name && !x.removed);
+      const notes = [...(s.role === 'backup' ? ['backup'] : []), ...(st && d.conns.givenUp(st) ? ['given up'] : [])];
+      return notes.length > 0 ? `${s.name} (${notes.join(', ')})` : s.name;
+    });
     return {
       name, state: d.state, servers,
       ...(d.state === 'failed' && d.failureReason !== '' ? { reason: d.failureReason } : {}),

@@ -61,7 +61,7 @@ export const nbdSectionSchema = z
     connection_pool_size: int(1, NBD_LIMITS.connectionMaxCount).default(16).describe('Connections per device (at most connection_max_count).'),
     /** Spec unit: milliseconds when bare; "5s" also accepted. */
     connection_timeout: duration('ms', { min: 1 }).default(30_000_000_000).describe('Time allowed to connect and finish the handshake.'),
-    connection_retry_count: int(0, 1000).default(3).describe('Reconnect attempts before a connection is given up.'),
+    connection_retry_count: int(0, 1000).default(3).describe('Reconnect attempts before a connection is given up (nbd-server-info shows it given-up, with why); the next health check (server_health_check_interval) dials it again.'),
     // Server configuration (spec).
     server_max_count: int(1, NBD_LIMITS.serverMaxCount).default(16).describe('Most servers in `servers` (spec limit 16).'),
     server_load_balancing: z.boolean().default(true).describe('Spread requests over the servers of a device.'),

@@ -69,6 +69,8 @@ export const connectionMachine = setup({
     abandon: () => {},
     /** The server (or the device) refused the handshake: retrying will not help. */
     refused: (_, _refusal: HandshakeRefusal) => {},
+    /** connection_retry_count attempts failed: the connection waits for a health check to dial again. */
+    gaveUp: () => {},
     rememberReason: assign({ reason: ({ event, context }) => reasonOf(event, context.reason) }),
     resetAttempts: assign({ attempts: 0 }),
     /** Capped exponential delay; the `jitter` fraction of it is drawn from the named stream. */
@@ -143,13 +145,13 @@ export const connectionMachine = setup({
     },
     backoff: {
       description: 'Waiting a capped, jittered exponential delay before reconnecting.',
-      always: { guard: 'retriesExhausted', target: 'dead' },
+      always: { guard: 'retriesExhausted', target: 'dead', actions: 'gaveUp' },
       entry: 'computeBackoff',
       after: { backoff: 'connect' },
       on: { KILL: 'closed', DRAIN: 'closed' },
     },
     dead: {
-      description: 'Retries exhausted or refused by the server; revived by a health check or a reset.',
+      description: 'Retries exhausted (given up) or refused by the server; dialled again by the next health check (server_health_check_interval) or a reset.',
       on: { REVIVE: { target: 'connect', actions: 'resetAttempts' }, KILL: 'closed', DRAIN: 'closed' },
     },
     closed: {

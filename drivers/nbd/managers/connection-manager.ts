@@ -125,6 +125,20 @@ export class ConnectionManager {
     return n;
   }
 
+  /**
+   * Whether a server is given up: none of its connections is usable or even trying (each ran out
+   * of reconnect attempts or was refused); the next health check dials them again.
+   */
+  givenUp(s: ServerState): boolean {
+    let dead = false;
+    for (const i of s.conns) {
+      const p = this.slots[i]!.phase;
+      if (p === 'dead') dead = true;
+      else if (p !== 'closed') return false;
+    }
+    return dead && !s.removed;
+  }
+
   /** Opens fresh connections up to each server's target (after a failure closed them all). */
   reopen(): void {
     for (const s of this.servers) if (!s.removed) this.grow(s);
@@ -179,6 +193,7 @@ export class ConnectionManager {
         if (this.growAfterFirst.delete(s)) this.grow(s);
       }
       if (phase === 'backoff') slot.reconnects++;
+      if (phase !== 'dead') slot.givenUp = false;
       this.owner.phaseChanged(slot);
     });
     actor.start();
@@ -221,6 +236,10 @@ export class ConnectionManager {
           sock?.close();
         },
         refused: (_, r) => this.owner.refused(slot, r.reason, r.errno),
+        gaveUp: ({ context }) => {
+          slot.givenUp = true;
+          slot.lastReason = `given up: ${context.retryCount} reconnect attempt${context.retryCount === 1 ? '' : 's'} (connection_retry_count) failed, the last: ${context.reason}`;
+        },
       },
     });
   }

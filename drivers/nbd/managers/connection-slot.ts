@@ -42,6 +42,8 @@ export class ConnectionSlot {
   reconnects = 0;
   errors = 0;
   lastReason = '';
+  /** Dead because its reconnect attempts ran out (not refused): the next health check dials it again. */
+  givenUp = false;
   /** Virtual time bytes last arrived (reset when a request goes out on an idle connection). */
   lastRxAt = 0;
   /** Virtual time the connection last entered transmission. */

@@ -2,14 +2,14 @@ import { devPrefix, indexedRows, intArg, tableOf } from './rows.ts';
 import { MgmtUsageError, type MgmtCommand } from './types.ts';
 
 const SERVER_COLUMNS = [
-  'index', 'name', 'address', 'port', 'export', 'role', 'health', 'probes', 'probe_failures', 'probe_rtt_ns', 'carrying', 'backend', 'multi_conn', 'connections', 'live', 'completed', 'lat_p50_ns', 'lat_p99_ns', 'removed',
+  'index', 'name', 'address', 'port', 'export', 'role', 'health', 'down_reason', 'redial_at', 'probes', 'probe_failures', 'probe_rtt_ns', 'carrying', 'backend', 'multi_conn', 'connections', 'live', 'completed', 'lat_p50_ns', 'lat_p99_ns', 'removed',
   'sync', 'dirty_regions', 'resync_pct', 'resynced_bytes', 'dropouts',
 ];
 
 export const serverInfo: MgmtCommand = {
   name: 'nbd-server-info',
   usage: 'nbd-server-info',
-  summary: 'Servers of the device: address, export, role (primary/backup), health (up, unhealthy by the health probe, down: no usable connection), probes sent, failed and the last round trip, whether it carries I/O now, backend, multi-conn, live connections, latency; on a mirror device each replica\'s sync state (in-sync, out-of-sync, resyncing), dirty regions, resync progress and bytes copied, drop-outs.',
+  summary: 'Servers of the device: address, export, role (primary/backup), health (up, unhealthy by the health probe, down: no usable connection, given-up: none even trying, each out of reconnect attempts or refused), why it is down, when a given-up server is dialled again (the next health check), probes sent, failed and the last round trip, whether it carries I/O now, backend, multi-conn, live connections, latency; on a mirror device each replica\'s sync state (in-sync, out-of-sync, resyncing), dirty regions, resync progress and bytes copied, drop-outs.',
   run(ctx, args) {
     const rows = indexedRows(ctx, `${devPrefix(ctx)}/server`, SERVER_COLUMNS.slice(1));
     return tableOf([this.name, ...args], `${ctx.device.opts.name}: servers`, SERVER_COLUMNS, rows);
