@@ -11,7 +11,8 @@
  * Errors: a rate drawn per descriptor at submission from the stream `<host>/<name>/error`, or
  * `failNext(n)`; a failed descriptor copies nothing and completes with status 'error'.
  */
-import type { Engine, EventHandle } from '../engine/engine.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { EventLane } from '../engine/event-lane.ts';
 import type { Rng } from '../engine/rng.ts';
 import type { Ns } from '../engine/time.ts';
 import type { InterruptController } from '../irq/controller.ts';
@@ -71,13 +72,13 @@ interface Channel {
   readonly descs: Array<DmaDescriptor | null>;
   readonly bytes: number[];
   readonly failed: boolean[];
-  readonly events: Array<EventHandle | null>;
+  /** Completions in ring order (their times never decrease): one engine event each, from a lane. */
+  readonly lane: EventLane;
   head: number;
   count: number;
   busyUntil: Ns;
   lastDone: Ns;
   readonly stats: DmaChannelStats;
-  readonly onDone: () => void;
 }
 
 export class DmaEngine {
@@ -101,14 +102,14 @@ export class DmaEngine {
     this.setErrorRate(cfg.errorRate ?? 0);
     for (let i = 0; i < cfg.channels; i++) {
       const size = sizes[i]!;
+      const onDone = (): void => this.complete(ch);
       const ch: Channel = {
         index: i, size, head: 0, count: 0, busyUntil: 0, lastDone: 0,
         descs: new Array<DmaDescriptor | null>(size).fill(null),
         bytes: new Array<number>(size).fill(0),
         failed: new Array<boolean>(size).fill(false),
-        events: new Array<EventHandle | null>(size).fill(null),
+        lane: engine.lane(onDone, 'dma.done'),
         stats: { submitted: 0, completed: 0, errors: 0, bytes: 0, ringFull: 0 },
-        onDone: () => this.complete(ch),
       };
       this.channels.push(ch);
     }
@@ -185,8 +186,7 @@ export class DmaEngine {
     ch.failed[slot] = failed;
     ch.count++;
     ch.stats.submitted++;
-    // By delay: engine.scheduleAt builds its check's message on every call.
-    ch.events[slot] = this.engine.schedule(done - now, ch.onDone, 'dma.done');
+    ch.lane.post(done);
     return true;
   }
 
@@ -197,12 +197,8 @@ export class DmaEngine {
   abort(channel: number): number {
     const ch = this.chan(channel);
     const n = ch.count;
-    for (let i = 0; i < n; i++) {
-      const slot = (ch.head + i) % ch.size;
-      this.engine.cancel(ch.events[slot]!);
-      ch.events[slot] = null;
-      ch.descs[slot] = null;
-    }
+    ch.lane.clear();
+    for (let i = 0; i < n; i++) ch.descs[(ch.head + i) % ch.size] = null;
     ch.head = 0;
     ch.count = 0;
     ch.busyUntil = this.engine.now;
@@ -217,7 +213,6 @@ export class DmaEngine {
     const bytes = ch.bytes[slot]!;
     const status: DmaStatus = ch.failed[slot] ? 'error' : 'ok';
     ch.descs[slot] = null;
-    ch.events[slot] = null;
     ch.head = (slot + 1) % ch.size;
     ch.count--;
     if (status === 'ok') {

@@ -1,4 +1,5 @@
 import { Bugs, NO_BUGS } from './bugs.ts';
+import { EventLane } from './event-lane.ts';
 import { EventQueue, type SimEvent } from './event-queue.ts';
 import { RngStreams } from './rng.ts';
 import { assertNs, type Ns } from './time.ts';
@@ -74,6 +75,14 @@ export class Engine {
       throw new RangeError(`cannot schedule '${label}' at ${t} ns: it is already ${this.t} ns`);
     }
     return this.queue.push(t, fn, label);
+  }
+
+  /**
+   * A lane for a series of events of `fn` whose times never decrease (a wire direction, a DMA
+   * channel): `lane.post(t)` is scheduleAt(t, fn) without a handle or an allocation.
+   */
+  lane(fn: () => void, label = ''): EventLane {
+    return new EventLane(this, this.queue, fn, label);
   }
 
   /** Cancels a pending event; false if it already ran or was cancelled. */

@@ -1,9 +1,12 @@
 import type { Ns } from './time.ts';
 
-/** One scheduled callback. Cancelled events stay in the heap and are skipped when popped. */
+/**
+ * One scheduled callback. Cancelled events stay in the heap and are skipped when popped. `t` and
+ * `seq` change only for an event lane's own record, between its turns in the heap.
+ */
 export interface SimEvent {
-  readonly t: Ns;
-  readonly seq: number;
+  t: Ns;
+  seq: number;
   fn: (() => void) | null;
   label: string;
 }
@@ -22,7 +25,33 @@ export class EventQueue {
   }
 
   push(t: Ns, fn: () => void, label: string): SimEvent {
+    this.live++;
     const ev: SimEvent = { t, seq: this.nextSeq++, fn, label };
+    this.siftUp(ev);
+    return ev;
+  }
+
+  /**
+   * A place in the order for an event that will be pushed later with `pushReserved` (an event
+   * lane's backlog): it counts as live from now, and ties at its time break by this sequence.
+   */
+  reserve(): number {
+    this.live++;
+    return this.nextSeq++;
+  }
+
+  /** Pushes an event whose `t` and reserved `seq` are set (it is already counted live). */
+  pushReserved(ev: SimEvent): void {
+    this.siftUp(ev);
+  }
+
+  /** Reserved places given up without being pushed (a cleared lane's backlog). */
+  release(n: number): void {
+    this.live -= n;
+  }
+
+  private siftUp(ev: SimEvent): void {
+    const t = ev.t;
     const h = this.heap;
     let i = h.length;
     h.push(ev);
@@ -34,8 +63,6 @@ export class EventQueue {
       i = p;
     }
     h[i] = ev;
-    this.live++;
-    return ev;
   }
 
   cancel(ev: SimEvent): boolean {

@@ -1,5 +1,6 @@
 export * from './time.ts';
 export * from './event-queue.ts';
+export * from './event-lane.ts';
 export * from './rng.ts';
 export * from './trace.ts';
 export * from './engine.ts';

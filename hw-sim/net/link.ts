@@ -13,6 +13,7 @@
  * (a capture at the receiving end of the wire), frame by frame.
  */
 import type { Engine } from '../engine/engine.ts';
+import type { EventLane } from '../engine/event-lane.ts';
 import type { Rng } from '../engine/rng.ts';
 import { assertNs, serialisationNs, type Ns } from '../engine/time.ts';
 import { Fifo } from './fifo.ts';
@@ -66,7 +67,8 @@ class Direction {
   readonly starts = new Fifo<Ns>();
   readonly delays = new Fifo<Ns>();
   readonly stats: LinkDirStats = { packets: 0, frames: 0, wireBytes: 0, deliveredFrames: 0, lost: 0, duplicated: 0, reordered: 0, corrupted: 0, blocked: 0 };
-  onArrive: () => void = () => {};
+  /** Arrivals (their times never decrease: jitter is clamped), one engine event each. */
+  arrivals: EventLane | null = null;
   constructor(readonly name: LinkDirection) {}
 }
 
@@ -102,8 +104,8 @@ export class Link {
     this.rDup = r.get(`${this.src}/duplicate`);
     this.rReorder = r.get(`${this.src}/reorder`);
     this.rCorrupt = r.get(`${this.src}/corrupt`);
-    this.ab.onArrive = () => this.arrive(this.ab);
-    this.ba.onArrive = () => this.arrive(this.ba);
+    this.ab.arrivals = engine.lane(() => this.arrive(this.ab), 'link.arrive');
+    this.ba.arrivals = engine.lane(() => this.arrive(this.ba), 'link.arrive');
   }
 
   /** Connects the receiver at one end (it receives what the other end transmits). */
@@ -172,8 +174,7 @@ export class Link {
     st.packets++;
     st.frames += frames;
     st.wireBytes += wb;
-    // By delay: engine.scheduleAt builds its check's message on every call (an allocation per packet).
-    this.engine.schedule(arrival - now, d.onArrive, 'link.arrive');
+    d.arrivals!.post(arrival);
     return end;
   }
 

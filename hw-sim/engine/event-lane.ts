@@ -1,0 +1,107 @@
+import type { EventQueue, SimEvent } from './event-queue.ts';
+import { assertNs, type Ns } from './time.ts';
+
+/** What a lane reads the current time from (the engine). */
+export interface LaneClock {
+  readonly now: Ns;
+}
+
+/**
+ * A series of events of one callback whose times never decrease: a wire direction's arrivals, a
+ * DMA channel's completions. Only the earliest is in the engine's heap; the rest wait here as
+ * (time, sequence) pairs, their sequence taken when they were posted, so every event runs at
+ * exactly the place in the (time, sequence) order a separately scheduled event would have had.
+ * A run's order and digest are the same; the heap is smaller (these lanes held most of its
+ * events: ~13 of the ~16 per request of a 4 KiB NBD read) and nothing is allocated per event.
+ */
+export class EventLane {
+  private ts = new Float64Array(16);
+  private seqs = new Float64Array(16);
+  /** Waiting behind the queued event: ring slots [head, head + n). */
+  private head = 0;
+  private n = 0;
+  private queued = false;
+  private last = 0;
+  private ev: SimEvent;
+
+  constructor(private readonly clock: LaneClock, private readonly queue: EventQueue, private readonly fn: () => void, private readonly label: string) {
+    this.ev = this.record();
+  }
+
+  /** Events posted and not yet run. */
+  get length(): number {
+    return this.n + (this.queued ? 1 : 0);
+  }
+
+  /** Runs the callback at `t`: not in the past, and not before the lane's last event. */
+  post(t: Ns): void {
+    if (!Number.isSafeInteger(t) || t < this.clock.now || t < this.last) {
+      assertNs(t, `time of '${this.label}'`);
+      throw new RangeError(`event lane '${this.label}': ${t} ns is before now (${this.clock.now} ns) or its last event (${this.last} ns)`);
+    }
+    this.last = t;
+    const seq = this.queue.reserve();
+    if (!this.queued) {
+      const ev = this.ev;
+      ev.t = t;
+      ev.seq = seq;
+      ev.fn = this.fire;
+      this.queued = true;
+      this.queue.pushReserved(ev);
+      return;
+    }
+    if (this.n === this.ts.length) this.grow();
+    const slot = (this.head + this.n) & (this.ts.length - 1);
+    this.ts[slot] = t;
+    this.seqs[slot] = seq;
+    this.n++;
+  }
+
+  /** Drops every posted event (a device reset); returns how many. */
+  clear(): number {
+    const dropped = this.length;
+    if (this.queued) {
+      // The cancelled record stays in the heap until it surfaces: later events need a new one.
+      this.queue.cancel(this.ev);
+      this.ev = this.record();
+    }
+    this.queue.release(this.n);
+    this.head = 0;
+    this.n = 0;
+    this.queued = false;
+    this.last = 0;
+    return dropped;
+  }
+
+  private readonly fire = (): void => {
+    this.queued = false;
+    if (this.n > 0) {
+      const ev = this.ev;
+      ev.t = this.ts[this.head]!;
+      ev.seq = this.seqs[this.head]!;
+      ev.fn = this.fire;
+      this.head = (this.head + 1) & (this.ts.length - 1);
+      this.n--;
+      this.queued = true;
+      this.queue.pushReserved(ev);
+    }
+    this.fn();
+  };
+
+  private record(): SimEvent {
+    return { t: 0, seq: 0, fn: null, label: this.label };
+  }
+
+  private grow(): void {
+    const size = this.ts.length;
+    const ts = new Float64Array(size * 2);
+    const seqs = new Float64Array(size * 2);
+    for (let i = 0; i < this.n; i++) {
+      ts[i] = this.ts[(this.head + i) & (size - 1)]!;
+      seqs[i] = this.seqs[(this.head + i) & (size - 1)]!;
+    }
+    this.ts = ts;
+    this.seqs = seqs;
+    this.head = 0;
+  }
+}
