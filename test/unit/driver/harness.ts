@@ -31,7 +31,7 @@ export interface SimServer {
 }
 
 /** One TCP connection between the client and a server, both directions. */
-class FakeConn implements NbdSocket {
+export class FakeConn implements NbdSocket {
   open = true;
   session: ServerSession | null = null;
   serverTls: TlsChannel | null = null;

@@ -43,6 +43,31 @@ describe('STARTTLS in the simulator', () => {
     expect(rxCpu).toBeGreaterThanOrEqual(BS * TLS_NS_PER_BYTE);
   });
 
+  it('a 4 KiB READ is one record each way: the request header, and the reply header with its payload (MSG_MORE)', () => {
+    const cfg = config({ ...base, connectionPoolSize: 1, tls: { pskHex: PSK, identity: 'orion', required: true } });
+    const r = rig(46, cfg, tlsServer(PSK));
+    r.engine.runUntil(20 * MS);
+    expect(r.dev.state).toBe('ready');
+    const conn = [...r.net.servers.get('srv')!.sockets][0]!;
+    // Data first, so the read is answered with data (a never-written range is a hole chunk).
+    r.blk.submit(REQ_OP.WRITE, 8 * BS, BS, new Uint8Array(BS).fill(3));
+    r.engine.runUntil(25 * MS);
+    const cli = r.dev.conns.slots.find((c) => c.usable)!.socket!.tls!.stats;
+    const srv = conn.serverKtls!.stats;
+    const before = [cli.recordsSealed, cli.bytesSealed, srv.recordsSealed, srv.bytesSealed];
+    const chunks: number[] = [];
+    const deliver = conn.deliver.bind(conn);
+    conn.deliver = (b) => { chunks.push(b.length); deliver(b); };
+    const rd = r.blk.submit(REQ_OP.READ, 8 * BS, BS, new Uint8Array(BS))!;
+    r.engine.runUntil(35 * MS);
+    expect(r.blk.done.get(rd)).toBe(0);
+    // Request: one record of the 28-byte header. Reply: one record of the structured reply's
+    // OFFSET_DATA chunk, 20-byte chunk header + 8-byte offset + 4096 bytes = 4124, on the wire
+    // as 5 + 4124 + 16 = 4145 bytes in one piece.
+    expect([cli.recordsSealed, cli.bytesSealed, srv.recordsSealed, srv.bytesSealed].map((v, i) => v - before[i]!)).toEqual([1, 28, 1, 4_124]);
+    expect(chunks).toEqual([4_145]);
+  });
+
   it('the TLS exchange costs round trips and CPU time: ready later than without TLS', () => {
     const readyAt = (tls: boolean): number => {
       const cfg = config(tls ? { ...base, connectionPoolSize: 1, tls: { pskHex: PSK, identity: 'orion', required: true } } : { ...base, connectionPoolSize: 1 });
