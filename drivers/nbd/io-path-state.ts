@@ -17,6 +17,9 @@ import type { PerformanceMonitor } from './managers/performance-monitor.ts';
 import type { ExportCaps } from './command-map.ts';
 import { NbdCmd, RqState } from './request.ts';
 import type { MirrorPort } from './mirror/index.ts';
+import { traceShape } from '../../hw-sim/engine/trace.ts';
+
+const TRACE_DONE = traceShape('rq.done', ['id', 'tag', 'errno', 'lat']);
 
 export interface IoPathOptions {
   src: string;
@@ -191,7 +194,7 @@ export abstract class IoPathState implements ExportCaps, CacheHost {
     if (errno !== 0) this.perf.errors++;
     else if (this.failover?.pending) this.failover.flowing(now);
     this.completed++;
-    if (this.engine.trace.enabled) this.engine.trace.emit(this.opts.src, 'rq.done', { id: rq.id, tag: rq.tag, errno, lat: now - r.tQueued });
+    if (this.engine.trace.enabled) this.engine.trace.emitFields(this.opts.src, TRACE_DONE, rq.id, rq.tag, errno, now - r.tQueued);
     if (errno === 0 && r.bounced && rq.op === REQ_OP.READ) rqCopyIn(rq, r.bounce!);
     this.release(r);
     blkMqComplete(rq, errno);

@@ -10,6 +10,9 @@ import { mapCommand } from './command-map.ts';
 import { cmdOf, NbdCmd, RqState } from './request.ts';
 import { isWrite, type ReplySink } from './io-path-state.ts';
 import { IoPathQueue } from './io-path-queue.ts';
+import { traceShape } from '../../hw-sim/engine/trace.ts';
+
+const TRACE_SEND = traceShape('rq.send', ['id', 'tag', 'gen', 'cmd', 'off', 'len', 'conn', 'sends']);
 
 export type { IoPathOptions, ReplySink } from './io-path-state.ts';
 
@@ -185,7 +188,7 @@ export class IoPath extends IoPathQueue {
     slot.requestsSent++;
     if (this.engine.trace.enabled) {
       const id = r.rq ? r.rq.id : -1;
-      this.engine.trace.emit(this.opts.src, 'rq.send', { id, tag, gen: slot.generation, cmd: r.type, off: r.offset, len: r.length, conn: slot.index, sends: r.sends });
+      this.engine.trace.emitFields(this.opts.src, TRACE_SEND, id, tag, slot.generation, r.type, r.offset, r.length, slot.index, r.sends);
       // Trace context: the request's bytes and its cookie at the server name the request.
       const sock = slot.socket;
       this.net.fileRequest(slot, r.cookie, id);

@@ -5,6 +5,9 @@
  */
 import type { Engine } from '../engine/engine.ts';
 import { assertNs, type Ns } from '../engine/time.ts';
+import { traceShape } from '../engine/trace.ts';
+
+const TRACE_RUN = traceShape('cpu.run', ['core', 'label', 'cost', 'start']);
 
 export interface CpuOptions {
   cores: number;
@@ -47,7 +50,7 @@ export class Cpu {
     this.committedNs[core]! += costNs;
     this.jobs[core]!++;
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emit(this.src, 'cpu.run', { core, label, cost: costNs, start }); // end = start + cost
+    if (tr.enabled) tr.emitFields(this.src, TRACE_RUN, core, label, costNs, start); // end = start + cost
     // schedule(delay), not scheduleAt: scheduleAt builds its check's message on every call.
     this.engine.schedule(end - now, fn, label);
     return end;

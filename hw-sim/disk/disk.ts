@@ -7,6 +7,10 @@ import { DmaEngine, type DmaDescriptor, type DmaStatus } from '../dma/dma.ts';
 import { CachedMedia } from './cached-media.ts';
 import { diskPreset, type DiskOp, type ServiceTimeModel } from './presets.ts';
 import type { PrefillKind } from './prefill.ts';
+import { traceShape } from '../engine/trace.ts';
+
+const TRACE_SUBMIT = traceShape('disk.submit', ['op', 'off', 'len', 'fua', 'rid']);
+const TRACE_DONE = traceShape('disk.done', ['op', 'off', 'len', 'err', 'ns', 'rid']);
 
 export interface VirtualDiskOptions {
   /** Trace source and RNG prefix, e.g. `server-a/disk0`. */
@@ -220,9 +224,7 @@ export class VirtualDisk {
   }
 
   private submit(r: DiskRequest): void {
-    if (this.engine.trace.enabled) this.engine.trace.emit(this.name, 'disk.submit', r.rid >= 0
-      ? { op: r.op, off: r.offset, len: r.length, fua: r.fua, rid: r.rid }
-      : { op: r.op, off: r.offset, len: r.length, fua: r.fua });
+    if (this.engine.trace.enabled) this.engine.trace.emitFields(this.name, TRACE_SUBMIT, r.op, r.offset, r.length, r.fua, r.rid >= 0 ? r.rid : undefined);
     if (r.op !== 'flush') r.error = checkRange(this.size, r.offset, r.length);
     if (this.inService.size < this.model.queueDepth) this.start(r);
     else this.waiting.push(r);
@@ -287,11 +289,7 @@ export class VirtualDisk {
       }
     }
     this.count(r);
-    if (this.engine.trace.enabled) {
-      this.engine.trace.emit(this.name, 'disk.done', r.rid >= 0
-        ? { op: r.op, off: r.offset, len: r.length, err: r.error, ns: this.engine.now - r.submittedAt, rid: r.rid }
-        : { op: r.op, off: r.offset, len: r.length, err: r.error, ns: this.engine.now - r.submittedAt });
-    }
+    if (this.engine.trace.enabled) this.engine.trace.emitFields(this.name, TRACE_DONE, r.op, r.offset, r.length, r.error, this.engine.now - r.submittedAt, r.rid >= 0 ? r.rid : undefined);
     if (this.waitHead < this.waiting.length) {
       const next = this.waiting[this.waitHead]!;
       this.waiting[this.waitHead++] = undefined as never;

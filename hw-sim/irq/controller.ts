@@ -17,6 +17,11 @@
  */
 import type { Engine, EventHandle } from '../engine/engine.ts';
 import { assertNs, type Ns } from '../engine/time.ts';
+import { traceShape } from '../engine/trace.ts';
+
+const TRACE_LOST = traceShape('irq.lost', ['line']);
+const TRACE_PENDING = traceShape('irq.pending', ['line']);
+const TRACE_DELIVER = traceShape('irq.deliver', ['line', 'name', 'events']);
 
 /** Called on delivery with the line and the number of raises this delivery covers (≥ 1). */
 export type IrqHandler = (line: number, events: number) => void;
@@ -141,11 +146,11 @@ export class InterruptController {
     if (s.masked) {
       if (s.count > 0) {
         s.stats.lost++;
-        this.engine.trace.emit(this.src, 'irq.lost', { line });
+        this.engine.trace.emitFields(this.src, TRACE_LOST, line);
       } else {
         s.count = 1;
         s.stats.pendingWhileMasked++;
-        this.engine.trace.emit(this.src, 'irq.pending', { line });
+        this.engine.trace.emitFields(this.src, TRACE_PENDING, line);
       }
       return;
     }
@@ -231,7 +236,7 @@ export class InterruptController {
     }
     st.delivered++;
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emit(this.src, 'irq.deliver', { line: s.line, name: s.name, events });
+    if (tr.enabled) tr.emitFields(this.src, TRACE_DELIVER, s.line, s.name, events);
     s.handler(s.line, events);
   }
 }

@@ -20,6 +20,9 @@ import { Fifo } from './fifo.ts';
 import { framePayloadBytes, frameWireBytes, splitGso } from './gso.ts';
 import { applyImpairments, corruptPacket, NO_IMPAIRMENTS, type Impairments } from './impairments.ts';
 import { IPV4_HEADER_BYTES, frameCount, l4HeaderBytes, wireBytes, type Packet } from './packet.ts';
+import { traceShape } from '../engine/trace.ts';
+
+const TRACE_FRAME = traceShape('frame', ['dir', 'seq', 'bytes', 'frames', 'corrupt', 'rids']);
 
 export type LinkSide = 'a' | 'b';
 export type LinkDirection = 'a->b' | 'b->a';
@@ -257,13 +260,7 @@ export class Link {
     const firstFrameNs = frames === 1 ? now
       : start + delay + serialisationNs(frameWireBytes(IPV4_HEADER_BYTES + l4HeaderBytes(p), p.gsoSize), this.rateBps);
     const tr = this.engine.trace;
-    if (tr.enabled) {
-      const r: Record<string, unknown> = p.corrupt
-        ? { dir: d.name, seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames, corrupt: true }
-        : { dir: d.name, seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames };
-      if (p.rids) r['rids'] = p.rids;
-      tr.emit(this.src, 'frame', r);
-    }
+    if (tr.enabled) tr.emitFields(this.src, TRACE_FRAME, d.name, p.tcp ? p.tcp.seq : -1, p.payload.length, frames, p.corrupt || undefined, p.rids);
     if (d.to) d.to.receive(p, firstFrameNs < now ? firstFrameNs : now);
   }
 }

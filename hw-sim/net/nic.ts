@@ -45,6 +45,10 @@ import { RxDmaFaults } from './nic-rx-dma-faults.ts';
 import { headFrames, maxFrameIpBytes } from './gso.ts';
 import type { FrameReceiver, Link, LinkSide } from './link.ts';
 import { IPV4_HEADER_BYTES, frameCount, l4HeaderBytes, type Packet } from './packet.ts';
+import { traceShape } from '../engine/trace.ts';
+
+const TRACE_TX = traceShape('nic.tx', ['seq', 'bytes', 'frames', 'dropped', 'rids']);
+const TRACE_RX = traceShape('nic.rx', ['seq', 'bytes', 'frames', 'rids']);
 
 export interface NicConfig {
   /** Device name in the trace. Default `nic0`. */
@@ -231,13 +235,7 @@ export class Nic {
     const p = this.txPkts[this.txDone % this.cfg.txRingSize]!;
     this.txDone++;
     const tr = this.engine.trace;
-    if (tr.enabled) {
-      const d: Record<string, unknown> = dropped
-        ? { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p), dropped: true }
-        : { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p) };
-      if (p.rids) d['rids'] = p.rids;
-      tr.emit(this.src, 'nic.tx', d);
-    }
+    if (tr.enabled) tr.emitFields(this.src, TRACE_TX, p.tcp ? p.tcp.seq : -1, p.payload.length, frameCount(p), dropped ? true : undefined, p.rids);
     this.irq.raise(this.cfg.txIrqLine);
   }
 
@@ -308,9 +306,7 @@ export class Nic {
     if (this.rxFaults.corruptRate > 0) this.rxFaults.maybeCorrupt(this.rxQ, this.rxReadyN);
     if (tr.enabled) {
       const p = this.rxQ.at(this.rxReadyN)!;
-      tr.emit(this.src, 'nic.rx', p.rids
-        ? { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p), rids: p.rids }
-        : { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length, frames: frameCount(p) });
+      tr.emitFields(this.src, TRACE_RX, p.tcp ? p.tcp.seq : -1, p.payload.length, frameCount(p), p.rids);
     }
     this.rxReadyN++;
     this.irq.raise(this.cfg.rxIrqLine);

@@ -7,6 +7,10 @@
  */
 import type { Engine, EventHandle } from '../engine/engine.ts';
 import { assertNs, type Ns } from '../engine/time.ts';
+import { traceShape } from '../engine/trace.ts';
+
+const TRACE_ARM = traceShape('timer.arm', ['id', 'label', 'at', 'period']);
+const TRACE_FIRE = traceShape('timer.fire', ['id', 'label']);
 
 export type TimerId = number;
 export type TimerCallback = () => void;
@@ -87,7 +91,7 @@ export class TimerDevice {
     this.live.set(id, e);
     this.stats.armed++;
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emit(this.src, 'timer.arm', { id, label, at: e.next, period: periodNs });
+    if (tr.enabled) tr.emitFields(this.src, TRACE_ARM, id, label, e.next, periodNs);
     e.handle = this.engine.scheduleAt(e.next, e.run, label);
     return id;
   }
@@ -95,7 +99,7 @@ export class TimerDevice {
   private fire(e: TimerEntry): void {
     this.stats.fired++;
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emit(this.src, 'timer.fire', { id: e.id, label: e.label });
+    if (tr.enabled) tr.emitFields(this.src, TRACE_FIRE, e.id, e.label);
     if (e.periodNs > 0) {
       e.next += e.periodNs;
       e.handle = this.engine.scheduleAt(e.next, e.run, e.label);

@@ -19,6 +19,12 @@ import { RqTimeouts } from './timeout.ts';
 import type { BlkPlug, BlockHost, QueueConfig } from './queue-config.ts';
 import type { BlkMqOps } from './mq-ops.ts';
 import { BLK_EH, BLK_STS, REQ_FUA, REQ_OP, REQ_OP_NAMES, type QueueLimits } from './types.ts';
+import { traceShape } from '../../hw-sim/engine/trace.ts';
+
+const TRACE_QUEUE = traceShape('rq.queue', ['rq', 'op', 'sector', 'sectors', 'flags', 'hctx', 'cpu']);
+const TRACE_DISPATCH = traceShape('rq.dispatch', ['rq', 'tag', 'hctx']);
+const TRACE_ISSUE = traceShape('rq.issue', ['rq', 'tag', 'gen', 'sector', 'sectors', 'last']);
+const TRACE_COMPLETE = traceShape('rq.complete', ['rq', 'tag', 'op', 'err', 'start', 'queued', 'dispatched', 'issued', 'completed']);
 
 export type { BlkPlug, BlockHost, QueueConfig } from './queue-config.ts';
 
@@ -134,7 +140,7 @@ export class RequestQueue {
     initRequest(rq, bio, this.limits, this.k.nextRequestId(), this.k.engine.now);
     if (this.k.engine.bugs.has('blk-fua-dropped')) rq.flags &= ~REQ_FUA; // injected: FUA lost on the way down
     const tr = this.k.engine.trace;
-    if (tr.enabled) tr.emit(this.src, 'rq.queue', { rq: rq.id, op: REQ_OP_NAMES[rq.op], sector: rq.sector, sectors: rq.nrSectors, flags: rq.flags, hctx: rq.hctxIndex, cpu: rq.cpu });
+    if (tr.enabled) tr.emitFields(this.src, TRACE_QUEUE, rq.id, REQ_OP_NAMES[rq.op], rq.sector, rq.nrSectors, rq.flags, rq.hctxIndex, rq.cpu);
   }
 
   /** Into the scheduler (or straight onto the dispatch list for flushes). */
@@ -190,7 +196,7 @@ export class RequestQueue {
     const tr = this.k.engine.trace;
     if (rq.dispatchedNs < 0) {
       rq.dispatchedNs = now;
-      if (tr.enabled) tr.emit(this.src, 'rq.dispatch', { rq: rq.id, tag: rq.tag, hctx: h.index });
+      if (tr.enabled) tr.emitFields(this.src, TRACE_DISPATCH, rq.id, rq.tag, h.index);
     }
     rq.state = RQ_STATE.INFLIGHT;
     rq.issuedNs = now;
@@ -203,7 +209,7 @@ export class RequestQueue {
     } else {
       rq.deadlineNs = Number.MAX_SAFE_INTEGER; // timeouts off
     }
-    if (tr.enabled) tr.emit(this.src, 'rq.issue', { rq: rq.id, tag: rq.tag, gen: rq.gen, sector: rq.sector, sectors: rq.nrSectors, last }); // op, flags: in rq.queue
+    if (tr.enabled) tr.emitFields(this.src, TRACE_ISSUE, rq.id, rq.tag, rq.gen, rq.sector, rq.nrSectors, last); // op, flags: in rq.queue
     const sts = this.ops.queueRq(h, rq, last);
     if (sts === BLK_STS.OK) return sts;
     if (sts === BLK_STS.BUSY) {
@@ -285,9 +291,7 @@ export class RequestQueue {
     this.stats.account(rq, errno);
     const tr = this.k.engine.trace;
     if (tr.enabled) {
-      tr.emit(this.src, 'rq.complete', {
-        rq: rq.id, tag: rq.tag, op: REQ_OP_NAMES[op], err: errno, start: rq.startNs, queued: rq.queuedNs, dispatched: rq.dispatchedNs, issued: rq.issuedNs, completed: rq.completedNs,
-      });
+      tr.emitFields(this.src, TRACE_COMPLETE, rq.id, rq.tag, REQ_OP_NAMES[op], errno, rq.startNs, rq.queuedNs, rq.dispatchedNs, rq.issuedNs, rq.completedNs);
     }
     const owner = rq.flushOwner;
     if (owner) {

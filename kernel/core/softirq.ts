@@ -12,6 +12,9 @@ import type { Cpu } from '../../hw-sim/cpu/cpu.ts';
 import type { TraceBus } from '../../hw-sim/engine/trace.ts';
 import type { Ns } from '../../hw-sim/engine/time.ts';
 import type { CpuContext } from './cpu-context.ts';
+import { traceShape } from '../../hw-sim/engine/trace.ts';
+
+const TRACE_ROUND = traceShape('softirq.round', ['cpu', 'pending']);
 
 export const SOFTIRQ = { HI: 0, TIMER: 1, NET_TX: 2, NET_RX: 3, BLOCK: 4, TASKLET: 5, SCHED: 6 } as const;
 export type SoftirqVector = (typeof SOFTIRQ)[keyof typeof SOFTIRQ];
@@ -107,7 +110,7 @@ export class Softirq {
     const prevCpu = this.ctx.cpu;
     this.ctx.cpu = cpu;
     this.stats.rounds++;
-    this.trace.emit(this.src, 'softirq.round', { cpu, pending });
+    this.trace.emitFields(this.src, TRACE_ROUND, cpu, pending);
     for (let v = 0; v < NR_VECTORS; v++) {
       if ((pending & (1 << v)) === 0) continue;
       const action = this.actions[v];

@@ -19,6 +19,8 @@ export interface ErrorKindReport {
 const KEEP = 20;
 
 export class ErrorKindChecker {
+  /** The kinds onRecord reads (TraceBus.subscribe): it is called for no other record. */
+  static readonly KINDS = ['rq.queue', 'disk.done', 'nbd.reply', 'nic.rx', 'rq.send', 'rq.complete'];
   /** Block request id → the error its disk operation last failed with, and whether the reply reached the client. */
   private readonly diskError = new Map<number, { err: string; replied: boolean; delivered: boolean }>();
   /** Block request id → its client host (from rq.queue). */

@@ -61,6 +61,8 @@ interface RequestData { cmd?: unknown; flags?: number; cookieHi?: number; cookie
 interface DiskData { op?: string; off?: number; len?: number; fua?: boolean }
 
 export class ServerAckChecker {
+  /** The kinds onRecord reads (TraceBus.subscribe): it is called for no other record. */
+  static readonly KINDS = ['nbd.request', 'nbd.reply', 'nbd.refused', 'disk.submit', 'disk.done', 'disk.crash', 'nbd.session.closed', 'nbd.session.close', 'nbd.protocol.error'];
   /** Per server host: requests received and not yet answered, in arrival order. */
   private readonly pending = new Map<string, Pending[]>();
   /** Per server host: disk completions not yet claimed by a reply. */

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { serialiseRecord, TraceBus, traceShape, type TraceRecord } from '../../../hw-sim/engine/trace.ts';
+
+const TX = traceShape('nic.tx', ['seq', 'bytes', 'frames', 'dropped', 'rids']);
+const ODD = traceShape('odd', ['s', 'n', 'x']);
+
+function bus(): { bus: TraceBus; at: (t: number) => void } {
+  let now = 0;
+  return { bus: new TraceBus(() => now), at: (t) => { now = t; } };
+}
+
+describe('shaped records (emitFields)', () => {
+  it('are the record emit gives for the same object: undefined fields left out, same line, same digest', () => {
+    const a = bus();
+    const b = bus();
+    const seen: string[] = [];
+    a.bus.subscribe((r) => seen.push(serialiseRecord(r)));
+    a.at(7);
+    a.bus.emitFields('client/nic0', TX, 2266185033, 896, 1, undefined, [3, 4]);
+    a.bus.emitFields('client/nic0', TX, -1, 0, 1, true);
+    // Values the byte writer leaves to JSON.stringify: an escaped string, a non-finite number, a nested list.
+    a.bus.emitFields('x', ODD, 'say "hi" ✓', NaN, [1, 'two'] as unknown as number[]);
+    b.at(7);
+    b.bus.emit('client/nic0', 'nic.tx', { seq: 2266185033, bytes: 896, frames: 1, rids: [3, 4] });
+    b.bus.emit('client/nic0', 'nic.tx', { seq: -1, bytes: 0, frames: 1, dropped: true });
+    b.bus.emit('x', 'odd', { s: 'say "hi" ✓', n: NaN, x: [1, 'two'] });
+    expect(seen).toEqual([
+      '7 0 client/nic0 nic.tx {"seq":2266185033,"bytes":896,"frames":1,"rids":[3,4]}\n',
+      '7 1 client/nic0 nic.tx {"seq":-1,"bytes":0,"frames":1,"dropped":true}\n',
+      '7 2 x odd {"s":"say \\"hi\\" ✓","n":null,"x":[1,"two"]}\n',
+    ]);
+    expect(a.bus.digest()).toBe(b.bus.digest());
+  });
+
+  it('a bigint throws as emit does, taking a sequence number and writing no line', () => {
+    const a = bus();
+    const b = bus();
+    a.bus.emitFields('x', ODD, 'a');
+    expect(() => a.bus.emitFields('x', ODD, 'b', 2n as unknown as number)).toThrow(TypeError);
+    a.bus.emitFields('x', ODD, 'c');
+    b.bus.emit('x', 'odd', { s: 'a' });
+    expect(() => b.bus.emit('x', 'odd', { s: 'b', n: 2n } as never)).toThrow(TypeError);
+    b.bus.emit('x', 'odd', { s: 'c' });
+    expect(a.bus.digest()).toBe(b.bus.digest());
+  });
+
+  it('refuses keys JSON would reorder or escape, and more keys than emitFields takes', () => {
+    expect(() => traceShape('k', ['a', '0'])).toThrow(/key '0'/);
+    expect(() => traceShape('k', ['a"b'])).toThrow(/key 'a"b'/);
+    expect(() => traceShape('k', Array.from({ length: 11 }, (_, i) => `k${i}`))).toThrow(/11 keys/);
+  });
+});
+
+describe('subscribers by kind', () => {
+  it('a subscriber with kinds hears only those, in subscription order with the others; unsubscribing stops it', () => {
+    const { bus: b } = bus();
+    const log: string[] = [];
+    b.subscribe((r) => log.push(`all ${r.kind}`));
+    const off = b.subscribe((r) => log.push(`rx ${r.kind} ${JSON.stringify(r.data)}`), ['nic.rx', 'nic.tx']);
+    b.subscribe((r) => log.push(`late ${r.kind}`), ['nic.tx']);
+    b.emit('n', 'irq.raise', { line: 1 });
+    b.emitFields('n', TX, 1, 2, 3);
+    off();
+    b.emitFields('n', TX, 4, 5, 6);
+    expect(log).toEqual([
+      'all irq.raise',
+      'all nic.tx', 'rx nic.tx {"seq":1,"bytes":2,"frames":3}', 'late nic.tx',
+      'all nic.tx', 'late nic.tx',
+    ]);
+  });
+
+  it('records nobody reads are still counted and digested', () => {
+    const a = bus();
+    const b = bus();
+    const got: TraceRecord[] = [];
+    a.bus.subscribe((r) => got.push(r), ['rq.done']);
+    a.bus.emit('n', 'irq.raise', { line: 1 });
+    b.bus.emit('n', 'irq.raise', { line: 1 });
+    expect(got).toEqual([]);
+    expect(a.bus.count).toBe(1);
+    expect(a.bus.digest()).toBe(b.bus.digest());
+  });
+});
