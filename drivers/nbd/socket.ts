@@ -145,6 +145,5 @@ class KernelSocket implements NbdSocket {
   close(): void { if (this.tls) this.tls.close(() => this.s.close()); else this.s.close(); }
   reset(): void { this.tls?.drop(); this.s.abort(); }
   get flow(): string { return `${ipToString(this.s.localAddr)}:${this.s.localPort}`; }
-  // Under TLS the stream's offsets are ciphertext: requests are not marked there.
-  markRequest(rid: number): void { if (!this.tls) this.s.markRequest(rid); }
+  markRequest(rid: number): void { if (this.tls) this.tls.markRequest(rid); else this.s.markRequest(rid); }
 }

@@ -1,9 +1,11 @@
 import type { Bugs } from '../../../hw-sim/engine/bugs.ts';
 import type { NetClock } from '../clock.ts';
 import type { TcpSocket } from '../tcp/socket.ts';
-import { TlsSw, type TlsCpu, type TlsLower, type TlsUpper } from './tls-sw.ts';
+import { TlsSw } from './tls-sw.ts';
+import type { TlsCpu, TlsLower, TlsUpper } from './types.ts';
 
-export { TlsSw, TLS_NS_PER_BYTE, type TlsCpu, type TlsLower, type TlsUpper } from './tls-sw.ts';
+export { TlsSw } from './tls-sw.ts';
+export { TLS_NS_PER_BYTE, type TlsCpu, type TlsLower, type TlsUpper } from './types.ts';
 export { frameRecord, TLS_HEADER, TLS_MAX_BODY, TLS_RECORD, TLS_TAG, type TlsCryptoInfo, type TlsKeys } from './record.ts';
 
 /**
@@ -19,6 +21,7 @@ export function tcpUlpTls(sock: TcpSocket, clock: NetClock, cpu: TlsCpu | null, 
     get writable() { return shut() ? 0 : sock.writable; },
     setCork: (on) => { sock.setCork(on); },
     wantWritable: () => { sock.writeBlocked = true; },
+    markRequest: (rid) => { sock.markRequest(rid); },
   };
   const tls = new TlsSw(lower, clock, cpu, upper, bugs);
   sock.onData = (chunk) => tls.input(chunk);

@@ -1,36 +1,8 @@
-import { DEFAULT_CPU_COSTS } from '../../../hw-sim/cpu/costs.ts';
 import { NO_BUGS, type Bugs } from '../../../hw-sim/engine/bugs.ts';
 import type { NetClock, TimerHandle } from '../clock.ts';
+import { RecordBuffer } from './rx-buffer.ts';
+import { TLS_NS_PER_BYTE, type TlsCpu, type TlsLower, type TlsUpper } from './types.ts';
 import { openRecord, sealRecord, TLS_HEADER, TLS_MAX_BODY, TLS_MAX_PLAINTEXT, TLS_RECORD, type TlsCryptoInfo } from './record.ts';
-
-/** AES-GCM per byte when no cost table is given (the default table's). */
-export const TLS_NS_PER_BYTE = DEFAULT_CPU_COSTS.aesGcmNsPerByte;
-
-/** Where the record layer's CPU work is charged: the AES-GCM cost per byte and the core that pays it. */
-export interface TlsCpu {
-  readonly nsPerByte: number;
-  charge(ns: number): void;
-}
-
-/** The stream below the layer: a TCP socket's send side. */
-export interface TlsLower {
-  send(data: Uint8Array, off: number, len: number, more: boolean): number;
-  /** Room in its send buffer, bytes. */
-  readonly writable: number;
-  setCork(on: boolean): void;
-  /** The layer waits for room: report write space when acknowledgements free some (SOCK_NOSPACE). */
-  wantWritable(): void;
-}
-
-/** The socket's owner, as the layer reaches it. */
-export interface TlsUpper {
-  /** Opened application data, in order, once its opening CPU time has passed. */
-  data(plain: Uint8Array): void;
-  /** A send that was short (or a zero `writable`) has room again. */
-  writable(): void;
-  /** A received record failed (bad tag, alert, oversize): the connection is unusable (EBADMSG). */
-  error(reason: string): void;
-}
 
 const EMPTY = new Uint8Array(0);
 
@@ -50,7 +22,13 @@ export class TlsSw {
   /** Sealed records not yet (fully) in TCP, the time each is ready, and how much of the head TCP took. */
   private readonly sealed: Uint8Array[] = [];
   private readonly readyAt: number[] = [];
+  /** Trace context of each sealed record: [offset in the record, request id] pairs, or null. */
+  private readonly marks: (number[] | null)[] = [];
+  /** ... of the open record, by plaintext offset. */
+  private openMarks: number[] | null = null;
   private headOff = 0;
+  /** Index in marks[0] of the head record's next mark not yet given to TCP. */
+  private headMark = 0;
   private sealedBytes = 0;
   /** The connection's record work is serialised: when the CPU is free for the next record, each way. */
   private txFreeAt = 0;
@@ -63,9 +41,7 @@ export class TlsSw {
   private dead = false;
   /** Closed by the owner: opened records are no longer handed up. */
   private rxShut = false;
-  private rbuf = new Uint8Array(0);
-  private rStart = 0;
-  private rEnd = 0;
+  private readonly rq = new RecordBuffer();
   readonly stats = { recordsSealed: 0, bytesSealed: 0, recordsOpened: 0, bytesOpened: 0, txCpuNs: 0, rxCpuNs: 0 };
   private readonly onWake = (): void => {
     this.wake = null;
@@ -95,6 +71,16 @@ export class TlsSw {
   /** Plaintext bytes the layer holds (open record, sealed records not yet in TCP). */
   get held(): number {
     return this.openLen + this.sealedBytes;
+  }
+
+  /**
+   * Trace context: the plaintext sent from now on is request `rid`'s. AES-GCM keeps lengths, so
+   * the mark lands on the same byte of the record (a record that starts with it: on its header).
+   */
+  markRequest(rid: number): void {
+    if (!this.tx) return this.lower.markRequest?.(rid);
+    const at = this.openLen === 0 ? 0 : TLS_HEADER + this.openLen;
+    (this.openMarks ??= []).push(at, rid);
   }
 
   /** Room for plaintext: TCP's room less what the layer holds. Zero marks the owner as waiting for room. */
@@ -147,21 +133,20 @@ export class TlsSw {
   input(chunk: Uint8Array): void {
     if (this.dead) return;
     if (!this.rx) return this.upper.data(chunk);
-    this.buffer(chunk);
-    while (this.rEnd - this.rStart >= TLS_HEADER) {
-      const b = this.rbuf, at = this.rStart;
-      const len = ((b[at + 1]! << 24) | (b[at + 2]! << 16) | (b[at + 3]! << 8) | b[at + 4]!) >>> 0;
+    const q = this.rq;
+    q.push(chunk);
+    while (q.length >= TLS_HEADER) {
+      const len = q.u32(1);
       if (len > TLS_MAX_BODY) return this.fail(`tls: record of ${len} bytes exceeds 32 MiB`);
-      if (this.rEnd - at < TLS_HEADER + len) break;
-      const body = b.subarray(at + TLS_HEADER, at + TLS_HEADER + len);
-      this.rStart = at + TLS_HEADER + len;
-      if (b[at] === TLS_RECORD.ALERT) return this.fail(`tls: peer alert: ${Buffer.from(body).toString('utf8')}`);
-      if (b[at] !== TLS_RECORD.APP_DATA) return this.fail(`tls: unexpected record type ${b[at]} after the handshake`);
+      if (q.length < TLS_HEADER + len) break;
+      const type = q.u8(0);
+      const body = q.take(TLS_HEADER, len);
+      if (type === TLS_RECORD.ALERT) return this.fail(`tls: peer alert: ${Buffer.from(body).toString('utf8')}`);
+      if (type !== TLS_RECORD.APP_DATA) return this.fail(`tls: unexpected record type ${type} after the handshake`);
       const plain = openRecord(this.rx, body, !this.bugs.has('tls-tag-unchecked'));
       if (plain === null) return this.fail(`tls: record ${this.rx.seq - 1} fails authentication`);
       this.deliver(plain);
     }
-    if (this.rStart === this.rEnd) this.rStart = this.rEnd = 0;
   }
 
   /** Orderly close: the open record is pushed, then `done` (TCP's close) once every record is in TCP. */
@@ -179,7 +164,9 @@ export class TlsSw {
     this.wake = null;
     this.sealed.length = 0;
     this.readyAt.length = 0;
-    this.sealedBytes = this.openLen = this.headOff = 0;
+    this.marks.length = 0;
+    this.openMarks = null;
+    this.sealedBytes = this.openLen = this.headOff = this.headMark = 0;
   }
 
   private room(): number {
@@ -212,6 +199,13 @@ export class TlsSw {
   /** Seals the open record; it leaves once the connection's record work before it and its own is done. */
   private pushOpen(): void {
     if (this.openLen === 0) return;
+    // A mark after the last byte belongs to the next record.
+    const m = this.openMarks;
+    let carry: number[] | null = null;
+    while (m !== null && m.length > 0 && m[m.length - 2] === TLS_HEADER + this.openLen) {
+      (carry ??= []).unshift(0, m[m.length - 1]!);
+      m.length -= 2;
+    }
     const rec = sealRecord(this.tx!, this.open.subarray(0, this.openLen));
     const cost = this.spend(this.openLen);
     this.stats.recordsSealed++;
@@ -222,6 +216,8 @@ export class TlsSw {
     this.txFreeAt = at;
     this.sealed.push(rec);
     this.readyAt.push(at);
+    this.marks.push(m !== null && m.length > 0 ? m : null);
+    this.openMarks = carry;
     this.sealedBytes += rec.length;
     this.pushSealed();
   }
@@ -235,19 +231,38 @@ export class TlsSw {
         if (this.wake === null) this.wake = this.clock.schedule(at - now, this.onWake, 'tls.sealed');
         return;
       }
-      const rec = this.sealed[0]!;
-      const n = this.lower.send(rec, this.headOff, rec.length - this.headOff, false);
-      this.sealedBytes -= n;
-      this.headOff += n;
       // TCP is full: its write space brings the rest (a short send asks for it).
-      if (this.headOff < rec.length) return;
+      if (!this.sendHead()) return;
       this.sealed.shift();
       this.readyAt.shift();
-      this.headOff = 0;
+      this.marks.shift();
+      this.headOff = this.headMark = 0;
     }
     const done = this.closing;
     this.closing = null;
     done?.();
+  }
+
+  /**
+   * Gives TCP the rest of the head record, its trace marks at their bytes (the pieces before a
+   * mark with MSG_MORE, so marks never change the segments); false when TCP took only part.
+   */
+  private sendHead(): boolean {
+    const rec = this.sealed[0]!;
+    const m = this.marks[0]!;
+    for (;;) {
+      if (m !== null && this.headMark < m.length && m[this.headMark] === this.headOff) {
+        this.lower.markRequest?.(m[this.headMark + 1]!);
+        this.headMark += 2;
+        continue;
+      }
+      const end = m !== null && this.headMark < m.length ? m[this.headMark]! : rec.length;
+      const n = this.lower.send(rec, this.headOff, end - this.headOff, end < rec.length);
+      this.sealedBytes -= n;
+      this.headOff += n;
+      if (this.headOff < end) return false;
+      if (end === rec.length) return true;
+    }
   }
 
   private deliver(plain: Uint8Array): void {
@@ -265,19 +280,6 @@ export class TlsSw {
     const ns = Math.ceil(bytes * (this.cpu?.nsPerByte ?? TLS_NS_PER_BYTE));
     this.cpu?.charge(ns);
     return ns;
-  }
-
-  private buffer(chunk: Uint8Array): void {
-    const have = this.rEnd - this.rStart;
-    if (this.rEnd + chunk.length > this.rbuf.length) {
-      const next = have + chunk.length > this.rbuf.length ? new Uint8Array(Math.max(2 * this.rbuf.length, have + chunk.length, 4096)) : this.rbuf;
-      next.set(this.rbuf.subarray(this.rStart, this.rEnd), 0);
-      this.rbuf = next;
-      this.rStart = 0;
-      this.rEnd = have;
-    }
-    this.rbuf.set(chunk, this.rEnd);
-    this.rEnd += chunk.length;
   }
 
   private fail(reason: string): void {

@@ -87,9 +87,9 @@ export class SocketWriter {
     return this.tls ? this.tls.send(b, off, len, more) : this.sock.send(b, off, len, more);
   }
 
-  // Under TLS the stream's offsets are ciphertext: replies are not marked there.
   private markRequest(rid: number): void {
-    if (!this.tls) this.sock.markRequest(rid);
+    if (this.tls) this.tls.markRequest(rid);
+    else this.sock.markRequest(rid);
   }
 
   private close(): void {

@@ -13,9 +13,12 @@ class Tcp implements TlsLower {
   readonly out: Uint8Array[] = [];
   readonly corks: boolean[] = [];
   wants = 0;
+  /** What it was given, in order: a piece's length and MSG_MORE, or a trace mark. */
+  readonly log: string[] = [];
   constructor(public room: number) {}
-  send(d: Uint8Array, off: number, len: number): number {
+  send(d: Uint8Array, off: number, len: number, more: boolean): number {
     const n = Math.min(len, this.room);
+    this.log.push(`${n}${more ? '+more' : ''}`);
     if (n > 0) this.out.push(d.slice(off, off + n));
     this.room -= n;
     return n;
@@ -28,6 +31,9 @@ class Tcp implements TlsLower {
   }
   wantWritable(): void {
     this.wants++;
+  }
+  markRequest(rid: number): void {
+    this.log.push(`mark ${rid}`);
   }
   get bytes(): Uint8Array {
     return Buffer.concat(this.out);
@@ -110,6 +116,23 @@ describe('kernel TLS: send side', () => {
     expect(tls.held).toBe(0);
     expect(wakes()).toBe(1);
     expect(tls.writable).toBe(8_171);
+  });
+  it('trace marks land on the bytes of their request in the record; the pieces before a mark go with MSG_MORE', () => {
+    const { e, tcp, tls } = sender(1 << 20);
+    tls.setCork(true);
+    tls.markRequest(7);
+    tls.send(pattern(28, 1), 0, 28);
+    tls.markRequest(8);
+    tls.send(pattern(100, 2), 0, 100);
+    tls.markRequest(9);
+    tls.setCork(false);
+    e.run();
+    // Request 7 from the record's header: 5 + 28 bytes; request 8: its 100 bytes and the tag. The
+    // mark after the last byte goes to the next record.
+    expect(tcp.log).toEqual(['mark 7', '33+more', 'mark 8', '116']);
+    tls.send(pattern(10, 3), 0, 10);
+    e.run();
+    expect(tcp.log.slice(4)).toEqual(['mark 9', '31']);
   });
 });
 
