@@ -268,6 +268,12 @@ export const BUGS = [
     killers: [{ scenario: 'multi-mirror-degraded.toml' }],
   },
   {
+    name: 'backend-check-skipped',
+    layer: 'driver',
+    description: 'the driver takes every server whose handshake succeeds, whatever backend its export description names: a server that comes back serving another store carries I/O beside the others',
+    killers: [{ scenario: 'multi-re-export.toml' }],
+  },
+  {
     name: 'health-probe-ignored',
     layer: 'driver',
     description: 'the load balancer ignores the health probe\'s verdict: a server whose probes time out keeps getting reads',

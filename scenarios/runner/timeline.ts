@@ -221,6 +221,13 @@ function applyEvent(s: Scenario, t: TimelineTarget, ev: Exclude<TimelineEvent, {
       });
       return;
     }
+    case 're-export': {
+      const prog = program(t, ev.server);
+      const v = t.volumes?.get(ev.volume);
+      if (!v) throw new Error(`timeline: no volume '${ev.volume}'`);
+      apply(`re-export ${ev.server}/${ev.export} from volume ${ev.volume} (its program restarts serving another store)`, { ...data, server: ev.server, volume: ev.volume }, () => prog.reExport(ev.export, v));
+      return;
+    }
     case 'mem-bitflip': {
       const f = program(t, ev.server).server.faults;
       const dur = ev.durationNs === undefined ? '' : ` for ${ms(ev.durationNs)}`;

@@ -35,6 +35,7 @@ export function lastHealTime(timeline: readonly TimelineEvent[]): Ns | undefined
       case 'set-link':
       case 'malformed':
       case 'volume-power-loss':
+      case 're-export':
       case 'heal':
       case 'link-up':
       case 'restart':

@@ -56,7 +56,7 @@ function build(doc: ScenarioDocument, file: string, text: string): Scenario {
   const linkDoc = doc.link.length > 0 ? doc : { ...doc, link: servers.map((s) => defaultLink(s.name)) };
   const links = normaliseLinks(linkDoc, hosts);
   const devices = nbdDeviceGroups(nbd).map((g) => g.device);
-  const timeline = normaliseTimeline(doc.at, servers, links, devices);
+  const timeline = normaliseTimeline(doc.at, servers, links, devices, volumes);
   const added = mixedAddedServer(timeline, nbd, servers);
   if (added) throw new RefProblem(['at', added.index, 'command'], added.reason);
   const jobs = normaliseJobs(doc, deviceSizes(nbd, servers));

@@ -141,7 +141,9 @@ function resolveDirection(ref: string, link: LinkSpec, path: (string | number)[]
 
 type RawAt = z.output<typeof timelineSchema>;
 
-export function normaliseTimeline(raw: readonly RawAt[], servers: readonly ServerSpec[], links: readonly LinkSpec[], devices?: readonly string[]): TimelineEvent[] {
+export function normaliseTimeline(
+  raw: readonly RawAt[], servers: readonly ServerSpec[], links: readonly LinkSpec[], devices?: readonly string[], volumes: readonly VolumeSpec[] = [],
+): TimelineEvent[] {
   const server = (name: string, i: number): string => {
     if (!servers.some((s) => s.name === name)) throw new RefProblem(['at', i, 'target'], `unknown server "${name}" (servers: ${list(servers.map((s) => s.name))})`);
     return name;
@@ -171,6 +173,15 @@ export function normaliseTimeline(raw: readonly RawAt[], servers: readonly Serve
       }
       case 'mem-bitflip':
         return { ...base, action: a.action, server: server(a.target, i), rate: a.rate, durationNs: a.duration };
+      case 're-export': {
+        const s = servers.find((x) => x.name === server(a.target, i))!;
+        const exp = s.exports.find((e) => e.name === (a.export ?? s.exports[0]!.name));
+        if (!exp) throw new RefProblem(['at', i, 'export'], `server "${s.name}" has no export "${a.export}"`);
+        const vol = volumes.find((v) => v.name === a.volume);
+        if (!vol) throw new RefProblem(['at', i, 'volume'], `no [[volume]] named "${a.volume}" (volumes: ${list(volumes.map((v) => v.name))})`);
+        if (vol.sizeBytes !== exp.sizeBytes) throw new RefProblem(['at', i, 'volume'], `volume "${vol.name}" has ${vol.sizeBytes} bytes, export "${exp.name}" ${exp.sizeBytes}`);
+        return { ...base, action: a.action, server: s.name, export: exp.name, volume: vol.name };
+      }
       case 'disk-eio': {
         const s = servers.find((x) => x.name === server(a.target, i))!;
         const exp = s.exports.find((e) => e.name === (a.export ?? s.exports[0]!.name));

@@ -75,6 +75,11 @@ export const timelineSchema = z.discriminatedUnion('action', [
   at('volume-power-loss', 'A shared volume loses power for an instant: its write cache and the requests in it vanish (acknowledged, unflushed writes lost), the media keeps what was flushed; every server exporting it stays up.', {
     target: z.string().min(1).describe('The [[volume]] that loses power.'),
   }),
+  at('re-export', 'The server\'s NBD program restarts (its connections close in order) serving the export from another [[volume]]: an operator\'s mistake. Its export description names the new backend, so the driver must refuse it rather than mix two stores behind one device.', {
+    target: server,
+    export: z.string().optional().describe('The export that changes store (default: the server\'s first export).'),
+    volume: z.string().min(1).describe('The [[volume]] it serves from now on (of the export\'s size).'),
+  }),
   at('mgmt', 'Runs a management command of the driver and prints its output.', {
     command: z.union([z.string().min(1), z.array(z.string()).min(1)])
       .describe('The command line, e.g. "nbd-connection-info", or its words as an array (["nbd-connection-reset", "1"]); one command per [[at]]. Checked against the command\'s usage when the file loads.'),

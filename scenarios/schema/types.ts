@@ -153,6 +153,7 @@ export type TimelineEvent =
   | (At<'dma-error'> & { readonly host: string; readonly device: 'nic' | 'disk'; readonly rate: number; readonly durationNs: Ns | undefined })
   | (At<'mem-bitflip'> & { readonly server: string; readonly rate: number; readonly durationNs: Ns | undefined })
   | (At<'volume-power-loss'> & { readonly volume: string })
+  | (At<'re-export'> & { readonly server: string; readonly export: string; readonly volume: string })
   | (At<'mgmt'> & { readonly argv: readonly string[] });
 
 export type Percentile = 'p50' | 'p90' | 'p99' | 'p99.9' | 'max';

@@ -19,7 +19,8 @@ import { SocketWriter } from './socket-io.ts';
 import type { CpuCosts } from '../../../hw-sim/cpu/costs.ts';
 import type { FrameCpu } from '../../../drivers/nbd/protocol/frame-cost.ts';
 import { CostedStore } from './store/costed-store.ts';
-import { withBoot } from '../../../drivers/nbd/config/backend.ts';
+import type { BlockStore } from './store/block-store.ts';
+import { describeBackend, withBoot } from '../../../drivers/nbd/config/backend.ts';
 import { UdpListener } from './udp-listener.ts';
 
 export interface NbdExportSpec {
@@ -81,7 +82,7 @@ export class NbdServerProgram {
   private crashed = false;
   /** Starts after a crash so far, plus one (the `boot=N` token of the export descriptions). */
   private boots = 1;
-  private readonly exportCfgs: { description?: string }[];
+  private readonly exportCfgs: { name: string; store: BlockStore; description?: string }[];
   /** The UDP transport's listener (docs/nbd-extensions.md), on the same port number as TCP. */
   readonly udp: UdpListener;
 
@@ -176,6 +177,22 @@ export class NbdServerProgram {
     for (const d of lost) d.crash();
     this.crashed = true;
     this.trace('crash');
+  }
+
+  /**
+   * The program restarts (its sessions closed in order) serving export `name` from another shared
+   * volume: an operator's mistake. Its description names the new backend, for a client to refuse.
+   */
+  reExport(name: string, volume: SharedVolume): void {
+    const e = this.exportCfgs.find((x) => x.name === name);
+    if (!e) throw new Error(`${this.host.name}: no export '${name}' to re-export`);
+    this.stop();
+    const disk = volume.attach(this.host.name);
+    this.disks.set(name, disk);
+    e.store = this.costs ? new CostedStore(disk, this.host.hw.cpu, this.costs) : disk;
+    const rest = (e.description ?? '').replace(/(?:^|\s)backend=\S+/, '').trim();
+    e.description = withBoot(describeBackend(volume.name, rest), this.boots);
+    this.start();
   }
 
   private accept(sock: TcpSocket): void {

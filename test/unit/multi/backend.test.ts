@@ -1,14 +1,15 @@
 // The driver never mixes backends: a device over servers of different stores is refused with
 // both named — in the [nbd] config, in a scenario (what each export really is), in the timeline's
 // nbd-server-add, at nbd-server-add run time, and on the wire (the export description).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BackendGuard, backendOfDescription, describeBackend } from '../../../drivers/nbd/config/backend.ts';
 import { nbdConfigFromTable } from '../../../drivers/nbd/config/load.ts';
 import { ConfigError } from '../../../drivers/nbd/config/errors.ts';
-import { buildWorld } from '../../../scenarios/runner/index.ts';
+import { buildWorld, runScenario } from '../../../scenarios/runner/index.ts';
 import { runMgmtCommand } from '../../../scenarios/runner/mgmt.ts';
-import { parseScenario, ScenarioError } from '../../../scenarios/schema/index.ts';
+import { loadScenario, parseScenario, ScenarioError } from '../../../scenarios/schema/index.ts';
 import { cli, scratch } from '../cli/harness.ts';
 
 function scenario(o: { volume?: boolean; nbd?: string; at?: string; extraServer?: string } = {}): string {
@@ -135,5 +136,25 @@ describe('backend identity', () => {
     expect(cConns.some((x) => /would mix backends/.test(x.lastReason))).toBe(true);
     expect(dev.errors.counts['handshake']).toBeGreaterThan(0);
     expect(['ready', 'degraded']).toContain(dev.state);
+  });
+});
+
+describe('a server that comes back serving another store (re-export)', () => {
+  const FILE = join(import.meta.dirname, '../../../scenarios/multi-re-export.toml');
+
+  it('is refused on the wire (nbd-server-info says why) and the device goes on over the other server without an error', () => {
+    const r = runScenario(loadScenario(FILE), 1, { trace: false });
+    expect(r.passed).toBe(true);
+    const info = r.mgmt.find((m) => m.command[0] === 'nbd-server-info')!;
+    const b = (info.data as Record<string, unknown>[]).find((x) => x['name'] === 'b')!;
+    expect(b['health']).toBe('given-up');
+    expect(b['down_reason']).toMatch(/server "b" serves backend "volume\/v1" but server "a" serves "volume\/v0"/);
+  });
+
+  it('the re-export names a volume of the export\'s size', () => {
+    const text = readFileSync(FILE, 'utf8');
+    expect(() => parseScenario(text.replace('volume = "v1"\n\n[[at]]', 'volume = "v9"\n\n[[at]]'), 'r.toml')).toThrow(/at\[0\]\.volume: no \[\[volume\]\] named "v9"/);
+    expect(() => parseScenario(text.replace('name = "v1"\nsize = "16MiB"', 'name = "v1"\nsize = "8MiB"'), 'r.toml'))
+      .toThrow(/at\[0\]\.volume: volume "v1" has 8388608 bytes, export "vol" 16777216/);
   });
 });

@@ -32,7 +32,7 @@ export function parseFork(s: Scenario, args: readonly string[]): TimelineEvent {
     throw new Error(`fork ${action}: ${where}: ${i.message}`);
   }
   try {
-    return normaliseTimeline([parsed.data], s.servers, s.links)[0]!;
+    return normaliseTimeline([parsed.data], s.servers, s.links, undefined, s.volumes)[0]!;
   } catch (e) {
     if (e instanceof RefProblem) throw new Error(`fork ${action}: '${e.path.slice(2).join('.') || 'event'}': ${e.reason}`);
     throw e;
