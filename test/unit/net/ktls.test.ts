@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../../hw-sim/engine/index.ts';
 import { engineNetClock } from '../../../kernel/net/clock.ts';
-import { TlsSw, type TlsLower } from '../../../kernel/net/tls/index.ts';
+import { tcpUlpTls, TlsSw, type TlsLower } from '../../../kernel/net/tls/index.ts';
+import { ADDR_B, firstDiff, pattern as hostPattern, Sink, twoHosts } from './helpers/hosts.ts';
 import type { TlsCryptoInfo } from '../../../kernel/net/tls/record.ts';
 
 /** TCP's send side as the layer sees it: `room` bytes free, what it took, in order. */
@@ -180,5 +181,47 @@ describe('kernel TLS: receive side', () => {
     e.run();
     expect(got).toEqual([]);
     expect(errors).toEqual(['tls: record 0 fails authentication']);
+  });
+});
+
+describe('kernel TLS on kernel TCP sockets (TCP_ULP "tls")', () => {
+  it('1 MiB through a 16 KiB send buffer: short sends, write space, every byte opened in order, close after the last record', () => {
+    const { engine, a, b } = twoHosts({ pipe: { rateBps: 1e9, delayNs: 10_000 } });
+    const clock = engineNetClock(engine);
+    const data = hostPattern(1 << 20, 5);
+    const got = new Sink();
+    let ended = false;
+    b.listen(443).onAccept = (s) => {
+      const t = tcpUlpTls(s, clock, null, { data: got.take, writable: () => {}, error: (r) => { throw new Error(r); } });
+      t.setRx(keys());
+      s.onEnd = () => { ended = true; };
+    };
+    const c = a.tcpSocket({ noDelay: true, sndBuf: 16 * 1024 });
+    let off = 0;
+    let wakes = 0;
+    let shortSends = 0;
+    const tls = tcpUlpTls(c, clock, null, {
+      data: () => {}, writable: () => { wakes++; pump(); }, error: (r) => { throw new Error(r); },
+    });
+    const pump = (): void => {
+      while (off < data.length) {
+        const want = Math.min(4_000, data.length - off);
+        const n = tls.send(data, off, want);
+        off += n;
+        if (n < want) { shortSends++; return; }
+      }
+      tls.close(() => c.close());
+    };
+    c.onConnect = () => { tls.setTx(keys()); pump(); };
+    c.connect(ADDR_B, 443);
+    engine.runUntil(1_000_000_000);
+    expect(got.bytes).toBe(data.length);
+    expect(firstDiff(got.data(), data)).toBe(-1);
+    expect(ended).toBe(true);
+    // The send buffer is far smaller than the data: the owner was held back and woken.
+    expect(shortSends).toBeGreaterThan(10);
+    expect(wakes).toBe(shortSends);
+    expect(tls.stats.bytesSealed).toBe(data.length);
+    expect(tls.held).toBe(0);
   });
 });
