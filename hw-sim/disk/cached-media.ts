@@ -57,6 +57,21 @@ export class CachedMedia {
     }
   }
 
+  /**
+   * A read of exactly one whole page that holds data (cache over media): the page itself, to be
+   * read and not kept or modified (valid until the page is next written, flushed or dropped);
+   * null otherwise (a hole, a pattern page generated into scratch, any other range).
+   */
+  wholePage(offset: number, length: number): Uint8Array | null {
+    if (length !== this.pageSize || offset % this.pageSize !== 0) return null;
+    const idx = offset / this.pageSize;
+    if (this.cache.size > 0) {
+      const c = this.cache.get(idx);
+      if (c !== undefined) return c;
+    }
+    return this.media.getPage(idx) ?? null;
+  }
+
   /** What the media holds (what survives a crash). */
   readDurable(offset: number, length: number, out: Uint8Array): void {
     const c = this.run;

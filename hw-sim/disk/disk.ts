@@ -75,9 +75,10 @@ interface DiskRequest {
  * the cache to the media, FUA writes go to both. `crash()` (power loss) drops the cache and every
  * request in the disk, so exactly the writes completed since the last FLUSH (and not FUA) are lost.
  *
- * A read completes with a view of the disk's pooled read buffer and extents in reused records:
- * both are valid during the callback only (a server sends them at once; the kernel's TCP send
- * queue copies on send). Callers that keep them copy them.
+ * A read completes with a view of the disk's pooled read buffer (or, for one whole page that
+ * holds data, the page itself) and extents in reused records: all valid during the callback only
+ * and read-only (a server sends them at once; the kernel's TCP send queue copies on send).
+ * Callers that keep them copy them.
  */
 export class VirtualDisk {
   readonly name: string;
@@ -268,9 +269,12 @@ export class VirtualDisk {
     if (r.error === null) {
       switch (r.op) {
         case 'read':
-          data = this.readBuffer(r.length);
-          if (r.dmaLost) data.fill(0); // injected: the host buffer never received the data
-          else this.store.read(r.offset, r.length, data);
+          if (r.dmaLost) data = this.readBuffer(r.length).fill(0); // injected: the host buffer never received the data
+          else {
+            // A whole page is handed over as it is (no 4 KiB copy); anything else is copied into the pool.
+            data = this.store.wholePage(r.offset, r.length);
+            if (data === null) this.store.read(r.offset, r.length, data = this.readBuffer(r.length));
+          }
           extents = this.store.extents(r.offset, r.length);
           break;
         case 'write':

@@ -58,7 +58,8 @@ export class SparsePages {
 
   /**
    * `recycle`: pages this store drops (replaced, deallocated) go back to its allocator. Only for
-   * owners that never hand out views of their pages (the disk copies on every read).
+   * owners whose views of their pages do not outlive the event that handed them out (the disk
+   * lends a whole page to a read's completion callback only).
    */
   constructor(readonly pageSize: number, private readonly recycle = false) {
     if (!Number.isInteger(pageSize) || pageSize <= 0 || (pageSize & (pageSize - 1)) !== 0) {
