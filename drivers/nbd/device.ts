@@ -149,7 +149,7 @@ export class NbdDevice implements ConnectionOwner {
     }, {
       conns: this.conns.slots,
       sendOn: (c, slot) => this.io.sendOn(c, slot),
-      verdict: (h) => { this.lb.reportHealth(h); this.refreshAvoided(); this.io.pump(); },
+      verdict: (h) => { this.lb.reportHealth(h); this.updateRoles(); this.refreshAvoided(); this.io.pump(); },
     });
     this.io.probes = this.prober;
     const mirror = this.mirror;
@@ -265,7 +265,7 @@ export class NbdDevice implements ConnectionOwner {
 
   up(slot: ConnectionSlot): void {
     this.perf.connects++;
-    this.roles.update(this.conns.slots, (i) => this.conns.servers[i]!.removed);
+    this.updateRoles();
     this.mirror?.up(slot);
     this.io.pump();
   }
@@ -274,7 +274,7 @@ export class NbdDevice implements ConnectionOwner {
     this.perf.disconnects++;
     slot.errors++;
     this.cache.connectionLost();
-    this.roles.update(this.conns.slots, (i) => this.conns.servers[i]!.removed);
+    this.updateRoles();
     if (slot.outstanding > 0) this.failover.failed(Math.min(slot.lastRxAt, this.engine.now));
     this.mirror?.connectionLost(slot);
     this.prober.connectionLost(slot);
@@ -348,7 +348,7 @@ export class NbdDevice implements ConnectionOwner {
   }
 
   changed(): void {
-    this.roles.update(this.conns.slots, (i) => this.conns.servers[i]!.removed);
+    this.updateRoles();
     this.mirror?.changed();
     this.refreshAvoided();
     this.statsOut?.publishDynamic();
@@ -358,6 +358,11 @@ export class NbdDevice implements ConnectionOwner {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /** Whether a primary is up (backups stand by): usable, not removed, not marked unhealthy by the probe. */
+  private updateRoles(): void {
+    this.roles.update(this.conns.slots, (i) => this.conns.servers[i]!.removed, (i) => this.prober.unhealthy(i));
+  }
 
   private onDeviceState(st: DeviceStateName): void {
     this.io.accepting = st === 'connecting' || st === 'negotiating' || st === 'ready' || st === 'degraded';

@@ -274,6 +274,12 @@ export const BUGS = [
     killers: [{ scenario: 'multi-re-export.toml' }],
   },
   {
+    name: 'failover-ignores-health',
+    layer: 'driver',
+    description: 'failover counts a primary as up while it has a usable connection, even when the health probe marked it unhealthy: a primary that answers 20 ms late keeps all the I/O and the backup stands by',
+    killers: [{ scenario: 'multi-backup-sick-primary.toml' }],
+  },
+  {
     name: 'health-probe-ignored',
     layer: 'driver',
     description: 'the load balancer ignores the health probe\'s verdict: a server whose probes time out keeps getting reads',

@@ -13,7 +13,10 @@ import { formatNs } from './units.ts';
 
 type Span = [start: Ns, end: Ns];
 
-/** When `server` cannot be reached: crash to restart, hangs, partitions and link-downs of its cables. */
+/**
+ * When `server` is down or may be judged so: crash to restart, hangs, slow spells (the health
+ * probe may mark it unhealthy), partitions and link-downs of its cables.
+ */
 function outagesOf(s: Scenario, server: string): Span[] {
   const cables = new Set(s.links.filter((l) => l.between.includes(server)).map((l) => l.name));
   const tl = s.timeline;
@@ -24,6 +27,7 @@ function outagesOf(s: Scenario, server: string): Span[] {
   const out: Span[] = [];
   tl.forEach((e, i) => {
     if (e.action === 'crash' && e.server === server) out.push([e.atNs, next(i, (n) => n.action === 'restart' && n.server === server)]);
+    else if (e.action === 'slow' && e.server === server) out.push([e.atNs, e.durationNs !== undefined ? e.atNs + e.durationNs : Number.POSITIVE_INFINITY]);
     else if (e.action === 'hang' && e.server === server) {
       out.push([e.atNs, e.durationNs !== undefined ? e.atNs + e.durationNs : next(i, (n) => n.action === 'restart' && n.server === server)]);
     } else if ((e.action === 'partition' || e.action === 'link-down') && cables.has(e.link)) {

@@ -1,6 +1,6 @@
 /**
  * Server roles and failover. A backup server (`role = "backup"`) carries I/O only while no
- * primary server has a usable connection (server_failover_enabled); the load balancer asks
+ * primary server has a usable connection and a healthy verdict (server_failover_enabled); the load balancer asks
  * `allows` for every connection it considers. The failover clock measures each outage as the
  * device saw it: from the first request that failed — sent on a connection that was lost with
  * it in flight, whose server was last heard from at `lastRxAt` — to the next request completed.
@@ -19,10 +19,13 @@ export class ServerRoles {
   /** Injected bugs: backups always take I/O (backup-carries-while-primary-up), or never (failover-ignores-backup). */
   private readonly alwaysBackup: boolean;
   private readonly neverBackup: boolean;
+  /** Injected failover-ignores-health: an unhealthy primary still counts as up. */
+  private readonly healthIgnored: boolean;
 
   constructor(private readonly failoverEnabled: boolean, bugs: Bugs) {
     this.alwaysBackup = bugs.has('backup-carries-while-primary-up');
     this.neverBackup = bugs.has('failover-ignores-backup');
+    this.healthIgnored = bugs.has('failover-ignores-health');
   }
 
   /** Registers server `index` with its role. */
@@ -38,9 +41,14 @@ export class ServerRoles {
     return this.roles.includes('backup');
   }
 
-  /** Recomputes `primaryUp` from the connection table (after any connection changed phase). */
-  update(conns: readonly ConnectionSlot[], removed: (server: number) => boolean): void {
-    this.primaryUp = conns.some((c) => c.usable && this.roleOf(c.server) === 'primary' && !removed(c.server));
+  /**
+   * Recomputes `primaryUp` from the connection table and the health probe's verdicts (after any
+   * connection changed phase or a verdict changed): a primary the probe marked unhealthy counts
+   * as down, so the backups take over from a server that answers too late.
+   */
+  update(conns: readonly ConnectionSlot[], removed: (server: number) => boolean, unhealthy: (server: number) => boolean = () => false): void {
+    const sick = this.healthIgnored ? () => false : unhealthy;
+    this.primaryUp = conns.some((c) => c.usable && this.roleOf(c.server) === 'primary' && !removed(c.server) && !sick(c.server));
   }
 
   /** May a request go to this connection now? Backups only while every primary is down. */

@@ -22,7 +22,7 @@ function slot(index: number, server: number, usable: boolean): ConnectionSlot {
 }
 
 describe('server roles', () => {
-  it('a backup is allowed only while no primary connection is usable, and never without failover', () => {
+  it('a backup is allowed only while no primary connection is usable and healthy, and never without failover', () => {
     const roles = new ServerRoles(true, NO_BUGS);
     roles.set(0, 'primary');
     roles.set(1, 'backup');
@@ -35,6 +35,11 @@ describe('server roles', () => {
     // A removed primary does not count as up.
     roles.update([p, b], (s) => s === 0);
     expect(roles.allows(b)).toBe(true);
+    // A primary the health probe marked unhealthy counts as down: the backup takes over.
+    roles.update([p, b], () => false, (s) => s === 0);
+    expect(roles.allows(b)).toBe(true);
+    roles.update([p, b], () => false, () => false);
+    expect(roles.allows(b)).toBe(false);
     const off = new ServerRoles(false, NO_BUGS);
     off.set(0, 'backup');
     off.update([slot(0, 0, true)], () => false);
