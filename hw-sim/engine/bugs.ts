@@ -280,6 +280,12 @@ export const BUGS = [
     killers: [{ scenario: 'multi-backup-sick-primary.toml' }],
   },
   {
+    name: 'flush-skipped-on-idle-port',
+    layer: 'server',
+    description: 'a server answers a FLUSH without flushing when no write came through it since its last FLUSH: right for a disk of its own, wrong for a shared volume whose writes came through another server',
+    killers: [{ scenario: 'multi-volume-flush-any-port.toml' }],
+  },
+  {
     name: 'health-probe-ignored',
     layer: 'driver',
     description: 'the load balancer ignores the health probe\'s verdict: a server whose probes time out keeps getting reads',

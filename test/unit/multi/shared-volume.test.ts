@@ -1,7 +1,8 @@
 // A shared volume: one dual-ported disk in its own power domain, exported by several server hosts.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildWorld } from '../../../scenarios/runner/index.ts';
-import { parseScenario } from '../../../scenarios/schema/index.ts';
+import { loadScenario, parseScenario } from '../../../scenarios/schema/index.ts';
 
 const TEXT = `[scenario]
 name = "vol"
@@ -93,4 +94,18 @@ describe('shared volume', () => {
     w.engine.runUntil(30_000_000);
     expect(w.disks.get('nbd0')!.history().crashes).toEqual([]);
   });
+
+  it('multi-volume-flush-any-port puts the writes on one server and the FLUSHes on the other', () => {
+    // iodepth 1 with a FLUSH after every write: write, FLUSH, write, ... taken in turn by the four
+    // connections a, b, a, b, so before the first power loss (20 ms) a gets every write, b every FLUSH.
+    const w = buildWorld(loadScenario(join(import.meta.dirname, '../../../scenarios/multi-volume-flush-any-port.toml')), 1, { trace: false });
+    w.engine.runUntil(19_000_000);
+    const a = w.servers.get('a')!.server.wire;
+    const b = w.servers.get('b')!.server.wire;
+    expect(a.dataWrites).toBeGreaterThan(10);
+    expect(a.commands).toBe(a.dataWrites);
+    expect(b.dataWrites).toBe(0);
+    expect(b.commands).toBeGreaterThanOrEqual(a.dataWrites - 1);
+  });
 });
+

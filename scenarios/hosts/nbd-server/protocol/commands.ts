@@ -130,6 +130,7 @@ export function beginRequest(s: Session, d: RequestDecoder): void {
       return store.read(offset, length, r.onRead, rid);
     case NBD_CMD_FLUSH:
       if (s.server.bugs.has('server-flush-early')) ackEarly(s, r); // injected: FLUSH acked before the disk flushed
+      if (s.server.bugs.has('flush-skipped-on-idle-port') && idlePort(s)) return COMPLETIONS.done(r, null);
       return store.flush(r.onDone, rid);
     case NBD_CMD_TRIM:
       return store.trim(offset, length, fua, r.onDone, rid);
@@ -221,3 +222,15 @@ function replyBlockStatus(s: Session, hi: number, lo: number, reqOffset: number,
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * Injected flush-skipped-on-idle-port: no write came through this server since its last FLUSH, so
+ * it answers the FLUSH without flushing — harmless for a disk of its own, wrong for a shared
+ * volume that other servers write to (a FLUSH through any of them must flush the volume).
+ */
+function idlePort(s: Session): boolean {
+  const w = s.server.wire;
+  const idle = w.dataWrites === w.writesAtFlush;
+  w.writesAtFlush = w.dataWrites;
+  return idle;
+}
