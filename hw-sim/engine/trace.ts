@@ -1,8 +1,9 @@
 import { createHash, type Hash } from 'node:crypto';
-import { LineHasher, TraceShape } from './trace-line.ts';
+import { RecordEncoder } from './trace-encode.ts';
+import { TraceShape } from './trace-shape.ts';
 import type { Ns } from './time.ts';
 
-export { TraceShape } from './trace-line.ts';
+export { TraceShape } from './trace-shape.ts';
 
 /** Data carried by a record: plain JSON values only, so the digest is the same on any machine. */
 export type TraceData = Record<string, unknown> | undefined;
@@ -61,7 +62,7 @@ const NONE: readonly TraceSubscriber[] = [];
 
 /**
  * The trace bus: every record gets the next sequence number, goes to the subscribers that read its
- * kind and into a running SHA-256 digest. Disabled, it costs one branch per emit and digests nothing.
+ * kind and into a running SHA-256 digest (over RecordEncoder's bytes). Disabled, it costs one branch per emit and digests nothing.
  */
 export class TraceBus {
   enabled = true;
@@ -76,7 +77,7 @@ export class TraceBus {
   /** Subscribers per kind, in subscription order; rebuilt as subscriptions change. */
   private readonly byKind = new Map<string, readonly TraceSubscriber[]>();
   private readonly hash: Hash = createHash('sha256');
-  private readonly lines = new LineHasher(this.hash);
+  private readonly encoder = new RecordEncoder(this.hash);
   /** emitFields' values, reused: no array per record. */
   private readonly vals: TraceValue[] = [];
 
@@ -113,7 +114,7 @@ export class TraceBus {
     if (!this.enabled) return;
     const t = this.now();
     const seq = this.seq++;
-    this.lines.line(t, seq, src, kind, data);
+    this.encoder.record(t, seq, src, kind, data);
     const subs = this.subscribersOf(kind);
     if (subs.length === 0) return;
     const r: TraceRecord = { t, seq, src, kind, data };
@@ -132,7 +133,7 @@ export class TraceBus {
     const seq = this.seq++;
     const v = this.vals;
     v[0] = a; v[1] = b; v[2] = c; v[3] = d; v[4] = e; v[5] = f; v[6] = g; v[7] = h; v[8] = i; v[9] = j;
-    this.lines.fields(t, seq, src, shape, v);
+    this.encoder.fields(t, seq, src, shape, v);
     const subs = this.subscribersOf(shape.kind);
     if (subs.length === 0) return;
     const r: TraceRecord = { t, seq, src, kind: shape.kind, data: shape.dataOf(v) };
@@ -141,7 +142,7 @@ export class TraceBus {
 
   /** Hex SHA-256 over every record so far. Reading it does not end the digest. */
   digest(): string {
-    this.lines.flush();
+    this.encoder.flush();
     return this.hash.copy().digest('hex');
   }
 
@@ -157,9 +158,18 @@ export class TraceBus {
 }
 
 /**
- * Canonical one-line form of a record: what the digest covers and what JSONL traces hold. The
- * bus hashes the same bytes without building this string (LineHasher).
+ * The digest of a trace's records (a JSONL trace read back): the digest the run that wrote them
+ * printed, as both take each record's JSON value (RecordEncoder).
  */
+export function digestOfRecords(records: Iterable<TraceRecord>): string {
+  const hash = createHash('sha256');
+  const enc = new RecordEncoder(hash);
+  for (const r of records) enc.record(r.t, r.seq, r.src, r.kind, r.data);
+  enc.flush();
+  return hash.digest('hex');
+}
+
+/** Canonical one-line form of a record: what the stepper prints and runs are compared by. */
 export function serialiseRecord(r: TraceRecord): string {
   return `${r.t} ${r.seq} ${r.src} ${r.kind} ${r.data === undefined ? '' : JSON.stringify(r.data)}\n`;
 }

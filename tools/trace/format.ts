@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { serialiseRecord, type TraceRecord } from '../../hw-sim/engine/trace.ts';
+import { digestOfRecords, serialiseRecord, type TraceRecord } from '../../hw-sim/engine/trace.ts';
 import { InputError } from '../../drivers/nbd/config/errors.ts';
 import { readInputText } from '../../scenarios/schema/read.ts';
 
@@ -77,11 +76,9 @@ export function readTrace(path: string): TraceFile {
   return { header, records };
 }
 
-/** The engine's digest (SHA-256 over canonical record lines), recomputed from records. */
+/** The engine's digest, recomputed from records. */
 export function traceDigest(records: Iterable<TraceRecord>): string {
-  const h = createHash('sha256');
-  for (const r of records) h.update(serialiseRecord(r));
-  return h.digest('hex');
+  return digestOfRecords(records);
 }
 
 /** First index where two record sequences differ, or -1 when they are equal. */

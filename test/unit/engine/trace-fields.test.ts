@@ -44,9 +44,8 @@ describe('shaped records (emitFields)', () => {
     expect(a.bus.digest()).toBe(b.bus.digest());
   });
 
-  it('refuses keys JSON would reorder or escape, and more keys than emitFields takes', () => {
+  it('refuses keys JSON would reorder, and more keys than emitFields takes', () => {
     expect(() => traceShape('k', ['a', '0'])).toThrow(/key '0'/);
-    expect(() => traceShape('k', ['a"b'])).toThrow(/key 'a"b'/);
     expect(() => traceShape('k', Array.from({ length: 11 }, (_, i) => `k${i}`))).toThrow(/11 keys/);
   });
 });

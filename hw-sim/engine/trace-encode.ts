@@ -1,0 +1,288 @@
+import type { Hash } from 'node:crypto';
+import type { TraceShape } from './trace-shape.ts';
+
+/** Bytes of the digest's input buffered before they go to the hash. */
+const BUF_BYTES = 1 << 16;
+/** Strings up to this many UTF-16 units are numbered on first use, while the table has room. */
+const INTERN_MAX_LEN = 128;
+const INTERN_MAX_COUNT = 1 << 16;
+/** Nesting beyond this is left to JSON.stringify (which names a cycle). */
+const MAX_DEPTH = 64;
+
+// Record header: HEAD | T_* | S_*, then t and seq as the flags say.
+const HEAD = 0x80;
+const T_SAME = 0x01; // t as the previous record's (nothing follows)
+const T_DELTA = 0x02; // u32: t minus the previous record's
+const S_NEXT = 0x04; // seq is the previous record's + 1 (nothing follows)
+// Values.
+const V_NONE = 0x00; // no data (the record's data only)
+const V_NULL = 0x01;
+const V_TRUE = 0x02;
+const V_FALSE = 0x03;
+const V_U8 = 0x04;
+const V_U16 = 0x05;
+const V_U32 = 0x06;
+const V_F64 = 0x07;
+const V_STR = 0x08; // a string (below)
+const V_ARR = 0x09; // u32 count, then each value
+const V_OBJ = 0x0a; // u32 count of the keys kept, their values, then the key list as a string (keyListPart)
+// Strings.
+const S_REF8 = 0x10; // u8: the number of a string seen before
+const S_REF32 = 0x11; // u32: likewise
+const S_NEW = 0x12; // u32 byte length, UTF-8 bytes; the string gets the next number
+const S_RAW = 0x13; // u32 byte length, UTF-8 bytes; not numbered (long, or the table is full)
+
+/** Thrown inside a record whose data JSON does not take as it is (toJSON, boxed values): it is taken through JSON. */
+const VIA_JSON = new Error('trace data through JSON');
+
+/**
+ * The digest's input: each record in a compact binary form of its JSON value, so the digest can
+ * be recomputed from a JSONL trace's records (`digestOfRecords`) and is the same on any machine.
+ * A record is a header byte (HEAD | T_* | S_*), t (f64) unless T_SAME (or u32 with T_DELTA), seq
+ * (f64) unless S_NEXT, then src and kind as strings, then data as a value (V_NONE when absent).
+ * Values follow the JSON data model: undefined, functions and symbols are left out of objects and
+ * null in lists, non-finite numbers are null, -0 is 0, integers up to 2^32 take 1, 2 or 4 bytes,
+ * other numbers 8 (little endian); an object is its key list then its values; data with toJSON or
+ * boxed values is taken as JSON.parse(JSON.stringify(data)) sees it. Strings are numbered by
+ * first use (S_NEW), later uses name the number (S_REF8/S_REF32): src, kind and key lists cost two
+ * bytes a record instead of their text. A record that throws (a bigint) leaves nothing behind.
+ */
+export class RecordEncoder {
+  private buf = Buffer.allocUnsafe(BUF_BYTES);
+  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  private at = 0;
+  private lastT = 0;
+  private lastSeq = -1;
+  private readonly ids = new Map<string, number>();
+  private readonly strings: string[] = [];
+  /** Where the record being written starts, and the strings numbered before it (to undo it). */
+  private recordAt = 0;
+  private recordStrings = 0;
+  /** Per kind: the keys of its last record's data and their key list (most records of a kind carry the same keys). */
+  private readonly lastKeys = new Map<string, { keys: string[]; list: string }>();
+
+  constructor(private readonly hash: Hash) {}
+
+  /** One record of any data. */
+  record(t: number, seq: number, src: string, kind: string, data: unknown): void {
+    this.begin(t, seq, src, kind);
+    try {
+      if (data === undefined) this.byte(V_NONE);
+      else this.value(data, 0, kind);
+    } catch (e) {
+      this.retry(t, seq, src, kind, data, e);
+    }
+    this.end(t, seq);
+  }
+
+  /** A shaped record: `vals[i]` is the value of `shape.keys[i]`, undefined left out. */
+  fields(t: number, seq: number, src: string, shape: TraceShape, vals: readonly unknown[]): void {
+    this.begin(t, seq, src, shape.kind);
+    try {
+      this.room(5);
+      const countAt = this.at + 1;
+      this.buf[this.at] = V_OBJ;
+      this.at += 5;
+      const n = shape.keys.length;
+      let kept = 0;
+      for (let i = 0; i < n; i++) {
+        const v = vals[i];
+        if (v === undefined) continue;
+        kept++;
+        if (typeof v === 'number') this.num(v);
+        else if (typeof v === 'function' || typeof v === 'symbol') throw VIA_JSON; // JSON leaves its key out
+        else this.value(v, 1);
+      }
+      this.view.setUint32(countAt, kept, true);
+      this.str(shape.keyList(vals));
+    } catch (e) {
+      this.retry(t, seq, src, shape.kind, e === VIA_JSON ? shape.dataOf(vals) : undefined, e);
+    }
+    this.end(t, seq);
+  }
+
+  /** Hands the buffered bytes to the hash. */
+  flush(): void {
+    if (this.at === 0) return;
+    this.hash.update(this.buf.subarray(0, this.at));
+    this.at = 0;
+  }
+
+  /** Writes the header, src and kind. */
+  private begin(t: number, seq: number, src: string, kind: string): void {
+    if (this.at > BUF_BYTES - 1024) this.flush();
+    this.room(17);
+    const d = t - this.lastT;
+    const flags = (d === 0 ? T_SAME : d >>> 0 === d ? T_DELTA : 0) | (seq === this.lastSeq + 1 ? S_NEXT : 0);
+    this.recordAt = this.at;
+    this.recordStrings = this.strings.length;
+    let o = this.at;
+    this.buf[o++] = HEAD | flags;
+    if (flags & T_DELTA) {
+      this.view.setUint32(o, d, true);
+      o += 4;
+    } else if (!(flags & T_SAME)) {
+      this.view.setFloat64(o, t, true);
+      o += 8;
+    }
+    if (!(flags & S_NEXT)) {
+      this.view.setFloat64(o, seq, true);
+      o += 8;
+    }
+    this.at = o;
+    this.str(src);
+    this.str(kind);
+  }
+
+  private end(t: number, seq: number): void {
+    this.lastT = t;
+    this.lastSeq = seq;
+  }
+
+  /** After a throw: data JSON takes otherwise is written as JSON sees it; anything else throws with nothing written. */
+  private retry(t: number, seq: number, src: string, kind: string, data: unknown, e: unknown): void {
+    this.at = this.recordAt;
+    while (this.strings.length > this.recordStrings) this.ids.delete(this.strings.pop()!);
+    if (e !== VIA_JSON) throw e;
+    const json = JSON.stringify(data); // a bigint or a cycle throws here, as it would have in a JSONL trace
+    this.begin(t, seq, src, kind);
+    if (json === undefined) this.byte(V_NONE);
+    else this.value(JSON.parse(json) as unknown, 0);
+  }
+
+  private byte(b: number): void {
+    this.room(1);
+    this.buf[this.at++] = b;
+  }
+
+  /** A value; `kind` names the record whose data it is (its key list is looked up by kind). */
+  private value(v: unknown, depth: number, kind?: string): void {
+    switch (typeof v) {
+      case 'number': return this.num(v);
+      case 'string':
+        this.byte(V_STR);
+        return this.str(v);
+      case 'boolean': return this.byte(v ? V_TRUE : V_FALSE);
+      case 'bigint': throw new TypeError('Do not know how to serialize a BigInt');
+      case 'object': {
+        if (v === null) return this.byte(V_NULL);
+        if (depth > MAX_DEPTH || typeof (v as { toJSON?: unknown }).toJSON === 'function' || v instanceof Number || v instanceof String || v instanceof Boolean) throw VIA_JSON;
+        if (Array.isArray(v)) return this.list(v, depth);
+        return this.object(v as Record<string, unknown>, depth, kind);
+      }
+      default: return this.byte(V_NULL); // a function or symbol where JSON writes null (a list, the data itself)
+    }
+  }
+
+  private num(n: number): void {
+    this.room(9);
+    const b = this.buf;
+    let o = this.at;
+    if (n >>> 0 === n) {
+      // A uint32 (and -0, which JSON writes as 0).
+      if (n < 0x100) {
+        b[o] = V_U8;
+        b[o + 1] = n;
+        o += 2;
+      } else if (n < 0x10000) {
+        b[o] = V_U16;
+        this.view.setUint16(o + 1, n, true);
+        o += 3;
+      } else {
+        b[o] = V_U32;
+        this.view.setUint32(o + 1, n, true);
+        o += 5;
+      }
+    } else if (Number.isFinite(n)) {
+      b[o] = V_F64;
+      this.view.setFloat64(o + 1, n, true);
+      o += 9;
+    } else b[o++] = V_NULL;
+    this.at = o;
+  }
+
+  private list(a: readonly unknown[], depth: number): void {
+    this.room(5);
+    this.buf[this.at] = V_ARR;
+    this.view.setUint32(this.at + 1, a.length, true);
+    this.at += 5;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      if (typeof x === 'number') this.num(x);
+      else if (x === undefined) this.byte(V_NULL);
+      else this.value(x, depth + 1);
+    }
+  }
+
+  /** The own keys JSON writes (as Object.keys, without undefined, function and symbol values). */
+  private object(d: Record<string, unknown>, depth: number, kind: string | undefined): void {
+    this.room(5);
+    const countAt = this.at + 1;
+    this.buf[this.at] = V_OBJ;
+    this.at += 5;
+    const last = kind === undefined ? undefined : this.lastKeys.get(kind);
+    const keys: string[] = [];
+    let same = last !== undefined;
+    for (const k in d) {
+      if (!Object.prototype.hasOwnProperty.call(d, k)) continue;
+      const v = d[k];
+      const ty = typeof v;
+      if (ty === 'undefined' || ty === 'function' || ty === 'symbol') continue;
+      if (same && last!.keys[keys.length] !== k) same = false;
+      keys.push(k);
+      if (ty === 'number') this.num(v as number);
+      else this.value(v, depth + 1);
+    }
+    this.view.setUint32(countAt, keys.length, true);
+    if (same && last!.keys.length === keys.length) return this.str(last!.list);
+    const list = keys.map(keyListPart).join('');
+    if (kind !== undefined) this.lastKeys.set(kind, { keys, list });
+    this.str(list);
+  }
+
+  /** A string: its number if it has one, else its UTF-8 bytes (numbered if short and the table has room). */
+  private str(s: string): void {
+    const id = this.ids.get(s);
+    if (id !== undefined) {
+      this.room(5);
+      if (id < 0x100) {
+        this.buf[this.at] = S_REF8;
+        this.buf[this.at + 1] = id;
+        this.at += 2;
+      } else {
+        this.buf[this.at] = S_REF32;
+        this.view.setUint32(this.at + 1, id, true);
+        this.at += 5;
+      }
+      return;
+    }
+    let tag = S_RAW;
+    if (s.length <= INTERN_MAX_LEN && this.strings.length < INTERN_MAX_COUNT) {
+      this.ids.set(s, this.strings.length);
+      this.strings.push(s);
+      tag = S_NEW;
+    }
+    this.room(5 + 3 * s.length);
+    const n = this.buf.write(s, this.at + 5, 'utf8');
+    this.buf[this.at] = tag;
+    this.view.setUint32(this.at + 1, n, true);
+    this.at += 5 + n;
+  }
+
+  /** Makes room for `n` more bytes (the buffer grows within a record, so a record can be undone). */
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.at + n));
+    next.set(this.buf.subarray(0, this.at));
+    this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.length);
+  }
+}
+
+/**
+ * A key's part of an object's key list: the key and a NUL; a key holding a NUL or starting with a
+ * quote as its JSON string (which holds no NUL), so the list names its keys unambiguously.
+ */
+export function keyListPart(k: string): string {
+  return k.charCodeAt(0) === 34 || k.includes('\0') ? `${JSON.stringify(k)}\0` : `${k}\0`;
+}

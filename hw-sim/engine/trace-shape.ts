@@ -1,0 +1,37 @@
+import { keyListPart } from './trace-encode.ts';
+
+/** Values TraceBus.emitFields takes. */
+export const MAX_FIELDS = 10;
+
+/**
+ * The fixed fields of a hot record kind, declared once per module: records of the kind are
+ * emitted with their values in this order (TraceBus.emitFields), so no data object is built unless
+ * a subscriber reads the kind, and the digest takes the key list as one string, not key by key.
+ */
+export class TraceShape {
+  /** Per mask of defined values: the key list of their keys (RecordEncoder), made on first use. */
+  private readonly lists: string[] = [];
+
+  constructor(readonly kind: string, readonly keys: readonly string[]) {
+    if (keys.length > MAX_FIELDS) throw new Error(`trace shape ${kind}: ${keys.length} keys, at most ${MAX_FIELDS}`);
+    for (const k of keys) {
+      // JSON orders integer-like keys first whatever their place: a shape's order must be the data's order.
+      if (/^(0|[1-9][0-9]*)$/.test(k)) throw new Error(`trace shape ${kind}: key '${k}' is an array index`);
+    }
+  }
+
+  /** The key list of the values defined in `vals` (RecordEncoder). */
+  keyList(vals: readonly unknown[]): string {
+    let mask = 0;
+    for (let i = 0; i < this.keys.length; i++) if (vals[i] !== undefined) mask |= 1 << i;
+    return this.lists[mask] ?? (this.lists[mask] = this.keys.filter((_, i) => (mask & (1 << i)) !== 0).map(keyListPart).join(''));
+  }
+
+  /** The record's data object: the keys whose value is defined, in order (as JSON.stringify drops undefined). */
+  dataOf(vals: readonly unknown[]): Record<string, unknown> {
+    const d: Record<string, unknown> = {};
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) if (vals[i] !== undefined) d[keys[i]!] = vals[i];
+    return d;
+  }
+}
