@@ -12,11 +12,15 @@ export function runScenario(scenario: Scenario, seed: number, opts: RunOptions =
   const w = buildWorld(scenario, seed, opts);
   // A simulator exception is a failed run (with its replay command), never a pass or a crash.
   runWorldSafely(w, opts.untilNs);
-  if (w.end !== 'threw') return resultOf(w);
   try {
-    return resultOf(w);
-  } catch (err) {
-    return thrownResult(w, err);
+    if (w.end !== 'threw') return resultOf(w);
+    try {
+      return resultOf(w);
+    } catch (err) {
+      return thrownResult(w, err);
+    }
+  } finally {
+    w.release();
   }
 }
 

@@ -67,6 +67,11 @@ export interface World {
   readonly crashLoss: ReadonlyMap<string, CrashLoss>;
   /** Server-side ack ordering, checked online from the trace (undefined with the trace off). */
   readonly serverAcks: ServerAckChecker | undefined;
+  /**
+   * The run is over (its result taken): the NBD devices' caches give their memory to the next
+   * world of this process (drivers/nbd/cache/segment-pool.ts). The world must not run again.
+   */
+  release(): void;
   /** Errors keep their kind from the server's disk to the job (trace on only). */
   readonly errorKinds: ErrorKindChecker | undefined;
   /** `[expect] backup_standby`: the backups' I/O sampled around the primaries' outages. */
@@ -225,6 +230,9 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
     // deadline), and a health probe had time to notice a replica whose host crashed while idle.
     finished: () => jobs.left() === 0 && engine.now >= lastEventNs + mirrorSettleNs && tl.pending === 0 && (s.expect.mirrorInSync !== true || [...nbds.values()].every((n) => n.device.mirror?.mirror.allInSync ?? true)),
     end: undefined, error: undefined,
+    release: () => {
+      for (const n of nbds.values()) n.device.cache.blocks.dispose();
+    },
   };
 }
 

@@ -18,6 +18,8 @@ export interface NbdStack {
   engine: Engine;
   machine: Machine;
   nbd: ClientNbd;
+  /** The world's release (its cache memory goes to the next stack's cache): runRandread calls it. */
+  release: () => void;
 }
 
 export interface NbdStackOptions {
@@ -95,7 +97,7 @@ export function buildNbdStack(o: NbdStackOptions): NbdStack {
     }
     engine.step();
   }
-  return { engine, machine, nbd };
+  return { engine, machine, nbd, release: w.release };
 }
 
 /** Runs one randread job to completion on a built stack; the report of the job. */
@@ -110,6 +112,8 @@ export function runRandread(s: NbdStack, ios: number, iodepth: number): Workload
   });
   w.start();
   s.engine.run();
+  // One run per stack: a swarm worker's next world reuses this one's cache memory, as the bench's does.
+  s.release();
   if (!report) throw new Error('nbd bench: the workload did not finish');
   return report;
 }

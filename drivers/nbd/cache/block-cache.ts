@@ -7,12 +7,13 @@
  */
 import { makePolicy, type EvictionPolicy, type EvictionPolicyName } from './policy.ts';
 import { SlotLinks, SlotList } from './slot-list.ts';
+import { giveSegments, SEGMENT_BYTES, takeSegment } from './segment-pool.ts';
 
 export const CACHE_BLOCK = 4096;
 const SECTOR = 512;
 const SECTORS = CACHE_BLOCK / SECTOR;
 const FULL = (1 << SECTORS) - 1;
-const SEG_BLOCKS = 256;
+const SEG_BLOCKS = SEGMENT_BYTES / CACHE_BLOCK;
 const NO_EPOCH = -1;
 
 /** dst[dstOff, +n) = src[srcOff, +n): native memcpy without a subarray view. */
@@ -279,6 +280,19 @@ export class BlockCache {
     this.dirtySectors = 0;
   }
 
+  /**
+   * The run is over and nothing will read this cache again: its data segments go back to the
+   * process's pool for the next cache (segment-pool.ts). Using the cache afterwards is a bug.
+   */
+  dispose(): void {
+    giveSegments(this.segments);
+    this.segments.length = 0;
+    this.index.clear();
+    this.freeTop = 0;
+    this.carved = this.slots;
+    this.used = 0;
+  }
+
   private unwritten(s: number): number { return popcount(this.dirty[s]! | this.writing[s]!); }
 
   private countEpoch(e: number, d: 1 | -1): void {
@@ -325,8 +339,9 @@ export class BlockCache {
     if (this.freeTop > 0) s = this.free[--this.freeTop]!;
     else if (this.carved < this.slots) {
       s = this.carved++;
-      if (s % SEG_BLOCKS === 0) this.segments.push(new Uint8Array(Math.min(SEG_BLOCKS, this.slots - s) * CACHE_BLOCK));
+      if (s % SEG_BLOCKS === 0) this.segments.push(takeSegment(Math.min(SEG_BLOCKS, this.slots - s) * CACHE_BLOCK));
     } else {
+      if (this.segments.length === 0 && this.slots > 0) throw new Error('block cache: used after dispose()');
       s = this.policy.victim(this.evictable);
       if (s < 0) return -1;
       this.index.delete(this.blockOf[s]!);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BlockCache, CACHE_BLOCK } from '../../../drivers/nbd/cache/block-cache.ts';
 import { completeWriteBack, planWriteBack, WriteBackExtent } from '../../../drivers/nbd/cache/write-back-plan.ts';
+import { pooledSegments } from '../../../drivers/nbd/cache/segment-pool.ts';
 
 const K = 1024;
 const pattern = (len: number, seed: number): Uint8Array => {
@@ -133,5 +134,33 @@ describe('block cache: data, coherence, bounds', () => {
     c.pin(0, 2 * CACHE_BLOCK, -1); // read B returns: now they go
     c.invalidate(0, 2 * CACHE_BLOCK);
     expect(c.used).toBe(0);
+  });
+});
+
+describe('data segments across caches (segment-pool.ts)', () => {
+  const SEG = 1 << 20;
+  it('a disposed cache lends its segments to the next cache, which finds them all zeroes', () => {
+    const a = new BlockCache(2 * SEG, 'lru');
+    // Slots are carved in order, 256 per 1 MiB segment: 257 blocks reach into the second one.
+    for (let b = 0; b <= 256; b++) a.fill(b * CACHE_BLOCK, CACHE_BLOCK, pattern(CACHE_BLOCK, 9), 0, false);
+    const mine = [a.seg(a.slotOf(0)), a.seg(a.slotOf(256))];
+    expect(mine[0]).not.toBe(mine[1]);
+    const pooled = pooledSegments();
+    a.dispose();
+    expect(pooledSegments()).toBe(pooled + 2);
+    expect(() => a.fill(300 * CACHE_BLOCK, CACHE_BLOCK, pattern(CACHE_BLOCK, 1), 0, false)).toThrow(/after dispose/);
+
+    const b = new BlockCache(SEG, 'lru');
+    b.fill(CACHE_BLOCK, CACHE_BLOCK, pattern(CACHE_BLOCK, 5), 0, false);
+    const seg = b.seg(b.slotOf(1));
+    expect(mine).toContain(seg);
+    expect(pooledSegments()).toBe(pooled + 1);
+    // Slot 0 holds block 1: the segment's first 4 KiB are b's data, the rest zeroes (a's data is gone).
+    expect(seg.subarray(0, CACHE_BLOCK)).toEqual(pattern(CACHE_BLOCK, 5));
+    expect(seg.subarray(CACHE_BLOCK).every((x) => x === 0)).toBe(true);
+    const dst = new Uint8Array(CACHE_BLOCK);
+    b.read(CACHE_BLOCK, CACHE_BLOCK, dst, 0);
+    expect(dst).toEqual(pattern(CACHE_BLOCK, 5));
+    b.dispose();
   });
 });
