@@ -77,7 +77,11 @@ export class RecordEncoder {
 
   /** A shaped record: `vals[i]` is the value of `shape.keys[i]`, undefined left out. */
   fields(t: number, seq: number, src: string, shape: TraceShape, vals: readonly unknown[]): void {
-    this.begin(t, seq, src, shape.kind);
+    // The kind and key lists by the numbers this encoder gave them in earlier records (no lookup by text).
+    let known = shape.numbered;
+    if (known === null || known.owner !== this) known = shape.numbered = { owner: this, kind: -1, lists: [] };
+    const mask = shape.maskOf(vals);
+    this.begin(t, seq, src, known.kind < 0 ? shape.kind : known.kind);
     try {
       this.room(5);
       const countAt = this.at + 1;
@@ -94,11 +98,18 @@ export class RecordEncoder {
         else this.value(v, 1);
       }
       this.view.setUint32(countAt, kept, true);
-      this.str(shape.keyList(vals));
+      const list = known.lists[mask] ?? -1;
+      if (list >= 0) this.ref(list);
+      else this.str(shape.keyList(mask));
     } catch (e) {
       this.retry(t, seq, src, shape.kind, e === VIA_JSON ? shape.dataOf(vals) : undefined, e);
+      this.end(t, seq);
+      return;
     }
     this.end(t, seq);
+    // Numbers given in a record that completed are kept for good.
+    if (known.kind < 0) known.kind = this.ids.get(shape.kind) ?? -1;
+    if (known.lists[mask] === undefined) known.lists[mask] = this.ids.get(shape.keyList(mask)) ?? -1;
   }
 
   /** Hands the buffered bytes to the hash. */
@@ -108,8 +119,8 @@ export class RecordEncoder {
     this.at = 0;
   }
 
-  /** Writes the header, src and kind. */
-  private begin(t: number, seq: number, src: string, kind: string): void {
+  /** Writes the header, src and kind (or the number of a kind numbered before). */
+  private begin(t: number, seq: number, src: string, kind: string | number): void {
     if (this.at > BUF_BYTES - 1024) this.flush();
     this.room(17);
     const d = t - this.lastT;
@@ -131,7 +142,8 @@ export class RecordEncoder {
     }
     this.at = o;
     this.str(src);
-    this.str(kind);
+    if (typeof kind === 'number') this.ref(kind);
+    else this.str(kind);
   }
 
   private end(t: number, seq: number): void {
@@ -243,19 +255,7 @@ export class RecordEncoder {
   /** A string: its number if it has one, else its UTF-8 bytes (numbered if short and the table has room). */
   private str(s: string): void {
     const id = this.ids.get(s);
-    if (id !== undefined) {
-      this.room(5);
-      if (id < 0x100) {
-        this.buf[this.at] = S_REF8;
-        this.buf[this.at + 1] = id;
-        this.at += 2;
-      } else {
-        this.buf[this.at] = S_REF32;
-        this.view.setUint32(this.at + 1, id, true);
-        this.at += 5;
-      }
-      return;
-    }
+    if (id !== undefined) return this.ref(id);
     let tag = S_RAW;
     if (s.length <= INTERN_MAX_LEN && this.strings.length < INTERN_MAX_COUNT) {
       this.ids.set(s, this.strings.length);
@@ -267,6 +267,20 @@ export class RecordEncoder {
     this.buf[this.at] = tag;
     this.view.setUint32(this.at + 1, n, true);
     this.at += 5 + n;
+  }
+
+  /** A string by its number. */
+  private ref(id: number): void {
+    this.room(5);
+    if (id < 0x100) {
+      this.buf[this.at] = S_REF8;
+      this.buf[this.at + 1] = id;
+      this.at += 2;
+    } else {
+      this.buf[this.at] = S_REF32;
+      this.view.setUint32(this.at + 1, id, true);
+      this.at += 5;
+    }
   }
 
   /** Makes room for `n` more bytes (the buffer grows within a record, so a record can be undone). */

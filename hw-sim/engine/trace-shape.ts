@@ -11,6 +11,8 @@ export const MAX_FIELDS = 10;
 export class TraceShape {
   /** Per mask of defined values: the key list of their keys (RecordEncoder), made on first use. */
   private readonly lists: string[] = [];
+  /** The numbers the encoder that last wrote this shape gave its kind and key lists (-1: none yet). */
+  numbered: { readonly owner: object; kind: number; readonly lists: number[] } | null = null;
 
   constructor(readonly kind: string, readonly keys: readonly string[]) {
     if (keys.length > MAX_FIELDS) throw new Error(`trace shape ${kind}: ${keys.length} keys, at most ${MAX_FIELDS}`);
@@ -20,10 +22,15 @@ export class TraceShape {
     }
   }
 
-  /** The key list of the values defined in `vals` (RecordEncoder). */
-  keyList(vals: readonly unknown[]): string {
+  /** Which values are defined: bit i for `vals[i]`. */
+  maskOf(vals: readonly unknown[]): number {
     let mask = 0;
     for (let i = 0; i < this.keys.length; i++) if (vals[i] !== undefined) mask |= 1 << i;
+    return mask;
+  }
+
+  /** The key list of the keys in `mask` (RecordEncoder). */
+  keyList(mask: number): string {
     return this.lists[mask] ?? (this.lists[mask] = this.keys.filter((_, i) => (mask & (1 << i)) !== 0).map(keyListPart).join(''));
   }
 
