@@ -220,6 +220,12 @@ export const BUGS = [
     killers: [{ scenario: 'multi-mirror.toml' }],
   },
   {
+    name: 'resync-unpaced',
+    layer: 'driver',
+    description: 'the resync of a returning mirror replica ignores resync_rate: its copies start as fast as its slots free up, taking the links from the foreground I/O',
+    killers: [{ scenario: 'multi-mirror.toml' }],
+  },
+  {
     name: 'mirror-forgets-unflushed',
     layer: 'driver',
     description: 'a mirror replica that drops out gets only the writes it missed in its dirty bitmap, not the ones it acknowledged but had not flushed: after its crash the resync leaves the writes its disk lost',

@@ -51,6 +51,12 @@ export class Resync {
   restarts = 0;
   /** Most copies seen in flight at once. */
   peakInFlight = 0;
+  /**
+   * When copies were started, as it happened (for the run's check that resync_rate held): the
+   * first and last start, and the bytes of every copy started before the last.
+   */
+  readonly starts = { firstNs: -1, lastNs: -1, bytesBeforeLast: 0, lastBytes: 0 };
+  private readonly unpaced: boolean;
   exportBytes = 0;
 
   constructor(
@@ -67,6 +73,7 @@ export class Resync {
       this.copies.push({ cmd, buf: new Uint8Array(mirror.regionBytes), target: null, region: -1, gen0: 0, draining: false });
     }
     this.skipBug = engine.bugs.has('resync-skips-dirty-region');
+    this.unpaced = engine.bugs.has('resync-unpaced');
   }
 
   get active(): boolean {
@@ -183,7 +190,13 @@ export class Resync {
   private pace(g: number): number {
     const off = g * this.mirror.regionBytes;
     const len = Math.min(this.mirror.regionBytes, this.exportBytes - off);
-    this.nextStart = Math.max(this.nextStart, this.engine.now) + (len * 1e9) / this.rateBps;
+    // Injected resync-unpaced: copies start as fast as RESYNC_DEPTH slots free up.
+    if (!this.unpaced) this.nextStart = Math.max(this.nextStart, this.engine.now) + (len * 1e9) / this.rateBps;
+    const s = this.starts;
+    if (s.firstNs < 0) s.firstNs = this.engine.now;
+    else s.bytesBeforeLast += s.lastBytes;
+    s.lastNs = this.engine.now;
+    s.lastBytes = len;
     return len;
   }
 
