@@ -20,8 +20,9 @@ export class CachedMedia {
   private readonly dirty: number[] = [];
   private readonly copy = new RunCopy();
   /** Extent records handed out by extents(), rewritten by the next call. */
-  private readonly extentPool: Extent[] = [];
+  private readonly extentPool: Extent[] = [{ length: 0, hole: false, zero: false }];
   private readonly extentList: Extent[] = [];
+  private readonly oneExtent: readonly Extent[] = [this.extentPool[0]!];
   private readonly run: PageRun;
   private readonly pattern: boolean;
   /** Pattern prefill: media pages deallocated since (they read as zeros, not as the pattern). */
@@ -87,25 +88,30 @@ export class CachedMedia {
    * before calling again (the disk hands them to its completion callback only).
    */
   extents(offset: number, length: number): readonly Extent[] {
-    const list = this.extentList;
-    list.length = 0;
+    const pool = this.extentPool;
+    let k = 0;
     const c = this.run;
     for (c.start(offset, length); c.next();) {
       const hole = !this.allocated(c.idx);
-      const last = list.length > 0 ? list[list.length - 1]! : null;
-      if (last !== null && last.hole === hole) last.length += c.n;
+      if (k > 0 && pool[k - 1]!.hole === hole) pool[k - 1]!.length += c.n;
       else {
-        let e = this.extentPool[list.length];
+        let e = pool[k];
         if (e === undefined) {
           e = { length: 0, hole, zero: hole };
-          this.extentPool.push(e);
+          pool.push(e);
         }
         e.length = c.n;
         e.hole = hole;
         e.zero = hole;
-        list.push(e);
+        k++;
       }
     }
+    // One extent (the usual answer) in a list made once; emptying a list with `length = 0`
+    // frees its storage, so the general list is rebuilt only for several extents.
+    if (k === 1) return this.oneExtent;
+    const list = this.extentList;
+    list.length = 0;
+    for (let i = 0; i < k; i++) list.push(pool[i]!);
     return list;
   }
 

@@ -64,6 +64,8 @@ interface DiskRequest {
   readonly dma: DmaDescriptor;
   /** Injected bug disk-dma-error-ignored: the transfer failed, success is reported, nothing moved. */
   dmaLost: boolean;
+  /** Index in the disk's in-service slots while in service. */
+  slot: number;
 }
 
 /**
@@ -90,7 +92,9 @@ export class VirtualDisk {
   private readonly store: CachedMedia;
   private readonly waiting: DiskRequest[] = [];
   private waitHead = 0;
-  private readonly inService = new Set<DiskRequest>();
+  /** Requests in service: slots [0, inServiceN), each record knows its slot (a Set's add and delete allocated). */
+  private readonly inService: (DiskRequest | null)[] = [];
+  private inServiceN = 0;
   private readonly freeRecords: DiskRequest[] = [];
   /** The controller's DMA engine: channel 0 moves every request's data, in order. */
   readonly dma: DmaEngine;
@@ -120,7 +124,7 @@ export class VirtualDisk {
 
   /** Requests in service / waiting for a slot. */
   get inFlight(): number {
-    return this.inService.size;
+    return this.inServiceN;
   }
   get queued(): number {
     return this.waiting.length - this.waitHead;
@@ -158,13 +162,15 @@ export class VirtualDisk {
   /** Power loss: the cache and every queued or in-service request vanish without completing. */
   crash(): void {
     const lost = this.engine.bugs.has('crash-keeps-unflushed') ? 0 : this.store.drop();
-    const dropped = this.inService.size + this.queued;
+    const dropped = this.inServiceN + this.queued;
     this.dma.abort(0);
-    for (const r of this.inService) {
+    for (let i = 0; i < this.inServiceN; i++) {
+      const r = this.inService[i]!;
+      this.inService[i] = null;
       this.engine.cancel(r.event);
       this.release(r);
     }
-    this.inService.clear();
+    this.inServiceN = 0;
     for (let i = this.waitHead; i < this.waiting.length; i++) this.release(this.waiting[i]!);
     this.waiting.length = 0;
     this.waitHead = 0;
@@ -192,7 +198,7 @@ export class VirtualDisk {
     if (r === undefined) {
       const rec: DiskRequest = {
         op, offset, length, data, fua, mayTrim, done, onRead, onStatus, rid, submittedAt: 0, error: null, event: null, fire: () => this.complete(rec),
-        dma: { bytes: 0, notBefore: 0, onComplete: (st) => this.transferred(rec, st) }, dmaLost: false,
+        dma: { bytes: 0, notBefore: 0, onComplete: (st) => this.transferred(rec, st) }, dmaLost: false, slot: -1,
       };
       r = rec;
     } else {
@@ -227,7 +233,7 @@ export class VirtualDisk {
   private submit(r: DiskRequest): void {
     if (this.engine.trace.enabled) this.engine.trace.emitFields(this.name, TRACE_SUBMIT, r.op, r.offset, r.length, r.fua, r.rid >= 0 ? r.rid : undefined);
     if (r.op !== 'flush') r.error = checkRange(this.size, r.offset, r.length);
-    if (this.inService.size < this.model.queueDepth) this.start(r);
+    if (this.inServiceN < this.model.queueDepth) this.start(r);
     else this.waiting.push(r);
   }
 
@@ -241,7 +247,8 @@ export class VirtualDisk {
     }
     const doneAt = this.engine.now + latency;
     const bytes = r.error === null && (r.op === 'read' || r.op === 'write') ? r.length : 0;
-    this.inService.add(r);
+    r.slot = this.inServiceN;
+    this.inService[this.inServiceN++] = r;
     if (bytes > 0) {
       // The data moves after the access latency, behind earlier transfers; its completion is the request's.
       r.dma.bytes = bytes;
@@ -262,7 +269,11 @@ export class VirtualDisk {
   }
 
   private complete(r: DiskRequest): void {
-    this.inService.delete(r);
+    // The last in-service record takes this one's slot.
+    const last = this.inService[--this.inServiceN]!;
+    last.slot = r.slot;
+    this.inService[r.slot] = last;
+    this.inService[this.inServiceN] = null;
     r.event = null;
     let data: Uint8Array | null = null;
     let extents: readonly Extent[] | null = null;

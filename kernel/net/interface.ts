@@ -1,3 +1,4 @@
+import { Fifo } from '../../hw-sim/net/fifo.ts';
 import type { Packet } from '../../hw-sim/net/packet.ts';
 import type { NetDevice, NetInterface, TxOwner } from './device.ts';
 import type { NetRoute } from './tcp/tcb.ts';
@@ -10,10 +11,12 @@ import type { NetStats } from './stats.ts';
 export class Iface implements NetInterface, NetRoute {
   private txq: Packet[] = [];
   private txHead = 0;
-  /** Owners and sizes of packets handed down and not yet completed, in order (TSQ). */
-  private owners: (TxOwner | null)[] = [];
-  private ownerPkts: (Packet | null)[] = [];
-  private ownersHead = 0;
+  /**
+   * Owners and packets handed down and not yet completed, in order (TSQ). Rings: arrays emptied
+   * with `length = 0` gave their storage back and grew it again on every burst of packets.
+   */
+  private readonly owners = new Fifo<TxOwner | null>(64);
+  private readonly ownerPkts = new Fifo<Packet>(64);
   private readonly tracksCompletion: boolean;
 
   constructor(
@@ -69,23 +72,10 @@ export class Iface implements NetInterface, NetRoute {
 
   txComplete(n: number): void {
     const o = this.owners;
-    const ps = this.ownerPkts;
-    for (let i = 0; i < n && this.ownersHead < o.length; i++) {
-      const owner = o[this.ownersHead];
-      const p = ps[this.ownersHead]!;
-      o[this.ownersHead] = null;
-      ps[this.ownersHead] = null;
-      this.ownersHead++;
+    for (let i = 0; i < n && o.length > 0; i++) {
+      const owner = o.shift();
+      const p = this.ownerPkts.shift();
       if (owner) owner.onTxDone(p.payload.length, p);
-    }
-    if (this.ownersHead === o.length) {
-      o.length = 0;
-      ps.length = 0;
-      this.ownersHead = 0;
-    } else if (this.ownersHead > 4096) {
-      this.owners = o.slice(this.ownersHead);
-      this.ownerPkts = ps.slice(this.ownersHead);
-      this.ownersHead = 0;
     }
   }
 
