@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { BackendGuard, backendOfDescription, describeBackend } from '../../../drivers/nbd/config/backend.ts';
 import { nbdConfigFromTable } from '../../../drivers/nbd/config/load.ts';
 import { ConfigError } from '../../../drivers/nbd/config/errors.ts';
-import { buildWorld, runScenario } from '../../../scenarios/runner/index.ts';
+import { buildWorld, runner, runScenario } from '../../../scenarios/runner/index.ts';
 import { runMgmtCommand } from '../../../scenarios/runner/mgmt.ts';
 import { loadScenario, parseScenario, ScenarioError } from '../../../scenarios/schema/index.ts';
 import { cli, scratch } from '../cli/harness.ts';
@@ -115,6 +115,13 @@ describe('backend identity', () => {
     const r = await cli(['validate', join(dir, 'mixed.toml')]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/nbd\.servers\[1\]: nbd0 would mix backends: server "b" serves backend "b\/disk0" but server "a" serves "a\/disk0"/);
+  });
+
+  it('`orion-sim mgmt … nbd-server-add` with another BACKEND exits 2 naming both', async () => {
+    const file = join(import.meta.dirname, '../../../scenarios/multi-backup-failover.toml');
+    const r = await cli(['mgmt', '--at', '5ms', file, 'nbd-server-add', 'spare', '10809', 'vol', '-', 'volume/other'], { runner });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/nbd0 would mix backends: server "spare" serves backend "volume\/other" but server "primary" serves "volume\/v0"/);
   });
 
   it('at run time: nbd-server-add with another BACKEND is refused, and a server advertising another store never carries I/O', () => {
