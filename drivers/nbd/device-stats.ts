@@ -31,15 +31,15 @@ export class DeviceStats {
       stats.gauge(`${q}/multi_conn`, () => (s.multiConn === undefined ? 'unknown' : s.multiConn));
       stats.gauge(`${q}/removed`, () => s.removed);
       stats.gauge(`${q}/role`, () => this.dev.roles.roleOf(s.index));
-      // down: no usable connection (given-up: none is even trying, each ran out of reconnect
-      // attempts or was refused; the next health check dials them again); unhealthy: the health
-      // probe's verdict (health/probe.ts).
+      // down: no usable connection (given-up / refused: none is even trying, they ran out of
+      // reconnect attempts / were refused; the next health check dials them again); unhealthy:
+      // the health probe's verdict (health/probe.ts).
       const slotsOf = () => s.conns.map((i) => this.dev.conns.slots[i]!);
-      const givenUp = () => this.dev.conns.givenUp(s);
-      stats.gauge(`${q}/health`, () => (s.removed ? 'removed' : !slotsOf().some((c) => c.usable) ? (givenUp() ? 'given-up' : 'down') : this.dev.prober.unhealthy(s.index) ? 'unhealthy' : 'up'));
+      const stopped = () => this.dev.conns.stopped(s);
+      stats.gauge(`${q}/health`, () => (s.removed ? 'removed' : !slotsOf().some((c) => c.usable) ? (stopped() ?? 'down') : this.dev.prober.unhealthy(s.index) ? 'unhealthy' : 'up'));
       // Why it is down (its connections' last failure), and when a given-up server is dialled again.
       stats.gauge(`${q}/down_reason`, () => (s.removed || slotsOf().some((c) => c.usable) ? '' : slotsOf().map((c) => c.lastReason).find((r) => r !== '') ?? ''));
-      stats.gauge(`${q}/redial_at`, () => (!s.removed && givenUp() && this.dev.nextHealthCheckAt >= 0 ? formatNs(this.dev.nextHealthCheckAt) : '-'));
+      stats.gauge(`${q}/redial_at`, () => (stopped() !== null && this.dev.nextHealthCheckAt >= 0 ? formatNs(this.dev.nextHealthCheckAt) : '-'));
       stats.gauge(`${q}/probes`, () => this.dev.prober.stateOf(s.index)?.probes ?? 0);
       stats.gauge(`${q}/probe_failures`, () => this.dev.prober.stateOf(s.index)?.failed ?? 0);
       stats.gauge(`${q}/probe_rtt_ns`, () => this.dev.prober.stateOf(s.index)?.lastRttNs ?? 0);

@@ -10,10 +10,11 @@ export function deviceSummaries(w: World): DeviceSummary[] {
   return [...w.nbds].map(([name, n]) => {
     const d = n.device;
     const cache = cacheSummaryOf(d);
-    // A server the device has given up on at the end says so (nbd-server-info has the why).
+    // A server nothing dials at the end (given up, or refused) says so (nbd-server-info has the why).
     const servers = d.opts.config.servers.map((s) => {
       const st = d.conns.servers.find((x) => x.cfg.name === s.name && !x.removed);
-      const notes = [...(s.role === 'backup' ? ['backup'] : []), ...(st && d.conns.givenUp(st) ? ['given up'] : [])];
+      const stopped = st ? d.conns.stopped(st) : null;
+      const notes = [...(s.role === 'backup' ? ['backup'] : []), ...(stopped ? [stopped] : [])];
       return notes.length > 0 ? `${s.name} (${notes.join(', ')})` : s.name;
     });
     return {

@@ -126,17 +126,20 @@ export class ConnectionManager {
   }
 
   /**
-   * Whether a server is given up: none of its connections is usable or even trying (each ran out
-   * of reconnect attempts or was refused); the next health check dials them again.
+   * Whether nothing dials a server now: none of its connections is usable or even trying —
+   * 'given-up' when one ran out of reconnect attempts, 'refused' when the server (or the device:
+   * another backend, a size mismatch) refused them. The next health check dials them again.
    */
-  givenUp(s: ServerState): boolean {
+  stopped(s: ServerState): 'given-up' | 'refused' | null {
     let dead = false;
+    let gaveUp = false;
     for (const i of s.conns) {
-      const p = this.slots[i]!.phase;
-      if (p === 'dead') dead = true;
-      else if (p !== 'closed') return false;
+      const c = this.slots[i]!;
+      const p = c.phase;
+      if (p === 'dead') { dead = true; gaveUp ||= c.givenUp; } else if (p !== 'closed') return null;
     }
-    return dead && !s.removed;
+    if (!dead || s.removed) return null;
+    return gaveUp ? 'given-up' : 'refused';
   }
 
   /** Opens fresh connections up to each server's target (after a failure closed them all). */

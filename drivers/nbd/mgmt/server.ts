@@ -9,7 +9,7 @@ const SERVER_COLUMNS = [
 export const serverInfo: MgmtCommand = {
   name: 'nbd-server-info',
   usage: 'nbd-server-info',
-  summary: 'Servers of the device: address, export, role (primary/backup), health (up, unhealthy by the health probe, down: no usable connection, given-up: none even trying, each out of reconnect attempts or refused), why it is down, when a given-up server is dialled again (the next health check), probes sent, failed and the last round trip, whether it carries I/O now, backend, multi-conn, live connections, latency; on a mirror device each replica\'s sync state (in-sync, out-of-sync, resyncing), dirty regions, resync progress and bytes copied, drop-outs.',
+  summary: 'Servers of the device: address, export, role (primary/backup), health (up, unhealthy by the health probe, down: no usable connection, given-up / refused: none even trying, out of reconnect attempts / refused by the server or for another backend), why it is down, when a given-up or refused server is dialled again (the next health check), probes sent, failed and the last round trip, whether it carries I/O now, backend, multi-conn, live connections, latency; on a mirror device each replica\'s sync state (in-sync, out-of-sync, resyncing), dirty regions, resync progress and bytes copied, drop-outs.',
   run(ctx, args) {
     const rows = indexedRows(ctx, `${devPrefix(ctx)}/server`, SERVER_COLUMNS.slice(1));
     return tableOf([this.name, ...args], `${ctx.device.opts.name}: servers`, SERVER_COLUMNS, rows);

@@ -154,7 +154,7 @@ describe('a server that comes back serving another store (re-export)', () => {
     expect(r.passed).toBe(true);
     const info = r.mgmt.find((m) => m.command[0] === 'nbd-server-info')!;
     const b = (info.data as Record<string, unknown>[]).find((x) => x['name'] === 'b')!;
-    expect(b['health']).toBe('given-up');
+    expect(b['health']).toBe('refused');
     expect(b['down_reason']).toMatch(/server "b" serves backend "volume\/v1" but server "a" serves "volume\/v0"/);
   });
 

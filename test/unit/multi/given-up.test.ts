@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildWorld } from '../../../scenarios/runner/index.ts';
+import { deviceSummaries } from '../../../scenarios/runner/device-summary.ts';
 import { runDeviceMgmt } from '../../../scenarios/runner/mgmt.ts';
 import { parseScenario } from '../../../scenarios/schema/index.ts';
 import type { World } from '../../../scenarios/runner/world.ts';
@@ -33,6 +34,8 @@ describe('given-up connections', () => {
     // Still given up after its host is back (200 ms): nothing dials it before the health check.
     w.engine.runUntil(450_000_000);
     expect(serverRow(w, 'primary')['health']).toBe('given-up');
+    // The run summary's devices table says so too.
+    expect(deviceSummaries(w)[0]!.servers).toEqual(['primary (given-up)', 'backup (backup)']);
     w.engine.runUntil(520_000_000);
     expect(serverRow(w, 'primary')).toMatchObject({ health: 'up', carrying: true, down_reason: '', redial_at: '-' });
   });
