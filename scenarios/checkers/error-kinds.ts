@@ -5,7 +5,8 @@
  * any other errno. A request sent again after the failure (requeued on another connection) starts
  * over. Needs the trace (request ids on server records), so it runs only with the trace on.
  */
-import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
+import type { TraceBus, TraceRecord } from '../../hw-sim/engine/trace.ts';
+import { TraceGate } from './trace-gate.ts';
 import { errnoName, errnoOf } from '../../kernel/lib/errno.ts';
 import type { Ns } from '../schema/types.ts';
 
@@ -19,8 +20,6 @@ export interface ErrorKindReport {
 const KEEP = 20;
 
 export class ErrorKindChecker {
-  /** The kinds onRecord reads (TraceBus.subscribe): it is called for no other record. */
-  static readonly KINDS = ['rq.queue', 'disk.done', 'nbd.reply', 'nic.rx', 'rq.send', 'rq.complete'];
   /** Block request id → the error its disk operation last failed with, and whether the reply reached the client. */
   private readonly diskError = new Map<number, { err: string; replied: boolean; delivered: boolean }>();
   /** Block request id → its client host (from rq.queue). */
@@ -28,8 +27,20 @@ export class ErrorKindChecker {
   private checked = 0;
   private readonly violations: { atNs: Ns; message: string }[] = [];
   private count = 0;
+  private gate: TraceGate | null = null;
 
+  /** Reads the bus: queued and completed requests and disk completions always; replies, packets and sends only while a disk error is open. */
+  attach(bus: TraceBus): void {
+    this.gate = new TraceGate(bus, this.onRecord, ['rq.queue', 'disk.done', 'rq.complete'], ['nbd.reply', 'nic.rx', 'rq.send']);
+  }
+
+  /** Feed every trace record, in order (attach does, with the kinds that can matter). */
   readonly onRecord = (r: TraceRecord): void => {
+    this.read(r);
+    this.gate?.set(this.diskError.size > 0);
+  };
+
+  private read(r: TraceRecord): void {
     const d = r.data as Record<string, unknown> | undefined;
     if (d === undefined) return;
     switch (r.kind) {
@@ -74,7 +85,7 @@ export class ErrorKindChecker {
         break;
       }
     }
-  };
+  }
 
   /** Whether any request was failed by its disk (the check has something to say). */
   get seen(): boolean {

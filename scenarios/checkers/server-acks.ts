@@ -7,7 +7,8 @@
  * Requests are matched to disk operations by host, operation, offset and length; a request refused before the store (checks, injected EIO) is answered without a disk operation
  * and is no violation.
  */
-import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
+import type { TraceBus, TraceRecord } from '../../hw-sim/engine/trace.ts';
+import { TraceGate } from './trace-gate.ts';
 import type { Ns } from '../schema/types.ts';
 import { formatByteRange, formatNsExact } from './units.ts';
 
@@ -61,8 +62,6 @@ interface RequestData { cmd?: unknown; flags?: number; cookieHi?: number; cookie
 interface DiskData { op?: string; off?: number; len?: number; fua?: boolean }
 
 export class ServerAckChecker {
-  /** The kinds onRecord reads (TraceBus.subscribe): it is called for no other record. */
-  static readonly KINDS = ['nbd.request', 'nbd.reply', 'nbd.refused', 'disk.submit', 'disk.done', 'disk.crash', 'nbd.session.closed', 'nbd.session.close', 'nbd.protocol.error'];
   /** Per server host: requests received and not yet answered, in arrival order. */
   private readonly pending = new Map<string, Pending[]>();
   /** Per server host: disk completions not yet claimed by a reply. */
@@ -71,9 +70,28 @@ export class ServerAckChecker {
   private count = 0;
   private checked = 0;
   private protocolErrors = 0;
+  private gate: TraceGate | null = null;
 
-  /** Feed every trace record, in order. */
+  /**
+   * Reads the bus: requests, sessions and crashes always; replies and disk operations only while
+   * a durability-relevant request waits for its reply (none does in a read-only run).
+   */
+  attach(bus: TraceBus): void {
+    this.gate = new TraceGate(bus, this.onRecord, ['nbd.request', 'disk.crash', 'nbd.session.closed', 'nbd.session.close', 'nbd.protocol.error'],
+      ['nbd.reply', 'nbd.refused', 'disk.submit', 'disk.done']);
+  }
+
+  /** Feed every trace record, in order (attach does, with the kinds that can matter). */
   readonly onRecord = (r: TraceRecord): void => {
+    this.read(r);
+    if (this.gate) {
+      let waiting = 0;
+      for (const list of this.pending.values()) waiting += list.length;
+      this.gate.set(waiting > 0);
+    }
+  };
+
+  private read(r: TraceRecord): void {
     const k = r.kind;
     if (k === 'nbd.request') this.request(r);
     else if (k === 'nbd.reply' || k === 'nbd.refused') this.reply(r, k === 'nbd.refused');
@@ -81,7 +99,7 @@ export class ServerAckChecker {
     else if (k === 'disk.crash') { this.pending.delete(hostOf(r.src)); this.completed.delete(hostOf(r.src)); }
     else if (k === 'nbd.session.closed' || k === 'nbd.session.close') this.forgetSession(r.src);
     else if (k === 'nbd.protocol.error') this.protocolErrors++;
-  };
+  }
 
   report(): ServerAckReport {
     return { ok: this.count === 0, checked: this.checked, violations: this.violations, serverProtocolErrors: this.protocolErrors };

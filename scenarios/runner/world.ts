@@ -114,9 +114,9 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
   const s = shaped?.scenario ?? given;
   if (opts.onTrace) engine.trace.subscribe(opts.onTrace);
   const serverAcks = trace ? new ServerAckChecker() : undefined;
-  if (serverAcks) engine.trace.subscribe(serverAcks.onRecord, ServerAckChecker.KINDS);
+  serverAcks?.attach(engine.trace);
   const errorKinds = trace ? new ErrorKindChecker() : undefined;
-  if (errorKinds) engine.trace.subscribe(errorKinds.onRecord, ErrorKindChecker.KINDS);
+  errorKinds?.attach(engine.trace);
   const machine = buildMachine(machineConfigOf(s), { engine, costs: scaledCosts(s.machine.cpuCostScale) });
   const client = machine.host(CLIENT_HOST);
   const network = new WireLatency(engine);
