@@ -1,5 +1,5 @@
 import type { Hash } from 'node:crypto';
-import type { TraceShape } from './trace-shape.ts';
+import { keyListPart, type TraceShape } from './trace-shape.ts';
 
 /** Bytes of the digest's input buffered before they go to the hash. */
 const BUF_BYTES = 1 << 16;
@@ -291,12 +291,4 @@ export class RecordEncoder {
     this.buf = next;
     this.view = new DataView(next.buffer, next.byteOffset, next.length);
   }
-}
-
-/**
- * A key's part of an object's key list: the key and a NUL; a key holding a NUL or starting with a
- * quote as its JSON string (which holds no NUL), so the list names its keys unambiguously.
- */
-export function keyListPart(k: string): string {
-  return k.charCodeAt(0) === 34 || k.includes('\0') ? `${JSON.stringify(k)}\0` : `${k}\0`;
 }

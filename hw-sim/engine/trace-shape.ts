@@ -1,5 +1,3 @@
-import { keyListPart } from './trace-encode.ts';
-
 /** Values TraceBus.emitFields takes. */
 export const MAX_FIELDS = 10;
 
@@ -41,4 +39,12 @@ export class TraceShape {
     for (let i = 0; i < keys.length; i++) if (vals[i] !== undefined) d[keys[i]!] = vals[i];
     return d;
   }
+}
+
+/**
+ * A key's part of an object's key list: the key and a NUL; a key holding a NUL or starting with a
+ * quote as its JSON string (which holds no NUL), so the list names its keys unambiguously.
+ */
+export function keyListPart(k: string): string {
+  return k.charCodeAt(0) === 34 || k.includes('\0') ? `${JSON.stringify(k)}\0` : `${k}\0`;
 }
