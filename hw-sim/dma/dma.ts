@@ -180,7 +180,8 @@ export class DmaEngine {
     // Completions of one channel are in ring order, so one bound callback pops the head.
     if (done < ch.lastDone) done = ch.lastDone;
     ch.lastDone = done;
-    const slot = (ch.head + ch.count) % ch.size;
+    let slot = ch.head + ch.count;
+    if (slot >= ch.size) slot -= ch.size;
     ch.descs[slot] = d;
     ch.bytes[slot] = bytes;
     ch.failed[slot] = failed;
@@ -213,7 +214,7 @@ export class DmaEngine {
     const bytes = ch.bytes[slot]!;
     const status: DmaStatus = ch.failed[slot] ? 'error' : 'ok';
     ch.descs[slot] = null;
-    ch.head = (slot + 1) % ch.size;
+    ch.head = slot + 1 === ch.size ? 0 : slot + 1;
     ch.count--;
     if (status === 'ok') {
       const segs = d.segments;

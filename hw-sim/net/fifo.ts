@@ -1,6 +1,7 @@
 /**
  * Growable ring-buffer FIFO: O(1) push/shift without Array.prototype.shift's copying, and no
  * allocation once it has grown to its working size. Used for packets in flight on the hot path.
+ * The capacity is a power of two, so positions wrap with a mask instead of a division.
  */
 export class Fifo<T> {
   private buf: Array<T | undefined>;
@@ -8,7 +9,9 @@ export class Fifo<T> {
   private n = 0;
 
   constructor(capacity = 16) {
-    this.buf = new Array<T | undefined>(capacity);
+    let n = 1;
+    while (n < capacity) n *= 2;
+    this.buf = new Array<T | undefined>(n);
   }
 
   get length(): number {
@@ -17,7 +20,7 @@ export class Fifo<T> {
 
   push(v: T): void {
     if (this.n === this.buf.length) this.grow();
-    this.buf[(this.head + this.n) % this.buf.length] = v;
+    this.buf[(this.head + this.n) & (this.buf.length - 1)] = v;
     this.n++;
   }
 
@@ -26,20 +29,20 @@ export class Fifo<T> {
     if (this.n === 0) throw new Error('Fifo.shift on an empty queue');
     const v = this.buf[this.head] as T;
     this.buf[this.head] = undefined;
-    this.head = (this.head + 1) % this.buf.length;
+    this.head = (this.head + 1) & (this.buf.length - 1);
     this.n--;
     return v;
   }
 
   /** The i-th oldest item (0 = head), or undefined. */
   at(i: number): T | undefined {
-    return i >= 0 && i < this.n ? this.buf[(this.head + i) % this.buf.length] : undefined;
+    return i >= 0 && i < this.n ? this.buf[(this.head + i) & (this.buf.length - 1)] : undefined;
   }
 
   /** Replaces the i-th oldest item (0 = head); i must be in range. */
   setAt(i: number, v: T): void {
     if (i < 0 || i >= this.n) throw new RangeError(`Fifo.setAt(${i}) outside 0..${this.n - 1}`);
-    this.buf[(this.head + i) % this.buf.length] = v;
+    this.buf[(this.head + i) & (this.buf.length - 1)] = v;
   }
 
   peek(): T | undefined {
@@ -49,7 +52,7 @@ export class Fifo<T> {
   private grow(): void {
     const old = this.buf;
     const next = new Array<T | undefined>(old.length * 2);
-    for (let i = 0; i < this.n; i++) next[i] = old[(this.head + i) % old.length];
+    for (let i = 0; i < this.n; i++) next[i] = old[(this.head + i) & (old.length - 1)];
     this.buf = next;
     this.head = 0;
   }

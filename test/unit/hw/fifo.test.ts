@@ -16,4 +16,17 @@ describe('Fifo', () => {
     expect(() => q.shift()).toThrow(/empty/);
     expect(q.at(0)).toBeUndefined();
   });
+
+  it('keeps order from any starting capacity (rounded up to a power of two)', () => {
+    for (const cap of [0, 1, 3, 5, 100]) {
+      const q = new Fifo<number>(cap);
+      const seen: number[] = [];
+      for (let i = 0; i < 300; i++) {
+        q.push(i);
+        if (i % 3 === 2) seen.push(q.shift(), q.shift());
+      }
+      while (q.length > 0) seen.push(q.shift());
+      expect(seen).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    }
+  });
 });
