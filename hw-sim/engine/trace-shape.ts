@@ -9,6 +9,11 @@ export const MAX_FIELDS = 10;
 export class TraceShape {
   /** Per mask of defined values: the key list of their keys (RecordEncoder), made on first use. */
   private readonly lists: string[] = [];
+  /**
+   * The subscribers of this kind on the bus that last emitted it, as of that bus's subscription
+   * version (typed loosely: the subscriber type lives in trace.ts, which imports this file).
+   */
+  readers: { readonly owner: object; readonly version: number; readonly list: readonly ((r: never) => void)[] } | null = null;
   /** The numbers the encoder that last wrote this shape gave its kind and key lists (-1: none yet). */
   numbered: { readonly owner: object; kind: number; readonly lists: number[] } | null = null;
 

@@ -76,6 +76,8 @@ export class TraceBus {
   private readonly subscriptions: Subscription[] = [];
   /** Subscribers per kind, in subscription order; rebuilt as subscriptions change. */
   private readonly byKind = new Map<string, readonly TraceSubscriber[]>();
+  /** Bumped as subscriptions change (shapes keep their kind's subscribers by it). */
+  private version = 0;
   private readonly hash: Hash = createHash('sha256');
   private readonly encoder = new RecordEncoder(this.hash);
   /** emitFields' values, reused: no array per record. */
@@ -103,10 +105,12 @@ export class TraceBus {
     const s: Subscription = { fn, kinds: kinds && new Set(kinds) };
     this.subscriptions.push(s);
     this.byKind.clear();
+    this.version++;
     return () => {
       const i = this.subscriptions.indexOf(s);
       if (i >= 0) this.subscriptions.splice(i, 1);
       this.byKind.clear();
+      this.version++;
     };
   }
 
@@ -134,7 +138,11 @@ export class TraceBus {
     const v = this.vals;
     v[0] = a; v[1] = b; v[2] = c; v[3] = d; v[4] = e; v[5] = f; v[6] = g; v[7] = h; v[8] = i; v[9] = j;
     this.encoder.fields(t, seq, src, shape, v);
-    const subs = this.subscribersOf(shape.kind);
+    let readers = shape.readers;
+    if (readers === null || readers.owner !== this || readers.version !== this.version) {
+      readers = shape.readers = { owner: this, version: this.version, list: this.subscribersOf(shape.kind) };
+    }
+    const subs = readers.list as readonly TraceSubscriber[];
     if (subs.length === 0) return;
     const r: TraceRecord = { t, seq, src, kind: shape.kind, data: shape.dataOf(v) };
     for (let k = 0; k < subs.length; k++) subs[k]!(r);

@@ -22,16 +22,21 @@ const KEEP = 20;
 export class ErrorKindChecker {
   /** Block request id → the error its disk operation last failed with, and whether the reply reached the client. */
   private readonly diskError = new Map<number, { err: string; replied: boolean; delivered: boolean }>();
-  /** Block request id → its client host (from rq.queue). */
+  /** Block request id → its client host (from rq.queue), unless every request has the one client host attach named. */
   private readonly client = new Map<number, string>();
+  private clientHost: string | undefined;
   private checked = 0;
   private readonly violations: { atNs: Ns; message: string }[] = [];
   private count = 0;
   private gate: TraceGate | null = null;
 
-  /** Reads the bus: queued and completed requests and disk completions always; replies, packets and sends only while a disk error is open. */
-  attach(bus: TraceBus): void {
-    this.gate = new TraceGate(bus, this.onRecord, ['rq.queue', 'disk.done', 'rq.complete'], ['nbd.reply', 'nic.rx', 'rq.send']);
+  /**
+   * Reads the bus, where every block request comes from `clientHost`: disk completions always;
+   * replies, packets, sends and completions only while a disk error is open.
+   */
+  attach(bus: TraceBus, clientHost: string): void {
+    this.clientHost = clientHost;
+    this.gate = new TraceGate(bus, this.onRecord, ['disk.done'], ['nbd.reply', 'nic.rx', 'rq.send', 'rq.complete']);
   }
 
   /** Feed every trace record, in order (attach does, with the kinds that can matter). */
@@ -61,7 +66,7 @@ export class ErrorKindChecker {
         if (!Array.isArray(rids)) break;
         for (const id of rids) {
           const e = this.diskError.get(id as number);
-          if (e?.replied && this.client.get(id as number) === r.src.slice(0, r.src.indexOf('/'))) e.delivered = true;
+          if (e?.replied && (this.clientHost ?? this.client.get(id as number)) === r.src.slice(0, r.src.indexOf('/'))) e.delivered = true;
         }
         break;
       }

@@ -116,7 +116,7 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
   const serverAcks = trace ? new ServerAckChecker() : undefined;
   serverAcks?.attach(engine.trace);
   const errorKinds = trace ? new ErrorKindChecker() : undefined;
-  errorKinds?.attach(engine.trace);
+  errorKinds?.attach(engine.trace, CLIENT_HOST);
   const machine = buildMachine(machineConfigOf(s), { engine, costs: scaledCosts(s.machine.cpuCostScale) });
   const client = machine.host(CLIENT_HOST);
   const network = new WireLatency(engine);

@@ -12,10 +12,10 @@ let seq = 0;
 const rec = (t: number, src: string, kind: string, data: Record<string, unknown>): TraceRecord => ({ t, seq: seq++, src, kind, data });
 
 /** Emits `records` on a bus the checker is attached to; its report. */
-function viaBus<C extends { attach(b: TraceBus): void; report(): unknown }>(c: C, records: TraceRecord[]): unknown {
+function viaBus<C extends { attach(b: TraceBus, client: string): void; report(): unknown }>(c: C, records: TraceRecord[]): unknown {
   let now = 0;
   const bus = new TraceBus(() => now);
-  c.attach(bus);
+  c.attach(bus, 'client');
   for (const r of records) {
     now = r.t;
     bus.emit(r.src, r.kind, r.data);
@@ -29,7 +29,7 @@ function fed<C extends { onRecord(r: TraceRecord): void; report(): unknown }>(c:
 }
 
 describe('checkers through the bus, gated', () => {
-  it('error kinds: a disk error opens replies, packets and sends; the verdicts are those of every record fed', () => {
+  it('error kinds: a disk error opens replies, packets, sends and completions; the verdicts are those of every record fed', () => {
     const life = (jobErr: number, delivered: boolean): TraceRecord[] => [
       // Before the error: packets and a reply the gate keeps from the checker.
       rec(1, 'client/blk/nbd0', 'rq.queue', { rq: 7, op: 'write' }), rec(2, 'nbd0', 'rq.send', { id: 7 }), rec(2, 'a/nic0', 'nic.rx', { rids: [7] }),
