@@ -6,6 +6,8 @@ const BUF_BYTES = 1 << 16;
 /** Strings up to this many UTF-16 units are numbered on first use, while the table has room. */
 const INTERN_MAX_LEN = 128;
 const INTERN_MAX_COUNT = 1 << 16;
+/** Sources per shape whose string numbers a shape keeps (RecordEncoder.fields). */
+const SOURCES_KEPT = 4;
 /** Nesting beyond this is left to JSON.stringify (which names a cycle). */
 const MAX_DEPTH = 64;
 
@@ -79,25 +81,42 @@ export class RecordEncoder {
   fields(t: number, seq: number, src: string, shape: TraceShape, vals: readonly unknown[]): void {
     // The kind and key lists by the numbers this encoder gave them in earlier records (no lookup by text).
     let known = shape.numbered;
-    if (known === null || known.owner !== this) known = shape.numbered = { owner: this, kind: -1, lists: [] };
+    if (known === null || known.owner !== this) known = shape.numbered = { owner: this, kind: -1, lists: [], srcs: [], srcIds: [], nextSrc: 0 };
     const mask = shape.maskOf(vals);
-    this.begin(t, seq, src, known.kind < 0 ? shape.kind : known.kind);
+    const n = shape.keys.length;
+    // A kind comes from a few sources (a NIC per host): the last ones are kept with their numbers.
+    let srcId = -1;
+    const srcs = known.srcs;
+    for (let i = 0; i < srcs.length; i++) {
+      if (srcs[i] === src) {
+        srcId = known.srcIds[i]!;
+        break;
+      }
+    }
+    this.begin(t, seq, srcId < 0 ? src : srcId, known.kind < 0 ? shape.kind : known.kind);
     try {
-      this.room(5);
-      const countAt = this.at + 1;
-      this.buf[this.at] = V_OBJ;
-      this.at += 5;
-      const n = shape.keys.length;
+      // Room for the object's head, a number per value and the key list's number, reserved once.
+      this.room(10 + 9 * n);
+      let o = this.at;
+      const countAt = o + 1;
+      this.buf[o] = V_OBJ;
+      o += 5;
       let kept = 0;
       for (let i = 0; i < n; i++) {
         const v = vals[i];
         if (v === undefined) continue;
         kept++;
-        if (typeof v === 'number') this.num(v);
+        if (typeof v === 'number') o = this.numAt(o, v);
         else if (typeof v === 'function' || typeof v === 'symbol') throw VIA_JSON; // JSON leaves its key out
-        else this.value(v, 1);
+        else {
+          this.at = o;
+          this.value(v, 1);
+          this.room(5 + 9 * (n - i));
+          o = this.at;
+        }
       }
       this.view.setUint32(countAt, kept, true);
+      this.at = o;
       const list = known.lists[mask] ?? -1;
       if (list >= 0) this.ref(list);
       else this.str(shape.keyList(mask));
@@ -110,6 +129,14 @@ export class RecordEncoder {
     // Numbers given in a record that completed are kept for good.
     if (known.kind < 0) known.kind = this.ids.get(shape.kind) ?? -1;
     if (known.lists[mask] === undefined) known.lists[mask] = this.ids.get(shape.keyList(mask)) ?? -1;
+    if (srcId < 0) {
+      const id = this.ids.get(src);
+      if (id !== undefined) {
+        const slot = known.nextSrc++ % SOURCES_KEPT;
+        srcs[slot] = src;
+        known.srcIds[slot] = id;
+      }
+    }
   }
 
   /** Hands the buffered bytes to the hash. */
@@ -120,7 +147,7 @@ export class RecordEncoder {
   }
 
   /** Writes the header, src and kind (or the number of a kind numbered before). */
-  private begin(t: number, seq: number, src: string, kind: string | number): void {
+  private begin(t: number, seq: number, src: string | number, kind: string | number): void {
     if (this.at > BUF_BYTES - 1024) this.flush();
     this.room(17);
     const d = t - this.lastT;
@@ -141,7 +168,8 @@ export class RecordEncoder {
       o += 8;
     }
     this.at = o;
-    this.str(src);
+    if (typeof src === 'number') this.ref(src);
+    else this.str(src);
     if (typeof kind === 'number') this.ref(kind);
     else this.str(kind);
   }
@@ -188,8 +216,12 @@ export class RecordEncoder {
 
   private num(n: number): void {
     this.room(9);
+    this.at = this.numAt(this.at, n);
+  }
+
+  /** A number at `o`, room for 9 bytes reserved; returns the end. */
+  private numAt(o: number, n: number): number {
     const b = this.buf;
-    let o = this.at;
     if (n >>> 0 === n) {
       // A uint32 (and -0, which JSON writes as 0).
       if (n < 0x100) {
@@ -210,7 +242,7 @@ export class RecordEncoder {
       this.view.setFloat64(o + 1, n, true);
       o += 9;
     } else b[o++] = V_NULL;
-    this.at = o;
+    return o;
   }
 
   private list(a: readonly unknown[], depth: number): void {

@@ -14,8 +14,8 @@ export class TraceShape {
    * version (typed loosely: the subscriber type lives in trace.ts, which imports this file).
    */
   readers: { readonly owner: object; readonly version: number; readonly list: readonly ((r: never) => void)[] } | null = null;
-  /** The numbers the encoder that last wrote this shape gave its kind and key lists (-1: none yet). */
-  numbered: { readonly owner: object; kind: number; readonly lists: number[] } | null = null;
+  /** The numbers the encoder that last wrote this shape gave its kind, key lists (-1: none yet) and latest sources. */
+  numbered: { readonly owner: object; kind: number; readonly lists: number[]; readonly srcs: string[]; readonly srcIds: number[]; nextSrc: number } | null = null;
 
   constructor(readonly kind: string, readonly keys: readonly string[]) {
     if (keys.length > MAX_FIELDS) throw new Error(`trace shape ${kind}: ${keys.length} keys, at most ${MAX_FIELDS}`);
