@@ -19,8 +19,12 @@ export abstract class IoPathQueue extends IoPathState {
   /** blkMqKick calls after BUSY (back-pressure released). */
   kicks = 0;
   protected hctx: HwQueue | null = null;
-  /** Sockets corked in the current batch, uncorked when it ends. */
-  protected readonly corked: ConnectionSlot[] = [];
+  /**
+   * Sockets corked in the current batch, [0, corkedN), uncorked when it ends. A count, not
+   * `length = 0`: emptying an array that way frees its storage, regrown on every batch.
+   */
+  protected readonly corked: (ConnectionSlot | null)[] = [];
+  protected corkedN = 0;
   /** blk-mq is handing a batch: a queue_rq came with `last` false and commit_rqs has not come yet. */
   protected batchOpen = false;
   /** Depth of driver calls that may send (they uncork only when the outermost ends). */
@@ -30,8 +34,11 @@ export abstract class IoPathQueue extends IoPathState {
   protected endBatch(): void {
     if (this.sending > 0 || this.batchOpen) return;
     const list = this.corked;
-    for (let i = 0; i < list.length; i++) this.net.uncork(list[i]!);
-    list.length = 0;
+    for (let i = 0; i < this.corkedN; i++) {
+      this.net.uncork(list[i]!);
+      list[i] = null;
+    }
+    this.corkedN = 0;
   }
 
   /** Everything in flight on a connection that died goes back to the waiting list, in tag order. */

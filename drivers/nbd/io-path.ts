@@ -167,7 +167,7 @@ export class IoPath extends IoPathQueue {
     // (MSG_MORE), and a corked socket sends the full segments of a payload before the rest.
     if (!slot.corked && (this.batchOpen || this.pumping)) {
       this.net.cork(slot);
-      this.corked.push(slot);
+      this.corked[this.corkedN++] = slot;
     }
     this.sending++;
     this.submit(r, slot);

@@ -51,7 +51,7 @@ export class NicDriver implements NetDevice, Napi {
   readonly iface: NetInterface;
   readonly stats: NicDriverStats = { txPackets: 0, txRingFull: 0, txReaped: 0, rxPackets: 0, polls: 0, pollsExhausted: 0 };
   private readonly cpu: number;
-  private readonly rxBatch: Packet[] = [];
+  private readonly rxBatch: (Packet | null)[] = [];
   private txStopped = false;
   private readonly rxCost: number;
   private readonly txCost: number;
@@ -107,12 +107,16 @@ export class NicDriver implements NetDevice, Napi {
     this.stats.polls++;
     this.reap();
     const batch = this.rxBatch;
-    const n = this.nic.rxPoll(budget, batch);
+    // Written from index 0 and cleared slot by slot: `length = 0` would free the array's storage every poll.
+    const n = this.nic.rxPoll(budget, batch, 0);
     // Refill first: the ring must not run dry while the stack works.
     this.nic.rxPostBuffers(Number.MAX_SAFE_INTEGER);
     if (n > 0 && this.rxCost > 0) this.kernel.softirq.charge(this.cpu, n * this.rxCost);
-    for (let i = 0; i < n; i++) this.iface.receive(batch[i]!);
-    batch.length = 0;
+    for (let i = 0; i < n; i++) {
+      const p = batch[i]!;
+      batch[i] = null;
+      this.iface.receive(p);
+    }
     this.stats.rxPackets += n;
     if (n < budget) this.kernel.hw.irq.unmask(this.cfg.rxIrqLine);
     else this.stats.pollsExhausted++;

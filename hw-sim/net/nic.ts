@@ -12,8 +12,9 @@
  *       txRingFree                    free tx slots
  *   rx  rxPostBuffers(n) → number     give the NIC n free rx buffers (descriptors); returns how
  *                                     many fitted in the ring
- *       rxPoll(budget, out) → number  NAPI: move up to `budget` received packets to `out`; their
- *                                     descriptors are consumed (repost buffers to refill)
+ *       rxPoll(budget, out, at?) → n  NAPI: move up to `budget` received packets to `out` (from
+ *                                     index `at`, default its end); their descriptors are
+ *                                     consumed (repost buffers to refill)
  *       rxReady / rxFree              packets waiting to be polled / free rx descriptors
  *   irq txIrqLine is raised per tx completion, rxIrqLine per received packet (the controller
  *       coalesces them; program it with setCoalescing, ethtool -C style); linkIrqLine (optional)
@@ -256,13 +257,14 @@ export class Nic {
     return k > 0 ? k : 0;
   }
 
-  rxPoll(budget: number, out: Packet[]): number {
+  /** Writes the packets to out[at], out[at + 1], ... (default: appends). */
+  rxPoll(budget: number, out: (Packet | null)[], at = out.length): number {
     let n = 0;
     while (n < budget && this.rxReadyN > 0) {
       const p = this.rxQ.shift();
       this.rxReadyN--;
       this.rxHeldFrames -= frameCount(p);
-      out.push(p);
+      out[at + n] = p;
       n++;
     }
     return n;
