@@ -265,24 +265,28 @@ export class RecordEncoder {
     this.buf[this.at] = V_OBJ;
     this.at += 5;
     const last = kind === undefined ? undefined : this.lastKeys.get(kind);
-    const keys: string[] = [];
-    let same = last !== undefined;
+    // The keys are listed only once they differ from the kind's last ones (no list per record).
+    let keys: string[] | null = last === undefined ? [] : null;
+    let n = 0;
     for (const k in d) {
       if (!Object.prototype.hasOwnProperty.call(d, k)) continue;
       const v = d[k];
       const ty = typeof v;
       if (ty === 'undefined' || ty === 'function' || ty === 'symbol') continue;
-      if (same && last!.keys[keys.length] !== k) same = false;
-      keys.push(k);
+      if (keys === null && last!.keys[n] !== k) keys = last!.keys.slice(0, n);
+      keys?.push(k);
+      n++;
       if (ty === 'number') this.num(v as number);
       else this.value(v, depth + 1);
     }
-    this.view.setUint32(countAt, keys.length, true);
-    if (same && last!.keys.length === keys.length) return this.str(last!.list);
+    this.view.setUint32(countAt, n, true);
+    if (keys === null && last!.keys.length === n) return this.str(last!.list);
+    keys ??= last!.keys.slice(0, n);
     const list = keys.map(keyListPart).join('');
     if (kind !== undefined) this.lastKeys.set(kind, { keys, list });
     this.str(list);
   }
+
 
   /** A string: its number if it has one, else its UTF-8 bytes (numbered if short and the table has room). */
   private str(s: string): void {
