@@ -92,11 +92,11 @@ export class Engine {
 
   /** Runs exactly one event. Returns false when no event is left. */
   step(): boolean {
-    const ev = this.queue.pop();
+    const ev = this.queue.peek();
     if (!ev) return false;
     this.t = ev.t;
     const fn = ev.fn!;
-    ev.fn = null;
+    this.queue.take(ev);
     this.executed++;
     fn();
     return true;

@@ -2,13 +2,22 @@ import type { Ns } from './time.ts';
 
 /**
  * One scheduled callback. Cancelled events stay in the heap and are skipped when popped. `t` and
- * `seq` change only for an event lane's own record, between its turns in the heap.
+ * `seq` change only for an event lane's own record: when it runs, its lane refills it in place
+ * with the lane's next event (the record moves down from the top, no pop and push).
  */
 export interface SimEvent {
   t: Ns;
   seq: number;
   fn: (() => void) | null;
   label: string;
+  /** The lane that owns this record (null: a plain event). */
+  lane: LaneRefill | null;
+}
+
+/** An event lane as the queue sees it (event-lane.ts). */
+export interface LaneRefill {
+  /** The record `ev` is about to run: load the lane's next event into it; false when there is none. */
+  refill(ev: SimEvent): boolean;
 }
 
 /**
@@ -26,7 +35,7 @@ export class EventQueue {
 
   push(t: Ns, fn: () => void, label: string): SimEvent {
     this.live++;
-    const ev: SimEvent = { t, seq: this.nextSeq++, fn, label };
+    const ev: SimEvent = { t, seq: this.nextSeq++, fn, label, lane: null };
     this.siftUp(ev);
     return ev;
   }
@@ -85,6 +94,19 @@ export class EventQueue {
     return ev;
   }
 
+  /**
+   * The live top `ev` (from peek()) runs now: a plain event leaves the heap and is marked done; a
+   * lane's record is refilled with the lane's next event and sinks from the top in place.
+   */
+  take(ev: SimEvent): void {
+    this.live--;
+    if (ev.lane !== null && ev.lane.refill(ev)) this.siftDown(ev);
+    else {
+      this.removeTop();
+      ev.fn = null;
+    }
+  }
+
   private dropCancelled(): void {
     while (this.heap.length > 0 && this.heap[0]!.fn === null) this.removeTop();
   }
@@ -94,28 +116,32 @@ export class EventQueue {
     const top = h[0];
     if (top === undefined) return undefined;
     const last = h.pop()!;
-    const n = h.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        let c = l;
-        let child = h[l]!;
-        if (r < n) {
-          const rc = h[r]!;
-          if (rc.t < child.t || (rc.t === child.t && rc.seq < child.seq)) {
-            c = r;
-            child = rc;
-          }
-        }
-        if (last.t < child.t || (last.t === child.t && last.seq < child.seq)) break;
-        h[i] = child;
-        i = c;
-      }
-      h[i] = last;
-    }
+    if (h.length > 0) this.siftDown(last);
     return top;
+  }
+
+  /** Places `last` from the top down (the top's slot is free or holds `last` itself). */
+  private siftDown(last: SimEvent): void {
+    const h = this.heap;
+    const n = h.length;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      let child = h[l]!;
+      if (r < n) {
+        const rc = h[r]!;
+        if (rc.t < child.t || (rc.t === child.t && rc.seq < child.seq)) {
+          c = r;
+          child = rc;
+        }
+      }
+      if (last.t < child.t || (last.t === child.t && last.seq < child.seq)) break;
+      h[i] = child;
+      i = c;
+    }
+    h[i] = last;
   }
 }

@@ -63,6 +63,27 @@ describe('event lanes', () => {
     expect(e.now).toBe(20);
   });
 
+  it('a callback may post to its own lane (empty or not) and clear it (a reset inside a completion)', () => {
+    const e = new Engine({ seed: 0 });
+    const seen: string[] = [];
+    let lane: ReturnType<Engine['lane']> | null = null;
+    lane = e.lane(() => {
+      seen.push(`run@${e.now}`);
+      if (e.now === 10) lane!.post(15); // the lane is empty now: its record goes back in
+      if (e.now === 15) {
+        lane!.post(40);
+        lane!.post(50);
+      }
+      if (e.now === 40) expect(lane!.clear()).toBe(1); // the event at 50 is dropped
+    }, 'self');
+    lane.post(10);
+    e.scheduleAt(15, () => seen.push('plain@15')); // scheduled before the lane's 15: runs first
+    e.run();
+    expect(seen).toEqual(['run@10', 'plain@15', 'run@15', 'run@40']);
+    expect(e.pending).toBe(0);
+    expect(e.now).toBe(40);
+  });
+
   it('refuses a time before its last event, in the past, or not an integer', () => {
     const e = new Engine({ seed: 0 });
     const lane = e.lane(() => {}, 'wire');
