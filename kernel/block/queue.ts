@@ -43,6 +43,11 @@ export class RequestQueue {
   timeoutNs: Ns;
   busyRetryNs: Ns;
   dead = false;
+  /**
+   * Told each time the driver takes a request (queue_rq answered OK; blk_mq_start_request's
+   * block_rq_issue tracepoint): the history tap's FLUSH-order check reads the driver's order here.
+   */
+  onStarted: ((rq: Request) => void) | null = null;
   /** Bios submitted per software queue (CPU). */
   private readonly ctxSubmitted: Counter[] = [];
   private readonly merges: MergeIndex;
@@ -211,7 +216,11 @@ export class RequestQueue {
     }
     if (tr.enabled) tr.emitFields(this.src, TRACE_ISSUE, rq.id, rq.tag, rq.gen, rq.sector, rq.nrSectors, last); // op, flags: in rq.queue
     const sts = this.ops.queueRq(h, rq, last);
-    if (sts === BLK_STS.OK) return sts;
+    if (sts === BLK_STS.OK) {
+      // Not when the driver already ended it (the request may then carry another bio already).
+      if (this.onStarted !== null && rq.state >= RQ_STATE.INFLIGHT) this.onStarted(rq);
+      return sts;
+    }
     if (sts === BLK_STS.BUSY) {
       if (tr.enabled) tr.emit(this.src, 'rq.busy', { rq: rq.id, tag: rq.tag });
       if (rq.state === RQ_STATE.INFLIGHT) {

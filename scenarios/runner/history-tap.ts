@@ -11,6 +11,7 @@ import type { Engine } from '../../hw-sim/engine/engine.ts';
 import { Bio, type BioEndIo } from '../../kernel/block/bio.ts';
 import { GenDisk } from '../../kernel/block/gendisk.ts';
 import type { BlkPlug } from '../../kernel/block/queue.ts';
+import type { Request } from '../../kernel/block/request.ts';
 import { REQ_FUA, REQ_OP } from '../../kernel/block/types.ts';
 import type { CpuContext } from '../../kernel/core/cpu-context.ts';
 import { INITIAL_CONTENT, type CrashRecord, type History, type OpKind, type OpRecord } from '../checkers/history.ts';
@@ -59,7 +60,7 @@ interface Pending {
 /** A gendisk view that records every bio before passing it on; the queue is the real disk's. */
 export class HistoryTap extends GenDisk {
   readonly safety: OnlineSafety;
-  /** FLUSH completes only after the writes issued before it (flush-order.ts). */
+  /** FLUSH completes only after the writes the driver took before it (flush-order.ts). */
   readonly flushOrder = new FlushOrder();
   private readonly content: BlockContent;
   private readonly ops: OpRecord[] = [];
@@ -85,6 +86,22 @@ export class HistoryTap extends GenDisk {
     this.content = new BlockContent(o.blockSize, o.prefilled);
     this.freeBlockLayer = engine.bugs.has('blk-cost-not-charged');
     this.safety = new OnlineSafety({ blockSize: o.blockSize, crashesPossible: o.crashesPossible, skipLastBlock: engine.bugs.has('safety-skips-block') });
+    if (inner.queue.limits.writeCache) inner.queue.onStarted = (rq) => this.started(rq);
+  }
+
+  /** The driver took `rq`: its bios (or the FLUSH bio whose step it is) enter the driver's order. */
+  private started(rq: Request): void {
+    const now = this.engine.now;
+    if (rq.op === REQ_OP.FLUSH) {
+      // A flush step: of a FLUSH bio (checked), or the pre/post flush of a PREFLUSH/FUA write.
+      const p = rq.flushOwner ? this.pending.get(rq.flushOwner) : undefined;
+      if (p && p.kind === 'flush') this.flushOrder.started(p.id, now);
+      return;
+    }
+    for (let i = 0; i < rq.nrBios; i++) {
+      const p = this.pending.get(rq.bios[i]!);
+      if (p) this.flushOrder.started(p.id, now);
+    }
   }
 
   get prefilled(): boolean {

@@ -134,9 +134,9 @@ function readBackVerdict(w: World): ExpectationResult | undefined {
 }
 
 /**
- * `flush-order` (scenarios/checkers/flush-order.ts): no FLUSH acknowledged while a write issued
- * before it is unanswered. Shown when some FLUSH was issued behind writes in flight (the check
- * had work) or when it failed.
+ * `flush-order` (scenarios/checkers/flush-order.ts): no FLUSH acknowledged while a write the
+ * driver took before it is unanswered. Shown when the driver took some FLUSH behind writes in
+ * flight (the check had work) or when it failed.
  */
 function flushOrderVerdict(w: World): ExpectationResult | undefined {
   let checked = 0;
@@ -152,7 +152,7 @@ function flushOrderVerdict(w: World): ExpectationResult | undefined {
   }
   if (bad === 0 && behind === 0) return undefined;
   return {
-    name: 'flush-order', ok: bad === 0, limit: 'a FLUSH completes only after every write issued before it is acknowledged',
+    name: 'flush-order', ok: bad === 0, limit: 'a FLUSH completes only after every write the driver took before it is acknowledged',
     actual: bad === 0 ? `${checked} flushes in order (${behind} behind writes in flight)` : `${bad} flushes overtook earlier writes (first: ${first!})`,
   };
 }
