@@ -121,7 +121,10 @@ export class NbdDevice implements ConnectionOwner {
       ...(cfg.udpEnabled ? { udpTransport: true } : {}),
     });
     if (cfg.udpEnabled) {
-      this.udp = new UdpTransport(engine, opts.sockets, { serverOf: (slot) => { const c = this.conns.servers[slot.server]!.cfg; return c.address ?? c.name; } });
+      this.udp = new UdpTransport(engine, opts.sockets, {
+        serverOf: (slot) => { const c = this.conns.servers[slot.server]!.cfg; return c.address ?? c.name; },
+        onRoom: () => this.io.pump(),
+      });
       this.protocol.datagrams = this.udp;
     }
     this.io = new IoPath(engine, {

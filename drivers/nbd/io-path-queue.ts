@@ -19,6 +19,8 @@ export abstract class IoPathQueue extends IoPathState {
   /** blkMqKick calls after BUSY (back-pressure released). */
   kicks = 0;
   protected hctx: HwQueue | null = null;
+  /** Hardware queues holding requests a UDP session refused (each is kicked when room comes). */
+  protected readonly refused = new Set<HwQueue>();
   /**
    * Sockets corked in the current batch, [0, corkedN), uncorked when it ends. A count, not
    * `length = 0`: emptying an array that way frees its storage, regrown on every batch.
@@ -64,7 +66,7 @@ export abstract class IoPathQueue extends IoPathState {
     for (let i = 0; i < this.waiting.length;) {
       const r = this.waiting[i]!;
       if (r.type === NBD_CMD_FLUSH && !this.barrier.ready(r.epoch)) { i++; continue; }
-      const c = this.lb.pick(this.conns, r.rq ? r.rq.tag : this.tagBase + r.cacheSlot, this.engine.now);
+      const c = this.lb.pick(this.conns, r.rq ? r.rq.tag : this.tagBase + r.cacheSlot, this.engine.now, r);
       if (c < 0) break;
       this.waiting.splice(i, 1);
       this.send(r, this.conns[c]!);
@@ -74,7 +76,12 @@ export abstract class IoPathQueue extends IoPathState {
     if (outer) this.pumping = false;
     this.sending--;
     this.endBatch();
-    if (this.busy && this.anyRoom() && this.hctx) { this.busy = false; this.kicks++; blkMqKick(this.hctx); }
+    if (this.busy && this.anyRoom() && this.hctx) {
+      this.busy = false;
+      this.kicks++;
+      blkMqKick(this.hctx);
+      for (const h of this.refused) if (h !== this.hctx) blkMqKick(h);
+    }
   }
 
   /** blk_mq_ops.timeout: a sent request's connection is declared dead and it goes elsewhere; a waiting one may expire. */

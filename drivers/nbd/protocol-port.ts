@@ -6,6 +6,7 @@ import type { TransmissionHost, TransmissionSession } from './protocol/transmiss
 import type { ExtensionRequest } from './protocol/handshake-types.ts';
 import type { FrameCounters } from './protocol/transmission-frames.ts';
 import type { UdpGrant } from './protocol/udp-datagram.ts';
+import type { NbdRequest } from './protocol/request-check.ts';
 
 
 /** What the server told us about the export, after option haggling. */
@@ -34,7 +35,14 @@ export interface ExportInfo {
 }
 
 /** What the driver uses of a transmission phase: the TCP TransmissionSession or the UDP transport's session. */
-export type TransmissionPort = Pick<TransmissionSession, 'submit' | 'feed' | 'detachInput' | 'abort' | 'disconnect' | 'state' | 'inFlight'>;
+export type TransmissionPort = Pick<TransmissionSession, 'submit' | 'feed' | 'detachInput' | 'abort' | 'disconnect' | 'state' | 'inFlight'> & {
+  /**
+   * A session with no send queue of its own (UDP): whether it can send this request now, and
+   * whether it could send any; absent (TCP): the socket's room decides (ConnectionSlot.canSend).
+   */
+  canTake?(req: Pick<NbdRequest, 'type' | 'offset' | 'length'>): boolean;
+  readonly hasRoom?: boolean;
+};
 
 export interface HandshakeOptions {
   readonly exportName: string;

@@ -13,6 +13,8 @@ import { NBD_CMD_READ } from '../protocol/uapi.ts';
 import { NbdCmd, RqState } from '../request.ts';
 
 const PROBE_BYTES = 512;
+/** What a probe asks of a connection's session (a UDP one takes only what it can send at once). */
+const PROBE_SHAPE = { type: NBD_CMD_READ, offset: 0, length: PROBE_BYTES };
 
 /** One server's probe: the command (one in flight at most) and the verdict's counters. */
 export class ProbeCmd extends NbdCmd {
@@ -139,7 +141,7 @@ export class HealthProber {
   private connOf(server: number): ConnectionSlot | null {
     let best: ConnectionSlot | null = null;
     for (const c of this.host.conns) {
-      if (c.server !== server || !c.canSend) continue;
+      if (c.server !== server || !c.canTake(PROBE_SHAPE)) continue;
       if (!best || c.outstanding < best.outstanding) best = c;
     }
     return best;

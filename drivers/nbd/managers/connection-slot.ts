@@ -3,6 +3,7 @@ import type { FiledIds } from '../../../hw-sim/engine/trace.ts';
 import type { ExportInfo, Handshake, TransmissionPort } from '../protocol-port.ts';
 import type { NbdSocket } from '../socket.ts';
 import type { TlsChannel } from '../security/tls-channel.ts';
+import type { NbdRequest } from '../protocol/request-check.ts';
 
 /** Where a connection stands: the top-level state of its statechart. */
 export type ConnPhase = 'idle' | 'connect' | 'handshake' | 'transmission' | 'draining' | 'backoff' | 'dead' | 'closed';
@@ -71,8 +72,18 @@ export class ConnectionSlot {
     return this.transmission !== null && this.socket !== null && this.actor!.getSnapshot().value === 'transmission';
   }
 
-  /** Usable, and its socket has room (no rest of an earlier request waiting to be sent). */
+  /**
+   * Usable, and its socket has room (no rest of an earlier request waiting to be sent); a UDP
+   * session must also have room in its window and datagram socket.
+   */
   get canSend(): boolean {
-    return this.usable && this.unsent.length === 0 && this.socket!.writable > 0;
+    return this.usable && this.unsent.length === 0 && this.socket!.writable > 0 && this.transmission!.hasRoom !== false;
+  }
+
+  /** Can send this request now: a UDP session takes only what it can send at once (no queue of its own). */
+  canTake(req: Pick<NbdRequest, 'type' | 'offset' | 'length'>): boolean {
+    if (!this.canSend) return false;
+    const tx = this.transmission!;
+    return tx.canTake === undefined || tx.canTake(req);
   }
 }

@@ -1,4 +1,8 @@
 import type { ConnectionSlot } from './connection-slot.ts';
+import type { NbdRequest } from '../protocol/request-check.ts';
+
+/** The connection can take `req` now (no request given: any request). */
+const fits = (c: ConnectionSlot, req: Pick<NbdRequest, 'type' | 'offset' | 'length'> | undefined): boolean => (req === undefined ? c.canSend : c.canTake(req));
 
 /** Connection-choice policies. */
 export type LbPolicy = 'single' | 'round-robin' | 'least-outstanding' | 'latency-weighted';
@@ -58,15 +62,15 @@ export class LoadBalancer {
   /** Server roles (drivers/nbd/health/failover.ts): a backup's connections only while every primary is down. */
   gate: ((c: ConnectionSlot) => boolean) | null = null;
 
-  /** Index of the connection to use, or -1 when none can take a request now. */
-  pick(conns: readonly ConnectionSlot[], _tag: number, _now: number): number {
+  /** Index of the connection to use, or -1 when none can take a request (`req`, when given) now. */
+  pick(conns: readonly ConnectionSlot[], _tag: number, _now: number, req?: Pick<NbdRequest, 'type' | 'offset' | 'length'>): number {
     const n = conns.length;
     let chosen = -1;
     if (this.policy === 'single') {
       for (let i = 0; i < n; i++) {
         const c = conns[i]!;
         if (!this.allowed(c)) continue;
-        if (c.canSend) { chosen = i; break; }
+        if (fits(c, req)) { chosen = i; break; }
       }
     } else if (this.policy === 'least-outstanding' || this.policy === 'latency-weighted') {
       // Least outstanding; latency-weighted scales it by the connection's smoothed latency,
@@ -76,7 +80,7 @@ export class LoadBalancer {
       for (let k = 0; k < n; k++) {
         const i = (this.cursor + k) % n;
         const c = conns[i]!;
-        if (!c.canSend || !this.allowed(c)) continue;
+        if (!fits(c, req) || !this.allowed(c)) continue;
         const cost = weighted ? (c.outstanding + 1) * (this.latency[i] ?? 0) : c.outstanding;
         if (cost < best) { best = cost; chosen = i; }
       }
@@ -85,7 +89,7 @@ export class LoadBalancer {
       for (let k = 0; k < n; k++) {
         const i = (this.cursor + k) % n;
         const c = conns[i]!;
-        if (c.canSend && this.allowed(c)) { chosen = i; this.cursor = i + 1; break; }
+        if (fits(c, req) && this.allowed(c)) { chosen = i; this.cursor = i + 1; break; }
       }
     }
     if (chosen < 0) return -1;

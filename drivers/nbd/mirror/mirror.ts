@@ -209,7 +209,7 @@ export class Mirror {
         this.legResolved(leg, false, 0);
         continue;
       }
-      const slot = this.connFor(r.server);
+      const slot = this.connFor(r.server, leg);
       if (slot) {
         this.waiting.splice(i, 1);
         this.send(leg, slot);
@@ -293,11 +293,11 @@ export class Mirror {
     this.engine.trace.emit(this.src, 'mirror.rejoin', { server: r.server, bytes: r.resyncedBytes });
   }
 
-  /** A usable connection of `server` with room (least outstanding), or null. */
-  connFor(server: number): ConnectionSlot | null {
+  /** A usable connection of `server` with room (for `leg`, when given; least outstanding), or null. */
+  connFor(server: number, leg?: Pick<MirrorCmd, 'type' | 'offset' | 'length'>): ConnectionSlot | null {
     let best: ConnectionSlot | null = null;
     for (const c of this.host.conns) {
-      if (c.server !== server || !c.canSend) continue;
+      if (c.server !== server || !(leg === undefined ? c.canSend : c.canTake(leg))) continue;
       if (!best || c.outstanding < best.outstanding) best = c;
     }
     return best;

@@ -25,6 +25,8 @@ import { adoptOrphan } from './orphan.ts';
 
 /** How long to wait before trying again when nothing can be copied now (busy regions, no source). */
 const RETRY_NS = 200_000;
+/** What a durability FLUSH asks of a connection (a UDP session takes it only with no write in flight). */
+const FLUSH_SHAPE = { type: NBD_CMD_FLUSH, offset: 0, length: 0 };
 /** Copies (or final FLUSHes) in flight at once, each with its own wire tag. */
 export const RESYNC_DEPTH = 4;
 
@@ -126,7 +128,7 @@ export class Resync {
     for (const r of this.mirror.replicas) {
       if (!r || !this.mirror.readable(r.server) || r.unflushed.size === 0 || this.copies.some((c) => c.target === r)) continue;
       const slot = this.copies.find((c) => c.target === null);
-      const on = this.mirror.connFor(r.server);
+      const on = this.mirror.connFor(r.server, FLUSH_SHAPE);
       if (!slot) return;
       if (!on) continue;
       this.issue(slot, r, -1, NBD_CMD_FLUSH, 0, 0, on);
@@ -274,7 +276,7 @@ export class Resync {
     }
     if ((this.mirror.gate.gen.get(slot.region) ?? 0) !== slot.gen0) { this.restarts++; this.end(slot, 0); return; }
     if (type === NBD_CMD_READ) {
-      const to = this.mirror.connFor(r.server);
+      const to = this.mirror.connFor(r.server, { type: NBD_CMD_WRITE, offset: cmd.offset, length: cmd.length });
       if (!to) { this.end(slot, RETRY_NS); return; }
       this.issue(slot, r, slot.region, NBD_CMD_WRITE, cmd.offset, cmd.length, to);
       return;

@@ -2,15 +2,17 @@
  * The client's transmission phase over UDP (docs/nbd-extensions.md, "UDP transport"), sans-I/O
  * like the TCP TransmissionSession it stands in for: requests go out as self-describing datagrams
  * (a WRITE payload split within the granted datagram size), replies are reassembled by fragment
- * offset, every request is retransmitted on its adaptive timeout with the next generation, and a
- * FIFO queue holds back what the window, an overlapping write in flight, or a FLUSH's earlier
- * writes forbid. The TCP connection carries only NBD_CMD_DISC.
+ * offset, every request is retransmitted on its adaptive timeout with the next generation. The
+ * session keeps no send queue: it takes a request only when it can send it at once (canTake: the
+ * window, the socket's room, no overlapping write in flight, no earlier write before a FLUSH);
+ * otherwise the driver answers BUSY to blk-mq, which is kicked when `onRoom` reports room again
+ * or a reply completes a request. The TCP connection carries only NBD_CMD_DISC.
  *
  * Reassembly rule: a READ's reply fragments are merged across attempts from the first attempt sent
  * with no overlapping write unacknowledged (a server acks a write only once its disk has it, so
  * every later execution returns the same bytes). Restarting the reassembly on every attempt for
  * the rest of a raced READ's life would, at 1-2 % loss, need several full ~90-fragment replies in
- * a row for a 128 KiB READ, each one RTO backoff (capped at 1 s) apart: with the FIFO queue held
+ * a row for a 128 KiB READ, each one RTO backoff (capped at 1 s) apart: with the requests held
  * behind it that is seconds past the liveness bound (udp-fault-mix swarm seed 39, hdd).
  */
 import { encodeRequest } from '../protocol/encode-transmission.ts';
@@ -58,7 +60,12 @@ export interface UdpSessionOptions {
   peers?: () => Iterable<UdpSession>;
   /** Injected bug udp-raced-read-unsettled: a raced READ never merges attempts again. */
   neverSettle?: boolean;
+  /** The socket has room again after a refused send: the driver may offer requests (kicks blk-mq). */
+  onRoom?: () => void;
 }
+
+/** What canTake needs of a request. */
+export type RequestShape = Pick<NbdRequest, 'type' | 'offset' | 'length'>;
 
 interface InFlight {
   req: NbdRequest;
@@ -85,7 +92,7 @@ interface InFlight {
 /** IPv4 + UDP headers a datagram costs in the socket's send buffer. */
 const UDP_IP_HEADERS = 28;
 
-const overlaps = (a: NbdRequest, b: NbdRequest): boolean => a.offset < b.offset + b.length && b.offset < a.offset + a.length;
+const overlaps = (a: RequestShape, b: RequestShape): boolean => a.offset < b.offset + b.length && b.offset < a.offset + a.length;
 
 const isWrite = (t: number): boolean => t === NBD_CMD_WRITE || t === NBD_CMD_WRITE_ZEROES || t === NBD_CMD_TRIM;
 
@@ -97,7 +104,6 @@ export class UdpSession {
   /** By cookie, in cookie order (a Map keeps insertion order): the first key is the lowest in flight. */
   private readonly inflight = new Map<number, InFlight>();
   private readonly writes: InFlight[] = [];
-  private readonly pending: NbdRequest[] = [];
   private nextCookie = 1;
   private timer: unknown = null;
   private timerAt = Infinity;
@@ -122,7 +128,7 @@ export class UdpSession {
     this.hdr.tokenHi = opts.grant.tokenHi;
     this.hdr.tokenLo = opts.grant.tokenLo;
     sock.onMessage = (d) => this.receive(d);
-    sock.onWritable = () => this.pump();
+    sock.onWritable = () => this.opts.onRoom?.();
   }
 
   get state(): SessionState {
@@ -130,7 +136,7 @@ export class UdpSession {
   }
 
   get inFlight(): number {
-    return this.inflight.size + this.pending.length;
+    return this.inflight.size;
   }
 
   get protocolError(): ProtocolError | null {
@@ -145,10 +151,25 @@ export class UdpSession {
     if ((req.type === NBD_CMD_READ || req.type === NBD_CMD_WRITE) && (!req.data || req.data.length < req.length)) {
       return { errno: 'EINVAL', reason: `${req.length}-byte request without its buffer` };
     }
+    if (!this.canTake(req)) {
+      throw new Error(`udp session: request (command ${req.type}, ${req.length} bytes at ${req.offset}) submitted while it cannot be sent now; offer only what canTake accepts`);
+    }
     req.error = 0;
-    this.pending.push(req);
-    this.pump();
+    this.send(req);
     return null;
+  }
+
+  /**
+   * The request can be sent now: the session is open, no write it must follow is in flight, the
+   * window admits its datagrams and the socket's send buffer holds them whole.
+   */
+  canTake(req: RequestShape): boolean {
+    return this.sessionState === 'open' && !this.blocked(req) && this.window.admits(this.costOf(req)) && this.sock.writable >= this.bytesOf(req);
+  }
+
+  /** Some request could be sent now (the cheapest: one datagram out, one back). */
+  get hasRoom(): boolean {
+    return this.sessionState === 'open' && this.window.admits(2) && this.sock.writable >= NBD_ORION_UDP_HEADER_SIZE + UDP_IP_HEADERS;
   }
 
   /** TCP bytes after the handshake: the server must send none in UDP mode. */
@@ -166,10 +187,9 @@ export class UdpSession {
   }
 
   abort(): NbdRequest[] {
-    const out = [...[...this.inflight.values()].map((e) => e.req), ...this.pending];
+    const out = [...this.inflight.values()].map((e) => e.req);
     this.inflight.clear();
     this.writes.length = 0;
-    this.pending.length = 0;
     this.window.inFlight = 0;
     this.stop();
     if (this.sessionState !== 'dead') this.sessionState = 'disconnected';
@@ -178,24 +198,17 @@ export class UdpSession {
 
   // ---- send side -------------------------------------------------------------------------
 
-  private pump(): void {
-    while (this.pending.length > 0 && this.sessionState !== 'dead') {
-      const req = this.pending[0]!;
-      if (this.blocked(req)) return;
-      const cost = this.costOf(req);
-      if (!this.window.admits(cost)) return;
-      // Whole requests into the socket: one the send buffer cannot take waits for onWritable.
-      if (this.sock.writable < this.bytesOf(req)) return;
-      this.pending.shift();
-      const e: InFlight = { req, cookie: this.nextCookie++, attempt: 0, sentAt: 0, deadline: 0, cost, replyGen: -1, got: null, gotCount: 0, settledFrom: 0 };
-      const peers = this.opts.peers?.() ?? [this];
-      if (req.type === NBD_CMD_READ) for (const p of peers) if (p.writeOverlapping(req)) e.settledFrom = Infinity;
-      if (isWrite(req.type)) for (const p of peers) p.markRaced(req);
-      this.inflight.set(e.cookie, e);
-      if (isWrite(req.type)) this.writes.push(e);
-      this.window.onSend(cost);
-      this.transmit(e);
-    }
+  /** Sends a request canTake accepted (whole requests into the socket). */
+  private send(req: NbdRequest): void {
+    const cost = this.costOf(req);
+    const e: InFlight = { req, cookie: this.nextCookie++, attempt: 0, sentAt: 0, deadline: 0, cost, replyGen: -1, got: null, gotCount: 0, settledFrom: 0 };
+    const peers = this.opts.peers?.() ?? [this];
+    if (req.type === NBD_CMD_READ) for (const p of peers) if (p.writeOverlapping(req)) e.settledFrom = Infinity;
+    if (isWrite(req.type)) for (const p of peers) p.markRaced(req);
+    this.inflight.set(e.cookie, e);
+    if (isWrite(req.type)) this.writes.push(e);
+    this.window.onSend(cost);
+    this.transmit(e);
   }
 
   /** An overlapping write of this session is in flight. */
@@ -215,20 +228,20 @@ export class UdpSession {
   }
 
   /** A FLUSH waits for every earlier write; a write for every overlapping write in flight. */
-  private blocked(req: NbdRequest): boolean {
+  private blocked(req: RequestShape): boolean {
     if (req.type === NBD_CMD_FLUSH) return this.writes.length > 0;
     if (!isWrite(req.type)) return false;
     return this.writes.some((w) => overlaps(w.req, req));
   }
 
-  private costOf(req: NbdRequest): number {
+  private costOf(req: RequestShape): number {
     const out = req.type === NBD_CMD_WRITE ? fragmentCount(req.length, this.maxData) : 1;
     const back = req.type === NBD_CMD_READ ? fragmentCount(req.length, this.maxData) : 1;
     return out + back;
   }
 
   /** Send-buffer bytes of a request's datagrams (headers included). */
-  private bytesOf(req: NbdRequest): number {
+  private bytesOf(req: RequestShape): number {
     const n = req.type === NBD_CMD_WRITE ? fragmentCount(req.length, this.maxData) : 1;
     return n * (NBD_ORION_UDP_HEADER_SIZE + UDP_IP_HEADERS) + (req.type === NBD_CMD_WRITE ? req.length : 0);
   }
@@ -375,13 +388,12 @@ export class UdpSession {
     this.window.onDone(e.cost, e.attempt === 0);
     this.opts.counters.completed++;
     e.req.error = error;
-    this.host.complete(e.req);
-    this.pump();
+    this.host.complete(e.req); // the driver's completion offers what blk-mq holds back (BUSY)
     this.maybeSendDisc();
   }
 
   private maybeSendDisc(): void {
-    if (this.sessionState !== 'draining' || this.inflight.size > 0 || this.pending.length > 0) return;
+    if (this.sessionState !== 'draining' || this.inflight.size > 0) return;
     const disc = new Uint8Array(NBD_REQUEST_SIZE);
     encodeRequest(disc, 0, 0, NBD_CMD_DISC, 0, 0, 0, 0);
     this.host.send(disc);

@@ -20,6 +20,8 @@ export interface UdpTransportOptions {
   socketBufferBytes?: number;
   maxAttempts?: number;
   rto?: RtoConfig;
+  /** A session's socket has room again: the driver offers what blk-mq holds back (BUSY). */
+  onRoom?: () => void;
 }
 
 
@@ -51,6 +53,7 @@ export class UdpTransport {
       onReceive: () => { slot.lastRxAt = engine.now; },
       peers: () => this.sessions.values(),
       neverSettle: engine.bugs.has('udp-raced-read-unsettled'),
+      ...(this.opts.onRoom ? { onRoom: this.opts.onRoom } : {}),
     });
     this.sessions.set(slot.index, s);
     return s;

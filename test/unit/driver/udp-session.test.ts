@@ -10,7 +10,7 @@ import { UdpCounters } from '../../../drivers/nbd/transport/udp-stats.ts';
 
 const GRANT = { port: 10809, datagram: 568, tokenHi: 1, tokenLo: 2 }; // 512 data bytes per datagram
 
-function harness(maxAttempts = 4) {
+function harness(maxAttempts = 4, window = { initial: 64, min: 4, max: 1000 }) {
   const timers: { at: number; fn: () => void; dead: boolean }[] = [];
   const clock = {
     now: 0,
@@ -20,6 +20,7 @@ function harness(maxAttempts = 4) {
   const sent: UdpDatagram[] = [];
   const done: NbdRequest[] = [];
   const states: string[] = [];
+  const room = { calls: 0 };
   const sock = {
     onMessage: null as ((d: Uint8Array) => void) | null,
     onWritable: null as (() => void) | null,
@@ -29,8 +30,9 @@ function harness(maxAttempts = 4) {
   };
   const counters = new UdpCounters();
   const s = new UdpSession(sock, { send: () => {}, complete: (r) => done.push(r), stateChanged: (st) => states.push(st) }, clock, {
-    grant: GRANT, window: { initial: 64, min: 4, max: 1000 }, maxAttempts, counters,
+    grant: GRANT, window, maxAttempts, counters,
     rto: { initialNs: 1_000_000, minNs: 1_000_000, maxNs: 100_000_000 },
+    onRoom: () => { room.calls++; },
   });
   const reply = (q: UdpDatagram, extra: Partial<UdpDatagram> = {}, data?: Uint8Array) => sock.onMessage!(encodeUdpDatagram({
     ...q, reply: true, flags: 0, ackedBelow: 0, error: 0, fragOffset: 0, fragCount: 1, ...extra,
@@ -39,7 +41,7 @@ function harness(maxAttempts = 4) {
     clock.now += ns;
     for (const t of [...timers].sort((a, b) => a.at - b.at)) if (!t.dead && t.at <= clock.now) { t.dead = true; t.fn(); }
   };
-  return { s, sent, done, states, reply, advance, counters, sock };
+  return { s, sent, done, states, reply, advance, counters, sock, room };
 }
 
 const write = (off: number, len: number) => newRequest(NBD_CMD_WRITE, off, len, new Uint8Array(len).fill(off / 512 + 1));
@@ -58,21 +60,29 @@ describe('UdpSession', () => {
     expect(h.sent.at(-1)!.ackedBelow).toBe(2); // cookie 1 is complete
   });
 
-  it('holds a write that overlaps one in flight until its reply, lets others pass', () => {
+  it('refuses a write that overlaps one in flight until its reply, takes others; submitting a refused one throws', () => {
     const h = harness();
     h.s.submit(write(0, 4096));
-    h.s.submit(write(2048, 512)); // overlaps [0, 4096)
+    const over = write(2048, 512); // overlaps [0, 4096)
+    expect(h.s.canTake(over)).toBe(false);
+    expect(() => h.s.submit(over)).toThrow(/cannot be sent now/);
+    expect(h.s.canTake(write(8192, 512))).toBe(true);
     expect(new Set(h.sent.map((d) => d.cookie))).toEqual(new Set([1]));
     h.reply(h.sent[0]!);
+    expect(h.s.canTake(over)).toBe(true);
+    h.s.submit(over);
     expect(h.sent.at(-1)!.offset).toBe(2048);
   });
 
-  it('sends a FLUSH only when every earlier write is answered', () => {
+  it('takes a FLUSH only when every earlier write is answered', () => {
     const h = harness();
+    const flush = newRequest(NBD_CMD_FLUSH);
     h.s.submit(write(0, 512));
-    h.s.submit(newRequest(NBD_CMD_FLUSH));
+    expect(h.s.canTake(flush)).toBe(false);
     expect(h.sent.map((d) => d.type)).toEqual([NBD_CMD_WRITE]);
     h.reply(h.sent[0]!);
+    expect(h.s.canTake(flush)).toBe(true);
+    h.s.submit(flush);
     expect(h.sent.map((d) => d.type)).toEqual([NBD_CMD_WRITE, NBD_CMD_FLUSH]);
     h.reply(h.sent[1]!);
     expect(h.done.map((r) => r.type)).toEqual([NBD_CMD_WRITE, NBD_CMD_FLUSH]);
@@ -156,15 +166,36 @@ describe('UdpSession', () => {
     expect(h.s.submit(write(0, 512))?.errno).toBe('ESHUTDOWN');
   });
 
-  it('a request the socket send buffer cannot take waits for onWritable', () => {
+  it('refuses a request the socket send buffer cannot take whole; onWritable tells the driver', () => {
     const h = harness();
     // A 1200-byte WRITE is 3 datagrams: 1200 data + 3 × (56 + 28) header bytes = 1452.
     h.sock.writable = 1451;
-    h.s.submit(write(0, 1200));
+    const w = write(0, 1200);
+    expect(h.s.canTake(w)).toBe(false);
     expect(h.sent).toEqual([]);
     h.sock.writable = 1452;
     h.sock.onWritable!();
+    expect(h.room.calls).toBe(1);
+    expect(h.s.canTake(w)).toBe(true);
+    h.s.submit(w);
     expect(h.sent.length).toBe(3);
+  });
+
+  it('with a window of 8 datagrams takes 4 one-datagram writes, refuses the 5th until a reply; abort returns only those in flight', () => {
+    // Each 512-byte WRITE costs 2 datagrams of the window: its request and its reply.
+    const h = harness(4, { initial: 8, min: 4, max: 8 });
+    const ws = [0, 1, 2, 3].map((i) => write(i * 4096, 512));
+    for (const w of ws) { expect(h.s.canTake(w)).toBe(true); h.s.submit(w); }
+    const fifth = write(4 * 4096, 512);
+    expect(h.s.canTake(fifth)).toBe(false);
+    expect(h.s.hasRoom).toBe(false); // not even a one-datagram request: the driver answers BUSY
+    expect(h.sent.length).toBe(4);
+    h.reply(h.sent[0]!); // 6 of 8 in flight again
+    expect(h.s.canTake(fifth)).toBe(true);
+    h.s.submit(fifth);
+    expect(h.sent.at(-1)!.offset).toBe(4 * 4096);
+    expect(h.s.inFlight).toBe(4);
+    expect(h.s.abort()).toEqual([ws[1], ws[2], ws[3], fifth]);
   });
 
   it('drops datagrams with another token or broken bytes, counting them', () => {
