@@ -19,8 +19,6 @@ export abstract class IoPathQueue extends IoPathState {
   /** blkMqKick calls after BUSY (back-pressure released). */
   kicks = 0;
   protected hctx: HwQueue | null = null;
-  /** Hardware queues holding requests a UDP session refused (each is kicked when room comes). */
-  protected readonly refused = new Set<HwQueue>();
   /**
    * Sockets corked in the current batch, [0, corkedN), uncorked when it ends. A count, not
    * `length = 0`: emptying an array that way frees its storage, regrown on every batch.
@@ -76,12 +74,7 @@ export abstract class IoPathQueue extends IoPathState {
     if (outer) this.pumping = false;
     this.sending--;
     this.endBatch();
-    if (this.busy && this.anyRoom() && this.hctx) {
-      this.busy = false;
-      this.kicks++;
-      blkMqKick(this.hctx);
-      for (const h of this.refused) if (h !== this.hctx) blkMqKick(h);
-    }
+    if (this.busy && this.anyRoom() && this.hctx) { this.busy = false; this.kicks++; blkMqKick(this.hctx); }
   }
 
   /** blk_mq_ops.timeout: a sent request's connection is declared dead and it goes elsewhere; a waiting one may expire. */

@@ -38,11 +38,6 @@ export class IoPath extends IoPathQueue {
   dropped = 0;
   /** CPU cost of queue_rq and of a reply (none: not charged, e.g. cpu_cost_scale = 0). */
   cpu: DriverCpu | null = null;
-  /**
-   * Writes a UDP session refused (BUSY) keep their FLUSH-barrier epoch until blk-mq hands them
-   * back: a later FLUSH, on another hardware queue or connection, must not overtake them.
-   */
-  private readonly held = new Map<Request, number>();
 
   /** blk_mq_ops.init_request: the request's PDU. */
   initRequest(rq: Request): void {
@@ -96,9 +91,8 @@ export class IoPath extends IoPathQueue {
       return BLK_STS.OK;
     }
     if (this.cache.admit(r) !== CacheVerdict.PASS) return BLK_STS.OK;
-    if (isWrite(r.type)) r.epoch = this.held.size > 0 ? this.heldEpoch(rq) : this.barrier.writeStarted();
+    if (isWrite(r.type)) r.epoch = this.barrier.writeStarted();
     else if (r.type === NBD_CMD_FLUSH) {
-      if (this.refusedElsewhere(hctx)) { this.unclaim(r); this.busy = true; this.refused.add(hctx); return BLK_STS.BUSY; }
       r.epoch = this.barrier.flushArrived();
       if (!this.barrier.ready(r.epoch)) {
         // A coverage mark (sweep --require-mark flush-barrier-wait): the FLUSH waits for earlier writes.
@@ -109,13 +103,10 @@ export class IoPath extends IoPathQueue {
     }
     if (this.waiting.length > 0) { this.park(r); this.pump(); return BLK_STS.OK; }
     const c = this.lb.pick(this.conns, rq.tag, now, r);
-    if (c >= 0 && this.refused.size > 0) this.refused.delete(hctx); // its held-back requests come in order
     if (c < 0) {
       if (this.anyUsable()) {
-        if (this.datagramSessions()) {
-          this.refused.add(hctx);
-          if (isWrite(r.type)) { this.held.set(rq, r.epoch); r.epoch = -1; }
-        }
+        // Refused, not taken (TCP: every socket full; UDP: no session can send it now): unclaim gives
+        // back its barrier count, so a FLUSH taken later covers it only if taken before it again.
         this.unclaim(r);
         this.busy = true;
         return BLK_STS.BUSY;
@@ -125,30 +116,6 @@ export class IoPath extends IoPathQueue {
     }
     this.send(r, this.conns[c]!);
     return BLK_STS.OK;
-  }
-
-  /** The epoch a refused write kept, or a new one. */
-  private heldEpoch(rq: Request): number {
-    const e = this.held.get(rq);
-    if (e === undefined) return this.barrier.writeStarted();
-    this.held.delete(rq);
-    return e;
-  }
-
-  /**
-   * A FLUSH on `hctx` while another hardware queue holds requests a UDP session refused: they
-   * were issued before it (blk-mq keeps them until kicked), so the FLUSH waits too.
-   */
-  private refusedElsewhere(hctx: HwQueue): boolean {
-    if (this.refused.size === 0) return false;
-    for (const h of this.refused) if (h !== hctx) return true;
-    return false;
-  }
-
-  /** Some usable connection's session refuses requests one by one (UDP: no send queue of its own). */
-  private datagramSessions(): boolean {
-    for (const c of this.conns) if (c.usable && c.transmission!.canTake !== undefined) return true;
-    return false;
   }
 
   /**
