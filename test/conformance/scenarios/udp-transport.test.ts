@@ -57,6 +57,28 @@ describe('UDP transport runs', () => {
     expect(protos.slice(0, firstUdp).filter((p) => p === '6').length).toBeGreaterThanOrEqual(8);
   });
 
+  it('udp-reorder-dup: the session queues nothing (blk-mq hears BUSY); a FLUSH blk-mq sends past earlier writes still in its scheduler passes flush-order', () => {
+    const queued = new Map<number, string>(); // rq id -> op, queued and never offered to the driver
+    let busy = 0;
+    let overtaking = 0;
+    const r = runScenario(parseScenario(reorderDup, 'udp-reorder-dup.toml'), 1, {
+      onTrace: (t) => {
+        const d = t.data as { rq: number; op?: string };
+        if (t.kind === 'rq.queue') queued.set(d.rq, d.op!);
+        else if (t.kind === 'rq.busy') busy++;
+        else if (t.kind === 'rq.issue') {
+          const op = queued.get(d.rq);
+          queued.delete(d.rq);
+          if (op === 'flush') for (const [id, o] of queued) if (id < d.rq && o === 'write') { overtaking++; break; }
+        }
+      },
+    });
+    expect(r.passed).toBe(true);
+    expect(busy).toBeGreaterThan(0); // the AIMD window or an overlapping write in flight refused a request
+    expect(overtaking).toBeGreaterThan(0); // Linux's flush machinery, not a FIFO: the case flush-order must allow
+    expect(r.expectations.find((e) => e.name === 'flush-order')).toMatchObject({ ok: true });
+  });
+
   it('udp_enabled with tcp_enabled: a server refusing UDP leaves the device on TCP', () => {
     const text = reorderDup.replace('tcp_enabled = false', 'tcp_enabled = true').replace('disk = "nvme"', 'disk = "nvme"\nudp = false')
       .replace('reorder = "3%"', 'reorder = "0%"').replace('duplicate = "3%"', 'duplicate = "0%"');
