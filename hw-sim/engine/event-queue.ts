@@ -20,14 +20,24 @@ export interface LaneRefill {
   refill(ev: SimEvent): boolean;
 }
 
+/** Events due further than this beyond the last one run wait in the far heap (timeouts, delayed ACKs). */
+const FAR_NS = 1_000_000;
+
 /**
- * Binary min-heap ordered by (time, insertion sequence): equal times run in the order they
- * were scheduled, which is what makes a run replayable.
+ * Min-heaps ordered by (time, insertion sequence): equal times run in the order they were
+ * scheduled, which is what makes a run replayable. Two heaps: events due within FAR_NS of the
+ * last event run (wire, DMA, interrupts, CPU work) and the rest (retransmission and delayed-ACK
+ * timers, watchdogs: most of the pending events, rarely the next). The next event is the lesser
+ * of the two tops, so the order is that of one heap; the near heap the hot path works on stays
+ * a few levels shallower.
  */
 export class EventQueue {
-  private heap: SimEvent[] = [];
+  private near: SimEvent[] = [];
+  private far: SimEvent[] = [];
   private nextSeq = 0;
   private live = 0;
+  /** Time of the last event taken (the engine's now once it runs). */
+  private lastT = 0;
 
   get size(): number {
     return this.live;
@@ -36,7 +46,7 @@ export class EventQueue {
   push(t: Ns, fn: () => void, label: string): SimEvent {
     this.live++;
     const ev: SimEvent = { t, seq: this.nextSeq++, fn, label, lane: null };
-    this.siftUp(ev);
+    siftUp(t - this.lastT > FAR_NS ? this.far : this.near, ev);
     return ev;
   }
 
@@ -51,27 +61,12 @@ export class EventQueue {
 
   /** Pushes an event whose `t` and reserved `seq` are set (it is already counted live). */
   pushReserved(ev: SimEvent): void {
-    this.siftUp(ev);
+    siftUp(ev.t - this.lastT > FAR_NS ? this.far : this.near, ev);
   }
 
   /** Reserved places given up without being pushed (a cleared lane's backlog). */
   release(n: number): void {
     this.live -= n;
-  }
-
-  private siftUp(ev: SimEvent): void {
-    const t = ev.t;
-    const h = this.heap;
-    let i = h.length;
-    h.push(ev);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const parent = h[p]!;
-      if (parent.t < t || (parent.t === t && parent.seq < ev.seq)) break;
-      h[i] = parent;
-      i = p;
-    }
-    h[i] = ev;
   }
 
   cancel(ev: SimEvent): boolean {
@@ -83,14 +78,23 @@ export class EventQueue {
 
   /** Earliest live event without removing it. */
   peek(): SimEvent | undefined {
-    this.dropCancelled();
-    return this.heap[0];
+    const near = this.near;
+    const far = this.far;
+    while (near.length > 0 && near[0]!.fn === null) removeTop(near);
+    while (far.length > 0 && far[0]!.fn === null) removeTop(far);
+    const a = near[0];
+    const b = far[0];
+    if (b === undefined) return a;
+    if (a === undefined) return b;
+    return b.t < a.t || (b.t === a.t && b.seq < a.seq) ? b : a;
   }
 
   pop(): SimEvent | undefined {
-    this.dropCancelled();
-    const ev = this.removeTop();
-    if (ev) this.live--;
+    const ev = this.peek();
+    if (ev) {
+      this.live--;
+      removeTop(this.near[0] === ev ? this.near : this.far);
+    }
     return ev;
   }
 
@@ -100,48 +104,71 @@ export class EventQueue {
    */
   take(ev: SimEvent): void {
     this.live--;
-    if (ev.lane !== null && ev.lane.refill(ev)) this.siftDown(ev);
+    this.lastT = ev.t;
+    const h = this.near[0] === ev ? this.near : this.far;
+    if (ev.lane !== null && ev.lane.refill(ev)) siftDown(h, ev);
     else {
-      this.removeTop();
+      removeTop(h);
       ev.fn = null;
     }
   }
+}
 
-  private dropCancelled(): void {
-    while (this.heap.length > 0 && this.heap[0]!.fn === null) this.removeTop();
-  }
+/** `a` runs before `b`. */
+function before(a: SimEvent, b: SimEvent): boolean {
+  return a.t < b.t || (a.t === b.t && a.seq < b.seq);
+}
 
-  private removeTop(): SimEvent | undefined {
-    const h = this.heap;
-    const top = h[0];
-    if (top === undefined) return undefined;
-    const last = h.pop()!;
-    if (h.length > 0) this.siftDown(last);
-    return top;
-  }
+/** The child of the node whose left child is `l` that runs first (`l` < n). */
+function firstChild(h: SimEvent[], l: number, n: number): number {
+  return l + 1 < n && before(h[l + 1]!, h[l]!) ? l + 1 : l;
+}
 
-  /** Places `last` from the top down (the top's slot is free or holds `last` itself). */
-  private siftDown(last: SimEvent): void {
-    const h = this.heap;
-    const n = h.length;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      let child = h[l]!;
-      if (r < n) {
-        const rc = h[r]!;
-        if (rc.t < child.t || (rc.t === child.t && rc.seq < child.seq)) {
-          c = r;
-          child = rc;
-        }
-      }
-      if (last.t < child.t || (last.t === child.t && last.seq < child.seq)) break;
-      h[i] = child;
-      i = c;
-    }
-    h[i] = last;
+function siftUp(h: SimEvent[], ev: SimEvent): void {
+  h.push(ev);
+  rise(h, h.length - 1, ev);
+}
+
+/** Places `ev` at slot `i` or above (the slot is free). */
+function rise(h: SimEvent[], i: number, ev: SimEvent): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const parent = h[p]!;
+    if (before(parent, ev)) break;
+    h[i] = parent;
+    i = p;
   }
+  h[i] = ev;
+}
+
+/**
+ * Removes the top. The hole left at the top moves down to a leaf along the first-running
+ * children (one comparison a level), then the last element rises from there: it came from the
+ * bottom and usually belongs near it, so this costs about half the comparisons of sinking it.
+ */
+function removeTop(h: SimEvent[]): void {
+  const last = h.pop()!;
+  const n = h.length;
+  if (n === 0) return;
+  let i = 0;
+  for (let l = 1; l < n; l = 2 * i + 1) {
+    const c = firstChild(h, l, n);
+    h[i] = h[c]!;
+    i = c;
+  }
+  rise(h, i, last);
+}
+
+/** Places `ev` from the top down (the top's slot holds `ev` itself: a refilled lane record). */
+function siftDown(h: SimEvent[], ev: SimEvent): void {
+  const n = h.length;
+  let i = 0;
+  for (let l = 1; l < n; l = 2 * i + 1) {
+    const c = firstChild(h, l, n);
+    const child = h[c]!;
+    if (before(ev, child)) break;
+    h[i] = child;
+    i = c;
+  }
+  h[i] = ev;
 }

@@ -81,6 +81,37 @@ describe('engine', () => {
     expect(got).toEqual(want);
   });
 
+  it('runs near and far events (beyond 1 ms ahead) in (time, seq) order as they are scheduled', () => {
+    // Delays up to 5 ms from whenever an event runs: some land in the near heap, some in the far.
+    const e = new Engine({ seed: 0 });
+    const rng = new RngStreams(11).get('mix');
+    const ran: [number, number][] = [];
+    let scheduled = 0;
+    const want: [number, number][] = [];
+    const add = (): void => {
+      const id = scheduled++;
+      const delay = rng.chance(0.5) ? rng.int(2000) : rng.int(5_000_000);
+      const t = e.now + delay;
+      want.push([t, id]);
+      const h = e.schedule(delay, () => {
+        ran.push([e.now, id]);
+        if (scheduled < 3000) {
+          add();
+          if (rng.chance(0.5)) add();
+        }
+      });
+      if (rng.chance(0.1)) {
+        e.cancel(h);
+        want.pop();
+      }
+    };
+    for (let i = 0; i < 50; i++) add();
+    e.run();
+    // Ids are given in scheduling order, so (time, id) is the engine's (time, seq) order.
+    want.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(ran).toEqual(want);
+  });
+
   it('serialisation time is bits / rate', () => {
     // 1500 bytes at 10 Gbit/s = 12000 bits / 1e10 b/s = 1.2 µs
     expect(serialisationNs(1500, 10e9)).toBe(1200);
