@@ -16,7 +16,7 @@ import type { Engine } from '../engine/engine.ts';
 import type { EventLane } from '../engine/event-lane.ts';
 import type { Rng } from '../engine/rng.ts';
 import { assertNs, serialisationNs, type Ns } from '../engine/time.ts';
-import { Fifo } from './fifo.ts';
+import { TaggedFifo } from './fifo.ts';
 import { framePayloadBytes, frameWireBytes, splitGso } from './gso.ts';
 import { applyImpairments, corruptPacket, NO_IMPAIRMENTS, type Impairments } from './impairments.ts';
 import { IPV4_HEADER_BYTES, frameCount, l4HeaderBytes, wireBytes, type Packet } from './packet.ts';
@@ -66,9 +66,8 @@ class Direction {
   to: FrameReceiver | null = null;
   busyUntil: Ns = 0;
   lastArrival: Ns = 0;
-  readonly inflight = new Fifo<Packet>();
-  readonly starts = new Fifo<Ns>();
-  readonly delays = new Fifo<Ns>();
+  /** Packets on the wire, with their wire start (x) and the delay after their end (y). */
+  readonly inflight = new TaggedFifo<Packet>();
   readonly stats: LinkDirStats = { packets: 0, frames: 0, wireBytes: 0, deliveredFrames: 0, lost: 0, duplicated: 0, reordered: 0, corrupted: 0, blocked: 0 };
   /** Arrivals (their times never decrease: jitter is clamped), one engine event each. */
   arrivals: EventLane | null = null;
@@ -170,9 +169,7 @@ export class Link {
     if (this.jitterNs > 0) arrival += this.rJitter.int(this.jitterNs + 1);
     if (arrival < d.lastArrival) arrival = d.lastArrival;
     d.lastArrival = arrival;
-    d.inflight.push(p);
-    d.starts.push(start);
-    d.delays.push(arrival - end);
+    d.inflight.push(p, start, arrival - end);
     const st = d.stats;
     st.packets++;
     st.frames += frames;
@@ -183,8 +180,8 @@ export class Link {
 
   private arrive(d: Direction): void {
     const p = d.inflight.shift();
-    const start = d.starts.shift();
-    const delay = d.delays.shift();
+    const start = d.inflight.x;
+    const delay = d.inflight.y;
     const imp = this.imp;
     const frames = frameCount(p);
     if (!imp.up || imp.partition === 'both' || imp.partition === d.name) {

@@ -43,7 +43,7 @@ import { DmaEngine, type DmaDescriptor, type DmaStatus } from '../dma/dma.ts';
 import type { InterruptController, IrqCoalescing } from '../irq/controller.ts';
 import { Fifo } from './fifo.ts';
 import { RxDmaFaults } from './nic-rx-dma-faults.ts';
-import { headFrames, maxFrameIpBytes } from './gso.ts';
+import { headFrames } from './gso.ts';
 import type { FrameReceiver, Link, LinkSide } from './link.ts';
 import { IPV4_HEADER_BYTES, frameCount, l4HeaderBytes, type Packet } from './packet.ts';
 import { traceShape } from '../engine/trace.ts';
@@ -103,7 +103,9 @@ export class Nic {
   private txDone = 0;
   private txFetched = 0;
   private txTail = 0;
-  private readonly txDropped = new Fifo<boolean>();
+  /** Per tx ring slot: the packet's IPv4 bytes (all frames), and whether it was dropped (1). */
+  private readonly txBytes: Float64Array;
+  private readonly txDropped: Uint8Array;
   /** One DMA descriptor per tx ring slot (made once: nothing allocated per packet). */
   private readonly txDescs: DmaDescriptor[];
   // rx: free descriptors, packets being DMA'd then ready (one FIFO, the first rxReadyN ready).
@@ -127,6 +129,8 @@ export class Nic {
     if (!Number.isInteger(this.mtu) || this.mtu < 68) throw new RangeError(`${this.src}: mtu must be an integer ≥ 68, got ${this.mtu}`);
     this.txPkts = new Array<Packet | null>(cfg.txRingSize).fill(null);
     this.txCookies = new Array<number>(cfg.txRingSize).fill(0);
+    this.txBytes = new Float64Array(cfg.txRingSize);
+    this.txDropped = new Uint8Array(cfg.txRingSize);
     this.dma = new DmaEngine(engine, host, null, {
       name: `${cfg.name ?? 'nic0'}-dma`, channels: 2, ringSize: [cfg.txRingSize, cfg.rxRingSize],
       setupNs: cfg.dma.setupNs, bytesPerSecond: cfg.dma.bytesPerSecond, errorRate: cfg.dmaErrorRate ?? 0, traceCompletions: false,
@@ -176,12 +180,16 @@ export class Nic {
 
   txPost(p: Packet, cookie = 0): boolean {
     if (this.txTail - this.txHead >= this.cfg.txRingSize) return false;
-    const ipBytes = maxFrameIpBytes(p);
-    if (ipBytes > this.mtu) {
-      throw new RangeError(`${this.src}: tx frame of ${ipBytes} IPv4 bytes exceeds mtu ${this.mtu} (payload ${p.payload.length}, gsoSize ${p.gsoSize})`);
+    const hdr = IPV4_HEADER_BYTES + l4HeaderBytes(p);
+    const len = p.payload.length;
+    const frames = frameCount(p);
+    const largest = hdr + (frames === 1 ? len : p.gsoSize);
+    if (largest > this.mtu) {
+      throw new RangeError(`${this.src}: tx frame of ${largest} IPv4 bytes exceeds mtu ${this.mtu} (payload ${len}, gsoSize ${p.gsoSize})`);
     }
     const slot = this.txTail % this.cfg.txRingSize;
     this.txPkts[slot] = p;
+    this.txBytes[slot] = frames * hdr + len;
     this.txCookies[slot] = cookie;
     this.txTail++;
     return true;
@@ -192,7 +200,7 @@ export class Nic {
       const slot = this.txFetched % this.cfg.txRingSize;
       this.txFetched++;
       const d = this.txDescs[slot]!;
-      d.bytes = ipBytes(this.txPkts[slot]!);
+      d.bytes = this.txBytes[slot]!;
       // The DMA ring is as large as the tx ring, which bounds what is posted: it always fits.
       this.dma.submit(TX, d);
     }
@@ -209,13 +217,13 @@ export class Nic {
     if (status === 'ok' && this.link && this.link.impairments.up) {
       st.packets++;
       st.frames += frames;
-      st.bytes += ipBytes(p);
-      this.txDropped.push(false);
+      st.bytes += this.txBytes[slot]!;
+      this.txDropped[slot] = 0;
       return this.link.transmit(this.side, p, dmaEnd);
     }
     st.drops += frames;
     if (status === 'error') st.dmaErrors++;
-    this.txDropped.push(true);
+    this.txDropped[slot] = 1;
     return dmaEnd;
   }
 
@@ -232,11 +240,13 @@ export class Nic {
   }
 
   private txComplete(): void {
-    const dropped = this.txDropped.shift();
-    const p = this.txPkts[this.txDone % this.cfg.txRingSize]!;
+    const slot = this.txDone % this.cfg.txRingSize;
     this.txDone++;
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emitFields(this.src, TRACE_TX, p.tcp ? p.tcp.seq : -1, p.payload.length, frameCount(p), dropped ? true : undefined, p.rids);
+    if (tr.enabled) {
+      const p = this.txPkts[slot]!;
+      tr.emitFields(this.src, TRACE_TX, p.tcp ? p.tcp.seq : -1, p.payload.length, frameCount(p), this.txDropped[slot] === 1 ? true : undefined, p.rids);
+    }
     this.irq.raise(this.cfg.txIrqLine);
   }
 
@@ -272,8 +282,10 @@ export class Nic {
 
   private receive(p: Packet): void {
     const st = this.stats.rx;
+    const hdr = IPV4_HEADER_BYTES + l4HeaderBytes(p);
+    const len = p.payload.length;
     let frames = frameCount(p);
-    if (maxFrameIpBytes(p) > this.mtu) {
+    if (hdr + (frames === 1 ? len : p.gsoSize) > this.mtu) {
       st.drops += frames;
       this.engine.trace.emit(this.src, 'nic.rxdrop', { why: 'mtu', frames });
       return;
@@ -289,7 +301,7 @@ export class Nic {
     }
     this.rxFreeN -= frames;
     this.rxHeldFrames += frames;
-    const bytes = ipBytes(pkt);
+    const bytes = frames * hdr + pkt.payload.length;
     st.packets++;
     st.frames += frames;
     st.bytes += bytes;
@@ -315,6 +327,3 @@ export class Nic {
   }
 }
 
-function ipBytes(p: Packet): number {
-  return frameCount(p) * (IPV4_HEADER_BYTES + l4HeaderBytes(p)) + p.payload.length;
-}

@@ -8,7 +8,7 @@
  */
 import type { Engine } from '../engine/engine.ts';
 import { assertNs, type Ns } from '../engine/time.ts';
-import { Fifo } from './fifo.ts';
+import { TaggedFifo } from './fifo.ts';
 import { headFrames } from './gso.ts';
 import type { FrameReceiver, Link, LinkSide } from './link.ts';
 import { frameCount, ipToString, type IpAddr, type Packet } from './packet.ts';
@@ -36,9 +36,8 @@ interface Port {
   readonly index: number;
   link: Link | null;
   side: LinkSide;
-  /** Completion times and frame counts of what sits in the output queue, oldest first. */
-  readonly ends: Fifo<Ns>;
-  readonly counts: Fifo<number>;
+  /** What sits in the output queue, oldest first: completion time (x) and frame count (y). */
+  readonly queue: TaggedFifo<null>;
   queued: number;
   readonly stats: SwitchPortStats;
   readonly rx: FrameReceiver;
@@ -60,7 +59,7 @@ export class Switch {
     for (let i = 0; i < cfg.ports; i++) {
       const index = i;
       this.ports.push({
-        index, link: null, side: 'b', ends: new Fifo<Ns>(), counts: new Fifo<number>(), queued: 0,
+        index, link: null, side: 'b', queue: new TaggedFifo<null>(), queued: 0,
         stats: { rxFrames: 0, txFrames: 0, drops: 0, noRoute: 0 },
         rx: { receive: (p, first) => this.forward(index, p, first) },
       });
@@ -123,8 +122,7 @@ export class Switch {
       n = room;
     }
     const end = pt.link.transmit(pt.side, pkt, firstFrameNs + this.forwardingNs);
-    pt.ends.push(end);
-    pt.counts.push(n);
+    pt.queue.push(null, end, n);
     pt.queued += n;
     pt.stats.txFrames += n;
   }
@@ -132,9 +130,10 @@ export class Switch {
   /** Forgets queue entries whose last bit has left. */
   private drain(pt: Port): void {
     const now = this.engine.now;
-    while (pt.ends.length > 0 && pt.ends.peek()! <= now) {
-      pt.ends.shift();
-      pt.queued -= pt.counts.shift();
+    const q = pt.queue;
+    while (q.length > 0 && q.peekX() <= now) {
+      q.shift();
+      pt.queued -= q.y;
     }
   }
 
