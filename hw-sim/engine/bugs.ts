@@ -220,6 +220,12 @@ export const BUGS = [
     killers: [{ scenario: 'multi-mirror.toml' }],
   },
   {
+    name: 'resync-copy-ignores-session',
+    layer: 'driver',
+    description: 'the resync offers a region copy\'s READ to a connection with socket room without asking its session: a UDP session (no send queue of its own) cannot send a 64 KiB READ its window does not admit and the run ends in an exception',
+    killers: [{ scenario: 'udp-mirror.toml' }],
+  },
+  {
     name: 'resync-unpaced',
     layer: 'driver',
     description: 'the resync of a returning mirror replica ignores resync_rate: its copies start as fast as its slots free up, taking the links from the foreground I/O',

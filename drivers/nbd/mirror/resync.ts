@@ -59,6 +59,8 @@ export class Resync {
    */
   readonly starts = { firstNs: -1, lastNs: -1, bytesBeforeLast: 0, lastBytes: 0 };
   private readonly unpaced: boolean;
+  /** Injected resync-copy-ignores-session: a copy's source is chosen by socket room alone. */
+  private readonly anyRoom: boolean;
   exportBytes = 0;
 
   constructor(
@@ -76,6 +78,7 @@ export class Resync {
     }
     this.skipBug = engine.bugs.has('resync-skips-dirty-region');
     this.unpaced = engine.bugs.has('resync-unpaced');
+    this.anyRoom = engine.bugs.has('resync-copy-ignores-session');
   }
 
   get active(): boolean {
@@ -144,8 +147,9 @@ export class Resync {
       const to = this.mirror.connFor(r.server);
       if (r.dirty.size === 0) {
         if (this.copies.some((c) => c.target === r)) continue;
-        if (!to) { pending = true; continue; }
-        this.issue(slot, r, -1, NBD_CMD_FLUSH, 0, 0, to);
+        const on = to && this.mirror.connFor(r.server, FLUSH_SHAPE);
+        if (!on) { pending = true; continue; }
+        this.issue(slot, r, -1, NBD_CMD_FLUSH, 0, 0, on);
         return 'started';
       }
       pending = true;
@@ -224,13 +228,16 @@ export class Resync {
    */
   private source(g: number, target: Replica): ConnectionSlot | null {
     let fallback: ConnectionSlot | null = null;
+    const off = g * this.mirror.regionBytes;
+    // The copy's READ, as the connection's session must take it now (a UDP session queues nothing).
+    const read = this.anyRoom ? undefined : { type: NBD_CMD_READ, offset: off, length: Math.min(this.mirror.regionBytes, this.exportBytes - off) };
     for (const r of this.mirror.replicas) {
       if (!r || r === target) continue;
       if (this.mirror.readable(r.server)) {
-        const c = this.mirror.connFor(r.server);
+        const c = this.mirror.connFor(r.server, read);
         if (c) return c;
       } else if (fallback === null && this.mirror.holds(r, g)) {
-        fallback = this.mirror.connFor(r.server);
+        fallback = this.mirror.connFor(r.server, read);
       }
     }
     return fallback;
