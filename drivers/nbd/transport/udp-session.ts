@@ -12,8 +12,8 @@
  * with no overlapping write unacknowledged (a server acks a write only once its disk has it, so
  * every later execution returns the same bytes). Restarting the reassembly on every attempt for
  * the rest of a raced READ's life would, at 1-2 % loss, need several full ~90-fragment replies in
- * a row for a 128 KiB READ, each one RTO backoff (capped at 1 s) apart: with the requests held
- * behind it that is seconds past the liveness bound (udp-fault-mix swarm seed 39, hdd).
+ * a row for a 128 KiB READ, each one RTO backoff (capped at 1 s) apart: seconds past the liveness
+ * bound (bug udp-raced-read-unsettled; udp-fault-mix swarm seeds 64 and 291).
  */
 import { encodeRequest } from '../protocol/encode-transmission.ts';
 import { hard, type ProtocolError } from '../protocol/errors.ts';
