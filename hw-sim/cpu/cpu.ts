@@ -4,6 +4,8 @@
  * work (crypto, compression, copies) shows up as latency, and busy time gives utilisation.
  */
 import type { Engine } from '../engine/engine.ts';
+import type { EventLane } from '../engine/event-lane.ts';
+import { Fifo } from '../net/fifo.ts';
 import { assertNs, type Ns } from '../engine/time.ts';
 import { traceShape } from '../engine/trace.ts';
 
@@ -22,6 +24,12 @@ export class Cpu {
   /** Work charged so far per core, including work queued to finish in the future. */
   private readonly committedNs: Ns[];
   private readonly jobs: number[];
+  /**
+   * Per core, the completions of run() work: their times never decrease (each waits behind the
+   * last), so one event lane and a FIFO of callbacks per core replace an event per item.
+   */
+  private readonly lanes: EventLane[] = [];
+  private readonly done: Fifo<() => void>[] = [];
 
   constructor(private readonly engine: Engine, readonly host: string, opts: CpuOptions) {
     this.src = `${host}/${opts.name ?? 'cpu'}`;
@@ -32,6 +40,11 @@ export class Cpu {
     this.busyUntilNs = new Array<Ns>(opts.cores).fill(0);
     this.committedNs = new Array<Ns>(opts.cores).fill(0);
     this.jobs = new Array<number>(opts.cores).fill(0);
+    for (let c = 0; c < opts.cores; c++) {
+      const q = new Fifo<() => void>();
+      this.done.push(q);
+      this.lanes.push(engine.lane(() => q.shift()(), `${this.src}/core${c}`));
+    }
   }
 
   /**
@@ -51,8 +64,8 @@ export class Cpu {
     this.jobs[core]!++;
     const tr = this.engine.trace;
     if (tr.enabled) tr.emitFields(this.src, TRACE_RUN, core, label, costNs, start); // end = start + cost
-    // schedule(delay), not scheduleAt: scheduleAt builds its check's message on every call.
-    this.engine.schedule(end - now, fn, label);
+    this.done[core]!.push(fn);
+    this.lanes[core]!.post(end);
     return end;
   }
 
