@@ -16,6 +16,7 @@
  * `coalesced` counts raises folded into a delivery besides the first (events − 1 per delivery).
  */
 import type { Engine, EventHandle } from '../engine/engine.ts';
+import type { EventLane } from '../engine/event-lane.ts';
 import { assertNs, type Ns } from '../engine/time.ts';
 import { traceShape } from '../engine/trace.ts';
 
@@ -81,10 +82,12 @@ export class InterruptController {
   private readonly lines: LineState[] = [];
   private readonly dueLines: LineState[] = [];
   private dispatchScheduled = false;
-  private readonly dispatchFn = (): void => this.dispatch();
+  /** Dispatch rounds, always at the current instant (so their times never decrease): one lane. */
+  private readonly dispatchLane: EventLane;
 
   constructor(private readonly engine: Engine, readonly host: string, opts: InterruptControllerOptions = {}) {
     this.src = `${host}/${opts.name ?? 'irq'}`;
+    this.dispatchLane = engine.lane(() => this.dispatch(), 'irq.dispatch');
     const n = opts.lines ?? 64;
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`${this.src}: line count must be a positive integer, got ${n}`);
     for (let i = 0; i < n; i++) {
@@ -200,7 +203,7 @@ export class InterruptController {
     this.dueLines.push(s);
     if (!this.dispatchScheduled) {
       this.dispatchScheduled = true;
-      this.engine.schedule(0, this.dispatchFn, 'irq.dispatch');
+      this.dispatchLane.post(this.engine.now);
     }
   }
 
