@@ -37,10 +37,8 @@ export class MergeIndex {
   /** Drops a request that stops waiting (dispatched). */
   remove(rq: Request): void {
     if (!mergeableRq(rq)) return;
-    const e = this.byEnd[rq.op]!;
-    if (e.get(rq.endSector) === rq) e.delete(rq.endSector);
-    const s = this.byStart[rq.op]!;
-    if (s.get(rq.sector) === rq) s.delete(rq.sector);
+    this.byEnd[rq.op]!.deleteIf(rq.endSector, rq);
+    this.byStart[rq.op]!.deleteIf(rq.sector, rq);
   }
 
   /** Tries to merge `bio` into a waiting request; returns the kind of merge done. */

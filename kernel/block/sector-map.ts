@@ -26,6 +26,8 @@ export class SectorMap {
   }
 
   get(sector: number): Request | undefined {
+    // Empty (the usual case: a request leaves the index as soon as it is dispatched): no probe.
+    if (this.n === 0) return undefined;
     const keys = this.keys;
     for (let i = slotOf(sector, this.mask); ; i = (i + 1) & this.mask) {
       const k = keys[i]!;
@@ -54,6 +56,12 @@ export class SectorMap {
   }
 
   delete(sector: number): boolean {
+    return this.deleteIf(sector, null);
+  }
+
+  /** Deletes the entry of `sector` only if it maps to `rq` (null: whatever it maps to); one probe. */
+  deleteIf(sector: number, rq: Request | null): boolean {
+    if (this.n === 0) return false;
     const keys = this.keys;
     const vals = this.vals;
     const mask = this.mask;
@@ -64,6 +72,7 @@ export class SectorMap {
       if (k === sector) break;
       i = (i + 1) & mask;
     }
+    if (rq !== null && vals[i] !== rq) return false;
     // Backward shift: pull later entries of the probe run into the hole so lookups never stop early.
     let hole = i;
     for (let j = (i + 1) & mask; keys[j] !== EMPTY_KEY; j = (j + 1) & mask) {

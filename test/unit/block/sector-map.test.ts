@@ -23,6 +23,25 @@ describe('SectorMap (the merge index table)', () => {
     }), { numRuns: 300 });
   });
 
+  it('deleteIf removes an entry only when it maps to that very request, as get-then-delete would', () => {
+    const pool = [rq(0), rq(1), rq(2)];
+    const key = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2 ** 40 }));
+    const op = fc.tuple(fc.constantFrom('set', 'deleteIf', 'deleteAny'), key, fc.integer({ min: 0, max: 2 }));
+    fc.assert(fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+      const m = new SectorMap(1);
+      const ref = new Map<number, Request>();
+      for (const [kind, k, t] of ops) {
+        const tok = pool[t]!;
+        if (kind === 'set') { m.set(k, tok); ref.set(k, tok); }
+        else if (kind === 'deleteIf') expect(m.deleteIf(k, tok)).toBe(ref.get(k) === tok && ref.delete(k));
+        else expect(m.deleteIf(k, null)).toBe(ref.delete(k));
+        expect(m.get(k)).toBe(ref.get(k));
+        expect(m.size).toBe(ref.size);
+      }
+      for (const [k, v] of ref) expect(m.get(k)).toBe(v);
+    }), { numRuns: 300 });
+  });
+
   it('finds every key after deletions in the middle of long probe runs', () => {
     const m = new SectorMap(8);
     // Keys 0..999 and their deletion in a scattered order: each delete must keep the rest reachable.
