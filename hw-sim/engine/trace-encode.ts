@@ -1,38 +1,20 @@
 import type { Hash } from 'node:crypto';
 import { keyListPart, type TraceShape } from './trace-shape.ts';
+import { HEAD, T_SAME, T_DELTA, S_NEXT, V_NONE, V_NULL, V_TRUE, V_FALSE, V_STR, V_ARR, V_OBJ, S_REF8, S_REF32, S_NEW, S_RAW, numAt, refAt } from './trace-bytes.ts';
 
-/** Bytes of the digest's input buffered before they go to the hash. */
-const BUF_BYTES = 1 << 16;
+/** Bytes of the digest's input buffered before they go to the hash (small: it stays in cache between records). */
+const BUF_BYTES = 1 << 13;
 /** Strings up to this many UTF-16 units are numbered on first use, while the table has room. */
 const INTERN_MAX_LEN = 128;
 const INTERN_MAX_COUNT = 1 << 16;
 /** Sources per shape whose string numbers a shape keeps (RecordEncoder.fields). */
 const SOURCES_KEPT = 4;
+/** A shaped record written in one pass (fastFields) starts with this much room in the buffer ... */
+const FAST_ROOM = 1024;
+/** ... and stops (for `record`) when a value could pass this much before the buffer's end. */
+const FAST_TAIL = 32;
 /** Nesting beyond this is left to JSON.stringify (which names a cycle). */
 const MAX_DEPTH = 64;
-
-// Record header: HEAD | T_* | S_*, then t and seq as the flags say.
-const HEAD = 0x80;
-const T_SAME = 0x01; // t as the previous record's (nothing follows)
-const T_DELTA = 0x02; // u32: t minus the previous record's
-const S_NEXT = 0x04; // seq is the previous record's + 1 (nothing follows)
-// Values.
-const V_NONE = 0x00; // no data (the record's data only)
-const V_NULL = 0x01;
-const V_TRUE = 0x02;
-const V_FALSE = 0x03;
-const V_U8 = 0x04;
-const V_U16 = 0x05;
-const V_U32 = 0x06;
-const V_F64 = 0x07;
-const V_STR = 0x08; // a string (below)
-const V_ARR = 0x09; // u32 count, then each value
-const V_OBJ = 0x0a; // u32 count of the keys kept, their values, then the key list as a string (keyListPart)
-// Strings.
-const S_REF8 = 0x10; // u8: the number of a string seen before
-const S_REF32 = 0x11; // u32: likewise
-const S_NEW = 0x12; // u32 byte length, UTF-8 bytes; the string gets the next number
-const S_RAW = 0x13; // u32 byte length, UTF-8 bytes; not numbered (long, or the table is full)
 
 /** Thrown inside a record whose data JSON does not take as it is (toJSON, boxed values): it is taken through JSON. */
 const VIA_JSON = new Error('trace data through JSON');
@@ -77,13 +59,16 @@ export class RecordEncoder {
     this.end(t, seq);
   }
 
-  /** A shaped record: `vals[i]` is the value of `shape.keys[i]`, undefined left out. */
+  /**
+   * A shaped record: `vals[i]` is the value of `shape.keys[i]`, undefined left out. The bytes are
+   * `record`'s for the shape's data object; once the shape's kind, source, key list and string
+   * values have numbers they are written here in one pass (no object, no string lookup by text
+   * for src, kind or keys). Anything else (a first use, a new string, a nested or odd value) is
+   * written by `record` from the data object, and the numbers it gave are kept for next time.
+   */
   fields(t: number, seq: number, src: string, shape: TraceShape, vals: readonly unknown[]): void {
-    // The kind and key lists by the numbers this encoder gave them in earlier records (no lookup by text).
     let known = shape.numbered;
-    if (known === null || known.owner !== this) known = shape.numbered = { owner: this, kind: -1, lists: [], srcs: [], srcIds: [], nextSrc: 0 };
-    const mask = shape.maskOf(vals);
-    const n = shape.keys.length;
+    if (known === null || known.owner !== this) known = shape.numbered = { owner: this, kind: -1, lists: new Int32Array(1 << shape.keys.length).fill(-1), srcs: [], srcIds: [], nextSrc: 0 };
     // A kind comes from a few sources (a NIC per host): the last ones are kept with their numbers.
     let srcId = -1;
     const srcs = known.srcs;
@@ -93,42 +78,12 @@ export class RecordEncoder {
         break;
       }
     }
-    this.begin(t, seq, srcId < 0 ? src : srcId, known.kind < 0 ? shape.kind : known.kind);
-    try {
-      // Room for the object's head, a number per value and the key list's number, reserved once.
-      this.room(10 + 9 * n);
-      let o = this.at;
-      const countAt = o + 1;
-      this.buf[o] = V_OBJ;
-      o += 5;
-      let kept = 0;
-      for (let i = 0; i < n; i++) {
-        const v = vals[i];
-        if (v === undefined) continue;
-        kept++;
-        if (typeof v === 'number') o = this.numAt(o, v);
-        else if (typeof v === 'function' || typeof v === 'symbol') throw VIA_JSON; // JSON leaves its key out
-        else {
-          this.at = o;
-          this.value(v, 1);
-          this.room(5 + 9 * (n - i));
-          o = this.at;
-        }
-      }
-      this.view.setUint32(countAt, kept, true);
-      this.at = o;
-      const list = known.lists[mask] ?? -1;
-      if (list >= 0) this.ref(list);
-      else this.str(shape.keyList(mask));
-    } catch (e) {
-      this.retry(t, seq, src, shape.kind, e === VIA_JSON ? shape.dataOf(vals) : undefined, e);
-      this.end(t, seq);
-      return;
-    }
-    this.end(t, seq);
+    if (srcId >= 0 && known.kind >= 0 && this.fastFields(t, seq, srcId, known.kind, known.lists, shape.keys.length, vals)) return;
+    this.record(t, seq, src, shape.kind, shape.dataOf(vals));
     // Numbers given in a record that completed are kept for good.
     if (known.kind < 0) known.kind = this.ids.get(shape.kind) ?? -1;
-    if (known.lists[mask] === undefined) known.lists[mask] = this.ids.get(shape.keyList(mask)) ?? -1;
+    const mask = shape.maskOf(vals);
+    if (known.lists[mask]! < 0) known.lists[mask] = this.ids.get(shape.keyList(mask)) ?? -1;
     if (srcId < 0) {
       const id = this.ids.get(src);
       if (id !== undefined) {
@@ -137,6 +92,75 @@ export class RecordEncoder {
         known.srcIds[slot] = id;
       }
     }
+  }
+
+  /**
+   * `fields` when every string it needs has a number and every value is a number, a numbered
+   * string, a boolean, null or a short list of numbers; false (nothing written) otherwise.
+   */
+  private fastFields(t: number, seq: number, srcId: number, kindId: number, lists: Int32Array, n: number, vals: readonly unknown[]): boolean {
+    if (this.at > BUF_BYTES - FAST_ROOM) this.flush();
+    const b = this.buf;
+    const view = this.view;
+    const limit = b.length - FAST_TAIL;
+    let o = this.at;
+    const d = t - this.lastT;
+    const flags = (d === 0 ? T_SAME : d >>> 0 === d ? T_DELTA : 0) | (seq === this.lastSeq + 1 ? S_NEXT : 0);
+    b[o++] = HEAD | flags;
+    if (flags & T_DELTA) {
+      view.setUint32(o, d, true);
+      o += 4;
+    } else if (!(flags & T_SAME)) {
+      view.setFloat64(o, t, true);
+      o += 8;
+    }
+    if (!(flags & S_NEXT)) {
+      view.setFloat64(o, seq, true);
+      o += 8;
+    }
+    o = refAt(b, view, o, srcId);
+    o = refAt(b, view, o, kindId);
+    b[o] = V_OBJ;
+    const countAt = o + 1;
+    o += 5;
+    let mask = 0;
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      const v = vals[i];
+      if (v === undefined) continue;
+      mask |= 1 << i;
+      kept++;
+      if (o > limit) return false;
+      if (typeof v === 'number') o = numAt(b, view, o, v);
+      else if (typeof v === 'string') {
+        const id = this.ids.get(v);
+        if (id === undefined) return false;
+        b[o++] = V_STR;
+        o = refAt(b, view, o, id);
+      } else if (v === true) b[o++] = V_TRUE;
+      else if (v === false) b[o++] = V_FALSE;
+      else if (v === null) b[o++] = V_NULL;
+      else if (Array.isArray(v)) {
+        const a = v as readonly unknown[];
+        const len = a.length;
+        if (o + 5 + 9 * len > limit || (a as { toJSON?: unknown }).toJSON !== undefined) return false;
+        b[o] = V_ARR;
+        view.setUint32(o + 1, len, true);
+        o += 5;
+        for (let j = 0; j < len; j++) {
+          const x = a[j];
+          if (typeof x !== 'number') return false;
+          o = numAt(b, view, o, x);
+        }
+      } else return false;
+    }
+    const list = lists[mask]!;
+    if (list < 0) return false;
+    view.setUint32(countAt, kept, true);
+    this.at = refAt(b, view, o, list);
+    this.lastT = t;
+    this.lastSeq = seq;
+    return true;
   }
 
   /** Hands the buffered bytes to the hash. */
@@ -216,33 +240,7 @@ export class RecordEncoder {
 
   private num(n: number): void {
     this.room(9);
-    this.at = this.numAt(this.at, n);
-  }
-
-  /** A number at `o`, room for 9 bytes reserved; returns the end. */
-  private numAt(o: number, n: number): number {
-    const b = this.buf;
-    if (n >>> 0 === n) {
-      // A uint32 (and -0, which JSON writes as 0).
-      if (n < 0x100) {
-        b[o] = V_U8;
-        b[o + 1] = n;
-        o += 2;
-      } else if (n < 0x10000) {
-        b[o] = V_U16;
-        this.view.setUint16(o + 1, n, true);
-        o += 3;
-      } else {
-        b[o] = V_U32;
-        this.view.setUint32(o + 1, n, true);
-        o += 5;
-      }
-    } else if (Number.isFinite(n)) {
-      b[o] = V_F64;
-      this.view.setFloat64(o + 1, n, true);
-      o += 9;
-    } else b[o++] = V_NULL;
-    return o;
+    this.at = numAt(this.buf, this.view, this.at, n);
   }
 
   private list(a: readonly unknown[], depth: number): void {

@@ -15,7 +15,7 @@ export class TraceShape {
    */
   readers: { readonly owner: object; readonly version: number; readonly list: readonly ((r: never) => void)[] } | null = null;
   /** The numbers the encoder that last wrote this shape gave its kind, key lists (-1: none yet) and latest sources. */
-  numbered: { readonly owner: object; kind: number; readonly lists: number[]; readonly srcs: string[]; readonly srcIds: number[]; nextSrc: number } | null = null;
+  numbered: { readonly owner: object; kind: number; readonly lists: Int32Array; readonly srcs: string[]; readonly srcIds: number[]; nextSrc: number } | null = null;
 
   constructor(readonly kind: string, readonly keys: readonly string[]) {
     if (keys.length > MAX_FIELDS) throw new Error(`trace shape ${kind}: ${keys.length} keys, at most ${MAX_FIELDS}`);

@@ -62,6 +62,31 @@ describe('shaped records (emitFields)', () => {
     expect(a.bus.digest()).toBe(b.bus.digest());
   });
 
+  it('written in one pass once numbered, and by the object path otherwise: same digest over a long mixed run', () => {
+    // Every way out of the one-pass writer: a string not seen before, a list holding a non-number,
+    // a list too long for the room kept, a fresh source, a new set of keys, an object value; and
+    // enough records to cross the buffer's hand-offs to the hash many times.
+    const MIX = traceShape('mix', ['s', 'n', 'l', 'b', 'z']);
+    const a = bus();
+    const b = bus();
+    for (let i = 0; i < 30_000; i++) {
+      const t = Math.floor(i / 2) * 1_003 + (i % 97 === 0 ? 2 ** 33 : 0);
+      a.at(t);
+      b.at(t);
+      const s = i % 50 === 0 ? `fresh${i}` : i % 2 === 0 ? 'tx' : 'rx';
+      const l = i % 7 === 0 ? [i, 'x'] : i % 301 === 0 ? Array.from({ length: 3000 }, (_, k) => k * i) : [i, i + 1];
+      const src = i % 1000 === 0 ? `src${i}` : i % 3 === 0 ? 'fabric/a-nic0' : 'fabric/client-nic0';
+      const n = i % 5 === 0 ? 0.25 * i : i % 11 === 0 ? -i : i * 977;
+      const z = i % 13 === 0 ? { o: i } : i % 17 === 0 ? null : undefined;
+      a.bus.emitFields(src, MIX, s, n, l as number[], i % 3 === 0 ? i % 2 === 0 : undefined, z as unknown as number);
+      const d: Record<string, unknown> = { s, n, l };
+      if (i % 3 === 0) d['b'] = i % 2 === 0;
+      if (z !== undefined) d['z'] = z;
+      b.bus.emit(src, 'mix', d);
+    }
+    expect(a.bus.digest()).toBe(b.bus.digest());
+  });
+
   it('refuses keys JSON would reorder, and more keys than emitFields takes', () => {
     expect(() => traceShape('k', ['a', '0'])).toThrow(/key '0'/);
     expect(() => traceShape('k', Array.from({ length: 11 }, (_, i) => `k${i}`))).toThrow(/11 keys/);
