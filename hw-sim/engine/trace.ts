@@ -35,6 +35,12 @@ export class FiledIds {
     this.ids[tag] = id;
   }
 
+  /** The id filed under `cookie`, kept; undefined if none is. */
+  idOf(cookie: number): number | undefined {
+    const tag = cookie % 0x1_0000_0000;
+    return this.cookies[tag] === cookie ? this.ids[tag] : undefined;
+  }
+
   /** The id filed under `cookie`, forgotten as it is taken; undefined if none is. */
   take(cookie: number): number | undefined {
     const tag = cookie % 0x1_0000_0000;

@@ -6,7 +6,7 @@
 import { NBD_ORION_CHECKSUM_CRC32C, NBD_ORION_COMPRESS_DEFLATE, NBD_ORION_COMPRESS_LZ4 } from '../../../drivers/nbd/protocol/uapi.ts';
 import { VirtualDisk, type PrefillKind, type ServiceTimeModel, type SharedVolume } from '../../../hw-sim/disk/index.ts';
 import { ipToString } from '../../../hw-sim/net/packet.ts';
-import type { FiledIds } from '../../../hw-sim/engine/trace.ts';
+import { FiledIds, traceShape } from '../../../hw-sim/engine/trace.ts';
 import type { TcpListener } from '../../../kernel/net/tcp/listener.ts';
 import type { TcpSocket } from '../../../kernel/net/tcp/socket.ts';
 import { NbdServer, type BlockSizes, type ServerSession, type TlsMode } from './protocol/index.ts';
@@ -66,6 +66,9 @@ export interface NbdServerProgramOptions {
 
 /** Trace kinds of the sessions' records, `nbd.<kind>`, built once per kind. */
 const NBD_KINDS = new Map<string, string>();
+/** The records of every request (ServerIo.traceRequest, traceReply): shaped, no data object unless read. */
+const TRACE_REQUEST = traceShape('nbd.request', ['cmd', 'flags', 'cookieHi', 'cookieLo', 'offset', 'length', 'rid']);
+const TRACE_REPLY = traceShape('nbd.reply', ['cookieHi', 'cookieLo', 'bytes', 'rid']);
 
 export class NbdServerProgram {
   readonly server: NbdServer;
@@ -206,10 +209,12 @@ export class NbdServerProgram {
     // Trace context: the client's block request id of each cookie in flight here (from the client's
     // filing on the trace bus); cookies are reused per tag, so this holds at most one per tag.
     const peer = `${ipToString(sock.remoteAddr)}:${sock.remotePort}`;
-    const rids = new Map<number, number>();
+    const rids = new FiledIds();
     let filed: FiledIds | undefined;
-    const ridOf = (hi: unknown, lo: unknown): number | undefined =>
-      typeof hi === 'number' && typeof lo === 'number' ? rids.get(hi * 0x1_0000_0000 + lo) : undefined;
+    const ridOf = (hi: unknown, lo: unknown): number | undefined => {
+      const rid = typeof hi === 'number' && typeof lo === 'number' ? rids.idOf(hi * 0x1_0000_0000 + lo) : undefined;
+      return rid !== undefined && rid >= 0 ? rid : undefined;
+    };
     session = this.server.accept({
       send: (b, more) => writer.write(b, more),
       close: () => writer.end(),
@@ -245,16 +250,19 @@ export class NbdServerProgram {
         if (k === undefined) NBD_KINDS.set(kind, (k = `nbd.${kind}`));
         engine.trace.emit(connSrc, k, data);
       },
+      traceRequest: (cmd, flags, hi, lo, offset, length, rid) => {
+        engine.trace.emitFields(connSrc, TRACE_REQUEST, cmd, flags, hi, lo, offset, length, rid >= 0 ? rid : undefined);
+      },
+      traceReply: (hi, lo, bytes) => { engine.trace.emitFields(connSrc, TRACE_REPLY, hi, lo, bytes, ridOf(hi, lo)); },
       requestId: (hi, lo) => {
         if (!engine.trace.enabled) return undefined;
         const cookie = hi * 0x1_0000_0000 + lo;
         filed ??= engine.trace.requestIdsOf(peer);
         const rid = filed.take(cookie);
-        if (rid === undefined) rids.delete(cookie);
-        else rids.set(cookie, rid);
+        rids.file(cookie, rid ?? -1);
         return rid;
       },
-      replyStarts: (hi, lo) => { if (engine.trace.enabled) writer.mark(rids.get(hi * 0x1_0000_0000 + lo) ?? -1); },
+      replyStarts: (hi, lo) => { if (engine.trace.enabled) writer.mark(ridOf(hi, lo) ?? -1); },
     }, { address: ipToString(sock.remoteAddr) });
     const s = session;
     this.conns.set(s, sock);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TraceBus } from '../../../hw-sim/engine/trace.ts';
+import { FiledIds, TraceBus } from '../../../hw-sim/engine/trace.ts';
 
 describe('trace context: request ids filed per flow by cookie', () => {
   it('a cookie is taken once; another generation of the same tag is not it; flows are apart', () => {
@@ -14,5 +14,17 @@ describe('trace context: request ids filed per flow by cookie', () => {
     expect(a.take(gen1tag3)).toBeUndefined(); // taken
     a.file(gen1tag3, 18); // the tag's next request
     expect(a.take(gen1tag3)).toBe(18);
+  });
+
+  it('idOf reads a filing without taking it; a later generation of the tag replaces it', () => {
+    const ids = new FiledIds();
+    const gen1tag3 = 1 * 2 ** 32 + 3;
+    ids.file(gen1tag3, 17);
+    expect(ids.idOf(gen1tag3)).toBe(17);
+    expect(ids.idOf(gen1tag3)).toBe(17);
+    expect(ids.idOf(3)).toBeUndefined(); // generation 0 of tag 3
+    ids.file(2 * 2 ** 32 + 3, 21);
+    expect(ids.idOf(gen1tag3)).toBeUndefined();
+    expect(ids.idOf(2 * 2 ** 32 + 3)).toBe(21);
   });
 });

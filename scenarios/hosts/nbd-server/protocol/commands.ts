@@ -94,9 +94,13 @@ export function beginRequest(s: Session, d: RequestDecoder): void {
   const length = d.length;
   const rid = s.io.requestId?.(d.cookieHi, d.cookieLo) ?? -1;
   if (s.server.opts.traceRequests !== false) {
-    s.trace('request', rid >= 0
-      ? { cmd: NBD_CMD_NAMES[type] ?? type, flags, cookieHi: d.cookieHi, cookieLo: d.cookieLo, offset, length, rid }
-      : { cmd: NBD_CMD_NAMES[type] ?? type, flags, cookieHi: d.cookieHi, cookieLo: d.cookieLo, offset, length });
+    const cmd = NBD_CMD_NAMES[type] ?? type;
+    if (s.io.traceRequest) s.io.traceRequest(cmd, flags, d.cookieHi, d.cookieLo, offset, length, rid);
+    else {
+      s.trace('request', rid >= 0
+        ? { cmd, flags, cookieHi: d.cookieHi, cookieLo: d.cookieLo, offset, length, rid }
+        : { cmd, flags, cookieHi: d.cookieHi, cookieLo: d.cookieLo, offset, length });
+    }
   }
   s.server.wire.count(type, flags, offset, length);
   if (s.checksum !== 0) chargeHeaders(s);

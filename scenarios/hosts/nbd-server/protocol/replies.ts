@@ -210,6 +210,9 @@ function deliver(s: Session, pieces: Uint8Array[]): void {
     s.io.send(p, i < last);
     bytes += p.length;
   }
-  if (s.server.opts.traceRequests !== false) s.trace('reply', { cookieHi: get32(pieces[0]!, 8), cookieLo: get32(pieces[0]!, 12), bytes });
+  if (s.server.opts.traceRequests !== false) {
+    if (s.io.traceReply) s.io.traceReply(get32(pieces[0]!, 8), get32(pieces[0]!, 12), bytes);
+    else s.trace('reply', { cookieHi: get32(pieces[0]!, 8), cookieLo: get32(pieces[0]!, 12), bytes });
+  }
   s.requestDone();
 }

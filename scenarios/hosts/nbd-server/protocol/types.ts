@@ -111,6 +111,13 @@ export interface ServerIo {
   /** Runs `fn` after `delayNs` (virtual time in the simulator). */
   schedule(delayNs: number, fn: () => void): void;
   trace?(kind: string, data?: Record<string, unknown>): void;
+  /**
+   * The `request` and `reply` records by value (the host writes them without a data object); a
+   * host without them gets them through `trace` as {cmd, flags, cookieHi, cookieLo, offset,
+   * length, rid?} and {cookieHi, cookieLo, bytes}.
+   */
+  traceRequest?(cmd: string | number, flags: number, cookieHi: number, cookieLo: number, offset: number, length: number, rid: number): void;
+  traceReply?(cookieHi: number, cookieLo: number, bytes: number): void;
   /** Trace context: the client's block request id behind a cookie, if the host knows it. */
   requestId?(cookieHi: number, cookieLo: number): number | undefined;
   /** Trace context: the bytes sent next are the reply to this cookie. */
