@@ -92,12 +92,11 @@ export class Engine {
 
   /** Runs exactly one event. Returns false when no event is left. */
   step(): boolean {
-    const ev = this.queue.peek();
-    if (!ev) return false;
-    this.t = ev.t;
-    const fn = ev.fn!;
-    this.queue.take(ev);
+    const q = this.queue;
+    if (!q.advance()) return false;
+    this.t = q.runT;
     this.executed++;
+    const fn = q.runFn;
     fn();
     return true;
   }

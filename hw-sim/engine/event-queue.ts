@@ -38,6 +38,9 @@ export class EventQueue {
   private live = 0;
   /** Time of the last event taken (the engine's now once it runs). */
   private lastT = 0;
+  /** The event advance() took: its time and callback. */
+  runT = 0;
+  runFn: () => void = () => {};
 
   get size(): number {
     return this.live;
@@ -78,39 +81,50 @@ export class EventQueue {
 
   /** Earliest live event without removing it. */
   peek(): SimEvent | undefined {
+    const h = this.nextHeap();
+    return h === null ? undefined : h[0];
+  }
+
+  pop(): SimEvent | undefined {
+    const h = this.nextHeap();
+    if (h === null) return undefined;
+    const ev = h[0];
+    this.live--;
+    removeTop(h);
+    return ev;
+  }
+
+  /**
+   * Takes the next live event to run it: false when none; otherwise its time and callback are in
+   * `runT` and `runFn`. A plain event leaves the heap and is marked done; a lane's record is
+   * refilled with the lane's next event and sinks from the top in place.
+   */
+  advance(): boolean {
+    const h = this.nextHeap();
+    if (h === null) return false;
+    const ev = h[0]!;
+    this.runT = ev.t;
+    this.runFn = ev.fn!;
+    this.live--;
+    this.lastT = ev.t;
+    if (ev.lane !== null && ev.lane.refill(ev)) siftDown(h, ev);
+    else {
+      removeTop(h);
+      ev.fn = null;
+    }
+    return true;
+  }
+
+  /** The heap whose top runs next (cancelled tops dropped), or null when nothing is live. */
+  private nextHeap(): SimEvent[] | null {
     const near = this.near;
     const far = this.far;
     while (near.length > 0 && near[0]!.fn === null) removeTop(near);
     while (far.length > 0 && far[0]!.fn === null) removeTop(far);
     const a = near[0];
     const b = far[0];
-    if (b === undefined) return a;
-    if (a === undefined) return b;
-    return b.t < a.t || (b.t === a.t && b.seq < a.seq) ? b : a;
-  }
-
-  pop(): SimEvent | undefined {
-    const ev = this.peek();
-    if (ev) {
-      this.live--;
-      removeTop(this.near[0] === ev ? this.near : this.far);
-    }
-    return ev;
-  }
-
-  /**
-   * The live top `ev` (from peek()) runs now: a plain event leaves the heap and is marked done; a
-   * lane's record is refilled with the lane's next event and sinks from the top in place.
-   */
-  take(ev: SimEvent): void {
-    this.live--;
-    this.lastT = ev.t;
-    const h = this.near[0] === ev ? this.near : this.far;
-    if (ev.lane !== null && ev.lane.refill(ev)) siftDown(h, ev);
-    else {
-      removeTop(h);
-      ev.fn = null;
-    }
+    if (b === undefined) return a === undefined ? null : near;
+    return a === undefined || before(b, a) ? far : near;
   }
 }
 
