@@ -53,6 +53,8 @@ export class SendQueue {
   reused = 0;
   /** The chunk the last view() came from (the packet being built). */
   lastChunk: SendChunk | null = null;
+  /** The chunk find() returned last (a live chunk: offsets below ackedOff are refused first). */
+  private hint: SendChunk | null = null;
 
   constructor(
     /** Chunk size: the largest offload packet, a multiple of the MSS. */
@@ -165,10 +167,16 @@ export class SendQueue {
 
   private find(off: number): SendChunk | null {
     if (off < this.ackedOff || off >= this.endOff) return null;
-    // Usually the chunk at the head or near it; chunks are few (sndbuf / 64 KiB).
+    // The chunk found last (the one being sent from) answers most calls: contiguous() then view().
+    const hint = this.hint;
+    if (hint !== null && off >= hint.start && off < hint.start + hint.buf.length) return hint;
+    // Otherwise the chunk at the head or near it; chunks are few (sndbuf / 64 KiB).
     for (let i = this.head; i < this.chunks.length; i++) {
       const c = this.chunks[i]!;
-      if (off >= c.start && off < c.start + c.buf.length) return c;
+      if (off >= c.start && off < c.start + c.buf.length) {
+        this.hint = c;
+        return c;
+      }
     }
     return null;
   }
