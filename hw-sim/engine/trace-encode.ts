@@ -1,5 +1,5 @@
 import type { Hash } from 'node:crypto';
-import { keyListPart, type TraceShape } from './trace-shape.ts';
+import { keyListPart, type ShapeNumbers, type TraceShape } from './trace-shape.ts';
 import { HEAD, T_SAME, T_DELTA, S_NEXT, V_NONE, V_NULL, V_TRUE, V_FALSE, V_STR, V_ARR, V_OBJ, S_REF8, S_REF32, S_NEW, S_RAW, numAt, refAt } from './trace-bytes.ts';
 
 /** Bytes of the digest's input buffered before they go to the hash (small: it stays in cache between records). */
@@ -7,8 +7,9 @@ const BUF_BYTES = 1 << 13;
 /** Strings up to this many UTF-16 units are numbered on first use, while the table has room. */
 const INTERN_MAX_LEN = 128;
 const INTERN_MAX_COUNT = 1 << 16;
-/** Sources per shape whose string numbers a shape keeps (RecordEncoder.fields). */
+/** Sources and string values per shape whose numbers a shape keeps (RecordEncoder.fields). */
 const SOURCES_KEPT = 4;
+const STRINGS_KEPT = 8;
 /** A shaped record written in one pass (fastFields) starts with this much room in the buffer ... */
 const FAST_ROOM = 1024;
 /** ... and stops (for `record`) when a value could pass this much before the buffer's end. */
@@ -68,7 +69,9 @@ export class RecordEncoder {
    */
   fields(t: number, seq: number, src: string, shape: TraceShape, vals: readonly unknown[]): void {
     let known = shape.numbered;
-    if (known === null || known.owner !== this) known = shape.numbered = { owner: this, kind: -1, lists: new Int32Array(1 << shape.keys.length).fill(-1), srcs: [], srcIds: [], nextSrc: 0 };
+    if (known === null || known.owner !== this) {
+      known = shape.numbered = { owner: this, kind: -1, lists: new Int32Array(1 << shape.keys.length).fill(-1), srcs: [], srcIds: [], nextSrc: 0, strs: [], strIds: [], nextStr: 0 };
+    }
     // A kind comes from a few sources (a NIC per host): the last ones are kept with their numbers.
     let srcId = -1;
     const srcs = known.srcs;
@@ -78,7 +81,7 @@ export class RecordEncoder {
         break;
       }
     }
-    if (srcId >= 0 && known.kind >= 0 && this.fastFields(t, seq, srcId, known.kind, known.lists, shape.keys.length, vals)) return;
+    if (srcId >= 0 && known.kind >= 0 && this.fastFields(t, seq, srcId, known, shape.keys.length, vals)) return;
     this.record(t, seq, src, shape.kind, shape.dataOf(vals));
     // Numbers given in a record that completed are kept for good.
     if (known.kind < 0) known.kind = this.ids.get(shape.kind) ?? -1;
@@ -98,7 +101,7 @@ export class RecordEncoder {
    * `fields` when every string it needs has a number and every value is a number, a numbered
    * string, a boolean, null or a short list of numbers; false (nothing written) otherwise.
    */
-  private fastFields(t: number, seq: number, srcId: number, kindId: number, lists: Int32Array, n: number, vals: readonly unknown[]): boolean {
+  private fastFields(t: number, seq: number, srcId: number, known: ShapeNumbers, n: number, vals: readonly unknown[]): boolean {
     if (this.at > BUF_BYTES - FAST_ROOM) this.flush();
     const b = this.buf;
     const view = this.view;
@@ -119,7 +122,7 @@ export class RecordEncoder {
       o += 8;
     }
     o = refAt(b, view, o, srcId);
-    o = refAt(b, view, o, kindId);
+    o = refAt(b, view, o, known.kind);
     b[o] = V_OBJ;
     const countAt = o + 1;
     o += 5;
@@ -133,8 +136,19 @@ export class RecordEncoder {
       if (o > limit) return false;
       if (typeof v === 'number') o = numAt(b, view, o, v);
       else if (typeof v === 'string') {
-        const id = this.ids.get(v);
-        if (id === undefined) return false;
+        // A kind's string values are few (an op, a label, a direction): kept with their numbers.
+        const strs = known.strs;
+        let k = 0;
+        while (k < strs.length && strs[k] !== v) k++;
+        let id: number | undefined;
+        if (k < strs.length) id = known.strIds[k]!;
+        else {
+          id = this.ids.get(v);
+          if (id === undefined) return false;
+          const slot = known.nextStr++ % STRINGS_KEPT;
+          strs[slot] = v;
+          known.strIds[slot] = id;
+        }
         b[o++] = V_STR;
         o = refAt(b, view, o, id);
       } else if (v === true) b[o++] = V_TRUE;
@@ -154,7 +168,7 @@ export class RecordEncoder {
         }
       } else return false;
     }
-    const list = lists[mask]!;
+    const list = known.lists[mask]!;
     if (list < 0) return false;
     view.setUint32(countAt, kept, true);
     this.at = refAt(b, view, o, list);

@@ -1,3 +1,19 @@
+/**
+ * The numbers an encoder (`owner`) gave a shape's kind and key lists (-1: none yet), and its
+ * latest sources and string values with theirs (RecordEncoder.fields).
+ */
+export interface ShapeNumbers {
+  readonly owner: object;
+  kind: number;
+  readonly lists: Int32Array;
+  readonly srcs: string[];
+  readonly srcIds: number[];
+  nextSrc: number;
+  readonly strs: string[];
+  readonly strIds: number[];
+  nextStr: number;
+}
+
 /** Values TraceBus.emitFields takes. */
 export const MAX_FIELDS = 10;
 
@@ -14,8 +30,8 @@ export class TraceShape {
    * version (typed loosely: the subscriber type lives in trace.ts, which imports this file).
    */
   readers: { readonly owner: object; readonly version: number; readonly list: readonly ((r: never) => void)[] } | null = null;
-  /** The numbers the encoder that last wrote this shape gave its kind, key lists (-1: none yet) and latest sources. */
-  numbered: { readonly owner: object; kind: number; readonly lists: Int32Array; readonly srcs: string[]; readonly srcIds: number[]; nextSrc: number } | null = null;
+  /** The numbers the encoder that last wrote this shape gave its strings. */
+  numbered: ShapeNumbers | null = null;
 
   constructor(readonly kind: string, readonly keys: readonly string[]) {
     if (keys.length > MAX_FIELDS) throw new Error(`trace shape ${kind}: ${keys.length} keys, at most ${MAX_FIELDS}`);
