@@ -41,11 +41,9 @@ function emit(s: Tcb, off: number, payload: Uint8Array, flags: number, gsoSize: 
   const tcp: TcpHeader = syn
     ? synHeader(s, seq, ack, flags, window)
     : { sport: s.localPort, dport: s.remotePort, seq, ack, flags, window };
-  const p: Packet = { src: s.localAddr, dst: s.remoteAddr, proto: IPPROTO_TCP, ipId: 0, ttl: 64, tcp, payload, gsoSize, corrupt: false, tapNs: -1 };
-  if (s.traceMarks !== null && payload.length > 0) {
-    const rids = s.traceMarks.ridsIn(off, off + payload.length);
-    if (rids) p.rids = rids;
-  }
+  // `rids` is always a field (undefined unless traced), so traced and untraced packets share one shape.
+  const p: Packet = { src: s.localAddr, dst: s.remoteAddr, proto: IPPROTO_TCP, ipId: 0, ttl: 64, tcp, payload, gsoSize, corrupt: false, tapNs: -1, rids: undefined };
+  if (s.traceMarks !== null && payload.length > 0) p.rids = s.traceMarks.ridsIn(off, off + payload.length);
   s.host.stats.tcpOutSegs += gsoSize > 0 ? Math.ceil(payload.length / gsoSize) : 1;
   s.lastSendNs = s.host.clock.now();
   if (payload.length > 0 && s.tsqLimit > 0) {
