@@ -224,8 +224,12 @@ export class IoPath extends IoPathQueue {
         slot.outstanding--;
         slot.repliesReceived++;
         if (slot.outstanding === 0 && slot.phase === 'draining') this.connIdle(slot);
-        if (this.mirror !== null && this.mirror.owns(r)) { this.mirror.replied(r, errno, slot); return; }
-        if (this.probes !== null && this.probes.owns(r)) { this.probes.replied(r, errno); return; }
+        // Mirror legs and health probes are commands of their own (no blk-mq request): a PDU is
+        // neither, and needs no class test (an instanceof walk per reply).
+        if (r.rq === null) {
+          if (this.mirror !== null && this.mirror.owns(r)) { this.mirror.replied(r, errno, slot); return; }
+          if (this.probes !== null && this.probes.owns(r)) { this.probes.replied(r, errno); return; }
+        }
         if (errno !== 0 && errno !== ESHUTDOWN && isWrite(r.type) && this.engine.bugs.has('write-error-swallowed')) errno = 0; // injected
         if (errno !== 0 && errno !== ESHUTDOWN && this.engine.bugs.has('server-error-as-eio')) errno = EIO; // injected
         // The error handler decides: ESHUTDOWN goes elsewhere, anything else fails the request.
