@@ -8,6 +8,7 @@
 import { makePolicy, type EvictionPolicy, type EvictionPolicyName } from './policy.ts';
 import { SlotLinks, SlotList } from './slot-list.ts';
 import { giveSegments, SEGMENT_BYTES, takeSegment } from './segment-pool.ts';
+import { BlockTable } from './block-table.ts';
 
 export const CACHE_BLOCK = 4096;
 const SECTOR = 512;
@@ -42,7 +43,8 @@ export interface BlockCacheCounters {
 export class BlockCache {
   readonly slots: number;
   readonly policy: EvictionPolicy;
-  private readonly index = new Map<number, number>();
+  /** Block number → slot + 1 (0: not cached). */
+  private readonly index = new BlockTable();
   private readonly blockOf: Float64Array;
   readonly valid: Uint8Array;
   readonly dirty: Uint8Array;
@@ -54,7 +56,7 @@ export class BlockCache {
    * unpin wrapped the count and a later pin saw 0: a FUA write then dropped the block under a
    * read whose reply predated the block's write-back).
    */
-  private readonly pins = new Map<number, number>();
+  private readonly pins = new BlockTable();
   /** Filled by read-ahead and not read yet. */
   private readonly ahead: Uint8Array;
   /** FLUSH epoch of the oldest data of the slot not yet written back (-1: none). */
@@ -69,7 +71,7 @@ export class BlockCache {
   private freeTop = 0;
   /** Slots ever handed out (those beyond have no data segment yet). */
   private carved = 0;
-  private readonly evictable = (s: number): boolean => this.dirty[s] === 0 && this.writing[s] === 0 && !this.pins.has(this.blockOf[s]!);
+  private readonly evictable = (s: number): boolean => this.dirty[s] === 0 && this.writing[s] === 0 && this.pins.get(this.blockOf[s]!) === 0;
   used = 0;
   dirtySectors = 0;
   /** A slot began to hold unwritten data (stamped by the write-back's age rule). */
@@ -95,7 +97,7 @@ export class BlockCache {
   get dirtyBytes(): number { return this.dirtySectors * SECTOR; }
   get usedBytes(): number { return this.used * CACHE_BLOCK; }
 
-  slotOf(block: number): number { return this.index.get(block) ?? -1; }
+  slotOf(block: number): number { return this.index.get(block) - 1; }
   block(s: number): number { return this.blockOf[s]!; }
   /** Slab segment holding slot `s`, and the slot's byte offset in it. */
   seg(s: number): Uint8Array { return this.segments[Math.floor(s / SEG_BLOCKS)]!; }
@@ -106,8 +108,8 @@ export class BlockCache {
     if (!this.enabled || length === 0 || offset % SECTOR !== 0 || length % SECTOR !== 0) return false;
     const end = offset + length;
     for (let b = Math.floor(offset / CACHE_BLOCK); b * CACHE_BLOCK < end; b++) {
-      const s = this.index.get(b);
-      if (s === undefined) return false;
+      const s = this.index.get(b) - 1;
+      if (s < 0) return false;
       const m = maskOf(b, offset, end);
       if ((this.valid[s]! & m) !== m) return false;
     }
@@ -119,7 +121,7 @@ export class BlockCache {
     const end = offset + length;
     let aheadBlocks = 0;
     for (let b = Math.floor(offset / CACHE_BLOCK); b * CACHE_BLOCK < end; b++) {
-      const s = this.index.get(b)!;
+      const s = this.index.get(b) - 1;
       const from = Math.max(offset, b * CACHE_BLOCK);
       const to = Math.min(end, (b + 1) * CACHE_BLOCK);
       copyRange(this.seg(s), this.segOff(s) + from - b * CACHE_BLOCK, dst, dstOff + from - offset, to - from);
@@ -139,7 +141,7 @@ export class BlockCache {
     if (!this.enabled) return;
     const end = offset + length;
     for (let b = Math.floor(offset / CACHE_BLOCK); b * CACHE_BLOCK < end; b++) {
-      let s = this.index.get(b) ?? -1;
+      let s = this.index.get(b) - 1;
       const fresh = s < 0;
       if (fresh) { s = this.allocate(b); if (s < 0) return; }
       const m = maskOf(b, offset, end) & ~this.valid[s]!;
@@ -158,7 +160,7 @@ export class BlockCache {
     if (!this.enabled) return !absorb;
     const end = offset + length;
     for (let b = Math.floor(offset / CACHE_BLOCK); b * CACHE_BLOCK < end; b++) {
-      let s = this.index.get(b) ?? -1;
+      let s = this.index.get(b) - 1;
       if (s < 0) {
         if (!absorb) continue;
         s = this.allocate(b);
@@ -179,8 +181,8 @@ export class BlockCache {
   invalidate(offset: number, length: number): void {
     const end = offset + length;
     for (let b = Math.floor(offset / CACHE_BLOCK); b * CACHE_BLOCK < end; b++) {
-      const s = this.index.get(b);
-      if (s === undefined) continue;
+      const s = this.index.get(b) - 1;
+      if (s < 0) continue;
       const m = maskOf(b, offset, end);
       this.valid[s]! &= ~m;
       if ((this.dirty[s]! & m) !== 0) { this.dirtySectors -= popcount(this.dirty[s]! & m & ~this.writing[s]!); this.dirty[s]! &= ~m; this.settle(s); }
@@ -195,8 +197,8 @@ export class BlockCache {
   overlay(offset: number, length: number, dst: Uint8Array, dstOff: number): void {
     const end = offset + length;
     for (let b = Math.floor(offset / CACHE_BLOCK); b * CACHE_BLOCK < end; b++) {
-      const s = this.index.get(b);
-      if (s === undefined) continue;
+      const s = this.index.get(b) - 1;
+      if (s < 0) continue;
       const m = maskOf(b, offset, end) & this.valid[s]!;
       for (let k = 0; k < SECTORS; k++) {
         if ((m & (1 << k)) === 0) continue;
@@ -209,8 +211,8 @@ export class BlockCache {
   pin(offset: number, length: number, by: 1 | -1): void {
     const end = offset + length;
     for (let b = Math.floor(offset / CACHE_BLOCK); b * CACHE_BLOCK < end; b++) {
-      const n = (this.pins.get(b) ?? 0) + by;
-      if (n > 0) this.pins.set(b, n); else this.pins.delete(b);
+      const n = this.pins.get(b) + by;
+      this.pins.set(b, n > 0 ? n : 0);
     }
   }
 
@@ -218,8 +220,8 @@ export class BlockCache {
   unwrittenIn(offset: number, length: number): boolean {
     const end = offset + length;
     for (let b = Math.floor(offset / CACHE_BLOCK); b * CACHE_BLOCK < end; b++) {
-      const s = this.index.get(b);
-      if (s !== undefined && ((this.dirty[s]! | this.writing[s]!) & maskOf(b, offset, end)) !== 0) return true;
+      const s = this.index.get(b) - 1;
+      if (s >= 0 && ((this.dirty[s]! | this.writing[s]!) & maskOf(b, offset, end)) !== 0) return true;
     }
     return false;
   }
@@ -228,8 +230,8 @@ export class BlockCache {
   writingIn(offset: number, length: number): boolean {
     const end = offset + length;
     for (let b = Math.floor(offset / CACHE_BLOCK); b * CACHE_BLOCK < end; b++) {
-      const s = this.index.get(b);
-      if (s !== undefined && (this.writing[s]! & maskOf(b, offset, end)) !== 0) return true;
+      const s = this.index.get(b) - 1;
+      if (s >= 0 && (this.writing[s]! & maskOf(b, offset, end)) !== 0) return true;
     }
     return false;
   }
@@ -271,7 +273,8 @@ export class BlockCache {
 
   /** The client host crashed: every cached byte, dirty or not, is gone. */
   dropAll(): void {
-    for (const s of this.index.values()) { this.policy.removed(s); this.clear(s); }
+    // Every slot in use (removal order does not matter: the policy's lists end empty either way).
+    for (let s = 0; s < this.carved; s++) if (this.index.get(this.blockOf[s]!) === s + 1) { this.policy.removed(s); this.clear(s); }
     this.index.clear();
     this.epochCounts.clear();
     this.freeTop = 0;
@@ -344,12 +347,12 @@ export class BlockCache {
       if (this.segments.length === 0 && this.slots > 0) throw new Error('block cache: used after dispose()');
       s = this.policy.victim(this.evictable);
       if (s < 0) return -1;
-      this.index.delete(this.blockOf[s]!);
+      this.index.set(this.blockOf[s]!, 0);
       this.clear(s);
       this.used--;
       this.counters.evictions++;
     }
-    this.index.set(b, s);
+    this.index.set(b, s + 1);
     this.blockOf[s] = b;
     this.used++;
     return s;
@@ -357,7 +360,7 @@ export class BlockCache {
 
   private release(s: number): void {
     this.policy.removed(s);
-    this.index.delete(this.blockOf[s]!);
+    this.index.set(this.blockOf[s]!, 0);
     this.clear(s);
     this.used--;
     this.free[this.freeTop++] = s;
