@@ -21,32 +21,63 @@ export interface TraceRecord {
 
 export type TraceSubscriber = (r: TraceRecord) => void;
 
+/** Tags below this are filed in typed arrays (FiledIds); the NBD driver's tags are its queue slots. */
+const DENSE_TAGS = 1 << 16;
+
 /**
  * Request ids filed on one flow by cookie (generation << 32 | tag), kept in arrays by tag: a tag
  * carries one request at a time, so filing and taking allocate nothing (a Map churned per request).
  */
 export class FiledIds {
-  private readonly cookies: number[] = [];
-  private readonly ids: number[] = [];
+  // Typed, not number[]: a cookie is a double (generation << 32), boxed and write-barriered per
+  // store in a plain array. NaN: no cookie filed under the tag.
+  private cookies = new Float64Array(64).fill(NaN);
+  private ids = new Float64Array(64);
+  /** Tags past DENSE_TAGS (a peer's own cookies can be anything): tag -> [cookie, id]. */
+  private far: Map<number, [number, number]> | null = null;
 
   file(cookie: number, id: number): void {
     const tag = cookie % 0x1_0000_0000;
+    if (tag >= DENSE_TAGS) {
+      (this.far ??= new Map()).set(tag, [cookie, id]);
+      return;
+    }
+    if (tag >= this.cookies.length) this.grow(tag);
     this.cookies[tag] = cookie;
     this.ids[tag] = id;
+  }
+
+  private grow(tag: number): void {
+    const n = Math.max(2 * this.cookies.length, tag + 1);
+    const cookies = new Float64Array(n).fill(NaN);
+    cookies.set(this.cookies);
+    const ids = new Float64Array(n);
+    ids.set(this.ids);
+    this.cookies = cookies;
+    this.ids = ids;
   }
 
   /** The id filed under `cookie`, kept; undefined if none is. */
   idOf(cookie: number): number | undefined {
     const tag = cookie % 0x1_0000_0000;
+    if (tag >= DENSE_TAGS) {
+      const e = this.far?.get(tag);
+      return e !== undefined && e[0] === cookie ? e[1] : undefined;
+    }
     return this.cookies[tag] === cookie ? this.ids[tag] : undefined;
   }
 
   /** The id filed under `cookie`, forgotten as it is taken; undefined if none is. */
   take(cookie: number): number | undefined {
+    const id = this.idOf(cookie);
+    if (id === undefined) return undefined;
     const tag = cookie % 0x1_0000_0000;
-    if (this.cookies[tag] !== cookie) return undefined;
-    this.cookies[tag] = -1;
-    return this.ids[tag];
+    if (tag >= DENSE_TAGS) {
+      this.far!.delete(tag);
+      return id;
+    }
+    this.cookies[tag] = NaN;
+    return id;
   }
 }
 
@@ -86,8 +117,6 @@ export class TraceBus {
   private version = 0;
   private readonly hash: Hash = createHash('sha256');
   private readonly encoder = new RecordEncoder(this.hash);
-  /** emitFields' values, reused: no array per record. */
-  private readonly vals: TraceValue[] = [];
 
   constructor(private readonly now: () => Ns) {}
 
@@ -141,8 +170,9 @@ export class TraceBus {
     if (!this.enabled) return;
     const t = this.now();
     const seq = this.seq++;
-    const v = this.vals;
-    v[0] = a; v[1] = b; v[2] = c; v[3] = d; v[4] = e; v[5] = f; v[6] = g; v[7] = h; v[8] = i; v[9] = j;
+    // A new list per record, not one kept on the bus: storing fresh values (doubles, lists) into a
+    // long-lived array takes the GC's write barrier per value, which costs more than the allocation.
+    const v: TraceValue[] = [a, b, c, d, e, f, g, h, i, j];
     this.encoder.fields(t, seq, src, shape, v);
     let readers = shape.readers;
     if (readers === null || readers.owner !== this || readers.version !== this.version) {

@@ -27,4 +27,17 @@ describe('trace context: request ids filed per flow by cookie', () => {
     expect(ids.idOf(gen1tag3)).toBeUndefined();
     expect(ids.idOf(2 * 2 ** 32 + 3)).toBe(21);
   });
+
+  it('a tag far past the driver\'s queue slots (a peer chose the cookie) files and takes the same way', () => {
+    const ids = new FiledIds();
+    const far = 7 * 2 ** 32 + 0xffff_fff0;
+    ids.file(far, 5);
+    ids.file(300, 6); // past the first 64 slots
+    expect(ids.idOf(far)).toBe(5);
+    expect(ids.idOf(6 * 2 ** 32 + 0xffff_fff0)).toBeUndefined();
+    expect(ids.take(far)).toBe(5);
+    expect(ids.take(far)).toBeUndefined();
+    expect(ids.take(300)).toBe(6);
+    expect(ids.idOf(300)).toBeUndefined();
+  });
 });
