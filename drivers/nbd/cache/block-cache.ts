@@ -143,8 +143,9 @@ export class BlockCache {
     for (let b = Math.floor(offset / CACHE_BLOCK); b * CACHE_BLOCK < end; b++) {
       let s = this.index.get(b) - 1;
       const fresh = s < 0;
-      if (fresh) { s = this.allocate(b); if (s < 0) return; }
-      const m = maskOf(b, offset, end) & ~this.valid[s]!;
+      const m0 = maskOf(b, offset, end);
+      if (fresh) { s = this.allocate(b, m0 === FULL); if (s < 0) return; }
+      const m = m0 & ~this.valid[s]!;
       this.copySectors(s, m, src, srcOff + b * CACHE_BLOCK - offset, true);
       this.valid[s]! |= m;
       if (fresh) { this.ahead[s] = readAhead ? 1 : 0; this.policy.inserted(s, b); this.counters.inserts++; }
@@ -163,7 +164,7 @@ export class BlockCache {
       let s = this.index.get(b) - 1;
       if (s < 0) {
         if (!absorb) continue;
-        s = this.allocate(b);
+        s = this.allocate(b, maskOf(b, offset, end) === FULL);
         if (s < 0) return false;
         this.policy.inserted(s, b);
         this.counters.inserts++;
@@ -337,12 +338,18 @@ export class BlockCache {
     }
   }
 
-  private allocate(b: number): number {
+  /**
+   * A slot for block `b`. `whole`: the caller writes every sector of it next. A slot carved for the
+   * first time may hold an earlier cache's bytes (segment-pool.ts): unless all of it is written
+   * next, it is zeroed, so a slot never holds bytes of another run.
+   */
+  private allocate(b: number, whole: boolean): number {
     let s: number;
     if (this.freeTop > 0) s = this.free[--this.freeTop]!;
     else if (this.carved < this.slots) {
       s = this.carved++;
       if (s % SEG_BLOCKS === 0) this.segments.push(takeSegment(Math.min(SEG_BLOCKS, this.slots - s) * CACHE_BLOCK));
+      if (!whole) this.seg(s).fill(0, this.segOff(s), this.segOff(s) + CACHE_BLOCK);
     } else {
       if (this.segments.length === 0 && this.slots > 0) throw new Error('block cache: used after dispose()');
       s = this.policy.victim(this.evictable);

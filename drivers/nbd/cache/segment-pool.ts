@@ -1,9 +1,12 @@
 /**
  * The cache's 1 MiB data segments, handed back when a cache is disposed (its run is over) and
- * handed out again, zeroed, to the next cache of the same process: a swarm worker or the bench
- * builds world after world, and on a VM a fresh page costs a page fault on first touch (~14 µs
- * per 4 KiB here: filling 46 MiB of cache was a third of a cache-on bench run). Only memory is
- * shared: a segment comes back as zeroes, exactly like a new one, so no run sees another's data.
+ * handed out again to the next cache of the same process: a swarm worker or the bench builds
+ * world after world, and on a VM a fresh page costs a page fault on first touch (~14 µs per 4 KiB
+ * here: filling 46 MiB of cache was a third of a cache-on bench run). Only memory is shared: a
+ * pooled segment comes back holding the last cache's bytes, and the cache writes or zeroes every
+ * block of it before first use (block-cache.ts allocate), so no run sees another's data. (It came
+ * back zeroed before: 1 MiB of memset per segment, ~1.6 % of a cache-on bench run, for blocks that
+ * a 4 KiB fill overwrites at once.)
  */
 export const SEGMENT_BYTES = 1 << 20;
 /** At most this many segments wait in the pool (256 MiB). */
@@ -11,11 +14,11 @@ const POOL_MAX = 256;
 
 const pool: Uint8Array[] = [];
 
-/** A zeroed segment of `bytes` (a pooled one when it has the standard size). */
+/** A segment of `bytes` (a pooled one when it has the standard size): its contents are unspecified. */
 export function takeSegment(bytes: number): Uint8Array {
   if (bytes === SEGMENT_BYTES) {
     const seg = pool.pop();
-    if (seg !== undefined) return seg.fill(0);
+    if (seg !== undefined) return seg;
   }
   return new Uint8Array(bytes);
 }

@@ -139,25 +139,33 @@ describe('block cache: data, coherence, bounds', () => {
 
 describe('data segments across caches (segment-pool.ts)', () => {
   const SEG = 1 << 20;
-  it('a disposed cache lends its segments to the next cache, which finds them all zeroes', () => {
+  it('a disposed cache lends its segments to the next cache, whose blocks never show the earlier bytes', () => {
     const a = new BlockCache(2 * SEG, 'lru');
-    // Slots are carved in order, 256 per 1 MiB segment: 257 blocks reach into the second one.
-    for (let b = 0; b <= 256; b++) a.fill(b * CACHE_BLOCK, CACHE_BLOCK, pattern(CACHE_BLOCK, 9), 0, false);
+    // Slots are carved in order, 256 per 1 MiB segment: 512 blocks fill both with a's bytes.
+    for (let b = 0; b < 512; b++) a.fill(b * CACHE_BLOCK, CACHE_BLOCK, pattern(CACHE_BLOCK, 9), 0, false);
     const mine = [a.seg(a.slotOf(0)), a.seg(a.slotOf(256))];
     expect(mine[0]).not.toBe(mine[1]);
     const pooled = pooledSegments();
     a.dispose();
     expect(pooledSegments()).toBe(pooled + 2);
-    expect(() => a.fill(300 * CACHE_BLOCK, CACHE_BLOCK, pattern(CACHE_BLOCK, 1), 0, false)).toThrow(/after dispose/);
+    expect(() => a.fill(600 * CACHE_BLOCK, CACHE_BLOCK, pattern(CACHE_BLOCK, 1), 0, false)).toThrow(/after dispose/);
 
     const b = new BlockCache(SEG, 'lru');
+    // Slot 0: a whole block (written over at once); slot 1: one sector of a block (the rest zeroed);
+    // slot 2: two sectors written through a write-back absorb (zeroes as data: src null).
     b.fill(CACHE_BLOCK, CACHE_BLOCK, pattern(CACHE_BLOCK, 5), 0, false);
+    b.fill(7 * CACHE_BLOCK + 1024, 512, pattern(512, 3), 0, false);
+    b.write(9 * CACHE_BLOCK, 1024, null, 0, true, 0);
     const seg = b.seg(b.slotOf(1));
     expect(mine).toContain(seg);
     expect(pooledSegments()).toBe(pooled + 1);
-    // Slot 0 holds block 1: the segment's first 4 KiB are b's data, the rest zeroes (a's data is gone).
+    expect([b.slotOf(1), b.slotOf(7), b.slotOf(9)]).toEqual([0, 1, 2]);
+    // Every byte of the three carved slots is b's: its data, or zeroes where it wrote none.
     expect(seg.subarray(0, CACHE_BLOCK)).toEqual(pattern(CACHE_BLOCK, 5));
-    expect(seg.subarray(CACHE_BLOCK).every((x) => x === 0)).toBe(true);
+    const one = new Uint8Array(CACHE_BLOCK);
+    one.set(pattern(512, 3), 1024);
+    expect(seg.subarray(CACHE_BLOCK, 2 * CACHE_BLOCK)).toEqual(one);
+    expect(seg.subarray(2 * CACHE_BLOCK, 3 * CACHE_BLOCK).every((x) => x === 0)).toBe(true);
     const dst = new Uint8Array(CACHE_BLOCK);
     b.read(CACHE_BLOCK, CACHE_BLOCK, dst, 0);
     expect(dst).toEqual(pattern(CACHE_BLOCK, 5));
