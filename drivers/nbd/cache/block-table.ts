@@ -7,7 +7,9 @@ const LEAF = 128;
  * and its pins (block → reads in flight) here instead of in Maps: a Map of ~16k number keys
  * cost a hashed bucket and an entry per lookup in a table of a few hundred KiB, and its set and
  * delete per read in flight rewrote it; here a lookup is two loads from dense arrays (the bench's
- * cache-on rows spent ~8 % of their time in those Map operations).
+ * cache-on rows spent ~8 % of their time in those Map operations). hw-sim/disk/page-table.ts is
+ * the same directory-of-leaves for object values; this is its int32 form (typed leaves at half
+ * the memory, 0 for absent instead of undefined checks) because both tables hold small integers.
  */
 export class BlockTable {
   private readonly leaves: (Int32Array | undefined)[] = [];
