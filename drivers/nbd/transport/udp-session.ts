@@ -13,7 +13,7 @@
  * every later execution returns the same bytes). Restarting the reassembly on every attempt for
  * the rest of a raced READ's life would, at 1-2 % loss, need several full ~90-fragment replies in
  * a row for a 128 KiB READ, each one RTO backoff (capped at 1 s) apart: seconds past the liveness
- * bound (bug udp-raced-read-unsettled; udp-fault-mix swarm seeds 64 and 291).
+ * bound (bug udp-raced-read-unsettled; scenario udp-raced-read).
  */
 import { encodeRequest } from '../protocol/encode-transmission.ts';
 import { hard, type ProtocolError } from '../protocol/errors.ts';
