@@ -24,6 +24,117 @@ export interface LaneRefill {
 const FAR_NS = 1_000_000;
 
 /**
+ * A binary min-heap of events ordered by (time, sequence). The keys live in typed arrays beside
+ * the events, so a comparison reads two unboxed numbers from one cache line instead of two
+ * fields of two scattered objects; the events move with their keys.
+ */
+class Heap {
+  ts = new Float64Array(32);
+  seqs = new Float64Array(32);
+  evs: Array<SimEvent | null> = new Array<SimEvent | null>(32).fill(null);
+  n = 0;
+
+  push(ev: SimEvent, t: number, seq: number): void {
+    if (this.n === this.ts.length) this.grow();
+    this.rise(this.n++, ev, t, seq);
+  }
+
+  /** Places (ev, t, seq) at free slot `i` or above. */
+  private rise(i: number, ev: SimEvent, t: number, seq: number): void {
+    const ts = this.ts;
+    const seqs = this.seqs;
+    const evs = this.evs;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pt = ts[p]!;
+      if (pt < t || (pt === t && seqs[p]! < seq)) break;
+      ts[i] = pt;
+      seqs[i] = seqs[p]!;
+      evs[i] = evs[p]!;
+      i = p;
+    }
+    ts[i] = t;
+    seqs[i] = seq;
+    evs[i] = ev;
+  }
+
+  /**
+   * Removes the top. The hole left at the top moves down to a leaf along the first-running
+   * children (one comparison a level), then the last entry rises from there: it came from the
+   * bottom and usually belongs near it, so this costs about half the comparisons of sinking it.
+   */
+  removeTop(): void {
+    const n = --this.n;
+    const evs = this.evs;
+    const last = evs[n]!;
+    evs[n] = null;
+    if (n === 0) return;
+    const ts = this.ts;
+    const seqs = this.seqs;
+    const t = ts[n]!;
+    const seq = seqs[n]!;
+    let i = 0;
+    for (let l = 1; l < n; l = 2 * i + 1) {
+      let c = l;
+      const r = l + 1;
+      if (r < n) {
+        const lt = ts[l]!;
+        const rt = ts[r]!;
+        if (rt < lt || (rt === lt && seqs[r]! < seqs[l]!)) c = r;
+      }
+      ts[i] = ts[c]!;
+      seqs[i] = seqs[c]!;
+      evs[i] = evs[c]!;
+      i = c;
+    }
+    this.rise(i, last, t, seq);
+  }
+
+  /** The top entry's key becomes (t, seq) (a refilled lane record, never earlier): it sinks. */
+  sinkTop(t: number, seq: number): void {
+    const n = this.n;
+    const ts = this.ts;
+    const seqs = this.seqs;
+    const evs = this.evs;
+    const ev = evs[0]!;
+    let i = 0;
+    for (let l = 1; l < n; l = 2 * i + 1) {
+      let c = l;
+      let ct = ts[l]!;
+      let cs = seqs[l]!;
+      const r = l + 1;
+      if (r < n) {
+        const rt = ts[r]!;
+        if (rt < ct || (rt === ct && seqs[r]! < cs)) {
+          c = r;
+          ct = rt;
+          cs = seqs[r]!;
+        }
+      }
+      if (t < ct || (t === ct && seq < cs)) break;
+      ts[i] = ct;
+      seqs[i] = cs;
+      evs[i] = evs[c]!;
+      i = c;
+    }
+    ts[i] = t;
+    seqs[i] = seq;
+    evs[i] = ev;
+  }
+
+  private grow(): void {
+    const size = this.ts.length * 2;
+    const ts = new Float64Array(size);
+    ts.set(this.ts);
+    const seqs = new Float64Array(size);
+    seqs.set(this.seqs);
+    this.ts = ts;
+    this.seqs = seqs;
+    for (let i = this.evs.length; i < size; i++) this.evs.push(null);
+  }
+}
+
+/**
  * Min-heaps ordered by (time, insertion sequence): equal times run in the order they were
  * scheduled, which is what makes a run replayable. Two heaps: events due within FAR_NS of the
  * last event run (wire, DMA, interrupts, CPU work) and the rest (retransmission and delayed-ACK
@@ -32,8 +143,8 @@ const FAR_NS = 1_000_000;
  * a few levels shallower.
  */
 export class EventQueue {
-  private near: SimEvent[] = [];
-  private far: SimEvent[] = [];
+  private near = new Heap();
+  private far = new Heap();
   private nextSeq = 0;
   private live = 0;
   /** Time of the last event taken (the engine's now once it runs). */
@@ -48,8 +159,9 @@ export class EventQueue {
 
   push(t: Ns, fn: () => void, label: string): SimEvent {
     this.live++;
-    const ev: SimEvent = { t, seq: this.nextSeq++, fn, label, lane: null };
-    siftUp(t - this.lastT > FAR_NS ? this.far : this.near, ev);
+    const seq = this.nextSeq++;
+    const ev: SimEvent = { t, seq, fn, label, lane: null };
+    (t - this.lastT > FAR_NS ? this.far : this.near).push(ev, t, seq);
     return ev;
   }
 
@@ -64,7 +176,8 @@ export class EventQueue {
 
   /** Pushes an event whose `t` and reserved `seq` are set (it is already counted live). */
   pushReserved(ev: SimEvent): void {
-    siftUp(ev.t - this.lastT > FAR_NS ? this.far : this.near, ev);
+    const t = ev.t;
+    (t - this.lastT > FAR_NS ? this.far : this.near).push(ev, t, ev.seq);
   }
 
   /** Reserved places given up without being pushed (a cleared lane's backlog). */
@@ -81,16 +194,16 @@ export class EventQueue {
 
   /** Earliest live event without removing it. */
   peek(): SimEvent | undefined {
-    const h = this.nextHeap();
-    return h === null ? undefined : h[0];
+    const evs = this.nextHeap();
+    return evs === null ? undefined : evs[0]!;
   }
 
   pop(): SimEvent | undefined {
-    const h = this.nextHeap();
+    const h = this.next();
     if (h === null) return undefined;
-    const ev = h[0];
+    const ev = h.evs[0]!;
     this.live--;
-    removeTop(h);
+    h.removeTop();
     return ev;
   }
 
@@ -100,89 +213,38 @@ export class EventQueue {
    * refilled with the lane's next event and sinks from the top in place.
    */
   advance(): boolean {
-    const h = this.nextHeap();
+    const h = this.next();
     if (h === null) return false;
-    const ev = h[0]!;
-    this.runT = ev.t;
+    const ev = h.evs[0]!;
+    const t = h.ts[0]!;
+    this.runT = t;
     this.runFn = ev.fn!;
     this.live--;
-    this.lastT = ev.t;
-    if (ev.lane !== null && ev.lane.refill(ev)) siftDown(h, ev);
+    this.lastT = t;
+    if (ev.lane !== null && ev.lane.refill(ev)) h.sinkTop(ev.t, ev.seq);
     else {
-      removeTop(h);
+      h.removeTop();
       ev.fn = null;
     }
     return true;
   }
 
+  /** The events of the heap whose top (index 0) runs next, or null (the kit's event counter reads it). */
+  private nextHeap(): Array<SimEvent | null> | null {
+    const h = this.next();
+    return h === null ? null : h.evs;
+  }
+
   /** The heap whose top runs next (cancelled tops dropped), or null when nothing is live. */
-  private nextHeap(): SimEvent[] | null {
+  private next(): Heap | null {
     const near = this.near;
     const far = this.far;
-    while (near.length > 0 && near[0]!.fn === null) removeTop(near);
-    while (far.length > 0 && far[0]!.fn === null) removeTop(far);
-    const a = near[0];
-    const b = far[0];
-    if (b === undefined) return a === undefined ? null : near;
-    return a === undefined || before(b, a) ? far : near;
+    while (near.n > 0 && near.evs[0]!.fn === null) near.removeTop();
+    while (far.n > 0 && far.evs[0]!.fn === null) far.removeTop();
+    if (far.n === 0) return near.n === 0 ? null : near;
+    if (near.n === 0) return far;
+    const at = near.ts[0]!;
+    const bt = far.ts[0]!;
+    return bt < at || (bt === at && far.seqs[0]! < near.seqs[0]!) ? far : near;
   }
-}
-
-/** `a` runs before `b`. */
-function before(a: SimEvent, b: SimEvent): boolean {
-  return a.t < b.t || (a.t === b.t && a.seq < b.seq);
-}
-
-/** The child of the node whose left child is `l` that runs first (`l` < n). */
-function firstChild(h: SimEvent[], l: number, n: number): number {
-  return l + 1 < n && before(h[l + 1]!, h[l]!) ? l + 1 : l;
-}
-
-function siftUp(h: SimEvent[], ev: SimEvent): void {
-  h.push(ev);
-  rise(h, h.length - 1, ev);
-}
-
-/** Places `ev` at slot `i` or above (the slot is free). */
-function rise(h: SimEvent[], i: number, ev: SimEvent): void {
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    const parent = h[p]!;
-    if (before(parent, ev)) break;
-    h[i] = parent;
-    i = p;
-  }
-  h[i] = ev;
-}
-
-/**
- * Removes the top. The hole left at the top moves down to a leaf along the first-running
- * children (one comparison a level), then the last element rises from there: it came from the
- * bottom and usually belongs near it, so this costs about half the comparisons of sinking it.
- */
-function removeTop(h: SimEvent[]): void {
-  const last = h.pop()!;
-  const n = h.length;
-  if (n === 0) return;
-  let i = 0;
-  for (let l = 1; l < n; l = 2 * i + 1) {
-    const c = firstChild(h, l, n);
-    h[i] = h[c]!;
-    i = c;
-  }
-  rise(h, i, last);
-}
-
-/** Places `ev` from the top down (the top's slot holds `ev` itself: a refilled lane record). */
-function siftDown(h: SimEvent[], ev: SimEvent): void {
-  const n = h.length;
-  let i = 0;
-  for (let l = 1; l < n; l = 2 * i + 1) {
-    const c = firstChild(h, l, n);
-    const child = h[c]!;
-    if (before(ev, child)) break;
-    h[i] = child;
-    i = c;
-  }
-  h[i] = ev;
 }
