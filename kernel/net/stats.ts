@@ -14,6 +14,8 @@ export class NetStats {
   tcpDupAcks = 0;
   tcpChecksumDrops = 0;
   tcpOutRsts = 0;
+  /** Sends whose tail was autocorked (Linux TCPAutoCorking). */
+  tcpAutocorking = 0;
   tcpActiveOpens = 0;
   tcpPassiveOpens = 0;
   tcpResets = 0;
@@ -42,6 +44,7 @@ export class NetStats {
       ['tcp/dup_acks', this.tcpDupAcks],
       ['tcp/checksum_drops', this.tcpChecksumDrops],
       ['tcp/out_rsts', this.tcpOutRsts],
+      ['tcp/autocorking', this.tcpAutocorking],
       ['tcp/active_opens', this.tcpActiveOpens],
       ['tcp/passive_opens', this.tcpPassiveOpens],
       ['tcp/resets', this.tcpResets],

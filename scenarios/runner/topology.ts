@@ -35,13 +35,14 @@ export function machineConfigOf(s: Scenario): MachineConfig {
   const fastest = Math.max(m.nic.rateBps ?? 0, ...s.links.map((l) => l.rateBps), DEFAULT_RATE);
   const nic = { rxRingSize: m.nic.rxRing, txRingSize: m.nic.txRing, rxCoalesce: coalesce };
   const hosts: HostConfig[] = [{
-    name: CLIENT_HOST, role: 'client', ip: clientIp(), cores: m.cores, nic,
+    name: CLIENT_HOST, role: 'client', ip: clientIp(), cores: m.cores, nic, tcp: { autocorking: m.tcp.autocorking },
     link: { rateBps: fastest, propagationNs: 0 },
   }];
   s.servers.forEach((srv, i) => {
     const l = linkOfServer(s, srv.name);
     hosts.push({
       name: srv.name, role: 'server', ip: srv.address ?? serverIp(i), cores: srv.cores, nic,
+      ...(srv.tcp ? { tcp: { autocorking: srv.tcp.autocorking } } : {}),
       link: l
         ? {
           rateBps: l.rateBps, propagationNs: l.delayNs, jitterNs: l.jitterNs,

@@ -24,6 +24,7 @@ export const scenarioDocumentSchema = z.strictObject({
     io_scheduler: 'none',
     plug: false,
     cpu_cost_scale: 1,
+    tcp: { autocorking: true },
   }),
   volume: z.array(volumeSchema).default([]).describe('Shared volumes: dual-ported disks in their own power domain, exported by several servers.'),
   server: z.array(serverSchema).default([])

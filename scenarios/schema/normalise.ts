@@ -32,6 +32,7 @@ export function normaliseMachine(m: ScenarioDocument['machine']): MachineSpec {
     ioScheduler: m.io_scheduler,
     plug: m.plug,
     cpuCostScale: m.cpu_cost_scale,
+    tcp: { autocorking: m.tcp.autocorking },
   };
 }
 
@@ -83,6 +84,7 @@ export function normaliseServers(doc: ScenarioDocument, volumes: readonly Volume
       writeCache: s.write_cache,
       multiConn: s.multi_conn,
       udp: s.udp,
+      tcp: { autocorking: s.tcp.autocorking },
       exports,
       tls: s.tls && { pskHex: s.tls.psk.toLowerCase(), identity: s.tls.identity, required: s.tls.required },
       faults: { eio, extraLatencyNs: s.faults.extra_latency },

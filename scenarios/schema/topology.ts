@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { duration, fraction, int, rate, size } from '../../drivers/nbd/config/fields.ts';
 
+/** A host's TCP settings (its net.ipv4.tcp_* sysctls), on `[machine]` and on each `[[server]]`. */
+const hostTcp = () => z
+  .strictObject({
+    autocorking: z.boolean().default(true)
+      .describe('net.ipv4.tcp_autocorking (Linux default on): a small send waits while the socket still has packets in the NIC, and leaves with what joined it at the next transmit completion; false: every send leaves at once.'),
+  })
+  .default({ autocorking: true })
+  .describe('TCP settings of this host (Linux sysctls).');
+
 const name = () => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a name of letters, digits, "_", "." or "-"');
 
 /** `[machine]`: the client host that runs the NBD driver and the workloads. */
@@ -27,6 +36,7 @@ export const machineSchema = z.strictObject({
     .describe('Plug client submissions: the bios a submitter issues in one go (one engine event) gather in a plug, merge there, and reach the scheduler together (blk_finish_plug).'),
   cpu_cost_scale: z.number().min(0).max(1000).default(1)
     .describe('Scale of the CPU cost of the I/O path on every host (hw-sim/cpu/costs.ts: block layer, NBD driver, per-packet protocol work, timer callbacks, server program, copies, checksums, compression, TLS); 0 turns it off, 1 is the documented model.'),
+  tcp: hostTcp(),
 }).describe('The client host that runs the NBD driver and the workloads.');
 
 const diskOp = z.enum(['read', 'write', 'flush', 'trim', 'zero']);
@@ -89,6 +99,7 @@ export const serverSchema = z.strictObject({
     })
     .optional()
     .describe('STARTTLS with a pre-shared key.'),
+  tcp: hostTcp(),
   faults: z
     .strictObject({
       eio: z.array(eioRangeSchema).default([]).describe('Ranges of the disk that fail with an error from the start of the run.'),

@@ -16,6 +16,14 @@ export interface MachineSpec {
   readonly plug: boolean;
   /** Scale of the I/O path's CPU costs on every host (0: off). */
   readonly cpuCostScale: number;
+  /** The client host's TCP settings. */
+  readonly tcp: HostTcpSpec;
+}
+
+/** A host's TCP settings (`tcp = { ... }` on [machine] and [[server]]). */
+export interface HostTcpSpec {
+  /** net.ipv4.tcp_autocorking. */
+  readonly autocorking: boolean;
 }
 
 export type DiskOpName = 'read' | 'write' | 'flush' | 'trim' | 'zero';
@@ -64,6 +72,8 @@ export interface ServerSpec {
   readonly multiConn: boolean;
   /** Grants the UDP transport (default true). */
   readonly udp?: boolean;
+  /** The server host's TCP settings (absent: the defaults). */
+  readonly tcp?: HostTcpSpec;
   readonly exports: readonly ExportSpec[];
   readonly tls: { readonly pskHex: string; readonly identity: string; readonly required: boolean } | undefined;
   readonly faults: { readonly eio: readonly EioRange[]; readonly extraLatencyNs: Ns };

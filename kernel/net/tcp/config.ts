@@ -27,6 +27,11 @@ export interface TcpConfig {
    * qdisc and the NIC ring before it waits for tx completions. Only with devices that report them.
    */
   tsqBytes: number;
+  /**
+   * net.ipv4.tcp_autocorking: hold a small send back while the socket has packets in the device
+   * and send it at the next tx completion (autocork.ts). Only with devices that report completions.
+   */
+  autocorking: boolean;
 }
 
 export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = {
@@ -45,12 +50,17 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = {
   keepCount: 9,
   backlog: 128,
   tsqBytes: 256 * 1024,
+  autocorking: true,
 };
 
 /** Merges overrides onto the defaults and rejects nonsense with the key that is wrong. */
 export function resolveTcpConfig(over: Partial<TcpConfig> | undefined): TcpConfig {
   const c: TcpConfig = { ...DEFAULT_TCP_CONFIG, ...over };
   for (const [k, v] of Object.entries(c)) {
+    if (k === 'autocorking') {
+      if (typeof v !== 'boolean') throw new RangeError(`tcp config 'autocorking' must be true or false, got ${String(v)}`);
+      continue;
+    }
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`tcp config '${k}' must be a non-negative integer, got ${v}`);
   }
   if (c.sndBuf < 1) throw new RangeError(`tcp config 'sndBuf' must be at least 1 byte`);

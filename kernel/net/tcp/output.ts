@@ -48,6 +48,7 @@ function emit(s: Tcb, off: number, payload: Uint8Array, flags: number, gsoSize: 
   s.lastSendNs = s.host.clock.now();
   if (payload.length > 0 && s.tsqLimit > 0) {
     s.txQueued += payload.length;
+    s.txPackets++;
     // Before output: a packet dropped on the way down is reported done at once.
     s.trackTx(p, s.sndq.lastChunk!);
     s.host.output(p, s);
@@ -175,15 +176,19 @@ function retransmitAt(s: Tcb, off: number): void {
 /**
  * Sends what the windows allow: MSS segmentation (one offload packet per maxSeg), Nagle, cork,
  * sender-side silly-window avoidance, FIN after the last byte; then arms retransmit or persist.
+ * `limit`: send nothing at or beyond this stream offset (an autocorked tail, autocork.ts).
  */
-export function tcpOutput(s: Tcb): void {
+export function tcpOutput(s: Tcb, limit = Number.MAX_SAFE_INTEGER): void {
   if (!sendsData(s.state)) return;
+  // Whatever output runs sends a corked tail if it can (no completion needs to push it then);
+  // cleared first, so a packet dropped on the way down cannot re-enter output from onTxDone.
+  s.autocorked = false;
   const mss = s.sndMss;
   const cc = s.cc;
   if (s.sndMax === s.sndUna && s.host.clock.now() - s.lastSendNs > s.rtt.rtoNs) cc.onIdleRestart();
   for (;;) {
     const dataEnd = s.sndq.end;
-    const avail = dataEnd - s.sndNxt;
+    const avail = (limit < dataEnd ? limit : dataEnd) - s.sndNxt;
     if (avail <= 0) {
       if (s.finQueued && s.sndNxt === dataEnd) {
         s.sndNxt = sendData(s, dataEnd, 0);

@@ -13,6 +13,7 @@ import { isSynchronized, sendsData, type TcpState } from './state.ts';
 import { deliver, maybeWindowUpdate } from './deliver.ts';
 import { checkPort, positive, segLimit, type TcpInfo, type TcpSocketOptions } from './options.ts';
 import { sendAck, sendRst, sendSyn, tcpOutput } from './output.ts';
+import { tcpPush } from './autocork.ts';
 import { onKeepaliveTimer, onRtxTimer } from './timers.ts';
 import { onProbeTimer } from './probe-timer.ts';
 
@@ -79,11 +80,13 @@ export class TcpSocket implements Tcb {
   sndSmallEnd = -1;
   /** Payload bytes handed to the device and not yet completed (TCP small queues). */
   txQueued = 0;
+  txPackets = 0;
   /** 0 when the device does not report completions. */
   tsqLimit = 0;
   /** Data packets the device has not completed, and the chunks they read. */
   private readonly txInFlight = new TxInFlight();
   tsqThrottled = false;
+  autocorked = false;
   writeBlocked = false;
 
   // Receive side.
@@ -183,7 +186,7 @@ export class TcpSocket implements Tcb {
     const n = this.sndq.append(data, off, len);
     this.host.chargeCopy(n);
     if (n < len) this.writeBlocked = true;
-    if (sendsData(this.state) && (!more || n < len)) tcpOutput(this);
+    if (sendsData(this.state) && (!more || n < len)) tcpPush(this);
     return n;
   }
 
@@ -346,13 +349,18 @@ export class TcpSocket implements Tcb {
     this.txInFlight.push(p, c);
   }
 
-  /** A packet of ours left the NIC: below the TSQ limit again, send more. */
+  /**
+   * A packet of ours left the NIC (tcp_wfree): below the TSQ limit again, send more; an autocorked
+   * tail goes now, with whatever joined it since (the TSQ handler's tcp_write_xmit).
+   */
   onTxDone(bytes: number, p: Packet): void {
     this.txQueued -= bytes;
+    this.txPackets--;
     const c = this.txInFlight.done(p);
     if (c !== null) this.sndq.unref(c);
-    if (this.tsqThrottled && this.txQueued < this.tsqLimit) {
-      this.tsqThrottled = false;
+    if (this.autocorked || (this.tsqThrottled && this.txQueued < this.tsqLimit)) {
+      this.autocorked = false;
+      if (this.txQueued < this.tsqLimit) this.tsqThrottled = false;
       tcpOutput(this);
     }
   }

@@ -86,8 +86,12 @@ export interface Tcb extends TxOwner {
   finQueued: boolean;
   sndSmallEnd: number;
   txQueued: number;
+  /** Data packets handed to the device and not yet completed. */
+  txPackets: number;
   tsqLimit: number;
   tsqThrottled: boolean;
+  /** A send() left its tail corked (autocork.ts): the next tx completion sends it. */
+  autocorked: boolean;
 
   // Receive side.
   irs: number;
