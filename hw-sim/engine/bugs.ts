@@ -389,6 +389,12 @@ export const BUGS = [
     description: 'kernel TLS (kernel/net/tls) hands up a received record\'s plaintext even when its AES-GCM tag does not verify: bits flipped below TCP\'s checksum (NIC DMA) reach the workload instead of ending the connection',
     killers: [{ scenario: 'tls-dma-corrupt.toml' }],
   },
+  {
+    name: 'autocork-not-pushed',
+    layer: 'net',
+    description: 'TCP autocorking (kernel/net/tcp/autocork.ts) holds a small send back while the socket has packets in the NIC, but their tx completion does not push it (the TSQ handler is lost): the corked tail waits for an ACK, which for a small reply the peer delays by up to 40 ms',
+    killers: [{ scenario: 'perf-randwrite-4k.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

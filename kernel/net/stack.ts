@@ -1,4 +1,5 @@
 import type { Engine, Rng } from '../../hw-sim/engine/index.ts';
+import type { Bugs } from '../../hw-sim/engine/bugs.ts';
 import { IPPROTO_TCP, parseIp, type IpAddr, type Packet } from '../../hw-sim/net/packet.ts';
 import { engineNetClock, type NetClock } from './clock.ts';
 import type { NetDevice, NetInterface, TxOwner } from './device.ts';
@@ -44,6 +45,7 @@ export class NetStack implements TcpHost, UdpHost {
   readonly clock: NetClock;
   readonly stats = new NetStats();
   readonly tcpConfig: TcpConfig;
+  readonly bugs: Bugs;
   private readonly engine: Engine;
   private readonly traceSrc: string;
   private readonly ifaces: Iface[] = [];
@@ -62,6 +64,7 @@ export class NetStack implements TcpHost, UdpHost {
   constructor(opts: NetStackOptions) {
     this.hostName = opts.host;
     this.engine = opts.engine;
+    this.bugs = opts.engine.bugs;
     this.clock = opts.clock ?? engineNetClock(opts.engine);
     this.tcpConfig = resolveTcpConfig(opts.tcp);
     this.traceSrc = `${opts.host}/tcp`;

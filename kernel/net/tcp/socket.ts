@@ -358,7 +358,8 @@ export class TcpSocket implements Tcb {
     this.txPackets--;
     const c = this.txInFlight.done(p);
     if (c !== null) this.sndq.unref(c);
-    if (this.autocorked || (this.tsqThrottled && this.txQueued < this.tsqLimit)) {
+    const pushCorked = this.autocorked && !this.host.bugs.has('autocork-not-pushed');
+    if (pushCorked || (this.tsqThrottled && this.txQueued < this.tsqLimit)) {
       this.autocorked = false;
       if (this.txQueued < this.tsqLimit) this.tsqThrottled = false;
       tcpOutput(this);

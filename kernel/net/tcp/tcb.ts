@@ -1,3 +1,4 @@
+import type { Bugs } from '../../../hw-sim/engine/bugs.ts';
 import type { Packet } from '../../../hw-sim/net/packet.ts';
 import type { LazyTimer, NetClock } from '../clock.ts';
 import type { TxOwner } from '../device.ts';
@@ -29,6 +30,8 @@ export interface TcpHost {
   readonly clock: NetClock;
   readonly stats: NetStats;
   readonly tcpConfig: TcpConfig;
+  /** Injected bugs of the run (test-only, hw-sim/engine/bugs.ts). */
+  readonly bugs: Bugs;
   trace(kind: string, data: Record<string, unknown>): void;
   route(dst: number): NetRoute | undefined;
   /** Sends `p`; `owner` (a socket) hears when it left the device (TCP small queues). */
