@@ -395,6 +395,12 @@ export const BUGS = [
     description: 'TCP autocorking (kernel/net/tcp/autocork.ts) holds a small send back while the socket has packets in the NIC, but their tx completion does not push it (the TSQ handler is lost): the corked tail waits for an ACK, which for a small reply the peer delays by up to 40 ms',
     killers: [{ scenario: 'perf-randwrite-4k.toml' }],
   },
+  {
+    name: 'autocork-ignores-device',
+    layer: 'net',
+    description: 'TCP autocorking corks a small send whenever data is unacknowledged, without asking whether a packet of the socket is still in the NIC (sk_wmem_alloc): with none there no tx completion comes to push it, and it waits for an ACK the peer may delay by 40 ms',
+    killers: [{ scenario: 'perf-randwrite-4k.toml' }],
+  },
 ] as const satisfies readonly BugSpec[];
 
 export type BugName = (typeof BUGS)[number]['name'];

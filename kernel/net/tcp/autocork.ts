@@ -38,7 +38,7 @@ export function tcpPush(s: Tcb): void {
   const goal = s.maxSeg;
   const tail = unsent > goal ? unsent - Math.floor((unsent - 1) / goal) * goal : unsent;
   if (tail < unsent) tcpOutput(s, s.sndq.end - tail);
-  if (tail > 0 && tail < s.maxSeg && s.sndMax > s.sndUna && wmemAlloc(s) > SKB_TRUESIZE_OVERHEAD + tail) {
+  if (tail > 0 && tail < s.maxSeg && s.sndMax > s.sndUna && inDevice(s, tail)) {
     if (!s.autocorked) {
       s.autocorked = true;
       s.host.stats.tcpAutocorking++;
@@ -48,7 +48,11 @@ export function tcpPush(s: Tcb): void {
   tcpOutput(s);
 }
 
-/** sk_wmem_alloc of the socket's data packets in the qdisc and the device. */
-function wmemAlloc(s: Tcb): number {
-  return 1 + s.txPackets * SKB_TRUESIZE_OVERHEAD + s.txQueued;
+/**
+ * sk_wmem_alloc > the tail's truesize: sk_wmem_alloc is 1 plus the truesize of the socket's data
+ * packets in the qdisc and the device.
+ */
+function inDevice(s: Tcb, tail: number): boolean {
+  if (s.host.bugs.has('autocork-ignores-device')) return true;
+  return 1 + s.txPackets * SKB_TRUESIZE_OVERHEAD + s.txQueued > SKB_TRUESIZE_OVERHEAD + tail;
 }

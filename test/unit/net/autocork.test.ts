@@ -107,6 +107,15 @@ describe('TCP autocorking (Linux tcp_should_autocork + the TSQ completion hook)'
     expect(SKB_TRUESIZE_OVERHEAD).toBe(1280);
   });
 
+  it('no cork once the device completed the packet, though its bytes are unacknowledged', () => {
+    const { nic, c } = rig();
+    c.send(pattern(100));
+    nic.complete(); // sk_wmem_alloc back to 1, below any tail's truesize
+    expect(c.info().inFlight).toBe(100);
+    c.send(pattern(40));
+    expect(nic.data).toEqual([100, 40]);
+  });
+
   it('no cork once everything sent is acknowledged, even with the packet still in the device', () => {
     const { engine, nic, c } = rig();
     c.send(pattern(100));
