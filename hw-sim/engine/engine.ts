@@ -93,7 +93,7 @@ export class Engine {
   /** Runs exactly one event. Returns false when no event is left. */
   step(): boolean {
     const q = this.queue;
-    if (!q.advance()) return false;
+    if (!q.advance(Number.POSITIVE_INFINITY)) return false;
     this.t = q.runT;
     this.executed++;
     const fn = q.runFn;
@@ -105,11 +105,15 @@ export class Engine {
   runUntil(t: Ns): void {
     assertNs(t, 'runUntil time');
     this.stopped = false;
+    const q = this.queue;
     for (;;) {
       if (this.stopped) return;
-      const next = this.queue.peek();
-      if (!next || next.t > t) break;
-      this.step();
+      // One look at the queue per event (no peek before the step).
+      if (!q.advance(t)) break;
+      this.t = q.runT;
+      this.executed++;
+      const fn = q.runFn;
+      fn();
     }
     if (t > this.t) this.t = t;
   }

@@ -208,15 +208,16 @@ export class EventQueue {
   }
 
   /**
-   * Takes the next live event to run it: false when none; otherwise its time and callback are in
-   * `runT` and `runFn`. A plain event leaves the heap and is marked done; a lane's record is
-   * refilled with the lane's next event and sinks from the top in place.
+   * Takes the next live event to run it, if it is due by `until`: false when none is; otherwise
+   * its time and callback are in `runT` and `runFn`. A plain event leaves the heap and is marked
+   * done; a lane's record is refilled with the lane's next event and sinks from the top in place.
    */
-  advance(): boolean {
+  advance(until: Ns = Number.POSITIVE_INFINITY): boolean {
     const h = this.next();
     if (h === null) return false;
-    const ev = h.evs[0]!;
     const t = h.ts[0]!;
+    if (t > until) return false;
+    const ev = h.evs[0]!;
     this.runT = t;
     this.runFn = ev.fn!;
     this.live--;
