@@ -58,7 +58,7 @@ export class Engine {
 
   /** Time of the next live event, or undefined when idle. */
   nextEventTime(): Ns | undefined {
-    return this.queue.peek()?.t;
+    return this.queue.peekTime();
   }
 
   /** Runs `fn` after `delay` ns of virtual time. */
@@ -93,10 +93,10 @@ export class Engine {
   /** Runs exactly one event. Returns false when no event is left. */
   step(): boolean {
     const q = this.queue;
-    if (!q.advance(Number.POSITIVE_INFINITY)) return false;
+    const fn = q.advance(Number.POSITIVE_INFINITY);
+    if (fn === null) return false;
     this.t = q.runT;
     this.executed++;
-    const fn = q.runFn;
     fn();
     return true;
   }
@@ -109,10 +109,10 @@ export class Engine {
     for (;;) {
       if (this.stopped) return;
       // One look at the queue per event (no peek before the step).
-      if (!q.advance(t)) break;
+      const fn = q.advance(t);
+      if (fn === null) break;
       this.t = q.runT;
       this.executed++;
-      const fn = q.runFn;
       fn();
     }
     if (t > this.t) this.t = t;

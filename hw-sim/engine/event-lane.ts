@@ -1,4 +1,4 @@
-import type { EventQueue, LaneRefill, SimEvent } from './event-queue.ts';
+import type { EventQueue, HeapTop, LaneRefill, SimEvent } from './event-queue.ts';
 import { assertNs, type Ns } from './time.ts';
 
 /** What a lane reads the current time from (the engine). */
@@ -43,11 +43,9 @@ export class EventLane implements LaneRefill {
     const seq = this.queue.reserve();
     if (!this.queued) {
       const ev = this.ev;
-      ev.t = t;
-      ev.seq = seq;
       ev.fn = this.fn;
       this.queued = true;
-      this.queue.pushReserved(ev);
+      this.queue.pushReserved(ev, t, seq);
       return;
     }
     if (this.n === this.ts.length) this.grow();
@@ -74,20 +72,22 @@ export class EventLane implements LaneRefill {
   }
 
   /** The queue runs this lane's record now: it takes the next waiting event, if any (it stays queued). */
-  refill(ev: SimEvent): boolean {
+  refill(top: HeapTop): boolean {
     if (this.n === 0) {
       this.queued = false;
       return false;
     }
-    ev.t = this.ts[this.head]!;
-    ev.seq = this.seqs[this.head]!;
-    this.head = (this.head + 1) & (this.ts.length - 1);
+    const head = this.head;
+    this.head = (head + 1) & (this.ts.length - 1);
     this.n--;
+    top.sinkTop(this.ts[head]!, this.seqs[head]!);
     return true;
   }
 
   private record(): SimEvent {
-    return { t: 0, seq: 0, fn: null, label: this.label, lane: this };
+    const ev: SimEvent = { t: 0, seq: 0, fn: null, label: this.label, lane: this, id: -1 };
+    this.queue.register(ev);
+    return ev;
   }
 
   private grow(): void {

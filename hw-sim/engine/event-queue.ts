@@ -1,9 +1,9 @@
 import type { Ns } from './time.ts';
 
 /**
- * One scheduled callback. Cancelled events stay in the heap and are skipped when popped. `t` and
- * `seq` change only for an event lane's own record: when it runs, its lane refills it in place
- * with the lane's next event (the record moves down from the top, no pop and push).
+ * One scheduled callback. Cancelled events stay in the heap and are skipped when popped. A plain
+ * event keeps its `t` and `seq`; an event lane's record is reused for each of the lane's events
+ * (the heap holds the key of the one queued; the record's `t` and `seq` are not kept up).
  */
 export interface SimEvent {
   t: Ns;
@@ -12,50 +12,61 @@ export interface SimEvent {
   label: string;
   /** The lane that owns this record (null: a plain event). */
   lane: LaneRefill | null;
+  /** Its index in the queue's event table while it is in a heap (a lane's record: for good). */
+  id: number;
 }
 
 /** An event lane as the queue sees it (event-lane.ts). */
 export interface LaneRefill {
-  /** The record `ev` is about to run: load the lane's next event into it; false when there is none. */
-  refill(ev: SimEvent): boolean;
+  /**
+   * The lane's queued record is about to run: when the lane has a next event, it gives its key to
+   * `top.sinkTop` (the record stays queued) and returns true; false when there is none.
+   */
+  refill(top: HeapTop): boolean;
+}
+
+/** The heap as a refilling lane sees it. */
+export interface HeapTop {
+  /** The top entry's key becomes (t, seq), never earlier than it was: it sinks to its place. */
+  sinkTop(t: number, seq: number): void;
 }
 
 /** Events due further than this beyond the last one run wait in the far heap (timeouts, delayed ACKs). */
 const FAR_NS = 1_000_000;
 
 /**
- * A binary min-heap of events ordered by (time, sequence). The keys live in typed arrays beside
- * the events, so a comparison reads two unboxed numbers from one cache line instead of two
- * fields of two scattered objects; the events move with their keys.
+ * A binary min-heap of event ids ordered by (time, sequence), all in typed arrays: a comparison
+ * reads two unboxed numbers, and moving an entry stores numbers only (storing object references
+ * would pay a GC write barrier per move).
  */
-class Heap {
+class Heap implements HeapTop {
   ts = new Float64Array(32);
   seqs = new Float64Array(32);
-  evs: Array<SimEvent | null> = new Array<SimEvent | null>(32).fill(null);
+  ids = new Int32Array(32);
   n = 0;
 
-  push(ev: SimEvent, t: number, seq: number): void {
+  push(id: number, t: number, seq: number): void {
     if (this.n === this.ts.length) this.grow();
-    this.rise(this.n++, ev, t, seq);
+    this.rise(this.n++, id, t, seq);
   }
 
-  /** Places (ev, t, seq) at free slot `i` or above. */
-  private rise(i: number, ev: SimEvent, t: number, seq: number): void {
+  /** Places (id, t, seq) at free slot `i` or above. */
+  private rise(i: number, id: number, t: number, seq: number): void {
     const ts = this.ts;
     const seqs = this.seqs;
-    const evs = this.evs;
+    const ids = this.ids;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pt = ts[p]!;
       if (pt < t || (pt === t && seqs[p]! < seq)) break;
       ts[i] = pt;
       seqs[i] = seqs[p]!;
-      evs[i] = evs[p]!;
+      ids[i] = ids[p]!;
       i = p;
     }
     ts[i] = t;
     seqs[i] = seq;
-    evs[i] = ev;
+    ids[i] = id;
   }
 
   /**
@@ -65,14 +76,13 @@ class Heap {
    */
   removeTop(): void {
     const n = --this.n;
-    const evs = this.evs;
-    const last = evs[n]!;
-    evs[n] = null;
     if (n === 0) return;
     const ts = this.ts;
     const seqs = this.seqs;
+    const ids = this.ids;
     const t = ts[n]!;
     const seq = seqs[n]!;
+    const id = ids[n]!;
     let i = 0;
     for (let l = 1; l < n; l = 2 * i + 1) {
       let c = l;
@@ -84,19 +94,18 @@ class Heap {
       }
       ts[i] = ts[c]!;
       seqs[i] = seqs[c]!;
-      evs[i] = evs[c]!;
+      ids[i] = ids[c]!;
       i = c;
     }
-    this.rise(i, last, t, seq);
+    this.rise(i, id, t, seq);
   }
 
-  /** The top entry's key becomes (t, seq) (a refilled lane record, never earlier): it sinks. */
   sinkTop(t: number, seq: number): void {
     const n = this.n;
     const ts = this.ts;
     const seqs = this.seqs;
-    const evs = this.evs;
-    const ev = evs[0]!;
+    const ids = this.ids;
+    const id = ids[0]!;
     let i = 0;
     for (let l = 1; l < n; l = 2 * i + 1) {
       let c = l;
@@ -114,12 +123,12 @@ class Heap {
       if (t < ct || (t === ct && seq < cs)) break;
       ts[i] = ct;
       seqs[i] = cs;
-      evs[i] = evs[c]!;
+      ids[i] = ids[c]!;
       i = c;
     }
     ts[i] = t;
     seqs[i] = seq;
-    evs[i] = ev;
+    ids[i] = id;
   }
 
   private grow(): void {
@@ -128,9 +137,11 @@ class Heap {
     ts.set(this.ts);
     const seqs = new Float64Array(size);
     seqs.set(this.seqs);
+    const ids = new Int32Array(size);
+    ids.set(this.ids);
     this.ts = ts;
     this.seqs = seqs;
-    for (let i = this.evs.length; i < size; i++) this.evs.push(null);
+    this.ids = ids;
   }
 }
 
@@ -145,13 +156,15 @@ class Heap {
 export class EventQueue {
   private near = new Heap();
   private far = new Heap();
+  /** Events by id: every event in a heap, and every lane's record. */
+  private events: Array<SimEvent | null> = [];
+  private freeIds: number[] = [];
   private nextSeq = 0;
   private live = 0;
   /** Time of the last event taken (the engine's now once it runs). */
   private lastT = 0;
-  /** The event advance() took: its time and callback. */
+  /** Time of the event advance() took. */
   runT = 0;
-  runFn: () => void = () => {};
 
   get size(): number {
     return this.live;
@@ -160,9 +173,16 @@ export class EventQueue {
   push(t: Ns, fn: () => void, label: string): SimEvent {
     this.live++;
     const seq = this.nextSeq++;
-    const ev: SimEvent = { t, seq, fn, label, lane: null };
-    (t - this.lastT > FAR_NS ? this.far : this.near).push(ev, t, seq);
+    const ev: SimEvent = { t, seq, fn, label, lane: null, id: this.newId() };
+    this.events[ev.id] = ev;
+    (t - this.lastT > FAR_NS ? this.far : this.near).push(ev.id, t, seq);
     return ev;
+  }
+
+  /** Gives a lane's record its id for good (the record is reused for each of the lane's events). */
+  register(ev: SimEvent): void {
+    ev.id = this.newId();
+    this.events[ev.id] = ev;
   }
 
   /**
@@ -174,10 +194,9 @@ export class EventQueue {
     return this.nextSeq++;
   }
 
-  /** Pushes an event whose `t` and reserved `seq` are set (it is already counted live). */
-  pushReserved(ev: SimEvent): void {
-    const t = ev.t;
-    (t - this.lastT > FAR_NS ? this.far : this.near).push(ev, t, ev.seq);
+  /** Pushes a registered lane record at (t, seq), `seq` reserved (it is already counted live). */
+  pushReserved(ev: SimEvent, t: Ns, seq: number): void {
+    (t - this.lastT > FAR_NS ? this.far : this.near).push(ev.id, t, seq);
   }
 
   /** Reserved places given up without being pushed (a cleared lane's backlog). */
@@ -192,60 +211,94 @@ export class EventQueue {
     return true;
   }
 
-  /** Earliest live event without removing it. */
+  /** Earliest live event without removing it (a lane's record: its `t` is not kept up). */
   peek(): SimEvent | undefined {
-    const evs = this.nextHeap();
-    return evs === null ? undefined : evs[0]!;
+    const h = this.next();
+    return h === null ? undefined : this.events[h.ids[0]!]!;
   }
 
+  /** Time of the earliest live event, or undefined when none. */
+  peekTime(): Ns | undefined {
+    const h = this.next();
+    return h === null ? undefined : h.ts[0]!;
+  }
+
+  /** Removes and returns the earliest live plain event (tests; lanes' records are not popped). */
   pop(): SimEvent | undefined {
     const h = this.next();
     if (h === null) return undefined;
-    const ev = h.evs[0]!;
+    const ev = this.events[h.ids[0]!]!;
     this.live--;
     h.removeTop();
+    this.freeId(ev);
     return ev;
   }
 
   /**
-   * Takes the next live event to run it, if it is due by `until`: false when none is; otherwise
-   * its time and callback are in `runT` and `runFn`. A plain event leaves the heap and is marked
-   * done; a lane's record is refilled with the lane's next event and sinks from the top in place.
+   * Takes the next live event to run it, if it is due by `until`: null when none is; otherwise
+   * its callback, its time in `runT`. A plain event leaves the heap and is marked done; a lane's
+   * record is refilled with the lane's next event and sinks from the top in place.
    */
-  advance(until: Ns = Number.POSITIVE_INFINITY): boolean {
+  advance(until: Ns = Number.POSITIVE_INFINITY): (() => void) | null {
     const h = this.next();
-    if (h === null) return false;
+    if (h === null) return null;
     const t = h.ts[0]!;
-    if (t > until) return false;
-    const ev = h.evs[0]!;
+    if (t > until) return null;
+    const ev = this.events[h.ids[0]!]!;
+    const fn = ev.fn!;
     this.runT = t;
-    this.runFn = ev.fn!;
     this.live--;
     this.lastT = t;
-    if (ev.lane !== null && ev.lane.refill(ev)) h.sinkTop(ev.t, ev.seq);
-    else {
+    const lane = ev.lane;
+    if (lane === null) {
+      h.removeTop();
+      ev.fn = null;
+      this.freeId(ev);
+    } else if (!lane.refill(h)) {
       h.removeTop();
       ev.fn = null;
     }
-    return true;
+    return fn;
   }
 
-  /** The events of the heap whose top (index 0) runs next, or null (the kit's event counter reads it). */
-  private nextHeap(): Array<SimEvent | null> | null {
+  /** The top events of the heap that runs next, for the kit's event counter (tools/bench). */
+  private nextHeap(): SimEvent[] | null {
     const h = this.next();
-    return h === null ? null : h.evs;
+    return h === null ? null : [this.events[h.ids[0]!]!];
   }
 
   /** The heap whose top runs next (cancelled tops dropped), or null when nothing is live. */
   private next(): Heap | null {
     const near = this.near;
     const far = this.far;
-    while (near.n > 0 && near.evs[0]!.fn === null) near.removeTop();
-    while (far.n > 0 && far.evs[0]!.fn === null) far.removeTop();
+    while (near.n > 0) {
+      const top = this.events[near.ids[0]!]!;
+      if (top.fn !== null) break;
+      near.removeTop();
+      this.freeId(top);
+    }
+    while (far.n > 0) {
+      const top = this.events[far.ids[0]!]!;
+      if (top.fn !== null) break;
+      far.removeTop();
+      this.freeId(top);
+    }
     if (far.n === 0) return near.n === 0 ? null : near;
     if (near.n === 0) return far;
     const at = near.ts[0]!;
     const bt = far.ts[0]!;
     return bt < at || (bt === at && far.seqs[0]! < near.seqs[0]!) ? far : near;
+  }
+
+  private newId(): number {
+    const id = this.freeIds.pop();
+    return id === undefined ? this.events.length : id;
+  }
+
+  /** A cancelled or run event left the heap: its id is free (a lane's live record keeps its own). */
+  private freeId(ev: SimEvent): void {
+    if (ev.lane !== null && ev.fn !== null) return;
+    this.events[ev.id] = null;
+    this.freeIds.push(ev.id);
   }
 }
