@@ -42,13 +42,24 @@ export class ServerFaults {
   }
 
   /**
-   * The payload as the send finds it in memory: `data` itself, or (with probability memFlipRate)
-   * a copy with one bit flipped.
+   * This READ reply's memory fault, drawn once per reply whatever its number of data runs: the
+   * index of the bit of its `bytes` of data that flips, or -1.
    */
-  memory(data: Uint8Array): Uint8Array {
-    if (this.memFlipRate === 0 || data.length === 0 || !this.memRng.chance(this.memFlipRate)) return data;
-    const bit = this.memRng.int(data.length * 8);
-    const out = data.slice();
+  drawReply(bytes: number): number {
+    if (this.memFlipRate === 0 || bytes === 0 || !this.memRng.chance(this.memFlipRate)) return -1;
+    return this.memRng.int(bytes * 8);
+  }
+
+  /**
+   * The payload of the run holding data[from, from + len) as the send finds it in memory: `body`
+   * itself, or a copy with the reply's flipped bit (`at`, from drawReply) when it falls in the run.
+   * A framed run's body may be shorter than its data (compression): the bit lands proportionally.
+   */
+  memory(body: Uint8Array, at: number, from: number, len: number): Uint8Array {
+    const rel = at - from * 8;
+    if (at < 0 || rel < 0 || rel >= len * 8 || body.length === 0) return body;
+    const bit = Math.floor((rel * body.length) / len);
+    const out = body.slice();
     out[bit >> 3]! ^= 1 << (bit & 7);
     this.memFlips++;
     return out;

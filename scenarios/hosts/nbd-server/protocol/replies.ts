@@ -59,33 +59,44 @@ export function replyRead(s: Session, hi: number, lo: number, offset: number, da
   const x = s.replies;
   // Payload frames (docs/nbd-extensions.md): every run of read data is framed on its own.
   const framed = s.compression !== 0 || s.checksum !== 0;
-  // Memory faults hit the bytes waiting for the send, after the frame's checksum was computed.
+  // Memory faults hit the bytes waiting for the send, after the frame's checksum was computed:
+  // one draw per reply (the documented rate), not per data run.
   const mem = s.server.faults;
   if (!s.structured) {
     const b = x.reserve(1);
     x.seal(b, 0, encodeSimpleReply(b, 0, 0, hi, lo));
     x.add(x.simple);
+    const at = mem.drawReply(data.length);
     if (data.length > 0 && framed) {
       const f = frame(data, s.compression, s.checksum, offset);
-      x.add(f.header, mem.memory(f.body));
+      x.add(f.header, mem.memory(f.body, at, 0, data.length));
       return transmitFramed(s, x.list(), data.length);
-    } else if (data.length > 0) x.add(mem.memory(data));
+    } else if (data.length > 0) x.add(mem.memory(data, at, 0, data.length));
     return transmit(s, x.list());
   }
   if (data.length === 0) return replyStatus(s, hi, lo, 0, offset);
   const ext = s.extended;
   const runs = df || !extents || extents.length === 0 ? (framed ? [{ length: data.length, hole: false }] : null) : extents;
   if (runs === null || (runs.length === 1 && !runs[0]!.hole && !framed)) {
+    const at = mem.drawReply(data.length);
     const b = x.reserve(1);
     const H = x.seal(b, 0, encodeReplyHeader(ext, b, 0, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + data.length));
     put64(b, H, offset);
-    x.add(x.dataHeader, mem.memory(data));
+    x.add(x.dataHeader, mem.memory(data, at, 0, data.length));
     return transmit(s, x.list());
   }
   const n = runs.length;
   const headers = x.reserve(n);
   let pos = 0;
   let framedBytes = 0;
+  // The flipped bit is drawn over the data runs only (a hole is not in the server's memory).
+  let at = -1;
+  if (mem.memFlipRate > 0) {
+    let dataBytes = 0;
+    for (let i = 0; i < n; i++) if (!runs[i]!.hole) dataBytes += runs[i]!.length;
+    at = mem.drawReply(dataBytes);
+  }
+  let dataPos = 0;
   for (let i = 0; i < n; i++) {
     const len = runs[i]!.length;
     const flags = i === n - 1 ? NBD_REPLY_FLAG_DONE : 0;
@@ -100,12 +111,13 @@ export function replyRead(s: Session, hi: number, lo: number, offset: number, da
       framedBytes += len;
       const H = x.seal(headers, h, encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + f.header.length + f.body.length));
       put64(headers, h + H, offset + pos);
-      x.add(headers.subarray(h, h + H + 8), f.header, mem.memory(f.body));
+      x.add(headers.subarray(h, h + H + 8), f.header, mem.memory(f.body, at, dataPos, len));
     } else {
       const H = encodeReplyHeader(ext, headers, h, flags, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + len);
       put64(headers, h + H, offset + pos);
-      x.add(headers.subarray(h, h + H + 8), mem.memory(data.subarray(pos, pos + len)));
+      x.add(headers.subarray(h, h + H + 8), mem.memory(data.subarray(pos, pos + len), at, dataPos, len));
     }
+    if (!runs[i]!.hole) dataPos += len;
     pos += len;
   }
   if (framed) transmitFramed(s, x.list(), framedBytes);
