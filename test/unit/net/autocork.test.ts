@@ -116,6 +116,20 @@ describe('TCP autocorking (Linux tcp_should_autocork + the TSQ completion hook)'
     expect(nic.data).toEqual([100, 40]);
   });
 
+  it('a send that straddles two send-queue chunks is one tail: with nothing in the device both pieces leave at once', () => {
+    const { engine, nic, c } = rig();
+    // Chunks are one offload packet long: 65536 - 65536 % 1460 = 64240 bytes (44 segments).
+    c.send(pattern(63_500));
+    engine.run();
+    nic.complete();
+    expect(c.info().inFlight).toBe(0);
+    nic.data.length = 0;
+    // Stream bytes 63500..64500: 740 in the first chunk, 260 in the next. Taken as a full skb and a
+    // tail, the 740 in the device (wmem 1 + 1280 + 740) would cork the 260 (truesize 1540).
+    c.send(pattern(1000));
+    expect(nic.data).toEqual([740, 260]);
+  });
+
   it('no cork once everything sent is acknowledged, even with the packet still in the device', () => {
     const { engine, nic, c } = rig();
     c.send(pattern(100));
