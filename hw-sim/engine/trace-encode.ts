@@ -1,24 +1,14 @@
-import type { Hash } from 'node:crypto';
-import { keyListPart, type ShapeNumbers, type TraceShape } from './trace-shape.ts';
-import { HEAD, T_SAME, T_DELTA, S_NEXT, V_NONE, V_NULL, V_TRUE, V_FALSE, V_STR, V_ARR, V_OBJ, S_REF8, S_REF32, S_NEW, S_RAW, numAt, refAt } from './trace-bytes.ts';
+import type { ShapeNumbers, TraceShape } from './trace-shape.ts';
+import { HEAD, T_SAME, T_DELTA, S_NEXT, V_NONE, V_NULL, V_TRUE, V_FALSE, V_STR, V_ARR, V_OBJ, numAt, refAt } from './trace-bytes.ts';
+import { BUF_BYTES, ValueWriter, VIA_JSON } from './trace-values.ts';
 
-/** Bytes of the digest's input buffered before they go to the hash (small: it stays in cache between records). */
-const BUF_BYTES = 1 << 13;
-/** Strings up to this many UTF-16 units are numbered on first use, while the table has room. */
-const INTERN_MAX_LEN = 128;
-const INTERN_MAX_COUNT = 1 << 16;
 /** Sources and string values per shape whose numbers a shape keeps (RecordEncoder.fields). */
 const SOURCES_KEPT = 4;
 const STRINGS_KEPT = 8;
-/** A shaped record written in one pass (fastFields) starts with this much room in the buffer ... */
+/** A shaped record written in one pass (shaped) starts with this much room in the buffer ... */
 const FAST_ROOM = 1024;
 /** ... and stops (for `record`) when a value could pass this much before the buffer's end. */
 const FAST_TAIL = 32;
-/** Nesting beyond this is left to JSON.stringify (which names a cycle). */
-const MAX_DEPTH = 64;
-
-/** Thrown inside a record whose data JSON does not take as it is (toJSON, boxed values): it is taken through JSON. */
-const VIA_JSON = new Error('trace data through JSON');
 
 /**
  * The digest's input: each record in a compact binary form of its JSON value, so the digest can
@@ -32,21 +22,12 @@ const VIA_JSON = new Error('trace data through JSON');
  * first use (S_NEW), later uses name the number (S_REF8/S_REF32): src, kind and key lists cost two
  * bytes a record instead of their text. A record that throws (a bigint) leaves nothing behind.
  */
-export class RecordEncoder {
-  private buf = Buffer.allocUnsafe(BUF_BYTES);
-  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
-  private at = 0;
+export class RecordEncoder extends ValueWriter {
   private lastT = 0;
   private lastSeq = -1;
-  private readonly ids = new Map<string, number>();
-  private readonly strings: string[] = [];
   /** Where the record being written starts, and the strings numbered before it (to undo it). */
   private recordAt = 0;
   private recordStrings = 0;
-  /** Per kind: the keys of its last record's data and their key list (most records of a kind carry the same keys). */
-  private readonly lastKeys = new Map<string, { keys: string[]; list: string }>();
-
-  constructor(private readonly hash: Hash) {}
 
   /** One record of any data. */
   record(t: number, seq: number, src: string, kind: string, data: unknown): void {
@@ -57,61 +38,40 @@ export class RecordEncoder {
     } catch (e) {
       this.retry(t, seq, src, kind, data, e);
     }
-    this.end(t, seq);
+    this.lastT = t;
+    this.lastSeq = seq;
   }
 
   /**
-   * A shaped record: `vals[i]` is the value of `shape.keys[i]`, undefined left out. The bytes are
-   * `record`'s for the shape's data object; once the shape's kind, source, key list and string
-   * values have numbers they are written here in one pass (no object, no string lookup by text
-   * for src, kind or keys). Anything else (a first use, a new string, a nested or odd value) is
-   * written by `record` from the data object, and the numbers it gave are kept for next time.
+   * A shaped record in one pass, its values (of `shape.keys`, undefined left out) taken as
+   * arguments: the bytes `record` writes for the shape's data object, with no object, no list and
+   * no string looked up by text. True once written; false, with nothing written, until the shape's
+   * kind, source and key list have numbers (see `fields`), or when a value is a string without
+   * one, or neither a number, a boolean, null nor a short list of numbers.
    */
-  fields(t: number, seq: number, src: string, shape: TraceShape, vals: readonly unknown[]): void {
-    let known = shape.numbered;
-    if (known === null || known.owner !== this) {
-      known = shape.numbered = { owner: this, kind: -1, lists: new Int32Array(1 << shape.keys.length).fill(-1), srcs: [], srcIds: [], nextSrc: 0, strs: [], strIds: [], nextStr: 0 };
-    }
+  shaped(t: number, seq: number, src: string, shape: TraceShape, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown,
+    f: unknown, g: unknown, h: unknown, i: unknown, j: unknown): boolean {
+    const known = shape.numbered;
+    if (known === null || known.owner !== this || known.kind < 0) return false;
     // A kind comes from a few sources (a NIC per host): the last ones are kept with their numbers.
     let srcId = -1;
     const srcs = known.srcs;
-    for (let i = 0; i < srcs.length; i++) {
-      if (srcs[i] === src) {
-        srcId = known.srcIds[i]!;
+    for (let k = 0; k < srcs.length; k++) {
+      if (srcs[k] === src) {
+        srcId = known.srcIds[k]!;
         break;
       }
     }
-    if (srcId >= 0 && known.kind >= 0 && this.fastFields(t, seq, srcId, known, shape.keys.length, vals)) return;
-    this.record(t, seq, src, shape.kind, shape.dataOf(vals));
-    // Numbers given in a record that completed are kept for good.
-    if (known.kind < 0) known.kind = this.ids.get(shape.kind) ?? -1;
-    const mask = shape.maskOf(vals);
-    if (known.lists[mask]! < 0) known.lists[mask] = this.ids.get(shape.keyList(mask)) ?? -1;
-    if (srcId < 0) {
-      const id = this.ids.get(src);
-      if (id !== undefined) {
-        const slot = known.nextSrc++ % SOURCES_KEPT;
-        srcs[slot] = src;
-        known.srcIds[slot] = id;
-      }
-    }
-  }
-
-  /**
-   * `fields` when every string it needs has a number and every value is a number, a numbered
-   * string, a boolean, null or a short list of numbers; false (nothing written) otherwise.
-   */
-  private fastFields(t: number, seq: number, srcId: number, known: ShapeNumbers, n: number, vals: readonly unknown[]): boolean {
+    if (srcId < 0) return false;
     if (this.at > BUF_BYTES - FAST_ROOM) this.flush();
-    const b = this.buf;
+    const buf = this.buf;
     const view = this.view;
-    const limit = b.length - FAST_TAIL;
     let o = this.at;
-    const d = t - this.lastT;
-    const flags = (d === 0 ? T_SAME : d >>> 0 === d ? T_DELTA : 0) | (seq === this.lastSeq + 1 ? S_NEXT : 0);
-    b[o++] = HEAD | flags;
+    const dt = t - this.lastT;
+    const flags = (dt === 0 ? T_SAME : dt >>> 0 === dt ? T_DELTA : 0) | (seq === this.lastSeq + 1 ? S_NEXT : 0);
+    buf[o++] = HEAD | flags;
     if (flags & T_DELTA) {
-      view.setUint32(o, d, true);
+      view.setUint32(o, dt, true);
       o += 4;
     } else if (!(flags & T_SAME)) {
       view.setFloat64(o, t, true);
@@ -121,71 +81,102 @@ export class RecordEncoder {
       view.setFloat64(o, seq, true);
       o += 8;
     }
-    o = refAt(b, view, o, srcId);
-    o = refAt(b, view, o, known.kind);
-    b[o] = V_OBJ;
+    o = refAt(buf, view, o, srcId);
+    o = refAt(buf, view, o, known.kind);
+    buf[o] = V_OBJ;
     const countAt = o + 1;
     o += 5;
+    const limit = buf.length - FAST_TAIL;
+    const n = shape.keys.length;
     let mask = 0;
     let kept = 0;
-    for (let i = 0; i < n; i++) {
-      const v = vals[i];
+    // One loop over the arguments (not a call per value): a single numAt site, which the JIT inlines.
+    for (let k = 0; k < n; k++) {
+      const v = k < 5 ? (k < 2 ? (k === 0 ? a : b) : k === 2 ? c : k === 3 ? d : e) : k < 7 ? (k === 5 ? f : g) : k === 7 ? h : k === 8 ? i : j;
       if (v === undefined) continue;
-      mask |= 1 << i;
+      mask |= 1 << k;
       kept++;
       if (o > limit) return false;
-      if (typeof v === 'number') o = numAt(b, view, o, v);
-      else if (typeof v === 'string') {
-        // A kind's string values are few (an op, a label, a direction): kept with their numbers.
-        const strs = known.strs;
-        let k = 0;
-        while (k < strs.length && strs[k] !== v) k++;
-        let id: number | undefined;
-        if (k < strs.length) id = known.strIds[k]!;
-        else {
-          id = this.ids.get(v);
-          if (id === undefined) return false;
-          const slot = known.nextStr++ % STRINGS_KEPT;
-          strs[slot] = v;
-          known.strIds[slot] = id;
-        }
-        b[o++] = V_STR;
-        o = refAt(b, view, o, id);
-      } else if (v === true) b[o++] = V_TRUE;
-      else if (v === false) b[o++] = V_FALSE;
-      else if (v === null) b[o++] = V_NULL;
-      else if (Array.isArray(v)) {
-        const a = v as readonly unknown[];
-        const len = a.length;
-        if (o + 5 + 9 * len > limit || (a as { toJSON?: unknown }).toJSON !== undefined) return false;
-        b[o] = V_ARR;
-        view.setUint32(o + 1, len, true);
-        o += 5;
-        for (let j = 0; j < len; j++) {
-          const x = a[j];
-          if (typeof x !== 'number') return false;
-          o = numAt(b, view, o, x);
-        }
-      } else return false;
+      if (typeof v === 'number') o = numAt(buf, view, o, v);
+      else if ((o = this.putOther(v, o, limit, known)) < 0) return false;
     }
     const list = known.lists[mask]!;
     if (list < 0) return false;
     view.setUint32(countAt, kept, true);
-    this.at = refAt(b, view, o, list);
+    this.at = refAt(buf, view, o, list);
     this.lastT = t;
     this.lastSeq = seq;
     return true;
   }
 
-  /** Hands the buffered bytes to the hash. */
-  flush(): void {
-    if (this.at === 0) return;
-    this.hash.update(this.buf.subarray(0, this.at));
-    this.at = 0;
+  /** A value other than a number at `o`; returns the end, or -1 if it cannot be written there. */
+  private putOther(v: unknown, o: number, limit: number, known: ShapeNumbers): number {
+    const buf = this.buf;
+    const view = this.view;
+    if (typeof v === 'string') {
+      // A kind's string values are few (an op, a label, a direction): kept with their numbers.
+      const strs = known.strs;
+      let k = 0;
+      while (k < strs.length && strs[k] !== v) k++;
+      let id: number | undefined;
+      if (k < strs.length) id = known.strIds[k]!;
+      else {
+        id = this.ids.get(v);
+        if (id === undefined) return -1;
+        const slot = known.nextStr++ % STRINGS_KEPT;
+        strs[slot] = v;
+        known.strIds[slot] = id;
+      }
+      buf[o] = V_STR;
+      return refAt(buf, view, o + 1, id);
+    }
+    if (v === true) buf[o] = V_TRUE;
+    else if (v === false) buf[o] = V_FALSE;
+    else if (v === null) buf[o] = V_NULL;
+    else if (Array.isArray(v)) {
+      const list = v as readonly unknown[];
+      const len = list.length;
+      if (o + 5 + 9 * len > limit || (list as { toJSON?: unknown }).toJSON !== undefined) return -1;
+      buf[o] = V_ARR;
+      view.setUint32(o + 1, len, true);
+      o += 5;
+      for (let k = 0; k < len; k++) {
+        const x = list[k];
+        if (typeof x !== 'number') return -1;
+        o = numAt(buf, view, o, x);
+      }
+      return o;
+    } else return -1;
+    return o + 1;
   }
 
-  /** Writes the header, src and kind (or the number of a kind numbered before). */
-  private begin(t: number, seq: number, src: string | number, kind: string | number): void {
+  /**
+   * A shaped record `shaped` did not write: `vals[i]` is the value of `shape.keys[i]`. Written by
+   * `record` from the data object; the numbers it gave the kind, the source and the key list are
+   * kept on the shape for `shaped`.
+   */
+  fields(t: number, seq: number, src: string, shape: TraceShape, vals: readonly unknown[]): void {
+    let known = shape.numbered;
+    if (known === null || known.owner !== this) {
+      known = shape.numbered = { owner: this, kind: -1, lists: new Int32Array(1 << shape.keys.length).fill(-1), srcs: [], srcIds: [], nextSrc: 0, strs: [], strIds: [], nextStr: 0 };
+    }
+    this.record(t, seq, src, shape.kind, shape.dataOf(vals));
+    // Numbers given in a record that completed are kept for good.
+    if (known.kind < 0) known.kind = this.ids.get(shape.kind) ?? -1;
+    const mask = shape.maskOf(vals);
+    if (known.lists[mask]! < 0) known.lists[mask] = this.ids.get(shape.keyList(mask)) ?? -1;
+    if (!known.srcs.includes(src)) {
+      const id = this.ids.get(src);
+      if (id !== undefined) {
+        const slot = known.nextSrc++ % SOURCES_KEPT;
+        known.srcs[slot] = src;
+        known.srcIds[slot] = id;
+      }
+    }
+  }
+
+  /** Writes the header, src and kind. */
+  private begin(t: number, seq: number, src: string, kind: string): void {
     if (this.at > BUF_BYTES - 1024) this.flush();
     this.room(17);
     const d = t - this.lastT;
@@ -206,15 +197,8 @@ export class RecordEncoder {
       o += 8;
     }
     this.at = o;
-    if (typeof src === 'number') this.ref(src);
-    else this.str(src);
-    if (typeof kind === 'number') this.ref(kind);
-    else this.str(kind);
-  }
-
-  private end(t: number, seq: number): void {
-    this.lastT = t;
-    this.lastSeq = seq;
+    this.str(src);
+    this.str(kind);
   }
 
   /** After a throw: data JSON takes otherwise is written as JSON sees it; anything else throws with nothing written. */
@@ -226,117 +210,5 @@ export class RecordEncoder {
     this.begin(t, seq, src, kind);
     if (json === undefined) this.byte(V_NONE);
     else this.value(JSON.parse(json) as unknown, 0);
-  }
-
-  private byte(b: number): void {
-    this.room(1);
-    this.buf[this.at++] = b;
-  }
-
-  /** A value; `kind` names the record whose data it is (its key list is looked up by kind). */
-  private value(v: unknown, depth: number, kind?: string): void {
-    switch (typeof v) {
-      case 'number': return this.num(v);
-      case 'string':
-        this.byte(V_STR);
-        return this.str(v);
-      case 'boolean': return this.byte(v ? V_TRUE : V_FALSE);
-      case 'bigint': throw new TypeError('Do not know how to serialize a BigInt');
-      case 'object': {
-        if (v === null) return this.byte(V_NULL);
-        if (depth > MAX_DEPTH || typeof (v as { toJSON?: unknown }).toJSON === 'function' || v instanceof Number || v instanceof String || v instanceof Boolean) throw VIA_JSON;
-        if (Array.isArray(v)) return this.list(v, depth);
-        return this.object(v as Record<string, unknown>, depth, kind);
-      }
-      default: return this.byte(V_NULL); // a function or symbol where JSON writes null (a list, the data itself)
-    }
-  }
-
-  private num(n: number): void {
-    this.room(9);
-    this.at = numAt(this.buf, this.view, this.at, n);
-  }
-
-  private list(a: readonly unknown[], depth: number): void {
-    this.room(5);
-    this.buf[this.at] = V_ARR;
-    this.view.setUint32(this.at + 1, a.length, true);
-    this.at += 5;
-    for (let i = 0; i < a.length; i++) {
-      const x = a[i];
-      if (typeof x === 'number') this.num(x);
-      else if (x === undefined) this.byte(V_NULL);
-      else this.value(x, depth + 1);
-    }
-  }
-
-  /** The own keys JSON writes (as Object.keys, without undefined, function and symbol values). */
-  private object(d: Record<string, unknown>, depth: number, kind: string | undefined): void {
-    this.room(5);
-    const countAt = this.at + 1;
-    this.buf[this.at] = V_OBJ;
-    this.at += 5;
-    const last = kind === undefined ? undefined : this.lastKeys.get(kind);
-    // The keys are listed only once they differ from the kind's last ones (no list per record).
-    let keys: string[] | null = last === undefined ? [] : null;
-    let n = 0;
-    for (const k in d) {
-      if (!Object.prototype.hasOwnProperty.call(d, k)) continue;
-      const v = d[k];
-      const ty = typeof v;
-      if (ty === 'undefined' || ty === 'function' || ty === 'symbol') continue;
-      if (keys === null && last!.keys[n] !== k) keys = last!.keys.slice(0, n);
-      keys?.push(k);
-      n++;
-      if (ty === 'number') this.num(v as number);
-      else this.value(v, depth + 1);
-    }
-    this.view.setUint32(countAt, n, true);
-    if (keys === null && last!.keys.length === n) return this.str(last!.list);
-    keys ??= last!.keys.slice(0, n);
-    const list = keys.map(keyListPart).join('');
-    if (kind !== undefined) this.lastKeys.set(kind, { keys, list });
-    this.str(list);
-  }
-
-
-  /** A string: its number if it has one, else its UTF-8 bytes (numbered if short and the table has room). */
-  private str(s: string): void {
-    const id = this.ids.get(s);
-    if (id !== undefined) return this.ref(id);
-    let tag = S_RAW;
-    if (s.length <= INTERN_MAX_LEN && this.strings.length < INTERN_MAX_COUNT) {
-      this.ids.set(s, this.strings.length);
-      this.strings.push(s);
-      tag = S_NEW;
-    }
-    this.room(5 + 3 * s.length);
-    const n = this.buf.write(s, this.at + 5, 'utf8');
-    this.buf[this.at] = tag;
-    this.view.setUint32(this.at + 1, n, true);
-    this.at += 5 + n;
-  }
-
-  /** A string by its number. */
-  private ref(id: number): void {
-    this.room(5);
-    if (id < 0x100) {
-      this.buf[this.at] = S_REF8;
-      this.buf[this.at + 1] = id;
-      this.at += 2;
-    } else {
-      this.buf[this.at] = S_REF32;
-      this.view.setUint32(this.at + 1, id, true);
-      this.at += 5;
-    }
-  }
-
-  /** Makes room for `n` more bytes (the buffer grows within a record, so a record can be undone). */
-  private room(n: number): void {
-    if (this.at + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.at + n));
-    next.set(this.buf.subarray(0, this.at));
-    this.buf = next;
-    this.view = new DataView(next.buffer, next.byteOffset, next.length);
   }
 }

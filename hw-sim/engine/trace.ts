@@ -170,17 +170,15 @@ export class TraceBus {
     if (!this.enabled) return;
     const t = this.now();
     const seq = this.seq++;
-    // A new list per record, not one kept on the bus: storing fresh values (doubles, lists) into a
-    // long-lived array takes the GC's write barrier per value, which costs more than the allocation.
-    const v: TraceValue[] = [a, b, c, d, e, f, g, h, i, j];
-    this.encoder.fields(t, seq, src, shape, v);
+    // Values stay arguments: a list per record was most of the trace's garbage (a GC cost per request).
+    if (!this.encoder.shaped(t, seq, src, shape, a, b, c, d, e, f, g, h, i, j)) this.encoder.fields(t, seq, src, shape, [a, b, c, d, e, f, g, h, i, j]);
     let readers = shape.readers;
     if (readers === null || readers.owner !== this || readers.version !== this.version) {
       readers = shape.readers = { owner: this, version: this.version, list: this.subscribersOf(shape.kind) };
     }
     const subs = readers.list as readonly TraceSubscriber[];
     if (subs.length === 0) return;
-    const r: TraceRecord = { t, seq, src, kind: shape.kind, data: shape.dataOf(v) };
+    const r: TraceRecord = { t, seq, src, kind: shape.kind, data: shape.dataOf([a, b, c, d, e, f, g, h, i, j]) };
     for (let k = 0; k < subs.length; k++) subs[k]!(r);
   }
 
