@@ -84,6 +84,45 @@ describe('event lanes', () => {
     expect(e.now).toBe(40);
   });
 
+  it('report their next event as the next event time, and stop a runUntil at its bound', () => {
+    const e = new Engine({ seed: 0 });
+    const seen: number[] = [];
+    const lane = e.lane(() => seen.push(e.now), 'wire');
+    lane.post(10);
+    lane.post(20);
+    lane.post(35);
+    expect(e.nextEventTime()).toBe(10);
+    e.step();
+    // The lane's one queued record now stands for its event at 20.
+    expect(e.nextEventTime()).toBe(20);
+    e.runUntil(30);
+    expect(seen).toEqual([10, 20]);
+    expect(e.now).toBe(30);
+    expect(e.nextEventTime()).toBe(35);
+    e.runUntil(35);
+    expect(seen).toEqual([10, 20, 35]);
+    expect(e.nextEventTime()).toBeUndefined();
+  });
+
+  it('keep their place when plain events come and go around them (cancelled ones leave, others are placed again)', () => {
+    const e = new Engine({ seed: 0 });
+    const seen: string[] = [];
+    const lane = e.lane(() => seen.push(`L@${e.now}`), 'wire');
+    // Rounds of: a lane event, a plain event at the same time scheduled after it, and one cancelled.
+    for (let round = 0; round < 50; round++) {
+      const t = 10 * (round + 1);
+      lane.post(t);
+      e.scheduleAt(t, () => seen.push(`P@${e.now}`));
+      e.cancel(e.scheduleAt(t - 5, () => seen.push('cancelled')));
+      e.runUntil(t - 1);
+    }
+    e.run();
+    const want: string[] = [];
+    for (let round = 0; round < 50; round++) want.push(`L@${10 * (round + 1)}`, `P@${10 * (round + 1)}`);
+    expect(seen).toEqual(want);
+    expect(e.pending).toBe(0);
+  });
+
   it('refuses a time before its last event, in the past, or not an integer', () => {
     const e = new Engine({ seed: 0 });
     const lane = e.lane(() => {}, 'wire');
