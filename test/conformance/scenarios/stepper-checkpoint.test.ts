@@ -19,16 +19,19 @@ async function session(checkpoint: boolean): Promise<string> {
   await st.exec('back 600');
   if (checkpoint) await st.prepare();
   await st.exec('reverse-continue');
+  // `next 5` runs five events from where reverse-continue stopped (some events trace nothing).
+  const at = Number(/event (\d+)\s*$/.exec(out.trim())?.[1]);
   out = '';
   await st.exec('next 5');
   await st.exec('where');
+  expect(out.trim()).toMatch(new RegExp(`, event ${at + 5}, \\d+ records$`));
   return out;
 }
 
 describe('stepper checkpoints', () => {
   it('back and reverse-continue from a checkpoint run equal a re-execution from the start', async () => {
     const fresh = await session(false);
-    expect(fresh.split('\n').filter((l) => l.startsWith('[')).length).toBeGreaterThanOrEqual(5);
+    expect(fresh.split('\n').filter((l) => l.startsWith('[')).length).toBeGreaterThanOrEqual(1);
     expect(await session(true)).toBe(fresh);
   });
 });
