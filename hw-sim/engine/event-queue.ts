@@ -277,6 +277,8 @@ export class EventQueue {
       near.removeTop();
       this.freeId(top);
     }
+    // Usually the far heap's top (live or not) is later than the near one's: it cannot run next.
+    if (near.n > 0 && (far.n === 0 || near.ts[0]! < far.ts[0]!)) return near;
     while (far.n > 0) {
       const top = this.events[far.ids[0]!]!;
       if (top.fn !== null) break;
