@@ -1,4 +1,4 @@
-import type { ShapeNumbers, TraceShape } from './trace-shape.ts';
+import type { TraceShape } from './trace-shape.ts';
 import { HEAD, T_SAME, T_DELTA, S_NEXT, V_NONE, V_NULL, V_TRUE, V_FALSE, V_STR, V_ARR, V_OBJ, numAt, refAt } from './trace-bytes.ts';
 import { BUF_BYTES, ValueWriter, VIA_JSON } from './trace-values.ts';
 
@@ -51,17 +51,9 @@ export class RecordEncoder extends ValueWriter {
    */
   shaped(t: number, seq: number, src: string, shape: TraceShape, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown,
     f: unknown, g: unknown, h: unknown, i: unknown, j: unknown): boolean {
-    const known = shape.numbered;
-    if (known === null || known.owner !== this || known.kind < 0) return false;
-    // A kind comes from a few sources (a NIC per host): the last ones are kept with their numbers.
-    let srcId = -1;
-    const srcs = known.srcs;
-    for (let k = 0; k < srcs.length; k++) {
-      if (srcs[k] === src) {
-        srcId = known.srcIds[k]!;
-        break;
-      }
-    }
+    if (shape.owner !== this || shape.kindId < 0) return false;
+    const srcId = shape.src0 === src ? shape.src0Id : shape.src1 === src ? shape.src1Id
+      : shape.src2 === src ? shape.src2Id : shape.src3 === src ? shape.src3Id : -1;
     if (srcId < 0) return false;
     if (this.at > BUF_BYTES - FAST_ROOM) this.flush();
     const buf = this.buf;
@@ -82,7 +74,7 @@ export class RecordEncoder extends ValueWriter {
       o += 8;
     }
     o = refAt(buf, view, o, srcId);
-    o = refAt(buf, view, o, known.kind);
+    o = refAt(buf, view, o, shape.kindId);
     buf[o] = V_OBJ;
     const countAt = o + 1;
     o += 5;
@@ -98,10 +90,15 @@ export class RecordEncoder extends ValueWriter {
       kept++;
       if (o > limit) return false;
       if (typeof v === 'number') o = numAt(buf, view, o, v);
-      else if ((o = this.putOther(v, o, limit, known)) < 0) return false;
+      else if ((o = this.putOther(v, o, limit, shape)) < 0) return false;
     }
-    const list = known.lists[mask]!;
-    if (list < 0) return false;
+    let list = shape.lastListId;
+    if (mask !== shape.lastMask) {
+      list = shape.listIds[mask]!;
+      if (list < 0) return false;
+      shape.lastMask = mask;
+      shape.lastListId = list;
+    }
     view.setUint32(countAt, kept, true);
     this.at = refAt(buf, view, o, list);
     this.lastT = t;
@@ -110,22 +107,22 @@ export class RecordEncoder extends ValueWriter {
   }
 
   /** A value other than a number at `o`; returns the end, or -1 if it cannot be written there. */
-  private putOther(v: unknown, o: number, limit: number, known: ShapeNumbers): number {
+  private putOther(v: unknown, o: number, limit: number, shape: TraceShape): number {
     const buf = this.buf;
     const view = this.view;
     if (typeof v === 'string') {
       // A kind's string values are few (an op, a label, a direction): kept with their numbers.
-      const strs = known.strs;
+      const strs = shape.strs;
       let k = 0;
       while (k < strs.length && strs[k] !== v) k++;
       let id: number | undefined;
-      if (k < strs.length) id = known.strIds[k]!;
+      if (k < strs.length) id = shape.strIds[k]!;
       else {
         id = this.ids.get(v);
         if (id === undefined) return -1;
-        const slot = known.nextStr++ % STRINGS_KEPT;
+        const slot = shape.nextStr++ % STRINGS_KEPT;
         strs[slot] = v;
-        known.strIds[slot] = id;
+        shape.strIds[slot] = id;
       }
       buf[o] = V_STR;
       return refAt(buf, view, o + 1, id);
@@ -156,21 +153,30 @@ export class RecordEncoder extends ValueWriter {
    * kept on the shape for `shaped`.
    */
   fields(t: number, seq: number, src: string, shape: TraceShape, vals: readonly unknown[]): void {
-    let known = shape.numbered;
-    if (known === null || known.owner !== this) {
-      known = shape.numbered = { owner: this, kind: -1, lists: new Int32Array(1 << shape.keys.length).fill(-1), srcs: [], srcIds: [], nextSrc: 0, strs: [], strIds: [], nextStr: 0 };
+    if (shape.owner !== this) {
+      // Numbers are the encoder's own: a shape another encoder numbered starts over.
+      shape.owner = this;
+      shape.kindId = -1;
+      shape.src0 = shape.src1 = shape.src2 = shape.src3 = null;
+      shape.nextSrc = 0;
+      shape.listIds = new Int32Array(1 << shape.keys.length).fill(-1);
+      shape.lastMask = -1;
+      shape.strs.length = 0;
+      shape.strIds.length = 0;
+      shape.nextStr = 0;
     }
     this.record(t, seq, src, shape.kind, shape.dataOf(vals));
     // Numbers given in a record that completed are kept for good.
-    if (known.kind < 0) known.kind = this.ids.get(shape.kind) ?? -1;
+    if (shape.kindId < 0) shape.kindId = this.ids.get(shape.kind) ?? -1;
     const mask = shape.maskOf(vals);
-    if (known.lists[mask]! < 0) known.lists[mask] = this.ids.get(shape.keyList(mask)) ?? -1;
-    if (!known.srcs.includes(src)) {
-      const id = this.ids.get(src);
-      if (id !== undefined) {
-        const slot = known.nextSrc++ % SOURCES_KEPT;
-        known.srcs[slot] = src;
-        known.srcIds[slot] = id;
+    if (shape.listIds[mask]! < 0) shape.listIds[mask] = this.ids.get(shape.keyList(mask)) ?? -1;
+    const id = this.ids.get(src);
+    if (id !== undefined && src !== shape.src0 && src !== shape.src1 && src !== shape.src2 && src !== shape.src3) {
+      switch (shape.nextSrc++ % SOURCES_KEPT) {
+        case 0: shape.src0 = src; shape.src0Id = id; break;
+        case 1: shape.src1 = src; shape.src1Id = id; break;
+        case 2: shape.src2 = src; shape.src2Id = id; break;
+        default: shape.src3 = src; shape.src3Id = id;
       }
     }
   }

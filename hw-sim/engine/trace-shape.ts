@@ -1,19 +1,3 @@
-/**
- * The numbers an encoder (`owner`) gave a shape's kind and key lists (-1: none yet), and its
- * latest sources and string values with theirs (RecordEncoder.fields).
- */
-export interface ShapeNumbers {
-  readonly owner: object;
-  kind: number;
-  readonly lists: Int32Array;
-  readonly srcs: string[];
-  readonly srcIds: number[];
-  nextSrc: number;
-  readonly strs: string[];
-  readonly strIds: number[];
-  nextStr: number;
-}
-
 /** Values TraceBus.emitFields takes. */
 export const MAX_FIELDS = 10;
 
@@ -25,13 +9,34 @@ export const MAX_FIELDS = 10;
 export class TraceShape {
   /** Per mask of defined values: the key list of their keys (RecordEncoder), made on first use. */
   private readonly lists: string[] = [];
-  /**
-   * The subscribers of this kind on the bus that last emitted it, as of that bus's subscription
-   * version (typed loosely: the subscriber type lives in trace.ts, which imports this file).
-   */
-  readers: { readonly owner: object; readonly version: number; readonly list: readonly ((r: never) => void)[] } | null = null;
-  /** The numbers the encoder that last wrote this shape gave its strings. */
-  numbered: ShapeNumbers | null = null;
+  // The state below is kept in the shape's own fields, not objects it points to: a record reads
+  // it between unrelated simulation work, so the fewer cache lines it touches the better.
+  /** The subscribers of this kind on the bus that last emitted it, as of that bus's subscription version. */
+  readersOwner: object | null = null;
+  readersVersion = -1;
+  /** Typed loosely: the subscriber type lives in trace.ts, which imports this file. */
+  readers: readonly ((r: never) => void)[] = [];
+  /** The encoder whose numbers the fields below hold (RecordEncoder.fields), and the kind's number. */
+  owner: object | null = null;
+  kindId = -1;
+  /** The last four sources with their numbers (a kind comes from a few: a NIC per host). */
+  src0: string | null = null;
+  src1: string | null = null;
+  src2: string | null = null;
+  src3: string | null = null;
+  src0Id = -1;
+  src1Id = -1;
+  src2Id = -1;
+  src3Id = -1;
+  nextSrc = 0;
+  /** Per mask: the number of its key list (-1: none yet); the last mask written and its number. */
+  listIds: Int32Array = new Int32Array(0);
+  lastMask = -1;
+  lastListId = -1;
+  /** The last string values with their numbers (an op, a label, a direction). */
+  readonly strs: string[] = [];
+  readonly strIds: number[] = [];
+  nextStr = 0;
 
   constructor(readonly kind: string, readonly keys: readonly string[]) {
     if (keys.length > MAX_FIELDS) throw new Error(`trace shape ${kind}: ${keys.length} keys, at most ${MAX_FIELDS}`);

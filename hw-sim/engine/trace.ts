@@ -172,11 +172,12 @@ export class TraceBus {
     const seq = this.seq++;
     // Values stay arguments: a list per record was most of the trace's garbage (a GC cost per request).
     if (!this.encoder.shaped(t, seq, src, shape, a, b, c, d, e, f, g, h, i, j)) this.encoder.fields(t, seq, src, shape, [a, b, c, d, e, f, g, h, i, j]);
-    let readers = shape.readers;
-    if (readers === null || readers.owner !== this || readers.version !== this.version) {
-      readers = shape.readers = { owner: this, version: this.version, list: this.subscribersOf(shape.kind) };
+    if (shape.readersOwner !== this || shape.readersVersion !== this.version) {
+      shape.readersOwner = this;
+      shape.readersVersion = this.version;
+      shape.readers = this.subscribersOf(shape.kind);
     }
-    const subs = readers.list as readonly TraceSubscriber[];
+    const subs = shape.readers as readonly TraceSubscriber[];
     if (subs.length === 0) return;
     const r: TraceRecord = { t, seq, src, kind: shape.kind, data: shape.dataOf([a, b, c, d, e, f, g, h, i, j]) };
     for (let k = 0; k < subs.length; k++) subs[k]!(r);
