@@ -16,7 +16,7 @@ import type { EventLane } from '../engine/event-lane.ts';
 import type { Rng } from '../engine/rng.ts';
 import type { Ns } from '../engine/time.ts';
 import type { InterruptController } from '../irq/controller.ts';
-import { checkDmaCostModel, dmaCostNs, type DmaCostModel } from './cost.ts';
+import { checkDmaCostModel, dmaCostNs, transferNs, type DmaCostModel } from './cost.ts';
 
 export interface DmaSegment {
   src: Uint8Array;
@@ -88,11 +88,16 @@ export class DmaEngine {
   private errorRate: number;
   private failBudget = 0;
   private readonly traceCompletions: boolean;
+  /** The cost model, copied out of the caller's config (whose shape varies by device). */
+  private readonly setupNs: Ns;
+  private readonly bytesPerSecond: number;
 
   constructor(private readonly engine: Engine, readonly host: string, private readonly irq: InterruptController | null, private readonly cfg: DmaConfig) {
     this.src = `${host}/${cfg.name ?? 'dma0'}`;
     this.traceCompletions = cfg.traceCompletions ?? true;
     checkDmaCostModel(cfg, this.src);
+    this.setupNs = cfg.setupNs;
+    this.bytesPerSecond = cfg.bytesPerSecond;
     if (!Number.isInteger(cfg.channels) || cfg.channels < 1) throw new RangeError(`${this.src}: channels must be a positive integer, got ${cfg.channels}`);
     const sizes = typeof cfg.ringSize === 'number' ? new Array<number>(cfg.channels).fill(cfg.ringSize) : cfg.ringSize;
     if (sizes.length !== cfg.channels) throw new RangeError(`${this.src}: ${sizes.length} ring sizes for ${cfg.channels} channels`);
@@ -173,7 +178,7 @@ export class DmaEngine {
     const now = this.engine.now;
     let start = ch.busyUntil > now ? ch.busyUntil : now;
     if (d.notBefore !== undefined && d.notBefore > start) start = d.notBefore;
-    const end = start + dmaCostNs(this.cfg, bytes);
+    const end = start + this.setupNs + transferNs(bytes, this.bytesPerSecond);
     ch.busyUntil = end;
     let done = d.completesAt ? d.completesAt(failed ? 'error' : 'ok', end) : end;
     if (done < end) done = end;

@@ -19,7 +19,7 @@ import { assertNs, serialisationNs, type Ns } from '../engine/time.ts';
 import { TaggedFifo } from './fifo.ts';
 import { framePayloadBytes, frameWireBytes, splitGso } from './gso.ts';
 import { applyImpairments, corruptPacket, NO_IMPAIRMENTS, type Impairments } from './impairments.ts';
-import { IPV4_HEADER_BYTES, frameCount, l4HeaderBytes, wireBytes, type Packet } from './packet.ts';
+import { IPV4_HEADER_BYTES, frameCount, l4HeaderBytes, wireBytesOf, type Packet } from './packet.ts';
 import { traceShape } from '../engine/trace.ts';
 
 const TRACE_FRAME = traceShape('frame', ['dir', 'seq', 'bytes', 'frames', 'corrupt', 'rids']);
@@ -153,13 +153,14 @@ export class Link {
   transmit(from: LinkSide, p: Packet, earliestNs: Ns = this.engine.now): Ns {
     const d = from === 'a' ? this.ab : this.ba;
     const now = this.engine.now;
-    const wb = wireBytes(p);
-    const ser = serialisationNs(wb, this.rateBps);
     const frames = frameCount(p);
+    const hdr = IPV4_HEADER_BYTES + l4HeaderBytes(p);
+    const wb = wireBytesOf(frames, hdr, p.payload.length);
+    const ser = serialisationNs(wb, this.rateBps);
     let start = earliestNs > d.busyUntil ? earliestNs : d.busyUntil;
     if (start < now) {
       // The last frame cannot leave before it has arrived here.
-      const lastSer = frames === 1 ? ser : serialisationNs(frameWireBytes(IPV4_HEADER_BYTES + l4HeaderBytes(p), framePayloadBytes(p, frames - 1)), this.rateBps);
+      const lastSer = frames === 1 ? ser : serialisationNs(frameWireBytes(hdr, framePayloadBytes(p, frames - 1)), this.rateBps);
       const min = now - (ser - lastSer);
       if (start < min) start = min;
     }

@@ -103,8 +103,9 @@ export class Nic {
   private txDone = 0;
   private txFetched = 0;
   private txTail = 0;
-  /** Per tx ring slot: the packet's IPv4 bytes (all frames), and whether it was dropped (1). */
+  /** Per tx ring slot: the packet's IPv4 bytes (all frames), its frames, and whether it was dropped (1). */
   private readonly txBytes: Float64Array;
+  private readonly txFrames: Uint32Array;
   private readonly txDropped: Uint8Array;
   /** One DMA descriptor per tx ring slot (made once: nothing allocated per packet). */
   private readonly txDescs: DmaDescriptor[];
@@ -130,6 +131,7 @@ export class Nic {
     this.txPkts = new Array<Packet | null>(cfg.txRingSize).fill(null);
     this.txCookies = new Array<number>(cfg.txRingSize).fill(0);
     this.txBytes = new Float64Array(cfg.txRingSize);
+    this.txFrames = new Uint32Array(cfg.txRingSize);
     this.txDropped = new Uint8Array(cfg.txRingSize);
     this.dma = new DmaEngine(engine, host, null, {
       name: `${cfg.name ?? 'nic0'}-dma`, channels: 2, ringSize: [cfg.txRingSize, cfg.rxRingSize],
@@ -190,6 +192,7 @@ export class Nic {
     const slot = this.txTail % this.cfg.txRingSize;
     this.txPkts[slot] = p;
     this.txBytes[slot] = frames * hdr + len;
+    this.txFrames[slot] = frames;
     this.txCookies[slot] = cookie;
     this.txTail++;
     return true;
@@ -212,7 +215,7 @@ export class Nic {
    */
   private txOnWire(slot: number, status: DmaStatus, dmaEnd: Ns): Ns {
     const p = this.txPkts[slot]!;
-    const frames = frameCount(p);
+    const frames = this.txFrames[slot]!;
     const st = this.stats.tx;
     if (status === 'ok' && this.link && this.link.impairments.up) {
       st.packets++;

@@ -109,11 +109,13 @@ export function frameCount(p: Packet): number {
 
 /** Bytes the packet occupies on an Ethernet wire, all frames, with framing overhead. */
 export function wireBytes(p: Packet): number {
-  const frames = frameCount(p);
-  const hdr = IPV4_HEADER_BYTES + l4HeaderBytes(p);
-  const perFrameFixed = ETH_WIRE_OVERHEAD_BYTES + hdr;
-  const total = perFrameFixed * frames + p.payload.length;
+  return wireBytesOf(frameCount(p), IPV4_HEADER_BYTES + l4HeaderBytes(p), p.payload.length);
+}
+
+/** wireBytes of a packet of `frames` frames, `hdr` IPv4 + L4 header bytes each, `payload` bytes in all. */
+export function wireBytesOf(frames: number, hdr: number, payload: number): number {
+  const total = (ETH_WIRE_OVERHEAD_BYTES + hdr) * frames + payload;
   // Short frames are padded to the Ethernet minimum.
   const minFrame = ETH_WIRE_OVERHEAD_BYTES + ETH_MIN_PAYLOAD_BYTES;
-  return frames === 1 ? Math.max(total, minFrame) : total;
+  return frames === 1 && total < minFrame ? minFrame : total;
 }
