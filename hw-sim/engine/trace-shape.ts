@@ -16,6 +16,9 @@ export class TraceShape {
   readersVersion = -1;
   /** Typed loosely: the subscriber type lives in trace.ts, which imports this file. */
   readers: readonly ((r: never) => void)[] = [];
+  /** Per reader: the test of its field (TraceWhere; null: none) and the field's place in `keys` (-1: not a key). */
+  readerTests: readonly (((v: unknown) => boolean) | null)[] = [];
+  readerFields: readonly number[] = [];
   /** The encoder whose numbers the fields below hold (RecordEncoder.fields), and the kind's number. */
   owner: object | null = null;
   kindId = -1;

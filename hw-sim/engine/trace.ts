@@ -89,13 +89,28 @@ export function traceShape(kind: string, keys: readonly string[]): TraceShape {
   return new TraceShape(kind, keys);
 }
 
+/**
+ * Per kind, the field that decides whether a subscriber reads a record of that kind, and the test
+ * its value must pass (undefined when the record lacks it): records a subscriber would ignore are
+ * not built for it.
+ */
+export type TraceWhere = Readonly<Record<string, readonly [key: string, test: (v: unknown) => boolean]>>;
+
 interface Subscription {
   readonly fn: TraceSubscriber;
   /** The kinds it reads; undefined: every kind. */
   readonly kinds: ReadonlySet<string> | undefined;
+  readonly where: TraceWhere | undefined;
 }
 
-const NONE: readonly TraceSubscriber[] = [];
+/** A kind's subscribers in subscription order, each with its field test (key '' and test null: none). */
+interface Readers {
+  readonly fns: readonly TraceSubscriber[];
+  readonly keys: readonly string[];
+  readonly tests: readonly (((v: unknown) => boolean) | null)[];
+}
+
+const NONE: Readers = { fns: [], keys: [], tests: [] };
 
 /**
  * The trace bus: every record gets the next sequence number, goes to the subscribers that read its
@@ -112,7 +127,7 @@ export class TraceBus {
   private seq = 0;
   private readonly subscriptions: Subscription[] = [];
   /** Subscribers per kind, in subscription order; rebuilt as subscriptions change. */
-  private readonly byKind = new Map<string, readonly TraceSubscriber[]>();
+  private readonly byKind = new Map<string, Readers>();
   /** Bumped as subscriptions change (shapes keep their kind's subscribers by it). */
   private version = 0;
   private readonly hash: Hash = createHash('sha256');
@@ -133,11 +148,12 @@ export class TraceBus {
   }
 
   /**
-   * Calls `fn` with every record, or only with those of `kinds`: a record no subscriber reads is
-   * never built as an object. Returns the unsubscribe.
+   * Calls `fn` with every record, or only with those of `kinds` (and of those, only the ones whose
+   * field passes `where`'s test for their kind): a record no subscriber reads is never built as an
+   * object. Returns the unsubscribe.
    */
-  subscribe(fn: TraceSubscriber, kinds?: readonly string[]): () => void {
-    const s: Subscription = { fn, kinds: kinds && new Set(kinds) };
+  subscribe(fn: TraceSubscriber, kinds?: readonly string[], where?: TraceWhere): () => void {
+    const s: Subscription = { fn, kinds: kinds && new Set(kinds), where };
     this.subscriptions.push(s);
     this.byKind.clear();
     this.version++;
@@ -154,10 +170,14 @@ export class TraceBus {
     const t = this.now();
     const seq = this.seq++;
     this.encoder.record(t, seq, src, kind, data);
-    const subs = this.subscribersOf(kind);
-    if (subs.length === 0) return;
-    const r: TraceRecord = { t, seq, src, kind, data };
-    for (let i = 0; i < subs.length; i++) subs[i]!(r);
+    const rd = this.readersOf(kind);
+    let r: TraceRecord | null = null;
+    for (let i = 0; i < rd.fns.length; i++) {
+      const test = rd.tests[i];
+      if (test != null && !test(data === undefined ? undefined : data[rd.keys[i]!])) continue;
+      r ??= { t, seq, src, kind, data };
+      rd.fns[i]!(r);
+    }
   }
 
   /**
@@ -173,14 +193,29 @@ export class TraceBus {
     // Values stay arguments: a list per record was most of the trace's garbage (a GC cost per request).
     if (!this.encoder.shaped(t, seq, src, shape, a, b, c, d, e, f, g, h, i, j)) this.encoder.fields(t, seq, src, shape, [a, b, c, d, e, f, g, h, i, j]);
     if (shape.readersOwner !== this || shape.readersVersion !== this.version) {
+      const rd = this.readersOf(shape.kind);
       shape.readersOwner = this;
       shape.readersVersion = this.version;
-      shape.readers = this.subscribersOf(shape.kind);
+      shape.readers = rd.fns;
+      shape.readerTests = rd.tests;
+      shape.readerFields = rd.keys.map((k) => shape.keys.indexOf(k));
     }
-    const subs = shape.readers as readonly TraceSubscriber[];
-    if (subs.length === 0) return;
-    const r: TraceRecord = { t, seq, src, kind: shape.kind, data: shape.dataOf([a, b, c, d, e, f, g, h, i, j]) };
-    for (let k = 0; k < subs.length; k++) subs[k]!(r);
+    if (shape.readers.length > 0) this.deliver(t, seq, src, shape, [a, b, c, d, e, f, g, h, i, j]);
+  }
+
+  /** A shaped record to its kind's subscribers whose field test passes; its data object is built once, if any reads it. */
+  private deliver(t: Ns, seq: number, src: string, shape: TraceShape, vals: readonly TraceValue[]): void {
+    const fns = shape.readers as readonly TraceSubscriber[];
+    let r: TraceRecord | null = null;
+    for (let k = 0; k < fns.length; k++) {
+      const test = shape.readerTests[k];
+      if (test != null) {
+        const at = shape.readerFields[k]!;
+        if (!test(at < 0 ? undefined : vals[at])) continue;
+      }
+      r ??= { t, seq, src, kind: shape.kind, data: shape.dataOf(vals) };
+      fns[k]!(r);
+    }
   }
 
   /** Hex SHA-256 over every record so far. Reading it does not end the digest. */
@@ -189,14 +224,16 @@ export class TraceBus {
     return this.hash.copy().digest('hex');
   }
 
-  private subscribersOf(kind: string): readonly TraceSubscriber[] {
+  private readersOf(kind: string): Readers {
     if (this.subscriptions.length === 0) return NONE;
-    let l = this.byKind.get(kind);
-    if (l === undefined) {
-      l = this.subscriptions.filter((s) => s.kinds === undefined || s.kinds.has(kind)).map((s) => s.fn);
-      this.byKind.set(kind, l);
+    let rd = this.byKind.get(kind);
+    if (rd === undefined) {
+      const subs = this.subscriptions.filter((s) => s.kinds === undefined || s.kinds.has(kind));
+      const where = subs.map((s) => s.where?.[kind]);
+      rd = { fns: subs.map((s) => s.fn), keys: where.map((w) => w?.[0] ?? ''), tests: where.map((w) => w?.[1] ?? null) };
+      this.byKind.set(kind, rd);
     }
-    return l;
+    return rd;
   }
 }
 

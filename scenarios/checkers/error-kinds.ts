@@ -36,7 +36,9 @@ export class ErrorKindChecker {
    */
   attach(bus: TraceBus, clientHost: string): void {
     this.clientHost = clientHost;
-    this.gate = new TraceGate(bus, this.onRecord, ['disk.done'], ['nbd.reply', 'nic.rx', 'rq.send', 'rq.complete']);
+    // A disk completion matters only with an error (read below); most have none.
+    this.gate = new TraceGate(bus, this.onRecord, ['disk.done'], ['nbd.reply', 'nic.rx', 'rq.send', 'rq.complete'],
+      { 'disk.done': ['err', (v) => typeof v === 'string'] });
   }
 
   /** Feed every trace record, in order (attach does, with the kinds that can matter). */

@@ -77,8 +77,9 @@ export class ServerAckChecker {
    * a durability-relevant request waits for its reply (none does in a read-only run).
    */
   attach(bus: TraceBus): void {
+    // A request matters only if it has a disk operation (request below): not a READ.
     this.gate = new TraceGate(bus, this.onRecord, ['nbd.request', 'disk.crash', 'nbd.session.closed', 'nbd.session.close', 'nbd.protocol.error'],
-      ['nbd.reply', 'nbd.refused', 'disk.submit', 'disk.done']);
+      ['nbd.reply', 'nbd.refused', 'disk.submit', 'disk.done'], { 'nbd.request': ['cmd', (v) => DISK_OP[String(v)] !== undefined] });
   }
 
   /** Feed every trace record, in order (attach does, with the kinds that can matter). */

@@ -3,13 +3,15 @@
  * only while it has something open (a durable write awaiting its reply, a disk error awaiting the
  * job). Closed, the bus builds no record of those kinds for it: most requests open nothing.
  */
-import type { TraceBus, TraceSubscriber } from '../../hw-sim/engine/trace.ts';
+import type { TraceBus, TraceSubscriber, TraceWhere } from '../../hw-sim/engine/trace.ts';
 
 export class TraceGate {
   private closeOpen: (() => void) | null = null;
 
-  constructor(private readonly bus: TraceBus, private readonly fn: TraceSubscriber, always: readonly string[], private readonly whileOpen: readonly string[]) {
-    bus.subscribe(fn, always);
+  /** `where`: field tests of the `always` kinds (records the checker would ignore are not built for it). */
+  constructor(private readonly bus: TraceBus, private readonly fn: TraceSubscriber, always: readonly string[], private readonly whileOpen: readonly string[],
+    where?: TraceWhere) {
+    bus.subscribe(fn, always, where);
   }
 
   /** Reads the `whileOpen` kinds from now on (open) or no longer. */

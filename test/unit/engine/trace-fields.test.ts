@@ -112,6 +112,28 @@ describe('subscribers by kind', () => {
     ]);
   });
 
+  it('a field test keeps from a subscriber the records of its kind whose field fails it, shaped or not', () => {
+    const { bus: b } = bus();
+    const log: string[] = [];
+    b.subscribe((r) => log.push(`all ${r.kind} ${JSON.stringify(r.data)}`));
+    b.subscribe((r) => log.push(`dropped ${JSON.stringify(r.data)}`), ['nic.tx', 'irq.raise'], {
+      'nic.tx': ['dropped', (v) => v === true],
+      'irq.raise': ['line', (v) => v === 2],
+    });
+    b.emitFields('n', TX, 1, 2, 3);
+    b.emitFields('n', TX, 4, 5, 6, true);
+    b.emit('n', 'irq.raise', { line: 1 });
+    b.emit('n', 'irq.raise', { line: 2 });
+    b.emit('n', 'irq.raise');
+    expect(log).toEqual([
+      'all nic.tx {"seq":1,"bytes":2,"frames":3}',
+      'all nic.tx {"seq":4,"bytes":5,"frames":6,"dropped":true}', 'dropped {"seq":4,"bytes":5,"frames":6,"dropped":true}',
+      'all irq.raise {"line":1}',
+      'all irq.raise {"line":2}', 'dropped {"line":2}',
+      'all irq.raise undefined',
+    ]);
+  });
+
   it('records nobody reads are still counted and digested', () => {
     const a = bus();
     const b = bus();
