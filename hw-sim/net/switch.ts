@@ -38,6 +38,9 @@ interface Port {
   side: LinkSide;
   /** What sits in the output queue, oldest first: completion time (x) and frame count (y). */
   readonly queue: TaggedFifo<null>;
+  /** The route last looked up for a packet arriving here (a port's traffic mostly goes one way); -1: none (addresses are unsigned). */
+  lastDst: IpAddr;
+  lastOut: number | undefined;
   queued: number;
   readonly stats: SwitchPortStats;
   readonly rx: FrameReceiver;
@@ -59,7 +62,7 @@ export class Switch {
     for (let i = 0; i < cfg.ports; i++) {
       const index = i;
       this.ports.push({
-        index, link: null, side: 'b', queue: new TaggedFifo<null>(), queued: 0,
+        index, link: null, side: 'b', queue: new TaggedFifo<null>(), queued: 0, lastDst: -1, lastOut: undefined,
         stats: { rxFrames: 0, txFrames: 0, drops: 0, noRoute: 0 },
         rx: { receive: (p, first) => this.forward(index, p, first) },
       });
@@ -87,6 +90,7 @@ export class Switch {
   addRoute(dst: IpAddr, port: number): void {
     this.port(port);
     this.routes.set(dst, port);
+    for (const pt of this.ports) pt.lastDst = -1;
   }
 
   stats(port: number): Readonly<SwitchPortStats> {
@@ -102,11 +106,17 @@ export class Switch {
 
   private forward(inPort: number, p: Packet, firstFrameNs: Ns): void {
     const frames = frameCount(p);
-    this.ports[inPort]!.stats.rxFrames += frames;
-    const out = this.routes.get(p.dst);
+    const inPt = this.ports[inPort]!;
+    inPt.stats.rxFrames += frames;
+    let out = inPt.lastOut;
+    if (p.dst !== inPt.lastDst) {
+      out = this.routes.get(p.dst);
+      inPt.lastDst = p.dst;
+      inPt.lastOut = out;
+    }
     const pt = out === undefined ? undefined : this.ports[out];
     if (!pt || !pt.link) {
-      this.ports[inPort]!.stats.noRoute += frames;
+      inPt.stats.noRoute += frames;
       this.engine.trace.emit(this.src, 'sw.noroute', { port: inPort, dst: ipToString(p.dst), frames });
       return;
     }

@@ -32,6 +32,22 @@ describe('switch', () => {
     expect(atB.got[0]!.t).toBe(2 * (1_328 + 1_000));
   });
 
+  it('forwards by the routes of the moment: one added or moved after traffic takes effect', () => {
+    const { e, sw, la, atB } = star(1e9, 1e9, 16);
+    const c = parseIp('10.9.9.9');
+    la.transmit('a', udp(100, A, c)); // no route yet
+    e.run();
+    sw.addRoute(c, 1);
+    la.transmit('a', udp(100, A, c)); // now to port 1
+    e.run();
+    sw.addRoute(c, 2); // port 2 has no link: unroutable again
+    la.transmit('a', udp(100, A, c));
+    la.transmit('a', udp(100, A, B));
+    e.run();
+    expect(atB.got.map((g) => g.p.dst)).toEqual([c, B]);
+    expect(sw.stats(0).noRoute).toBe(2);
+  });
+
   it('tail-drops when the output queue is full', () => {
     // 10 Gb/s in, 1 Gb/s out, queue of 4 frames. In: 1066 B → 853 ns; out: 8528 ns.
     // Frames 1..4 are queued before frame 1 finishes at 853+1000+8528; frames 5..10 arrive by
