@@ -261,12 +261,6 @@ export class EventQueue {
     return fn;
   }
 
-  /** The top events of the heap that runs next, for the kit's event counter (tools/bench). */
-  private nextHeap(): SimEvent[] | null {
-    const h = this.next();
-    return h === null ? null : [this.events[h.ids[0]!]!];
-  }
-
   /** The heap whose top runs next (cancelled tops dropped), or null when nothing is live. */
   private next(): Heap | null {
     const near = this.near;
