@@ -4,8 +4,8 @@
  * be treated on its own (an impaired frame, a partial tail drop, a short rx ring).
  */
 import {
-  ETH_MIN_PAYLOAD_BYTES, ETH_WIRE_OVERHEAD_BYTES, IPPROTO_TCP, IPV4_HEADER_BYTES, TCP_FIN, TCP_PSH, TCP_SYN,
-  frameCount, l4HeaderBytes, type Packet,
+  ETH_MIN_PAYLOAD_BYTES, ETH_WIRE_OVERHEAD_BYTES, IPPROTO_TCP, TCP_FIN, TCP_PSH, TCP_SYN,
+  frameCount, type Packet,
 } from './packet.ts';
 
 /** Payload bytes in frame `k` of `p` (k < frameCount(p)). */
@@ -22,9 +22,12 @@ export function frameWireBytes(l3l4HeaderBytes: number, payloadBytes: number): n
   return ETH_WIRE_OVERHEAD_BYTES + (l3 < ETH_MIN_PAYLOAD_BYTES ? ETH_MIN_PAYLOAD_BYTES : l3);
 }
 
-/** IPv4 total length of the largest frame of `p` (what the MTU limits). */
-export function maxFrameIpBytes(p: Packet): number {
-  return IPV4_HEADER_BYTES + l4HeaderBytes(p) + framePayloadBytes(p, 0);
+/**
+ * IPv4 total length of the largest frame of `p` (what the MTU limits), given its IPv4 + L4 header
+ * bytes and frame count (the hot path has them already): the first frame is a full gsoSize.
+ */
+export function maxFrameIpBytes(p: Packet, hdr: number, frames: number): number {
+  return hdr + (frames === 1 ? p.payload.length : p.gsoSize);
 }
 
 /**

@@ -43,7 +43,7 @@ import { DmaEngine, type DmaDescriptor, type DmaStatus } from '../dma/dma.ts';
 import type { InterruptController, IrqCoalescing } from '../irq/controller.ts';
 import { Fifo } from './fifo.ts';
 import { RxDmaFaults } from './nic-rx-dma-faults.ts';
-import { headFrames } from './gso.ts';
+import { headFrames, maxFrameIpBytes } from './gso.ts';
 import type { FrameReceiver, Link, LinkSide } from './link.ts';
 import { IPV4_HEADER_BYTES, frameCount, l4HeaderBytes, type Packet } from './packet.ts';
 import { traceShape } from '../engine/trace.ts';
@@ -185,7 +185,7 @@ export class Nic {
     const hdr = IPV4_HEADER_BYTES + l4HeaderBytes(p);
     const len = p.payload.length;
     const frames = frameCount(p);
-    const largest = hdr + (frames === 1 ? len : p.gsoSize);
+    const largest = maxFrameIpBytes(p, hdr, frames);
     if (largest > this.mtu) {
       throw new RangeError(`${this.src}: tx frame of ${largest} IPv4 bytes exceeds mtu ${this.mtu} (payload ${len}, gsoSize ${p.gsoSize})`);
     }
@@ -286,9 +286,8 @@ export class Nic {
   private receive(p: Packet): void {
     const st = this.stats.rx;
     const hdr = IPV4_HEADER_BYTES + l4HeaderBytes(p);
-    const len = p.payload.length;
     let frames = frameCount(p);
-    if (hdr + (frames === 1 ? len : p.gsoSize) > this.mtu) {
+    if (maxFrameIpBytes(p, hdr, frames) > this.mtu) {
       st.drops += frames;
       this.engine.trace.emit(this.src, 'nic.rxdrop', { why: 'mtu', frames });
       return;
