@@ -10,11 +10,13 @@ import { benchTcp } from './tcp.bench.ts';
 import { benchSustained } from './sustained.bench.ts';
 import { benchStartup } from './startup.bench.ts';
 
+// `nbd` runs its rows in child processes and profiles their timed runs itself.
+const selfProfiled = new Set(['nbd']);
 const suites: [string, () => void | Promise<void>][] = [
   ['engine', benchEngine],
   ['blk', benchBlk],
   ['tcp', benchTcp],
-  ['nbd', benchNbd],
+  ['nbd', () => benchNbd(profile)],
   ['sustained', benchSustained],
   ['interop', benchInterop],
   ['startup', benchStartup],
@@ -44,7 +46,7 @@ if (against !== undefined) {
 for (const [name, run] of suites) {
   if (only && only !== name) continue;
   try {
-    if (profile) await profiled(name, run);
+    if (profile && !selfProfiled.has(name)) await profiled(name, run);
     else await run();
   } catch (e) {
     // One suite's missing tool or broken stack must not hide the other tables.

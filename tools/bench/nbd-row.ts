@@ -1,0 +1,98 @@
+// One row of the `nbd` bench in a process of its own (nbd.bench.ts spawns it): warm-up runs of
+// this row's configuration only, then the timed runs; prints one JSON line of the row's totals.
+// A process that has run all eight configurations runs each ~10–20 % slower (call sites seen with
+// trace on and off, cache on and off, go polymorphic); a scenario run is one configuration.
+import { Session } from 'node:inspector';
+import { buildNbdStack, runRandread, type NbdStackOptions } from './nbd-stack.ts';
+import { printProfile, type CpuProfile } from './profile.ts';
+import { measureCounts } from './table.ts';
+
+export const IOS = 20_000;
+export const QD = 32;
+/** Warm-up of this configuration, at least this long, so the timed runs do not pay for the JIT. */
+const WARM_MS = 3000;
+const WARM_RUNS = 4;
+const MEASURE_MS = 1500;
+
+export interface RowTotals {
+  reqs: number;
+  events: number;
+  wallNs: number;
+  cpuNs: number;
+  rxBytes: number;
+  hits: number;
+  simNs: number;
+}
+
+/** Samples of the timed windows only (builds and fills not included), merged into one profile. */
+export class WindowProfiler {
+  private readonly s = new Session();
+  readonly merged: Required<CpuProfile> = { nodes: [], samples: [], timeDeltas: [] };
+  private base = 0;
+
+  constructor() {
+    this.s.connect();
+    this.post('Profiler.enable');
+    this.post('Profiler.setSamplingInterval', { interval: 200 });
+  }
+
+  private post(method: string, params: object = {}): { profile?: CpuProfile } {
+    let out: { profile?: CpuProfile } = {};
+    // The in-process session answers synchronously.
+    this.s.post(method, params, (err, r) => {
+      if (err) throw err;
+      out = r as { profile?: CpuProfile };
+    });
+    return out;
+  }
+
+  start(): void {
+    this.post('Profiler.start');
+  }
+
+  stop(): void {
+    const p = this.post('Profiler.stop').profile!;
+    const b = this.base;
+    for (const n of p.nodes) this.merged.nodes.push({ ...n, id: n.id + b, children: n.children?.map((c) => c + b) });
+    for (const x of p.samples ?? []) this.merged.samples.push(x + b);
+    this.merged.timeDeltas.push(...(p.timeDeltas ?? []));
+    this.base += 1 + p.nodes.reduce((m, n) => Math.max(m, n.id), 0);
+  }
+}
+
+export function measureRow(o: NbdStackOptions, profiler: WindowProfiler | null): RowTotals {
+  const warm0 = process.hrtime.bigint();
+  for (let i = 0; i < WARM_RUNS || Number(process.hrtime.bigint() - warm0) < WARM_MS * 1e6; i++) {
+    runRandread(buildNbdStack(o), IOS, QD);
+  }
+  let simNs = 0;
+  const m = measureCounts(() => {
+    // The build and the connect are not timed: each run gets a fresh, connected stack.
+    const s = buildNbdStack(o);
+    const e0 = s.engine.eventsRun;
+    const rx = s.machine.host('client').nic.stats.rx;
+    const rx0 = rx.bytes;
+    const k = s.nbd.device.cache.blocks.counters;
+    const hits0 = k.hits;
+    profiler?.start();
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    const r = runRandread(s, IOS, QD);
+    const ns = Number(process.hrtime.bigint() - t0);
+    const cpu = process.cpuUsage(cpu0);
+    profiler?.stop();
+    simNs = r.endNs - r.startNs;
+    return [r.jobs[0]!.read.ios, s.engine.eventsRun - e0, ns, (cpu.user + cpu.system) * 1000, rx.bytes - rx0, k.hits - hits0];
+  }, MEASURE_MS);
+  const [reqs = 0, events = 0, wallNs = 1, cpuNs = 1, rxBytes = 0, hits = 0] = m.totals;
+  return { reqs, events, wallNs, cpuNs, rxBytes, hits, simNs };
+}
+
+// Child entry: `nbd-row.ts '{"trace":false,"connections":4,"cache":false}' [--profile]`.
+if (process.argv[1] === import.meta.filename) {
+  const o = JSON.parse(process.argv[2] ?? '') as NbdStackOptions;
+  const profiler = process.argv.includes('--profile') ? new WindowProfiler() : null;
+  const totals = measureRow(o, profiler);
+  console.log(JSON.stringify(totals));
+  if (profiler) printProfile(`Profile of the timed runs (cache ${o.cache ? 'on' : 'off'}, ${o.connections} conn, trace ${o.trace ? 'on' : 'off'})`, profiler.merged, 25);
+}
