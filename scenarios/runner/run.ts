@@ -65,7 +65,7 @@ export function resultOf(w: World): RunResult {
   const cut = w.end === 'until';
   const failovers = [...w.nbds].flatMap(([name, n]) => n.device.failover.times.map((ns) => ({ device: name, ns })));
   const expectations = evaluate(s.expect, jobs, {
-    safety, liveness, history, healsNs: w.timeline.healsNs, devices: outcomes, wire, network: w.network.histogram.summary(), submission: w.submission.histogram.summary(), failoversNs: failovers.map((f) => f.ns),
+    safety, liveness, history, healsNs: w.timeline.healsNs, devices: outcomes, wire, network: w.network?.histogram.summary(), submission: w.submission?.histogram.summary(), failoversNs: failovers.map((f) => f.ns),
   })
     .filter((x) => !(cut && x.name === 'jobs'));
   const mgmtErrors = w.timeline.mgmtErrors;

@@ -56,10 +56,13 @@ export interface World {
   /** The tapped block device per device name (nbd0, ram0 ...). */
   readonly disks: ReadonlyMap<string, HistoryTap>;
   readonly workloads: readonly Workload[];
-  /** The network stage of latency, per packet (NIC to NIC). */
-  readonly network: WireLatency;
-  /** The submission stage of latency, per request (queue_rq to the header's first byte on the client's wire). */
-  readonly submission: SubmissionLatency;
+  /** The network stage of latency, per packet (NIC to NIC); measured only under `[expect] network_latency`. */
+  readonly network: WireLatency | undefined;
+  /**
+   * The submission stage of latency, per request (queue_rq to the header's first byte on the
+   * client's wire); measured only under `[expect] submission_latency`.
+   */
+  readonly submission: SubmissionLatency | undefined;
   /** Per device with verify jobs: when its read-back of every written block started. */
   readonly readBacks: ReadonlyMap<string, Ns>;
   readonly timeline: TimelineLog;
@@ -119,10 +122,11 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
   errorKinds?.attach(engine.trace, CLIENT_HOST);
   const machine = buildMachine(machineConfigOf(s), { engine, costs: scaledCosts(s.machine.cpuCostScale) });
   const client = machine.host(CLIENT_HOST);
-  const network = new WireLatency(engine);
-  machine.fabric.addTap(network);
-  const submission = new SubmissionLatency(client.link);
-  client.link.addTap(submission);
+  // The latency stages cost a tap call per packet: only a scenario that limits them measures them.
+  const network = s.expect.networkLatency ? new WireLatency(engine) : undefined;
+  if (network) machine.fabric.addTap(network);
+  const submission = s.expect.submissionLatency ? new SubmissionLatency(client.link) : undefined;
+  if (submission) client.link.addTap(submission);
   if (opts.onPacket) client.link.addTap(new PcapWriter(packetSink(opts.onPacket)));
   const costs = s.machine.cpuCostScale > 0 ? scaledCosts(s.machine.cpuCostScale) : undefined;
   const volumes = buildVolumes(machine, s.volumes ?? []);
@@ -149,7 +153,7 @@ export function buildWorld(given: Scenario, seed: number, opts: RunOptions = {})
       ...(dropWrite && k === 0 ? { dropWrite } : {}),
     }));
   });
-  for (const n of nbds.values()) n.device.io.onSubmit = submission.onSubmit;
+  if (submission) for (const n of nbds.values()) n.device.io.onSubmit = submission.onSubmit;
   const nbd = nbds.values().next().value;
   const disks = new Map<string, HistoryTap>();
   const crashLoss = new Map<string, CrashLoss>();

@@ -38,7 +38,7 @@ describe('network stage', () => {
     runWorld(w);
     const r = resultOf(w);
     expect(r.passed).toBe(true);
-    const s = w.network.histogram.summary();
+    const s = w.network!.histogram.summary();
     expect(s.count).toBeGreaterThan(400); // 200 requests and 200 replies at least
     expect(s.min).toBeGreaterThanOrEqual(19_000);
     expect(s.max).toBeLessThan(26_000);

@@ -42,7 +42,7 @@ describe('submission stage', () => {
     runWorld(w);
     const r = resultOf(w);
     expect(r.passed).toBe(true);
-    const s = w.submission.histogram.summary();
+    const s = w.submission!.histogram.summary();
     expect(s.count).toBe(200);
     expect(s.min).toBe(509);
     expect(s.max).toBe(509);
