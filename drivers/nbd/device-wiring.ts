@@ -1,5 +1,4 @@
 import { formatNs, type Engine } from '../../hw-sim/engine/index.ts';
-import { REQ_OP } from '../../kernel/block/types.ts';
 import type { IoPath } from './io-path.ts';
 import type { ConnectionManager } from './managers/connection-manager.ts';
 import type { ErrorHandler } from './managers/error-handler.ts';
@@ -16,17 +15,11 @@ export interface DeviceManagers {
 }
 
 /**
- * The managers' wiring: completions feed the performance monitor and the balancer's latency
- * estimate; the error handler's decisions are carried out here. (Server health reaches the
- * balancer from the health check: drivers/nbd/health.)
+ * The managers' wiring: the error handler's decisions are carried out here. (Completions reach
+ * the performance monitor and the balancer's latency estimate from IoPath's finish; server
+ * health reaches the balancer from the health check: drivers/nbd/health.)
  */
-export function wireManagers({ io, conns, errors, perf, lb }: DeviceManagers): void {
-  io.completions$.subscribe((c) => {
-    const rq = c.rq!;
-    // REQ_OP values are the PerformanceMonitor's op classes (read, write, flush, trim, write-zeroes).
-    perf.record(rq.op, c.conn, c.server, c.tReplied - c.tQueued, rq.op === REQ_OP.FLUSH ? 0 : rq.bytes, c.tReplied);
-  });
-  io.completions$.subscribe((c) => lb.observe(c.conn, c.tReplied - c.tSent));
+export function wireManagers({ io, conns, errors }: DeviceManagers): void {
   errors.errors$.subscribe((d) => {
     switch (d.action) {
       case 'requeue': io.requeue(d.cmd!); break;
