@@ -137,7 +137,10 @@ export class RequestQueue {
       if (plug.list.length >= PLUG_MAX) this.finishPlug(plug);
       return;
     }
-    this.insert(rq);
+    // Straight to the driver (scheduler `none`, nothing ahead of it, the queue idle): dispatch
+    // would take it out of the merge index before any bio could merge, so it never goes in.
+    const direct = h.sharedTags && !h.running && !h.stopped && !h.busyWait && !h.hasWork;
+    this.insert(rq, !direct);
     this.runHwQueue(h);
   }
 
@@ -148,8 +151,8 @@ export class RequestQueue {
     if (tr.enabled) tr.emitFields(this.src, TRACE_QUEUE, rq.id, REQ_OP_NAMES[rq.op], rq.sector, rq.nrSectors, rq.flags, rq.hctxIndex, rq.cpu);
   }
 
-  /** Into the scheduler (or straight onto the dispatch list for flushes). */
-  private insert(rq: Request): void {
+  /** Into the scheduler (or straight onto the dispatch list for flushes); `indexed`: may take merges meanwhile. */
+  private insert(rq: Request, indexed = true): void {
     const h = this.hctxs[rq.hctxIndex]!;
     if (rq.op === REQ_OP.FLUSH) {
       this.merges.remove(rq);
@@ -158,7 +161,7 @@ export class RequestQueue {
       return;
     }
     h.sched.insert(rq, this.k.engine.now);
-    this.merges.add(rq);
+    if (indexed) this.merges.add(rq);
   }
 
   // ---- dispatch --------------------------------------------------------------------------

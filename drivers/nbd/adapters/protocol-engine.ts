@@ -66,7 +66,8 @@ export class SimProtocolEngine implements ProtocolEngine {
     const cpu = this.frameCpu;
     let session: TransmissionSession | null = null;
     // A read's data is usable once the CPU has decompressed and verified it: its completion waits for that work.
-    const costed: TransmissionHost = !cpu ? host : {
+    // Without payload frames there is no such work: the session talks to the host directly.
+    const costed: TransmissionHost = !cpu || (x.compression === 0 && x.checksum === 0) ? host : {
       send: (b, more) => host.send(b, more),
       complete: (req) => {
         const ns = session?.frames?.takeRxCpu(req.tag) ?? 0;
