@@ -36,6 +36,13 @@ interface Route {
   iface: Iface;
 }
 
+const CONN_CACHE_SLOTS = 64;
+
+/** Cache slot of a connection's 4-tuple (our address is implied: one table per host). */
+function connSlot(localPort: number, remoteAddr: number, remotePort: number): number {
+  return Math.imul(remoteAddr ^ remotePort ^ (localPort << 16), 0x9e3779b1) >>> 26;
+}
+
 const EPHEMERAL_LO = 49152;
 const EPHEMERAL_HI = 65535;
 
@@ -52,6 +59,11 @@ export class NetStack implements TcpHost, UdpHost {
   private readonly routes: Route[] = [];
   /** localPort → (remoteAddr * 65536 + remotePort) → connection. */
   private readonly conns = new Map<number, Map<number, TcpSocket>>();
+  /**
+   * Direct-mapped cache in front of `conns` for the receive path (two Map lookups per segment):
+   * slot connSlot(4-tuple) holds a connection of the table or null; unhash clears its slot.
+   */
+  private readonly connCache: (TcpSocket | null)[] = new Array<TcpSocket | null>(CONN_CACHE_SLOTS).fill(null);
   private readonly listeners = new Map<number, TcpListener>();
   private readonly udpPorts = new Map<number, UdpSocket>();
   private nextPort = EPHEMERAL_LO;
@@ -185,6 +197,8 @@ export class NetStack implements TcpHost, UdpHost {
     if (!m) return;
     const key = s.remoteAddr * 65536 + s.remotePort;
     if (m.get(key) === s) m.delete(key);
+    const slot = connSlot(s.localPort, s.remoteAddr, s.remotePort);
+    if (this.connCache[slot] === s) this.connCache[slot] = null;
     if (m.size === 0) this.conns.delete(s.localPort);
   }
 
@@ -210,7 +224,7 @@ export class NetStack implements TcpHost, UdpHost {
     if (tcp) {
       const h = p.tcp!;
       this.stats.tcpInSegs += p.gsoSize > 0 ? Math.ceil(p.payload.length / p.gsoSize) : 1;
-      const s = this.conns.get(h.dport)?.get(p.src * 65536 + h.sport);
+      const s = this.findConnection(h.dport, p.src, h.sport);
       if (s) tcpInput(s, p);
       else {
         const l = this.listeners.get(h.dport);
@@ -222,6 +236,15 @@ export class NetStack implements TcpHost, UdpHost {
     const u = this.udpPorts.get(p.udp!.dport);
     if (u) u.input(p);
     else this.stats.udpNoPorts++;
+  }
+
+  private findConnection(localPort: number, remoteAddr: number, remotePort: number): TcpSocket | undefined {
+    const slot = connSlot(localPort, remoteAddr, remotePort);
+    const c = this.connCache[slot]!;
+    if (c !== null && c.localPort === localPort && c.remotePort === remotePort && c.remoteAddr === remoteAddr) return c;
+    const s = this.conns.get(localPort)?.get(remoteAddr * 65536 + remotePort);
+    if (s) this.connCache[slot] = s;
+    return s;
   }
 
   private isLocal(a: number): boolean {

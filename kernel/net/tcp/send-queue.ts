@@ -22,6 +22,8 @@
 /** One chunk of the send buffer and what still refers to it. */
 export interface SendChunk {
   readonly buf: Uint8Array;
+  /** buf's storage (buf starts at its byte 0): views are made from it, cheaper than subarray. */
+  readonly ab: ArrayBuffer;
   /** Stream offset of buf[0]. */
   readonly start: number;
   /** Packets made from this chunk that the device has not completed. */
@@ -89,7 +91,8 @@ export class SendQueue {
       let tail = last >= this.head ? this.chunks[last] : undefined;
       let fill = tail ? this.endOff - tail.start : 0;
       if (!tail || fill === tail.buf.length) {
-        tail = { buf: this.takeBuffer(), start: this.endOff, refs: 0, resent: false, acked: false, recycled: false };
+        const buf = this.takeBuffer();
+        tail = { buf, ab: buf.buffer as ArrayBuffer, start: this.endOff, refs: 0, resent: false, acked: false, recycled: false };
         this.chunks.push(tail);
         fill = 0;
       }
@@ -113,8 +116,8 @@ export class SendQueue {
     const c = this.find(off);
     if (c === null) throw new RangeError(`send queue has no byte at offset ${off}`);
     this.lastChunk = c;
-    const rel = off - c.start;
-    return c.buf.subarray(rel, rel + len);
+    // A view on the chunk's ArrayBuffer: what subarray makes, without its species lookup (half the cost).
+    return new Uint8Array(c.ab, off - c.start, len);
   }
 
   /** The bytes at `off` are going out again: their chunk is never reused (an old copy may fly). */
