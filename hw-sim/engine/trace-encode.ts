@@ -1,14 +1,17 @@
 import type { TraceShape } from './trace-shape.ts';
-import { HEAD, T_SAME, T_DELTA, S_NEXT, V_NONE, V_NULL, V_TRUE, V_FALSE, V_STR, V_ARR, V_OBJ, numAt, refAt } from './trace-bytes.ts';
+import { HEAD, T_SAME, T_DELTA, S_NEXT, V_NONE, V_NULL, V_TRUE, V_FALSE, V_STR, V_ARR, numAt, refAt } from './trace-bytes.ts';
 import { BUF_BYTES, ValueWriter, VIA_JSON } from './trace-values.ts';
 
 /** Sources and string values per shape whose numbers a shape keeps (RecordEncoder.fields). */
 const SOURCES_KEPT = 4;
 const STRINGS_KEPT = 8;
-/** A shaped record written in one pass (shaped) starts with this much room in the buffer ... */
-const FAST_ROOM = 1024;
-/** ... and stops (for `record`) when a value could pass this much before the buffer's end. */
-const FAST_TAIL = 32;
+/** A shaped record written in one pass (TraceBus.emitFields) starts with this much room in the buffer ... */
+export const FAST_ROOM = 1024;
+/**
+ * ... and leaves to `fields` one whose list could pass this much before the buffer's end: room for
+ * every other value (9 bytes at most) and the key list's number.
+ */
+export const FAST_TAIL = 128;
 
 /**
  * The digest's input: each record in a compact binary form of its JSON value, so the digest can
@@ -23,8 +26,8 @@ const FAST_TAIL = 32;
  * bytes a record instead of their text. A record that throws (a bigint) leaves nothing behind.
  */
 export class RecordEncoder extends ValueWriter {
-  private lastT = 0;
-  private lastSeq = -1;
+  protected lastT = 0;
+  protected lastSeq = -1;
   /** Where the record being written starts, and the strings numbered before it (to undo it). */
   private recordAt = 0;
   private recordStrings = 0;
@@ -42,72 +45,8 @@ export class RecordEncoder extends ValueWriter {
     this.lastSeq = seq;
   }
 
-  /**
-   * A shaped record in one pass, its values (of `shape.keys`, undefined left out) taken as
-   * arguments: the bytes `record` writes for the shape's data object, with no object, no list and
-   * no string looked up by text. True once written; false, with nothing written, until the shape's
-   * kind, source and key list have numbers (see `fields`), or when a value is a string without
-   * one, or neither a number, a boolean, null nor a short list of numbers.
-   */
-  shaped(t: number, seq: number, src: string, shape: TraceShape, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown,
-    f: unknown, g: unknown, h: unknown, i: unknown, j: unknown): boolean {
-    if (shape.owner !== this || shape.kindId < 0) return false;
-    const srcId = shape.src0 === src ? shape.src0Id : shape.src1 === src ? shape.src1Id
-      : shape.src2 === src ? shape.src2Id : shape.src3 === src ? shape.src3Id : -1;
-    if (srcId < 0) return false;
-    if (this.at > BUF_BYTES - FAST_ROOM) this.flush();
-    const buf = this.buf;
-    const view = this.view;
-    let o = this.at;
-    const dt = t - this.lastT;
-    const flags = (dt === 0 ? T_SAME : dt >>> 0 === dt ? T_DELTA : 0) | (seq === this.lastSeq + 1 ? S_NEXT : 0);
-    buf[o++] = HEAD | flags;
-    if (flags & T_DELTA) {
-      view.setUint32(o, dt, true);
-      o += 4;
-    } else if (!(flags & T_SAME)) {
-      view.setFloat64(o, t, true);
-      o += 8;
-    }
-    if (!(flags & S_NEXT)) {
-      view.setFloat64(o, seq, true);
-      o += 8;
-    }
-    o = refAt(buf, view, o, srcId);
-    o = refAt(buf, view, o, shape.kindId);
-    buf[o] = V_OBJ;
-    const countAt = o + 1;
-    o += 5;
-    const limit = buf.length - FAST_TAIL;
-    const n = shape.keys.length;
-    let mask = 0;
-    let kept = 0;
-    // One loop over the arguments (not a call per value): a single numAt site, which the JIT inlines.
-    for (let k = 0; k < n; k++) {
-      const v = k < 5 ? (k < 2 ? (k === 0 ? a : b) : k === 2 ? c : k === 3 ? d : e) : k < 7 ? (k === 5 ? f : g) : k === 7 ? h : k === 8 ? i : j;
-      if (v === undefined) continue;
-      mask |= 1 << k;
-      kept++;
-      if (o > limit) return false;
-      if (typeof v === 'number') o = numAt(buf, view, o, v);
-      else if ((o = this.putOther(v, o, limit, shape)) < 0) return false;
-    }
-    let list = shape.lastListId;
-    if (mask !== shape.lastMask) {
-      list = shape.listIds[mask]!;
-      if (list < 0) return false;
-      shape.lastMask = mask;
-      shape.lastListId = list;
-    }
-    view.setUint32(countAt, kept, true);
-    this.at = refAt(buf, view, o, list);
-    this.lastT = t;
-    this.lastSeq = seq;
-    return true;
-  }
-
-  /** A value other than a number at `o`; returns the end, or -1 if it cannot be written there. */
-  private putOther(v: unknown, o: number, limit: number, shape: TraceShape): number {
+  /** A value of a shaped record other than a number at `o`; returns the end, or -1 if it cannot be written there. */
+  protected putOther(v: unknown, o: number, limit: number, shape: TraceShape): number {
     const buf = this.buf;
     const view = this.view;
     if (typeof v === 'string') {
@@ -148,9 +87,9 @@ export class RecordEncoder extends ValueWriter {
   }
 
   /**
-   * A shaped record `shaped` did not write: `vals[i]` is the value of `shape.keys[i]`. Written by
+   * A shaped record the one-pass writer (TraceBus.emitFields) did not write: `vals[i]` is the value of `shape.keys[i]`. Written by
    * `record` from the data object; the numbers it gave the kind, the source and the key list are
-   * kept on the shape for `shaped`.
+   * kept on the shape for the one-pass writer.
    */
   fields(t: number, seq: number, src: string, shape: TraceShape, vals: readonly unknown[]): void {
     if (shape.owner !== this) {

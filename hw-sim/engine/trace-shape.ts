@@ -11,8 +11,7 @@ export class TraceShape {
   private readonly lists: string[] = [];
   // The state below is kept in the shape's own fields, not objects it points to: a record reads
   // it between unrelated simulation work, so the fewer cache lines it touches the better.
-  /** The subscribers of this kind on the bus that last emitted it, as of that bus's subscription version. */
-  readersOwner: object | null = null;
+  /** The subscribers of this kind on the bus that last emitted it, as of that bus's subscription version (unique across buses). */
   readersVersion = -1;
   /** Typed loosely: the subscriber type lives in trace.ts, which imports this file. */
   readers: readonly ((r: never) => void)[] = [];

@@ -26,7 +26,7 @@ export class ValueWriter {
   /** Per kind: the keys of its last record's data and their key list (most records of a kind carry the same keys). */
   private readonly lastKeys = new Map<string, { keys: string[]; list: string }>();
 
-  constructor(private readonly hash: Hash) {}
+  constructor(protected readonly hash: Hash) {}
 
   /** Hands the buffered bytes to the hash. */
   flush(): void {

@@ -1,6 +1,8 @@
-import { createHash, type Hash } from 'node:crypto';
-import { RecordEncoder } from './trace-encode.ts';
+import { createHash } from 'node:crypto';
+import { FAST_ROOM, FAST_TAIL, RecordEncoder } from './trace-encode.ts';
 import { TraceShape } from './trace-shape.ts';
+import { HEAD, T_SAME, T_DELTA, S_NEXT, V_OBJ, numAt, refAt } from './trace-bytes.ts';
+import { BUF_BYTES } from './trace-values.ts';
 import type { Ns } from './time.ts';
 
 export { TraceShape } from './trace-shape.ts';
@@ -112,11 +114,15 @@ interface Readers {
 
 const NONE: Readers = { fns: [], keys: [], tests: [] };
 
+/** Subscription versions, counted across buses: a version names one bus's subscribers at one time. */
+let versions = 0;
+
 /**
  * The trace bus: every record gets the next sequence number, goes to the subscribers that read its
  * kind and into a running SHA-256 digest (over RecordEncoder's bytes). Disabled, it costs one branch per emit and digests nothing.
+ * It is its own encoder: a shaped record is written by emitFields itself, with no call per record.
  */
-export class TraceBus {
+export class TraceBus extends RecordEncoder {
   enabled = true;
   /**
    * Trace context across hosts, never seen by the simulation: per flow (`addr:port` of the sender
@@ -128,12 +134,12 @@ export class TraceBus {
   private readonly subscriptions: Subscription[] = [];
   /** Subscribers per kind, in subscription order; rebuilt as subscriptions change. */
   private readonly byKind = new Map<string, Readers>();
-  /** Bumped as subscriptions change (shapes keep their kind's subscribers by it). */
-  private version = 0;
-  private readonly hash: Hash = createHash('sha256');
-  private readonly encoder = new RecordEncoder(this.hash);
+  /** Renewed as subscriptions change (shapes keep their kind's subscribers by it). */
+  private version = ++versions;
 
-  constructor(private readonly now: () => Ns) {}
+  constructor(private readonly now: () => Ns) {
+    super(createHash('sha256'));
+  }
 
   /** Records emitted so far. */
   get count(): number {
@@ -156,12 +162,12 @@ export class TraceBus {
     const s: Subscription = { fn, kinds: kinds && new Set(kinds), where };
     this.subscriptions.push(s);
     this.byKind.clear();
-    this.version++;
+    this.version = ++versions;
     return () => {
       const i = this.subscriptions.indexOf(s);
       if (i >= 0) this.subscriptions.splice(i, 1);
       this.byKind.clear();
-      this.version++;
+      this.version = ++versions;
     };
   }
 
@@ -169,7 +175,7 @@ export class TraceBus {
     if (!this.enabled) return;
     const t = this.now();
     const seq = this.seq++;
-    this.encoder.record(t, seq, src, kind, data);
+    this.record(t, seq, src, kind, data);
     const rd = this.readersOf(kind);
     let r: TraceRecord | null = null;
     for (let i = 0; i < rd.fns.length; i++) {
@@ -190,37 +196,97 @@ export class TraceBus {
     if (!this.enabled) return;
     const t = this.now();
     const seq = this.seq++;
-    // Values stay arguments: a list per record was most of the trace's garbage (a GC cost per request).
-    if (!this.encoder.shaped(t, seq, src, shape, a, b, c, d, e, f, g, h, i, j)) this.encoder.fields(t, seq, src, shape, [a, b, c, d, e, f, g, h, i, j]);
-    if (shape.readersOwner !== this || shape.readersVersion !== this.version) {
+    // Written here in one pass once the shape's kind, source and key list have numbers (`fields`
+    // gives them): the bytes `record` writes for the data object, with no object, no list, no
+    // string looked up by text and no call (values stay arguments: a list per record was most of
+    // the trace's garbage). Left to `fields` with nothing written: a string value without a number,
+    // a value neither a number, a boolean, null nor a short list of numbers.
+    const srcId = shape.owner !== this || shape.kindId < 0 ? -1
+      : shape.src0 === src ? shape.src0Id : shape.src1 === src ? shape.src1Id : shape.src2 === src ? shape.src2Id : shape.src3 === src ? shape.src3Id : -1;
+    let written = false;
+    if (srcId >= 0) {
+      if (this.at > BUF_BYTES - FAST_ROOM) this.flush();
+      const buf = this.buf;
+      const view = this.view;
+      let o = this.at;
+      const dt = t - this.lastT;
+      const flags = (dt === 0 ? T_SAME : dt >>> 0 === dt ? T_DELTA : 0) | (seq === this.lastSeq + 1 ? S_NEXT : 0);
+      buf[o++] = HEAD | flags;
+      if (flags & T_DELTA) {
+        view.setUint32(o, dt, true);
+        o += 4;
+      } else if (!(flags & T_SAME)) {
+        view.setFloat64(o, t, true);
+        o += 8;
+      }
+      if (!(flags & S_NEXT)) {
+        view.setFloat64(o, seq, true);
+        o += 8;
+      }
+      o = refAt(buf, view, o, srcId);
+      o = refAt(buf, view, o, shape.kindId);
+      buf[o] = V_OBJ;
+      const countAt = o + 1;
+      o += 5;
+      const limit = buf.length - FAST_TAIL;
+      const n = shape.keys.length;
+      let mask = 0;
+      let kept = 0;
+      // One loop over the arguments (not a call per value): a single numAt site, which the JIT inlines.
+      for (let k = 0; k < n && o >= 0; k++) {
+        const v = k < 5 ? (k < 2 ? (k === 0 ? a : b) : k === 2 ? c : k === 3 ? d : e) : k < 7 ? (k === 5 ? f : g) : k === 7 ? h : k === 8 ? i : j;
+        if (v === undefined) continue;
+        mask |= 1 << k;
+        kept++;
+        o = typeof v === 'number' ? numAt(buf, view, o, v) : this.putOther(v, o, limit, shape);
+      }
+      let list = shape.lastListId;
+      if (mask !== shape.lastMask && o >= 0 && (list = shape.listIds[mask]!) >= 0) {
+        shape.lastMask = mask;
+        shape.lastListId = list;
+      }
+      if (o >= 0 && list >= 0) {
+        view.setUint32(countAt, kept, true);
+        this.at = refAt(buf, view, o, list);
+        this.lastT = t;
+        this.lastSeq = seq;
+        written = true;
+      }
+    }
+    if (!written) this.fields(t, seq, src, shape, [a, b, c, d, e, f, g, h, i, j]);
+    if (shape.readersVersion !== this.version) {
       const rd = this.readersOf(shape.kind);
-      shape.readersOwner = this;
       shape.readersVersion = this.version;
       shape.readers = rd.fns;
       shape.readerTests = rd.tests;
       shape.readerFields = rd.keys.map((k) => shape.keys.indexOf(k));
     }
-    if (shape.readers.length > 0) this.deliver(t, seq, src, shape, [a, b, c, d, e, f, g, h, i, j]);
+    if (shape.readers.length > 0) this.deliver(t, seq, src, shape, a, b, c, d, e, f, g, h, i, j);
   }
 
-  /** A shaped record to its kind's subscribers whose field test passes; its data object is built once, if any reads it. */
-  private deliver(t: Ns, seq: number, src: string, shape: TraceShape, vals: readonly TraceValue[]): void {
+  /**
+   * A shaped record to its kind's subscribers whose field test passes; its data object (and the list
+   * of its values) is built once, if any reads it.
+   */
+  private deliver(t: Ns, seq: number, src: string, shape: TraceShape, a: TraceValue, b: TraceValue, c: TraceValue, d: TraceValue,
+    e: TraceValue, f: TraceValue, g: TraceValue, h: TraceValue, i: TraceValue, j: TraceValue): void {
     const fns = shape.readers as readonly TraceSubscriber[];
     let r: TraceRecord | null = null;
     for (let k = 0; k < fns.length; k++) {
       const test = shape.readerTests[k];
       if (test != null) {
         const at = shape.readerFields[k]!;
-        if (!test(at < 0 ? undefined : vals[at])) continue;
+        const v = at < 5 ? (at < 2 ? (at === 0 ? a : at === 1 ? b : undefined) : at === 2 ? c : at === 3 ? d : e) : at < 7 ? (at === 5 ? f : g) : at === 7 ? h : at === 8 ? i : j;
+        if (!test(v)) continue;
       }
-      r ??= { t, seq, src, kind: shape.kind, data: shape.dataOf(vals) };
+      r ??= { t, seq, src, kind: shape.kind, data: shape.dataOf([a, b, c, d, e, f, g, h, i, j]) };
       fns[k]!(r);
     }
   }
 
   /** Hex SHA-256 over every record so far. Reading it does not end the digest. */
   digest(): string {
-    this.encoder.flush();
+    this.flush();
     return this.hash.copy().digest('hex');
   }
 
