@@ -254,13 +254,7 @@ export class TraceBus extends RecordEncoder {
       }
     }
     if (!written) this.fields(t, seq, src, shape, [a, b, c, d, e, f, g, h, i, j]);
-    if (shape.readersVersion !== this.version) {
-      const rd = this.readersOf(shape.kind);
-      shape.readersVersion = this.version;
-      shape.readers = rd.fns;
-      shape.readerTests = rd.tests;
-      shape.readerFields = rd.keys.map((k) => shape.keys.indexOf(k));
-    }
+    if (shape.readersVersion !== this.version) this.keepReaders(shape);
     if (shape.readers.length > 0) this.deliver(t, seq, src, shape, a, b, c, d, e, f, g, h, i, j);
   }
 
@@ -282,6 +276,15 @@ export class TraceBus extends RecordEncoder {
       r ??= { t, seq, src, kind: shape.kind, data: shape.dataOf([a, b, c, d, e, f, g, h, i, j]) };
       fns[k]!(r);
     }
+  }
+
+  /** Keeps the shape's subscribers as of now on it (apart from emitFields: a closure there costs a context per record). */
+  private keepReaders(shape: TraceShape): void {
+    const rd = this.readersOf(shape.kind);
+    shape.readersVersion = this.version;
+    shape.readers = rd.fns;
+    shape.readerTests = rd.tests;
+    shape.readerFields = rd.keys.map((k) => shape.keys.indexOf(k));
   }
 
   /** Hex SHA-256 over every record so far. Reading it does not end the digest. */
