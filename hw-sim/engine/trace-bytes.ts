@@ -26,41 +26,44 @@ export const S_REF32 = 0x11; // u32: likewise
 export const S_NEW = 0x12; // u32 byte length, UTF-8 bytes; the string gets the next number
 export const S_RAW = 0x13; // u32 byte length, UTF-8 bytes; not numbered (long, or the table is full)
 
+// The writers below spell their tags as literals (named in comments): a module-level constant is
+// loaded and checked at each use in optimised code (bundled, it is a var), a literal is an immediate.
+
 /** A number at `o` of `b` (`view` over it), room for 9 bytes reserved; returns the end. */
 export function numAt(b: Buffer, view: DataView, o: number, n: number): number {
   if (n >>> 0 === n) {
     // A uint32 (and -0, which JSON writes as 0).
     if (n < 0x100) {
-      b[o] = V_U8;
+      b[o] = 0x04; // V_U8
       b[o + 1] = n;
       return o + 2;
     }
     if (n < 0x10000) {
-      b[o] = V_U16;
+      b[o] = 0x05; // V_U16
       view.setUint16(o + 1, n, true);
       return o + 3;
     }
-    b[o] = V_U32;
+    b[o] = 0x06; // V_U32
     view.setUint32(o + 1, n, true);
     return o + 5;
   }
   if (Number.isFinite(n)) {
-    b[o] = V_F64;
+    b[o] = 0x07; // V_F64
     view.setFloat64(o + 1, n, true);
     return o + 9;
   }
-  b[o] = V_NULL;
+  b[o] = 0x01; // V_NULL
   return o + 1;
 }
 
 /** A string by its number at `o` (room reserved); returns the end. */
 export function refAt(b: Buffer, view: DataView, o: number, id: number): number {
   if (id < 0x100) {
-    b[o] = S_REF8;
+    b[o] = 0x10; // S_REF8
     b[o + 1] = id;
     return o + 2;
   }
-  b[o] = S_REF32;
+  b[o] = 0x11; // S_REF32
   view.setUint32(o + 1, id, true);
   return o + 5;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FAST_ROOM, FAST_TAIL, RecordEncoder } from './trace-encode.ts';
 import { TraceShape } from './trace-shape.ts';
-import { HEAD, T_SAME, T_DELTA, S_NEXT, V_OBJ, numAt, refAt } from './trace-bytes.ts';
+import { numAt, refAt } from './trace-bytes.ts';
 import { BUF_BYTES } from './trace-values.ts';
 import type { Ns } from './time.ts';
 
@@ -210,22 +210,25 @@ export class TraceBus extends RecordEncoder {
       const view = this.view;
       let o = this.at;
       const dt = t - this.lastT;
-      const flags = (dt === 0 ? T_SAME : dt >>> 0 === dt ? T_DELTA : 0) | (seq === this.lastSeq + 1 ? S_NEXT : 0);
-      buf[o++] = HEAD | flags;
-      if (flags & T_DELTA) {
-        view.setUint32(o, dt, true);
-        o += 4;
-      } else if (!(flags & T_SAME)) {
-        view.setFloat64(o, t, true);
-        o += 8;
+      // Tags as literals (see trace-bytes.ts): HEAD 0x80 | T_SAME 0x01, T_DELTA 0x02 | S_NEXT 0x04.
+      const next = seq === this.lastSeq + 1;
+      if (dt === 0) buf[o++] = next ? 0x85 : 0x81;
+      else if (dt >>> 0 === dt) {
+        buf[o] = next ? 0x86 : 0x82;
+        view.setUint32(o + 1, dt, true);
+        o += 5;
+      } else {
+        buf[o] = next ? 0x84 : 0x80;
+        view.setFloat64(o + 1, t, true);
+        o += 9;
       }
-      if (!(flags & S_NEXT)) {
+      if (!next) {
         view.setFloat64(o, seq, true);
         o += 8;
       }
       o = refAt(buf, view, o, srcId);
       o = refAt(buf, view, o, shape.kindId);
-      buf[o] = V_OBJ;
+      buf[o] = 0x0a; // V_OBJ
       const countAt = o + 1;
       o += 5;
       const limit = buf.length - FAST_TAIL;
