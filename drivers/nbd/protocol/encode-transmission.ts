@@ -27,6 +27,23 @@ export function encodeRequest(
   return NBD_REQUEST_SIZE;
 }
 
+/**
+ * The fields of a request header that change from one request to the next (flags, type, offset,
+ * length), in a header whose magic and cookie are already in place (a tag's header slot: the
+ * same generation and tag for every request on it). Returns the header's size.
+ */
+export function encodeRequestFields(b: Uint8Array, off: number, extended: boolean, flags: number, type: number, offset: number, length: number): number {
+  put16(b, off + 4, flags);
+  put16(b, off + 6, type);
+  put64(b, off + 16, offset);
+  if (!extended) {
+    put32(b, off + 24, length);
+    return NBD_REQUEST_SIZE;
+  }
+  put64(b, off + 24, length);
+  return NBD_EXTENDED_REQUEST_SIZE;
+}
+
 /** 16-byte simple reply header; a successful READ's data follows it. */
 export function encodeSimpleReply(b: Uint8Array, off: number, error: number, cookieHi: number, cookieLo: number): number {
   put32(b, off, NBD_SIMPLE_REPLY_MAGIC);

@@ -6,7 +6,7 @@
  */
 import type { ProtocolError } from './errors.ts';
 import { ReplyDecoder } from './decode-replies.ts';
-import { encodeExtendedRequest, encodeRequest } from './encode-transmission.ts';
+import { encodeExtendedRequest, encodeRequest, encodeRequestFields } from './encode-transmission.ts';
 import { sealHeader } from './header-checksum.ts';
 import type { NegotiatedExport } from './handshake-types.ts';
 import type { NbdRequest } from './request-check.ts';
@@ -46,6 +46,8 @@ export abstract class SessionCore {
     const hs = (this.ext ? NBD_EXTENDED_REQUEST_SIZE : NBD_REQUEST_SIZE) + (this.sealed ? NBD_ORION_HEADER_CHECKSUM_SIZE : 0);
     this.slab = new Uint8Array((n + 1) * hs);
     for (let t = 0; t <= n; t++) this.headers.push(this.slab.subarray(t * hs, (t + 1) * hs));
+    // A tag's header keeps its magic and cookie (this generation, the tag) from request to request.
+    for (let t = 0; t < n; t++) this.encodeHeader(this.headers[t]!, 0, 0, t, 0, 0);
     for (let t = 0; t < n; t++) this.slots.push(newSlot());
     this.decoder = new ReplyDecoder(x.structuredReplies, this.ext);
     if (x.compression !== 0 || x.checksum !== 0) {
@@ -114,6 +116,12 @@ export abstract class SessionCore {
     this.encodeHeader(disc, 0, NBD_CMD_DISC, 0xffffffff, 0, 0);
     this.host.send(disc);
     this.setState('disconnected', null);
+  }
+
+  /** A request on tag slot `b`: the fields that change (encodeRequestFields), then the CRC-32C when checksums are in force. */
+  protected encodeRequestOn(b: Uint8Array, flags: number, type: number, offset: number, length: number): void {
+    const n = encodeRequestFields(b, 0, this.ext, flags, type, offset, length);
+    if (this.sealed) sealHeader(b, 0, n);
   }
 
   /** A 28-byte request header, or a 32-byte extended one; then its CRC-32C when checksums are in force. */
