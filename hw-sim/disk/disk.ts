@@ -3,7 +3,7 @@ import type { BlockError, DoneCallback, Extent, ReadCallback, StatusCallback } f
 import { checkRange } from './disk-io.ts';
 import { FaultSet } from './faults.ts';
 import type { Rng } from '../engine/rng.ts';
-import { DmaEngine, type DmaDescriptor, type DmaStatus } from '../dma/dma.ts';
+import { DmaEngine, byReference, type DmaDescriptor, type DmaStatus } from '../dma/dma.ts';
 import { CachedMedia } from './cached-media.ts';
 import { diskPreset, type DiskOp, type ServiceTimeModel } from './presets.ts';
 import type { PrefillKind } from './prefill.ts';
@@ -198,7 +198,7 @@ export class VirtualDisk {
     if (r === undefined) {
       const rec: DiskRequest = {
         op, offset, length, data, fua, mayTrim, done, onRead, onStatus, rid, submittedAt: 0, error: null, event: null, fire: () => this.complete(rec),
-        dma: { bytes: 0, notBefore: 0, onComplete: (st) => this.transferred(rec, st) }, dmaLost: false, slot: -1,
+        dma: byReference((st) => this.transferred(rec, st)), dmaLost: false, slot: -1,
       };
       r = rec;
     } else {

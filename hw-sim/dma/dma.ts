@@ -41,6 +41,16 @@ export interface DmaDescriptor {
   onComplete?: (status: DmaStatus, d: DmaDescriptor) => void;
 }
 
+/**
+ * A reusable descriptor of bytes moved by reference, every field present in one order: a device
+ * keeps its descriptors and rewrites `bytes` (and `notBefore`), and the engine's reads of them see
+ * one object shape whichever device submitted (three shapes made each read a chain of map checks).
+ */
+export function byReference(onComplete: (status: DmaStatus, d: DmaDescriptor) => void,
+  completesAt?: (status: DmaStatus, endNs: Ns) => Ns): DmaDescriptor {
+  return { segments: undefined, bytes: 0, notBefore: 0, completesAt, onComplete };
+}
+
 /** Ring size of every channel, or one per channel. */
 export interface DmaConfig extends DmaCostModel {
   /** Device name in the trace and RNG streams. Default `dma0`. */
@@ -70,8 +80,9 @@ interface Channel {
   readonly index: number;
   readonly size: number;
   readonly descs: Array<DmaDescriptor | null>;
-  readonly bytes: number[];
-  readonly failed: boolean[];
+  readonly bytes: Float64Array;
+  /** 1: the descriptor's fate is an error. */
+  readonly failed: Uint8Array;
   /** Completions in ring order (their times never decrease): one engine event each, from a lane. */
   readonly lane: EventLane;
   head: number;
@@ -91,6 +102,8 @@ export class DmaEngine {
   /** The cost model, copied out of the caller's config (whose shape varies by device). */
   private readonly setupNs: Ns;
   private readonly bytesPerSecond: number;
+  /** The line raised at every completion, -1 for none (read per completion: not from the caller's config). */
+  private readonly irqLine: number;
 
   constructor(private readonly engine: Engine, readonly host: string, private readonly irq: InterruptController | null, private readonly cfg: DmaConfig) {
     this.src = `${host}/${cfg.name ?? 'dma0'}`;
@@ -98,6 +111,7 @@ export class DmaEngine {
     checkDmaCostModel(cfg, this.src);
     this.setupNs = cfg.setupNs;
     this.bytesPerSecond = cfg.bytesPerSecond;
+    this.irqLine = irq !== null && cfg.irqLine !== undefined ? cfg.irqLine : -1;
     if (!Number.isInteger(cfg.channels) || cfg.channels < 1) throw new RangeError(`${this.src}: channels must be a positive integer, got ${cfg.channels}`);
     const sizes = typeof cfg.ringSize === 'number' ? new Array<number>(cfg.channels).fill(cfg.ringSize) : cfg.ringSize;
     if (sizes.length !== cfg.channels) throw new RangeError(`${this.src}: ${sizes.length} ring sizes for ${cfg.channels} channels`);
@@ -111,8 +125,8 @@ export class DmaEngine {
       const ch: Channel = {
         index: i, size, head: 0, count: 0, busyUntil: 0, lastDone: 0,
         descs: new Array<DmaDescriptor | null>(size).fill(null),
-        bytes: new Array<number>(size).fill(0),
-        failed: new Array<boolean>(size).fill(false),
+        bytes: new Float64Array(size),
+        failed: new Uint8Array(size),
         lane: engine.lane(onDone, 'dma.done'),
         stats: { submitted: 0, completed: 0, errors: 0, bytes: 0, ringFull: 0 },
       };
@@ -189,7 +203,7 @@ export class DmaEngine {
     if (slot >= ch.size) slot -= ch.size;
     ch.descs[slot] = d;
     ch.bytes[slot] = bytes;
-    ch.failed[slot] = failed;
+    ch.failed[slot] = failed ? 1 : 0;
     ch.count++;
     ch.stats.submitted++;
     ch.lane.post(done);
@@ -217,7 +231,7 @@ export class DmaEngine {
     const slot = ch.head;
     const d = ch.descs[slot]!;
     const bytes = ch.bytes[slot]!;
-    const status: DmaStatus = ch.failed[slot] ? 'error' : 'ok';
+    const status: DmaStatus = ch.failed[slot] === 1 ? 'error' : 'ok';
     ch.descs[slot] = null;
     ch.head = slot + 1 === ch.size ? 0 : slot + 1;
     ch.count--;
@@ -232,7 +246,7 @@ export class DmaEngine {
     const tr = this.engine.trace;
     if (tr.enabled && (this.traceCompletions || status === 'error')) tr.emit(this.src, 'dma.complete', { ch: ch.index, bytes, status });
     if (d.onComplete) d.onComplete(status, d);
-    if (this.irq && this.cfg.irqLine !== undefined) this.irq.raise(this.cfg.irqLine);
+    if (this.irqLine >= 0) this.irq!.raise(this.irqLine);
   }
 
   private chan(channel: number): Channel {

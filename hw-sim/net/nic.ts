@@ -39,7 +39,7 @@
 import type { Engine } from '../engine/engine.ts';
 import { type Ns } from '../engine/time.ts';
 import { checkDmaCostModel, type DmaCostModel } from '../dma/cost.ts';
-import { DmaEngine, type DmaDescriptor, type DmaStatus } from '../dma/dma.ts';
+import { DmaEngine, byReference, type DmaDescriptor, type DmaStatus } from '../dma/dma.ts';
 import type { InterruptController, IrqCoalescing } from '../irq/controller.ts';
 import { Fifo } from './fifo.ts';
 import { RxDmaFaults } from './nic-rx-dma-faults.ts';
@@ -104,7 +104,7 @@ export class Nic {
   private txFetched = 0;
   private txTail = 0;
   /** Per tx ring slot: the packet's IPv4 bytes (all frames), its frames, and whether it was dropped (1). */
-  private readonly txBytes: Float64Array;
+  private readonly txBytes: Int32Array;
   private readonly txFrames: Uint32Array;
   private readonly txDropped: Uint8Array;
   /** One DMA descriptor per tx ring slot (made once: nothing allocated per packet). */
@@ -115,7 +115,7 @@ export class Nic {
   private rxReadyN = 0;
   private readonly rxQ = new Fifo<Packet>();
   /** The rx descriptor (its byte count is read at submission, so one serves every packet). */
-  private readonly rxDesc: DmaDescriptor = { bytes: 0, onComplete: (st) => this.rxDmaDone(st) };
+  private readonly rxDesc: DmaDescriptor = byReference((st) => this.rxDmaDone(st));
   private readonly rxFaults: RxDmaFaults;
   /** The link delivers here. */
   readonly port: FrameReceiver = { receive: (p) => this.receive(p) };
@@ -130,7 +130,7 @@ export class Nic {
     if (!Number.isInteger(this.mtu) || this.mtu < 68) throw new RangeError(`${this.src}: mtu must be an integer ≥ 68, got ${this.mtu}`);
     this.txPkts = new Array<Packet | null>(cfg.txRingSize).fill(null);
     this.txCookies = new Array<number>(cfg.txRingSize).fill(0);
-    this.txBytes = new Float64Array(cfg.txRingSize);
+    this.txBytes = new Int32Array(cfg.txRingSize);
     this.txFrames = new Uint32Array(cfg.txRingSize);
     this.txDropped = new Uint8Array(cfg.txRingSize);
     this.dma = new DmaEngine(engine, host, null, {
@@ -139,9 +139,7 @@ export class Nic {
     });
     const txDone = (): void => this.txComplete();
     this.rxFaults = new RxDmaFaults(engine, this.src, this.stats.rx);
-    this.txDescs = Array.from({ length: cfg.txRingSize }, (_, slot) => ({
-      bytes: 0, completesAt: (st: DmaStatus, end: Ns) => this.txOnWire(slot, st, end), onComplete: txDone,
-    }));
+    this.txDescs = Array.from({ length: cfg.txRingSize }, (_, slot) => byReference(txDone, (st, end) => this.txOnWire(slot, st, end)));
     if (cfg.txCoalesce !== undefined) irq.setCoalescing(cfg.txIrqLine, cfg.txCoalesce);
     if (cfg.rxCoalesce !== undefined) irq.setCoalescing(cfg.rxIrqLine, cfg.rxCoalesce);
   }
