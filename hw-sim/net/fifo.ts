@@ -59,19 +59,21 @@ export class Fifo<T> {
 }
 
 /**
- * A FIFO whose items carry two numbers each (a wire's packets with their start and delay, a
- * switch port's queue entries with their end and frame count), kept in typed arrays beside the
- * items: one ring to manage instead of three, and no boxed numbers.
+ * A FIFO whose items carry up to three numbers each (a wire's packets with their start, delay and
+ * first frame's arrival, a switch port's queue entries with their end and frame count), kept in
+ * typed arrays beside the items: one ring to manage instead of four, and no boxed numbers.
  */
 export class TaggedFifo<T> {
   private items: Array<T | null>;
   private xs: Float64Array;
   private ys: Float64Array;
+  private zs: Float64Array;
   private head = 0;
   private n = 0;
   /** The numbers of the item the last shift() returned. */
   x = 0;
   y = 0;
+  z = 0;
 
   constructor(capacity = 16) {
     let n = 1;
@@ -79,22 +81,24 @@ export class TaggedFifo<T> {
     this.items = new Array<T | null>(n).fill(null);
     this.xs = new Float64Array(n);
     this.ys = new Float64Array(n);
+    this.zs = new Float64Array(n);
   }
 
   get length(): number {
     return this.n;
   }
 
-  push(v: T, x: number, y: number): void {
+  push(v: T, x: number, y: number, z = 0): void {
     if (this.n === this.xs.length) this.grow();
     const i = (this.head + this.n) & (this.xs.length - 1);
     this.items[i] = v;
     this.xs[i] = x;
     this.ys[i] = y;
+    this.zs[i] = z;
     this.n++;
   }
 
-  /** Removes the oldest item and returns it; its numbers are in `x` and `y`. Throws when empty. */
+  /** Removes the oldest item and returns it; its numbers are in `x`, `y` and `z`. Throws when empty. */
   shift(): T {
     if (this.n === 0) throw new Error('TaggedFifo.shift on an empty queue');
     const i = this.head;
@@ -102,6 +106,7 @@ export class TaggedFifo<T> {
     this.items[i] = null;
     this.x = this.xs[i]!;
     this.y = this.ys[i]!;
+    this.z = this.zs[i]!;
     this.head = (i + 1) & (this.xs.length - 1);
     this.n--;
     return v;
@@ -117,15 +122,18 @@ export class TaggedFifo<T> {
     const items = new Array<T | null>(size * 2).fill(null);
     const xs = new Float64Array(size * 2);
     const ys = new Float64Array(size * 2);
+    const zs = new Float64Array(size * 2);
     for (let k = 0; k < this.n; k++) {
       const i = (this.head + k) & (size - 1);
       items[k] = this.items[i]!;
       xs[k] = this.xs[i]!;
       ys[k] = this.ys[i]!;
+      zs[k] = this.zs[i]!;
     }
     this.items = items;
     this.xs = xs;
     this.ys = ys;
+    this.zs = zs;
     this.head = 0;
   }
 }

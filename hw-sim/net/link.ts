@@ -17,7 +17,7 @@ import type { EventLane } from '../engine/event-lane.ts';
 import type { Rng } from '../engine/rng.ts';
 import { assertNs, serialisationNs, type Ns } from '../engine/time.ts';
 import { TaggedFifo } from './fifo.ts';
-import { framePayloadBytes, frameWireBytes, splitGso } from './gso.ts';
+import { frameWireBytes, splitGso } from './gso.ts';
 import { applyImpairments, corruptPacket, NO_IMPAIRMENTS, type Impairments } from './impairments.ts';
 import { IPV4_HEADER_BYTES, frameCount, l4HeaderBytes, wireBytesOf, type Packet } from './packet.ts';
 import { traceShape } from '../engine/trace.ts';
@@ -29,8 +29,11 @@ export type LinkDirection = 'a->b' | 'b->a';
 
 /** Whatever sits at a link end: a NIC or a switch port. */
 export interface FrameReceiver {
-  /** `p` has fully arrived now; its first frame had fully arrived at `firstFrameNs` (≤ now). */
-  receive(p: Packet, firstFrameNs: Ns): void;
+  /**
+   * `p` has fully arrived now; its first frame had fully arrived at `firstFrameNs` (≤ now); it is
+   * `frames` wire frames (frameCount(p), which the link has counted already).
+   */
+  receive(p: Packet, firstFrameNs: Ns, frames: number): void;
 }
 
 /** Sees every delivered packet; frame k's first bit left the sender at wireStartNs + Σ earlier frames. */
@@ -62,11 +65,15 @@ export interface LinkDirStats {
 
 const LOST = 1, DUP = 2, REORDER = 4, CORRUPT = 8;
 
+function isClean(imp: Readonly<Impairments>): boolean {
+  return imp.up && imp.partition === 'none' && imp.loss === 0 && imp.duplicate === 0 && imp.reorder === 0 && imp.corrupt === 0;
+}
+
 class Direction {
   to: FrameReceiver | null = null;
   busyUntil: Ns = 0;
   lastArrival: Ns = 0;
-  /** Packets on the wire, with their wire start (x) and the delay after their end (y). */
+  /** Packets on the wire, with their wire start (x), the delay after their end (y) and their first frame's arrival (z). */
   readonly inflight = new TaggedFifo<Packet>();
   readonly stats: LinkDirStats = { packets: 0, frames: 0, wireBytes: 0, deliveredFrames: 0, lost: 0, duplicated: 0, reordered: 0, corrupted: 0, blocked: 0 };
   /** Arrivals (their times never decrease: jitter is clamped), one engine event each. */
@@ -91,6 +98,8 @@ export class Link {
   private readonly taps: LinkTap[] = [];
   private readonly listeners: Array<(imp: Readonly<Impairments>) => void> = [];
   private flags = new Uint8Array(64);
+  /** Up, no partition and no impairment drawn per frame: arrivals are delivered whole without a look at `imp`. */
+  private clean = true;
 
   constructor(private readonly engine: Engine, readonly host: string, cfg: LinkConfig) {
     this.name = cfg.name;
@@ -100,6 +109,7 @@ export class Link {
     this.propagationNs = assertNs(cfg.propagationNs, `${this.src}: propagationNs`);
     this.jitterNs = assertNs(cfg.jitterNs ?? 0, `${this.src}: jitterNs`);
     this.imp = applyImpairments(NO_IMPAIRMENTS, cfg.impairments ?? {}, this.src);
+    this.clean = isClean(this.imp);
     const r = engine.rng;
     this.rJitter = r.get(`${this.src}/jitter`);
     this.rLoss = r.get(`${this.src}/loss`);
@@ -123,6 +133,7 @@ export class Link {
   setImpairments(patch: Partial<Impairments>): void {
     const wasUp = this.imp.up;
     this.imp = applyImpairments(this.imp, patch, this.src);
+    this.clean = isClean(this.imp);
     this.engine.trace.emit(this.src, 'link.impair', { ...this.imp });
     if (wasUp !== this.imp.up) for (const fn of this.listeners) fn(this.imp);
   }
@@ -155,12 +166,15 @@ export class Link {
     const now = this.engine.now;
     const frames = frameCount(p);
     const hdr = IPV4_HEADER_BYTES + l4HeaderBytes(p);
-    const wb = wireBytesOf(frames, hdr, p.payload.length);
+    const len = p.payload.length;
+    const wb = wireBytesOf(frames, hdr, len);
     const ser = serialisationNs(wb, this.rateBps);
+    // A chunk's frames are full gsoSize ones but the last: the first has arrived firstSer after the start.
+    const firstSer = frames === 1 ? ser : serialisationNs(frameWireBytes(hdr, p.gsoSize), this.rateBps);
     let start = earliestNs > d.busyUntil ? earliestNs : d.busyUntil;
     if (start < now) {
       // The last frame cannot leave before it has arrived here.
-      const lastSer = frames === 1 ? ser : serialisationNs(frameWireBytes(hdr, framePayloadBytes(p, frames - 1)), this.rateBps);
+      const lastSer = frames === 1 ? ser : serialisationNs(frameWireBytes(hdr, len - (frames - 1) * p.gsoSize), this.rateBps);
       const min = now - (ser - lastSer);
       if (start < min) start = min;
     }
@@ -170,7 +184,7 @@ export class Link {
     if (this.jitterNs > 0) arrival += this.rJitter.int(this.jitterNs + 1);
     if (arrival < d.lastArrival) arrival = d.lastArrival;
     d.lastArrival = arrival;
-    d.inflight.push(p, start, arrival - end);
+    d.inflight.push(p, start, arrival - end, start + (arrival - end) + firstSer);
     const st = d.stats;
     st.packets++;
     st.frames += frames;
@@ -180,25 +194,30 @@ export class Link {
   }
 
   private arrive(d: Direction): void {
-    const p = d.inflight.shift();
-    const start = d.inflight.x;
-    const delay = d.inflight.y;
-    const imp = this.imp;
+    const q = d.inflight;
+    const p = q.shift();
     const frames = frameCount(p);
+    if (this.clean) {
+      this.deliver(d, p, frames, q.x, q.y, q.z);
+      return;
+    }
+    const start = q.x;
+    const delay = q.y;
+    const imp = this.imp;
     if (!imp.up || imp.partition === 'both' || imp.partition === d.name) {
       d.stats.blocked += frames;
       this.engine.trace.emit(this.src, 'link.drop', { dir: d.name, why: imp.up ? 'partition' : 'down', frames });
       return;
     }
     if (imp.loss === 0 && imp.duplicate === 0 && imp.reorder === 0 && imp.corrupt === 0) {
-      this.deliver(d, p, frames, start, delay);
+      this.deliver(d, p, frames, start, delay, q.z);
       return;
     }
-    this.impair(d, p, frames, start, delay);
+    this.impair(d, p, frames, start, delay, q.z);
   }
 
   /** Per-frame impairment draws; the chunk is split only when some frame is impaired. */
-  private impair(d: Direction, p: Packet, frames: number, start: Ns, delay: Ns): void {
+  private impair(d: Direction, p: Packet, frames: number, start: Ns, delay: Ns, firstFrameNs: Ns): void {
     const imp = this.imp;
     if (this.flags.length < frames) this.flags = new Uint8Array(frames * 2);
     const flags = this.flags;
@@ -215,7 +234,7 @@ export class Link {
       any |= f;
     }
     if (any === 0) {
-      this.deliver(d, p, frames, start, delay);
+      this.deliver(d, p, frames, start, delay, firstFrameNs);
       return;
     }
     const parts = frames === 1 ? [p] : splitGso(p);
@@ -243,22 +262,21 @@ export class Link {
         // Delivered reorderDelayNs from now; frameStart is now this frame's end on the wire.
         const heldDelay = this.engine.now + imp.reorderDelayNs - frameStart;
         this.engine.schedule(imp.reorderDelayNs, () => {
-          for (let c = 0; c < copies; c++) this.deliver(d, held, 1, fStart, heldDelay);
+          for (let c = 0; c < copies; c++) this.deliver(d, held, 1, fStart, heldDelay, this.engine.now);
         }, 'link.reorder');
       } else {
-        for (let c = 0; c < copies; c++) this.deliver(d, q, 1, fStart, delay);
+        for (let c = 0; c < copies; c++) this.deliver(d, q, 1, fStart, delay, this.engine.now);
       }
     }
   }
 
-  private deliver(d: Direction, p: Packet, frames: number, start: Ns, delay: Ns): void {
+  /** `firstFrameNs`: when the first frame had fully arrived (a one-frame packet: now). */
+  private deliver(d: Direction, p: Packet, frames: number, start: Ns, delay: Ns, firstFrameNs: Ns): void {
     d.stats.deliveredFrames += frames;
     for (let i = 0; i < this.taps.length; i++) this.taps[i]!.onDeliver(this, d.name, p, start, delay);
     const now = this.engine.now;
-    const firstFrameNs = frames === 1 ? now
-      : start + delay + serialisationNs(frameWireBytes(IPV4_HEADER_BYTES + l4HeaderBytes(p), p.gsoSize), this.rateBps);
     const tr = this.engine.trace;
     if (tr.enabled) tr.emitFields(this.src, TRACE_FRAME, d.name, p.tcp ? p.tcp.seq : -1, p.payload.length, frames, p.corrupt || undefined, p.rids);
-    if (d.to) d.to.receive(p, firstFrameNs < now ? firstFrameNs : now);
+    if (d.to) d.to.receive(p, firstFrameNs < now ? firstFrameNs : now, frames);
   }
 }

@@ -118,7 +118,7 @@ export class Nic {
   private readonly rxDesc: DmaDescriptor = byReference((st) => this.rxDmaDone(st));
   private readonly rxFaults: RxDmaFaults;
   /** The link delivers here. */
-  readonly port: FrameReceiver = { receive: (p) => this.receive(p) };
+  readonly port: FrameReceiver = { receive: (p, _first, frames) => this.receive(p, frames) };
 
   constructor(private readonly engine: Engine, readonly host: string, private readonly irq: InterruptController, private readonly cfg: NicConfig) {
     this.src = `${host}/${cfg.name ?? 'nic0'}`;
@@ -281,10 +281,10 @@ export class Nic {
     return n;
   }
 
-  private receive(p: Packet): void {
+  /** `frames`: frameCount(p), counted by the link. */
+  private receive(p: Packet, frames: number): void {
     const st = this.stats.rx;
     const hdr = IPV4_HEADER_BYTES + l4HeaderBytes(p);
-    let frames = frameCount(p);
     if (maxFrameIpBytes(p, hdr, frames) > this.mtu) {
       st.drops += frames;
       this.engine.trace.emit(this.src, 'nic.rxdrop', { why: 'mtu', frames });

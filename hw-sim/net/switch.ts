@@ -11,7 +11,7 @@ import { assertNs, type Ns } from '../engine/time.ts';
 import { TaggedFifo } from './fifo.ts';
 import { headFrames } from './gso.ts';
 import type { FrameReceiver, Link, LinkSide } from './link.ts';
-import { frameCount, ipToString, type IpAddr, type Packet } from './packet.ts';
+import { ipToString, type IpAddr, type Packet } from './packet.ts';
 
 export interface SwitchConfig {
   /** Device name in the trace. Default `sw0`. */
@@ -64,7 +64,7 @@ export class Switch {
       this.ports.push({
         index, link: null, side: 'b', queue: new TaggedFifo<null>(), queued: 0, lastDst: -1, lastOut: undefined,
         stats: { rxFrames: 0, txFrames: 0, drops: 0, noRoute: 0 },
-        rx: { receive: (p, first) => this.forward(index, p, first) },
+        rx: { receive: (p, first, frames) => this.forward(index, p, first, frames) },
       });
     }
   }
@@ -104,8 +104,7 @@ export class Switch {
     return pt.queued;
   }
 
-  private forward(inPort: number, p: Packet, firstFrameNs: Ns): void {
-    const frames = frameCount(p);
+  private forward(inPort: number, p: Packet, firstFrameNs: Ns, frames: number): void {
     const inPt = this.ports[inPort]!;
     inPt.stats.rxFrames += frames;
     let out = inPt.lastOut;
