@@ -115,6 +115,18 @@ export class CachedMedia {
     return list;
   }
 
+  /**
+   * extents() of a range that holds data throughout (a page wholePage returned): one data extent,
+   * without looking the pages up again.
+   */
+  dataExtent(length: number): readonly Extent[] {
+    const e = this.extentPool[0]!;
+    e.length = length;
+    e.hole = false;
+    e.zero = false;
+    return this.oneExtent;
+  }
+
   write(offset: number, data: Uint8Array, fua: boolean): void {
     if (!this.writeCache || fua) {
       this.materialise(offset, data.length);

@@ -284,7 +284,11 @@ export class VirtualDisk {
           else {
             // A whole page is handed over as it is (no 4 KiB copy); anything else is copied into the pool.
             data = this.store.wholePage(r.offset, r.length);
-            if (data === null) this.store.read(r.offset, r.length, data = this.readBuffer(r.length));
+            if (data !== null) {
+              extents = this.store.dataExtent(r.length);
+              break;
+            }
+            this.store.read(r.offset, r.length, data = this.readBuffer(r.length));
           }
           extents = this.store.extents(r.offset, r.length);
           break;
