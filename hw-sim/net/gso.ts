@@ -4,7 +4,7 @@
  * be treated on its own (an impaired frame, a partial tail drop, a short rx ring).
  */
 import {
-  ETH_MIN_PAYLOAD_BYTES, ETH_WIRE_OVERHEAD_BYTES, IPPROTO_TCP, TCP_FIN, TCP_PSH, TCP_SYN,
+  IPPROTO_TCP, TCP_FIN, TCP_PSH, TCP_SYN,
   frameCount, type Packet,
 } from './packet.ts';
 
@@ -19,7 +19,8 @@ export function framePayloadBytes(p: Packet, k: number): number {
 /** Bytes one frame with `l3l4HeaderBytes` of headers and `payloadBytes` occupies on an Ethernet wire. */
 export function frameWireBytes(l3l4HeaderBytes: number, payloadBytes: number): number {
   const l3 = l3l4HeaderBytes + payloadBytes;
-  return ETH_WIRE_OVERHEAD_BYTES + (l3 < ETH_MIN_PAYLOAD_BYTES ? ETH_MIN_PAYLOAD_BYTES : l3);
+  // Per packet: the sizes as numbers (packet.ts says why). ETH_WIRE_OVERHEAD_BYTES + at least ETH_MIN_PAYLOAD_BYTES.
+  return 38 + (l3 < 46 ? 46 : l3);
 }
 
 /**

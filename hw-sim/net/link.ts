@@ -19,7 +19,7 @@ import { assertNs, serialisationNs, type Ns } from '../engine/time.ts';
 import { TaggedFifo } from './fifo.ts';
 import { frameWireBytes, splitGso } from './gso.ts';
 import { applyImpairments, corruptPacket, NO_IMPAIRMENTS, type Impairments } from './impairments.ts';
-import { IPV4_HEADER_BYTES, frameCount, l4HeaderBytes, wireBytesOf, type Packet } from './packet.ts';
+import { frameCount, frameHeaderBytes, wireBytesOf, type Packet } from './packet.ts';
 import { traceShape } from '../engine/trace.ts';
 
 const TRACE_FRAME = traceShape('frame', ['dir', 'seq', 'bytes', 'frames', 'corrupt', 'rids']);
@@ -165,7 +165,7 @@ export class Link {
     const d = from === 'a' ? this.ab : this.ba;
     const now = this.engine.now;
     const frames = frameCount(p);
-    const hdr = IPV4_HEADER_BYTES + l4HeaderBytes(p);
+    const hdr = frameHeaderBytes(p);
     const len = p.payload.length;
     const wb = wireBytesOf(frames, hdr, len);
     const ser = serialisationNs(wb, this.rateBps);
@@ -244,7 +244,7 @@ export class Link {
       let q = parts[k]!;
       const f = flags[k]!;
       const fStart = frameStart;
-      frameStart += serialisationNs(frameWireBytes(IPV4_HEADER_BYTES + l4HeaderBytes(q), q.payload.length), this.rateBps);
+      frameStart += serialisationNs(frameWireBytes(frameHeaderBytes(q), q.payload.length), this.rateBps);
       if (f & LOST) {
         st.lost++;
         this.engine.trace.emit(this.src, 'link.drop', { dir: d.name, why: 'loss', frames: 1 });

@@ -45,7 +45,7 @@ import { Fifo } from './fifo.ts';
 import { RxDmaFaults } from './nic-rx-dma-faults.ts';
 import { headFrames, maxFrameIpBytes } from './gso.ts';
 import type { FrameReceiver, Link, LinkSide } from './link.ts';
-import { IPV4_HEADER_BYTES, frameCount, l4HeaderBytes, type Packet } from './packet.ts';
+import { frameCount, frameHeaderBytes, type Packet } from './packet.ts';
 import { traceShape } from '../engine/trace.ts';
 
 const TRACE_TX = traceShape('nic.tx', ['seq', 'bytes', 'frames', 'dropped', 'rids']);
@@ -180,7 +180,7 @@ export class Nic {
 
   txPost(p: Packet, cookie = 0): boolean {
     if (this.txTail - this.txHead >= this.cfg.txRingSize) return false;
-    const hdr = IPV4_HEADER_BYTES + l4HeaderBytes(p);
+    const hdr = frameHeaderBytes(p);
     const len = p.payload.length;
     const frames = frameCount(p);
     const largest = maxFrameIpBytes(p, hdr, frames);
@@ -284,7 +284,7 @@ export class Nic {
   /** `frames`: frameCount(p), counted by the link. */
   private receive(p: Packet, frames: number): void {
     const st = this.stats.rx;
-    const hdr = IPV4_HEADER_BYTES + l4HeaderBytes(p);
+    const hdr = frameHeaderBytes(p);
     if (maxFrameIpBytes(p, hdr, frames) > this.mtu) {
       st.drops += frames;
       this.engine.trace.emit(this.src, 'nic.rxdrop', { why: 'mtu', frames });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { headFrames, splitGso } from '../../../hw-sim/net/gso.ts';
-import { IPPROTO_TCP, TCP_ACK, TCP_FIN, TCP_PSH, frameCount, wireBytes } from '../../../hw-sim/net/packet.ts';
+import { frameWireBytes, headFrames, splitGso } from '../../../hw-sim/net/gso.ts';
+import {
+  ETH_MIN_PAYLOAD_BYTES, ETH_WIRE_OVERHEAD_BYTES, IPPROTO_TCP, IPV4_HEADER_BYTES, TCP_ACK, TCP_FIN, TCP_HEADER_BYTES, TCP_PSH, UDP_HEADER_BYTES,
+  frameCount, frameHeaderBytes, l4HeaderBytes, wireBytes,
+} from '../../../hw-sim/net/packet.ts';
 import { tcp, udp } from './net-helpers.ts';
 
 describe('splitGso', () => {
@@ -37,5 +40,18 @@ describe('splitGso', () => {
     expect(h.tcp!.seq).toBe(10);
     expect(h.tcp!.flags).toBe(TCP_ACK);
     expect(headFrames(p, 1).gsoSize).toBe(0);
+  });
+});
+
+describe('frame sizes (the per-packet helpers spell the header sizes as numbers)', () => {
+  it('agree with the named constants', () => {
+    const t = tcp(new Uint8Array(1_000), 0, 0);
+    expect(frameHeaderBytes(t)).toBe(IPV4_HEADER_BYTES + TCP_HEADER_BYTES);
+    expect(l4HeaderBytes(udp(10))).toBe(UDP_HEADER_BYTES);
+    expect(wireBytes(t)).toBe(ETH_WIRE_OVERHEAD_BYTES + IPV4_HEADER_BYTES + TCP_HEADER_BYTES + 1_000);
+    // A short frame is padded to the Ethernet minimum, alone or split off a chunk.
+    expect(wireBytes(udp(1))).toBe(ETH_WIRE_OVERHEAD_BYTES + ETH_MIN_PAYLOAD_BYTES);
+    expect(frameWireBytes(IPV4_HEADER_BYTES + UDP_HEADER_BYTES, 1)).toBe(ETH_WIRE_OVERHEAD_BYTES + ETH_MIN_PAYLOAD_BYTES);
+    expect(frameWireBytes(IPV4_HEADER_BYTES + TCP_HEADER_BYTES, 1_000)).toBe(ETH_WIRE_OVERHEAD_BYTES + IPV4_HEADER_BYTES + TCP_HEADER_BYTES + 1_000);
   });
 });
