@@ -75,7 +75,7 @@ export class RequestQueue {
       this.cpuToHctx.push(c % cfg.nrHwQueues);
       this.ctxSubmitted.push(k.stats.counter(`block/${cfg.name}/cpu/${c}/submitted`));
     }
-    this.timeouts = new RqTimeouts((fn, l) => k.timer(fn, l), `${cfg.name}/rq-timeout`, () => k.engine.now, this.hctxs, (rq) => this.handleTimeout(rq));
+    this.timeouts = new RqTimeouts((fn, l) => k.timer(fn, l), `${cfg.name}/rq-timeout`, k.engine, this.hctxs, (rq) => this.handleTimeout(rq));
   }
 
   // ---- submission ------------------------------------------------------------------------

@@ -13,7 +13,8 @@ export class RqTimeouts {
   constructor(
     makeTimer: (fn: () => void, label: string) => KernelTimer,
     label: string,
-    private readonly now: () => Ns,
+    /** The engine's clock (an object read, not a closure: optimised code would embed a closure that dies with its world). */
+    private readonly clock: { readonly now: Ns },
     /** The hardware queues' request pools. */
     private readonly hctxs: readonly { readonly rqs: readonly Request[] }[],
     private readonly onTimeout: (rq: Request) => void,
@@ -24,7 +25,7 @@ export class RqTimeouts {
   /** Makes sure the timer fires no later than `rq`'s deadline. */
   watch(rq: Request): void {
     const exp = this.timer.expires;
-    if (exp === undefined || exp > rq.deadlineNs) this.timer.mod(Math.max(0, rq.deadlineNs - this.now()));
+    if (exp === undefined || exp > rq.deadlineNs) this.timer.mod(Math.max(0, rq.deadlineNs - this.clock.now));
   }
 
   stop(): void {
@@ -32,7 +33,7 @@ export class RqTimeouts {
   }
 
   private fire(): void {
-    const now = this.now();
+    const now = this.clock.now;
     let next = Number.POSITIVE_INFINITY;
     for (const h of this.hctxs) {
       for (const rq of h.rqs) {
