@@ -19,7 +19,7 @@ import { CacheManager } from './managers/cache-manager.ts';
 import { ConnectionManager, type ConnectionOwner } from './managers/connection-manager.ts';
 import type { ConnectionSlot } from './managers/connection-slot.ts';
 import { ErrorHandler } from './managers/error-handler.ts';
-import { LoadBalancer, type LbPolicy } from './managers/load-balancer.ts';
+import { BothGates, LoadBalancer, type LbPolicy } from './managers/load-balancer.ts';
 import { NetworkManager } from './managers/network-manager.ts';
 import { PerformanceMonitor } from './managers/performance-monitor.ts';
 import { ProtocolManager } from './managers/protocol-manager.ts';
@@ -131,10 +131,9 @@ export class NbdDevice implements ConnectionOwner {
       src: name, tags: opts.tags, maxIo: opts.maxIo, deadConnTimeoutNs: cfg.deadConnTimeoutNs,
       ...(opts.dropWrite ? { dropWrite: opts.dropWrite } : {}),
     }, this.lb, this.network, this.cache, this.perf, this.errors);
-    this.io.permission = (exp, op, ro) => this.security.check(exp, op, ro);
+    this.io.access = this.security;
     this.io.connIdle = (slot) => this.conns.send(slot.index, { type: 'DRAINED' });
-    const silence = new SilenceWatch(engine, cfg.deadConnTimeoutNs, this);
-    this.io.watch = () => silence.arm();
+    this.io.watchdog = new SilenceWatch(engine, cfg.deadConnTimeoutNs, this);
     this.conns = new ConnectionManager(engine, name, cfg, opts.sockets, this.protocol, this.network, this.security, this);
     this.io.conns = this.conns.slots;
     this.roles = new ServerRoles(cfg.failoverEnabled && cfg.serverFailoverEnabled, engine.bugs);
@@ -157,7 +156,7 @@ export class NbdDevice implements ConnectionOwner {
     this.io.probes = this.prober;
     const mirror = this.mirror;
     // A mirror reads only from replicas that hold every acknowledged write.
-    this.lb.gate = mirror ? (c) => this.roles.allows(c) && mirror.readable(c.server) : (c) => this.roles.allows(c);
+    this.lb.gate = mirror ? new BothGates(this.roles, mirror) : this.roles;
     this.failover = new FailoverClock(engine, name);
     this.io.failover = this.failover;
     wireManagers(this);

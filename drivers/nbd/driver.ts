@@ -87,13 +87,9 @@ function attach(k: Kernel, name: string, config: NbdConfig, sockets: SocketFacto
   });
   // The stats tree's view of the device (device-stats.ts reads the device; the device does not import it).
   device.statsOut = new DeviceStats(device, k.stats);
-  const io = device.io;
-  const ops: BlkMqOps = {
-    queueRq: (h, rq, last) => io.queueRq(h, rq, last),
-    commitRqs: () => io.commitRqs(),
-    timeout: (rq) => device.timeout(rq),
-    initRequest: (rq) => io.initRequest(rq),
-  };
+  // The io path is the ops object itself (methods, not arrows): blk-mq's optimised dispatch
+  // inlines the ops it calls, and a per-device closure would die with its world (a deopt per run).
+  const ops: BlkMqOps = device.io;
   // One hardware queue: the driver tag is the cookie's low half, unique per device.
   const disk = k.block.addDisk({
     name, capacitySectors: 0, ops, nrHwQueues: 1, queueDepth: tags, timeoutNs: config.requestTimeoutNs, scheduler: r.scheduler ?? 'none',

@@ -40,6 +40,14 @@ export interface ReplySink {
   shutdown(): void;
 }
 
+/** Whether an operation on an export is allowed: 0, or the errno to fail it with. */
+export interface ExportAccess {
+  check(exportName: string, op: number, serverReadOnly: boolean): number;
+}
+
+const OPEN_ACCESS: ExportAccess = { check: () => 0 };
+const NO_WATCHDOG = { arm(): void {} };
+
 /**
  * The request path, as blk-mq ops: queue_rq → cache → connection choice → encode → send; replies
  * complete requests by their PDU; a dead connection's requests are requeued on a live one (whose
@@ -80,13 +88,18 @@ export abstract class IoPathState implements ExportCaps, CacheHost {
   /** The cache's own commands, by slot; their tags follow blk-mq's (`tagBase + slot`). */
   protected readonly cacheCmds: NbdCmd[] = [];
   protected readonly tagBase: number;
-  permission: (exportName: string, op: number, serverReadOnly: boolean) => number = () => 0;
+  /**
+   * Access control per export (the device's SecurityManager). This and the watchdog are objects
+   * whose methods the request path calls, not closures: optimised code inlining a per-device
+   * closure embeds it and is thrown away (deopt "weak objects") when the device's world dies.
+   */
+  access: ExportAccess = OPEN_ACCESS;
   /** A draining connection has nothing in flight any more. */
   connIdle: (slot: ConnectionSlot) => void = () => {};
-  /** The silence watchdog is armed (see watch). */
+  /** The silence watchdog is armed (see watchdog). */
   watching = false;
-  /** Arms the silence watchdog; set by the device (it owns the connections). */
-  watch: () => void = () => {};
+  /** The silence watchdog, armed by the first request on an idle connection; set by the device (it owns the connections). */
+  watchdog: { arm(): void } = NO_WATCHDOG;
   /** A mirror device's replication (drivers/nbd/mirror): writes and FLUSHes fan out to every in-sync replica. */
   mirror: MirrorPort | null = null;
   /** The health probes (drivers/nbd/health/probe.ts): their replies go back to the prober. */

@@ -80,7 +80,7 @@ export class IoPath extends IoPathQueue {
     }
     const now = this.engine.now;
     const r = this.claim(rq, length, now);
-    const denied = this.permission(this.exportName, rq.op, this.readOnly);
+    const denied = this.access.check(this.exportName, rq.op, this.readOnly);
     if (denied !== 0) {
       this.errors.fault('permission', -1, -1, denied, `${rq.op === REQ_OP.WRITE ? 'write' : 'modification'} on read-only export '${this.exportName}'`, rq.tag, r);
       return BLK_STS.OK;
@@ -185,7 +185,7 @@ export class IoPath extends IoPathQueue {
     r.generation = slot.generation;
     const tag = this.tagOf(r);
     r.cookie = slot.generation * 0x1_0000_0000 + tag;
-    if (slot.outstanding === 0) { slot.lastRxAt = r.tSent; if (!this.watching) this.watch(); }
+    if (slot.outstanding === 0) { slot.lastRxAt = r.tSent; if (!this.watching) this.watchdog.arm(); }
     slot.outstanding++;
     slot.requestsSent++;
     if (this.engine.trace.enabled) {

@@ -3,7 +3,12 @@
  * queue driven by a driver's BlkMqOps. Completions queued by blkMqComplete are ended in the
  * BLOCK softirq of the completing core, at most `budget` per round.
  */
+import type { Engine } from '../../hw-sim/engine/engine.ts';
 import type { Ns } from '../../hw-sim/engine/time.ts';
+import type { CpuContext } from '../core/cpu-context.ts';
+import type { KernelLog } from '../core/klog.ts';
+import type { StatsTree } from '../core/stats.ts';
+import type { KernelTimer } from '../core/timers.ts';
 import { Deque } from '../lib/deque.ts';
 import { SOFTIRQ, type Softirq } from '../core/softirq.ts';
 import type { Bio } from './bio.ts';
@@ -73,25 +78,50 @@ function positiveInt(v: number, what: string): number {
   return v;
 }
 
-export class BlockLayer {
+/**
+ * The block layer of one kernel. It is its queues' BlockHost itself, by methods, not closures:
+ * optimised code that inlines a per-kernel closure embeds it, and is thrown away (deopt "weak
+ * objects") when that kernel's world dies.
+ */
+export class BlockLayer implements BlockHost {
   private readonly disks = new Map<string, GenDisk>();
   private readonly done: Deque<Request>[] = [];
   /** CPU cost of ending one request in the softirq. */
   completionCostNs: Ns = 300;
 
-  private readonly host: BlockHost;
+  readonly engine: Engine;
+  readonly ctx: CpuContext;
+  readonly stats: StatsTree;
+  readonly log: KernelLog;
+  readonly cores: number;
+  readonly host: string;
 
   private nextRqId = 1;
 
-  constructor(k: Omit<BlockHost, 'raiseBlockCompletion' | 'nextRequestId'>, private readonly softirq: Softirq) {
-    this.host = {
-      engine: k.engine, ctx: k.ctx, stats: k.stats, log: k.log, cores: k.cores, host: k.host,
-      timer: (fn, label) => k.timer(fn, label),
-      raiseBlockCompletion: (rq) => this.raiseCompletion(rq),
-      nextRequestId: () => this.nextRqId++,
-    };
+  constructor(private readonly k: Omit<BlockHost, 'raiseBlockCompletion' | 'nextRequestId'>, private readonly softirq: Softirq) {
+    this.engine = k.engine;
+    this.ctx = k.ctx;
+    this.stats = k.stats;
+    this.log = k.log;
+    this.cores = k.cores;
+    this.host = k.host;
     for (let c = 0; c < k.cores; c++) this.done.push(new Deque<Request>(64));
     softirq.open(SOFTIRQ.BLOCK, 'BLOCK', (cpu, budget) => this.blockAction(cpu, budget));
+  }
+
+  timer(fn: () => void, label: string): KernelTimer {
+    return this.k.timer(fn, label);
+  }
+
+  /** Queues a completed request for the BLOCK softirq of the current core. */
+  raiseBlockCompletion(rq: Request): void {
+    const cpu = this.ctx.cpu;
+    this.done[cpu]!.pushBack(rq);
+    this.softirq.raise(SOFTIRQ.BLOCK, cpu);
+  }
+
+  nextRequestId(): number {
+    return this.nextRqId++;
   }
 
   /** add_disk: registers a disk with its queue; stats appear under `block/<name>/`. */
@@ -116,11 +146,11 @@ export class BlockLayer {
       busyRetryNs: o.busyRetryNs ?? 3_000_000,
     };
     if (cfg.scheduler !== 'none' && cfg.scheduler !== 'mq-deadline') throw new Error(`disk ${o.name}: unknown scheduler '${String(cfg.scheduler)}'`);
-    const q = new RequestQueue(this.host, cfg);
-    const disk = new GenDisk(o.name, q, this.host.ctx, o.driverData ?? null);
+    const q = new RequestQueue(this, cfg);
+    const disk = new GenDisk(o.name, q, this.ctx, o.driverData ?? null);
     this.disks.set(o.name, disk);
     this.registerStats(disk);
-    this.host.log.info('blk', `${o.name}: ${o.capacitySectors} sectors, ${cfg.nrHwQueues} hw queue(s) of depth ${depth}, scheduler ${cfg.scheduler}`);
+    this.log.info('blk', `${o.name}: ${o.capacitySectors} sectors, ${cfg.nrHwQueues} hw queue(s) of depth ${depth}, scheduler ${cfg.scheduler}`);
     return disk;
   }
 
@@ -130,7 +160,7 @@ export class BlockLayer {
     if (!d) return;
     d.queue.shutdown();
     this.disks.delete(name);
-    this.host.stats.remove(`block/${name}`);
+    this.stats.remove(`block/${name}`);
   }
 
   disk(name: string): GenDisk | undefined {
@@ -139,12 +169,6 @@ export class BlockLayer {
 
   listDisks(): string[] {
     return [...this.disks.keys()].sort();
-  }
-
-  private raiseCompletion(rq: Request): void {
-    const cpu = this.host.ctx.cpu;
-    this.done[cpu]!.pushBack(rq);
-    this.softirq.raise(SOFTIRQ.BLOCK, cpu);
   }
 
   private blockAction(cpu: number, budget: number): boolean {
@@ -162,7 +186,7 @@ export class BlockLayer {
   private registerStats(d: GenDisk): void {
     const p = `block/${d.name}`;
     const q = d.queue;
-    const s = this.host.stats;
+    const s = this.stats;
     s.gauge(`${p}/inflight`, () => q.inflight);
     s.gauge(`${p}/queued`, () => q.queued);
     s.gauge(`${p}/capacity_sectors`, () => q.capacitySectors);

@@ -4,6 +4,20 @@ import type { NbdRequest } from '../protocol/request-check.ts';
 /** The connection can take `req` now (no request given: any request). */
 const fits = (c: ConnectionSlot, req: Pick<NbdRequest, 'type' | 'offset' | 'length'> | undefined): boolean => (req === undefined ? c.canSend : c.canTake(req));
 
+/** Whether requests may go to a connection (server roles, a mirror's readable replicas). */
+export interface ConnectionGate {
+  allows(c: ConnectionSlot): boolean;
+}
+
+/** Both gates allow the connection. */
+export class BothGates implements ConnectionGate {
+  constructor(private readonly a: ConnectionGate, private readonly b: ConnectionGate) {}
+
+  allows(c: ConnectionSlot): boolean {
+    return this.a.allows(c) && this.b.allows(c);
+  }
+}
+
 /** Connection-choice policies. */
 export type LbPolicy = 'single' | 'round-robin' | 'least-outstanding' | 'latency-weighted';
 export const LB_POLICIES: readonly LbPolicy[] = ['single', 'round-robin', 'least-outstanding', 'latency-weighted'];
@@ -55,12 +69,16 @@ export class LoadBalancer {
   /** Whether requests may go to this connection at all under the policy (failover off pins 'single' to the primary). */
   allowed(c: ConnectionSlot): boolean {
     if (this.avoided.size > 0 && this.avoided.has(c.server)) return false;
-    if (this.gate !== null && !this.gate(c)) return false;
+    if (this.gate !== null && !this.gate.allows(c)) return false;
     return this.failover || this.policy !== 'single' || c.server === this.primary;
   }
 
-  /** Server roles (drivers/nbd/health/failover.ts): a backup's connections only while every primary is down. */
-  gate: ((c: ConnectionSlot) => boolean) | null = null;
+  /**
+   * Server roles (drivers/nbd/health/failover.ts): a backup's connections only while every
+   * primary is down. An object, not a closure: optimised pick() would embed a per-device
+   * closure and be thrown away when the device's world dies.
+   */
+  gate: ConnectionGate | null = null;
 
   /** Index of the connection to use, or -1 when none can take a request (`req`, when given) now. */
   pick(conns: readonly ConnectionSlot[], _tag: number, _now: number, req?: Pick<NbdRequest, 'type' | 'offset' | 'length'>): number {

@@ -80,6 +80,11 @@ export class MirrorSet implements MirrorPort {
     return this.mirror.readable(server);
   }
 
+  /** The load balancer's gate: READs only to a replica that holds every acknowledged write. */
+  allows(c: ConnectionSlot): boolean {
+    return this.readable(c.server);
+  }
+
   /**
    * A connection died: its replica drops out (while another is in sync) — its host may have
    * crashed and rebooted, losing what it had not flushed, before the next connection to it

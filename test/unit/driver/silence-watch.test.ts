@@ -17,7 +17,7 @@ function run(bugs: Bugs): { kills: [number, number][] } {
   const engine = new Engine({ seed: 1, bugs });
   const slots: Slot[] = [0, 1].map((index) => ({ index, server: 0, usable: true, outstanding: 0, lastRxAt: 0 }));
   const kills: [number, number][] = [];
-  const io = { watching: false, watch: () => {} };
+  const io = { watching: false, watchdog: { arm: () => {} } };
   const m = {
     io,
     conns: { slots },
@@ -31,16 +31,16 @@ function run(bugs: Bugs): { kills: [number, number][] } {
         const to = slots.find((c) => c.usable);
         if (!to || n === 0) return;
         // What the io path's submit does for the first request on an idle connection.
-        if (to.outstanding === 0) { to.lastRxAt = engine.now; if (!io.watching) io.watch(); }
+        if (to.outstanding === 0) { to.lastRxAt = engine.now; if (!io.watching) io.watchdog.arm(); }
         to.outstanding += n;
       },
     },
   } as unknown as DeviceManagers;
   const watch = new SilenceWatch(engine, LIMIT, m);
-  io.watch = () => watch.arm();
+  io.watchdog = watch;
   slots[1]!.outstanding = 5;
   slots[1]!.lastRxAt = 0;
-  io.watch();
+  io.watchdog.arm();
   engine.runUntil(200 * MS);
   return { kills };
 }
