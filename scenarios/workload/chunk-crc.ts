@@ -146,33 +146,67 @@ export function fillChunks(buf: Uint8Array, bytes: number, magic: number, job: n
   putU32(buf, 12, cidHi);
   putU32(buf, 16, 0);
   putU32(buf, 20, 0);
-  const base = times(SHIFT, headCrc(buf, 0));
+  // The offset's halves step by CHUNK from here (no float modulo per chunk; the low half is kept
+  // as int32 bits, which the stores write unchanged). Its low byte stays the same across the write
+  // and its bits 16..63 across a 64 KiB segment, so their CRC terms are constants: per chunk, the
+  // body's term and that of the offset's second byte remain.
+  let lo = (off % TWO32) | 0;
+  let hi = Math.floor(off / TWO32);
+  const fixed = times(SHIFT, headCrc(buf, 0)) ^ OFF_SHIFTED[lo & 255]!;
   const words = LITTLE && (buf.byteOffset & 3) === 0 ? new Uint32Array(buf.buffer, buf.byteOffset, (n * CHUNK) >>> 2) : null;
-  for (let k = 0, at = 0; k < n; k++, at += CHUNK) {
-    const o = off + at;
-    const lo = o % TWO32;
-    const hi = Math.floor(o / TWO32);
-    const seed = (seed0 + 7 * k) & 255;
-    const crc = base ^ BODY_CRC[seed]!
-      ^ OFF_SHIFTED[lo & 255]! ^ OFF_SHIFTED[256 + ((lo >>> 8) & 255)]! ^ OFF_SHIFTED[512 + ((lo >>> 16) & 255)]! ^ OFF_SHIFTED[768 + (lo >>> 24)]!
-      ^ OFF_SHIFTED[1024 + (hi & 255)]! ^ OFF_SHIFTED[1280 + ((hi >>> 8) & 255)]! ^ OFF_SHIFTED[1536 + ((hi >>> 16) & 255)]! ^ OFF_SHIFTED[1792 + (hi >>> 24)]!;
-    if (words !== null) {
-      const w = at >>> 2;
-      words[w] = magic;
-      words[w + 1] = job;
-      words[w + 2] = cidLo;
-      words[w + 3] = cidHi;
-      words[w + 4] = lo;
-      words[w + 5] = hi;
-      words[w + 6] = crc;
-    } else {
-      putU32(buf, at, magic);
-      putU32(buf, at + 4, job);
-      putU32(buf, at + 8, cidLo);
-      putU32(buf, at + 12, cidHi);
-      putU32(buf, at + 16, lo);
-      putU32(buf, at + 20, hi);
-      putU32(buf, at + 24, crc >>> 0);
-    }
+  for (let k = 0, seed = seed0; k < n;) {
+    const run = Math.min(n - k, Math.ceil((65536 - (lo & 65535)) / CHUNK));
+    const upper = fixed ^ OFF_SHIFTED[512 + ((lo >>> 16) & 255)]! ^ OFF_SHIFTED[768 + (lo >>> 24)]! ^ hiTerm(hi);
+    if (words !== null) headerWords(words, k, run, magic, job, cidLo, cidHi, lo, hi, upper, seed);
+    else headerBytes(buf, k, run, magic, job, cidLo, cidHi, lo, hi, upper, seed);
+    k += run;
+    seed = (seed + 7 * run) & 255;
+    lo = (lo + run * CHUNK) | 0;
+    if (lo === 0) hi++; // the segment ended at a multiple of 4 GiB
   }
+}
+
+/**
+ * The headers of chunks k..k+run-1 of one segment, as 32-bit words (7 stores a chunk, not 28).
+ * Constants are literals and tables locals: a module-level binding is reloaded and rechecked at
+ * every use in optimised code.
+ */
+function headerWords(words: Uint32Array, k: number, run: number, magic: number, job: number, cidLo: number, cidHi: number, lo: number, hi: number, upper: number, seed: number): void {
+  const offShifted = OFF_SHIFTED;
+  const bodyCrc = BODY_CRC;
+  let b1 = 256 + ((lo >>> 8) & 255);
+  for (let w = k * 128, end = (k + run) * 128; w < end; w += 128) {
+    words[w] = magic;
+    words[w + 1] = job;
+    words[w + 2] = cidLo;
+    words[w + 3] = cidHi;
+    words[w + 4] = lo;
+    words[w + 5] = hi;
+    words[w + 6] = upper ^ bodyCrc[seed]! ^ offShifted[b1]!;
+    lo = (lo + 512) | 0;
+    b1 += 2;
+    seed = (seed + 7) & 255;
+  }
+}
+
+/** headerWords for a buffer that is not word-aligned. */
+function headerBytes(buf: Uint8Array, k: number, run: number, magic: number, job: number, cidLo: number, cidHi: number, lo: number, hi: number, upper: number, seed: number): void {
+  let b1 = 256 + ((lo >>> 8) & 255);
+  for (let at = k * CHUNK, end = (k + run) * CHUNK; at < end; at += CHUNK) {
+    putU32(buf, at, magic);
+    putU32(buf, at + 4, job);
+    putU32(buf, at + 8, cidLo);
+    putU32(buf, at + 12, cidHi);
+    putU32(buf, at + 16, lo);
+    putU32(buf, at + 20, hi);
+    putU32(buf, at + 24, upper ^ BODY_CRC[seed]! ^ OFF_SHIFTED[b1]!);
+    lo = (lo + CHUNK) | 0;
+    b1 += CHUNK >>> 8;
+    seed = (seed + 7) & 255;
+  }
+}
+
+/** The CRC term of the offset's high half (header bytes 20..23). */
+function hiTerm(hi: number): number {
+  return OFF_SHIFTED[1024 + (hi & 255)]! ^ OFF_SHIFTED[1280 + ((hi >>> 8) & 255)]! ^ OFF_SHIFTED[1536 + ((hi >>> 16) & 255)]! ^ OFF_SHIFTED[1792 + (hi >>> 24)]!;
 }

@@ -43,4 +43,18 @@ describe('verify write fill (whole request)', () => {
       expect(Buffer.from(got).equals(Buffer.from(want))).toBe(true);
     }), { numRuns: 200 });
   });
+
+  it('carries the offset across a 4 GiB boundary inside one write', () => {
+    for (const edge of [2 ** 32, 2 ** 33, 3 * 2 ** 32, 2 ** 40]) {
+      for (const before of [1, 2, 255]) {
+        const n = before + 3;
+        const block = edge / 512 - before;
+        const want = new Uint8Array(n * 512);
+        for (let k = 0; k < n; k++) fillChunk(want, k * 512, 7, 12345, (block + k) * 512);
+        const got = new Uint8Array(n * 512);
+        fillChunks(got, n * 512, 0x4f525646, 7, 12345, block * 512);
+        expect(Buffer.from(got).equals(Buffer.from(want))).toBe(true);
+      }
+    }
+  });
 });
