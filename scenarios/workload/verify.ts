@@ -118,14 +118,25 @@ class ChunkTimes {
     return leaf === undefined ? -1 : leaf[k - hi * LEAF]!;
   }
 
-  set(k: number, v: number): void {
-    const hi = Math.floor(k / LEAF);
+  /** Raises entries k..k+n-1 to at least `v`: a loop per leaf, not a lookup per entry. */
+  raise(k: number, n: number, v: number): void {
+    for (let end = k + n; k < end;) {
+      const hi = Math.floor(k / LEAF);
+      const leaf = this.leaf(hi);
+      const from = k - hi * LEAF;
+      const to = Math.min(LEAF, end - hi * LEAF);
+      for (let i = from; i < to; i++) if (leaf[i]! < v) leaf[i] = v;
+      k += to - from;
+    }
+  }
+
+  private leaf(hi: number): Float64Array {
     let leaf = this.leaves[hi];
     if (leaf === undefined) {
       leaf = new Float64Array(LEAF).fill(-1);
       this.leaves[hi] = leaf;
     }
-    leaf[k - hi * LEAF] = v;
+    return leaf;
   }
 }
 
@@ -154,12 +165,7 @@ export class Verifier {
     const w = this.writes;
     w.done[cid] = now;
     if (!ok) return; // a failed write may or may not have landed: S is left as it was
-    const issue = w.issue[cid]!;
-    const off = w.offset[cid]!;
-    for (let c = 0; c < w.bytes[cid]!; c += CHUNK) {
-      const k = (off + c) / CHUNK;
-      if (this.lastDoneIssue.get(k) < issue) this.lastDoneIssue.set(k, issue);
-    }
+    this.lastDoneIssue.raise(w.offset[cid]! / CHUNK, Math.ceil(w.bytes[cid]! / CHUNK), w.issue[cid]!);
   }
 
   /** Registers a write that carries no headers (a job without verify); returns its content id. */
