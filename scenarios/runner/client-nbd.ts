@@ -10,6 +10,9 @@ import { createNbd } from '../../drivers/nbd/driver.ts';
 import { SimProtocolEngine } from '../../drivers/nbd/adapters/protocol-engine.ts';
 import type { CpuCosts } from '../../hw-sim/cpu/costs.ts';
 import type { Host } from '../machine/host.ts';
+import type { Cpu } from '../../hw-sim/cpu/cpu.ts';
+import type { CpuContext } from '../../kernel/core/cpu-context.ts';
+import type { DriverCpu } from '../../drivers/nbd/io-path.ts';
 
 export { NBD_MAX_IO } from '../../drivers/nbd/driver.ts';
 
@@ -46,16 +49,27 @@ export function attachNbdClient(engine: Engine, host: Host, o: ClientNbdOptions)
     ...(o.dropWrite ? { dropWrite: o.dropWrite } : {}),
   });
   if (costs && !engine.bugs.has('nbd-driver-cost-not-charged')) {
-    const cpu = k.hw.cpu;
-    device.io.cpu = {
-      queueRqNs: costs.nbdQueueRqNs, replyNs: costs.nbdReplyNs,
-      charge: (ns) => { cpu.charge(k.ctx.cpu, ns, 'nbd.rq'); },
-      chargeReply: (ns) => { cpu.charge(cpu.leastLoaded(), ns, 'nbd.reply'); },
-    };
+    device.io.cpu = new ClientDriverCpu(k.hw.cpu, k.ctx, costs.nbdQueueRqNs, costs.nbdReplyNs);
     device.security.tlsCpu = { nsPerByte: costs.aesGcmNsPerByte, charge: (ns) => { k.hw.cpu.charge(k.ctx.cpu, ns, 'nbd.tls'); } };
   }
   return {
     device, disk,
     get dropped() { return device.io.dropped; },
   };
+}
+
+/**
+ * The driver's per-request CPU charges, as methods of a class: arrows made per world were
+ * inlined into the driver's optimised code, which then died with the world (deopt 'weak objects').
+ */
+class ClientDriverCpu implements DriverCpu {
+  constructor(private readonly cpu: Cpu, private readonly ctx: CpuContext, readonly queueRqNs: number, readonly replyNs: number) {}
+
+  charge(ns: number): void {
+    this.cpu.charge(this.ctx.cpu, ns, 'nbd.rq');
+  }
+
+  chargeReply(ns: number): void {
+    this.cpu.charge(this.cpu.leastLoaded(), ns, 'nbd.reply');
+  }
 }

@@ -23,6 +23,7 @@ const KIND_ZERO = 4;
 const KIND_NAMES = ['read', 'write', 'flush', 'trim', 'write'] as const;
 
 interface Slot {
+  readonly job: JobInstance;
   readonly bio: Bio;
   /** Reissue after an error backoff (bound once). */
   retry: () => void;
@@ -49,6 +50,15 @@ export interface JobHost {
   jobFinished(j: JobInstance): void;
 }
 
+/**
+ * bio_endio of every job's bios: one function for all worlds. A per-job arrow was inlined into
+ * the block layer's optimised completion code, which then died with the world (deopt 'weak objects').
+ */
+function slotEnded(bio: Bio): void {
+  const s = bio.owner as Slot;
+  s.job.complete(s);
+}
+
 export class JobInstance {
   readonly stats = [new OpStats(), new OpStats(), new OpStats(), new OpStats()];
   lastCompletionNs: Ns = 0;
@@ -65,7 +75,6 @@ export class JobInstance {
   private pendingRetries = 0;
   private readonly blocks: number;
   private readonly sequential: boolean;
-  private readonly endIo = (bio: Bio): void => this.complete(bio.owner as Slot);
   /** buffer_compress_percentage: the data every write carries (a slot's buffer also receives reads). */
   private readonly pattern: Uint8Array | null;
 
@@ -88,14 +97,14 @@ export class JobInstance {
     this.sequential = isSequential(job.rw);
     for (let i = 0; i < job.iodepth; i++) {
       const buf = new Uint8Array(job.bsMax);
-      const s: Slot = { bio: new Bio(), retry: () => {}, buf, snap: new Float64Array(job.bsMax / CHUNK), kind: 0, flags: 0, offset: 0, size: job.bs, cid: -1, busy: false };
+      const s: Slot = { job: this, bio: new Bio(), retry: () => {}, buf, snap: new Float64Array(job.bsMax / CHUNK), kind: 0, flags: 0, offset: 0, size: job.bs, cid: -1, busy: false };
       s.retry = () => {
         this.pendingRetries--;
         this.issue(s);
         if (this.busySlots === 0 && this.pendingRetries === 0) this.finish();
       };
       s.bio.owner = s;
-      s.bio.endIo = this.endIo;
+      s.bio.endIo = slotEnded;
       this.slots.push(s);
     }
   }
@@ -181,7 +190,8 @@ export class JobInstance {
     this.disk.submitBio(s.bio, this.cpu);
   }
 
-  private complete(s: Slot): void {
+  /** The slot's I/O ended (slotEnded). */
+  complete(s: Slot): void {
     const bio = s.bio;
     const now = this.host.now();
     const ok = bio.status === 0;
