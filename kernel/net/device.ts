@@ -24,8 +24,12 @@ export interface NetDevice {
 
 /** Who is told when a transmitted packet has left the device (a TCP socket). */
 export interface TxOwner {
-  /** `p` (of `bytes` payload bytes) is done: sent, or dropped before the device. */
-  onTxDone(bytes: number, p: Packet): void;
+  /**
+   * One of its packets (of `bytes` payload bytes) is done. `newest`: the one just handed down,
+   * dropped before the device (or looped back); otherwise the oldest of its packets in the
+   * device, which completes them in the order they were handed down.
+   */
+  onTxDone(bytes: number, newest: boolean): void;
 }
 
 /** The stack's side of a registered device: what the driver calls. */

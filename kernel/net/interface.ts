@@ -12,11 +12,13 @@ export class Iface implements NetInterface, NetRoute {
   private txq: Packet[] = [];
   private txHead = 0;
   /**
-   * Owners and packets handed down and not yet completed, in order (TSQ). Rings: arrays emptied
-   * with `length = 0` gave their storage back and grew it again on every burst of packets.
+   * Owners and payload sizes of the packets handed down and not yet completed, in order (TSQ).
+   * Sizes, not packets: a fresh packet stored in this long-lived ring costs a write barrier.
+   * Rings: arrays emptied with `length = 0` gave their storage back and grew it again on every
+   * burst of packets.
    */
   private readonly owners = new Fifo<TxOwner | null>(64);
-  private readonly ownerPkts = new Fifo<Packet>(64);
+  private readonly ownerBytes = new Fifo<number>(64);
   private readonly tracksCompletion: boolean;
 
   constructor(
@@ -63,7 +65,7 @@ export class Iface implements NetInterface, NetRoute {
     }
     if (this.queued >= this.txQueueLen) {
       this.stats.ipTxQueueDrops++;
-      if (owner) owner.onTxDone(p.payload.length, p);
+      if (owner) owner.onTxDone(p.payload.length, true);
       return;
     }
     this.txq.push(p);
@@ -74,15 +76,15 @@ export class Iface implements NetInterface, NetRoute {
     const o = this.owners;
     for (let i = 0; i < n && o.length > 0; i++) {
       const owner = o.shift();
-      const p = this.ownerPkts.shift();
-      if (owner) owner.onTxDone(p.payload.length, p);
+      const bytes = this.ownerBytes.shift();
+      if (owner) owner.onTxDone(bytes, false);
     }
   }
 
   private track(p: Packet, owner: TxOwner | null): void {
     if (!this.tracksCompletion) return;
     this.owners.push(owner);
-    this.ownerPkts.push(p);
+    this.ownerBytes.push(p.payload.length);
   }
 
   wake(): void {

@@ -155,7 +155,7 @@ export class NetStack implements TcpHost, UdpHost {
     const iface = this.route(p.dst) as Iface | undefined;
     if (!iface) {
       this.stats.ipNoRoute++;
-      if (owner) owner.onTxDone(p.payload.length, p);
+      if (owner) owner.onTxDone(p.payload.length, true);
       return;
     }
     p.ipId = this.ipId;
@@ -163,7 +163,7 @@ export class NetStack implements TcpHost, UdpHost {
     this.stats.ipOutPackets++;
     if (this.isLocal(p.dst)) {
       this.clock.schedule(0, () => this.input(p), 'ip.loopback');
-      if (owner) owner.onTxDone(p.payload.length, p);
+      if (owner) owner.onTxDone(p.payload.length, true);
       return;
     }
     iface.transmit(p, owner ?? null);

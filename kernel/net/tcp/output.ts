@@ -50,7 +50,7 @@ function emit(s: Tcb, off: number, payload: Uint8Array, flags: number, gsoSize: 
     s.txQueued += payload.length;
     s.txPackets++;
     // Before output: a packet dropped on the way down is reported done at once.
-    s.trackTx(p, s.sndq.lastChunk!);
+    s.trackTx(s.sndq.lastChunk!);
     s.host.output(p, s);
   } else {
     s.host.output(p);

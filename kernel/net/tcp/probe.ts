@@ -33,7 +33,8 @@ export function armProbe(s: Tcb): void {
   }
   let pto = Math.ceil(2 * s.rtt.srttNs) + PTO_SLACK_NS;
   if (flight <= s.sndMss && !s.cc.inRecovery) pto += WORST_CASE_DELACK_NS;
-  pto *= 2 ** s.lossProbes;
+  // Usually no probe was lost: skip the power (a Math.pow call in optimised code, on every ACK).
+  if (s.lossProbes > 0) pto *= 2 ** s.lossProbes;
   if (pto >= s.rtt.rtoNs) {
     s.probeTimer.stop();
     return;

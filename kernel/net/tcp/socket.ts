@@ -1,4 +1,4 @@
-import { ipToString, type Packet } from '../../../hw-sim/net/packet.ts';
+import { ipToString } from '../../../hw-sim/net/packet.ts';
 import { LazyTimer } from '../clock.ts';
 import { NetError, type NetErrorCode } from '../errors.ts';
 import type { TcpConfig } from './config.ts';
@@ -345,18 +345,18 @@ export class TcpSocket implements Tcb {
   }
 
   /** A data packet reading `c` goes to the device (before output: a drop completes it at once). */
-  trackTx(p: Packet, c: SendChunk): void {
-    this.txInFlight.push(p, c);
+  trackTx(c: SendChunk): void {
+    this.txInFlight.push(c);
   }
 
   /**
    * A packet of ours left the NIC (tcp_wfree): below the TSQ limit again, send more; an autocorked
    * tail goes now, with whatever joined it since (the TSQ handler's tcp_write_xmit).
    */
-  onTxDone(bytes: number, p: Packet): void {
+  onTxDone(bytes: number, newest: boolean): void {
     this.txQueued -= bytes;
     this.txPackets--;
-    const c = this.txInFlight.done(p);
+    const c = this.txInFlight.done(newest);
     if (c !== null) this.sndq.unref(c);
     const pushCorked = this.autocorked && !this.host.bugs.has('autocork-not-pushed');
     if (pushCorked || (this.tsqThrottled && this.txQueued < this.tsqLimit)) {

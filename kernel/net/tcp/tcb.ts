@@ -128,7 +128,7 @@ export interface Tcb extends TxOwner {
   readonly keepTimer: LazyTimer;
 
   /** A data packet reading `c` goes to the device. */
-  trackTx(p: Packet, c: SendChunk): void;
+  trackTx(c: SendChunk): void;
   /** Tears down; `err` (if any) goes to the owner before onClose. */
   destroy(err: NetErrorCode | null, why?: string): void;
 }

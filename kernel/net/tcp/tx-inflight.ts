@@ -1,55 +1,51 @@
-import type { Packet } from '../../../hw-sim/net/packet.ts';
 import type { SendChunk } from './send-queue.ts';
 
 /**
- * One socket's data packets handed to the device and not yet done, each with the send-queue
- * chunk its payload is a view of (that chunk cannot be reused until the device is done with it).
- * Devices complete in order, so the packet done is almost always the oldest; a packet dropped
- * on the way down is done out of order and found by a short scan. The arrays keep their size
- * when they empty (`length = 0` would drop their storage and the next push reallocate it).
+ * The send-queue chunk each of one socket's data packets in the device reads, oldest first (a
+ * chunk cannot be reused until the device is done with every packet made from it). The device
+ * completes a socket's packets in the order they were handed down, and a packet dropped on the
+ * way down (or looped back) is done before the next one is sent: it is always the newest entry.
+ * So no packet needs to be kept here: a completion takes the oldest entry, a drop the newest.
+ * The ring keeps its storage when it empties (no reallocation per burst).
  */
 export class TxInFlight {
-  private readonly pkts: (Packet | null)[] = [];
-  private readonly chunks: (SendChunk | null)[] = [];
+  private ring: (SendChunk | null)[] = new Array<SendChunk | null>(16).fill(null);
   private head = 0;
-  /** End of the live entries; slots from it on are null. */
-  private end = 0;
+  private n = 0;
 
-  push(p: Packet, c: SendChunk): void {
-    c.refs++;
-    if (this.end === this.pkts.length) {
-      this.pkts.push(p);
-      this.chunks.push(c);
-    } else {
-      this.pkts[this.end] = p;
-      this.chunks[this.end] = c;
-    }
-    this.end++;
+  get length(): number {
+    return this.n;
   }
 
-  /** Forgets `p`; returns its chunk (null when `p` is not tracked). */
-  done(p: Packet): SendChunk | null {
-    const ps = this.pkts;
-    const end = this.end;
-    let i = this.head;
-    while (i < end && ps[i] !== p) i++;
-    if (i === end) return null;
-    const c = this.chunks[i]!;
-    ps[i] = null;
-    this.chunks[i] = null;
-    while (this.head < end && ps[this.head] === null) this.head++;
-    if (this.head === end) {
-      this.head = 0;
-      this.end = 0;
-    } else if (this.head > 1024) {
-      const live = end - this.head;
-      ps.copyWithin(0, this.head, end);
-      this.chunks.copyWithin(0, this.head, end);
-      ps.fill(null, live, end);
-      this.chunks.fill(null, live, end);
-      this.head = 0;
-      this.end = live;
+  push(c: SendChunk): void {
+    c.refs++;
+    if (this.n === this.ring.length) this.grow();
+    this.ring[(this.head + this.n) & (this.ring.length - 1)] = c;
+    this.n++;
+  }
+
+  /** Forgets the oldest entry (newest: the one pushed last); returns its chunk, null when empty. */
+  done(newest: boolean): SendChunk | null {
+    if (this.n === 0) return null;
+    const mask = this.ring.length - 1;
+    let i: number;
+    if (newest) {
+      i = (this.head + this.n - 1) & mask;
+    } else {
+      i = this.head;
+      this.head = (i + 1) & mask;
     }
+    this.n--;
+    const c = this.ring[i]!;
+    this.ring[i] = null;
     return c;
+  }
+
+  private grow(): void {
+    const old = this.ring;
+    const next = new Array<SendChunk | null>(old.length * 2).fill(null);
+    for (let k = 0; k < this.n; k++) next[k] = old[(this.head + k) & (old.length - 1)]!;
+    this.ring = next;
+    this.head = 0;
   }
 }

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RecvBuffer } from '../../../kernel/net/tcp/recv-buffer.ts';
-import { SendQueue } from '../../../kernel/net/tcp/send-queue.ts';
+import { SendQueue, type SendChunk } from '../../../kernel/net/tcp/send-queue.ts';
+import { TxInFlight } from '../../../kernel/net/tcp/tx-inflight.ts';
 import { firstDiff, pattern } from './helpers/hosts.ts';
 
 describe('RecvBuffer (reassembly ring)', () => {
@@ -97,5 +98,27 @@ describe('SendQueue (chunked send buffer)', () => {
     q.append(a, 0, 3000);
     expect([q.allocated, q.reused]).toEqual([6, 0]);
     expect(firstDiff(v, a.subarray(0, 1000))).toBe(-1);
+  });
+});
+
+describe('TxInFlight (chunks of the packets in the device)', () => {
+  const chunk = (start: number): SendChunk => {
+    const buf = new Uint8Array(8);
+    return { buf, ab: buf.buffer, start, refs: 0, resent: false, acked: false, recycled: false };
+  };
+
+  it('a completion releases the oldest packet, a drop the one just pushed, across ring growth', () => {
+    const t = new TxInFlight();
+    const cs = Array.from({ length: 40 }, (_, i) => chunk(i));
+    for (const c of cs.slice(0, 5)) t.push(c);
+    expect(t.done(false)).toBe(cs[0]); // completions come in order
+    expect(t.done(false)).toBe(cs[1]);
+    for (const c of cs.slice(5)) t.push(c); // wraps and grows past 16
+    expect(t.done(true)).toBe(cs[39]); // dropped on the way down: the newest
+    const order: SendChunk[] = [];
+    for (let c = t.done(false); c !== null; c = t.done(false)) order.push(c);
+    expect(order).toEqual(cs.slice(2, 39));
+    expect(cs.map((c) => c.refs)).toEqual(cs.map(() => 1)); // push counts a reference; done leaves it to unref
+    expect(t.length).toBe(0);
   });
 });
