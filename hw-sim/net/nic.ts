@@ -103,6 +103,16 @@ export class Nic {
   private txDone = 0;
   private txFetched = 0;
   private txTail = 0;
+  // Their ring slots, wrapped by a compare (a % of a variable is an integer division per use).
+  private txHeadSlot = 0;
+  private txDoneSlot = 0;
+  private txFetchedSlot = 0;
+  private txTailSlot = 0;
+  /** From the config, kept in the NIC's own fields (read per packet). */
+  private readonly txRingSize: number;
+  private readonly rxRingSize: number;
+  private readonly txIrqLine: number;
+  private readonly rxIrqLine: number;
   /** Per tx ring slot: the packet's IPv4 bytes (all frames), its frames, and whether it was dropped (1). */
   private readonly txBytes: Int32Array;
   private readonly txFrames: Uint32Array;
@@ -128,6 +138,10 @@ export class Nic {
       if (!Number.isInteger(cfg[k]) || cfg[k] < 1) throw new RangeError(`${this.src}: ${k} must be a positive integer, got ${cfg[k]}`);
     }
     if (!Number.isInteger(this.mtu) || this.mtu < 68) throw new RangeError(`${this.src}: mtu must be an integer ≥ 68, got ${this.mtu}`);
+    this.txRingSize = cfg.txRingSize;
+    this.rxRingSize = cfg.rxRingSize;
+    this.txIrqLine = cfg.txIrqLine;
+    this.rxIrqLine = cfg.rxIrqLine;
     this.txPkts = new Array<Packet | null>(cfg.txRingSize).fill(null);
     this.txCookies = new Array<number>(cfg.txRingSize).fill(0);
     this.txBytes = new Int32Array(cfg.txRingSize);
@@ -175,11 +189,11 @@ export class Nic {
   // ---- tx ----
 
   get txRingFree(): number {
-    return this.cfg.txRingSize - (this.txTail - this.txHead);
+    return this.txRingSize - (this.txTail - this.txHead);
   }
 
   txPost(p: Packet, cookie = 0): boolean {
-    if (this.txTail - this.txHead >= this.cfg.txRingSize) return false;
+    if (this.txTail - this.txHead >= this.txRingSize) return false;
     const hdr = frameHeaderBytes(p);
     const len = p.payload.length;
     const frames = frameCount(p);
@@ -187,7 +201,8 @@ export class Nic {
     if (largest > this.mtu) {
       throw new RangeError(`${this.src}: tx frame of ${largest} IPv4 bytes exceeds mtu ${this.mtu} (payload ${len}, gsoSize ${p.gsoSize})`);
     }
-    const slot = this.txTail % this.cfg.txRingSize;
+    const slot = this.txTailSlot;
+    this.txTailSlot = slot + 1 === this.txRingSize ? 0 : slot + 1;
     this.txPkts[slot] = p;
     this.txBytes[slot] = frames * hdr + len;
     this.txFrames[slot] = frames;
@@ -198,7 +213,8 @@ export class Nic {
 
   txDoorbell(): void {
     while (this.txFetched < this.txTail) {
-      const slot = this.txFetched % this.cfg.txRingSize;
+      const slot = this.txFetchedSlot;
+      this.txFetchedSlot = slot + 1 === this.txRingSize ? 0 : slot + 1;
       this.txFetched++;
       const d = this.txDescs[slot]!;
       d.bytes = this.txBytes[slot]!;
@@ -231,7 +247,8 @@ export class Nic {
   txReap(out?: number[]): number {
     let n = 0;
     while (this.txHead < this.txDone) {
-      const slot = this.txHead % this.cfg.txRingSize;
+      const slot = this.txHeadSlot;
+      this.txHeadSlot = slot + 1 === this.txRingSize ? 0 : slot + 1;
       if (out) out.push(this.txCookies[slot]!);
       this.txPkts[slot] = null;
       this.txHead++;
@@ -241,14 +258,15 @@ export class Nic {
   }
 
   private txComplete(): void {
-    const slot = this.txDone % this.cfg.txRingSize;
+    const slot = this.txDoneSlot;
+    this.txDoneSlot = slot + 1 === this.txRingSize ? 0 : slot + 1;
     this.txDone++;
     const tr = this.engine.trace;
     if (tr.enabled) {
       const p = this.txPkts[slot]!;
       tr.emitFields(this.src, TRACE_TX, p.tcp ? p.tcp.seq : -1, p.payload.length, frameCount(p), this.txDropped[slot] === 1 ? true : undefined, p.rids);
     }
-    this.irq.raise(this.cfg.txIrqLine);
+    this.irq.raise(this.txIrqLine);
   }
 
   // ---- rx ----
@@ -262,7 +280,7 @@ export class Nic {
   }
 
   rxPostBuffers(n: number): number {
-    const room = this.cfg.rxRingSize - this.rxFreeN - this.rxHeldFrames;
+    const room = this.rxRingSize - this.rxFreeN - this.rxHeldFrames;
     const k = n < room ? n : room;
     if (k > 0) this.rxFreeN += k;
     return k > 0 ? k : 0;
@@ -323,7 +341,7 @@ export class Nic {
       tr.emitFields(this.src, TRACE_RX, p.tcp ? p.tcp.seq : -1, p.payload.length, frameCount(p), p.rids);
     }
     this.rxReadyN++;
-    this.irq.raise(this.cfg.rxIrqLine);
+    this.irq.raise(this.rxIrqLine);
   }
 }
 
