@@ -15,8 +15,10 @@ export interface LaneClock {
  * events: ~13 of the ~16 per request of a 4 KiB NBD read) and nothing is allocated per event.
  */
 export class EventLane implements LaneRefill {
-  private ts = new Float64Array(16);
-  private seqs = new Float64Array(16);
+  /** Per ring slot: time and sequence (one array: one check and one base load per access site). */
+  private ring = new Float64Array(2 * 16);
+  /** Slots in the ring (a power of two). */
+  private size = 16;
   /** Waiting behind the queued event: ring slots [head, head + n). */
   private head = 0;
   private n = 0;
@@ -48,10 +50,11 @@ export class EventLane implements LaneRefill {
       this.queue.pushReserved(ev, t, seq);
       return;
     }
-    if (this.n === this.ts.length) this.grow();
-    const slot = (this.head + this.n) & (this.ts.length - 1);
-    this.ts[slot] = t;
-    this.seqs[slot] = seq;
+    if (this.n === this.size) this.grow();
+    const o = ((this.head + this.n) & (this.size - 1)) << 1;
+    const ring = this.ring;
+    ring[o] = t;
+    ring[o + 1] = seq;
     this.n++;
   }
 
@@ -78,9 +81,10 @@ export class EventLane implements LaneRefill {
       return false;
     }
     const head = this.head;
-    this.head = (head + 1) & (this.ts.length - 1);
+    this.head = (head + 1) & (this.size - 1);
     this.n--;
-    top.sinkTop(this.ts[head]!, this.seqs[head]!);
+    const ring = this.ring;
+    top.sinkTop(ring[head << 1]!, ring[(head << 1) + 1]!);
     return true;
   }
 
@@ -91,15 +95,15 @@ export class EventLane implements LaneRefill {
   }
 
   private grow(): void {
-    const size = this.ts.length;
-    const ts = new Float64Array(size * 2);
-    const seqs = new Float64Array(size * 2);
+    const size = this.size;
+    const ring = new Float64Array(4 * size);
     for (let i = 0; i < this.n; i++) {
-      ts[i] = this.ts[(this.head + i) & (size - 1)]!;
-      seqs[i] = this.seqs[(this.head + i) & (size - 1)]!;
+      const from = ((this.head + i) & (size - 1)) << 1;
+      ring[2 * i] = this.ring[from]!;
+      ring[2 * i + 1] = this.ring[from + 1]!;
     }
-    this.ts = ts;
-    this.seqs = seqs;
+    this.ring = ring;
+    this.size = 2 * size;
     this.head = 0;
   }
 }

@@ -123,6 +123,28 @@ describe('event lanes', () => {
     expect(e.pending).toBe(0);
   });
 
+  it('keep a long backlog in order across ring growth, interleaved with plain events and a far heap', () => {
+    const e = new Engine({ seed: 0 });
+    const seen: string[] = [];
+    const lanes = [0, 1].map((k) => e.lane(() => seen.push(`L${k}@${e.now}`), `lane${k}`));
+    const want: [number, number, string][] = [];
+    let seq = 0;
+    // 100 events a lane posted at once (the ring grows from 16), plain events between them and far ones.
+    for (let i = 0; i < 100; i++) {
+      for (const k of [0, 1]) {
+        const t = 7 * i + 3 * k;
+        lanes[k]!.post(t);
+        want.push([t, seq++, `L${k}@${t}`]);
+      }
+      const tp = 7 * i + 1 + (i % 3) * 2_000_000;
+      e.scheduleAt(tp, () => seen.push(`P@${e.now}`));
+      want.push([tp, seq++, `P@${tp}`]);
+    }
+    e.run();
+    want.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(seen).toEqual(want.map((w) => w[2]));
+  });
+
   it('refuses a time before its last event, in the past, or not an integer', () => {
     const e = new Engine({ seed: 0 });
     const lane = e.lane(() => {}, 'wire');
