@@ -7,7 +7,7 @@ import {
 } from '../protocol/uapi.ts';
 import { EACCES, EIO, EPERM, ESHUTDOWN } from '../../../kernel/lib/errno.ts';
 import { TransmissionSession, type TransmissionHost } from '../protocol/transmission.ts';
-import { newFrameCounters, type FrameCounters } from '../protocol/transmission-frames.ts';
+import { newFrameCounters, PayloadFraming, type FrameCounters } from '../protocol/transmission-frames.ts';
 import type { FrameCpu } from '../protocol/frame-cost.ts';
 import type { ExportInfo, Handshake, HandshakeOptions, HandshakeSink, ProtocolEngine } from '../protocol-port.ts';
 
@@ -67,7 +67,7 @@ export class SimProtocolEngine implements ProtocolEngine {
     let session: TransmissionSession | null = null;
     // A read's data is usable once the CPU has decompressed and verified it: its completion waits for that work.
     // Without payload frames there is no such work: the session talks to the host directly.
-    const costed: TransmissionHost = !cpu || (x.compression === 0 && x.checksum === 0) ? host : {
+    const costed: TransmissionHost = !cpu || !PayloadFraming.inForce(x) ? host : {
       send: (b, more) => host.send(b, more),
       complete: (req) => {
         const ns = session?.frames?.takeRxCpu(req.tag) ?? 0;

@@ -50,7 +50,7 @@ export abstract class SessionCore {
     for (let t = 0; t < n; t++) this.encodeHeader(this.headers[t]!, 0, 0, t, 0, 0);
     for (let t = 0; t < n; t++) this.slots.push(newSlot());
     this.decoder = new ReplyDecoder(x.structuredReplies, this.ext);
-    if (x.compression !== 0 || x.checksum !== 0) {
+    if (PayloadFraming.inForce(x)) {
       this.frames = new PayloadFraming(x, n, opts.frameCounters, opts.skipChecksumVerify ?? false);
       this.frames.cpu = opts.frameCpu ?? null;
       this.decoder.framed = true;

@@ -44,6 +44,11 @@ export class PayloadFraming {
     return ns;
   }
 
+  /** Whether a session of this export carries its payloads in frames: compression or checksums negotiated. */
+  static inForce(x: NegotiatedExport): boolean {
+    return x.compression !== 0 || x.checksum !== 0;
+  }
+
   /** Largest frame body accepted: the maximum payload plus an eighth (docs/nbd-extensions.md). */
   static maxWire(x: NegotiatedExport): number {
     return x.maxPayload + (x.maxPayload >>> 3);
