@@ -289,6 +289,7 @@ export class OnlineSafety {
         if (!b.lastPruned || s.w.issuedNs > b.lastPruned.w.issuedNs) b.lastPruned = s;
       } else src[kept++] = s;
     }
-    if (kept !== src.length) src.length = kept;
+    // pop, not a length store: that one is a runtime call (an accessor), pop is inlined.
+    while (src.length > kept) src.pop();
   }
 }

@@ -31,6 +31,14 @@ function u32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
+/**
+ * Cuts `out` to `n` entries when it is longer. The caller reuses one list for requests of the
+ * same length, so this is usually no store at all: a length store is a runtime call.
+ */
+function fitLength(out: number[], n: number): void {
+  if (out.length !== n) out.length = n;
+}
+
 export class BlockContent {
   constructor(readonly blockSize: number, readonly prefilled: boolean) {
     if (blockSize % CHUNK !== 0 || PREFILL_CHUNK !== CHUNK) throw new RangeError(`block size ${blockSize} is not whole chunks of ${CHUNK}`);
@@ -38,28 +46,30 @@ export class BlockContent {
 
   /** Content id per block of write data at device offset `devOff` into `out`; false when some block carries no verify content. */
   ofWrite(data: Uint8Array, length: number, out: number[]): boolean {
-    out.length = 0;
     let verified = true;
+    let n = 0;
     for (let at = 0; at < length; at += this.blockSize) {
       if (u32(data, at) !== MAGIC) {
-        out.push(GARBAGE);
+        out[n++] = GARBAGE;
         verified = false;
-      } else out.push(u32(data, at + 8) + u32(data, at + 12) * TWO32 + 1);
+      } else out[n++] = u32(data, at + 8) + u32(data, at + 12) * TWO32 + 1;
     }
+    fitLength(out, n);
     return verified;
   }
 
   /** Content id per block of read data at device offset `devOff` into `out`. */
   ofRead(data: Uint8Array, devOff: number, length: number, out: number[]): void {
-    out.length = 0;
     const words = (data.byteOffset & 3) === 0 ? new Uint32Array(data.buffer, data.byteOffset, length >>> 2) : null;
+    let n = 0;
     for (let at = 0; at < length; at += this.blockSize) {
       let id = this.chunk(data, words, at, devOff + at);
       for (let c = CHUNK; c < this.blockSize && id !== GARBAGE; c += CHUNK) {
         if (this.chunk(data, words, at + c, devOff + at + c) !== id) id = GARBAGE;
       }
-      out.push(id);
+      out[n++] = id;
     }
+    fitLength(out, n);
   }
 
   private chunk(data: Uint8Array, words: Uint32Array | null, at: number, off: number): number {
