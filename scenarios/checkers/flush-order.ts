@@ -16,8 +16,9 @@
  * A failed FLUSH promises nothing; a FLUSH the driver never took (ended by the block layer) is
  * not checked; devices without a volatile write cache are not checked at all.
  *
- * Online and cheap: writes taken and unanswered are kept in the order the driver took them (a
- * Map keeps insertion order), so a FLUSH completion only looks at the oldest one.
+ * Online and cheap: the tap keeps each request's record with the request (no map by id); the
+ * writes taken are kept in the order the driver took them, an answered one dropped when it
+ * reaches the front, so a FLUSH completion only looks at the oldest unanswered one.
  */
 import { formatByteRange, formatNsExact as t } from './units.ts';
 
@@ -36,7 +37,9 @@ export interface FlushOrderReport {
   readonly violations: readonly FlushOrderViolation[];
 }
 
-interface Write {
+/** A write, FUA write, trim or write-zeroes as the check knows it (writeIssued's answer). */
+export interface FlushOrderWrite {
+  readonly id: number;
   readonly offset: number;
   readonly length: number;
   readonly issuedNs: number;
@@ -44,80 +47,105 @@ interface Write {
   startedNs: number;
   /** Position in the driver's order; -1 while it waits in the block layer. */
   seq: number;
+  /** Answered (or failed), or ended before the driver took it. */
+  answered: boolean;
 }
 
-interface Flush {
+/** A FLUSH as the check knows it (flushIssued's answer). */
+export interface FlushOrderFlush {
+  readonly id: number;
   readonly issuedNs: number;
   startedNs: number;
   seq: number;
   /** Some write the driver took was unanswered when it took the FLUSH. */
   behind: boolean;
+  answered: boolean;
 }
 
 /** Violations kept for the report (the count is exact; the list is bounded). */
 const KEEP = 16;
 
 export class FlushOrder {
-  /** Submitted, not yet taken by the driver. */
-  private readonly waiting = new Map<number, Write>();
-  /** Taken by the driver and unanswered, in the order it took them. */
-  private readonly taken = new Map<number, Write>();
-  private readonly flushes = new Map<number, Flush>();
+  /** Writes the driver took, in its order; answered ones leave from the front (or at a compaction). */
+  private taken: FlushOrderWrite[] = [];
+  private takenHead = 0;
+  /** Writes taken and unanswered. */
+  private unanswered = 0;
   private readonly violations: FlushOrderViolation[] = [];
   private nextSeq = 0;
   private violationCount = 0;
   private checked = 0;
   private behindWrites = 0;
 
-  /** `id`s are the tap's request ids (unique per device). */
-  writeIssued(id: number, offset: number, length: number, nowNs: number): void {
-    this.waiting.set(id, { offset, length, issuedNs: nowNs, startedNs: -1, seq: -1 });
+  /** `id`s are the tap's request ids (unique per device), for the report. */
+  writeIssued(id: number, offset: number, length: number, nowNs: number): FlushOrderWrite {
+    return { id, offset, length, issuedNs: nowNs, startedNs: -1, seq: -1, answered: false };
   }
 
-  flushIssued(id: number, nowNs: number): void {
-    this.flushes.set(id, { issuedNs: nowNs, startedNs: -1, seq: -1, behind: false });
+  flushIssued(id: number, nowNs: number): FlushOrderFlush {
+    return { id, issuedNs: nowNs, startedNs: -1, seq: -1, behind: false, answered: false };
   }
 
-  /** The driver took request `id` (the first time counts; a requeued one is taken again). */
-  started(id: number, nowNs: number): void {
-    const w = this.waiting.get(id);
-    if (w) {
-      this.waiting.delete(id);
-      w.startedNs = nowNs;
-      w.seq = this.nextSeq++;
-      this.taken.set(id, w);
-      return;
-    }
-    const f = this.flushes.get(id);
-    if (f && f.seq < 0) {
-      f.startedNs = nowNs;
-      f.seq = this.nextSeq++;
-      f.behind = this.taken.size > 0;
-    }
+  /** The driver took a write (the first time counts; a requeued one is taken again). */
+  writeStarted(w: FlushOrderWrite, nowNs: number): void {
+    if (w.seq >= 0 || w.answered) return;
+    w.startedNs = nowNs;
+    w.seq = this.nextSeq++;
+    this.taken.push(w);
+    this.unanswered++;
+  }
+
+  /** The driver took a FLUSH (the first time counts). */
+  flushStarted(f: FlushOrderFlush, nowNs: number): void {
+    if (f.seq >= 0 || f.answered) return;
+    f.startedNs = nowNs;
+    f.seq = this.nextSeq++;
+    f.behind = this.unanswered > 0;
   }
 
   /** The write's completion reached its submitter (success or failure: it was answered). */
-  writeDone(id: number): void {
-    if (!this.taken.delete(id)) this.waiting.delete(id);
+  writeDone(w: FlushOrderWrite): void {
+    if (w.answered) return;
+    w.answered = true;
+    if (w.seq < 0) return;
+    this.unanswered--;
+    this.dropAnswered();
   }
 
-  flushDone(id: number, ok: boolean, nowNs: number): void {
-    const f = this.flushes.get(id);
-    if (!f) return;
-    this.flushes.delete(id);
+  flushDone(f: FlushOrderFlush, ok: boolean, nowNs: number): void {
+    if (f.answered) return;
+    f.answered = true;
     if (!ok || f.seq < 0) return;
     this.checked++;
     if (f.behind) this.behindWrites++;
-    const oldest = this.taken.entries().next();
-    if (oldest.done === true) return;
-    const [writeId, w] = oldest.value;
+    if (this.unanswered === 0) return;
+    this.dropAnswered();
+    const w = this.taken[this.takenHead]!;
     if (w.seq > f.seq) return;
     this.violationCount++;
     if (this.violations.length >= KEEP) return;
     this.violations.push({
-      flushId: id, writeId,
-      message: `FLUSH op ${id} (issued ${t(f.issuedNs)}, taken by the driver ${t(f.startedNs)}) completed at ${t(nowNs)} while write op ${writeId} ${formatByteRange(w.offset, w.length)} taken before it (issued ${t(w.issuedNs)}, taken ${t(w.startedNs)}) was still unacknowledged`,
+      flushId: f.id, writeId: w.id,
+      message: `FLUSH op ${f.id} (issued ${t(f.issuedNs)}, taken by the driver ${t(f.startedNs)}) completed at ${t(nowNs)} while write op ${w.id} ${formatByteRange(w.offset, w.length)} taken before it (issued ${t(w.issuedNs)}, taken ${t(w.startedNs)}) was still unacknowledged`,
     });
+  }
+
+  /**
+   * Drops answered writes from the front. The list is rebuilt from its unanswered writes when the
+   * dropped front grows long, or when answered writes behind an old unanswered one pile up.
+   */
+  private dropAnswered(): void {
+    const q = this.taken;
+    let h = this.takenHead;
+    while (h < q.length && q[h]!.answered) q[h++] = undefined as never;
+    if (h === q.length) {
+      q.length = 0;
+      h = 0;
+    } else if (h >= 1024 || q.length - h > 2 * this.unanswered + 64) {
+      this.taken = q.slice(h).filter((w) => !w.answered);
+      h = 0;
+    }
+    this.takenHead = h;
   }
 
   report(): FlushOrderReport {

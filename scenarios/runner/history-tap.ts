@@ -16,7 +16,7 @@ import { REQ_FUA, REQ_OP } from '../../kernel/block/types.ts';
 import type { CpuContext } from '../../kernel/core/cpu-context.ts';
 import { INITIAL_CONTENT, type CrashRecord, type History, type OpKind, type OpRecord } from '../checkers/history.ts';
 import { OnlineSafety, type ReadHandle, type SafetyReport } from '../checkers/safety.ts';
-import { FlushOrder } from '../checkers/flush-order.ts';
+import { FlushOrder, type FlushOrderFlush, type FlushOrderWrite } from '../checkers/flush-order.ts';
 import type { SafetyViolation, WriteInfo } from '../checkers/safety-rules.ts';
 import { BlockContent } from './block-content.ts';
 import type { Cpu } from '../../hw-sim/cpu/cpu.ts';
@@ -55,6 +55,9 @@ interface Pending {
   core: number;
   write: WriteInfo | null;
   read: ReadHandle | null;
+  /** Its record in the FLUSH-order check (a write or trim; a FLUSH on a device with a write cache). */
+  orderWrite: FlushOrderWrite | null;
+  orderFlush: FlushOrderFlush | null;
 }
 
 /** A gendisk view that records every bio before passing it on; the queue is the real disk's. */
@@ -95,12 +98,12 @@ export class HistoryTap extends GenDisk {
     if (rq.op === REQ_OP.FLUSH) {
       // A flush step: of a FLUSH bio (checked), or the pre/post flush of a PREFLUSH/FUA write.
       const p = rq.flushOwner ? this.pending.get(rq.flushOwner) : undefined;
-      if (p && p.kind === 'flush') this.flushOrder.started(p.id, now);
+      if (p && p.orderFlush) this.flushOrder.flushStarted(p.orderFlush, now);
       return;
     }
     for (let i = 0; i < rq.nrBios; i++) {
       const p = this.pending.get(rq.bios[i]!);
-      if (p) this.flushOrder.started(p.id, now);
+      if (p && p.orderWrite) this.flushOrder.writeStarted(p.orderWrite, now);
     }
   }
 
@@ -113,13 +116,13 @@ export class HistoryTap extends GenDisk {
     const now = this.engine.now;
     const p: Pending = {
       id: this.nextId++, kind, offset: bio.sector * 512, length: bio.bytes, issuedNs: now, endIo: bio.endIo, core: cpu ?? this.cpuCtx.cpu,
-      write: null, read: null,
+      write: null, read: null, orderWrite: null, orderFlush: null,
     };
     if (kind === 'read') p.read = this.safety.readIssued(p.id, p.offset, p.length, now);
     else if (kind === 'flush') {
       // Without a volatile write cache the block layer ends an empty FLUSH at once: nothing promised.
-      if (this.inner.queue.limits.writeCache) this.flushOrder.flushIssued(p.id, now);
-    } else this.flushOrder.writeIssued(p.id, p.offset, p.length, now);
+      if (this.inner.queue.limits.writeCache) p.orderFlush = this.flushOrder.flushIssued(p.id, now);
+    } else p.orderWrite = this.flushOrder.writeIssued(p.id, p.offset, p.length, now);
     if (kind === 'trim') {
       p.write = this.safety.writeIssued(p.id, kind, p.offset, p.length, undefined, now);
       this.o.observer?.writeIssued(p.id, p.offset, p.length, undefined);
@@ -254,7 +257,7 @@ export class HistoryTap extends GenDisk {
     const now = this.engine.now;
     this.lastCompletionNs = now;
     const ok = bio.status === 0;
-    this.flushOrder.writeDone(p.id); // answered, whatever its kind (a no-op for reads and flushes)
+    if (p.orderWrite) this.flushOrder.writeDone(p.orderWrite); // answered, whatever its outcome
     if (p.read) {
       const data = bio.data;
       const check = ok && data !== null && this.checkable;
@@ -269,7 +272,7 @@ export class HistoryTap extends GenDisk {
       this.o.observer?.writeDone(p.id, ok, now);
     } else {
       this.safety.flushDone(p.issuedNs, ok, now);
-      this.flushOrder.flushDone(p.id, ok, now);
+      if (p.orderFlush) this.flushOrder.flushDone(p.orderFlush, ok, now);
     }
     if (!ok || this.o.keepOps) {
       this.ops.push({ id: p.id, kind: p.kind, offset: p.offset, length: p.length, issuedNs: p.issuedNs, completedNs: now, ok, ...(ok ? {} : { errno: bio.status }) });
