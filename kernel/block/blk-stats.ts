@@ -15,6 +15,12 @@ export const LATENCY_STAGES = ['total', 'alloc', 'queue', 'dispatch', 'service']
 export type LatencyStage = (typeof LATENCY_STAGES)[number];
 const SUMMARY_KEYS = ['count', 'min', 'max', 'mean', 'p50', 'p90', 'p99', 'p999'] as const;
 
+/** A stage's latency: 0 for a request that went straight through (a free tag, no plug or scheduler wait, no retry). */
+function recordStage(h: Histogram, ns: number): void {
+  if (ns === 0) h.recordZero();
+  else h.record(ns);
+}
+
 export class BlkStats {
   readonly ios: Counter[];
   readonly bytes: Counter[];
@@ -52,9 +58,9 @@ export class BlkStats {
     if (errno !== 0) this.errors[op]!.value++;
     const lat = this.latency[op]!;
     lat[0]!.record(rq.completedNs - rq.startNs);
-    lat[1]!.record(rq.queuedNs - rq.startNs);
-    lat[2]!.record(rq.dispatchedNs - rq.queuedNs);
-    lat[3]!.record(rq.issuedNs - rq.dispatchedNs);
+    recordStage(lat[1]!, rq.queuedNs - rq.startNs);
+    recordStage(lat[2]!, rq.dispatchedNs - rq.queuedNs);
+    recordStage(lat[3]!, rq.issuedNs - rq.dispatchedNs);
     lat[4]!.record(rq.completedNs - rq.issuedNs);
   }
 

@@ -96,6 +96,16 @@ export class Histogram {
     if (i > this.lastIdx) this.lastIdx = i;
   }
 
+  /** record(0), small enough to be inlined where a value is mostly 0 (a stage a request skips). */
+  recordZero(): void {
+    if (this.counts.length === 0) this.grow(0);
+    this.counts[0]! += 1;
+    this.n += 1;
+    if (this.lo > 0) this.lo = 0;
+    this.firstIdx = 0;
+    if (this.lastIdx < 0) this.lastIdx = 0;
+  }
+
   /** Adds every observation of `other` into this histogram. */
   merge(other: Histogram): this {
     if (other.n === 0) return this;
