@@ -6,7 +6,6 @@
 import { NBD_ORION_CHECKSUM_CRC32C, NBD_ORION_COMPRESS_DEFLATE, NBD_ORION_COMPRESS_LZ4 } from '../../../drivers/nbd/protocol/uapi.ts';
 import { VirtualDisk, type PrefillKind, type ServiceTimeModel, type SharedVolume } from '../../../hw-sim/disk/index.ts';
 import { ipToString } from '../../../hw-sim/net/packet.ts';
-import { FiledIds, traceShape } from '../../../hw-sim/engine/trace.ts';
 import type { TcpListener } from '../../../kernel/net/tcp/listener.ts';
 import type { TcpSocket } from '../../../kernel/net/tcp/socket.ts';
 import { NbdServer, type BlockSizes, type ServerSession, type TlsMode } from './protocol/index.ts';
@@ -16,6 +15,7 @@ import { engineNetClock } from '../../../kernel/net/clock.ts';
 import { tcpUlpTls, type TlsCpu } from '../../../kernel/net/tls/index.ts';
 import type { Host } from '../../machine/host.ts';
 import { SocketWriter } from './socket-io.ts';
+import { HostIo } from './host-io.ts';
 import type { CpuCosts } from '../../../hw-sim/cpu/costs.ts';
 import type { FrameCpu } from '../../../drivers/nbd/protocol/frame-cost.ts';
 import { CostedStore } from './store/costed-store.ts';
@@ -63,12 +63,6 @@ export interface NbdServerProgramOptions {
   /** Grant the UDP transport (default true); false refuses it as a standard server does. */
   udp?: boolean;
 }
-
-/** Trace kinds of the sessions' records, `nbd.<kind>`, built once per kind. */
-const NBD_KINDS = new Map<string, string>();
-/** The records of every request (ServerIo.traceRequest, traceReply): shaped, no data object unless read. */
-const TRACE_REQUEST = traceShape('nbd.request', ['cmd', 'flags', 'cookieHi', 'cookieLo', 'offset', 'length', 'rid']);
-const TRACE_REPLY = traceShape('nbd.reply', ['cookieHi', 'cookieLo', 'bytes', 'rid']);
 
 export class NbdServerProgram {
   readonly server: NbdServer;
@@ -206,64 +200,29 @@ export class NbdServerProgram {
     // the socket (kernel/net/tls) seals the replies and opens the requests.
     let tls: TlsChannel | null = null;
     let session: ServerSession | null = null;
-    // Trace context: the client's block request id of each cookie in flight here (from the client's
-    // filing on the trace bus); cookies are reused per tag, so this holds at most one per tag.
-    const peer = `${ipToString(sock.remoteAddr)}:${sock.remotePort}`;
-    const rids = new FiledIds();
-    let filed: FiledIds | undefined;
-    const ridOf = (hi: unknown, lo: unknown): number | undefined => {
-      const rid = typeof hi === 'number' && typeof lo === 'number' ? rids.idOf(hi * 0x1_0000_0000 + lo) : undefined;
-      return rid !== undefined && rid >= 0 ? rid : undefined;
+    const io = new HostIo(engine, writer, connSrc, `${ipToString(sock.remoteAddr)}:${sock.remotePort}`);
+    io.startTls = () => {
+      const failed = (reason: string): void => {
+        engine.trace.emit(connSrc, 'nbd.tls.failed', { reason });
+        session?.close(reason);
+      };
+      tls = this.tlsChannel(connSrc, {
+        sendRaw: (b) => writer.write(b),
+        established: (keys, rest) => {
+          if (sock.state === 'CLOSED') return;
+          const ktls = tcpUlpTls(sock, engineNetClock(engine), this.tlsCpu(), {
+            data: (b) => s.receive(b, true), writable: () => writer.drain(), error: failed,
+          }, engine.bugs);
+          ktls.setTx(keys.tx);
+          writer.upgrade(ktls);
+          ktls.setRx(keys.rx, rest);
+          session?.tlsReady(tls!.identity);
+        },
+        failed,
+      });
+      tls.start();
     };
-    session = this.server.accept({
-      send: (b, more) => writer.write(b, more),
-      close: () => writer.end(),
-      startTls: () => {
-        const failed = (reason: string): void => {
-          engine.trace.emit(connSrc, 'nbd.tls.failed', { reason });
-          session?.close(reason);
-        };
-        tls = this.tlsChannel(connSrc, {
-          sendRaw: (b) => writer.write(b),
-          established: (keys, rest) => {
-            if (sock.state === 'CLOSED') return;
-            const ktls = tcpUlpTls(sock, engineNetClock(engine), this.tlsCpu(), {
-              data: (b) => s.receive(b, true), writable: () => writer.drain(), error: failed,
-            }, engine.bugs);
-            ktls.setTx(keys.tx);
-            writer.upgrade(ktls);
-            ktls.setRx(keys.rx, rest);
-            session?.tlsReady(tls!.identity);
-          },
-          failed,
-        });
-        tls.start();
-      },
-      schedule: (ns, fn) => { engine.schedule(ns, fn, 'nbd-server.delay'); },
-      trace: (kind, data) => {
-        if (data !== undefined && data['rid'] === undefined && (kind === 'reply' || kind === 'refused')) {
-          const rid = ridOf(data['cookieHi'], data['cookieLo']);
-          // The session built `data` for this call alone: the id joins it in place, last, as a copy would put it.
-          if (rid !== undefined) data['rid'] = rid;
-        }
-        let k = NBD_KINDS.get(kind);
-        if (k === undefined) NBD_KINDS.set(kind, (k = `nbd.${kind}`));
-        engine.trace.emit(connSrc, k, data);
-      },
-      traceRequest: (cmd, flags, hi, lo, offset, length, rid) => {
-        engine.trace.emitFields(connSrc, TRACE_REQUEST, cmd, flags, hi, lo, offset, length, rid >= 0 ? rid : undefined);
-      },
-      traceReply: (hi, lo, bytes) => { engine.trace.emitFields(connSrc, TRACE_REPLY, hi, lo, bytes, ridOf(hi, lo)); },
-      requestId: (hi, lo) => {
-        if (!engine.trace.enabled) return undefined;
-        const cookie = hi * 0x1_0000_0000 + lo;
-        filed ??= engine.trace.requestIdsOf(peer);
-        const rid = filed.take(cookie);
-        rids.file(cookie, rid ?? -1);
-        return rid;
-      },
-      replyStarts: (hi, lo) => { if (engine.trace.enabled) writer.mark(ridOf(hi, lo) ?? -1); },
-    }, { address: ipToString(sock.remoteAddr) });
+    session = this.server.accept(io, { address: ipToString(sock.remoteAddr) });
     const s = session;
     this.conns.set(s, sock);
     // The view is only valid during the call: the session copies what it leaves undecoded
