@@ -1,6 +1,7 @@
 import type { Kernel } from '../core/kernel.ts';
 import type { StatsProvider, StatsTree, StatValue } from '../core/stats.ts';
-import type { NetClock } from './clock.ts';
+import type { TimerDevice } from '../../hw-sim/timer/timer.ts';
+import type { NetClock, TimerHandle } from './clock.ts';
 import { NetStack, type NetStackOptions } from './stack.ts';
 
 /** memcpy bandwidth of one core for socket-buffer copies (~10 GB/s). */
@@ -8,15 +9,27 @@ export const DEFAULT_COPY_BYTES_PER_SECOND = 10_000_000_000;
 
 /** Net stack timers on the host's timer device (kernel time, traced by the device). */
 export function kernelNetClock(k: Kernel): NetClock {
-  const dev = k.hw.timer;
-  return {
-    now: () => dev.now(),
-    schedule: (delayNs, fn, label) => dev.arm(delayNs, fn, label),
-    cancel: (h) => {
-      dev.cancel(h as number);
-    },
-    fired: k.timerFired,
-  };
+  return new KernelNetClock(k.hw.timer, k.timerFired);
+}
+
+/** A class rather than closures, as EngineNetClock (clock.ts): now() runs several times a segment. */
+class KernelNetClock implements NetClock {
+  constructor(
+    private readonly dev: TimerDevice,
+    readonly fired: () => void,
+  ) {}
+
+  now(): number {
+    return this.dev.now();
+  }
+
+  schedule(delayNs: number, fn: () => void, label: string): TimerHandle {
+    return this.dev.arm(delayNs, fn, label);
+  }
+
+  cancel(h: TimerHandle): void {
+    this.dev.cancel(h as number);
+  }
 }
 
 /** The stack of one kernel: its timers, its RNG streams, its counters under `net/`. */

@@ -10,15 +10,15 @@ export function deliver(s: Tcb): void {
   s.delivering = true;
   try {
     const q = s.rcvq;
-    if (s.onData) {
+    if (s.onData !== null) {
       for (;;) {
         const cb = s.onData;
-        if (!cb || s.paused || q.readable === 0) break;
+        if (cb === null || s.paused || q.readable === 0) break;
         const chunk = q.peek();
         q.consume(chunk.length);
         cb(chunk);
       }
-    } else if (s.onReadable && q.readable > 0) {
+    } else if (s.onReadable !== null && q.readable > 0) {
       s.onReadable();
     }
   } finally {

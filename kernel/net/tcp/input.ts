@@ -1,5 +1,5 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, frameCount, type Packet } from '../../../hw-sim/net/packet.ts';
-import { deliver, deliverDirect } from './deliver.ts';
+import { deliver, deliverDirect, maybeWindowUpdate } from './deliver.ts';
 import { limitedTransmit, rcvNxtAll, rcvSeq, retransmitHead, sendAck, sendSyn, sndSeq, tcpOutput } from './output.ts';
 import type { TcpSocket } from './socket.ts';
 import { replyRst } from './reset.ts';
@@ -271,7 +271,12 @@ function receiveData(s: TcpSocket, p: Packet, off: number, len: number, flags: n
     else if (s.state === 'FIN_WAIT_2') toTimeWait = true; // after the owner heard the end
   }
   if (s.rcvUnacked >= 2 * s.rcvMss || s.cfg.delayedAckNs === 0) ackNow = true;
-  if (len > 0 || ended) deliver(s);
+  if (len > 0 || ended) {
+    // Nothing buffered (the usual case: the segment went straight to onData): delivery would
+    // only check whether to advertise the window, so check that alone.
+    if (q.readable === 0 && !s.delivering) maybeWindowUpdate(s);
+    else deliver(s);
+  }
   if (isClosed(s)) return;
   // Delivery may have sent an ACK already (window update, or data the owner sent in reply).
   if (s.ackOwed) {

@@ -26,6 +26,11 @@ export interface SendChunk {
   readonly ab: ArrayBuffer;
   /** Stream offset of buf[0]. */
   readonly start: number;
+  /**
+   * Stream offset one past buf's last byte (start + buf.length). Lookups compare offsets with it
+   * instead of reading buf.length: with pooled buffers buf is an old object, a likely cache miss.
+   */
+  readonly end: number;
   /** Packets made from this chunk that the device has not completed. */
   refs: number;
   /** Some byte of it was transmitted more than once. */
@@ -55,8 +60,8 @@ export class SendQueue {
   reused = 0;
   /** The chunk the last view() came from (the packet being built). */
   lastChunk: SendChunk | null = null;
-  /** The chunk find() returned last (a live chunk: offsets below ackedOff are refused first). */
-  private hint: SendChunk | null = null;
+  /** Index in `chunks` of the chunk find() returned last: sending moves forward from it. */
+  private hint = 0;
 
   constructor(
     /** Chunk size: the largest offload packet, a multiple of the MSS. */
@@ -92,7 +97,7 @@ export class SendQueue {
       let fill = tail ? this.endOff - tail.start : 0;
       if (!tail || fill === tail.buf.length) {
         const buf = this.takeBuffer();
-        tail = { buf, ab: buf.buffer as ArrayBuffer, start: this.endOff, refs: 0, resent: false, acked: false, recycled: false };
+        tail = { buf, ab: buf.buffer as ArrayBuffer, start: this.endOff, end: this.endOff + buf.length, refs: 0, resent: false, acked: false, recycled: false };
         this.chunks.push(tail);
         fill = 0;
       }
@@ -108,7 +113,7 @@ export class SendQueue {
   contiguous(off: number): number {
     const c = this.find(off);
     if (c === null) return 0;
-    return Math.min(c.buf.length - (off - c.start), this.endOff - off);
+    return Math.min(c.end, this.endOff) - off;
   }
 
   /** A view of `len` bytes at `off` (within one chunk: call contiguous() first); sets lastChunk. */
@@ -138,14 +143,14 @@ export class SendQueue {
     this.ackedOff = Math.min(off, this.endOff);
     while (this.head < this.chunks.length) {
       const c = this.chunks[this.head]!;
-      const end = c.start + c.buf.length;
-      if (end > this.ackedOff || end > this.endOff) break;
+      if (c.end > this.ackedOff || c.end > this.endOff) break;
       c.acked = true;
       this.recycle(c);
       this.head++;
     }
     if (this.head > 64 && this.head * 2 > this.chunks.length) {
       this.chunks = this.chunks.slice(this.head);
+      this.hint = Math.max(0, this.hint - this.head);
       this.head = 0;
     }
   }
@@ -170,17 +175,15 @@ export class SendQueue {
 
   private find(off: number): SendChunk | null {
     if (off < this.ackedOff || off >= this.endOff) return null;
-    // The chunk found last (the one being sent from) answers most calls: contiguous() then view().
-    const hint = this.hint;
-    if (hint !== null && off >= hint.start && off < hint.start + hint.buf.length) return hint;
-    // Otherwise the chunk at the head or near it; chunks are few (sndbuf / 64 KiB).
-    for (let i = this.head; i < this.chunks.length; i++) {
-      const c = this.chunks[i]!;
-      if (off >= c.start && off < c.start + c.buf.length) {
-        this.hint = c;
-        return c;
-      }
-    }
-    return null;
+    // Chunks from the head on cover [ackedOff, endOff) without gaps, in order. Start at the chunk
+    // found last: contiguous() then view() ask for the same one, and sending moves on to the next
+    // (a scan from the head read every chunk before it, each a likely cache miss in a long queue).
+    const chunks = this.chunks;
+    let i = this.hint < this.head ? this.head : this.hint;
+    let c = chunks[i]!;
+    while (c.start > off) c = chunks[--i]!;
+    while (c.end <= off) c = chunks[++i]!;
+    this.hint = i;
+    return c;
   }
 }

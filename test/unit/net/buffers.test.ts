@@ -89,6 +89,36 @@ describe('SendQueue (chunked send buffer)', () => {
     expect(firstDiff(v1, a.subarray(1000, 2000))).toBe(-1);
   });
 
+  it('any offset between acknowledged and end is found, in any order of lookups, releases and chunk sizes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(2), fc.integer({ min: 1, max: 5000 }), fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 1, maxLength: 150 }),
+        (ops) => {
+          const stream = pattern(1_000_000, 7);
+          const q = new SendQueue(1000, 40_000);
+          let acked = 0;
+          for (const [kind, n, where] of ops) {
+            if (kind === 0) {
+              if (n % 7 === 0) q.setChunkSize(500 + (n % 3) * 1000); // chunk size changes mid-stream
+              q.append(stream, q.end, Math.min(n, stream.length - q.end));
+            } else if (q.end > acked) {
+              const off = acked + Math.floor(where * (q.end - acked - 1));
+              if (kind === 1) {
+                const len = Math.min(q.contiguous(off), n);
+                expect(len).toBeGreaterThan(0);
+                expect(firstDiff(q.view(off, len), stream.subarray(off, off + len))).toBe(-1);
+              } else {
+                acked = off;
+                q.release(off);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('without TX completions from the device nothing is reused', () => {
     const q = new SendQueue(1000, 10_000);
     const a = pattern(3000, 1);
@@ -104,7 +134,7 @@ describe('SendQueue (chunked send buffer)', () => {
 describe('TxInFlight (chunks of the packets in the device)', () => {
   const chunk = (start: number): SendChunk => {
     const buf = new Uint8Array(8);
-    return { buf, ab: buf.buffer, start, refs: 0, resent: false, acked: false, recycled: false };
+    return { buf, ab: buf.buffer, start, end: start + buf.length, refs: 0, resent: false, acked: false, recycled: false };
   };
 
   it('a completion releases the oldest packet, a drop the one just pushed, across ring growth', () => {
