@@ -44,20 +44,59 @@ export interface HistoryTapOptions {
   readonly observer?: TapObserver;
 }
 
-interface Pending {
-  id: number;
-  kind: OpKind;
-  offset: number;
-  length: number;
-  issuedNs: number;
-  endIo: BioEndIo | null;
-  /** The core that submitted it (its completion work runs there too). */
-  core: number;
-  write: WriteInfo | null;
-  read: ReadHandle | null;
+/**
+ * A request in flight through the tap. While it is below, the bio's owner (bi_private) and endIo
+ * are the tap's, as a stacking driver's are; the submitter's come back before its endIo runs. So
+ * the tap finds its record from the bio without a map.
+ */
+class Pending {
+  /** Ended (its bio went back to the submitter). */
+  done = false;
+  write: WriteInfo | null = null;
+  read: ReadHandle | null = null;
   /** Its record in the FLUSH-order check (a write or trim; a FLUSH on a device with a write cache). */
-  orderWrite: FlushOrderWrite | null;
-  orderFlush: FlushOrderFlush | null;
+  orderWrite: FlushOrderWrite | null = null;
+  orderFlush: FlushOrderFlush | null = null;
+
+  constructor(
+    readonly tap: HistoryTap,
+    readonly id: number,
+    readonly kind: OpKind,
+    readonly offset: number,
+    readonly length: number,
+    readonly issuedNs: number,
+    /** The submitter's endIo and owner, given back at the end. */
+    readonly endIo: BioEndIo | null,
+    readonly owner: unknown,
+    /** The core that submitted it (its completion work runs there too). */
+    readonly core: number,
+  ) {}
+}
+
+/** The tap's record of `bio` while it is below the tap, else null. */
+function pendingOf(bio: Bio | null | undefined): Pending | null {
+  const p = bio?.owner;
+  return p instanceof Pending && !p.done ? p : null;
+}
+
+/** endIo of every bio below a tap: one function for all taps and worlds (no per-tap closure). */
+function tapEnded(bio: Bio): void {
+  pendingOf(bio)?.tap.ended(bio);
+}
+
+/** The queue's onStarted for a tapped device with a write cache: the FLUSH-order check's view. */
+function tapStarted(rq: Request): void {
+  if (rq.op === REQ_OP.FLUSH) {
+    pendingOf(rq.flushOwner)?.tap.started(rq);
+    return;
+  }
+  for (let i = 0; i < rq.nrBios; i++) {
+    const p = pendingOf(rq.bios[i]);
+    if (p) {
+      p.tap.started(rq);
+      return;
+    }
+  }
 }
 
 /** A gendisk view that records every bio before passing it on; the queue is the real disk's. */
@@ -67,7 +106,9 @@ export class HistoryTap extends GenDisk {
   readonly flushOrder = new FlushOrder();
   private readonly content: BlockContent;
   private readonly ops: OpRecord[] = [];
-  private readonly pending = new Map<Bio, Pending>();
+  /** Requests submitted through the tap; ended ones are dropped now and then (inFlight counts the others). */
+  private submitted: Pending[] = [];
+  private inFlightCount = 0;
   private readonly crashes: CrashRecord[] = [];
   /** Every extent written (offset → longest length), for the read-back. */
   private readonly written = new Map<number, number>();
@@ -79,7 +120,6 @@ export class HistoryTap extends GenDisk {
   private readonly ids: number[] = [];
   /** Reads are checked only when every write carries verify content. */
   private checkable = true;
-  private readonly onEnd: BioEndIo = (bio) => this.ended(bio);
   private openPlug: BlkPlug | null = null;
   /** Virtual time of the last completion (progress, for the runner's stuck-run deadline). */
   lastCompletionNs = 0;
@@ -89,21 +129,21 @@ export class HistoryTap extends GenDisk {
     this.content = new BlockContent(o.blockSize, o.prefilled);
     this.freeBlockLayer = engine.bugs.has('blk-cost-not-charged');
     this.safety = new OnlineSafety({ blockSize: o.blockSize, crashesPossible: o.crashesPossible, skipLastBlock: engine.bugs.has('safety-skips-block') });
-    if (inner.queue.limits.writeCache) inner.queue.onStarted = (rq) => this.started(rq);
+    if (inner.queue.limits.writeCache) inner.queue.onStarted = tapStarted;
   }
 
   /** The driver took `rq`: its bios (or the FLUSH bio whose step it is) enter the driver's order. */
-  private started(rq: Request): void {
+  started(rq: Request): void {
     const now = this.engine.now;
     if (rq.op === REQ_OP.FLUSH) {
       // A flush step: of a FLUSH bio (checked), or the pre/post flush of a PREFLUSH/FUA write.
-      const p = rq.flushOwner ? this.pending.get(rq.flushOwner) : undefined;
-      if (p && p.orderFlush) this.flushOrder.flushStarted(p.orderFlush, now);
+      const p = pendingOf(rq.flushOwner);
+      if (p && p.tap === this && p.orderFlush) this.flushOrder.flushStarted(p.orderFlush, now);
       return;
     }
     for (let i = 0; i < rq.nrBios; i++) {
-      const p = this.pending.get(rq.bios[i]!);
-      if (p && p.orderWrite) this.flushOrder.writeStarted(p.orderWrite, now);
+      const p = pendingOf(rq.bios[i]);
+      if (p && p.tap === this && p.orderWrite) this.flushOrder.writeStarted(p.orderWrite, now);
     }
   }
 
@@ -114,10 +154,7 @@ export class HistoryTap extends GenDisk {
   override submitBio(bio: Bio, cpu?: number, plug: BlkPlug | null = null): void {
     const kind = kindOf(bio, this.o.prefilled);
     const now = this.engine.now;
-    const p: Pending = {
-      id: this.nextId++, kind, offset: bio.sector * 512, length: bio.bytes, issuedNs: now, endIo: bio.endIo, core: cpu ?? this.cpuCtx.cpu,
-      write: null, read: null, orderWrite: null, orderFlush: null,
-    };
+    const p = new Pending(this, this.nextId++, kind, bio.sector * 512, bio.bytes, now, bio.endIo, bio.owner, cpu ?? this.cpuCtx.cpu);
     if (kind === 'read') p.read = this.safety.readIssued(p.id, p.offset, p.length, now);
     else if (kind === 'flush') {
       // Without a volatile write cache the block layer ends an empty FLUSH at once: nothing promised.
@@ -139,8 +176,9 @@ export class HistoryTap extends GenDisk {
       this.o.observer?.writeIssued(p.id, p.offset, p.length, known && this.checkable ? this.ids : undefined);
       if ((this.written.get(p.offset) ?? 0) < p.length) this.written.set(p.offset, p.length);
     }
-    this.pending.set(bio, p);
-    bio.endIo = this.onEnd;
+    this.track(p);
+    bio.owner = p;
+    bio.endIo = tapEnded;
     this.pass(bio, cpu, plug ?? (this.o.plug ? this.eventPlug(p.core) : null));
   }
 
@@ -204,7 +242,8 @@ export class HistoryTap extends GenDisk {
   /** The requests kept (see the header), those still in flight without a completion; no contents. */
   history(): History {
     const ops = this.ops.slice();
-    for (const p of this.pending.values()) {
+    for (const p of this.submitted) {
+      if (p.done) continue;
       ops.push({ id: p.id, kind: p.kind, offset: p.offset, length: p.length, issuedNs: p.issuedNs, completedNs: undefined, ok: false });
     }
     ops.sort((a, b) => a.id - b.id);
@@ -247,13 +286,24 @@ export class HistoryTap extends GenDisk {
   }
 
   get inFlight(): number {
-    return this.pending.size;
+    return this.inFlightCount;
   }
 
-  private ended(bio: Bio): void {
-    const p = this.pending.get(bio);
-    if (!p) return;
-    this.pending.delete(bio);
+  /** Keeps `p` for history() and inFlight; drops ended requests once they are most of the list. */
+  private track(p: Pending): void {
+    const list = this.submitted;
+    if (list.length >= 64 && list.length > 2 * this.inFlightCount) this.submitted = list.filter((x) => !x.done);
+    this.submitted.push(p);
+    this.inFlightCount++;
+  }
+
+  /** The bio of a request of this tap ended below it (tapEnded). */
+  ended(bio: Bio): void {
+    const p = pendingOf(bio);
+    if (!p || p.tap !== this) return;
+    p.done = true;
+    this.inFlightCount--;
+    bio.owner = p.owner;
     const now = this.engine.now;
     this.lastCompletionNs = now;
     const ok = bio.status === 0;
