@@ -69,6 +69,24 @@ export class ByteQueue {
     return (BigInt(this.u32(at)) << 32n) | BigInt(this.u32(at + 4));
   }
 
+  /** Where the bytes peek() returned start in its result. */
+  peekAt = 0;
+
+  /**
+   * The next `n` bytes (0 < n ≤ length), not consumed, readable from peekAt: the chunk they sit
+   * in when they lie in one (a header usually does: no copy, no view), else a copy in `scratch`.
+   */
+  peek(n: number, scratch: Uint8Array): Uint8Array {
+    const c = this.chunks[this.first]!;
+    if (this.off + n <= c.length) {
+      this.peekAt = this.off;
+      return c;
+    }
+    for (let i = 0; i < n; i++) scratch[i] = this.u8(i);
+    this.peekAt = 0;
+    return scratch;
+  }
+
   /** Drops `n` bytes (at most what is queued). */
   skip(n: number): void {
     let left = Math.min(n, this.avail);
