@@ -193,7 +193,7 @@ export class TraceBus extends RecordEncoder {
    */
   emitFields(src: string, shape: TraceShape, a?: TraceValue, b?: TraceValue, c?: TraceValue, d?: TraceValue, e?: TraceValue,
     f?: TraceValue, g?: TraceValue, h?: TraceValue, i?: TraceValue, j?: TraceValue): void {
-    if (!this.enabled) return;
+    if (this.enabled !== true) return;
     const t = this.now();
     const seq = this.seq++;
     // Written here in one pass once the shape's kind, source and key list have numbers (`fields`
@@ -226,8 +226,26 @@ export class TraceBus extends RecordEncoder {
         view.setFloat64(o, seq, true);
         o += 8;
       }
-      o = refAt(buf, view, o, srcId);
-      o = refAt(buf, view, o, shape.kindId);
+      // refAt written out (as a call it was not inlined here): S_REF8 0x10, S_REF32 0x11.
+      if (srcId < 0x100) {
+        buf[o] = 0x10;
+        buf[o + 1] = srcId;
+        o += 2;
+      } else {
+        buf[o] = 0x11;
+        view.setUint32(o + 1, srcId, true);
+        o += 5;
+      }
+      const kindId = shape.kindId;
+      if (kindId < 0x100) {
+        buf[o] = 0x10;
+        buf[o + 1] = kindId;
+        o += 2;
+      } else {
+        buf[o] = 0x11;
+        view.setUint32(o + 1, kindId, true);
+        o += 5;
+      }
       buf[o] = 0x0a; // V_OBJ
       const countAt = o + 1;
       o += 5;
