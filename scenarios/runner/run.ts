@@ -24,15 +24,21 @@ import type { SafetyReport } from '../checkers/safety.ts';
  */
 export function runWorld(w: World, untilNs?: Ns): void {
   const e = w.engine;
+  if (untilNs !== undefined) {
+    // Nothing to check between events: the engine's own loop (no finished() and no peek per event).
+    e.runUntil(untilNs);
+    w.end = 'until';
+    return;
+  }
   // Check for the end between events; the workload finishing does not empty the queue (timers).
-  let stopAt = untilNs ?? w.deadlineNs();
+  let stopAt = w.deadlineNs();
   for (;;) {
-    if (w.finished() && untilNs === undefined) { w.end = 'finished'; return; }
+    if (w.finished()) { w.end = 'finished'; return; }
     const next = e.nextEventTime();
-    if (next !== undefined && next > stopAt && untilNs === undefined) stopAt = w.deadlineNs();
+    if (next !== undefined && next > stopAt) stopAt = w.deadlineNs();
     if (next === undefined || next > stopAt) {
       e.runUntil(stopAt);
-      w.end = untilNs !== undefined ? 'until' : 'stalled';
+      w.end = 'stalled';
       return;
     }
     e.step();
