@@ -34,11 +34,22 @@ class KernelNetClock implements NetClock {
 
 /** The stack of one kernel: its timers, its RNG streams, its counters under `net/`. */
 export function createKernelNetStack(k: Kernel, opts: Omit<NetStackOptions, 'engine' | 'host' | 'clock' | 'cpu'> & { copyBytesPerSecond?: number } = {}): NetStack {
-  // Copies are charged to the core the code runs on, paid before its next softirq round.
-  const cpu = { charge: (ns: number) => k.softirq.charge(k.ctx.cpu, ns), copyBytesPerSecond: opts.copyBytesPerSecond ?? DEFAULT_COPY_BYTES_PER_SECOND };
+  const cpu = new CopyCharge(k, opts.copyBytesPerSecond ?? DEFAULT_COPY_BYTES_PER_SECOND);
   const stack = new NetStack({ ...opts, host: k.host, engine: k.engine, clock: kernelNetClock(k), cpu });
   publishNetStats(k.stats, stack);
   return stack;
+}
+
+/** Copies are charged to the core the code runs on, paid before its next softirq round. */
+class CopyCharge {
+  constructor(
+    private readonly k: Kernel,
+    readonly copyBytesPerSecond: number,
+  ) {}
+
+  charge(ns: number): void {
+    this.k.softirq.charge(this.k.ctx.cpu, ns);
+  }
 }
 
 const CONN_LEAVES = ['state', 'cwnd', 'ssthresh', 'srtt_ns', 'rto_ns', 'snd_wnd', 'rcv_wnd', 'in_flight', 'unsent', 'retransmits'] as const;

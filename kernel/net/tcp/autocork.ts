@@ -28,7 +28,7 @@ export const SKB_TRUESIZE_OVERHEAD = 1280;
  * A corked socket is marked (TSQ_THROTTLED) and onTxDone pushes it at the next completion.
  */
 export function tcpPush(s: Tcb): void {
-  if (!s.cfg.autocorking || s.tsqLimit === 0) {
+  if (s.cfg.autocorking !== true || s.tsqLimit === 0) {
     tcpOutput(s);
     return;
   }

@@ -55,7 +55,9 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = {
 
 /** Merges overrides onto the defaults and rejects nonsense with the key that is wrong. */
 export function resolveTcpConfig(over: Partial<TcpConfig> | undefined): TcpConfig {
-  const c: TcpConfig = { ...DEFAULT_TCP_CONFIG, ...over };
+  // Object.assign, not spread: a spread's map depends on the state of its clone IC, so the configs
+  // of later worlds got other maps and optimised readers (tcpPush, receiveData) deoptimised.
+  const c: TcpConfig = Object.assign({}, DEFAULT_TCP_CONFIG, over);
   for (const [k, v] of Object.entries(c)) {
     if (k === 'autocorking') {
       if (typeof v !== 'boolean') throw new RangeError(`tcp config 'autocorking' must be true or false, got ${String(v)}`);

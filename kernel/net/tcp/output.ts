@@ -176,9 +176,10 @@ function retransmitAt(s: Tcb, off: number): void {
 /**
  * Sends what the windows allow: MSS segmentation (one offload packet per maxSeg), Nagle, cork,
  * sender-side silly-window avoidance, FIN after the last byte; then arms retransmit or persist.
- * `limit`: send nothing at or beyond this stream offset (an autocorked tail, autocork.ts).
+ * `limit`: send nothing at or beyond this stream offset (an autocorked tail, autocork.ts); -1:
+ * no limit (a small integer, where MAX_SAFE_INTEGER was a boxed double compared per segment).
  */
-export function tcpOutput(s: Tcb, limit = Number.MAX_SAFE_INTEGER): void {
+export function tcpOutput(s: Tcb, limit = -1): void {
   if (!sendsData(s.state)) return;
   // Whatever output runs sends a corked tail if it can (no completion needs to push it then);
   // cleared first, so a packet dropped on the way down cannot re-enter output from onTxDone.
@@ -188,7 +189,7 @@ export function tcpOutput(s: Tcb, limit = Number.MAX_SAFE_INTEGER): void {
   if (s.sndMax === s.sndUna && s.host.clock.now() - s.lastSendNs > s.rtt.rtoNs) cc.onIdleRestart();
   for (;;) {
     const dataEnd = s.sndq.end;
-    const avail = (limit < dataEnd ? limit : dataEnd) - s.sndNxt;
+    const avail = (limit >= 0 && limit < dataEnd ? limit : dataEnd) - s.sndNxt;
     if (avail <= 0) {
       if (s.finQueued && s.sndNxt === dataEnd) {
         s.sndNxt = sendData(s, dataEnd, 0);

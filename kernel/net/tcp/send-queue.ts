@@ -93,16 +93,14 @@ export class SendQueue {
     let done = 0;
     while (done < n) {
       const last = this.chunks.length - 1;
-      let tail = last >= this.head ? this.chunks[last] : undefined;
-      let fill = tail ? this.endOff - tail.start : 0;
-      if (!tail || fill === tail.buf.length) {
+      let tail = last >= this.head ? this.chunks[last]! : null;
+      if (tail === null || tail.end === this.endOff) {
         const buf = this.takeBuffer();
         tail = { buf, ab: buf.buffer as ArrayBuffer, start: this.endOff, end: this.endOff + buf.length, refs: 0, resent: false, acked: false, recycled: false };
         this.chunks.push(tail);
-        fill = 0;
       }
-      const k = Math.min(n - done, tail.buf.length - fill);
-      copyBytes(tail.buf, fill, src, off + done, k);
+      const k = Math.min(n - done, tail.end - this.endOff);
+      copyBytes(tail.buf, this.endOff - tail.start, src, off + done, k);
       done += k;
       this.endOff += k;
     }
