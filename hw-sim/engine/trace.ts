@@ -226,25 +226,17 @@ export class TraceBus extends RecordEncoder {
         view.setFloat64(o, seq, true);
         o += 8;
       }
-      // refAt written out (as a call it was not inlined here): S_REF8 0x10, S_REF32 0x11.
-      if (srcId < 0x100) {
+      // Both numbers one byte (nearly always): written here, S_REF8 0x10 each (refAt is called, not inlined, from here).
+      const kindId = shape.kindId;
+      if ((srcId | kindId) < 0x100) {
         buf[o] = 0x10;
         buf[o + 1] = srcId;
-        o += 2;
+        buf[o + 2] = 0x10;
+        buf[o + 3] = kindId;
+        o += 4;
       } else {
-        buf[o] = 0x11;
-        view.setUint32(o + 1, srcId, true);
-        o += 5;
-      }
-      const kindId = shape.kindId;
-      if (kindId < 0x100) {
-        buf[o] = 0x10;
-        buf[o + 1] = kindId;
-        o += 2;
-      } else {
-        buf[o] = 0x11;
-        view.setUint32(o + 1, kindId, true);
-        o += 5;
+        o = refAt(buf, view, o, srcId);
+        o = refAt(buf, view, o, kindId);
       }
       buf[o] = 0x0a; // V_OBJ
       const countAt = o + 1;

@@ -67,6 +67,8 @@ describe('shaped records (emitFields)', () => {
     // a list too long for the room kept, a fresh source, a new set of keys, an object value; and
     // enough records to cross the buffer's hand-offs to the hash many times.
     const MIX = traceShape('mix', ['s', 'n', 'l', 'b', 'z']);
+    // A kind and a source first seen after 256 strings were numbered: their numbers take four bytes.
+    const LATE = traceShape('late', ['n']);
     const a = bus();
     const b = bus();
     for (let i = 0; i < 30_000; i++) {
@@ -76,7 +78,7 @@ describe('shaped records (emitFields)', () => {
       // Twelve recurring strings: more than the shape keeps numbers of, so they take turns.
       const s = i % 50 === 0 ? `fresh${i}` : i % 4 === 0 ? `v${i % 12}` : i % 2 === 0 ? 'tx' : 'rx';
       const l = i % 7 === 0 ? [i, 'x'] : i % 301 === 0 ? Array.from({ length: 3000 }, (_, k) => k * i) : [i, i + 1];
-      const src = i % 1000 === 0 ? `src${i}` : i % 3 === 0 ? 'fabric/a-nic0' : 'fabric/client-nic0';
+      const src = i % 1000 === 0 ? `src${i}` : i > 20_000 && i % 5 === 1 ? 'late/nic0' : i % 3 === 0 ? 'fabric/a-nic0' : 'fabric/client-nic0';
       const n = i % 5 === 0 ? 0.25 * i : i % 11 === 0 ? -i : i * 977;
       const z = i % 13 === 0 ? { o: i } : i % 17 === 0 ? null : undefined;
       a.bus.emitFields(src, MIX, s, n, l as number[], i % 3 === 0 ? i % 2 === 0 : undefined, z as unknown as number);
@@ -84,6 +86,10 @@ describe('shaped records (emitFields)', () => {
       if (i % 3 === 0) d['b'] = i % 2 === 0;
       if (z !== undefined) d['z'] = z;
       b.bus.emit(src, 'mix', d);
+      if (i > 20_000 && i % 7 === 3) {
+        a.bus.emitFields(i % 2 === 0 ? 'late/nic0' : 'fabric/a-nic0', LATE, i);
+        b.bus.emit(i % 2 === 0 ? 'late/nic0' : 'fabric/a-nic0', 'late', { n: i });
+      }
     }
     expect(a.bus.digest()).toBe(b.bus.digest());
   });
