@@ -311,6 +311,11 @@ export class RequestQueue {
       this.freeRq(rq);
       if (errno !== 0 || owner.seqSteps === 0) this.endBio(owner, errno);
       else this.startBio(h, owner, null);
+    } else if (rq.nrBios === 1) {
+      // Free the request before ending its bio (see below); one bio needs no scratch list.
+      const b = rq.bios[0]!;
+      this.freeRq(rq);
+      this.endBio(b, errno);
     } else {
       // Free the request before ending its bios: a submitter that issues its next bio from
       // endIo then finds the tag free, so tags in use never exceed the bios in flight.
