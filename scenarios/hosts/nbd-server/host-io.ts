@@ -54,7 +54,9 @@ export class HostIo implements ServerIo {
   }
 
   traceReply(hi: number, lo: number, bytes: number): void {
-    this.engine.trace.emitFields(this.connSrc, TRACE_REPLY, hi, lo, bytes, this.ridOf(hi, lo));
+    const trace = this.engine.trace;
+    // Tested first: the id's lookup (a float modulo) is for the record only.
+    if (trace.enabled) trace.emitFields(this.connSrc, TRACE_REPLY, hi, lo, bytes, this.ridOf(hi, lo));
   }
 
   requestId(hi: number, lo: number): number | undefined {

@@ -216,15 +216,17 @@ function deliver(s: Session, pieces: Uint8Array[]): void {
   }
   let bytes = 0;
   const last = pieces.length - 1;
-  s.io.replyStarts?.(get32(pieces[0]!, 8), get32(pieces[0]!, 12));
+  const hi = get32(pieces[0]!, 8);
+  const lo = get32(pieces[0]!, 12);
+  s.io.replyStarts?.(hi, lo);
   for (let i = 0; i <= last; i++) {
     const p = pieces[i]!;
     s.io.send(p, i < last);
     bytes += p.length;
   }
   if (s.server.opts.traceRequests !== false) {
-    if (s.io.traceReply) s.io.traceReply(get32(pieces[0]!, 8), get32(pieces[0]!, 12), bytes);
-    else s.trace('reply', { cookieHi: get32(pieces[0]!, 8), cookieLo: get32(pieces[0]!, 12), bytes });
+    if (s.io.traceReply) s.io.traceReply(hi, lo, bytes);
+    else s.trace('reply', { cookieHi: hi, cookieLo: lo, bytes });
   }
   s.requestDone();
 }
