@@ -1,6 +1,6 @@
 import type { Extent } from './disk-io.ts';
 import { fillPrefill, type PrefillKind } from './prefill.ts';
-import { PageTable } from './page-table.ts';
+import { PageNumbers, PageTable } from './page-table.ts';
 import { PageRun, RunCopy, SparsePages } from './sparse-pages.ts';
 
 /**
@@ -16,6 +16,8 @@ export class CachedMedia {
   private readonly media: SparsePages;
   /** Dirty pages over the media: a page copy, or null for a deallocated page. */
   private readonly cache = new PageTable<Uint8Array | null>();
+  /** Where each cache page lives (PageAllocator.at, plus one; 0: no page), for write() to find it without touching it. */
+  private readonly cacheAt = new PageNumbers();
   /** The indexes in the cache, in the order they became dirty (flush and drop walk these, not the table). */
   private readonly dirty: number[] = [];
   private readonly copy = new RunCopy();
@@ -135,8 +137,14 @@ export class CachedMedia {
     if (!this.writeCache) return;
     const c = this.run;
     const copy = this.copy;
+    const alloc = this.media.alloc;
     copy.start(data);
-    for (c.start(offset, data.length); c.next();) copy.add(this.dirtyPage(c.idx, c.n === this.pageSize), c.inPage, c.n);
+    for (c.start(offset, data.length); c.next();) {
+      // A whole page over a dirty one: written where it lives (the page object, likely cold, untouched).
+      const at = c.n === this.pageSize ? this.cacheAt.get(c.idx) - 1 : -1;
+      if (at >= 0) copy.addIn(alloc.bufferOf(at), alloc.offsetOf(at), c.n);
+      else copy.add(this.dirtyPage(c.idx, c.n === this.pageSize), c.inPage, c.n);
+    }
     copy.end();
   }
 
@@ -165,6 +173,7 @@ export class CachedMedia {
         else this.holes.add(idx);
       }
       this.cache.delete(idx);
+      this.cacheAt.set(idx, 0);
     }
     this.dirty.length = 0;
   }
@@ -176,6 +185,7 @@ export class CachedMedia {
       const page = this.cache.get(idx);
       if (page) this.media.alloc.free(page);
       this.cache.delete(idx);
+      this.cacheAt.set(idx, 0);
     }
     this.dirty.length = 0;
     return lost;
@@ -240,6 +250,7 @@ export class CachedMedia {
       this.dirty.push(idx);
     }
     this.cache.set(idx, page);
+    this.cacheAt.set(idx, this.media.alloc.at(page) + 1);
     return page;
   }
 
@@ -249,5 +260,6 @@ export class CachedMedia {
     if (old === undefined) this.dirty.push(idx);
     else if (old !== null && old !== page) this.media.alloc.free(old);
     this.cache.set(idx, page);
+    this.cacheAt.set(idx, page === null ? 0 : this.media.alloc.at(page) + 1);
   }
 }

@@ -84,3 +84,41 @@ export class PageTable<T> {
     return leaf;
   }
 }
+
+/**
+ * A number per page index (0: none), in typed leaves: for values kept beside a PageTable's
+ * objects so a hot path can read them without touching the objects.
+ */
+export class PageNumbers {
+  private readonly leaves: (Float64Array | undefined)[] = [];
+  private lastHi = -1;
+  private lastLeaf: Float64Array | undefined = undefined;
+
+  get(idx: number): number {
+    const hi = Math.floor(idx / LEAF);
+    const leaf = hi === this.lastHi ? this.lastLeaf : this.leafAt(hi);
+    return leaf === undefined ? 0 : leaf[idx - hi * LEAF]!;
+  }
+
+  set(idx: number, value: number): void {
+    const hi = Math.floor(idx / LEAF);
+    let leaf = hi === this.lastHi ? this.lastLeaf : this.leafAt(hi);
+    if (leaf === undefined) {
+      if (value === 0) return;
+      leaf = new Float64Array(LEAF);
+      this.leaves[hi] = leaf;
+      this.lastHi = hi;
+      this.lastLeaf = leaf;
+    }
+    leaf[idx - hi * LEAF] = value;
+  }
+
+  private leafAt(hi: number): Float64Array | undefined {
+    const leaf = this.leaves[hi];
+    if (leaf !== undefined) {
+      this.lastHi = hi;
+      this.lastLeaf = leaf;
+    }
+    return leaf;
+  }
+}

@@ -22,9 +22,36 @@ export class PageAllocator {
   private perSlab = 0;
   private slabBytes: number;
   private readonly freed: Uint8Array[] = [];
+  /** The slabs at() was asked about, by number (kept from then on). */
+  private readonly slabs: ArrayBufferLike[] = [];
+  private readonly slabNos = new Map<ArrayBufferLike, number>();
 
   constructor(readonly pageSize: number) {
     this.slabBytes = Math.max(SLAB_MIN, pageSize);
+  }
+
+  /**
+   * Where a page of this allocator lives, as one number (slab number * SLAB_MAX + byte offset): a
+   * caller that keeps it can later write the page (bufferOf, at % SLAB_MAX) without touching the
+   * page object, which a disk rewriting a large region in place found cold on every write.
+   */
+  at(page: Uint8Array): number {
+    const buf = page.buffer;
+    let no = this.slabNos.get(buf);
+    if (no === undefined) {
+      no = this.slabs.length;
+      this.slabs.push(buf);
+      this.slabNos.set(buf, no);
+    }
+    return no * SLAB_MAX + page.byteOffset;
+  }
+
+  bufferOf(at: number): ArrayBufferLike {
+    return this.slabs[Math.floor(at / SLAB_MAX)]!;
+  }
+
+  offsetOf(at: number): number {
+    return at - Math.floor(at / SLAB_MAX) * SLAB_MAX;
   }
 
   /** A page of zeroes; with `zeroed` false its bytes are unspecified (the caller overwrites them all). */
@@ -192,13 +219,17 @@ export class RunCopy {
   }
 
   add(page: Uint8Array, inPage: number, n: number): void {
-    const at = page.byteOffset + inPage;
-    if (this.buf === page.buffer && at === this.to) {
+    this.addIn(page.buffer, page.byteOffset + inPage, n);
+  }
+
+  /** add() of `n` bytes at `at` in `buf`. */
+  addIn(buf: ArrayBufferLike, at: number, n: number): void {
+    if (this.buf === buf && at === this.to) {
       this.to += n;
       return;
     }
     this.flushRun();
-    this.buf = page.buffer;
+    this.buf = buf;
     this.from = at;
     this.to = at + n;
   }
