@@ -13,7 +13,7 @@ import { ByteQueue } from './byte-queue.ts';
 import { hard, hex32, ProtocolError } from './errors.ts';
 import {
   NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_BLOCK_STATUS, NBD_REPLY_TYPE_ERROR, NBD_REPLY_TYPE_ERROR_OFFSET,
-  NBD_REPLY_TYPE_FLAG_ERROR, NBD_REPLY_TYPE_NONE, NBD_REPLY_TYPE_OFFSET_DATA, NBD_REPLY_TYPE_OFFSET_HOLE,
+  NBD_REPLY_TYPE_NONE, NBD_REPLY_TYPE_OFFSET_DATA, NBD_REPLY_TYPE_OFFSET_HOLE,
   NBD_SIMPLE_REPLY_MAGIC, NBD_SIMPLE_REPLY_SIZE, NBD_STRUCTURED_REPLY_HEADER_SIZE, NBD_STRUCTURED_REPLY_MAGIC,
   NBD_EXTENDED_REPLY_MAGIC, NBD_EXTENDED_REPLY_SIZE, NBD_REPLY_TYPE_BLOCK_STATUS_EXT, NBD_ORION_FRAME_SIZE,
   NBD_ORION_HEADER_CHECKSUM_SIZE,
@@ -21,6 +21,7 @@ import {
 import { get16, get32, get64, put32, utf8String } from './wire.ts';
 import { crc32c, parseFrameHeader, type FrameHeader } from './payload-frame.ts';
 import { checkQueuedHeader, headerMismatch } from './header-checksum.ts';
+import { bufferedLengthProblem } from './reply-lengths.ts';
 
 export const REPLY_EVENT = {
   /** More bytes are needed. */
@@ -46,8 +47,7 @@ export const REPLY_EVENT = {
 } as const;
 export type ReplyEventKind = (typeof REPLY_EVENT)[keyof typeof REPLY_EVENT];
 
-/** Largest buffered (non-data) chunk payload: 2^20 block-status extents with slack. */
-export const MAX_BUFFERED_CHUNK = 4 + 8 * (1 << 21);
+export { MAX_BUFFERED_CHUNK } from './reply-lengths.ts';
 
 const S_HEADER = 0;
 const S_DATA = 1;
@@ -371,34 +371,6 @@ export class ReplyDecoder {
     this.fail(err);
     return REPLY_EVENT.ERROR;
   }
-}
-
-/** Length rules of proto.md "Structured reply types" for chunks that are buffered whole. */
-function bufferedLengthProblem(type: number, len: number, ext: boolean): ProtocolError | null {
-  const q = (rule: string): ProtocolError => hard('bad-length', `chunk(type ${type}).length`, `${rule}, got ${len}`);
-  switch (type) {
-    case NBD_REPLY_TYPE_NONE:
-      return len === 0 ? null : q('must be 0');
-    case NBD_REPLY_TYPE_OFFSET_HOLE:
-      return len === 12 ? null : q('must be 12');
-    case NBD_REPLY_TYPE_BLOCK_STATUS_EXT:
-      if (!ext) return hard('unknown-chunk-type', 'chunk.type', 'BLOCK_STATUS_EXT without extended headers');
-      if (len > 2 * MAX_BUFFERED_CHUNK) return hard('payload-too-large', 'chunk(BLOCK_STATUS_EXT).length', `${len} bytes`);
-      return len >= 24 && (len - 8) % 16 === 0 ? null : q('must be 8 + 16n with n ≥ 1');
-    case NBD_REPLY_TYPE_BLOCK_STATUS:
-      if (ext) return hard('unexpected-chunk-type', 'chunk.type', 'BLOCK_STATUS (32-bit) after extended headers: BLOCK_STATUS_EXT is required');
-      if (len > MAX_BUFFERED_CHUNK) return hard('payload-too-large', 'chunk(BLOCK_STATUS).length', `${len} bytes`);
-      return len >= 12 && (len - 4) % 8 === 0 ? null : q('must be 4 + 8n with n ≥ 1');
-    default:
-      break;
-  }
-  if ((type & NBD_REPLY_TYPE_FLAG_ERROR) === 0) {
-    return hard('unknown-chunk-type', 'chunk.type', `unknown or unexpected non-error chunk type ${type}`);
-  }
-  if (len > MAX_BUFFERED_CHUNK) return hard('payload-too-large', `chunk(type ${type}).length`, `${len} bytes`);
-  const fixed = type === NBD_REPLY_TYPE_ERROR_OFFSET ? 14 : 6;
-  if (len < fixed) return q(`must be ≥ ${fixed}`);
-  return null;
 }
 
 const EMPTY = new Uint8Array(0);
