@@ -4,7 +4,7 @@ import { IPPROTO_TCP, parseIp, type IpAddr, type Packet } from '../../hw-sim/net
 import { engineNetClock, type NetClock } from './clock.ts';
 import type { NetDevice, NetInterface, TxOwner } from './device.ts';
 import { NetError } from './errors.ts';
-import { Iface } from './interface.ts';
+import { Iface, type IpInput } from './interface.ts';
 import { NetStats } from './stats.ts';
 import { resolveTcpConfig, type TcpConfig } from './tcp/config.ts';
 import type { NetRoute, TcpHost } from './tcp/tcb.ts';
@@ -47,7 +47,7 @@ const EPHEMERAL_LO = 49152;
 const EPHEMERAL_HI = 65535;
 
 /** One host's IPv4 + TCP + UDP stack: interfaces, static routes, demux, sockets. */
-export class NetStack implements TcpHost, UdpHost {
+export class NetStack implements TcpHost, UdpHost, IpInput {
   readonly hostName: string;
   readonly clock: NetClock;
   readonly stats = new NetStats();
@@ -93,7 +93,7 @@ export class NetStack implements TcpHost, UdpHost {
     const a = typeof addr === 'string' ? parseIp(addr) : addr >>> 0;
     if (!(Number.isInteger(prefixLen) && prefixLen >= 0 && prefixLen <= 32)) throw new NetError('EINVAL', `prefix length must be 0..32, got ${prefixLen}`);
     if (!(dev.mtu >= 68)) throw new NetError('EINVAL', `device ${dev.name}: MTU ${dev.mtu} below the IPv4 minimum of 68`);
-    const iface = new Iface(dev, a, prefixLen, this.txQueueLen, this.stats, (p) => this.input(p));
+    const iface = new Iface(dev, a, prefixLen, this.txQueueLen, this.stats, this);
     this.ifaces.push(iface);
     this.addRoute(a, prefixLen, a);
     return iface;
@@ -163,7 +163,7 @@ export class NetStack implements TcpHost, UdpHost {
     this.ipId = (this.ipId + 1) & 0xffff;
     this.stats.ipOutPackets++;
     if (this.isLocal(p.dst)) {
-      this.clock.schedule(0, () => this.input(p), 'ip.loopback');
+      this.clock.schedule(0, () => this.ipInput(p), 'ip.loopback');
       if (owner) owner.onTxDone(p.payload.length, true);
       return;
     }
@@ -209,7 +209,8 @@ export class NetStack implements TcpHost, UdpHost {
 
   // ---- receive path ----
 
-  private input(p: Packet): void {
+  /** IP input: a packet from one of our interfaces, or looped back. */
+  ipInput(p: Packet): void {
     this.stats.ipInPackets++;
     if (!this.isLocal(p.dst)) {
       this.stats.ipInAddrErrors++; // not ours, and hosts do not forward
