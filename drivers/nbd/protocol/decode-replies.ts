@@ -176,8 +176,20 @@ export class ReplyDecoder {
     return this.chunkType === NBD_REPLY_TYPE_BLOCK_STATUS_EXT ? get32(this.payload, 20 + 16 * i) : get32(this.payload, 8 + 8 * i);
   }
 
+  /**
+   * The next event. One small function per state: as one function the header path did not
+   * get its field reads (get32) inlined, past the optimiser's inlining budget.
+   */
   next(): ReplyEventKind {
-    if (this.state === S_FAILED) return REPLY_EVENT.ERROR;
+    const st = this.state;
+    if (st === S_HEADER) return this.nextHeader();
+    if (st === S_DATA) return this.nextData();
+    if (st === S_FAILED) return REPLY_EVENT.ERROR;
+    return this.nextFrame();
+  }
+
+  /** Payload frames: a simple reply's frame header, then a frame's body. */
+  private nextFrame(): ReplyEventKind {
     const q = this.queue;
     if (this.state === S_FRAME_HEADER) {
       if (q.length < NBD_ORION_FRAME_SIZE) return REPLY_EVENT.NEED_MORE;
@@ -187,22 +199,27 @@ export class ReplyDecoder {
       this.frame = h;
       this.state = S_FRAME_BODY;
     }
-    if (this.state === S_FRAME_BODY) {
-      if (q.length < this.frame.wire) return REPLY_EVENT.NEED_MORE;
-      this.data = this.gather(this.frame.wire);
-      this.state = S_HEADER;
-      return REPLY_EVENT.FRAME;
-    }
-    if (this.state === S_DATA) {
-      if (q.length === 0) return REPLY_EVENT.NEED_MORE;
-      const v = q.view(this.dataRemaining);
-      this.data = v;
-      this.dataPos = this.nextPos;
-      this.nextPos += v.length;
-      this.dataRemaining -= v.length;
-      if (this.dataRemaining === 0) this.state = S_HEADER;
-      return REPLY_EVENT.DATA;
-    }
+    if (q.length < this.frame.wire) return REPLY_EVENT.NEED_MORE;
+    this.data = this.gather(this.frame.wire);
+    this.state = S_HEADER;
+    return REPLY_EVENT.FRAME;
+  }
+
+  private nextData(): ReplyEventKind {
+    const q = this.queue;
+    if (q.length === 0) return REPLY_EVENT.NEED_MORE;
+    const v = q.view(this.dataRemaining);
+    this.data = v;
+    this.dataPos = this.nextPos;
+    this.nextPos += v.length;
+    this.dataRemaining -= v.length;
+    if (this.dataRemaining === 0) this.state = S_HEADER;
+    return REPLY_EVENT.DATA;
+  }
+
+  /** A simple reply or a structured chunk header (and a buffered chunk's payload). */
+  private nextHeader(): ReplyEventKind {
+    const q = this.queue;
     if (q.length < 4) return REPLY_EVENT.NEED_MORE;
     const magic = q.u32(0);
     if (magic === NBD_SIMPLE_REPLY_MAGIC) {
