@@ -140,6 +140,9 @@ export class RequestQueue {
     // Straight to the driver (scheduler `none`, nothing ahead of it, the queue idle): dispatch
     // would take it out of the merge index before any bio could merge, so it never goes in.
     const direct = h.sharedTags && !h.running && !h.stopped && !h.busyWait && !h.hasWork;
+    // Issued directly (blk_mq_try_issue_directly): with `none` and nothing queued, the trip
+    // through the scheduler's FIFO would hand back this very request.
+    if (direct && rq.op !== REQ_OP.FLUSH) return this.runHwQueue(h, rq);
     this.insert(rq, !direct);
     this.runHwQueue(h);
   }
@@ -166,8 +169,11 @@ export class RequestQueue {
 
   // ---- dispatch --------------------------------------------------------------------------
 
-  /** blk_mq_run_hw_queue: issues waiting requests until the driver is full or says BUSY. */
-  runHwQueue(h: HwQueue): void {
+  /**
+   * blk_mq_run_hw_queue: issues waiting requests until the driver is full or says BUSY; `first`
+   * (startBio's direct issue, queue idle) goes before them, taken from no list.
+   */
+  runHwQueue(h: HwQueue, first: Request | null = null): void {
     if (h.running) {
       h.rerun = true;
       return;
@@ -178,16 +184,22 @@ export class RequestQueue {
     do {
       h.rerun = false;
       for (;;) {
-        let rq = h.dispatchList.peekFront();
-        if (rq) {
-          if (!h.getDriverTag(rq)) break;
-          h.dispatchList.popFront();
+        let rq: Request | undefined;
+        if (first !== null) {
+          rq = first;
+          first = null;
         } else {
-          if (h.sched.count === 0 || (!h.sharedTags && h.freeTagCount === 0)) break;
-          rq = h.sched.dispatch(this.k.engine.now) ?? undefined;
-          if (!rq) break;
-          this.merges.remove(rq);
-          h.getDriverTag(rq);
+          rq = h.dispatchList.peekFront();
+          if (rq) {
+            if (!h.getDriverTag(rq)) break;
+            h.dispatchList.popFront();
+          } else {
+            if (h.sched.count === 0 || (!h.sharedTags && h.freeTagCount === 0)) break;
+            rq = h.sched.dispatch(this.k.engine.now) ?? undefined;
+            if (!rq) break;
+            this.merges.remove(rq);
+            h.getDriverTag(rq);
+          }
         }
         const last = h.dispatchList.length === 0 && (h.sched.count === 0 || (!h.sharedTags && h.freeTagCount === 0));
         const sts = this.issue(h, rq, last);
