@@ -75,6 +75,31 @@ export class CachedMedia {
     return this.media.getPage(idx) ?? null;
   }
 
+  /**
+   * wholePage() by location, without touching the page object: where the page lives
+   * (PageAllocator.at: bytesOf and offsetOf give its bytes), or -1 where wholePage gives null.
+   */
+  wholePageAt(offset: number, length: number): number {
+    if (length !== this.pageSize || offset % this.pageSize !== 0) return -1;
+    const idx = offset / this.pageSize;
+    if (this.cache.size > 0) {
+      const at = this.cacheAt.get(idx);
+      if (at > 0) return at - 1;
+      // Deallocated in the cache (a null entry): a hole.
+      if (this.cache.get(idx) !== undefined) return -1;
+    }
+    return this.media.locate(idx);
+  }
+
+  /** The slab holding the page at `at` (from wholePageAt), whole: its bytes are at offsetOf(at). */
+  bytesOf(at: number): Uint8Array {
+    return this.media.alloc.viewOf(at);
+  }
+
+  offsetOf(at: number): number {
+    return this.media.alloc.offsetOf(at);
+  }
+
   /** What the media holds (what survives a crash). */
   readDurable(offset: number, length: number, out: Uint8Array): void {
     const c = this.run;

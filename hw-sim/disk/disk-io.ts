@@ -22,6 +22,11 @@ export type DoneCallback = (err: BlockError | null) => void;
  * be the store's reused buffers: they are valid during the callback only (copy what you keep).
  */
 export type ReadCallback = (err: BlockError | null, data: Uint8Array | null, extents: readonly Extent[] | null) => void;
+/**
+ * A read's data as `length` bytes at `at` in `data` (the store's page memory or pooled buffer, so
+ * no view is made per read); otherwise as ReadCallback.
+ */
+export type RangeReadCallback = (err: BlockError | null, data: Uint8Array | null, at: number, extents: readonly Extent[] | null) => void;
 export type StatusCallback = (err: BlockError | null, extents: readonly Extent[] | null) => void;
 
 /** Checks a request range against the store size; returns an error or null. */

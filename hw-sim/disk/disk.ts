@@ -1,5 +1,5 @@
 import type { Engine, EventHandle } from '../engine/engine.ts';
-import type { BlockError, DoneCallback, Extent, ReadCallback, StatusCallback } from './disk-io.ts';
+import type { BlockError, DoneCallback, Extent, RangeReadCallback, ReadCallback, StatusCallback } from './disk-io.ts';
 import { checkRange } from './disk-io.ts';
 import { FaultSet } from './faults.ts';
 import type { Rng } from '../engine/rng.ts';
@@ -52,6 +52,8 @@ interface DiskRequest {
   mayTrim: boolean;
   done: DoneCallback | null;
   onRead: ReadCallback | null;
+  /** readRange's callback (set after request(); null in pooled records). */
+  onRange: RangeReadCallback | null;
   onStatus: StatusCallback | null;
   /** Trace context: the block request served (-1: none). */
   rid: number;
@@ -142,6 +144,12 @@ export class VirtualDisk {
   read(offset: number, length: number, cb: ReadCallback, rid = -1): void {
     this.submit(this.request('read', offset, length, null, false, false, null, cb, null, rid));
   }
+  /** read(), the data handed over as a range of a larger buffer (a whole page: where it lives, no view made). */
+  readRange(offset: number, length: number, cb: RangeReadCallback, rid = -1): void {
+    const r = this.request('read', offset, length, null, false, false, null, null, null, rid);
+    r.onRange = cb;
+    this.submit(r);
+  }
   /** `data` is kept by reference until the write completes (it is applied then). */
   write(offset: number, data: Uint8Array, fua: boolean, cb: DoneCallback, rid = -1): void {
     this.submit(this.request('write', offset, data.length, data, fua, false, cb, null, null, rid));
@@ -197,7 +205,7 @@ export class VirtualDisk {
     let r = this.freeRecords.pop();
     if (r === undefined) {
       const rec: DiskRequest = {
-        op, offset, length, data, fua, mayTrim, done, onRead, onStatus, rid, submittedAt: 0, error: null, event: null, fire: () => this.complete(rec),
+        op, offset, length, data, fua, mayTrim, done, onRead, onRange: null, onStatus, rid, submittedAt: 0, error: null, event: null, fire: () => this.complete(rec),
         dma: byReference((st) => this.transferred(rec, st)), dmaLost: false, slot: -1,
       };
       r = rec;
@@ -225,6 +233,7 @@ export class VirtualDisk {
     r.data = null;
     r.done = null;
     r.onRead = null;
+    r.onRange = null;
     r.onStatus = null;
     r.event = null;
     this.freeRecords.push(r);
@@ -276,10 +285,20 @@ export class VirtualDisk {
     this.inService[this.inServiceN] = null;
     r.event = null;
     let data: Uint8Array | null = null;
+    // Where the data starts in `data` (readRange).
+    let at = 0;
     let extents: readonly Extent[] | null = null;
     if (r.error === null) {
       switch (r.op) {
-        case 'read':
+        case 'read': {
+          // A whole page to a range reader: where it lives (the page object, likely cold, untouched).
+          const loc = r.onRange !== null && !r.dmaLost ? this.store.wholePageAt(r.offset, r.length) : -1;
+          if (loc >= 0) {
+            data = this.store.bytesOf(loc);
+            at = this.store.offsetOf(loc);
+            extents = this.store.dataExtent(r.length);
+            break;
+          }
           if (r.dmaLost) data = this.readBuffer(r.length).fill(0); // injected: the host buffer never received the data
           else {
             // A whole page is handed over as it is (no 4 KiB copy); anything else is copied into the pool.
@@ -292,6 +311,7 @@ export class VirtualDisk {
           }
           extents = this.store.extents(r.offset, r.length);
           break;
+        }
         case 'write':
           if (!r.dmaLost) this.store.write(r.offset, r.data!, r.fua && !this.engine.bugs.has('disk-fua-ignored'));
           break;
@@ -318,9 +338,10 @@ export class VirtualDisk {
       }
       this.start(next);
     }
-    const { onRead, onStatus, done, error } = r;
+    const { onRead, onRange, onStatus, done, error } = r;
     this.release(r);
-    if (onRead) onRead(error, data, extents);
+    if (onRange) onRange(error, data, at, extents);
+    else if (onRead) onRead(error, data, extents);
     else if (onStatus) onStatus(error, extents);
     else done!(error);
   }

@@ -1,5 +1,5 @@
 import type { Extent } from './disk-io.ts';
-import { PageTable } from './page-table.ts';
+import { PageNumbers, PageTable } from './page-table.ts';
 
 /**
  * Slabs start at this size and double up to SLAB_MAX: a small disk stays small, a big one makes
@@ -24,6 +24,8 @@ export class PageAllocator {
   private readonly freed: Uint8Array[] = [];
   /** The slabs at() was asked about, by number (kept from then on). */
   private readonly slabs: ArrayBufferLike[] = [];
+  /** A view of each of those slabs, whole (viewOf). */
+  private readonly slabViews: Uint8Array[] = [];
   private readonly slabNos = new Map<ArrayBufferLike, number>();
 
   constructor(readonly pageSize: number) {
@@ -41,6 +43,7 @@ export class PageAllocator {
     if (no === undefined) {
       no = this.slabs.length;
       this.slabs.push(buf);
+      this.slabViews.push(new Uint8Array(buf));
       this.slabNos.set(buf, no);
     }
     return no * SLAB_MAX + page.byteOffset;
@@ -48,6 +51,11 @@ export class PageAllocator {
 
   bufferOf(at: number): ArrayBufferLike {
     return this.slabs[Math.floor(at / SLAB_MAX)]!;
+  }
+
+  /** The whole slab a page lives in, as bytes (the page is at offsetOf(at)). */
+  viewOf(at: number): Uint8Array {
+    return this.slabViews[Math.floor(at / SLAB_MAX)]!;
   }
 
   offsetOf(at: number): number {
@@ -79,6 +87,8 @@ export class PageAllocator {
  */
 export class SparsePages {
   private readonly pages = new PageTable<Uint8Array>();
+  /** Where pages live (PageAllocator.at, plus one; 0: not asked yet or no page), filled by locate(). */
+  private locations = new PageNumbers();
   readonly alloc: PageAllocator;
   private readonly run: PageRun;
   private readonly copy = new RunCopy();
@@ -105,8 +115,23 @@ export class SparsePages {
     return this.pages.get(index);
   }
 
+  /**
+   * Where page `index` lives (PageAllocator.at), or -1 when it has none: from the second call on
+   * without touching the page object (a disk serving random reads found it cold on every read).
+   */
+  locate(index: number): number {
+    const known = this.locations.get(index);
+    if (known > 0) return known - 1;
+    const page = this.pages.get(index);
+    if (page === undefined) return -1;
+    const at = this.alloc.at(page);
+    this.locations.set(index, at + 1);
+    return at;
+  }
+
   /** Installs (or with null, removes) a whole page. */
   setPage(index: number, page: Uint8Array | null): void {
+    this.locations.set(index, 0);
     if (this.recycle) {
       const old = this.pages.get(index);
       if (old !== undefined && old !== page) this.alloc.free(old);
@@ -118,6 +143,7 @@ export class SparsePages {
   clear(): void {
     if (this.recycle) this.pages.forEach((p) => this.alloc.free(p));
     this.pages.clear();
+    this.locations = new PageNumbers();
   }
 
   /** Copies `length` bytes at `offset` into `out` at `outOffset` (holes become zeroes). */

@@ -30,6 +30,10 @@ export class HostIo implements ServerIo {
     this.writer.write(bytes, more);
   }
 
+  sendRange(bytes: Uint8Array, off: number, len: number, more: boolean): void {
+    this.writer.write(bytes, more, off, len);
+  }
+
   close(): void {
     this.writer.end();
   }

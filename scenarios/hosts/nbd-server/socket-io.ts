@@ -35,21 +35,21 @@ export class SocketWriter {
     return n;
   }
 
-  /** `more`: another piece of the same message follows at once (MSG_MORE). */
-  write(bytes: Uint8Array, more = false): void {
-    if (bytes.length === 0 || this.sock.state === 'CLOSED') return;
+  /** `more`: another piece of the same message follows at once (MSG_MORE). `off`, `len`: a range of `bytes`. */
+  write(bytes: Uint8Array, more = false, off = 0, len = bytes.length - off): void {
+    if (len === 0 || this.sock.state === 'CLOSED') return;
     const rid = this.nextRid;
     this.nextRid = null;
     if (this.head === this.pending.length) {
       if (rid !== null) this.markRequest(rid);
-      const n = this.put(bytes, 0, bytes.length, more);
-      if (n === bytes.length) return;
-      this.pending.push(bytes.slice(n));
+      const n = this.put(bytes, off, len, more);
+      if (n === len) return;
+      this.pending.push(bytes.slice(off + n, off + len));
       this.pendingRids.push(undefined);
       this.off = 0;
       return;
     }
-    this.pending.push(bytes.slice());
+    this.pending.push(bytes.slice(off, off + len));
     this.pendingRids.push(rid ?? undefined);
   }
 

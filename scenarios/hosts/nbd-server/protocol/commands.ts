@@ -13,7 +13,7 @@ import type { DiskOp } from '../../../../hw-sim/disk/presets.ts';
 import type { Extent } from '../../../../hw-sim/disk/disk-io.ts';
 import { DEFAULT_MAX_PAYLOAD } from './config.ts';
 import { BASE_ALLOCATION_ID } from './handshake.ts';
-import { nbdErrno, replyRead, replyStatus, transmit } from './replies.ts';
+import { nbdErrno, replyRead, replyReadRange, replyStatus, transmit } from './replies.ts';
 import type { RequestCompletions, ServerRequest } from './request.ts';
 import type { Session } from './types.ts';
 
@@ -58,6 +58,14 @@ export const COMPLETIONS: RequestCompletions<Session> = {
     if (s.phase !== 'closed') {
       if (e !== null || !data) replyStatus(s, r.cookieHi, r.cookieLo, e === null ? NBD_EINVAL : nbdErrno(e), r.offset);
       else replyRead(s, r.cookieHi, r.cookieLo, r.offset, data, extents, (r.flags & NBD_CMD_FLAG_DF) !== 0);
+    }
+    s.requests.give(r);
+  },
+  readRange(r, e, data, at, extents) {
+    const s = r.session;
+    if (s.phase !== 'closed') {
+      if (e !== null || !data) replyStatus(s, r.cookieHi, r.cookieLo, e === null ? NBD_EINVAL : nbdErrno(e), r.offset);
+      else replyReadRange(s, r.cookieHi, r.cookieLo, r.offset, data, at, r.length, extents, (r.flags & NBD_CMD_FLAG_DF) !== 0);
     }
     s.requests.give(r);
   },
@@ -131,6 +139,7 @@ export function beginRequest(s: Session, d: RequestDecoder): void {
       s.pendingWrite = r;
       return;
     case NBD_CMD_READ:
+      if (store.readRange) return store.readRange(offset, length, r.onRange, rid);
       return store.read(offset, length, r.onRead, rid);
     case NBD_CMD_FLUSH:
       if (s.server.bugs.has('server-flush-early')) ackEarly(s, r); // injected: FLUSH acked before the disk flushed

@@ -65,6 +65,11 @@ export class ServerFaults {
     return out;
   }
 
+  /** No knob touches replies now: no delay, hang, memory fault or armed misbehaviour. */
+  get quiet(): boolean {
+    return this.delayNs === 0 && !this.hang && this.memFlipRate === 0 && this.armed.length === 0;
+  }
+
   /** Arms `kind` for the next `times` replies (in order after anything already armed). */
   misbehave(kind: Misbehaviour, times = 1): void {
     for (let i = 0; i < times; i++) this.armed.push(kind);

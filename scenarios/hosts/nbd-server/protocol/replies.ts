@@ -125,6 +125,42 @@ export function replyRead(s: Session, hi: number, lo: number, offset: number, da
 }
 
 /**
+ * replyRead of `len` bytes at `at` in `data` (the disk's page memory, no view made): when nothing
+ * alters the reply (one data run, no payload frames, no fault knob set) its header and data go
+ * to the host as deliver() would send them; anything else takes a view and replyRead's way.
+ */
+export function replyReadRange(s: Session, hi: number, lo: number, offset: number, data: Uint8Array, at: number, len: number,
+  extents: readonly Extent[] | null, df: boolean): void {
+  const io = s.io;
+  const oneRun = df || !extents || extents.length === 0 || (extents.length === 1 && !extents[0]!.hole);
+  if (io.sendRange === undefined || !oneRun || len === 0 || s.compression !== 0 || s.checksum !== 0 || !s.server.faults.quiet) {
+    return replyRead(s, hi, lo, offset, at === 0 && data.length === len ? data : data.subarray(at, at + len), extents, df);
+  }
+  const x = s.replies;
+  const b = x.reserve(1);
+  let header: Uint8Array;
+  if (!s.structured) {
+    x.seal(b, 0, encodeSimpleReply(b, 0, 0, hi, lo));
+    header = x.simple;
+  } else {
+    const H = x.seal(b, 0, encodeReplyHeader(s.extended, b, 0, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + len));
+    put64(b, H, offset);
+    header = x.dataHeader;
+  }
+  const cookieHi = get32(header, 8);
+  const cookieLo = get32(header, 12);
+  io.replyStarts?.(cookieHi, cookieLo);
+  io.send(header, true);
+  io.sendRange(data, at, len, false);
+  if (s.server.opts.traceRequests !== false) {
+    const bytes = header.length + len;
+    if (io.traceReply) io.traceReply(cookieHi, cookieLo, bytes);
+    else s.trace('reply', { cookieHi, cookieLo, bytes });
+  }
+  s.requestDone();
+}
+
+/**
  * A reply whose read data was framed: it leaves once the CPU has compressed and checksummed
  * `raw` bytes. The pieces are scratch and pooled read data, so a held reply takes copies.
  */

@@ -1,4 +1,4 @@
-import type { BlockError, DoneCallback, Extent, ReadCallback, StatusCallback } from '../../../../hw-sim/disk/disk-io.ts';
+import type { BlockError, DoneCallback, Extent, RangeReadCallback, ReadCallback, StatusCallback } from '../../../../hw-sim/disk/disk-io.ts';
 
 /**
  * What a request's store completion leads to; commands.ts provides it (no import cycle). `S` is
@@ -6,6 +6,8 @@ import type { BlockError, DoneCallback, Extent, ReadCallback, StatusCallback } f
  */
 export interface RequestCompletions<S> {
   read(r: ServerRequest<S>, err: BlockError | null, data: Uint8Array | null, extents: readonly Extent[] | null): void;
+  /** A READ's data as r.length bytes at `at` in `data`. */
+  readRange(r: ServerRequest<S>, err: BlockError | null, data: Uint8Array | null, at: number, extents: readonly Extent[] | null): void;
   status(r: ServerRequest<S>, err: BlockError | null, extents: readonly Extent[] | null): void;
   done(r: ServerRequest<S>, err: BlockError | null): void;
 }
@@ -36,11 +38,13 @@ export class ServerRequest<S> {
   earlyAcked = false;
 
   readonly onRead: ReadCallback;
+  readonly onRange: RangeReadCallback;
   readonly onStatus: StatusCallback;
   readonly onDone: DoneCallback;
 
   constructor(readonly session: S, on: RequestCompletions<S>) {
     this.onRead = (err, data, extents) => on.read(this, err, data, extents);
+    this.onRange = (err, data, at, extents) => on.readRange(this, err, data, at, extents);
     this.onStatus = (err, extents) => on.status(this, err, extents);
     this.onDone = (err) => on.done(this, err);
   }

@@ -104,6 +104,8 @@ export interface ServerIo {
    * the same reply follows at once (MSG_MORE), so header and payload may leave together.
    */
   send(bytes: Uint8Array, more?: boolean): void;
+  /** Optional: send() of `len` bytes at `off` in `bytes` (read data in the store's page memory). */
+  sendRange?(bytes: Uint8Array, off: number, len: number, more: boolean): void;
   /** Closes the connection (orderly). */
   close(): void;
   /** Upgrades the connection to TLS; the host calls `session.tlsReady(identity)` when done. */

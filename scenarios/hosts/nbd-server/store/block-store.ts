@@ -1,6 +1,6 @@
-import type { DoneCallback, ReadCallback, StatusCallback } from '../../../../hw-sim/disk/disk-io.ts';
+import type { DoneCallback, RangeReadCallback, ReadCallback, StatusCallback } from '../../../../hw-sim/disk/disk-io.ts';
 
-export type { BlockError, DoneCallback, Extent, ReadCallback, StatusCallback } from '../../../../hw-sim/disk/disk-io.ts';
+export type { BlockError, DoneCallback, Extent, RangeReadCallback, ReadCallback, StatusCallback } from '../../../../hw-sim/disk/disk-io.ts';
 export { checkRange } from '../../../../hw-sim/disk/disk-io.ts';
 
 /**
@@ -15,6 +15,8 @@ export interface BlockStore {
   readonly size: number;
   // `rid` (each operation): trace context, the client's block request served; -1 or absent: none.
   read(offset: number, length: number, cb: ReadCallback, rid?: number): void;
+  /** Optional: read() with the data as a range of a larger buffer (the virtual disk's pages, no view made per read). */
+  readRange?(offset: number, length: number, cb: RangeReadCallback, rid?: number): void;
   /** `data` must stay unchanged until `cb` runs. `fua`: durable before completion. */
   write(offset: number, data: Uint8Array, fua: boolean, cb: DoneCallback, rid?: number): void;
   /** Makes every completed write durable. */

@@ -6,7 +6,7 @@
  */
 import type { Cpu } from '../../../../hw-sim/cpu/cpu.ts';
 import { perByteNs, type CpuCosts } from '../../../../hw-sim/cpu/costs.ts';
-import type { BlockStore, DoneCallback, ReadCallback, StatusCallback } from './block-store.ts';
+import type { BlockStore, DoneCallback, RangeReadCallback, ReadCallback, StatusCallback } from './block-store.ts';
 
 const READ = 0;
 const WRITE = 1;
@@ -14,6 +14,7 @@ const FLUSH = 2;
 const TRIM = 3;
 const ZERO = 4;
 const STATUS = 5;
+const READ_RANGE = 6;
 
 /**
  * One request waiting for its CPU work: pooled, with its completion function made once per
@@ -29,6 +30,7 @@ interface Work {
   mayTrim: boolean;
   rid: number;
   onRead: ReadCallback | null;
+  onRange: RangeReadCallback | null;
   onStatus: StatusCallback | null;
   done: DoneCallback | null;
   readonly run: () => void;
@@ -52,7 +54,7 @@ export class CostedStore implements BlockStore {
     let w = this.free.pop();
     if (w === undefined) {
       const rec: Work = {
-        op, offset, length, data: null, fua: false, mayTrim: false, rid, onRead: null, onStatus: null, done: null,
+        op, offset, length, data: null, fua: false, mayTrim: false, rid, onRead: null, onRange: null, onStatus: null, done: null,
         run: () => this.start(rec),
       };
       w = rec;
@@ -69,14 +71,18 @@ export class CostedStore implements BlockStore {
 
   /** The CPU work is done: the record goes back to the pool (holding nothing), then the store runs. */
   private start(w: Work): void {
-    const { op, offset, length, data, fua, mayTrim, rid, onRead, onStatus, done } = w;
+    const { op, offset, length, data, fua, mayTrim, rid, onRead, onRange, onStatus, done } = w;
     w.data = null;
     w.onRead = null;
+    w.onRange = null;
     w.onStatus = null;
     w.done = null;
     this.free.push(w);
     switch (op) {
       case READ: return this.inner.read(offset, length, onRead!, rid);
+      case READ_RANGE:
+        if (this.inner.readRange) return this.inner.readRange(offset, length, onRange!, rid);
+        return this.inner.read(offset, length, (e, d, x) => onRange!(e, d, 0, x), rid);
       case WRITE: return this.inner.write(offset, data!, fua, done!, rid);
       case FLUSH: return this.inner.flush(done!, rid);
       case TRIM: return this.inner.trim(offset, length, fua, done!, rid);
@@ -90,6 +96,11 @@ export class CostedStore implements BlockStore {
   read(offset: number, length: number, cb: ReadCallback, rid = -1): void {
     const w = this.take(READ, offset, length, rid);
     w.onRead = cb;
+    this.work(length, w);
+  }
+  readRange(offset: number, length: number, cb: RangeReadCallback, rid = -1): void {
+    const w = this.take(READ_RANGE, offset, length, rid);
+    w.onRange = cb;
     this.work(length, w);
   }
   write(offset: number, data: Uint8Array, fua: boolean, cb: DoneCallback, rid = -1): void {
