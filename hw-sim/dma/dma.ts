@@ -10,6 +10,9 @@
  * has left) says when with `completesAt`; the completion is still the one event per descriptor.
  * Errors: a rate drawn per descriptor at submission from the stream `<host>/<name>/error`, or
  * `failNext(n)`; a failed descriptor copies nothing and completes with status 'error'.
+ * A device that keeps its own descriptor ring (the NIC) binds a channel to itself and submits
+ * byte counts (`submitBytes`): same timing, fates and completions, without a descriptor object or
+ * a callback per descriptor.
  */
 import type { Engine } from '../engine/engine.ts';
 import type { EventLane } from '../engine/event-lane.ts';
@@ -51,6 +54,17 @@ export function byReference(onComplete: (status: DmaStatus, d: DmaDescriptor) =>
   return { segments: undefined, bytes: 0, notBefore: 0, completesAt, onComplete };
 }
 
+/** A device that keeps its own descriptors, bound to a channel (`bind`). */
+export interface DmaDevice {
+  /**
+   * At submission: the transfer's fate and end; returns when it completes (not before that end;
+   * completions of a channel stay in ring order).
+   */
+  dmaTimed(channel: number, status: DmaStatus, endNs: Ns): Ns;
+  /** At completion, in submission order, before the IRQ is raised. */
+  dmaDone(channel: number, status: DmaStatus): void;
+}
+
 /** Ring size of every channel, or one per channel. */
 export interface DmaConfig extends DmaCostModel {
   /** Device name in the trace and RNG streams. Default `dma0`. */
@@ -85,6 +99,8 @@ interface Channel {
   readonly failed: Uint8Array;
   /** Completions in ring order (their times never decrease): one engine event each, from a lane. */
   readonly lane: EventLane;
+  /** The device the channel is bound to (submitBytes), or null (descriptors). */
+  device: DmaDevice | null;
   head: number;
   count: number;
   busyUntil: Ns;
@@ -121,9 +137,12 @@ export class DmaEngine {
     this.setErrorRate(cfg.errorRate ?? 0);
     for (let i = 0; i < cfg.channels; i++) {
       const size = sizes[i]!;
-      const onDone = (): void => this.complete(ch);
+      const onDone = (): void => {
+        if (ch.device === null) this.complete(ch);
+        else this.completeBound(ch);
+      };
       const ch: Channel = {
-        index: i, size, head: 0, count: 0, busyUntil: 0, lastDone: 0,
+        index: i, size, device: null, head: 0, count: 0, busyUntil: 0, lastDone: 0,
         descs: new Array<DmaDescriptor | null>(size).fill(null),
         bytes: new Float64Array(size),
         failed: new Uint8Array(size),
@@ -166,11 +185,8 @@ export class DmaEngine {
   /** Queues a descriptor; false (and nothing queued) when the ring is full. */
   submit(channel: number, d: DmaDescriptor): boolean {
     const ch = this.chan(channel);
-    if (ch.count >= ch.size) {
-      ch.stats.ringFull++;
-      this.engine.trace.emit(this.src, 'dma.ring-full', { ch: channel });
-      return false;
-    }
+    if (ch.device !== null) throw new Error(`${this.src}: channel ${channel} is bound to a device (submitBytes)`);
+    if (ch.count >= ch.size) return this.refuse(ch);
     let bytes = d.bytes ?? 0;
     const segs = d.segments;
     if (segs) {
@@ -182,32 +198,70 @@ export class DmaEngine {
         bytes += s.src.length;
       }
     }
-    let failed = false;
-    if (this.failBudget > 0) {
-      this.failBudget--;
-      failed = true;
-    } else if (this.errorRate > 0 && this.errRng.chance(this.errorRate)) {
-      failed = true;
-    }
+    const failed = this.fate();
     const now = this.engine.now;
     let start = ch.busyUntil > now ? ch.busyUntil : now;
     if (d.notBefore !== undefined && d.notBefore > start) start = d.notBefore;
     const end = start + this.setupNs + transferNs(bytes, this.bytesPerSecond);
     ch.busyUntil = end;
-    let done = d.completesAt ? d.completesAt(failed ? 'error' : 'ok', end) : end;
+    const done = d.completesAt ? d.completesAt(failed ? 'error' : 'ok', end) : end;
+    ch.descs[this.enqueue(ch, bytes, failed, end, done)] = d;
+    return true;
+  }
+
+  /** Binds a channel to a device that keeps its own descriptors: it submits with submitBytes. */
+  bind(channel: number, dev: DmaDevice): void {
+    this.chan(channel).device = dev;
+  }
+
+  /**
+   * Queues `bytes` moved by reference (timed only) on a bound channel, now: the device's dmaTimed
+   * says when it completes, its dmaDone is called then. False when the ring is full. submit's
+   * steps without a descriptor (one per packet on a NIC: kept short).
+   */
+  submitBytes(channel: number, bytes: number): boolean {
+    const ch = this.chan(channel);
+    if (ch.count >= ch.size) return this.refuse(ch);
+    const failed = this.fate();
+    const now = this.engine.now;
+    const end = (ch.busyUntil > now ? ch.busyUntil : now) + this.setupNs + transferNs(bytes, this.bytesPerSecond);
+    ch.busyUntil = end;
+    this.enqueue(ch, bytes, failed, end, ch.device!.dmaTimed(channel, failed ? 'error' : 'ok', end));
+    return true;
+  }
+
+  private refuse(ch: Channel): false {
+    ch.stats.ringFull++;
+    this.engine.trace.emit(this.src, 'dma.ring-full', { ch: ch.index });
+    return false;
+  }
+
+  /** The next descriptor's fate, drawn at submission: true when it fails. */
+  private fate(): boolean {
+    if (this.failBudget > 0) {
+      this.failBudget--;
+      return true;
+    }
+    return this.errorRate > 0 && this.errRng.chance(this.errorRate);
+  }
+
+  /**
+   * Takes the next ring slot (returned) for a transfer ending at `end` that completes at `done`,
+   * no earlier than that end nor than the channel's last completion (ring order).
+   */
+  private enqueue(ch: Channel, bytes: number, failed: boolean, end: Ns, done: Ns): number {
     if (done < end) done = end;
     // Completions of one channel are in ring order, so one bound callback pops the head.
     if (done < ch.lastDone) done = ch.lastDone;
     ch.lastDone = done;
     let slot = ch.head + ch.count;
     if (slot >= ch.size) slot -= ch.size;
-    ch.descs[slot] = d;
     ch.bytes[slot] = bytes;
     ch.failed[slot] = failed ? 1 : 0;
     ch.count++;
     ch.stats.submitted++;
     ch.lane.post(done);
-    return true;
+    return slot;
   }
 
   /**
@@ -246,6 +300,25 @@ export class DmaEngine {
     const tr = this.engine.trace;
     if (tr.enabled && (this.traceCompletions || status === 'error')) tr.emit(this.src, 'dma.complete', { ch: ch.index, bytes, status });
     if (d.onComplete) d.onComplete(status, d);
+    if (this.irqLine >= 0) this.irq!.raise(this.irqLine);
+  }
+
+  /** complete() of a bound channel: no descriptor, the device is told. */
+  private completeBound(ch: Channel): void {
+    const slot = ch.head;
+    const bytes = ch.bytes[slot]!;
+    const ok = ch.failed[slot] === 0;
+    ch.head = slot + 1 === ch.size ? 0 : slot + 1;
+    ch.count--;
+    if (ok) {
+      ch.stats.completed++;
+      ch.stats.bytes += bytes;
+    } else {
+      ch.stats.errors++;
+    }
+    const tr = this.engine.trace;
+    if (tr.enabled && (this.traceCompletions || !ok)) tr.emit(this.src, 'dma.complete', { ch: ch.index, bytes, status: ok ? 'ok' : 'error' });
+    ch.device!.dmaDone(ch.index, ok ? 'ok' : 'error');
     if (this.irqLine >= 0) this.irq!.raise(this.irqLine);
   }
 

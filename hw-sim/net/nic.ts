@@ -39,7 +39,7 @@
 import type { Engine } from '../engine/engine.ts';
 import { type Ns } from '../engine/time.ts';
 import { checkDmaCostModel, type DmaCostModel } from '../dma/cost.ts';
-import { DmaEngine, byReference, type DmaDescriptor, type DmaStatus } from '../dma/dma.ts';
+import { DmaEngine, type DmaDevice, type DmaStatus } from '../dma/dma.ts';
 import type { InterruptController, IrqCoalescing } from '../irq/controller.ts';
 import { Fifo } from './fifo.ts';
 import { RxDmaFaults } from './nic-rx-dma-faults.ts';
@@ -87,7 +87,7 @@ const newStats = (): NicQueueStats => ({ packets: 0, frames: 0, bytes: 0, drops:
 const TX = 0;
 const RX = 1;
 
-export class Nic {
+export class Nic implements DmaDevice {
   readonly src: string;
   readonly mtu: number;
   readonly stats: { readonly tx: NicQueueStats; readonly rx: NicQueueStats } = { tx: newStats(), rx: newStats() };
@@ -117,15 +117,13 @@ export class Nic {
   private readonly txBytes: Int32Array;
   private readonly txFrames: Uint32Array;
   private readonly txDropped: Uint8Array;
-  /** One DMA descriptor per tx ring slot (made once: nothing allocated per packet). */
-  private readonly txDescs: DmaDescriptor[];
+  /** The tx slot being handed to the DMA engine (its dmaTimed call). */
+  private txSubmitSlot = 0;
   // rx: free descriptors, packets being DMA'd then ready (one FIFO, the first rxReadyN ready).
   private rxFreeN = 0;
   private rxHeldFrames = 0;
   private rxReadyN = 0;
   private readonly rxQ = new Fifo<Packet>();
-  /** The rx descriptor (its byte count is read at submission, so one serves every packet). */
-  private readonly rxDesc: DmaDescriptor = byReference((st) => this.rxDmaDone(st));
   private readonly rxFaults: RxDmaFaults;
   /** The link delivers here. */
   readonly port: FrameReceiver = { receive: (p, _first, frames) => this.receive(p, frames) };
@@ -151,9 +149,10 @@ export class Nic {
       name: `${cfg.name ?? 'nic0'}-dma`, channels: 2, ringSize: [cfg.txRingSize, cfg.rxRingSize],
       setupNs: cfg.dma.setupNs, bytesPerSecond: cfg.dma.bytesPerSecond, errorRate: cfg.dmaErrorRate ?? 0, traceCompletions: false,
     });
-    const txDone = (): void => this.txComplete();
+    // The rings are the NIC's own: the DMA engine times byte counts and calls back dmaTimed/dmaDone.
+    this.dma.bind(TX, this);
+    this.dma.bind(RX, this);
     this.rxFaults = new RxDmaFaults(engine, this.src, this.stats.rx);
-    this.txDescs = Array.from({ length: cfg.txRingSize }, (_, slot) => byReference(txDone, (st, end) => this.txOnWire(slot, st, end)));
     if (cfg.txCoalesce !== undefined) irq.setCoalescing(cfg.txIrqLine, cfg.txCoalesce);
     if (cfg.rxCoalesce !== undefined) irq.setCoalescing(cfg.rxIrqLine, cfg.rxCoalesce);
   }
@@ -216,11 +215,21 @@ export class Nic {
       const slot = this.txFetchedSlot;
       this.txFetchedSlot = slot + 1 === this.txRingSize ? 0 : slot + 1;
       this.txFetched++;
-      const d = this.txDescs[slot]!;
-      d.bytes = this.txBytes[slot]!;
+      this.txSubmitSlot = slot;
       // The DMA ring is as large as the tx ring, which bounds what is posted: it always fits.
-      this.dma.submit(TX, d);
+      this.dma.submitBytes(TX, this.txBytes[slot]!);
     }
+  }
+
+  /** The DMA engine times a transfer (at submission): a tx packet goes on the wire at its end. */
+  dmaTimed(channel: number, status: DmaStatus, endNs: Ns): Ns {
+    return channel === TX ? this.txOnWire(this.txSubmitSlot, status, endNs) : endNs;
+  }
+
+  /** A DMA transfer completed (the engine's event, in submission order per channel). */
+  dmaDone(channel: number, status: DmaStatus): void {
+    if (channel === TX) this.txComplete();
+    else this.rxDmaDone(status);
   }
 
   /**
@@ -324,9 +333,8 @@ export class Nic {
     st.frames += frames;
     st.bytes += bytes;
     this.rxQ.push(pkt);
-    this.rxDesc.bytes = bytes;
     // The DMA ring is as large as the rx ring, and every packet in it holds a descriptor: it fits.
-    this.dma.submit(RX, this.rxDesc);
+    this.dma.submitBytes(RX, bytes);
   }
 
   private rxDmaDone(status: DmaStatus): void {

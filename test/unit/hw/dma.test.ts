@@ -114,6 +114,25 @@ describe('DMA engine', () => {
     expect(fates).toEqual(['error', 'ok']);
   });
 
+  it('a channel bound to a device takes byte counts: same timing and fates, the device says when each completes', () => {
+    const { e, dma, irqs } = setup({ ringSize: 2 });
+    const seen: string[] = [];
+    dma.bind(1, {
+      dmaTimed: (ch, s, end) => { seen.push(`timed ${ch} ${s} ${end}@${e.now}`); return end + 1_000; },
+      dmaDone: (ch, s) => seen.push(`done ${ch} ${s}@${e.now}`),
+    });
+    dma.failNext(1);
+    // 1000 B: 300 + 500 = 800 ns (failed: timed all the same), then the next behind it: 1600.
+    expect(dma.submitBytes(1, 1000)).toBe(true);
+    expect(dma.submitBytes(1, 1000)).toBe(true);
+    expect(dma.submitBytes(1, 1000)).toBe(false);
+    expect(() => dma.submit(1, { bytes: 1 })).toThrow(/bound/);
+    e.run();
+    expect(seen).toEqual(['timed 1 error 800@0', 'timed 1 ok 1600@0', 'done 1 error@1800', 'done 1 ok@2600']);
+    expect(irqs).toEqual([1_800, 2_600]);
+    expect(dma.stats(1)).toMatchObject({ submitted: 2, completed: 1, errors: 1, bytes: 1000, ringFull: 1 });
+  });
+
   it('abort drops every descriptor of a channel without completing it; the channel is free at once', () => {
     const { e, dma, irqs } = setup();
     const dst = new Uint8Array(4);
