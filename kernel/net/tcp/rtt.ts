@@ -7,8 +7,13 @@ export class RttEstimator {
   rttvarNs = 0;
   /** The un-backed-off RTO. */
   private baseRtoNs: number;
-  /** Consecutive timeouts: the RTO is baseRto << backoff. */
-  backoff = 0;
+  private backoffN = 0;
+  /**
+   * The RTO in force: baseRto << backoff, at most maxRto. A field kept up to date by the three
+   * methods that change its inputs, not a getter: it is read on every ACK, and the callers are
+   * past the optimiser's inlining budget, so a getter was a call each time.
+   */
+  private rto: number;
 
   constructor(
     initialRtoNs: number,
@@ -16,11 +21,21 @@ export class RttEstimator {
     private readonly maxRtoNs: number,
   ) {
     this.baseRtoNs = initialRtoNs;
+    this.rto = this.computeRto();
   }
 
   get rtoNs(): number {
-    // Read on every ACK; without backoff (the usual case) no Math.pow.
-    const rto = this.backoff === 0 ? this.baseRtoNs : this.baseRtoNs * 2 ** this.backoff;
+    return this.rto;
+  }
+
+  /** Consecutive timeouts: the RTO is baseRto << backoff. */
+  get backoff(): number {
+    return this.backoffN;
+  }
+
+  private computeRto(): number {
+    // Without backoff (the usual case) no Math.pow.
+    const rto = this.backoffN === 0 ? this.baseRtoNs : this.baseRtoNs * 2 ** this.backoffN;
     return rto < this.maxRtoNs ? rto : this.maxRtoNs;
   }
 
@@ -35,15 +50,21 @@ export class RttEstimator {
     }
     const rto = Math.round(this.srttNs + Math.max(GRANULARITY_NS, 4 * this.rttvarNs));
     this.baseRtoNs = Math.min(Math.max(rto, this.minRtoNs), this.maxRtoNs);
+    this.rto = this.computeRto();
   }
 
   /** A timeout fired: double the RTO (5.5). */
   onTimeout(): void {
-    if (this.rtoNs < this.maxRtoNs) this.backoff++;
+    if (this.rto < this.maxRtoNs) {
+      this.backoffN++;
+      this.rto = this.computeRto();
+    }
   }
 
   /** New data was acknowledged: the backoff ends. */
   onProgress(): void {
-    this.backoff = 0;
+    if (this.backoffN === 0) return;
+    this.backoffN = 0;
+    this.rto = this.computeRto();
   }
 }
