@@ -8,10 +8,10 @@
  * fact they use about the past is known then, and facts about the future (a FLUSH completing
  * later) only matter against crashes before the read completed, which are past.
  */
-import { PageTable } from '../../hw-sim/disk/page-table.ts';
 import type { Ns } from '../schema/types.ts';
 import { INITIAL_CONTENT, type OpKind } from './history.ts';
 import { NEVER, violationOf, type Pending, type SafetyReport, type SafetyViolation, type Source, type WriteInfo } from './safety-rules.ts';
+import { BlockSources, WriteTable } from './safety-store.ts';
 import { formatNsExact } from './units.ts';
 
 export interface OnlineSafetyOptions {
@@ -30,11 +30,8 @@ export interface OnlineSafetyOptions {
   readonly skipLastBlock?: boolean;
 }
 
-interface BlockState {
-  sources: Source[];
-  /** The newest source pruned (a stale read usually returns it: named in the violation). */
-  lastPruned: Source | null;
-}
+/** A write in flight (its slot in the checker's table, handed back at its completion). */
+export type WriteHandle = number;
 
 /** A read in flight. */
 export interface ReadHandle {
@@ -44,9 +41,7 @@ export interface ReadHandle {
   readonly issuedNs: Ns;
 }
 
-const INITIAL_INFO: WriteInfo = {
-  id: -1, kind: 'write', issuedNs: -1, completedNs: -1, acked: true, durableNs: -1, permanent: true, offset: 0, length: 0,
-};
+const INITIAL_INFO: WriteInfo = { id: -1, kind: 'write', issuedNs: -1, completedNs: -1 };
 const INITIAL: Source = { w: INITIAL_INFO, content: INITIAL_CONTENT };
 
 export class OnlineSafety {
@@ -54,12 +49,13 @@ export class OnlineSafety {
   private readonly prune: boolean;
   private readonly crashesPossible: boolean;
   private readonly skipLastBlock: boolean;
-  private readonly blocks = new PageTable<BlockState>();
+  private readonly writes = new WriteTable();
+  private readonly blocks = new BlockSources(this.writes);
   private readonly crashes: Ns[] = [];
   /** Reads in flight by id, in issue order (the first is the oldest). */
   private readonly reads = new Map<number, ReadHandle>();
-  /** Acknowledged plain writes waiting for a FLUSH, in acknowledgement order. */
-  private readonly undurable: WriteInfo[] = [];
+  /** Acknowledged plain writes (slots) waiting for a FLUSH, in acknowledgement order. */
+  private readonly undurable: number[] = [];
   private undurableHead = 0;
   /** Reads whose content matched no write held: a later write may still explain it (future-read). */
   private readonly pending: Pending[] = [];
@@ -77,56 +73,54 @@ export class OnlineSafety {
 
   /** Writes and blocks held now (for memory tests and reports). */
   get held(): { blocks: number; sources: number } {
-    let sources = 0;
-    this.blocks.forEach((b) => { sources += b.sources.length; });
-    return { blocks: this.blocks.size, sources };
+    return { blocks: this.blocks.blocks, sources: this.blocks.sources() };
   }
 
   /** A write, FUA write or trim issued now; `contents` has one content id per block (none for a trim). */
-  writeIssued(id: number, kind: OpKind, offset: number, length: number, contents: ArrayLike<number> | undefined, now: Ns): WriteInfo {
-    const w: WriteInfo = { id, kind, issuedNs: now, completedNs: NEVER, acked: false, durableNs: NEVER, permanent: false, offset, length };
+  writeIssued(id: number, kind: OpKind, offset: number, length: number, contents: ArrayLike<number> | undefined, now: Ns): WriteHandle {
+    const w = this.writes.add(id, kind, now, offset, length);
     const first = offset / this.blockSize;
     const n = length / this.blockSize;
-    const oldestRead = this.oldestReadNs();
-    // One source per run of blocks with the same content (a verify write has one id for all its blocks).
-    let src: Source | null = null;
-    for (let k = 0; k < n; k++) {
-      const content = contents === undefined ? undefined : contents[k]!;
-      if (content !== undefined && content > this.maxContent) this.maxContent = content;
-      if (src === null || src.content !== content) src = { w, content };
-      const b = this.addSource(first + k, src);
-      if (content !== undefined && this.pending.length > 0) this.explainFuture(first + k, content, w);
-      // With one older source nothing can go: it would be ruled out by itself, and this write is not acknowledged.
-      if (this.prune && b.sources.length > 2) this.pruneBlock(b, oldestRead);
-    }
+    if (contents !== undefined) for (let k = 0; k < n; k++) if (contents[k]! > this.maxContent) this.maxContent = contents[k]!;
+    const crowded = this.blocks.appendRange(first, n, w, contents);
+    if (contents !== undefined && this.pending.length > 0) for (let k = 0; k < n; k++) this.explainFuture(first + k, contents[k]!, w);
+    // With one older source nothing can go: it would be ruled out by itself, and this write is not acknowledged.
+    if (this.prune && crowded) this.blocks.pruneRange(first, n, this.oldestReadNs(), 3);
     return w;
   }
 
-  writeDone(w: WriteInfo, ok: boolean, now: Ns): void {
-    w.completedNs = now;
-    if (!ok) return; // a failed write may or may not have landed: it stays a candidate for good
-    w.acked = true;
-    if (w.kind === 'fua-write') {
-      w.durableNs = now;
-      w.permanent = true;
-    } else if (w.kind === 'write') {
-      if (this.crashesPossible) this.undurable.push(w);
-      else w.permanent = true;
-    } else if (!this.crashesPossible) w.permanent = true; // a trim is never durable: it rolls back in any crash
-    if (w.permanent && this.prune) this.pruneRange(w);
+  writeDone(w: WriteHandle, ok: boolean, now: Ns): void {
+    const writes = this.writes;
+    writes.setDone(w, now, ok);
+    // A failed write may or may not have landed: it stays a candidate for good.
+    if (ok) {
+      if (writes.isFua(w)) {
+        writes.setDurable(w, now);
+        writes.setPermanent(w, true);
+      } else if (writes.isPlainWrite(w)) {
+        if (!this.crashesPossible) writes.setPermanent(w, true);
+        else {
+          writes.hold(w);
+          this.undurable.push(w);
+        }
+      } else if (!this.crashesPossible) writes.setPermanent(w, true); // a trim is never durable: it rolls back in any crash
+      if (writes.permanent(w) && this.prune) this.pruneRange(w);
+    }
+    writes.release(w);
   }
 
   /** A FLUSH issued at `issuedNs` completed now: every write acknowledged by then is durable. */
   flushDone(issuedNs: Ns, ok: boolean, now: Ns): void {
     if (!ok) return;
     const q = this.undurable;
-    while (this.undurableHead < q.length && q[this.undurableHead]!.completedNs <= issuedNs) {
-      const w = q[this.undurableHead]!;
-      q[this.undurableHead++] = undefined as never;
-      w.durableNs = now;
+    const writes = this.writes;
+    while (this.undurableHead < q.length && writes.done(q[this.undurableHead]!) <= issuedNs) {
+      const w = q[this.undurableHead++]!;
+      writes.setDurable(w, now);
       // Durable for good unless a crash came between its issue and now (a reply on the wire at power loss).
-      w.permanent = this.firstCrashAfter(w.issuedNs) >= now;
-      if (w.permanent && this.prune) this.pruneRange(w);
+      writes.setPermanent(w, this.firstCrashAfter(writes.issued(w)) >= now);
+      if (writes.permanent(w) && this.prune) this.pruneRange(w);
+      writes.release(w);
     }
     if (this.undurableHead === q.length) {
       q.length = 0;
@@ -171,25 +165,6 @@ export class OnlineSafety {
     return { ok: out.length === 0, readsChecked: this.readsChecked, blocksChecked: this.blocksChecked, violations: out };
   }
 
-  /**
-   * Appends a source to a block's list. A block's list is made with room for two (a write and its
-   * overwrite, all a sequential run holds): a push onto an empty list reserves 17 slots, which
-   * pruning never gives back, and a quarter million blocks of that were most of the checker's
-   * heap (and of the GC's work copying it).
-   */
-  private addSource(i: number, src: Source): BlockState {
-    const b = this.blocks.get(i);
-    if (b !== undefined) {
-      b.sources.push(src);
-      return b;
-    }
-    const sources = [src, src];
-    sources.length = 1;
-    const fresh: BlockState = { sources, lastPruned: null };
-    this.blocks.set(i, fresh);
-    return fresh;
-  }
-
   /** Issue time of the oldest read in flight (NEVER when none): once per operation, not per block. */
   private oldestReadNs(): Ns {
     if (this.reads.size === 0) return NEVER;
@@ -204,42 +179,57 @@ export class OnlineSafety {
   }
 
   private checkBlock(block: number, r: ReadHandle, seen: number, readDone: Ns): void {
-    const sources = this.blocks.get(block)?.sources;
+    const blocks = this.blocks;
+    const writes = this.writes;
+    const found = blocks.locate(block);
+    const n = found ? blocks.count() : 0;
+    const base = found ? blocks.base() : 0;
+    const poolW = blocks.poolW;
+    const poolC = blocks.poolC;
     // The overwrite that rules out the most: the acknowledged write, issued latest, that still
     // counts for this read (durable across any crash between its ack and the read's end).
-    let cut: Source | undefined;
+    let cut = -1; // pool index of its pair
     let cutCrash = NEVER;
-    if (sources) {
-      for (let i = 0; i < sources.length; i++) {
-        const s = sources[i]!;
-        const w = s.w;
-        if (!w.acked || w.completedNs >= r.issuedNs) continue;
-        // A plain write whose reply arrives after a crash may have been served before it and lost with
-        // the volatile cache; a FUA write was durable when the server replied.
-        const crash = this.firstCrashAfter(w.kind === 'fua-write' ? w.completedNs : w.issuedNs);
-        if (crash < readDone && w.durableNs > crash) continue;
-        if (!cut || w.issuedNs > cut.w.issuedNs) {
-          cut = s;
-          cutCrash = crash < readDone ? crash : NEVER;
-        }
+    for (let i = base; i < base + n; i++) {
+      const w = poolW[i]!;
+      if (!writes.acked(w) || writes.done(w) >= r.issuedNs) continue;
+      // A plain write whose reply arrives after a crash may have been served before it and lost with
+      // the volatile cache; a FUA write was durable when the server replied.
+      const crash = this.firstCrashAfter(writes.isFua(w) ? writes.done(w) : writes.issued(w));
+      if (crash < readDone && writes.durable(w) > crash) continue;
+      if (cut < 0 || writes.issued(w) > writes.issued(poolW[cut]!)) {
+        cut = i;
+        cutCrash = crash < readDone ? crash : NEVER;
       }
     }
-    if (!cut && seen === INITIAL_CONTENT) return;
-    const cutIssued = cut ? cut.w.issuedNs : -1;
-    if (sources) {
-      for (let i = 0; i < sources.length; i++) {
-        const s = sources[i]!;
-        const w = s.w;
-        if (w.issuedNs < readDone && (!w.acked || !cut || w.completedNs >= cutIssued) && (s.content === undefined || s.content === seen)) return;
-      }
+    if (cut < 0 && seen === INITIAL_CONTENT) return;
+    const cutIssued = cut >= 0 ? writes.issued(poolW[cut]!) : -1;
+    for (let i = base; i < base + n; i++) {
+      const content = poolC[i]!;
+      // NaN: a trim, anything goes.
+      if (this.live(poolW[i]!, readDone, cut, cutIssued) && (content !== content || content === seen)) return;
     }
-    const live = (s: Source): boolean => s.w.issuedNs < readDone && (!s.w.acked || !cut || s.w.completedNs >= cutIssued);
-    const allowed = [...(cut ? [] : [INITIAL]), ...(sources ?? []).filter(live)];
-    const lastPruned = this.blocks.get(block)?.lastPruned;
-    const from = seen === INITIAL_CONTENT ? INITIAL
-      : sources?.find((s) => s.content === seen) ?? (lastPruned?.content === seen ? lastPruned : undefined);
-    const p: Pending = { block, readId: r.id, readIssuedNs: r.issuedNs, readCompletedNs: readDone, seen, allowed, cut, cutCrash, maxContent: this.maxContent };
+    // A violation, or a read a later write may explain: what it names is read from the writes
+    // when its message is written, so a pending read holds them until then.
+    const slots: number[] = [];
+    const source = (slot: number, content: number): Source => {
+      slots.push(slot);
+      return { w: writes.view(slot), content: content === content ? content : undefined };
+    };
+    const allowed: Source[] = cut < 0 ? [INITIAL] : [];
+    for (let i = base; i < base + n; i++) if (this.live(poolW[i]!, readDone, cut, cutIssued)) allowed.push(source(poolW[i]!, poolC[i]!));
+    let from: Source | undefined;
+    if (seen === INITIAL_CONTENT) from = INITIAL;
+    else {
+      for (let i = base; i < base + n && !from; i++) if (poolC[i] === seen) from = source(poolW[i]!, seen);
+      if (!from && found && blocks.pruned() >= 0 && blocks.prunedContentAt === seen) from = source(blocks.pruned(), seen);
+    }
+    const p: Pending = {
+      block, readId: r.id, readIssuedNs: r.issuedNs, readCompletedNs: readDone, seen, allowed,
+      cut: cut < 0 ? undefined : source(poolW[cut]!, poolC[cut]!), cutCrash, maxContent: this.maxContent,
+    };
     if (!from) {
+      for (const slot of slots) writes.hold(slot);
       this.pending.push(p);
       return;
     }
@@ -247,49 +237,23 @@ export class OnlineSafety {
     this.violations.push(violationOf(p, kind, from));
   }
 
+  /** Whether the write in `slot` could still be current for a read ending at `readDone`, given the cut (a pool index, -1 for none). */
+  private live(slot: number, readDone: Ns, cut: number, cutIssued: Ns): boolean {
+    const writes = this.writes;
+    return writes.issued(slot) < readDone && (!writes.acked(slot) || cut < 0 || writes.done(slot) >= cutIssued);
+  }
+
   /** A write issued now carries content a read already returned: that read saw the future. */
-  private explainFuture(block: number, content: number, w: WriteInfo): void {
+  private explainFuture(block: number, content: number, w: WriteHandle): void {
     for (let i = 0; i < this.pending.length; i++) {
       const p = this.pending[i]!;
       if (p.block !== block || p.seen !== content) continue;
       this.pending.splice(i--, 1);
-      this.violations.push(violationOf(p, 'future-read', { w, content }));
+      this.violations.push(violationOf(p, 'future-read', { w: this.writes.view(w), content }));
     }
   }
 
-  private pruneRange(w: WriteInfo): void {
-    const first = w.offset / this.blockSize;
-    const n = w.length / this.blockSize;
-    const oldestRead = this.oldestReadNs();
-    for (let k = 0; k < n; k++) {
-      const b = this.blocks.get(first + k);
-      if (b && b.sources.length > 1) this.pruneBlock(b, oldestRead);
-    }
-  }
-
-  /**
-   * Drops the acknowledged writes of a block that a permanent overwrite rules out for every read
-   * still to complete: one acknowledged (and durable, when crashes may come) before the oldest
-   * read in flight was issued (`oldestRead`, see oldestReadNs), and issued after they were acknowledged.
-   */
-  private pruneBlock(b: BlockState, oldestRead: Ns): void {
-    let best: WriteInfo | undefined;
-    const sources = b.sources;
-    for (let i = 0; i < sources.length; i++) {
-      const w = sources[i]!.w;
-      if (w.permanent && w.completedNs < oldestRead && (!best || w.issuedNs > best.issuedNs)) best = w;
-    }
-    if (!best) return;
-    const cutIssued = best.issuedNs;
-    let kept = 0;
-    const src = b.sources;
-    for (let i = 0; i < src.length; i++) {
-      const s = src[i]!;
-      if (s.w.acked && s.w.completedNs < cutIssued) {
-        if (!b.lastPruned || s.w.issuedNs > b.lastPruned.w.issuedNs) b.lastPruned = s;
-      } else src[kept++] = s;
-    }
-    // pop, not a length store: that one is a runtime call (an accessor), pop is inlined.
-    while (src.length > kept) src.pop();
+  private pruneRange(w: WriteHandle): void {
+    this.blocks.pruneRange(this.writes.offset(w) / this.blockSize, this.writes.length(w) / this.blockSize, this.oldestReadNs(), 2);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * What the safety checker reports and how a violation is worded: the report and violation
- * types, and the records the online checker (safety-online.ts) keeps per write and per block.
+ * types, and what a violation names of the writes involved.
  */
 import type { Ns } from '../schema/types.ts';
 import type { OpKind } from './history.ts';
@@ -8,21 +8,13 @@ import { formatNsExact as t } from './units.ts';
 
 export const NEVER = Number.MAX_SAFE_INTEGER;
 
-/** One write (or trim) as the checker knows it; shared by every block it covers. */
+/** One write (or trim) as a violation names it (read when the message is written). */
 export interface WriteInfo {
   readonly id: number;
   readonly kind: OpKind;
   readonly issuedNs: Ns;
   /** NEVER while in flight. */
-  completedNs: Ns;
-  /** Completed successfully. */
-  acked: boolean;
-  /** When it became durable (FUA ack, or the completion of a FLUSH issued after its ack); NEVER until then. */
-  durableNs: Ns;
-  /** Rules out older writes for every later read: acknowledged, and durable before any crash after its issue. */
-  permanent: boolean;
-  readonly offset: number;
-  readonly length: number;
+  readonly completedNs: Ns;
 }
 
 /** A possible value of one block: a write's content there (undefined: a trim, anything goes). */

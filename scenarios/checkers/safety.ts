@@ -14,10 +14,10 @@
  */
 import type { Ns } from '../schema/types.ts';
 import { historyProblems, type History, type OpRecord } from './history.ts';
-import { OnlineSafety, type ReadHandle } from './safety-online.ts';
-import type { SafetyReport, WriteInfo } from './safety-rules.ts';
+import { OnlineSafety, type ReadHandle, type WriteHandle } from './safety-online.ts';
+import type { SafetyReport } from './safety-rules.ts';
 
-export { OnlineSafety, type OnlineSafetyOptions, type ReadHandle } from './safety-online.ts';
+export { OnlineSafety, type OnlineSafetyOptions, type ReadHandle, type WriteHandle } from './safety-online.ts';
 export type { SafetyReport, SafetyViolation, SafetyViolationKind, WriteRef } from './safety-rules.ts';
 
 /** Issue, completion and crash points of a history, in the order the online checker needs them. */
@@ -54,7 +54,7 @@ export function checkSafety(h: History, o: ReplayOptions = {}): SafetyReport {
   }
   points.sort((a, b) => a.t - b.t || a.phase - b.phase || (a.op?.id ?? 0) - (b.op?.id ?? 0));
   const c = new OnlineSafety({ blockSize: h.blockSize, prune: o.prune ?? false, crashesPossible: true });
-  const writes = new Map<number, WriteInfo>();
+  const writes = new Map<number, WriteHandle>();
   const reads = new Map<number, ReadHandle>();
   for (const p of points) {
     const op = p.op;

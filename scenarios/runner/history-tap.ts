@@ -15,9 +15,9 @@ import type { Request } from '../../kernel/block/request.ts';
 import { REQ_FUA, REQ_OP } from '../../kernel/block/types.ts';
 import type { CpuContext } from '../../kernel/core/cpu-context.ts';
 import { INITIAL_CONTENT, type CrashRecord, type History, type OpKind, type OpRecord } from '../checkers/history.ts';
-import { OnlineSafety, type ReadHandle, type SafetyReport } from '../checkers/safety.ts';
+import { OnlineSafety, type ReadHandle, type SafetyReport, type WriteHandle } from '../checkers/safety.ts';
 import { FlushOrder, type FlushOrderFlush, type FlushOrderWrite } from '../checkers/flush-order.ts';
-import type { SafetyViolation, WriteInfo } from '../checkers/safety-rules.ts';
+import type { SafetyViolation } from '../checkers/safety-rules.ts';
 import { BlockContent } from './block-content.ts';
 import type { Cpu } from '../../hw-sim/cpu/cpu.ts';
 import type { CpuCosts } from '../../hw-sim/cpu/costs.ts';
@@ -52,7 +52,8 @@ export interface HistoryTapOptions {
 class Pending {
   /** Ended (its bio went back to the submitter). */
   done = false;
-  write: WriteInfo | null = null;
+  /** Its write in the safety checker (-1: not a write or trim). */
+  write: WriteHandle = -1;
   read: ReadHandle | null = null;
   /** Its record in the FLUSH-order check (a write or trim; a FLUSH on a device with a write cache). */
   orderWrite: FlushOrderWrite | null = null;
@@ -317,7 +318,7 @@ export class HistoryTap extends GenDisk {
       }
       this.safety.readDone(p.read, ok, check ? this.ids : undefined, now);
       if (ok) this.o.observer?.readDone(p.offset, p.length, p.issuedNs, check ? this.ids : undefined);
-    } else if (p.write) {
+    } else if (p.write >= 0) {
       this.safety.writeDone(p.write, ok, now);
       this.o.observer?.writeDone(p.id, ok, now);
     } else {
