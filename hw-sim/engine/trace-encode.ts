@@ -96,7 +96,7 @@ export class RecordEncoder extends ValueWriter {
       // Numbers are the encoder's own: a shape another encoder numbered starts over.
       shape.owner = this;
       shape.kindId = -1;
-      shape.src0 = shape.src1 = shape.src2 = shape.src3 = null;
+      shape.src0 = shape.src1 = shape.src2 = shape.src3 = '';
       shape.nextSrc = 0;
       shape.listIds = new Int32Array(1 << shape.keys.length).fill(-1);
       shape.lastMask = -1;

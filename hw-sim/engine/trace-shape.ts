@@ -1,3 +1,5 @@
+import { shapeWriter, type ShapeWriter } from './trace-writer.ts';
+
 /** Values TraceBus.emitFields takes. */
 export const MAX_FIELDS = 10;
 
@@ -21,11 +23,14 @@ export class TraceShape {
   /** The encoder whose numbers the fields below hold (RecordEncoder.fields), and the kind's number. */
   owner: object | null = null;
   kindId = -1;
-  /** The last four sources with their numbers (a kind comes from a few: a NIC per host). */
-  src0: string | null = null;
-  src1: string | null = null;
-  src2: string | null = null;
-  src3: string | null = null;
+  /**
+   * The last four sources with their numbers (a kind comes from a few: a NIC per host). Empty, not
+   * null, when unset: compared with strings only, the tests stay string compares (a source '' is never kept).
+   */
+  src0 = '';
+  src1 = '';
+  src2 = '';
+  src3 = '';
   src0Id = -1;
   src1Id = -1;
   src2Id = -1;
@@ -39,6 +44,8 @@ export class TraceShape {
   readonly strs: string[] = [];
   readonly strIds: number[] = [];
   nextStr = 0;
+  /** Writes a record of this shape (TraceBus.emitFields). */
+  readonly write: ShapeWriter;
 
   constructor(readonly kind: string, readonly keys: readonly string[]) {
     if (keys.length > MAX_FIELDS) throw new Error(`trace shape ${kind}: ${keys.length} keys, at most ${MAX_FIELDS}`);
@@ -46,6 +53,7 @@ export class TraceShape {
       // JSON orders integer-like keys first whatever their place: a shape's order must be the data's order.
       if (/^(0|[1-9][0-9]*)$/.test(k)) throw new Error(`trace shape ${kind}: key '${k}' is an array index`);
     }
+    this.write = shapeWriter(this, keys.length);
   }
 
   /** Which values are defined: bit i for `vals[i]`. */

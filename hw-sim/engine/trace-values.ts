@@ -18,7 +18,8 @@ export const VIA_JSON = new Error('trace data through JSON');
  * numbers, strings by number once seen, lists, objects as their values then their key list.
  */
 export class ValueWriter {
-  protected buf = Buffer.allocUnsafe(BUF_BYTES);
+  /** Public for the shape writers (trace-writer.ts), which write values into it. */
+  buf = Buffer.allocUnsafe(BUF_BYTES);
   protected view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   protected at = 0;
   protected readonly ids = new Map<string, number>();

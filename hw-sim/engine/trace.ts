@@ -136,6 +136,10 @@ export class TraceBus extends RecordEncoder {
   private readonly byKind = new Map<string, Readers>();
   /** Renewed as subscriptions change (shapes keep their kind's subscribers by it). */
   private version = ++versions;
+  /** The shaped record being written: its time, number, and where its count of values goes. */
+  private shapedT = 0;
+  private shapedSeq = 0;
+  private shapedCountAt = 0;
 
   constructor(private readonly now: () => Ns) {
     super(createHash('sha256'));
@@ -189,86 +193,119 @@ export class TraceBus extends RecordEncoder {
   /**
    * A record of a declared shape, its values in the shape's key order: the same line and record as
    * `emit(src, shape.kind, {k0: a, k1: b, ...})` (undefined values left out), without building the
-   * data object unless a subscriber reads the kind.
+   * data object unless a subscriber reads the kind. Written by the shape's own writer
+   * (trace-writer.ts), which calls the shaped* methods below.
    */
   emitFields(src: string, shape: TraceShape, a?: TraceValue, b?: TraceValue, c?: TraceValue, d?: TraceValue, e?: TraceValue,
     f?: TraceValue, g?: TraceValue, h?: TraceValue, i?: TraceValue, j?: TraceValue): void {
     if (this.enabled !== true) return;
+    shape.write(this, src, a, b, c, d, e, f, g, h, i, j);
+  }
+
+  /**
+   * Takes a shaped record's time and number and writes its header, source, kind and object tag
+   * once the shape's kind and source have numbers (`fields` gives them); returns where its values
+   * go, or -1 with nothing written (shapedSlow writes it).
+   */
+  shapedStart(src: string, shape: TraceShape): number {
     const t = this.now();
     const seq = this.seq++;
-    // Written here in one pass once the shape's kind, source and key list have numbers (`fields`
-    // gives them): the bytes `record` writes for the data object, with no object, no list, no
-    // string looked up by text and no call (values stay arguments: a list per record was most of
-    // the trace's garbage). Left to `fields` with nothing written: a string value without a number,
-    // a value neither a number, a boolean, null nor a short list of numbers.
+    this.shapedT = t;
+    this.shapedSeq = seq;
     const srcId = shape.owner !== this || shape.kindId < 0 ? -1
       : shape.src0 === src ? shape.src0Id : shape.src1 === src ? shape.src1Id : shape.src2 === src ? shape.src2Id : shape.src3 === src ? shape.src3Id : -1;
-    let written = false;
-    if (srcId >= 0) {
-      if (this.at > BUF_BYTES - FAST_ROOM) this.flush();
-      const buf = this.buf;
-      const view = this.view;
-      let o = this.at;
-      const dt = t - this.lastT;
-      // Tags as literals (see trace-bytes.ts): HEAD 0x80 | T_SAME 0x01, T_DELTA 0x02 | S_NEXT 0x04.
-      const next = seq === this.lastSeq + 1;
-      if (dt === 0) buf[o++] = next ? 0x85 : 0x81;
-      else if (dt >>> 0 === dt) {
-        buf[o] = next ? 0x86 : 0x82;
-        view.setUint32(o + 1, dt, true);
-        o += 5;
-      } else {
-        buf[o] = next ? 0x84 : 0x80;
-        view.setFloat64(o + 1, t, true);
-        o += 9;
-      }
-      if (!next) {
-        view.setFloat64(o, seq, true);
-        o += 8;
-      }
-      // Both numbers one byte (nearly always): written here, S_REF8 0x10 each (refAt is called, not inlined, from here).
-      const kindId = shape.kindId;
-      if ((srcId | kindId) < 0x100) {
-        buf[o] = 0x10;
-        buf[o + 1] = srcId;
-        buf[o + 2] = 0x10;
-        buf[o + 3] = kindId;
-        o += 4;
-      } else {
-        o = refAt(buf, view, o, srcId);
-        o = refAt(buf, view, o, kindId);
-      }
-      buf[o] = 0x0a; // V_OBJ
-      const countAt = o + 1;
+    if (srcId < 0) return -1;
+    if (this.at > BUF_BYTES - FAST_ROOM) this.flush();
+    const kindId = shape.kindId;
+    const dt = t - this.lastT;
+    // The common header written here, the rest by shapedHead (kept apart, so that this inlines into the writers).
+    if (seq !== this.lastSeq + 1 || dt >>> 0 !== dt || (srcId | kindId) >= 0x100) return this.shapedHead(t, seq, srcId, kindId);
+    const buf = this.buf;
+    let o = this.at;
+    // Tags as literals (see trace-bytes.ts): HEAD 0x80 | S_NEXT 0x04 | T_SAME 0x01 or T_DELTA 0x02 (u32 LE).
+    if (dt === 0) buf[o++] = 0x85;
+    else {
+      buf[o] = 0x86;
+      buf[o + 1] = dt;
+      buf[o + 2] = dt >>> 8;
+      buf[o + 3] = dt >>> 16;
+      buf[o + 4] = dt >>> 24;
       o += 5;
-      const limit = buf.length - FAST_TAIL;
-      const n = shape.keys.length;
-      let mask = 0;
-      let kept = 0;
-      // One loop over the arguments (not a call per value): a single numAt site, which the JIT inlines.
-      for (let k = 0; k < n && o >= 0; k++) {
-        const v = k < 5 ? (k < 2 ? (k === 0 ? a : b) : k === 2 ? c : k === 3 ? d : e) : k < 7 ? (k === 5 ? f : g) : k === 7 ? h : k === 8 ? i : j;
-        if (v === undefined) continue;
-        mask |= 1 << k;
-        kept++;
-        o = typeof v === 'number' ? numAt(buf, view, o, v) : this.putOther(v, o, limit, shape);
-      }
-      let list = shape.lastListId;
-      if (mask !== shape.lastMask && o >= 0 && (list = shape.listIds[mask]!) >= 0) {
-        shape.lastMask = mask;
-        shape.lastListId = list;
-      }
-      if (o >= 0 && list >= 0) {
-        view.setUint32(countAt, kept, true);
-        this.at = refAt(buf, view, o, list);
-        this.lastT = t;
-        this.lastSeq = seq;
-        written = true;
-      }
     }
-    if (!written) this.fields(t, seq, src, shape, [a, b, c, d, e, f, g, h, i, j]);
+    // Source and kind by number (S_REF8 0x10), then V_OBJ 0x0a and the count of values kept (shapedEnd).
+    buf[o] = 0x10;
+    buf[o + 1] = srcId;
+    buf[o + 2] = 0x10;
+    buf[o + 3] = kindId;
+    buf[o + 4] = 0x0a;
+    this.shapedCountAt = o + 5;
+    return o + 9;
+  }
+
+  /** shapedStart's header when the time is not a u32 step, the number not the next or a number past one byte. */
+  private shapedHead(t: Ns, seq: number, srcId: number, kindId: number): number {
+    const buf = this.buf;
+    const view = this.view;
+    let o = this.at;
+    const dt = t - this.lastT;
+    const next = seq === this.lastSeq + 1;
+    if (dt === 0) buf[o++] = next ? 0x85 : 0x81;
+    else if (dt >>> 0 === dt) {
+      buf[o] = next ? 0x86 : 0x82;
+      view.setUint32(o + 1, dt, true);
+      o += 5;
+    } else {
+      buf[o] = next ? 0x84 : 0x80;
+      view.setFloat64(o + 1, t, true);
+      o += 9;
+    }
+    if (!next) {
+      view.setFloat64(o, seq, true);
+      o += 8;
+    }
+    o = refAt(buf, view, o, srcId);
+    o = refAt(buf, view, o, kindId);
+    buf[o] = 0x0a; // V_OBJ
+    this.shapedCountAt = o + 1;
+    return o + 5;
+  }
+
+  /** A value of a shaped record other than a whole number in [0, 2^32) at `o`; returns the end, or -1 (left to shapedSlow). */
+  shapedValue(v: unknown, o: number, shape: TraceShape): number {
+    return typeof v === 'number' ? numAt(this.buf, this.view, o, v) : this.putOther(v, o, this.buf.length - FAST_TAIL, shape);
+  }
+
+  /** Ends a shaped record whose values end at `o`: their count and key list; false if the list has no number yet (nothing kept). */
+  shapedEnd(o: number, mask: number, kept: number, shape: TraceShape): boolean {
+    let list = shape.lastListId;
+    if (mask !== shape.lastMask) {
+      list = shape.listIds[mask]!;
+      if (list < 0) return false;
+      shape.lastMask = mask;
+      shape.lastListId = list;
+    }
+    const buf = this.buf;
+    const c = this.shapedCountAt;
+    buf[c] = kept;
+    buf[c + 1] = 0;
+    buf[c + 2] = 0;
+    buf[c + 3] = 0;
+    this.at = refAt(buf, this.view, o, list);
+    this.lastT = this.shapedT;
+    this.lastSeq = this.shapedSeq;
+    return true;
+  }
+
+  /** A shaped record the writer did not write in one pass (`vals` in the shape's key order). */
+  shapedSlow(src: string, shape: TraceShape, vals: readonly TraceValue[]): void {
+    this.fields(this.shapedT, this.shapedSeq, src, shape, vals);
+  }
+
+  /** A shaped record to its kind's subscribers, if any. */
+  shapedRead(src: string, shape: TraceShape, a?: TraceValue, b?: TraceValue, c?: TraceValue, d?: TraceValue, e?: TraceValue,
+    f?: TraceValue, g?: TraceValue, h?: TraceValue, i?: TraceValue, j?: TraceValue): void {
     if (shape.readersVersion !== this.version) this.keepReaders(shape);
-    if (shape.readers.length > 0) this.deliver(t, seq, src, shape, a, b, c, d, e, f, g, h, i, j);
+    if (shape.readers.length > 0) this.deliver(this.shapedT, this.shapedSeq, src, shape, a, b, c, d, e, f, g, h, i, j);
   }
 
   /**

@@ -1,0 +1,84 @@
+import type { TraceValue } from './trace.ts';
+
+/**
+ * What a shape's writer (below) calls on the bus: the record's fixed parts, a value other than a
+ * small whole number, the record's end, and the paths a record takes when not written in one pass.
+ */
+export interface ShapedSink {
+  readonly buf: Uint8Array;
+  /** Takes the record's time and number; writes its header, source, kind and object tag; returns where its values go (-1: left to `shapedSlow`). */
+  shapedStart(src: string, shape: object): number;
+  /** A value other than a whole number in [0, 2^32) at `o`; returns the end (-1: left to `shapedSlow`). */
+  shapedValue(v: unknown, o: number, shape: object): number;
+  /** The count and key list after values ending at `o`; false: left to `shapedSlow`. */
+  shapedEnd(o: number, mask: number, kept: number, shape: object): boolean;
+  /** The record written by the object path instead. */
+  shapedSlow(src: string, shape: object, vals: readonly TraceValue[]): void;
+  /** The record to the subscribers of its kind (none: returns at once). */
+  shapedRead(src: string, shape: object, ...vals: TraceValue[]): void;
+}
+
+/** Writes one record of its shape: the values in the shape's key order. */
+export type ShapeWriter = (bus: ShapedSink, src: string, ...vals: TraceValue[]) => void;
+
+const NAMES = 'abcdefghij';
+let made = 0;
+
+/**
+ * A writer for one shape of `n` keys, made from source text (new Function) so that each shape has
+ * its own compiled code: straight-line, one block per value, each with its own type feedback. One
+ * loop over the values shared by every kind took each value through the same sites, so a number was
+ * handled as a double and picked out of the arguments by a chain of tests (~930 instructions a
+ * record). A whole number in [0, 2^32) is written here, in the same bytes as numAt's.
+ */
+export function shapeWriter(shape: object, n: number): ShapeWriter {
+  const vals = NAMES.slice(0, n).split('');
+  // Per value: a whole number in [0, 2^32) as numAt writes it (V_U8 0x04, V_U16 0x05, V_U32 0x06,
+  // little endian); true, false, null (V_TRUE 0x02, V_FALSE 0x03, V_NULL 0x01); one of the last two
+  // strings written there, by its one-byte number (V_STR 0x08, S_REF8 0x10), kept in s_/i_ and
+  // t_/j_ (-1: none) for the bus that numbered it; anything else by the bus. Kept in vars (no
+  // hole checks, as a let read from the inner function has).
+  const blocks = vals.map((x, k) => `
+    if (${x} !== undefined && o >= 0) {
+      mask |= ${1 << k};
+      kept++;
+      if (typeof ${x} === 'number' && ${x} >>> 0 === ${x}) {
+        if (${x} < 0x100) { buf[o] = 0x04; buf[o + 1] = ${x}; o += 2; }
+        else if (${x} < 0x10000) { buf[o] = 0x05; buf[o + 1] = ${x}; buf[o + 2] = ${x} >>> 8; o += 3; }
+        else { buf[o] = 0x06; buf[o + 1] = ${x}; buf[o + 2] = ${x} >>> 8; buf[o + 3] = ${x} >>> 16; buf[o + 4] = ${x} >>> 24; o += 5; }
+      } else if (${x} === true) buf[o++] = 0x02;
+      else if (${x} === false) buf[o++] = 0x03;
+      else if (${x} === null) buf[o++] = 0x01;
+      else if (typeof ${x} === 'string' && ${x} === s_${x} && i_${x} >= 0) { buf[o] = 0x08; buf[o + 1] = 0x10; buf[o + 2] = i_${x}; o += 3; }
+      else if (typeof ${x} === 'string' && ${x} === t_${x} && j_${x} >= 0) { buf[o] = 0x08; buf[o + 1] = 0x10; buf[o + 2] = j_${x}; o += 3; }
+      else {
+        const p = o;
+        o = bus.shapedValue(${x}, o, shape);
+        if (o === p + 3 && typeof ${x} === 'string' && buf[p + 1] === 0x10) {
+          t_${x} = s_${x};
+          j_${x} = i_${x};
+          s_${x} = ${x};
+          i_${x} = buf[p + 2];
+        }
+      }
+    }`).join('');
+  // The number in the text keeps V8 from taking two shapes' writers (same text) for one function.
+  const body = `'use strict';
+  // trace shape writer ${made++}
+  var owner = null;${vals.map((x) => `\n  var s_${x} = '', i_${x} = -1, t_${x} = '', j_${x} = -1;`).join('')}
+  return function write(bus, src${vals.map((x) => `, ${x}`).join('')}) {
+    let o = bus.shapedStart(src, shape);
+    if (o >= 0) {
+      const buf = bus.buf;
+      if (bus !== owner) {
+        owner = bus;${vals.map((x) => `\n        i_${x} = j_${x} = -1;`).join('')}
+      }
+      let mask = 0;
+      let kept = 0;${blocks}
+      if (o < 0 || !bus.shapedEnd(o, mask, kept, shape)) o = -1;
+    }
+    if (o < 0) bus.shapedSlow(src, shape, [${vals.join(', ')}]);
+    bus.shapedRead(src, shape${vals.map((x) => `, ${x}`).join('')});
+  };`;
+  return new Function('shape', body)(shape) as ShapeWriter;
+}
