@@ -192,7 +192,8 @@ export class CachedMedia {
   flush(): void {
     for (const idx of this.dirty) {
       const page = this.cache.get(idx)!;
-      this.media.setPage(idx, page);
+      // Its place goes along: a read served by place (wholePageAt) does not touch the page object.
+      this.media.setPage(idx, page, this.cacheAt.get(idx) - 1);
       if (this.pattern) {
         if (page) this.holes.delete(idx);
         else this.holes.add(idx);

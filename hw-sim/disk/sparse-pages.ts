@@ -129,9 +129,9 @@ export class SparsePages {
     return at;
   }
 
-  /** Installs (or with null, removes) a whole page. */
-  setPage(index: number, page: Uint8Array | null): void {
-    this.locations.set(index, 0);
+  /** Installs (or with null, removes) a whole page; `at`: where it lives, if the caller knows (else locate() finds out). */
+  setPage(index: number, page: Uint8Array | null, at = -1): void {
+    this.locations.set(index, page !== null && at >= 0 ? at + 1 : 0);
     if (this.recycle) {
       const old = this.pages.get(index);
       if (old !== undefined && old !== page) this.alloc.free(old);
