@@ -249,7 +249,7 @@ export class VirtualDisk {
   private start(r: DiskRequest): void {
     const m = this.model;
     if (r.error === null) r.error = this.faults.check(r.op, r.offset, r.length);
-    let latency = m.latencyNs[r.op];
+    let latency = latencyOf(m.latencyNs, r.op);
     if (m.jitter > 0 && latency > 0) {
       this.jitterRng ??= this.engine.rng.get(`${this.name}/jitter`);
       latency = Math.max(0, Math.round(latency * (1 + m.jitter * this.jitterRng.normal())));
@@ -373,5 +373,20 @@ export class VirtualDisk {
       case 'zero': st.zeroes++; break;
       case 'status': st.statusQueries++; break;
     }
+  }
+}
+
+/**
+ * The model's latency of an op, by name: a lookup keyed by the op string went megamorphic once a
+ * disk had served several kinds of op (a stub-cache probe per request).
+ */
+function latencyOf(l: Readonly<Record<DiskOp, number>>, op: DiskOp): number {
+  switch (op) {
+    case 'read': return l.read;
+    case 'write': return l.write;
+    case 'flush': return l.flush;
+    case 'trim': return l.trim;
+    case 'zero': return l.zero;
+    case 'status': return l.status;
   }
 }

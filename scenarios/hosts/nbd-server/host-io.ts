@@ -54,7 +54,9 @@ export class HostIo implements ServerIo {
   }
 
   traceRequest(cmd: string | number, flags: number, hi: number, lo: number, offset: number, length: number, rid: number): void {
-    this.engine.trace.emitFields(this.connSrc, TRACE_REQUEST, cmd, flags, hi, lo, offset, length, rid >= 0 ? rid : undefined);
+    const trace = this.engine.trace;
+    // Tested here: with the trace off the record's eight arguments are not passed on.
+    if (trace.enabled) trace.emitFields(this.connSrc, TRACE_REQUEST, cmd, flags, hi, lo, offset, length, rid >= 0 ? rid : undefined);
   }
 
   traceReply(hi: number, lo: number, bytes: number): void {
