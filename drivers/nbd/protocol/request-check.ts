@@ -73,35 +73,61 @@ function neededFlag(type: number): number {
 
 const err = (errno: SubmitErrno, reason: string): SubmitError => ({ errno, reason });
 
-/** Why checkRequest refuses a request: 0 for none, else the first rule it breaks. */
+/** Why a request is refused: 0 for none, else the first rule it breaks. */
 const enum Refusal {
   NONE, COMMAND, NOT_ADVERTISED, FLAGS, FUA, DF, FAST_ZERO, READ_ONLY, NO_META_CONTEXT, FLUSH_RANGE,
   BAD_RANGE, BEYOND_SIZE, UNALIGNED, TOO_LONG, SHORT_BUFFER,
 }
 
-/** Null when `r` may be sent on a connection that negotiated `x`; else why not. */
-export function checkRequest(x: NegotiatedExport, r: NbdRequest): SubmitError | null {
-  const why = refusal(x, r);
-  return why === Refusal.NONE ? null : refused(why, x, r);
+/**
+ * Whether a request may be sent on a connection that negotiated `x`. Remembers the last command
+ * and flags that passed the export's command rules, so a request like the one before has only its
+ * range checked (the export's flags stay as negotiated for the session).
+ */
+export class RequestCheck {
+  private type = -1;
+  private flags = -1;
+
+  constructor(private readonly x: NegotiatedExport) {}
+
+  /** Null when `r` may be sent; else why not. */
+  check(r: NbdRequest): SubmitError | null {
+    const x = this.x;
+    if (r.type !== this.type || r.flags !== this.flags) {
+      const why = commandRefusal(x, r.type, r.flags);
+      if (why !== Refusal.NONE) return refused(why, x, r);
+      this.type = r.type;
+      this.flags = r.flags;
+    }
+    const why = rangeRefusal(x, r);
+    return why === Refusal.NONE ? null : refused(why, x, r);
+  }
 }
 
-/**
+/*
  * The rules, in order, without building a message: optimised code computed a number that the
  * messages of two branches interpolate (the offset) once, ahead of both, on every request.
  */
-function refusal(x: NegotiatedExport, r: NbdRequest): Refusal {
+
+/** The rules on the command and its flags against the export's transmission flags. */
+function commandRefusal(x: NegotiatedExport, type: number, flags: number): Refusal {
   const tf = x.transmissionFlags;
-  const allowed = allowedFlags(r.type);
+  const allowed = allowedFlags(type);
   if (allowed < 0) return Refusal.COMMAND;
-  const needs = neededFlag(r.type);
+  const needs = neededFlag(type);
   if ((tf & needs) !== needs) return Refusal.NOT_ADVERTISED;
-  if ((r.flags & ~allowed) !== 0) return Refusal.FLAGS;
-  if ((r.flags & NBD_CMD_FLAG_FUA) !== 0 && (tf & NBD_FLAG_SEND_FUA) === 0) return Refusal.FUA;
-  if ((r.flags & NBD_CMD_FLAG_DF) !== 0 && ((tf & NBD_FLAG_SEND_DF) === 0 || !x.structuredReplies)) return Refusal.DF;
-  if ((r.flags & NBD_CMD_FLAG_FAST_ZERO) !== 0 && (tf & NBD_FLAG_SEND_FAST_ZERO) === 0) return Refusal.FAST_ZERO;
-  const writes = r.type === NBD_CMD_WRITE || r.type === NBD_CMD_TRIM || r.type === NBD_CMD_WRITE_ZEROES;
+  if ((flags & ~allowed) !== 0) return Refusal.FLAGS;
+  if ((flags & NBD_CMD_FLAG_FUA) !== 0 && (tf & NBD_FLAG_SEND_FUA) === 0) return Refusal.FUA;
+  if ((flags & NBD_CMD_FLAG_DF) !== 0 && ((tf & NBD_FLAG_SEND_DF) === 0 || !x.structuredReplies)) return Refusal.DF;
+  if ((flags & NBD_CMD_FLAG_FAST_ZERO) !== 0 && (tf & NBD_FLAG_SEND_FAST_ZERO) === 0) return Refusal.FAST_ZERO;
+  const writes = type === NBD_CMD_WRITE || type === NBD_CMD_TRIM || type === NBD_CMD_WRITE_ZEROES;
   if (writes && (tf & NBD_FLAG_READ_ONLY) !== 0) return Refusal.READ_ONLY;
-  if (r.type === NBD_CMD_BLOCK_STATUS && (!x.structuredReplies || Object.keys(x.metaContexts).length === 0)) return Refusal.NO_META_CONTEXT;
+  if (type === NBD_CMD_BLOCK_STATUS && (!x.structuredReplies || Object.keys(x.metaContexts).length === 0)) return Refusal.NO_META_CONTEXT;
+  return Refusal.NONE;
+}
+
+/** The rules on the request's offset, length and buffer. */
+function rangeRefusal(x: NegotiatedExport, r: NbdRequest): Refusal {
   if (r.type === NBD_CMD_FLUSH) return r.offset === 0 && r.length === 0 ? Refusal.NONE : Refusal.FLUSH_RANGE;
   if (!Number.isSafeInteger(r.offset) || r.offset < 0 || !Number.isInteger(r.length) || r.length < 0 || r.length > 0xffffffff) {
     return Refusal.BAD_RANGE;

@@ -11,19 +11,21 @@ import { applyChunk, matchReply } from './reply-chunks.ts';
 import { REPLY_EVENT } from './decode-replies.ts';
 import { SessionCore } from './transmission-core.ts';
 import { resetSlot, type Slot } from './transmission-types.ts';
-import { checkRequest, type NbdRequest, type SubmitError } from './request-check.ts';
+import { RequestCheck, type NbdRequest, type SubmitError } from './request-check.ts';
 import { NBD_CMD_READ, NBD_CMD_WRITE, NBD_EIO, NBD_CMD_FLAG_PAYLOAD_LEN } from './uapi.ts';
 
 export type { SessionState, TransmissionHost, TransmissionOptions } from './transmission-types.ts';
 
 export class TransmissionSession extends SessionCore {
+  private readonly requestCheck = new RequestCheck(this.x);
+
   /**
    * Sends `req`. Null, or why not. A FLUSH goes at once: it covers the writes already answered;
    * holding it for writes still in flight is the caller's (the driver's FlushBarrier, over every connection).
    */
   submit(req: NbdRequest): SubmitError | null {
     if (this.sessionState !== 'open') return { errno: 'ESHUTDOWN', reason: `session is ${this.sessionState}` };
-    const bad = checkRequest(this.x, req);
+    const bad = this.requestCheck.check(req);
     if (bad) return bad;
     let tag = req.tag;
     if (tag < 0) {
