@@ -63,7 +63,7 @@ export class Cpu {
     this.committedNs[core]! += costNs;
     this.jobs[core]!++;
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emitFields(this.src, TRACE_RUN, core, label, costNs, start); // end = start + cost
+    if (tr.enabled === true) tr.emitFields(this.src, TRACE_RUN, core, label, costNs, start); // end = start + cost
     this.done[core]!.push(fn);
     this.lanes[core]!.post(end);
     return end;

@@ -317,14 +317,14 @@ export class DmaEngine {
       ch.stats.errors++;
     }
     const tr = this.engine.trace;
-    if (tr.enabled && (this.traceCompletions || !ok)) tr.emit(this.src, 'dma.complete', { ch: ch.index, bytes, status: ok ? 'ok' : 'error' });
+    if (tr.enabled === true && (this.traceCompletions || !ok)) tr.emit(this.src, 'dma.complete', { ch: ch.index, bytes, status: ok ? 'ok' : 'error' });
     ch.device!.dmaDone(ch.index, ok ? 'ok' : 'error');
     if (this.irqLine >= 0) this.irq!.raise(this.irqLine);
   }
 
   private chan(channel: number): Channel {
     const ch = this.channels[channel];
-    if (!ch) throw new RangeError(`${this.src}: no channel ${channel} (channels 0..${this.channels.length - 1})`);
+    if (ch === undefined) throw new RangeError(`${this.src}: no channel ${channel} (channels 0..${this.channels.length - 1})`);
     return ch;
   }
 }

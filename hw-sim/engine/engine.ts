@@ -107,7 +107,7 @@ export class Engine {
     this.stopped = false;
     const q = this.queue;
     for (;;) {
-      if (this.stopped) return;
+      if (this.stopped !== false) return;
       // One look at the queue per event (no peek before the step).
       const fn = q.advance(t);
       if (fn === null) break;
@@ -124,7 +124,8 @@ export class Engine {
     const q = this.queue;
     let n = 0;
     // step()'s body in the loop: one call per event (the event's own) instead of two.
-    while (n < maxEvents && !this.stopped) {
+    // `=== true/false`: a bare truth test of a field compiles to a check for every falsy kind of value.
+    while (n < maxEvents && this.stopped === false) {
       const fn = q.advance(Number.POSITIVE_INFINITY);
       if (fn === null) break;
       this.t = q.runT;

@@ -43,7 +43,8 @@ export class EventLane implements LaneRefill {
     }
     this.last = t;
     const seq = this.queue.reserve();
-    if (!this.queued) {
+    // `=== true/false`: a bare truth test of a field compiles to a check for every falsy kind of value.
+    if (this.queued === false) {
       const ev = this.ev;
       ev.fn = this.fn;
       this.queued = true;

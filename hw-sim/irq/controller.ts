@@ -146,7 +146,8 @@ export class InterruptController {
   raise(line: number): void {
     const s = this.state(line);
     s.stats.raised++;
-    if (s.masked) {
+    // `=== true/false`: a bare truth test of a field compiles to a check for every falsy kind of value.
+    if (s.masked === true) {
       if (s.count > 0) {
         s.stats.lost++;
         this.engine.trace.emitFields(this.src, TRACE_LOST, line);
@@ -189,19 +190,19 @@ export class InterruptController {
 
   private state(line: number): LineState {
     const s = this.lines[line];
-    if (!s) throw new RangeError(`${this.src}: no interrupt line ${line} (lines 0..${this.lines.length - 1})`);
+    if (s === undefined) throw new RangeError(`${this.src}: no interrupt line ${line} (lines 0..${this.lines.length - 1})`);
     return s;
   }
 
   private makeDue(s: LineState): void {
-    if (s.timer) {
+    if (s.timer !== null) {
       this.engine.cancel(s.timer);
       s.timer = null;
     }
-    if (s.masked || s.due) return;
+    if (s.masked === true || s.due === true) return;
     s.due = true;
     this.dueLines.push(s);
-    if (!this.dispatchScheduled) {
+    if (this.dispatchScheduled === false) {
       this.dispatchScheduled = true;
       this.dispatchLane.post(this.engine.now);
     }
@@ -232,14 +233,14 @@ export class InterruptController {
   private deliver(s: LineState, events: number): void {
     const st = s.stats;
     st.coalesced += events - 1;
-    if (!s.handler) {
+    if (s.handler === null) {
       st.spurious++;
       this.engine.trace.emit(this.src, 'irq.spurious', { line: s.line, events });
       return;
     }
     st.delivered++;
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emitFields(this.src, TRACE_DELIVER, s.line, s.name, events);
+    if (tr.enabled === true) tr.emitFields(this.src, TRACE_DELIVER, s.line, s.name, events);
     s.handler(s.line, events);
   }
 }

@@ -197,7 +197,8 @@ export class Link {
     const q = d.inflight;
     const p = q.shift();
     const frames = frameCount(p);
-    if (this.clean) {
+    // `=== true/false`: a bare truth test of a field compiles to a check for every falsy kind of value.
+    if (this.clean === true) {
       this.deliver(d, p, frames, q.x, q.y, q.z);
       return;
     }
@@ -276,7 +277,7 @@ export class Link {
     for (let i = 0; i < this.taps.length; i++) this.taps[i]!.onDeliver(this, d.name, p, start, delay);
     const now = this.engine.now;
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emitFields(this.src, TRACE_FRAME, d.name, p.tcp ? p.tcp.seq : -1, p.payload.length, frames, p.corrupt || undefined, p.rids);
-    if (d.to) d.to.receive(p, firstFrameNs < now ? firstFrameNs : now, frames);
+    if (tr.enabled === true) tr.emitFields(this.src, TRACE_FRAME, d.name, p.tcp ? p.tcp.seq : -1, p.payload.length, frames, p.corrupt || undefined, p.rids);
+    if (d.to !== null) d.to.receive(p, firstFrameNs < now ? firstFrameNs : now, frames);
   }
 }

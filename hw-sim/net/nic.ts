@@ -240,7 +240,7 @@ export class Nic implements DmaDevice {
     const p = this.txPkts[slot]!;
     const frames = this.txFrames[slot]!;
     const st = this.stats.tx;
-    if (status === 'ok' && this.link && this.link.impairments.up) {
+    if (status === 'ok' && this.link !== null && this.link.impairments.up) {
       st.packets++;
       st.frames += frames;
       st.bytes += this.txBytes[slot]!;
@@ -271,7 +271,7 @@ export class Nic implements DmaDevice {
     this.txDoneSlot = slot + 1 === this.txRingSize ? 0 : slot + 1;
     this.txDone++;
     const tr = this.engine.trace;
-    if (tr.enabled) {
+    if (tr.enabled === true) {
       const p = this.txPkts[slot]!;
       tr.emitFields(this.src, TRACE_TX, p.tcp ? p.tcp.seq : -1, p.payload.length, frameCount(p), this.txDropped[slot] === 1 ? true : undefined, p.rids);
     }
@@ -344,7 +344,7 @@ export class Nic implements DmaDevice {
       return;
     }
     if (this.rxFaults.corruptRate > 0) this.rxFaults.maybeCorrupt(this.rxQ, this.rxReadyN);
-    if (tr.enabled) {
+    if (tr.enabled === true) {
       const p = this.rxQ.at(this.rxReadyN)!;
       tr.emitFields(this.src, TRACE_RX, p.tcp ? p.tcp.seq : -1, p.payload.length, frameCount(p), p.rids);
     }

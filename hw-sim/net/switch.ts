@@ -114,7 +114,7 @@ export class Switch {
       inPt.lastOut = out;
     }
     const pt = out === undefined ? undefined : this.ports[out];
-    if (!pt || !pt.link) {
+    if (pt === undefined || pt.link === null) {
       inPt.stats.noRoute += frames;
       this.engine.trace.emit(this.src, 'sw.noroute', { port: inPort, dst: ipToString(p.dst), frames });
       return;
