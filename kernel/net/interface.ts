@@ -1,4 +1,3 @@
-import { Fifo } from '../../hw-sim/net/fifo.ts';
 import type { Packet } from '../../hw-sim/net/packet.ts';
 import type { NetDevice, NetInterface, TxOwner } from './device.ts';
 import type { NetRoute } from './tcp/tcb.ts';
@@ -17,13 +16,16 @@ export class Iface implements NetInterface, NetRoute {
   private txq: Packet[] = [];
   private txHead = 0;
   /**
-   * Owners and payload sizes of the packets handed down and not yet completed, in order (TSQ).
-   * Sizes, not packets: a fresh packet stored in this long-lived ring costs a write barrier.
-   * Rings: arrays emptied with `length = 0` gave their storage back and grew it again on every
-   * burst of packets.
+   * Owners and payload sizes of the packets handed down and not yet completed, in order (TSQ):
+   * one ring (power-of-two size) of [ownHead, ownHead + owned). Sizes, not packets: a fresh
+   * packet stored in this long-lived ring costs a write barrier. Kept here rather than in two
+   * shared Fifo objects: their push and shift, shared with other element types, were calls on
+   * every packet and every completion.
    */
-  private readonly owners = new Fifo<TxOwner | null>(64);
-  private readonly ownerBytes = new Fifo<number>(64);
+  private owners: (TxOwner | null)[] = new Array<TxOwner | null>(64).fill(null);
+  private ownerBytes = new Float64Array(64);
+  private ownHead = 0;
+  private owned = 0;
   private readonly tracksCompletion: boolean;
 
   constructor(
@@ -79,18 +81,39 @@ export class Iface implements NetInterface, NetRoute {
   }
 
   txComplete(n: number): void {
-    const o = this.owners;
-    for (let i = 0; i < n && o.length > 0; i++) {
-      const owner = o.shift();
-      const bytes = this.ownerBytes.shift();
+    // Fields are read anew each round: onTxDone may send, and so track, before returning.
+    for (let k = 0; k < n && this.owned > 0; k++) {
+      const i = this.ownHead;
+      const owner = this.owners[i];
+      this.owners[i] = null;
+      const bytes = this.ownerBytes[i]!;
+      this.ownHead = (i + 1) & (this.owners.length - 1);
+      this.owned--;
       if (owner) owner.onTxDone(bytes, false);
     }
   }
 
   private track(p: Packet, owner: TxOwner | null): void {
     if (!this.tracksCompletion) return;
-    this.owners.push(owner);
-    this.ownerBytes.push(p.payload.length);
+    if (this.owned === this.owners.length) this.growOwners();
+    const i = (this.ownHead + this.owned) & (this.owners.length - 1);
+    this.owners[i] = owner;
+    this.ownerBytes[i] = p.payload.length;
+    this.owned++;
+  }
+
+  private growOwners(): void {
+    const size = this.owners.length;
+    const owners = new Array<TxOwner | null>(size * 2).fill(null);
+    const bytes = new Float64Array(size * 2);
+    for (let k = 0; k < this.owned; k++) {
+      const i = (this.ownHead + k) & (size - 1);
+      owners[k] = this.owners[i]!;
+      bytes[k] = this.ownerBytes[i]!;
+    }
+    this.owners = owners;
+    this.ownerBytes = bytes;
+    this.ownHead = 0;
   }
 
   wake(): void {
