@@ -97,6 +97,22 @@ for (let j = 0; j < 256; j++) STRIP.set(SEEDED[(7 * j) & 255]!, j * CHUNK);
 /** j of seed s in the strip: s · 7⁻¹ mod 256 (7 · 183 = 1281 ≡ 1). */
 const stripIndex = (s: number): number => (s * 183) & 255;
 
+/** STRIP with every chunk's magic and job words in place (header bytes 0..7), by job. */
+const STAMPED = new Map<number, { readonly magic: number; readonly strip: Uint8Array }>();
+
+/** The strip of (magic, job): a job's writes then store five header words a chunk, not seven. */
+function stampedStrip(magic: number, job: number): Uint8Array {
+  const known = STAMPED.get(job);
+  if (known !== undefined && known.magic === magic) return known.strip;
+  const strip = STRIP.slice();
+  for (let at = 0; at < strip.length; at += CHUNK) {
+    putU32(strip, at, magic);
+    putU32(strip, at + 4, job);
+  }
+  STAMPED.set(job, { magic, strip });
+  return strip;
+}
+
 /** SHIFT applied to the CRC's linear part for byte value b at header byte 16 + p (the offset field). */
 const OFF_SHIFTED = new Uint32Array(8 * 256);
 {
@@ -131,9 +147,10 @@ const LITTLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 export function fillChunks(buf: Uint8Array, bytes: number, magic: number, job: number, cid: number, off: number): void {
   const n = bytes / CHUNK;
   const seed0 = (cid * 131 + (off / CHUNK) * 7) & 255;
+  const strip = stampedStrip(magic, job);
   for (let done = 0, j = stripIndex(seed0); done < n;) {
     const run = Math.min(n - done, 256 - j);
-    buf.set(STRIP.subarray(j * CHUNK, (j + run) * CHUNK), done * CHUNK);
+    buf.set(strip.subarray(j * CHUNK, (j + run) * CHUNK), done * CHUNK);
     done += run;
     j = 0;
   }
@@ -157,7 +174,7 @@ export function fillChunks(buf: Uint8Array, bytes: number, magic: number, job: n
   for (let k = 0, seed = seed0; k < n;) {
     const run = Math.min(n - k, Math.ceil((65536 - (lo & 65535)) / CHUNK));
     const upper = fixed ^ OFF_SHIFTED[512 + ((lo >>> 16) & 255)]! ^ OFF_SHIFTED[768 + (lo >>> 24)]! ^ hiTerm(hi);
-    if (words !== null) headerWords(words, k, run, magic, job, cidLo, cidHi, lo, hi, upper, seed);
+    if (words !== null) headerWords(words, k, run, cidLo, cidHi, lo, hi, upper, seed);
     else headerBytes(buf, k, run, magic, job, cidLo, cidHi, lo, hi, upper, seed);
     k += run;
     seed = (seed + 7 * run) & 255;
@@ -167,17 +184,15 @@ export function fillChunks(buf: Uint8Array, bytes: number, magic: number, job: n
 }
 
 /**
- * The headers of chunks k..k+run-1 of one segment, as 32-bit words (7 stores a chunk, not 28).
- * Constants are literals and tables locals: a module-level binding is reloaded and rechecked at
- * every use in optimised code.
+ * The headers of chunks k..k+run-1 of one segment, as 32-bit words (5 stores a chunk, not 28:
+ * magic and job came with the strip). Constants are literals and tables locals: a module-level
+ * binding is reloaded and rechecked at every use in optimised code.
  */
-function headerWords(words: Uint32Array, k: number, run: number, magic: number, job: number, cidLo: number, cidHi: number, lo: number, hi: number, upper: number, seed: number): void {
+function headerWords(words: Uint32Array, k: number, run: number, cidLo: number, cidHi: number, lo: number, hi: number, upper: number, seed: number): void {
   const offShifted = OFF_SHIFTED;
   const bodyCrc = BODY_CRC;
   let b1 = 256 + ((lo >>> 8) & 255);
   for (let w = k * 128, end = (k + run) * 128; w < end; w += 128) {
-    words[w] = magic;
-    words[w + 1] = job;
     words[w + 2] = cidLo;
     words[w + 3] = cidHi;
     words[w + 4] = lo;
