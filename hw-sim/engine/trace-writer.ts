@@ -33,45 +33,43 @@ let made = 0;
  */
 export function shapeWriter(shape: object, n: number): ShapeWriter {
   const vals = NAMES.slice(0, n).split('');
-  // Per value: a whole number in [0, 2^32) as numAt writes it (V_U8 0x04, V_U16 0x05, V_U32 0x06,
-  // little endian); true, false, null (V_TRUE 0x02, V_FALSE 0x03, V_NULL 0x01); one of the last two
-  // strings written there, by its one-byte number (V_STR 0x08, S_REF8 0x10), kept in s_/i_ and
-  // t_/j_ (-1: none) for the bus that numbered it; anything else by the bus. Kept in vars (no
-  // hole checks, as a let read from the inner function has).
+  const kept = [0, 1, 2, 3];
+  // Per value: a whole number in [0, 2^32) as numAt writes it; true, false, null (V_TRUE 0x02,
+  // V_FALSE 0x03, V_NULL 0x01); a list of one such number (V_ARR 0x09, u32 count); one of the last
+  // four strings written there, by its one-byte number (V_STR 0x08, S_REF8 0x10), kept in sK_/iK_
+  // (-1: none) for the bus that numbered it; anything else by the bus. Vars, not lets: no hole checks.
   const blocks = vals.map((x, k) => `
     if (${x} !== undefined && o >= 0) {
       mask |= ${1 << k};
       kept++;
-      if (typeof ${x} === 'number' && ${x} >>> 0 === ${x}) {
-        if (${x} < 0x100) { buf[o] = 0x04; buf[o + 1] = ${x}; o += 2; }
-        else if (${x} < 0x10000) { buf[o] = 0x05; buf[o + 1] = ${x}; buf[o + 2] = ${x} >>> 8; o += 3; }
-        else { buf[o] = 0x06; buf[o + 1] = ${x}; buf[o + 2] = ${x} >>> 8; buf[o + 3] = ${x} >>> 16; buf[o + 4] = ${x} >>> 24; o += 5; }
+      if (typeof ${x} === 'number' && ${x} >>> 0 === ${x}) {${whole(x)}
       } else if (${x} === true) buf[o++] = 0x02;
       else if (${x} === false) buf[o++] = 0x03;
-      else if (${x} === null) buf[o++] = 0x01;
-      else if (typeof ${x} === 'string' && ${x} === s_${x} && i_${x} >= 0) { buf[o] = 0x08; buf[o + 1] = 0x10; buf[o + 2] = i_${x}; o += 3; }
-      else if (typeof ${x} === 'string' && ${x} === t_${x} && j_${x} >= 0) { buf[o] = 0x08; buf[o + 1] = 0x10; buf[o + 2] = j_${x}; o += 3; }
-      else {
+      else if (${x} === null) buf[o++] = 0x01;${kept.map((c) => `
+      else if (typeof ${x} === 'string' && ${x} === s${c}_${x} && i${c}_${x} >= 0) { buf[o] = 0x08; buf[o + 1] = 0x10; buf[o + 2] = i${c}_${x}; o += 3; }`).join('')}
+      else if (Array.isArray(${x}) && ${x}.length === 1 && ${x}.toJSON === undefined && typeof ${x}[0] === 'number' && ${x}[0] >>> 0 === ${x}[0]) {
+        const one = ${x}[0];
+        buf[o] = 0x09; buf[o + 1] = 1; buf[o + 2] = 0; buf[o + 3] = 0; buf[o + 4] = 0; o += 5;${whole('one')}
+      } else {
         const p = o;
         o = bus.shapedValue(${x}, o, shape);
-        if (o === p + 3 && typeof ${x} === 'string' && buf[p + 1] === 0x10) {
-          t_${x} = s_${x};
-          j_${x} = i_${x};
-          s_${x} = ${x};
-          i_${x} = buf[p + 2];
+        if (o === p + 3 && typeof ${x} === 'string' && buf[p + 1] === 0x10) {${[3, 2, 1].map((c) => `
+          s${c}_${x} = s${c - 1}_${x}; i${c}_${x} = i${c - 1}_${x};`).join('')}
+          s0_${x} = ${x};
+          i0_${x} = buf[p + 2];
         }
       }
     }`).join('');
   // The number in the text keeps V8 from taking two shapes' writers (same text) for one function.
   const body = `'use strict';
   // trace shape writer ${made++}
-  var owner = null;${vals.map((x) => `\n  var s_${x} = '', i_${x} = -1, t_${x} = '', j_${x} = -1;`).join('')}
+  var owner = null;${vals.map((x) => kept.map((c) => `\n  var s${c}_${x} = '', i${c}_${x} = -1;`).join('')).join('')}
   return function write(bus, src${vals.map((x) => `, ${x}`).join('')}) {
     let o = bus.shapedStart(src, shape);
     if (o >= 0) {
       const buf = bus.buf;
       if (bus !== owner) {
-        owner = bus;${vals.map((x) => `\n        i_${x} = j_${x} = -1;`).join('')}
+        owner = bus;${vals.map((x) => `\n        ${kept.map((c) => `i${c}_${x} = `).join('')}-1;`).join('')}
       }
       let mask = 0;
       let kept = 0;${blocks}
@@ -81,4 +79,12 @@ export function shapeWriter(shape: object, n: number): ShapeWriter {
     bus.shapedRead(src, shape${vals.map((x) => `, ${x}`).join('')});
   };`;
   return new Function('shape', body)(shape) as ShapeWriter;
+}
+
+/** Writes `x`, a whole number in [0, 2^32), at o as numAt does (V_U8 0x04, V_U16 0x05, V_U32 0x06, little endian). */
+function whole(x: string): string {
+  return `
+        if (${x} < 0x100) { buf[o] = 0x04; buf[o + 1] = ${x}; o += 2; }
+        else if (${x} < 0x10000) { buf[o] = 0x05; buf[o + 1] = ${x}; buf[o + 2] = ${x} >>> 8; o += 3; }
+        else { buf[o] = 0x06; buf[o + 1] = ${x}; buf[o + 2] = ${x} >>> 8; buf[o + 3] = ${x} >>> 16; buf[o + 4] = ${x} >>> 24; o += 5; }`;
 }

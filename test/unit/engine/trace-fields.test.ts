@@ -77,7 +77,9 @@ describe('shaped records (emitFields)', () => {
       b.at(t);
       // Twelve recurring strings: more than the shape keeps numbers of, so they take turns.
       const s = i % 50 === 0 ? `fresh${i}` : i % 4 === 0 ? `v${i % 12}` : i % 2 === 0 ? 'tx' : 'rx';
-      const l = i % 7 === 0 ? [i, 'x'] : i % 301 === 0 ? Array.from({ length: 3000 }, (_, k) => k * i) : [i, i + 1];
+      // Lists of one number (written by the shape's writer itself) of each width, and ones it leaves to the bus.
+      const one = [[i % 200], [i * 97], [i * 1_000_003], [-i], [i + 0.5], [-0], [2 ** 32 + i]][i % 7]!;
+      const l = i % 7 === 0 ? [i, 'x'] : i % 301 === 0 ? Array.from({ length: 3000 }, (_, k) => k * i) : i % 3 === 1 ? one : [i, i + 1];
       const src = i % 1000 === 0 ? `src${i}` : i > 20_000 && i % 5 === 1 ? 'late/nic0' : i % 3 === 0 ? 'fabric/a-nic0' : 'fabric/client-nic0';
       const n = i % 5 === 0 ? 0.25 * i : i % 11 === 0 ? -i : i * 977;
       const z = i % 13 === 0 ? { o: i } : i % 17 === 0 ? null : undefined;
@@ -86,6 +88,9 @@ describe('shaped records (emitFields)', () => {
       if (i % 3 === 0) d['b'] = i % 2 === 0;
       if (z !== undefined) d['z'] = z;
       b.bus.emit(src, 'mix', d);
+      // A list of one number as the last of five values (the writer's names for them are a..e).
+      a.bus.emitFields(src, TX, i, 1, 1, undefined, [i * 31]);
+      b.bus.emit(src, 'nic.tx', { seq: i, bytes: 1, frames: 1, rids: [i * 31] });
       if (i > 20_000 && i % 7 === 3) {
         a.bus.emitFields(i % 2 === 0 ? 'late/nic0' : 'fabric/a-nic0', LATE, i);
         b.bus.emit(i % 2 === 0 ? 'late/nic0' : 'fabric/a-nic0', 'late', { n: i });
