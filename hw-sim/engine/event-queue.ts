@@ -103,32 +103,29 @@ class Heap implements HeapTop {
   }
 
   sinkTop(t: number, seq: number): void {
-    const n = this.n;
+    // In entry offsets (index · 4): the children of the entry at o are at 2o + 4 and 2o + 8.
+    // A child's sequence is read only when its time ties.
+    const end = this.n << 2;
     const k = this.k;
     const id = k[2]!;
-    let i = 0;
-    for (let l = 1; l < n; l = 2 * i + 1) {
-      let c = l;
-      let co = l << 2;
-      let ct = k[co]!;
-      let cs = k[co + 1]!;
-      if (l + 1 < n) {
-        const rt = k[co + 4]!;
-        if (rt < ct || (rt === ct && k[co + 5]! < cs)) {
-          c = l + 1;
-          co += 4;
+    let o = 0;
+    for (let lo = 4; lo < end; lo = 2 * o + 4) {
+      let co = lo;
+      let ct = k[lo]!;
+      const ro = lo + 4;
+      if (ro < end) {
+        const rt = k[ro]!;
+        if (rt < ct || (rt === ct && k[ro + 1]! < k[lo + 1]!)) {
+          co = ro;
           ct = rt;
-          cs = k[co + 1]!;
         }
       }
-      if (t < ct || (t === ct && seq < cs)) break;
-      const o = i << 2;
+      if (t < ct || (t === ct && seq < k[co + 1]!)) break;
       k[o] = ct;
-      k[o + 1] = cs;
+      k[o + 1] = k[co + 1]!;
       k[o + 2] = k[co + 2]!;
-      i = c;
+      o = co;
     }
-    const o = i << 2;
     k[o] = t;
     k[o + 1] = seq;
     k[o + 2] = id;

@@ -240,7 +240,7 @@ export class Nic implements DmaDevice {
     const p = this.txPkts[slot]!;
     const frames = this.txFrames[slot]!;
     const st = this.stats.tx;
-    if (status === 'ok' && this.link !== null && this.link.impairments.up) {
+    if (status === 'ok' && this.link !== null && this.link.impairments.up === true) {
       st.packets++;
       st.frames += frames;
       st.bytes += this.txBytes[slot]!;
