@@ -1,8 +1,10 @@
 /**
  * A scenario's topology as a machine description. The fabric is a star (every host cabled to one
  * switch), so a scenario link `client<->X` becomes server X's cable: its rate, delay, jitter and
- * impairments; the client's cable runs at the fastest scenario rate with no delay and no
- * impairments. A fault on link `client<->X` therefore acts on X's cable only.
+ * impairments. The client's cable stands in for one port per link: it carries the sum of the
+ * servers' cable rates (capped by `[machine] nic.rate`), with no delay and no impairments, so a
+ * single 10 GbE link is 10 GbE end to end and the switch never turns a faster client cable into
+ * drops at a server's port. A fault on link `client<->X` acts on X's cable only.
  */
 import type { MachineConfig, HostConfig } from '../machine/config.ts';
 import { CLIENT_HOST, type LinkSpec, type Scenario } from '../schema/types.ts';
@@ -32,11 +34,12 @@ export function machineConfigOf(s: Scenario): MachineConfig {
   const coalesce = m.irqCoalescing.frames > 0 || m.irqCoalescing.delayNs > 0
     ? { maxEvents: Math.max(1, m.irqCoalescing.frames), maxDelayNs: m.irqCoalescing.delayNs }
     : null;
-  const fastest = Math.max(m.nic.rateBps ?? 0, ...s.links.map((l) => l.rateBps), DEFAULT_RATE);
+  const cables = s.servers.reduce((sum, srv) => sum + (linkOfServer(s, srv.name)?.rateBps ?? DEFAULT_RATE), 0) || DEFAULT_RATE;
+  const clientRate = m.nic.rateBps !== undefined ? Math.min(m.nic.rateBps, cables) : cables;
   const nic = { rxRingSize: m.nic.rxRing, txRingSize: m.nic.txRing, rxCoalesce: coalesce };
   const hosts: HostConfig[] = [{
     name: CLIENT_HOST, role: 'client', ip: clientIp(), cores: m.cores, nic, tcp: { autocorking: m.tcp.autocorking },
-    link: { rateBps: fastest, propagationNs: 0 },
+    link: { rateBps: clientRate, propagationNs: 0 },
   }];
   s.servers.forEach((srv, i) => {
     const l = linkOfServer(s, srv.name);
