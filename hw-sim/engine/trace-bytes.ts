@@ -67,3 +67,6 @@ export function refAt(b: Buffer, view: DataView, o: number, id: number): number 
   view.setUint32(o + 1, id, true);
   return o + 5;
 }
+
+/** A field value of a shaped record (TraceBus.emitFields); undefined leaves the field out. */
+export type TraceValue = number | string | boolean | null | readonly number[] | undefined;

@@ -1,4 +1,4 @@
-import type { TraceValue } from './trace.ts';
+import type { TraceValue } from './trace-bytes.ts';
 
 /**
  * What a shape's writer (below) calls on the bus: the record's fixed parts, a value other than a

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FAST_ROOM, FAST_TAIL, RecordEncoder } from './trace-encode.ts';
 import { TraceShape } from './trace-shape.ts';
-import { numAt, refAt } from './trace-bytes.ts';
+import { numAt, refAt, type TraceValue } from './trace-bytes.ts';
 import { BUF_BYTES } from './trace-values.ts';
 import type { Ns } from './time.ts';
 
@@ -83,8 +83,7 @@ export class FiledIds {
   }
 }
 
-/** A field value of a shaped record (TraceBus.emitFields); undefined leaves the field out. */
-export type TraceValue = number | string | boolean | null | readonly number[] | undefined;
+export type { TraceValue };
 
 /** Declares a hot record kind's fields, once per module (see TraceShape). */
 export function traceShape(kind: string, keys: readonly string[]): TraceShape {
