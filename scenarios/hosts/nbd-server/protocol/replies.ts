@@ -137,25 +137,26 @@ export function replyReadRange(s: Session, hi: number, lo: number, offset: numbe
     return replyRead(s, hi, lo, offset, at === 0 && data.length === len ? data : data.subarray(at, at + len), extents, df);
   }
   const x = s.replies;
-  const b = x.reserve(1);
   let header: Uint8Array;
-  if (!s.structured) {
+  if (s.structured && !s.extended && x.hc === 0) header = x.plainDataHeader(hi, lo, offset, len);
+  else if (!s.structured) {
+    const b = x.reserve(1);
     x.seal(b, 0, encodeSimpleReply(b, 0, 0, hi, lo));
     header = x.simple;
   } else {
+    const b = x.reserve(1);
     const H = x.seal(b, 0, encodeReplyHeader(s.extended, b, 0, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_OFFSET_DATA, hi, lo, offset, 8 + len));
     put64(b, H, offset);
     header = x.dataHeader;
   }
-  const cookieHi = get32(header, 8);
-  const cookieLo = get32(header, 12);
-  io.replyStarts?.(cookieHi, cookieLo);
+  // The cookie as the header carries it (hi and lo are the request's u32 fields, written as they are).
+  io.replyStarts?.(hi, lo);
   io.send(header, true);
   io.sendRange(data, at, len, false);
   if (s.server.opts.traceRequests !== false) {
     const bytes = header.length + len;
-    if (io.traceReply) io.traceReply(cookieHi, cookieLo, bytes);
-    else s.trace('reply', { cookieHi, cookieLo, bytes });
+    if (io.traceReply) io.traceReply(hi, lo, bytes);
+    else s.trace('reply', { cookieHi: hi, cookieLo: lo, bytes });
   }
   s.requestDone();
 }
