@@ -30,17 +30,21 @@ export function encodeRequest(
 /**
  * The fields of a request header that change from one request to the next (flags, type, offset,
  * length), in a header whose magic and cookie are already in place (a tag's header slot: the
- * same generation and tag for every request on it). Returns the header's size.
+ * same generation and tag for every request on it), at `off` in the slab `v` views. Returns the
+ * header's size. DataView stores: the optimiser makes them plain stores, where put16 and put64
+ * were left as calls in the submit path.
  */
-export function encodeRequestFields(b: Uint8Array, off: number, extended: boolean, flags: number, type: number, offset: number, length: number): number {
-  put16(b, off + 4, flags);
-  put16(b, off + 6, type);
-  put64(b, off + 16, offset);
+export function encodeRequestFields(v: DataView, off: number, extended: boolean, flags: number, type: number, offset: number, length: number): number {
+  v.setUint16(off + 4, flags);
+  v.setUint16(off + 6, type);
+  v.setUint32(off + 16, Math.floor(offset / 0x100000000));
+  v.setUint32(off + 20, offset);
   if (!extended) {
-    put32(b, off + 24, length);
+    v.setUint32(off + 24, length);
     return NBD_REQUEST_SIZE;
   }
-  put64(b, off + 24, length);
+  v.setUint32(off + 24, Math.floor(length / 0x100000000));
+  v.setUint32(off + 28, length);
   return NBD_EXTENDED_REQUEST_SIZE;
 }
 

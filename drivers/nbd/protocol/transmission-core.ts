@@ -27,6 +27,9 @@ export abstract class SessionCore {
   /** Payload frames (compression / checksums negotiated), else null. */
   readonly frames: PayloadFraming | null = null;
   protected readonly slab: Uint8Array;
+  /** The slab as a DataView (request fields are written through it), and its bytes per tag. */
+  private readonly slabFields: DataView;
+  private readonly headerSize: number;
   protected readonly headers: Uint8Array[] = [];
   protected readonly slots: Slot[] = [];
   protected inFlightCount = 0;
@@ -45,6 +48,8 @@ export abstract class SessionCore {
     this.sealed = x.checksum !== 0;
     const hs = (this.ext ? NBD_EXTENDED_REQUEST_SIZE : NBD_REQUEST_SIZE) + (this.sealed ? NBD_ORION_HEADER_CHECKSUM_SIZE : 0);
     this.slab = new Uint8Array((n + 1) * hs);
+    this.slabFields = new DataView(this.slab.buffer);
+    this.headerSize = hs;
     for (let t = 0; t <= n; t++) this.headers.push(this.slab.subarray(t * hs, (t + 1) * hs));
     // A tag's header keeps its magic and cookie (this generation, the tag) from request to request.
     for (let t = 0; t < n; t++) this.encodeHeader(this.headers[t]!, 0, 0, t, 0, 0);
@@ -118,10 +123,10 @@ export abstract class SessionCore {
     this.setState('disconnected', null);
   }
 
-  /** A request on tag slot `b`: the fields that change (encodeRequestFields), then the CRC-32C when checksums are in force. */
-  protected encodeRequestOn(b: Uint8Array, flags: number, type: number, offset: number, length: number): void {
-    const n = encodeRequestFields(b, 0, this.ext, flags, type, offset, length);
-    if (this.sealed) sealHeader(b, 0, n);
+  /** A request in tag `tag`'s header slot: the fields that change (encodeRequestFields), then the CRC-32C when checksums are in force. */
+  protected encodeRequestOn(tag: number, flags: number, type: number, offset: number, length: number): void {
+    const n = encodeRequestFields(this.slabFields, tag * this.headerSize, this.ext, flags, type, offset, length);
+    if (this.sealed) sealHeader(this.headers[tag]!, 0, n);
   }
 
   /** A 28-byte request header, or a 32-byte extended one; then its CRC-32C when checksums are in force. */

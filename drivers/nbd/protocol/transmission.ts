@@ -43,7 +43,7 @@ export class TransmissionSession extends SessionCore {
     req.message = '';
     req.protocolError = null;
     this.inFlightCount++;
-    this.encodeRequestOn(this.headers[tag]!, req.type === NBD_CMD_WRITE && this.ext ? req.flags | NBD_CMD_FLAG_PAYLOAD_LEN : req.flags, req.type, req.offset, req.length);
+    this.encodeRequestOn(tag, req.type === NBD_CMD_WRITE && this.ext ? req.flags | NBD_CMD_FLAG_PAYLOAD_LEN : req.flags, req.type, req.offset, req.length);
     const payload = req.type === NBD_CMD_WRITE && req.length > 0;
     if (this.sealed) this.frames!.chargeHeaders(tag, this.ext ? 32 : 28, this.ext ? 32 : this.x.structuredReplies ? 20 : 16);
     this.host.send(this.headers[tag]!, payload);
