@@ -1,5 +1,6 @@
 import { NetError } from '../errors.ts';
 import type { TcpState } from './state.ts';
+import type { Tcb } from './tcb.ts';
 
 /** Per-socket options (setsockopt); unset ones come from the stack's TcpConfig. */
 export interface TcpSocketOptions {
@@ -28,6 +29,25 @@ export interface TcpInfo {
   unsent: number;
   retransmits: number;
   inRecovery: boolean;
+}
+
+/** The connection's tcp_info. */
+export function tcpInfo(s: Tcb): TcpInfo {
+  return {
+    state: s.state,
+    cwnd: s.cc.cwnd,
+    ssthresh: s.cc.ssthresh,
+    srttNs: s.rtt.srttNs,
+    rttvarNs: s.rtt.rttvarNs,
+    rtoNs: s.rtt.rtoNs,
+    sndMss: s.sndMss,
+    sndWnd: s.sndWnd,
+    rcvWnd: s.rcvq.window,
+    inFlight: Math.max(0, s.sndMax - s.sndUna),
+    unsent: Math.max(0, s.sndq.end - s.sndNxt),
+    retransmits: s.retransmits,
+    inRecovery: s.cc.inRecovery,
+  };
 }
 
 /** Largest offload packet: a multiple of the MSS when the device segments, else one MSS. */

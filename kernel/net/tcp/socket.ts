@@ -11,7 +11,7 @@ import { TxInFlight } from './tx-inflight.ts';
 import { TraceMarks } from './trace-marks.ts';
 import { isSynchronized, sendsData, type TcpState } from './state.ts';
 import { deliver, maybeWindowUpdate } from './deliver.ts';
-import { checkPort, positive, segLimit, type TcpInfo, type TcpSocketOptions } from './options.ts';
+import { checkPort, positive, segLimit, tcpInfo, type TcpInfo, type TcpSocketOptions } from './options.ts';
 import { sendAck, sendRst, sendSyn, tcpOutput } from './output.ts';
 import { tcpPush } from './autocork.ts';
 import { onKeepaliveTimer, onRtxTimer } from './timers.ts';
@@ -180,9 +180,31 @@ export class TcpSocket implements Tcb {
    * nothing is output now; the next send without it sends header and payload together.
    */
   send(data: Uint8Array, off = 0, len = data.length - off, more = false): number {
+    this.checkSend(data, off, len);
+    return this.queue(data, off, len, more);
+  }
+
+  /**
+   * sendmsg with two iovecs: all of `head`, then `len` bytes of `data` at `off`, as
+   * send(head, 0, head.length, true) and then send(data, off, len, more), in one call (a reply
+   * header and its payload). Returns the bytes taken of the two; a short head is not followed by
+   * any of `data`. Both ranges are checked before anything is queued.
+   */
+  sendv(head: Uint8Array, data: Uint8Array, off = 0, len = data.length - off, more = false): number {
+    this.checkSend(data, off, len);
+    const h = head.length;
+    const n = this.queue(head, 0, h, true);
+    return n < h ? n : n + this.queue(data, off, len, more);
+  }
+
+  private checkSend(data: Uint8Array, off: number, len: number): void {
     if (this.state === 'CLOSED') throw new NetError(this.userClosed ? 'EPIPE' : 'ENOTCONN', `send on closed socket ${this.label}`);
     if (this.finQueued) throw new NetError('EPIPE', `send after shutdown on ${this.label}`);
     if (off < 0 || len < 0 || off + len > data.length) throw new NetError('EINVAL', `send range ${off}+${len} outside a ${data.length}-byte buffer`);
+  }
+
+  /** Copies in what fits and pushes (tcp_push) unless more of the message follows. */
+  private queue(data: Uint8Array, off: number, len: number, more: boolean): number {
     const n = this.sndq.append(data, off, len);
     this.host.chargeCopy(n);
     if (n < len) this.writeBlocked = true;
@@ -297,21 +319,7 @@ export class TcpSocket implements Tcb {
   }
 
   info(): TcpInfo {
-    return {
-      state: this.state,
-      cwnd: this.cc.cwnd,
-      ssthresh: this.cc.ssthresh,
-      srttNs: this.rtt.srttNs,
-      rttvarNs: this.rtt.rttvarNs,
-      rtoNs: this.rtt.rtoNs,
-      sndMss: this.sndMss,
-      sndWnd: this.sndWnd,
-      rcvWnd: this.rcvq.window,
-      inFlight: Math.max(0, this.sndMax - this.sndUna),
-      unsent: Math.max(0, this.sndq.end - this.sndNxt),
-      retransmits: this.retransmits,
-      inRecovery: this.cc.inRecovery,
-    };
+    return tcpInfo(this);
   }
 
   /** Sets identity, MSS, window scale and the initial sequence number (both opens). */

@@ -115,6 +115,13 @@ export class TlsSw {
     return taken;
   }
 
+  /** send() of all of `head` with MSG_MORE, then of `data`'s range: TcpSocket.sendv through the record layer. */
+  sendv(head: Uint8Array, data: Uint8Array, off = 0, len = data.length - off, more = false): number {
+    const h = head.length;
+    const n = this.send(head, 0, h, true);
+    return n < h ? n : n + this.send(data, off, len, more);
+  }
+
   /** TCP_CORK: while on, the open record takes what is sent; off pushes it. */
   setCork(on: boolean): void {
     this.corked = on;

@@ -94,6 +94,23 @@ describe('kernel TLS: send side', () => {
     expect(tcp.out.map((b) => b.length)).toEqual([1_049, 2_021]);
   });
 
+  it('sendv is the header sent with MSG_MORE and then the payload: one record; a short header takes none of the payload', () => {
+    const { e, tcp, tls, charged } = sender(1 << 20);
+    const disk = pattern(8_192, 2);
+    expect(tls.sendv(pattern(16, 1), disk, 100, 4_096)).toBe(4_112);
+    expect(charged).toEqual([2_056]);
+    e.runUntil(2_056);
+    expect(tcp.out.map((b) => b.length)).toEqual([5 + 4_112 + 16]);
+    const [one, two] = [sender(4_000 + 21 + 10), sender(4_000 + 21 + 10)];
+    one.tls.send(pattern(4_000, 3), 0, 4_000);
+    two.tls.send(pattern(4_000, 3), 0, 4_000);
+    const n = one.tls.sendv(pattern(16, 1), disk, 0, 100);
+    expect(n).toBeLessThan(16);
+    expect(n).toBe(two.tls.send(pattern(16, 1), 0, 16, true));
+    expect(one.tls.held).toBe(two.tls.held);
+    expect(one.tcp.log).toEqual(two.tcp.log);
+  });
+
   it('a record larger than the room TCP has goes partly; the rest follows on write space, then the owner hears', () => {
     const { e, tcp, tls, wakes } = sender(8_192);
     expect(tls.send(pattern(4_000, 1), 0, 4_000)).toBe(4_000);
