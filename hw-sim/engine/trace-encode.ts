@@ -1,6 +1,6 @@
 import type { TraceShape } from './trace-shape.ts';
 import { HEAD, T_SAME, T_DELTA, S_NEXT, V_NONE, V_NULL, V_TRUE, V_FALSE, V_STR, V_ARR, numAt, refAt } from './trace-bytes.ts';
-import { BUF_BYTES, ValueWriter, VIA_JSON } from './trace-values.ts';
+import { BUF_BYTES, ValueWriter, VIA_JSON, type ByteSink } from './trace-values.ts';
 
 /** Sources and string values per shape whose numbers a shape keeps (RecordEncoder.fields). */
 const SOURCES_KEPT = 4;
@@ -25,7 +25,7 @@ export const FAST_TAIL = 128;
  * first use (S_NEW), later uses name the number (S_REF8/S_REF32): src, kind and key lists cost two
  * bytes a record instead of their text. A record that throws (a bigint) leaves nothing behind.
  */
-export class RecordEncoder extends ValueWriter {
+export class RecordEncoder<H extends ByteSink = ByteSink> extends ValueWriter<H> {
   protected lastT = 0;
   protected lastSeq = -1;
   /** Where the record being written starts, and the strings numbered before it (to undo it). */

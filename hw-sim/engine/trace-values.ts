@@ -1,4 +1,3 @@
-import type { Hash } from 'node:crypto';
 import { keyListPart } from './trace-shape.ts';
 import { V_NULL, V_TRUE, V_FALSE, V_STR, V_ARR, V_OBJ, S_REF8, S_REF32, S_NEW, S_RAW, numAt } from './trace-bytes.ts';
 
@@ -17,7 +16,12 @@ export const VIA_JSON = new Error('trace data through JSON');
  * The digest's input buffer and the writer of any JSON value into it (RecordEncoder's format):
  * numbers, strings by number once seen, lists, objects as their values then their key list.
  */
-export class ValueWriter {
+/** Where the encoder's bytes go: a SHA-256 (node:crypto's Hash, or TraceHash). */
+export interface ByteSink {
+  update(b: Uint8Array): unknown;
+}
+
+export class ValueWriter<H extends ByteSink = ByteSink> {
   /** Public for the shape writers (trace-writer.ts), which write values into it. */
   buf = Buffer.allocUnsafe(BUF_BYTES);
   protected view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
@@ -27,7 +31,7 @@ export class ValueWriter {
   /** Per kind: the keys of its last record's data and their key list (most records of a kind carry the same keys). */
   private readonly lastKeys = new Map<string, { keys: string[]; list: string }>();
 
-  constructor(protected readonly hash: Hash) {}
+  constructor(protected readonly hash: H) {}
 
   /** Hands the buffered bytes to the hash. */
   flush(): void {

@@ -3,6 +3,7 @@ import { FAST_ROOM, FAST_TAIL, RecordEncoder } from './trace-encode.ts';
 import { TraceShape } from './trace-shape.ts';
 import { numAt, refAt, type TraceValue } from './trace-bytes.ts';
 import { BUF_BYTES } from './trace-values.ts';
+import { TraceHash } from './trace-hash.ts';
 import type { Ns } from './time.ts';
 
 export { TraceShape } from './trace-shape.ts';
@@ -118,10 +119,10 @@ let versions = 0;
 
 /**
  * The trace bus: every record gets the next sequence number, goes to the subscribers that read its
- * kind and into a running SHA-256 digest (over RecordEncoder's bytes). Disabled, it costs one branch per emit and digests nothing.
+ * kind and into a running SHA-256 digest (over RecordEncoder's bytes; a long trace's is hashed on a worker thread, TraceHash). Disabled, it costs one branch per emit and digests nothing.
  * It is its own encoder: a shaped record is written by emitFields itself, with no call per record.
  */
-export class TraceBus extends RecordEncoder {
+export class TraceBus extends RecordEncoder<TraceHash> {
   enabled = true;
   /**
    * Trace context across hosts, never seen by the simulation: per flow (`addr:port` of the sender
@@ -141,7 +142,7 @@ export class TraceBus extends RecordEncoder {
   private shapedCountAt = 0;
 
   constructor(private readonly now: () => Ns) {
-    super(createHash('sha256'));
+    super(new TraceHash());
   }
 
   /** Records emitted so far. */
@@ -339,7 +340,7 @@ export class TraceBus extends RecordEncoder {
   /** Hex SHA-256 over every record so far. Reading it does not end the digest. */
   digest(): string {
     this.flush();
-    return this.hash.copy().digest('hex');
+    return this.hash.digest();
   }
 
   private readersOf(kind: string): Readers {
