@@ -29,6 +29,11 @@ export class DeadConnClock {
     this.fromQueueTime = engine.bugs.has('dead-conn-from-queue-time');
   }
 
+  /** A deadline is set (requests wait with no usable connection). */
+  get armed(): boolean {
+    return this.timer !== null;
+  }
+
   /** Connectivity changed or the waiting list did; `oldestWait`: when its oldest request began to wait (-1: none waits). */
   update(usable: boolean, oldestWait: number): void {
     if (usable) {
