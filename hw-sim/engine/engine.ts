@@ -21,10 +21,8 @@ export interface EngineOptions {
  * to completion before the next is popped.
  */
 export class Engine {
-  private t: Ns = 0;
+  /** Keeps the time and runs the events (its run loop is the engine's). */
   private readonly queue = new EventQueue();
-  private executed = 0;
-  private stopped = false;
   readonly rng: RngStreams;
   readonly trace: TraceBus;
   /** The injected bugs of this run: any layer asks `engine.bugs.has(name)`. */
@@ -33,7 +31,7 @@ export class Engine {
   constructor(opts: EngineOptions) {
     this.bugs = opts.bugs ?? NO_BUGS;
     this.rng = new RngStreams(opts.seed);
-    this.trace = new TraceBus(() => this.t);
+    this.trace = new TraceBus(() => this.queue.now);
     this.trace.enabled = opts.trace ?? true;
   }
 
@@ -43,12 +41,12 @@ export class Engine {
 
   /** Current virtual time in ns. */
   get now(): Ns {
-    return this.t;
+    return this.queue.now;
   }
 
   /** Events executed so far. */
   get eventsRun(): number {
-    return this.executed;
+    return this.queue.executed;
   }
 
   /** Live events still waiting. */
@@ -64,15 +62,15 @@ export class Engine {
   /** Runs `fn` after `delay` ns of virtual time. */
   schedule(delay: Ns, fn: () => void, label = ''): EventHandle {
     if (!(delay >= 0) || !Number.isSafeInteger(delay)) assertNs(delay, `delay of '${label}'`);
-    return this.queue.push(this.t + delay, fn, label);
+    return this.queue.push(this.queue.now + delay, fn, label);
   }
 
   /** Runs `fn` at absolute virtual time `t` (not in the past). */
   scheduleAt(t: Ns, fn: () => void, label = ''): EventHandle {
     // Checked inline so the error message is built only when it is needed (hot path).
-    if (!Number.isSafeInteger(t) || t < this.t) {
+    if (!Number.isSafeInteger(t) || t < this.queue.now) {
       assertNs(t, `time of '${label}'`);
-      throw new RangeError(`cannot schedule '${label}' at ${t} ns: it is already ${this.t} ns`);
+      throw new RangeError(`cannot schedule '${label}' at ${t} ns: it is already ${this.queue.now} ns`);
     }
     return this.queue.push(t, fn, label);
   }
@@ -82,7 +80,7 @@ export class Engine {
    * channel): `lane.post(t)` is scheduleAt(t, fn) without a handle or an allocation.
    */
   lane(fn: () => void, label = ''): EventLane {
-    return new EventLane(this, this.queue, fn, label);
+    return new EventLane(this.queue, fn, label);
   }
 
   /** Cancels a pending event; false if it already ran or was cancelled. */
@@ -92,52 +90,24 @@ export class Engine {
 
   /** Runs exactly one event. Returns false when no event is left. */
   step(): boolean {
-    const q = this.queue;
-    const fn = q.advance(Number.POSITIVE_INFINITY);
-    if (fn === null) return false;
-    this.t = q.runT;
-    this.executed++;
-    fn();
-    return true;
+    return this.queue.run(Number.POSITIVE_INFINITY, 1) === 1;
   }
 
-  /** Runs every event with time ≤ `t`, then sets the clock to `t`. */
+  /** Runs every event with time ≤ `t`, then sets the clock to `t` (unless stopped). */
   runUntil(t: Ns): void {
     assertNs(t, 'runUntil time');
-    this.stopped = false;
     const q = this.queue;
-    for (;;) {
-      if (this.stopped !== false) return;
-      // One look at the queue per event (no peek before the step).
-      const fn = q.advance(t);
-      if (fn === null) break;
-      this.t = q.runT;
-      this.executed++;
-      fn();
-    }
-    if (t > this.t) this.t = t;
+    q.run(t, Number.POSITIVE_INFINITY);
+    if (q.stopped === false && t > q.now) q.now = t;
   }
 
   /** Runs until the queue is empty, `stop()` is called, or `maxEvents` have run. */
   run(maxEvents = Number.POSITIVE_INFINITY): number {
-    this.stopped = false;
-    const q = this.queue;
-    let n = 0;
-    // step()'s body in the loop: one call per event (the event's own) instead of two.
-    // `=== true/false`: a bare truth test of a field compiles to a check for every falsy kind of value.
-    while (n < maxEvents && this.stopped === false) {
-      const fn = q.advance(Number.POSITIVE_INFINITY);
-      if (fn === null) break;
-      this.t = q.runT;
-      this.executed++;
-      fn();
-      n++;
-    }
-    return n;
+    return this.queue.run(Number.POSITIVE_INFINITY, maxEvents);
   }
 
   /** Makes the current run()/runUntil() return after the event in progress. */
   stop(): void {
-    this.stopped = true;
+    this.queue.stop();
   }
 }

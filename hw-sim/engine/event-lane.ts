@@ -1,11 +1,6 @@
 import type { EventQueue, HeapTop, LaneRefill, SimEvent } from './event-queue.ts';
 import { assertNs, type Ns } from './time.ts';
 
-/** What a lane reads the current time from (the engine). */
-export interface LaneClock {
-  readonly now: Ns;
-}
-
 /**
  * A series of events of one callback whose times never decrease: a wire direction's arrivals, a
  * DMA channel's completions. Only the earliest is in the engine's heap; the rest wait here as
@@ -26,7 +21,7 @@ export class EventLane implements LaneRefill {
   private last = 0;
   private ev: SimEvent;
 
-  constructor(private readonly clock: LaneClock, private readonly queue: EventQueue, private readonly fn: () => void, private readonly label: string) {
+  constructor(private readonly queue: EventQueue, private readonly fn: () => void, private readonly label: string) {
     this.ev = this.record();
   }
 
@@ -37,9 +32,9 @@ export class EventLane implements LaneRefill {
 
   /** Runs the callback at `t`: not in the past, and not before the lane's last event. */
   post(t: Ns): void {
-    if (!Number.isSafeInteger(t) || t < this.clock.now || t < this.last) {
+    if (!Number.isSafeInteger(t) || t < this.queue.now || t < this.last) {
       assertNs(t, `time of '${this.label}'`);
-      throw new RangeError(`event lane '${this.label}': ${t} ns is before now (${this.clock.now} ns) or its last event (${this.last} ns)`);
+      throw new RangeError(`event lane '${this.label}': ${t} ns is before now (${this.queue.now} ns) or its last event (${this.last} ns)`);
     }
     this.last = t;
     const seq = this.queue.reserve();

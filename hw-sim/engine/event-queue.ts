@@ -31,7 +31,7 @@ export interface HeapTop {
   sinkTop(t: number, seq: number): void;
 }
 
-/** Events due further than this beyond the last one run wait in the far heap (timeouts, delayed ACKs). */
+/** Events due further than this beyond now wait in the far heap (timeouts, delayed ACKs). */
 const FAR_NS = 1_000_000;
 
 /**
@@ -140,11 +140,12 @@ class Heap implements HeapTop {
 
 /**
  * Min-heaps ordered by (time, insertion sequence): equal times run in the order they were
- * scheduled, which is what makes a run replayable. Two heaps: events due within FAR_NS of the
- * last event run (wire, DMA, interrupts, CPU work) and the rest (retransmission and delayed-ACK
+ * scheduled, which is what makes a run replayable. Two heaps: events due within FAR_NS of now
+ * (wire, DMA, interrupts, CPU work) and the rest (retransmission and delayed-ACK
  * timers, watchdogs: most of the pending events, rarely the next). The next event is the lesser
  * of the two tops, so the order is that of one heap; the near heap the hot path works on stays
- * a few levels shallower.
+ * a few levels shallower. The queue keeps the virtual time and runs the events (run()): the
+ * engine is a front for it.
  */
 export class EventQueue {
   private near = new Heap();
@@ -154,10 +155,12 @@ export class EventQueue {
   private freeIds: number[] = [];
   private nextSeq = 0;
   private live = 0;
-  /** Time of the last event taken (the engine's now once it runs). */
-  private lastT = 0;
-  /** Time of the event advance() took. */
-  runT = 0;
+  /** Virtual time: the time of the event running or last run, or where runUntil left it (the engine's now). */
+  now: Ns = 0;
+  /** Events run so far. */
+  executed = 0;
+  /** Set by stop() during run(), cleared when a run starts. */
+  stopped = false;
 
   get size(): number {
     return this.live;
@@ -168,7 +171,7 @@ export class EventQueue {
     const seq = this.nextSeq++;
     const ev: SimEvent = { t, seq, fn, label, lane: null, id: this.newId() };
     this.events[ev.id] = ev;
-    (t - this.lastT > FAR_NS ? this.far : this.near).push(ev.id, t, seq);
+    (t - this.now > FAR_NS ? this.far : this.near).push(ev.id, t, seq);
     return ev;
   }
 
@@ -189,7 +192,7 @@ export class EventQueue {
 
   /** Pushes a registered lane record at (t, seq), `seq` reserved (it is already counted live). */
   pushReserved(ev: SimEvent, t: Ns, seq: number): void {
-    (t - this.lastT > FAR_NS ? this.far : this.near).push(ev.id, t, seq);
+    (t - this.now > FAR_NS ? this.far : this.near).push(ev.id, t, seq);
   }
 
   /** Reserved places given up without being pushed (a cleared lane's backlog). */
@@ -228,19 +231,23 @@ export class EventQueue {
   }
 
   /**
-   * Takes the next live event to run it, if it is due by `until`: null when none is; otherwise
-   * its callback, its time in `runT`. A plain event leaves the heap and is marked done; a lane's
-   * record is refilled with the lane's next event and sinks from the top in place.
+   * Runs the live events due by `until`, in order, at most `maxEvents`, until stop() is called
+   * during one; returns how many ran. The loop and the pop are one function (a pop called per
+   * event is over V8's inlining budget): a plain event leaves the heap and is marked done; a
+   * lane's record is refilled with the lane's next event and sinks from the top in place.
    */
-  advance(until: Ns = Number.POSITIVE_INFINITY): (() => void) | null {
+  run(until: Ns, maxEvents: number): number {
+    this.stopped = false;
     const near = this.near;
     const far = this.far;
-    for (;;) {
+    let n = 0;
+    // `=== false`: a bare truth test of a field compiles to a check for every falsy kind of value.
+    while (n < maxEvents && this.stopped === false) {
       // The heap with the earlier top; a cancelled top found there is dropped and the look
       // repeated (one event lookup per event, not a look for cancelled tops and then another).
       let h = near;
       if (near.n === 0) {
-        if (far.n === 0) return null;
+        if (far.n === 0) break;
         h = far;
       } else if (far.n > 0) {
         // Usually the far heap's top is later than the near one's: one comparison.
@@ -250,28 +257,35 @@ export class EventQueue {
       }
       const k = h.k;
       const t = k[0]!;
-      if (t > until) return null;
-      const ev = this.events[k[2]!]!;
+      if (t > until) break;
+      const id = k[2]!;
+      const ev = this.events[id]!;
       const fn = ev.fn;
-      if (fn === null) {
-        h.removeTop();
-        this.freeId(ev);
-        continue;
-      }
-      this.runT = t;
-      this.live--;
-      this.lastT = t;
       const lane = ev.lane;
-      if (lane === null) {
+      // One removeTop site (each site is inlined on its own): a cancelled event, a plain one, or
+      // a lane with no next event leaves the heap.
+      if (fn === null || lane === null || lane.refill(h) === false) {
         h.removeTop();
-        ev.fn = null;
-        this.freeId(ev);
-      } else if (!lane.refill(h)) {
-        h.removeTop();
+        // A lane's record keeps its id while the lane lives (a cancelled one was replaced).
+        if (lane === null || fn === null) {
+          this.events[id] = null;
+          this.freeIds.push(id);
+        }
+        if (fn === null) continue;
         ev.fn = null;
       }
-      return fn;
+      this.now = t;
+      this.executed++;
+      this.live--;
+      fn();
+      n++;
     }
+    return n;
+  }
+
+  /** Makes the current run() return after the event in progress. */
+  stop(): void {
+    this.stopped = true;
   }
 
   /** The heap whose top runs next (cancelled tops dropped), or null when nothing is live. */
