@@ -1,6 +1,6 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, frameCount, type Packet } from '../../../hw-sim/net/packet.ts';
 import { deliver, deliverDirect, maybeWindowUpdate } from './deliver.ts';
-import { limitedTransmit, rcvNxtAll, rcvSeq, retransmitHead, sendAck, sendSyn, sndSeq, tcpOutput } from './output.ts';
+import { limitedTransmit, outputOnAck, rcvNxtAll, rcvSeq, retransmitHead, sendAck, sendSyn, sndSeq, tcpOutput } from './output.ts';
 import type { TcpSocket } from './socket.ts';
 import { replyRst } from './reset.ts';
 import { receivesData } from './state.ts';
@@ -160,7 +160,7 @@ function processAck(s: TcpSocket, off: number, len: number, flags: number, ack: 
         limitedTransmit(s);
       }
     }
-    tcpOutput(s);
+    outputOnAck(s);
     return true;
   }
   const acked = ackOff - s.sndUna;
@@ -183,7 +183,7 @@ function processAck(s: TcpSocket, off: number, len: number, flags: number, ack: 
     if (s.onWritable) s.onWritable();
     if (s.state === 'CLOSED') return false;
   }
-  tcpOutput(s);
+  outputOnAck(s);
   return true;
 }
 

@@ -180,13 +180,9 @@ function retransmitAt(s: Tcb, off: number): void {
  * no limit (a small integer, where MAX_SAFE_INTEGER was a boxed double compared per segment).
  */
 export function tcpOutput(s: Tcb, limit = -1): void {
-  if (!sendsData(s.state)) return;
-  // Whatever output runs sends a corked tail if it can (no completion needs to push it then);
-  // cleared first, so a packet dropped on the way down cannot re-enter output from onTxDone.
-  s.autocorked = false;
+  if (!startOutput(s)) return;
   const mss = s.sndMss;
   const cc = s.cc;
-  if (s.sndMax === s.sndUna && s.host.clock.now() - s.lastSendNs > s.rtt.rtoNs) cc.onIdleRestart();
   for (;;) {
     const dataEnd = s.sndq.end;
     const avail = (limit >= 0 && limit < dataEnd ? limit : dataEnd) - s.sndNxt;
@@ -226,13 +222,38 @@ export function tcpOutput(s: Tcb, limit = -1): void {
     s.sndNxt = sendData(s, s.sndNxt, len);
     if (s.sndMax < s.sndNxt) s.sndMax = s.sndNxt;
   }
+  armOutputTimers(s);
+}
+
+/**
+ * tcpOutput on an ACK: with nothing unsent and no FIN to send, only what output does around its
+ * send loop. Most ACKs find nothing to send, and a call into the whole of output for each was
+ * the larger part of its cost.
+ */
+export function outputOnAck(s: Tcb): void {
+  if (s.sndq.end > s.sndNxt || s.finQueued) tcpOutput(s);
+  else if (startOutput(s)) armOutputTimers(s);
+}
+
+/** Output's start: false when the state sends nothing; clears the autocork mark; idle restart. */
+function startOutput(s: Tcb): boolean {
+  if (!sendsData(s.state)) return false;
+  // Whatever output runs sends a corked tail if it can (no completion needs to push it then);
+  // cleared first, so a packet dropped on the way down cannot re-enter output from onTxDone.
+  s.autocorked = false;
+  if (s.sndMax === s.sndUna && s.host.clock.now() - s.lastSendNs > s.rtt.rtoNs) s.cc.onIdleRestart();
+  return true;
+}
+
+/** Output's end: the retransmission and probe timers while data is out, else persist if needed. */
+function armOutputTimers(s: Tcb): void {
   if (s.sndMax > s.sndUna) {
     if (!s.rtxTimer.armed || s.persist) {
       s.persist = false;
       s.rtxTimer.arm(s.rtt.rtoNs);
     }
     if (!s.probeTimer.armed) armProbe(s);
-  } else if (s.sndq.end > s.sndNxt && s.sndWnd < Math.min(s.sndq.end - s.sndNxt, mss) && !s.rtxTimer.armed) {
+  } else if (s.sndq.end > s.sndNxt && s.sndWnd < Math.min(s.sndq.end - s.sndNxt, s.sndMss) && !s.rtxTimer.armed) {
     s.persist = true;
     s.rtxTimer.arm(s.rtt.rtoNs);
   }
