@@ -1,9 +1,9 @@
 import type { TraceShape } from './trace-shape.ts';
+import type { TraceSource } from './trace-source.ts';
 import { HEAD, T_SAME, T_DELTA, S_NEXT, V_NONE, V_NULL, V_TRUE, V_FALSE, V_STR, V_ARR, numAt, refAt } from './trace-bytes.ts';
 import { BUF_BYTES, ValueWriter, VIA_JSON, type ByteSink } from './trace-values.ts';
 
-/** Sources and string values per shape whose numbers a shape keeps (RecordEncoder.fields). */
-const SOURCES_KEPT = 4;
+/** String values per shape whose numbers a shape keeps (RecordEncoder.fields). */
 const STRINGS_KEPT = 8;
 /** A shaped record written in one pass (TraceBus.emitFields) starts with this much room in the buffer ... */
 export const FAST_ROOM = 1024;
@@ -87,36 +87,30 @@ export class RecordEncoder<H extends ByteSink = ByteSink> extends ValueWriter<H>
   }
 
   /**
-   * A shaped record the one-pass writer (TraceBus.emitFields) did not write: `vals[i]` is the value of `shape.keys[i]`. Written by
-   * `record` from the data object; the numbers it gave the kind, the source and the key list are
-   * kept on the shape for the one-pass writer.
+   * A shaped record the one-pass writer (TraceShape.emit) did not write: `vals[i]` is the value of `shape.keys[i]`. Written by
+   * `record` from the data object; the numbers it gave the kind and the key list are kept on the
+   * shape, the source's on the source, for the one-pass writer.
    */
-  fields(t: number, seq: number, src: string, shape: TraceShape, vals: readonly unknown[]): void {
+  fields(t: number, seq: number, src: TraceSource, shape: TraceShape, vals: readonly unknown[]): void {
     if (shape.owner !== this) {
       // Numbers are the encoder's own: a shape another encoder numbered starts over.
       shape.owner = this;
       shape.kindId = -1;
-      shape.src0 = shape.src1 = shape.src2 = shape.src3 = '';
-      shape.nextSrc = 0;
       shape.listIds = new Int32Array(1 << shape.keys.length).fill(-1);
       shape.lastMask = -1;
       shape.strs.length = 0;
       shape.strIds.length = 0;
       shape.nextStr = 0;
     }
-    this.record(t, seq, src, shape.kind, shape.dataOf(vals));
+    this.record(t, seq, src.name, shape.kind, shape.dataOf(vals));
     // Numbers given in a record that completed are kept for good.
     if (shape.kindId < 0) shape.kindId = this.ids.get(shape.kind) ?? -1;
     const mask = shape.maskOf(vals);
     if (shape.listIds[mask]! < 0) shape.listIds[mask] = this.ids.get(shape.keyList(mask)) ?? -1;
-    const id = this.ids.get(src);
-    if (id !== undefined && src !== shape.src0 && src !== shape.src1 && src !== shape.src2 && src !== shape.src3) {
-      switch (shape.nextSrc++ % SOURCES_KEPT) {
-        case 0: shape.src0 = src; shape.src0Id = id; break;
-        case 1: shape.src1 = src; shape.src1Id = id; break;
-        case 2: shape.src2 = src; shape.src2Id = id; break;
-        default: shape.src3 = src; shape.src3Id = id;
-      }
+    const id = this.ids.get(src.name);
+    if (id !== undefined) {
+      src.owner = this;
+      src.id = id;
     }
   }
 

@@ -23,19 +23,6 @@ export class TraceShape {
   /** The encoder whose numbers the fields below hold (RecordEncoder.fields), and the kind's number. */
   owner: object | null = null;
   kindId = -1;
-  /**
-   * The last four sources with their numbers (a kind comes from a few: a NIC per host). Empty, not
-   * null, when unset: compared with strings only, the tests stay string compares (a source '' is never kept).
-   */
-  src0 = '';
-  src1 = '';
-  src2 = '';
-  src3 = '';
-  src0Id = -1;
-  src1Id = -1;
-  src2Id = -1;
-  src3Id = -1;
-  nextSrc = 0;
   /** Per mask: the number of its key list (-1: none yet); the last mask written and its number. */
   listIds: Int32Array = new Int32Array(0);
   lastMask = -1;
@@ -44,8 +31,13 @@ export class TraceShape {
   readonly strs: string[] = [];
   readonly strIds: number[] = [];
   nextStr = 0;
-  /** Writes a record of this shape (TraceBus.emitFields). */
-  readonly write: ShapeWriter;
+  /**
+   * Writes a record of this shape from `src` if the bus is enabled: the same record as
+   * `bus.emit(src.name, kind, {k0: a, k1: b, ...})` (undefined values left out), with no data
+   * object built unless a subscriber reads the kind. Called as `SHAPE.emit(bus, src, a, b, ...)`:
+   * each call site calls its shape's own writer (trace-writer.ts).
+   */
+  readonly emit: ShapeWriter;
 
   constructor(readonly kind: string, readonly keys: readonly string[]) {
     if (keys.length > MAX_FIELDS) throw new Error(`trace shape ${kind}: ${keys.length} keys, at most ${MAX_FIELDS}`);
@@ -53,7 +45,7 @@ export class TraceShape {
       // JSON orders integer-like keys first whatever their place: a shape's order must be the data's order.
       if (/^(0|[1-9][0-9]*)$/.test(k)) throw new Error(`trace shape ${kind}: key '${k}' is an array index`);
     }
-    this.write = shapeWriter(this, keys.length);
+    this.emit = shapeWriter(this, keys.length);
   }
 
   /** Which values are defined: bit i for `vals[i]`. */

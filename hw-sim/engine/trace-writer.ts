@@ -1,25 +1,27 @@
 import type { TraceValue } from './trace-bytes.ts';
+import type { TraceSource } from './trace-source.ts';
 
 /**
  * What a shape's writer (below) calls on the bus: the record's fixed parts, a value other than a
  * small whole number, the record's end, and the paths a record takes when not written in one pass.
  */
 export interface ShapedSink {
+  readonly enabled: boolean;
   readonly buf: Uint8Array;
   /** Takes the record's time and number; writes its header, source, kind and object tag; returns where its values go (-1: left to `shapedSlow`). */
-  shapedStart(src: string, shape: object): number;
+  shapedStart(src: TraceSource, shape: object): number;
   /** A value other than a whole number in [0, 2^32) at `o`; returns the end (-1: left to `shapedSlow`). */
   shapedValue(v: unknown, o: number, shape: object): number;
   /** The count and key list after values ending at `o`; false: left to `shapedSlow`. */
   shapedEnd(o: number, mask: number, kept: number, shape: object): boolean;
   /** The record written by the object path instead. */
-  shapedSlow(src: string, shape: object, vals: readonly TraceValue[]): void;
+  shapedSlow(src: TraceSource, shape: object, vals: readonly TraceValue[]): void;
   /** The record to the subscribers of its kind (none: returns at once). */
-  shapedRead(src: string, shape: object, ...vals: TraceValue[]): void;
+  shapedRead(src: TraceSource, shape: object, ...vals: TraceValue[]): void;
 }
 
-/** Writes one record of its shape: the values in the shape's key order. */
-export type ShapeWriter = (bus: ShapedSink, src: string, ...vals: TraceValue[]) => void;
+/** Writes one record of its shape from `src` when the bus is enabled: the values in the shape's key order. */
+export type ShapeWriter = (bus: ShapedSink, src: TraceSource, ...vals: TraceValue[]) => void;
 
 const NAMES = 'abcdefghij';
 let made = 0;
@@ -65,6 +67,7 @@ export function shapeWriter(shape: object, n: number): ShapeWriter {
   // trace shape writer ${made++}
   var owner = null;${vals.map((x) => kept.map((c) => `\n  var s${c}_${x} = '', i${c}_${x} = -1;`).join('')).join('')}
   return function write(bus, src${vals.map((x) => `, ${x}`).join('')}) {
+    if (bus.enabled !== true) return;
     let o = bus.shapedStart(src, shape);
     if (o >= 0) {
       const buf = bus.buf;

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { FAST_ROOM, FAST_TAIL, RecordEncoder } from './trace-encode.ts';
 import { TraceShape } from './trace-shape.ts';
+import { TraceSource } from './trace-source.ts';
 import { numAt, refAt, type TraceValue } from './trace-bytes.ts';
 import { BUF_BYTES } from './trace-values.ts';
 import { TraceHash } from './trace-hash.ts';
 import type { Ns } from './time.ts';
 
 export { TraceShape } from './trace-shape.ts';
+export { TraceSource, traceSource } from './trace-source.ts';
 
 /** Data carried by a record: plain JSON values only, so the digest is the same on any machine. */
 export type TraceData = Record<string, unknown> | undefined;
@@ -120,7 +122,7 @@ let versions = 0;
 /**
  * The trace bus: every record gets the next sequence number, goes to the subscribers that read its
  * kind and into a running SHA-256 digest (over RecordEncoder's bytes; a long trace's is hashed on a worker thread, TraceHash). Disabled, it costs one branch per emit and digests nothing.
- * It is its own encoder: a shaped record is written by emitFields itself, with no call per record.
+ * It is its own encoder: a shaped record is written by its shape's writer (TraceShape.emit) straight into the buffer.
  */
 export class TraceBus extends RecordEncoder<TraceHash> {
   enabled = true;
@@ -130,6 +132,8 @@ export class TraceBus extends RecordEncoder<TraceHash> {
    * flow's map up once per connection, so a request files and finds its id by number.
    */
   private readonly flows = new Map<string, FiledIds>();
+  /** Sources of emitFields, by name. */
+  private readonly sources = new Map<string, TraceSource>();
   private seq = 0;
   private readonly subscriptions: Subscription[] = [];
   /** Subscribers per kind, in subscription order; rebuilt as subscriptions change. */
@@ -191,15 +195,15 @@ export class TraceBus extends RecordEncoder<TraceHash> {
   }
 
   /**
-   * A record of a declared shape, its values in the shape's key order: the same line and record as
-   * `emit(src, shape.kind, {k0: a, k1: b, ...})` (undefined values left out), without building the
-   * data object unless a subscriber reads the kind. Written by the shape's own writer
-   * (trace-writer.ts), which calls the shaped* methods below.
+   * A record of a declared shape from the source named `src`: what `shape.emit(this, source, ...)`
+   * writes (see TraceShape.emit), the source looked up by name. For emitters that hold no TraceSource.
    */
   emitFields(src: string, shape: TraceShape, a?: TraceValue, b?: TraceValue, c?: TraceValue, d?: TraceValue, e?: TraceValue,
     f?: TraceValue, g?: TraceValue, h?: TraceValue, i?: TraceValue, j?: TraceValue): void {
     if (this.enabled !== true) return;
-    shape.write(this, src, a, b, c, d, e, f, g, h, i, j);
+    let s = this.sources.get(src);
+    if (s === undefined) this.sources.set(src, (s = new TraceSource(src)));
+    shape.emit(this, s, a, b, c, d, e, f, g, h, i, j);
   }
 
   /**
@@ -207,14 +211,13 @@ export class TraceBus extends RecordEncoder<TraceHash> {
    * once the shape's kind and source have numbers (`fields` gives them); returns where its values
    * go, or -1 with nothing written (shapedSlow writes it).
    */
-  shapedStart(src: string, shape: TraceShape): number {
+  shapedStart(src: TraceSource, shape: TraceShape): number {
     const t = this.now();
     const seq = this.seq++;
     this.shapedT = t;
     this.shapedSeq = seq;
-    const srcId = shape.owner !== this || shape.kindId < 0 ? -1
-      : shape.src0 === src ? shape.src0Id : shape.src1 === src ? shape.src1Id : shape.src2 === src ? shape.src2Id : shape.src3 === src ? shape.src3Id : -1;
-    if (srcId < 0) return -1;
+    if (shape.owner !== this || shape.kindId < 0 || src.owner !== this) return -1;
+    const srcId = src.id;
     if (this.at > BUF_BYTES - FAST_ROOM) this.flush();
     const kindId = shape.kindId;
     const dt = t - this.lastT;
@@ -297,15 +300,15 @@ export class TraceBus extends RecordEncoder<TraceHash> {
   }
 
   /** A shaped record the writer did not write in one pass (`vals` in the shape's key order). */
-  shapedSlow(src: string, shape: TraceShape, vals: readonly TraceValue[]): void {
+  shapedSlow(src: TraceSource, shape: TraceShape, vals: readonly TraceValue[]): void {
     this.fields(this.shapedT, this.shapedSeq, src, shape, vals);
   }
 
   /** A shaped record to its kind's subscribers, if any. */
-  shapedRead(src: string, shape: TraceShape, a?: TraceValue, b?: TraceValue, c?: TraceValue, d?: TraceValue, e?: TraceValue,
+  shapedRead(src: TraceSource, shape: TraceShape, a?: TraceValue, b?: TraceValue, c?: TraceValue, d?: TraceValue, e?: TraceValue,
     f?: TraceValue, g?: TraceValue, h?: TraceValue, i?: TraceValue, j?: TraceValue): void {
     if (shape.readersVersion !== this.version) this.keepReaders(shape);
-    if (shape.readers.length > 0) this.deliver(this.shapedT, this.shapedSeq, src, shape, a, b, c, d, e, f, g, h, i, j);
+    if (shape.readers.length > 0) this.deliver(this.shapedT, this.shapedSeq, src.name, shape, a, b, c, d, e, f, g, h, i, j);
   }
 
   /**
