@@ -16,7 +16,7 @@ import type { PerformanceMonitor } from './managers/performance-monitor.ts';
 import type { ExportCaps } from './command-map.ts';
 import { NbdCmd, RqState } from './request.ts';
 import type { MirrorPort } from './mirror/index.ts';
-import { traceShape } from '../../hw-sim/engine/trace.ts';
+import { traceShape, traceSource, type TraceSource } from '../../hw-sim/engine/trace.ts';
 
 const TRACE_DONE = traceShape('rq.done', ['id', 'tag', 'errno', 'lat']);
 
@@ -105,6 +105,9 @@ export abstract class IoPathState implements ExportCaps, CacheHost {
   /** The health probes (drivers/nbd/health/probe.ts): their replies go back to the prober. */
   probes: { owns(r: NbdCmd): boolean; replied(r: NbdCmd, errno: number): void } | null = null;
 
+  /** This emitter as the source of its shaped trace records. */
+  protected readonly traceSrc: TraceSource;
+
   constructor(
     protected readonly engine: Engine,
     protected readonly opts: IoPathOptions,
@@ -117,6 +120,7 @@ export abstract class IoPathState implements ExportCaps, CacheHost {
     // Injected bug flush-barrier-off: every FLUSH goes at once, ahead of the writes before it.
     this.barrier = new FlushBarrier(1024, engine.bugs.has('flush-barrier-off'));
     this.tagBase = opts.tags;
+    this.traceSrc = traceSource(opts.src);
     for (let i = 0; i < cache.internalTags; i++) this.cacheCmds.push(new NbdCmd(null, i));
     cache.bind(this);
     this.deadConn = new DeadConnClock(engine, opts.deadConnTimeoutNs, () => this.deadConnRunOut());
@@ -206,7 +210,7 @@ export abstract class IoPathState implements ExportCaps, CacheHost {
     if (errno !== 0) this.perf.errors++;
     else if (this.failover?.pending) this.failover.flowing(now);
     this.completed++;
-    if (this.engine.trace.enabled) this.engine.trace.emitFields(this.opts.src, TRACE_DONE, rq.id, rq.tag, errno, now - r.tQueued);
+    if (this.engine.trace.enabled) TRACE_DONE.emit(this.engine.trace, this.traceSrc, rq.id, rq.tag, errno, now - r.tQueued);
     if (errno === 0 && r.bounced && rq.op === REQ_OP.READ) rqCopyIn(rq, r.bounce!);
     this.release(r);
     blkMqComplete(rq, errno);

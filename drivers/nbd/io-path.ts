@@ -190,7 +190,7 @@ export class IoPath extends IoPathQueue {
     slot.requestsSent++;
     if (this.engine.trace.enabled) {
       const id = r.rq ? r.rq.id : -1;
-      this.engine.trace.emitFields(this.opts.src, TRACE_SEND, id, tag, slot.generation, r.type, r.offset, r.length, slot.index, r.sends);
+      TRACE_SEND.emit(this.engine.trace, this.traceSrc, id, tag, slot.generation, r.type, r.offset, r.length, slot.index, r.sends);
       // Trace context: the request's bytes and its cookie at the server name the request.
       const sock = slot.socket;
       this.net.fileRequest(slot, r.cookie, id);

@@ -7,7 +7,7 @@ import type { Engine } from '../engine/engine.ts';
 import type { EventLane } from '../engine/event-lane.ts';
 import { Fifo } from '../net/fifo.ts';
 import { assertNs, type Ns } from '../engine/time.ts';
-import { traceShape } from '../engine/trace.ts';
+import { traceShape, traceSource, type TraceSource } from '../engine/trace.ts';
 
 const TRACE_RUN = traceShape('cpu.run', ['core', 'label', 'cost', 'start']);
 
@@ -19,6 +19,8 @@ export interface CpuOptions {
 
 export class Cpu {
   readonly src: string;
+  /** This emitter as the source of its shaped trace records. */
+  private readonly traceSrc: TraceSource;
   readonly cores: number;
   private readonly busyUntilNs: Ns[];
   /** Work charged so far per core, including work queued to finish in the future. */
@@ -33,6 +35,7 @@ export class Cpu {
 
   constructor(private readonly engine: Engine, readonly host: string, opts: CpuOptions) {
     this.src = `${host}/${opts.name ?? 'cpu'}`;
+    this.traceSrc = traceSource(this.src);
     if (!Number.isInteger(opts.cores) || opts.cores < 1) {
       throw new RangeError(`${this.src}: core count must be a positive integer, got ${opts.cores}`);
     }
@@ -63,7 +66,7 @@ export class Cpu {
     this.committedNs[core]! += costNs;
     this.jobs[core]!++;
     const tr = this.engine.trace;
-    if (tr.enabled === true) tr.emitFields(this.src, TRACE_RUN, core, label, costNs, start); // end = start + cost
+    if (tr.enabled === true) TRACE_RUN.emit(tr, this.traceSrc, core, label, costNs, start); // end = start + cost
     this.done[core]!.push(fn);
     this.lanes[core]!.post(end);
     return end;

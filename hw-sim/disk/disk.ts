@@ -7,7 +7,7 @@ import { DmaEngine, byReference, type DmaDescriptor, type DmaStatus } from '../d
 import { CachedMedia } from './cached-media.ts';
 import { diskPreset, type DiskOp, type ServiceTimeModel } from './presets.ts';
 import type { PrefillKind } from './prefill.ts';
-import { traceShape } from '../engine/trace.ts';
+import { traceShape, traceSource, type TraceSource } from '../engine/trace.ts';
 
 const TRACE_SUBMIT = traceShape('disk.submit', ['op', 'off', 'len', 'fua', 'rid']);
 const TRACE_DONE = traceShape('disk.done', ['op', 'off', 'len', 'err', 'ns', 'rid']);
@@ -108,9 +108,13 @@ export class VirtualDisk {
     reads: 0, writes: 0, flushes: 0, trims: 0, zeroes: 0, statusQueries: 0, bytesRead: 0, bytesWritten: 0, errors: 0, crashes: 0, busyNs: 0,
   };
 
+  /** This emitter as the source of its shaped trace records. */
+  private readonly traceSrc: TraceSource;
+
   constructor(private readonly engine: Engine, opts: VirtualDiskOptions) {
     if (!Number.isSafeInteger(opts.size) || opts.size < 0) throw new RangeError(`disk '${opts.name}': size must be a non-negative integer, got ${opts.size}`);
     this.name = opts.name;
+    this.traceSrc = traceSource(this.name);
     this.size = opts.size;
     this.model = typeof opts.model === 'object' ? opts.model : diskPreset(opts.model ?? 'nvme');
     if (!(this.model.queueDepth >= 1)) throw new RangeError(`disk '${opts.name}': queue depth must be ≥ 1`);
@@ -240,7 +244,7 @@ export class VirtualDisk {
   }
 
   private submit(r: DiskRequest): void {
-    if (this.engine.trace.enabled) this.engine.trace.emitFields(this.name, TRACE_SUBMIT, r.op, r.offset, r.length, r.fua, r.rid >= 0 ? r.rid : undefined);
+    if (this.engine.trace.enabled) TRACE_SUBMIT.emit(this.engine.trace, this.traceSrc, r.op, r.offset, r.length, r.fua, r.rid >= 0 ? r.rid : undefined);
     if (r.op !== 'flush') r.error = checkRange(this.size, r.offset, r.length);
     if (this.inServiceN < this.model.queueDepth) this.start(r);
     else this.waiting.push(r);
@@ -328,7 +332,7 @@ export class VirtualDisk {
       }
     }
     this.count(r);
-    if (this.engine.trace.enabled) this.engine.trace.emitFields(this.name, TRACE_DONE, r.op, r.offset, r.length, r.error, this.engine.now - r.submittedAt, r.rid >= 0 ? r.rid : undefined);
+    if (this.engine.trace.enabled) TRACE_DONE.emit(this.engine.trace, this.traceSrc, r.op, r.offset, r.length, r.error, this.engine.now - r.submittedAt, r.rid >= 0 ? r.rid : undefined);
     if (this.waitHead < this.waiting.length) {
       const next = this.waiting[this.waitHead]!;
       this.waiting[this.waitHead++] = undefined as never;

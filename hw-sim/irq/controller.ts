@@ -18,7 +18,7 @@
 import type { Engine, EventHandle } from '../engine/engine.ts';
 import type { EventLane } from '../engine/event-lane.ts';
 import { assertNs, type Ns } from '../engine/time.ts';
-import { traceShape } from '../engine/trace.ts';
+import { traceShape, traceSource, type TraceSource } from '../engine/trace.ts';
 
 const TRACE_LOST = traceShape('irq.lost', ['line']);
 const TRACE_PENDING = traceShape('irq.pending', ['line']);
@@ -79,6 +79,8 @@ export interface InterruptControllerOptions {
 
 export class InterruptController {
   readonly src: string;
+  /** This emitter as the source of its shaped trace records. */
+  private readonly traceSrc: TraceSource;
   private readonly lines: LineState[] = [];
   private readonly dueLines: LineState[] = [];
   private dispatchScheduled = false;
@@ -87,6 +89,7 @@ export class InterruptController {
 
   constructor(private readonly engine: Engine, readonly host: string, opts: InterruptControllerOptions = {}) {
     this.src = `${host}/${opts.name ?? 'irq'}`;
+    this.traceSrc = traceSource(this.src);
     this.dispatchLane = engine.lane(() => this.dispatch(), 'irq.dispatch');
     const n = opts.lines ?? 64;
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`${this.src}: line count must be a positive integer, got ${n}`);
@@ -150,11 +153,11 @@ export class InterruptController {
     if (s.masked === true) {
       if (s.count > 0) {
         s.stats.lost++;
-        this.engine.trace.emitFields(this.src, TRACE_LOST, line);
+        TRACE_LOST.emit(this.engine.trace, this.traceSrc, line);
       } else {
         s.count = 1;
         s.stats.pendingWhileMasked++;
-        this.engine.trace.emitFields(this.src, TRACE_PENDING, line);
+        TRACE_PENDING.emit(this.engine.trace, this.traceSrc, line);
       }
       return;
     }
@@ -240,7 +243,7 @@ export class InterruptController {
     }
     st.delivered++;
     const tr = this.engine.trace;
-    if (tr.enabled === true) tr.emitFields(this.src, TRACE_DELIVER, s.line, s.name, events);
+    if (tr.enabled === true) TRACE_DELIVER.emit(tr, this.traceSrc, s.line, s.name, events);
     s.handler(s.line, events);
   }
 }

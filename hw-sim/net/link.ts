@@ -20,7 +20,7 @@ import { TaggedFifo } from './fifo.ts';
 import { frameWireBytes, splitGso } from './gso.ts';
 import { applyImpairments, corruptPacket, NO_IMPAIRMENTS, type Impairments } from './impairments.ts';
 import { frameCount, frameHeaderBytes, wireBytesOf, type Packet } from './packet.ts';
-import { traceShape } from '../engine/trace.ts';
+import { traceShape, traceSource, type TraceSource } from '../engine/trace.ts';
 
 const TRACE_FRAME = traceShape('frame', ['dir', 'seq', 'bytes', 'frames', 'corrupt', 'rids']);
 
@@ -83,6 +83,8 @@ class Direction {
 
 export class Link {
   readonly src: string;
+  /** This emitter as the source of its shaped trace records. */
+  private readonly traceSrc: TraceSource;
   readonly name: string;
   readonly rateBps: number;
   readonly propagationNs: Ns;
@@ -104,6 +106,7 @@ export class Link {
   constructor(private readonly engine: Engine, readonly host: string, cfg: LinkConfig) {
     this.name = cfg.name;
     this.src = `${host}/${cfg.name}`;
+    this.traceSrc = traceSource(this.src);
     if (!(cfg.rateBps > 0) || !Number.isFinite(cfg.rateBps)) throw new RangeError(`${this.src}: rateBps must be a positive number, got ${cfg.rateBps}`);
     this.rateBps = cfg.rateBps;
     this.propagationNs = assertNs(cfg.propagationNs, `${this.src}: propagationNs`);
@@ -277,7 +280,7 @@ export class Link {
     for (let i = 0; i < this.taps.length; i++) this.taps[i]!.onDeliver(this, d.name, p, start, delay);
     const now = this.engine.now;
     const tr = this.engine.trace;
-    if (tr.enabled === true) tr.emitFields(this.src, TRACE_FRAME, d.name, p.tcp ? p.tcp.seq : -1, p.payload.length, frames, p.corrupt || undefined, p.rids);
+    if (tr.enabled === true) TRACE_FRAME.emit(tr, this.traceSrc, d.name, p.tcp ? p.tcp.seq : -1, p.payload.length, frames, p.corrupt || undefined, p.rids);
     if (d.to !== null) d.to.receive(p, firstFrameNs < now ? firstFrameNs : now, frames);
   }
 }

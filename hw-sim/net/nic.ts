@@ -46,7 +46,7 @@ import { RxDmaFaults } from './nic-rx-dma-faults.ts';
 import { headFrames, maxFrameIpBytes } from './gso.ts';
 import type { FrameReceiver, Link, LinkSide } from './link.ts';
 import { frameCount, frameHeaderBytes, type Packet } from './packet.ts';
-import { traceShape } from '../engine/trace.ts';
+import { traceShape, traceSource, type TraceSource } from '../engine/trace.ts';
 
 const TRACE_TX = traceShape('nic.tx', ['seq', 'bytes', 'frames', 'dropped', 'rids']);
 const TRACE_RX = traceShape('nic.rx', ['seq', 'bytes', 'frames', 'rids']);
@@ -89,6 +89,8 @@ const RX = 1;
 
 export class Nic implements DmaDevice {
   readonly src: string;
+  /** This emitter as the source of its shaped trace records. */
+  private readonly traceSrc: TraceSource;
   readonly mtu: number;
   readonly stats: { readonly tx: NicQueueStats; readonly rx: NicQueueStats } = { tx: newStats(), rx: newStats() };
   /** The NIC's DMA engine: channel 0 tx, 1 rx (inject faults here). */
@@ -130,6 +132,7 @@ export class Nic implements DmaDevice {
 
   constructor(private readonly engine: Engine, readonly host: string, private readonly irq: InterruptController, private readonly cfg: NicConfig) {
     this.src = `${host}/${cfg.name ?? 'nic0'}`;
+    this.traceSrc = traceSource(this.src);
     this.mtu = cfg.mtu ?? 1500;
     checkDmaCostModel(cfg.dma, `${this.src} dma`);
     for (const k of ['txRingSize', 'rxRingSize'] as const) {
@@ -273,7 +276,7 @@ export class Nic implements DmaDevice {
     const tr = this.engine.trace;
     if (tr.enabled === true) {
       const p = this.txPkts[slot]!;
-      tr.emitFields(this.src, TRACE_TX, p.tcp ? p.tcp.seq : -1, p.payload.length, frameCount(p), this.txDropped[slot] === 1 ? true : undefined, p.rids);
+      TRACE_TX.emit(tr, this.traceSrc, p.tcp ? p.tcp.seq : -1, p.payload.length, frameCount(p), this.txDropped[slot] === 1 ? true : undefined, p.rids);
     }
     this.irq.raise(this.txIrqLine);
   }
@@ -346,7 +349,7 @@ export class Nic implements DmaDevice {
     if (this.rxFaults.corruptRate > 0) this.rxFaults.maybeCorrupt(this.rxQ, this.rxReadyN);
     if (tr.enabled === true) {
       const p = this.rxQ.at(this.rxReadyN)!;
-      tr.emitFields(this.src, TRACE_RX, p.tcp ? p.tcp.seq : -1, p.payload.length, frameCount(p), p.rids);
+      TRACE_RX.emit(tr, this.traceSrc, p.tcp ? p.tcp.seq : -1, p.payload.length, frameCount(p), p.rids);
     }
     this.rxReadyN++;
     this.irq.raise(this.rxIrqLine);

@@ -7,7 +7,7 @@
  */
 import type { Engine, EventHandle } from '../engine/engine.ts';
 import { assertNs, type Ns } from '../engine/time.ts';
-import { traceShape } from '../engine/trace.ts';
+import { traceShape, traceSource, type TraceSource } from '../engine/trace.ts';
 
 const TRACE_ARM = traceShape('timer.arm', ['id', 'label', 'at', 'period']);
 const TRACE_FIRE = traceShape('timer.fire', ['id', 'label']);
@@ -36,12 +36,15 @@ const noop = (): void => {};
 
 export class TimerDevice {
   readonly src: string;
+  /** This emitter as the source of its shaped trace records. */
+  private readonly traceSrc: TraceSource;
   private nextId = 1;
   private readonly live = new Map<TimerId, TimerEntry>();
   readonly stats: TimerStats = { armed: 0, fired: 0, cancelled: 0 };
 
   constructor(private readonly engine: Engine, readonly host: string, name = 'timer') {
     this.src = `${host}/${name}`;
+    this.traceSrc = traceSource(this.src);
   }
 
   /** Current virtual time in ns. */
@@ -91,7 +94,7 @@ export class TimerDevice {
     this.live.set(id, e);
     this.stats.armed++;
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emitFields(this.src, TRACE_ARM, id, label, e.next, periodNs);
+    if (tr.enabled) TRACE_ARM.emit(tr, this.traceSrc, id, label, e.next, periodNs);
     e.handle = this.engine.scheduleAt(e.next, e.run, label);
     return id;
   }
@@ -99,7 +102,7 @@ export class TimerDevice {
   private fire(e: TimerEntry): void {
     this.stats.fired++;
     const tr = this.engine.trace;
-    if (tr.enabled) tr.emitFields(this.src, TRACE_FIRE, e.id, e.label);
+    if (tr.enabled) TRACE_FIRE.emit(tr, this.traceSrc, e.id, e.label);
     if (e.periodNs > 0) {
       e.next += e.periodNs;
       e.handle = this.engine.scheduleAt(e.next, e.run, e.label);

@@ -19,7 +19,7 @@ import { RqTimeouts } from './timeout.ts';
 import type { BlkPlug, BlockHost, QueueConfig } from './queue-config.ts';
 import type { BlkMqOps } from './mq-ops.ts';
 import { BLK_EH, BLK_STS, REQ_FUA, REQ_OP, REQ_OP_NAMES, type QueueLimits } from './types.ts';
-import { traceShape } from '../../hw-sim/engine/trace.ts';
+import { traceShape, traceSource, type TraceSource } from '../../hw-sim/engine/trace.ts';
 
 const TRACE_QUEUE = traceShape('rq.queue', ['rq', 'op', 'sector', 'sectors', 'flags', 'hctx', 'cpu']);
 const TRACE_DISPATCH = traceShape('rq.dispatch', ['rq', 'tag', 'hctx']);
@@ -53,6 +53,8 @@ export class RequestQueue {
   private readonly merges: MergeIndex;
   private readonly timeouts: RqTimeouts;
   private readonly src: string;
+  /** This emitter as the source of its shaped trace records. */
+  private readonly traceSrc: TraceSource;
 
   constructor(private readonly k: BlockHost, cfg: QueueConfig) {
     this.name = cfg.name;
@@ -62,6 +64,7 @@ export class RequestQueue {
     this.timeoutNs = cfg.timeoutNs;
     this.busyRetryNs = cfg.busyRetryNs;
     this.src = `${k.host}/blk/${cfg.name}`;
+    this.traceSrc = traceSource(this.src);
     this.merges = new MergeIndex(cfg.limits, k.engine.bugs, (rq) => this.hctxs[rq.hctxIndex]!.sched.repositioned(rq));
     this.stats = new BlkStats(k.stats, `block/${cfg.name}`);
     for (let i = 0; i < cfg.nrHwQueues; i++) {
@@ -151,7 +154,7 @@ export class RequestQueue {
     initRequest(rq, bio, this.limits, this.k.nextRequestId(), this.k.engine.now);
     if (this.k.engine.bugs.has('blk-fua-dropped')) rq.flags &= ~REQ_FUA; // injected: FUA lost on the way down
     const tr = this.k.engine.trace;
-    if (tr.enabled) tr.emitFields(this.src, TRACE_QUEUE, rq.id, REQ_OP_NAMES[rq.op], rq.sector, rq.nrSectors, rq.flags, rq.hctxIndex, rq.cpu);
+    if (tr.enabled) TRACE_QUEUE.emit(tr, this.traceSrc, rq.id, REQ_OP_NAMES[rq.op], rq.sector, rq.nrSectors, rq.flags, rq.hctxIndex, rq.cpu);
   }
 
   /** Into the scheduler (or straight onto the dispatch list for flushes); `indexed`: may take merges meanwhile. */
@@ -216,7 +219,7 @@ export class RequestQueue {
     const tr = this.k.engine.trace;
     if (rq.dispatchedNs < 0) {
       rq.dispatchedNs = now;
-      if (tr.enabled) tr.emitFields(this.src, TRACE_DISPATCH, rq.id, rq.tag, h.index);
+      if (tr.enabled) TRACE_DISPATCH.emit(tr, this.traceSrc, rq.id, rq.tag, h.index);
     }
     rq.state = RQ_STATE.INFLIGHT;
     rq.issuedNs = now;
@@ -229,7 +232,7 @@ export class RequestQueue {
     } else {
       rq.deadlineNs = Number.MAX_SAFE_INTEGER; // timeouts off
     }
-    if (tr.enabled) tr.emitFields(this.src, TRACE_ISSUE, rq.id, rq.tag, rq.gen, rq.sector, rq.nrSectors, last); // op, flags: in rq.queue
+    if (tr.enabled) TRACE_ISSUE.emit(tr, this.traceSrc, rq.id, rq.tag, rq.gen, rq.sector, rq.nrSectors, last); // op, flags: in rq.queue
     const sts = this.ops.queueRq(h, rq, last);
     if (sts === BLK_STS.OK) {
       // Not when the driver already ended it (the request may then carry another bio already).
@@ -315,7 +318,7 @@ export class RequestQueue {
     this.stats.account(rq, errno);
     const tr = this.k.engine.trace;
     if (tr.enabled) {
-      tr.emitFields(this.src, TRACE_COMPLETE, rq.id, rq.tag, REQ_OP_NAMES[op], errno, rq.startNs, rq.queuedNs, rq.dispatchedNs, rq.issuedNs, rq.completedNs);
+      TRACE_COMPLETE.emit(tr, this.traceSrc, rq.id, rq.tag, REQ_OP_NAMES[op], errno, rq.startNs, rq.queuedNs, rq.dispatchedNs, rq.issuedNs, rq.completedNs);
     }
     const owner = rq.flushOwner;
     if (owner) {

@@ -12,7 +12,7 @@ import type { Cpu } from '../../hw-sim/cpu/cpu.ts';
 import type { TraceBus } from '../../hw-sim/engine/trace.ts';
 import type { Ns } from '../../hw-sim/engine/time.ts';
 import type { CpuContext } from './cpu-context.ts';
-import { traceShape } from '../../hw-sim/engine/trace.ts';
+import { traceShape, traceSource, type TraceSource } from '../../hw-sim/engine/trace.ts';
 
 const TRACE_ROUND = traceShape('softirq.round', ['cpu', 'pending']);
 
@@ -53,6 +53,9 @@ export class Softirq {
   private readonly perCpu: PerCpu[] = [];
   private readonly idle = (): void => {};
 
+  /** This emitter as the source of its shaped trace records. */
+  private readonly traceSrc: TraceSource;
+
   constructor(
     private readonly cpu: Cpu,
     private readonly ctx: CpuContext,
@@ -62,6 +65,7 @@ export class Softirq {
   ) {
     this.budget = opts.budget ?? 300;
     this.entryCostNs = opts.entryCostNs ?? 200;
+    this.traceSrc = traceSource(src);
     if (!Number.isInteger(this.budget) || this.budget < 1) throw new RangeError(`${src}: softirq budget must be a positive integer, got ${this.budget}`);
     for (let c = 0; c < cpu.cores; c++) {
       const pc: PerCpu = { pending: 0, scheduled: false, debt: 0, round: () => this.runRound(c, pc) };
@@ -110,7 +114,7 @@ export class Softirq {
     const prevCpu = this.ctx.cpu;
     this.ctx.cpu = cpu;
     this.stats.rounds++;
-    this.trace.emitFields(this.src, TRACE_ROUND, cpu, pending);
+    TRACE_ROUND.emit(this.trace, this.traceSrc, cpu, pending);
     for (let v = 0; v < NR_VECTORS; v++) {
       if ((pending & (1 << v)) === 0) continue;
       const action = this.actions[v];

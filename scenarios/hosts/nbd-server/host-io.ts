@@ -1,5 +1,5 @@
 import type { Engine } from '../../../hw-sim/engine/engine.ts';
-import { FiledIds, traceShape } from '../../../hw-sim/engine/trace.ts';
+import { FiledIds, traceShape, traceSource, type TraceSource } from '../../../hw-sim/engine/trace.ts';
 import type { ServerIo } from './protocol/index.ts';
 import type { SocketWriter } from './socket-io.ts';
 
@@ -20,11 +20,15 @@ export class HostIo implements ServerIo {
    * filing on the trace bus); cookies are reused per tag, so this holds at most one per tag. */
   private readonly rids = new FiledIds();
   private filed: FiledIds | undefined;
+  /** This emitter as the source of its shaped trace records. */
+  private readonly traceSrc: TraceSource;
   /** Set by the program: upgrades the connection to TLS. */
   startTls: (() => void) | undefined;
 
   constructor(private readonly engine: Engine, private readonly writer: SocketWriter, private readonly connSrc: string,
-    private readonly peer: string) {}
+    private readonly peer: string) {
+    this.traceSrc = traceSource(connSrc);
+  }
 
   send(bytes: Uint8Array, more?: boolean): void {
     this.writer.write(bytes, more);
@@ -56,13 +60,13 @@ export class HostIo implements ServerIo {
   traceRequest(cmd: string | number, flags: number, hi: number, lo: number, offset: number, length: number, rid: number): void {
     const trace = this.engine.trace;
     // Tested here: with the trace off the record's eight arguments are not passed on.
-    if (trace.enabled) trace.emitFields(this.connSrc, TRACE_REQUEST, cmd, flags, hi, lo, offset, length, rid >= 0 ? rid : undefined);
+    if (trace.enabled) TRACE_REQUEST.emit(trace, this.traceSrc, cmd, flags, hi, lo, offset, length, rid >= 0 ? rid : undefined);
   }
 
   traceReply(hi: number, lo: number, bytes: number): void {
     const trace = this.engine.trace;
     // Tested first: the id's lookup (a float modulo) is for the record only.
-    if (trace.enabled) trace.emitFields(this.connSrc, TRACE_REPLY, hi, lo, bytes, this.ridOf(hi, lo));
+    if (trace.enabled) TRACE_REPLY.emit(trace, this.traceSrc, hi, lo, bytes, this.ridOf(hi, lo));
   }
 
   requestId(hi: number, lo: number): number | undefined {
