@@ -30,7 +30,7 @@ export interface PerfSnapshot {
 
 /**
  * Latency histograms per op, per connection and per server; throughput/IOPS windows; error and
- * connection rates. Recording is three histogram inserts and a meter add per completion.
+ * connection rates. Recording is three histogram inserts (one bucket lookup) and a meter add per completion.
  */
 export class PerformanceMonitor {
   readonly byOp: Histogram[] = PERF_OPS.map(() => new Histogram());
@@ -56,9 +56,7 @@ export class PerformanceMonitor {
 
   /** One completed request of op class `op` (index into PERF_OPS). */
   record(op: number, conn: number, server: number, latencyNs: number, bytes: number, now: number): void {
-    this.byOp[op]!.record(latencyNs);
-    (this.byConn[conn] ??= new Histogram()).record(latencyNs);
-    (this.byServer[server] ??= new Histogram()).record(latencyNs);
+    Histogram.recordEach(latencyNs, this.byOp[op]!, this.byConn[conn] ??= new Histogram(), this.byServer[server] ??= new Histogram());
     if (op === 0) this.readMeter.add(now, bytes);
     else if (op === 1) this.writeMeter.add(now, bytes);
   }

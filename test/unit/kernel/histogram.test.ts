@@ -109,6 +109,20 @@ describe('Histogram', () => {
   });
 });
 
+describe('Histogram.recordEach', () => {
+  it('records into three histograms what three records would', () => {
+    fc.assert(fc.property(fc.array(fc.oneof(fc.nat(1 << 20), fc.double({ min: 0, max: 2 ** 40, noNaN: true })), { maxLength: 60 }), (values) => {
+      const each = [new Histogram(), new Histogram(), new Histogram()] as const;
+      const one = new Histogram();
+      for (const v of values) {
+        Histogram.recordEach(v, each[0], each[1], each[2]);
+        one.record(v);
+      }
+      for (const h of each) expect(h.summary()).toEqual(one.summary());
+    }));
+  });
+});
+
 describe('ThroughputMeter', () => {
   it('computes IOPS and bandwidth over the span and per window', () => {
     const m = new ThroughputMeter(1_000_000); // 1 ms windows
