@@ -21,14 +21,21 @@ export class TraceMarks {
 
   /** Requests with bytes in [off, end), in stream order; undefined when none. */
   ridsIn(off: number, end: number): number[] | undefined {
-    let out: number[] | undefined;
+    const offs = this.offs;
     let i = this.head;
-    while (i + 1 < this.offs.length && this.offs[i + 1]! <= off) i++;
-    for (; i < this.offs.length && this.offs[i]! < end; i++) {
+    while (i + 1 < offs.length && offs[i + 1]! <= off) i++;
+    // Most segments carry one request: its list is made at its size (a list grown by push takes room for 17).
+    let first = -1;
+    let out: number[] | undefined;
+    for (; i < offs.length && offs[i]! < end; i++) {
       const id = this.ids[i]!;
-      if (id >= 0 && (out === undefined || out[out.length - 1] !== id)) (out ??= []).push(id);
+      if (id < 0) continue;
+      if (out !== undefined) {
+        if (out[out.length - 1] !== id) out.push(id);
+      } else if (first < 0) first = id;
+      else if (id !== first) out = [first, id];
     }
-    return out;
+    return out ?? (first >= 0 ? [first] : undefined);
   }
 
   /** Forgets marks wholly below `off` (acknowledged bytes). */
