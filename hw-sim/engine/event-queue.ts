@@ -240,9 +240,12 @@ export class EventQueue {
     this.stopped = false;
     const near = this.near;
     const far = this.far;
+    // Numbers from here on: a parameter compared in the loop is checked and unboxed at every event.
+    const end = +until;
+    const max = +maxEvents;
     let n = 0;
     // `=== false`: a bare truth test of a field compiles to a check for every falsy kind of value.
-    while (n < maxEvents && this.stopped === false) {
+    while (n < max && this.stopped === false) {
       // The heap with the earlier top; a cancelled top found there is dropped and the look
       // repeated (one event lookup per event, not a look for cancelled tops and then another).
       let h = near;
@@ -257,7 +260,7 @@ export class EventQueue {
       }
       const k = h.k;
       const t = k[0]!;
-      if (t > until) break;
+      if (t > end) break;
       const id = k[2]!;
       const ev = this.events[id]!;
       const fn = ev.fn;
