@@ -137,16 +137,12 @@ export class DmaEngine {
     this.setErrorRate(cfg.errorRate ?? 0);
     for (let i = 0; i < cfg.channels; i++) {
       const size = sizes[i]!;
-      const onDone = (): void => {
-        if (ch.device === null) this.complete(ch);
-        else this.completeBound(ch);
-      };
       const ch: Channel = {
         index: i, size, device: null, head: 0, count: 0, busyUntil: 0, lastDone: 0,
         descs: new Array<DmaDescriptor | null>(size).fill(null),
         bytes: new Float64Array(size),
         failed: new Uint8Array(size),
-        lane: engine.lane(onDone, 'dma.done'),
+        lane: engine.lane(() => this.complete(ch), 'dma.done'),
         stats: { submitted: 0, completed: 0, errors: 0, bytes: 0, ringFull: 0 },
       };
       this.channels.push(ch);
@@ -209,9 +205,13 @@ export class DmaEngine {
     return true;
   }
 
-  /** Binds a channel to a device that keeps its own descriptors: it submits with submitBytes. */
+  /** Binds an idle channel to a device that keeps its own descriptors: it submits with submitBytes. */
   bind(channel: number, dev: DmaDevice): void {
-    this.chan(channel).device = dev;
+    const ch = this.chan(channel);
+    if (ch.count > 0) throw new Error(`${this.src}: channel ${channel} bound with ${ch.count} descriptors in flight`);
+    ch.device = dev;
+    // Its completions go straight to completeBound (no closure that asks which kind per event).
+    ch.lane.retarget(() => this.completeBound(ch));
   }
 
   /**

@@ -21,7 +21,7 @@ export class EventLane implements LaneRefill {
   private last = 0;
   private ev: SimEvent;
 
-  constructor(private readonly queue: EventQueue, private readonly fn: () => void, private readonly label: string) {
+  constructor(private readonly queue: EventQueue, private fn: () => void, private readonly label: string) {
     this.ev = this.record();
   }
 
@@ -52,6 +52,12 @@ export class EventLane implements LaneRefill {
     ring[o] = t;
     ring[o + 1] = seq;
     this.n++;
+  }
+
+  /** The lane's callback from now on; only while nothing is posted (a DMA channel bound to a device). */
+  retarget(fn: () => void): void {
+    if (this.length > 0) throw new Error(`event lane '${this.label}': retargeted with ${this.length} events posted`);
+    this.fn = fn;
   }
 
   /** Drops every posted event (a device reset); returns how many. */
