@@ -59,81 +59,83 @@ export class Fifo<T> {
 }
 
 /**
- * A FIFO whose items carry up to three numbers each (a wire's packets with their start, delay and
- * first frame's arrival, a switch port's queue entries with their end and frame count), kept in
- * typed arrays beside the items: one ring to manage instead of four, and no boxed numbers.
+ * A FIFO whose items carry up to four numbers each (a wire's packets with their start, first
+ * frame's arrival, frames and header bytes, a switch port's queue entries with their end and frame
+ * count), kept in one typed array beside the items, four numbers a slot: one ring to manage,
+ * no boxed numbers, and one array check and base load per access site instead of one per number.
  */
 export class TaggedFifo<T> {
   private items: Array<T | null>;
-  private xs: Float64Array;
-  private ys: Float64Array;
-  private zs: Float64Array;
+  private nums: Float64Array;
+  /** Slots − 1 (a power of two less one). */
+  private mask: number;
   private head = 0;
   private n = 0;
   /** The numbers of the item the last shift() returned. */
   x = 0;
   y = 0;
   z = 0;
+  w = 0;
 
   constructor(capacity = 16) {
     let n = 1;
     while (n < capacity) n *= 2;
     this.items = new Array<T | null>(n).fill(null);
-    this.xs = new Float64Array(n);
-    this.ys = new Float64Array(n);
-    this.zs = new Float64Array(n);
+    this.nums = new Float64Array(4 * n);
+    this.mask = n - 1;
   }
 
   get length(): number {
     return this.n;
   }
 
-  push(v: T, x: number, y: number, z = 0): void {
-    if (this.n === this.xs.length) this.grow();
-    const i = (this.head + this.n) & (this.xs.length - 1);
+  push(v: T, x: number, y: number, z = 0, w = 0): void {
+    if (this.n === this.mask + 1) this.grow();
+    const i = (this.head + this.n) & this.mask;
     this.items[i] = v;
-    this.xs[i] = x;
-    this.ys[i] = y;
-    this.zs[i] = z;
+    const o = i << 2;
+    const nums = this.nums;
+    nums[o] = x;
+    nums[o + 1] = y;
+    nums[o + 2] = z;
+    nums[o + 3] = w;
     this.n++;
   }
 
-  /** Removes the oldest item and returns it; its numbers are in `x`, `y` and `z`. Throws when empty. */
+  /** Removes the oldest item and returns it; its numbers are in `x`, `y`, `z` and `w`. Throws when empty. */
   shift(): T {
     if (this.n === 0) throw new Error('TaggedFifo.shift on an empty queue');
     const i = this.head;
     const v = this.items[i] as T;
     this.items[i] = null;
-    this.x = this.xs[i]!;
-    this.y = this.ys[i]!;
-    this.z = this.zs[i]!;
-    this.head = (i + 1) & (this.xs.length - 1);
+    const o = i << 2;
+    const nums = this.nums;
+    this.x = nums[o]!;
+    this.y = nums[o + 1]!;
+    this.z = nums[o + 2]!;
+    this.w = nums[o + 3]!;
+    this.head = (i + 1) & this.mask;
     this.n--;
     return v;
   }
 
   /** The first number of the oldest item; only when length > 0. */
   peekX(): number {
-    return this.xs[this.head]!;
+    return this.nums[this.head << 2]!;
   }
 
   private grow(): void {
-    const size = this.xs.length;
+    const size = this.mask + 1;
     const items = new Array<T | null>(size * 2).fill(null);
-    const xs = new Float64Array(size * 2);
-    const ys = new Float64Array(size * 2);
-    const zs = new Float64Array(size * 2);
+    const nums = new Float64Array(size * 8);
     for (let k = 0; k < this.n; k++) {
-      const i = (this.head + k) & (size - 1);
+      const i = (this.head + k) & this.mask;
       items[k] = this.items[i]!;
-      xs[k] = this.xs[i]!;
-      ys[k] = this.ys[i]!;
-      zs[k] = this.zs[i]!;
+      nums.set(this.nums.subarray(i << 2, (i << 2) + 4), k << 2);
     }
     this.items = items;
-    this.xs = xs;
-    this.ys = ys;
-    this.zs = zs;
+    this.nums = nums;
+    this.mask = 2 * size - 1;
     this.head = 0;
   }
 }

@@ -31,9 +31,10 @@ export type LinkDirection = 'a->b' | 'b->a';
 export interface FrameReceiver {
   /**
    * `p` has fully arrived now; its first frame had fully arrived at `firstFrameNs` (≤ now); it is
-   * `frames` wire frames (frameCount(p), which the link has counted already).
+   * `frames` wire frames of `hdr` IPv4 + L4 header bytes each (frameCount(p) and
+   * frameHeaderBytes(p), which the sender has worked out already: one count per packet, not per hop).
    */
-  receive(p: Packet, firstFrameNs: Ns, frames: number): void;
+  receive(p: Packet, firstFrameNs: Ns, frames: number, hdr: number): void;
 }
 
 /** Sees every delivered packet; frame k's first bit left the sender at wireStartNs + Σ earlier frames. */
@@ -73,7 +74,7 @@ class Direction {
   to: FrameReceiver | null = null;
   busyUntil: Ns = 0;
   lastArrival: Ns = 0;
-  /** Packets on the wire, with their wire start (x), the delay after their end (y) and their first frame's arrival (z). */
+  /** Packets on the wire, with their wire start (x), their first frame's arrival (y), frames (z) and header bytes a frame (w). */
   readonly inflight = new TaggedFifo<Packet>();
   readonly stats: LinkDirStats = { packets: 0, frames: 0, wireBytes: 0, deliveredFrames: 0, lost: 0, duplicated: 0, reordered: 0, corrupted: 0, blocked: 0 };
   /** Arrivals (their times never decrease: jitter is clamped), one engine event each. */
@@ -162,13 +163,12 @@ export class Link {
   /**
    * Puts `p` on the wire from side `from`, no earlier than `earliestNs` (default now; a switch
    * forwarding frame by frame may pass a time in the past: the first frame's arrival). Returns
-   * the time the last bit leaves the sender.
+   * the time the last bit leaves the sender. A sender that has them passes frameCount(p) and
+   * frameHeaderBytes(p).
    */
-  transmit(from: LinkSide, p: Packet, earliestNs: Ns = this.engine.now): Ns {
+  transmit(from: LinkSide, p: Packet, earliestNs: Ns = this.engine.now, frames = frameCount(p), hdr = frameHeaderBytes(p)): Ns {
     const d = from === 'a' ? this.ab : this.ba;
     const now = this.engine.now;
-    const frames = frameCount(p);
-    const hdr = frameHeaderBytes(p);
     const len = p.payload.length;
     const wb = wireBytesOf(frames, hdr, len);
     const ser = serialisationNs(wb, this.rateBps);
@@ -187,7 +187,7 @@ export class Link {
     if (this.jitterNs > 0) arrival += this.rJitter.int(this.jitterNs + 1);
     if (arrival < d.lastArrival) arrival = d.lastArrival;
     d.lastArrival = arrival;
-    d.inflight.push(p, start, arrival - end, start + (arrival - end) + firstSer);
+    d.inflight.push(p, start, start + (arrival - end) + firstSer, frames, hdr);
     const st = d.stats;
     st.packets++;
     st.frames += frames;
@@ -199,29 +199,43 @@ export class Link {
   private arrive(d: Direction): void {
     const q = d.inflight;
     const p = q.shift();
-    const frames = frameCount(p);
     // `=== true/false`: a bare truth test of a field compiles to a check for every falsy kind of value.
-    if (this.clean === true) {
-      this.deliver(d, p, frames, q.x, q.y, q.z);
+    // Clean and no taps (the delay after the wire is for taps only): the short path, kept small
+    // enough to be inlined into the lane's callback.
+    if (this.clean === true && this.taps.length === 0) {
+      this.deliver(d, p, q.z, q.w, q.x, 0, q.y);
       return;
     }
-    const start = q.x;
-    const delay = q.y;
+    this.arriveImpaired(d, p, q.z, q.w, q.x, q.y);
+  }
+
+  /** An arrival with taps to tell or impairments to apply. */
+  private arriveImpaired(d: Direction, p: Packet, frames: number, hdr: number, start: Ns, first: Ns): void {
+    const delay = this.delayAfterWire(p, frames, hdr, start);
     const imp = this.imp;
+    if (this.clean === true) {
+      this.deliver(d, p, frames, hdr, start, delay, first);
+      return;
+    }
     if (!imp.up || imp.partition === 'both' || imp.partition === d.name) {
       d.stats.blocked += frames;
       this.engine.trace.emit(this.src, 'link.drop', { dir: d.name, why: imp.up ? 'partition' : 'down', frames });
       return;
     }
     if (imp.loss === 0 && imp.duplicate === 0 && imp.reorder === 0 && imp.corrupt === 0) {
-      this.deliver(d, p, frames, start, delay, q.z);
+      this.deliver(d, p, frames, hdr, start, delay, first);
       return;
     }
-    this.impair(d, p, frames, start, delay, q.z);
+    this.impair(d, p, frames, hdr, start, delay, first);
+  }
+
+  /** Propagation and jitter of a packet arriving now that went on the wire at `start`: now − its end on the wire. */
+  private delayAfterWire(p: Packet, frames: number, hdr: number, start: Ns): Ns {
+    return this.engine.now - start - serialisationNs(wireBytesOf(frames, hdr, p.payload.length), this.rateBps);
   }
 
   /** Per-frame impairment draws; the chunk is split only when some frame is impaired. */
-  private impair(d: Direction, p: Packet, frames: number, start: Ns, delay: Ns, firstFrameNs: Ns): void {
+  private impair(d: Direction, p: Packet, frames: number, hdr: number, start: Ns, delay: Ns, firstFrameNs: Ns): void {
     const imp = this.imp;
     if (this.flags.length < frames) this.flags = new Uint8Array(frames * 2);
     const flags = this.flags;
@@ -238,7 +252,7 @@ export class Link {
       any |= f;
     }
     if (any === 0) {
-      this.deliver(d, p, frames, start, delay, firstFrameNs);
+      this.deliver(d, p, frames, hdr, start, delay, firstFrameNs);
       return;
     }
     const parts = frames === 1 ? [p] : splitGso(p);
@@ -248,7 +262,9 @@ export class Link {
       let q = parts[k]!;
       const f = flags[k]!;
       const fStart = frameStart;
-      frameStart += serialisationNs(frameWireBytes(frameHeaderBytes(q), q.payload.length), this.rateBps);
+      // A frame of a split chunk: SYN options only on the first (its own header size).
+      const hdr1 = frames === 1 ? hdr : frameHeaderBytes(q);
+      frameStart += serialisationNs(frameWireBytes(hdr1, q.payload.length), this.rateBps);
       if (f & LOST) {
         st.lost++;
         this.engine.trace.emit(this.src, 'link.drop', { dir: d.name, why: 'loss', frames: 1 });
@@ -266,21 +282,21 @@ export class Link {
         // Delivered reorderDelayNs from now; frameStart is now this frame's end on the wire.
         const heldDelay = this.engine.now + imp.reorderDelayNs - frameStart;
         this.engine.schedule(imp.reorderDelayNs, () => {
-          for (let c = 0; c < copies; c++) this.deliver(d, held, 1, fStart, heldDelay, this.engine.now);
+          for (let c = 0; c < copies; c++) this.deliver(d, held, 1, hdr1, fStart, heldDelay, this.engine.now);
         }, 'link.reorder');
       } else {
-        for (let c = 0; c < copies; c++) this.deliver(d, q, 1, fStart, delay, this.engine.now);
+        for (let c = 0; c < copies; c++) this.deliver(d, q, 1, hdr1, fStart, delay, this.engine.now);
       }
     }
   }
 
   /** `firstFrameNs`: when the first frame had fully arrived (a one-frame packet: now). */
-  private deliver(d: Direction, p: Packet, frames: number, start: Ns, delay: Ns, firstFrameNs: Ns): void {
+  private deliver(d: Direction, p: Packet, frames: number, hdr: number, start: Ns, delay: Ns, firstFrameNs: Ns): void {
     d.stats.deliveredFrames += frames;
     for (let i = 0; i < this.taps.length; i++) this.taps[i]!.onDeliver(this, d.name, p, start, delay);
     const now = this.engine.now;
     const tr = this.engine.trace;
     if (tr.enabled === true) TRACE_FRAME.emit(tr, this.traceSrc, d.name, p.tcp ? p.tcp.seq : -1, p.payload.length, frames, p.corrupt || undefined, p.rids);
-    if (d.to !== null) d.to.receive(p, firstFrameNs < now ? firstFrameNs : now, frames);
+    if (d.to !== null) d.to.receive(p, firstFrameNs < now ? firstFrameNs : now, frames, hdr);
   }
 }

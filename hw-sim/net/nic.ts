@@ -115,9 +115,10 @@ export class Nic implements DmaDevice {
   private readonly rxRingSize: number;
   private readonly txIrqLine: number;
   private readonly rxIrqLine: number;
-  /** Per tx ring slot: the packet's IPv4 bytes (all frames), its frames, and whether it was dropped (1). */
+  /** Per tx ring slot: the packet's IPv4 bytes (all frames), its frames, its IPv4 + L4 header bytes a frame, and whether it was dropped (1). */
   private readonly txBytes: Int32Array;
   private readonly txFrames: Uint32Array;
+  private readonly txHdr: Uint8Array;
   private readonly txDropped: Uint8Array;
   /** The tx slot being handed to the DMA engine (its dmaTimed call). */
   private txSubmitSlot = 0;
@@ -128,7 +129,7 @@ export class Nic implements DmaDevice {
   private readonly rxQ = new Fifo<Packet>();
   private readonly rxFaults: RxDmaFaults;
   /** The link delivers here. */
-  readonly port: FrameReceiver = { receive: (p, _first, frames) => this.receive(p, frames) };
+  readonly port: FrameReceiver = { receive: (p, _first, frames, hdr) => this.receive(p, frames, hdr) };
 
   constructor(private readonly engine: Engine, readonly host: string, private readonly irq: InterruptController, private readonly cfg: NicConfig) {
     this.src = `${host}/${cfg.name ?? 'nic0'}`;
@@ -147,6 +148,7 @@ export class Nic implements DmaDevice {
     this.txCookies = new Array<number>(cfg.txRingSize).fill(0);
     this.txBytes = new Int32Array(cfg.txRingSize);
     this.txFrames = new Uint32Array(cfg.txRingSize);
+    this.txHdr = new Uint8Array(cfg.txRingSize);
     this.txDropped = new Uint8Array(cfg.txRingSize);
     this.dma = new DmaEngine(engine, host, null, {
       name: `${cfg.name ?? 'nic0'}-dma`, channels: 2, ringSize: [cfg.txRingSize, cfg.rxRingSize],
@@ -208,6 +210,7 @@ export class Nic implements DmaDevice {
     this.txPkts[slot] = p;
     this.txBytes[slot] = frames * hdr + len;
     this.txFrames[slot] = frames;
+    this.txHdr[slot] = hdr;
     this.txCookies[slot] = cookie;
     this.txTail++;
     return true;
@@ -248,7 +251,7 @@ export class Nic implements DmaDevice {
       st.frames += frames;
       st.bytes += this.txBytes[slot]!;
       this.txDropped[slot] = 0;
-      return this.link.transmit(this.side, p, dmaEnd);
+      return this.link.transmit(this.side, p, dmaEnd, frames, this.txHdr[slot]!);
     }
     st.drops += frames;
     if (status === 'error') st.dmaErrors++;
@@ -311,10 +314,9 @@ export class Nic implements DmaDevice {
     return n;
   }
 
-  /** `frames`: frameCount(p), counted by the link. */
-  private receive(p: Packet, frames: number): void {
+  /** `frames`, `hdr`: frameCount(p) and frameHeaderBytes(p), from the link. */
+  private receive(p: Packet, frames: number, hdr: number): void {
     const st = this.stats.rx;
-    const hdr = frameHeaderBytes(p);
     if (maxFrameIpBytes(p, hdr, frames) > this.mtu) {
       st.drops += frames;
       this.engine.trace.emit(this.src, 'nic.rxdrop', { why: 'mtu', frames });

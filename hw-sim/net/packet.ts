@@ -103,7 +103,8 @@ export function frameHeaderBytes(p: Packet): number {
 }
 
 function tcpOptionBytes(h: TcpHeader | undefined): number {
-  if (!h) return 0;
+  // `=== undefined`: a bare truth test compiles to a check for every falsy kind of value.
+  if (h === undefined) return 0;
   let n = 0;
   if (h.mss !== undefined) n += 4;
   if (h.wscale !== undefined) n += 4; // 3 bytes + 1 NOP pad

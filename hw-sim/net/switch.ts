@@ -64,7 +64,7 @@ export class Switch {
       this.ports.push({
         index, link: null, side: 'b', queue: new TaggedFifo<null>(), queued: 0, lastDst: -1, lastOut: undefined,
         stats: { rxFrames: 0, txFrames: 0, drops: 0, noRoute: 0 },
-        rx: { receive: (p, first, frames) => this.forward(index, p, first, frames) },
+        rx: { receive: (p, first, frames, hdr) => this.forward(index, p, first, frames, hdr) },
       });
     }
   }
@@ -104,7 +104,7 @@ export class Switch {
     return pt.queued;
   }
 
-  private forward(inPort: number, p: Packet, firstFrameNs: Ns, frames: number): void {
+  private forward(inPort: number, p: Packet, firstFrameNs: Ns, frames: number, hdr: number): void {
     const inPt = this.ports[inPort]!;
     inPt.stats.rxFrames += frames;
     let out = inPt.lastOut;
@@ -130,7 +130,8 @@ export class Switch {
       pkt = headFrames(p, room);
       n = room;
     }
-    const end = pt.link.transmit(pt.side, pkt, firstFrameNs + this.forwardingNs);
+    // The head frames keep the chunk's headers (SYN options stay on the first).
+    const end = pt.link.transmit(pt.side, pkt, firstFrameNs + this.forwardingNs, n, hdr);
     pt.queue.push(null, end, n);
     pt.queued += n;
     pt.stats.txFrames += n;

@@ -11,6 +11,9 @@ import { buildMachine } from '../../../scenarios/machine/index.ts';
 import { Recorder, udp } from './net-helpers.ts';
 import { Sink, firstDiff, pattern, writeAll } from '../net/helpers/hosts.ts';
 
+/** IPv4 + UDP header bytes of every frame of udp(): what a link passes beside the packet. */
+const UDP_HDR = 28;
+
 function single() {
   const e = new Engine({ seed: 1 });
   const irq = new InterruptController(e, 'h');
@@ -31,7 +34,7 @@ describe('NIC DMA through the DMA engine', () => {
     nic.txDoorbell();
     expect(nic.dma.ringFree(0)).toBe(3);
     nic.rxPostBuffers(8);
-    nic.port.receive(udp(472), 0, 1);
+    nic.port.receive(udp(472), 0, 1, UDP_HDR);
     e.run();
     // tx: 1028 IPv4 bytes; rx: 500 (20 + 8 + 472).
     expect(nic.dma.stats(0)).toMatchObject({ submitted: 1, completed: 1, bytes: 1028, errors: 0 });
@@ -63,10 +66,10 @@ describe('NIC DMA through the DMA engine', () => {
     const rxIrq: number[] = [];
     irq.requestLine(2, () => rxIrq.push(e.now));
     nic.rxPostBuffers(8);
-    nic.port.receive(udp(472), 0, 1);
+    nic.port.receive(udp(472), 0, 1, UDP_HDR);
     nic.dma.failNext(1);
-    nic.port.receive(udp(100), 0, 1);
-    nic.port.receive(udp(200), 0, 1);
+    nic.port.receive(udp(100), 0, 1, UDP_HDR);
+    nic.port.receive(udp(200), 0, 1, UDP_HDR);
     e.run();
     // DMA 500 B: 1000 ns, then 128 B (failed): 628 ns, then 228 B: 728 ns → ready at 1000 and 2356.
     expect(rxIrq).toEqual([1_000, 2_356]);
