@@ -32,6 +32,11 @@ export function bucketIndex(v: number): number {
     const sh = 24 - Math.clz32(v);
     return 256 + (sh - 1) * 128 + ((v >>> sh) - 128);
   }
+  return wideBucketIndex(v);
+}
+
+/** bucketIndex of a value of 2^32 or more: apart, so bucketIndex stays small enough to be inlined into record(). */
+function wideBucketIndex(v: number): number {
   const shift = msb(v) - SUB_BITS; // ≥ 1
   const sub = Math.floor(v / 2 ** shift); // in [128, 256)
   return LINEAR + (shift - 1) * SUB + (sub - SUB);

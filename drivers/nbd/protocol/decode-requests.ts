@@ -95,7 +95,7 @@ export class RequestDecoder {
   }
 
   next(): RequestEventKind {
-    if (this.protocolError) return REQUEST_EVENT.ERROR;
+    if (this.protocolError !== null) return REQUEST_EVENT.ERROR;
     const q = this.queue;
     if (this.frameStep === 1) {
       if (q.length < NBD_ORION_FRAME_SIZE) return REQUEST_EVENT.NEED_MORE;
