@@ -24,7 +24,8 @@ export interface ByteSink {
 export class ValueWriter<H extends ByteSink = ByteSink> {
   /** Public for the shape writers (trace-writer.ts), which write values into it. */
   buf = Buffer.allocUnsafe(BUF_BYTES);
-  protected view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  /** Over `buf`, public for the shape writers too (a DataView store writes 2 or 4 bytes at once). */
+  view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   protected at = 0;
   protected readonly ids = new Map<string, number>();
   protected readonly strings: string[] = [];

@@ -8,6 +8,9 @@ import type { TraceSource } from './trace-source.ts';
 export interface ShapedSink {
   readonly enabled: boolean;
   readonly buf: Uint8Array;
+  readonly view: DataView;
+  /** The bus's subscription version (a shape whose readersVersion is this one has its readers for it). */
+  readonly version: number;
   /** Takes the record's time and number; writes its header, source, kind and object tag; returns where its values go (-1: left to `shapedSlow`). */
   shapedStart(src: TraceSource, shape: object): number;
   /** A value other than a whole number in [0, 2^32) at `o`; returns the end (-1: left to `shapedSlow`). */
@@ -71,6 +74,7 @@ export function shapeWriter(shape: object, n: number): ShapeWriter {
     let o = bus.shapedStart(src, shape);
     if (o >= 0) {
       const buf = bus.buf;
+      const view = bus.view;
       if (bus !== owner) {
         owner = bus;${vals.map((x) => `\n        ${kept.map((c) => `i${c}_${x} = `).join('')}-1;`).join('')}
       }
@@ -79,15 +83,20 @@ export function shapeWriter(shape: object, n: number): ShapeWriter {
       if (o < 0 || !bus.shapedEnd(o, mask, kept, shape)) o = -1;
     }
     if (o < 0) bus.shapedSlow(src, shape, [${vals.join(', ')}]);
-    bus.shapedRead(src, shape${vals.map((x) => `, ${x}`).join('')});
+    // Most kinds have no reader: the call is made only to find or give them (shapedRead).
+    if (shape.readersVersion !== bus.version || shape.readers.length !== 0) bus.shapedRead(src, shape${vals.map((x) => `, ${x}`).join('')});
   };`;
   return new Function('shape', body)(shape) as ShapeWriter;
 }
 
-/** Writes `x`, a whole number in [0, 2^32), at o as numAt does (V_U8 0x04, V_U16 0x05, V_U32 0x06, little endian). */
+/**
+ * Writes `x`, a whole number in [0, 2^32), at o as numAt does (V_U8 0x04, V_U16 0x05, V_U32 0x06,
+ * little endian): tag and value in one DataView store where they fit in 4 bytes. A u16 is written
+ * as 4 bytes, the last past its end (the record's room is reserved; what follows overwrites it).
+ */
 function whole(x: string): string {
   return `
-        if (${x} < 0x100) { buf[o] = 0x04; buf[o + 1] = ${x}; o += 2; }
-        else if (${x} < 0x10000) { buf[o] = 0x05; buf[o + 1] = ${x}; buf[o + 2] = ${x} >>> 8; o += 3; }
-        else { buf[o] = 0x06; buf[o + 1] = ${x}; buf[o + 2] = ${x} >>> 8; buf[o + 3] = ${x} >>> 16; buf[o + 4] = ${x} >>> 24; o += 5; }`;
+        if (${x} < 0x100) { view.setUint16(o, 0x04 | (${x} << 8), true); o += 2; }
+        else if (${x} < 0x10000) { view.setUint32(o, 0x05 | (${x} << 8), true); o += 3; }
+        else { buf[o] = 0x06; view.setUint32(o + 1, ${x}, true); o += 5; }`;
 }

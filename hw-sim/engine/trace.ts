@@ -138,8 +138,8 @@ export class TraceBus extends RecordEncoder<TraceHash> {
   private readonly subscriptions: Subscription[] = [];
   /** Subscribers per kind, in subscription order; rebuilt as subscriptions change. */
   private readonly byKind = new Map<string, Readers>();
-  /** Renewed as subscriptions change (shapes keep their kind's subscribers by it). */
-  private version = ++versions;
+  /** Renewed as subscriptions change (shapes keep their kind's subscribers by it; the writers read it). */
+  version = ++versions;
   /** The shaped record being written: its time, number, and where its count of values goes. */
   private shapedT = 0;
   private shapedSeq = 0;
@@ -224,22 +224,17 @@ export class TraceBus extends RecordEncoder<TraceHash> {
     // The common header written here, the rest by shapedHead (kept apart, so that this inlines into the writers).
     if (seq !== this.lastSeq + 1 || dt >>> 0 !== dt || (srcId | kindId) >= 0x100) return this.shapedHead(t, seq, srcId, kindId);
     const buf = this.buf;
+    const view = this.view;
     let o = this.at;
     // Tags as literals (see trace-bytes.ts): HEAD 0x80 | S_NEXT 0x04 | T_SAME 0x01 or T_DELTA 0x02 (u32 LE).
     if (dt === 0) buf[o++] = 0x85;
     else {
       buf[o] = 0x86;
-      buf[o + 1] = dt;
-      buf[o + 2] = dt >>> 8;
-      buf[o + 3] = dt >>> 16;
-      buf[o + 4] = dt >>> 24;
+      view.setUint32(o + 1, dt, true);
       o += 5;
     }
-    // Source and kind by number (S_REF8 0x10), then V_OBJ 0x0a and the count of values kept (shapedEnd).
-    buf[o] = 0x10;
-    buf[o + 1] = srcId;
-    buf[o + 2] = 0x10;
-    buf[o + 3] = kindId;
+    // Source and kind by number (S_REF8 0x10) in one store, then V_OBJ 0x0a and the count of values kept (shapedEnd).
+    view.setUint32(o, 0x10 | (srcId << 8) | 0x10_0000 | (kindId << 24), true);
     buf[o + 4] = 0x0a;
     this.shapedCountAt = o + 5;
     return o + 9;
@@ -287,13 +282,12 @@ export class TraceBus extends RecordEncoder<TraceHash> {
       shape.lastMask = mask;
       shape.lastListId = list;
     }
-    const buf = this.buf;
-    const c = this.shapedCountAt;
-    buf[c] = kept;
-    buf[c + 1] = 0;
-    buf[c + 2] = 0;
-    buf[c + 3] = 0;
-    this.at = refAt(buf, this.view, o, list);
+    const view = this.view;
+    view.setUint32(this.shapedCountAt, kept, true);
+    if (list < 0x100) {
+      view.setUint16(o, 0x10 | (list << 8), true); // S_REF8
+      this.at = o + 2;
+    } else this.at = refAt(this.buf, view, o, list);
     this.lastT = this.shapedT;
     this.lastSeq = this.shapedSeq;
     return true;
