@@ -15,7 +15,7 @@
  * Accounting per line: raised = (sum of events over deliveries) + lost + events still pending;
  * `coalesced` counts raises folded into a delivery besides the first (events − 1 per delivery).
  */
-import type { Engine, EventHandle } from '../engine/engine.ts';
+import type { Engine } from '../engine/engine.ts';
 import type { EventLane } from '../engine/event-lane.ts';
 import { assertNs, type Ns } from '../engine/time.ts';
 import { traceShape, traceSource, type TraceSource } from '../engine/trace.ts';
@@ -65,7 +65,13 @@ interface LineState {
   count: number;
   /** Waiting in the dispatch set. */
   due: boolean;
-  timer: EventHandle | null;
+  /**
+   * The coalescing deadline: an event lane of its own (made at the line's first deadline), so a
+   * deadline is no event record of its own; only a cancelled one makes the lane a new record.
+   */
+  timer: EventLane | null;
+  /** A deadline is posted on `timer`. */
+  armed: boolean;
   readonly stats: IrqLineStats;
   readonly onTimer: () => void;
 }
@@ -96,10 +102,10 @@ export class InterruptController {
     for (let i = 0; i < n; i++) {
       const s: LineState = {
         line: i, handler: null, name: `irq${i}`, priority: 0, maxEvents: 1, maxDelayNs: 0, masked: false,
-        count: 0, due: false, timer: null,
+        count: 0, due: false, timer: null, armed: false,
         stats: { raised: 0, delivered: 0, coalesced: 0, pendingWhileMasked: 0, lost: 0, spurious: 0 },
         onTimer: () => {
-          s.timer = null;
+          s.armed = false;
           this.makeDue(s);
         },
       };
@@ -163,7 +169,11 @@ export class InterruptController {
     }
     s.count++;
     if (s.count >= s.maxEvents) this.makeDue(s);
-    else if (s.count === 1) s.timer = this.engine.schedule(s.maxDelayNs, s.onTimer, 'irq.coalesce');
+    else if (s.count === 1) {
+      if (s.timer === null) s.timer = this.engine.lane(s.onTimer, 'irq.coalesce');
+      s.timer.post(this.engine.now + s.maxDelayNs);
+      s.armed = true;
+    }
   }
 
   mask(line: number): void {
@@ -198,9 +208,9 @@ export class InterruptController {
   }
 
   private makeDue(s: LineState): void {
-    if (s.timer !== null) {
-      this.engine.cancel(s.timer);
-      s.timer = null;
+    if (s.armed === true) {
+      s.timer!.clear();
+      s.armed = false;
     }
     if (s.masked === true || s.due === true) return;
     s.due = true;
