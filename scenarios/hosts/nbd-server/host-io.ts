@@ -38,6 +38,10 @@ export class HostIo implements ServerIo {
     this.writer.write(bytes, more, off, len);
   }
 
+  sendPair(head: Uint8Array, bytes: Uint8Array, off: number, len: number): void {
+    this.writer.writePair(head, bytes, off, len);
+  }
+
   close(): void {
     this.writer.end();
   }

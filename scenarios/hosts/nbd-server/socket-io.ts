@@ -53,6 +53,34 @@ export class SocketWriter {
     this.pendingRids.push(rid ?? undefined);
   }
 
+  /**
+   * write(head, MSG_MORE) then write(data range) in one socket call (sendmsg with two iovecs):
+   * what the socket does not take waits here exactly as the two writes would have left it.
+   */
+  writePair(head: Uint8Array, data: Uint8Array, off: number, len: number): void {
+    if (this.head !== this.pending.length || this.sock.state === 'CLOSED') {
+      this.write(head, true);
+      this.write(data, false, off, len);
+      return;
+    }
+    const rid = this.nextRid;
+    this.nextRid = null;
+    if (rid !== null) this.markRequest(rid);
+    const h = head.length;
+    let n = this.tls ? this.tls.sendv(head, data, off, len) : this.sock.sendv(head, data, off, len);
+    if (n === h + len) return;
+    if (n < h) {
+      this.pending.push(head.slice(n));
+      this.pendingRids.push(undefined);
+      n = h;
+    }
+    if (n - h < len) {
+      this.pending.push(data.slice(off + n - h, off + len));
+      this.pendingRids.push(undefined);
+    }
+    this.off = 0;
+  }
+
   /** Trace context: the next bytes written are block request `rid`'s reply (-1: no request's). */
   mark(rid: number): void {
     this.nextRid = rid;

@@ -151,8 +151,11 @@ export function replyReadRange(s: Session, hi: number, lo: number, offset: numbe
   }
   // The cookie as the header carries it (hi and lo are the request's u32 fields, written as they are).
   io.replyStarts?.(hi, lo);
-  io.send(header, true);
-  io.sendRange(data, at, len, false);
+  if (io.sendPair) io.sendPair(header, data, at, len);
+  else {
+    io.send(header, true);
+    io.sendRange(data, at, len, false);
+  }
   if (s.server.opts.traceRequests !== false) {
     const bytes = header.length + len;
     if (io.traceReply) io.traceReply(hi, lo, bytes);

@@ -106,6 +106,8 @@ export interface ServerIo {
   send(bytes: Uint8Array, more?: boolean): void;
   /** Optional: send() of `len` bytes at `off` in `bytes` (read data in the store's page memory). */
   sendRange?(bytes: Uint8Array, off: number, len: number, more: boolean): void;
+  /** Optional: send(head, more) then sendRange(bytes, off, len, false), in one socket call. */
+  sendPair?(head: Uint8Array, bytes: Uint8Array, off: number, len: number): void;
   /** Closes the connection (orderly). */
   close(): void;
   /** Upgrades the connection to TLS; the host calls `session.tlsReady(identity)` when done. */
