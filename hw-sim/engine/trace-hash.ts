@@ -57,7 +57,7 @@ const OFFLOAD_AFTER = 1 << 20;
 const SLOT_BYTES = 1 << 13;
 const SLOTS = 256;
 /** The worker is woken after this many slots (a wake-up is a system call on both sides). */
-const WAKE_EVERY = 16;
+const WAKE_EVERY = 64;
 // Control words (Int32): slots published, slots done, doorbell, digests done, worker failed; then per slot its length and stream.
 const HEAD = 0;
 const TAIL = 1;
