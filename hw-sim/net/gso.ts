@@ -52,7 +52,7 @@ export function splitGso(p: Packet): Packet[] {
       let flags = tcp.flags;
       if (k > 0) flags &= ~TCP_SYN;
       if (k < n - 1) flags &= ~(TCP_FIN | TCP_PSH);
-      f.tcp = { sport: tcp.sport, dport: tcp.dport, seq: (tcp.seq + off) >>> 0, ack: tcp.ack, flags, window: tcp.window };
+      f.tcp = { sport: tcp.sport, dport: tcp.dport, seq: (tcp.seq + off) | 0, ack: tcp.ack, flags, window: tcp.window };
       if (k === 0 && tcp.mss !== undefined) f.tcp.mss = tcp.mss;
       if (k === 0 && tcp.wscale !== undefined) f.tcp.wscale = tcp.wscale;
     } else if (p.udp) {

@@ -296,7 +296,7 @@ export class Link {
     for (let i = 0; i < this.taps.length; i++) this.taps[i]!.onDeliver(this, d.name, p, start, delay);
     const now = this.engine.now;
     const tr = this.engine.trace;
-    if (tr.enabled === true) TRACE_FRAME.emit(tr, this.traceSrc, d.name, p.tcp ? p.tcp.seq : -1, p.payload.length, frames, p.corrupt || undefined, p.rids);
+    if (tr.enabled === true) TRACE_FRAME.emit(tr, this.traceSrc, d.name, p.tcp ? p.tcp.seq >>> 0 : -1, p.payload.length, frames, p.corrupt || undefined, p.rids);
     if (d.to !== null) d.to.receive(p, firstFrameNs < now ? firstFrameNs : now, frames, hdr);
   }
 }

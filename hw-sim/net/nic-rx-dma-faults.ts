@@ -34,7 +34,7 @@ export class RxDmaFaults {
     for (let j = i; j > 0; j--) q.setAt(j, q.at(j - 1)!);
     q.shift();
     this.stats.dmaErrors++;
-    this.engine.trace.emit(this.src, 'nic.dma-error', { seq: p.tcp ? p.tcp.seq : -1, bytes: p.payload.length });
+    this.engine.trace.emit(this.src, 'nic.dma-error', { seq: p.tcp ? p.tcp.seq >>> 0 : -1, bytes: p.payload.length });
     return p;
   }
 
@@ -48,6 +48,6 @@ export class RxDmaFaults {
     payload[bit >> 3]! ^= 1 << (bit & 7);
     q.setAt(i, { ...p, payload });
     this.stats.dmaCorrupted++;
-    this.engine.trace.emit(this.src, 'nic.dma-corrupt', { seq: p.tcp ? p.tcp.seq : -1, bit });
+    this.engine.trace.emit(this.src, 'nic.dma-corrupt', { seq: p.tcp ? p.tcp.seq >>> 0 : -1, bit });
   }
 }

@@ -279,7 +279,7 @@ export class Nic implements DmaDevice {
     const tr = this.engine.trace;
     if (tr.enabled === true) {
       const p = this.txPkts[slot]!;
-      TRACE_TX.emit(tr, this.traceSrc, p.tcp ? p.tcp.seq : -1, p.payload.length, frameCount(p), this.txDropped[slot] === 1 ? true : undefined, p.rids);
+      TRACE_TX.emit(tr, this.traceSrc, p.tcp ? p.tcp.seq >>> 0 : -1, p.payload.length, frameCount(p), this.txDropped[slot] === 1 ? true : undefined, p.rids);
     }
     this.irq.raise(this.txIrqLine);
   }
@@ -351,7 +351,7 @@ export class Nic implements DmaDevice {
     if (this.rxFaults.corruptRate > 0) this.rxFaults.maybeCorrupt(this.rxQ, this.rxReadyN);
     if (tr.enabled === true) {
       const p = this.rxQ.at(this.rxReadyN)!;
-      TRACE_RX.emit(tr, this.traceSrc, p.tcp ? p.tcp.seq : -1, p.payload.length, frameCount(p), p.rids);
+      TRACE_RX.emit(tr, this.traceSrc, p.tcp ? p.tcp.seq >>> 0 : -1, p.payload.length, frameCount(p), p.rids);
     }
     this.rxReadyN++;
     this.irq.raise(this.rxIrqLine);

@@ -26,9 +26,13 @@ export const ETH_MIN_PAYLOAD_BYTES = 46;
 export interface TcpHeader {
   sport: number;
   dport: number;
-  /** Unsigned 32-bit sequence number. */
+  /**
+   * 32-bit sequence number as int32 bits (the wire value is `seq >>> 0`): values past 2^31 as
+   * uint32 are not small integers, and each would box a heap number per packet. Differences
+   * `(a - b) | 0` and equality need no conversion.
+   */
   seq: number;
-  /** Unsigned 32-bit acknowledgement number (valid when ACK is set). */
+  /** 32-bit acknowledgement number as int32 bits, as seq (valid when ACK is set). */
   ack: number;
   /** Bit set of TCP_FIN | TCP_SYN | TCP_RST | TCP_PSH | TCP_ACK. */
   flags: number;

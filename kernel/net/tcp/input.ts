@@ -100,7 +100,7 @@ function synSentInput(s: TcpSocket, p: Packet): void {
     return;
   }
   if ((h.flags & TCP_SYN) === 0 || !hasAck) return; // simultaneous open is not supported
-  s.irs = h.seq;
+  s.irs = h.seq >>> 0;
   const route = s.host.route(s.remoteAddr);
   s.applyPeerSyn(h.mss, h.wscale, route ? route.gsoMaxBytes : 0);
   s.sndUna = 0;

@@ -72,7 +72,7 @@ export class TcpListener {
     s.remoteAddr = p.src;
     s.remotePort = h.sport;
     s.initConnection(route, this.host.newIss());
-    s.irs = h.seq;
+    s.irs = h.seq >>> 0;
     s.applyPeerSyn(h.mss, h.wscale, route.gsoMaxBytes);
     s.sndWnd = h.window;
     s.maxSndWnd = h.window;

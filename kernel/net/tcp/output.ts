@@ -36,8 +36,9 @@ function emit(s: Tcb, off: number, payload: Uint8Array, flags: number, gsoSize: 
     s.rcvUnacked = 0;
     s.delackTimer.stop();
   }
-  const seq = sndSeq(s, off);
-  const ack = (flags & TCP_ACK) !== 0 ? rcvSeq(s, rcvNxtAll(s)) : 0;
+  // int32 bits (packet.ts): `| 0` of the wire numbers.
+  const seq = (s.iss + 1 + off) | 0;
+  const ack = (flags & TCP_ACK) !== 0 ? (s.irs + 1 + rcvNxtAll(s)) | 0 : 0;
   const tcp: TcpHeader = syn
     ? synHeader(s, seq, ack, flags, window)
     : { sport: s.localPort, dport: s.remotePort, seq, ack, flags, window };

@@ -23,7 +23,7 @@ export function replyRst(host: TcpHost, p: Packet): void {
       sport: h.dport,
       dport: h.sport,
       seq: hasAck ? h.ack : 0,
-      ack: hasAck ? 0 : (h.seq + segLen) >>> 0,
+      ack: hasAck ? 0 : (h.seq + segLen) | 0,
       flags: hasAck ? TCP_RST : TCP_RST | TCP_ACK,
       window: 0,
     },

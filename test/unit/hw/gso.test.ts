@@ -15,7 +15,7 @@ describe('splitGso', () => {
     const f = splitGso(p);
     expect(f.map((x) => x.payload.length)).toEqual([1_200, 1_200, 600]);
     // seq wraps modulo 2^32.
-    expect(f.map((x) => x.tcp!.seq)).toEqual([0xffff_fc00, 0xffff_fc00 + 1_200 - 2 ** 32, 0xffff_fc00 + 2_400 - 2 ** 32]);
+    expect(f.map((x) => x.tcp!.seq >>> 0)).toEqual([0xffff_fc00, 0xffff_fc00 + 1_200 - 2 ** 32, 0xffff_fc00 + 2_400 - 2 ** 32]);
     expect(f.map((x) => x.ipId)).toEqual([0xffff, 0, 1]);
     expect(f.map((x) => x.tcp!.flags)).toEqual([TCP_ACK, TCP_ACK, TCP_ACK | TCP_PSH | TCP_FIN]);
     expect(f.every((x) => x.gsoSize === 0 && x.proto === IPPROTO_TCP)).toBe(true);

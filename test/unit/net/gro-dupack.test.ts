@@ -27,13 +27,13 @@ function receiverAfterOneExchange() {
   c.send(pattern(100));
   h.engine.runUntil(2 * S); // acknowledged (delayed ACK at most 40 ms): b's rcv.nxt = seq + 100
   const tpl = template! as Packet;
-  const rcvNxt = (tpl.tcp!.seq + 100) >>> 0;
+  const rcvNxt = (tpl.tcp!.seq + 100) | 0;
   // From here on b's ACKs are counted as they leave but never reach a, which never sent the
   // injected bytes (it would answer an ACK for them with an ACK of its own).
   h.wireA.up = false;
   /** Hands b one packet of `bytes` at rcv.nxt + `ahead`, offloaded as MSS frames. */
   const inject = (ahead: number, bytes: number): void => {
-    const p: Packet = { ...tpl, tcp: { ...tpl.tcp!, seq: (rcvNxt + ahead) >>> 0, flags: TCP_ACK }, payload: pattern(bytes, 7), gsoSize: MSS };
+    const p: Packet = { ...tpl, tcp: { ...tpl.tcp!, seq: (rcvNxt + ahead) | 0, flags: TCP_ACK }, payload: pattern(bytes, 7), gsoSize: MSS };
     h.wireB.iface!.receive(p);
   };
   /** The ACKs b sent since `mark` (an earlier `acks.length`). */

@@ -80,7 +80,7 @@ function frameOf(p: Packet, i: number, n: number): Packet {
   const flags = last ? h.flags : h.flags & ~(TCP_FIN | TCP_PSH);
   return {
     ...p,
-    tcp: { ...h, seq: (h.seq + i * g) >>> 0, flags },
+    tcp: { ...h, seq: (h.seq + i * g) | 0, flags },
     payload: p.payload.subarray(i * g, Math.min((i + 1) * g, p.payload.length)),
     gsoSize: 0,
   };
