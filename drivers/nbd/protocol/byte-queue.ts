@@ -69,20 +69,30 @@ export class ByteQueue {
     return (BigInt(this.u32(at)) << 32n) | BigInt(this.u32(at + 4));
   }
 
-  /** Where the bytes peek() returned start in its result. */
+  /** Where the bytes peekView() returned start in its result. */
   peekAt = 0;
+  /** A DataView over the whole buffer the chunks last peeked live in (a socket's receive ring: one per queue). */
+  private dv: DataView = EMPTY_VIEW;
+  private dvOf: ArrayBufferLike | null = null;
 
   /**
-   * The next `n` bytes (0 < n ≤ length), not consumed, readable from peekAt: the chunk they sit
-   * in when they lie in one (a header usually does: no copy, no view), else a copy in `scratch`.
+   * The next `n` bytes (0 < n ≤ length), not consumed, readable from peekAt: a DataView of the
+   * buffer of the chunk they sit in when they lie in one (a header usually does: a view made once
+   * per buffer, a big-endian field read by one DataView call, not assembled byte by byte), else a
+   * copy in `scratch` (at least `n` bytes long).
    */
-  peek(n: number, scratch: Uint8Array): Uint8Array {
+  peekView(n: number, scratch: DataView): DataView {
     const c = this.chunks[this.first]!;
     if (this.off + n <= c.length) {
-      this.peekAt = this.off;
-      return c;
+      const buf = c.buffer;
+      if (buf !== this.dvOf) {
+        this.dv = new DataView(buf);
+        this.dvOf = buf;
+      }
+      this.peekAt = c.byteOffset + this.off;
+      return this.dv;
     }
-    for (let i = 0; i < n; i++) scratch[i] = this.u8(i);
+    for (let i = 0; i < n; i++) scratch.setUint8(i, this.u8(i));
     this.peekAt = 0;
     return scratch;
   }
@@ -208,3 +218,4 @@ export class ByteQueue {
 }
 
 const EMPTY = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));

@@ -96,7 +96,7 @@ export class ReplyDecoder {
   frame: FrameHeader = { raw: 0, wire: 0, checksum: 0, flags: 0 };
   private frameRaw = 0;
   private readonly frameScratch = new Uint8Array(NBD_ORION_FRAME_SIZE);
-  private readonly hdr = new Uint8Array(64); // a header split over received chunks, put together (peek)
+  private readonly hdr = new DataView(new ArrayBuffer(64)); // a header split over received chunks, put together (peekView)
   private nextPos = 0;
   private payload: Uint8Array = EMPTY;
   private scratch: Uint8Array = new Uint8Array(256);
@@ -178,7 +178,7 @@ export class ReplyDecoder {
 
   /**
    * The next event. One small function per state: as one function the header path did not
-   * get its field reads (get32) inlined, past the optimiser's inlining budget.
+   * get its field reads inlined, past the optimiser's inlining budget.
    */
   next(): ReplyEventKind {
     const st = this.state;
@@ -230,11 +230,11 @@ export class ReplyDecoder {
         const bad = checkQueuedHeader(q, NBD_SIMPLE_REPLY_SIZE, 'reply(simple).header-checksum');
         if (bad) return this.failWith(bad);
       }
-      const b = q.peek(NBD_SIMPLE_REPLY_SIZE, this.hdr);
+      const v = q.peekView(NBD_SIMPLE_REPLY_SIZE, this.hdr);
       const o = q.peekAt;
-      this.error = get32(b, o + 4);
-      this.cookieHi = get32(b, o + 8);
-      this.cookieLo = get32(b, o + 12);
+      this.error = v.getUint32(o + 4);
+      this.cookieHi = v.getUint32(o + 8);
+      this.cookieLo = v.getUint32(o + 12);
       this.flags = 0;
       this.chunkType = -1;
       this.offset = -1;
@@ -263,18 +263,18 @@ export class ReplyDecoder {
       const bad = checkQueuedHeader(q, H, 'chunk.header-checksum');
       if (bad) return this.failWith(bad);
     }
-    const b = q.peek(Math.min(q.length, P + 8), this.hdr);
+    const v = q.peekView(Math.min(q.length, P + 8), this.hdr);
     const o = q.peekAt;
-    const type = get16(b, o + 6);
+    const type = v.getUint16(o + 6);
     // Extended: a 64-bit length; replies only carry payloads, which never reach 2^32 (proto.md).
-    if (ext && get32(b, o + 24) !== 0) return this.failWith(hard('payload-too-large', 'reply.length', `${get64(b, o + 24)} bytes`));
-    const len = ext ? get32(b, o + 28) : get32(b, o + 16);
+    if (ext && v.getUint32(o + 24) !== 0) return this.failWith(hard('payload-too-large', 'reply.length', `${v.getUint32(o + 24) * 0x100000000 + v.getUint32(o + 28)} bytes`));
+    const len = ext ? v.getUint32(o + 28) : v.getUint32(o + 16);
     if (type === NBD_REPLY_TYPE_OFFSET_DATA && this.framed) return this.framedOffsetData(q, P, len);
     if (type === NBD_REPLY_TYPE_OFFSET_DATA) {
       if (len < 9) return this.failWith(hard('bad-length', 'chunk(OFFSET_DATA).length', `must be ≥ 9, got ${len}`));
       if (q.length < P + 8) return REPLY_EVENT.NEED_MORE;
-      this.header(b, o, type);
-      this.offset = get64(b, o + P);
+      this.header(v, o, type);
+      this.offset = v.getUint32(o + P) * 0x100000000 + v.getUint32(o + P + 4);
       this.length = len - 8;
       q.skip(P + 8);
       this.state = S_DATA;
@@ -286,7 +286,7 @@ export class ReplyDecoder {
     if (lenProblem) return this.failWith(lenProblem);
     const pc = len > 0 ? hc : 0;
     if (q.length < P + len + pc) return REPLY_EVENT.NEED_MORE;
-    this.header(b, o, type);
+    this.header(v, o, type);
     q.skip(P);
     this.payload = this.gather(len);
     if (pc !== 0) {
@@ -310,7 +310,7 @@ export class ReplyDecoder {
     if (typeof h === 'string') return this.failWith(hard('bad-value', 'frame', h));
     if (h.wire !== len - 8 - F) return this.failWith(hard('bad-length', 'frame.wire', `${h.wire}, the chunk carries ${len - 8 - F}`));
     if (h.raw === 0) return this.failWith(hard('bad-length', 'frame.raw', 'an OFFSET_DATA frame must cover at least one byte'));
-    this.header(q.peek(P, this.hdr), q.peekAt, NBD_REPLY_TYPE_OFFSET_DATA);
+    this.header(q.peekView(P, this.hdr), q.peekAt, NBD_REPLY_TYPE_OFFSET_DATA);
     this.offset = q.u64(P);
     this.length = h.raw;
     this.frame = h;
@@ -319,14 +319,14 @@ export class ReplyDecoder {
     return REPLY_EVENT.CHUNK_OFFSET_DATA;
   }
 
-  private header(b: Uint8Array, o: number, type: number): void {
-    this.flags = get16(b, o + 4);
+  private header(v: DataView, o: number, type: number): void {
+    this.flags = v.getUint16(o + 4);
     this.chunkType = type;
-    this.cookieHi = get32(b, o + 8);
-    this.cookieLo = get32(b, o + 12);
+    this.cookieHi = v.getUint32(o + 8);
+    this.cookieLo = v.getUint32(o + 12);
     this.error = 0;
     this.offset = -1;
-    if (this.extended) this.replyOffset = get64(b, o + 16);
+    if (this.extended) this.replyOffset = v.getUint32(o + 16) * 0x100000000 + v.getUint32(o + 20);
   }
 
   private parseBuffered(type: number, len: number): ReplyEventKind {

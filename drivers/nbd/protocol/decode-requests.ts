@@ -12,7 +12,7 @@ import {
   NBD_CMD_FLAG_PAYLOAD_LEN, NBD_ORION_FRAME_SIZE, NBD_ORION_HEADER_CHECKSUM_SIZE,
 } from './uapi.ts';
 import { checkQueuedData, checkQueuedHeader, optionWireLength } from './header-checksum.ts';
-import { get16, get32, get64, utf8String } from './wire.ts';
+import { get16, get32, utf8String } from './wire.ts';
 import { parseFrameHeader, type FrameHeader } from './payload-frame.ts';
 
 export const REQUEST_EVENT = {
@@ -56,8 +56,8 @@ export class RequestDecoder {
   optionsSealed = false;
   /** Injected bug header-checksum-skipped: the checksum is stepped over, not checked. */
   skipHeaderCheck = false;
-  /** A request header split over received chunks, put together (peek). */
-  private readonly hdr = new Uint8Array(32);
+  /** A request header split over received chunks, put together (peekView). */
+  private readonly hdr = new DataView(new ArrayBuffer(32));
   /** 0: no frame due; 1: a frame header is due; 2: the body of `frame` is due. */
   private frameStep = 0;
 
@@ -164,15 +164,15 @@ export class RequestDecoder {
         // A damaged header is never executed: nothing of it is believed until its checksum matches.
         const bad = hc !== 0 && !this.skipHeaderCheck ? checkQueuedHeader(q, size, 'request.header-checksum') : null;
         if (bad) return this.failWith(bad);
-        // Read in place from the chunk the header lies in (peek), not by a queue call per field.
-        const b = q.peek(size, this.hdr);
+        // Read in place from the chunk the header lies in (peekView), not by a queue call per field.
+        const v = q.peekView(size, this.hdr);
         const o = q.peekAt;
-        this.flags = get16(b, o + 4);
-        this.type = get16(b, o + 6);
-        this.cookieHi = get32(b, o + 8);
-        this.cookieLo = get32(b, o + 12);
-        this.offset = get64(b, o + 16);
-        this.length = ext ? get64(b, o + 24) : get32(b, o + 24);
+        this.flags = v.getUint16(o + 4);
+        this.type = v.getUint16(o + 6);
+        this.cookieHi = v.getUint32(o + 8);
+        this.cookieLo = v.getUint32(o + 12);
+        this.offset = v.getUint32(o + 16) * 0x100000000 + v.getUint32(o + 20);
+        this.length = ext ? v.getUint32(o + 24) * 0x100000000 + v.getUint32(o + 28) : v.getUint32(o + 24);
         if (ext) {
           // A payload goes with NBD_CMD_FLAG_PAYLOAD_LEN, which only WRITE carries here (proto.md lets a
           // server consume an unexpected payload; this one hard-disconnects, which it also may).

@@ -36,6 +36,11 @@ test('ByteQueue matches a byte-array model (peeks u8/u16/u32/u64, skip, take, co
           expect(q.u32(o.at)).toBe(be(o.at, 4));
           expect(q.u64n(o.at)).toBe(BigInt(be(o.at, 4)) * 2n ** 32n + BigInt(be(o.at + 4, 4)));
         }
+        const n = Math.min(o.at % 9, model.length);
+        if (n > 0) {
+          const v = q.peekView(n, new DataView(new ArrayBuffer(8)));
+          expect(Array.from({ length: n }, (_, i) => v.getUint8(q.peekAt + i))).toEqual(model.slice(0, n));
+        }
       } else {
         const n = Math.min(o.n, model.length);
         const want = model.slice(0, n);
@@ -69,4 +74,23 @@ test('compaction keeps unread bytes when many chunks have been consumed', () => 
   for (let i = 0; i < 10; i++) q.push(Uint8Array.of(7));
   expect(q.length).toBe(60);
   expect([...q.take(3)]).toEqual([150, 151, 152]);
+});
+
+test('peekView reads a header in place from a chunk deep in a shared buffer, and across chunks from scratch', () => {
+  const ring = new Uint8Array(64);
+  for (let i = 0; i < 64; i++) ring[i] = i;
+  const q = new ByteQueue();
+  q.push(ring.subarray(40, 50));
+  q.skip(2);
+  const scratch = new DataView(new ArrayBuffer(16));
+  const v = q.peekView(8, scratch);
+  expect(v.buffer).toBe(ring.buffer);
+  expect(q.peekAt).toBe(42);
+  expect(v.getUint32(q.peekAt)).toBe(0x2a2b2c2d);
+  expect(q.peekView(4, scratch)).toBe(v); // one view per buffer
+  q.push(ring.subarray(10, 20));
+  const w = q.peekView(12, scratch); // 8 bytes of the first chunk, 4 of the second
+  expect(w).toBe(scratch);
+  expect(q.peekAt).toBe(0);
+  expect([w.getUint32(0), w.getUint32(4), w.getUint32(8)]).toEqual([0x2a2b2c2d, 0x2e2f3031, 0x0a0b0c0d]);
 });
