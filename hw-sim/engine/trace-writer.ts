@@ -40,7 +40,7 @@ export function shapeWriter(shape: object, n: number): ShapeWriter {
   const vals = NAMES.slice(0, n).split('');
   const kept = [0, 1, 2, 3];
   // Per value: a whole number in [0, 2^32) as numAt writes it; true, false, null (V_TRUE 0x02,
-  // V_FALSE 0x03, V_NULL 0x01); a list of one such number (V_ARR 0x09, u32 count); one of the last
+  // V_FALSE 0x03, V_NULL 0x01); a list of one or two such numbers (V_ARR 0x09, u32 count); one of the last
   // four strings written there, by its one-byte number (V_STR 0x08, S_REF8 0x10), kept in sK_/iK_
   // (-1: none) for the bus that numbered it; anything else by the bus. Vars, not lets: no hole checks.
   const blocks = vals.map((x, k) => `
@@ -53,8 +53,11 @@ export function shapeWriter(shape: object, n: number): ShapeWriter {
       else if (${x} === null) buf[o++] = 0x01;${kept.map((c) => `
       else if (typeof ${x} === 'string' && ${x} === s${c}_${x} && i${c}_${x} >= 0) { buf[o] = 0x08; buf[o + 1] = 0x10; buf[o + 2] = i${c}_${x}; o += 3; }`).join('')}
       else if (Array.isArray(${x}) && ${x}.length === 1 && ${x}.toJSON === undefined && typeof ${x}[0] === 'number' && ${x}[0] >>> 0 === ${x}[0]) {
-        const one = ${x}[0];
-        buf[o] = 0x09; buf[o + 1] = 1; buf[o + 2] = 0; buf[o + 3] = 0; buf[o + 4] = 0; o += 5;${whole('one')}
+        const one = ${x}[0];${one('one')}
+      } else if (Array.isArray(${x}) && ${x}.length === 2 && ${x}.toJSON === undefined && typeof ${x}[0] === 'number' && ${x}[0] >>> 0 === ${x}[0] && typeof ${x}[1] === 'number' && ${x}[1] >>> 0 === ${x}[1]) {
+        const e0 = ${x}[0];
+        const e1 = ${x}[1];
+        view.setUint32(o, 0x209, true); buf[o + 4] = 0; o += 5;${whole('e0')}${whole('e1')}
       } else {
         const p = o;
         o = bus.shapedValue(${x}, o, shape);
@@ -99,4 +102,16 @@ function whole(x: string): string {
         if (${x} < 0x100) { view.setUint16(o, 0x04 | (${x} << 8), true); o += 2; }
         else if (${x} < 0x10000) { view.setUint32(o, 0x05 | (${x} << 8), true); o += 3; }
         else { buf[o] = 0x06; view.setUint32(o + 1, ${x}, true); o += 5; }`;
+}
+
+/**
+ * Writes `[x]`, x a whole number in [0, 2^32), at o (V_ARR 0x09, u32 count 1, then x as `whole`
+ * writes it) in two or three stores: 09 01 00 00, then the count's last 00 with x's tag and bytes.
+ */
+function one(x: string): string {
+  return `
+        view.setUint32(o, 0x109, true);
+        if (${x} < 0x100) { view.setUint32(o + 4, 0x400 | (${x} << 16), true); o += 7; }
+        else if (${x} < 0x10000) { view.setUint32(o + 4, 0x500 | (${x} << 16), true); o += 8; }
+        else { view.setUint16(o + 4, 0x600, true); view.setUint32(o + 6, ${x}, true); o += 10; }`;
 }

@@ -26,12 +26,17 @@ export interface TraceRecord {
 
 export type TraceSubscriber = (r: TraceRecord) => void;
 
+// shapedStart flushes past 7168 bytes, spelled as a literal (a module constant is loaded and checked per record).
+if (BUF_BYTES - FAST_ROOM !== 7168) throw new Error('trace: shapedStart flushes past BUF_BYTES - FAST_ROOM');
+
 /** Tags below this are filed in typed arrays (FiledIds); the NBD driver's tags are its queue slots. */
 const DENSE_TAGS = 1 << 16;
 
 /**
  * Request ids filed on one flow by cookie (generation << 32 | tag), kept in arrays by tag: a tag
  * carries one request at a time, so filing and taking allocate nothing (a Map churned per request).
+ * A cookie is a whole number in [0, 2^64) (the protocol's two u32 halves): its tag is `cookie >>> 0`,
+ * the low 32 bits as `% 2^32` gives them, without the float remainder (a C call per use).
  */
 export class FiledIds {
   // Typed, not number[]: a cookie is a double (generation << 32), boxed and write-barriered per
@@ -42,7 +47,7 @@ export class FiledIds {
   private far: Map<number, [number, number]> | null = null;
 
   file(cookie: number, id: number): void {
-    const tag = cookie % 0x1_0000_0000;
+    const tag = cookie >>> 0;
     if (tag >= DENSE_TAGS) {
       (this.far ??= new Map()).set(tag, [cookie, id]);
       return;
@@ -64,7 +69,7 @@ export class FiledIds {
 
   /** The id filed under `cookie`, kept; undefined if none is. */
   idOf(cookie: number): number | undefined {
-    const tag = cookie % 0x1_0000_0000;
+    const tag = cookie >>> 0;
     if (tag >= DENSE_TAGS) {
       const e = this.far?.get(tag);
       return e !== undefined && e[0] === cookie ? e[1] : undefined;
@@ -76,7 +81,7 @@ export class FiledIds {
   take(cookie: number): number | undefined {
     const id = this.idOf(cookie);
     if (id === undefined) return undefined;
-    const tag = cookie % 0x1_0000_0000;
+    const tag = cookie >>> 0;
     if (tag >= DENSE_TAGS) {
       this.far!.delete(tag);
       return id;
@@ -218,26 +223,27 @@ export class TraceBus extends RecordEncoder<TraceHash> {
     this.shapedSeq = seq;
     if (shape.owner !== this || shape.kindId < 0 || src.owner !== this) return -1;
     const srcId = src.id;
-    if (this.at > BUF_BYTES - FAST_ROOM) this.flush();
+    if (this.at > 7168) this.flush(); // BUF_BYTES - FAST_ROOM as a literal (checked at load, above FiledIds)
     const kindId = shape.kindId;
     const dt = t - this.lastT;
     // The common header written here, the rest by shapedHead (kept apart, so that this inlines into the writers).
     if (seq !== this.lastSeq + 1 || dt >>> 0 !== dt || (srcId | kindId) >= 0x100) return this.shapedHead(t, seq, srcId, kindId);
-    const buf = this.buf;
     const view = this.view;
-    let o = this.at;
-    // Tags as literals (see trace-bytes.ts): HEAD 0x80 | S_NEXT 0x04 | T_SAME 0x01 or T_DELTA 0x02 (u32 LE).
-    if (dt === 0) buf[o++] = 0x85;
-    else {
-      buf[o] = 0x86;
-      view.setUint32(o + 1, dt, true);
-      o += 5;
+    const o = this.at;
+    // Tags as literals (see trace-bytes.ts): HEAD 0x80 | S_NEXT 0x04 | T_SAME 0x01 or T_DELTA 0x02 (u32 LE);
+    // source and kind by number (S_REF8 0x10); V_OBJ 0x0a, then the count of values kept (shapedEnd).
+    if (dt === 0) {
+      view.setUint32(o, 0x85 | 0x1000 | (srcId << 16) | 0x1000_0000, true);
+      view.setUint16(o + 4, kindId | 0x0a00, true);
+      this.shapedCountAt = o + 6;
+      return o + 10;
     }
-    // Source and kind by number (S_REF8 0x10) in one store, then V_OBJ 0x0a and the count of values kept (shapedEnd).
-    view.setUint32(o, 0x10 | (srcId << 8) | 0x10_0000 | (kindId << 24), true);
-    buf[o + 4] = 0x0a;
-    this.shapedCountAt = o + 5;
-    return o + 9;
+    this.buf[o] = 0x86;
+    view.setUint32(o + 1, dt, true);
+    view.setUint32(o + 5, 0x10 | (srcId << 8) | 0x10_0000 | (kindId << 24), true);
+    this.buf[o + 9] = 0x0a;
+    this.shapedCountAt = o + 10;
+    return o + 14;
   }
 
   /** shapedStart's header when the time is not a u32 step, the number not the next or a number past one byte. */

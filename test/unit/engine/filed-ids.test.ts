@@ -40,4 +40,17 @@ describe('trace context: request ids filed per flow by cookie', () => {
     expect(ids.take(300)).toBe(6);
     expect(ids.idOf(300)).toBeUndefined();
   });
+
+  it('a cookie past 2^53 (a peer\'s high generation) files under its low 32 bits, as % 2^32 gives them', () => {
+    const ids = new FiledIds();
+    const big = 0xffff_ffff * 2 ** 32 + 0xffff_f000; // a double: its low bits as rounded
+    ids.file(big, 9);
+    expect(ids.idOf(big)).toBe(9);
+    expect(ids.idOf(0xffff_fffe * 2 ** 32 + 0xffff_f000)).toBeUndefined();
+    const near = 2 ** 40 + 17;
+    ids.file(near, 4);
+    expect(ids.idOf(17)).toBeUndefined();
+    expect(ids.take(near)).toBe(4);
+    for (const c of [big, near, 2 ** 53 + 2 ** 33 + 6, 3 * 2 ** 32 + 0x8000_0001]) expect(c >>> 0).toBe(c % 2 ** 32);
+  });
 });

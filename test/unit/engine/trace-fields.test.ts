@@ -79,7 +79,9 @@ describe('shaped records (emitFields)', () => {
       const s = i % 50 === 0 ? `fresh${i}` : i % 4 === 0 ? `v${i % 12}` : i % 2 === 0 ? 'tx' : 'rx';
       // Lists of one number (written by the shape's writer itself) of each width, and ones it leaves to the bus.
       const one = [[i % 200], [i * 97], [i * 1_000_003], [-i], [i + 0.5], [-0], [2 ** 32 + i]][i % 7]!;
-      const l = i % 7 === 0 ? [i, 'x'] : i % 301 === 0 ? Array.from({ length: 3000 }, (_, k) => k * i) : i % 3 === 1 ? one : [i, i + 1];
+      // Lists of two: whole numbers of each width (the writer's own) and ones with another number (the bus's).
+      const two = [[i % 200, i * 97], [i * 1_000_003, i % 200], [i * 97, i * 1_000_003], [i, -i], [i + 0.5, i], [2 ** 32 + i, 1]][i % 6]!;
+      const l = i % 7 === 0 ? [i, 'x'] : i % 301 === 0 ? Array.from({ length: 3000 }, (_, k) => k * i) : i % 3 === 1 ? one : two;
       const src = i % 1000 === 0 ? `src${i}` : i > 20_000 && i % 5 === 1 ? 'late/nic0' : i % 3 === 0 ? 'fabric/a-nic0' : 'fabric/client-nic0';
       const n = i % 5 === 0 ? 0.25 * i : i % 11 === 0 ? -i : i * 977;
       const z = i % 13 === 0 ? { o: i } : i % 17 === 0 ? null : undefined;
