@@ -27,15 +27,20 @@ export class PageAllocator {
   /** A view of each of those slabs, whole (viewOf). */
   private readonly slabViews: Uint8Array[] = [];
   private readonly slabNos = new Map<ArrayBufferLike, number>();
+  /** Page slots a slab can hold at most: a page's place is slab number * slots + slot (see at). */
+  private readonly slots: number;
 
   constructor(readonly pageSize: number) {
     this.slabBytes = Math.max(SLAB_MIN, pageSize);
+    this.slots = Math.max(1, Math.floor(SLAB_MAX / pageSize));
   }
 
   /**
-   * Where a page of this allocator lives, as one number (slab number * SLAB_MAX + byte offset): a
-   * caller that keeps it can later write the page (bufferOf, at % SLAB_MAX) without touching the
-   * page object, which a disk rewriting a large region in place found cold on every write.
+   * Where a page of this allocator lives, as one number (slab number * slots + the page's slot in
+   * its slab): a caller that keeps it can later write the page (bufferOf, offsetOf) without
+   * touching the page object, which a disk rewriting a large region in place found cold on every
+   * write. Counted in pages, not bytes, so it stays a small integer (a byte address past 2^30
+   * was a heap number, allocated wherever it was returned or passed on).
    */
   at(page: Uint8Array): number {
     const buf = page.buffer;
@@ -46,20 +51,21 @@ export class PageAllocator {
       this.slabViews.push(new Uint8Array(buf));
       this.slabNos.set(buf, no);
     }
-    return no * SLAB_MAX + page.byteOffset;
+    return no * this.slots + page.byteOffset / this.pageSize;
   }
 
   bufferOf(at: number): ArrayBufferLike {
-    return this.slabs[Math.floor(at / SLAB_MAX)]!;
+    return this.slabs[Math.floor(at / this.slots)]!;
   }
 
   /** The whole slab a page lives in, as bytes (the page is at offsetOf(at)). */
   viewOf(at: number): Uint8Array {
-    return this.slabViews[Math.floor(at / SLAB_MAX)]!;
+    return this.slabViews[Math.floor(at / this.slots)]!;
   }
 
+  /** The page's byte offset in its slab. */
   offsetOf(at: number): number {
-    return at - Math.floor(at / SLAB_MAX) * SLAB_MAX;
+    return (at - Math.floor(at / this.slots) * this.slots) * this.pageSize;
   }
 
   /** A page of zeroes; with `zeroed` false its bytes are unspecified (the caller overwrites them all). */

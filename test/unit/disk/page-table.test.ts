@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PageTable } from '../../../hw-sim/disk/page-table.ts';
+import { PageNumbers, PageTable } from '../../../hw-sim/disk/page-table.ts';
 import { PageAllocator, SparsePages } from '../../../hw-sim/disk/sparse-pages.ts';
 import { CachedMedia } from '../../../hw-sim/disk/cached-media.ts';
 
@@ -96,5 +96,35 @@ describe('pages given back are reused', () => {
     want.set([1, 2], 5 * ps + 3);
     want[7 * ps + 8] = 3;
     expect(out).toEqual(want);
+  });
+});
+
+describe('where pages live', () => {
+  it('a page is found again from its place, a small integer even past the slabs of the first GiB', () => {
+    const ps = 4096;
+    const a = new PageAllocator(ps);
+    // 8 MiB of pages: slabs 256 KiB, 512 KiB, 1, 2 and 4 MiB; the fifth slab's would be byte
+    // addresses past 2^30 (slab number * 256 MiB), no longer small integers.
+    const pages: Uint8Array[] = [];
+    for (let i = 0; i < 2048; i++) pages.push(a.page(false));
+    for (const i of [0, 63, 64, 1000, 2047]) {
+      const p = pages[i]!;
+      p[0] = i & 0xff;
+      const at = a.at(p);
+      expect(at).toBeLessThan(2 ** 30);
+      expect(a.bufferOf(at)).toBe(p.buffer);
+      expect(a.offsetOf(at)).toBe(p.byteOffset);
+      expect(a.viewOf(at)[a.offsetOf(at)]).toBe(i & 0xff);
+    }
+  });
+
+  it('PageNumbers keeps integers below 2^31 and refuses others', () => {
+    const n = new PageNumbers();
+    n.set(5, 2 ** 31 - 1);
+    n.set(2 ** 40, 7);
+    expect([n.get(5), n.get(2 ** 40), n.get(6)]).toEqual([2 ** 31 - 1, 7, 0]);
+    expect(() => n.set(1, 2 ** 31)).toThrow(RangeError);
+    expect(() => n.set(1, 1.5)).toThrow(RangeError);
+    expect(() => n.set(1, -1)).toThrow(RangeError);
   });
 });
