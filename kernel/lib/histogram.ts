@@ -82,9 +82,6 @@ export class Histogram {
   private sum = 0;
   private lo = Number.POSITIVE_INFINITY;
   private hi = 0;
-  /** Lowest and highest bucket touched, so scans skip the empty tail. */
-  private firstIdx = BUCKETS;
-  private lastIdx = -1;
 
   /** Records `count` occurrences of `valueNs` (rounded to an integer ns, ≥ 0). */
   record(valueNs: number, count = 1): void {
@@ -99,8 +96,6 @@ export class Histogram {
     this.sum += v * count;
     if (v < this.lo) this.lo = v;
     if (v > this.hi) this.hi = v;
-    if (i < this.firstIdx) this.firstIdx = i;
-    if (i > this.lastIdx) this.lastIdx = i;
   }
 
   /**
@@ -123,8 +118,6 @@ export class Histogram {
     this.sum += v;
     if (v < this.lo) this.lo = v;
     if (v > this.hi) this.hi = v;
-    if (i < this.firstIdx) this.firstIdx = i;
-    if (i > this.lastIdx) this.lastIdx = i;
   }
 
   /** record(0), small enough to be inlined where a value is mostly 0 (a stage a request skips). */
@@ -133,15 +126,14 @@ export class Histogram {
     this.counts[0]! += 1;
     this.n += 1;
     if (this.lo > 0) this.lo = 0;
-    this.firstIdx = 0;
-    if (this.lastIdx < 0) this.lastIdx = 0;
   }
 
   /** Adds every observation of `other` into this histogram. */
   merge(other: Histogram): this {
     if (other.n === 0) return this;
-    if (other.lastIdx >= this.counts.length) this.grow(other.lastIdx);
-    for (let i = other.firstIdx; i <= other.lastIdx; i++) {
+    const last = other.lastIdx;
+    if (last >= this.counts.length) this.grow(last);
+    for (let i = other.firstIdx; i <= last; i++) {
       const c = other.counts[i]!;
       if (c !== 0) this.counts[i]! += c;
     }
@@ -149,8 +141,6 @@ export class Histogram {
     this.sum += other.sum;
     if (other.lo < this.lo) this.lo = other.lo;
     if (other.hi > this.hi) this.hi = other.hi;
-    if (other.firstIdx < this.firstIdx) this.firstIdx = other.firstIdx;
-    if (other.lastIdx > this.lastIdx) this.lastIdx = other.lastIdx;
     return this;
   }
 
@@ -163,13 +153,22 @@ export class Histogram {
   }
 
   reset(): void {
-    if (this.lastIdx >= 0) this.counts.fill(0, this.firstIdx, this.lastIdx + 1);
+    if (this.n > 0) this.counts.fill(0, this.firstIdx, this.lastIdx + 1);
     this.n = 0;
     this.sum = 0;
     this.lo = Number.POSITIVE_INFINITY;
     this.hi = 0;
-    this.firstIdx = BUCKETS;
-    this.lastIdx = -1;
+  }
+
+  /**
+   * Lowest and highest bucket touched (BUCKETS and -1 when empty), so scans skip the empty tail:
+   * the buckets of the smallest and largest value, found when read instead of kept on every record.
+   */
+  private get firstIdx(): number {
+    return this.n === 0 ? BUCKETS : bucketIndex(this.lo);
+  }
+  private get lastIdx(): number {
+    return this.n === 0 ? -1 : bucketIndex(this.hi);
   }
 
   get count(): number {
@@ -198,7 +197,7 @@ export class Histogram {
     if (this.n === 0) return 0;
     const rank = Math.max(1, Math.ceil((p / 100) * this.n));
     let seen = 0;
-    for (let i = this.firstIdx; i <= this.lastIdx; i++) {
+    for (let i = this.firstIdx, last = this.lastIdx; i <= last; i++) {
       seen += this.counts[i]!;
       if (seen >= rank) {
         const mid = bucketLow(i) + (bucketWidth(i) - 1) / 2;
@@ -225,7 +224,7 @@ export class Histogram {
   /** Non-empty buckets as [lowest value, count] pairs, for exporters. */
   buckets(): Array<[number, number]> {
     const out: Array<[number, number]> = [];
-    for (let i = this.firstIdx; i <= this.lastIdx; i++) {
+    for (let i = this.firstIdx, last = this.lastIdx; i <= last; i++) {
       const c = this.counts[i]!;
       if (c !== 0) out.push([bucketLow(i), c]);
     }
