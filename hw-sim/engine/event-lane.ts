@@ -1,4 +1,4 @@
-import type { EventQueue, HeapTop, LaneRefill, SimEvent } from './event-queue.ts';
+import type { EventQueue, HeapTop, LaneRefill } from './event-queue.ts';
 import { assertNs, type Ns } from './time.ts';
 
 /**
@@ -8,6 +8,7 @@ import { assertNs, type Ns } from './time.ts';
  * exactly the place in the (time, sequence) order a separately scheduled event would have had.
  * A run's order and digest are the same; the heap is smaller (these lanes held most of its
  * events: ~13 of the ~16 per request of a 4 KiB NBD read) and nothing is allocated per event.
+ * The lane is its own heap entry (no event record): running one of its events reads the lane only.
  */
 export class EventLane implements LaneRefill {
   /** Per ring slot: time and sequence (one array: one check and one base load per access site). */
@@ -19,10 +20,15 @@ export class EventLane implements LaneRefill {
   private n = 0;
   private queued = false;
   private last = 0;
-  private ev: SimEvent;
+  /** Its slot in the queue's lane table (a new one after a clear while queued). */
+  private slot: number;
 
-  constructor(private readonly queue: EventQueue, private fn: () => void, private readonly label: string) {
-    this.ev = this.record();
+  /** The callback, run for each event (the queue calls it). */
+  fn: () => void;
+
+  constructor(private readonly queue: EventQueue, fn: () => void, private readonly label: string) {
+    this.fn = fn;
+    this.slot = queue.registerLane(this);
   }
 
   /** Events posted and not yet run. */
@@ -40,10 +46,8 @@ export class EventLane implements LaneRefill {
     const seq = this.queue.reserve();
     // `=== true/false`: a bare truth test of a field compiles to a check for every falsy kind of value.
     if (this.queued === false) {
-      const ev = this.ev;
-      ev.fn = this.fn;
       this.queued = true;
-      this.queue.pushReserved(ev, t, seq);
+      this.queue.pushLane(this.slot, t, seq);
       return;
     }
     if (this.n === this.size) this.grow();
@@ -64,9 +68,9 @@ export class EventLane implements LaneRefill {
   clear(): number {
     const dropped = this.length;
     if (this.queued) {
-      // The cancelled record stays in the heap until it surfaces: later events need a new one.
-      this.queue.cancel(this.ev);
-      this.ev = this.record();
+      // The cancelled entry stays in the heap until it surfaces: later events need a new slot.
+      this.queue.cancelLane(this.slot);
+      this.slot = this.queue.registerLane(this);
     }
     this.queue.release(this.n);
     this.head = 0;
@@ -88,12 +92,6 @@ export class EventLane implements LaneRefill {
     const ring = this.ring;
     top.sinkTop(ring[head << 1]!, ring[(head << 1) + 1]!);
     return true;
-  }
-
-  private record(): SimEvent {
-    const ev: SimEvent = { t: 0, seq: 0, fn: null, label: this.label, lane: this, id: -1 };
-    this.queue.register(ev);
-    return ev;
   }
 
   private grow(): void {

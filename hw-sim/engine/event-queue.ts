@@ -1,26 +1,27 @@
 import type { Ns } from './time.ts';
 
-/**
- * One scheduled callback. Cancelled events stay in the heap and are skipped when popped. A plain
- * event keeps its `t` and `seq`; an event lane's record is reused for each of the lane's events
- * (the heap holds the key of the one queued; the record's `t` and `seq` are not kept up).
- */
+/** One scheduled callback (an engine.schedule handle). A cancelled event stays in the heap and is skipped when popped. */
 export interface SimEvent {
   t: Ns;
   seq: number;
+  /** null once run or cancelled. */
   fn: (() => void) | null;
   label: string;
-  /** The lane that owns this record (null: a plain event). */
-  lane: LaneRefill | null;
-  /** Its index in the queue's event table while it is in a heap (a lane's record: for good). */
+  /** Its index in the queue's event table while it is in a heap. */
   id: number;
 }
 
-/** An event lane as the queue sees it (event-lane.ts). */
+/**
+ * An event lane as the queue sees it (event-lane.ts). A lane is its own heap entry: the entry's id
+ * is -1 - the lane's slot in the queue's lane table, so running a lane's event reads the lane
+ * and no record object besides it.
+ */
 export interface LaneRefill {
+  /** The lane's callback, run for each of its events. */
+  readonly fn: () => void;
   /**
-   * The lane's queued record is about to run: when the lane has a next event, it gives its key to
-   * `top.sinkTop` (the record stays queued) and returns true; false when there is none.
+   * The lane's queued entry is about to run: when the lane has a next event, it gives its key to
+   * `top.sinkTop` (the entry stays queued) and returns true; false when there is none.
    */
   refill(top: HeapTop): boolean;
 }
@@ -150,9 +151,12 @@ class Heap implements HeapTop {
 export class EventQueue {
   private near = new Heap();
   private far = new Heap();
-  /** Events by id: every event in a heap, and every lane's record. */
+  /** Plain events by id: every one in a heap. */
   private events: Array<SimEvent | null> = [];
   private freeIds: number[] = [];
+  /** Lanes by slot; null: a slot whose lane was cleared while queued, until its stale entry surfaces. */
+  private lanes: Array<LaneRefill | null> = [];
+  private freeLaneSlots: number[] = [];
   private nextSeq = 0;
   private live = 0;
   /** Virtual time: the time of the event running or last run, or where runUntil left it (the engine's now). */
@@ -169,20 +173,25 @@ export class EventQueue {
   push(t: Ns, fn: () => void, label: string): SimEvent {
     this.live++;
     const seq = this.nextSeq++;
-    const ev: SimEvent = { t, seq, fn, label, lane: null, id: this.newId() };
+    const ev: SimEvent = { t, seq, fn, label, id: this.newId() };
     this.events[ev.id] = ev;
     (t - this.now > FAR_NS ? this.far : this.near).push(ev.id, t, seq);
     return ev;
   }
 
-  /** Gives a lane's record its id for good (the record is reused for each of the lane's events). */
-  register(ev: SimEvent): void {
-    ev.id = this.newId();
-    this.events[ev.id] = ev;
+  /** A slot in the lane table for `lane` (a lane keeps it while it lives, or until a clear while queued). */
+  registerLane(lane: LaneRefill): number {
+    const slot = this.freeLaneSlots.pop();
+    if (slot === undefined) {
+      this.lanes.push(lane);
+      return this.lanes.length - 1;
+    }
+    this.lanes[slot] = lane;
+    return slot;
   }
 
   /**
-   * A place in the order for an event that will be pushed later with `pushReserved` (an event
+   * A place in the order for an event that will be pushed later with `pushLane` (an event
    * lane's backlog): it counts as live from now, and ties at its time break by this sequence.
    */
   reserve(): number {
@@ -190,9 +199,18 @@ export class EventQueue {
     return this.nextSeq++;
   }
 
-  /** Pushes a registered lane record at (t, seq), `seq` reserved (it is already counted live). */
-  pushReserved(ev: SimEvent, t: Ns, seq: number): void {
-    (t - this.now > FAR_NS ? this.far : this.near).push(ev.id, t, seq);
+  /** Queues the lane in `slot` at (t, seq), `seq` reserved (it is already counted live). */
+  pushLane(slot: number, t: Ns, seq: number): void {
+    (t - this.now > FAR_NS ? this.far : this.near).push(-1 - slot, t, seq);
+  }
+
+  /**
+   * The queued entry of the lane in `slot` is cancelled: the slot is emptied (the entry is dropped
+   * when it surfaces, and the slot freed then); the lane needs a new slot for later events.
+   */
+  cancelLane(slot: number): void {
+    this.lanes[slot] = null;
+    this.live--;
   }
 
   /** Reserved places given up without being pushed (a cleared lane's backlog). */
@@ -207,26 +225,23 @@ export class EventQueue {
     return true;
   }
 
-  /** Earliest live event without removing it (a lane's record: its `t` is not kept up). */
-  peek(): SimEvent | undefined {
-    const h = this.next();
-    return h === null ? undefined : this.events[h.k[2]!]!;
-  }
-
   /** Time of the earliest live event, or undefined when none. */
   peekTime(): Ns | undefined {
     const h = this.next();
     return h === null ? undefined : h.k[0]!;
   }
 
-  /** Removes and returns the earliest live plain event (tests; lanes' records are not popped). */
+  /** Removes and returns the earliest live event, a plain one (tests: a queue with lanes is run, not popped). */
   pop(): SimEvent | undefined {
     const h = this.next();
     if (h === null) return undefined;
-    const ev = this.events[h.k[2]!]!;
+    const id = h.k[2]!;
+    if (id < 0) throw new Error('EventQueue.pop: the earliest event is a lane\'s');
+    const ev = this.events[id]!;
     this.live--;
     h.removeTop();
-    this.freeId(ev);
+    this.events[id] = null;
+    this.freeIds.push(id);
     return ev;
   }
 
@@ -234,7 +249,7 @@ export class EventQueue {
    * Runs the live events due by `until`, in order, at most `maxEvents`, until stop() is called
    * during one; returns how many ran. The loop and the pop are one function (a pop called per
    * event is over V8's inlining budget): a plain event leaves the heap and is marked done; a
-   * lane's record is refilled with the lane's next event and sinks from the top in place.
+   * lane's entry is refilled with the lane's next event and sinks from the top in place.
    */
   run(until: Ns, maxEvents: number): number {
     this.stopped = false;
@@ -262,25 +277,34 @@ export class EventQueue {
       const t = k[0]!;
       if (t > end) break;
       const id = k[2]!;
-      const ev = this.events[id]!;
-      const fn = ev.fn;
-      const lane = ev.lane;
-      // One removeTop site (each site is inlined on its own): a cancelled event, a plain one, or
-      // a lane with no next event leaves the heap.
-      if (fn === null || lane === null || lane.refill(h) === false) {
+      // A lane (id < 0) stays queued when it has a next event; a plain event, a lane without one,
+      // or a cancelled entry leaves the heap (one removeTop site: each site is inlined on its own).
+      let fn: (() => void) | null = null;
+      let keep = false;
+      if (id < 0) {
+        const lane = this.lanes[-1 - id] as LaneRefill | null;
+        if (lane !== null) {
+          fn = lane.fn;
+          keep = lane.refill(h);
+        }
+      } else {
+        const ev = this.events[id]!;
+        fn = ev.fn;
+        ev.fn = null;
+      }
+      if (keep === false) {
         h.removeTop();
-        // A lane's record keeps its id while the lane lives (a cancelled one was replaced).
-        if (lane === null || fn === null) {
+        if (id >= 0) {
           this.events[id] = null;
           this.freeIds.push(id);
-        }
+        } else if (fn === null) this.freeLaneSlots.push(-1 - id);
         if (fn === null) continue;
-        ev.fn = null;
       }
       this.now = t;
       this.executed++;
       this.live--;
-      fn();
+      // Not null here: a kept lane has its callback, a null one left through the continue above.
+      (fn as () => void)();
       n++;
     }
     return n;
@@ -295,20 +319,10 @@ export class EventQueue {
   private next(): Heap | null {
     const near = this.near;
     const far = this.far;
-    while (near.n > 0) {
-      const top = this.events[near.k[2]!]!;
-      if (top.fn !== null) break;
-      near.removeTop();
-      this.freeId(top);
-    }
+    while (near.n > 0 && this.dropCancelledTop(near) === true);
     // Usually the far heap's top (live or not) is later than the near one's: it cannot run next.
     if (near.n > 0 && (far.n === 0 || near.k[0]! < far.k[0]!)) return near;
-    while (far.n > 0) {
-      const top = this.events[far.k[2]!]!;
-      if (top.fn !== null) break;
-      far.removeTop();
-      this.freeId(top);
-    }
+    while (far.n > 0 && this.dropCancelledTop(far) === true);
     if (far.n === 0) return near.n === 0 ? null : near;
     if (near.n === 0) return far;
     const at = near.k[0]!;
@@ -316,15 +330,24 @@ export class EventQueue {
     return bt < at || (bt === at && far.k[1]! < near.k[1]!) ? far : near;
   }
 
+  /** Removes `h`'s top if it is cancelled (freeing its id or lane slot); true when it did. */
+  private dropCancelledTop(h: Heap): boolean {
+    const id = h.k[2]!;
+    if (id < 0) {
+      if (this.lanes[-1 - id] !== null) return false;
+      h.removeTop();
+      this.freeLaneSlots.push(-1 - id);
+      return true;
+    }
+    if (this.events[id]!.fn !== null) return false;
+    h.removeTop();
+    this.events[id] = null;
+    this.freeIds.push(id);
+    return true;
+  }
+
   private newId(): number {
     const id = this.freeIds.pop();
     return id === undefined ? this.events.length : id;
-  }
-
-  /** A cancelled or run event left the heap: its id is free (a lane's live record keeps its own). */
-  private freeId(ev: SimEvent): void {
-    if (ev.lane !== null && ev.fn !== null) return;
-    this.events[ev.id] = null;
-    this.freeIds.push(ev.id);
   }
 }
