@@ -55,6 +55,11 @@ export interface Packet {
   /** IPv4 identification field. */
   ipId: number;
   ttl: number;
+  /**
+   * The TCP header. A segment the stack sends (all but a SYN) is one object that carries the
+   * header fields itself and points `tcp` at itself: one allocation per packet instead of two.
+   * Read the header through `tcp`, never from the packet's own fields.
+   */
   tcp?: TcpHeader;
   udp?: UdpHeader;
   /** The L4 payload. Receivers copy out what they keep; senders never mutate it after sending. */

@@ -39,11 +39,17 @@ function emit(s: Tcb, off: number, payload: Uint8Array, flags: number, gsoSize: 
   // int32 bits (packet.ts): `| 0` of the wire numbers.
   const seq = (s.iss + 1 + off) | 0;
   const ack = (flags & TCP_ACK) !== 0 ? (s.irs + 1 + rcvNxtAll(s)) | 0 : 0;
-  const tcp: TcpHeader = syn
-    ? synHeader(s, seq, ack, flags, window)
-    : { sport: s.localPort, dport: s.remotePort, seq, ack, flags, window };
+  // A segment without SYN options is its own header (packet.ts: one object per packet);
   // `rids` is always a field (undefined unless traced), so traced and untraced packets share one shape.
-  const p: Packet = { src: s.localAddr, dst: s.remoteAddr, proto: IPPROTO_TCP, ipId: 0, ttl: 64, tcp, payload, gsoSize, corrupt: false, tapNs: -1, rids: undefined };
+  let p: Packet;
+  if (syn) {
+    p = { src: s.localAddr, dst: s.remoteAddr, proto: IPPROTO_TCP, ipId: 0, ttl: 64, tcp: synHeader(s, seq, ack, flags, window), payload, gsoSize, corrupt: false, tapNs: -1, rids: undefined };
+  } else {
+    const q: Packet & TcpHeader = { src: s.localAddr, dst: s.remoteAddr, proto: IPPROTO_TCP, ipId: 0, ttl: 64, tcp: undefined, payload, gsoSize, corrupt: false, tapNs: -1, rids: undefined,
+      sport: s.localPort, dport: s.remotePort, seq, ack, flags, window };
+    q.tcp = q;
+    p = q;
+  }
   if (s.traceMarks !== null && payload.length > 0) p.rids = s.traceMarks.ridsIn(off, off + payload.length);
   s.host.stats.tcpOutSegs += gsoSize > 0 ? Math.ceil(payload.length / gsoSize) : 1;
   s.lastSendNs = s.host.clock.now();
