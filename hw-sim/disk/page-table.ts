@@ -1,4 +1,4 @@
-/** Entries per leaf: a leaf covers 4 MiB of a disk of 4 KiB pages. */
+/** Entries per leaf: a leaf covers 4 MiB of a disk of 4 KiB pages (the get paths write it as 1024, >> 10, & 1023). */
 const LEAF = 1024;
 
 /**
@@ -20,6 +20,15 @@ export class PageTable<T> {
   }
 
   get(idx: number): T | undefined {
+    // Below 2^31 (any disk under 8 TiB of 4 KiB pages) in integer operations and literals: a
+    // float division by a module constant, loaded and checked at each use, cost ~80 instructions.
+    if (idx <= 0x7fffffff) {
+      const h = idx >> 10;
+      // The leaf looked up, not remembered: a random reader missed the last leaf nearly always and
+      // paid two stores and a write barrier to remember it.
+      const l = h === this.lastHi ? this.lastLeaf : this.leaves[h];
+      return l === undefined ? undefined : l[idx & 1023];
+    }
     const hi = Math.floor(idx / LEAF);
     const leaf = hi === this.lastHi ? this.lastLeaf : this.leafAt(hi);
     return leaf === undefined ? undefined : leaf[idx - hi * LEAF];
@@ -97,6 +106,12 @@ export class PageNumbers {
   private lastLeaf: Int32Array | undefined = undefined;
 
   get(idx: number): number {
+    // As PageTable.get: integer operations below 2^31, the leaf looked up and not remembered.
+    if (idx <= 0x7fffffff) {
+      const h = idx >> 10;
+      const l = h === this.lastHi ? this.lastLeaf : this.leaves[h];
+      return l === undefined ? 0 : l[idx & 1023]!;
+    }
     const hi = Math.floor(idx / LEAF);
     const leaf = hi === this.lastHi ? this.lastLeaf : this.leafAt(hi);
     return leaf === undefined ? 0 : leaf[idx - hi * LEAF]!;
