@@ -11,7 +11,15 @@ export class Fifo<T> {
   constructor(capacity = 16) {
     let n = 1;
     while (n < capacity) n *= 2;
-    this.buf = new Array<T | undefined>(n);
+    this.buf = Fifo.slots<T>(n);
+  }
+
+  /**
+   * `n` empty slots that hold objects from the start: a bare new Array(n) holds small integers
+   * until its first object, so push and shift saw two array maps (a polymorphic site per packet).
+   */
+  private static slots<T>(n: number): Array<T | undefined> {
+    return new Array<T | undefined>(n).fill(undefined);
   }
 
   get length(): number {
@@ -51,7 +59,7 @@ export class Fifo<T> {
 
   private grow(): void {
     const old = this.buf;
-    const next = new Array<T | undefined>(old.length * 2);
+    const next = Fifo.slots<T>(old.length * 2);
     for (let i = 0; i < this.n; i++) next[i] = old[(this.head + i) & (old.length - 1)];
     this.buf = next;
     this.head = 0;
