@@ -39,17 +39,13 @@ function emit(s: Tcb, off: number, payload: Uint8Array, flags: number, gsoSize: 
   // int32 bits (packet.ts): `| 0` of the wire numbers.
   const seq = (s.iss + 1 + off) | 0;
   const ack = (flags & TCP_ACK) !== 0 ? (s.irs + 1 + rcvNxtAll(s)) | 0 : 0;
-  // A segment without SYN options is its own header (packet.ts: one object per packet);
+  // A segment without SYN options is its own header (packet.ts: one object per packet); a SYN's
+  // options are a header object of their own, its packet's header fields unread but present, so
+  // every packet the stack sends has one shape and the device's reads of it stay monomorphic.
   // `rids` is always a field (undefined unless traced), so traced and untraced packets share one shape.
-  let p: Packet;
-  if (syn) {
-    p = { src: s.localAddr, dst: s.remoteAddr, proto: IPPROTO_TCP, ipId: 0, ttl: 64, tcp: synHeader(s, seq, ack, flags, window), payload, gsoSize, corrupt: false, tapNs: -1, rids: undefined };
-  } else {
-    const q: Packet & TcpHeader = { src: s.localAddr, dst: s.remoteAddr, proto: IPPROTO_TCP, ipId: 0, ttl: 64, tcp: undefined, payload, gsoSize, corrupt: false, tapNs: -1, rids: undefined,
-      sport: s.localPort, dport: s.remotePort, seq, ack, flags, window };
-    q.tcp = q;
-    p = q;
-  }
+  const p: Packet & TcpHeader = { src: s.localAddr, dst: s.remoteAddr, proto: IPPROTO_TCP, ipId: 0, ttl: 64, tcp: undefined, payload, gsoSize, corrupt: false, tapNs: -1, rids: undefined,
+    sport: s.localPort, dport: s.remotePort, seq, ack, flags, window };
+  p.tcp = syn ? synHeader(s, seq, ack, flags, window) : p;
   if (s.traceMarks !== null && payload.length > 0) p.rids = s.traceMarks.ridsIn(off, off + payload.length);
   s.host.stats.tcpOutSegs += gsoSize > 0 ? Math.ceil(payload.length / gsoSize) : 1;
   s.lastSendNs = s.host.clock.now();
