@@ -8,6 +8,8 @@ export class TraceMarks {
   private readonly offs: number[] = [];
   private readonly ids: number[] = [];
   private head = 0;
+  /** Where the last segment's requests started (at or past head): the next segment mostly starts there or after. */
+  private last = 0;
 
   /** The bytes queued from `off` on belong to request `rid` (-1: to no request). */
   mark(off: number, rid: number): void {
@@ -22,8 +24,10 @@ export class TraceMarks {
   /** Requests with bytes in [off, end), in stream order; undefined when none. */
   ridsIn(off: number, end: number): number[] | undefined {
     const offs = this.offs;
-    let i = this.head;
+    // From the last lookup's mark when it is at or before `off` (marks ascend): the same mark as from head.
+    let i = this.last >= this.head && this.last < offs.length && offs[this.last]! <= off ? this.last : this.head;
     while (i + 1 < offs.length && offs[i + 1]! <= off) i++;
+    this.last = i;
     // Most segments carry one request: its list is made at its size (a list grown by push takes room for 17).
     let first = -1;
     let out: number[] | undefined;
@@ -44,6 +48,7 @@ export class TraceMarks {
     if (this.head > 64 && this.head * 2 > this.offs.length) {
       this.offs.splice(0, this.head);
       this.ids.splice(0, this.head);
+      this.last = Math.max(0, this.last - this.head);
       this.head = 0;
     }
   }
