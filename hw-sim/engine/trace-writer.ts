@@ -39,19 +39,22 @@ let made = 0;
 export function shapeWriter(shape: object, n: number): ShapeWriter {
   const vals = NAMES.slice(0, n).split('');
   const kept = [0, 1, 2, 3];
-  // Per value: a whole number in [0, 2^32) as numAt writes it; true, false, null (V_TRUE 0x02,
-  // V_FALSE 0x03, V_NULL 0x01); a list of one or two such numbers (V_ARR 0x09, u32 count); one of the last
-  // four strings written there, by its one-byte number (V_STR 0x08, S_REF8 0x10), kept in sK_/iK_
-  // (-1: none) for the bus that numbered it; anything else by the bus. Vars, not lets: no hole checks.
+  // Per value, the commoner first: a whole number in [0, 2^32) as numAt writes it; one of the last
+  // four strings written there, by its one-byte number (V_STR 0x08, S_REF8 0x10, the number; one
+  // store, its fourth byte past the end), kept in sK_/iK_ (-1: none) for the bus that numbered it;
+  // true, false, null (V_TRUE 0x02, V_FALSE 0x03, V_NULL 0x01); a list of one or two such numbers
+  // (V_ARR 0x09, u32 count); anything else by the bus. Vars, not lets: no hole checks.
   const blocks = vals.map((x, k) => `
     if (${x} !== undefined && o >= 0) {
       mask |= ${1 << k};
       kept++;
       if (typeof ${x} === 'number' && ${x} >>> 0 === ${x}) {${whole(x)}
-      } else if (${x} === true) buf[o++] = 0x02;
+      }${kept.map((c) => ` else if (typeof ${x} === 'string' && ${x} === s${c}_${x} && i${c}_${x} >= 0) {
+        view.setUint32(o, 0x1008 | (i${c}_${x} << 16), true); o += 3;
+      }`).join('')}
+      else if (${x} === true) buf[o++] = 0x02;
       else if (${x} === false) buf[o++] = 0x03;
-      else if (${x} === null) buf[o++] = 0x01;${kept.map((c) => `
-      else if (typeof ${x} === 'string' && ${x} === s${c}_${x} && i${c}_${x} >= 0) { buf[o] = 0x08; buf[o + 1] = 0x10; buf[o + 2] = i${c}_${x}; o += 3; }`).join('')}
+      else if (${x} === null) buf[o++] = 0x01;
       else if (Array.isArray(${x}) && ${x}.length === 1 && ${x}.toJSON === undefined && typeof ${x}[0] === 'number' && ${x}[0] >>> 0 === ${x}[0]) {
         const one = ${x}[0];${one('one')}
       } else if (Array.isArray(${x}) && ${x}.length === 2 && ${x}.toJSON === undefined && typeof ${x}[0] === 'number' && ${x}[0] >>> 0 === ${x}[0] && typeof ${x}[1] === 'number' && ${x}[1] >>> 0 === ${x}[1]) {
