@@ -3,6 +3,8 @@ import type { TraceSource } from './trace-source.ts';
 import { HEAD, T_SAME, T_DELTA, S_NEXT, V_NONE, V_NULL, V_TRUE, V_FALSE, V_STR, V_ARR, numAt, refAt } from './trace-bytes.ts';
 import { BUF_BYTES, ValueWriter, VIA_JSON, type ByteSink } from './trace-values.ts';
 
+/** Encoders made so far (RecordEncoder.no). */
+let encoders = 0;
 /** String values per shape whose numbers a shape keeps (RecordEncoder.fields). */
 const STRINGS_KEPT = 8;
 /** A shaped record written in one pass (TraceBus.emitFields) starts with this much room in the buffer ... */
@@ -26,6 +28,8 @@ export const FAST_TAIL = 128;
  * bytes a record instead of their text. A record that throws (a bigint) leaves nothing behind.
  */
 export class RecordEncoder<H extends ByteSink = ByteSink> extends ValueWriter<H> {
+  /** This encoder's number, unique in the process: shapes and sources keep it, not the encoder (a number compares in one instruction). */
+  readonly no = ++encoders;
   protected lastT = 0;
   protected lastSeq = -1;
   /** Where the record being written starts, and the strings numbered before it (to undo it). */
@@ -92,9 +96,9 @@ export class RecordEncoder<H extends ByteSink = ByteSink> extends ValueWriter<H>
    * shape, the source's on the source, for the one-pass writer.
    */
   fields(t: number, seq: number, src: TraceSource, shape: TraceShape, vals: readonly unknown[]): void {
-    if (shape.owner !== this) {
+    if (shape.owner !== this.no) {
       // Numbers are the encoder's own: a shape another encoder numbered starts over.
-      shape.owner = this;
+      shape.owner = this.no;
       shape.kindId = -1;
       shape.listIds = new Int32Array(1 << shape.keys.length).fill(-1);
       shape.lastMask = -1;
@@ -109,7 +113,7 @@ export class RecordEncoder<H extends ByteSink = ByteSink> extends ValueWriter<H>
     if (shape.listIds[mask]! < 0) shape.listIds[mask] = this.ids.get(shape.keyList(mask)) ?? -1;
     const id = this.ids.get(src.name);
     if (id !== undefined) {
-      src.owner = this;
+      src.owner = this.no;
       src.id = id;
     }
   }

@@ -20,8 +20,8 @@ export class TraceShape {
   /** Per reader: the test of its field (TraceWhere; null: none) and the field's place in `keys` (-1: not a key). */
   readerTests: readonly (((v: unknown) => boolean) | null)[] = [];
   readerFields: readonly number[] = [];
-  /** The encoder whose numbers the fields below hold (RecordEncoder.fields), and the kind's number. */
-  owner: object | null = null;
+  /** The number (RecordEncoder.no) of the encoder whose numbers the fields below hold (-1: none), and the kind's number. */
+  owner = -1;
   kindId = -1;
   /** Per mask: the number of its key list (-1: none yet); the last mask written and its number. */
   listIds: Int32Array = new Int32Array(0);

@@ -3,8 +3,8 @@
  * digest's string table is kept here, so a record names its source without a string compare.
  */
 export class TraceSource {
-  /** The encoder whose string number `id` is (null: none yet). */
-  owner: object | null = null;
+  /** The number (RecordEncoder.no) of the encoder whose string number `id` is (-1: none yet). */
+  owner = -1;
   id = -1;
 
   constructor(readonly name: string) {}

@@ -221,7 +221,8 @@ export class TraceBus extends RecordEncoder<TraceHash> {
     const seq = this.seq++;
     this.shapedT = t;
     this.shapedSeq = seq;
-    if (shape.owner !== this || shape.kindId < 0 || src.owner !== this) return -1;
+    const no = this.no;
+    if (shape.owner !== no || shape.kindId < 0 || src.owner !== no) return -1;
     const srcId = src.id;
     if (this.at > 7168) this.flush(); // BUF_BYTES - FAST_ROOM as a literal (checked at load, above FiledIds)
     const kindId = shape.kindId;
