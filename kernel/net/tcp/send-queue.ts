@@ -44,6 +44,7 @@ export interface SendChunk {
 import { copyBytes } from '../copy-bytes.ts';
 
 const POOL_MAX = 16;
+const EMPTY = new Uint8Array(0);
 
 export class SendQueue {
   private chunks: SendChunk[] = [];
@@ -62,6 +63,14 @@ export class SendQueue {
   lastChunk: SendChunk | null = null;
   /** Index in `chunks` of the chunk find() returned last: sending moves forward from it. */
   private hint = 0;
+  /**
+   * The last chunk's buffer and stream range, kept here: append() writes into them without
+   * reading the chunk list and the chunk (likely cache misses between two sends of a socket).
+   * tailEnd === endOff: the last chunk is full (or there is none), the next byte needs a new one.
+   */
+  private tailBuf: Uint8Array = EMPTY;
+  private tailStart = 0;
+  private tailEnd = 0;
 
   constructor(
     /** Chunk size: the largest offload packet, a multiple of the MSS. */
@@ -92,19 +101,23 @@ export class SendQueue {
     const n = Math.min(len, this.free);
     let done = 0;
     while (done < n) {
-      const last = this.chunks.length - 1;
-      let tail = last >= this.head ? this.chunks[last]! : null;
-      if (tail === null || tail.end === this.endOff) {
-        const buf = this.takeBuffer();
-        tail = { buf, ab: buf.buffer as ArrayBuffer, start: this.endOff, end: this.endOff + buf.length, refs: 0, resent: false, acked: false, recycled: false };
-        this.chunks.push(tail);
-      }
-      const k = Math.min(n - done, tail.end - this.endOff);
-      copyBytes(tail.buf, this.endOff - tail.start, src, off + done, k);
+      if (this.tailEnd === this.endOff) this.addChunk();
+      const k = Math.min(n - done, this.tailEnd - this.endOff);
+      copyBytes(this.tailBuf, this.endOff - this.tailStart, src, off + done, k);
       done += k;
       this.endOff += k;
     }
     return n;
+  }
+
+  /** A new last chunk from endOff on (the last one is full). */
+  private addChunk(): void {
+    const buf = this.takeBuffer();
+    const start = this.endOff;
+    this.chunks.push({ buf, ab: buf.buffer as ArrayBuffer, start, end: start + buf.length, refs: 0, resent: false, acked: false, recycled: false });
+    this.tailBuf = buf;
+    this.tailStart = start;
+    this.tailEnd = start + buf.length;
   }
 
   /** Contiguous bytes available at `off` within one chunk, up to the end of data. */
