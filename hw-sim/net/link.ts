@@ -103,6 +103,15 @@ export class Link {
   private flags = new Uint8Array(64);
   /** Up, no partition and no impairment drawn per frame: arrivals are delivered whole without a look at `imp`. */
   private clean = true;
+  /**
+   * Serialisation times of a TSO chunk's full frame and of its last frame, for frames of
+   * `fullFrameIp` / `lastFrameIp` IPv4 bytes (-1: none yet). Chunks repeat their sizes; transmit,
+   * over V8's inlining budget, called frameWireBytes and serialisationNs per forwarded chunk.
+   */
+  private fullFrameIp = -1;
+  private fullFrameSer = 0;
+  private lastFrameIp = -1;
+  private lastFrameSer = 0;
 
   constructor(private readonly engine: Engine, readonly host: string, cfg: LinkConfig) {
     this.name = cfg.name;
@@ -173,11 +182,26 @@ export class Link {
     const wb = wireBytesOf(frames, hdr, len);
     const ser = serialisationNs(wb, this.rateBps);
     // A chunk's frames are full gsoSize ones but the last: the first has arrived firstSer after the start.
-    const firstSer = frames === 1 ? ser : serialisationNs(frameWireBytes(hdr, p.gsoSize), this.rateBps);
+    let firstSer = ser;
+    if (frames !== 1) {
+      if (hdr + p.gsoSize !== this.fullFrameIp) {
+        this.fullFrameIp = hdr + p.gsoSize;
+        this.fullFrameSer = serialisationNs(frameWireBytes(hdr, p.gsoSize), this.rateBps);
+      }
+      firstSer = this.fullFrameSer;
+    }
     let start = earliestNs > d.busyUntil ? earliestNs : d.busyUntil;
     if (start < now) {
       // The last frame cannot leave before it has arrived here.
-      const lastSer = frames === 1 ? ser : serialisationNs(frameWireBytes(hdr, len - (frames - 1) * p.gsoSize), this.rateBps);
+      let lastSer = ser;
+      if (frames !== 1) {
+        const lastPayload = len - (frames - 1) * p.gsoSize;
+        if (hdr + lastPayload !== this.lastFrameIp) {
+          this.lastFrameIp = hdr + lastPayload;
+          this.lastFrameSer = serialisationNs(frameWireBytes(hdr, lastPayload), this.rateBps);
+        }
+        lastSer = this.lastFrameSer;
+      }
       const min = now - (ser - lastSer);
       if (start < min) start = min;
     }
