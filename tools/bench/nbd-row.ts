@@ -22,7 +22,6 @@ const MEASURE_MS = 1500;
  * request path's; the timed run's own scavenges stay in.
  */
 const settle = (globalThis as { gc?: () => void }).gc;
-if (!settle) console.error('nbd-row: run node with --expose-gc, or each timed run pays for the build\'s major GC');
 
 export interface RowTotals {
   reqs: number;
@@ -71,6 +70,7 @@ export class WindowProfiler {
 }
 
 export function measureRow(o: NbdStackOptions, profiler: WindowProfiler | null): RowTotals {
+  if (!settle) console.error('nbd-row: run node with --expose-gc, or each timed run pays for the build\'s major GC');
   const warm0 = process.hrtime.bigint();
   for (let i = 0; i < WARM_RUNS || Number(process.hrtime.bigint() - warm0) < WARM_MS * 1e6; i++) {
     runRandread(buildNbdStack(o), IOS, QD);
