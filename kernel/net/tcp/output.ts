@@ -5,14 +5,14 @@ import { armProbe } from './probe.ts';
 
 const EMPTY = new Uint8Array(0);
 
-/** Wire sequence number of a send-side stream offset (SYN = -1). */
+/** Sequence number of a send-side stream offset (SYN = -1), as int32 bits like a packet's (packet.ts; the wire value is `>>> 0`). */
 export function sndSeq(s: Tcb, off: number): number {
-  return (s.iss + 1 + off) >>> 0;
+  return (s.iss + 1 + off) | 0;
 }
 
-/** Wire sequence number of a receive-side stream offset. */
+/** Sequence number of a receive-side stream offset, as int32 bits like a packet's. */
 export function rcvSeq(s: Tcb, off: number): number {
-  return (s.irs + 1 + off) >>> 0;
+  return (s.irs + 1 + off) | 0;
 }
 
 /** What we acknowledge: every byte in order, plus the peer's FIN once it arrived. */
@@ -36,9 +36,8 @@ function emit(s: Tcb, off: number, payload: Uint8Array, flags: number, gsoSize: 
     s.rcvUnacked = 0;
     s.delackTimer.stop();
   }
-  // int32 bits (packet.ts): `| 0` of the wire numbers.
-  const seq = (s.iss + 1 + off) | 0;
-  const ack = (flags & TCP_ACK) !== 0 ? (s.irs + 1 + rcvNxtAll(s)) | 0 : 0;
+  const seq = sndSeq(s, off);
+  const ack = (flags & TCP_ACK) !== 0 ? rcvSeq(s, rcvNxtAll(s)) : 0;
   // A segment without SYN options is its own header (packet.ts: one object per packet); a SYN's
   // options are a header object of their own, its packet's header fields unread but present, so
   // every packet the stack sends has one shape and the device's reads of it stay monomorphic.
