@@ -18,7 +18,7 @@ import {
   NBD_EXTENDED_REPLY_MAGIC, NBD_EXTENDED_REPLY_SIZE, NBD_REPLY_TYPE_BLOCK_STATUS_EXT, NBD_ORION_FRAME_SIZE,
   NBD_ORION_HEADER_CHECKSUM_SIZE,
 } from './uapi.ts';
-import { get16, get32, get64, put32, utf8String } from './wire.ts';
+import { get16, get32, get64, put32, utf8String, view64 } from './wire.ts';
 import { crc32c, parseFrameHeader, type FrameHeader } from './payload-frame.ts';
 import { checkQueuedHeader, headerMismatch } from './header-checksum.ts';
 import { bufferedLengthProblem } from './reply-lengths.ts';
@@ -267,14 +267,14 @@ export class ReplyDecoder {
     const o = q.peekAt;
     const type = v.getUint16(o + 6);
     // Extended: a 64-bit length; replies only carry payloads, which never reach 2^32 (proto.md).
-    if (ext && v.getUint32(o + 24) !== 0) return this.failWith(hard('payload-too-large', 'reply.length', `${v.getUint32(o + 24) * 0x100000000 + v.getUint32(o + 28)} bytes`));
+    if (ext && v.getUint32(o + 24) !== 0) return this.failWith(hard('payload-too-large', 'reply.length', `${view64(v, o + 24)} bytes`));
     const len = ext ? v.getUint32(o + 28) : v.getUint32(o + 16);
     if (type === NBD_REPLY_TYPE_OFFSET_DATA && this.framed) return this.framedOffsetData(q, P, len);
     if (type === NBD_REPLY_TYPE_OFFSET_DATA) {
       if (len < 9) return this.failWith(hard('bad-length', 'chunk(OFFSET_DATA).length', `must be ≥ 9, got ${len}`));
       if (q.length < P + 8) return REPLY_EVENT.NEED_MORE;
       this.header(v, o, type);
-      this.offset = v.getUint32(o + P) * 0x100000000 + v.getUint32(o + P + 4);
+      this.offset = view64(v, o + P);
       this.length = len - 8;
       q.skip(P + 8);
       this.state = S_DATA;
@@ -326,7 +326,7 @@ export class ReplyDecoder {
     this.cookieLo = v.getUint32(o + 12);
     this.error = 0;
     this.offset = -1;
-    if (this.extended) this.replyOffset = v.getUint32(o + 16) * 0x100000000 + v.getUint32(o + 20);
+    if (this.extended) this.replyOffset = view64(v, o + 16);
   }
 
   private parseBuffered(type: number, len: number): ReplyEventKind {

@@ -12,7 +12,7 @@ import {
   NBD_CMD_FLAG_PAYLOAD_LEN, NBD_ORION_FRAME_SIZE, NBD_ORION_HEADER_CHECKSUM_SIZE,
 } from './uapi.ts';
 import { checkQueuedData, checkQueuedHeader, optionWireLength } from './header-checksum.ts';
-import { get16, get32, utf8String } from './wire.ts';
+import { get16, get32, utf8String, view64 } from './wire.ts';
 import { parseFrameHeader, type FrameHeader } from './payload-frame.ts';
 
 export const REQUEST_EVENT = {
@@ -171,8 +171,8 @@ export class RequestDecoder {
         this.type = v.getUint16(o + 6);
         this.cookieHi = v.getUint32(o + 8);
         this.cookieLo = v.getUint32(o + 12);
-        this.offset = v.getUint32(o + 16) * 0x100000000 + v.getUint32(o + 20);
-        this.length = ext ? v.getUint32(o + 24) * 0x100000000 + v.getUint32(o + 28) : v.getUint32(o + 24);
+        this.offset = view64(v, o + 16);
+        this.length = ext ? view64(v, o + 24) : v.getUint32(o + 24);
         if (ext) {
           // A payload goes with NBD_CMD_FLAG_PAYLOAD_LEN, which only WRITE carries here (proto.md lets a
           // server consume an unexpected payload; this one hard-disconnects, which it also may).

@@ -35,6 +35,11 @@ export function get64(b: Uint8Array, off: number): number {
   return get32(b, off) * 0x100000000 + get32(b, off + 4);
 }
 
+/** Big-endian u64 at `off` of a DataView as a number (exact below 2^53): get64 for headers read in place (ByteQueue.peekView). */
+export function view64(v: DataView, off: number): number {
+  return v.getUint32(off) * 0x100000000 + v.getUint32(off + 4);
+}
+
 export function get64n(b: Uint8Array, off: number): bigint {
   return (BigInt(get32(b, off)) << 32n) | BigInt(get32(b, off + 4));
 }
