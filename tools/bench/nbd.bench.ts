@@ -30,9 +30,9 @@ function runRow(o: NbdStackOptions, profile: boolean): { totals: RowTotals; prof
 }
 
 /**
- * Processes per row (BENCH_NBD_PROCESSES, default 3): one process's figure moves by up to ±10 %
- * on this VM from run to run (JIT and memory layout differ per process), so a row reports the
- * median process and the spread of all of them. The rows' processes are interleaved (each round
+ * Processes per row (BENCH_NBD_PROCESSES, default 3): one process's figure moves on this VM from
+ * run to run (118.8k–154.5k for one commit within minutes), so a row reports the median process
+ * and the spread of all of them. The rows' processes are interleaved (each round
  * runs every row once), so a slow minute of the machine touches every row alike.
  */
 function processesPerRow(): number {
