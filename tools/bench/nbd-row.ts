@@ -3,7 +3,7 @@
 // A process that has run all eight configurations runs each ~10–20 % slower (call sites seen with
 // trace on and off, cache on and off, go polymorphic); a scenario run is one configuration.
 import { Session } from 'node:inspector';
-import { buildNbdStack, runRandread, type NbdStackOptions } from './nbd-stack.ts';
+import { buildNbdStack, dropClientCache, runRandread, type NbdStackOptions } from './nbd-stack.ts';
 import { printProfile, type CpuProfile } from './profile.ts';
 import { measureCounts } from './table.ts';
 
@@ -13,15 +13,6 @@ export const QD = 32;
 const WARM_MS = 3000;
 const WARM_RUNS = 4;
 const MEASURE_MS = 1500;
-
-/**
- * A full collection before each timed run (the row's child runs with --expose-gc): a build
- * allocates a new 64 MiB export, which starts a major GC that otherwise finishes inside the timed
- * run (a ~3 ms pause and concurrent marking on the other core, in every run). One world serving
- * 400k requests has no major GC at all (25 scavenges), so that cost is the rebuild's, not the
- * request path's; the timed run's own scavenges stay in.
- */
-const settle = (globalThis as { gc?: () => void }).gc;
 
 export interface RowTotals {
   reqs: number;
@@ -69,22 +60,29 @@ export class WindowProfiler {
   }
 }
 
+/**
+ * Every run of a row, warm-up and timed, serves one stack, with no forced collection between runs:
+ * the steady state of one world, as a scenario run is. Until the sixth round a row built a fresh
+ * stack per timed run and collected the old one first (docs/measurements.md): that full collection
+ * freed the hidden classes of the dead stack's objects, V8 deoptimised every function compiled
+ * against them (~24, "weak objects" in --trace-deopt), and each timed run began in unoptimised code,
+ * paying ~27 TurboFan compiles on the other core (the rows' CPU share of ~130 %).
+ */
 export function measureRow(o: NbdStackOptions, profiler: WindowProfiler | null): RowTotals {
-  if (!settle) console.error('nbd-row: run node with --expose-gc, or each timed run pays for the build\'s major GC');
+  const s = buildNbdStack(o);
+  const blocks = s.nbd.device.cache.blocks;
+  const rx = s.machine.host('client').nic.stats.rx;
   const warm0 = process.hrtime.bigint();
   for (let i = 0; i < WARM_RUNS || Number(process.hrtime.bigint() - warm0) < WARM_MS * 1e6; i++) {
-    runRandread(buildNbdStack(o), IOS, QD);
+    dropClientCache(s);
+    runRandread(s, IOS, QD);
   }
   let simNs = 0;
   const m = measureCounts(() => {
-    // The build and the connect are not timed: each run gets a fresh, connected stack.
-    const s = buildNbdStack(o);
     const e0 = s.engine.eventsRun;
-    const rx = s.machine.host('client').nic.stats.rx;
     const rx0 = rx.bytes;
-    const k = s.nbd.device.cache.blocks.counters;
-    const hits0 = k.hits;
-    settle?.();
+    const hits0 = blocks.counters.hits;
+    dropClientCache(s);
     profiler?.start();
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
@@ -93,8 +91,9 @@ export function measureRow(o: NbdStackOptions, profiler: WindowProfiler | null):
     const cpu = process.cpuUsage(cpu0);
     profiler?.stop();
     simNs = r.endNs - r.startNs;
-    return [r.jobs[0]!.read.ios, s.engine.eventsRun - e0, ns, (cpu.user + cpu.system) * 1000, rx.bytes - rx0, k.hits - hits0];
+    return [r.jobs[0]!.read.ios, s.engine.eventsRun - e0, ns, (cpu.user + cpu.system) * 1000, rx.bytes - rx0, blocks.counters.hits - hits0];
   }, MEASURE_MS);
+  s.release();
   const [reqs = 0, events = 0, wallNs = 1, cpuNs = 1, rxBytes = 0, hits = 0] = m.totals;
   return { reqs, events, wallNs, cpuNs, rxBytes, hits, simNs };
 }

@@ -18,7 +18,7 @@ export interface NbdStack {
   engine: Engine;
   machine: Machine;
   nbd: ClientNbd;
-  /** The world's release (its cache memory goes to the next stack's cache): runRandread calls it. */
+  /** The world's release (its cache memory goes to the next stack's cache), once its last run is over. */
   release: () => void;
 }
 
@@ -107,7 +107,15 @@ export function buildNbdStack(o: NbdStackOptions): NbdStack {
   return { engine, machine, nbd, release: w.release };
 }
 
-/** Runs one randread job to completion on a built stack; the report of the job. */
+/**
+ * Empties the client cache, as on a fresh stack: a read-only job leaves it clean, so this is
+ * drop_caches, and the next cache-on run's hits are its own repeats only.
+ */
+export function dropClientCache(s: NbdStack): void {
+  s.nbd.device.cache.blocks.dropAll();
+}
+
+/** Runs one randread job to completion on a built stack (again and again if need be); the job's report. */
 export function runRandread(s: NbdStack, ios: number, iodepth: number): WorkloadReport {
   const client = s.machine.host('client');
   let report: WorkloadReport | null = null;
@@ -119,8 +127,6 @@ export function runRandread(s: NbdStack, ios: number, iodepth: number): Workload
   });
   w.start();
   s.engine.run();
-  // One run per stack: a swarm worker's next world reuses this one's cache memory, as the bench's does.
-  s.release();
   if (!report) throw new Error('nbd bench: the workload did not finish');
   return report;
 }

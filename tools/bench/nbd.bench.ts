@@ -21,7 +21,7 @@ function label(o: NbdStackOptions): string {
 
 /** Runs one row's child; its profile (with `--profile`) is kept to print after the table. */
 function runRow(o: NbdStackOptions, profile: boolean): { totals: RowTotals; profileText: string } {
-  const args = [...process.execArgv, '--expose-gc', join(import.meta.dirname, 'nbd-row.ts'), JSON.stringify(o)];
+  const args = [...process.execArgv, join(import.meta.dirname, 'nbd-row.ts'), JSON.stringify(o)];
   if (profile) args.push('--profile');
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`row '${label(o)}' exited with ${r.status ?? r.signal}`);

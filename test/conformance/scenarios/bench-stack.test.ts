@@ -1,7 +1,7 @@
 // The bench's NBD stack is the runner's world (buildWorld, trace off): it connects the pool it
 // asks for and serves a randread job with data, not holes.
 import { describe, expect, it } from 'vitest';
-import { buildNbdStack, EXPORT_BYTES, runRandread } from '../../../tools/bench/nbd-stack.ts';
+import { buildNbdStack, dropClientCache, EXPORT_BYTES, runRandread } from '../../../tools/bench/nbd-stack.ts';
 
 describe('bench NBD stack on buildWorld', () => {
   it('connects N connections, trace off, and completes every read', () => {
@@ -31,5 +31,26 @@ describe('bench NBD stack on buildWorld', () => {
     const hits = on.nbd.device.cache.blocks.counters.hits;
     expect(hits).toBeGreaterThan(20);
     expect(hits).toBeLessThan(400);
+  });
+
+  it('serves run after run on one stack; dropping the client cache makes the next run start cold', () => {
+    const s = buildNbdStack({ trace: false, connections: 1, cache: true });
+    const c = s.nbd.device.cache.blocks.counters;
+    const hitsOf = (): number => {
+      const h0 = c.hits;
+      const r = runRandread(s, 2000, 8);
+      expect(r.jobs[0]!.read.ios).toBe(2000);
+      expect(r.jobs[0]!.read.errors).toBe(0);
+      return c.hits - h0;
+    };
+    // The offsets stream continues across runs. A run's own repeats: 2000 − 16384·(1 − e^(−2000/16384))
+    // ≈ 117. Without a drop the second run also finds the first run's ~1883 blocks: ≈ 2000·1883/16384
+    // ≈ 230 more, ≈ 330 in all.
+    expect(hitsOf()).toBeGreaterThan(70);
+    expect(hitsOf()).toBeGreaterThan(260);
+    dropClientCache(s);
+    const cold = hitsOf();
+    expect(cold).toBeGreaterThan(70);
+    expect(cold).toBeLessThan(180);
   });
 });
