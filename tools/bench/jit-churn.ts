@@ -17,7 +17,7 @@ const MARK = '=== jit-churn';
 function child(mode: 'fresh' | 'one', o: NbdStackOptions): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('jit-churn: the child needs --expose-gc');
-  let one: NbdStack | null = mode === 'one' ? buildNbdStack(o) : null;
+  const one: NbdStack | null = mode === 'one' ? buildNbdStack(o) : null;
   const stack = (): NbdStack => one ?? buildNbdStack(o);
   const w0 = Date.now();
   while (Date.now() - w0 < WARM_MS) runRandread(stack(), IOS, QD);
@@ -33,7 +33,6 @@ function child(mode: 'fresh' | 'one', o: NbdStackOptions): void {
     const c = process.cpuUsage(c0);
     console.log(`${MARK} end ${ns} ${(c.user + c.system) * 1000}`);
   }
-  one = null;
 }
 
 interface Counts { compiles: number; deopts: number; weak: number; reqPerS: number[]; cpuShare: number[] }

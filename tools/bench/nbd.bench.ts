@@ -31,7 +31,8 @@ function runRow(o: NbdStackOptions, profile: boolean): { totals: RowTotals; prof
 
 /**
  * Processes per row (BENCH_NBD_PROCESSES, default 3): one process's figure moves on this VM from
- * run to run (118.8k–154.5k for one commit within minutes), so a row reports the median process
+ * run to run (one commit's cache off, 4 conn, trace off processes: 122.1k–198.0k within one
+ * morning, the slow ones in minutes when the host was busy), so a row reports the median process
  * and the spread of all of them. The rows' processes are interleaved (each round
  * runs every row once), so a slow minute of the machine touches every row alike.
  */
