@@ -65,7 +65,12 @@ const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[(xs.le
 if (process.argv[2] === '--child') {
   child(process.argv[3] === 'fresh' ? 'fresh' : 'one', JSON.parse(process.argv[4] ?? '') as NbdStackOptions);
 } else {
-  const o: NbdStackOptions = { trace: process.argv[2] === 'trace-on', connections: 4, cache: false };
+  const arg = process.argv[2];
+  if (arg !== undefined && arg !== 'trace-on') {
+    console.error(`jit-churn: the only argument is 'trace-on' (the trace is off without it), not '${arg}'`);
+    process.exit(2);
+  }
+  const o: NbdStackOptions = { trace: arg === 'trace-on', connections: 4, cache: false };
   const rows = (['fresh', 'one'] as const).map((mode) => {
     const k = measure(mode, o);
     return [
