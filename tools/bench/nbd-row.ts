@@ -1,11 +1,12 @@
 // One row of the `nbd` bench in a process of its own (nbd.bench.ts spawns it): warm-up runs of
-// this row's configuration only, then the timed runs; prints one JSON line of the row's totals.
+// this row's configuration only, then the timed runs; prints one JSON line: the timed runs, each
+// with the host probe's time beside it (host-probe.ts).
 // A process that has run all eight configurations runs each ~10–20 % slower (call sites seen with
 // trace on and off, cache on and off, go polymorphic); a scenario run is one configuration.
 import { Session } from 'node:inspector';
 import { buildNbdStack, dropClientCache, runRandread, type NbdStackOptions } from './nbd-stack.ts';
+import { hostProbeNs, type ProbedRun } from './host-probe.ts';
 import { printProfile, type CpuProfile } from './profile.ts';
-import { measureCounts } from './table.ts';
 
 export const IOS = 20_000;
 export const QD = 32;
@@ -14,7 +15,8 @@ const WARM_MS = 3000;
 const WARM_RUNS = 4;
 const MEASURE_MS = 1500;
 
-export interface RowTotals {
+/** One timed run of a row, with the host probe's slower time just before and after it. */
+export interface RowRun extends ProbedRun {
   reqs: number;
   events: number;
   wallNs: number;
@@ -68,41 +70,47 @@ export class WindowProfiler {
  * against them (~24, "weak objects" in --trace-deopt), and each timed run began in unoptimised code,
  * paying ~27 TurboFan compiles on the other core (the rows' CPU share of ~130 %).
  */
-export function measureRow(o: NbdStackOptions, profiler: WindowProfiler | null): RowTotals {
+export function measureRow(o: NbdStackOptions, profiler: WindowProfiler | null): RowRun[] {
   const s = buildNbdStack(o);
   const blocks = s.nbd.device.cache.blocks;
   const rx = s.machine.host('client').nic.stats.rx;
-  const warm0 = process.hrtime.bigint();
-  for (let i = 0; i < WARM_RUNS || Number(process.hrtime.bigint() - warm0) < WARM_MS * 1e6; i++) {
-    dropClientCache(s);
-    runRandread(s, IOS, QD);
-  }
-  let simNs = 0;
-  const m = measureCounts(() => {
+  const timedRun = (): RowRun => {
     const e0 = s.engine.eventsRun;
     const rx0 = rx.bytes;
     const hits0 = blocks.counters.hits;
     dropClientCache(s);
+    const before = hostProbeNs();
     profiler?.start();
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const r = runRandread(s, IOS, QD);
-    const ns = Number(process.hrtime.bigint() - t0);
+    const wallNs = Number(process.hrtime.bigint() - t0);
     const cpu = process.cpuUsage(cpu0);
     profiler?.stop();
-    simNs = r.endNs - r.startNs;
-    return [r.jobs[0]!.read.ios, s.engine.eventsRun - e0, ns, (cpu.user + cpu.system) * 1000, rx.bytes - rx0, blocks.counters.hits - hits0];
-  }, MEASURE_MS);
+    const probeNs = Math.max(before, hostProbeNs());
+    return {
+      reqs: r.jobs[0]!.read.ios, events: s.engine.eventsRun - e0, wallNs, cpuNs: (cpu.user + cpu.system) * 1000,
+      rxBytes: rx.bytes - rx0, hits: blocks.counters.hits - hits0, simNs: r.endNs - r.startNs, probeNs,
+    };
+  };
+  const warm0 = process.hrtime.bigint();
+  // The warm-up ends with a timed run of its own (not kept), so the probe is compiled too.
+  for (let i = 0; i < WARM_RUNS || Number(process.hrtime.bigint() - warm0) < WARM_MS * 1e6; i++) {
+    dropClientCache(s);
+    runRandread(s, IOS, QD);
+  }
+  timedRun();
+  const runs: RowRun[] = [];
+  const start = process.hrtime.bigint();
+  while (runs.length === 0 || Number(process.hrtime.bigint() - start) < MEASURE_MS * 1e6) runs.push(timedRun());
   s.release();
-  const [reqs = 0, events = 0, wallNs = 1, cpuNs = 1, rxBytes = 0, hits = 0] = m.totals;
-  return { reqs, events, wallNs, cpuNs, rxBytes, hits, simNs };
+  return runs;
 }
 
 // Child entry: `nbd-row.ts '{"trace":false,"connections":4,"cache":false}' [--profile]`.
 if (process.argv[1] === import.meta.filename) {
   const o = JSON.parse(process.argv[2] ?? '') as NbdStackOptions;
   const profiler = process.argv.includes('--profile') ? new WindowProfiler() : null;
-  const totals = measureRow(o, profiler);
-  console.log(JSON.stringify(totals));
+  console.log(JSON.stringify(measureRow(o, profiler)));
   if (profiler) printProfile(`Profile of the timed runs (cache ${o.cache ? 'on' : 'off'}, ${o.connections} conn, trace ${o.trace ? 'on' : 'off'})`, profiler.merged, 25);
 }
