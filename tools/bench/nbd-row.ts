@@ -1,11 +1,11 @@
 // One row of the `nbd` bench in a process of its own (nbd.bench.ts spawns it): warm-up runs of
 // this row's configuration only, then the timed runs; prints one JSON line: the timed runs, each
-// with the host probe's time beside it (host-probe.ts).
+// with the host probes' times beside it (host-probe.ts).
 // A process that has run all eight configurations runs each ~10–20 % slower (call sites seen with
 // trace on and off, cache on and off, go polymorphic); a scenario run is one configuration.
 import { Session } from 'node:inspector';
 import { buildNbdStack, dropClientCache, runRandread, type NbdStackOptions } from './nbd-stack.ts';
-import { hostProbeNs, type ProbedRun } from './host-probe.ts';
+import { hostProbe, type ProbedRun } from './host-probe.ts';
 import { printProfile, type CpuProfile } from './profile.ts';
 
 export const IOS = 20_000;
@@ -15,7 +15,7 @@ const WARM_MS = 3000;
 const WARM_RUNS = 4;
 const MEASURE_MS = 1500;
 
-/** One timed run of a row, with the host probe's slower time just before and after it. */
+/** One timed run of a row, with the host probes' times beside it. */
 export interface RowRun extends ProbedRun {
   reqs: number;
   events: number;
@@ -79,7 +79,7 @@ export function measureRow(o: NbdStackOptions, profiler: WindowProfiler | null):
     const rx0 = rx.bytes;
     const hits0 = blocks.counters.hits;
     dropClientCache(s);
-    const before = hostProbeNs();
+    const before = hostProbe();
     profiler?.start();
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
@@ -87,14 +87,15 @@ export function measureRow(o: NbdStackOptions, profiler: WindowProfiler | null):
     const wallNs = Number(process.hrtime.bigint() - t0);
     const cpu = process.cpuUsage(cpu0);
     profiler?.stop();
-    const probeNs = Math.max(before, hostProbeNs());
+    const after = hostProbe();
+    const probeNs = before.map((ns, i) => Math.max(ns, after[i]!));
     return {
       reqs: r.jobs[0]!.read.ios, events: s.engine.eventsRun - e0, wallNs, cpuNs: (cpu.user + cpu.system) * 1000,
       rxBytes: rx.bytes - rx0, hits: blocks.counters.hits - hits0, simNs: r.endNs - r.startNs, probeNs,
     };
   };
   const warm0 = process.hrtime.bigint();
-  // The warm-up ends with a timed run of its own (not kept), so the probe is compiled too.
+  // The warm-up ends with a timed run of its own (not kept), so the probes are compiled too.
   for (let i = 0; i < WARM_RUNS || Number(process.hrtime.bigint() - warm0) < WARM_MS * 1e6; i++) {
     dropClientCache(s);
     runRandread(s, IOS, QD);

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { NbdStackOptions } from './nbd-stack.ts';
-import { PROBE_SLACK, runsAtHostSpeed } from './host-probe.ts';
+import { PROBES, PROBE_SLACK, runsAtHostSpeed } from './host-probe.ts';
 import { IOS, QD, type RowRun } from './nbd-row.ts';
 import { printTable, versusGoal } from './table.ts';
 
@@ -49,7 +49,7 @@ function processesPerRow(): number {
 
 /** The runs' sums: requests per wall second and the other columns come from them. */
 function sum(runs: readonly RowRun[]): RowRun {
-  const t: RowRun = { reqs: 0, events: 0, wallNs: 0, cpuNs: 0, rxBytes: 0, hits: 0, simNs: 0, probeNs: 0 };
+  const t: RowRun = { reqs: 0, events: 0, wallNs: 0, cpuNs: 0, rxBytes: 0, hits: 0, simNs: 0, probeNs: [] };
   for (const r of runs) {
     t.reqs += r.reqs;
     t.events += r.events;
@@ -82,7 +82,7 @@ export function benchNbd(profile = false): void {
     });
   }
   const every = runs.flat(2);
-  let best = 0;
+  let best: number[] = [];
   const rows = CONFIGS.map((o, i) => {
     const all = runs[i]!.flat();
     const { kept, bestProbeNs } = runsAtHostSpeed(all, every);
@@ -101,7 +101,7 @@ export function benchNbd(profile = false): void {
   });
   printTable(
     `NBD full stack (the scenario runner's buildWorld: machine, NBD driver, nbd-server program): 4 KiB randread QD${QD}, ${IOS / 1000}k requests per run, each row in ${procs} process${procs > 1 ? 'es' : ''} of its own. ` +
-      `Beside each run the host probe (host-probe.ts) was timed; runs whose probe took more than ${PROBE_SLACK}× the fastest (${(best / 1e6).toFixed(2)} ms) ran on a slowed host and are left out of 'at host speed' ` +
+      `Beside each run the host probes (host-probe.ts) were timed; runs in which a probe took more than ${PROBE_SLACK}× its fastest (${PROBES.map((p, i) => `${p} ${(best[i]! / 1e6).toFixed(2)} ms`).join(', ')}) ran on a slowed host and are left out of 'at host speed' ` +
       `(the row is not judged with fewer than ${MIN_KEPT} left); 'all runs' and 'processes' (each process's figure, lowest first) count them`,
     ['run', 'cache hits', 'client rx B/req', 'goal req/s', 'req per wall s at host speed', 'vs goal', 'runs at host speed', 'req per wall s, all runs', 'processes', 'events per wall s', 'sim IOPS (virtual)', 'req per CPU s', 'CPU share'],
     rows,
