@@ -33,7 +33,7 @@ function runRow(o: NbdStackOptions, profile: boolean): { runs: RowRun[]; profile
 /**
  * Processes per row (BENCH_NBD_PROCESSES, default 3): one process's figure moves on this VM from
  * run to run (one commit's cache off, 4 conn, trace off processes: 122.1k–198.0k within one
- * morning, the slow ones in minutes when the host was busy, as the host probe shows), so a row
+ * morning, the slow ones in minutes when the host was busy, as the host probes show), so a row
  * pools the timed runs of several processes. The rows' processes are interleaved (each round
  * runs every row once), so a slow minute of the machine touches every row alike.
  */
@@ -63,7 +63,7 @@ function sum(runs: readonly RowRun[]): RowRun {
 }
 
 const reqPerWallS = (t: RowRun): number => t.reqs / (t.wallNs / 1e9);
-const k = (n: number): string => `${(n / 1000).toFixed(1)}k`;
+const kilo = (n: number): string => `${(n / 1000).toFixed(1)}k`;
 
 /** Fewer runs at host speed than this (of a row's ~30) and the row is not judged: the host was slow. */
 const MIN_KEPT = 6;
@@ -82,16 +82,15 @@ export function benchNbd(profile = false): void {
     });
   }
   const every = runs.flat(2);
-  let best: number[] = [];
+  const best = runsAtHostSpeed([], every).bestProbeNs;
   const rows = CONFIGS.map((o, i) => {
     const all = runs[i]!.flat();
-    const { kept, bestProbeNs } = runsAtHostSpeed(all, every);
-    best = bestProbeNs;
+    const { kept } = runsAtHostSpeed(all, every);
     const goal = o.trace ? GOAL_ON : GOAL_OFF;
     const judged = kept.length >= MIN_KEPT;
     const t = sum(judged ? kept : all);
     const wall = reqPerWallS(t);
-    const spread = runs[i]!.map((p) => reqPerWallS(sum(p))).sort((a, b) => a - b).map(k).join(' ');
+    const spread = runs[i]!.map((p) => reqPerWallS(sum(p))).sort((a, b) => a - b).map(kilo).join(' ');
     return [
       label(o), `${Math.round((100 * t.hits) / t.reqs)} %`, t.rxBytes / t.reqs, goal,
       judged ? wall : '-', judged ? versusGoal(wall, goal) : '✗ host slow', `${kept.length} of ${all.length}`,
