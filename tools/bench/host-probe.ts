@@ -11,7 +11,7 @@
  *   ~80k req/s instead of ~120k), the host taking the vCPU away;
  * - `heapOps`, a binary heap's data-dependent branches: ~1.3× slower in the milder, longer phases
  *   (runs at ~120k instead of ~170k) in which intLoop moves by ~1.1× and a pointer chase over
- *   4 MiB not at all: branch prediction, not memory, is what the host degrades then.
+ *   4 MiB not at all: something within the core is shared then (branch predictor or L1), not memory.
  * A probe's own time also moves a little from process to process (code placement), so a fast
  * process is sometimes judged slow; its runs are left out, which can lower the kept figure's
  * precision, never raise it. A phase neither probe sees keeps its slow runs.
