@@ -163,9 +163,8 @@ function applyEvent(s: Scenario, t: TimelineTarget, ev: Exclude<TimelineEvent, {
         ...(loss !== undefined ? { loss } : {}), ...(duplicate !== undefined ? { duplicate } : {}),
         ...(reorder !== undefined ? { reorder } : {}), ...(corrupt !== undefined ? { corrupt } : {}),
       };
-      const fixed = ['rateBps', 'delayNs', 'jitterNs'].filter((k) => k in ev.set);
-      const note = fixed.length > 0 ? ` (ignored: ${fixed.join(', ')} are fixed once a cable is built)` : '';
-      apply(`set ${ev.link} ${JSON.stringify(patch)}${note}`, { ...data, link: ev.link, ...patch }, () => cable.setImpairments(patch));
+      // rate, delay and jitter never get here: the loader refuses them (fixed once a cable is built).
+      apply(`set ${ev.link} ${JSON.stringify(patch)}`, { ...data, link: ev.link, ...patch }, () => cable.setImpairments(patch));
       return;
     }
     case 'disk-eio': {

@@ -36,7 +36,9 @@ export function machineConfigOf(s: Scenario): MachineConfig {
     : null;
   const cables = s.servers.reduce((sum, srv) => sum + (linkOfServer(s, srv.name)?.rateBps ?? DEFAULT_RATE), 0) || DEFAULT_RATE;
   const clientRate = m.nic.rateBps !== undefined ? Math.min(m.nic.rateBps, cables) : cables;
-  const nic = { rxRingSize: m.nic.rxRing, txRingSize: m.nic.txRing, rxCoalesce: coalesce };
+  // Every link has the same MTU (the loader refuses others): every NIC takes it.
+  const mtu = s.links[0]?.mtu ?? 1500;
+  const nic = { mtu, rxRingSize: m.nic.rxRing, txRingSize: m.nic.txRing, rxCoalesce: coalesce };
   const hosts: HostConfig[] = [{
     name: CLIENT_HOST, role: 'client', ip: clientIp(), cores: m.cores, nic, tcp: { autocorking: m.tcp.autocorking },
     link: { rateBps: clientRate, propagationNs: 0 },

@@ -1,4 +1,5 @@
 import { normaliseSwarm } from './swarm.ts';
+import { addressProblem } from './address.ts';
 import { createHash } from 'node:crypto';
 import { ConfigError, formatKeyPath } from '../../drivers/nbd/config/errors.ts';
 import { firstProblem } from '../../drivers/nbd/config/issues.ts';
@@ -55,6 +56,19 @@ function build(doc: ScenarioDocument, file: string, text: string): Scenario {
   // No [[link]] at all: every server gets a default link to the client.
   const linkDoc = doc.link.length > 0 ? doc : { ...doc, link: servers.map((s) => defaultLink(s.name)) };
   const links = normaliseLinks(linkDoc, hosts);
+  nbd.servers.forEach((x, i) => {
+    const bad = x.address === undefined ? undefined : addressProblem(x.address, servers.map((v) => v.name));
+    if (bad) throw new RefProblem(['nbd', 'servers', i, 'address'], bad);
+  });
+  // The client asks for 1472-byte datagrams (drivers/nbd/protocol/udp-option.ts): they need a 1500-byte MTU.
+  const narrow = links.findIndex((l) => l.mtu < 1500);
+  if (nbd.udpEnabled && narrow >= 0) {
+    throw new RefProblem(['link', narrow, 'mtu'], `${links[narrow]!.mtu} with [nbd] udp_enabled: the UDP transport's datagrams (1472 bytes) need an MTU of at least 1500 (not built: datagrams sized by the MTU)`);
+  }
+  // A swarm rate above every link's could never be drawn (runner/swarm-shape.ts draws rates at or below the link's).
+  const fastest = Math.max(...links.map((l) => l.rateBps));
+  const tooFast = doc.swarm?.rates?.findIndex((r) => r > fastest) ?? -1;
+  if (tooFast >= 0) throw new RefProblem(['swarm', 'rates', tooFast], `${doc.swarm!.rates![tooFast]! / 1e9} Gbit/s is above every link's rate (fastest ${fastest / 1e9} Gbit/s): a swarm draws link rates at or below the file's`);
   const devices = nbdDeviceGroups(nbd).map((g) => g.device);
   const timeline = normaliseTimeline(doc.at, servers, links, devices, volumes);
   const added = mixedAddedServer(timeline, nbd, servers);

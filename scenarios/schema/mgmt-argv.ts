@@ -1,4 +1,5 @@
 import { MGMT_COMMANDS, MGMT_COMMAND_NAMES } from '../../drivers/nbd/mgmt/index.ts';
+import { addressProblem } from './address.ts';
 
 /**
  * Load-time check of a management command line from `[[at]] command`, against the command's
@@ -27,6 +28,10 @@ export function mgmtArgvProblem(argv: readonly string[], servers: readonly strin
     if (slot === 'PORT' && !(/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535)) return `PORT must be 1..65535, got "${v}" ${usage}`;
     if (slot === 'CONN' && !/^\d+$/.test(v)) return `CONN must be a connection index (0, 1, ...), got "${v}" ${usage}`;
     if (slot === 'POLICY' && choices && !choices.includes(v)) return `POLICY must be one of ${choices.join(', ')}, got "${v}" ${usage}`;
+  }
+  if (name === 'nbd-server-add' && args[3] !== undefined && args[3] !== '-') {
+    const bad = addressProblem(args[3], servers);
+    if (bad) return `ADDRESS: ${bad} ${usage}`;
   }
   // Without an ADDRESS the simulator resolves NAME as a scenario host.
   if (name === 'nbd-server-add' && (args[3] === undefined || args[3] === '-') && !servers.includes(args[0]!)) {

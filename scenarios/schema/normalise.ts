@@ -3,6 +3,7 @@ import type { ScenarioDocument } from './document.ts';
 import type { timelineSchema } from './timeline.ts';
 import { isRamDevice, ramDiskBytes } from './workload.ts';
 import { mgmtArgvProblem } from './mgmt-argv.ts';
+import { addressProblem } from './address.ts';
 import { splitDevice } from './devices.ts';
 import { deviceExpectations } from './expect-devices.ts';
 import {
@@ -51,6 +52,8 @@ export function normaliseServers(doc: ScenarioDocument, volumes: readonly Volume
     if (s.name === CLIENT_HOST) throw new RefProblem(['server', i, 'name'], `"${CLIENT_HOST}" is the [machine]; pick another server name`);
     if (names.has(s.name)) throw new RefProblem(['server', i, 'name'], `duplicate server name "${s.name}"`);
     names.add(s.name);
+    const badAddress = s.address === undefined ? undefined : addressProblem(s.address);
+    if (badAddress) throw new RefProblem(['server', i, 'address'], badAddress);
     const exportNames = new Set<string>();
     s.export.forEach((e, k) => {
       if (exportNames.has(e.name)) throw new RefProblem(['server', i, 'export', k, 'name'], `duplicate export "${e.name}"`);
@@ -94,6 +97,8 @@ export function normaliseServers(doc: ScenarioDocument, volumes: readonly Volume
 
 export function normaliseLinks(doc: ScenarioDocument, hosts: ReadonlySet<string>): LinkSpec[] {
   const names = new Set<string>();
+  /** Server -> the index of the link that cables it. */
+  const cabled = new Map<string, number>();
   return doc.link.map((l, i) => {
     l.between.forEach((h, k) => {
       if (!hosts.has(h)) throw new RefProblem(['link', i, 'between', k], `unknown host "${h}" (hosts: ${list(hosts)})`);
@@ -102,6 +107,17 @@ export function normaliseLinks(doc: ScenarioDocument, hosts: ReadonlySet<string>
     const name = l.name ?? `${l.between[0]}<->${l.between[1]}`;
     if (names.has(name)) throw new RefProblem(['link', i, l.name === undefined ? 'between' : 'name'], `duplicate link "${name}"`);
     names.add(name);
+    // The fabric is a star (runner/topology.ts): each server has one cable, to the client's switch.
+    if (!l.between.includes(CLIENT_HOST)) {
+      throw new RefProblem(['link', i, 'between'], `links between servers are not built: every link joins "${CLIENT_HOST}" to one server (servers reach each other through the client's switch)`);
+    }
+    const server = l.between[0] === CLIENT_HOST ? l.between[1] : l.between[0];
+    if (cabled.has(server)) throw new RefProblem(['link', i, 'between'], `server "${server}" already has a link (link ${cabled.get(server)}): a server has one cable`);
+    cabled.set(server, i);
+    // Every NIC of the machine takes the links' MTU (runner/topology.ts); the client has one NIC.
+    if (i > 0 && l.mtu !== doc.link[0]!.mtu) {
+      throw new RefProblem(['link', i, 'mtu'], `${l.mtu}, but link 0 has mtu ${doc.link[0]!.mtu}: the client has one NIC, so every link has the same MTU`);
+    }
     return {
       name,
       between: l.between,
@@ -202,10 +218,14 @@ export function normaliseTimeline(
       case 'link-up':
         return { ...base, action: a.action, link: resolveLink(a.target, links, ['at', i, 'target']) };
       case 'set-link': {
+        // A cable's rate and delays are fixed once built (hw-sim/net/link.ts); impairments change live.
+        for (const [key, v] of [['rate', a.rate], ['delay', a.delay], ['jitter', a.jitter]] as const) {
+          if (v !== undefined) throw new RefProblem(['at', i, key], `set-link cannot change ${key}: a link's rate, delay and jitter are fixed when it is built (not built: changing them mid-run); set-link changes loss, duplicate, reorder and corrupt`);
+        }
         const set: Record<string, number> = {};
-        const fields = [['rateBps', a.rate], ['delayNs', a.delay], ['jitterNs', a.jitter], ['loss', a.loss], ['duplicate', a.duplicate], ['reorder', a.reorder], ['corrupt', a.corrupt]] as const;
+        const fields = [['loss', a.loss], ['duplicate', a.duplicate], ['reorder', a.reorder], ['corrupt', a.corrupt]] as const;
         for (const [k, v] of fields) if (v !== undefined) set[k] = v;
-        if (Object.keys(set).length === 0) throw new RefProblem(['at', i], 'set-link needs at least one of rate, delay, jitter, loss, duplicate, reorder, corrupt');
+        if (Object.keys(set).length === 0) throw new RefProblem(['at', i], 'set-link needs at least one of loss, duplicate, reorder, corrupt');
         return { ...base, action: a.action, link: resolveLink(a.target, links, ['at', i, 'target']), set };
       }
       case 'mgmt': {
@@ -264,6 +284,8 @@ export function normaliseJobs(doc: ScenarioDocument, deviceSize: (device: string
 
 export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly JobSpec[], devices: readonly string[]): Expectations {
   if (e.corrupted_reads && e.safety) throw new RefProblem(['expect', 'corrupted_reads'], 'corrupted_reads = true expects safety violations: set safety = false');
+  // A run with safety violations fails (runner/run.ts) unless it expects corrupted reads: safety = false alone would only hide the row.
+  if (!e.safety && !e.corrupted_reads) throw new RefProblem(['expect', 'safety'], 'the safety checker cannot be turned off: safety = false is only for runs that expect corrupted reads (set corrupted_reads = true), else remove it');
   const perJob = <T>(v: T | { min: T; job?: string | undefined } | undefined, key: string) => {
     if (v === undefined) return undefined;
     const r = typeof v === 'object' && v !== null && 'min' in v ? { min: v.min, job: v.job } : { min: v as T, job: undefined };
@@ -273,11 +295,11 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
   const latency: Expectations['latency'] = {};
   for (const op of ['read', 'write', 'flush', 'trim'] as const) {
     const p = e.latency[op];
-    if (p) latency[op] = percentilesOf(p);
+    if (p) latency[op] = percentilesOf(p, ['expect', 'latency', op]);
   }
   const c = e.cache;
   if (c?.device !== undefined && !devices.includes(c.device)) throw new RefProblem(['expect', 'cache', 'device'], `no NBD device "${c.device}" (devices: ${list(devices)})`);
-  const cache = c && { device: c.device, hitRatio: c.hit_ratio, readAheadHits: c.read_ahead_hits, hitLatency: c.hit_latency ? percentilesOf(c.hit_latency) : {} };
+  const cache = c && { device: c.device, hitRatio: c.hit_ratio, readAheadHits: c.read_ahead_hits, hitLatency: c.hit_latency ? percentilesOf(c.hit_latency, ['expect', 'cache', 'hit_latency']) : {} };
   const bw = perJob(e.bandwidth, 'bandwidth');
   const dev = deviceExpectations(e.device, devices, (path, reason) => { throw new RefProblem(path, reason); });
   return {
@@ -289,8 +311,8 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
     bandwidth: bw && { minBps: bw.min, job: bw.job },
     latency,
     noErrors: e.no_errors,
-    ...(e.network_latency ? { networkLatency: percentilesOf(e.network_latency) } : {}),
-    ...(e.submission_latency ? { submissionLatency: percentilesOf(e.submission_latency) } : {}),
+    ...(e.network_latency ? { networkLatency: percentilesOf(e.network_latency, ['expect', 'network_latency']) } : {}),
+    ...(e.submission_latency ? { submissionLatency: percentilesOf(e.submission_latency, ['expect', 'submission_latency']) } : {}),
     ...(e.failover !== undefined ? { failoverNs: e.failover } : {}),
     ...(e.backup_standby !== undefined ? { backupStandbyNs: e.backup_standby } : {}),
     ...(e.wire_bytes ? { wireBytes: { rx: e.wire_bytes.rx, tx: e.wire_bytes.tx } } : {}),
@@ -308,11 +330,12 @@ export function normaliseExpect(e: ScenarioDocument['expect'], jobs: readonly Jo
 
 type PercentileLimits = NonNullable<ScenarioDocument['expect']['latency']['read']>;
 
-function percentilesOf(p: PercentileLimits): Partial<Record<Percentile, number>> {
+function percentilesOf(p: PercentileLimits, at: (string | number)[]): Partial<Record<Percentile, number>> {
   const out: Partial<Record<Percentile, number>> = {};
   if (p.p50 !== undefined) out.p50 = p.p50;
   if (p.p90 !== undefined) out.p90 = p.p90;
   if (p.p99 !== undefined) out.p99 = p.p99;
+  if (p['p99.9'] !== undefined && p.p999 !== undefined) throw new RefProblem([...at, 'p999'], 'p999 is another name for "p99.9": give one of them');
   const p999 = p['p99.9'] ?? p.p999;
   if (p999 !== undefined) out['p99.9'] = p999;
   if (p.max !== undefined) out.max = p.max;

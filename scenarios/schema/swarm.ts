@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { fraction, rate } from '../../drivers/nbd/config/fields.ts';
+import { RefProblem } from './normalise.ts';
 import type { SwarmBounds } from './types.ts';
 
 const range = (v: z.ZodType<number>, what: string) =>
@@ -20,7 +21,7 @@ export const swarmSchema = z.strictObject({
   keep: fraction().optional().describe('Chance that each [[at]] fault of the file happens (default 0.6).'),
   faults: range(z.int().min(0).max(8), 'faults').optional().describe('How many faults the seed adds to the timeline (default [0, 2]).'),
   fault_kinds: z.array(z.enum(SWARM_FAULT_KINDS)).min(1).optional()
-    .describe('Kinds of added faults (default: partition, slow, hang, malformed; disk-error only when every job continues on error).'),
+    .describe('Kinds of added faults (default: partition, slow, hang, malformed; disk-error only when listed here, as it fails I/Os).'),
   disk_errors: z.array(z.enum(['EIO', 'ENOSPC'])).min(1).optional().describe('Errors a drawn disk-error fault uses (default EIO and ENOSPC).'),
   connection_pool_size: range(z.int().min(1).max(64), 'connection_pool_size').optional()
     .describe('Range of the driver\'s connection pool size (default [1, max(4, the file\'s)]).'),
@@ -33,6 +34,10 @@ export type SwarmDocument = z.output<typeof swarmSchema>;
 
 export function normaliseSwarm(d: SwarmDocument | undefined): SwarmBounds | undefined {
   if (d === undefined) return undefined;
+  // Only a drawn disk-error fault reads disk_errors, and the default kinds have none (runner/swarm.ts).
+  if (d.disk_errors && !d.fault_kinds?.includes('disk-error')) {
+    throw new RefProblem(['swarm', 'disk_errors'], 'only a disk-error fault uses disk_errors: add "disk-error" to fault_kinds (it is not among the default kinds), or remove disk_errors');
+  }
   return {
     ...(d.loss ? { loss: d.loss } : {}), ...(d.duplicate ? { duplicate: d.duplicate } : {}), ...(d.reorder ? { reorder: d.reorder } : {}),
     ...(d.keep !== undefined ? { keep: d.keep } : {}), ...(d.faults ? { faults: d.faults } : {}),

@@ -22,11 +22,11 @@ export const timelineSchema = z.discriminatedUnion('action', [
   at('heal', 'Ends a partition of the link.', { target: link }),
   at('link-down', 'The link loses carrier.', { target: link, duration: heldFor.describe('How long the link stays down (default: until a `link-up`).') }),
   at('link-up', 'The link has carrier again.', { target: link }),
-  at('set-link', 'Changes the link\'s rate or impairments from this time on.', {
+  at('set-link', 'Changes the link\'s impairments (loss, duplicate, reorder, corrupt) from this time on. Its rate, delay and jitter are fixed when the link is built: set-link refuses them.', {
     target: link,
-    rate: impairmentFields.rate.optional(),
-    delay: impairmentFields.delay.optional(),
-    jitter: impairmentFields.jitter.optional(),
+    rate: impairmentFields.rate.optional().describe('Refused (not built: a link\'s rate is fixed when it is built).'),
+    delay: impairmentFields.delay.optional().describe('Refused (not built: a link\'s delay is fixed when it is built).'),
+    jitter: impairmentFields.jitter.optional().describe('Refused (not built: a link\'s jitter is fixed when it is built).'),
     loss: impairmentFields.loss.optional(),
     duplicate: impairmentFields.duplicate.optional(),
     reorder: impairmentFields.reorder.optional(),

@@ -35,7 +35,7 @@ export const jobSchema = z
     numjobs: int(1, 256).default(1).describe('Copies of the job running side by side.'),
     size: size({ min: 512, multipleOf: 512 }).optional().describe('Bytes of the device the job covers; default: the export from `offset` to its end.'),
     offset: size({ multipleOf: 512 }).default(0).describe('Where on the device the job\'s range starts.'),
-    runtime: duration().optional().describe('Stop after this much virtual time ...'),
+    runtime: duration(undefined, { min: 1 }).optional().describe('Stop after this much virtual time ...'),
     ios: int(1, Number.MAX_SAFE_INTEGER).optional().describe('... or after this many I/Os per job (one pass over `size` when neither is given).'),
     rwmixread: int(0, 100).default(50).describe('Percentage of reads in rw and randrw (0..100).'),
     fsync: int(0, 1_000_000).default(0).describe('Issue a FLUSH after every N writes (0 = never).'),

@@ -58,11 +58,30 @@ export interface ConfigSource {
  */
 export function nbdConfigFromTable(section: unknown, src: ConfigSource): NbdConfig {
   const at = src.at ?? ['nbd'];
+  const inert = inertKey(section);
+  if (inert) throw new ConfigError(src.file, formatKeyPath([...at, inert.key]), inert.reason, src.locate?.([...at, inert.key]));
   const r = nbdSectionSchema.safeParse(section ?? {});
   if (r.success) return normalise(r.data);
   const p = firstProblem(r.error, section, at);
   const line = src.locate?.(p.path);
   throw new ConfigError(src.file, formatKeyPath(p.path), p.reason, line);
+}
+
+/**
+ * A key given in the table that the rest of it would leave without effect (a key acts or is
+ * refused): the write-back cache's size without the write-back cache, a pool size with pooling off.
+ * Judged on the table as written, since a default cannot be told from a value once parsed.
+ */
+function inertKey(section: unknown): { key: string; reason: string } | null {
+  if (typeof section !== 'object' || section === null) return null;
+  const t = section as Record<string, unknown>;
+  if (t['write_back_cache_size'] !== undefined && t['write_back_cache'] !== true) {
+    return { key: 'write_back_cache_size', reason: 'sizes the write-back cache, which is off: set write_back_cache = true, or remove write_back_cache_size' };
+  }
+  if (t['connection_pool_size'] !== undefined && t['connection_pool_size'] !== 1 && t['connection_pooling'] === false) {
+    return { key: 'connection_pool_size', reason: 'connection_pooling = false keeps one connection per device: remove connection_pool_size, or set connection_pooling = true' };
+  }
+  return null;
 }
 
 /** The spec's defaults, as NbdConfig (no servers). */

@@ -41,8 +41,8 @@ const exportSchema = z.strictObject({
 const reconnectSchema = z.strictObject({
   base: duration('ms', { min: 1 }).default(100_000_000).describe('First reconnect delay; it doubles on each failed attempt.'),
   cap: duration('ms', { min: 1 }).default(10_000_000_000).describe('Longest reconnect delay.'),
-  /** Fraction of each delay drawn at random (from a named RNG stream): 0.2 = ±20 %. */
-  jitter: fraction().default(0.2).describe('Share of each delay drawn at random: 0.2 = ±20 %.'),
+  /** Fraction of each delay drawn at random (from a named RNG stream): 0.2 = from 80 % to 100 % of it. */
+  jitter: fraction().default(0.2).describe('Share of each delay drawn at random: 0.2 = the delay is drawn from 80 % to 100 % of its value.'),
 });
 
 const tlsSchema = z.strictObject({
@@ -57,7 +57,7 @@ const tlsSchema = z.strictObject({
 export const nbdSectionSchema = z
   .strictObject({
     // Connection configuration (spec).
-    connection_max_count: int(1, NBD_LIMITS.connectionMaxCount).default(64).describe('Most connections the driver opens in all (spec limit 64).'),
+    connection_max_count: int(1, NBD_LIMITS.connectionMaxCount).default(64).describe('Most connections the driver opens per device (spec limit 64).'),
     connection_pool_size: int(1, NBD_LIMITS.connectionMaxCount).default(16).describe('Connections per device (at most connection_max_count).'),
     /** Spec unit: milliseconds when bare; "5s" also accepted. */
     connection_timeout: duration('ms', { min: 1 }).default(30_000_000_000).describe('Time allowed to connect and finish the handshake.'),

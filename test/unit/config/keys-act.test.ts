@@ -111,7 +111,7 @@ const CHECKS: Record<string, Check[]> = {
   connection_timeout: [{
     // The link is cut for the first 20 ms. By default the first connect waits for TCP's SYN
     // retransmit (initial RTO 1 s); with a 1 ms timeout it is given up and the retry after the
-    // 100 ms (±20 %) backoff connects, so the whole run ends before 200 ms.
+    // 100 ms (80–100 % of it, jitter 0.2) backoff connects, so the whole run ends before 200 ms.
     run: 'connection_timeout = "1ms"',
     job: '[[at]]\ntime = "0ns"\naction = "partition"\ntarget = "client<->a"\nduration = "20ms"',
     expect: (r, b) => {
@@ -135,7 +135,12 @@ const CHECKS: Record<string, Check[]> = {
     run: 'connection_pool_size = 2\nload_balancing = false',
     expect: (r) => { expect(lb(r).policy).toBe('single'); expect(conns(r).filter((c) => c.sent > 0)).toHaveLength(1); },
   }],
-  connection_pooling: [{ run: 'connection_pool_size = 2\nconnection_pooling = false', expect: (r) => expect(conns(r)).toHaveLength(1) }],
+  connection_pooling: [
+    // The comment names the key, so the scenario keeps the default pool (16) instead of adding `connection_pool_size = 1`.
+    { run: '# connection_pool_size: the default\nconnection_pooling = false', expect: (r) => expect(conns(r)).toHaveLength(1) },
+    // A pool size beside pooling off would do nothing: refused.
+    { refused: { connection_pooling: false, connection_pool_size: 2 }, message: /connection_pool_size: connection_pooling = false keeps one connection/ },
+  ],
   server_failover_enabled: [{ shownBy: 'test/unit/multi/failover.test.ts' }],
   failover_enabled: [{ refused: { failover_enabled: false, servers: [{ name: 'a' }, { name: 'b', role: 'backup' }] }, message: /servers\[1\]\.role: .*failover_enabled/ }],
   server_health_check_interval: [{
@@ -157,7 +162,11 @@ const CHECKS: Record<string, Check[]> = {
       expect(r.devices![0]!.cache!.absorbedWrites).toBeGreaterThan(0);
     },
   }],
-  write_back_cache_size: [{ refused: { write_back_cache: true, write_back_cache_size: '1MiB', local_cache_size: '512KiB' }, message: /write_back_cache_size: .*local_cache_size/ }],
+  write_back_cache_size: [
+    { refused: { write_back_cache: true, write_back_cache_size: '1MiB', local_cache_size: '512KiB' }, message: /write_back_cache_size: .*local_cache_size/ },
+    // Without the write-back cache the size would do nothing: refused.
+    { refused: { write_back_cache_size: '1MiB' }, message: /write_back_cache_size: sizes the write-back cache, which is off/ },
+  ],
   local_cache_size: [{ run: 'local_cache_size = 0\nread_ahead_size = 0', expect: (r, b) => { expect(b.devices![0]!.cache).toBeDefined(); expect(r.devices![0]!.cache).toBeUndefined(); } }],
   compression_enabled: [{ shownBy: 'test/conformance/scenarios/extensions.test.ts' }],
   checksum_enabled: [{ shownBy: 'test/conformance/scenarios/extensions.test.ts' }],
