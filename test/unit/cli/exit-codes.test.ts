@@ -104,6 +104,11 @@ describe('exit 2: bad input, one line, file + key + reason', () => {
     expectUsage(await cli(['validate', 'nope/missing.toml']), 'orion-sim: nope/missing.toml: no such file');
   });
 
+  it('a device or a FIFO is refused, not read without end', async () => {
+    expectUsage(await cli(['validate', '/dev/zero']), 'orion-sim: /dev/zero: is not a regular file (a device, FIFO or socket): give a file');
+    expectUsage(await cli(['replay', '/dev/zero']), 'orion-sim: /dev/zero: is not a regular file (a device, FIFO or socket): give a file');
+  });
+
   it('TOML syntax error with the line', async () => {
     const dir = scratch({ 'bad.toml': '[scenario]\nname = "x"\nseeds = [1,\n[[server]]\n' });
     expectUsage(await cli(['run', join(dir, 'bad.toml')]), new RegExp(`^orion-sim: ${join(dir, 'bad.toml')}:4:\\d+: TOML syntax error: `));
