@@ -71,6 +71,10 @@ export async function probe(url: string, opts: ProbeOptions, io: ProbeOutput): P
       const rep = exportReport(x, uriOf(name));
       reports.push(rep);
       try {
+        // A range past the export's end is the flag's fault, known before anything is sent (or a buffer of LEN made).
+        for (const [flag, r] of [['--read', read], ['--write', write]] as const) {
+          if (r && r.offset + r.length > x.size) throw new UsageError(`${flag}: ${r.offset}:${r.length} ends at ${r.offset + r.length}, past the end of export "${name}" (${x.size} bytes)`);
+        }
         if (opts.map) rep.map = await mapExport(c, x.size, x.minBlock);
         // Each command stands alone: one the server refuses is reported and the others still run.
         if (write) {
@@ -115,6 +119,10 @@ export async function probe(url: string, opts: ProbeOptions, io: ProbeOutput): P
     if (e instanceof NbdClientError) {
       io.err(`orion-sim probe: ${e.message}\n`);
       return 1;
+    }
+    if (e instanceof UsageError) {
+      io.err(`orion-sim probe: ${e.message}\n`);
+      return 2;
     }
     throw e;
   }

@@ -111,6 +111,16 @@ describe('probe against our serve on loopback', () => {
     expect((await run('nbd://127.0.0.1:1/a', { tlsUser: 'bob' })).code).toBe(2);
     expect((await run('nbd://127.0.0.1:1/a')).code).toBe(1); // nothing listens
   });
+
+  it('a --read or --write past the export\'s end is exit 2 naming the flag, before any buffer of LEN is made', async () => {
+    // Export b is 1 MiB: 99999999999 bytes could not be read, and once ended in "Invalid typed array length".
+    const huge = await run(`nbd://127.0.0.1:${srv.port}/b`, { read: '0:99999999999' });
+    expect([huge.code, huge.out]).toEqual([2, '']);
+    expect(huge.err).toMatch(/--read: 0:99999999999 ends at 99999999999, past the end of export "b" \(1048576 bytes\)/);
+    const w = await run(`nbd://127.0.0.1:${srv.port}/b`, { write: '1048064:1024:0x22' });
+    expect(w.code).toBe(2);
+    expect(w.err).toMatch(/--write: 1048064:1024 ends at 1049088, past the end of export "b" \(1048576 bytes\)/);
+  });
 });
 
 describe('serve command arguments', () => {
