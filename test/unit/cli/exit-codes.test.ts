@@ -104,6 +104,11 @@ describe('exit 2: bad input, one line, file + key + reason', () => {
     expectUsage(await cli(['validate', 'nope/missing.toml']), 'orion-sim: nope/missing.toml: no such file');
   });
 
+  it('shrink --out into a missing directory is refused before any run is spent', async () => {
+    expectUsage(await cli(['shrink', 'scenarios/smoke.toml', '--seed', '1', '--inject', 'drop-acked-write', '--out', 'nope/dir/x.toml']),
+      'orion-sim: nope/dir/x.toml: cannot create file: no such directory');
+  });
+
   it('a device or a FIFO is refused, not read without end', async () => {
     expectUsage(await cli(['validate', '/dev/zero']), 'orion-sim: /dev/zero: is not a regular file (a device, FIFO or socket): give a file');
     expectUsage(await cli(['replay', '/dev/zero']), 'orion-sim: /dev/zero: is not a regular file (a device, FIFO or socket): give a file');
