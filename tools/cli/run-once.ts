@@ -1,13 +1,14 @@
 import { resolve } from 'node:path';
 import { gitCommit } from '../trace/commit.ts';
-import { closeSync, writeFileSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import type { RunOptions, RunResult, Runner } from '../../scenarios/runner/types.ts';
 import type { Scenario } from '../../scenarios/schema/types.ts';
 import { serialiseRecord } from '../../hw-sim/engine/trace.ts';
 import { firstDifference } from '../trace/format.ts';
 import { PcapBuilder } from '../trace/pcap.ts';
-import { openOutput, TraceWriter } from '../trace/writer.ts';
+import { openOutput, TraceWriter, writeOutput } from '../trace/writer.ts';
+import { InputError } from '../../drivers/nbd/config/errors.ts';
 import { RunError } from './errors.ts';
 import { runLive, type LiveOptions, type LiveOutcome } from './live.ts';
 import { ReportCollector } from '../report/collect.ts';
@@ -56,17 +57,25 @@ export async function runOnce(runner: Runner, s: Scenario, o: RunOnceOptions, li
     } else r = runner.runScenario(s, o.seed, opts);
   } catch (e) {
     if (reportFd !== undefined) closeSync(reportFd);
+    // The trace file filling up mid-run is the output's fault, not the simulation's.
+    if (e instanceof InputError) throw e;
     throw new RunError(`the simulation threw at seed ${o.seed}: ${e instanceof Error ? e.message : String(e)}; replay: ${replayCommand(s.file, o.seed, o)}`);
   } finally {
     writer?.close();
     if (pcap && pcapFd !== undefined) {
-      writeFileSync(pcapFd, pcap.toBuffer());
-      closeSync(pcapFd);
+      try {
+        writeOutput(pcapFd, o.pcap!, pcap.toBuffer());
+      } finally {
+        closeSync(pcapFd);
+      }
     }
   }
   if (collector && reportFd !== undefined) {
-    writeFileSync(reportFd, reportHtml(reportData(collector, r, replayCommand(s.file, o.seed, o))));
-    closeSync(reportFd);
+    try {
+      writeOutput(reportFd, o.report!, reportHtml(reportData(collector, r, replayCommand(s.file, o.seed, o))));
+    } finally {
+      closeSync(reportFd);
+    }
   }
   return { result: r };
 }

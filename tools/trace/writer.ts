@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { InputError } from '../../drivers/nbd/config/errors.ts';
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import { headerLine, recordLine, type TraceHeader } from './format.ts';
@@ -13,6 +13,16 @@ export function openOutput(path: string): number {
   }
 }
 
+/** Writes `data` to `fd` (opened by openOutput on `path`); failure (a full disk, /dev/full) is an InputError naming the file. */
+export function writeOutput(fd: number, path: string, data: string | Uint8Array): void {
+  try {
+    if (typeof data === 'string') writeFileSync(fd, data);
+    else writeFileSync(fd, data);
+  } catch (e) {
+    throw new InputError(path, '', `cannot write file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
 /**
  * Writes a JSONL trace as the run goes. The run is one synchronous loop, so writes are
  * synchronous too (an async stream would hold the whole trace in memory until the run ends);
@@ -23,7 +33,7 @@ export class TraceWriter {
   private buf: string;
 
   /** Opens the file now, so an unwritable path is bad input before the run starts. */
-  constructor(path: string, header: TraceHeader) {
+  constructor(private readonly path: string, header: TraceHeader) {
     this.fd = openOutput(path);
     this.buf = headerLine(header);
   }
@@ -34,12 +44,15 @@ export class TraceWriter {
   };
 
   private flush(): void {
-    if (this.buf.length > 0) writeSync(this.fd, this.buf);
+    if (this.buf.length > 0) writeOutput(this.fd, this.path, this.buf);
     this.buf = '';
   }
 
   close(): void {
-    this.flush();
-    closeSync(this.fd);
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
   }
 }

@@ -109,6 +109,12 @@ describe('exit 2: bad input, one line, file + key + reason', () => {
       'orion-sim: nope/dir/x.toml: cannot create file: no such directory');
   });
 
+  it('an output that cannot be written (a full disk: /dev/full) is exit 2 naming the file', async () => {
+    for (const flag of ['--trace', '--report', '--pcap']) {
+      expectUsage(await cli(['run', 'scenarios/smoke.toml', flag, '/dev/full']), 'orion-sim: /dev/full: cannot write file (ENOSPC)');
+    }
+  });
+
   it('a device or a FIFO is refused, not read without end', async () => {
     expectUsage(await cli(['validate', '/dev/zero']), 'orion-sim: /dev/zero: is not a regular file (a device, FIFO or socket): give a file');
     expectUsage(await cli(['replay', '/dev/zero']), 'orion-sim: /dev/zero: is not a regular file (a device, FIFO or socket): give a file');

@@ -1,10 +1,10 @@
-import { closeSync, writeFileSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { requestTimelines, stagePercentiles, type RequestTimeline } from '../../trace/latency.ts';
 import { renderTable } from '../format/table.ts';
 import { formatNs } from '../format/units.ts';
 import { exportTrace, type ExportFormat } from '../../trace/export.ts';
 import { readTrace } from '../../trace/format.ts';
-import { openOutput } from '../../trace/writer.ts';
+import { openOutput, writeOutput } from '../../trace/writer.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import { hasWireBytes, pcapOfTrace } from '../trace-pcap.ts';
@@ -16,8 +16,11 @@ export async function traceExport(ctx: CliContext, file: string, opts: { format:
   const out = opts.format === 'pcap' && !hasWireBytes(t) ? await pcapOfTrace(ctx, t, file) : exportTrace(t, opts.format, file);
   if (opts.output !== undefined) {
     const fd = openOutput(opts.output);
-    writeFileSync(fd, out);
-    closeSync(fd);
+    try {
+      writeOutput(fd, opts.output, out);
+    } finally {
+      closeSync(fd);
+    }
   }
   else if (typeof out === 'string') ctx.io.stdout(out.endsWith('\n') ? out : `${out}\n`);
   else ctx.io.stdoutBytes(out);
