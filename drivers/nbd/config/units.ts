@@ -109,7 +109,10 @@ export function parseFraction(input: unknown): Parsed {
 }
 
 export function typeName(v: unknown): string {
+  if (v === undefined) return 'nothing (the key is missing)';
   if (v === null) return 'null';
+  // JSON has no NaN or infinity: name them, not "null".
+  if (typeof v === 'number' && !Number.isFinite(v)) return `the number ${String(v)}`;
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'a table';
   return `the ${typeof v} ${JSON.stringify(v)}`;

@@ -175,6 +175,17 @@ describe('bad scenarios: file, key path, reason, line', () => {
     expect(e.reason).toBe('expected number, got the string "32"');
   });
 
+  it('NaN, infinity and a missing value are named as such (JSON spelt NaN "null" and undefined "the undefined undefined")', () => {
+    expect(fail(BASE.replace('iodepth = 32', 'iodepth = nan')).reason).toBe('expected number, got the number NaN');
+    expect(fail(BASE.replace('iodepth = 32', 'iodepth = inf')).reason).toBe('expected number, got the number Infinity');
+    const noTime = fail(`${BASE}
+[[at]]
+action = "crash"
+target = "a"
+`);
+    expect([noTime.keyPath, noTime.reason]).toEqual(['at[0].time', 'duration must be a string like "250ms", got nothing (the key is missing)']);
+  });
+
   it('wrong unit', () => {
     const text = BASE.replace('delay = "50us"', 'delay = "50 furlongs"');
     const e = fail(text);
