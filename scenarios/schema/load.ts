@@ -20,6 +20,16 @@ function nbdSection(doc: ScenarioDocument): Record<string, unknown> {
   const section: Record<string, unknown> = { ...(doc.nbd ?? {}) };
   if (section['servers'] === undefined) {
     section['servers'] = doc.server.map((s) => ({ name: s.name, port: s.port, export: s.export[0]!.name }));
+  } else if (Array.isArray(section['servers'])) {
+    // An entry without an export (or "") takes the server's default export, its first, as the
+    // server program answers NBD_OPT_GO with an empty name: named here, so devices, sizes and the
+    // checkers' initial content all see the export it is.
+    section['servers'] = section['servers'].map((e: unknown) => {
+      if (typeof e !== 'object' || e === null) return e;
+      const entry = e as Record<string, unknown>;
+      const host = doc.server.find((h) => h.name === entry['name']);
+      return (entry['export'] === undefined || entry['export'] === '') && host ? { ...entry, export: host.export[0]!.name } : e;
+    });
   }
   return section;
 }

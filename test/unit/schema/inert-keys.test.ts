@@ -134,3 +134,13 @@ describe('server addresses the client could not reach are refused at load, not a
     expect(scenarioRefusal(add('10.9.9.9'))).toMatch(/at\[0\]\.command: ADDRESS: "10\.9\.9\.9" is outside the fabric's subnet/);
   });
 });
+
+describe('[nbd] servers export "" (the default) is the server\'s first export', () => {
+  it('named at load, so the device reads the export it is (its prefilled pattern, no safety violation)', () => {
+    const text = base('[[nbd.servers]]\nname = "a"\n[expect]\nwire_bytes = { rx = "1MiB" }');
+    const s = parseScenario(text, 's.toml');
+    expect(s.nbd.servers.map((x) => [x.name, x.export])).toEqual([['a', 'disk0']]);
+    const r = runScenario(s, 1);
+    expect(r.expectations.filter((e) => !e.ok)).toEqual([]);
+  });
+});
