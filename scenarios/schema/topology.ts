@@ -52,7 +52,8 @@ export const eioRangeSchema = z.strictObject({
 });
 
 /** A client identity in an access list: `psk:<TLS-PSK identity>` or an IPv4 address. */
-const clientId = () => z.string().regex(/^(psk:.+|\d{1,3}(\.\d{1,3}){3})$/, 'must be "psk:<identity>" or an IPv4 address');
+const clientId = () => z.string().regex(/^(psk:.+|\d{1,3}(\.\d{1,3}){3})$/, 'must be "psk:<identity>" or an IPv4 address')
+  .refine((v) => v.startsWith('psk:') || v.split('.').every((o) => Number(o) <= 255), 'must be "psk:<identity>" or an IPv4 address (each part 0..255)');
 
 const exportSchema = z.strictObject({
   name: z.string().describe('Export name a client asks for in NBD_OPT_GO.'),

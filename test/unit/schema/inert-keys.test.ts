@@ -128,6 +128,11 @@ describe('server addresses the client could not reach are refused at load, not a
     expect(() => parseScenario(nbd('b'), 's.toml')).not.toThrow();
   });
 
+  it('an export\'s allow list: an IPv4 address has parts of 0..255', () => {
+    const text = base().replace('volume = "v0"\n', 'volume = "v0"\nallow = ["999.1.1.1"]\n');
+    expect(scenarioRefusal(text)).toMatch(/server\[0\]\.export\[0\]\.allow\[0\]: must be "psk:<identity>" or an IPv4 address \(each part 0\.\.255\)/);
+  });
+
   it('[[at]] nbd-server-add ADDRESS', () => {
     const add = (addr: string) => base(`[[at]]\ntime = "1ms"\naction = "mgmt"\ncommand = "nbd-server-add zz 10809 disk0 ${addr}"`);
     expect(scenarioRefusal(add('10.0.0.300'))).toMatch(/at\[0\]\.command: ADDRESS: "10\.0\.0\.300" is not an IPv4 address/);
