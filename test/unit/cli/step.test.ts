@@ -94,3 +94,15 @@ describe('the entry points', () => {
     expect([p.status, p.stderr, p.stdout]).toEqual([2, 'orion-sim: missing.toml: no such file\n', '']);
   });
 });
+
+describe('step: finish', () => {
+  it('a second finish reports the first one\'s result, the digest of `run` (it used to finish the run again)', async () => {
+    const r = await cli(['step', 'scenarios/smoke.toml'], { stdin: 'finish\nfinish\nquit\n' });
+    expect(r.code).toBe(0);
+    const digests = [...r.out.matchAll(/PASSED at [^,]+, digest ([0-9a-f]{64})/g)].map((m) => m[1]);
+    expect(digests).toHaveLength(2);
+    const run = await cli(['run', 'scenarios/smoke.toml', '--json', '--no-progress']);
+    const digest = (JSON.parse(run.out.split('\n')[0]!) as { digest: string }).digest;
+    expect(digests).toEqual([digest, digest]);
+  });
+});

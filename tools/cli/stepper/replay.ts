@@ -258,10 +258,18 @@ export class Replayer {
   }
 
   finish(): RunResult {
+    // A second finish of the same session reports the first's result: finishing again would run
+    // the end-of-run work (read-back, final records) twice and change the digest.
+    if (this.result !== null && this.resultOf === this.session) return this.result;
     const r = this.session.finish();
     this.ended = true;
+    this.result = r;
+    this.resultOf = this.session;
     return r;
   }
+  private result: RunResult | null = null;
+  /** The session `result` belongs to (a rewind opens or restores another). */
+  private resultOf: unknown = null;
 
   /** One engine event: records it, indexes breakpoint hits, announces the end of the run once. */
   private stepOne(scan: readonly Breakpoint[], announce: boolean): readonly TraceRecord[] | undefined {
