@@ -115,6 +115,15 @@ describe('replay', () => {
     expect(r.out).toMatch(/^replay DIVERGED at record #4:\n {2}trace: {2}\d+ 4 \S+ tampered-/);
   });
 
+  it('a file cut off before the run\'s run.end record is exit 2, truncated, not a divergence', async () => {
+    const { trace } = await traced();
+    const lines = readFileSync(trace, 'utf8').split('\n');
+    writeFileSync(trace, `${lines.slice(0, 11).join('\n')}\n`); // the header and records #0..#9
+    const r = await cli(['replay', trace]);
+    expect([r.code, r.out]).toEqual([2, '']);
+    expect(r.err).toMatch(new RegExp(`^orion-sim: ${trace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: truncated: it ends after record #9 without the run's run.end record \\(the replay has \\d+ records\\)\n$`));
+  });
+
   it('replays a run with a fault injection from its header', async () => {
     const dir = scratch({ 's.toml': scenarioText() });
     const trace = join(dir, 't.jsonl');

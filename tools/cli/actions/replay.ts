@@ -4,6 +4,7 @@ import { gitCommit } from '../../trace/commit.ts';
 import type { TraceRecord } from '../../../hw-sim/engine/trace.ts';
 import { serialiseRecord } from '../../../hw-sim/engine/trace.ts';
 import { ScenarioError } from '../../../scenarios/schema/errors.ts';
+import { InputError } from '../../../drivers/nbd/config/errors.ts';
 import { loadScenario } from '../../../scenarios/schema/load.ts';
 import { firstDifference, readTrace, traceDigest } from '../../trace/format.ts';
 import type { CliContext } from '../context.ts';
@@ -37,11 +38,16 @@ export async function replay(ctx: CliContext, file: string): Promise<number> {
   }
   const want = traceDigest(t.records);
   const i = firstDifference(t.records, records);
+  // A run's last record is run.end (scenarios/runner/run.ts): a file that stops short of it where
+  // the replay goes on was cut off (a copy, a full disk), which is the file's fault, not a divergence.
+  if (i === t.records.length && t.records.at(-1)?.kind !== 'run.end') {
+    throw new InputError(file, '', `truncated: it ends after record #${i - 1} without the run's run.end record (the replay has ${records.length} records)`);
+  }
   if (i < 0 && result.digest === want) {
     ctx.io.stdout(`replay ok: ${records.length} records, digest ${want}\n`);
     return EXIT_OK;
   }
-  const show = (r: TraceRecord | undefined) => (r ? serialiseRecord(r).trimEnd() : '(none: the run ended)');
+  const show = (r: TraceRecord | undefined) => (r ? serialiseRecord(r).trimEnd() : '(none: it ended here)');
   ctx.io.stdout(
     i >= 0
       ? `replay DIVERGED at record #${i}:\n  trace:  ${show(t.records[i])}\n  replay: ${show(records[i])}\n`
