@@ -75,6 +75,10 @@ function build(doc: ScenarioDocument, file: string, text: string): Scenario {
   if (nbd.udpEnabled && narrow >= 0) {
     throw new RefProblem(['link', narrow, 'mtu'], `${links[narrow]!.mtu} with [nbd] udp_enabled: the UDP transport's datagrams (1472 bytes) need an MTU of at least 1500 (not built: datagrams sized by the MTU)`);
   }
+  // Only a drawn disk-error fault reads disk_errors, and the default kinds have none (runner/swarm.ts).
+  if (doc.swarm?.disk_errors && !doc.swarm.fault_kinds?.includes('disk-error')) {
+    throw new RefProblem(['swarm', 'disk_errors'], 'only a disk-error fault uses disk_errors: add "disk-error" to fault_kinds (it is not among the default kinds), or remove disk_errors');
+  }
   // A swarm rate above every link's could never be drawn (runner/swarm-shape.ts draws rates at or below the link's).
   const fastest = Math.max(...links.map((l) => l.rateBps));
   const tooFast = doc.swarm?.rates?.findIndex((r) => r > fastest) ?? -1;

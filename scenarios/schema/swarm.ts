@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import { fraction, rate } from '../../drivers/nbd/config/fields.ts';
-import { RefProblem } from './normalise.ts';
 import type { SwarmBounds } from './types.ts';
 
 const range = (v: z.ZodType<number>, what: string) =>
@@ -34,10 +33,6 @@ export type SwarmDocument = z.output<typeof swarmSchema>;
 
 export function normaliseSwarm(d: SwarmDocument | undefined): SwarmBounds | undefined {
   if (d === undefined) return undefined;
-  // Only a drawn disk-error fault reads disk_errors, and the default kinds have none (runner/swarm.ts).
-  if (d.disk_errors && !d.fault_kinds?.includes('disk-error')) {
-    throw new RefProblem(['swarm', 'disk_errors'], 'only a disk-error fault uses disk_errors: add "disk-error" to fault_kinds (it is not among the default kinds), or remove disk_errors');
-  }
   return {
     ...(d.loss ? { loss: d.loss } : {}), ...(d.duplicate ? { duplicate: d.duplicate } : {}), ...(d.reorder ? { reorder: d.reorder } : {}),
     ...(d.keep !== undefined ? { keep: d.keep } : {}), ...(d.faults ? { faults: d.faults } : {}),
