@@ -1,7 +1,6 @@
 /** Running a shrink from the CLI (`shrink`, `sweep --shrink`): write the file, say what changed. */
 import { basename, resolve } from 'node:path';
-import { closeSync, writeFileSync } from 'node:fs';
-import { openOutput } from '../trace/writer.ts';
+import { checkOutput, writeOutput } from '../trace/writer.ts';
 import type { Runner } from '../../scenarios/runner/types.ts';
 import { parseToml } from '../../scenarios/schema/toml.ts';
 import { readInputText } from '../../scenarios/schema/read.ts';
@@ -28,16 +27,12 @@ export function shrinkToFile(runner: Runner, q: ShrinkRequest, log?: (l: string)
   const parsed = parseToml(text);
   if (!parsed.ok) throw new ScenarioError(q.file, '', parsed.reason, parsed.line, parsed.column);
   const out = q.out ?? defaultShrinkOut(q.file, q.seed);
-  // Opened before the shrink's runs are spent: an unwritable --out is bad input, found at once.
-  const fd = openOutput(out);
-  let result: ShrinkResult;
-  try {
-    result = shrink(runner, parsed.doc, { seed: q.seed, swarm: q.swarm, faultInjection: q.faultInjection, maxRuns: q.maxRuns, file: q.file, ...(log ? { log } : {}) });
-    const head = `# Shrunk by orion-sim shrink from ${q.file} seed ${q.seed}${q.faultInjection ? ` --inject ${q.faultInjection}` : ''}${q.swarm ? ' --swarm' : ''}\n# failure signature: ${result.signature}\n\n`;
-    writeFileSync(fd, head + result.text);
-  } finally {
-    closeSync(fd);
-  }
+  // Checked before the shrink's runs are spent: an unwritable --out is bad input, found at once
+  // (and a shrink that fails leaves no file behind).
+  checkOutput(out);
+  const result = shrink(runner, parsed.doc, { seed: q.seed, swarm: q.swarm, faultInjection: q.faultInjection, maxRuns: q.maxRuns, file: q.file, ...(log ? { log } : {}) });
+  const head = `# Shrunk by orion-sim shrink from ${q.file} seed ${q.seed}${q.faultInjection ? ` --inject ${q.faultInjection}` : ''}${q.swarm ? ' --swarm' : ''}\n# failure signature: ${result.signature}\n\n`;
+  writeOutput(out, out, head + result.text);
   const reproduce = ['npx', 'orion-sim', 'run', resolve(out), '--seed', String(q.seed), ...(result.swarm ? ['--swarm'] : []), ...(q.faultInjection ? ['--inject', q.faultInjection] : [])].join(' ');
   return { result, out, reproduce };
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import { InputError } from '../../drivers/nbd/config/errors.ts';
 import type { TraceRecord } from '../../hw-sim/engine/trace.ts';
 import { headerLine, recordLine, type TraceHeader } from './format.ts';
@@ -13,11 +13,25 @@ export function openOutput(path: string): number {
   }
 }
 
-/** Writes `data` to `fd` (opened by openOutput on `path`); failure (a full disk, /dev/full) is an InputError naming the file. */
-export function writeOutput(fd: number, path: string, data: string | Uint8Array): void {
+/**
+ * Checks now that `path` can be written later, leaving it as it was: opened for appending (so an
+ * existing file keeps its bytes), and removed again if this made it. Failure is openOutput's.
+ */
+export function checkOutput(path: string): void {
+  const existed = existsSync(path);
   try {
-    if (typeof data === 'string') writeFileSync(fd, data);
-    else writeFileSync(fd, data);
+    closeSync(openSync(path, 'a'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(path, '', code === 'ENOENT' ? 'cannot create file: no such directory' : `cannot write file (${code ?? String(e)})`);
+  }
+  if (!existed) unlinkSync(path);
+}
+
+/** Writes `data` to `fd` (a descriptor or a path: `path`); failure (a full disk, /dev/full) is an InputError naming the file. */
+export function writeOutput(fd: number | string, path: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(fd, data);
   } catch (e) {
     throw new InputError(path, '', `cannot write file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
