@@ -75,7 +75,7 @@ export function nbdConfigFromTable(section: unknown, src: ConfigSource): NbdConf
 function inertKey(section: unknown): { key: string; reason: string } | null {
   if (typeof section !== 'object' || section === null) return null;
   const t = section as Record<string, unknown>;
-  if (t['write_back_cache_size'] !== undefined && t['write_back_cache'] !== true) {
+  if (t['write_back_cache_size'] !== undefined && (t['write_back_cache'] === undefined || t['write_back_cache'] === false)) {
     return { key: 'write_back_cache_size', reason: 'sizes the write-back cache, which is off: set write_back_cache = true, or remove write_back_cache_size' };
   }
   if (t['connection_pool_size'] !== undefined && t['connection_pool_size'] !== 1 && t['connection_pooling'] === false) {
