@@ -4,7 +4,7 @@
  * Unit tests may give the driver another SocketFactory (an in-test network).
  */
 import { ipToString, parseIp } from '../../hw-sim/net/packet.ts';
-import { EIO, errnoOf } from '../../kernel/lib/errno.ts';
+import { EHOSTUNREACH, EIO, ENETUNREACH, errnoOf } from '../../kernel/lib/errno.ts';
 import type { NetError } from '../../kernel/net/errors.ts';
 import type { NetStack } from '../../kernel/net/stack.ts';
 import type { TcpSocket } from '../../kernel/net/tcp/socket.ts';
@@ -76,8 +76,19 @@ export interface SocketFactory {
 export class KernelSockets implements SocketFactory {
   constructor(private readonly net: NetStack, private readonly resolve: (name: string) => number | undefined) {}
 
+  /** The address of a scenario host name or a dotted quad; undefined when it is neither. */
+  private addressOf(name: string): number | undefined {
+    const known = this.resolve(name);
+    if (known !== undefined) return known;
+    try {
+      return parseIp(name);
+    } catch {
+      return undefined;
+    }
+  }
+
   connect(name: string, port: number, ev: SocketEvents): NbdSocket {
-    const addr = this.resolve(name) ?? parseIp(name);
+    const addr = this.addressOf(name);
     const s = this.net.tcpSocket({ noDelay: true });
     let errno = 0;
     s.onConnect = () => ev.onConnect();
@@ -87,12 +98,25 @@ export class KernelSockets implements SocketFactory {
     s.onEnd = () => s.close();
     s.onError = (e: NetError) => { errno = errnoOf(e.code, EIO); };
     s.onClose = () => ev.onClose(errno);
-    s.connect(addr, port);
+    // connect(2) fails at once for a host that resolves to nothing or an address no route leads
+    // to: the connection fails with that errno, heard from the engine loop as any failed connect.
+    let failed = addr === undefined ? EHOSTUNREACH : 0;
+    if (addr !== undefined) {
+      try {
+        s.connect(addr, port);
+      } catch (e) {
+        if ((e as NetError).code !== 'ENETUNREACH') throw e;
+        failed = ENETUNREACH;
+      }
+    }
+    if (failed !== 0) this.net.clock.schedule(0, () => ev.onClose(failed), 'nbd.connect-failed');
     return new KernelSocket(s, ev, (e) => { errno = e; });
   }
 
-  datagram(name: string, port: number): DatagramSocket {
-    const addr = this.resolve(name) ?? parseIp(name);
+  datagram(name: string, port: number): DatagramSocket | null {
+    const addr = this.addressOf(name);
+    // No address, no UDP: the session stays on TCP, whose connect reports the failure.
+    if (addr === undefined || this.net.route(addr) === undefined) return null;
     const u = this.net.udpSocket();
     u.sndbuf = UDP_SOCKET_BUFFER;
     const d: DatagramSocket = {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runner as simulator } from '../../../scenarios/runner/index.ts';
 import { cli, FAKE_RUNNER, scenarioText, scratch } from './harness.ts';
 
 const file = () => join(scratch({ 's.toml': scenarioText() }), 's.toml');
@@ -97,12 +98,22 @@ describe('the entry points', () => {
 
 describe('step: finish', () => {
   it('a second finish reports the first one\'s result, the digest of `run` (it used to finish the run again)', async () => {
-    const r = await cli(['step', 'scenarios/smoke.toml'], { stdin: 'finish\nfinish\nquit\n' });
+    const r = await cli(['step', 'scenarios/smoke.toml'], { stdin: 'finish\nfinish\nquit\n', runner: simulator });
     expect(r.code).toBe(0);
     const digests = [...r.out.matchAll(/PASSED at [^,]+, digest ([0-9a-f]{64})/g)].map((m) => m[1]);
     expect(digests).toHaveLength(2);
-    const run = await cli(['run', 'scenarios/smoke.toml', '--json', '--no-progress']);
+    const run = await cli(['run', 'scenarios/smoke.toml', '--json', '--no-progress'], { runner: simulator });
     const digest = (JSON.parse(run.out.split('\n')[0]!) as { digest: string }).digest;
     expect(digests).toEqual([digest, digest]);
+  });
+});
+
+describe('step: a server added at an address nothing can reach', () => {
+  it('fails its connections (ENETUNREACH 101, EHOSTUNREACH 113) instead of throwing out of the run', async () => {
+    const script = 'continue 1ms\nnbd-server-add zz 10809 disk0 10.9.9.9\nnbd-server-add yy 10809 disk0 garbage!!\ncontinue 50ms\nnbd-server-info\nquit\n';
+    const r = await cli(['step', 'scenarios/smoke.toml'], { stdin: script, runner: simulator });
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out).toMatch(/\n\s+1\s+zz\s+10\.9\.9\.9\s+10809\s+disk0\s+primary\s+down\s+socket error errno 101 /);
+    expect(r.out).toMatch(/\n\s+2\s+yy\s+garbage!!\s+10809\s+disk0\s+primary\s+down\s+socket error errno 113 /);
   });
 });
