@@ -8,6 +8,7 @@
  */
 import type { MachineConfig, HostConfig } from '../machine/config.ts';
 import { CLIENT_HOST, type LinkSpec, type Scenario } from '../schema/types.ts';
+import { CLIENT_ADDRESS } from '../schema/address.ts';
 
 /** Hold-back of a reordered frame: a few packet times on a fast link. */
 export const REORDER_DELAY_NS = 30_000;
@@ -17,7 +18,7 @@ const DEFAULT_RATE = 25e9;
 const DEFAULT_DELAY_NS = 20_000;
 
 export function clientIp(): string {
-  return '10.0.0.1';
+  return CLIENT_ADDRESS;
 }
 
 export function serverIp(i: number): string {

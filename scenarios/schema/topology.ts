@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ipv4Of } from './address.ts';
 import { duration, fraction, int, rate, size } from '../../drivers/nbd/config/fields.ts';
 
 /** A host's TCP settings (its net.ipv4.tcp_* sysctls), on `[machine]` and on each `[[server]]`. */
@@ -53,7 +54,7 @@ export const eioRangeSchema = z.strictObject({
 
 /** A client identity in an access list: `psk:<TLS-PSK identity>` or an IPv4 address. */
 const clientId = () => z.string().regex(/^(psk:.+|\d{1,3}(\.\d{1,3}){3})$/, 'must be "psk:<identity>" or an IPv4 address')
-  .refine((v) => v.startsWith('psk:') || v.split('.').every((o) => Number(o) <= 255), 'must be "psk:<identity>" or an IPv4 address (each part 0..255)');
+  .refine((v) => v.startsWith('psk:') || ipv4Of(v) !== undefined, 'must be "psk:<identity>" or an IPv4 address (each part 0..255)');
 
 const exportSchema = z.strictObject({
   name: z.string().describe('Export name a client asks for in NBD_OPT_GO.'),
